@@ -1,0 +1,97 @@
+//! Command-line arguments (clap derive): one struct per subcommand, names fixed by CONTRACT.md.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "passerelle",
+    version,
+    about = "Shop exports (Shopify, PrestaShop, WooCommerce, Magento) → Sage 100 Gestion Commerciale import files",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert shop exports into Sage import files.
+    Convert(ConvertArgs),
+    /// Write or check a profile.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Show how files are read: platform, kind, encoding, delimiter, columns, first records.
+    Inspect(InspectArgs),
+    /// Check Format Sage files: frame, encoding, field counts, lengths, references.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Profile (TOML). Default: ./profile.toml if present, else built-in defaults.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Client list exported from Gestion Commerciale (overrides [clients] file).
+    #[arg(long, value_name = "FILE")]
+    pub clients: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Write the run report as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// What survives between runs (issued codes, counter). Default: state/ next to the profile.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Read, map, match and report; write no output and no state.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Convert orders the ledger says were already converted.
+    #[arg(long)]
+    pub force: bool,
+    /// Shop exports.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Write the commented default profile.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "profile.toml")]
+        file: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a profile and report every problem with its line.
+    Check {
+        #[arg(default_value = "profile.toml")]
+        file: PathBuf,
+        /// Client list to check single_account and template against (default: the profile's).
+        #[arg(long, value_name = "FILE")]
+        clients: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Profile whose [input] settings apply.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Records shown per file.
+    #[arg(long, default_value_t = 3)]
+    pub records: usize,
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}

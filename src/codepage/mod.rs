@@ -1,0 +1,260 @@
+//! Single-byte code pages of Sage files and the transliteration policy for characters they lack.
+//!
+//! Format Sage is CP850; the "import paramétrable" files are Windows-1252. Both share one
+//! policy (FORMAT-SAGE.md §3.3): control characters become spaces, exotic spaces become plain
+//! spaces, typographic punctuation and ligatures get ASCII stand-ins, other letters go through
+//! `deunicode`, and what is left (emoji, symbols) is dropped. Every change is returned so the
+//! caller can report it: nothing is replaced silently.
+
+pub mod cp850;
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CodePage {
+    /// IBM 850, Format Sage.
+    Cp850,
+    /// Windows-1252 ("ANSI"), the import paramétrable.
+    Windows1252,
+}
+
+impl CodePage {
+    pub fn name(self) -> &'static str {
+        match self {
+            CodePage::Cp850 => "cp850",
+            CodePage::Windows1252 => "windows-1252",
+        }
+    }
+
+    /// The byte of `c` in this code page, if it has one. Control characters are excluded on
+    /// purpose: they never belong in a field.
+    #[inline]
+    pub fn encode_char(self, c: char) -> Option<u8> {
+        if c.is_control() {
+            return None;
+        }
+        match self {
+            CodePage::Cp850 => cp850::encode_char(c),
+            CodePage::Windows1252 => cp1252_encode_char(c),
+        }
+    }
+
+    pub fn decode(self, bytes: &[u8]) -> String {
+        match self {
+            CodePage::Cp850 => cp850::decode(bytes),
+            CodePage::Windows1252 => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        }
+    }
+}
+
+impl fmt::Display for CodePage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Strict Windows-1252: encoding_rs without replacement, so an unmappable character is seen
+/// and goes through the transliteration policy instead of becoming `&#...;` or `?`.
+fn cp1252_encode_char(c: char) -> Option<u8> {
+    let u = c as u32;
+    if u < 0x80 {
+        return Some(u as u8);
+    }
+    let mut src = [0u8; 4];
+    let s = c.encode_utf8(&mut src);
+    let mut enc = encoding_rs::WINDOWS_1252.new_encoder();
+    let mut dst = [0u8; 4];
+    let (res, _read, written) = enc.encode_from_utf8_without_replacement(s, &mut dst, true);
+    match res {
+        encoding_rs::EncoderResult::InputEmpty if written == 1 => Some(dst[0]),
+        _ => None,
+    }
+}
+
+/// One character that could not be written as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub from: char,
+    /// What was written instead; empty when the character was dropped.
+    pub to: &'static str,
+}
+
+impl fmt::Display for Replacement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let from = match self.from {
+            c if c.is_control() || c.is_whitespace() => format!("U+{:04X}", c as u32),
+            c => format!("{c} (U+{:04X})", c as u32),
+        };
+        if self.to.is_empty() {
+            write!(f, "{from} dropped")
+        } else if self.to == " " {
+            write!(f, "{from} → space")
+        } else {
+            write!(f, "{from} → {}", self.to)
+        }
+    }
+}
+
+/// Encodes `text` into `out`, transliterating what `cp` lacks; every change goes to `changes`.
+pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Vec<Replacement>) {
+    for c in text.chars() {
+        if (c as u32) >= 0x20 && (c as u32) < 0x7F {
+            out.push(c as u8);
+            continue;
+        }
+        if let Some(sub) = forced_substitute(c) {
+            push_sub(sub, cp, out);
+            changes.push(Replacement { from: c, to: sub });
+            continue;
+        }
+        if let Some(b) = cp.encode_char(c) {
+            out.push(b);
+            continue;
+        }
+        let sub = substitute(c, cp);
+        push_sub(sub, cp, out);
+        changes.push(Replacement { from: c, to: sub });
+    }
+}
+
+fn push_sub(sub: &str, cp: CodePage, out: &mut Vec<u8>) {
+    for s in sub.chars() {
+        // Substitutes are ASCII by construction; keep the guard so a table edit cannot emit a
+        // byte outside the code page.
+        if let Some(b) = cp.encode_char(s) {
+            out.push(b);
+        }
+    }
+}
+
+/// Characters replaced even when the code page has them: controls and look-alike spaces would
+/// make names differ invisibly (FORMAT-SAGE.md §3.3).
+fn forced_substitute(c: char) -> Option<&'static str> {
+    match c {
+        '\t' | '\n' | '\r' => Some(" "),
+        c if c.is_control() => Some(" "),
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => Some(" "),
+        '\u{200B}'..='\u{200D}'
+        | '\u{2060}'
+        | '\u{FEFF}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{00AD}' => Some(""),
+        _ => None,
+    }
+}
+
+/// The stand-in for a character the code page lacks.
+fn substitute(c: char, cp: CodePage) -> &'static str {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => "'",
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => "\"",
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => "-",
+        '\u{2026}' => "...",
+        '\u{20AC}' => "EUR",
+        '\u{0153}' => "oe",
+        '\u{0152}' => "OE",
+        '\u{0178}' => "Y",
+        '\u{2022}' | '\u{00B7}' => ".",
+        _ if is_pictograph(c) => "",
+        _ => match deunicode::deunicode_char(c) {
+            Some(s) if !s.is_empty() && s.chars().all(|x| cp.encode_char(x).is_some()) => s,
+            _ => "",
+        },
+    }
+}
+
+/// Emoji and pictographs carry no meaning in a name or an address: dropped, not spelled out.
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32,
+        0x2190..=0x21FF | 0x2300..=0x23FF | 0x2460..=0x24FF | 0x25A0..=0x27BF | 0x2900..=0x2BFF
+        | 0x1F000..=0x1FAFF | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF)
+}
+
+/// The text as it will read once written in `cp` (for measuring lengths before writing).
+pub fn transliterate(text: &str, cp: CodePage) -> String {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut changes = Vec::new();
+    encode_into(text, cp, &mut bytes, &mut changes);
+    cp.decode(&bytes)
+}
+
+/// Length in bytes (= characters, single-byte code pages) once written in `cp`.
+pub fn encoded_len(text: &str, cp: CodePage) -> usize {
+    if text.is_ascii() && !text.bytes().any(|b| b < 0x20 || b == 0x7F) {
+        return text.len();
+    }
+    transliterate(text, cp).chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str, cp: CodePage) -> (Vec<u8>, Vec<Replacement>) {
+        let mut out = Vec::new();
+        let mut ch = Vec::new();
+        encode_into(s, cp, &mut out, &mut ch);
+        (out, ch)
+    }
+
+    #[test]
+    fn accents_are_kept_in_cp850() {
+        let (b, ch) = enc("Dépôt", CodePage::Cp850);
+        assert_eq!(b, [0x44, 0x82, 0x70, 0x93, 0x74]);
+        assert!(ch.is_empty());
+    }
+
+    #[test]
+    fn typographic_characters_are_transliterated_and_reported() {
+        let (b, ch) = enc("L’Œuf – 5 € …", CodePage::Cp850);
+        assert_eq!(b, b"L'OEuf - 5 EUR ...");
+        assert_eq!(ch.len(), 5);
+        assert_eq!(ch[0].to_string(), "’ (U+2019) → '");
+    }
+
+    #[test]
+    fn windows_1252_keeps_what_it_has() {
+        let (b, ch) = enc("L’œuf 5 €", CodePage::Windows1252);
+        assert_eq!(b, [b'L', 0x92, 0x9C, b'u', b'f', b' ', b'5', b' ', 0x80]);
+        assert!(ch.is_empty());
+    }
+
+    #[test]
+    fn emoji_are_dropped_and_reported() {
+        let (b, ch) = enc("Merci 😀!", CodePage::Cp850);
+        assert_eq!(b, b"Merci !");
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].to, "");
+    }
+
+    #[test]
+    fn controls_and_nbsp_become_spaces() {
+        let (b, ch) = enc("a\tb\u{00A0}c\u{202F}d", CodePage::Cp850);
+        assert_eq!(b, b"a b c d");
+        assert_eq!(ch.len(), 3);
+    }
+
+    #[test]
+    fn other_scripts_use_deunicode() {
+        // ó is in CP850 and stays; Ł and ź are not and lose their marks.
+        let (b, ch) = enc("Łódź", CodePage::Cp850);
+        assert_eq!(b, [b'L', 0xA2, b'd', b'z']);
+        assert_eq!(ch.len(), 2);
+        let (b, _) = enc("Ελλάδα", CodePage::Cp850);
+        assert!(
+            b.iter().all(|x| x.is_ascii_alphabetic()),
+            "{:?}",
+            String::from_utf8_lossy(&b)
+        );
+    }
+
+    #[test]
+    fn lengths_are_measured_after_transliteration() {
+        assert_eq!(encoded_len("5 €", CodePage::Cp850), 5);
+        assert_eq!(encoded_len("5 €", CodePage::Windows1252), 3);
+        assert_eq!(encoded_len("Hélène", CodePage::Cp850), 6);
+    }
+}

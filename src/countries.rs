@@ -1,0 +1,102 @@
+//! ISO 3166-1 countries (templates/countries.toml): shop exports give ISO codes or names,
+//! Sage's Pays fields hold a French name.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const DATA: &str = include_str!("../templates/countries.toml");
+
+#[derive(Debug, Deserialize)]
+pub struct Country {
+    pub iso: String,
+    pub fr: String,
+    pub en: String,
+    pub eu: bool,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct File {
+    country: Vec<Country>,
+}
+
+struct Table {
+    list: Vec<Country>,
+    by_iso: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| {
+        let f: File = toml::from_str(DATA).expect("templates/countries.toml is valid (tested)");
+        let mut by_iso = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, c) in f.country.iter().enumerate() {
+            by_iso.insert(c.iso.clone(), i);
+            for n in [&c.fr, &c.en].into_iter().chain(c.aliases.iter()) {
+                by_name.entry(name_key(n)).or_insert(i);
+            }
+        }
+        Table {
+            list: f.country,
+            by_iso,
+            by_name,
+        }
+    })
+}
+
+/// Names compared without case, accents, hyphens or apostrophes: "Etats unis" = "États-Unis".
+fn name_key(s: &str) -> String {
+    crate::resolve::text::remove_accents(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+pub fn by_iso(iso: &str) -> Option<&'static Country> {
+    let t = table();
+    t.by_iso
+        .get(&iso.trim().to_ascii_uppercase())
+        .map(|&i| &t.list[i])
+}
+
+/// A country from an ISO alpha-2 code or a French or English name.
+pub fn lookup(s: &str) -> Option<&'static Country> {
+    let s = s.trim();
+    if s.len() == 2 {
+        if let Some(c) = by_iso(s) {
+            return Some(c);
+        }
+    }
+    let t = table();
+    t.by_name.get(&name_key(s)).map(|&i| &t.list[i])
+}
+
+/// French name of an ISO code ("FR" → "France").
+pub fn name_fr(iso: &str) -> Option<&'static str> {
+    by_iso(iso).map(|c| c.fr.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names() {
+        assert_eq!(name_fr("FR"), Some("France"));
+        assert_eq!(name_fr("be"), Some("Belgique"));
+        assert_eq!(lookup("Etats-Unis").unwrap().iso, "US");
+        assert_eq!(lookup("Germany").unwrap().iso, "DE");
+        assert_eq!(lookup("allemagne").unwrap().iso, "DE");
+        assert!(lookup("Atlantide").is_none());
+        assert!(by_iso("DE").unwrap().eu);
+        assert!(!by_iso("CH").unwrap().eu);
+    }
+}

@@ -1,0 +1,23 @@
+//! passerelle: shop exports (Shopify, PrestaShop, WooCommerce, Magento) → Sage 100 Gestion
+//! Commerciale import files, offline, from files alone.
+//!
+//! The pipeline runs one way (DESIGN.md): `shop` reads exports into the canonical `model`;
+//! `gescom` reads the client list into an index; `resolve` (no I/O) decides which client each
+//! customer is and builds Sage records; `write` encodes them through the layouts of `sage`;
+//! `report` tells what happened. `convert` ties them together.
+
+pub mod cli;
+pub mod codepage;
+pub mod commands;
+pub mod convert;
+pub mod countries;
+pub mod error;
+pub mod gescom;
+pub mod model;
+pub mod profile;
+pub mod report;
+pub mod resolve;
+pub mod sage;
+pub mod shop;
+pub mod state;
+pub mod write;

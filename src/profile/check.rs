@@ -1,0 +1,605 @@
+//! Profile validation with line numbers. The TOML is walked against a schema first (unknown
+//! keys, wrong types, bad enum values: all reported, not just the first), then the typed
+//! profile is checked for rules that span keys (code lengths, expressions, field names).
+
+use std::fmt;
+use std::ops::Range;
+
+use toml_edit::{Document, Item, Table, Value};
+
+use super::Profile;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line in the profile; 0 when the problem has no single place.
+    pub line: usize,
+    /// Dotted key, e.g. `customers.code.length`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.key.is_empty()) {
+            (0, true) => write!(f, "{}", self.message),
+            (0, false) => write!(f, "{}: {}", self.key, self.message),
+            (l, true) => write!(f, "line {l}: {}", self.message),
+            (l, false) => write!(f, "line {l}: {}: {}", self.key, self.message),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum Ty {
+    Str,
+    Bool,
+    Int,
+    Enum(&'static [&'static str]),
+    /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
+    StrMap,
+    Table(&'static [(&'static str, Ty)]),
+    ArrayOfTables(&'static [(&'static str, Ty)]),
+}
+
+impl Ty {
+    fn describe(&self) -> String {
+        match self {
+            Ty::Str => "a string".into(),
+            Ty::Bool => "true or false".into(),
+            Ty::Int => "a whole number".into(),
+            Ty::Enum(v) => format!(
+                "one of {}",
+                v.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Ty::StrMap => "a table of strings".into(),
+            Ty::Table(_) => "a table".into(),
+            Ty::ArrayOfTables(_) => "a list of tables".into(),
+        }
+    }
+}
+
+const PHONE: Ty = Ty::Enum(&["phone", "mobile", "billing_phone", "shipping_phone", "none"]);
+
+const CLIENTS: &[(&str, Ty)] = &[
+    ("file", Ty::Str),
+    ("encoding", Ty::Str),
+    ("delimiter", Ty::Str),
+    ("columns", Ty::StrMap),
+];
+
+const CODE_PART: &[(&str, Ty)] = &[
+    (
+        "field",
+        Ty::Enum(&[
+            "lastname",
+            "firstname",
+            "company",
+            "zip",
+            "city",
+            "country",
+            "email",
+        ]),
+    ),
+    ("length", Ty::Int),
+];
+
+const CODE: &[(&str, Ty)] = &[
+    ("prefix", Ty::Str),
+    ("parts", Ty::ArrayOfTables(CODE_PART)),
+    ("suffix", Ty::Str),
+    ("counter_length", Ty::Int),
+    ("length", Ty::Int),
+    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("counter_start", Ty::Int),
+];
+
+const CUSTOMERS: &[(&str, Ty)] = &[
+    ("mode", Ty::Enum(&["single", "per_customer"])),
+    ("single_account", Ty::Str),
+    ("template", Ty::Str),
+    ("search_by_siret", Ty::Bool),
+    ("search_by_email", Ty::Bool),
+    ("search_by_vat", Ty::Bool),
+    ("phone", PHONE),
+    ("fax", PHONE),
+    ("representative", Ty::Str),
+    ("update_delivery_addresses", Ty::Bool),
+    ("update_billing_address", Ty::Bool),
+    ("notify_billing_address_differs", Ty::Bool),
+    ("notify_delivery_address_differs", Ty::Bool),
+    ("update_custom_fields", Ty::Bool),
+    ("remove_accents", Ty::Bool),
+    ("uppercase_name", Ty::Bool),
+    ("uppercase_addresses", Ty::Bool),
+    ("use_document_accounting_category", Ty::Bool),
+    ("collective_account", Ty::Str),
+    ("code", Ty::Table(CODE)),
+    ("fields", Ty::StrMap),
+];
+
+const INPUT: &[(&str, Ty)] = &[
+    ("encoding", Ty::Str),
+    ("delimiter", Ty::Str),
+    ("columns", Ty::StrMap),
+];
+
+const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int)];
+
+/// The whole profile schema; keep in step with the serde types of `profile::Profile` (a test
+/// checks the default profile against both).
+pub const SCHEMA: &[(&str, Ty)] = &[
+    ("clients", Ty::Table(CLIENTS)),
+    ("customers", Ty::Table(CUSTOMERS)),
+    ("input", Ty::Table(INPUT)),
+    ("output", Ty::Table(OUTPUT)),
+];
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Walker<'_> {
+    fn line(&self, span: Option<Range<usize>>) -> usize {
+        span.map(|s| line_of(self.text, s.start)).unwrap_or(0)
+    }
+
+    fn push(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
+        let line = self.line(span);
+        self.problems.push(Problem {
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn table(&mut self, t: &Table, schema: &[(&str, Ty)], path: &str) {
+        for (k, item) in t.iter() {
+            let key_span = t.key(k).and_then(|k| k.span()).or_else(|| item.span());
+            let full = if path.is_empty() {
+                k.to_string()
+            } else {
+                format!("{path}.{k}")
+            };
+            match schema.iter().find(|(name, _)| *name == k) {
+                None => {
+                    let known: Vec<&str> = schema.iter().map(|(n, _)| *n).collect();
+                    let hint = suggest(k, &known)
+                        .map(|s| format!(" (did you mean \"{s}\"?)"))
+                        .unwrap_or_default();
+                    self.push(
+                        key_span,
+                        &full,
+                        format!("unknown key{hint}; known here: {}", known.join(", ")),
+                    );
+                }
+                Some((_, ty)) => self.item(item, *ty, &full, key_span),
+            }
+        }
+    }
+
+    fn item(&mut self, item: &Item, ty: Ty, path: &str, key_span: Option<Range<usize>>) {
+        let span = item.span().or(key_span.clone());
+        match (ty, item) {
+            (Ty::Table(schema), Item::Table(t)) => self.table(t, schema, path),
+            (Ty::Table(schema), Item::Value(Value::InlineTable(t))) => {
+                let t = t.clone().into_table();
+                self.table(&t, schema, path)
+            }
+            (Ty::StrMap, Item::Table(t)) => {
+                for (k, v) in t.iter() {
+                    if v.as_str().is_none() {
+                        let s = t.key(k).and_then(|k| k.span()).or_else(|| v.span());
+                        self.push(s, &format!("{path}.{k}"), "must be a string (in quotes)");
+                    }
+                }
+            }
+            (Ty::StrMap, Item::Value(Value::InlineTable(t))) => {
+                for (k, v) in t.iter() {
+                    if v.as_str().is_none() {
+                        self.push(
+                            v.span().or(span.clone()),
+                            &format!("{path}.{k}"),
+                            "must be a string (in quotes)",
+                        );
+                    }
+                }
+            }
+            (Ty::ArrayOfTables(schema), Item::ArrayOfTables(a)) => {
+                for (i, t) in a.iter().enumerate() {
+                    self.table(t, schema, &format!("{path}[{i}]"));
+                }
+            }
+            (Ty::ArrayOfTables(schema), Item::Value(Value::Array(a))) => {
+                for (i, v) in a.iter().enumerate() {
+                    match v {
+                        Value::InlineTable(t) => {
+                            let t = t.clone().into_table();
+                            self.table(&t, schema, &format!("{path}[{i}]"))
+                        }
+                        other => self.push(
+                            other.span().or(span.clone()),
+                            &format!("{path}[{i}]"),
+                            "must be a table like { field = \"lastname\", length = 3 }",
+                        ),
+                    }
+                }
+            }
+            (Ty::Str, Item::Value(Value::String(_))) => {}
+            (Ty::Bool, Item::Value(Value::Boolean(_))) => {}
+            (Ty::Int, Item::Value(Value::Integer(i))) => {
+                if *i.value() < 0 {
+                    self.push(span, path, "must not be negative");
+                }
+            }
+            (Ty::Enum(values), Item::Value(Value::String(s))) => {
+                if !values.contains(&s.value().as_str()) {
+                    let hint = suggest(s.value(), values)
+                        .map(|x| format!(" (did you mean \"{x}\"?)"))
+                        .unwrap_or_default();
+                    self.push(
+                        span,
+                        path,
+                        format!("\"{}\" is not allowed{hint}: {}", s.value(), ty.describe()),
+                    );
+                }
+            }
+            (ty, other) => {
+                let found = match other {
+                    Item::None => "nothing",
+                    Item::Table(_) => "a table",
+                    Item::ArrayOfTables(_) => "a list of tables",
+                    Item::Value(Value::String(_)) => "a string",
+                    Item::Value(Value::Integer(_)) => "a number",
+                    Item::Value(Value::Float(_)) => "a decimal number",
+                    Item::Value(Value::Boolean(_)) => "true/false",
+                    Item::Value(Value::Datetime(_)) => "a date",
+                    Item::Value(Value::Array(_)) => "a list",
+                    Item::Value(Value::InlineTable(_)) => "a table",
+                };
+                self.push(
+                    span,
+                    path,
+                    format!("wrong type: {} expected, found {found}", ty.describe()),
+                );
+            }
+        }
+    }
+}
+
+/// A close known word for a misspelt one (edit distance ≤ 2).
+fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .copied()
+        .map(|k| (levenshtein(word, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Finds the line of a dotted key (`customers.code.length`) in the profile text.
+pub fn find_line(text: &str, path: &str) -> usize {
+    let Ok(doc) = Document::parse(text) else {
+        return 0;
+    };
+    let mut table = doc.as_table().clone();
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, p) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let Some(item) = table.get(p) else { return 0 };
+        if last {
+            let span = table.key(p).and_then(|k| k.span()).or_else(|| item.span());
+            return span.map(|s| line_of(text, s.start)).unwrap_or(0);
+        }
+        table = match item {
+            Item::Table(t) => t.clone(),
+            Item::Value(Value::InlineTable(t)) => t.clone().into_table(),
+            _ => return 0,
+        };
+    }
+    0
+}
+
+/// Parses `text` into a profile, or returns every problem found.
+pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
+    let doc = match Document::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let msg = e.message().trim().to_string();
+            return Err(vec![Problem {
+                line,
+                key: String::new(),
+                message: format!("TOML syntax: {msg}"),
+            }]);
+        }
+    };
+    let mut w = Walker {
+        text,
+        problems: Vec::new(),
+    };
+    w.table(doc.as_table(), SCHEMA, "");
+    if !w.problems.is_empty() {
+        return Err(w.problems);
+    }
+    let profile: Profile = match toml::from_str(text) {
+        Ok(p) => p,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            return Err(vec![Problem {
+                line,
+                key: String::new(),
+                message: e.message().to_string(),
+            }]);
+        }
+    };
+    let problems = rules(&profile, text);
+    if problems.is_empty() {
+        Ok(profile)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Rules that involve more than one key or outside data (layouts, expression syntax).
+fn rules(p: &Profile, text: &str) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut push = |key: &str, message: String| {
+        out.push(Problem {
+            line: find_line(text, key),
+            key: key.to_string(),
+            message,
+        });
+    };
+    let code = &p.customers.code;
+    if code.length == 0 || code.length > 17 {
+        push(
+            "customers.code.length",
+            format!(
+                "{} is outside 1..=17 (Sage codes hold at most 17 characters)",
+                code.length
+            ),
+        );
+    }
+    for (key, v) in [
+        ("customers.code.prefix", &code.prefix),
+        ("customers.code.suffix", &code.suffix),
+    ] {
+        if !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+            push(
+                key,
+                format!("\"{v}\": only letters A-Z and digits are allowed in a client code"),
+            );
+        }
+    }
+    for (i, part) in code.parts.iter().enumerate() {
+        if part.length == 0 {
+            push(
+                &format!("customers.code.parts[{i}]"),
+                "length must be at least 1".into(),
+            );
+        }
+    }
+    if code.parts.len() > 4 {
+        push(
+            "customers.code.parts",
+            format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()),
+        );
+    }
+    let fixed = code.prefix.len() as u32
+        + code.suffix.len() as u32
+        + code.parts.iter().map(|p| p.length).sum::<u32>();
+    if code.counter_length > 0 {
+        if fixed + code.counter_length > code.length {
+            push(
+                "customers.code.length",
+                format!(
+                    "prefix ({}) + parts ({}) + suffix ({}) + counter_length ({}) = {} exceeds length {}",
+                    code.prefix.len(),
+                    code.parts.iter().map(|p| p.length).sum::<u32>(),
+                    code.suffix.len(),
+                    code.counter_length,
+                    fixed + code.counter_length,
+                    code.length
+                ),
+            );
+        }
+    } else if fixed >= code.length {
+        push(
+            "customers.code.length",
+            format!(
+                "prefix + parts + suffix take {fixed} characters of {}: no room is left for the customer number",
+                code.length
+            ),
+        );
+    }
+    if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
+        push(
+            "customers.single_account",
+            "mode = \"single\" needs the code of the one client account".into(),
+        );
+    }
+    let acct = &p.customers.collective_account;
+    if acct.is_empty() || acct.len() > 13 || !acct.chars().all(|c| c.is_ascii_alphanumeric()) {
+        push(
+            "customers.collective_account",
+            format!("\"{acct}\" is not a general account (1 to 13 letters or digits)"),
+        );
+    }
+    let Some(layout) = crate::sage::Layout::builtin(p.output.sage_version) else {
+        let known: Vec<String> = crate::sage::Layout::versions()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        push(
+            "output.sage_version",
+            format!(
+                "no layout for #VER {}; known: {}",
+                p.output.sage_version,
+                known.join(", ")
+            ),
+        );
+        return out;
+    };
+    let ccli = layout.expect("CCLI");
+    for (name, expr) in &p.customers.fields {
+        let key = format!("customers.fields.{name}");
+        if ccli.field(name).is_none() {
+            push(
+                &key,
+                format!(
+                    "#CCLI has no field {name} in #VER {} (names are Sage column names such as CT_Commentaire)",
+                    layout.version
+                ),
+            );
+        }
+        if let Err(e) = crate::resolve::expr::Expr::parse(expr) {
+            push(&key, e.to_string());
+        }
+    }
+    for name in p.clients.columns.keys() {
+        if ccli.field(name).is_none() {
+            push(
+                &format!("clients.columns.{name}"),
+                format!("#CCLI has no field {name}"),
+            );
+        }
+    }
+    for name in p.input.columns.keys() {
+        if !crate::shop::CANONICAL_FIELDS.contains(&name.as_str()) {
+            push(
+                &format!("input.columns.{name}"),
+                format!(
+                    "unknown field; known: {}",
+                    crate::shop::CANONICAL_FIELDS.join(", ")
+                ),
+            );
+        }
+    }
+    for (key, enc) in [
+        ("input.encoding", &p.input.encoding),
+        ("clients.encoding", &p.clients.encoding),
+    ] {
+        if let Some(e) = enc {
+            if crate::shop::sniff::encoding_by_label(e).is_none() {
+                push(
+                    key,
+                    format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"),
+                );
+            }
+        }
+    }
+    for (key, d) in [
+        ("input.delimiter", &p.input.delimiter),
+        ("clients.delimiter", &p.clients.delimiter),
+    ] {
+        if let Some(d) = d {
+            if crate::shop::sniff::delimiter_by_label(d).is_none() {
+                push(
+                    key,
+                    format!(
+                        "\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse_checked(text).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_all_reported_with_lines() {
+        let p = problems(
+            "[customers]\nmode = \"per_customer\"\nserch_by_email = true\nuppercase_name = \"yes\"\n[nope]\n",
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(p[0].line, 3);
+        assert!(
+            p[0].message.contains("did you mean \"search_by_email\""),
+            "{}",
+            p[0]
+        );
+        assert_eq!(p[1].line, 4);
+        assert!(p[1].message.contains("wrong type"));
+        assert_eq!(p[2].line, 5);
+    }
+
+    #[test]
+    fn code_length_rules() {
+        let p = problems("[customers.code]\nprefix = \"WEB\"\nlength = 18\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 3);
+        let p = problems(
+            "[customers.code]\nprefix = \"WEBSHOP\"\nparts = [{ field = \"lastname\", length = 3 }]\nlength = 10\ncounter_length = 2\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("exceeds length 10"), "{}", p[0]);
+        let p = problems("[customers.code]\nprefix = \"ABCDEFGHI\"\nlength = 9\n");
+        assert!(p[0].message.contains("no room"));
+    }
+
+    #[test]
+    fn bad_enum_values_name_the_choices() {
+        let p = problems("[customers]\nmode = \"singel\"\n");
+        assert!(p[0].message.contains("did you mean \"single\""), "{}", p[0]);
+    }
+
+    #[test]
+    fn single_mode_needs_an_account() {
+        let p = problems("[customers]\nmode = \"single\"\n");
+        assert_eq!(p[0].key, "customers.single_account");
+    }
+
+    #[test]
+    fn field_expressions_are_checked() {
+        let p = problems(
+            "[customers.fields]\nCT_Commentaire = \"Client web {customer.id}\"\nCT_Nope = \"x\"\nCT_Qualite = \"{customer.unknown}\"\n",
+        );
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].line, 3);
+        assert_eq!(p[1].line, 4);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let p = problems("[customers]\nmode = \n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 2);
+    }
+}

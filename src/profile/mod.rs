@@ -1,0 +1,282 @@
+//! The profile: every option of the customer import (CONTRACT.md, seed document), read from
+//! TOML. `check` validates a profile text with line numbers; `load` returns a typed profile or
+//! every problem found.
+
+pub mod check;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The commented default profile (`passerelle profile init`).
+pub const DEFAULT_PROFILE: &str = include_str!("../../templates/profile/default.toml");
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Profile {
+    pub clients: ClientsSection,
+    pub customers: CustomersSection,
+    pub input: InputSection,
+    pub output: OutputSection,
+    /// Folder of the profile file: relative paths are resolved against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Path of the profile file, when it came from one.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientsSection {
+    /// The client list exported from Gestion Commerciale.
+    pub file: Option<String>,
+    /// "utf-8", "windows-1252"...; sniffed when absent.
+    pub encoding: Option<String>,
+    /// ";", ",", "tab"; sniffed when absent.
+    pub delimiter: Option<String>,
+    /// Sage field name (CT_Siret...) = column header, for columns the built-in aliases miss.
+    pub columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Single,
+    #[default]
+    PerCustomer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneSource {
+    #[default]
+    Phone,
+    Mobile,
+    BillingPhone,
+    ShippingPhone,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CustomersSection {
+    pub mode: Mode,
+    pub single_account: String,
+    pub template: String,
+    pub search_by_siret: bool,
+    pub search_by_email: bool,
+    pub search_by_vat: bool,
+    pub phone: PhoneSource,
+    pub fax: PhoneSource,
+    pub representative: String,
+    pub update_delivery_addresses: bool,
+    pub update_billing_address: bool,
+    pub notify_billing_address_differs: bool,
+    pub notify_delivery_address_differs: bool,
+    pub update_custom_fields: bool,
+    pub remove_accents: bool,
+    pub uppercase_name: bool,
+    pub uppercase_addresses: bool,
+    pub use_document_accounting_category: bool,
+    /// Compte collectif of new clients when no template gives one (extension).
+    pub collective_account: String,
+    pub code: CodeSection,
+    /// Sage field name (CT_Commentaire...) = expression such as "Client web {customer.id}".
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Default for CustomersSection {
+    fn default() -> Self {
+        CustomersSection {
+            mode: Mode::PerCustomer,
+            single_account: String::new(),
+            template: String::new(),
+            search_by_siret: true,
+            search_by_email: true,
+            search_by_vat: true,
+            phone: PhoneSource::Phone,
+            fax: PhoneSource::None,
+            representative: String::new(),
+            update_delivery_addresses: false,
+            update_billing_address: false,
+            notify_billing_address_differs: false,
+            notify_delivery_address_differs: false,
+            update_custom_fields: false,
+            remove_accents: false,
+            uppercase_name: false,
+            uppercase_addresses: false,
+            use_document_accounting_category: false,
+            collective_account: "4110000".to_string(),
+            code: CodeSection::default(),
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeSource {
+    #[default]
+    ShopId,
+    Counter,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodeSection {
+    pub prefix: String,
+    pub parts: Vec<CodePart>,
+    pub suffix: String,
+    pub counter_length: u32,
+    pub length: u32,
+    pub source: CodeSource,
+    /// First number of the persisted counter (extension).
+    pub counter_start: u64,
+}
+
+impl Default for CodeSection {
+    fn default() -> Self {
+        CodeSection {
+            prefix: "WEB".to_string(),
+            parts: Vec::new(),
+            suffix: String::new(),
+            counter_length: 0,
+            length: 9,
+            source: CodeSource::ShopId,
+            counter_start: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodePart {
+    pub field: PartField,
+    pub length: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartField {
+    Lastname,
+    Firstname,
+    Company,
+    Zip,
+    City,
+    Country,
+    Email,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputSection {
+    /// Forces the encoding of shop exports ("utf-8", "windows-1252", "macintosh").
+    pub encoding: Option<String>,
+    /// Forces the delimiter of shop CSV files (";", ",", "tab").
+    pub delimiter: Option<String>,
+    /// Canonical field = column header, for columns the built-in aliases miss.
+    pub columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputSection {
+    /// `#VER` of the Format Sage files written.
+    pub sage_version: u32,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection {
+            sage_version: crate::sage::layout::DEFAULT_VERSION,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("cannot read profile {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("profile {path}:\n{}", problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: String,
+        problems: Vec<check::Problem>,
+    },
+}
+
+impl Profile {
+    /// Reads and checks a profile file. Every problem that can be found without the client
+    /// list is reported at once, each with its line.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut p = Profile::parse(&text, &path.display().to_string())?;
+        p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if p.base_dir.as_os_str().is_empty() {
+            p.base_dir = PathBuf::from(".");
+        }
+        p.path = Some(path.to_path_buf());
+        Ok(p)
+    }
+
+    pub fn parse(text: &str, name: &str) -> Result<Profile, ProfileError> {
+        check::parse_checked(text).map_err(|problems| ProfileError::Invalid {
+            path: name.to_string(),
+            problems,
+        })
+    }
+
+    /// Resolves a path written in the profile against the profile's folder.
+    pub fn resolve_path(&self, p: &str) -> PathBuf {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// The client list file, if the profile names one.
+    pub fn clients_file(&self) -> Option<PathBuf> {
+        self.clients
+            .file
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|f| self.resolve_path(f))
+    }
+
+    /// `state/` next to the profile (CONTRACT.md).
+    pub fn default_state_dir(&self) -> PathBuf {
+        self.base_dir.join("state")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_profile_parses_to_the_defaults() {
+        let p = Profile::parse(DEFAULT_PROFILE, "default").unwrap();
+        let d = CustomersSection::default();
+        assert_eq!(p.customers.mode, d.mode);
+        assert_eq!(p.customers.code.prefix, "WEB");
+        assert_eq!(p.customers.code.length, 9);
+        assert_eq!(p.customers.search_by_email, d.search_by_email);
+        assert_eq!(p.customers.collective_account, d.collective_account);
+    }
+
+    #[test]
+    fn an_empty_profile_is_all_defaults() {
+        let p = Profile::parse("", "empty").unwrap();
+        assert_eq!(p.customers.code.source, CodeSource::ShopId);
+        assert_eq!(p.output.sage_version, 33);
+    }
+}

@@ -1,0 +1,266 @@
+//! The run report: JSON for scripts (`--report`, keys fixed by CONTRACT.md) and a summary for
+//! people. Every decision and every change to the data shows up here.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub inputs: Vec<InputReport>,
+    pub customers: Vec<CustomerReport>,
+    pub documents: Vec<DocumentReport>,
+    pub warnings: Vec<Warning>,
+    pub outputs: Vec<String>,
+    /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
+    pub errors: Vec<RecordError>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub platform: Option<String>,
+    pub kind: Option<String>,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub records: u64,
+    pub status: Status,
+    pub error: Option<String>,
+    pub outputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomerReport {
+    pub input: String,
+    pub record: u64,
+    pub shop_id: String,
+    pub email: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub action: CustomerAction,
+    pub matched_by: Option<MatchKey>,
+    /// Why: the parts of a generated code, the key value that matched, or the error.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerAction {
+    Created,
+    Matched,
+    Updated,
+    SingleAccount,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKey {
+    Siret,
+    Email,
+    Vat,
+    Code,
+}
+
+impl MatchKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKey::Siret => "siret",
+            MatchKey::Email => "email",
+            MatchKey::Vat => "vat",
+            MatchKey::Code => "code",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DocumentReport {
+    pub input: String,
+    pub order: String,
+    pub customer: String,
+    pub piece: String,
+    pub lines: usize,
+    pub action: DocumentAction,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentAction {
+    Created,
+    SkippedAlreadyConverted,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub kind: String,
+    pub input: String,
+    pub record: String,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordError {
+    pub input: String,
+    pub record: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects warnings for one input; `record` names what they are about (e.g. "customer 530,
+/// line 4" or "#CCLI WEB000530").
+#[derive(Debug, Default)]
+pub struct Warnings {
+    pub input: String,
+    pub list: Vec<Warning>,
+}
+
+impl Warnings {
+    pub fn new(input: impl Into<String>) -> Warnings {
+        Warnings {
+            input: input.into(),
+            list: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
+        self.list.push(Warning {
+            kind: kind.to_string(),
+            input: self.input.clone(),
+            record: record.to_string(),
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl Report {
+    pub fn failed(&self) -> bool {
+        self.inputs.iter().any(|i| i.status == Status::Failed)
+            || !self.errors.is_empty()
+            || self
+                .customers
+                .iter()
+                .any(|c| c.action == CustomerAction::Failed)
+            || self
+                .documents
+                .iter()
+                .any(|d| d.action == DocumentAction::Failed)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+
+    /// The summary printed for people after a run.
+    pub fn human(&self) -> String {
+        let mut s = String::new();
+        for i in &self.inputs {
+            let what = match (&i.platform, &i.kind) {
+                (Some(p), Some(k)) => format!("{p} {k}"),
+                _ => "unrecognised".to_string(),
+            };
+            match i.status {
+                Status::Ok => {
+                    let _ = writeln!(s, "ok      {} ({what}, {} records)", i.path, i.records);
+                    for o in &i.outputs {
+                        let _ = writeln!(s, "        → {o}");
+                    }
+                }
+                Status::Failed => {
+                    let _ = writeln!(s, "FAILED  {} ({what})", i.path);
+                    if let Some(e) = &i.error {
+                        for line in e.lines() {
+                            let _ = writeln!(s, "        {line}");
+                        }
+                    }
+                }
+            }
+        }
+        let count = |a: CustomerAction| self.customers.iter().filter(|c| c.action == a).count();
+        if !self.customers.is_empty() {
+            let _ = writeln!(
+                s,
+                "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
+                count(CustomerAction::Created),
+                count(CustomerAction::Matched),
+                count(CustomerAction::Updated),
+                count(CustomerAction::SingleAccount),
+                count(CustomerAction::Failed)
+            );
+        }
+        if !self.documents.is_empty() {
+            let dc = |a: DocumentAction| self.documents.iter().filter(|d| d.action == a).count();
+            let _ = writeln!(
+                s,
+                "documents: {} created, {} already converted, {} skipped, {} failed",
+                dc(DocumentAction::Created),
+                dc(DocumentAction::SkippedAlreadyConverted),
+                dc(DocumentAction::Skipped),
+                dc(DocumentAction::Failed)
+            );
+        }
+        for e in &self.errors {
+            let _ = writeln!(
+                s,
+                "error   {}: {}: {}{}",
+                e.input,
+                e.record,
+                field_prefix(&e.field),
+                e.message
+            );
+        }
+        if !self.warnings.is_empty() {
+            let _ = writeln!(s, "{} warning(s):", self.warnings.len());
+            const SHOWN: usize = 40;
+            for w in self.warnings.iter().take(SHOWN) {
+                let _ = writeln!(
+                    s,
+                    "  [{}] {}: {}{}",
+                    w.kind,
+                    w.record,
+                    field_prefix(&w.field),
+                    w.message
+                );
+            }
+            if self.warnings.len() > SHOWN {
+                let _ = writeln!(
+                    s,
+                    "  ... and {} more (see --report)",
+                    self.warnings.len() - SHOWN
+                );
+            }
+        }
+        if self.dry_run {
+            let _ = writeln!(s, "dry run: nothing was written");
+        }
+        s
+    }
+}
+
+fn field_prefix(field: &str) -> String {
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
+    }
+}

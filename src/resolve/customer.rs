@@ -1,0 +1,686 @@
+//! Customer resolution: which Sage client an incoming shop customer is. The options of the
+//! seed, in the order the original connector applies them: single account, search first by
+//! SIRET / e-mail / VAT number, then a new code by codification, never one that belongs to
+//! someone else. A new client copies the template client and gets the profile's text options
+//! and field expressions. No I/O here: the caller reads, writes and saves state.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::civil::Date;
+
+use super::code::{self, CodeError};
+use super::expr::{Ctx, Expr};
+use super::text::{remove_accents, upper};
+use crate::codepage::{self, CodePage};
+use crate::gescom::index::{self as ix, Client, ClientIndex};
+use crate::model::{Address, Customer};
+use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
+use crate::report::{MatchKey, Warnings};
+use crate::sage::{Layout, Record};
+use crate::state::State;
+
+/// What became of one shop customer.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// An existing client of the list (or one already created earlier in this run).
+    Existing {
+        code: String,
+        by: MatchKey,
+        detail: String,
+    },
+    /// `mode = "single"`: the one account.
+    Single { code: String },
+    /// A new client: its #CCLI and #CCDL records, to write before any document using it.
+    New {
+        code: String,
+        detail: String,
+        records: Vec<Record>,
+    },
+    /// No client could be chosen safely; nothing is written for this customer.
+    Failed { field: String, message: String },
+}
+
+impl Outcome {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Outcome::Existing { code, .. }
+            | Outcome::Single { code }
+            | Outcome::New { code, .. } => Some(code),
+            Outcome::Failed { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "customers.single_account = \"{0}\" is not in the client list {1}: every order would go to an account Sage does not have"
+    )]
+    SingleAccountMissing(String, String),
+    #[error(
+        "customers.template = \"{0}\" is not in the client list {1}: new clients could not copy its settings"
+    )]
+    TemplateMissing(String, String),
+    #[error("customers.fields.{0}: {1}")]
+    Field(String, String),
+}
+
+pub struct Resolver<'a> {
+    profile: &'a Profile,
+    index: &'a ClientIndex,
+    layout: &'static Layout,
+    today: Date,
+    template: Option<&'a Client>,
+    fields: Vec<(String, Expr)>,
+    /// Template fields the list does not carry: reported once per run.
+    template_gaps_reported: bool,
+    /// Customers already resolved in this run: key → code.
+    seen: HashMap<String, (String, u64)>,
+    /// Codes handed out in this run.
+    codes: HashSet<String>,
+}
+
+/// The key that identifies a shop customer across runs: the shop id, else the e-mail.
+pub fn customer_key(platform: &str, c: &Customer) -> Option<String> {
+    if !c.shop_id.trim().is_empty() {
+        Some(format!("{platform}:id:{}", c.shop_id.trim()))
+    } else {
+        let e = ix::norm_email(&c.email);
+        (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
+    }
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(
+        profile: &'a Profile,
+        index: &'a ClientIndex,
+        layout: &'static Layout,
+        today: Date,
+    ) -> Result<Resolver<'a>, SetupError> {
+        let cs = &profile.customers;
+        let src = index.source.path.clone();
+        if cs.mode == Mode::Single && index.by_code(&cs.single_account).is_none() {
+            return Err(SetupError::SingleAccountMissing(
+                cs.single_account.clone(),
+                src,
+            ));
+        }
+        let template = if cs.template.trim().is_empty() {
+            None
+        } else {
+            Some(
+                index
+                    .by_code(&cs.template)
+                    .ok_or_else(|| SetupError::TemplateMissing(cs.template.clone(), src.clone()))?,
+            )
+        };
+        let mut fields = Vec::new();
+        for (name, text) in &cs.fields {
+            let e =
+                Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
+            fields.push((name.clone(), e));
+        }
+        Ok(Resolver {
+            profile,
+            index,
+            layout,
+            today,
+            template,
+            fields,
+            template_gaps_reported: false,
+            seen: HashMap::new(),
+            codes: HashSet::new(),
+        })
+    }
+
+    /// Resolves one customer. `state` gives and receives the counter and issued codes.
+    pub fn resolve(
+        &mut self,
+        c: &Customer,
+        platform: &str,
+        state: &mut State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Outcome {
+        let cs = &self.profile.customers;
+        if cs.mode == Mode::Single {
+            return Outcome::Single {
+                code: ix::norm_code(&cs.single_account),
+            };
+        }
+        let key = customer_key(platform, c);
+        if let Some((code, record)) = key.as_ref().and_then(|k| self.seen.get(k)) {
+            return Outcome::Existing {
+                code: code.clone(),
+                by: MatchKey::Code,
+                detail: format!("same shop customer as record {record} of this run"),
+            };
+        }
+        let outcome = self.resolve_new_or_existing(c, key.as_deref(), state, subject, w);
+        if let (Some(k), Some(code)) = (key, outcome.code()) {
+            self.seen.insert(k, (code.to_string(), c.origin.record));
+        }
+        outcome
+    }
+
+    fn resolve_new_or_existing(
+        &mut self,
+        c: &Customer,
+        key: Option<&str>,
+        state: &mut State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Outcome {
+        match self.search(c, subject, w) {
+            Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
+            Search::Ambiguous(message) => {
+                return Outcome::Failed {
+                    field: String::new(),
+                    message,
+                };
+            }
+            Search::None => {}
+        }
+        // A code issued to this shop customer by an earlier run.
+        if let Some(issued) = key.and_then(|k| state.issued_to(k)).cloned() {
+            if self.index.by_code(&issued.code).is_some() {
+                return Outcome::Existing {
+                    code: issued.code.clone(),
+                    by: MatchKey::Code,
+                    detail: format!("code issued by passerelle on {}", issued.date),
+                };
+            }
+            w.push(
+                "reissued",
+                subject,
+                "CT_Num",
+                format!(
+                    "code {} was issued to this customer on {} but is not in the client list: the client is written again (refresh the client list export after each import)",
+                    issued.code, issued.date
+                ),
+            );
+            self.codes.insert(issued.code.clone());
+            return self.new_client(
+                c,
+                issued.code.clone(),
+                format!("{} (issued on {})", issued.code, issued.date),
+                subject,
+                w,
+            );
+        }
+        let generated = match self.generate_code(c, key, state, subject, w) {
+            Ok(g) => g,
+            Err(o) => return o,
+        };
+        if let Some(k) = key {
+            state.record(k, &generated.code, &self.today.to_string());
+        }
+        self.codes.insert(generated.code.clone());
+        self.new_client(c, generated.code, generated.explain, subject, w)
+    }
+
+    /// A free code: from the shop id (collision = error) or the counter (collision = next number).
+    fn generate_code(
+        &mut self,
+        c: &Customer,
+        key: Option<&str>,
+        state: &mut State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<code::Generated, Outcome> {
+        let cfg = &self.profile.customers.code;
+        let fail = |e: CodeError| Outcome::Failed {
+            field: "CT_Num".into(),
+            message: e.to_string(),
+        };
+        match cfg.source {
+            CodeSource::ShopId => {
+                let n = code::shop_number(&c.shop_id).map_err(fail)?;
+                let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim()))
+                    .map_err(fail)?;
+                if let Some(owner) = self.index.by_code(&g.code) {
+                    if same_person(owner, c) {
+                        return Err(Outcome::Existing {
+                            code: g.code.clone(),
+                            by: MatchKey::Code,
+                            detail: format!(
+                                "generated code {} exists with the same e-mail",
+                                g.code
+                            ),
+                        });
+                    }
+                    return Err(Outcome::Failed {
+                        field: "CT_Num".into(),
+                        message: format!(
+                            "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. Change customers.code.prefix or use source = \"counter\"",
+                            g.code, owner.intitule, owner.line
+                        ),
+                    });
+                }
+                if let Some(other) = state.owner_of(&g.code).filter(|o| Some(*o) != key) {
+                    return Err(Outcome::Failed {
+                        field: "CT_Num".into(),
+                        message: format!(
+                            "generated code {} was issued to shop customer {other} by an earlier run: not written",
+                            g.code
+                        ),
+                    });
+                }
+                if self.codes.contains(&g.code) {
+                    return Err(Outcome::Failed {
+                        field: "CT_Num".into(),
+                        message: format!(
+                            "code {} was already given to another customer of this run",
+                            g.code
+                        ),
+                    });
+                }
+                Ok(g)
+            }
+            CodeSource::Counter => {
+                let mut n = state.counter.max(cfg.counter_start.saturating_sub(1));
+                loop {
+                    n += 1;
+                    let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
+                    let taken = self
+                        .index
+                        .by_code(&g.code)
+                        .map(|o| format!("client '{}' of the list", o.intitule));
+                    let taken = taken.or_else(|| {
+                        state
+                            .owner_of(&g.code)
+                            .map(|o| format!("shop customer {o}"))
+                    });
+                    let taken = taken.or_else(|| {
+                        self.codes
+                            .contains(&g.code)
+                            .then(|| "a customer of this run".to_string())
+                    });
+                    match taken {
+                        Some(who) => w.push(
+                            "counter_skipped",
+                            subject,
+                            "CT_Num",
+                            format!(
+                                "counter {n}: code {} already belongs to {who}; next number taken",
+                                g.code
+                            ),
+                        ),
+                        None => {
+                            state.counter = n;
+                            return Ok(g);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn search(&self, c: &Customer, subject: &str, w: &mut Warnings) -> Search {
+        let cs = &self.profile.customers;
+        let mut ambiguous = Vec::new();
+        let keys: [(bool, MatchKey, String); 3] = [
+            (
+                cs.search_by_siret,
+                MatchKey::Siret,
+                ix::norm_siret(&c.siret),
+            ),
+            (
+                cs.search_by_email,
+                MatchKey::Email,
+                ix::norm_email(&c.email),
+            ),
+            (cs.search_by_vat, MatchKey::Vat, ix::norm_vat(&c.vat_number)),
+        ];
+        for (enabled, kind, value) in keys {
+            if !enabled || value.is_empty() {
+                continue;
+            }
+            if kind == MatchKey::Siret && value.len() != 14 {
+                w.push(
+                    "invalid_value",
+                    subject,
+                    "siret",
+                    format!("'{}' is not a 14-digit SIRET: not used to search", c.siret),
+                );
+                continue;
+            }
+            if kind == MatchKey::Email && !value.contains('@') {
+                continue;
+            }
+            let hits = match kind {
+                MatchKey::Siret => self.index.by_siret(&value),
+                MatchKey::Email => self.index.by_email(&value),
+                _ => self.index.by_vat(&value),
+            };
+            match hits.len() {
+                0 => {}
+                1 => {
+                    return Search::Found(
+                        hits[0].code.clone(),
+                        kind,
+                        format!("{} {value}", kind.as_str()),
+                    );
+                }
+                _ => {
+                    let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+                    let msg = format!(
+                        "{} {value} is held by {} clients ({}): no guess",
+                        kind.as_str(),
+                        hits.len(),
+                        codes.join(", ")
+                    );
+                    w.push("ambiguous_match", subject, kind.as_str(), msg.clone());
+                    ambiguous.push(msg);
+                }
+            }
+        }
+        if ambiguous.is_empty() {
+            Search::None
+        } else {
+            Search::Ambiguous(format!(
+                "{}; no other key found a single client, and creating one would add a duplicate. Remove the duplicates in Sage or disable that search",
+                ambiguous.join("; ")
+            ))
+        }
+    }
+
+    /// The #CCLI (and #CCDL) of a new client.
+    fn new_client(
+        &mut self,
+        c: &Customer,
+        code: String,
+        detail: String,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Outcome {
+        let ccli = self.layout.expect("CCLI");
+        let cs = &self.profile.customers;
+        let mut r = Record::new(ccli);
+        self.copy_template(&mut r, w);
+        let intitule = self.name_text(&c.display_name());
+        r.set("CT_Num", code.clone());
+        r.set("CT_Intitule", intitule.clone());
+        r.set("CT_Classement", abrege(&intitule));
+        let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
+        r.set("CT_Contact", contact);
+        let (a1, a2) = self.split_address(&c.billing, subject, "CT_Adresse", w);
+        r.set("CT_Adresse", a1);
+        r.set("CT_Complement", a2);
+        r.set("CT_CodePostal", self.address_text(&c.billing.zip, true));
+        r.set("CT_Ville", self.address_text(&c.billing.city, true));
+        r.set("CT_CodeRegion", self.address_text(region(&c.billing), true));
+        r.set(
+            "CT_Pays",
+            self.address_text(&country_name(&c.billing.country), true),
+        );
+        r.set("CT_NumPayeur", code.clone());
+        let siret = ix::norm_siret(&c.siret);
+        if !c.siret.is_empty() && siret.len() != 14 {
+            w.push(
+                "invalid_value",
+                subject,
+                "CT_Siret",
+                format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
+            );
+        }
+        r.set("CT_Siret", siret);
+        r.set("CT_Ape", c.ape.clone());
+        r.set("CT_Identifiant", ix::norm_vat(&c.vat_number));
+        r.set("CT_DateCreate", crate::sage::value::fmt_date(self.today));
+        r.set("CT_Telephone", phone(c, cs.phone));
+        r.set("CT_Telecopie", phone(c, cs.fax));
+        r.set("CT_EMail", c.email.trim().to_string());
+        // Assujettissement (codes UNCERTAIN, FORMAT-SAGE.md §16.7): 0 for a business with a
+        // SIRET or VAT number, 1 (particulier) otherwise.
+        let business =
+            !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
+        r.set("CT_Assujettissement", if business { "0" } else { "1" });
+        if !cs.representative.trim().is_empty() {
+            let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
+            r.set("CO_Nom", nom);
+            r.set("CO_Prenom", prenom);
+        }
+        if r.get("CG_NumPrinc").is_empty() {
+            r.set("CG_NumPrinc", cs.collective_account.to_uppercase());
+        }
+        r.tail = vec![r.get("CG_NumPrinc").to_string()];
+        let ctx = Ctx {
+            customer: c,
+            code: &code,
+            today: self.today,
+        };
+        for (name, expr) in &self.fields {
+            r.set(name, expr.eval(&ctx));
+        }
+        let mut records = vec![r];
+        let delivery = c
+            .delivery
+            .as_ref()
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&c.billing);
+        if !delivery.is_empty() {
+            records.push(self.delivery_record(c, delivery, true, subject, w));
+        }
+        Outcome::New {
+            code,
+            detail,
+            records,
+        }
+    }
+
+    /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
+    pub fn delivery_record(
+        &self,
+        c: &Customer,
+        addr: &Address,
+        principal: bool,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Record {
+        let mut d = Record::new(self.layout.expect("CCDL"));
+        d.set("LI_Intitule", self.delivery_intitule(c, addr));
+        let (a1, a2) = self.split_address(addr, subject, "LI_Adresse", w);
+        d.set("LI_Adresse", a1);
+        d.set("LI_Complement", a2);
+        d.set("LI_CodePostal", self.address_text(&addr.zip, true));
+        d.set("LI_Ville", self.address_text(&addr.city, true));
+        d.set("LI_CodeRegion", self.address_text(region(addr), true));
+        d.set(
+            "LI_Pays",
+            self.address_text(&country_name(&addr.country), true),
+        );
+        let person = addr.person();
+        d.set(
+            "LI_Contact",
+            self.address_text(
+                if person.is_empty() {
+                    &addr.company
+                } else {
+                    &person
+                },
+                false,
+            ),
+        );
+        d.set("LI_Principal", if principal { "1" } else { "0" });
+        d.set(
+            "LI_Telephone",
+            if addr.phone.is_empty() {
+                c.phone.clone()
+            } else {
+                addr.phone.clone()
+            },
+        );
+        d.set("LI_EMail", c.email.trim().to_string());
+        d
+    }
+
+    /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
+    pub fn delivery_intitule(&self, c: &Customer, addr: &Address) -> String {
+        let who = if !addr.company.is_empty() {
+            addr.company.clone()
+        } else if !addr.person().is_empty() {
+            addr.person()
+        } else {
+            c.display_name()
+        };
+        let text = if addr.city.is_empty() {
+            who
+        } else {
+            format!("{who} - {}", addr.city)
+        };
+        let text = self.address_text(&self.name_text(&text), false);
+        cut_encoded(&text, 35)
+    }
+
+    /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
+    /// line 2 is empty, rather than being cut.
+    fn split_address(
+        &self,
+        a: &Address,
+        subject: &str,
+        field: &str,
+        w: &mut Warnings,
+    ) -> (String, String) {
+        let a1 = self.address_text(&a.address1, true);
+        let a2 = self.address_text(&a.address2, true);
+        let max = 35;
+        if a2.is_empty() && codepage::encoded_len(&a1, CodePage::Cp850) > max {
+            let fit = cut_encoded(&a1, max);
+            let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
+            let (head, tail) = a1.split_at(cut);
+            let (head, tail) = (head.trim().to_string(), tail.trim().to_string());
+            w.push(
+                "moved_to_complement",
+                subject,
+                field,
+                format!("address longer than {max} characters: '{head}' kept, '{tail}' moved to Complément"),
+            );
+            return (head, tail);
+        }
+        (a1, a2)
+    }
+
+    fn name_text(&self, s: &str) -> String {
+        let cs = &self.profile.customers;
+        let mut t = s.trim().to_string();
+        if cs.remove_accents {
+            t = remove_accents(&t);
+        }
+        if cs.uppercase_name {
+            t = upper(&t);
+        }
+        t
+    }
+
+    /// Address text with the options; `upper_ok` = the uppercase option applies.
+    fn address_text(&self, s: &str, upper_ok: bool) -> String {
+        let cs = &self.profile.customers;
+        let mut t = s.trim().to_string();
+        if cs.remove_accents {
+            t = remove_accents(&t);
+        }
+        if cs.uppercase_addresses && upper_ok {
+            t = upper(&t);
+        }
+        t
+    }
+
+    fn copy_template(&mut self, r: &mut Record, w: &mut Warnings) {
+        let Some(t) = self.template else { return };
+        let mut gaps = Vec::new();
+        for f in r.layout.fields.iter().filter(|f| f.template) {
+            let carried = self.index.carried.contains(&(f.pos as u16));
+            match t.field(f.pos) {
+                Some(v) if carried => {
+                    if !v.is_empty() || f.default.is_none() {
+                        r.set_at(f.pos, v.to_string());
+                    }
+                }
+                _ => gaps.push(f),
+            }
+        }
+        if !gaps.is_empty() && !self.template_gaps_reported {
+            self.template_gaps_reported = true;
+            let subject = format!("template {}", t.code);
+            for f in gaps {
+                let fallback = match f.default.as_deref() {
+                    Some(d) if !d.is_empty() => format!("the default {d} is written"),
+                    _ => "left empty".to_string(),
+                };
+                w.push(
+                    "template_field_missing",
+                    &subject,
+                    &f.describe("CCLI"),
+                    format!("the client list does not carry {} ({}): {fallback}. A Format Sage export of the client list carries every field", f.label, f.name),
+                );
+            }
+        }
+    }
+}
+
+enum Search {
+    Found(String, MatchKey, String),
+    Ambiguous(String),
+    None,
+}
+
+/// The list's client with this code is the same person when their e-mails agree.
+fn same_person(client: &Client, c: &Customer) -> bool {
+    let a = ix::norm_email(&client.email);
+    !a.is_empty() && a == ix::norm_email(&c.email)
+}
+
+fn phone(c: &Customer, src: PhoneSource) -> String {
+    let v = match src {
+        PhoneSource::Phone => {
+            if c.phone.is_empty() {
+                &c.billing.phone
+            } else {
+                &c.phone
+            }
+        }
+        PhoneSource::Mobile => &c.mobile,
+        PhoneSource::BillingPhone => &c.billing.phone,
+        PhoneSource::ShippingPhone => c
+            .delivery
+            .as_ref()
+            .map(|d| &d.phone)
+            .unwrap_or(&c.billing.phone),
+        PhoneSource::None => return String::new(),
+    };
+    v.trim().to_string()
+}
+
+/// Abrégé: the intitulé in capitals, cut to 17 characters as Sage does itself (not reported:
+/// the abrégé is by definition the start of the name).
+fn abrege(intitule: &str) -> String {
+    cut_encoded(&upper(intitule), 17)
+}
+
+/// The first characters of `s` that take at most `max` characters once written in CP850.
+fn cut_encoded(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut len = 0;
+    for ch in s.chars() {
+        let mut buf = [0u8; 4];
+        let l = codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850);
+        if len + l > max {
+            break;
+        }
+        len += l;
+        out.push(ch);
+    }
+    out.trim_end().to_string()
+}
+
+fn region(a: &Address) -> &str {
+    // French addresses have no region line; Shopify gives department-like codes for FR.
+    if a.country == "FR" { "" } else { &a.state }
+}
+
+fn country_name(iso: &str) -> String {
+    crate::countries::name_fr(iso)
+        .map(str::to_string)
+        .unwrap_or_else(|| iso.to_string())
+}

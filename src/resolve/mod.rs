@@ -1,0 +1,8 @@
+//! The only stage that knows both sides: shop records in, Sage records out. No I/O.
+
+pub mod code;
+pub mod customer;
+pub mod expr;
+pub mod text;
+
+pub use customer::{Outcome, Resolver};

@@ -1,0 +1,160 @@
+//! Reading Format Sage files line by line: CRLF framing, CP850 decoding, tags told apart from
+//! values by the known-tag set. Used by the validator and by the client-list reader.
+
+use std::io::{self, BufRead};
+
+use super::codepage_decode;
+use super::layout::is_known_tag;
+
+/// One physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based, counting `#FLG 000` as line 1 (as Sage reports errors).
+    pub number: usize,
+    pub text: String,
+    /// How the line ended.
+    pub ending: Ending,
+    /// The raw bytes had a byte ≥ 0x80.
+    pub high: bool,
+    pub has_control: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    CrLf,
+    /// A bare LF (not allowed in a generated file).
+    Lf,
+    /// End of file without a line ending.
+    None,
+}
+
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    number: usize,
+    /// Bare CRs seen inside lines (line numbers).
+    pub bare_cr: Vec<usize>,
+    /// All raw bytes so far form valid UTF-8 with high bytes (a re-encoded file).
+    pub utf8_high: bool,
+    pub any_invalid_utf8: bool,
+    /// Bytes in 0x80..=0x9F and 0xE0..=0xFF, for the Windows-1252 heuristic.
+    pub low_high: (usize, usize),
+    pub bom: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(256),
+            number: 0,
+            bare_cr: Vec::new(),
+            utf8_high: false,
+            any_invalid_utf8: false,
+            low_high: (0, 0),
+            bom: false,
+        }
+    }
+
+    pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+        self.buf.clear();
+        let n = self.inner.read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        if self.number == 1 && self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.bom = true;
+            self.buf.drain(..3);
+        }
+        let ending = if self.buf.ends_with(b"\r\n") {
+            self.buf.truncate(self.buf.len() - 2);
+            Ending::CrLf
+        } else if self.buf.ends_with(b"\n") {
+            self.buf.pop();
+            Ending::Lf
+        } else {
+            Ending::None
+        };
+        if self.buf.contains(&b'\r') {
+            self.bare_cr.push(self.number);
+        }
+        let high = self.buf.iter().any(|&b| b >= 0x80);
+        if high {
+            if std::str::from_utf8(&self.buf).is_ok() {
+                self.utf8_high = true;
+            } else {
+                self.any_invalid_utf8 = true;
+            }
+            for &b in &self.buf {
+                match b {
+                    0x80..=0x9F => self.low_high.0 += 1,
+                    0xE0..=0xFF => self.low_high.1 += 1,
+                    _ => {}
+                }
+            }
+        }
+        let has_control = self.buf.iter().any(|&b| b < 0x20 || b == 0x7F);
+        let text = codepage_decode(&self.buf);
+        Ok(Some(Line {
+            number: self.number,
+            text,
+            ending,
+            high,
+            has_control,
+        }))
+    }
+}
+
+/// The tag of a line (`#CHEN` → `CHEN`) if it is a known tag.
+pub fn tag_of(text: &str) -> Option<&str> {
+    let t = text.strip_prefix('#')?;
+    let name = t.split(' ').next().unwrap_or("");
+    is_known_tag(name).then_some(name)
+}
+
+/// Looks like a tag but is not a known one: `#[A-Z0-9]{3,12}` alone on its line.
+pub fn tag_like(text: &str) -> bool {
+    match text.strip_prefix('#') {
+        Some(t) => {
+            (3..=12).contains(&t.len())
+                && t.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_keep_their_numbers_and_endings() {
+        let data = b"#FLG 000\r\n#VER 33\r\nD\x82p\x93t\nx\ry\r\n#FIN";
+        let mut r = LineReader::new(&data[..]);
+        let l1 = r.next_line().unwrap().unwrap();
+        assert_eq!(
+            (l1.number, l1.text.as_str(), l1.ending),
+            (1, "#FLG 000", Ending::CrLf)
+        );
+        r.next_line().unwrap();
+        let l3 = r.next_line().unwrap().unwrap();
+        assert_eq!((l3.text.as_str(), l3.ending), ("Dépôt", Ending::Lf));
+        let l4 = r.next_line().unwrap().unwrap();
+        assert_eq!(l4.number, 4);
+        assert_eq!(r.bare_cr, vec![4]);
+        let l5 = r.next_line().unwrap().unwrap();
+        assert_eq!(l5.ending, Ending::None);
+        assert!(r.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(tag_of("#CCLI"), Some("CCLI"));
+        assert_eq!(tag_of("#VER 33"), Some("VER"));
+        assert_eq!(tag_of("#1001"), None);
+        assert!(tag_like("#ABCD"));
+        assert!(!tag_like("#1a"));
+    }
+}

@@ -1,0 +1,114 @@
+//! A Format Sage record being built or read: one string per field, positions from the layout.
+
+use super::layout::{Kind, RecordLayout};
+
+/// Values are kept as text exactly as they will be written (numbers with a decimal comma,
+/// dates `JJMMAA`) so that a record read from an export re-emits byte for byte.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub layout: &'static RecordLayout,
+    values: Vec<String>,
+    /// Repeating tail lines (attached accounts of #CCLI, location pairs of #CHLI).
+    pub tail: Vec<String>,
+}
+
+impl Record {
+    /// A new record: every field at its layout default (empty where there is none).
+    pub fn new(layout: &'static RecordLayout) -> Record {
+        let values = layout
+            .fields
+            .iter()
+            .map(|f| f.default.clone().unwrap_or_default())
+            .collect();
+        Record {
+            layout,
+            values,
+            tail: Vec::new(),
+        }
+    }
+
+    /// A record from raw lines (an export): fixed fields then tail. Missing lines stay empty;
+    /// the caller has already checked and reported the count.
+    pub fn from_lines(layout: &'static RecordLayout, lines: Vec<String>) -> Record {
+        let mut values = lines;
+        let tail = if values.len() > layout.fixed {
+            values.split_off(layout.fixed)
+        } else {
+            Vec::new()
+        };
+        values.resize(layout.fixed, String::new());
+        Record {
+            layout,
+            values,
+            tail,
+        }
+    }
+
+    pub fn tag(&self) -> &str {
+        &self.layout.tag
+    }
+
+    /// Sets the field called `name`. Names come from the code or from a checked profile; an
+    /// unknown one is a defect, reported loudly in debug builds and ignored in release.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        match self.layout.index_of(name) {
+            Some(i) => self.values[i] = value.into(),
+            None => debug_assert!(false, "#{} has no field {name}", self.layout.tag),
+        }
+    }
+
+    /// Sets a field by name; `false` when the layout has no such field.
+    pub fn try_set(&mut self, name: &str, value: impl Into<String>) -> bool {
+        match self.layout.index_of(name) {
+            Some(i) => {
+                self.values[i] = value.into();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.layout
+            .index_of(name)
+            .map(|i| self.values[i].as_str())
+            .unwrap_or("")
+    }
+
+    /// Field at 1-based position.
+    pub fn at(&self, pos: usize) -> &str {
+        pos.checked_sub(1)
+            .and_then(|i| self.values.get(i))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {
+        if let Some(v) = pos.checked_sub(1).and_then(|i| self.values.get_mut(i)) {
+            *v = value.into();
+        }
+    }
+
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Number of lines the record takes after its tag line.
+    pub fn line_count(&self) -> usize {
+        self.values.len() + self.tail.len()
+    }
+}
+
+/// Is `text` a well-formed value of `kind` (used by the validator)?
+pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::Text => true,
+        Kind::Int => {
+            let t = text.strip_prefix('-').unwrap_or(text);
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        }
+        Kind::Dec => super::value::parse_dec(text).is_some(),
+        Kind::Date => super::value::parse_date(text).is_some(),
+        Kind::Time => super::value::parse_time(text).is_some(),
+    }
+}

@@ -1,0 +1,218 @@
+//! Shop customer exports → canonical `Customer`s, one row at a time.
+
+use super::dialect::{ColumnMap, Dialect};
+use super::table::CsvTable;
+use crate::error::InputError;
+use crate::model::{Address, Customer, Origin};
+use crate::report::Warnings;
+
+pub struct CustomerReader {
+    pub table: CsvTable,
+    pub dialect: &'static Dialect,
+    pub generation: String,
+    pub cols: ColumnMap,
+    /// E-mails seen with and without '@' (PrestaShop 1.7.6.0/1 export bug detection).
+    emails_with_at: u64,
+    emails_without_at: u64,
+}
+
+/// Removes Excel's protective apostrophe: always in id/zip/phone-like fields, elsewhere only
+/// when what follows looks like a number ("'s-Hertogenbosch" keeps its apostrophe).
+pub fn strip_apostrophe(v: &str, always: bool) -> &str {
+    match v.strip_prefix('\'') {
+        Some(rest) if always => rest,
+        Some(rest)
+            if !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +-().".contains(c)) =>
+        {
+            rest
+        }
+        _ => v,
+    }
+}
+
+impl CustomerReader {
+    pub fn new(
+        table: CsvTable,
+        dialect: &'static Dialect,
+        generation: String,
+        cols: ColumnMap,
+    ) -> CustomerReader {
+        CustomerReader {
+            table,
+            dialect,
+            generation,
+            cols,
+            emails_with_at: 0,
+            emails_without_at: 0,
+        }
+    }
+
+    fn get(&mut self, field: &str) -> String {
+        let Some(i) = self.cols.get(field) else {
+            return String::new();
+        };
+        let raw = self.table.cell(i).trim();
+        let always = self.dialect.cleaning.apostrophe.iter().any(|f| f == field);
+        let v = strip_apostrophe(raw, always).trim();
+        if let Some(ph) = self.dialect.cleaning.placeholders.get(field) {
+            if ph.iter().any(|p| p == v) {
+                return String::new();
+            }
+        }
+        v.to_string()
+    }
+
+    /// The next customer, or `None` at the end of the file.
+    pub fn next(&mut self, w: &mut Warnings) -> Result<Option<Customer>, InputError> {
+        if !self.table.next_row()? {
+            if self.emails_with_at == 0 && self.emails_without_at > 0 {
+                return Err(self.email_bug());
+            }
+            return Ok(None);
+        }
+        let origin = Origin {
+            record: self.table.record_no,
+            line: self.table.line(),
+        };
+        let mut c = Customer {
+            shop_id: self.get("shop_id"),
+            email: self.get("email"),
+            firstname: self.get("firstname"),
+            lastname: self.get("lastname"),
+            company: self.get("company"),
+            siret: self.get("siret"),
+            ape: self.get("ape"),
+            vat_number: self.get("vat_number"),
+            phone: self.get("phone"),
+            mobile: self.get("mobile"),
+            billing: Address::default(),
+            delivery: None,
+            origin,
+        };
+        let subject = record_subject(&c);
+        if c.firstname.is_empty() && c.lastname.is_empty() {
+            let full = self.get("name");
+            if !full.is_empty() {
+                match full.rsplit_once(' ') {
+                    Some((f, l)) => {
+                        c.firstname = f.trim().to_string();
+                        c.lastname = l.trim().to_string();
+                    }
+                    None => c.lastname = full.clone(),
+                }
+                w.push(
+                    "guessed",
+                    &subject,
+                    "name",
+                    format!("no first/last name columns: '{full}' split into first name '{}' and last name '{}'", c.firstname, c.lastname),
+                );
+            }
+        }
+        let country_raw = self.get("country");
+        c.billing = Address {
+            company: c.company.clone(),
+            firstname: c.firstname.clone(),
+            lastname: c.lastname.clone(),
+            address1: self.get("address1"),
+            address2: self.get("address2"),
+            zip: self.get("zip"),
+            city: self.get("city"),
+            state: self.get("state"),
+            country: country_iso(&country_raw, &subject, w),
+            phone: c.phone.clone(),
+        };
+        if !c.email.is_empty() {
+            if c.email.contains('@') {
+                self.emails_with_at += 1;
+            } else {
+                self.emails_without_at += 1;
+                w.push(
+                    "invalid_value",
+                    &subject,
+                    "email",
+                    format!(
+                        "'{}' is not an e-mail address: not used for matching",
+                        c.email
+                    ),
+                );
+            }
+        }
+        if self.dialect.platform == "prestashop"
+            && self.emails_with_at == 0
+            && self.emails_without_at >= 5
+        {
+            return Err(self.email_bug());
+        }
+        for &i in &self.table.misdecoded {
+            let col = self.table.headers.get(i).cloned().unwrap_or_default();
+            w.push(
+                "guessed",
+                &subject,
+                &col,
+                format!(
+                    "line {}: bytes that are not UTF-8 in a UTF-8 file, read as Windows-1252",
+                    origin.line
+                ),
+            );
+        }
+        Ok(Some(c))
+    }
+
+    fn email_bug(&self) -> InputError {
+        InputError::Other {
+            path: self.table.path.clone(),
+            message: "the e-mail column holds no e-mail address: PrestaShop 1.7.6.0 and 1.7.6.1 export first names in the \"Last name\" and \"Email address\" columns (bug #15875). Update PrestaShop or export the customers with the SQL Manager".into(),
+        }
+    }
+}
+
+/// ISO code of a country cell (a code or a name in French or English). Unknown values are kept
+/// empty and reported: writing a wrong country is worse than none.
+pub fn country_iso(raw: &str, subject: &str, w: &mut Warnings) -> String {
+    if raw.is_empty() {
+        return String::new();
+    }
+    match crate::countries::lookup(raw) {
+        Some(c) => c.iso.clone(),
+        None => {
+            w.push(
+                "unknown_country",
+                subject,
+                "country",
+                format!("'{raw}' is not a known country code or name: left empty"),
+            );
+            String::new()
+        }
+    }
+}
+
+/// "customer 530 (line 4)" / "record 3 (line 4)"
+pub fn record_subject(c: &Customer) -> String {
+    if c.shop_id.is_empty() {
+        format!("record {} (line {})", c.origin.record, c.origin.line)
+    } else {
+        format!("customer {} (line {})", c.shop_id, c.origin.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apostrophes() {
+        assert_eq!(strip_apostrophe("'75008", true), "75008");
+        assert_eq!(
+            strip_apostrophe("'+33 6 12 34 56 78", false),
+            "+33 6 12 34 56 78"
+        );
+        assert_eq!(
+            strip_apostrophe("'s-Hertogenbosch", false),
+            "'s-Hertogenbosch"
+        );
+        assert_eq!(strip_apostrophe("75008", true), "75008");
+    }
+}

@@ -1,0 +1,165 @@
+//! Shop dialects: how a platform's export is recognised and where each canonical field is,
+//! loaded from `templates/shops/*.toml`. A new header generation is a data change.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::table::{CsvTable, norm_header};
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "shopify_customers",
+        include_str!("../../templates/shops/shopify_customers.toml"),
+    ),
+    (
+        "prestashop_customers",
+        include_str!("../../templates/shops/prestashop_customers.toml"),
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialect {
+    pub platform: String,
+    pub kind: String,
+    pub label: String,
+    #[serde(rename = "signature")]
+    pub signatures: Vec<Signature>,
+    /// Canonical field → header aliases, first present wins.
+    pub columns: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub cleaning: Cleaning,
+    #[serde(skip)]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub generation: String,
+    /// Headers that must all be present.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Canonical fields that must all be found through `columns`.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Required delimiter.
+    pub delimiter: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cleaning {
+    #[serde(default)]
+    pub apostrophe: Vec<String>,
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, Vec<String>>,
+}
+
+pub fn all() -> &'static [Dialect] {
+    static D: OnceLock<Vec<Dialect>> = OnceLock::new();
+    D.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|(name, text)| {
+                let mut d: Dialect = toml::from_str(text)
+                    .unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
+                d.name = name.to_string();
+                d
+            })
+            .collect()
+    })
+}
+
+/// Column indexes of the canonical fields in one file.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnMap {
+    pub cols: BTreeMap<String, usize>,
+}
+
+impl ColumnMap {
+    pub fn get(&self, field: &str) -> Option<usize> {
+        self.cols.get(field).copied()
+    }
+}
+
+impl Dialect {
+    /// Maps canonical fields to columns; profile overrides (`[input.columns]`) come first.
+    pub fn map(&self, table: &CsvTable, overrides: &BTreeMap<String, String>) -> ColumnMap {
+        let mut cols = BTreeMap::new();
+        for (field, aliases) in &self.columns {
+            let mut list: Vec<String> = Vec::new();
+            if let Some(o) = overrides.get(field) {
+                list.push(o.clone());
+            }
+            list.extend(aliases.iter().cloned());
+            if let Some(i) = table.find(&list) {
+                cols.insert(field.clone(), i);
+            }
+        }
+        // An override for a field the dialect does not list (still a canonical field).
+        for (field, header) in overrides {
+            if !cols.contains_key(field) {
+                if let Some(i) = table.find(std::slice::from_ref(header)) {
+                    cols.insert(field.clone(), i);
+                }
+            }
+        }
+        ColumnMap { cols }
+    }
+
+    /// The generation this file matches, if any.
+    pub fn matches(
+        &self,
+        table: &CsvTable,
+        overrides: &BTreeMap<String, String>,
+    ) -> Option<&Signature> {
+        let map = self.map(table, overrides);
+        self.signatures.iter().find(|s| {
+            let delim_ok = s
+                .delimiter
+                .as_deref()
+                .and_then(super::sniff::delimiter_by_label)
+                .is_none_or(|d| d == table.delimiter);
+            delim_ok
+                && s.headers
+                    .iter()
+                    .all(|h| table.keys.contains(&norm_header(h)))
+                && s.fields.iter().all(|f| map.get(f).is_some())
+        })
+    }
+}
+
+/// The first dialect whose signature the file matches.
+pub fn detect<'a>(
+    table: &CsvTable,
+    overrides: &BTreeMap<String, String>,
+) -> Option<(&'a Dialect, &'a Signature)>
+where
+    'static: 'a,
+{
+    all()
+        .iter()
+        .find_map(|d| d.matches(table, overrides).map(|s| (d, s)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dialect_files_load() {
+        let all = super::all();
+        assert!(all.len() >= 2);
+        for d in all {
+            assert!(!d.signatures.is_empty(), "{}", d.name);
+            for f in d.columns.keys() {
+                assert!(
+                    crate::shop::CANONICAL_FIELDS.contains(&f.as_str()),
+                    "{}: {f}",
+                    d.name
+                );
+            }
+        }
+    }
+}

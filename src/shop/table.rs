@@ -1,0 +1,239 @@
+//! A CSV file read row by row into one reused record, with its encoding and delimiter sniffed
+//! and its header normalised. Shared by the shop readers and the client-list reader.
+
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+
+use super::sniff::{self, DecodeReader, SAMPLE, Sniffed};
+use crate::error::InputError;
+
+pub struct CsvTable {
+    pub path: PathBuf,
+    pub sniffed: Sniffed,
+    pub delimiter: u8,
+    /// Headers as written (BOM and surrounding spaces removed).
+    pub headers: Vec<String>,
+    /// Headers normalised for matching (see `norm_header`).
+    pub keys: Vec<String>,
+    reader: csv::Reader<Box<dyn Read>>,
+    record: csv::ByteRecord,
+    /// 1 = first data row.
+    pub record_no: u64,
+    /// Decoding buffer for single cells.
+    scratch: String,
+    /// Cells of this row that were not valid UTF-8 and were read as Windows-1252.
+    pub misdecoded: Vec<usize>,
+}
+
+/// "  Prénom " → "prenom", "E-mail" → "e-mail", "'ID" → "id": trimmed, accents and case
+/// removed, inner spaces collapsed, Excel's apostrophe and stray quotes dropped.
+pub fn norm_header(h: &str) -> String {
+    let h = h
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .trim_matches('"')
+        .trim_start_matches('\'')
+        .trim();
+    let folded = crate::resolve::text::remove_accents(h).to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl CsvTable {
+    pub fn open(
+        path: &Path,
+        encoding: Option<&'static Encoding>,
+        delimiter: Option<u8>,
+    ) -> Result<CsvTable, InputError> {
+        let io = |source| InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = BufReader::with_capacity(SAMPLE, File::open(path).map_err(io)?);
+        let mut sample = Vec::with_capacity(SAMPLE);
+        (&mut file)
+            .take(SAMPLE as u64)
+            .read_to_end(&mut sample)
+            .map_err(io)?;
+        let sniffed = sniff::sniff_encoding(&sample, encoding);
+        let body = &sample[sniffed.bom..];
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(InputError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let stream: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(file));
+        let (stream, delim_sample): (Box<dyn Read>, Vec<u8>) = if sniffed.encoding == UTF_8 {
+            (stream, body.to_vec())
+        } else {
+            let (decoded, _) = sniffed.encoding.decode_without_bom_handling(body);
+            let s = decoded.into_owned().into_bytes();
+            (Box::new(DecodeReader::new(stream, sniffed.encoding)), s)
+        };
+        let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(false)
+            .buffer_capacity(256 * 1024)
+            .from_reader(stream);
+        let header_rec = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, e))?
+            .clone();
+        let mut headers = Vec::with_capacity(header_rec.len());
+        for h in header_rec.iter() {
+            let s = match std::str::from_utf8(h) {
+                Ok(s) => s.to_string(),
+                Err(_) => WINDOWS_1252.decode_without_bom_handling(h).0.into_owned(),
+            };
+            headers.push(s.trim_start_matches('\u{feff}').trim().to_string());
+        }
+        let keys = headers.iter().map(|h| norm_header(h)).collect();
+        Ok(CsvTable {
+            path: path.to_path_buf(),
+            sniffed,
+            delimiter,
+            headers,
+            keys,
+            reader,
+            record: csv::ByteRecord::new(),
+            record_no: 0,
+            scratch: String::new(),
+            misdecoded: Vec::new(),
+        })
+    }
+
+    /// Index of the first column whose normalised header is one of `aliases` (normalised too).
+    /// An alias with `*` at its start or end matches a part of the header
+    /// (`*siret*` finds `SIRET (customer.metafields.custom.siret)`).
+    pub fn find(&self, aliases: &[String]) -> Option<usize> {
+        for a in aliases {
+            let key = norm_header(a.trim_matches('*'));
+            let (starts, ends) = (a.starts_with('*'), a.ends_with('*'));
+            let hit = self.keys.iter().position(|k| match (starts, ends) {
+                (false, false) => *k == key,
+                (true, true) => k.contains(&key),
+                (true, false) => k.ends_with(&key),
+                (false, true) => k.starts_with(&key),
+            });
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        None
+    }
+
+    /// Reads the next row; `false` at the end. A row with another number of cells than the
+    /// header is an error for the whole file: its columns can no longer be trusted.
+    pub fn next_row(&mut self) -> Result<bool, InputError> {
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.path, e))?;
+        if more {
+            self.record_no += 1;
+            self.misdecoded.clear();
+        }
+        Ok(more)
+    }
+
+    /// Physical line where the current row starts.
+    pub fn line(&self) -> u64 {
+        self.record.position().map(|p| p.line()).unwrap_or(0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.record.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.record.is_empty()
+    }
+
+    /// The raw bytes of cell `i`.
+    pub fn raw(&self, i: usize) -> &[u8] {
+        self.record.get(i).unwrap_or(b"")
+    }
+
+    /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
+    /// source) is read as Windows-1252 and noted in `misdecoded` for a warning.
+    pub fn cell(&mut self, i: usize) -> &str {
+        let bytes = self.record.get(i).unwrap_or(b"");
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(_) => {
+                self.scratch = WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned();
+                if !self.misdecoded.contains(&i) {
+                    self.misdecoded.push(i);
+                }
+                &self.scratch
+            }
+        }
+    }
+
+    /// Cell `i` as an owned, trimmed string.
+    pub fn text(&mut self, i: Option<usize>) -> String {
+        match i {
+            Some(i) => self.cell(i).trim().to_string(),
+            None => String::new(),
+        }
+    }
+
+    pub fn encoding_label(&self) -> String {
+        self.sniffed.label()
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> InputError {
+    let path = path.to_path_buf();
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => InputError::Ragged {
+            path,
+            line: pos.as_ref().map(|p| p.line()).unwrap_or(0),
+            record: pos.as_ref().map(|p| p.record()).unwrap_or(0),
+            expected: *expected_len as usize,
+            found: *len as usize,
+        },
+        csv::ErrorKind::Io(_) => {
+            let msg = e.to_string();
+            match e.into_kind() {
+                csv::ErrorKind::Io(source) => InputError::Io { path, source },
+                _ => InputError::Malformed {
+                    path,
+                    line: 0,
+                    message: msg,
+                },
+            }
+        }
+        _ => {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            InputError::Malformed {
+                path,
+                line,
+                message: e.to_string(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_normalisation() {
+        assert_eq!(norm_header("\u{feff} Prénom "), "prenom");
+        assert_eq!(norm_header("N°  compte"), "n° compte");
+        assert_eq!(norm_header("'Customer ID"), "customer id");
+    }
+}

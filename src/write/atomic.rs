@@ -1,0 +1,167 @@
+//! Files that appear only when complete: written under a temporary name in the same folder,
+//! flushed to disk, then renamed. A reader (Sage, the accountant, the watcher) never sees half
+//! a file, and a crash leaves at worst a `.tmp` file behind, never a truncated output.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Buffer of every output writer: large writes, few syscalls.
+pub const BUF_SIZE: usize = 256 * 1024;
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary file next to `target`: `.NAME.PID-N.tmp` (hidden on Unix, skipped by the
+/// watcher everywhere thanks to its `.tmp` suffix).
+pub fn temp_path_for(target: &Path, tag: &str) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let file = format!(".{name}.{}-{n}{tag}.tmp", std::process::id());
+    target.with_file_name(file)
+}
+
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> io::Result<AtomicFile> {
+        let tmp = temp_path_for(target, "");
+        let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            tmp,
+            out: Some(BufWriter::with_capacity(BUF_SIZE, file)),
+        })
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Flush, fsync, rename over the target, fsync the folder.
+    pub fn commit(mut self) -> io::Result<()> {
+        let out = self.out.take().expect("committed once");
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        rename_with_retry(&self.tmp, &self.target)?;
+        sync_dir(&self.target);
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.as_mut().expect("not committed").write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.as_mut().expect("not committed").write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.as_mut().expect("not committed").flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `target` atomically.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = AtomicFile::create(target)?;
+    f.write_all(bytes)?;
+    f.commit()
+}
+
+/// Renames, retrying while the target or source is held open by another program. On Windows a
+/// file opened by Excel, an antivirus or the indexer makes `MoveFileEx` fail with a sharing
+/// violation (32) or access denied (5) for a moment; those pass, so retry with backoff.
+pub fn rename_with_retry(from: &Path, to: &Path) -> io::Result<()> {
+    let mut delay = Duration::from_millis(50);
+    let mut attempts = 0;
+    loop {
+        match fs::rename(from, to) {
+            Ok(()) => return Ok(()),
+            Err(e) if attempts < 8 && is_transient(&e) => {
+                attempts += 1;
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Errors that mean "in use right now", not "impossible".
+pub fn is_transient(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::PermissionDenied {
+        return cfg!(windows);
+    }
+    // ERROR_SHARING_VIOLATION (32), ERROR_LOCK_VIOLATION (33) on Windows.
+    cfg!(windows) && matches!(e.raw_os_error(), Some(32) | Some(33))
+}
+
+/// Makes the rename itself durable (Unix); Windows has no directory handles to sync.
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_before_commit_and_drop_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("sortie é.txt");
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.write_all(b"partial").unwrap();
+            assert!(!target.exists());
+        }
+        assert!(!target.exists());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "temp file removed"
+        );
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"done").unwrap();
+        f.commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"done");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn commit_replaces_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.txt");
+        fs::write(&target, b"old").unwrap();
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+    }
+}

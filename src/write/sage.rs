@@ -1,0 +1,285 @@
+//! The Format Sage writer: CP850, CRLF, `#FLG 000` / `#VER nn` / records / `#FIN`.
+//!
+//! Records are encoded field by field through the layout: trimmed, `#`-prefix removed,
+//! uppercased where the layout says so, transliterated into CP850 and cut at the field's
+//! length, each change reported. The file has two sections, customers then documents, each
+//! streamed to its own temporary file and joined at the end, so customers discovered while
+//! reading orders still come first without holding anything in memory.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
+use crate::codepage::{self, CodePage, Replacement};
+use crate::report::Warnings;
+use crate::sage::{FieldSpec, Kind, Record};
+
+pub const CRLF: &[u8] = b"\r\n";
+
+/// Encodes records; holds the reusable buffers.
+pub struct RecordEncoder {
+    cp: CodePage,
+    bytes: Vec<u8>,
+    changes: Vec<Replacement>,
+    text: String,
+}
+
+impl Default for RecordEncoder {
+    fn default() -> Self {
+        RecordEncoder::new(CodePage::Cp850)
+    }
+}
+
+impl RecordEncoder {
+    pub fn new(cp: CodePage) -> RecordEncoder {
+        RecordEncoder {
+            cp,
+            bytes: Vec::with_capacity(256),
+            changes: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// Writes `#TAG`, then every field and tail line, each followed by CRLF. `subject` names
+    /// the record in warnings (e.g. "#CCLI WEB000530").
+    pub fn write_record(
+        &mut self,
+        rec: &Record,
+        subject: &str,
+        w: &mut Warnings,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        out.write_all(b"#")?;
+        out.write_all(rec.tag().as_bytes())?;
+        out.write_all(CRLF)?;
+        let tag = rec.tag();
+        for (f, v) in rec.layout.fields.iter().zip(rec.values()) {
+            self.encode_field(f, tag, v, subject, w);
+            out.write_all(&self.bytes)?;
+            out.write_all(CRLF)?;
+        }
+        for (i, v) in rec.tail.iter().enumerate() {
+            let label = rec.layout.tail_label.as_deref().unwrap_or("tail");
+            self.encode_text(
+                v,
+                13,
+                subject,
+                &format!("{label} {} (#{tag} {})", i + 1, rec.layout.fixed + i + 1),
+                true,
+                w,
+            );
+            out.write_all(&self.bytes)?;
+            out.write_all(CRLF)?;
+        }
+        Ok(())
+    }
+
+    fn encode_field(
+        &mut self,
+        f: &FieldSpec,
+        tag: &str,
+        value: &str,
+        subject: &str,
+        w: &mut Warnings,
+    ) {
+        match f.kind {
+            Kind::Text => {
+                let max = f.max.unwrap_or(usize::MAX);
+                self.encode_text(value, max, subject, &f.describe(tag), f.upper, w);
+                if f.alnum_only() && !self.bytes.iter().all(|b| b.is_ascii_alphanumeric()) {
+                    let before = self.cp.decode(&self.bytes);
+                    self.bytes.retain(|b| b.is_ascii_alphanumeric());
+                    w.push(
+                        "invalid_characters",
+                        subject,
+                        &f.describe(tag),
+                        format!(
+                            "only A-Z and 0-9 are allowed: '{before}' written as '{}'",
+                            self.cp.decode(&self.bytes)
+                        ),
+                    );
+                }
+            }
+            // Numbers, dates and times are produced by this program in their final form.
+            _ => {
+                self.bytes.clear();
+                self.bytes.extend_from_slice(value.trim().as_bytes());
+            }
+        }
+    }
+
+    /// Text → bytes in `self.bytes`, with every change reported.
+    fn encode_text(
+        &mut self,
+        value: &str,
+        max: usize,
+        subject: &str,
+        field: &str,
+        upper: bool,
+        w: &mut Warnings,
+    ) {
+        let mut v = value.trim();
+        if v.starts_with('#') {
+            let stripped = v.trim_start_matches('#').trim_start();
+            w.push(
+                "tag_like",
+                subject,
+                field,
+                format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
+            );
+            v = stripped;
+        }
+        self.text.clear();
+        if upper {
+            self.text.extend(v.chars().flat_map(char::to_uppercase));
+        } else {
+            self.text.push_str(v);
+        }
+        self.bytes.clear();
+        self.changes.clear();
+        codepage::encode_into(&self.text, self.cp, &mut self.bytes, &mut self.changes);
+        if !self.changes.is_empty() {
+            let list: Vec<String> = self.changes.iter().map(|c| c.to_string()).collect();
+            w.push(
+                "transliterated",
+                subject,
+                field,
+                format!(
+                    "'{}' has characters {} lacks: {}",
+                    self.text,
+                    self.cp,
+                    list.join(", ")
+                ),
+            );
+        }
+        // A control character turned into a space may leave spaces at the ends.
+        while self.bytes.last() == Some(&b' ') {
+            self.bytes.pop();
+        }
+        if self.bytes.len() > max {
+            let kept = self.cp.decode(&self.bytes[..max]);
+            let lost = self.cp.decode(&self.bytes[max..]);
+            w.push(
+                "truncated",
+                subject,
+                field,
+                format!(
+                    "{} characters, the limit is {max}: written '{kept}', lost '{lost}'",
+                    self.bytes.len()
+                ),
+            );
+            self.bytes.truncate(max);
+            while self.bytes.last() == Some(&b' ') {
+                self.bytes.pop();
+            }
+        }
+    }
+}
+
+/// One Format Sage output file being written.
+pub struct SageFile {
+    target: PathBuf,
+    version: u32,
+    sections: [Section; 2],
+    pub encoder: RecordEncoder,
+    customers_written: usize,
+    documents_written: usize,
+}
+
+struct Section {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl Section {
+    fn create(target: &Path, tag: &str) -> io::Result<Section> {
+        let path = temp_path_for(target, tag);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Section {
+            path,
+            out: Some(BufWriter::with_capacity(BUF_SIZE, file)),
+        })
+    }
+}
+
+impl Drop for Section {
+    fn drop(&mut self) {
+        self.out.take();
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl SageFile {
+    pub fn create(target: &Path, version: u32) -> io::Result<SageFile> {
+        Ok(SageFile {
+            target: target.to_path_buf(),
+            version,
+            sections: [
+                Section::create(target, ".clients")?,
+                Section::create(target, ".documents")?,
+            ],
+            encoder: RecordEncoder::new(CodePage::Cp850),
+            customers_written: 0,
+            documents_written: 0,
+        })
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// A customer-side record (#CCLI and its children).
+    pub fn customer_record(
+        &mut self,
+        rec: &Record,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        self.customers_written += 1;
+        let out = self.sections[0].out.as_mut().expect("open");
+        self.encoder.write_record(rec, subject, w, out)
+    }
+
+    /// A document-side record (#CHEN, #CHLI, #CHRE).
+    pub fn document_record(
+        &mut self,
+        rec: &Record,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        self.documents_written += 1;
+        let out = self.sections[1].out.as_mut().expect("open");
+        self.encoder.write_record(rec, subject, w, out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.customers_written == 0 && self.documents_written == 0
+    }
+
+    /// Joins frame and sections into the target, atomically.
+    pub fn finish(mut self) -> io::Result<()> {
+        let mut out = AtomicFile::create(&self.target)?;
+        write!(out, "#FLG 000\r\n#VER {}\r\n", self.version)?;
+        let mut buf = vec![0u8; BUF_SIZE];
+        for s in &mut self.sections {
+            let w = s.out.take().expect("open");
+            let mut file = w.into_inner().map_err(|e| e.into_error())?;
+            use std::io::Seek;
+            file.seek(io::SeekFrom::Start(0))?;
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])?;
+            }
+        }
+        out.write_all(b"#FIN\r\n")?;
+        out.commit()
+    }
+}
