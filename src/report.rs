@@ -230,24 +230,24 @@ impl Report {
             );
         }
         if !self.warnings.is_empty() {
-            let _ = writeln!(s, "{} warning(s):", self.warnings.len());
-            const SHOWN: usize = 40;
-            for w in self.warnings.iter().take(SHOWN) {
-                let _ = writeln!(
-                    s,
-                    "  [{}] {}: {}{}",
-                    w.kind,
-                    w.record,
-                    field_prefix(&w.field),
-                    w.message
-                );
+            // Grouped by kind, a few examples each: the JSON report has them all.
+            let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
+            for w in &self.warnings {
+                match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+                    Some((_, v)) => v.push(w),
+                    None => kinds.push((&w.kind, vec![w])),
+                }
             }
-            if self.warnings.len() > SHOWN {
-                let _ = writeln!(
-                    s,
-                    "  ... and {} more (see --report)",
-                    self.warnings.len() - SHOWN
-                );
+            let counts: Vec<String> = kinds.iter().map(|(k, v)| format!("{} {k}", v.len())).collect();
+            let _ = writeln!(s, "{} warning(s): {}", self.warnings.len(), counts.join(", "));
+            const SHOWN: usize = 3;
+            for (kind, list) in &kinds {
+                for w in list.iter().take(SHOWN) {
+                    let _ = writeln!(s, "  [{kind}] {}: {}{}", w.record, field_prefix(&w.field), w.message);
+                }
+                if list.len() > SHOWN {
+                    let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);
+                }
             }
         }
         if self.dry_run {

@@ -38,6 +38,9 @@ pub enum Ty {
     /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
     StrMap,
     Table(&'static [(&'static str, Ty)]),
+    /// A table of named sub-tables with one schema (`[customers.code.by_platform.shopify]`);
+    /// the names must be one of the listed ones.
+    TableMap(&'static [&'static str], &'static [(&'static str, Ty)]),
     ArrayOfTables(&'static [(&'static str, Ty)]),
 }
 
@@ -55,7 +58,7 @@ impl Ty {
                     .join(", ")
             ),
             Ty::StrMap => "a table of strings".into(),
-            Ty::Table(_) => "a table".into(),
+            Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
             Ty::ArrayOfTables(_) => "a list of tables".into(),
         }
     }
@@ -87,6 +90,17 @@ const CODE_PART: &[(&str, Ty)] = &[
 ];
 
 const CODE: &[(&str, Ty)] = &[
+    ("prefix", Ty::Str),
+    ("parts", Ty::ArrayOfTables(CODE_PART)),
+    ("suffix", Ty::Str),
+    ("counter_length", Ty::Int),
+    ("length", Ty::Int),
+    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("counter_start", Ty::Int),
+    ("by_platform", Ty::TableMap(super::PLATFORMS, CODE_OVERRIDE)),
+];
+
+const CODE_OVERRIDE: &[(&str, Ty)] = &[
     ("prefix", Ty::Str),
     ("parts", Ty::ArrayOfTables(CODE_PART)),
     ("suffix", Ty::Str),
@@ -197,6 +211,17 @@ impl Walker<'_> {
             (Ty::Table(schema), Item::Value(Value::InlineTable(t))) => {
                 let t = t.clone().into_table();
                 self.table(&t, schema, path)
+            }
+            (Ty::TableMap(names, schema), Item::Table(t)) => {
+                for (k, v) in t.iter() {
+                    let ks = t.key(k).and_then(|k| k.span()).or_else(|| v.span());
+                    let full = format!("{path}.{k}");
+                    if !names.contains(&k) {
+                        self.push(ks, &full, format!("unknown name; one of {}", names.join(", ")));
+                        continue;
+                    }
+                    self.item(v, Ty::Table(schema), &full, ks);
+                }
             }
             (Ty::StrMap, Item::Table(t)) => {
                 for (k, v) in t.iter() {
@@ -372,14 +397,25 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
 /// Rules that involve more than one key or outside data (layouts, expression syntax).
 fn rules(p: &Profile, text: &str) -> Vec<Problem> {
     let mut out = Vec::new();
+    let mut sections = vec![(String::from("customers.code"), p.customers.code.clone())];
+    for name in p.customers.code.by_platform.keys() {
+        sections.push((format!("customers.code.by_platform.{name}"), p.customers.code.for_platform(name)));
+    }
+    for (base, code) in &sections {
+        code_rules(base, code, text, &mut out);
+    }
+    rest_rules(p, text, out)
+}
+
+fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<Problem>) {
     let mut push = |key: &str, message: String| {
-        out.push(Problem {
-            line: find_line(text, key),
-            key: key.to_string(),
-            message,
-        });
+        let full = format!("{base}.{key}");
+        let mut line = find_line(text, &full);
+        if line == 0 {
+            line = find_line(text, base);
+        }
+        out.push(Problem { line, key: full, message });
     };
-    let code = &p.customers.code;
     if code.length == 0 || code.length > 17 {
         push(
             "customers.code.length",
@@ -420,7 +456,7 @@ fn rules(p: &Profile, text: &str) -> Vec<Problem> {
     if code.counter_length > 0 {
         if fixed + code.counter_length > code.length {
             push(
-                "customers.code.length",
+                "length",
                 format!(
                     "prefix ({}) + parts ({}) + suffix ({}) + counter_length ({}) = {} exceeds length {}",
                     code.prefix.len(),
@@ -441,6 +477,12 @@ fn rules(p: &Profile, text: &str) -> Vec<Problem> {
             ),
         );
     }
+}
+
+fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
+    let mut push = |key: &str, message: String| {
+        out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
+    };
     if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
         push(
             "customers.single_account",

@@ -134,6 +134,57 @@ pub struct CodeSection {
     pub source: CodeSource,
     /// First number of the persisted counter (extension).
     pub counter_start: u64,
+    /// Per-platform changes (extension), e.g. `[customers.code.by_platform.shopify]
+    /// prefix = "SHO"`: a merchant with two shops keeps their id spaces apart.
+    pub by_platform: BTreeMap<String, CodeOverride>,
+}
+
+/// Keys of `[customers.code]` a platform may change; absent keys keep the general value.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodeOverride {
+    pub prefix: Option<String>,
+    pub parts: Option<Vec<CodePart>>,
+    pub suffix: Option<String>,
+    pub counter_length: Option<u32>,
+    pub length: Option<u32>,
+    pub source: Option<CodeSource>,
+    pub counter_start: Option<u64>,
+}
+
+/// Platforms passerelle reads (names of `by_platform` tables).
+pub const PLATFORMS: &[&str] = &["shopify", "prestashop", "woocommerce", "magento"];
+
+impl CodeSection {
+    /// The codification that applies to customers of `platform`.
+    pub fn for_platform(&self, platform: &str) -> CodeSection {
+        let mut c = self.clone();
+        c.by_platform.clear();
+        if let Some(o) = self.by_platform.get(platform) {
+            if let Some(v) = &o.prefix {
+                c.prefix = v.clone();
+            }
+            if let Some(v) = &o.parts {
+                c.parts = v.clone();
+            }
+            if let Some(v) = &o.suffix {
+                c.suffix = v.clone();
+            }
+            if let Some(v) = o.counter_length {
+                c.counter_length = v;
+            }
+            if let Some(v) = o.length {
+                c.length = v;
+            }
+            if let Some(v) = o.source {
+                c.source = v;
+            }
+            if let Some(v) = o.counter_start {
+                c.counter_start = v;
+            }
+        }
+        c
+    }
 }
 
 impl Default for CodeSection {
@@ -146,6 +197,7 @@ impl Default for CodeSection {
             length: 9,
             source: CodeSource::ShopId,
             counter_start: 1,
+            by_platform: BTreeMap::new(),
         }
     }
 }

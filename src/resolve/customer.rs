@@ -156,7 +156,7 @@ impl<'a> Resolver<'a> {
                 detail: format!("same shop customer as record {record} of this run"),
             };
         }
-        let outcome = self.resolve_new_or_existing(c, key.as_deref(), state, subject, w);
+        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w);
         if let (Some(k), Some(code)) = (key, outcome.code()) {
             self.seen.insert(k, (code.to_string(), c.origin.record));
         }
@@ -167,6 +167,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         c: &Customer,
         key: Option<&str>,
+        platform: &str,
         state: &mut State,
         subject: &str,
         w: &mut Warnings,
@@ -208,7 +209,7 @@ impl<'a> Resolver<'a> {
                 w,
             );
         }
-        let generated = match self.generate_code(c, key, state, subject, w) {
+        let generated = match self.generate_code(c, key, platform, state, subject, w) {
             Ok(g) => g,
             Err(o) => return o,
         };
@@ -224,11 +225,12 @@ impl<'a> Resolver<'a> {
         &mut self,
         c: &Customer,
         key: Option<&str>,
+        platform: &str,
         state: &mut State,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<code::Generated, Outcome> {
-        let cfg = &self.profile.customers.code;
+        let cfg = &self.profile.customers.code.for_platform(platform);
         let fail = |e: CodeError| Outcome::Failed {
             field: "CT_Num".into(),
             message: e.to_string(),

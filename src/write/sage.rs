@@ -153,7 +153,13 @@ impl RecordEncoder {
                 ),
             );
         }
-        // A control character turned into a space may leave spaces at the ends.
+        if !self.changes.is_empty() {
+            // A dropped or replaced character may leave doubled or trailing spaces.
+            self.bytes.dedup_by(|a, b| *a == b' ' && *b == b' ');
+            while self.bytes.first() == Some(&b' ') {
+                self.bytes.remove(0);
+            }
+        }
         while self.bytes.last() == Some(&b' ') {
             self.bytes.pop();
         }
