@@ -18,9 +18,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Convert(a) => convert_cmd(a),
         Command::Profile(ProfileCommand::Init { file, force }) => profile_init(&file, force),
-        Command::Profile(ProfileCommand::Check { file, clients }) => {
-            profile_check(&file, clients.as_deref())
-        }
+        Command::Profile(ProfileCommand::Check { file, clients }) => profile_check(&file, clients.as_deref()),
         Command::Inspect(a) => inspect(a),
         Command::Validate(a) => validate(a),
     }
@@ -51,10 +49,7 @@ fn convert_cmd(a: ConvertArgs) -> u8 {
 
 fn profile_init(file: &Path, force: bool) -> u8 {
     if file.exists() && !force {
-        eprintln!(
-            "passerelle: {} exists; use --force to overwrite it",
-            file.display()
-        );
+        eprintln!("passerelle: {} exists; use --force to overwrite it", file.display());
         return USAGE;
     }
     match crate::write::atomic::write_atomic(file, DEFAULT_PROFILE.as_bytes()) {
@@ -87,11 +82,8 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
             return USAGE;
         }
     };
-    profile.base_dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| ".".into());
+    profile.base_dir =
+        file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let problems = check_against_clients(&profile, &text, clients);
     for p in &problems {
         println!("{}: {p}", file.display());
@@ -106,11 +98,7 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
 }
 
 /// The checks that need the client list: the single account and the template must exist.
-fn check_against_clients(
-    profile: &Profile,
-    text: &str,
-    clients: Option<&Path>,
-) -> Vec<check::Problem> {
+fn check_against_clients(profile: &Profile, text: &str, clients: Option<&Path>) -> Vec<check::Problem> {
     let mut out = Vec::new();
     let cs = &profile.customers;
     let needs = cs.mode == crate::profile::Mode::Single || !cs.template.trim().is_empty();
@@ -132,20 +120,14 @@ fn check_against_clients(
         out.push(check::Problem {
             line: check::find_line(text, "customers.single_account"),
             key: "customers.single_account".into(),
-            message: format!(
-                "\"{}\" is not in the client list {}",
-                cs.single_account, index.source.path
-            ),
+            message: format!("\"{}\" is not in the client list {}", cs.single_account, index.source.path),
         });
     }
     if !cs.template.trim().is_empty() && index.by_code(&cs.template).is_none() {
         out.push(check::Problem {
             line: check::find_line(text, "customers.template"),
             key: "customers.template".into(),
-            message: format!(
-                "\"{}\" is not in the client list {}",
-                cs.template, index.source.path
-            ),
+            message: format!("\"{}\" is not in the client list {}", cs.template, index.source.path),
         });
     }
     out
@@ -168,27 +150,15 @@ fn inspect(a: InspectArgs) -> u8 {
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
                 println!("  generation: {}", file.generation());
-                println!(
-                    "  encoding:   {}{}",
-                    t.encoding_label(),
-                    if t.sniffed.guessed { " (guessed)" } else { "" }
-                );
-                println!(
-                    "  delimiter:  {}",
-                    shop::sniff::delimiter_label(t.delimiter)
-                );
+                println!("  encoding:   {}{}", t.encoding_label(), if t.sniffed.guessed { " (guessed)" } else { "" });
+                println!("  delimiter:  {}", shop::sniff::delimiter_label(t.delimiter));
                 println!("  columns:    {} in the header", t.headers.len());
                 let mapped = file.mapped_columns();
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
                 }
                 let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                let unused: Vec<&str> = t
-                    .headers
-                    .iter()
-                    .filter(|h| !used.contains(h))
-                    .map(String::as_str)
-                    .collect();
+                let unused: Vec<&str> = t.headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
                 if !unused.is_empty() {
                     println!("  not used:   {}", unused.join(", "));
                 }
@@ -240,11 +210,7 @@ fn validate(a: ValidateArgs) -> u8 {
                     println!("{}: {finding}", f.display());
                 }
                 let errors = v.errors();
-                let verdict = if errors == 0 {
-                    "valid".to_string()
-                } else {
-                    format!("{errors} error(s)")
-                };
+                let verdict = if errors == 0 { "valid".to_string() } else { format!("{errors} error(s)") };
                 println!("{}: {verdict}; {}", f.display(), v.summary());
                 if errors > 0 {
                     code = FAILED;

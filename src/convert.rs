@@ -10,14 +10,12 @@ use jiff::civil::Date;
 use crate::error::InputError;
 use crate::gescom::{self, ClientIndex};
 use crate::profile::{Profile, ProfileError};
-use crate::report::{
-    CustomerAction, CustomerReport, InputReport, RecordError, Report, Status, Warnings,
-};
+use crate::report::{CustomerAction, CustomerReport, InputReport, RecordError, Report, Status, Warnings};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::sage::Layout;
 use crate::shop::{self, ShopFile};
 use crate::state::{State, StateError};
-use crate::write::sage::SageFile;
+use crate::write::Outputs;
 
 #[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
@@ -47,10 +45,7 @@ pub enum CriticalError {
     #[error(transparent)]
     State(#[from] StateError),
     #[error("output folder {}: {source}", path.display())]
-    Out {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Out { path: PathBuf, source: std::io::Error },
     #[error("profile: output.sage_version {0} has no layout")]
     Layout(u32),
 }
@@ -87,29 +82,20 @@ pub fn load_clients(
         Some(p) => p.to_path_buf(),
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
-    let keep = [
-        profile.customers.template.clone(),
-        profile.customers.single_account.clone(),
-    ];
+    let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
     gescom::clients::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
 }
 
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
-    let layout = Layout::builtin(profile.output.sage_version)
-        .ok_or(CriticalError::Layout(profile.output.sage_version))?;
+    let layout =
+        Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
-    let state_dir = opts
-        .state
-        .clone()
-        .unwrap_or_else(|| profile.default_state_dir());
+    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
     let mut state = State::load(&state_dir)?;
     let today = today();
     let mut resolver = Resolver::new(&profile, &index, layout, today)?;
-    let mut report = Report {
-        dry_run: opts.dry_run,
-        ..Default::default()
-    };
+    let mut report = Report { dry_run: opts.dry_run, ..Default::default() };
 
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
@@ -133,20 +119,14 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     report.warnings.append(&mut list_w.list);
 
     if !opts.dry_run {
-        std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out {
-            path: opts.out.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
     }
     let mut names = HashSet::new();
     for input in &opts.inputs {
         let saved = state.clone();
         let mut w = Warnings::new(input.display().to_string());
-        let stem = input
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let target = opts.out.join(format!("{stem}.txt"));
+        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        let targets = Outputs::targets(&opts.out, &stem);
         let mut ir = InputReport {
             path: input.display().to_string(),
             platform: None,
@@ -158,33 +138,20 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
             error: None,
             outputs: Vec::new(),
         };
-        let result = if !names.insert(target.clone()) {
-            Err(InputError::Other {
+        let result = match targets.iter().find(|t| !names.insert((*t).clone())) {
+            Some(t) => Err(InputError::Other {
                 path: input.clone(),
-                message: format!(
-                    "another input of this run also writes {}: rename one of them",
-                    target.display()
-                ),
-            })
-        } else {
-            convert_one(
-                input,
-                &target,
-                &profile,
-                &mut resolver,
-                &mut state,
-                opts,
-                &mut ir,
-                &mut report,
-                &mut w,
-            )
+                message: format!("another input of this run also writes {}: rename one of them", t.display()),
+            }),
+            None => convert_one(input, &stem, &profile, &mut resolver, &mut state, opts, &mut ir, &mut report, &mut w),
         };
         match result {
             Ok(written) => {
-                if written {
-                    ir.outputs.push(target.display().to_string());
-                    report.outputs.push(target.display().to_string());
-                } else if !opts.dry_run {
+                for t in &written {
+                    ir.outputs.push(t.display().to_string());
+                    report.outputs.push(t.display().to_string());
+                }
+                if written.is_empty() && !opts.dry_run {
                     w.push(
                         "no_output",
                         &ir.path,
@@ -198,21 +165,15 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
                 ir.status = Status::Failed;
                 ir.error = Some(e.to_string());
                 // Customers of a failed input were not written: drop them from the report.
-                report
-                    .customers
-                    .retain(|c| c.input != ir.path || c.action == CustomerAction::Failed);
+                report.customers.retain(|c| c.input != ir.path || c.action == CustomerAction::Failed);
             }
         }
         report.warnings.append(&mut w.list);
         report.inputs.push(ir);
     }
     if let Some(path) = &opts.report {
-        crate::write::atomic::write_atomic(path, report.to_json().as_bytes()).map_err(
-            |source| CriticalError::Out {
-                path: path.clone(),
-                source,
-            },
-        )?;
+        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
+            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
     }
     Ok(report)
 }
@@ -220,7 +181,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
 #[allow(clippy::too_many_arguments)]
 fn convert_one(
     input: &Path,
-    target: &Path,
+    stem: &str,
     profile: &Profile,
     resolver: &mut Resolver,
     state: &mut State,
@@ -228,7 +189,7 @@ fn convert_one(
     ir: &mut InputReport,
     report: &mut Report,
     w: &mut Warnings,
-) -> Result<bool, InputError> {
+) -> Result<Vec<PathBuf>, InputError> {
     let mut file = shop::open(input, &profile.input)?;
     ir.platform = Some(file.platform().to_string());
     ir.kind = Some(file.kind().to_string());
@@ -239,21 +200,12 @@ fn convert_one(
             "guessed",
             &ir.path,
             "encoding",
-            format!(
-                "not UTF-8: read as {} (set [input] encoding to force another)",
-                file.table().encoding_label()
-            ),
+            format!("not UTF-8: read as {} (set [input] encoding to force another)", file.table().encoding_label()),
         );
     }
-    let io_err = |source| InputError::Io {
-        path: target.to_path_buf(),
-        source,
-    };
-    let mut out = if opts.dry_run {
-        None
-    } else {
-        Some(SageFile::create(target, profile.output.sage_version).map_err(io_err)?)
-    };
+    let io_err = |source| InputError::Io { path: opts.out.join(stem), source };
+    let mut out =
+        if opts.dry_run { None } else { Some(Outputs::create(&opts.out, stem, profile.output.sage_version).map_err(io_err)?) };
     let platform = file.platform().to_string();
     let ShopFile::Customers(reader) = &mut file;
     while let Some(c) = reader.next(w)? {
@@ -278,47 +230,27 @@ fn convert_one(
                 entry.detail = detail;
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New {
-                code,
-                detail,
-                records,
-            } => {
+            Outcome::New { code, detail, records } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
                 if let Some(out) = out.as_mut() {
-                    let subject = format!("{subject}, client {code}");
-                    for r in &records {
-                        out.customer_record(r, &format!("#{} {subject}", r.tag()), w)
-                            .map_err(io_err)?;
-                    }
+                    out.client(&records, &format!("{subject}, client {code}"), w).map_err(io_err)?;
                 }
             }
             Outcome::Failed { field, message } => {
                 entry.detail = message.clone();
-                report.errors.push(RecordError {
-                    input: ir.path.clone(),
-                    record: subject.clone(),
-                    field,
-                    message,
-                });
+                report.errors.push(RecordError { input: ir.path.clone(), record: subject.clone(), field, message });
             }
         }
         report.customers.push(entry);
     }
-    let Some(out) = out else { return Ok(false) };
+    let Some(out) = out else { return Ok(Vec::new()) };
     if out.is_empty() {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     // State first: if the output then fails, the next run sees codes issued but absent from
     // the client list and writes those clients again; the reverse order could issue a code twice.
-    let state_dir = opts
-        .state
-        .clone()
-        .unwrap_or_else(|| profile.default_state_dir());
-    state.save(&state_dir).map_err(|e| InputError::Other {
-        path: input.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    out.finish().map_err(io_err)?;
-    Ok(true)
+    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
+    state.save(&state_dir).map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
+    out.finish().map_err(io_err)
 }

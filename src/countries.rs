@@ -43,11 +43,7 @@ fn table() -> &'static Table {
                 by_name.entry(name_key(n)).or_insert(i);
             }
         }
-        Table {
-            list: f.country,
-            by_iso,
-            by_name,
-        }
+        Table { list: f.country, by_iso, by_name }
     })
 }
 
@@ -62,9 +58,7 @@ fn name_key(s: &str) -> String {
 
 pub fn by_iso(iso: &str) -> Option<&'static Country> {
     let t = table();
-    t.by_iso
-        .get(&iso.trim().to_ascii_uppercase())
-        .map(|&i| &t.list[i])
+    t.by_iso.get(&iso.trim().to_ascii_uppercase()).map(|&i| &t.list[i])
 }
 
 /// A country from an ISO alpha-2 code or a French or English name.

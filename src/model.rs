@@ -28,10 +28,7 @@ pub struct Address {
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        self.address1.is_empty()
-            && self.address2.is_empty()
-            && self.zip.is_empty()
-            && self.city.is_empty()
+        self.address1.is_empty() && self.address2.is_empty() && self.zip.is_empty() && self.city.is_empty()
     }
 
     /// "Marie Dupont"

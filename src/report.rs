@@ -128,10 +128,7 @@ pub struct Warnings {
 
 impl Warnings {
     pub fn new(input: impl Into<String>) -> Warnings {
-        Warnings {
-            input: input.into(),
-            list: Vec::new(),
-        }
+        Warnings { input: input.into(), list: Vec::new() }
     }
 
     pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
@@ -157,14 +154,8 @@ impl Report {
     pub fn failed(&self) -> bool {
         self.inputs.iter().any(|i| i.status == Status::Failed)
             || !self.errors.is_empty()
-            || self
-                .customers
-                .iter()
-                .any(|c| c.action == CustomerAction::Failed)
-            || self
-                .documents
-                .iter()
-                .any(|d| d.action == DocumentAction::Failed)
+            || self.customers.iter().any(|c| c.action == CustomerAction::Failed)
+            || self.documents.iter().any(|d| d.action == DocumentAction::Failed)
     }
 
     pub fn to_json(&self) -> String {
@@ -220,14 +211,7 @@ impl Report {
             );
         }
         for e in &self.errors {
-            let _ = writeln!(
-                s,
-                "error   {}: {}: {}{}",
-                e.input,
-                e.record,
-                field_prefix(&e.field),
-                e.message
-            );
+            let _ = writeln!(s, "error   {}: {}: {}{}", e.input, e.record, field_prefix(&e.field), e.message);
         }
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
@@ -258,9 +242,5 @@ impl Report {
 }
 
 fn field_prefix(field: &str) -> String {
-    if field.is_empty() {
-        String::new()
-    } else {
-        format!("{field}: ")
-    }
+    if field.is_empty() { String::new() } else { format!("{field}: ") }
 }

@@ -32,12 +32,7 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State {
-            version: STATE_VERSION,
-            counter: 0,
-            issued: BTreeMap::new(),
-            by_code: BTreeMap::new(),
-        }
+        State { version: STATE_VERSION, counter: 0, issued: BTreeMap::new(), by_code: BTreeMap::new() }
     }
 }
 
@@ -64,32 +59,20 @@ impl State {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
             Err(source) => return Err(StateError::Io { path, source }),
         };
-        let mut s: State = serde_json::from_str(&text).map_err(|e| StateError::Damaged {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let mut s: State = serde_json::from_str(&text)
+            .map_err(|e| StateError::Damaged { path: path.clone(), message: e.to_string() })?;
         if s.version > STATE_VERSION {
-            return Err(StateError::TooNew {
-                path,
-                found: s.version,
-            });
+            return Err(StateError::TooNew { path, found: s.version });
         }
         s.version = STATE_VERSION;
-        s.by_code = s
-            .issued
-            .iter()
-            .map(|(k, v)| (v.code.clone(), k.clone()))
-            .collect();
+        s.by_code = s.issued.iter().map(|(k, v)| (v.code.clone(), k.clone())).collect();
         Ok(s)
     }
 
     /// Writes the state atomically (temp file, fsync, rename).
     pub fn save(&self, dir: &Path) -> Result<(), StateError> {
         let path = State::path(dir);
-        let io = |source| StateError::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |source| StateError::Io { path: path.clone(), source };
         fs::create_dir_all(dir).map_err(io)?;
         let text = serde_json::to_string_pretty(self).expect("state serialises");
         crate::write::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
@@ -105,13 +88,7 @@ impl State {
     }
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
-        self.issued.insert(
-            key.to_string(),
-            Issued {
-                code: code.to_string(),
-                date: date.to_string(),
-            },
-        );
+        self.issued.insert(key.to_string(), Issued { code: code.to_string(), date: date.to_string() });
         self.by_code.insert(code.to_string(), key.to_string());
     }
 }
@@ -132,9 +109,6 @@ mod tests {
         assert_eq!(back.counter, 12);
         assert_eq!(back.owner_of("WEB000530"), Some("shopify:id:530"));
         fs::write(State::path(dir.path()), "{ not json").unwrap();
-        assert!(matches!(
-            State::load(dir.path()),
-            Err(StateError::Damaged { .. })
-        ));
+        assert!(matches!(State::load(dir.path()), Err(StateError::Damaged { .. })));
     }
 }

@@ -42,10 +42,7 @@ impl CodePage {
     pub fn decode(self, bytes: &[u8]) -> String {
         match self {
             CodePage::Cp850 => cp850::decode(bytes),
-            CodePage::Windows1252 => encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
+            CodePage::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
         }
     }
 }
@@ -137,11 +134,7 @@ fn forced_substitute(c: char) -> Option<&'static str> {
         '\t' | '\n' | '\r' => Some(" "),
         c if c.is_control() => Some(" "),
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => Some(" "),
-        '\u{200B}'..='\u{200D}'
-        | '\u{2060}'
-        | '\u{FEFF}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{00AD}' => Some(""),
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{FE00}'..='\u{FE0F}' | '\u{00AD}' => Some(""),
         _ => None,
     }
 }
@@ -244,11 +237,7 @@ mod tests {
         assert_eq!(b, [b'L', 0xA2, b'd', b'z']);
         assert_eq!(ch.len(), 2);
         let (b, _) = enc("Ελλάδα", CodePage::Cp850);
-        assert!(
-            b.iter().all(|x| x.is_ascii_alphabetic()),
-            "{:?}",
-            String::from_utf8_lossy(&b)
-        );
+        assert!(b.iter().all(|x| x.is_ascii_alphabetic()), "{:?}", String::from_utf8_lossy(&b));
     }
 
     #[test]

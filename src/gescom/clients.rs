@@ -32,9 +32,7 @@ struct Representative {
 
 fn columns_file() -> &'static ColumnsFile {
     static C: OnceLock<ColumnsFile> = OnceLock::new();
-    C.get_or_init(|| {
-        toml::from_str(COLUMNS).expect("templates/gescom/columns.toml is valid (tested)")
-    })
+    C.get_or_init(|| toml::from_str(COLUMNS).expect("templates/gescom/columns.toml is valid (tested)"))
 }
 
 /// What a column of the list feeds.
@@ -54,23 +52,14 @@ pub fn load(
     layout: &'static Layout,
     keep: &[String],
 ) -> Result<ClientIndex, InputError> {
-    let enc = section
-        .encoding
-        .as_deref()
-        .and_then(sniff::encoding_by_label);
-    let delim = section
-        .delimiter
-        .as_deref()
-        .and_then(sniff::delimiter_by_label);
+    let enc = section.encoding.as_deref().and_then(sniff::encoding_by_label);
+    let delim = section.delimiter.as_deref().and_then(sniff::delimiter_by_label);
     let mut t = CsvTable::open(path, enc, delim)?;
     let ccli = layout.expect("CCLI");
     let targets = map_columns(&t, section, ccli);
     let pos = |name: &str| ccli.index_of(name);
-    let col_of = |field: &str| {
-        targets
-            .iter()
-            .position(|x| matches!(x, Some(Target::Field(i)) if Some(*i) == pos(field)))
-    };
+    let col_of =
+        |field: &str| targets.iter().position(|x| matches!(x, Some(Target::Field(i)) if Some(*i) == pos(field)));
     let Some(code_col) = col_of("CT_Num") else {
         return Err(InputError::MissingColumn {
             path: path.to_path_buf(),
@@ -81,12 +70,8 @@ pub fn load(
             ),
         });
     };
-    let (name_col, siret_col, email_col, vat_col) = (
-        col_of("CT_Intitule"),
-        col_of("CT_Siret"),
-        col_of("CT_EMail"),
-        col_of("CT_Identifiant"),
-    );
+    let (name_col, siret_col, email_col, vat_col) =
+        (col_of("CT_Intitule"), col_of("CT_Siret"), col_of("CT_EMail"), col_of("CT_Identifiant"));
     let mut source = Source {
         path: path.display().to_string(),
         format: "csv".into(),
@@ -98,15 +83,11 @@ pub fn load(
     for (i, target) in targets.iter().enumerate() {
         match target {
             Some(Target::Field(f)) => {
-                source
-                    .columns
-                    .push((t.headers[i].clone(), ccli.fields[*f].name.clone()));
+                source.columns.push((t.headers[i].clone(), ccli.fields[*f].name.clone()));
                 carried.push(*f as u16 + 1);
             }
             Some(Target::Representative) => {
-                source
-                    .columns
-                    .push((t.headers[i].clone(), "CO_Nom + CO_Prenom".into()));
+                source.columns.push((t.headers[i].clone(), "CO_Nom + CO_Prenom".into()));
                 for n in ["CO_Nom", "CO_Prenom"] {
                     if let Some(p) = pos(n) {
                         carried.push(p as u16 + 1);
@@ -116,11 +97,7 @@ pub fn load(
             None => source.ignored.push(t.headers[i].clone()),
         }
     }
-    let keep: Vec<String> = keep
-        .iter()
-        .map(|k| super::index::norm_code(k))
-        .filter(|k| !k.is_empty())
-        .collect();
+    let keep: Vec<String> = keep.iter().map(|k| super::index::norm_code(k)).filter(|k| !k.is_empty()).collect();
     let mut ix = ClientIndex::new(source);
     ix.carried = carried;
     while t.next_row()? {
@@ -203,26 +180,15 @@ fn map_columns(t: &CsvTable, section: &ClientsSection, ccli: &RecordLayout) -> V
 /// uppercase words are the last name. Without an uppercase word the first word is taken.
 pub fn split_representative(s: &str) -> (String, String) {
     let words: Vec<&str> = s.split_whitespace().collect();
-    let upper = words
-        .iter()
-        .take_while(|w| w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase()))
-        .count();
-    let n = if upper == 0 {
-        1.min(words.len())
-    } else {
-        upper
-    };
+    let upper =
+        words.iter().take_while(|w| w.chars().any(char::is_alphabetic) && w.chars().all(|c| !c.is_lowercase())).count();
+    let n = if upper == 0 { 1.min(words.len()) } else { upper };
     (words[..n].join(" "), words[n..].join(" "))
 }
 
 /// A list cell in the form a #CCLI field holds: numbers with a decimal comma at the layout's
 /// scale, integers as digits, dates as JJMMAA.
-pub fn to_sage_value(
-    kind: Kind,
-    scale: Option<u32>,
-    range: Option<[i64; 2]>,
-    v: &str,
-) -> Result<String, String> {
+pub fn to_sage_value(kind: Kind, scale: Option<u32>, range: Option<[i64; 2]>, v: &str) -> Result<String, String> {
     let v = v.trim();
     if v.is_empty() {
         return Ok(String::new());
@@ -230,9 +196,7 @@ pub fn to_sage_value(
     match kind {
         Kind::Text | Kind::Time => Ok(v.to_string()),
         Kind::Int => {
-            let n: i64 = v
-                .parse()
-                .map_err(|_| "is not a number (an index or code is expected)".to_string())?;
+            let n: i64 = v.parse().map_err(|_| "is not a number (an index or code is expected)".to_string())?;
             if let Some([lo, hi]) = range {
                 if n < lo || n > hi {
                     return Err(format!("is outside {lo}..{hi}"));
@@ -241,12 +205,9 @@ pub fn to_sage_value(
             Ok(n.to_string())
         }
         Kind::Dec => {
-            let clean: String = v
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '%' && *c != '\u{a0}' && *c != '€')
-                .collect();
-            let d = Decimal::from_str(&clean.replace(',', "."))
-                .map_err(|_| "is not a number".to_string())?;
+            let clean: String =
+                v.chars().filter(|c| !c.is_whitespace() && *c != '%' && *c != '\u{a0}' && *c != '€').collect();
+            let d = Decimal::from_str(&clean.replace(',', ".")).map_err(|_| "is not a number".to_string())?;
             Ok(crate::sage::value::fmt_dec(d, scale.unwrap_or(2)))
         }
         Kind::Date => {
@@ -255,11 +216,8 @@ pub fn to_sage_value(
             }
             let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
             if parts.len() == 3 {
-                if let (Ok(d), Ok(m), Ok(y)) = (
-                    parts[0].parse::<i8>(),
-                    parts[1].parse::<i8>(),
-                    parts[2].parse::<i16>(),
-                ) {
+                if let (Ok(d), Ok(m), Ok(y)) = (parts[0].parse::<i8>(), parts[1].parse::<i8>(), parts[2].parse::<i16>())
+                {
                     let y = if y < 100 { 2000 + y } else { y };
                     if let Ok(date) = jiff::civil::Date::new(y, m, d) {
                         return Ok(crate::sage::value::fmt_date(date));
@@ -277,40 +235,19 @@ mod tests {
 
     #[test]
     fn representative_names() {
-        assert_eq!(
-            split_representative("DURAND Sophie"),
-            ("DURAND".into(), "Sophie".into())
-        );
-        assert_eq!(
-            split_representative("DE LA TOUR Jean-Marc"),
-            ("DE LA TOUR".into(), "Jean-Marc".into())
-        );
-        assert_eq!(
-            split_representative("Sophie Durand"),
-            ("Sophie".into(), "Durand".into())
-        );
+        assert_eq!(split_representative("DURAND Sophie"), ("DURAND".into(), "Sophie".into()));
+        assert_eq!(split_representative("DE LA TOUR Jean-Marc"), ("DE LA TOUR".into(), "Jean-Marc".into()));
+        assert_eq!(split_representative("Sophie Durand"), ("Sophie".into(), "Durand".into()));
         assert_eq!(split_representative(""), (String::new(), String::new()));
     }
 
     #[test]
     fn values_take_the_sage_form() {
-        assert_eq!(
-            to_sage_value(Kind::Dec, Some(4), None, "2,5 %").unwrap(),
-            "2,5000"
-        );
-        assert_eq!(
-            to_sage_value(Kind::Dec, Some(4), None, "3.25").unwrap(),
-            "3,2500"
-        );
-        assert_eq!(
-            to_sage_value(Kind::Int, None, Some([1, 32]), "2").unwrap(),
-            "2"
-        );
+        assert_eq!(to_sage_value(Kind::Dec, Some(4), None, "2,5 %").unwrap(), "2,5000");
+        assert_eq!(to_sage_value(Kind::Dec, Some(4), None, "3.25").unwrap(), "3,2500");
+        assert_eq!(to_sage_value(Kind::Int, None, Some([1, 32]), "2").unwrap(), "2");
         assert!(to_sage_value(Kind::Int, None, Some([1, 32]), "Grossistes").is_err());
         assert!(to_sage_value(Kind::Int, None, Some([1, 32]), "40").is_err());
-        assert_eq!(
-            to_sage_value(Kind::Date, None, None, "05/03/2024").unwrap(),
-            "050324"
-        );
+        assert_eq!(to_sage_value(Kind::Date, None, None, "05/03/2024").unwrap(), "050324");
     }
 }

@@ -20,10 +20,7 @@ pub struct Client {
 
 impl Client {
     pub fn field(&self, pos: usize) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(p, _)| *p as usize == pos)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(p, _)| *p as usize == pos).map(|(_, v)| v.as_str())
     }
 }
 
@@ -66,10 +63,7 @@ pub fn norm_email(s: &str) -> String {
 
 /// VAT number: uppercase, without spaces, dots or dashes.
 pub fn norm_vat(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 /// Client code as Sage stores it: trimmed, uppercase.
@@ -79,27 +73,20 @@ pub fn norm_code(s: &str) -> String {
 
 impl ClientIndex {
     pub fn new(source: Source) -> ClientIndex {
-        ClientIndex {
-            source,
-            ..Default::default()
-        }
+        ClientIndex { source, ..Default::default() }
     }
 
     /// Adds a client; a code already present is reported and the first one kept.
     pub fn push(&mut self, mut c: Client) {
         c.code = norm_code(&c.code);
         if c.code.is_empty() {
-            self.notes
-                .push(format!("line {}: a client without code is ignored", c.line));
+            self.notes.push(format!("line {}: a client without code is ignored", c.line));
             return;
         }
         let id = self.clients.len() as u32;
         if let Some(&first) = self.by_code.get(&c.code) {
             let l = self.clients[first as usize].line;
-            self.notes.push(format!(
-                "line {}: code {} already at line {l}; the first is used",
-                c.line, c.code
-            ));
+            self.notes.push(format!("line {}: code {} already at line {l}; the first is used", c.line, c.code));
             return;
         }
         self.by_code.insert(c.code.clone(), id);
@@ -127,9 +114,7 @@ impl ClientIndex {
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Client> {
-        self.by_code
-            .get(&norm_code(code))
-            .map(|&i| &self.clients[i as usize])
+        self.by_code.get(&norm_code(code)).map(|&i| &self.clients[i as usize])
     }
 
     pub fn by_siret(&self, siret: &str) -> Vec<&Client> {
@@ -148,31 +133,17 @@ impl ClientIndex {
         if key.is_empty() {
             return Vec::new();
         }
-        map.get(key)
-            .map(|ids| ids.iter().map(|&i| &self.clients[i as usize]).collect())
-            .unwrap_or_default()
+        map.get(key).map(|ids| ids.iter().map(|&i| &self.clients[i as usize]).collect()).unwrap_or_default()
     }
 
     /// Keys held by several clients: (kind, key, codes).
     pub fn conflicts(&self) -> Vec<(&'static str, String, Vec<String>)> {
         let mut out = Vec::new();
-        for (kind, map) in [
-            ("siret", &self.by_siret),
-            ("email", &self.by_email),
-            ("vat", &self.by_vat),
-        ] {
+        for (kind, map) in [("siret", &self.by_siret), ("email", &self.by_email), ("vat", &self.by_vat)] {
             let mut v: Vec<_> = map
                 .iter()
                 .filter(|(_, ids)| ids.len() > 1)
-                .map(|(k, ids)| {
-                    (
-                        kind,
-                        k.clone(),
-                        ids.iter()
-                            .map(|&i| self.clients[i as usize].code.clone())
-                            .collect(),
-                    )
-                })
+                .map(|(k, ids)| (kind, k.clone(), ids.iter().map(|&i| self.clients[i as usize].code.clone()).collect()))
                 .collect();
             v.sort();
             out.extend(v);
@@ -181,12 +152,7 @@ impl ClientIndex {
     }
 
     pub fn count_with(&self) -> (usize, usize, usize) {
-        let n = |f: fn(&Client) -> &str| {
-            self.clients
-                .iter()
-                .filter(|c| !f(c).trim().is_empty())
-                .count()
-        };
+        let n = |f: fn(&Client) -> &str| self.clients.iter().filter(|c| !f(c).trim().is_empty()).count();
         (n(|c| &c.siret), n(|c| &c.email), n(|c| &c.vat))
     }
 }
@@ -196,24 +162,13 @@ mod tests {
     use super::*;
 
     fn client(code: &str, siret: &str, email: &str, vat: &str) -> Client {
-        Client {
-            code: code.into(),
-            siret: siret.into(),
-            email: email.into(),
-            vat: vat.into(),
-            ..Default::default()
-        }
+        Client { code: code.into(), siret: siret.into(), email: email.into(), vat: vat.into(), ..Default::default() }
     }
 
     #[test]
     fn keys_are_normalised_on_both_sides() {
         let mut ix = ClientIndex::default();
-        ix.push(client(
-            "dupont",
-            "123 456 789 00012",
-            " Marie.Dupont@Exemple.fr ",
-            "fr 12.345.678.901",
-        ));
+        ix.push(client("dupont", "123 456 789 00012", " Marie.Dupont@Exemple.fr ", "fr 12.345.678.901"));
         assert_eq!(ix.by_code("DUPONT").unwrap().code, "DUPONT");
         assert_eq!(ix.by_siret("12345678900012").len(), 1);
         assert_eq!(ix.by_email("marie.dupont@exemple.fr").len(), 1);

@@ -50,13 +50,7 @@ impl Ty {
             Ty::Str => "a string".into(),
             Ty::Bool => "true or false".into(),
             Ty::Int => "a whole number".into(),
-            Ty::Enum(v) => format!(
-                "one of {}",
-                v.iter()
-                    .map(|s| format!("\"{s}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
             Ty::StrMap => "a table of strings".into(),
             Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
             Ty::ArrayOfTables(_) => "a list of tables".into(),
@@ -66,26 +60,11 @@ impl Ty {
 
 const PHONE: Ty = Ty::Enum(&["phone", "mobile", "billing_phone", "shipping_phone", "none"]);
 
-const CLIENTS: &[(&str, Ty)] = &[
-    ("file", Ty::Str),
-    ("encoding", Ty::Str),
-    ("delimiter", Ty::Str),
-    ("columns", Ty::StrMap),
-];
+const CLIENTS: &[(&str, Ty)] =
+    &[("file", Ty::Str), ("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap)];
 
 const CODE_PART: &[(&str, Ty)] = &[
-    (
-        "field",
-        Ty::Enum(&[
-            "lastname",
-            "firstname",
-            "company",
-            "zip",
-            "city",
-            "country",
-            "email",
-        ]),
-    ),
+    ("field", Ty::Enum(&["lastname", "firstname", "company", "zip", "city", "country", "email"])),
     ("length", Ty::Int),
 ];
 
@@ -134,11 +113,7 @@ const CUSTOMERS: &[(&str, Ty)] = &[
     ("fields", Ty::StrMap),
 ];
 
-const INPUT: &[(&str, Ty)] = &[
-    ("encoding", Ty::Str),
-    ("delimiter", Ty::Str),
-    ("columns", Ty::StrMap),
-];
+const INPUT: &[(&str, Ty)] = &[("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap)];
 
 const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int)];
 
@@ -153,11 +128,7 @@ pub const SCHEMA: &[(&str, Ty)] = &[
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 struct Walker<'a> {
@@ -172,32 +143,18 @@ impl Walker<'_> {
 
     fn push(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
         let line = self.line(span);
-        self.problems.push(Problem {
-            line,
-            key: key.to_string(),
-            message: message.into(),
-        });
+        self.problems.push(Problem { line, key: key.to_string(), message: message.into() });
     }
 
     fn table(&mut self, t: &Table, schema: &[(&str, Ty)], path: &str) {
         for (k, item) in t.iter() {
             let key_span = t.key(k).and_then(|k| k.span()).or_else(|| item.span());
-            let full = if path.is_empty() {
-                k.to_string()
-            } else {
-                format!("{path}.{k}")
-            };
+            let full = if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
             match schema.iter().find(|(name, _)| *name == k) {
                 None => {
                     let known: Vec<&str> = schema.iter().map(|(n, _)| *n).collect();
-                    let hint = suggest(k, &known)
-                        .map(|s| format!(" (did you mean \"{s}\"?)"))
-                        .unwrap_or_default();
-                    self.push(
-                        key_span,
-                        &full,
-                        format!("unknown key{hint}; known here: {}", known.join(", ")),
-                    );
+                    let hint = suggest(k, &known).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
+                    self.push(key_span, &full, format!("unknown key{hint}; known here: {}", known.join(", ")));
                 }
                 Some((_, ty)) => self.item(item, *ty, &full, key_span),
             }
@@ -234,11 +191,7 @@ impl Walker<'_> {
             (Ty::StrMap, Item::Value(Value::InlineTable(t))) => {
                 for (k, v) in t.iter() {
                     if v.as_str().is_none() {
-                        self.push(
-                            v.span().or(span.clone()),
-                            &format!("{path}.{k}"),
-                            "must be a string (in quotes)",
-                        );
+                        self.push(v.span().or(span.clone()), &format!("{path}.{k}"), "must be a string (in quotes)");
                     }
                 }
             }
@@ -271,14 +224,9 @@ impl Walker<'_> {
             }
             (Ty::Enum(values), Item::Value(Value::String(s))) => {
                 if !values.contains(&s.value().as_str()) {
-                    let hint = suggest(s.value(), values)
-                        .map(|x| format!(" (did you mean \"{x}\"?)"))
-                        .unwrap_or_default();
-                    self.push(
-                        span,
-                        path,
-                        format!("\"{}\" is not allowed{hint}: {}", s.value(), ty.describe()),
-                    );
+                    let hint =
+                        suggest(s.value(), values).map(|x| format!(" (did you mean \"{x}\"?)")).unwrap_or_default();
+                    self.push(span, path, format!("\"{}\" is not allowed{hint}: {}", s.value(), ty.describe()));
                 }
             }
             (ty, other) => {
@@ -294,11 +242,7 @@ impl Walker<'_> {
                     Item::Value(Value::Array(_)) => "a list",
                     Item::Value(Value::InlineTable(_)) => "a table",
                 };
-                self.push(
-                    span,
-                    path,
-                    format!("wrong type: {} expected, found {found}", ty.describe()),
-                );
+                self.push(span, path, format!("wrong type: {} expected, found {found}", ty.describe()));
             }
         }
     }
@@ -321,9 +265,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -360,17 +302,10 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
             let msg = e.message().trim().to_string();
-            return Err(vec![Problem {
-                line,
-                key: String::new(),
-                message: format!("TOML syntax: {msg}"),
-            }]);
+            return Err(vec![Problem { line, key: String::new(), message: format!("TOML syntax: {msg}") }]);
         }
     };
-    let mut w = Walker {
-        text,
-        problems: Vec::new(),
-    };
+    let mut w = Walker { text, problems: Vec::new() };
     w.table(doc.as_table(), SCHEMA, "");
     if !w.problems.is_empty() {
         return Err(w.problems);
@@ -379,19 +314,11 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
         Ok(p) => p,
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            return Err(vec![Problem {
-                line,
-                key: String::new(),
-                message: e.message().to_string(),
-            }]);
+            return Err(vec![Problem { line, key: String::new(), message: e.message().to_string() }]);
         }
     };
     let problems = rules(&profile, text);
-    if problems.is_empty() {
-        Ok(profile)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(profile) } else { Err(problems) }
 }
 
 /// Rules that involve more than one key or outside data (layouts, expression syntax).
@@ -419,40 +346,23 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
     if code.length == 0 || code.length > 17 {
         push(
             "customers.code.length",
-            format!(
-                "{} is outside 1..=17 (Sage codes hold at most 17 characters)",
-                code.length
-            ),
+            format!("{} is outside 1..=17 (Sage codes hold at most 17 characters)", code.length),
         );
     }
-    for (key, v) in [
-        ("customers.code.prefix", &code.prefix),
-        ("customers.code.suffix", &code.suffix),
-    ] {
+    for (key, v) in [("customers.code.prefix", &code.prefix), ("customers.code.suffix", &code.suffix)] {
         if !v.chars().all(|c| c.is_ascii_alphanumeric()) {
-            push(
-                key,
-                format!("\"{v}\": only letters A-Z and digits are allowed in a client code"),
-            );
+            push(key, format!("\"{v}\": only letters A-Z and digits are allowed in a client code"));
         }
     }
     for (i, part) in code.parts.iter().enumerate() {
         if part.length == 0 {
-            push(
-                &format!("customers.code.parts[{i}]"),
-                "length must be at least 1".into(),
-            );
+            push(&format!("customers.code.parts[{i}]"), "length must be at least 1".into());
         }
     }
     if code.parts.len() > 4 {
-        push(
-            "customers.code.parts",
-            format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()),
-        );
+        push("customers.code.parts", format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()));
     }
-    let fixed = code.prefix.len() as u32
-        + code.suffix.len() as u32
-        + code.parts.iter().map(|p| p.length).sum::<u32>();
+    let fixed = code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>();
     if code.counter_length > 0 {
         if fixed + code.counter_length > code.length {
             push(
@@ -484,10 +394,7 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
         out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
     };
     if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
-        push(
-            "customers.single_account",
-            "mode = \"single\" needs the code of the one client account".into(),
-        );
+        push("customers.single_account", "mode = \"single\" needs the code of the one client account".into());
     }
     let acct = &p.customers.collective_account;
     if acct.is_empty() || acct.len() > 13 || !acct.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -497,17 +404,10 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
         );
     }
     let Some(layout) = crate::sage::Layout::builtin(p.output.sage_version) else {
-        let known: Vec<String> = crate::sage::Layout::versions()
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
+        let known: Vec<String> = crate::sage::Layout::versions().iter().map(|v| v.to_string()).collect();
         push(
             "output.sage_version",
-            format!(
-                "no layout for #VER {}; known: {}",
-                p.output.sage_version,
-                known.join(", ")
-            ),
+            format!("no layout for #VER {}; known: {}", p.output.sage_version, known.join(", ")),
         );
         return out;
     };
@@ -529,48 +429,28 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
     }
     for name in p.clients.columns.keys() {
         if ccli.field(name).is_none() {
-            push(
-                &format!("clients.columns.{name}"),
-                format!("#CCLI has no field {name}"),
-            );
+            push(&format!("clients.columns.{name}"), format!("#CCLI has no field {name}"));
         }
     }
     for name in p.input.columns.keys() {
         if !crate::shop::CANONICAL_FIELDS.contains(&name.as_str()) {
             push(
                 &format!("input.columns.{name}"),
-                format!(
-                    "unknown field; known: {}",
-                    crate::shop::CANONICAL_FIELDS.join(", ")
-                ),
+                format!("unknown field; known: {}", crate::shop::CANONICAL_FIELDS.join(", ")),
             );
         }
     }
-    for (key, enc) in [
-        ("input.encoding", &p.input.encoding),
-        ("clients.encoding", &p.clients.encoding),
-    ] {
+    for (key, enc) in [("input.encoding", &p.input.encoding), ("clients.encoding", &p.clients.encoding)] {
         if let Some(e) = enc {
             if crate::shop::sniff::encoding_by_label(e).is_none() {
-                push(
-                    key,
-                    format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"),
-                );
+                push(key, format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"));
             }
         }
     }
-    for (key, d) in [
-        ("input.delimiter", &p.input.delimiter),
-        ("clients.delimiter", &p.clients.delimiter),
-    ] {
+    for (key, d) in [("input.delimiter", &p.input.delimiter), ("clients.delimiter", &p.clients.delimiter)] {
         if let Some(d) = d {
             if crate::shop::sniff::delimiter_by_label(d).is_none() {
-                push(
-                    key,
-                    format!(
-                        "\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""
-                    ),
-                );
+                push(key, format!("\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""));
             }
         }
     }
@@ -587,16 +467,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_wrong_types_are_all_reported_with_lines() {
-        let p = problems(
-            "[customers]\nmode = \"per_customer\"\nserch_by_email = true\nuppercase_name = \"yes\"\n[nope]\n",
-        );
+        let p =
+            problems("[customers]\nmode = \"per_customer\"\nserch_by_email = true\nuppercase_name = \"yes\"\n[nope]\n");
         assert_eq!(p.len(), 3, "{p:?}");
         assert_eq!(p[0].line, 3);
-        assert!(
-            p[0].message.contains("did you mean \"search_by_email\""),
-            "{}",
-            p[0]
-        );
+        assert!(p[0].message.contains("did you mean \"search_by_email\""), "{}", p[0]);
         assert_eq!(p[1].line, 4);
         assert!(p[1].message.contains("wrong type"));
         assert_eq!(p[2].line, 5);

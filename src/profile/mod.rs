@@ -241,34 +241,24 @@ pub struct OutputSection {
 
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection {
-            sage_version: crate::sage::layout::DEFAULT_VERSION,
-        }
+        OutputSection { sage_version: crate::sage::layout::DEFAULT_VERSION }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("cannot read profile {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("profile {path}:\n{}", problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        path: String,
-        problems: Vec<check::Problem>,
-    },
+    Invalid { path: String, problems: Vec<check::Problem> },
 }
 
 impl Profile {
     /// Reads and checks a profile file. Every problem that can be found without the client
     /// list is reported at once, each with its line.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
         let mut p = Profile::parse(&text, &path.display().to_string())?;
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if p.base_dir.as_os_str().is_empty() {
@@ -279,29 +269,18 @@ impl Profile {
     }
 
     pub fn parse(text: &str, name: &str) -> Result<Profile, ProfileError> {
-        check::parse_checked(text).map_err(|problems| ProfileError::Invalid {
-            path: name.to_string(),
-            problems,
-        })
+        check::parse_checked(text).map_err(|problems| ProfileError::Invalid { path: name.to_string(), problems })
     }
 
     /// Resolves a path written in the profile against the profile's folder.
     pub fn resolve_path(&self, p: &str) -> PathBuf {
         let path = Path::new(p);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.base_dir.join(path)
-        }
+        if path.is_absolute() { path.to_path_buf() } else { self.base_dir.join(path) }
     }
 
     /// The client list file, if the profile names one.
     pub fn clients_file(&self) -> Option<PathBuf> {
-        self.clients
-            .file
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|f| self.resolve_path(f))
+        self.clients.file.as_deref().filter(|s| !s.is_empty()).map(|f| self.resolve_path(f))
     }
 
     /// `state/` next to the profile (CONTRACT.md).

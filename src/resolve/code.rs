@@ -10,16 +10,8 @@ pub enum CodeError {
     #[error(
         "the number {number} needs {needed} digits but only {room} fit after {fixed} in a code of {length} characters; lengthen customers.code.length or use source = \"counter\""
     )]
-    TooLong {
-        number: u64,
-        needed: usize,
-        room: usize,
-        fixed: String,
-        length: u32,
-    },
-    #[error(
-        "the shop customer id '{0}' is not a number; use source = \"counter\" in [customers.code]"
-    )]
+    TooLong { number: u64, needed: usize, room: usize, fixed: String, length: u32 },
+    #[error("the shop customer id '{0}' is not a number; use source = \"counter\" in [customers.code]")]
     NotANumber(String),
     #[error(
         "the export gives no customer id (Shopify orders and legacy customer files have none); use source = \"counter\" in [customers.code]"
@@ -89,10 +81,7 @@ pub fn generate(
         explain.push(prefix.clone());
     }
     for p in &cfg.parts {
-        let v: String = code_chars(part_value(customer, p.field))
-            .chars()
-            .take(p.length as usize)
-            .collect();
+        let v: String = code_chars(part_value(customer, p.field)).chars().take(p.length as usize).collect();
         explain.push(format!("{v} ({})", field_name(p.field)));
         code.push_str(&v);
     }
@@ -111,21 +100,14 @@ pub fn generate(
             number,
             needed: digits.len(),
             room: room.min((cfg.length as usize).saturating_sub(code.len())),
-            fixed: if code.is_empty() {
-                "nothing".into()
-            } else {
-                code.clone()
-            },
+            fixed: if code.is_empty() { "nothing".into() } else { code.clone() },
             length: cfg.length,
         });
     }
     let num = format!("{number:0>room$}");
     explain.push(format!("{num} ({source_label})"));
     code.push_str(&num);
-    Ok(Generated {
-        code,
-        explain: explain.join(" + "),
-    })
+    Ok(Generated { code, explain: explain.join(" + ") })
 }
 
 #[cfg(test)]
@@ -134,13 +116,7 @@ mod tests {
     use crate::model::Address;
     use crate::profile::CodePart;
 
-    fn cfg(
-        prefix: &str,
-        parts: Vec<CodePart>,
-        suffix: &str,
-        counter_length: u32,
-        length: u32,
-    ) -> CodeSection {
+    fn cfg(prefix: &str, parts: Vec<CodePart>, suffix: &str, counter_length: u32, length: u32) -> CodeSection {
         CodeSection {
             prefix: prefix.into(),
             parts,
@@ -156,11 +132,7 @@ mod tests {
             shop_id: "530".into(),
             lastname: "Lefèvre".into(),
             firstname: "Zoé".into(),
-            billing: Address {
-                zip: "69003".into(),
-                city: "Lyon".into(),
-                ..Default::default()
-            },
+            billing: Address { zip: "69003".into(), city: "Lyon".into(), ..Default::default() },
             ..Default::default()
         }
     }
@@ -174,30 +146,16 @@ mod tests {
 
     #[test]
     fn parts_suffix_and_counter_length() {
-        let parts = vec![
-            CodePart {
-                field: PartField::Lastname,
-                length: 3,
-            },
-            CodePart {
-                field: PartField::Zip,
-                length: 2,
-            },
-        ];
+        let parts =
+            vec![CodePart { field: PartField::Lastname, length: 3 }, CodePart { field: PartField::Zip, length: 2 }];
         let g = generate(&cfg("C", parts, "W", 4, 12), &marie(), 42, "counter").unwrap();
         assert_eq!(g.code, "CLEF69W0042");
-        assert_eq!(
-            g.explain,
-            "C + LEF (lastname) + 69 (zip) + W + 0042 (counter)"
-        );
+        assert_eq!(g.explain, "C + LEF (lastname) + 69 (zip) + W + 0042 (counter)");
     }
 
     #[test]
     fn a_short_part_stays_short_and_the_number_fills_the_rest() {
-        let parts = vec![CodePart {
-            field: PartField::Lastname,
-            length: 5,
-        }];
+        let parts = vec![CodePart { field: PartField::Lastname, length: 5 }];
         let mut c = marie();
         c.lastname = "Né".into();
         let g = generate(&cfg("", parts, "", 0, 8), &c, 7, "counter").unwrap();
@@ -206,36 +164,10 @@ mod tests {
 
     #[test]
     fn a_number_that_does_not_fit_is_an_error() {
-        let e = generate(
-            &CodeSection::default(),
-            &marie(),
-            7_012_345_678_901,
-            "shop id",
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                CodeError::TooLong {
-                    needed: 13,
-                    room: 6,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
+        let e = generate(&CodeSection::default(), &marie(), 7_012_345_678_901, "shop id").unwrap_err();
+        assert!(matches!(e, CodeError::TooLong { needed: 13, room: 6, .. }), "{e:?}");
         let e = generate(&cfg("WEB", vec![], "", 4, 9), &marie(), 12345, "counter").unwrap_err();
-        assert!(
-            matches!(
-                e,
-                CodeError::TooLong {
-                    needed: 5,
-                    room: 4,
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
+        assert!(matches!(e, CodeError::TooLong { needed: 5, room: 4, .. }), "{e:?}");
     }
 
     #[test]

@@ -23,19 +23,11 @@ use crate::state::State;
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// An existing client of the list (or one already created earlier in this run).
-    Existing {
-        code: String,
-        by: MatchKey,
-        detail: String,
-    },
+    Existing { code: String, by: MatchKey, detail: String },
     /// `mode = "single"`: the one account.
     Single { code: String },
     /// A new client: its #CCLI and #CCDL records, to write before any document using it.
-    New {
-        code: String,
-        detail: String,
-        records: Vec<Record>,
-    },
+    New { code: String, detail: String, records: Vec<Record> },
     /// No client could be chosen safely; nothing is written for this customer.
     Failed { field: String, message: String },
 }
@@ -43,9 +35,7 @@ pub enum Outcome {
 impl Outcome {
     pub fn code(&self) -> Option<&str> {
         match self {
-            Outcome::Existing { code, .. }
-            | Outcome::Single { code }
-            | Outcome::New { code, .. } => Some(code),
+            Outcome::Existing { code, .. } | Outcome::Single { code } | Outcome::New { code, .. } => Some(code),
             Outcome::Failed { .. } => None,
         }
     }
@@ -57,9 +47,7 @@ pub enum SetupError {
         "customers.single_account = \"{0}\" is not in the client list {1}: every order would go to an account Sage does not have"
     )]
     SingleAccountMissing(String, String),
-    #[error(
-        "customers.template = \"{0}\" is not in the client list {1}: new clients could not copy its settings"
-    )]
+    #[error("customers.template = \"{0}\" is not in the client list {1}: new clients could not copy its settings")]
     TemplateMissing(String, String),
     #[error("customers.fields.{0}: {1}")]
     Field(String, String),
@@ -100,10 +88,7 @@ impl<'a> Resolver<'a> {
         let cs = &profile.customers;
         let src = index.source.path.clone();
         if cs.mode == Mode::Single && index.by_code(&cs.single_account).is_none() {
-            return Err(SetupError::SingleAccountMissing(
-                cs.single_account.clone(),
-                src,
-            ));
+            return Err(SetupError::SingleAccountMissing(cs.single_account.clone(), src));
         }
         let template = if cs.template.trim().is_empty() {
             None
@@ -116,8 +101,7 @@ impl<'a> Resolver<'a> {
         };
         let mut fields = Vec::new();
         for (name, text) in &cs.fields {
-            let e =
-                Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
+            let e = Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
             fields.push((name.clone(), e));
         }
         Ok(Resolver {
@@ -144,9 +128,7 @@ impl<'a> Resolver<'a> {
     ) -> Outcome {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
-            return Outcome::Single {
-                code: ix::norm_code(&cs.single_account),
-            };
+            return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
         let key = customer_key(platform, c);
         if let Some((code, record)) = key.as_ref().and_then(|k| self.seen.get(k)) {
@@ -175,10 +157,7 @@ impl<'a> Resolver<'a> {
         match self.search(c, subject, w) {
             Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
             Search::Ambiguous(message) => {
-                return Outcome::Failed {
-                    field: String::new(),
-                    message,
-                };
+                return Outcome::Failed { field: String::new(), message };
             }
             Search::None => {}
         }
@@ -231,24 +210,17 @@ impl<'a> Resolver<'a> {
         w: &mut Warnings,
     ) -> Result<code::Generated, Outcome> {
         let cfg = &self.profile.customers.code.for_platform(platform);
-        let fail = |e: CodeError| Outcome::Failed {
-            field: "CT_Num".into(),
-            message: e.to_string(),
-        };
+        let fail = |e: CodeError| Outcome::Failed { field: "CT_Num".into(), message: e.to_string() };
         match cfg.source {
             CodeSource::ShopId => {
                 let n = code::shop_number(&c.shop_id).map_err(fail)?;
-                let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim()))
-                    .map_err(fail)?;
+                let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(fail)?;
                 if let Some(owner) = self.index.by_code(&g.code) {
                     if same_person(owner, c) {
                         return Err(Outcome::Existing {
                             code: g.code.clone(),
                             by: MatchKey::Code,
-                            detail: format!(
-                                "generated code {} exists with the same e-mail",
-                                g.code
-                            ),
+                            detail: format!("generated code {} exists with the same e-mail", g.code),
                         });
                     }
                     return Err(Outcome::Failed {
@@ -271,10 +243,7 @@ impl<'a> Resolver<'a> {
                 if self.codes.contains(&g.code) {
                     return Err(Outcome::Failed {
                         field: "CT_Num".into(),
-                        message: format!(
-                            "code {} was already given to another customer of this run",
-                            g.code
-                        ),
+                        message: format!("code {} was already given to another customer of this run", g.code),
                     });
                 }
                 Ok(g)
@@ -284,29 +253,16 @@ impl<'a> Resolver<'a> {
                 loop {
                     n += 1;
                     let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
-                    let taken = self
-                        .index
-                        .by_code(&g.code)
-                        .map(|o| format!("client '{}' of the list", o.intitule));
-                    let taken = taken.or_else(|| {
-                        state
-                            .owner_of(&g.code)
-                            .map(|o| format!("shop customer {o}"))
-                    });
-                    let taken = taken.or_else(|| {
-                        self.codes
-                            .contains(&g.code)
-                            .then(|| "a customer of this run".to_string())
-                    });
+                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule));
+                    let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
+                    let taken =
+                        taken.or_else(|| self.codes.contains(&g.code).then(|| "a customer of this run".to_string()));
                     match taken {
                         Some(who) => w.push(
                             "counter_skipped",
                             subject,
                             "CT_Num",
-                            format!(
-                                "counter {n}: code {} already belongs to {who}; next number taken",
-                                g.code
-                            ),
+                            format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
                         ),
                         None => {
                             state.counter = n;
@@ -322,16 +278,8 @@ impl<'a> Resolver<'a> {
         let cs = &self.profile.customers;
         let mut ambiguous = Vec::new();
         let keys: [(bool, MatchKey, String); 3] = [
-            (
-                cs.search_by_siret,
-                MatchKey::Siret,
-                ix::norm_siret(&c.siret),
-            ),
-            (
-                cs.search_by_email,
-                MatchKey::Email,
-                ix::norm_email(&c.email),
-            ),
+            (cs.search_by_siret, MatchKey::Siret, ix::norm_siret(&c.siret)),
+            (cs.search_by_email, MatchKey::Email, ix::norm_email(&c.email)),
             (cs.search_by_vat, MatchKey::Vat, ix::norm_vat(&c.vat_number)),
         ];
         for (enabled, kind, value) in keys {
@@ -358,11 +306,7 @@ impl<'a> Resolver<'a> {
             match hits.len() {
                 0 => {}
                 1 => {
-                    return Search::Found(
-                        hits[0].code.clone(),
-                        kind,
-                        format!("{} {value}", kind.as_str()),
-                    );
+                    return Search::Found(hits[0].code.clone(), kind, format!("{} {value}", kind.as_str()));
                 }
                 _ => {
                     let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
@@ -388,14 +332,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The #CCLI (and #CCDL) of a new client.
-    fn new_client(
-        &mut self,
-        c: &Customer,
-        code: String,
-        detail: String,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Outcome {
+    fn new_client(&mut self, c: &Customer, code: String, detail: String, subject: &str, w: &mut Warnings) -> Outcome {
         let ccli = self.layout.expect("CCLI");
         let cs = &self.profile.customers;
         let mut r = Record::new(ccli);
@@ -412,10 +349,7 @@ impl<'a> Resolver<'a> {
         r.set("CT_CodePostal", self.address_text(&c.billing.zip, true));
         r.set("CT_Ville", self.address_text(&c.billing.city, true));
         r.set("CT_CodeRegion", self.address_text(region(&c.billing), true));
-        r.set(
-            "CT_Pays",
-            self.address_text(&country_name(&c.billing.country), true),
-        );
+        r.set("CT_Pays", self.address_text(&country_name(&c.billing.country), true));
         r.set("CT_NumPayeur", code.clone());
         let siret = ix::norm_siret(&c.siret);
         if !c.siret.is_empty() && siret.len() != 14 {
@@ -435,8 +369,7 @@ impl<'a> Resolver<'a> {
         r.set("CT_EMail", c.email.trim().to_string());
         // Assujettissement (codes UNCERTAIN, FORMAT-SAGE.md §16.7): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
-        let business =
-            !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
+        let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
         r.set("CT_Assujettissement", if business { "0" } else { "1" });
         if !cs.representative.trim().is_empty() {
             let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
@@ -447,28 +380,16 @@ impl<'a> Resolver<'a> {
             r.set("CG_NumPrinc", cs.collective_account.to_uppercase());
         }
         r.tail = vec![r.get("CG_NumPrinc").to_string()];
-        let ctx = Ctx {
-            customer: c,
-            code: &code,
-            today: self.today,
-        };
+        let ctx = Ctx { customer: c, code: &code, today: self.today };
         for (name, expr) in &self.fields {
             r.set(name, expr.eval(&ctx));
         }
         let mut records = vec![r];
-        let delivery = c
-            .delivery
-            .as_ref()
-            .filter(|d| !d.is_empty())
-            .unwrap_or(&c.billing);
+        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         if !delivery.is_empty() {
             records.push(self.delivery_record(c, delivery, true, subject, w));
         }
-        Outcome::New {
-            code,
-            detail,
-            records,
-        }
+        Outcome::New { code, detail, records }
     }
 
     /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
@@ -488,31 +409,11 @@ impl<'a> Resolver<'a> {
         d.set("LI_CodePostal", self.address_text(&addr.zip, true));
         d.set("LI_Ville", self.address_text(&addr.city, true));
         d.set("LI_CodeRegion", self.address_text(region(addr), true));
-        d.set(
-            "LI_Pays",
-            self.address_text(&country_name(&addr.country), true),
-        );
+        d.set("LI_Pays", self.address_text(&country_name(&addr.country), true));
         let person = addr.person();
-        d.set(
-            "LI_Contact",
-            self.address_text(
-                if person.is_empty() {
-                    &addr.company
-                } else {
-                    &person
-                },
-                false,
-            ),
-        );
+        d.set("LI_Contact", self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
         d.set("LI_Principal", if principal { "1" } else { "0" });
-        d.set(
-            "LI_Telephone",
-            if addr.phone.is_empty() {
-                c.phone.clone()
-            } else {
-                addr.phone.clone()
-            },
-        );
+        d.set("LI_Telephone", if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
         d.set("LI_EMail", c.email.trim().to_string());
         d
     }
@@ -526,24 +427,14 @@ impl<'a> Resolver<'a> {
         } else {
             c.display_name()
         };
-        let text = if addr.city.is_empty() {
-            who
-        } else {
-            format!("{who} - {}", addr.city)
-        };
+        let text = if addr.city.is_empty() { who } else { format!("{who} - {}", addr.city) };
         let text = self.address_text(&self.name_text(&text), false);
         cut_encoded(&text, 35)
     }
 
     /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
     /// line 2 is empty, rather than being cut.
-    fn split_address(
-        &self,
-        a: &Address,
-        subject: &str,
-        field: &str,
-        w: &mut Warnings,
-    ) -> (String, String) {
+    fn split_address(&self, a: &Address, subject: &str, field: &str, w: &mut Warnings) -> (String, String) {
         let a1 = self.address_text(&a.address1, true);
         let a2 = self.address_text(&a.address2, true);
         let max = 35;
@@ -644,11 +535,7 @@ fn phone(c: &Customer, src: PhoneSource) -> String {
         }
         PhoneSource::Mobile => &c.mobile,
         PhoneSource::BillingPhone => &c.billing.phone,
-        PhoneSource::ShippingPhone => c
-            .delivery
-            .as_ref()
-            .map(|d| &d.phone)
-            .unwrap_or(&c.billing.phone),
+        PhoneSource::ShippingPhone => c.delivery.as_ref().map(|d| &d.phone).unwrap_or(&c.billing.phone),
         PhoneSource::None => return String::new(),
     };
     v.trim().to_string()
@@ -682,7 +569,5 @@ fn region(a: &Address) -> &str {
 }
 
 fn country_name(iso: &str) -> String {
-    crate::countries::name_fr(iso)
-        .map(str::to_string)
-        .unwrap_or_else(|| iso.to_string())
+    crate::countries::name_fr(iso).map(str::to_string).unwrap_or_else(|| iso.to_string())
 }

@@ -99,9 +99,7 @@ impl Expr {
                     lit.push('}');
                 }
                 '}' => {
-                    return Err(ExprError(format!(
-                        "\"{text}\": '}}' without '{{' (write '}}}}' for a brace)"
-                    )));
+                    return Err(ExprError(format!("\"{text}\": '}}' without '{{' (write '}}}}' for a brace)")));
                 }
                 '{' => {
                     let mut inner = String::new();
@@ -153,17 +151,10 @@ impl Expr {
 fn parse_var(inner: &str, text: &str) -> Result<Piece, ExprError> {
     let mut it = inner.split('|').map(str::trim);
     let name = it.next().unwrap_or("");
-    let var = VARS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let known: Vec<&str> = VARS.iter().map(|(n, _)| *n).collect();
-            ExprError(format!(
-                "\"{text}\": unknown placeholder {{{name}}}; known: {}",
-                known.join(", ")
-            ))
-        })?;
+    let var = VARS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).ok_or_else(|| {
+        let known: Vec<&str> = VARS.iter().map(|(n, _)| *n).collect();
+        ExprError(format!("\"{text}\": unknown placeholder {{{name}}}; known: {}", known.join(", ")))
+    })?;
     let mut filters = Vec::new();
     for f in it {
         filters.push(match f {
@@ -171,9 +162,7 @@ fn parse_var(inner: &str, text: &str) -> Result<Piece, ExprError> {
             "lower" => Filter::Lower,
             "noaccents" => Filter::NoAccents,
             other => {
-                return Err(ExprError(format!(
-                    "\"{text}\": unknown filter |{other} (upper, lower, noaccents)"
-                )));
+                return Err(ExprError(format!("\"{text}\": unknown filter |{other} (upper, lower, noaccents)")));
             }
         });
     }
@@ -196,9 +185,7 @@ fn value(v: Var, ctx: &Ctx) -> String {
         Var::Address2 => c.billing.address2.clone(),
         Var::Zip => c.billing.zip.clone(),
         Var::City => c.billing.city.clone(),
-        Var::Country => crate::countries::name_fr(&c.billing.country)
-            .unwrap_or(&c.billing.country)
-            .to_string(),
+        Var::Country => crate::countries::name_fr(&c.billing.country).unwrap_or(&c.billing.country).to_string(),
         Var::Code => ctx.code.to_string(),
         Var::Today => crate::sage::value::fmt_date(ctx.today),
     }
@@ -209,49 +196,23 @@ mod tests {
     use super::*;
 
     fn ctx_eval(expr: &str) -> String {
-        let c = Customer {
-            shop_id: "530".into(),
-            lastname: "Lefèvre".into(),
-            ..Default::default()
-        };
+        let c = Customer { shop_id: "530".into(), lastname: "Lefèvre".into(), ..Default::default() };
         let e = Expr::parse(expr).unwrap();
-        e.eval(&Ctx {
-            customer: &c,
-            code: "WEB000530",
-            today: Date::new(2026, 11, 28).unwrap(),
-        })
+        e.eval(&Ctx { customer: &c, code: "WEB000530", today: Date::new(2026, 11, 28).unwrap() })
     }
 
     #[test]
     fn placeholders_and_filters() {
         assert_eq!(ctx_eval("Client web {customer.id}"), "Client web 530");
         assert_eq!(ctx_eval("{customer.lastname|upper}"), "LEFÈVRE");
-        assert_eq!(
-            ctx_eval("{customer.lastname|noaccents|upper} {code}"),
-            "LEFEVRE WEB000530"
-        );
+        assert_eq!(ctx_eval("{customer.lastname|noaccents|upper} {code}"), "LEFEVRE WEB000530");
         assert_eq!(ctx_eval("{{literal}} {today}"), "{literal} 281126");
     }
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(
-            Expr::parse("{customer.idd}")
-                .unwrap_err()
-                .to_string()
-                .contains("unknown placeholder")
-        );
-        assert!(
-            Expr::parse("{customer.id")
-                .unwrap_err()
-                .to_string()
-                .contains("not closed")
-        );
-        assert!(
-            Expr::parse("{customer.id|shout}")
-                .unwrap_err()
-                .to_string()
-                .contains("unknown filter")
-        );
+        assert!(Expr::parse("{customer.idd}").unwrap_err().to_string().contains("unknown placeholder"));
+        assert!(Expr::parse("{customer.id").unwrap_err().to_string().contains("not closed"));
+        assert!(Expr::parse("{customer.id|shout}").unwrap_err().to_string().contains("unknown filter"));
     }
 }

@@ -34,11 +34,7 @@ pub fn upper(s: &str) -> String {
 
 /// A piece of a client code: accents removed, uppercase, only A–Z and 0–9.
 pub fn code_chars(s: &str) -> String {
-    remove_accents(s)
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    remove_accents(s).chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 #[cfg(test)]

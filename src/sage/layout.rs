@@ -104,11 +104,7 @@ pub enum LayoutError {
     #[error("layout file: {0}")]
     Toml(#[from] toml::de::Error),
     #[error("layout #VER {version}, record #{tag}: {message}")]
-    Invalid {
-        version: u32,
-        tag: String,
-        message: String,
-    },
+    Invalid { version: u32, tag: String, message: String },
 }
 
 impl Layout {
@@ -116,17 +112,9 @@ impl Layout {
         let mut layout: Layout = toml::from_str(text)?;
         let version = layout.version;
         for rec in &mut layout.records {
-            let bad = |message: String| LayoutError::Invalid {
-                version,
-                tag: rec.tag.clone(),
-                message,
-            };
+            let bad = |message: String| LayoutError::Invalid { version, tag: rec.tag.clone(), message };
             if rec.fields.len() != rec.fixed {
-                return Err(bad(format!(
-                    "{} fields listed, fixed = {}",
-                    rec.fields.len(),
-                    rec.fixed
-                )));
+                return Err(bad(format!("{} fields listed, fixed = {}", rec.fields.len(), rec.fixed)));
             }
             for (i, f) in rec.fields.iter().enumerate() {
                 if f.pos != i + 1 {
@@ -150,9 +138,7 @@ impl Layout {
     pub fn builtin(version: u32) -> Option<&'static Layout> {
         static V33: OnceLock<Layout> = OnceLock::new();
         match version {
-            33 => Some(V33.get_or_init(|| {
-                Layout::parse(VER33).expect("templates/sage/ver33.toml is valid (tested)")
-            })),
+            33 => Some(V33.get_or_init(|| Layout::parse(VER33).expect("templates/sage/ver33.toml is valid (tested)"))),
             _ => None,
         }
     }
@@ -167,8 +153,7 @@ impl Layout {
 
     /// The layout of `tag`, for records this program writes: a missing one is a build defect.
     pub fn expect(&self, tag: &str) -> &RecordLayout {
-        self.record(tag)
-            .unwrap_or_else(|| panic!("layout #VER {} lacks #{tag}", self.version))
+        self.record(tag).unwrap_or_else(|| panic!("layout #VER {} lacks #{tag}", self.version))
     }
 }
 
@@ -185,11 +170,7 @@ pub fn is_known_tag(name: &str) -> bool {
     static SET: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
         let t: TagsFile = toml::from_str(TAGS).expect("templates/sage/tags.toml is valid (tested)");
-        t.frame
-            .into_iter()
-            .chain(t.seen)
-            .chain(t.documented)
-            .collect()
+        t.frame.into_iter().chain(t.seen).chain(t.documented).collect()
     })
     .contains(name)
 }
@@ -201,13 +182,7 @@ mod tests {
     #[test]
     fn builtin_33_has_the_documented_counts() {
         let l = Layout::builtin(33).unwrap();
-        for (tag, n, tail) in [
-            ("CCLI", 120, 1),
-            ("CCDL", 17, 0),
-            ("CHEN", 86, 0),
-            ("CHLI", 62, 2),
-            ("CHRE", 10, 0),
-        ] {
+        for (tag, n, tail) in [("CCLI", 120, 1), ("CCDL", 17, 0), ("CHEN", 86, 0), ("CHLI", 62, 2), ("CHRE", 10, 0)] {
             let r = l.record(tag).unwrap();
             assert_eq!(r.fixed, n, "{tag}");
             assert_eq!(r.tail, tail, "{tag}");
@@ -249,11 +224,6 @@ name = "B"
 label = "b"
 kind = "int"
 "#;
-        assert!(
-            Layout::parse(bad)
-                .unwrap_err()
-                .to_string()
-                .contains("pos 3")
-        );
+        assert!(Layout::parse(bad).unwrap_err().to_string().contains("pos 3"));
     }
 }

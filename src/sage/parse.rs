@@ -96,13 +96,7 @@ impl<R: BufRead> LineReader<R> {
         }
         let has_control = self.buf.iter().any(|&b| b < 0x20 || b == 0x7F);
         let text = codepage_decode(&self.buf);
-        Ok(Some(Line {
-            number: self.number,
-            text,
-            ending,
-            high,
-            has_control,
-        }))
+        Ok(Some(Line { number: self.number, text, ending, high, has_control }))
     }
 }
 
@@ -116,11 +110,7 @@ pub fn tag_of(text: &str) -> Option<&str> {
 /// Looks like a tag but is not a known one: `#[A-Z0-9]{3,12}` alone on its line.
 pub fn tag_like(text: &str) -> bool {
     match text.strip_prefix('#') {
-        Some(t) => {
-            (3..=12).contains(&t.len())
-                && t.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        }
+        Some(t) => (3..=12).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
         None => false,
     }
 }
@@ -134,10 +124,7 @@ mod tests {
         let data = b"#FLG 000\r\n#VER 33\r\nD\x82p\x93t\nx\ry\r\n#FIN";
         let mut r = LineReader::new(&data[..]);
         let l1 = r.next_line().unwrap().unwrap();
-        assert_eq!(
-            (l1.number, l1.text.as_str(), l1.ending),
-            (1, "#FLG 000", Ending::CrLf)
-        );
+        assert_eq!((l1.number, l1.text.as_str(), l1.ending), (1, "#FLG 000", Ending::CrLf));
         r.next_line().unwrap();
         let l3 = r.next_line().unwrap().unwrap();
         assert_eq!((l3.text.as_str(), l3.ending), ("Dépôt", Ending::Lf));

@@ -15,33 +15,17 @@ pub struct Record {
 impl Record {
     /// A new record: every field at its layout default (empty where there is none).
     pub fn new(layout: &'static RecordLayout) -> Record {
-        let values = layout
-            .fields
-            .iter()
-            .map(|f| f.default.clone().unwrap_or_default())
-            .collect();
-        Record {
-            layout,
-            values,
-            tail: Vec::new(),
-        }
+        let values = layout.fields.iter().map(|f| f.default.clone().unwrap_or_default()).collect();
+        Record { layout, values, tail: Vec::new() }
     }
 
     /// A record from raw lines (an export): fixed fields then tail. Missing lines stay empty;
     /// the caller has already checked and reported the count.
     pub fn from_lines(layout: &'static RecordLayout, lines: Vec<String>) -> Record {
         let mut values = lines;
-        let tail = if values.len() > layout.fixed {
-            values.split_off(layout.fixed)
-        } else {
-            Vec::new()
-        };
+        let tail = if values.len() > layout.fixed { values.split_off(layout.fixed) } else { Vec::new() };
         values.resize(layout.fixed, String::new());
-        Record {
-            layout,
-            values,
-            tail,
-        }
+        Record { layout, values, tail }
     }
 
     pub fn tag(&self) -> &str {
@@ -69,18 +53,12 @@ impl Record {
     }
 
     pub fn get(&self, name: &str) -> &str {
-        self.layout
-            .index_of(name)
-            .map(|i| self.values[i].as_str())
-            .unwrap_or("")
+        self.layout.index_of(name).map(|i| self.values[i].as_str()).unwrap_or("")
     }
 
     /// Field at 1-based position.
     pub fn at(&self, pos: usize) -> &str {
-        pos.checked_sub(1)
-            .and_then(|i| self.values.get(i))
-            .map(String::as_str)
-            .unwrap_or("")
+        pos.checked_sub(1).and_then(|i| self.values.get(i)).map(String::as_str).unwrap_or("")
     }
 
     pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {

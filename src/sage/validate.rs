@@ -51,25 +51,16 @@ pub struct Validation {
 
 impl Validation {
     pub fn errors(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count()
+        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
     }
 
     pub fn summary(&self) -> String {
         let c = |t: &str| self.counts.get(t).copied().unwrap_or(0);
-        let tags: Vec<String> = self
-            .counts
-            .iter()
-            .map(|(t, n)| format!("#{t} {n}"))
-            .collect();
+        let tags: Vec<String> = self.counts.iter().map(|(t, n)| format!("#{t} {n}")).collect();
         format!(
             "{} lines, #VER {}; {} customers, {} delivery addresses, {} documents, {} document lines ({})",
             self.lines,
-            self.version
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "?".into()),
+            self.version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
             c("CCLI"),
             c("CCDL"),
             c("CHEN"),
@@ -104,18 +95,10 @@ struct Ctx {
 
 impl Ctx {
     fn err(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding {
-            line,
-            severity: Severity::Error,
-            message: msg.into(),
-        });
+        self.findings.push(Finding { line, severity: Severity::Error, message: msg.into() });
     }
     fn warn(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding {
-            line,
-            severity: Severity::Warning,
-            message: msg.into(),
-        });
+        self.findings.push(Finding { line, severity: Severity::Warning, message: msg.into() });
     }
 }
 
@@ -146,17 +129,10 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         match line.number {
             1 => {
                 if line.text != "#FLG 000" {
-                    cx.err(
-                        1,
-                        format!("line 1 must be '#FLG 000', found '{}'", line.text),
-                    );
+                    cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", line.text));
                 }
             }
-            2 => match line
-                .text
-                .strip_prefix("#VER ")
-                .and_then(|n| n.trim().parse::<u32>().ok())
-            {
+            2 => match line.text.strip_prefix("#VER ").and_then(|n| n.trim().parse::<u32>().ok()) {
                 Some(n) => {
                     v.version = Some(n);
                     cx.layout = Layout::builtin(n);
@@ -164,17 +140,11 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                         cx.err(2, format!("no layout known for #VER {n}: records cannot be checked (known: 33)"));
                     }
                 }
-                None => cx.err(
-                    2,
-                    format!("line 2 must be '#VER nn', found '{}'", line.text),
-                ),
+                None => cx.err(2, format!("line 2 must be '#VER nn', found '{}'", line.text)),
             },
             _ => {
                 if line.text == "#DEV" || line.text.starts_with("#DEV ") {
-                    cx.err(
-                        line.number,
-                        "#DEV belongs to Comptabilité files: Gestion Commerciale rejects it",
-                    );
+                    cx.err(line.number, "#DEV belongs to Comptabilité files: Gestion Commerciale rejects it");
                 } else if line.text == "#FIN" {
                     if let Some(c) = cur.take() {
                         finish(&mut cx, c, &mut v);
@@ -184,27 +154,17 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                     if let Some(c) = cur.take() {
                         finish(&mut cx, c, &mut v);
                     }
-                    cur = Some(Current {
-                        tag: tag.to_string(),
-                        line: line.number,
-                        values: Vec::new(),
-                    });
+                    cur = Some(Current { tag: tag.to_string(), line: line.number, values: Vec::new() });
                 } else if let Some(c) = cur.as_mut() {
                     if tag_like(&line.text) {
                         cx.warn(
                             line.number,
-                            format!(
-                                "'{}' looks like a tag but is not a known one: read as a value",
-                                line.text
-                            ),
+                            format!("'{}' looks like a tag but is not a known one: read as a value", line.text),
                         );
                     }
                     c.values.push(line.text.clone());
                 } else {
-                    cx.err(
-                        line.number,
-                        format!("'{}' is outside any record", line.text),
-                    );
+                    cx.err(line.number, format!("'{}' is outside any record", line.text));
                 }
             }
         }
@@ -248,17 +208,10 @@ fn finish(cx: &mut Ctx, c: Current, v: &mut Validation) {
         return;
     };
     let n = c.values.len();
-    let ok = if rl.tail > 0 {
-        n >= rl.fixed && (n - rl.fixed) % rl.tail == 0
-    } else {
-        n == rl.fixed
-    };
+    let ok = if rl.tail > 0 { n >= rl.fixed && (n - rl.fixed) % rl.tail == 0 } else { n == rl.fixed };
     if !ok {
-        let expected = if rl.tail > 0 {
-            format!("{} + a multiple of {}", rl.fixed, rl.tail)
-        } else {
-            rl.fixed.to_string()
-        };
+        let expected =
+            if rl.tail > 0 { format!("{} + a multiple of {}", rl.fixed, rl.tail) } else { rl.fixed.to_string() };
         cx.err(
             c.line,
             format!(
@@ -280,30 +233,29 @@ fn nesting(cx: &mut Ctx, c: &Current) {
             cx.in_client = Some(code);
             cx.in_doc = None;
         }
-        "CCDL" | "MCTT" | "CBQT" | "CRLT" | "MCIC" => match &cx.in_client {
-            Some(code) => {
-                if c.tag == "CCDL" {
-                    let i = c.values.first().cloned().unwrap_or_default();
-                    let list = cx.clients.entry(code.clone()).or_default();
-                    if list.contains(&i) {
-                        cx.err(c.line, format!("delivery address '{i}' twice for client {code}: intitulés must be unique per client"));
-                    } else {
-                        cx.clients.get_mut(code).expect("entry").push(i);
+        "CCDL" | "MCTT" | "CBQT" | "CRLT" | "MCIC" => {
+            match &cx.in_client {
+                Some(code) => {
+                    if c.tag == "CCDL" {
+                        let i = c.values.first().cloned().unwrap_or_default();
+                        let list = cx.clients.entry(code.clone()).or_default();
+                        if list.contains(&i) {
+                            cx.err(c.line, format!("delivery address '{i}' twice for client {code}: intitulés must be unique per client"));
+                        } else {
+                            cx.clients.get_mut(code).expect("entry").push(i);
+                        }
                     }
                 }
+                None => cx.err(c.line, format!("#{} outside a #CCLI block", c.tag)),
             }
-            None => cx.err(c.line, format!("#{} outside a #CCLI block", c.tag)),
-        },
+        }
         "CHEN" => {
             cx.in_client = None;
             cx.in_doc = Some((c.values.get(10).cloned().unwrap_or_default(), false));
         }
         "CHLI" => match &cx.in_doc {
             None => cx.err(c.line, "#CHLI outside a document (no #CHEN before it)"),
-            Some((_, true)) => cx.err(
-                c.line,
-                "#CHLI after a #CHRE: due dates come after all the lines",
-            ),
+            Some((_, true)) => cx.err(c.line, "#CHLI after a #CHRE: due dates come after all the lines"),
             Some(_) => {}
         },
         "CHRE" => match cx.in_doc.as_mut() {
@@ -343,11 +295,7 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
                 if f.upper && val.chars().any(char::is_lowercase) {
                     cx.err(line, format!("{}: '{val}' must be uppercase", at()));
                 }
-                if f.alnum_only()
-                    && !val
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                {
+                if f.alnum_only() && !val.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
                     cx.err(line, format!("{}: '{val}' may hold only A-Z and 0-9", at()));
                 }
                 if val != val.trim() {
@@ -366,11 +314,7 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
             },
             Kind::Dec => {
                 if value::parse_dec(val).is_none() {
-                    let why = if val.contains('.') {
-                        " (decimal separator must be a comma)"
-                    } else {
-                        ""
-                    };
+                    let why = if val.contains('.') { " (decimal separator must be a comma)" } else { "" };
                     cx.err(line, format!("{}: '{val}' is not a number{why}", at()));
                 } else if let Some(scale) = f.scale {
                     if value::decimals_of(val) != scale as usize {
@@ -405,17 +349,17 @@ fn cross(cx: &mut Ctx, c: &Current) {
         "CHEN" => {
             let key = (at(1).to_string(), at(2).to_string(), at(5).to_string());
             if !key.2.is_empty() && !cx.pieces.insert(key.clone()) {
-                cx.err(
-                    c.line + 5,
-                    format!("piece number {} used twice in this file", key.2),
-                );
+                cx.err(c.line + 5, format!("piece number {} used twice in this file", key.2));
             }
             let tiers = at(11).to_string();
             let depot = at(13).to_string();
             if !depot.is_empty() {
                 if let Some(list) = cx.clients.get(&tiers) {
                     if !list.contains(&depot) {
-                        cx.err(c.line + 13, format!("delivery address '{depot}' is not a #CCDL of client {tiers} in this file"));
+                        cx.err(
+                            c.line + 13,
+                            format!("delivery address '{depot}' is not a #CCDL of client {tiers} in this file"),
+                        );
                     }
                 }
             }
@@ -423,10 +367,7 @@ fn cross(cx: &mut Ctx, c: &Current) {
         "CHLI" => {
             if let Some((tiers, _)) = &cx.in_doc {
                 if at(42) != tiers {
-                    let msg = format!(
-                        "#CHLI 42 (tiers) '{}' differs from the document's tiers '{tiers}'",
-                        at(42)
-                    );
+                    let msg = format!("#CHLI 42 (tiers) '{}' differs from the document's tiers '{tiers}'", at(42));
                     cx.err(c.line + 42, msg);
                 }
             }
@@ -482,16 +423,8 @@ mod tests {
         bytes = lines.join("\r\n").into_bytes();
         let v = validate(&bytes[..]).unwrap();
         let msgs: Vec<String> = v.findings.iter().map(|f| f.to_string()).collect();
-        assert!(
-            msgs.iter()
-                .any(|m| m.starts_with("line 35: error") && m.contains("outside 1..50")),
-            "{msgs:?}"
-        );
-        assert!(
-            msgs.iter()
-                .any(|m| m.starts_with("line 8: error") && m.contains("at most 69")),
-            "{msgs:?}"
-        );
+        assert!(msgs.iter().any(|m| m.starts_with("line 35: error") && m.contains("outside 1..50")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("line 8: error") && m.contains("at most 69")), "{msgs:?}");
     }
 
     #[test]
@@ -501,30 +434,14 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("bare LF")), "{msgs:?}");
         assert!(msgs.iter().any(|m| m.contains("#FIN")), "{msgs:?}");
         let v = validate(&b"#FLG 000\r\n#VER 33\r\n#DEV EUR\r\n#FIN\r\n"[..]).unwrap();
-        assert!(
-            v.findings
-                .iter()
-                .any(|f| f.line == 3 && f.message.contains("#DEV"))
-        );
+        assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("#DEV")));
     }
 
     #[test]
     fn a_short_record_is_reported_at_its_tag() {
         let bytes = b"#FLG 000\r\n#VER 33\r\n#CCDL\r\nA\r\n#FIN\r\n";
         let v = validate(&bytes[..]).unwrap();
-        assert!(
-            v.findings
-                .iter()
-                .any(|f| f.line == 3 && f.message.contains("has 1 lines")),
-            "{:?}",
-            v.findings
-        );
-        assert!(
-            v.findings
-                .iter()
-                .any(|f| f.line == 3 && f.message.contains("outside a #CCLI")),
-            "{:?}",
-            v.findings
-        );
+        assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("has 1 lines")), "{:?}", v.findings);
+        assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("outside a #CCLI")), "{:?}", v.findings);
     }
 }

@@ -36,12 +36,7 @@ pub fn decimals_of(text: &str) -> usize {
 
 /// `JJMMAA`.
 pub fn fmt_date(d: Date) -> String {
-    format!(
-        "{:02}{:02}{:02}",
-        d.day(),
-        d.month(),
-        d.year().rem_euclid(100)
-    )
+    format!("{:02}{:02}{:02}", d.day(), d.month(), d.year().rem_euclid(100))
 }
 
 /// `JJMMAA` read as 2000–2099 (FORMAT-SAGE.md §4.3).
@@ -85,10 +80,7 @@ mod tests {
 
     #[test]
     fn numbers_parse_back() {
-        assert_eq!(
-            parse_dec("152,52"),
-            Some(Decimal::from_str("152.52").unwrap())
-        );
+        assert_eq!(parse_dec("152,52"), Some(Decimal::from_str("152.52").unwrap()));
         assert_eq!(parse_dec("-5"), Some(Decimal::from(-5)));
         assert_eq!(parse_dec("152.52"), None);
         assert_eq!(parse_dec("1 234,00"), None);

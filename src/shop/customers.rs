@@ -21,33 +21,14 @@ pub struct CustomerReader {
 pub fn strip_apostrophe(v: &str, always: bool) -> &str {
     match v.strip_prefix('\'') {
         Some(rest) if always => rest,
-        Some(rest)
-            if !rest.is_empty()
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-().".contains(c)) =>
-        {
-            rest
-        }
+        Some(rest) if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) => rest,
         _ => v,
     }
 }
 
 impl CustomerReader {
-    pub fn new(
-        table: CsvTable,
-        dialect: &'static Dialect,
-        generation: String,
-        cols: ColumnMap,
-    ) -> CustomerReader {
-        CustomerReader {
-            table,
-            dialect,
-            generation,
-            cols,
-            emails_with_at: 0,
-            emails_without_at: 0,
-        }
+    pub fn new(table: CsvTable, dialect: &'static Dialect, generation: String, cols: ColumnMap) -> CustomerReader {
+        CustomerReader { table, dialect, generation, cols, emails_with_at: 0, emails_without_at: 0 }
     }
 
     fn get(&mut self, field: &str) -> String {
@@ -73,10 +54,7 @@ impl CustomerReader {
             }
             return Ok(None);
         }
-        let origin = Origin {
-            record: self.table.record_no,
-            line: self.table.line(),
-        };
+        let origin = Origin { record: self.table.record_no, line: self.table.line() };
         let mut c = Customer {
             shop_id: self.get("shop_id"),
             email: self.get("email"),
@@ -107,7 +85,10 @@ impl CustomerReader {
                     "guessed",
                     &subject,
                     "name",
-                    format!("no first/last name columns: '{full}' split into first name '{}' and last name '{}'", c.firstname, c.lastname),
+                    format!(
+                        "no first/last name columns: '{full}' split into first name '{}' and last name '{}'",
+                        c.firstname, c.lastname
+                    ),
                 );
             }
         }
@@ -133,17 +114,11 @@ impl CustomerReader {
                     "invalid_value",
                     &subject,
                     "email",
-                    format!(
-                        "'{}' is not an e-mail address: not used for matching",
-                        c.email
-                    ),
+                    format!("'{}' is not an e-mail address: not used for matching", c.email),
                 );
             }
         }
-        if self.dialect.platform == "prestashop"
-            && self.emails_with_at == 0
-            && self.emails_without_at >= 5
-        {
+        if self.dialect.platform == "prestashop" && self.emails_with_at == 0 && self.emails_without_at >= 5 {
             return Err(self.email_bug());
         }
         for &i in &self.table.misdecoded {
@@ -152,10 +127,7 @@ impl CustomerReader {
                 "guessed",
                 &subject,
                 &col,
-                format!(
-                    "line {}: bytes that are not UTF-8 in a UTF-8 file, read as Windows-1252",
-                    origin.line
-                ),
+                format!("line {}: bytes that are not UTF-8 in a UTF-8 file, read as Windows-1252", origin.line),
             );
         }
         Ok(Some(c))
@@ -205,14 +177,8 @@ mod tests {
     #[test]
     fn apostrophes() {
         assert_eq!(strip_apostrophe("'75008", true), "75008");
-        assert_eq!(
-            strip_apostrophe("'+33 6 12 34 56 78", false),
-            "+33 6 12 34 56 78"
-        );
-        assert_eq!(
-            strip_apostrophe("'s-Hertogenbosch", false),
-            "'s-Hertogenbosch"
-        );
+        assert_eq!(strip_apostrophe("'+33 6 12 34 56 78", false), "+33 6 12 34 56 78");
+        assert_eq!(strip_apostrophe("'s-Hertogenbosch", false), "'s-Hertogenbosch");
         assert_eq!(strip_apostrophe("75008", true), "75008");
     }
 }

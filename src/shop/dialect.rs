@@ -9,14 +9,8 @@ use serde::Deserialize;
 use super::table::{CsvTable, norm_header};
 
 const FILES: &[(&str, &str)] = &[
-    (
-        "shopify_customers",
-        include_str!("../../templates/shops/shopify_customers.toml"),
-    ),
-    (
-        "prestashop_customers",
-        include_str!("../../templates/shops/prestashop_customers.toml"),
-    ),
+    ("shopify_customers", include_str!("../../templates/shops/shopify_customers.toml")),
+    ("prestashop_customers", include_str!("../../templates/shops/prestashop_customers.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -64,8 +58,8 @@ pub fn all() -> &'static [Dialect] {
         FILES
             .iter()
             .map(|(name, text)| {
-                let mut d: Dialect = toml::from_str(text)
-                    .unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
+                let mut d: Dialect =
+                    toml::from_str(text).unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
                 d.name = name.to_string();
                 d
             })
@@ -111,38 +105,24 @@ impl Dialect {
     }
 
     /// The generation this file matches, if any.
-    pub fn matches(
-        &self,
-        table: &CsvTable,
-        overrides: &BTreeMap<String, String>,
-    ) -> Option<&Signature> {
+    pub fn matches(&self, table: &CsvTable, overrides: &BTreeMap<String, String>) -> Option<&Signature> {
         let map = self.map(table, overrides);
         self.signatures.iter().find(|s| {
-            let delim_ok = s
-                .delimiter
-                .as_deref()
-                .and_then(super::sniff::delimiter_by_label)
-                .is_none_or(|d| d == table.delimiter);
+            let delim_ok =
+                s.delimiter.as_deref().and_then(super::sniff::delimiter_by_label).is_none_or(|d| d == table.delimiter);
             delim_ok
-                && s.headers
-                    .iter()
-                    .all(|h| table.keys.contains(&norm_header(h)))
+                && s.headers.iter().all(|h| table.keys.contains(&norm_header(h)))
                 && s.fields.iter().all(|f| map.get(f).is_some())
         })
     }
 }
 
 /// The first dialect whose signature the file matches.
-pub fn detect<'a>(
-    table: &CsvTable,
-    overrides: &BTreeMap<String, String>,
-) -> Option<(&'a Dialect, &'a Signature)>
+pub fn detect<'a>(table: &CsvTable, overrides: &BTreeMap<String, String>) -> Option<(&'a Dialect, &'a Signature)>
 where
     'static: 'a,
 {
-    all()
-        .iter()
-        .find_map(|d| d.matches(table, overrides).map(|s| (d, s)))
+    all().iter().find_map(|d| d.matches(table, overrides).map(|s| (d, s)))
 }
 
 #[cfg(test)]
@@ -154,11 +134,7 @@ mod tests {
         for d in all {
             assert!(!d.signatures.is_empty(), "{}", d.name);
             for f in d.columns.keys() {
-                assert!(
-                    crate::shop::CANONICAL_FIELDS.contains(&f.as_str()),
-                    "{}: {f}",
-                    d.name
-                );
+                assert!(crate::shop::CANONICAL_FIELDS.contains(&f.as_str()), "{}: {f}", d.name);
             }
         }
     }

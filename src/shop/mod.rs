@@ -66,29 +66,21 @@ impl ShopFile {
         let (cols, t) = match self {
             ShopFile::Customers(r) => (&r.cols, &r.table),
         };
-        cols.cols
-            .iter()
-            .map(|(f, &i)| (f.clone(), t.headers.get(i).cloned().unwrap_or_default()))
-            .collect()
+        cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers.get(i).cloned().unwrap_or_default())).collect()
     }
 }
 
 /// Opens a shop export and recognises its platform and kind from the header.
 pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
-    let delim = input
-        .delimiter
-        .as_deref()
-        .and_then(sniff::delimiter_by_label);
+    let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
     let table = CsvTable::open(path, enc, delim)?;
     match dialect::detect(&table, &input.columns) {
         Some((d, sig)) => {
             let cols = d.map(&table, &input.columns);
             let generation = sig.generation.clone();
             match d.kind.as_str() {
-                "customers" => Ok(ShopFile::Customers(CustomerReader::new(
-                    table, d, generation, cols,
-                ))),
+                "customers" => Ok(ShopFile::Customers(CustomerReader::new(table, d, generation, cols))),
                 other => Err(InputError::Unrecognised {
                     path: path.to_path_buf(),
                     reason: format!("{other} files are not supported yet"),

@@ -30,11 +30,7 @@ impl Sniffed {
             "UTF-16BE" => "utf-16be",
             other => other,
         };
-        if self.bom > 0 {
-            format!("{base} (BOM)")
-        } else {
-            base.to_string()
-        }
+        if self.bom > 0 { format!("{base} (BOM)") } else { base.to_string() }
     }
 }
 
@@ -52,49 +48,27 @@ pub fn encoding_by_label(label: &str) -> Option<&'static Encoding> {
 pub fn delimiter_by_label(label: &str) -> Option<u8> {
     match label {
         "tab" | "\\t" | "\t" => Some(b'\t'),
-        s if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
-            Some(s.as_bytes()[0])
-        }
+        s if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => Some(s.as_bytes()[0]),
         _ => None,
     }
 }
 
 pub fn delimiter_label(d: u8) -> String {
-    if d == b'\t' {
-        "tab".into()
-    } else {
-        (d as char).to_string()
-    }
+    if d == b'\t' { "tab".into() } else { (d as char).to_string() }
 }
 
 /// Decides the encoding of a file from its first bytes.
 pub fn sniff_encoding(sample: &[u8], forced: Option<&'static Encoding>) -> Sniffed {
     if let Some((enc, bom)) = Encoding::for_bom(sample) {
-        return Sniffed {
-            encoding: enc,
-            bom,
-            guessed: false,
-        };
+        return Sniffed { encoding: enc, bom, guessed: false };
     }
     if let Some(enc) = forced {
-        return Sniffed {
-            encoding: enc,
-            bom: 0,
-            guessed: false,
-        };
+        return Sniffed { encoding: enc, bom: 0, guessed: false };
     }
     if utf8_prefix_valid(sample) {
-        return Sniffed {
-            encoding: UTF_8,
-            bom: 0,
-            guessed: false,
-        };
+        return Sniffed { encoding: UTF_8, bom: 0, guessed: false };
     }
-    Sniffed {
-        encoding: single_byte_guess(sample),
-        bom: 0,
-        guessed: true,
-    }
+    Sniffed { encoding: single_byte_guess(sample), bom: 0, guessed: true }
 }
 
 /// Valid UTF-8, allowing the sample to end in the middle of a character.
@@ -206,11 +180,8 @@ impl<R: Read> Read for DecodeReader<R> {
                     continue;
                 }
             }
-            let (_, read, written, _) = self.decoder.decode_to_utf8(
-                &self.inbuf[self.in_start..self.in_end],
-                &mut self.out,
-                false,
-            );
+            let (_, read, written, _) =
+                self.decoder.decode_to_utf8(&self.inbuf[self.in_start..self.in_end], &mut self.out, false);
             self.in_start += read;
             self.out_start = 0;
             self.out_end = written;
@@ -229,33 +200,18 @@ mod tests {
     #[test]
     fn bom_and_utf8() {
         assert_eq!(sniff_encoding(b"\xEF\xBB\xBFa,b", None).bom, 3);
-        assert_eq!(
-            sniff_encoding("Prénom,Nom".as_bytes(), None).encoding,
-            UTF_8
-        );
+        assert_eq!(sniff_encoding("Prénom,Nom".as_bytes(), None).encoding, UTF_8);
         // Sample cut inside "é": still UTF-8.
-        assert_eq!(
-            sniff_encoding(&"Prénom".as_bytes()[..3], None).encoding,
-            UTF_8
-        );
+        assert_eq!(sniff_encoding(&"Prénom".as_bytes()[..3], None).encoding, UTF_8);
         assert_eq!(sniff_encoding(b"\xFF\xFEa\x00", None).encoding, UTF_16LE);
     }
 
     #[test]
     fn windows_1252_and_macroman() {
-        assert_eq!(
-            sniff_encoding(b"Pr\xE9nom;Soci\xE9t\xE9;L\x92\x9Cuf", None).encoding,
-            WINDOWS_1252
-        );
+        assert_eq!(sniff_encoding(b"Pr\xE9nom;Soci\xE9t\xE9;L\x92\x9Cuf", None).encoding, WINDOWS_1252);
         // MacRoman: é = 0x8E, è = 0x8F
-        assert_eq!(
-            sniff_encoding(b"Pr\x8Enom;Lef\x8Fvre", None).encoding,
-            MACINTOSH
-        );
-        assert_eq!(
-            sniff_encoding(b"Pr\x8Enom;Dup\x8Ant", None).encoding,
-            MACINTOSH
-        );
+        assert_eq!(sniff_encoding(b"Pr\x8Enom;Lef\x8Fvre", None).encoding, MACINTOSH);
+        assert_eq!(sniff_encoding(b"Pr\x8Enom;Dup\x8Ant", None).encoding, MACINTOSH);
     }
 
     #[test]
@@ -272,9 +228,7 @@ mod tests {
             src.extend_from_slice(&u.to_le_bytes());
         }
         let mut out = String::new();
-        DecodeReader::new(&src[..], UTF_16LE)
-            .read_to_string(&mut out)
-            .unwrap();
+        DecodeReader::new(&src[..], UTF_16LE).read_to_string(&mut out).unwrap();
         assert_eq!(out, "Prénom;Œuf\r\n");
     }
 }

@@ -31,12 +31,7 @@ pub struct CsvTable {
 /// "  Prénom " → "prenom", "E-mail" → "e-mail", "'ID" → "id": trimmed, accents and case
 /// removed, inner spaces collapsed, Excel's apostrophe and stray quotes dropped.
 pub fn norm_header(h: &str) -> String {
-    let h = h
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .trim_matches('"')
-        .trim_start_matches('\'')
-        .trim();
+    let h = h.trim_start_matches('\u{feff}').trim().trim_matches('"').trim_start_matches('\'').trim();
     let folded = crate::resolve::text::remove_accents(h).to_lowercase();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -47,22 +42,14 @@ impl CsvTable {
         encoding: Option<&'static Encoding>,
         delimiter: Option<u8>,
     ) -> Result<CsvTable, InputError> {
-        let io = |source| InputError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io = |source| InputError::Io { path: path.to_path_buf(), source };
         let mut file = BufReader::with_capacity(SAMPLE, File::open(path).map_err(io)?);
         let mut sample = Vec::with_capacity(SAMPLE);
-        (&mut file)
-            .take(SAMPLE as u64)
-            .read_to_end(&mut sample)
-            .map_err(io)?;
+        (&mut file).take(SAMPLE as u64).read_to_end(&mut sample).map_err(io)?;
         let sniffed = sniff::sniff_encoding(&sample, encoding);
         let body = &sample[sniffed.bom..];
         if body.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(InputError::Empty {
-                path: path.to_path_buf(),
-            });
+            return Err(InputError::Empty { path: path.to_path_buf() });
         }
         let stream: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(file));
         let (stream, delim_sample): (Box<dyn Read>, Vec<u8>) = if sniffed.encoding == UTF_8 {
@@ -79,10 +66,7 @@ impl CsvTable {
             .flexible(false)
             .buffer_capacity(256 * 1024)
             .from_reader(stream);
-        let header_rec = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, e))?
-            .clone();
+        let header_rec = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
         let mut headers = Vec::with_capacity(header_rec.len());
         for h in header_rec.iter() {
             let s = match std::str::from_utf8(h) {
@@ -129,10 +113,7 @@ impl CsvTable {
     /// Reads the next row; `false` at the end. A row with another number of cells than the
     /// header is an error for the whole file: its columns can no longer be trusted.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.path, e))?;
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, e))?;
         if more {
             self.record_no += 1;
             self.misdecoded.clear();
@@ -165,10 +146,7 @@ impl CsvTable {
         match std::str::from_utf8(bytes) {
             Ok(s) => s,
             Err(_) => {
-                self.scratch = WINDOWS_1252
-                    .decode_without_bom_handling(bytes)
-                    .0
-                    .into_owned();
+                self.scratch = WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned();
                 if !self.misdecoded.contains(&i) {
                     self.misdecoded.push(i);
                 }
@@ -193,11 +171,7 @@ impl CsvTable {
 fn csv_error(path: &Path, e: csv::Error) -> InputError {
     let path = path.to_path_buf();
     match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => InputError::Ragged {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => InputError::Ragged {
             path,
             line: pos.as_ref().map(|p| p.line()).unwrap_or(0),
             record: pos.as_ref().map(|p| p.record()).unwrap_or(0),
@@ -208,20 +182,12 @@ fn csv_error(path: &Path, e: csv::Error) -> InputError {
             let msg = e.to_string();
             match e.into_kind() {
                 csv::ErrorKind::Io(source) => InputError::Io { path, source },
-                _ => InputError::Malformed {
-                    path,
-                    line: 0,
-                    message: msg,
-                },
+                _ => InputError::Malformed { path, line: 0, message: msg },
             }
         }
         _ => {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            InputError::Malformed {
-                path,
-                line,
-                message: e.to_string(),
-            }
+            InputError::Malformed { path, line, message: e.to_string() }
         }
     }
 }

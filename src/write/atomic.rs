@@ -16,10 +16,7 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 /// A temporary file next to `target`: `.NAME.PID-N.tmp` (hidden on Unix, skipped by the
 /// watcher everywhere thanks to its `.tmp` suffix).
 pub fn temp_path_for(target: &Path, tag: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     let file = format!(".{name}.{}-{n}{tag}.tmp", std::process::id());
     target.with_file_name(file)
@@ -35,11 +32,7 @@ impl AtomicFile {
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let tmp = temp_path_for(target, "");
         let file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        Ok(AtomicFile {
-            target: target.to_path_buf(),
-            tmp,
-            out: Some(BufWriter::with_capacity(BUF_SIZE, file)),
-        })
+        Ok(AtomicFile { target: target.to_path_buf(), tmp, out: Some(BufWriter::with_capacity(BUF_SIZE, file)) })
     }
 
     pub fn target(&self) -> &Path {
@@ -117,11 +110,7 @@ pub fn is_transient(e: &io::Error) -> bool {
 fn sync_dir(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
@@ -144,11 +133,7 @@ mod tests {
             assert!(!target.exists());
         }
         assert!(!target.exists());
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "temp file removed"
-        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "temp file removed");
         let mut f = AtomicFile::create(&target).unwrap();
         f.write_all(b"done").unwrap();
         f.commit().unwrap();

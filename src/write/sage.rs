@@ -33,12 +33,7 @@ impl Default for RecordEncoder {
 
 impl RecordEncoder {
     pub fn new(cp: CodePage) -> RecordEncoder {
-        RecordEncoder {
-            cp,
-            bytes: Vec::with_capacity(256),
-            changes: Vec::new(),
-            text: String::new(),
-        }
+        RecordEncoder { cp, bytes: Vec::with_capacity(256), changes: Vec::new(), text: String::new() }
     }
 
     /// Writes `#TAG`, then every field and tail line, each followed by CRLF. `subject` names
@@ -75,14 +70,7 @@ impl RecordEncoder {
         Ok(())
     }
 
-    fn encode_field(
-        &mut self,
-        f: &FieldSpec,
-        tag: &str,
-        value: &str,
-        subject: &str,
-        w: &mut Warnings,
-    ) {
+    fn encode_field(&mut self, f: &FieldSpec, tag: &str, value: &str, subject: &str, w: &mut Warnings) {
         match f.kind {
             Kind::Text => {
                 let max = f.max.unwrap_or(usize::MAX);
@@ -110,15 +98,7 @@ impl RecordEncoder {
     }
 
     /// Text → bytes in `self.bytes`, with every change reported.
-    fn encode_text(
-        &mut self,
-        value: &str,
-        max: usize,
-        subject: &str,
-        field: &str,
-        upper: bool,
-        w: &mut Warnings,
-    ) {
+    fn encode_text(&mut self, value: &str, max: usize, subject: &str, field: &str, upper: bool, w: &mut Warnings) {
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
@@ -145,12 +125,7 @@ impl RecordEncoder {
                 "transliterated",
                 subject,
                 field,
-                format!(
-                    "'{}' has characters {} lacks: {}",
-                    self.text,
-                    self.cp,
-                    list.join(", ")
-                ),
+                format!("'{}' has characters {} lacks: {}", self.text, self.cp, list.join(", ")),
             );
         }
         if !self.changes.is_empty() {
@@ -170,10 +145,7 @@ impl RecordEncoder {
                 "truncated",
                 subject,
                 field,
-                format!(
-                    "{} characters, the limit is {max}: written '{kept}', lost '{lost}'",
-                    self.bytes.len()
-                ),
+                format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
             );
             self.bytes.truncate(max);
             while self.bytes.last() == Some(&b' ') {
@@ -201,15 +173,8 @@ struct Section {
 impl Section {
     fn create(target: &Path, tag: &str) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(Section {
-            path,
-            out: Some(BufWriter::with_capacity(BUF_SIZE, file)),
-        })
+        let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)) })
     }
 }
 
@@ -225,10 +190,7 @@ impl SageFile {
         Ok(SageFile {
             target: target.to_path_buf(),
             version,
-            sections: [
-                Section::create(target, ".clients")?,
-                Section::create(target, ".documents")?,
-            ],
+            sections: [Section::create(target, ".clients")?, Section::create(target, ".documents")?],
             encoder: RecordEncoder::new(CodePage::Cp850),
             customers_written: 0,
             documents_written: 0,
@@ -240,24 +202,14 @@ impl SageFile {
     }
 
     /// A customer-side record (#CCLI and its children).
-    pub fn customer_record(
-        &mut self,
-        rec: &Record,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> io::Result<()> {
+    pub fn customer_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
         self.customers_written += 1;
         let out = self.sections[0].out.as_mut().expect("open");
         self.encoder.write_record(rec, subject, w, out)
     }
 
     /// A document-side record (#CHEN, #CHLI, #CHRE).
-    pub fn document_record(
-        &mut self,
-        rec: &Record,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> io::Result<()> {
+    pub fn document_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
         self.documents_written += 1;
         let out = self.sections[1].out.as_mut().expect("open");
         self.encoder.write_record(rec, subject, w, out)
