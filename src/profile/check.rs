@@ -345,22 +345,22 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
     };
     if code.length == 0 || code.length > 17 {
         push(
-            "customers.code.length",
+            "length",
             format!("{} is outside 1..=17 (Sage codes hold at most 17 characters)", code.length),
         );
     }
-    for (key, v) in [("customers.code.prefix", &code.prefix), ("customers.code.suffix", &code.suffix)] {
+    for (key, v) in [("prefix", &code.prefix), ("suffix", &code.suffix)] {
         if !v.chars().all(|c| c.is_ascii_alphanumeric()) {
             push(key, format!("\"{v}\": only letters A-Z and digits are allowed in a client code"));
         }
     }
     for (i, part) in code.parts.iter().enumerate() {
         if part.length == 0 {
-            push(&format!("customers.code.parts[{i}]"), "length must be at least 1".into());
+            push(&format!("parts[{i}]"), "length must be at least 1".into());
         }
     }
     if code.parts.len() > 4 {
-        push("customers.code.parts", format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()));
+        push("parts", format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()));
     }
     let fixed = code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>();
     if code.counter_length > 0 {
@@ -380,7 +380,7 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
         }
     } else if fixed >= code.length {
         push(
-            "customers.code.length",
+            "length",
             format!(
                 "prefix + parts + suffix take {fixed} characters of {}: no room is left for the customer number",
                 code.length
