@@ -344,10 +344,7 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
         out.push(Problem { line, key: full, message });
     };
     if code.length == 0 || code.length > 17 {
-        push(
-            "length",
-            format!("{} is outside 1..=17 (Sage codes hold at most 17 characters)", code.length),
-        );
+        push("length", format!("{} is outside 1..=17 (Sage codes hold at most 17 characters)", code.length));
     }
     for (key, v) in [("prefix", &code.prefix), ("suffix", &code.suffix)] {
         if !v.chars().all(|c| c.is_ascii_alphanumeric()) {

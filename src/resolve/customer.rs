@@ -571,3 +571,245 @@ fn region(a: &Address) -> &str {
 fn country_name(iso: &str) -> String {
     crate::countries::name_fr(iso).map(str::to_string).unwrap_or_else(|| iso.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gescom::index::Source;
+
+    fn index() -> ClientIndex {
+        let mut ix = ClientIndex::new(Source { path: "clients.csv".into(), ..Default::default() });
+        let l = Layout::builtin(33).unwrap().expect("CCLI");
+        let pos = |n: &str| l.index_of(n).unwrap() as u16 + 1;
+        ix.carried = vec![pos("CG_NumPrinc"), pos("N_CatTarif"), pos("CO_Nom"), pos("CO_Prenom")];
+        let mut modele = Client { code: "MODELE".into(), intitule: "Modèle".into(), ..Default::default() };
+        modele.fields = vec![
+            (pos("CG_NumPrinc"), "4110100".into()),
+            (pos("N_CatTarif"), "3".into()),
+            (pos("CO_Nom"), "DURAND".into()),
+            (pos("CO_Prenom"), "Sophie".into()),
+        ];
+        ix.push(modele);
+        let c = |code: &str, name: &str, siret: &str, email: &str, vat: &str| Client {
+            code: code.into(),
+            intitule: name.into(),
+            siret: siret.into(),
+            email: email.into(),
+            vat: vat.into(),
+            line: 2,
+            ..Default::default()
+        };
+        ix.push(c("BOULDUPONT", "Boulangerie Dupont", "62819482100037", "contact@dupont.fr", "FR90628194821"));
+        ix.push(c("WEB000530", "Jean Martin", "", "jean.martin@exemple.fr", ""));
+        ix.push(c("WEB000531", "Sabrina Roux", "", "sabrina.roux@exemple.fr", ""));
+        ix.push(c("VIDAL1", "Vidal Lyon", "", "compta@vidal.fr", ""));
+        ix.push(c("VIDAL2", "Vidal Paris", "", "compta@vidal.fr", "FR28760189555"));
+        ix.push(c("WEBCLIENT", "Clients internet", "", "", ""));
+        ix
+    }
+
+    fn profile(toml: &str) -> Profile {
+        Profile::parse(toml, "test").unwrap()
+    }
+
+    fn customer(id: &str, email: &str) -> Customer {
+        Customer {
+            shop_id: id.into(),
+            email: email.into(),
+            firstname: "Zoé".into(),
+            lastname: "Lefèvre".into(),
+            billing: Address {
+                address1: "12 rue de l’Église".into(),
+                zip: "69003".into(),
+                city: "Lyon".into(),
+                country: "FR".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn run(p: &Profile, c: &Customer) -> (Outcome, Warnings, State) {
+        let ix = index();
+        let mut r = Resolver::new(p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::default();
+        let mut w = Warnings::default();
+        let o = r.resolve(c, "prestashop", &mut st, "test", &mut w);
+        (o, w, st)
+    }
+
+    fn new_record(o: &Outcome) -> &Record {
+        match o {
+            Outcome::New { records, .. } => &records[0],
+            other => panic!("expected a new client, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_codification() {
+        let (o, _, st) = run(&profile(""), &customer("530", "zoe@exemple.fr"));
+        // WEB000530 exists with another e-mail: never written.
+        match &o {
+            Outcome::Failed { message, .. } => {
+                assert!(message.contains("already belongs to client 'Jean Martin'"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(st.issued.is_empty(), "a failed customer issues no code");
+        let (o, _, st) = run(&profile(""), &customer("532", "zoe@exemple.fr"));
+        assert_eq!(o.code(), Some("WEB000532"));
+        assert_eq!(st.issued_to("prestashop:id:532").unwrap().code, "WEB000532");
+    }
+
+    #[test]
+    fn a_code_held_by_the_same_person_is_a_match() {
+        let p = profile("[customers]\nsearch_by_email = false\n");
+        let (o, _, _) = run(&p, &customer("531", "Sabrina.Roux@exemple.fr"));
+        assert!(matches!(o, Outcome::Existing { by: MatchKey::Code, .. }), "{o:?}");
+    }
+
+    #[test]
+    fn the_counter_skips_codes_in_use() {
+        let p = profile("[customers.code]\nsource = \"counter\"\ncounter_start = 530\n");
+        let (o, w, st) = run(&p, &customer("", "zoe@exemple.fr"));
+        assert_eq!(o.code(), Some("WEB000532"));
+        assert_eq!(st.counter, 532);
+        assert_eq!(w.list.iter().filter(|w| w.kind == "counter_skipped").count(), 2);
+    }
+
+    #[test]
+    fn search_by_each_key_only_when_enabled() {
+        let mut c = customer("600", "");
+        c.siret = "628 194 821 00037".into();
+        let (o, _, _) = run(&profile(""), &c);
+        assert!(matches!(&o, Outcome::Existing { by: MatchKey::Siret, code, .. } if code == "BOULDUPONT"), "{o:?}");
+        let (o, _, _) = run(&profile("[customers]\nsearch_by_siret = false\n"), &c);
+        assert!(matches!(o, Outcome::New { .. }), "{o:?}");
+
+        let c = customer("600", " CONTACT@Dupont.fr ");
+        let (o, _, _) = run(&profile(""), &c);
+        assert!(matches!(&o, Outcome::Existing { by: MatchKey::Email, code, .. } if code == "BOULDUPONT"), "{o:?}");
+        let (o, _, _) = run(&profile("[customers]\nsearch_by_email = false\n"), &c);
+        assert!(matches!(o, Outcome::New { .. }), "{o:?}");
+
+        let mut c = customer("600", "");
+        c.vat_number = "fr 90.628.194.821".into();
+        let (o, _, _) = run(&profile(""), &c);
+        assert!(matches!(&o, Outcome::Existing { by: MatchKey::Vat, code, .. } if code == "BOULDUPONT"), "{o:?}");
+        let (o, _, _) = run(&profile("[customers]\nsearch_by_vat = false\n"), &c);
+        assert!(matches!(o, Outcome::New { .. }), "{o:?}");
+    }
+
+    #[test]
+    fn several_matches_are_never_guessed() {
+        let c = customer("600", "compta@vidal.fr");
+        let (o, w, _) = run(&profile(""), &c);
+        assert!(matches!(o, Outcome::Failed { .. }), "{o:?}");
+        assert_eq!(w.list[0].kind, "ambiguous_match");
+        // Another key that finds exactly one client settles it.
+        let mut c = c;
+        c.vat_number = "FR28760189555".into();
+        let (o, _, _) = run(&profile(""), &c);
+        assert!(matches!(&o, Outcome::Existing { by: MatchKey::Vat, code, .. } if code == "VIDAL2"), "{o:?}");
+    }
+
+    #[test]
+    fn single_account() {
+        let (o, _, _) = run(
+            &profile("[customers]\nmode = \"single\"\nsingle_account = \"webclient\"\n"),
+            &customer("530", "x@y.fr"),
+        );
+        assert!(matches!(&o, Outcome::Single { code } if code == "WEBCLIENT"));
+        let ix = index();
+        let p = profile("[customers]\nmode = \"single\"\nsingle_account = \"NOPE\"\n");
+        assert!(Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 1, 1).unwrap()).is_err());
+    }
+
+    #[test]
+    fn template_fields_are_copied_and_gaps_reported_once() {
+        let p = profile("[customers]\ntemplate = \"MODELE\"\n");
+        let ix = index();
+        let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::default();
+        let mut w = Warnings::default();
+        let o = r.resolve(&customer("600", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let rec = new_record(&o);
+        assert_eq!(rec.get("CG_NumPrinc"), "4110100");
+        assert_eq!(rec.tail, vec!["4110100".to_string()]);
+        assert_eq!(rec.get("N_CatTarif"), "3");
+        assert_eq!((rec.get("CO_Nom"), rec.get("CO_Prenom")), ("DURAND", "Sophie"));
+        let gaps = w.list.iter().filter(|w| w.kind == "template_field_missing").count();
+        assert!(gaps > 10, "{gaps}");
+        r.resolve(&customer("601", "b@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        assert_eq!(w.list.iter().filter(|w| w.kind == "template_field_missing").count(), gaps, "reported once per run");
+    }
+
+    #[test]
+    fn text_options() {
+        let c = customer("600", "z@exemple.fr");
+        let (o, _, _) = run(&profile(""), &c);
+        let r = new_record(&o);
+        assert_eq!(
+            (r.get("CT_Intitule"), r.get("CT_Adresse"), r.get("CT_Ville")),
+            ("Zoé Lefèvre", "12 rue de l’Église", "Lyon")
+        );
+        assert_eq!(r.get("CT_Classement"), "ZOÉ LEFÈVRE");
+
+        let (o, _, _) = run(&profile("[customers]\nremove_accents = true\n"), &c);
+        let r = new_record(&o);
+        assert_eq!((r.get("CT_Intitule"), r.get("CT_Adresse")), ("Zoe Lefevre", "12 rue de l’Eglise"));
+
+        let (o, _, _) = run(&profile("[customers]\nuppercase_name = true\n"), &c);
+        let r = new_record(&o);
+        assert_eq!((r.get("CT_Intitule"), r.get("CT_Adresse")), ("ZOÉ LEFÈVRE", "12 rue de l’Église"));
+
+        let (o, _, _) = run(&profile("[customers]\nuppercase_addresses = true\n"), &c);
+        let r = new_record(&o);
+        assert_eq!(
+            (r.get("CT_Intitule"), r.get("CT_Adresse"), r.get("CT_Ville")),
+            ("Zoé Lefèvre", "12 RUE DE L’ÉGLISE", "LYON")
+        );
+    }
+
+    #[test]
+    fn phone_fax_representative_and_fields() {
+        let mut c = customer("600", "z@exemple.fr");
+        c.phone = "04 78 00 00 01".into();
+        c.mobile = "06 00 00 00 02".into();
+        let p = profile(
+            "[customers]\nphone = \"mobile\"\nfax = \"phone\"\nrepresentative = \"DE LA TOUR Jean\"\n[customers.fields]\nCT_Commentaire = \"Web {customer.id} {customer.lastname|upper}\"\nCT_Qualite = \"Particulier\"\n",
+        );
+        let (o, _, _) = run(&p, &c);
+        let r = new_record(&o);
+        assert_eq!((r.get("CT_Telephone"), r.get("CT_Telecopie")), ("06 00 00 00 02", "04 78 00 00 01"));
+        assert_eq!((r.get("CO_Nom"), r.get("CO_Prenom")), ("DE LA TOUR", "Jean"));
+        assert_eq!(r.get("CT_Commentaire"), "Web 600 LEFÈVRE");
+        assert_eq!(r.get("CT_Qualite"), "Particulier");
+    }
+
+    #[test]
+    fn a_long_address_moves_to_complement() {
+        let mut c = customer("600", "z@exemple.fr");
+        c.billing.address1 = "145 boulevard du Maréchal-de-Lattre-de-Tassigny".into();
+        let (o, w, _) = run(&profile(""), &c);
+        let r = new_record(&o);
+        assert_eq!(
+            (r.get("CT_Adresse"), r.get("CT_Complement")),
+            ("145 boulevard du", "Maréchal-de-Lattre-de-Tassigny")
+        );
+        assert!(w.list.iter().any(|w| w.kind == "moved_to_complement"));
+    }
+
+    #[test]
+    fn the_same_customer_twice_in_a_run_is_created_once() {
+        let p = profile("");
+        let ix = index();
+        let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::default();
+        let mut w = Warnings::default();
+        let a = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let b = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        assert!(matches!(a, Outcome::New { .. }));
+        assert!(matches!(&b, Outcome::Existing { by: MatchKey::Code, code, .. } if code == "WEB000700"), "{b:?}");
+    }
+}

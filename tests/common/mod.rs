@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests: the real binary, fixture paths, golden files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The date every test run writes as creation date, so outputs are reproducible.
+pub const TODAY: &str = "2026-11-28";
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+pub fn sample(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(rel)
+}
+
+/// `passerelle` with a pinned date, run from `dir`.
+pub fn passerelle(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("passerelle").expect("binary built");
+    c.current_dir(dir).env("PASSERELLE_TODAY", TODAY);
+    c
+}
+
+/// Compares `actual` with `tests/golden/<name>` byte for byte. `UPDATE_GOLDEN=1 cargo test`
+/// rewrites the golden files instead (then review the diff before committing).
+pub fn assert_golden(name: &str, actual: &[u8]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+    if expected != actual {
+        let exp = String::from_utf8_lossy(&expected);
+        let act = String::from_utf8_lossy(actual);
+        for (i, (a, b)) in exp.split("\r\n").zip(act.split("\r\n")).enumerate() {
+            if a != b {
+                panic!("{name}: first difference at line {}: expected {a:?}, got {b:?}", i + 1);
+            }
+        }
+        panic!("{name}: lengths differ: expected {} bytes, got {}", expected.len(), actual.len());
+    }
+}
+
+/// Lines of a CP850 file, decoded.
+pub fn cp850_lines(bytes: &[u8]) -> Vec<String> {
+    let text = passerelle::codepage::cp850::decode(bytes);
+    text.split("\r\n").map(str::to_string).collect()
+}
