@@ -27,6 +27,24 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check Format Sage files: frame, encoding, field counts, lengths, references.
     Validate(ValidateArgs),
+    /// The client list exported from Gestion Commerciale.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// How a client list is read: format, columns, counts, conflicts, invalid keys.
+    Inspect {
+        /// Client list (CSV, XLSX or Format Sage export).
+        file: PathBuf,
+        /// Profile whose [clients] settings apply (columns, encoding, sheet).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// Notes shown (duplicates, invalid values...).
+        #[arg(long, default_value_t = 20)]
+        notes: usize,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::cli::{Cli, Command, ConvertArgs, InspectArgs, ProfileCommand, ValidateArgs};
+use crate::cli::{Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, ValidateArgs};
 use crate::convert::{self, ConvertOptions};
 use crate::profile::{DEFAULT_PROFILE, Profile, check};
 use crate::report::Warnings;
@@ -21,6 +21,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Profile(ProfileCommand::Check { file, clients }) => profile_check(&file, clients.as_deref()),
         Command::Inspect(a) => inspect(a),
         Command::Validate(a) => validate(a),
+        Command::Clients(ClientsCommand::Inspect { file, profile, notes }) => {
+            clients_inspect(&file, profile.as_deref(), notes)
+        }
     }
 }
 
@@ -150,15 +153,19 @@ fn inspect(a: InspectArgs) -> u8 {
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
                 println!("  generation: {}", file.generation());
-                println!("  encoding:   {}{}", t.encoding_label(), if t.sniffed.guessed { " (guessed)" } else { "" });
-                println!("  delimiter:  {}", shop::sniff::delimiter_label(t.delimiter));
-                println!("  columns:    {} in the header", t.headers.len());
+                println!(
+                    "  encoding:   {}{}",
+                    t.encoding_label(),
+                    if t.encoding_guessed() { " (guessed)" } else { "" }
+                );
+                println!("  delimiter:  {}", t.delimiter_label());
+                println!("  columns:    {} in the header", t.headers().len());
                 let mapped = file.mapped_columns();
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
                 }
                 let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                let unused: Vec<&str> = t.headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
+                let unused: Vec<&str> = t.headers().iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
                 if !unused.is_empty() {
                     println!("  not used:   {}", unused.join(", "));
                 }
@@ -223,4 +230,83 @@ fn validate(a: ValidateArgs) -> u8 {
         }
     }
     code
+}
+
+fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 {
+    let profile = match convert::load_profile(profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("passerelle: {e}");
+            return USAGE;
+        }
+    };
+    let layout = Layout::builtin(profile.output.sage_version).expect("checked");
+    let started = std::time::Instant::now();
+    let ix = match crate::gescom::load(file, &profile.clients, layout, &[]) {
+        Ok(ix) => ix,
+        Err(e) => {
+            println!("{}\n  error: {e}", file.display());
+            return FAILED;
+        }
+    };
+    let elapsed = started.elapsed();
+    let src = &ix.source;
+    println!("{}", file.display());
+    match &ix.export {
+        Some(e) => {
+            println!("  format:     Format Sage export, #VER {}, CP850", e.version);
+            for h in crate::gescom::export::histogram_lines(e) {
+                println!("    {h}");
+            }
+            if e.mismatches.is_empty() {
+                println!("  layout:     matches the #VER {} layout passerelle writes", layout.version);
+            } else {
+                println!("  layout:     DIFFERS from the #VER {} layout passerelle writes:", layout.version);
+                for m in &e.mismatches {
+                    println!("    {m}");
+                }
+            }
+        }
+        None => {
+            println!("  format:     {} ({}, delimiter {})", src.format.to_uppercase(), src.encoding, src.delimiter);
+            println!("  columns:");
+            for (h, f) in &src.columns {
+                println!("    {h:<28} → {f}");
+            }
+            if !src.ignored.is_empty() {
+                println!("  not used:   {}", src.ignored.join(", "));
+            }
+        }
+    }
+    let (siret, email, vat) = ix.count_with();
+    println!("  clients:    {} (read in {} ms)", ix.len(), elapsed.as_millis());
+    println!("  with SIRET: {siret}, with e-mail: {email}, with VAT number: {vat}");
+    let inv = ix.invalid;
+    println!(
+        "  invalid:    {} SIRET, {} VAT numbers (not used to match), {} codes Sage would refuse",
+        inv.siret, inv.vat, inv.codes
+    );
+    let conflicts = ix.conflicts();
+    if conflicts.is_empty() {
+        println!("  conflicts:  none");
+    } else {
+        println!("  conflicts:  {} keys held by several clients (never used to guess):", conflicts.len());
+        for (kind, key, codes) in conflicts.iter().take(max_notes) {
+            println!("    {kind} {key}: {}", codes.join(", "));
+        }
+    }
+    match ix.update_refusal() {
+        None => println!("  updates:    possible (complete records available)"),
+        Some(why) => println!("  updates:    refused: {why}"),
+    }
+    if !ix.notes.is_empty() {
+        println!("  notes:      {}", ix.notes.len());
+        for n in ix.notes.iter().take(max_notes) {
+            println!("    {n}");
+        }
+        if ix.notes.len() > max_notes {
+            println!("    ... {} more (--notes N)", ix.notes.len() - max_notes);
+        }
+    }
+    OK
 }

@@ -83,7 +83,7 @@ pub fn load_clients(
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
     let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::clients::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
 }
 
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
@@ -100,21 +100,6 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
-    }
-    let cs = &profile.customers;
-    for (on, name) in [
-        (cs.update_billing_address, "update_billing_address"),
-        (cs.update_delivery_addresses, "update_delivery_addresses"),
-        (cs.update_custom_fields, "update_custom_fields"),
-    ] {
-        if on {
-            list_w.push(
-                "update_refused",
-                "profile",
-                name,
-                "updating an existing client needs its complete record from a Format Sage export of the client list (Sage blanks every field an update leaves empty); with this client list, existing clients are never rewritten",
-            );
-        }
     }
     report.warnings.append(&mut list_w.list);
 
@@ -143,7 +128,18 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
                 path: input.clone(),
                 message: format!("another input of this run also writes {}: rename one of them", t.display()),
             }),
-            None => convert_one(input, &stem, &profile, &mut resolver, &mut state, opts, &mut ir, &mut report, &mut w),
+            None => convert_one(
+                input,
+                &stem,
+                &profile,
+                &index,
+                &mut resolver,
+                &mut state,
+                opts,
+                &mut ir,
+                &mut report,
+                &mut w,
+            ),
         };
         match result {
             Ok(written) => {
@@ -178,11 +174,41 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     Ok(report)
 }
 
+/// The update an existing client needs, if the profile asks for one and it can be done
+/// safely; otherwise a warning says why it is not done.
+pub fn update_existing(
+    index: &ClientIndex,
+    resolver: &mut Resolver,
+    code: &str,
+    c: &crate::model::Customer,
+    subject: &str,
+    w: &mut Warnings,
+) -> Result<Option<crate::resolve::update::Update>, InputError> {
+    let Some(client) = index.by_code(code) else { return Ok(None) };
+    let wanted = resolver.wanted_update(client, c, c.delivery.as_ref());
+    if !wanted.any() {
+        return Ok(None);
+    }
+    if let Some(why) = index.update_refusal() {
+        w.push(
+            "update_refused",
+            subject,
+            "",
+            format!("client {code} is not updated although {}: {why}", wanted.describe()),
+        );
+        return Ok(None);
+    }
+    let layout = resolver.layout;
+    let block = crate::gescom::export::read_block(index, client, layout)?;
+    Ok(resolver.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn convert_one(
     input: &Path,
     stem: &str,
     profile: &Profile,
+    index: &ClientIndex,
     resolver: &mut Resolver,
     state: &mut State,
     opts: &ConvertOptions,
@@ -194,8 +220,8 @@ fn convert_one(
     ir.platform = Some(file.platform().to_string());
     ir.kind = Some(file.kind().to_string());
     ir.encoding = Some(file.table().encoding_label());
-    ir.delimiter = Some(shop::sniff::delimiter_label(file.table().delimiter));
-    if file.table().sniffed.guessed {
+    ir.delimiter = Some(file.table().delimiter_label());
+    if file.table().encoding_guessed() {
         w.push(
             "guessed",
             &ir.path,
@@ -227,10 +253,30 @@ fn convert_one(
             detail: String::new(),
         };
         match outcome {
-            Outcome::Existing { by, detail, .. } => {
+            Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
                 entry.matched_by = Some(by);
                 entry.detail = detail;
+                match update_existing(index, resolver, &code, &c, &subject, w) {
+                    Ok(Some(u)) => {
+                        entry.action = CustomerAction::Updated;
+                        entry.detail = format!("{}; {}", entry.detail, u.detail);
+                        if let Some(out) = out.as_mut() {
+                            out.client_block(&u.records, &format!("{subject}, client {code}"), w).map_err(io_err)?;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        entry.action = CustomerAction::Failed;
+                        entry.detail = e.to_string();
+                        report.errors.push(RecordError {
+                            input: ir.path.clone(),
+                            record: subject.clone(),
+                            field: String::new(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
             Outcome::New { code, detail, records } => {

@@ -20,4 +20,5 @@ pub mod resolve;
 pub mod sage;
 pub mod shop;
 pub mod state;
+pub mod table;
 pub mod write;

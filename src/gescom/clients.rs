@@ -1,6 +1,6 @@
-//! Client lists exported from Gestion Commerciale (CSV, any delimiter, Windows-1252 or UTF-8)
-//! → `ClientIndex`. Columns are recognised by their French labels (templates/gescom/
-//! columns.toml), by Sage field name, or by the profile's `[clients.columns]`.
+//! Client lists exported from Gestion Commerciale as a table (CSV with any delimiter,
+//! Windows-1252 or UTF-8, or XLSX) → `ClientIndex`. Columns are recognised by their French
+//! labels (templates/gescom/columns.toml), by Sage field name, or by `[clients.columns]`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,12 +10,11 @@ use std::sync::OnceLock;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::index::{Client, ClientIndex, Source};
+use super::index::{Client, ClientIndex, Source, address_key, norm_code};
 use crate::error::InputError;
 use crate::profile::ClientsSection;
 use crate::sage::{Kind, Layout, RecordLayout};
-use crate::shop::sniff;
-use crate::shop::table::{CsvTable, norm_header};
+use crate::table::{Repad, Table, TableOptions, repad, sniff};
 
 const COLUMNS: &str = include_str!("../../templates/gescom/columns.toml");
 
@@ -43,18 +42,21 @@ enum Target {
     Representative,
 }
 
-/// Reads a client list. `keep` lists the codes whose every carried field is kept (the
-/// template client, the single account); other clients keep only their matching keys, so a
+/// Reads a CSV or XLSX client list. `keep` lists the codes whose every carried field is kept
+/// (the template client, the single account); the others keep their matching keys only, so a
 /// list of 200,000 clients stays small in memory.
-pub fn load(
+pub fn load_table(
     path: &Path,
     section: &ClientsSection,
     layout: &'static Layout,
     keep: &[String],
 ) -> Result<ClientIndex, InputError> {
-    let enc = section.encoding.as_deref().and_then(sniff::encoding_by_label);
-    let delim = section.delimiter.as_deref().and_then(sniff::delimiter_by_label);
-    let mut t = CsvTable::open(path, enc, delim)?;
+    let opts = TableOptions {
+        encoding: section.encoding.as_deref().and_then(sniff::encoding_by_label),
+        delimiter: section.delimiter.as_deref().and_then(sniff::delimiter_by_label),
+        sheet: section.sheet.as_deref(),
+    };
+    let mut t = Table::open(path, opts)?;
     let ccli = layout.expect("CCLI");
     let targets = map_columns(&t, section, ccli);
     let pos = |name: &str| ccli.index_of(name);
@@ -66,67 +68,98 @@ pub fn load(
             column: "N° compte".into(),
             message: format!(
                 "no column holds the client code (N° compte, Code client, CT_Num...); the header is: {}. Name it in the profile: [clients.columns] CT_Num = \"...\"",
-                t.headers.join(", ")
+                t.headers().join(", ")
             ),
         });
     };
-    let (name_col, siret_col, email_col, vat_col) =
-        (col_of("CT_Intitule"), col_of("CT_Siret"), col_of("CT_EMail"), col_of("CT_Identifiant"));
+    let key_cols = [col_of("CT_Intitule"), col_of("CT_Siret"), col_of("CT_EMail"), col_of("CT_Identifiant")];
+    let addr_cols = ["CT_Adresse", "CT_Complement", "CT_CodePostal", "CT_Ville", "CT_Pays"].map(col_of);
+    let carries_address = addr_cols[0].is_some() && (addr_cols[2].is_some() || addr_cols[3].is_some());
     let mut source = Source {
         path: path.display().to_string(),
-        format: "csv".into(),
+        file: path.to_path_buf(),
+        format: t.format().into(),
         encoding: t.encoding_label(),
-        delimiter: sniff::delimiter_label(t.delimiter),
+        delimiter: t.delimiter_label(),
         ..Default::default()
     };
     let mut carried = Vec::new();
     for (i, target) in targets.iter().enumerate() {
+        let header = t.headers()[i].clone();
         match target {
             Some(Target::Field(f)) => {
-                source.columns.push((t.headers[i].clone(), ccli.fields[*f].name.clone()));
+                source.columns.push((header, ccli.fields[*f].name.clone()));
                 carried.push(*f as u16 + 1);
             }
             Some(Target::Representative) => {
-                source.columns.push((t.headers[i].clone(), "CO_Nom + CO_Prenom".into()));
-                for n in ["CO_Nom", "CO_Prenom"] {
-                    if let Some(p) = pos(n) {
-                        carried.push(p as u16 + 1);
-                    }
-                }
+                source.columns.push((header, "CO_Nom + CO_Prenom".into()));
+                carried.extend(["CO_Nom", "CO_Prenom"].iter().filter_map(|n| pos(n)).map(|p| p as u16 + 1));
             }
-            None => source.ignored.push(t.headers[i].clone()),
+            None => source.ignored.push(header),
         }
     }
-    let keep: Vec<String> = keep.iter().map(|k| super::index::norm_code(k)).filter(|k| !k.is_empty()).collect();
+    let keep: Vec<String> = keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect();
     let mut ix = ClientIndex::new(source);
     ix.carried = carried;
     while t.next_row()? {
         let line = t.line();
-        let mut c = Client {
-            code: t.text(Some(code_col)),
-            intitule: t.text(name_col),
-            siret: t.text(siret_col),
-            email: t.text(email_col),
-            vat: t.text(vat_col),
-            fields: Vec::new(),
-            line,
+        let cell = |t: &mut Table, i: Option<usize>, kind: Option<Repad>| -> String {
+            let Some(i) = i else { return String::new() };
+            let v = t.text(Some(i));
+            match kind {
+                Some(k) if t.numeric(i) => repad(k, &v),
+                _ => v,
+            }
         };
-        if keep.contains(&super::index::norm_code(&c.code)) {
+        let [name, siret, email, vat] = key_cols;
+        let mut c = Client {
+            code: cell(&mut t, Some(code_col), None),
+            intitule: cell(&mut t, name, None),
+            siret: cell(&mut t, siret, Some(Repad::Siret)),
+            email: cell(&mut t, email, None),
+            vat: cell(&mut t, vat, None),
+            line,
+            ..Default::default()
+        };
+        if carries_address {
+            let pays = cell(&mut t, addr_cols[4], None);
+            let zip_kind = matches!(pays.to_lowercase().as_str(), "" | "france").then_some(Repad::Zip);
+            let parts = [
+                cell(&mut t, addr_cols[0], None),
+                cell(&mut t, addr_cols[1], None),
+                cell(&mut t, addr_cols[2], zip_kind),
+                cell(&mut t, addr_cols[3], None),
+                pays,
+            ];
+            c.address_key = Some(address_key(&parts.iter().map(String::as_str).collect::<Vec<_>>()));
+        }
+        for (i, why) in t.doubtful() {
+            ix.notes.push(format!("{}, column \"{}\": {why}", t.place(), t.headers()[i]));
+        }
+        if keep.contains(&norm_code(&c.code)) {
             for (i, target) in targets.iter().enumerate() {
-                let v = t.text(Some(i));
                 match target {
                     Some(Target::Field(f)) => {
                         let spec = &ccli.fields[*f];
+                        let kind = match spec.name.as_str() {
+                            "CT_Siret" => Some(Repad::Siret),
+                            "CT_CodePostal" => Some(Repad::Zip),
+                            "CT_Telephone" | "CT_Telecopie" => Some(Repad::Phone),
+                            _ => None,
+                        };
+                        let v = cell(&mut t, Some(i), kind);
                         match to_sage_value(spec.kind, spec.scale, spec.range, &v) {
                             Ok(s) => c.fields.push((*f as u16 + 1, s)),
                             Err(why) => ix.notes.push(format!(
                                 "line {line}, client {}: column \"{}\" = '{v}' {why}; {} is not taken from the list",
-                                c.code, t.headers[i], spec.name
+                                c.code,
+                                t.headers()[i],
+                                spec.name
                             )),
                         }
                     }
                     Some(Target::Representative) => {
-                        let (nom, prenom) = split_representative(&v);
+                        let (nom, prenom) = split_representative(&cell(&mut t, Some(i), None));
                         if let (Some(a), Some(b)) = (pos("CO_Nom"), pos("CO_Prenom")) {
                             c.fields.push((a as u16 + 1, nom));
                             c.fields.push((b as u16 + 1, prenom));
@@ -141,9 +174,9 @@ pub fn load(
     Ok(ix)
 }
 
-fn map_columns(t: &CsvTable, section: &ClientsSection, ccli: &RecordLayout) -> Vec<Option<Target>> {
+fn map_columns(t: &Table, section: &ClientsSection, ccli: &RecordLayout) -> Vec<Option<Target>> {
     let file = columns_file();
-    let mut targets: Vec<Option<Target>> = vec![None; t.headers.len()];
+    let mut targets: Vec<Option<Target>> = vec![None; t.headers().len()];
     let mut taken = vec![false; ccli.fields.len()];
     let mut assign = |col: usize, f: usize, targets: &mut Vec<Option<Target>>| {
         if targets[col].is_none() && !taken[f] {
@@ -157,7 +190,7 @@ fn map_columns(t: &CsvTable, section: &ClientsSection, ccli: &RecordLayout) -> V
             assign(col, f, &mut targets);
         }
     }
-    for (col, h) in t.headers.iter().enumerate() {
+    for (col, h) in t.headers().iter().enumerate() {
         if let Some(f) = ccli.index_of(h.trim()) {
             assign(col, f, &mut targets);
         }
@@ -172,7 +205,6 @@ fn map_columns(t: &CsvTable, section: &ClientsSection, ccli: &RecordLayout) -> V
             targets[col] = Some(Target::Representative);
         }
     }
-    let _ = norm_header;
     targets
 }
 
@@ -214,10 +246,13 @@ pub fn to_sage_value(kind: Kind, scale: Option<u32>, range: Option<[i64; 2]>, v:
             if crate::sage::value::parse_date(v).is_some() {
                 return Ok(v.to_string());
             }
-            let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
+            let date = v.split(' ').next().unwrap_or(v);
+            let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
             if parts.len() == 3 {
-                if let (Ok(d), Ok(m), Ok(y)) = (parts[0].parse::<i8>(), parts[1].parse::<i8>(), parts[2].parse::<i16>())
-                {
+                // JJ/MM/AAAA from a CSV; AAAA-MM-JJ from a spreadsheet date cell.
+                let (d, m, y) =
+                    if parts[0].len() == 4 { (parts[2], parts[1], parts[0]) } else { (parts[0], parts[1], parts[2]) };
+                if let (Ok(d), Ok(m), Ok(y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) {
                     let y = if y < 100 { 2000 + y } else { y };
                     if let Ok(date) = jiff::civil::Date::new(y, m, d) {
                         return Ok(crate::sage::value::fmt_date(date));
@@ -249,5 +284,6 @@ mod tests {
         assert!(to_sage_value(Kind::Int, None, Some([1, 32]), "Grossistes").is_err());
         assert!(to_sage_value(Kind::Int, None, Some([1, 32]), "40").is_err());
         assert_eq!(to_sage_value(Kind::Date, None, None, "05/03/2024").unwrap(), "050324");
+        assert_eq!(to_sage_value(Kind::Date, None, None, "2024-03-05").unwrap(), "050324");
     }
 }

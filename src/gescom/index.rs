@@ -1,7 +1,21 @@
-//! The client list as an index: by code, SIRET, e-mail and VAT number, keys normalised the
-//! same way on both sides (ERP and shop) so that "FR 12 345 678 901" finds "FR12345678901".
+//! The client list as an index: by code, SIRET, e-mail (the client's and its contacts') and
+//! VAT number, keys normalised the same way on both sides. Invalid SIRET and VAT numbers are
+//! noted and left out of the index. For a Format Sage export, each client also knows where its
+//! block of records sits in the file, so an update can re-emit it whole.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+pub use super::keys::{norm_code, norm_email, norm_siret, norm_vat};
+use super::keys::{siret_problem, vat_problem};
+
+/// One delivery address of a client (#CCDL of an export).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub intitule: String,
+    /// `address_key` of the address.
+    pub key: String,
+}
 
 /// One client of the dossier.
 #[derive(Debug, Clone, Default)]
@@ -11,11 +25,19 @@ pub struct Client {
     pub siret: String,
     pub email: String,
     pub vat: String,
-    /// #CCLI fields the list carries for this client: (1-based position, value as text in
-    /// Format Sage form). Used for the template client and for showing what was matched.
+    /// E-mails of the client's contacts (#MCTT), also matching keys.
+    pub contact_emails: Vec<String>,
+    /// #CCLI fields kept for this client: (1-based position, value in Format Sage form).
+    /// Every client of an export keeps a few; the template and the single account keep all
+    /// the list carries.
     pub fields: Vec<(u16, String)>,
-    /// Line (CSV) of the client in the list.
+    /// `address_key` of the billing address, when the list carries addresses.
+    pub address_key: Option<String>,
+    pub deliveries: Vec<Delivery>,
+    /// Line of the client in the list (CSV line, spreadsheet row, or #CCLI tag line).
     pub line: u64,
+    /// Byte range of the client's block (#CCLI and children) in a Format Sage export.
+    pub block: Option<(u64, u64)>,
 }
 
 impl Client {
@@ -24,10 +46,23 @@ impl Client {
     }
 }
 
+/// Addresses compared without case, accents, punctuation or spacing.
+pub fn address_key(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let t = crate::resolve::text::remove_accents(p);
+        out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
+        out.push('|');
+    }
+    out
+}
+
 /// Where the index came from and how it was read.
 #[derive(Debug, Clone, Default)]
 pub struct Source {
     pub path: String,
+    pub file: PathBuf,
+    /// "csv", "xlsx" or "format sage".
     pub format: String,
     pub encoding: String,
     pub delimiter: String,
@@ -35,6 +70,18 @@ pub struct Source {
     pub columns: Vec<(String, String)>,
     /// Headers not used.
     pub ignored: Vec<String>,
+}
+
+/// What a Format Sage export held, compared with the layout passerelle writes.
+#[derive(Debug, Clone, Default)]
+pub struct ExportInfo {
+    pub version: u32,
+    /// Tag → (records, fewest lines, most lines).
+    pub histogram: BTreeMap<String, (usize, usize, usize)>,
+    /// Differences with the layout passerelle writes, in words.
+    pub mismatches: Vec<String>,
+    /// Records may be re-emitted (updates) only when the export's layout is the one written.
+    pub updatable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -45,30 +92,20 @@ pub struct ClientIndex {
     by_email: HashMap<String, Vec<u32>>,
     by_vat: HashMap<String, Vec<u32>>,
     pub source: Source,
-    /// #CCLI positions carried by the list (same for every client of a CSV).
+    /// #CCLI positions the list carries (the same for every client).
     pub carried: Vec<u16>,
-    /// Problems found while reading (duplicate codes, invalid codes...).
+    /// Problems found while reading (duplicate codes, invalid keys, layout differences...).
     pub notes: Vec<String>,
+    pub export: Option<ExportInfo>,
+    /// Counts of invalid SIRET and VAT numbers, and of codes Sage would refuse.
+    pub invalid: InvalidCounts,
 }
 
-/// SIRET: digits only.
-pub fn norm_siret(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
-}
-
-/// E-mail: trimmed, case-folded.
-pub fn norm_email(s: &str) -> String {
-    s.trim().to_lowercase()
-}
-
-/// VAT number: uppercase, without spaces, dots or dashes.
-pub fn norm_vat(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
-}
-
-/// Client code as Sage stores it: trimmed, uppercase.
-pub fn norm_code(s: &str) -> String {
-    s.trim().to_uppercase()
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InvalidCounts {
+    pub siret: usize,
+    pub vat: usize,
+    pub codes: usize,
 }
 
 impl ClientIndex {
@@ -76,12 +113,17 @@ impl ClientIndex {
         ClientIndex { source, ..Default::default() }
     }
 
-    /// Adds a client; a code already present is reported and the first one kept.
+    /// Adds a client; a code already present is reported and the first one kept. Invalid
+    /// SIRET and VAT numbers are reported and not indexed.
     pub fn push(&mut self, mut c: Client) {
         c.code = norm_code(&c.code);
         if c.code.is_empty() {
             self.notes.push(format!("line {}: a client without code is ignored", c.line));
             return;
+        }
+        if let Some(why) = super::keys::code_problem(&c.code) {
+            self.invalid.codes += 1;
+            self.notes.push(format!("line {}: client code {why}", c.line));
         }
         let id = self.clients.len() as u32;
         if let Some(&first) = self.by_code.get(&c.code) {
@@ -90,17 +132,32 @@ impl ClientIndex {
             return;
         }
         self.by_code.insert(c.code.clone(), id);
-        let s = norm_siret(&c.siret);
-        if !s.is_empty() {
-            self.by_siret.entry(s).or_default().push(id);
+        if !c.siret.trim().is_empty() {
+            match siret_problem(&c.siret) {
+                None => self.by_siret.entry(norm_siret(&c.siret)).or_default().push(id),
+                Some(why) => {
+                    self.invalid.siret += 1;
+                    self.notes.push(format!("line {}, client {}: SIRET {why}; not used to match", c.line, c.code));
+                }
+            }
         }
-        let e = norm_email(&c.email);
-        if !e.is_empty() {
-            self.by_email.entry(e).or_default().push(id);
+        for e in std::iter::once(&c.email).chain(c.contact_emails.iter()) {
+            let e = norm_email(e);
+            if e.contains('@') {
+                let ids = self.by_email.entry(e).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
         }
-        let v = norm_vat(&c.vat);
-        if !v.is_empty() {
-            self.by_vat.entry(v).or_default().push(id);
+        if !c.vat.trim().is_empty() {
+            match vat_problem(&c.vat) {
+                None => self.by_vat.entry(norm_vat(&c.vat)).or_default().push(id),
+                Some(why) => {
+                    self.invalid.vat += 1;
+                    self.notes.push(format!("line {}, client {}: VAT number {why}; not used to match", c.line, c.code));
+                }
+            }
         }
         self.clients.push(c);
     }
@@ -151,9 +208,26 @@ impl ClientIndex {
         out
     }
 
+    /// Clients with a SIRET, an e-mail, a VAT number.
     pub fn count_with(&self) -> (usize, usize, usize) {
         let n = |f: fn(&Client) -> &str| self.clients.iter().filter(|c| !f(c).trim().is_empty()).count();
         (n(|c| &c.siret), n(|c| &c.email), n(|c| &c.vat))
+    }
+
+    /// Can an existing client be rewritten from this list? Only from a Format Sage export of
+    /// the layout passerelle writes: Sage blanks every field an update leaves empty.
+    pub fn update_refusal(&self) -> Option<String> {
+        match &self.export {
+            None => Some(format!(
+                "the client list is a {} file, which does not hold the complete client record; Sage blanks every field an update leaves empty, so existing clients are never rewritten from it. Export the clients from Gestion Commerciale in Format Sage (Fichier > Exporter > Format Sage) and name that file in [clients] file to allow updates",
+                self.source.format.to_uppercase()
+            )),
+            Some(e) if !e.updatable => Some(format!(
+                "the Format Sage export does not match the layout passerelle writes ({}): records cannot be re-emitted safely",
+                e.mismatches.join("; ")
+            )),
+            Some(_) => None,
+        }
     }
 }
 
@@ -168,12 +242,22 @@ mod tests {
     #[test]
     fn keys_are_normalised_on_both_sides() {
         let mut ix = ClientIndex::default();
-        ix.push(client("dupont", "123 456 789 00012", " Marie.Dupont@Exemple.fr ", "fr 12.345.678.901"));
+        ix.push(client("dupont", "628 194 821 00037", " Marie.Dupont@Exemple.fr ", "fr 90.628.194.821"));
         assert_eq!(ix.by_code("DUPONT").unwrap().code, "DUPONT");
-        assert_eq!(ix.by_siret("12345678900012").len(), 1);
+        assert_eq!(ix.by_siret("62819482100037").len(), 1);
         assert_eq!(ix.by_email("marie.dupont@exemple.fr").len(), 1);
-        assert_eq!(ix.by_vat("FR12345678901").len(), 1);
+        assert_eq!(ix.by_vat("FR90628194821").len(), 1);
         assert!(ix.by_email("").is_empty());
+    }
+
+    #[test]
+    fn invalid_keys_are_noted_and_not_indexed() {
+        let mut ix = ClientIndex::default();
+        ix.push(client("A", "62819482100038", "", "FR91628194821"));
+        assert!(ix.by_siret("62819482100038").is_empty());
+        assert!(ix.by_vat("FR91628194821").is_empty());
+        assert_eq!((ix.invalid.siret, ix.invalid.vat), (1, 1));
+        assert_eq!(ix.notes.len(), 2);
     }
 
     #[test]
@@ -186,5 +270,23 @@ mod tests {
         assert_eq!(ix.notes.len(), 1);
         assert_eq!(ix.by_email("compta@exemple.fr").len(), 2);
         assert_eq!(ix.conflicts().len(), 1);
+    }
+
+    #[test]
+    fn contact_emails_find_their_client() {
+        let mut ix = ClientIndex::default();
+        let mut c = client("DUPONT", "", "contact@dupont.fr", "");
+        c.contact_emails = vec!["Paul.Dupont@dupont.fr".into()];
+        ix.push(c);
+        assert_eq!(ix.by_email("paul.dupont@dupont.fr")[0].code, "DUPONT");
+    }
+
+    #[test]
+    fn address_keys_ignore_case_accents_and_punctuation() {
+        assert_eq!(
+            address_key(&["12, rue de l'Église", "69003", "Lyon"]),
+            address_key(&["12 RUE DE L EGLISE", "69003", "LYON"])
+        );
+        assert_ne!(address_key(&["12 rue", "69003"]), address_key(&["12 rue", "69004"]));
     }
 }

@@ -61,7 +61,7 @@ impl Ty {
 const PHONE: Ty = Ty::Enum(&["phone", "mobile", "billing_phone", "shipping_phone", "none"]);
 
 const CLIENTS: &[(&str, Ty)] =
-    &[("file", Ty::Str), ("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap)];
+    &[("file", Ty::Str), ("encoding", Ty::Str), ("delimiter", Ty::Str), ("sheet", Ty::Str), ("columns", Ty::StrMap)];
 
 const CODE_PART: &[(&str, Ty)] = &[
     ("field", Ty::Enum(&["lastname", "firstname", "company", "zip", "city", "country", "email"])),
@@ -439,14 +439,14 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
     }
     for (key, enc) in [("input.encoding", &p.input.encoding), ("clients.encoding", &p.clients.encoding)] {
         if let Some(e) = enc {
-            if crate::shop::sniff::encoding_by_label(e).is_none() {
+            if crate::table::sniff::encoding_by_label(e).is_none() {
                 push(key, format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"));
             }
         }
     }
     for (key, d) in [("input.delimiter", &p.input.delimiter), ("clients.delimiter", &p.clients.delimiter)] {
         if let Some(d) = d {
-            if crate::shop::sniff::delimiter_by_label(d).is_none() {
+            if crate::table::sniff::delimiter_by_label(d).is_none() {
                 push(key, format!("\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""));
             }
         }

@@ -36,6 +36,8 @@ pub struct ClientsSection {
     pub encoding: Option<String>,
     /// ";", ",", "tab"; sniffed when absent.
     pub delimiter: Option<String>,
+    /// Sheet of an XLSX list; the first one when absent.
+    pub sheet: Option<String>,
     /// Sage field name (CT_Siret...) = column header, for columns the built-in aliases miss.
     pub columns: BTreeMap<String, String>,
 }

@@ -54,18 +54,21 @@ pub enum SetupError {
 }
 
 pub struct Resolver<'a> {
-    profile: &'a Profile,
-    index: &'a ClientIndex,
-    layout: &'static Layout,
-    today: Date,
-    template: Option<&'a Client>,
-    fields: Vec<(String, Expr)>,
+    pub(super) profile: &'a Profile,
+    pub(super) index: &'a ClientIndex,
+    pub layout: &'static Layout,
+    pub(super) today: Date,
+    pub(super) template: Option<&'a Client>,
+    pub(super) fields: Vec<(String, Expr)>,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
     /// Customers already resolved in this run: key → code.
     seen: HashMap<String, (String, u64)>,
     /// Codes handed out in this run.
     codes: HashSet<String>,
+    /// Existing clients rewritten in this run: their block as last written, so a second
+    /// update of the same client builds on the first.
+    pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
 }
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
@@ -114,6 +117,7 @@ impl<'a> Resolver<'a> {
             template_gaps_reported: false,
             seen: HashMap::new(),
             codes: HashSet::new(),
+            updated: HashMap::new(),
         })
     }
 
@@ -286,16 +290,15 @@ impl<'a> Resolver<'a> {
             if !enabled || value.is_empty() {
                 continue;
             }
-            if kind == MatchKey::Siret && value.len() != 14 {
-                w.push(
-                    "invalid_value",
-                    subject,
-                    "siret",
-                    format!("'{}' is not a 14-digit SIRET: not used to search", c.siret),
-                );
-                continue;
-            }
-            if kind == MatchKey::Email && !value.contains('@') {
+            let problem = match kind {
+                MatchKey::Siret => crate::gescom::keys::siret_problem(&c.siret),
+                MatchKey::Vat => crate::gescom::keys::vat_problem(&c.vat_number),
+                // The reader has reported an e-mail without '@' already.
+                _ if !value.contains('@') => continue,
+                _ => None,
+            };
+            if let Some(why) = problem {
+                w.push("invalid_value", subject, kind.as_str(), format!("{why}: not used to search"));
                 continue;
             }
             let hits = match kind {
@@ -434,7 +437,7 @@ impl<'a> Resolver<'a> {
 
     /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
     /// line 2 is empty, rather than being cut.
-    fn split_address(&self, a: &Address, subject: &str, field: &str, w: &mut Warnings) -> (String, String) {
+    pub(super) fn split_address(&self, a: &Address, subject: &str, field: &str, w: &mut Warnings) -> (String, String) {
         let a1 = self.address_text(&a.address1, true);
         let a2 = self.address_text(&a.address2, true);
         let max = 35;
@@ -454,7 +457,7 @@ impl<'a> Resolver<'a> {
         (a1, a2)
     }
 
-    fn name_text(&self, s: &str) -> String {
+    pub(super) fn name_text(&self, s: &str) -> String {
         let cs = &self.profile.customers;
         let mut t = s.trim().to_string();
         if cs.remove_accents {
@@ -467,7 +470,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Address text with the options; `upper_ok` = the uppercase option applies.
-    fn address_text(&self, s: &str, upper_ok: bool) -> String {
+    pub(super) fn address_text(&self, s: &str, upper_ok: bool) -> String {
         let cs = &self.profile.customers;
         let mut t = s.trim().to_string();
         if cs.remove_accents {
@@ -563,12 +566,12 @@ fn cut_encoded(s: &str, max: usize) -> String {
     out.trim_end().to_string()
 }
 
-fn region(a: &Address) -> &str {
+pub(super) fn region(a: &Address) -> &str {
     // French addresses have no region line; Shopify gives department-like codes for FR.
     if a.country == "FR" { "" } else { &a.state }
 }
 
-fn country_name(iso: &str) -> String {
+pub(super) fn country_name(iso: &str) -> String {
     crate::countries::name_fr(iso).map(str::to_string).unwrap_or_else(|| iso.to_string())
 }
 

@@ -4,5 +4,6 @@ pub mod code;
 pub mod customer;
 pub mod expr;
 pub mod text;
+pub mod update;
 
 pub use customer::{Outcome, Resolver};

@@ -17,6 +17,10 @@ pub struct Line {
     /// The raw bytes had a byte ≥ 0x80.
     pub high: bool,
     pub has_control: bool,
+    /// Byte offset of the line's start in the file.
+    pub offset: u64,
+    /// Length in bytes, line ending included.
+    pub len: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,7 @@ pub struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     number: usize,
+    offset: u64,
     /// Bare CRs seen inside lines (line numbers).
     pub bare_cr: Vec<usize>,
     /// All raw bytes so far form valid UTF-8 with high bytes (a re-encoded file).
@@ -48,6 +53,7 @@ impl<R: BufRead> LineReader<R> {
             inner,
             buf: Vec::with_capacity(256),
             number: 0,
+            offset: 0,
             bare_cr: Vec::new(),
             utf8_high: false,
             any_invalid_utf8: false,
@@ -63,6 +69,8 @@ impl<R: BufRead> LineReader<R> {
             return Ok(None);
         }
         self.number += 1;
+        let offset = self.offset;
+        self.offset += n as u64;
         if self.number == 1 && self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
             self.bom = true;
             self.buf.drain(..3);
@@ -96,7 +104,7 @@ impl<R: BufRead> LineReader<R> {
         }
         let has_control = self.buf.iter().any(|&b| b < 0x20 || b == 0x7F);
         let text = codepage_decode(&self.buf);
-        Ok(Some(Line { number: self.number, text, ending, high, has_control }))
+        Ok(Some(Line { number: self.number, text, ending, high, has_control, offset, len: n as u64 }))
     }
 }
 

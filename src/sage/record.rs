@@ -10,13 +10,16 @@ pub struct Record {
     values: Vec<String>,
     /// Repeating tail lines (attached accounts of #CCLI, location pairs of #CHLI).
     pub tail: Vec<String>,
+    /// Fields read from an export and not changed since: written back byte for byte (no
+    /// trimming, no case change), so an update keeps every field it does not mean to touch.
+    verbatim: Vec<bool>,
 }
 
 impl Record {
     /// A new record: every field at its layout default (empty where there is none).
     pub fn new(layout: &'static RecordLayout) -> Record {
         let values = layout.fields.iter().map(|f| f.default.clone().unwrap_or_default()).collect();
-        Record { layout, values, tail: Vec::new() }
+        Record { layout, values, tail: Vec::new(), verbatim: Vec::new() }
     }
 
     /// A record from raw lines (an export): fixed fields then tail. Missing lines stay empty;
@@ -25,7 +28,7 @@ impl Record {
         let mut values = lines;
         let tail = if values.len() > layout.fixed { values.split_off(layout.fixed) } else { Vec::new() };
         values.resize(layout.fixed, String::new());
-        Record { layout, values, tail }
+        Record { layout, values, tail, verbatim: vec![true; layout.fixed + 1] }
     }
 
     pub fn tag(&self) -> &str {
@@ -36,7 +39,7 @@ impl Record {
     /// unknown one is a defect, reported loudly in debug builds and ignored in release.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         match self.layout.index_of(name) {
-            Some(i) => self.values[i] = value.into(),
+            Some(i) => self.set_index(i, value.into()),
             None => debug_assert!(false, "#{} has no field {name}", self.layout.tag),
         }
     }
@@ -45,7 +48,7 @@ impl Record {
     pub fn try_set(&mut self, name: &str, value: impl Into<String>) -> bool {
         match self.layout.index_of(name) {
             Some(i) => {
-                self.values[i] = value.into();
+                self.set_index(i, value.into());
                 true
             }
             None => false,
@@ -62,9 +65,39 @@ impl Record {
     }
 
     pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {
-        if let Some(v) = pos.checked_sub(1).and_then(|i| self.values.get_mut(i)) {
-            *v = value.into();
+        if let Some(i) = pos.checked_sub(1).filter(|&i| i < self.values.len()) {
+            self.set_index(i, value.into());
         }
+    }
+
+    fn set_index(&mut self, i: usize, value: String) {
+        self.values[i] = value;
+        if let Some(v) = self.verbatim.get_mut(i) {
+            *v = false;
+        }
+    }
+
+    /// Replaces the tail (the attached accounts of a #CCLI).
+    pub fn set_tail(&mut self, tail: Vec<String>) {
+        self.tail = tail;
+        if let Some(v) = self.verbatim.last_mut() {
+            *v = false;
+        }
+    }
+
+    /// Was field `i` (0-based) read from an export and left unchanged?
+    pub fn is_verbatim(&self, i: usize) -> bool {
+        self.verbatim.get(i).copied().unwrap_or(false)
+    }
+
+    /// Is the tail as read from an export?
+    pub fn tail_verbatim(&self) -> bool {
+        self.verbatim.len() > self.values.len() && self.verbatim[self.values.len()]
+    }
+
+    /// Positions (1-based) whose value differs from `other` (same layout).
+    pub fn diff(&self, other: &Record) -> Vec<usize> {
+        self.values.iter().zip(&other.values).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i + 1).collect()
     }
 
     pub fn values(&self) -> &[String] {

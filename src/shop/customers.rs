@@ -1,13 +1,13 @@
 //! Shop customer exports → canonical `Customer`s, one row at a time.
 
 use super::dialect::{ColumnMap, Dialect};
-use super::table::CsvTable;
 use crate::error::InputError;
 use crate::model::{Address, Customer, Origin};
 use crate::report::Warnings;
+use crate::table::{Repad, Table, repad};
 
 pub struct CustomerReader {
-    pub table: CsvTable,
+    pub table: Table,
     pub dialect: &'static Dialect,
     pub generation: String,
     pub cols: ColumnMap,
@@ -27,7 +27,7 @@ pub fn strip_apostrophe(v: &str, always: bool) -> &str {
 }
 
 impl CustomerReader {
-    pub fn new(table: CsvTable, dialect: &'static Dialect, generation: String, cols: ColumnMap) -> CustomerReader {
+    pub fn new(table: Table, dialect: &'static Dialect, generation: String, cols: ColumnMap) -> CustomerReader {
         CustomerReader { table, dialect, generation, cols, emails_with_at: 0, emails_without_at: 0 }
     }
 
@@ -54,7 +54,7 @@ impl CustomerReader {
             }
             return Ok(None);
         }
-        let origin = Origin { record: self.table.record_no, line: self.table.line() };
+        let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut c = Customer {
             shop_id: self.get("shop_id"),
             email: self.get("email"),
@@ -121,21 +121,53 @@ impl CustomerReader {
         if self.dialect.platform == "prestashop" && self.emails_with_at == 0 && self.emails_without_at >= 5 {
             return Err(self.email_bug());
         }
-        for &i in &self.table.misdecoded {
-            let col = self.table.headers.get(i).cloned().unwrap_or_default();
-            w.push(
-                "guessed",
-                &subject,
-                &col,
-                format!("line {}: bytes that are not UTF-8 in a UTF-8 file, read as Windows-1252", origin.line),
-            );
+        self.repad_numbers(&mut c, &subject, w);
+        for (i, why) in self.table.doubtful() {
+            let col = self.table.headers().get(i).cloned().unwrap_or_default();
+            w.push("guessed", &subject, &col, format!("{}: {why}", self.table.place()));
         }
         Ok(Some(c))
     }
 
+    /// Spreadsheet cells that were numbers lost their leading zeros: French postcodes,
+    /// phones and SIRET get them back, and each repair is reported.
+    fn repad_numbers(&self, c: &mut Customer, subject: &str, w: &mut Warnings) {
+        let french = matches!(c.billing.country.as_str(), "" | "FR" | "MC");
+        let fields: [(&str, Repad, bool); 4] = [
+            ("zip", Repad::Zip, french),
+            ("phone", Repad::Phone, french),
+            ("mobile", Repad::Phone, french),
+            ("siret", Repad::Siret, true),
+        ];
+        for (field, kind, applies) in fields {
+            let Some(i) = self.cols.get(field) else { continue };
+            if !applies || !self.table.numeric(i) {
+                continue;
+            }
+            let slot = match field {
+                "zip" => &mut c.billing.zip,
+                "phone" => &mut c.phone,
+                "mobile" => &mut c.mobile,
+                _ => &mut c.siret,
+            };
+            let fixed = repad(kind, slot);
+            if fixed != *slot {
+                w.push(
+                    "repadded",
+                    subject,
+                    field,
+                    format!("'{slot}' was a number in the spreadsheet: read as '{fixed}'"),
+                );
+                *slot = fixed;
+            }
+        }
+        // The address phone was copied from the customer's before the repair.
+        c.billing.phone = c.phone.clone();
+    }
+
     fn email_bug(&self) -> InputError {
         InputError::Other {
-            path: self.table.path.clone(),
+            path: self.table.path().clone(),
             message: "the e-mail column holds no e-mail address: PrestaShop 1.7.6.0 and 1.7.6.1 export first names in the \"Last name\" and \"Email address\" columns (bug #15875). Update PrestaShop or export the customers with the SQL Manager".into(),
         }
     }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::table::{CsvTable, norm_header};
+use crate::table::{Table, norm_header};
 
 const FILES: &[(&str, &str)] = &[
     ("shopify_customers", include_str!("../../templates/shops/shopify_customers.toml")),
@@ -81,7 +81,7 @@ impl ColumnMap {
 
 impl Dialect {
     /// Maps canonical fields to columns; profile overrides (`[input.columns]`) come first.
-    pub fn map(&self, table: &CsvTable, overrides: &BTreeMap<String, String>) -> ColumnMap {
+    pub fn map(&self, table: &Table, overrides: &BTreeMap<String, String>) -> ColumnMap {
         let mut cols = BTreeMap::new();
         for (field, aliases) in &self.columns {
             let mut list: Vec<String> = Vec::new();
@@ -105,20 +105,25 @@ impl Dialect {
     }
 
     /// The generation this file matches, if any.
-    pub fn matches(&self, table: &CsvTable, overrides: &BTreeMap<String, String>) -> Option<&Signature> {
+    pub fn matches(&self, table: &Table, overrides: &BTreeMap<String, String>) -> Option<&Signature> {
         let map = self.map(table, overrides);
+        let keys = table.keys();
         self.signatures.iter().find(|s| {
+            // A spreadsheet has no delimiter: the condition is for CSV files only.
             let delim_ok =
-                s.delimiter.as_deref().and_then(super::sniff::delimiter_by_label).is_none_or(|d| d == table.delimiter);
+                match (s.delimiter.as_deref().and_then(crate::table::sniff::delimiter_by_label), table.delimiter()) {
+                    (Some(want), Some(got)) => want == got,
+                    _ => true,
+                };
             delim_ok
-                && s.headers.iter().all(|h| table.keys.contains(&norm_header(h)))
+                && s.headers.iter().all(|h| keys.contains(&norm_header(h)))
                 && s.fields.iter().all(|f| map.get(f).is_some())
         })
     }
 }
 
 /// The first dialect whose signature the file matches.
-pub fn detect<'a>(table: &CsvTable, overrides: &BTreeMap<String, String>) -> Option<(&'a Dialect, &'a Signature)>
+pub fn detect<'a>(table: &Table, overrides: &BTreeMap<String, String>) -> Option<(&'a Dialect, &'a Signature)>
 where
     'static: 'a,
 {

@@ -3,16 +3,14 @@
 
 pub mod customers;
 pub mod dialect;
-pub mod sniff;
-pub mod table;
 
 use std::path::Path;
 
 use crate::error::InputError;
 use crate::profile::InputSection;
 
+use crate::table::{Table, TableOptions, sniff};
 pub use customers::CustomerReader;
-use table::CsvTable;
 
 /// Every canonical field a column can feed (`[input.columns]` keys).
 pub const CANONICAL_FIELDS: &[&str] = &[
@@ -56,7 +54,7 @@ impl ShopFile {
             ShopFile::Customers(r) => &r.generation,
         }
     }
-    pub fn table(&self) -> &CsvTable {
+    pub fn table(&self) -> &Table {
         match self {
             ShopFile::Customers(r) => &r.table,
         }
@@ -66,7 +64,7 @@ impl ShopFile {
         let (cols, t) = match self {
             ShopFile::Customers(r) => (&r.cols, &r.table),
         };
-        cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers.get(i).cloned().unwrap_or_default())).collect()
+        cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers().get(i).cloned().unwrap_or_default())).collect()
     }
 }
 
@@ -74,7 +72,7 @@ impl ShopFile {
 pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
     let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
-    let table = CsvTable::open(path, enc, delim)?;
+    let table = Table::open(path, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
     match dialect::detect(&table, &input.columns) {
         Some((d, sig)) => {
             let cols = d.map(&table, &input.columns);
@@ -91,9 +89,9 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
     }
 }
 
-fn unrecognised(table: &CsvTable) -> InputError {
-    let mut shown: Vec<&str> = table.headers.iter().map(String::as_str).take(12).collect();
-    if table.headers.len() > 12 {
+fn unrecognised(table: &Table) -> InputError {
+    let mut shown: Vec<&str> = table.headers().iter().map(String::as_str).take(12).collect();
+    if table.headers().len() > 12 {
         shown.push("...");
     }
     let known: Vec<String> = dialect::all()
@@ -104,11 +102,11 @@ fn unrecognised(table: &CsvTable) -> InputError {
         })
         .collect();
     InputError::Unrecognised {
-        path: table.path.clone(),
+        path: table.path().clone(),
         reason: format!(
             "{} columns separated by '{}' ({}); expected one of: {}. If it is a customer export with other headers, name its columns in [input.columns] of the profile",
-            table.headers.len(),
-            sniff::delimiter_label(table.delimiter),
+            table.headers().len(),
+            table.delimiter_label(),
             shown.join(", "),
             known.join("; ")
         ),

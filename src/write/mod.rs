@@ -38,6 +38,26 @@ impl Outputs {
         Ok(())
     }
 
+    /// An existing client rewritten from its exported block: known records through their
+    /// layout (unchanged fields verbatim), other children copied line by line.
+    pub fn client_block(
+        &mut self,
+        block: &[crate::gescom::export::BlockRecord],
+        subject: &str,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        use crate::gescom::export::BlockRecord;
+        if let Some(s) = self.sage.as_mut() {
+            for r in block {
+                match r {
+                    BlockRecord::Known(rec) => s.customer_record(rec, &format!("#{} {subject}", rec.tag()), w)?,
+                    BlockRecord::Raw { tag, lines } => s.customer_raw(tag, lines)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.sage.as_ref().is_none_or(|s| s.is_empty())
     }

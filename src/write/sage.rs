@@ -49,25 +49,47 @@ impl RecordEncoder {
         out.write_all(rec.tag().as_bytes())?;
         out.write_all(CRLF)?;
         let tag = rec.tag();
-        for (f, v) in rec.layout.fields.iter().zip(rec.values()) {
-            self.encode_field(f, tag, v, subject, w);
+        for (i, (f, v)) in rec.layout.fields.iter().zip(rec.values()).enumerate() {
+            if rec.is_verbatim(i) {
+                self.verbatim(v);
+            } else {
+                self.encode_field(f, tag, v, subject, w);
+            }
             out.write_all(&self.bytes)?;
             out.write_all(CRLF)?;
         }
         for (i, v) in rec.tail.iter().enumerate() {
-            let label = rec.layout.tail_label.as_deref().unwrap_or("tail");
-            self.encode_text(
-                v,
-                13,
-                subject,
-                &format!("{label} {} (#{tag} {})", i + 1, rec.layout.fixed + i + 1),
-                true,
-                w,
-            );
+            if rec.tail_verbatim() {
+                self.verbatim(v);
+            } else {
+                let label = rec.layout.tail_label.as_deref().unwrap_or("tail");
+                let field = format!("{label} {} (#{tag} {})", i + 1, rec.layout.fixed + i + 1);
+                self.encode_text(v, 13, subject, &field, true, w);
+            }
             out.write_all(&self.bytes)?;
             out.write_all(CRLF)?;
         }
         Ok(())
+    }
+
+    /// A record of a tag passerelle has no layout for (#CIVA, #CBQT...), copied from an export
+    /// line by line.
+    pub fn write_raw(&mut self, tag: &str, lines: &[String], out: &mut impl Write) -> io::Result<()> {
+        out.write_all(b"#")?;
+        out.write_all(tag.as_bytes())?;
+        out.write_all(CRLF)?;
+        for l in lines {
+            self.verbatim(l);
+            out.write_all(&self.bytes)?;
+            out.write_all(CRLF)?;
+        }
+        Ok(())
+    }
+
+    /// Text decoded from a CP850 export: every character gets its byte back.
+    fn verbatim(&mut self, v: &str) {
+        self.bytes.clear();
+        self.bytes.extend(v.chars().map(|c| crate::codepage::cp850::encode_char(c).unwrap_or(b'?')));
     }
 
     fn encode_field(&mut self, f: &FieldSpec, tag: &str, value: &str, subject: &str, w: &mut Warnings) {
@@ -206,6 +228,13 @@ impl SageFile {
         self.customers_written += 1;
         let out = self.sections[0].out.as_mut().expect("open");
         self.encoder.write_record(rec, subject, w, out)
+    }
+
+    /// A customer-side record copied from an export, for tags without a layout.
+    pub fn customer_raw(&mut self, tag: &str, lines: &[String]) -> io::Result<()> {
+        self.customers_written += 1;
+        let out = self.sections[0].out.as_mut().expect("open");
+        self.encoder.write_raw(tag, lines, out)
     }
 
     /// A document-side record (#CHEN, #CHLI, #CHRE).

@@ -90,24 +90,9 @@ impl CsvTable {
         })
     }
 
-    /// Index of the first column whose normalised header is one of `aliases` (normalised too).
-    /// An alias with `*` at its start or end matches a part of the header
-    /// (`*siret*` finds `SIRET (customer.metafields.custom.siret)`).
+    /// Index of the first column matching one of `aliases` (see `table::find_in`).
     pub fn find(&self, aliases: &[String]) -> Option<usize> {
-        for a in aliases {
-            let key = norm_header(a.trim_matches('*'));
-            let (starts, ends) = (a.starts_with('*'), a.ends_with('*'));
-            let hit = self.keys.iter().position(|k| match (starts, ends) {
-                (false, false) => *k == key,
-                (true, true) => k.contains(&key),
-                (true, false) => k.ends_with(&key),
-                (false, true) => k.starts_with(&key),
-            });
-            if hit.is_some() {
-                return hit;
-            }
-        }
-        None
+        super::find_in(&self.keys, aliases)
     }
 
     /// Reads the next row; `false` at the end. A row with another number of cells than the

@@ -1,0 +1,310 @@
+//! Client lists exported from Gestion Commerciale in Format Sage (CP850, #CCLI records with
+//! their #CCDL, #MCTT... children), read through the same layout data as the writer. A full
+//! dossier export holds a hundred other tags: they are counted and skipped.
+//!
+//! Only what matching needs is kept in memory (code, intitulé, SIRET, e-mails, VAT number,
+//! address and delivery-address keys) plus where each client's block sits in the file: an
+//! update re-reads the block and re-emits it whole, so memory does not grow with the export.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::index::{Client, ClientIndex, Delivery, ExportInfo, Source, address_key, norm_code};
+use crate::error::InputError;
+use crate::sage::parse::{LineReader, tag_of};
+use crate::sage::{Layout, Record};
+
+/// Does this file start like a Format Sage file?
+pub fn looks_like_format_sage(sample: &[u8]) -> bool {
+    let s = sample.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(sample);
+    s.starts_with(b"#FLG")
+}
+
+/// One record of a client's block, read back for an update.
+#[derive(Debug, Clone)]
+pub enum BlockRecord {
+    /// A record passerelle has a layout for (#CCLI, #CCDL, #MCTT): fields by name, verbatim.
+    Known(Record),
+    /// Any other child (#CIVA, #CBQT, #CRLT, #MCIC): its lines, copied as they are.
+    Raw { tag: String, lines: Vec<String> },
+}
+
+impl BlockRecord {
+    pub fn tag(&self) -> &str {
+        match self {
+            BlockRecord::Known(r) => r.tag(),
+            BlockRecord::Raw { tag, .. } => tag,
+        }
+    }
+}
+
+struct Pending {
+    tag: String,
+    line: u64,
+    offset: u64,
+    lines: Vec<String>,
+}
+
+/// Reads a Format Sage export. `layout` is the layout passerelle writes: the export is read
+/// with its own #VER's layout when one is known, and every difference is noted.
+pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Result<ClientIndex, InputError> {
+    let io = |source| InputError::Io { path: path.to_path_buf(), source };
+    let file = File::open(path).map_err(io)?;
+    let mut r = LineReader::new(BufReader::with_capacity(256 * 1024, file));
+    let bad = |line: u64, message: String| InputError::Malformed { path: path.to_path_buf(), line, message };
+    let first = r.next_line().map_err(io)?.ok_or(InputError::Empty { path: path.to_path_buf() })?;
+    if first.text != "#FLG 000" {
+        return Err(bad(1, format!("a Format Sage file starts with '#FLG 000', not '{}'", first.text)));
+    }
+    let second = r.next_line().map_err(io)?.ok_or_else(|| bad(2, "no #VER line".into()))?;
+    let version = second
+        .text
+        .strip_prefix("#VER ")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .ok_or_else(|| bad(2, format!("line 2 must be '#VER nn', found '{}'", second.text)))?;
+    let own = Layout::builtin(version);
+    let read_with = own.unwrap_or(layout);
+    let ccli = read_with.expect("CCLI");
+    let ccli_children: Vec<String> = ccli.children.clone();
+
+    let mut info = ExportInfo { version, ..Default::default() };
+    let mut notes = Vec::new();
+    if version != layout.version {
+        info.mismatches.push(format!("your dossier exports #VER {version}; passerelle writes #VER {}", layout.version));
+    }
+    if own.is_none() {
+        notes.push(format!(
+            "no layout is known for #VER {version}: the export is read with the #VER {} layout, which only holds if its records have the same fields",
+            layout.version
+        ));
+    }
+    let keep: Vec<String> = keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect();
+    let mut ix = ClientIndex::new(Source {
+        path: path.display().to_string(),
+        file: path.to_path_buf(),
+        format: "format sage".into(),
+        encoding: "cp850".into(),
+        delimiter: String::new(),
+        ..Default::default()
+    });
+    ix.carried = (1..=ccli.fixed as u16).collect();
+
+    let mut cur: Option<Pending> = None;
+    let mut client: Option<Client> = None;
+    let mut skipped_short = 0usize;
+    let mut finish = |p: Pending,
+                      end: u64,
+                      client: &mut Option<Client>,
+                      ix: &mut ClientIndex,
+                      notes: &mut Vec<String>| {
+        let e = info.histogram.entry(p.tag.clone()).or_insert((0, usize::MAX, 0));
+        e.0 += 1;
+        e.1 = e.1.min(p.lines.len());
+        e.2 = e.2.max(p.lines.len());
+        match p.tag.as_str() {
+            "CCLI" => {
+                if let Some(done) = client.take() {
+                    ix.push(done);
+                }
+                if p.lines.len() < ccli.fixed {
+                    skipped_short += 1;
+                    notes.push(format!(
+                        "line {}: #CCLI of {} lines, {} expected: its fields cannot be located, the client is left out",
+                        p.line,
+                        p.lines.len(),
+                        ccli.fixed
+                    ));
+                    return;
+                }
+                let at = |pos: usize| p.lines[pos - 1].clone();
+                let field = |name: &str| ccli.index_of(name).map(|i| p.lines[i].clone()).unwrap_or_default();
+                let code = at(1);
+                let mut c = Client {
+                    intitule: field("CT_Intitule"),
+                    siret: field("CT_Siret"),
+                    email: field("CT_EMail"),
+                    vat: field("CT_Identifiant"),
+                    address_key: Some(address_key(&[
+                        &field("CT_Adresse"),
+                        &field("CT_Complement"),
+                        &field("CT_CodePostal"),
+                        &field("CT_Ville"),
+                        &field("CT_Pays"),
+                    ])),
+                    line: p.line,
+                    block: Some((p.offset, end - p.offset)),
+                    ..Default::default()
+                };
+                if keep.contains(&norm_code(&code)) {
+                    c.fields =
+                        p.lines.iter().take(ccli.fixed).enumerate().map(|(i, v)| (i as u16 + 1, v.clone())).collect();
+                }
+                c.code = code;
+                *client = Some(c);
+            }
+            tag if ccli_children.iter().any(|t| t == tag) => {
+                let Some(c) = client.as_mut() else {
+                    notes.push(format!("line {}: #{tag} without a #CCLI before it", p.line));
+                    return;
+                };
+                if let Some((offset, _)) = c.block {
+                    c.block = Some((offset, end - offset));
+                }
+                match tag {
+                    "CCDL" if p.lines.len() >= 7 => c.deliveries.push(Delivery {
+                        intitule: p.lines[0].clone(),
+                        key: address_key(&[&p.lines[1], &p.lines[2], &p.lines[3], &p.lines[4], &p.lines[6]]),
+                    }),
+                    "MCTT" if p.lines.len() >= 8 && !p.lines[7].is_empty() => c.contact_emails.push(p.lines[7].clone()),
+                    _ => {}
+                }
+            }
+            _ => {
+                if let Some(done) = client.take() {
+                    ix.push(done);
+                }
+            }
+        }
+    };
+    let mut end_offset = 0u64;
+    while let Some(line) = r.next_line().map_err(io)? {
+        end_offset = line.offset + line.len;
+        if line.text == "#DEV" || line.text.starts_with("#DEV ") {
+            return Err(bad(
+                line.number as u64,
+                "#DEV: this is a Comptabilité file, not a Gestion Commerciale export".into(),
+            ));
+        }
+        if line.text == "#FIN" {
+            if let Some(p) = cur.take() {
+                finish(p, line.offset, &mut client, &mut ix, &mut notes);
+            }
+            break;
+        }
+        match tag_of(&line.text) {
+            Some(tag) => {
+                if let Some(p) = cur.take() {
+                    finish(p, line.offset, &mut client, &mut ix, &mut notes);
+                }
+                cur = Some(Pending {
+                    tag: tag.to_string(),
+                    line: line.number as u64,
+                    offset: line.offset,
+                    lines: Vec::new(),
+                });
+            }
+            None => match cur.as_mut() {
+                // Only client blocks need their lines; other records are only counted.
+                Some(p) if p.tag == "CCLI" || ccli_children.contains(&p.tag) || p.lines.is_empty() => {
+                    p.lines.push(line.text)
+                }
+                Some(p) => p.lines.push(String::new()),
+                None => notes.push(format!("line {}: '{}' is outside any record", line.number, line.text)),
+            },
+        }
+    }
+    if let Some(p) = cur.take() {
+        finish(p, end_offset, &mut client, &mut ix, &mut notes);
+    }
+    if let Some(done) = client.take() {
+        ix.push(done);
+    }
+    if r.bom || r.utf8_high && !r.any_invalid_utf8 {
+        notes.push(
+            "the export is UTF-8, not CP850: it was re-encoded after Sage wrote it; accented letters may be wrong"
+                .into(),
+        );
+    }
+    // Compare each record type with the layout passerelle writes.
+    for (tag, &(n, min, max)) in &info.histogram {
+        let Some(rl) = layout.record(tag) else { continue };
+        let fits = |k: usize| if rl.tail > 0 { k >= rl.fixed && (k - rl.fixed) % rl.tail == 0 } else { k == rl.fixed };
+        if !fits(min) || !fits(max) {
+            let expected = if rl.tail > 0 {
+                format!("{} (+ {} per {})", rl.fixed, rl.tail, rl.tail_label.as_deref().unwrap_or("extra"))
+            } else {
+                rl.fixed.to_string()
+            };
+            let got = if min == max { min.to_string() } else { format!("{min} to {max}") };
+            info.mismatches.push(format!(
+                "#{tag} has {got} lines in your export ({n} records), {expected} in passerelle's layout"
+            ));
+        }
+    }
+    info.updatable = info.mismatches.is_empty() && skipped_short == 0;
+    for m in &info.mismatches {
+        notes.push(m.clone());
+    }
+    ix.notes.splice(0..0, notes);
+    ix.export = Some(info);
+    Ok(ix)
+}
+
+/// Reads a client's block (#CCLI and its children) back from the export.
+pub fn read_block(ix: &ClientIndex, client: &Client, layout: &'static Layout) -> Result<Vec<BlockRecord>, InputError> {
+    let path = &ix.source.file;
+    let (offset, len) = client.block.ok_or_else(|| InputError::Other {
+        path: path.clone(),
+        message: format!("client {} has no record block (not a Format Sage export)", client.code),
+    })?;
+    let io = |source| InputError::Io { path: path.clone(), source };
+    let mut f = File::open(path).map_err(io)?;
+    f.seek(SeekFrom::Start(offset)).map_err(io)?;
+    let mut bytes = vec![0u8; len as usize];
+    f.read_exact(&mut bytes).map_err(io)?;
+    let text = crate::codepage::cp850::decode(&bytes);
+    let mut lines: Vec<&str> = text.split("\r\n").collect();
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    let mut out: Vec<BlockRecord> = Vec::new();
+    let mut cur: Option<(String, Vec<String>)> = None;
+    let push = |cur: Option<(String, Vec<String>)>, out: &mut Vec<BlockRecord>| {
+        if let Some((tag, lines)) = cur {
+            match layout.record(&tag) {
+                Some(rl) => out.push(BlockRecord::Known(Record::from_lines(rl, lines))),
+                None => out.push(BlockRecord::Raw { tag, lines }),
+            }
+        }
+    };
+    for l in lines {
+        match tag_of(l) {
+            Some(tag) => {
+                push(cur.take(), &mut out);
+                cur = Some((tag.to_string(), Vec::new()));
+            }
+            None => {
+                if let Some((_, v)) = cur.as_mut() {
+                    v.push(l.to_string());
+                }
+            }
+        }
+    }
+    push(cur.take(), &mut out);
+    match out.first() {
+        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code => Ok(out),
+        _ => Err(InputError::Other {
+            path: path.clone(),
+            message: format!(
+                "the block of client {} is not where it was when the export was read: was the file changed during the run?",
+                client.code
+            ),
+        }),
+    }
+}
+
+/// Tag → count, for `clients inspect`.
+pub fn histogram_lines(info: &ExportInfo) -> Vec<String> {
+    let mut v: Vec<(&String, &(usize, usize, usize))> = info.histogram.iter().collect();
+    v.sort();
+    v.into_iter()
+        .map(|(t, (n, min, max))| {
+            if min == max {
+                format!("#{t}: {n} records, {min} lines")
+            } else {
+                format!("#{t}: {n} records, {min}–{max} lines")
+            }
+        })
+        .collect::<Vec<_>>()
+}

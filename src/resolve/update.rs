@@ -1,0 +1,245 @@
+//! Updates of existing clients: billing address, delivery addresses, custom fields. Sage
+//! blanks every field an update record leaves empty, so the #CCLI written is the client's
+//! complete record read back from a Format Sage export with only the intended fields changed,
+//! followed by its existing children unchanged and any new delivery address. No I/O here: the
+//! caller reads the block and writes the result.
+
+use super::customer::{Resolver, country_name, region};
+use crate::gescom::export::BlockRecord;
+use crate::gescom::index::{Client, address_key};
+use crate::model::{Address, Customer};
+use crate::report::Warnings;
+use crate::sage::Record;
+
+/// What an update would change, found without reading the client's block.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub billing: bool,
+    pub delivery: bool,
+    pub fields: bool,
+}
+
+impl Wanted {
+    pub fn any(&self) -> bool {
+        self.billing || self.delivery || self.fields
+    }
+
+    pub fn describe(&self) -> String {
+        let mut v = Vec::new();
+        if self.billing {
+            v.push("its billing address differs");
+        }
+        if self.delivery {
+            v.push("the delivery address is new");
+        }
+        if self.fields {
+            v.push("[customers.fields] would be applied");
+        }
+        v.join(", ")
+    }
+}
+
+/// The records to write for an updated client, and what changed.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub records: Vec<BlockRecord>,
+    pub detail: String,
+    /// Intitulé of the delivery address that matches the shop's (existing or added).
+    pub delivery_intitule: Option<String>,
+}
+
+impl Resolver<'_> {
+    /// The shop address as the client card would hold it (text options applied).
+    fn address_parts(&self, a: &Address) -> [String; 5] {
+        let (a1, a2) = (self.address_text(&a.address1, true), self.address_text(&a.address2, true));
+        [
+            a1,
+            a2,
+            self.address_text(&a.zip, true),
+            self.address_text(&a.city, true),
+            self.address_text(&country_name(&a.country), true),
+        ]
+    }
+
+    fn key_of(&self, a: &Address) -> String {
+        let p = self.address_parts(a);
+        address_key(&p.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Which updates the profile asks for on `client`, judged from the index alone.
+    pub fn wanted_update(&self, client: &Client, c: &Customer, delivery: Option<&Address>) -> Wanted {
+        let cs = &self.profile.customers;
+        let mut w = Wanted::default();
+        if cs.update_billing_address && !c.billing.is_empty() {
+            w.billing = client.address_key.as_ref().is_none_or(|k| *k != self.key_of(&c.billing));
+        }
+        if cs.update_delivery_addresses {
+            let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+            if !addr.is_empty() {
+                let key = self.key_of(addr);
+                let known = match self.updated.get(&client.code) {
+                    Some(block) => block_delivery_keys(block).contains(&key),
+                    None => client.deliveries.iter().any(|d| d.key == key),
+                };
+                w.delivery = !known;
+            }
+        }
+        if cs.update_custom_fields && !self.fields.is_empty() {
+            w.fields = true;
+        }
+        w
+    }
+
+    /// Applies the wanted updates to `block` (the client's records as exported, or as last
+    /// written in this run). `None` when nothing would change.
+    pub fn apply_update(
+        &mut self,
+        block: Vec<BlockRecord>,
+        c: &Customer,
+        delivery: Option<&Address>,
+        wanted: &Wanted,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<Update> {
+        let block = self.updated.get(block_code(&block)).cloned().unwrap_or(block);
+        let Some(BlockRecord::Known(original)) = block.first() else { return None };
+        let mut ccli = original.clone();
+        let code = ccli.at(1).to_string();
+        let mut notes = Vec::new();
+        if wanted.billing {
+            self.update_billing(&mut ccli, &c.billing, subject, w);
+        }
+        if wanted.fields {
+            let ctx = super::expr::Ctx { customer: c, code: &code, today: self.today };
+            for (name, expr) in &self.fields {
+                let v = expr.eval(&ctx);
+                if v.trim().is_empty() && !ccli.get(name).is_empty() {
+                    w.push(
+                        "blank_refused",
+                        subject,
+                        name,
+                        format!("[customers.fields] gives an empty value: the client's '{}' is kept", ccli.get(name)),
+                    );
+                    continue;
+                }
+                if ccli.get(name) != v {
+                    ccli.set(name, v);
+                }
+            }
+        }
+        let changed: Vec<String> =
+            ccli.diff(original).iter().map(|&p| ccli.layout.fields[p - 1].name.clone()).collect();
+        if !changed.is_empty() {
+            notes.push(format!("changed {}", changed.join(", ")));
+        }
+        let mut records = block.clone();
+        records[0] = BlockRecord::Known(ccli);
+        let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let key = self.key_of(addr);
+        let mut delivery_intitule = block_deliveries(&records).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
+        if wanted.delivery && delivery_intitule.is_none() && !addr.is_empty() {
+            let taken: Vec<String> = block_deliveries(&records).into_iter().map(|(i, _)| i).collect();
+            let mut d = self.delivery_record(c, addr, false, subject, w);
+            let base = d.get("LI_Intitule").to_string();
+            let intitule = unique_intitule(&base, &taken);
+            d.set("LI_Intitule", intitule.clone());
+            notes.push(format!("added delivery address '{intitule}'"));
+            records.push(BlockRecord::Known(d));
+            delivery_intitule = Some(intitule);
+        }
+        if notes.is_empty() {
+            return None;
+        }
+        self.updated.insert(code, records.clone());
+        Some(Update { records, detail: notes.join("; "), delivery_intitule })
+    }
+
+    /// Sets the card's address from the shop's. A field the shop leaves empty keeps its value
+    /// (never blanked), except Complément, which belongs to the old street line.
+    fn update_billing(&self, ccli: &mut Record, a: &Address, subject: &str, w: &mut Warnings) {
+        let (a1, a2) = self.split_address(a, subject, "CT_Adresse", w);
+        let street_changed = !a1.is_empty() && a1 != ccli.get("CT_Adresse");
+        let values = [
+            ("CT_Adresse", a1),
+            ("CT_Complement", a2),
+            ("CT_CodePostal", self.address_text(&a.zip, true)),
+            ("CT_Ville", self.address_text(&a.city, true)),
+            ("CT_CodeRegion", self.address_text(region(a), true)),
+            ("CT_Pays", self.address_text(&country_name(&a.country), true)),
+        ];
+        for (name, v) in values {
+            let keep_blank = name == "CT_Complement" && street_changed;
+            if v.is_empty() && !keep_blank {
+                continue;
+            }
+            if ccli.get(name) != v {
+                ccli.set(name, v);
+            }
+        }
+    }
+}
+
+fn block_code(block: &[BlockRecord]) -> &str {
+    match block.first() {
+        Some(BlockRecord::Known(r)) => r.at(1),
+        _ => "",
+    }
+}
+
+/// (intitulé, address key) of every #CCDL of a block.
+fn block_deliveries(block: &[BlockRecord]) -> Vec<(String, String)> {
+    block
+        .iter()
+        .filter_map(|b| match b {
+            BlockRecord::Known(r) if r.tag() == "CCDL" => Some((
+                r.get("LI_Intitule").to_string(),
+                address_key(&[
+                    r.get("LI_Adresse"),
+                    r.get("LI_Complement"),
+                    r.get("LI_CodePostal"),
+                    r.get("LI_Ville"),
+                    r.get("LI_Pays"),
+                ]),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn block_delivery_keys(block: &[BlockRecord]) -> Vec<String> {
+    block_deliveries(block).into_iter().map(|(_, k)| k).collect()
+}
+
+/// `base`, or `base 2`, `base 3`... so that no two addresses of a client share an intitulé
+/// (#CHEN 13 names one), within 35 characters.
+fn unique_intitule(base: &str, taken: &[String]) -> String {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    if !taken.iter().any(|t| same(t, base)) {
+        return base.to_string();
+    }
+    for n in 2.. {
+        let suffix = format!(" {n}");
+        let head: String = base.chars().take(35 - suffix.len()).collect();
+        let candidate = format!("{}{suffix}", head.trim_end());
+        if !taken.iter().any(|t| same(t, &candidate)) {
+            return candidate;
+        }
+    }
+    unreachable!("some number is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_intitule;
+
+    #[test]
+    fn intitules_stay_unique_and_short() {
+        assert_eq!(unique_intitule("Marie Dupont - Lyon", &[]), "Marie Dupont - Lyon");
+        let taken = vec!["MARIE DUPONT - LYON".to_string(), "Marie Dupont - Lyon 2".to_string()];
+        assert_eq!(unique_intitule("Marie Dupont - Lyon", &taken), "Marie Dupont - Lyon 3");
+        let long = "x".repeat(35);
+        let r = unique_intitule(&long, std::slice::from_ref(&long));
+        assert_eq!(r.chars().count(), 35);
+        assert!(r.ends_with(" 2"));
+    }
+}
