@@ -39,11 +39,31 @@ impl BlockRecord {
     }
 }
 
+/// The record being read. Its line buffers are reused from one record to the next: an
+/// export of 200,000 clients is millions of lines.
 struct Pending {
+    active: bool,
     tag: String,
     line: u64,
     offset: u64,
     lines: Vec<String>,
+    n: usize,
+    /// Whether the lines' text is needed (client blocks) or only their count.
+    keep_text: bool,
+}
+
+impl Pending {
+    fn push(&mut self, text: &str) {
+        if self.keep_text {
+            if self.n < self.lines.len() {
+                self.lines[self.n].clear();
+                self.lines[self.n].push_str(text);
+            } else {
+                self.lines.push(text.to_string());
+            }
+        }
+        self.n += 1;
+    }
 }
 
 /// Reads a Format Sage export. `layout` is the layout passerelle writes: the export is read
@@ -90,84 +110,84 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
     });
     ix.carried = (1..=ccli.fixed as u16).collect();
 
-    let mut cur: Option<Pending> = None;
     let mut client: Option<Client> = None;
     let mut skipped_short = 0usize;
-    let mut finish = |p: Pending,
-                      end: u64,
-                      client: &mut Option<Client>,
-                      ix: &mut ClientIndex,
-                      notes: &mut Vec<String>| {
-        let e = info.histogram.entry(p.tag.clone()).or_insert((0, usize::MAX, 0));
-        e.0 += 1;
-        e.1 = e.1.min(p.lines.len());
-        e.2 = e.2.max(p.lines.len());
-        match p.tag.as_str() {
-            "CCLI" => {
-                if let Some(done) = client.take() {
-                    ix.push(done);
-                }
-                if p.lines.len() < ccli.fixed {
-                    skipped_short += 1;
-                    notes.push(format!(
+    let mut finish =
+        |p: &Pending, end: u64, client: &mut Option<Client>, ix: &mut ClientIndex, notes: &mut Vec<String>| {
+            let lines = &p.lines[..p.n.min(p.lines.len())];
+            let count = p.n;
+            let e = info.histogram.entry(p.tag.clone()).or_insert((0, usize::MAX, 0));
+            e.0 += 1;
+            e.1 = e.1.min(count);
+            e.2 = e.2.max(count);
+            match p.tag.as_str() {
+                "CCLI" => {
+                    if let Some(done) = client.take() {
+                        ix.push(done);
+                    }
+                    if lines.len() < ccli.fixed {
+                        skipped_short += 1;
+                        notes.push(format!(
                         "line {}: #CCLI of {} lines, {} expected: its fields cannot be located, the client is left out",
                         p.line,
-                        p.lines.len(),
+                        lines.len(),
                         ccli.fixed
                     ));
-                    return;
+                        return;
+                    }
+                    let at = |pos: usize| lines[pos - 1].clone();
+                    let field = |name: &str| ccli.index_of(name).map(|i| lines[i].clone()).unwrap_or_default();
+                    let code = at(1);
+                    let mut c = Client {
+                        intitule: field("CT_Intitule"),
+                        siret: field("CT_Siret"),
+                        email: field("CT_EMail"),
+                        vat: field("CT_Identifiant"),
+                        address_key: Some(address_key(&[
+                            &field("CT_Adresse"),
+                            &field("CT_Complement"),
+                            &field("CT_CodePostal"),
+                            &field("CT_Ville"),
+                            &field("CT_Pays"),
+                        ])),
+                        line: p.line,
+                        block: Some((p.offset, end - p.offset)),
+                        ..Default::default()
+                    };
+                    if keep.contains(&norm_code(&code)) {
+                        c.fields =
+                            lines.iter().take(ccli.fixed).enumerate().map(|(i, v)| (i as u16 + 1, v.clone())).collect();
+                    }
+                    c.code = code;
+                    *client = Some(c);
                 }
-                let at = |pos: usize| p.lines[pos - 1].clone();
-                let field = |name: &str| ccli.index_of(name).map(|i| p.lines[i].clone()).unwrap_or_default();
-                let code = at(1);
-                let mut c = Client {
-                    intitule: field("CT_Intitule"),
-                    siret: field("CT_Siret"),
-                    email: field("CT_EMail"),
-                    vat: field("CT_Identifiant"),
-                    address_key: Some(address_key(&[
-                        &field("CT_Adresse"),
-                        &field("CT_Complement"),
-                        &field("CT_CodePostal"),
-                        &field("CT_Ville"),
-                        &field("CT_Pays"),
-                    ])),
-                    line: p.line,
-                    block: Some((p.offset, end - p.offset)),
-                    ..Default::default()
-                };
-                if keep.contains(&norm_code(&code)) {
-                    c.fields =
-                        p.lines.iter().take(ccli.fixed).enumerate().map(|(i, v)| (i as u16 + 1, v.clone())).collect();
+                tag if ccli_children.iter().any(|t| t == tag) => {
+                    let Some(c) = client.as_mut() else {
+                        notes.push(format!("line {}: #{tag} without a #CCLI before it", p.line));
+                        return;
+                    };
+                    if let Some((offset, _)) = c.block {
+                        c.block = Some((offset, end - offset));
+                    }
+                    match tag {
+                        "CCDL" if lines.len() >= 7 => c.deliveries.push(Delivery {
+                            intitule: lines[0].clone(),
+                            key: address_key(&[&lines[1], &lines[2], &lines[3], &lines[4], &lines[6]]),
+                        }),
+                        "MCTT" if lines.len() >= 8 && !lines[7].is_empty() => c.contact_emails.push(lines[7].clone()),
+                        _ => {}
+                    }
                 }
-                c.code = code;
-                *client = Some(c);
+                _ => {
+                    if let Some(done) = client.take() {
+                        ix.push(done);
+                    }
+                }
             }
-            tag if ccli_children.iter().any(|t| t == tag) => {
-                let Some(c) = client.as_mut() else {
-                    notes.push(format!("line {}: #{tag} without a #CCLI before it", p.line));
-                    return;
-                };
-                if let Some((offset, _)) = c.block {
-                    c.block = Some((offset, end - offset));
-                }
-                match tag {
-                    "CCDL" if p.lines.len() >= 7 => c.deliveries.push(Delivery {
-                        intitule: p.lines[0].clone(),
-                        key: address_key(&[&p.lines[1], &p.lines[2], &p.lines[3], &p.lines[4], &p.lines[6]]),
-                    }),
-                    "MCTT" if p.lines.len() >= 8 && !p.lines[7].is_empty() => c.contact_emails.push(p.lines[7].clone()),
-                    _ => {}
-                }
-            }
-            _ => {
-                if let Some(done) = client.take() {
-                    ix.push(done);
-                }
-            }
-        }
-    };
+        };
     let mut end_offset = 0u64;
+    let mut cur =
+        Pending { active: false, tag: String::new(), line: 0, offset: 0, lines: Vec::new(), n: 0, keep_text: false };
     while let Some(line) = r.next_line().map_err(io)? {
         end_offset = line.offset + line.len;
         if line.text == "#DEV" || line.text.starts_with("#DEV ") {
@@ -177,35 +197,32 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
             ));
         }
         if line.text == "#FIN" {
-            if let Some(p) = cur.take() {
-                finish(p, line.offset, &mut client, &mut ix, &mut notes);
+            if cur.active {
+                finish(&cur, line.offset, &mut client, &mut ix, &mut notes);
+                cur.active = false;
             }
             break;
         }
         match tag_of(&line.text) {
             Some(tag) => {
-                if let Some(p) = cur.take() {
-                    finish(p, line.offset, &mut client, &mut ix, &mut notes);
+                if cur.active {
+                    finish(&cur, line.offset, &mut client, &mut ix, &mut notes);
                 }
-                cur = Some(Pending {
-                    tag: tag.to_string(),
-                    line: line.number as u64,
-                    offset: line.offset,
-                    lines: Vec::new(),
-                });
-            }
-            None => match cur.as_mut() {
+                cur.active = true;
+                cur.tag.clear();
+                cur.tag.push_str(tag);
+                cur.line = line.number as u64;
+                cur.offset = line.offset;
+                cur.n = 0;
                 // Only client blocks need their lines; other records are only counted.
-                Some(p) if p.tag == "CCLI" || ccli_children.contains(&p.tag) || p.lines.is_empty() => {
-                    p.lines.push(line.text)
-                }
-                Some(p) => p.lines.push(String::new()),
-                None => notes.push(format!("line {}: '{}' is outside any record", line.number, line.text)),
-            },
+                cur.keep_text = tag == "CCLI" || ccli_children.iter().any(|t| t == tag);
+            }
+            None if cur.active => cur.push(&line.text),
+            None => notes.push(format!("line {}: '{}' is outside any record", line.number, line.text)),
         }
     }
-    if let Some(p) = cur.take() {
-        finish(p, end_offset, &mut client, &mut ix, &mut notes);
+    if cur.active {
+        finish(&cur, end_offset, &mut client, &mut ix, &mut notes);
     }
     if let Some(done) = client.take() {
         ix.push(done);

@@ -3,7 +3,9 @@
 //! noted and left out of the index. For a Format Sage export, each client also knows where its
 //! block of records sits in the file, so an update can re-emit it whole.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 
 pub use super::keys::{norm_code, norm_email, norm_siret, norm_vat};
@@ -48,13 +50,22 @@ impl Client {
 
 /// Addresses compared without case, accents, punctuation or spacing.
 pub fn address_key(parts: &[&str]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     for p in parts {
-        let t = crate::resolve::text::remove_accents(p);
-        out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
-        out.push('|');
+        push_key_part(&mut out, p);
     }
     out
+}
+
+/// Appends one part of an address key (see `address_key`).
+pub fn push_key_part(out: &mut String, p: &str) {
+    if p.is_ascii() {
+        out.extend(p.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_uppercase() as char));
+    } else {
+        let t = crate::resolve::text::remove_accents(p);
+        out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
+    }
+    out.push('|');
 }
 
 /// Where the index came from and how it was read.
@@ -219,7 +230,7 @@ impl ClientIndex {
     pub fn update_refusal(&self) -> Option<String> {
         match &self.export {
             None => Some(format!(
-                "the client list is a {} file, which does not hold the complete client record; Sage blanks every field an update leaves empty, so existing clients are never rewritten from it. Export the clients from Gestion Commerciale in Format Sage (Fichier > Exporter > Format Sage) and name that file in [clients] file to allow updates",
+                "the client list ({} file) does not hold the complete client record; Sage blanks every field an update leaves empty, so existing clients are never rewritten from it. Export the clients from Gestion Commerciale in Format Sage (Fichier > Exporter > Format Sage) and name that file in [clients] file to allow updates",
                 self.source.format.to_uppercase()
             )),
             Some(e) if !e.updatable => Some(format!(

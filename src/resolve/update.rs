@@ -79,7 +79,11 @@ impl Resolver<'_> {
                 let key = self.key_of(addr);
                 let known = match self.updated.get(&client.code) {
                     Some(block) => block_delivery_keys(block).contains(&key),
-                    None => client.deliveries.iter().any(|d| d.key == key),
+                    None if client.block.is_some() => client.deliveries.iter().any(|d| d.key == key),
+                    // A CSV or XLSX list has no delivery addresses: one equal to the billing
+                    // address is taken as known; another cannot be checked (and the update
+                    // will be refused with that reason).
+                    None => client.address_key.as_ref() == Some(&key),
                 };
                 w.delivery = !known;
             }

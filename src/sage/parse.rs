@@ -3,7 +3,6 @@
 
 use std::io::{self, BufRead};
 
-use super::codepage_decode;
 use super::layout::is_known_tag;
 
 /// One physical line.
@@ -45,6 +44,8 @@ pub struct LineReader<R> {
     /// Bytes in 0x80..=0x9F and 0xE0..=0xFF, for the Windows-1252 heuristic.
     pub low_high: (usize, usize),
     pub bom: bool,
+    /// The line handed out last; its text buffer is reused.
+    line: Line,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -59,10 +60,20 @@ impl<R: BufRead> LineReader<R> {
             any_invalid_utf8: false,
             low_high: (0, 0),
             bom: false,
+            line: Line {
+                number: 0,
+                text: String::new(),
+                ending: Ending::None,
+                high: false,
+                has_control: false,
+                offset: 0,
+                len: 0,
+            },
         }
     }
 
-    pub fn next_line(&mut self) -> io::Result<Option<Line>> {
+    /// The next line, decoded into a reused buffer (no allocation per line).
+    pub fn next_line(&mut self) -> io::Result<Option<&Line>> {
         self.buf.clear();
         let n = self.inner.read_until(b'\n', &mut self.buf)?;
         if n == 0 {
@@ -84,10 +95,16 @@ impl<R: BufRead> LineReader<R> {
         } else {
             Ending::None
         };
-        if self.buf.contains(&b'\r') {
+        // One pass over the bytes for every check.
+        let (mut high, mut has_control, mut cr) = (false, false, false);
+        for &b in &self.buf {
+            high |= b >= 0x80;
+            has_control |= b < 0x20 || b == 0x7F;
+            cr |= b == b'\r';
+        }
+        if cr {
             self.bare_cr.push(self.number);
         }
-        let high = self.buf.iter().any(|&b| b >= 0x80);
         if high {
             if std::str::from_utf8(&self.buf).is_ok() {
                 self.utf8_high = true;
@@ -102,9 +119,21 @@ impl<R: BufRead> LineReader<R> {
                 }
             }
         }
-        let has_control = self.buf.iter().any(|&b| b < 0x20 || b == 0x7F);
-        let text = codepage_decode(&self.buf);
-        Ok(Some(Line { number: self.number, text, ending, high, has_control, offset, len: n as u64 }))
+        let l = &mut self.line;
+        l.text.clear();
+        if high {
+            crate::codepage::cp850::decode_into(&self.buf, &mut l.text);
+        } else {
+            // ASCII: the bytes are the text.
+            l.text.push_str(std::str::from_utf8(&self.buf).expect("ASCII"));
+        }
+        l.number = self.number;
+        l.ending = ending;
+        l.high = high;
+        l.has_control = has_control;
+        l.offset = offset;
+        l.len = n as u64;
+        Ok(Some(&self.line))
     }
 }
 
@@ -131,15 +160,15 @@ mod tests {
     fn lines_keep_their_numbers_and_endings() {
         let data = b"#FLG 000\r\n#VER 33\r\nD\x82p\x93t\nx\ry\r\n#FIN";
         let mut r = LineReader::new(&data[..]);
-        let l1 = r.next_line().unwrap().unwrap();
+        let l1 = r.next_line().unwrap().unwrap().clone();
         assert_eq!((l1.number, l1.text.as_str(), l1.ending), (1, "#FLG 000", Ending::CrLf));
         r.next_line().unwrap();
-        let l3 = r.next_line().unwrap().unwrap();
+        let l3 = r.next_line().unwrap().unwrap().clone();
         assert_eq!((l3.text.as_str(), l3.ending), ("Dépôt", Ending::Lf));
-        let l4 = r.next_line().unwrap().unwrap();
+        let l4 = r.next_line().unwrap().unwrap().clone();
         assert_eq!(l4.number, 4);
         assert_eq!(r.bare_cr, vec![4]);
-        let l5 = r.next_line().unwrap().unwrap();
+        let l5 = r.next_line().unwrap().unwrap().clone();
         assert_eq!(l5.ending, Ending::None);
         assert!(r.next_line().unwrap().is_none());
     }

@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 use super::layout::{Kind, Layout, RecordLayout};
-use super::parse::{Ending, Line, LineReader, tag_like, tag_of};
+use super::parse::{Ending, LineReader, tag_like, tag_of};
 use super::value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,7 +107,8 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     let mut v = Validation::default();
     let mut cx = Ctx::default();
     let mut cur: Option<Current> = None;
-    let mut last: Option<Line> = None;
+    // (number, ending) of the last line.
+    let mut last: Option<(usize, Ending)> = None;
     let mut fin_line = 0usize;
     let mut lf_reported = 0usize;
     while let Some(line) = r.next_line()? {
@@ -123,7 +124,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         }
         if fin_line > 0 {
             cx.err(line.number, "content after #FIN");
-            last = Some(line);
+            last = Some((line.number, line.ending));
             continue;
         }
         match line.number {
@@ -168,7 +169,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                 }
             }
         }
-        last = Some(line);
+        last = Some((line.number, line.ending));
     }
     if lf_reported > 20 {
         cx.err(0, format!("{lf_reported} lines end with a bare LF in all"));
@@ -182,9 +183,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     match &last {
         None => cx.err(0, "the file is empty"),
         Some(_) if fin_line == 0 => cx.err(v.lines, "the file does not end with #FIN: truncated?"),
-        Some(l) if l.number == fin_line && l.ending != Ending::CrLf => {
-            cx.err(l.number, "#FIN must be followed by CRLF")
-        }
+        Some((n, ending)) if *n == fin_line && *ending != Ending::CrLf => cx.err(*n, "#FIN must be followed by CRLF"),
         _ => {}
     }
     if r.bom {
