@@ -30,6 +30,9 @@ pub enum Command {
     /// The client list exported from Gestion Commerciale.
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Import paramétrable templates: list them, describe one for Sage's import wizard, copy one.
+    #[command(subcommand)]
+    Template(TemplateCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,4 +115,29 @@ pub struct InspectArgs {
 pub struct ValidateArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// List the built-in templates.
+    List,
+    /// The layout to enter once in Sage's import wizard: for each field, the Sage field,
+    /// column or position, length, alignment and format.
+    Describe {
+        /// A built-in template name, or the path of a template file (.toml).
+        name: String,
+        /// Markdown tables instead of plain text.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Write a built-in template to FILE, to edit it and name it in the profile.
+    Copy {
+        /// A built-in template name.
+        name: String,
+        /// Where to write it.
+        file: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }

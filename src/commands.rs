@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::cli::{Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, ValidateArgs};
+use crate::cli::{
+    Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, TemplateCommand, ValidateArgs,
+};
 use crate::convert::{self, ConvertOptions};
 use crate::profile::{DEFAULT_PROFILE, Profile, check};
 use crate::report::Warnings;
@@ -24,6 +26,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Clients(ClientsCommand::Inspect { file, profile, notes }) => {
             clients_inspect(&file, profile.as_deref(), notes)
         }
+        Command::Template(c) => template_cmd(c),
     }
 }
 
@@ -87,7 +90,8 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     };
     profile.base_dir =
         file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
-    let problems = check_against_clients(&profile, &text, clients);
+    let mut problems = check::template_rules(&profile, &text);
+    problems.extend(check_against_clients(&profile, &text, clients));
     for p in &problems {
         println!("{}: {p}", file.display());
     }
@@ -309,4 +313,53 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
         }
     }
     OK
+}
+
+/// `passerelle template list | describe NAME [--markdown] | copy NAME FILE`.
+fn template_cmd(c: TemplateCommand) -> u8 {
+    use crate::write::param::{describe, template};
+    let layout = Layout::builtin(crate::sage::layout::DEFAULT_VERSION).expect("the default layout is built in");
+    match c {
+        TemplateCommand::List => {
+            print!("{}", describe::list(layout));
+            OK
+        }
+        TemplateCommand::Describe { name, markdown } => match template::load(&name, Path::new("."), layout) {
+            Ok(t) => {
+                let style = if markdown { describe::Style::Markdown } else { describe::Style::Text };
+                print!("{}", describe::describe(&t, style));
+                OK
+            }
+            Err(e) => {
+                eprintln!("passerelle: {e}");
+                USAGE
+            }
+        },
+        TemplateCommand::Copy { name, file, force } => {
+            let Some((_, text)) = template::BUILTIN.iter().find(|(n, _)| *n == name) else {
+                eprintln!(
+                    "passerelle: no built-in template \"{name}\"; built-in: {}",
+                    template::builtin_names().join(", ")
+                );
+                return USAGE;
+            };
+            if file.exists() && !force {
+                eprintln!("passerelle: {} exists; use --force to overwrite it", file.display());
+                return USAGE;
+            }
+            match crate::write::atomic::write_atomic(&file, text.as_bytes()) {
+                Ok(()) => {
+                    println!(
+                        "wrote {}: edit it, then name it in the profile's [output] templates (a path relative to the profile's folder)",
+                        file.display()
+                    );
+                    OK
+                }
+                Err(e) => {
+                    eprintln!("passerelle: cannot write {}: {e}", file.display());
+                    USAGE
+                }
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::sage::Layout;
 use crate::shop::{self, ShopFile};
 use crate::state::{State, StateError};
-use crate::write::Outputs;
+use crate::write::{OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
@@ -48,6 +48,8 @@ pub enum CriticalError {
     Out { path: PathBuf, source: std::io::Error },
     #[error("profile: output.sage_version {0} has no layout")]
     Layout(u32),
+    #[error("profile: output.templates: {0}")]
+    Template(#[from] crate::write::param::TemplateError),
 }
 
 /// The run's date: `PASSERELLE_TODAY=YYYY-MM-DD` pins it (tests, re-runs), else today.
@@ -90,6 +92,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
+    let outputs = OutputSet::from_profile(&profile, layout)?;
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
     let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
     let mut state = State::load(&state_dir)?;
@@ -111,7 +114,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         let saved = state.clone();
         let mut w = Warnings::new(input.display().to_string());
         let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-        let targets = Outputs::targets(&opts.out, &stem);
+        let targets = Outputs::targets(&opts.out, &stem, &outputs);
         let mut ir = InputReport {
             path: input.display().to_string(),
             platform: None,
@@ -133,6 +136,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
                 &stem,
                 &profile,
                 &index,
+                &outputs,
                 &mut resolver,
                 &mut state,
                 opts,
@@ -209,6 +213,7 @@ fn convert_one(
     stem: &str,
     profile: &Profile,
     index: &ClientIndex,
+    outputs: &OutputSet,
     resolver: &mut Resolver,
     state: &mut State,
     opts: &ConvertOptions,
@@ -229,12 +234,8 @@ fn convert_one(
             format!("not UTF-8: read as {} (set [input] encoding to force another)", file.table().encoding_label()),
         );
     }
-    let io_err = |source| InputError::Io { path: opts.out.join(stem), source };
-    let mut out = if opts.dry_run {
-        None
-    } else {
-        Some(Outputs::create(&opts.out, stem, profile.output.sage_version).map_err(io_err)?)
-    };
+    let io_err = |source| crate::write::output_error(input, opts.out.join(stem), source);
+    let mut out = if opts.dry_run { None } else { Some(Outputs::create(&opts.out, stem, outputs).map_err(io_err)?) };
     let platform = file.platform().to_string();
     let ShopFile::Customers(reader) = &mut file;
     while let Some(c) = reader.next(w)? {

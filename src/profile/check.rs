@@ -37,6 +37,8 @@ pub enum Ty {
     Enum(&'static [&'static str]),
     /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
     StrMap,
+    /// A list of strings (`[output] templates`).
+    StrList,
     Table(&'static [(&'static str, Ty)]),
     /// A table of named sub-tables with one schema (`[customers.code.by_platform.shopify]`);
     /// the names must be one of the listed ones.
@@ -52,6 +54,7 @@ impl Ty {
             Ty::Int => "a whole number".into(),
             Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
             Ty::StrMap => "a table of strings".into(),
+            Ty::StrList => "a list of strings, e.g. [\"clients_csv\"]".into(),
             Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
             Ty::ArrayOfTables(_) => "a list of tables".into(),
         }
@@ -115,7 +118,7 @@ const CUSTOMERS: &[(&str, Ty)] = &[
 
 const INPUT: &[(&str, Ty)] = &[("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap)];
 
-const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int)];
+const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
 
 /// The whole profile schema; keep in step with the serde types of `profile::Profile` (a test
 /// checks the default profile against both).
@@ -195,6 +198,13 @@ impl Walker<'_> {
                     }
                 }
             }
+            (Ty::StrList, Item::Value(Value::Array(a))) => {
+                for (i, v) in a.iter().enumerate() {
+                    if v.as_str().is_none() {
+                        self.push(v.span().or(span.clone()), &format!("{path}[{i}]"), "must be a string (in quotes)");
+                    }
+                }
+            }
             (Ty::ArrayOfTables(schema), Item::ArrayOfTables(a)) => {
                 for (i, t) in a.iter().enumerate() {
                     self.table(t, schema, &format!("{path}[{i}]"));
@@ -249,7 +259,7 @@ impl Walker<'_> {
 }
 
 /// A close known word for a misspelt one (edit distance ≤ 2).
-fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .copied()
@@ -293,6 +303,69 @@ pub fn find_line(text: &str, path: &str) -> usize {
         };
     }
     0
+}
+
+/// Line of the `index`-th element of the array at dotted `path`, else the line of the key.
+pub fn find_element_line(text: &str, path: &str, index: usize) -> usize {
+    let Ok(doc) = Document::parse(text) else {
+        return 0;
+    };
+    let mut item = doc.as_item();
+    for p in path.split('.') {
+        match item.get(p) {
+            Some(i) => item = i,
+            None => return 0,
+        }
+    }
+    let span = item.as_array().and_then(|a| a.get(index)).and_then(|v| v.span());
+    span.map(|s| line_of(text, s.start)).unwrap_or_else(|| find_line(text, path))
+}
+
+/// The `[output]` rules that need the profile's folder (template files are relative to it), so
+/// `Profile::load` and `profile check` run them once the folder is known. Each problem is on
+/// the line of its entry in `templates`; a template file's own problems keep their line there.
+pub fn template_rules(p: &Profile, text: &str) -> Vec<Problem> {
+    use crate::write::param::{TemplateError, template};
+    let mut out = Vec::new();
+    let out_cfg = &p.output;
+    if !out_cfg.sage && out_cfg.templates.is_empty() {
+        out.push(Problem {
+            line: find_line(text, "output.sage"),
+            key: "output.sage".into(),
+            message: "sage = false and no templates: nothing would be written".into(),
+        });
+    }
+    let Some(layout) = crate::sage::Layout::builtin(out_cfg.sage_version) else {
+        return out; // reported by `rules`
+    };
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for (i, entry) in out_cfg.templates.iter().enumerate() {
+        let line = find_element_line(text, "output.templates", i);
+        let key = format!("output.templates[{i}]");
+        match template::load(entry, &p.base_dir, layout) {
+            Ok(t) => {
+                if let Some((_, first)) = names.iter().find(|(n, _)| *n == t.name) {
+                    out.push(Problem {
+                        line,
+                        key,
+                        message: format!(
+                            "\"{entry}\" is named {} like templates[{first}]: both would write <input>.{}.*; rename one file",
+                            t.name, t.name
+                        ),
+                    });
+                } else {
+                    names.push((t.name.clone(), i));
+                }
+            }
+            Err(TemplateError::Invalid { file, problems }) => {
+                for tp in problems {
+                    out.push(Problem { line, key: key.clone(), message: format!("template {file}: {tp}") });
+                }
+            }
+            Err(e) => out.push(Problem { line, key, message: e.to_string() }),
+        }
+    }
+    out
 }
 
 /// Parses `text` into a profile, or returns every problem found.

@@ -239,11 +239,16 @@ pub struct InputSection {
 pub struct OutputSection {
     /// `#VER` of the Format Sage files written.
     pub sage_version: u32,
+    /// Write the Format Sage file (`<input stem>.txt`).
+    pub sage: bool,
+    /// Import paramétrable templates: built-in names (`clients_csv`) or paths of template files
+    /// (relative to the profile's folder); one output file each.
+    pub templates: Vec<String>,
 }
 
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { sage_version: crate::sage::layout::DEFAULT_VERSION }
+        OutputSection { sage_version: crate::sage::layout::DEFAULT_VERSION, sage: true, templates: Vec::new() }
     }
 }
 
@@ -267,6 +272,11 @@ impl Profile {
             p.base_dir = PathBuf::from(".");
         }
         p.path = Some(path.to_path_buf());
+        // Template files are named relative to the profile's folder: checked once it is known.
+        let problems = check::template_rules(&p, &text);
+        if !problems.is_empty() {
+            return Err(ProfileError::Invalid { path: path.display().to_string(), problems });
+        }
         Ok(p)
     }
 
@@ -311,5 +321,7 @@ mod tests {
         let p = Profile::parse("", "empty").unwrap();
         assert_eq!(p.customers.code.source, CodeSource::ShopId);
         assert_eq!(p.output.sage_version, 33);
+        assert!(p.output.sage);
+        assert!(p.output.templates.is_empty());
     }
 }

@@ -1,38 +1,87 @@
 //! Writers of Sage import files and the atomic-file discipline they share.
 
 pub mod atomic;
+pub mod param;
 pub mod sage;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crate::error::InputError;
+use crate::profile::Profile;
 use crate::report::Warnings;
-use crate::sage::Record;
+use crate::sage::{Layout, Record};
 
-/// Every file one input produces, fed the same records. Format Sage today; the import
-/// paramétrable templates plug in here too. Nothing appears under a final name before
-/// `finish`, and dropping an `Outputs` removes every temporary file.
+/// What the profile asks to write for each input: Format Sage, paramétrable templates, or both.
+#[derive(Debug, Clone)]
+pub struct OutputSet {
+    pub sage: bool,
+    pub sage_version: u32,
+    pub templates: Vec<Arc<param::Template>>,
+}
+
+impl OutputSet {
+    /// Format Sage only.
+    pub fn sage_only(sage_version: u32) -> OutputSet {
+        OutputSet { sage: true, sage_version, templates: Vec::new() }
+    }
+
+    /// `[output]` of the profile: templates loaded (built-in names, or files relative to the
+    /// profile's folder) and checked against `layout`.
+    pub fn from_profile(p: &Profile, layout: &'static Layout) -> Result<OutputSet, param::TemplateError> {
+        let mut templates = Vec::new();
+        for entry in &p.output.templates {
+            templates.push(Arc::new(param::template::load(entry, &p.base_dir, layout)?));
+        }
+        Ok(OutputSet { sage: p.output.sage, sage_version: p.output.sage_version, templates })
+    }
+}
+
+/// Every file one input produces, fed the same records: Format Sage and the import paramétrable
+/// templates. Nothing appears under a final name before `finish`, and dropping an `Outputs`
+/// removes every temporary file.
 pub struct Outputs {
     pub sage: Option<sage::SageFile>,
+    pub templates: Vec<param::ParamFile>,
 }
 
 impl Outputs {
-    /// Opens the outputs of one input: `out_dir/<stem>.txt` for Format Sage.
-    pub fn create(out_dir: &Path, stem: &str, sage_version: u32) -> io::Result<Outputs> {
-        let target = out_dir.join(format!("{stem}.txt"));
-        Ok(Outputs { sage: Some(sage::SageFile::create(&target, sage_version)?) })
+    /// Opens the outputs of one input: `out_dir/<stem>.txt` for Format Sage,
+    /// `out_dir/<stem>.<template>.<csv|txt>` for each template.
+    pub fn create(out_dir: &Path, stem: &str, set: &OutputSet) -> io::Result<Outputs> {
+        let sage = if set.sage {
+            Some(sage::SageFile::create(&out_dir.join(format!("{stem}.txt")), set.sage_version)?)
+        } else {
+            None
+        };
+        let mut templates = Vec::with_capacity(set.templates.len());
+        for t in &set.templates {
+            templates.push(param::ParamFile::create(&out_dir.join(t.file_name(stem)), Arc::clone(t))?);
+        }
+        Ok(Outputs { sage, templates })
     }
 
-    /// Final paths, for the report and for collision checks.
-    pub fn targets(out_dir: &Path, stem: &str) -> Vec<PathBuf> {
-        vec![out_dir.join(format!("{stem}.txt"))]
+    /// Final paths an input may produce, for the report and for collision checks.
+    pub fn targets(out_dir: &Path, stem: &str, set: &OutputSet) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        if set.sage {
+            v.push(out_dir.join(format!("{stem}.txt")));
+        }
+        v.extend(set.templates.iter().map(|t| out_dir.join(t.file_name(stem))));
+        v
     }
 
-    /// A new client: its #CCLI then its #CCDL records.
+    /// A new client: its #CCLI then its #CCDL records; one line of each client template.
     pub fn client(&mut self, records: &[Record], subject: &str, w: &mut Warnings) -> io::Result<()> {
         if let Some(s) = self.sage.as_mut() {
             for r in records {
                 s.customer_record(r, &format!("#{} {subject}", r.tag()), w)?;
+            }
+        }
+        if let Some(ccli) = records.iter().find(|r| r.tag() == "CCLI") {
+            for t in self.templates.iter_mut().filter(|t| t.template().per == param::Per::Client) {
+                t.write_line(&[ccli], subject, w)?;
             }
         }
         Ok(())
@@ -58,11 +107,48 @@ impl Outputs {
         Ok(())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.sage.as_ref().is_none_or(|s| s.is_empty())
+    /// A document: its #CHEN, each #CHLI and each #CHRE to Format Sage, in that order; one line
+    /// per #CHLI (with the #CHEN fields repeated) to each document-line template.
+    pub fn document(
+        &mut self,
+        header: &Record,
+        lines: &[Record],
+        dues: &[Record],
+        subject: &str,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        if let Some(s) = self.sage.as_mut() {
+            s.document_record(header, &format!("#{} {subject}", header.tag()), w)?;
+            for (i, l) in lines.iter().enumerate() {
+                s.document_record(l, &format!("#{} {subject}, line {}", l.tag(), i + 1), w)?;
+            }
+            for (i, d) in dues.iter().enumerate() {
+                s.document_record(d, &format!("#{} {subject}, due {}", d.tag(), i + 1), w)?;
+            }
+        }
+        let is_lines = |t: &&mut param::ParamFile| t.template().per == param::Per::DocumentLine;
+        if lines.is_empty() {
+            for t in self.templates.iter_mut().filter(is_lines) {
+                let file = t.template().file_name("<input>");
+                w.push("no_line", subject, "", format!("the document has no line: nothing of it in {file}"));
+            }
+        }
+        for (i, l) in lines.iter().enumerate() {
+            let line_subject = format!("{subject}, line {}", i + 1);
+            for t in self.templates.iter_mut().filter(is_lines) {
+                t.write_document_line(header, l, subject, &line_subject, i == 0, w)?;
+            }
+        }
+        Ok(())
     }
 
-    /// Renames every file into place; returns the paths written.
+    /// Nothing was written to any file.
+    pub fn is_empty(&self) -> bool {
+        self.sage.as_ref().is_none_or(|s| s.is_empty()) && self.templates.iter().all(|t| t.is_empty())
+    }
+
+    /// Renames every file into place; returns the paths written. A template that received no
+    /// line (a client template on an input without new clients) writes no file.
     pub fn finish(self) -> io::Result<Vec<PathBuf>> {
         let mut done = Vec::new();
         if let Some(s) = self.sage {
@@ -70,6 +156,20 @@ impl Outputs {
             s.finish()?;
             done.push(t);
         }
+        for t in self.templates {
+            if !t.is_empty() {
+                done.push(t.finish()?);
+            }
+        }
         Ok(done)
+    }
+}
+
+/// An error of an output as the error of its input: a value a template refuses names its
+/// record and field; anything else is the output file's I/O error.
+pub fn output_error(input: &Path, out: PathBuf, e: io::Error) -> InputError {
+    match param::RefusedValue::in_io(&e) {
+        Some(r) => InputError::Other { path: input.to_path_buf(), message: format!("template {}: {r}", r.template) },
+        None => InputError::Io { path: out, source: e },
     }
 }

@@ -121,6 +121,27 @@ impl RecordEncoder {
 
     /// Text → bytes in `self.bytes`, with every change reported.
     fn encode_text(&mut self, value: &str, max: usize, subject: &str, field: &str, upper: bool, w: &mut Warnings) {
+        self.clean_text(value, subject, field, upper, w);
+        if self.bytes.len() > max {
+            let kept = self.cp.decode(&self.bytes[..max]);
+            let lost = self.cp.decode(&self.bytes[max..]);
+            w.push(
+                "truncated",
+                subject,
+                field,
+                format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
+            );
+            self.bytes.truncate(max);
+            while self.bytes.last() == Some(&b' ') {
+                self.bytes.pop();
+            }
+        }
+    }
+
+    /// Text → bytes (see `encoded`), not cut: trimmed, a leading `#` removed, uppercased when
+    /// asked, encoded with the transliteration policy, every change reported. The paramétrable
+    /// writer shares it so that both outputs write the same value.
+    pub fn clean_text(&mut self, value: &str, subject: &str, field: &str, upper: bool, w: &mut Warnings) {
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
@@ -160,20 +181,15 @@ impl RecordEncoder {
         while self.bytes.last() == Some(&b' ') {
             self.bytes.pop();
         }
-        if self.bytes.len() > max {
-            let kept = self.cp.decode(&self.bytes[..max]);
-            let lost = self.cp.decode(&self.bytes[max..]);
-            w.push(
-                "truncated",
-                subject,
-                field,
-                format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
-            );
-            self.bytes.truncate(max);
-            while self.bytes.last() == Some(&b' ') {
-                self.bytes.pop();
-            }
-        }
+    }
+
+    /// The bytes of the last `clean_text`.
+    pub fn encoded(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn code_page(&self) -> CodePage {
+        self.cp
     }
 }
 

@@ -1,0 +1,607 @@
+//! The import paramétrable writer: Windows-1252 lines, delimited or fixed-width, CRLF, laid out
+//! by a template (FORMAT-SAGE.md §15).
+//!
+//! Values come from the same `Record`s as the Format Sage file and go through the same text
+//! rules (trim, `#` prefix, uppercase codes, transliteration, each change reported), so both
+//! outputs carry the same data. Then the template's rules apply: the delimiter, CR and LF are
+//! taken out of csv values (quoting cannot be relied on), numbers and dates are re-formatted,
+//! widths are measured in bytes after encoding, text too long is cut with a warning or fails
+//! the input (`too_long = "error"`); numbers are never cut. A line is built whole in a buffer
+//! before it is written, so a refused record leaves nothing behind.
+
+pub mod describe;
+pub mod template;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use template::{Align, Column, Format, Origin, Per, Source, Template, TemplateError, TooLong};
+
+use super::atomic::AtomicFile;
+use super::sage::{CRLF, RecordEncoder};
+use crate::codepage::CodePage;
+use crate::report::Warnings;
+use crate::sage::value::{fmt_dec, parse_date, parse_dec, parse_time};
+use crate::sage::{Kind, Record};
+
+/// A value a template refuses: `too_long = "error"` on a text field, or a number or date wider
+/// than its field. Travels inside an `io::Error` (kind `InvalidData`) through `Outputs`.
+#[derive(Debug, thiserror::Error)]
+#[error("{record}: {field}: {message}")]
+pub struct RefusedValue {
+    pub template: String,
+    pub record: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl RefusedValue {
+    /// The refusal carried by an output error, if that is what it is.
+    pub fn in_io(e: &io::Error) -> Option<&RefusedValue> {
+        e.get_ref().and_then(|inner| inner.downcast_ref::<RefusedValue>())
+    }
+}
+
+/// One record feeding a line, and how its warnings are named.
+struct Src<'a> {
+    record: &'a Record,
+    subject: &'a str,
+    /// `false` for a document header on its second and later lines: its values, hence its
+    /// warnings, are those already reported on the first line.
+    warn: bool,
+}
+
+/// One paramétrable output file being written.
+pub struct ParamFile {
+    template: Arc<Template>,
+    out: AtomicFile,
+    lines: usize,
+    enc: RecordEncoder,
+    line: Vec<u8>,
+    value: Vec<u8>,
+    text: String,
+    repeated: Warnings,
+}
+
+impl ParamFile {
+    /// Opens `target` aside (it appears at `finish`) and writes the title line of a csv
+    /// template that asks for one.
+    pub fn create(target: &Path, template: Arc<Template>) -> io::Result<ParamFile> {
+        let mut out = AtomicFile::create(target)?;
+        if let Format::Csv { delimiter, header: true } = template.format {
+            let mut line = Vec::new();
+            for (i, c) in template.columns.iter().enumerate() {
+                if i > 0 {
+                    line.push(delimiter);
+                }
+                // Titles were checked at load: plain Windows-1252, no delimiter.
+                let mut changes = Vec::new();
+                crate::codepage::encode_into(&c.title, CodePage::Windows1252, &mut line, &mut changes);
+            }
+            line.extend_from_slice(CRLF);
+            out.write_all(&line)?;
+        }
+        Ok(ParamFile {
+            template,
+            out,
+            lines: 0,
+            enc: RecordEncoder::new(CodePage::Windows1252),
+            line: Vec::with_capacity(512),
+            value: Vec::with_capacity(128),
+            text: String::new(),
+            repeated: Warnings::default(),
+        })
+    }
+
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    pub fn target(&self) -> &Path {
+        self.out.target()
+    }
+
+    /// Data lines written so far (the title line is not counted).
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    /// One line from `sources` (the #CCLI of a client). Warnings name `subject`. A refused
+    /// value returns an `InvalidData` error carrying a `RefusedValue`, and nothing is written.
+    pub fn write_line(&mut self, sources: &[&Record], subject: &str, w: &mut Warnings) -> io::Result<()> {
+        let srcs: Vec<Src> = sources.iter().map(|r| Src { record: r, subject, warn: true }).collect();
+        self.write(&srcs, w)
+    }
+
+    /// One line of a document: the #CHLI `line` with its #CHEN `header`. Header warnings name
+    /// `doc_subject` and are reported on the document's first line only (`first`); line
+    /// warnings name `line_subject`.
+    pub fn write_document_line(
+        &mut self,
+        header: &Record,
+        line: &Record,
+        doc_subject: &str,
+        line_subject: &str,
+        first: bool,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        let srcs = [
+            Src { record: header, subject: doc_subject, warn: first },
+            Src { record: line, subject: line_subject, warn: true },
+        ];
+        self.write(&srcs, w)
+    }
+
+    fn write(&mut self, sources: &[Src], w: &mut Warnings) -> io::Result<()> {
+        let ParamFile { template, out, lines, enc, line, value, text, repeated } = self;
+        repeated.list.clear();
+        match render_line(template, sources, w, repeated, enc, line, value, text) {
+            Ok(()) => {
+                out.write_all(line)?;
+                *lines += 1;
+                Ok(())
+            }
+            Err(refused) => Err(io::Error::new(io::ErrorKind::InvalidData, refused)),
+        }
+    }
+
+    /// Renames the file into place.
+    pub fn finish(self) -> io::Result<PathBuf> {
+        let target = self.out.target().to_path_buf();
+        self.out.commit()?;
+        Ok(target)
+    }
+}
+
+/// Builds one line, CRLF included, into `line`.
+#[allow(clippy::too_many_arguments)]
+fn render_line(
+    t: &Template,
+    sources: &[Src],
+    w: &mut Warnings,
+    repeated: &mut Warnings,
+    enc: &mut RecordEncoder,
+    line: &mut Vec<u8>,
+    value: &mut Vec<u8>,
+    text: &mut String,
+) -> Result<(), RefusedValue> {
+    line.clear();
+    if let Format::Fixed { width } = t.format {
+        // Bytes between fields are spaces.
+        line.resize(width, b' ');
+    }
+    for (i, col) in t.columns.iter().enumerate() {
+        value.clear();
+        match &col.source {
+            Source::Constant { bytes, .. } => value.extend_from_slice(bytes),
+            Source::Sage { tag, spec } => {
+                let src = sources.iter().find(|s| s.record.tag() == *tag);
+                let raw = src.map(|s| s.record.get(&spec.name)).unwrap_or("");
+                let subject = src.map(|s| s.subject).unwrap_or("");
+                let sink: &mut Warnings = if src.is_none_or(|s| s.warn) { &mut *w } else { &mut *repeated };
+                render_value(t, col, spec.kind, spec.upper, spec.alnum_only(), raw, subject, sink, enc, value, text)?;
+            }
+        }
+        match t.format {
+            Format::Csv { delimiter, .. } => {
+                if i > 0 {
+                    line.push(delimiter);
+                }
+                line.extend_from_slice(value);
+            }
+            Format::Fixed { .. } => {
+                let start = col.start - 1;
+                let len = col.length.unwrap_or(0);
+                place(&mut line[start..start + len], value, col.align, col.pad);
+            }
+        }
+    }
+    line.extend_from_slice(CRLF);
+    Ok(())
+}
+
+/// The bytes of one value, before padding, into `value`.
+#[allow(clippy::too_many_arguments)]
+fn render_value(
+    t: &Template,
+    col: &Column,
+    kind: Kind,
+    upper: bool,
+    alnum_only: bool,
+    raw: &str,
+    subject: &str,
+    w: &mut Warnings,
+    enc: &mut RecordEncoder,
+    value: &mut Vec<u8>,
+    text: &mut String,
+) -> Result<(), RefusedValue> {
+    let v = raw.trim();
+    let formatted = match kind {
+        Kind::Text => false,
+        _ if v.is_empty() => true,
+        Kind::Dec => match parse_dec(v) {
+            Some(d) => {
+                let s = fmt_dec(d, col.decimals);
+                let written = parse_dec(&s).unwrap_or(d);
+                if written != d {
+                    w.push("rounded", subject, &col.label, format!("{v} written with {} decimals: {s}", col.decimals));
+                }
+                value.extend(s.bytes().map(|b| if b == b',' { t.decimal_separator } else { b }));
+                true
+            }
+            None => false,
+        },
+        Kind::Date => match parse_date(v) {
+            Some(d) => {
+                col.date.write(d, value);
+                true
+            }
+            None => false,
+        },
+        Kind::Int => {
+            let digits = v.strip_prefix('-').unwrap_or(v);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                value.extend_from_slice(v.as_bytes());
+                true
+            } else {
+                false
+            }
+        }
+        Kind::Time => {
+            if parse_time(v).is_some() {
+                value.extend_from_slice(v.as_bytes());
+                true
+            } else {
+                false
+            }
+        }
+    };
+    if !formatted {
+        if kind != Kind::Text {
+            w.push("invalid_value", subject, &col.label, format!("'{v}' is not {}: written as text", kind_name(kind)));
+        }
+        push_text(t, col, raw, upper, alnum_only, subject, w, enc, value, text);
+    }
+    let Some(limit) = col.limit() else { return Ok(()) };
+    if value.len() <= limit {
+        return Ok(());
+    }
+    let decoded = CodePage::Windows1252.decode(value);
+    let why = match col.length {
+        Some(l) if l == limit => "the template's length",
+        _ => "Sage's limit for this field",
+    };
+    if kind != Kind::Text || col.too_long == TooLong::Error {
+        let rule = if kind == Kind::Text {
+            "the template says too_long = \"error\"".to_string()
+        } else {
+            let plural = match kind {
+                Kind::Date => "dates",
+                Kind::Time => "times",
+                _ => "numbers",
+            };
+            format!("{plural} are never cut")
+        };
+        return Err(RefusedValue {
+            template: t.name.clone(),
+            record: subject.to_string(),
+            field: col.label.clone(),
+            message: format!(
+                "'{decoded}' is {} bytes, {why} is {limit}, and {rule}: nothing of this input is written. Shorten the value, or widen the field in the template",
+                value.len()
+            ),
+        });
+    }
+    let kept = CodePage::Windows1252.decode(&value[..limit]);
+    let lost = CodePage::Windows1252.decode(&value[limit..]);
+    w.push(
+        "truncated",
+        subject,
+        &col.label,
+        format!("{} characters, {why} is {limit}: written '{kept}', lost '{lost}'", value.len()),
+    );
+    value.truncate(limit);
+    while value.last() == Some(&b' ') {
+        value.pop();
+    }
+    Ok(())
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "text",
+        Kind::Int => "a whole number",
+        Kind::Dec => "a number",
+        Kind::Date => "a JJMMAA date",
+        Kind::Time => "a HH:MM:SS time",
+    }
+}
+
+/// Text through the shared rules, then the csv rule: no delimiter, CR or LF inside a value.
+#[allow(clippy::too_many_arguments)]
+fn push_text(
+    t: &Template,
+    col: &Column,
+    raw: &str,
+    upper: bool,
+    alnum_only: bool,
+    subject: &str,
+    w: &mut Warnings,
+    enc: &mut RecordEncoder,
+    value: &mut Vec<u8>,
+    text: &mut String,
+) {
+    let mut input = raw;
+    if let Format::Csv { delimiter, .. } = t.format {
+        let (delimiters, breaks) = strip_separators(raw, delimiter as char, text);
+        if delimiters || breaks {
+            let d = (delimiter as char).escape_debug();
+            let (kind, what) = match (delimiters, breaks) {
+                (true, false) => ("delimiter_removed", format!("the delimiter '{d}'")),
+                (false, _) => ("line_break_removed", "a line break (CR or LF)".to_string()),
+                (true, true) => ("delimiter_removed", format!("the delimiter '{d}' and a line break (CR or LF)")),
+            };
+            w.push(
+                kind,
+                subject,
+                &col.label,
+                format!(
+                    "'{}' holds {what}, which would break the csv line (values are not quoted): replaced by a space",
+                    raw.trim().escape_debug()
+                ),
+            );
+            input = text.as_str();
+        }
+    }
+    enc.clean_text(input, subject, &col.label, upper, w);
+    value.extend_from_slice(enc.encoded());
+    if let Format::Csv { delimiter, .. } = t.format {
+        // A transliteration may yield the delimiter (U+2E35 → ';'): same rule, on the bytes.
+        if value.contains(&delimiter) {
+            let before = CodePage::Windows1252.decode(value);
+            for b in value.iter_mut().filter(|b| **b == delimiter) {
+                *b = b' ';
+            }
+            value.dedup_by(|a, b| *a == b' ' && *b == b' ');
+            while value.last() == Some(&b' ') {
+                value.pop();
+            }
+            while value.first() == Some(&b' ') {
+                value.remove(0);
+            }
+            w.push(
+                "delimiter_removed",
+                subject,
+                &col.label,
+                format!(
+                    "'{before}' holds the delimiter once transliterated: written '{}'",
+                    CodePage::Windows1252.decode(value)
+                ),
+            );
+        }
+    }
+    if alnum_only && !value.iter().all(|b| b.is_ascii_alphanumeric()) {
+        let before = CodePage::Windows1252.decode(value);
+        value.retain(|b| b.is_ascii_alphanumeric());
+        w.push(
+            "invalid_characters",
+            subject,
+            &col.label,
+            format!("only A-Z and 0-9 are allowed: '{before}' written as '{}'", CodePage::Windows1252.decode(value)),
+        );
+    }
+}
+
+/// Copies `raw` into `out` with each run of delimiters, CR and LF (and the spaces around it)
+/// replaced by one space; says whether delimiters, and line breaks, were found.
+fn strip_separators(raw: &str, delimiter: char, out: &mut String) -> (bool, bool) {
+    let breaks = |c: char| c == delimiter || c == '\r' || c == '\n';
+    if !raw.contains(breaks) {
+        return (false, false);
+    }
+    let found = (raw.contains(delimiter), raw.contains(['\r', '\n']));
+    out.clear();
+    let mut pending = false;
+    for c in raw.chars() {
+        if breaks(c) {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            pending = true;
+            continue;
+        }
+        if pending {
+            if c == ' ' {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            pending = false;
+        }
+        out.push(c);
+    }
+    found
+}
+
+/// Writes `value` into a fixed-width slot. An empty value leaves the slot blank whatever the
+/// pad: `000000` would read as a value.
+fn place(slot: &mut [u8], value: &[u8], align: Align, pad: u8) {
+    if value.is_empty() {
+        slot.fill(b' ');
+        return;
+    }
+    let fill = slot.len() - value.len();
+    match align {
+        Align::Left => {
+            slot[..value.len()].copy_from_slice(value);
+            slot[value.len()..].fill(pad);
+        }
+        // Zero padding keeps the sign in front: -0012,50, not 00-12,50.
+        Align::Right if pad == b'0' && value[0] == b'-' => {
+            slot[0] = b'-';
+            slot[1..=fill].fill(b'0');
+            slot[fill + 1..].copy_from_slice(&value[1..]);
+        }
+        Align::Right => {
+            slot[..fill].fill(pad);
+            slot[fill..].copy_from_slice(value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sage::Layout;
+
+    fn layout() -> &'static Layout {
+        Layout::builtin(33).unwrap()
+    }
+
+    fn tpl(text: &str) -> Arc<Template> {
+        Arc::new(Template::parse(text, "t", Origin::Builtin, layout()).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn render(t: &Template, recs: &[&Record], w: &mut Warnings) -> Result<Vec<u8>, RefusedValue> {
+        let mut enc = RecordEncoder::new(CodePage::Windows1252);
+        let (mut line, mut value, mut text) = (Vec::new(), Vec::new(), String::new());
+        let srcs: Vec<Src> = recs.iter().map(|r| Src { record: r, subject: "rec", warn: true }).collect();
+        let mut repeated = Warnings::default();
+        render_line(t, &srcs, w, &mut repeated, &mut enc, &mut line, &mut value, &mut text)?;
+        Ok(line)
+    }
+
+    const FIXED: &str = r#"
+label = "x"
+one_line_per = "client"
+format = "fixed"
+width = 40
+[[field]]
+sage = "CCLI.CT_Num"
+start = 1
+length = 10
+[[field]]
+sage = "CCLI.CT_Encours"
+start = 11
+length = 10
+pad = "0"
+decimals = 2
+[[field]]
+sage = "CCLI.CT_DateCreate"
+start = 21
+length = 8
+date_format = "JJMMAAAA"
+[[field]]
+value = "C"
+start = 30
+length = 1
+"#;
+
+    #[test]
+    fn fixed_width_pads_numbers_right_and_keeps_the_sign_first() {
+        let t = tpl(FIXED);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Num", "web530");
+        r.set("CT_Encours", "-12,5");
+        r.set("CT_DateCreate", "070324");
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(line, b"WEB530    -000012,5007032024 C          \r\n");
+        assert!(w.is_empty(), "{:?}", w.list);
+    }
+
+    #[test]
+    fn empty_values_leave_blank_slots() {
+        let t = tpl(FIXED);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Encours", "");
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(line.len(), 42);
+        assert_eq!(&line[..29], &[b' '; 29][..]);
+    }
+
+    #[test]
+    fn a_number_too_wide_is_refused_never_cut() {
+        let t = tpl(FIXED);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Encours", "123456789,00");
+        let mut w = Warnings::new("in");
+        let e = render(&t, &[&r], &mut w).unwrap_err();
+        assert!(e.message.contains("numbers are never cut"), "{e}");
+        assert!(e.field.contains("CT_Encours"), "{e}");
+    }
+
+    #[test]
+    fn rounding_is_reported() {
+        let t = tpl(FIXED);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Encours", "1,2350");
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(&line[10..20], b"0000001,24");
+        assert_eq!(w.list[0].kind, "rounded");
+    }
+
+    const CSV: &str = r#"
+label = "x"
+one_line_per = "client"
+format = "csv"
+[[field]]
+sage = "CCLI.CT_Num"
+too_long = "error"
+[[field]]
+sage = "CCLI.CT_Intitule"
+length = 12
+[[field]]
+sage = "CCLI.CT_Encours"
+"#;
+
+    #[test]
+    fn csv_values_lose_delimiters_and_line_breaks_with_a_warning() {
+        let t = tpl(CSV);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Num", "A1");
+        r.set("CT_Intitule", "Café ; Thé\r\nBio");
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(line, b"A1;Caf\xe9 Th\xe9 Bio;0,0000\r\n");
+        assert_eq!(w.list.len(), 1, "{:?}", w.list);
+        assert_eq!(w.list[0].kind, "delimiter_removed");
+    }
+
+    #[test]
+    fn too_long_text_is_cut_or_refused_as_the_template_says() {
+        let t = tpl(CSV);
+        let mut r = Record::new(layout().expect("CCLI"));
+        r.set("CT_Num", "A1");
+        r.set("CT_Intitule", "Boulangerie Dupont et Fils");
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(line, b"A1;Boulangerie;0,0000\r\n");
+        assert_eq!(w.list[0].kind, "truncated");
+        assert!(w.list[0].message.contains("the template's length is 12"), "{}", w.list[0].message);
+        r.set("CT_Num", "ABCDEFGHIJKLMNOPQRS");
+        let e = render(&t, &[&r], &mut w).unwrap_err();
+        assert!(e.message.contains("Sage's limit for this field is 17"), "{e}");
+        assert!(e.message.contains("too_long = \"error\""), "{e}");
+    }
+
+    #[test]
+    fn strip_separators_keeps_words_apart() {
+        let mut s = String::new();
+        assert_eq!(strip_separators("abc", ';', &mut s), (false, false));
+        assert_eq!(strip_separators("a ; b;c\r\n", ';', &mut s), (true, true));
+        assert_eq!(s, "a b c");
+        assert_eq!(strip_separators(";a", ';', &mut s), (true, false));
+        assert_eq!(s, "a");
+        assert_eq!(strip_separators("a\nb", ';', &mut s), (false, true));
+        assert_eq!(s, "a b");
+    }
+}
