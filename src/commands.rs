@@ -174,28 +174,79 @@ fn inspect(a: InspectArgs) -> u8 {
                     println!("  not used:   {}", unused.join(", "));
                 }
                 let mut w = Warnings::new(input.display().to_string());
-                let ShopFile::Customers(reader) = &mut file;
-                for _ in 0..a.records {
-                    match reader.next(&mut w) {
-                        Ok(Some(c)) => println!(
-                            "  record {} (line {}): id={} name={} email={} company={} siret={} vat={} zip={} city={} country={}",
-                            c.origin.record,
-                            c.origin.line,
-                            c.shop_id,
-                            crate::model::join_name(&c.firstname, &c.lastname),
-                            c.email,
-                            c.company,
-                            c.siret,
-                            c.vat_number,
-                            c.billing.zip,
-                            c.billing.city,
-                            c.billing.country
-                        ),
-                        Ok(None) => break,
-                        Err(e) => {
-                            println!("  error: {e}");
-                            code = FAILED;
-                            break;
+                match &mut file {
+                    ShopFile::Customers(reader) => {
+                        for _ in 0..a.records {
+                            match reader.next(&mut w) {
+                                Ok(Some(c)) => println!(
+                                    "  record {} (line {}): id={} name={} email={} company={} siret={} vat={} zip={} city={} country={}",
+                                    c.origin.record,
+                                    c.origin.line,
+                                    c.shop_id,
+                                    crate::model::join_name(&c.firstname, &c.lastname),
+                                    c.email,
+                                    c.company,
+                                    c.siret,
+                                    c.vat_number,
+                                    c.billing.zip,
+                                    c.billing.city,
+                                    c.billing.country
+                                ),
+                                Ok(None) => break,
+                                Err(e) => {
+                                    println!("  error: {e}");
+                                    code = FAILED;
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    ShopFile::Orders(reader) => {
+                        for _ in 0..a.records {
+                            match reader.next(&mut w) {
+                                Ok(Some(Ok(o))) => {
+                                    let basis = match o.prices {
+                                        Some(crate::model::PriceBasis::Incl) => "prices incl. tax",
+                                        Some(crate::model::PriceBasis::Excl) => "prices excl. tax",
+                                        None => "tax basis unknown",
+                                    };
+                                    println!(
+                                        "  order {} (line {}): {} | {} | customer {} <{}> | {} line(s) | total {} {} | {basis} | {}",
+                                        o.number,
+                                        o.origin.line,
+                                        o.date.map(|d| d.to_string()).unwrap_or_default(),
+                                        o.status.financial,
+                                        o.customer.display_name(),
+                                        o.customer.email,
+                                        o.lines.len(),
+                                        o.total_ttc.map(|t| t.to_string()).unwrap_or_default(),
+                                        o.currency,
+                                        if o.status.cancelled { "cancelled" } else { "" }
+                                    );
+                                    for l in &o.lines {
+                                        println!(
+                                            "    {} × {} [{}] at {} (VAT {})",
+                                            l.quantity,
+                                            l.name,
+                                            l.sku,
+                                            l.unit_price_ttc
+                                                .or(l.unit_price_ht)
+                                                .map(|p| p.to_string())
+                                                .unwrap_or_default(),
+                                            l.tax_rate.map(|r| format!("{r}%")).unwrap_or_else(|| "?".into())
+                                        );
+                                    }
+                                }
+                                Ok(Some(Err(p))) => {
+                                    println!("  order {} (line {}): error: {}: {}", p.order, p.line, p.field, p.message)
+                                }
+                                Ok(None) => break,
+                                Err(e) => {
+                                    println!("  error: {e}");
+                                    code = FAILED;
+                                    break;
+                                }
+                            }
                         }
                     }
                 }

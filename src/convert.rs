@@ -8,10 +8,16 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::error::InputError;
+use crate::gescom::articles::Articles;
 use crate::gescom::{self, ClientIndex};
+use crate::ledger::Ledger;
+use crate::model::Order;
 use crate::profile::{Profile, ProfileError};
-use crate::report::{CustomerAction, CustomerReport, InputReport, RecordError, Report, Status, Warnings};
+use crate::report::{
+    CustomerAction, CustomerReport, DocumentAction, DocumentReport, InputReport, RecordError, Report, Status, Warnings,
+};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
+use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::Layout;
 use crate::shop::{self, ShopFile};
 use crate::state::{State, StateError};
@@ -50,6 +56,10 @@ pub enum CriticalError {
     Layout(u32),
     #[error("profile: output.templates: {0}")]
     Template(#[from] crate::write::param::TemplateError),
+    #[error("article mapping: {0}")]
+    Articles(InputError),
+    #[error("profile: {0}")]
+    Orders(String),
 }
 
 /// The run's date: `PASSERELLE_TODAY=YYYY-MM-DD` pins it (tests, re-runs), else today.
@@ -94,27 +104,80 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
     let outputs = OutputSet::from_profile(&profile, layout)?;
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
+    let articles = match &profile.orders.articles {
+        Some(a) if !a.trim().is_empty() => {
+            Some(Articles::load(&profile.resolve_path(a)).map_err(CriticalError::Articles)?)
+        }
+        _ => None,
+    };
     let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
-    let mut state = State::load(&state_dir)?;
+    let state = State::load(&state_dir)?;
+    let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
-    let mut resolver = Resolver::new(&profile, &index, layout, today)?;
+    let resolver = Resolver::new(&profile, &index, layout, today)?;
+    let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
     let mut report = Report { dry_run: opts.dry_run, ..Default::default() };
-
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
     }
+    for n in &ledger.recovered {
+        list_w.push("ledger_recovered", "ledger", "", n.clone());
+    }
     report.warnings.append(&mut list_w.list);
-
     if !opts.dry_run {
         std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
     }
-    let mut names = HashSet::new();
+    let mut run = Run {
+        profile: &profile,
+        index: &index,
+        outputs: &outputs,
+        opts,
+        state_dir,
+        state,
+        ledger,
+        resolver,
+        builder,
+        report,
+        names: HashSet::new(),
+    };
     for input in &opts.inputs {
-        let saved = state.clone();
+        run.input(input);
+    }
+    let report = run.report;
+    if let Some(path) = &opts.report {
+        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
+            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
+    }
+    Ok(report)
+}
+
+/// Everything one run shares across its inputs.
+struct Run<'a> {
+    profile: &'a Profile,
+    index: &'a ClientIndex,
+    outputs: &'a OutputSet,
+    opts: &'a ConvertOptions,
+    state_dir: PathBuf,
+    state: State,
+    ledger: Ledger,
+    resolver: Resolver<'a>,
+    builder: DocumentBuilder<'a>,
+    report: Report,
+    /// Output files of this run, to refuse two inputs writing the same one.
+    names: HashSet<PathBuf>,
+}
+
+/// A customer's records to write before the document that uses it.
+enum ClientWrite {
+    New(Vec<crate::sage::Record>),
+    Block(Vec<crate::gescom::export::BlockRecord>),
+}
+
+impl Run<'_> {
+    fn input(&mut self, input: &Path) {
         let mut w = Warnings::new(input.display().to_string());
         let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
-        let targets = Outputs::targets(&opts.out, &stem, &outputs);
         let mut ir = InputReport {
             path: input.display().to_string(),
             platform: None,
@@ -126,56 +189,469 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
             error: None,
             outputs: Vec::new(),
         };
-        let result = match targets.iter().find(|t| !names.insert((*t).clone())) {
+        let saved = self.state.clone();
+        self.resolver.begin_input();
+        let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
+        let result = match targets.iter().find(|t| self.names.contains(*t)) {
             Some(t) => Err(InputError::Other {
-                path: input.clone(),
+                path: input.to_path_buf(),
                 message: format!("another input of this run also writes {}: rename one of them", t.display()),
             }),
-            None => convert_one(
-                input,
-                &stem,
-                &profile,
-                &index,
-                &outputs,
-                &mut resolver,
-                &mut state,
-                opts,
-                &mut ir,
-                &mut report,
-                &mut w,
-            ),
+            None => {
+                self.names.extend(targets.iter().cloned());
+                self.convert_input(input, &stem, &mut ir, &mut w)
+            }
         };
         match result {
             Ok(written) => {
                 for t in &written {
                     ir.outputs.push(t.display().to_string());
-                    report.outputs.push(t.display().to_string());
+                    self.report.outputs.push(t.display().to_string());
                 }
-                if written.is_empty() && !opts.dry_run {
-                    w.push(
-                        "no_output",
-                        &ir.path,
-                        "",
-                        "nothing new to import (every customer exists already): no file written",
-                    );
+                if written.is_empty() && !self.opts.dry_run {
+                    w.push("no_output", &ir.path, "", "nothing new to import: no file written");
                 }
             }
             Err(e) => {
-                state = saved;
+                self.state = saved;
+                self.resolver.rollback_input();
+                if let Err(le) = self.ledger.abort() {
+                    w.push("ledger", &ir.path, "", format!("the ledger could not record the failure: {le}"));
+                }
                 ir.status = Status::Failed;
                 ir.error = Some(e.to_string());
-                // Customers of a failed input were not written: drop them from the report.
-                report.customers.retain(|c| c.input != ir.path || c.action == CustomerAction::Failed);
+                // Nothing of a failed input was written: what it said it created is void.
+                let path = ir.path.clone();
+                let mut i = 0;
+                self.report.customers.retain(|c| {
+                    i += 1;
+                    i <= first_customer || c.input != path || c.action == CustomerAction::Failed
+                });
+                let mut i = 0;
+                self.report.documents.retain(|d| {
+                    i += 1;
+                    i <= first_document || d.input != path || d.action != DocumentAction::Created
+                });
             }
         }
-        report.warnings.append(&mut w.list);
-        report.inputs.push(ir);
+        self.report.warnings.append(&mut w.list);
+        self.report.inputs.push(ir);
     }
-    if let Some(path) = &opts.report {
-        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
-            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
+
+    fn convert_input(
+        &mut self,
+        input: &Path,
+        stem: &str,
+        ir: &mut InputReport,
+        w: &mut Warnings,
+    ) -> Result<Vec<PathBuf>, InputError> {
+        let mut file = shop::open(input, &self.profile.input)?;
+        ir.platform = Some(file.platform().to_string());
+        ir.kind = Some(file.kind().to_string());
+        ir.encoding = Some(file.table().encoding_label());
+        ir.delimiter = Some(file.table().delimiter_label());
+        if file.table().encoding_guessed() {
+            w.push(
+                "guessed",
+                &ir.path,
+                "encoding",
+                format!("not UTF-8: read as {} (set [input] encoding to force another)", file.table().encoding_label()),
+            );
+        }
+        let out_path = self.opts.out.join(stem);
+        let io_err = |source| crate::write::output_error(input, out_path.clone(), source);
+        let mut out = if self.opts.dry_run {
+            None
+        } else {
+            Some(Outputs::create(&self.opts.out, stem, self.outputs).map_err(io_err)?)
+        };
+        let platform = file.platform().to_string();
+        match &mut file {
+            ShopFile::Customers(reader) => {
+                while let Some(c) = reader.next(w)? {
+                    ir.records += 1;
+                    self.customer(&c, &platform, ir, &mut out, w).map_err(io_err)?;
+                }
+            }
+            ShopFile::Orders(reader) => {
+                let mut reported = HashSet::new();
+                while let Some(next) = reader.next(w)? {
+                    ir.records += 1;
+                    match next {
+                        Ok(order) => self.order(&order, &platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
+                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
+                    }
+                }
+            }
+        }
+        let Some(out) = out else { return Ok(Vec::new()) };
+        if out.is_empty() {
+            return Ok(Vec::new());
+        }
+        // State first: if the output then fails, the next run sees codes issued but absent
+        // from the client list and writes those clients again; the reverse order could issue
+        // a code twice. The ledger's batch is prepared before the rename, committed after.
+        self.state
+            .save(&self.state_dir)
+            .map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
+        let targets: Vec<PathBuf> = Outputs::targets(&self.opts.out, stem, self.outputs);
+        let ledger_err =
+            |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
+        self.ledger.prepare(&targets).map_err(ledger_err)?;
+        let written = out.finish().map_err(io_err)?;
+        self.ledger.commit().map_err(ledger_err)?;
+        Ok(written)
     }
-    Ok(report)
+
+    fn customer(
+        &mut self,
+        c: &crate::model::Customer,
+        platform: &str,
+        ir: &InputReport,
+        out: &mut Option<Outputs>,
+        w: &mut Warnings,
+    ) -> std::io::Result<()> {
+        let subject = shop::customers::record_subject(c);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, &subject, w);
+        let mut entry = CustomerReport {
+            input: ir.path.clone(),
+            record: c.origin.record,
+            shop_id: c.shop_id.clone(),
+            email: c.email.clone(),
+            name: c.display_name(),
+            code: outcome.code().map(str::to_string),
+            action: CustomerAction::Failed,
+            matched_by: None,
+            detail: String::new(),
+        };
+        match outcome {
+            Outcome::Existing { code, by, detail } => {
+                entry.action = CustomerAction::Matched;
+                entry.matched_by = Some(by);
+                entry.detail = detail;
+                match update_existing(self.index, &mut self.resolver, &code, c, &subject, w) {
+                    Ok(Some(u)) => {
+                        entry.action = CustomerAction::Updated;
+                        entry.detail = format!("{}; {}", entry.detail, u.detail);
+                        if let Some(out) = out.as_mut() {
+                            out.client_block(&u.records, &format!("{subject}, client {code}"), w)?;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        entry.action = CustomerAction::Failed;
+                        entry.detail = e.to_string();
+                        self.report.errors.push(RecordError {
+                            input: ir.path.clone(),
+                            record: subject.clone(),
+                            field: String::new(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
+            Outcome::New { code, detail, records } => {
+                entry.action = CustomerAction::Created;
+                entry.detail = detail;
+                if let Some(out) = out.as_mut() {
+                    out.client(&records, &format!("{subject}, client {code}"), w)?;
+                }
+            }
+            Outcome::Failed { field, message } => {
+                entry.detail = message.clone();
+                self.report.errors.push(RecordError { input: ir.path.clone(), record: subject, field, message });
+            }
+        }
+        self.report.customers.push(entry);
+        Ok(())
+    }
+
+    fn order_failed(&mut self, order: &str, ir: &InputReport, line: u64, field: &str, message: &str) {
+        let record = format!("order {order} (line {line})");
+        self.report.errors.push(RecordError {
+            input: ir.path.clone(),
+            record: record.clone(),
+            field: field.to_string(),
+            message: message.to_string(),
+        });
+        self.report.documents.push(DocumentReport {
+            input: ir.path.clone(),
+            order: order.to_string(),
+            customer: String::new(),
+            piece: String::new(),
+            lines: 0,
+            action: DocumentAction::Failed,
+            detail: if field.is_empty() { message.to_string() } else { format!("{field}: {message}") },
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn order(
+        &mut self,
+        o: &Order,
+        platform: &str,
+        ir: &InputReport,
+        out: &mut Option<Outputs>,
+        reported: &mut HashSet<String>,
+        w: &mut Warnings,
+    ) -> std::io::Result<()> {
+        let subject = format!("order {} (line {})", o.number, o.origin.line);
+        let mut doc = DocumentReport {
+            input: ir.path.clone(),
+            order: o.number.clone(),
+            customer: String::new(),
+            piece: String::new(),
+            lines: o.lines.len(),
+            action: DocumentAction::Skipped,
+            detail: String::new(),
+        };
+        if let Some(why) = self.skip_reason(o) {
+            w.push("skipped", &subject, "status", format!("{why}: not imported"));
+            doc.detail = why;
+            self.report.documents.push(doc);
+            return Ok(());
+        }
+        let key = format!("{platform}:{}", order_key(platform, o));
+        if !self.opts.force && self.ledger.contains(&key) {
+            doc.action = DocumentAction::SkippedAlreadyConverted;
+            doc.detail = "converted by an earlier run (--force converts it again)".into();
+            self.report.documents.push(doc);
+            return Ok(());
+        }
+        let prepared = match self.builder.prepare(o, &subject, w) {
+            Ok(p) => p,
+            Err(p) => {
+                self.order_failed(&o.number, ir, p.line, &p.field, &p.message);
+                return Ok(());
+            }
+        };
+        let (client, writes) = match self.order_client(o, platform, ir, reported, &subject, w) {
+            Ok(x) => x,
+            Err(message) => {
+                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
+                return Ok(());
+            }
+        };
+        let document = self.builder.build(o, prepared, &client, &subject, w);
+        if let Some(out) = out.as_mut() {
+            let who = format!("{subject}, client {}", client.code);
+            match writes {
+                Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
+                Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
+                None => {}
+            }
+            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+        }
+        self.ledger.stage(&key, &document.piece);
+        doc.action = DocumentAction::Created;
+        doc.customer = client.code;
+        doc.piece = document.piece;
+        doc.lines = document.lines.len();
+        self.report.documents.push(doc);
+        Ok(())
+    }
+
+    /// Cancelled, refunded, or a status the profile does not import.
+    fn skip_reason(&self, o: &Order) -> Option<String> {
+        if o.status.cancelled {
+            return Some("cancelled order".into());
+        }
+        let fin = o.status.financial.trim().to_lowercase();
+        if o.status.refunded || matches!(fin.as_str(), "refunded" | "voided" | "remboursé" | "annulé" | "cancelled") {
+            return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
+        }
+        let wanted = &self.profile.orders.statuses;
+        if !wanted.is_empty() && !wanted.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
+            return Some(format!("status '{}' is not in [orders] statuses", o.status.financial));
+        }
+        None
+    }
+
+    /// The client of an order: found, created or updated, with what its document needs.
+    fn order_client(
+        &mut self,
+        o: &Order,
+        platform: &str,
+        ir: &InputReport,
+        reported: &mut HashSet<String>,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<(DocClient, Option<ClientWrite>), String> {
+        let c = &o.customer;
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, subject, w);
+        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let mut entry = CustomerReport {
+            input: ir.path.clone(),
+            record: c.origin.record,
+            shop_id: c.shop_id.clone(),
+            email: c.email.clone(),
+            name: c.display_name(),
+            code: outcome.code().map(str::to_string),
+            action: CustomerAction::Failed,
+            matched_by: None,
+            detail: format!("order {}", o.number),
+        };
+        let (code, mut writes) = match outcome {
+            Outcome::Failed { message, .. } => {
+                entry.detail = message.clone();
+                self.report.customers.push(entry);
+                return Err(message);
+            }
+            Outcome::New { code, detail, records } => {
+                entry.action = CustomerAction::Created;
+                entry.detail = format!("{detail}; order {}", o.number);
+                (code, Some(ClientWrite::New(records)))
+            }
+            Outcome::Existing { code, by, detail } => {
+                entry.action = CustomerAction::Matched;
+                entry.matched_by = Some(by);
+                entry.detail = format!("{detail}; order {}", o.number);
+                (code, None)
+            }
+            Outcome::Single { code } => {
+                entry.action = CustomerAction::SingleAccount;
+                (code, None)
+            }
+        };
+        let mut intitule = None;
+        if let Some(ClientWrite::New(records)) = &writes {
+            intitule = records.iter().find(|r| r.tag() == "CCDL").map(|r| r.get("LI_Intitule").to_string());
+        } else {
+            // An existing client (or one created earlier in this run): update it if asked and
+            // possible, else refer to a delivery address it already has.
+            let client = self.index.by_code(&code);
+            let wanted = self.resolver.wanted_for(&code, client, c, Some(delivery));
+            if wanted.any() {
+                let block = match self.resolver.block_in_run(&code) {
+                    Some(b) => Some(b),
+                    None => match (client, self.index.update_refusal()) {
+                        (Some(cl), None) => Some(
+                            crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
+                                .map_err(|e| e.to_string())?,
+                        ),
+                        (_, Some(why)) => {
+                            w.push(
+                                "update_refused",
+                                subject,
+                                "",
+                                format!("client {code} is not updated although {}: {why}", wanted.describe()),
+                            );
+                            None
+                        }
+                        (None, None) => None,
+                    },
+                };
+                if let Some(block) = block {
+                    if let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w) {
+                        if entry.action == CustomerAction::Matched {
+                            entry.action = CustomerAction::Updated;
+                        }
+                        entry.detail = format!("{}; {}", entry.detail, u.detail);
+                        intitule = u.delivery_intitule.clone();
+                        writes = Some(ClientWrite::Block(u.records));
+                    }
+                }
+            }
+            if intitule.is_none() {
+                intitule = self.resolver.known_delivery(client, &code, delivery);
+            }
+        }
+        let client = self.index.by_code(&code);
+        let cs = &self.profile.customers;
+        let mut notices = Vec::new();
+        let updated_billing = matches!(&writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
+        if !updated_billing
+            && !matches!(writes, Some(ClientWrite::New(_)))
+            && self.resolver.billing_differs(client, &code, &c.billing)
+        {
+            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
+            if cs.notify_billing_address_differs {
+                notices.push(text.clone());
+            }
+            w.push("address_differs", subject, "billing", format!("client {code}: {text}"));
+        }
+        if intitule.is_none() && !delivery.is_empty() && self.resolver.billing_differs(client, &code, delivery) {
+            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
+            if cs.notify_delivery_address_differs {
+                notices.push(text.clone());
+            }
+            w.push(
+                "address_differs",
+                subject,
+                "delivery",
+                format!("client {code}: {text} (not among the client's delivery addresses)"),
+            );
+        }
+        let (cat, collective, representative) = self.resolver.client_info(&code);
+        let cat_compta = if cs.use_document_accounting_category {
+            self.document_category(c, delivery).to_string()
+        } else {
+            cat.unwrap_or_else(|| {
+                w.push("guessed", subject, "N_CatCompta", format!("catégorie comptable of client {code} unknown (the client list does not carry it): the layout's default is written"));
+                String::new()
+            })
+        };
+        let collective = collective.unwrap_or_else(|| {
+            w.push(
+                "guessed",
+                subject,
+                "CG_Num",
+                format!(
+                    "compte collectif of client {code} unknown (the client list does not carry it): {} is written",
+                    cs.collective_account
+                ),
+            );
+            cs.collective_account.clone()
+        });
+        if reported.insert(code.clone())
+            || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
+        {
+            self.report.customers.push(entry);
+        }
+        let client =
+            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
+        Ok((client, writes))
+    }
+
+    /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
+    fn document_category(&self, c: &crate::model::Customer, delivery: &crate::model::Address) -> u32 {
+        let cats = &self.profile.orders.accounting_categories;
+        let iso = if delivery.country.is_empty() { "FR" } else { delivery.country.as_str() };
+        // The outermost regions are in the EU but outside its VAT area: export.
+        match iso {
+            "FR" | "MC" => cats.france,
+            "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
+            other => match crate::countries::by_iso(other) {
+                Some(country) if country.eu => {
+                    if c.vat_number.trim().is_empty() {
+                        cats.eu_b2c
+                    } else {
+                        cats.eu
+                    }
+                }
+                _ => cats.export,
+            },
+        }
+    }
+}
+
+/// "9 rue des Forges, 21000 Dijon, FR"
+fn one_line(a: &crate::model::Address) -> String {
+    let city = format!("{} {}", a.zip, a.city);
+    [a.address1.as_str(), a.address2.as_str(), city.trim(), a.country.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What identifies an order for the ledger: the number shown to the customer, except on
+/// PrestaShop, whose references are shared by split orders (the id is unique there).
+pub fn order_key(platform: &str, o: &Order) -> String {
+    if platform == "prestashop" && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
 }
 
 /// The update an existing client needs, if the profile asks for one and it can be done
@@ -202,105 +678,9 @@ pub fn update_existing(
         );
         return Ok(None);
     }
-    let layout = resolver.layout;
-    let block = crate::gescom::export::read_block(index, client, layout)?;
+    let block = match resolver.block_in_run(code) {
+        Some(b) => b,
+        None => crate::gescom::export::read_block(index, client, resolver.layout)?,
+    };
     Ok(resolver.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn convert_one(
-    input: &Path,
-    stem: &str,
-    profile: &Profile,
-    index: &ClientIndex,
-    outputs: &OutputSet,
-    resolver: &mut Resolver,
-    state: &mut State,
-    opts: &ConvertOptions,
-    ir: &mut InputReport,
-    report: &mut Report,
-    w: &mut Warnings,
-) -> Result<Vec<PathBuf>, InputError> {
-    let mut file = shop::open(input, &profile.input)?;
-    ir.platform = Some(file.platform().to_string());
-    ir.kind = Some(file.kind().to_string());
-    ir.encoding = Some(file.table().encoding_label());
-    ir.delimiter = Some(file.table().delimiter_label());
-    if file.table().encoding_guessed() {
-        w.push(
-            "guessed",
-            &ir.path,
-            "encoding",
-            format!("not UTF-8: read as {} (set [input] encoding to force another)", file.table().encoding_label()),
-        );
-    }
-    let io_err = |source| crate::write::output_error(input, opts.out.join(stem), source);
-    let mut out = if opts.dry_run { None } else { Some(Outputs::create(&opts.out, stem, outputs).map_err(io_err)?) };
-    let platform = file.platform().to_string();
-    let ShopFile::Customers(reader) = &mut file;
-    while let Some(c) = reader.next(w)? {
-        ir.records += 1;
-        let subject = shop::customers::record_subject(&c);
-        let outcome = resolver.resolve(&c, &platform, state, &subject, w);
-        let mut entry = CustomerReport {
-            input: ir.path.clone(),
-            record: c.origin.record,
-            shop_id: c.shop_id.clone(),
-            email: c.email.clone(),
-            name: c.display_name(),
-            code: outcome.code().map(str::to_string),
-            action: CustomerAction::Failed,
-            matched_by: None,
-            detail: String::new(),
-        };
-        match outcome {
-            Outcome::Existing { code, by, detail } => {
-                entry.action = CustomerAction::Matched;
-                entry.matched_by = Some(by);
-                entry.detail = detail;
-                match update_existing(index, resolver, &code, &c, &subject, w) {
-                    Ok(Some(u)) => {
-                        entry.action = CustomerAction::Updated;
-                        entry.detail = format!("{}; {}", entry.detail, u.detail);
-                        if let Some(out) = out.as_mut() {
-                            out.client_block(&u.records, &format!("{subject}, client {code}"), w).map_err(io_err)?;
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        entry.action = CustomerAction::Failed;
-                        entry.detail = e.to_string();
-                        report.errors.push(RecordError {
-                            input: ir.path.clone(),
-                            record: subject.clone(),
-                            field: String::new(),
-                            message: e.to_string(),
-                        });
-                    }
-                }
-            }
-            Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New { code, detail, records } => {
-                entry.action = CustomerAction::Created;
-                entry.detail = detail;
-                if let Some(out) = out.as_mut() {
-                    out.client(&records, &format!("{subject}, client {code}"), w).map_err(io_err)?;
-                }
-            }
-            Outcome::Failed { field, message } => {
-                entry.detail = message.clone();
-                report.errors.push(RecordError { input: ir.path.clone(), record: subject.clone(), field, message });
-            }
-        }
-        report.customers.push(entry);
-    }
-    let Some(out) = out else { return Ok(Vec::new()) };
-    if out.is_empty() {
-        return Ok(Vec::new());
-    }
-    // State first: if the output then fails, the next run sees codes issued but absent from
-    // the client list and writes those clients again; the reverse order could issue a code twice.
-    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
-    state.save(&state_dir).map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
-    out.finish().map_err(io_err)
 }

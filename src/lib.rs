@@ -13,6 +13,7 @@ pub mod convert;
 pub mod countries;
 pub mod error;
 pub mod gescom;
+pub mod ledger;
 pub mod model;
 pub mod profile;
 pub mod report;

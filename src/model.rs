@@ -88,6 +88,8 @@ pub enum LineKind {
     Discount,
 }
 
+/// One line of an order. Prices are per unit, before discount; which of HT and TTC the shop
+/// gave is kept (Sage rounding depends on it).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Line {
     pub sku: String,
@@ -95,16 +97,83 @@ pub struct Line {
     pub quantity: Decimal,
     pub unit_price_ht: Option<Decimal>,
     pub unit_price_ttc: Option<Decimal>,
+    /// Discount on the whole line (not per unit), HT and TTC when known.
     pub discount_ht: Decimal,
     pub discount_ttc: Decimal,
+    /// VAT rate in percent (20 for 20 %), when the export gives it per line.
     pub tax_rate: Option<Decimal>,
+    /// `false` for lines the shop marks as not taxable.
+    pub taxable: bool,
     pub kind: LineKind,
     pub origin: Origin,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaxLine {
+    /// Percent (20 for 20 %).
     pub rate: Decimal,
     pub amount: Decimal,
     pub label: String,
+}
+
+/// Whether the shop's prices include VAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceBasis {
+    /// Prices excluding tax (HT).
+    Excl,
+    /// Prices including tax (TTC).
+    Incl,
+}
+
+/// An order's payment and fulfilment state, as far as importing it matters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderStatus {
+    /// The shop's own words (`paid`, `pending`, `Paiement accepté`, `processing`...).
+    pub financial: String,
+    pub fulfillment: String,
+    pub cancelled: bool,
+    pub refunded: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Order {
+    /// The number shown to the customer (`#1001`, `KQZTRWBNE`...).
+    pub number: String,
+    /// The shop's internal id.
+    pub id: String,
+    pub date: Option<jiff::civil::DateTime>,
+    pub invoice_date: Option<jiff::civil::DateTime>,
+    pub currency: String,
+    pub status: OrderStatus,
+    pub payment_method: String,
+    pub carrier: String,
+    /// Totals as the shop states them.
+    pub total_ttc: Option<Decimal>,
+    pub total_ht: Option<Decimal>,
+    pub subtotal: Option<Decimal>,
+    /// Shipping of the order, with its basis.
+    pub shipping_ht: Option<Decimal>,
+    pub shipping_ttc: Option<Decimal>,
+    pub shipping_tax_rate: Option<Decimal>,
+    /// Order-level discount (coupons), with its basis.
+    pub discount_ht: Option<Decimal>,
+    pub discount_ttc: Option<Decimal>,
+    pub discount_codes: Vec<String>,
+    pub taxes: Vec<TaxLine>,
+    pub total_tax: Option<Decimal>,
+    /// Known from the export, or inferred from the totals (then `basis_inferred`).
+    pub prices: Option<PriceBasis>,
+    pub basis_inferred: bool,
+    pub customer: Customer,
+    pub lines: Vec<Line>,
+    pub origin: Origin,
+    /// Free text of the order (customer note).
+    pub note: String,
+}
+
+impl Order {
+    /// The order number without the leading `#` and spaces (`#1001` → `1001`).
+    pub fn clean_number(&self) -> String {
+        self.number.trim().trim_start_matches('#').trim().to_string()
+    }
 }

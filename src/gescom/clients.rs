@@ -73,6 +73,7 @@ pub fn load_table(
         });
     };
     let key_cols = [col_of("CT_Intitule"), col_of("CT_Siret"), col_of("CT_EMail"), col_of("CT_Identifiant")];
+    let (cat_col, collective_col) = (col_of("N_CatCompta"), col_of("CG_NumPrinc"));
     let addr_cols = ["CT_Adresse", "CT_Complement", "CT_CodePostal", "CT_Ville", "CT_Pays"].map(col_of);
     let carries_address = addr_cols[0].is_some() && (addr_cols[2].is_some() || addr_cols[3].is_some());
     let mut source = Source {
@@ -118,6 +119,8 @@ pub fn load_table(
             siret: cell(&mut t, siret, Some(Repad::Siret)),
             email: cell(&mut t, email, None),
             vat: cell(&mut t, vat, None),
+            cat_compta: Some(cell(&mut t, cat_col, None)).filter(|s| !s.is_empty()),
+            collective: Some(cell(&mut t, collective_col, None)).filter(|s| !s.is_empty()),
             line,
             ..Default::default()
         };

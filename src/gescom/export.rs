@@ -150,6 +150,8 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
                             &field("CT_Ville"),
                             &field("CT_Pays"),
                         ])),
+                        cat_compta: Some(field("N_CatCompta")).filter(|s| !s.is_empty()),
+                        collective: Some(field("CG_NumPrinc")).filter(|s| !s.is_empty()),
                         line: p.line,
                         block: Some((p.offset, end - p.offset)),
                         ..Default::default()

@@ -36,6 +36,10 @@ pub struct Client {
     /// `address_key` of the billing address, when the list carries addresses.
     pub address_key: Option<String>,
     pub deliveries: Vec<Delivery>,
+    /// Catégorie comptable (#CCLI 32) and compte collectif (#CCLI 3), when the list carries
+    /// them: documents of this client need them.
+    pub cat_compta: Option<String>,
+    pub collective: Option<String>,
     /// Line of the client in the list (CSV line, spreadsheet row, or #CCLI tag line).
     pub line: u64,
     /// Byte range of the client's block (#CCLI and children) in a Format Sage export.

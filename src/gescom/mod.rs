@@ -1,6 +1,7 @@
 //! The ERP side: client lists exported from Gestion Commerciale (CSV, XLSX or Format Sage)
 //! and the index passerelle matches shop customers against.
 
+pub mod articles;
 pub mod clients;
 pub mod export;
 pub mod index;

@@ -37,6 +37,8 @@ pub enum Ty {
     Enum(&'static [&'static str]),
     /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
     StrMap,
+    /// A table of free keys with whole-number values (`[orders.payment_methods]`).
+    IntMap,
     /// A list of strings (`[output] templates`).
     StrList,
     Table(&'static [(&'static str, Ty)]),
@@ -54,6 +56,7 @@ impl Ty {
             Ty::Int => "a whole number".into(),
             Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
             Ty::StrMap => "a table of strings".into(),
+            Ty::IntMap => "a table of whole numbers".into(),
             Ty::StrList => "a list of strings, e.g. [\"clients_csv\"]".into(),
             Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
             Ty::ArrayOfTables(_) => "a list of tables".into(),
@@ -116,7 +119,34 @@ const CUSTOMERS: &[(&str, Ty)] = &[
     ("fields", Ty::StrMap),
 ];
 
-const INPUT: &[(&str, Ty)] = &[("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap)];
+const INPUT: &[(&str, Ty)] =
+    &[("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap), ("note_attributes", Ty::StrMap)];
+
+const CATEGORIES: &[(&str, Ty)] = &[("france", Ty::Int), ("eu", Ty::Int), ("eu_b2c", Ty::Int), ("export", Ty::Int)];
+
+const ORDERS: &[(&str, Ty)] = &[
+    ("document_type", Ty::Enum(&["devis", "bon_de_commande", "bon_de_livraison", "facture"])),
+    ("souche", Ty::Int),
+    ("depot", Ty::Str),
+    ("date", Ty::Enum(&["order", "invoice", "today"])),
+    ("reference", Ty::Str),
+    ("piece", Ty::Str),
+    ("statuses", Ty::StrList),
+    ("prices", Ty::Enum(&["as_shop", "ht", "ttc"])),
+    ("prices_include_tax", Ty::Enum(&["auto", "ttc", "ht"])),
+    ("articles", Ty::Str),
+    ("unknown_article", Ty::Enum(&["error", "divers"])),
+    ("divers_article", Ty::Str),
+    ("shipping_article", Ty::Str),
+    ("carriers", Ty::StrMap),
+    ("discount", Ty::Enum(&["article", "line"])),
+    ("discount_article", Ty::Str),
+    ("tax_codes", Ty::StrMap),
+    ("payment_methods", Ty::IntMap),
+    ("default_payment_method", Ty::Int),
+    ("due_days", Ty::Int),
+    ("accounting_categories", Ty::Table(CATEGORIES)),
+];
 
 const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
 
@@ -125,6 +155,7 @@ const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), (
 pub const SCHEMA: &[(&str, Ty)] = &[
     ("clients", Ty::Table(CLIENTS)),
     ("customers", Ty::Table(CUSTOMERS)),
+    ("orders", Ty::Table(ORDERS)),
     ("input", Ty::Table(INPUT)),
     ("output", Ty::Table(OUTPUT)),
 ];
@@ -195,6 +226,21 @@ impl Walker<'_> {
                 for (k, v) in t.iter() {
                     if v.as_str().is_none() {
                         self.push(v.span().or(span.clone()), &format!("{path}.{k}"), "must be a string (in quotes)");
+                    }
+                }
+            }
+            (Ty::IntMap, Item::Table(t)) => {
+                for (k, v) in t.iter() {
+                    if v.as_integer().is_none_or(|i| i < 0) {
+                        let s = t.key(k).and_then(|k| k.span()).or_else(|| v.span());
+                        self.push(s, &format!("{path}.{k}"), "must be a whole number");
+                    }
+                }
+            }
+            (Ty::IntMap, Item::Value(Value::InlineTable(t))) => {
+                for (k, v) in t.iter() {
+                    if v.as_integer().is_none_or(|i| i < 0) {
+                        self.push(v.span().or(span.clone()), &format!("{path}.{k}"), "must be a whole number");
                     }
                 }
             }
@@ -495,6 +541,60 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
         }
         if let Err(e) = crate::resolve::expr::Expr::parse(expr) {
             push(&key, e.to_string());
+        }
+    }
+    let o = &p.orders;
+    if o.souche > 50 {
+        push("orders.souche", format!("{} is outside 1..50 (0 = the dossier's default souche)", o.souche));
+    }
+    for (key, expr) in [("orders.reference", &o.reference), ("orders.piece", &o.piece)] {
+        if let Err(e) = crate::resolve::expr::Expr::parse(expr) {
+            push(key, e.to_string());
+        }
+    }
+    if !(1..=30).contains(&o.default_payment_method) {
+        push(
+            "orders.default_payment_method",
+            format!("{} is outside 1..30 (a mode de règlement of the dossier)", o.default_payment_method),
+        );
+    }
+    for (label, idx) in &o.payment_methods {
+        if !(1..=30).contains(idx) {
+            push(&format!("orders.payment_methods.{label}"), format!("{idx} is outside 1..30"));
+        }
+    }
+    let c = &o.accounting_categories;
+    for (name, v) in [("france", c.france), ("eu", c.eu), ("eu_b2c", c.eu_b2c), ("export", c.export)] {
+        if !(1..=50).contains(&v) {
+            push(&format!("orders.accounting_categories.{name}"), format!("{v} is outside 1..50"));
+        }
+    }
+    for (rate, code) in &o.tax_codes {
+        if rate.replace(',', ".").trim_end_matches('%').trim().parse::<rust_decimal::Decimal>().is_err() {
+            push(
+                &format!("orders.tax_codes.{rate}"),
+                format!("\"{rate}\" is not a VAT rate such as \"20\" or \"5.5\""),
+            );
+        }
+        if code.len() > 5 || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            push(&format!("orders.tax_codes.{rate}"), format!("\"{code}\" is not a code taxe (at most 5 of A-Z, 0-9)"));
+        }
+    }
+    for (key, art) in [
+        ("orders.divers_article", &o.divers_article),
+        ("orders.shipping_article", &o.shipping_article),
+        ("orders.discount_article", &o.discount_article),
+    ] {
+        if art.chars().count() > 18 || art.trim().is_empty() {
+            push(key, format!("\"{art}\" is not an article reference (1 to 18 characters)"));
+        }
+    }
+    for (carrier, art) in &o.carriers {
+        if art.chars().count() > 18 || art.trim().is_empty() {
+            push(
+                &format!("orders.carriers.{carrier}"),
+                format!("\"{art}\" is not an article reference (1 to 18 characters)"),
+            );
         }
     }
     for name in p.clients.columns.keys() {

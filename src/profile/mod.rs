@@ -3,6 +3,9 @@
 //! every problem found.
 
 pub mod check;
+pub mod orders;
+
+pub use orders::OrdersSection;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +20,7 @@ pub const DEFAULT_PROFILE: &str = include_str!("../../templates/profile/default.
 pub struct Profile {
     pub clients: ClientsSection,
     pub customers: CustomersSection,
+    pub orders: OrdersSection,
     pub input: InputSection,
     pub output: OutputSection,
     /// Folder of the profile file: relative paths are resolved against it.
@@ -232,6 +236,9 @@ pub struct InputSection {
     pub delimiter: Option<String>,
     /// Canonical field = column header, for columns the built-in aliases miss.
     pub columns: BTreeMap<String, String>,
+    /// Canonical field = key of Shopify's `Note Attributes` (`key: value` lines), where B2B
+    /// apps put the SIRET or VAT number: `siret = "SIRET"`.
+    pub note_attributes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -69,6 +69,19 @@ pub struct Resolver<'a> {
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
     pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
+    /// Clients created in this run (their records are in `updated`): later orders may add
+    /// delivery addresses to them whatever the update options, they are ours.
+    pub(super) created: HashSet<String>,
+    /// State of the run caches when the current input began, restored if it fails.
+    snapshot: Option<Snapshot>,
+}
+
+#[derive(Clone)]
+struct Snapshot {
+    seen: HashMap<String, (String, u64)>,
+    codes: HashSet<String>,
+    updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
+    created: HashSet<String>,
 }
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
@@ -118,7 +131,47 @@ impl<'a> Resolver<'a> {
             seen: HashMap::new(),
             codes: HashSet::new(),
             updated: HashMap::new(),
+            created: HashSet::new(),
+            snapshot: None,
         })
+    }
+
+    /// Marks the start of an input: if it fails, `rollback_input` forgets the customers it
+    /// created, so a later input does not refer to a client that was never written.
+    pub fn begin_input(&mut self) {
+        self.snapshot = Some(Snapshot {
+            seen: self.seen.clone(),
+            codes: self.codes.clone(),
+            updated: self.updated.clone(),
+            created: self.created.clone(),
+        });
+    }
+
+    pub fn rollback_input(&mut self) {
+        if let Some(s) = self.snapshot.take() {
+            self.seen = s.seen;
+            self.codes = s.codes;
+            self.updated = s.updated;
+            self.created = s.created;
+        }
+    }
+
+    /// Catégorie comptable, compte collectif and representative of a client, for its
+    /// documents: from its records written in this run, else the client list. `None` fields
+    /// are unknown.
+    pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
+        if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
+            let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+            return (
+                opt(r.get("N_CatCompta")),
+                opt(r.get("CG_NumPrinc")),
+                (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
+            );
+        }
+        match self.index.by_code(code) {
+            Some(c) => (c.cat_compta.clone(), c.collective.clone(), (String::new(), String::new())),
+            None => (None, None, (String::new(), String::new())),
+        }
     }
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
@@ -383,7 +436,7 @@ impl<'a> Resolver<'a> {
             r.set("CG_NumPrinc", cs.collective_account.to_uppercase());
         }
         r.tail = vec![r.get("CG_NumPrinc").to_string()];
-        let ctx = Ctx { customer: c, code: &code, today: self.today };
+        let ctx = Ctx { customer: c, code: &code, today: self.today, order: None };
         for (name, expr) in &self.fields {
             r.set(name, expr.eval(&ctx));
         }
@@ -392,6 +445,9 @@ impl<'a> Resolver<'a> {
         if !delivery.is_empty() {
             records.push(self.delivery_record(c, delivery, true, subject, w));
         }
+        self.created.insert(code.clone());
+        self.updated
+            .insert(code.clone(), records.iter().cloned().map(crate::gescom::export::BlockRecord::Known).collect());
         Outcome::New { code, detail, records }
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-use crate::model::Customer;
+use crate::model::{Customer, Order};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Var {
@@ -26,6 +26,9 @@ pub enum Var {
     Country,
     Code,
     Today,
+    OrderNumber,
+    OrderId,
+    OrderDate,
 }
 
 const VARS: &[(&str, Var)] = &[
@@ -45,6 +48,9 @@ const VARS: &[(&str, Var)] = &[
     ("billing.country", Var::Country),
     ("code", Var::Code),
     ("today", Var::Today),
+    ("order.number", Var::OrderNumber),
+    ("order.id", Var::OrderId),
+    ("order.date", Var::OrderDate),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +87,8 @@ pub struct Ctx<'a> {
     pub customer: &'a Customer,
     pub code: &'a str,
     pub today: Date,
+    /// The order, for document expressions (reference, piece); empty values without one.
+    pub order: Option<&'a Order>,
 }
 
 impl Expr {
@@ -188,6 +196,11 @@ fn value(v: Var, ctx: &Ctx) -> String {
         Var::Country => crate::countries::name_fr(&c.billing.country).unwrap_or(&c.billing.country).to_string(),
         Var::Code => ctx.code.to_string(),
         Var::Today => crate::sage::value::fmt_date(ctx.today),
+        Var::OrderNumber => ctx.order.map(Order::clean_number).unwrap_or_default(),
+        Var::OrderId => ctx.order.map(|o| o.id.clone()).unwrap_or_default(),
+        Var::OrderDate => {
+            ctx.order.and_then(|o| o.date).map(|d| crate::sage::value::fmt_date(d.date())).unwrap_or_default()
+        }
     }
 }
 
@@ -198,7 +211,7 @@ mod tests {
     fn ctx_eval(expr: &str) -> String {
         let c = Customer { shop_id: "530".into(), lastname: "Lefèvre".into(), ..Default::default() };
         let e = Expr::parse(expr).unwrap();
-        e.eval(&Ctx { customer: &c, code: "WEB000530", today: Date::new(2026, 11, 28).unwrap() })
+        e.eval(&Ctx { customer: &c, code: "WEB000530", today: Date::new(2026, 11, 28).unwrap(), order: None })
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod code;
 pub mod customer;
 pub mod expr;
+pub mod order;
 pub mod text;
 pub mod update;
 

@@ -68,6 +68,18 @@ impl Resolver<'_> {
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
     pub fn wanted_update(&self, client: &Client, c: &Customer, delivery: Option<&Address>) -> Wanted {
+        self.wanted_for(&client.code, Some(client), c, delivery)
+    }
+
+    /// As `wanted_update`, for any code: a client of the list, or one created in this run
+    /// (then only a new delivery address is added, whatever the options).
+    pub fn wanted_for(&self, code: &str, client: Option<&Client>, c: &Customer, delivery: Option<&Address>) -> Wanted {
+        if self.created.contains(code) {
+            let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+            let known = self.updated.get(code).is_some_and(|b| block_delivery_keys(b).contains(&self.key_of(addr)));
+            return Wanted { delivery: !addr.is_empty() && !known, ..Default::default() };
+        }
+        let Some(client) = client else { return Wanted::default() };
         let cs = &self.profile.customers;
         let mut w = Wanted::default();
         if cs.update_billing_address && !c.billing.is_empty() {
@@ -94,6 +106,40 @@ impl Resolver<'_> {
         w
     }
 
+    /// The block of a client as written in this run (created or updated), if any.
+    pub fn block_in_run(&self, code: &str) -> Option<Vec<BlockRecord>> {
+        self.updated.get(code).cloned()
+    }
+
+    /// The intitulé of the client's delivery address equal to `addr`, among the addresses
+    /// known (written in this run, or read from a Format Sage export).
+    pub fn known_delivery(&self, client: Option<&Client>, code: &str, addr: &Address) -> Option<String> {
+        let key = self.key_of(addr);
+        if let Some(block) = self.updated.get(code) {
+            return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
+        }
+        client.and_then(|c| c.deliveries.iter().find(|d| d.key == key).map(|d| d.intitule.clone()))
+    }
+
+    /// Does the shop address differ from the client card's (when the list says)?
+    pub fn billing_differs(&self, client: Option<&Client>, code: &str, addr: &Address) -> bool {
+        if addr.is_empty() {
+            return false;
+        }
+        let key = self.key_of(addr);
+        if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
+            let card = address_key(&[
+                r.get("CT_Adresse"),
+                r.get("CT_Complement"),
+                r.get("CT_CodePostal"),
+                r.get("CT_Ville"),
+                r.get("CT_Pays"),
+            ]);
+            return card != key;
+        }
+        client.and_then(|c| c.address_key.as_ref()).is_some_and(|k| *k != key)
+    }
+
     /// Applies the wanted updates to `block` (the client's records as exported, or as last
     /// written in this run). `None` when nothing would change.
     pub fn apply_update(
@@ -114,7 +160,7 @@ impl Resolver<'_> {
             self.update_billing(&mut ccli, &c.billing, subject, w);
         }
         if wanted.fields {
-            let ctx = super::expr::Ctx { customer: c, code: &code, today: self.today };
+            let ctx = super::expr::Ctx { customer: c, code: &code, today: self.today, order: None };
             for (name, expr) in &self.fields {
                 let v = expr.eval(&ctx);
                 if v.trim().is_empty() && !ccli.get(name).is_empty() {

@@ -228,7 +228,9 @@ fn nesting(cx: &mut Ctx, c: &Current) {
     match c.tag.as_str() {
         "CCLI" => {
             let code = c.values.first().cloned().unwrap_or_default();
-            cx.clients.entry(code.clone()).or_default();
+            // A client written again (an update of a block written earlier in the file)
+            // declares its delivery addresses anew.
+            cx.clients.insert(code.clone(), Vec::new());
             cx.in_client = Some(code);
             cx.in_doc = None;
         }

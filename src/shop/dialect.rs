@@ -11,6 +11,7 @@ use crate::table::{Table, norm_header};
 const FILES: &[(&str, &str)] = &[
     ("shopify_customers", include_str!("../../templates/shops/shopify_customers.toml")),
     ("prestashop_customers", include_str!("../../templates/shops/prestashop_customers.toml")),
+    ("shopify_orders", include_str!("../../templates/shops/shopify_orders.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -19,6 +20,10 @@ pub struct Dialect {
     pub platform: String,
     pub kind: String,
     pub label: String,
+    /// How orders are laid out: `rows_per_item` (one row per line, order fields on the
+    /// first row of each order, rows grouped by `group_by`).
+    pub layout: Option<String>,
+    pub group_by: Option<String>,
     #[serde(rename = "signature")]
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.

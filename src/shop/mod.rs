@@ -3,6 +3,8 @@
 
 pub mod customers;
 pub mod dialect;
+pub mod orders;
+pub mod values;
 
 use std::path::Path;
 
@@ -11,58 +13,66 @@ use crate::profile::InputSection;
 
 use crate::table::{Table, TableOptions, sniff};
 pub use customers::CustomerReader;
+pub use orders::{OrderProblem, OrderReader, OrderResult};
 
 /// Every canonical field a column can feed (`[input.columns]` keys).
+#[rustfmt::skip]
 pub const CANONICAL_FIELDS: &[&str] = &[
-    "shop_id",
-    "email",
-    "firstname",
-    "lastname",
-    "name",
-    "company",
-    "siret",
-    "ape",
-    "vat_number",
-    "phone",
-    "mobile",
-    "address1",
-    "address2",
-    "zip",
-    "city",
-    "state",
-    "country",
+    // customers
+    "shop_id", "email", "firstname", "lastname", "name", "company", "siret", "ape", "vat_number", "phone", "mobile",
+    "address1", "address2", "zip", "city", "state", "country",
+    // orders
+    "order_number", "order_id", "customer_id", "date", "paid_at", "invoice_date", "financial_status",
+    "fulfillment_status", "cancelled_at", "currency", "subtotal", "shipping", "shipping_tax", "taxes", "total",
+    "total_ht", "discount_code", "discount_amount", "discount_tax", "shipping_method", "payment_method",
+    "refunded_amount", "note", "note_attributes", "tags", "duties",
+    "line_quantity", "line_name", "line_price", "line_price_ht", "line_price_ttc", "line_sku", "line_taxable",
+    "line_discount", "line_tax_rate", "line_total", "line_tax",
+    "billing_name", "billing_firstname", "billing_lastname", "billing_company", "billing_address1",
+    "billing_address2", "billing_city", "billing_zip", "billing_state", "billing_country", "billing_phone",
+    "billing_email",
+    "shipping_name", "shipping_firstname", "shipping_lastname", "shipping_company", "shipping_address1",
+    "shipping_address2", "shipping_city", "shipping_zip", "shipping_state", "shipping_country", "shipping_phone",
+    "tax_1_name", "tax_1_value", "tax_2_name", "tax_2_value", "tax_3_name", "tax_3_value", "tax_4_name",
+    "tax_4_value", "tax_5_name", "tax_5_value", "line_items",
 ];
 
 /// What a file was recognised as.
 pub enum ShopFile {
     Customers(CustomerReader),
+    Orders(OrderReader),
 }
 
 impl ShopFile {
     pub fn platform(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.dialect.platform,
+            ShopFile::Orders(r) => &r.dialect.platform,
         }
     }
     pub fn kind(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.dialect.kind,
+            ShopFile::Orders(r) => &r.dialect.kind,
         }
     }
     pub fn generation(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.generation,
+            ShopFile::Orders(r) => &r.generation,
         }
     }
     pub fn table(&self) -> &Table {
         match self {
             ShopFile::Customers(r) => &r.table,
+            ShopFile::Orders(r) => &r.table,
         }
     }
     /// Canonical field → header, for `inspect`.
     pub fn mapped_columns(&self) -> Vec<(String, String)> {
         let (cols, t) = match self {
             ShopFile::Customers(r) => (&r.cols, &r.table),
+            ShopFile::Orders(r) => (&r.cols, &r.table),
         };
         cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers().get(i).cloned().unwrap_or_default())).collect()
     }
@@ -79,6 +89,9 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
             let generation = sig.generation.clone();
             match d.kind.as_str() {
                 "customers" => Ok(ShopFile::Customers(CustomerReader::new(table, d, generation, cols))),
+                "orders" => {
+                    Ok(ShopFile::Orders(OrderReader::new(table, d, generation, cols, input.note_attributes.clone())?))
+                }
                 other => Err(InputError::Unrecognised {
                     path: path.to_path_buf(),
                     reason: format!("{other} files are not supported yet"),

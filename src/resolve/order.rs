@@ -1,0 +1,547 @@
+//! Orders → Gestion Commerciale sales documents: #CHEN (header), #CHLI (lines: products,
+//! shipping, discounts), #CHRE (due date). Two steps, so that a bad line (unknown article,
+//! missing SKU) stops the order before its customer is created: `prepare` checks and prices
+//! the lines, `build` writes the records once the client is known. No I/O.
+
+use std::collections::HashSet;
+
+use jiff::civil::{Date, DateTime};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::expr::{Ctx, Expr};
+use crate::gescom::articles::Articles;
+use crate::model::{Customer, LineKind, Order, PriceBasis};
+use crate::profile::Profile;
+use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
+use crate::report::Warnings;
+use crate::sage::value::{fmt_date, fmt_dec, fmt_time};
+use crate::sage::{Layout, Record};
+
+/// Why an order cannot become a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocProblem {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// A line checked and priced, waiting for its document.
+#[derive(Debug, Clone)]
+pub struct PreparedLine {
+    pub article: String,
+    pub design: String,
+    pub quantity: Decimal,
+    pub unit: Decimal,
+    /// `unit` includes tax (#CHLI 11 = 1).
+    pub ttc: bool,
+    pub rate: Option<Decimal>,
+    pub tax_code: String,
+    /// Discount on the line, as an amount (#CHLI 19 `…F`).
+    pub discount: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub lines: Vec<PreparedLine>,
+    pub date: DateTime,
+}
+
+/// The client side of a document, decided by the caller (which may read the client list).
+#[derive(Debug, Clone, Default)]
+pub struct DocClient {
+    pub code: String,
+    /// Intitulé of the #CCDL the goods go to (#CHEN 13); empty = the client's principal one.
+    pub delivery: String,
+    pub cat_compta: String,
+    pub collective: String,
+    pub representative: (String, String),
+    /// Texts for the document ("adresse de livraison différente: ...").
+    pub notices: Vec<String>,
+}
+
+pub struct Document {
+    pub header: Record,
+    pub lines: Vec<Record>,
+    pub dues: Vec<Record>,
+    pub piece: String,
+}
+
+pub struct DocumentBuilder<'a> {
+    profile: &'a Profile,
+    layout: &'static Layout,
+    articles: Option<&'a Articles>,
+    today: Date,
+    reference: Expr,
+    piece: Expr,
+    /// Rates and payment labels already reported as unmapped (once per run each).
+    warned: HashSet<String>,
+}
+
+fn round2(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+fn round4(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+}
+
+impl<'a> DocumentBuilder<'a> {
+    pub fn new(
+        profile: &'a Profile,
+        layout: &'static Layout,
+        articles: Option<&'a Articles>,
+        today: Date,
+    ) -> Result<Self, String> {
+        let o = &profile.orders;
+        Ok(DocumentBuilder {
+            profile,
+            layout,
+            articles,
+            today,
+            reference: Expr::parse(&o.reference).map_err(|e| format!("orders.reference: {e}"))?,
+            piece: Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?,
+            warned: HashSet::new(),
+        })
+    }
+
+    fn warn_once(&mut self, key: String, w: &mut Warnings, kind: &str, subject: &str, field: &str, message: String) {
+        if self.warned.insert(key) {
+            w.push(kind, subject, field, message);
+        }
+    }
+
+    /// The order's price basis: from the export, else the profile.
+    fn basis(&self, o: &Order, subject: &str, w: &mut Warnings) -> PriceBasis {
+        match (o.prices, self.profile.orders.prices_include_tax) {
+            (Some(b), TaxBasis::Auto) => b,
+            (Some(b), forced) => {
+                let want = if forced == TaxBasis::Ttc { PriceBasis::Incl } else { PriceBasis::Excl };
+                if o.basis_inferred && b != want {
+                    w.push(
+                        "prices",
+                        subject,
+                        "prices",
+                        "the totals suggest the other tax basis than prices_include_tax says; the profile is followed",
+                    );
+                }
+                want
+            }
+            (None, TaxBasis::Ht) => PriceBasis::Excl,
+            (None, _) => PriceBasis::Incl,
+        }
+    }
+
+    /// Checks and prices every line. A missing SKU or an unknown article stops the order when
+    /// `unknown_article = "error"`.
+    pub fn prepare(&mut self, o: &Order, subject: &str, w: &mut Warnings) -> Result<Prepared, DocProblem> {
+        let cfg = &self.profile.orders;
+        let basis = self.basis(o, subject, w);
+        let mut lines = Vec::with_capacity(o.lines.len() + 2);
+        for (i, l) in o.lines.iter().enumerate() {
+            let n = i + 1;
+            let article = match l.kind {
+                LineKind::Product => self.article(&l.sku, &l.name, n, l.origin.line, subject, w)?,
+                LineKind::Shipping => self.shipping_article(&o.carrier),
+                LineKind::Discount => cfg.discount_article.clone(),
+                LineKind::Fee | LineKind::Wrapping => cfg.divers_article.clone(),
+            };
+            let rate = l.tax_rate.or_else(|| self.articles.and_then(|a| a.get(&l.sku)).and_then(|a| a.tax_rate));
+            let (shop_unit, shop_ttc) = match (o.prices, basis) {
+                // Basis unknown from the export: the one price given is taken on the profile's basis.
+                (None, b) => (l.unit_price_ttc.or(l.unit_price_ht), b == PriceBasis::Incl),
+                (Some(_), PriceBasis::Incl) => (l.unit_price_ttc.or(l.unit_price_ht), l.unit_price_ttc.is_some()),
+                (Some(_), PriceBasis::Excl) => (l.unit_price_ht.or(l.unit_price_ttc), l.unit_price_ht.is_none()),
+            };
+            let Some(shop_unit) = shop_unit else {
+                return Err(DocProblem {
+                    line: l.origin.line,
+                    field: "line_price".into(),
+                    message: format!("line {n} has no price"),
+                });
+            };
+            let discount = if shop_ttc { l.discount_ttc } else { l.discount_ht };
+            let (unit, ttc, discount) = self.convert_price(shop_unit, shop_ttc, discount, rate, subject, n, w);
+            lines.push(PreparedLine {
+                article,
+                design: l.name.clone(),
+                quantity: l.quantity,
+                unit,
+                ttc,
+                rate,
+                tax_code: self.tax_code(rate, subject, w),
+                discount,
+            });
+        }
+        let shop_ttc = basis == PriceBasis::Incl;
+        let pick = |ttc: Option<Decimal>, ht: Option<Decimal>| {
+            if shop_ttc || o.prices.is_none() { ttc.or(ht) } else { ht.or(ttc) }
+        };
+        if let Some(ship) = pick(o.shipping_ttc, o.shipping_ht).filter(|s| !s.is_zero()) {
+            let rate = o.shipping_tax_rate;
+            let (unit, ttc, _) = self.convert_price(ship, shop_ttc, Decimal::ZERO, rate, subject, 0, w);
+            let design = if o.carrier.is_empty() { "Frais de port".to_string() } else { o.carrier.clone() };
+            lines.push(PreparedLine {
+                article: self.shipping_article(&o.carrier),
+                design,
+                quantity: Decimal::ONE,
+                unit,
+                ttc,
+                rate,
+                tax_code: self.tax_code(rate, subject, w),
+                discount: Decimal::ZERO,
+            });
+        }
+        if let Some(disc) = pick(o.discount_ttc, o.discount_ht).filter(|d| !d.is_zero()) {
+            self.discount(&mut lines, disc.abs(), shop_ttc, o, subject, w);
+        }
+        let date = self.document_date(o, subject, w);
+        Ok(Prepared { lines, date })
+    }
+
+    fn article(
+        &mut self,
+        sku: &str,
+        name: &str,
+        n: usize,
+        line: u64,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<String, DocProblem> {
+        let cfg = &self.profile.orders;
+        let (found, why) = if sku.trim().is_empty() {
+            (None, format!("line {n} ('{name}') has no SKU"))
+        } else if let Some(a) = self.articles {
+            (
+                a.get(sku).map(|x| x.reference.clone()),
+                format!("SKU '{sku}' (line {n}, '{name}') is not in the article mapping {}", a.path),
+            )
+        } else {
+            let r = sku.trim().to_uppercase();
+            if r.chars().count() > 18 {
+                (
+                    None,
+                    format!(
+                        "SKU '{sku}' (line {n}) is longer than a Sage article reference (18); map it in [orders] articles"
+                    ),
+                )
+            } else {
+                (Some(r), String::new())
+            }
+        };
+        match (found, cfg.unknown_article) {
+            (Some(r), _) => Ok(r),
+            (None, UnknownArticle::Error) => Err(DocProblem {
+                line,
+                field: "line_sku".into(),
+                message: format!("{why}; the order is not converted (or set [orders] unknown_article = \"divers\")"),
+            }),
+            (None, UnknownArticle::Divers) => {
+                w.push(
+                    "divers_article",
+                    subject,
+                    "line_sku",
+                    format!("{why}: written on article {} with the shop's label", cfg.divers_article),
+                );
+                Ok(cfg.divers_article.clone())
+            }
+        }
+    }
+
+    fn shipping_article(&self, carrier: &str) -> String {
+        let cfg = &self.profile.orders;
+        cfg.carriers
+            .iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(carrier.trim()))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| cfg.shipping_article.clone())
+    }
+
+    /// The price as the profile wants it written; conversions need the line's VAT rate.
+    #[allow(clippy::too_many_arguments)]
+    fn convert_price(
+        &self,
+        unit: Decimal,
+        ttc: bool,
+        discount: Decimal,
+        rate: Option<Decimal>,
+        subject: &str,
+        n: usize,
+        w: &mut Warnings,
+    ) -> (Decimal, bool, Decimal) {
+        let want_ttc = match self.profile.orders.prices {
+            PriceMode::AsShop => ttc,
+            PriceMode::Ttc => true,
+            PriceMode::Ht => false,
+        };
+        if want_ttc == ttc {
+            return (unit, ttc, discount);
+        }
+        let Some(r) = rate else {
+            let what = if n == 0 { "shipping".to_string() } else { format!("line {n}") };
+            w.push(
+                "price_not_converted",
+                subject,
+                "prices",
+                format!("{what}: VAT rate unknown, the price stays as the shop gives it"),
+            );
+            return (unit, ttc, discount);
+        };
+        let f = Decimal::ONE + r / Decimal::ONE_HUNDRED;
+        if want_ttc {
+            (round4(unit * f), true, round2(discount * f))
+        } else {
+            (round4(unit / f), false, round2(discount / f))
+        }
+    }
+
+    fn tax_code(&mut self, rate: Option<Decimal>, subject: &str, w: &mut Warnings) -> String {
+        let Some(r) = rate else { return String::new() };
+        let key = rate_key(&r);
+        let found = self.profile.orders.tax_codes.iter().find(|(k, _)| {
+            k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok().map(|d| rate_key(&d))
+                == Some(key.clone())
+        });
+        match found {
+            Some((_, code)) => code.clone(),
+            None => {
+                self.warn_once(
+                    format!("rate:{key}"),
+                    w,
+                    "tax_code_missing",
+                    subject,
+                    "tax_code",
+                    format!("VAT rate {key}% has no code taxe in [orders.tax_codes] (e.g. \"{key}\" = \"C20\"): the rate is written, the code left empty"),
+                );
+                String::new()
+            }
+        }
+    }
+
+    fn discount(
+        &mut self,
+        lines: &mut Vec<PreparedLine>,
+        amount: Decimal,
+        ttc: bool,
+        o: &Order,
+        subject: &str,
+        w: &mut Warnings,
+    ) {
+        let cfg = &self.profile.orders;
+        let label = if o.discount_codes.is_empty() {
+            "Remise".to_string()
+        } else {
+            format!("Remise {}", o.discount_codes.join(", "))
+        };
+        let products = o.lines.iter().filter(|l| l.kind == LineKind::Product).count().min(lines.len());
+        match cfg.discount {
+            DiscountMode::Article => {
+                let rates: HashSet<String> =
+                    lines[..products].iter().filter_map(|l| l.rate).map(|r| rate_key(&r)).collect();
+                let rate = if rates.len() == 1 { lines[0].rate } else { None };
+                let (unit, line_ttc, _) = self.convert_price(-amount, ttc, Decimal::ZERO, rate, subject, 0, w);
+                let tax_code = self.tax_code(rate, subject, w);
+                lines.push(PreparedLine {
+                    article: cfg.discount_article.clone(),
+                    design: label,
+                    quantity: Decimal::ONE,
+                    unit,
+                    ttc: line_ttc,
+                    rate,
+                    tax_code,
+                    discount: Decimal::ZERO,
+                });
+            }
+            DiscountMode::Line => {
+                // Spread in proportion to each product line's amount; the last line takes the
+                // cents left by rounding, so the sum is exact.
+                let amounts: Vec<Decimal> =
+                    lines[..products].iter().map(|l| l.unit * l.quantity - l.discount).collect();
+                let total: Decimal = amounts.iter().sum();
+                if total.is_zero() || products == 0 {
+                    w.push(
+                        "discount",
+                        subject,
+                        "discount",
+                        format!("a discount of {amount} has no line to go on: not written"),
+                    );
+                    return;
+                }
+                let mut left = amount;
+                for (i, a) in amounts.iter().enumerate() {
+                    let share = if i + 1 == products { left } else { round2(amount * a / total) };
+                    left -= share;
+                    lines[i].discount += share;
+                }
+            }
+        }
+    }
+
+    fn document_date(&self, o: &Order, subject: &str, w: &mut Warnings) -> DateTime {
+        let today = self.today.to_datetime(jiff::civil::Time::midnight());
+        match self.profile.orders.date {
+            DateSource::Today => today,
+            DateSource::Order => o.date.unwrap_or_else(|| {
+                w.push("guessed", subject, "date", "the order has no date: today's is used");
+                today
+            }),
+            DateSource::Invoice => o.invoice_date.or(o.date).unwrap_or(today),
+        }
+    }
+
+    /// The document's records, once the client is known.
+    pub fn build(&mut self, o: &Order, p: Prepared, client: &DocClient, subject: &str, w: &mut Warnings) -> Document {
+        let cfg = &self.profile.orders;
+        let date = fmt_date(p.date.date());
+        let customer: &Customer = &o.customer;
+        let ctx = Ctx { customer, code: &client.code, today: self.today, order: Some(o) };
+        let mut h = Record::new(self.layout.expect("CHEN"));
+        h.set("DO_Type", cfg.document_type.code());
+        if cfg.souche > 0 {
+            h.set("DO_Souche", cfg.souche.to_string());
+        }
+        let piece = self.piece_number(&self.piece.eval(&ctx), subject, w);
+        h.set("DO_Piece", piece.clone());
+        h.set("DO_Date", date.clone());
+        h.set("DO_Ref", self.reference.eval(&ctx));
+        h.set("DO_DateLivr", date.clone());
+        h.set("DO_Tiers", client.code.clone());
+        h.set("DE_No", cfg.depot.clone());
+        h.set("LI_No", client.delivery.clone());
+        h.set("CT_NumPayeur", client.code.clone());
+        h.set("CO_Nom", client.representative.0.clone());
+        h.set("CO_Prenom", client.representative.1.clone());
+        if !client.cat_compta.is_empty() {
+            h.set("N_CatCompta", client.cat_compta.clone());
+        }
+        h.set("CG_Num", client.collective.clone());
+        h.set("DO_Heure", fmt_time(p.date.time()));
+        h.set("DO_NoWeb", o.clean_number());
+        if !o.currency.is_empty() && !o.currency.eq_ignore_ascii_case("EUR") {
+            let c = o.currency.clone();
+            self.warn_once(
+                format!("currency:{c}"),
+                w,
+                "currency",
+                subject,
+                "currency",
+                format!("orders in {c}: amounts are written as the shop gives them, without a Sage devise"),
+            );
+        }
+        let notice = client.notices.join("\\n");
+        let mut lines = Vec::with_capacity(p.lines.len());
+        for (i, l) in p.lines.iter().enumerate() {
+            let mut r = Record::new(self.layout.expect("CHLI"));
+            r.set("AR_Ref", l.article.clone());
+            r.set("DL_Design", l.design.clone());
+            if i == 0 && !notice.is_empty() {
+                r.set("DL_TexteComplementaire", notice.clone());
+            }
+            r.set("DL_TTC", if l.ttc { "1" } else { "0" });
+            r.set("DL_PrixUnitaire", fmt_dec(l.unit, 4));
+            r.set("DL_Qte", fmt_dec(l.quantity, 2));
+            r.set("EU_Qte", fmt_dec(l.quantity, 2));
+            if !l.discount.is_zero() {
+                r.set("DL_Remise", format!("{}F", fmt_dec(l.discount, 2)));
+            }
+            r.set("DO_DateLivr", date.clone());
+            r.set("DE_No", cfg.depot.clone());
+            r.set("DL_Taxe1", l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
+            r.set("CT_Num", client.code.clone());
+            r.set("DO_Date", date.clone());
+            r.set("DL_CodeTaxe1", l.tax_code.clone());
+            lines.push(r);
+        }
+        let mut due = Record::new(self.layout.expect("CHRE"));
+        let due_date = p.date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(p.date.date());
+        due.set("DR_Date", fmt_date(due_date));
+        due.set("DR_ModeReglement", self.payment_mode(&o.payment_method, subject, w).to_string());
+        self.check_totals(o, &p, subject, w);
+        Document { header: h, lines, dues: vec![due], piece }
+    }
+
+    /// `[A-Z0-9]`, at most 13: what Sage accepts in a piece number (FORMAT-SAGE.md §13.3).
+    fn piece_number(&self, raw: &str, subject: &str, w: &mut Warnings) -> String {
+        let clean: String = crate::resolve::text::remove_accents(raw)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let cut: String = clean.chars().take(13).collect();
+        if !raw.is_empty() && cut != raw {
+            w.push("piece", subject, "DO_Piece", format!("'{raw}' written as '{cut}' (A-Z, 0-9, at most 13)"));
+        }
+        cut
+    }
+
+    fn payment_mode(&mut self, method: &str, subject: &str, w: &mut Warnings) -> u32 {
+        let cfg = &self.profile.orders;
+        // "Shopify Payments + Gift card": the first gateway decides.
+        let first = method.split(" + ").next().unwrap_or("").trim();
+        if first.is_empty() {
+            return cfg.default_payment_method;
+        }
+        let exact = cfg.payment_methods.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(first));
+        let partial = || {
+            cfg.payment_methods
+                .iter()
+                .find(|(k, _)| first.to_lowercase().contains(&k.trim().to_lowercase()) && !k.trim().is_empty())
+        };
+        match exact.or_else(partial) {
+            Some((_, v)) => *v,
+            None => {
+                let d = cfg.default_payment_method;
+                self.warn_once(
+                    format!("pay:{}", first.to_lowercase()),
+                    w,
+                    "payment_method",
+                    subject,
+                    "payment_method",
+                    format!(
+                        "payment method '{first}' is not in [orders.payment_methods]: mode de règlement {d} is written"
+                    ),
+                );
+                d
+            }
+        }
+    }
+
+    /// What Sage will likely total (price × quantity − discount, tax added to HT lines,
+    /// rounded per line) against the shop's total.
+    fn check_totals(&self, o: &Order, p: &Prepared, subject: &str, w: &mut Warnings) {
+        let Some(shop) = o.total_ttc else { return };
+        let mut sum = Decimal::ZERO;
+        for l in &p.lines {
+            let amount = round2(l.unit * l.quantity - l.discount);
+            if l.ttc {
+                sum += amount;
+            } else {
+                match l.rate {
+                    Some(r) => sum += round2(amount * (Decimal::ONE + r / Decimal::ONE_HUNDRED)),
+                    None => {
+                        w.push(
+                            "totals",
+                            subject,
+                            "total",
+                            "totals not checked: a line excluding tax has no known VAT rate",
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+        let diff = sum - shop;
+        if diff.abs() >= Decimal::new(1, 2) {
+            w.push(
+                "totals",
+                subject,
+                "total",
+                format!(
+                    "the document's lines add up to {} while the shop's total is {}: a difference of {}",
+                    fmt_dec(sum, 2),
+                    fmt_dec(shop, 2),
+                    fmt_dec(diff, 2)
+                ),
+            );
+        }
+    }
+}
