@@ -77,6 +77,23 @@ pub struct DocumentBuilder<'a> {
     warned: HashSet<String>,
 }
 
+/// The amount on the wanted basis side, and whether it includes tax. An export that does
+/// not say its basis (`unknown`) holds its one amount on the TTC side: it is taken on the
+/// wanted basis. Otherwise the other side is used when the wanted one is missing.
+fn side(ttc: Option<Decimal>, ht: Option<Decimal>, basis: PriceBasis, unknown: bool) -> (Option<Decimal>, bool) {
+    let want_ttc = basis == PriceBasis::Incl;
+    if unknown {
+        return (ttc.or(ht), want_ttc);
+    }
+    match (want_ttc, ttc, ht) {
+        (true, Some(v), _) => (Some(v), true),
+        (false, _, Some(v)) => (Some(v), false),
+        (_, Some(v), None) => (Some(v), true),
+        (_, None, Some(v)) => (Some(v), false),
+        (_, None, None) => (None, want_ttc),
+    }
+}
+
 fn round2(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
@@ -146,12 +163,7 @@ impl<'a> DocumentBuilder<'a> {
                 LineKind::Fee | LineKind::Wrapping => cfg.divers_article.clone(),
             };
             let rate = l.tax_rate.or_else(|| self.articles.and_then(|a| a.get(&l.sku)).and_then(|a| a.tax_rate));
-            let (shop_unit, shop_ttc) = match (o.prices, basis) {
-                // Basis unknown from the export: the one price given is taken on the profile's basis.
-                (None, b) => (l.unit_price_ttc.or(l.unit_price_ht), b == PriceBasis::Incl),
-                (Some(_), PriceBasis::Incl) => (l.unit_price_ttc.or(l.unit_price_ht), l.unit_price_ttc.is_some()),
-                (Some(_), PriceBasis::Excl) => (l.unit_price_ht.or(l.unit_price_ttc), l.unit_price_ht.is_none()),
-            };
+            let (shop_unit, shop_ttc) = side(l.unit_price_ttc, l.unit_price_ht, basis, o.prices.is_none());
             let Some(shop_unit) = shop_unit else {
                 return Err(DocProblem {
                     line: l.origin.line,
@@ -172,13 +184,12 @@ impl<'a> DocumentBuilder<'a> {
                 discount,
             });
         }
-        let shop_ttc = basis == PriceBasis::Incl;
-        let pick = |ttc: Option<Decimal>, ht: Option<Decimal>| {
-            if shop_ttc || o.prices.is_none() { ttc.or(ht) } else { ht.or(ttc) }
-        };
-        if let Some(ship) = pick(o.shipping_ttc, o.shipping_ht).filter(|s| !s.is_zero()) {
+        let unknown = o.prices.is_none();
+        let (ship, ship_ttc) = side(o.shipping_ttc, o.shipping_ht, basis, unknown);
+        // Free shipping (0) gets no line.
+        if let Some(ship) = ship.filter(|s| !s.is_zero()) {
             let rate = o.shipping_tax_rate;
-            let (unit, ttc, _) = self.convert_price(ship, shop_ttc, Decimal::ZERO, rate, subject, 0, w);
+            let (unit, ttc, _) = self.convert_price(ship, ship_ttc, Decimal::ZERO, rate, subject, 0, w);
             let design = if o.carrier.is_empty() { "Frais de port".to_string() } else { o.carrier.clone() };
             lines.push(PreparedLine {
                 article: self.shipping_article(&o.carrier),
@@ -191,10 +202,27 @@ impl<'a> DocumentBuilder<'a> {
                 discount: Decimal::ZERO,
             });
         }
-        if let Some(disc) = pick(o.discount_ttc, o.discount_ht).filter(|d| !d.is_zero()) {
-            self.discount(&mut lines, disc.abs(), shop_ttc, o, subject, w);
-        }
         let date = self.document_date(o, subject, w);
+        self.finish_prepare(lines, o, basis, unknown, date, subject, w)
+    }
+
+    /// The order-level discount, then the prepared document.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_prepare(
+        &mut self,
+        mut lines: Vec<PreparedLine>,
+        o: &Order,
+        basis: PriceBasis,
+        unknown: bool,
+        date: DateTime,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<Prepared, DocProblem> {
+        if let (Some(disc), disc_ttc) = side(o.discount_ttc, o.discount_ht, basis, unknown) {
+            if !disc.is_zero() {
+                self.discount(&mut lines, disc.abs(), disc_ttc, o, subject, w);
+            }
+        }
         Ok(Prepared { lines, date })
     }
 
