@@ -40,7 +40,7 @@ pub const CANONICAL_FIELDS: &[&str] = &[
 /// What a file was recognised as.
 pub enum ShopFile {
     Customers(CustomerReader),
-    Orders(OrderReader),
+    Orders(Box<OrderReader>),
 }
 
 impl ShopFile {
