@@ -89,9 +89,13 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
             let generation = sig.generation.clone();
             match d.kind.as_str() {
                 "customers" => Ok(ShopFile::Customers(CustomerReader::new(table, d, generation, cols))),
-                "orders" => {
-                    Ok(ShopFile::Orders(OrderReader::new(table, d, generation, cols, input.note_attributes.clone())?))
-                }
+                "orders" => Ok(ShopFile::Orders(Box::new(OrderReader::new(
+                    table,
+                    d,
+                    generation,
+                    cols,
+                    input.note_attributes.clone(),
+                )?))),
                 other => Err(InputError::Unrecognised {
                     path: path.to_path_buf(),
                     reason: format!("{other} files are not supported yet"),
