@@ -39,7 +39,7 @@ pub const CANONICAL_FIELDS: &[&str] = &[
 
 /// What a file was recognised as.
 pub enum ShopFile {
-    Customers(CustomerReader),
+    Customers(Box<CustomerReader>),
     Orders(Box<OrderReader>),
 }
 
@@ -88,7 +88,7 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
             let cols = d.map(&table, &input.columns);
             let generation = sig.generation.clone();
             match d.kind.as_str() {
-                "customers" => Ok(ShopFile::Customers(CustomerReader::new(table, d, generation, cols))),
+                "customers" => Ok(ShopFile::Customers(Box::new(CustomerReader::new(table, d, generation, cols)))),
                 "orders" => Ok(ShopFile::Orders(Box::new(OrderReader::new(
                     table,
                     d,
