@@ -640,7 +640,8 @@ impl Run<'_> {
 /// "9 rue des Forges, 21000 Dijon, FR"
 fn one_line(a: &crate::model::Address) -> String {
     let city = format!("{} {}", a.zip, a.city);
-    [a.address1.as_str(), a.address2.as_str(), city.trim(), a.country.as_str()]
+    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
+    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
         .iter()
         .filter(|s| !s.is_empty())
         .cloned()

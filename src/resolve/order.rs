@@ -398,7 +398,28 @@ impl<'a> DocumentBuilder<'a> {
                 for (i, a) in amounts.iter().enumerate() {
                     let share = if i + 1 == products { left } else { round2(amount * a / total) };
                     left -= share;
-                    lines[i].discount += share;
+                    // The discount is on the shop's basis; the line may have been converted.
+                    let line = &mut lines[i];
+                    let share = match (line.ttc == ttc, line.rate) {
+                        (true, _) => share,
+                        (false, Some(r)) => {
+                            let f = Decimal::ONE + r / Decimal::ONE_HUNDRED;
+                            if line.ttc { round2(share * f) } else { round2(share / f) }
+                        }
+                        (false, None) => {
+                            w.push(
+                                "discount",
+                                subject,
+                                "discount",
+                                format!(
+                                    "line {}: VAT rate unknown, its share of the discount stays as the shop gives it",
+                                    i + 1
+                                ),
+                            );
+                            share
+                        }
+                    };
+                    line.discount += share;
                 }
             }
         }
