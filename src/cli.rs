@@ -27,6 +27,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check Format Sage files: frame, encoding, field counts, lengths, references.
     Validate(ValidateArgs),
+    /// Watch a drop folder: files dropped in DIR/inbox are converted into DIR/out.
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,4 +96,26 @@ pub struct InspectArgs {
 pub struct ValidateArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The drop folder (inbox/, out/, archive/, errors/ inside).
+    #[arg(long, value_name = "DIR", default_value = "watch")]
+    pub dir: PathBuf,
+    /// Profile (TOML). Default: DIR/profile.toml.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Process what is in the inbox, then exit (for a scheduled task).
+    #[arg(long)]
+    pub once: bool,
+    /// Scan the inbox every SECONDS instead of waiting for file-system events (network shares).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll: Option<f64>,
+    /// Also append the log to FILE (overrides [watch] log_file).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Log every decision (debug level).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
