@@ -204,8 +204,11 @@ fn convert_one(
         );
     }
     let io_err = |source| InputError::Io { path: opts.out.join(stem), source };
-    let mut out =
-        if opts.dry_run { None } else { Some(Outputs::create(&opts.out, stem, profile.output.sage_version).map_err(io_err)?) };
+    let mut out = if opts.dry_run {
+        None
+    } else {
+        Some(Outputs::create(&opts.out, stem, profile.output.sage_version).map_err(io_err)?)
+    };
     let platform = file.platform().to_string();
     let ShopFile::Customers(reader) = &mut file;
     while let Some(c) = reader.next(w)? {
