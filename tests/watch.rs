@@ -60,6 +60,10 @@ fn once_converts_the_good_file_while_the_bad_one_goes_to_errors() {
     inbox.sort();
     assert_eq!(inbox, vec![".cache", "export.csv.part", "vide.csv", "~$clients.xlsx"]);
 
+    // The shipped profile also logs to a file.
+    let logged = fs::read_to_string(s.dir.join("passerelle-watch.log")).unwrap();
+    assert!(logged.contains("took \"articles.csv\"") && logged.contains("failed"), "{logged}");
+
     // Every output passes the validator.
     for f in s.files("out") {
         let v = std::process::Command::new(env!("CARGO_BIN_EXE_passerelle"))

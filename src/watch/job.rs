@@ -180,6 +180,18 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> JobError + '_ {
     move |source| JobError::Io { path: path.to_path_buf(), source }
 }
 
+/// What became of an attempt to take a file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    Taken(String),
+    /// Held open by another program (Windows: the writer, Excel, an antivirus).
+    InUse,
+    /// Changed between the check and the move (Unix, where an open file can be moved).
+    Changed,
+    /// Taken away by someone else.
+    Gone,
+}
+
 /// A finished job, for the log and the summary.
 #[derive(Debug, Clone)]
 pub struct Done {
@@ -303,9 +315,9 @@ impl Worker {
         }
     }
 
-    /// Takes a stable file out of the inbox. `Ok(None)`: not taken this time (in use, gone,
-    /// or it changed during the claim); the scan will offer it again.
-    pub fn claim(&mut self, ready: &Ready) -> Result<Option<String>, JobError> {
+    /// Takes a stable file out of the inbox. Anything but `Taken`: not this time; the scans
+    /// will offer it again.
+    pub fn claim(&mut self, ready: &Ready) -> Result<Claim, JobError> {
         let original = ready.name.to_string_lossy().into_owned();
         let id = self.new_id(&original);
         let claimed = format!("{id}_{original}");
@@ -315,11 +327,8 @@ impl Worker {
         // antivirus) holds the file; the next scan tries again instead of blocking here.
         match fs::rename(&src, &dst) {
             Ok(()) => sync_dir(&dst),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) if is_transient(&e) => {
-                tracing::info!("inbox: \"{original}\" is in use by another program: will try again");
-                return Ok(None);
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Claim::Gone),
+            Err(e) if is_transient(&e) => return Ok(Claim::InUse),
             Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
                 return Err(JobError::Io {
                     path: src,
@@ -338,7 +347,7 @@ impl Worker {
             let changed = md.len() != ready.size || md.modified().ok() != ready.mtime;
             if changed && !src.exists() && fs::rename(&dst, &src).is_ok() {
                 tracing::info!("inbox: \"{original}\" changed while being taken: left in the inbox for now");
-                return Ok(None);
+                return Ok(Claim::Changed);
             }
         }
         let j = Journal {
@@ -353,7 +362,7 @@ impl Worker {
         self.save_journal(&j)?;
         failpoint("claim.journal");
         tracing::info!("took \"{}\" (as work/{})", j.original, j.claimed);
-        Ok(Some(id))
+        Ok(Claim::Taken(id))
     }
 
     fn save_journal(&self, j: &Journal) -> Result<(), JobError> {
@@ -369,10 +378,18 @@ impl Worker {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(JobError::Io { path, source: e }),
         };
+        // Journals are written atomically: a damaged one was edited or hit by a disk fault. Its
+        // stage is unknown, and guessing could convert orders twice or lose them: a person decides.
+        let help = "if the outputs of this file are in out/, move the file to archive/; otherwise move \
+                    it back to inbox/ (with its original name); then delete the journal and the \
+                    folders of the same number in work/";
         let j: Journal = serde_json::from_str(&text)
-            .map_err(|e| JobError::Journal { path: path.clone(), message: format!("damaged journal ({e})") })?;
+            .map_err(|e| JobError::Journal { path: path.clone(), message: format!("damaged journal ({e}): {help}") })?;
         if j.version > JOURNAL_VERSION || j.id != id {
-            return Err(JobError::Journal { path, message: "journal of another version or another job".into() });
+            return Err(JobError::Journal {
+                path,
+                message: format!("journal of another passerelle version or another job: {help}"),
+            });
         }
         Ok(Some(j))
     }

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use crate::profile::{Profile, ProfileError, WatchSection};
 use inbox::Tracker;
-use job::{Dirs, JobError, Outcome, Worker};
+use job::{Claim, Dirs, JobError, Outcome, Worker};
 
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
@@ -249,6 +249,9 @@ impl Watch {
         let mut next_scan = start;
         let mut retry_at: Option<Instant> = None;
         let mut recovered = false;
+        let mut work_due = true;
+        let mut last_scan_error: Option<String> = None;
+        let mut in_use: std::collections::HashSet<std::ffi::OsString> = Default::default();
         let mut failed_claims: std::collections::HashMap<std::ffi::OsString, Instant> = Default::default();
         loop {
             if stop.load(Ordering::SeqCst) {
@@ -256,8 +259,9 @@ impl Watch {
                 break;
             }
             let now = Instant::now();
-            // 1. Jobs left in work/ (a crash, a stop, a blocked run) go first, in order.
-            if retry_at.is_none_or(|t| now >= t) {
+            // 1. Jobs left in work/ (by a crash, a stop, a blocked run) go first, in order: at
+            // start, and when a retry is due.
+            if (work_due || retry_at.is_some()) && retry_at.is_none_or(|t| now >= t) {
                 retry_at = None;
                 if !recovered {
                     match self.worker.recover() {
@@ -277,8 +281,12 @@ impl Watch {
                         }
                     }
                 }
-                if recovered && !self.drain(stop, &mut summary) {
-                    retry_at = Some(Instant::now() + retry);
+                if recovered {
+                    if self.drain(stop, &mut summary) {
+                        work_due = false;
+                    } else {
+                        retry_at = Some(Instant::now() + retry);
+                    }
                 }
             }
             // 2. The inbox, when a scan is due and nothing is stuck.
@@ -289,6 +297,9 @@ impl Watch {
                 next_scan = Instant::now() + every;
                 match self.tracker.scan(&self.dirs.inbox) {
                     Ok(scan) => {
+                        if last_scan_error.take().is_some() {
+                            tracing::info!("inbox {}: readable again", self.dirs.inbox.display());
+                        }
                         failed_claims.retain(|_, until| *until > Instant::now());
                         for ready in &scan.ready {
                             if stop.load(Ordering::SeqCst) || retry_at.is_some() {
@@ -299,13 +310,25 @@ impl Watch {
                             }
                             self.tracker.forget(&ready.name);
                             match self.worker.claim(ready) {
-                                Ok(Some(_)) => {
+                                Ok(Claim::Taken(_)) => {
+                                    in_use.remove(&ready.name);
                                     if !self.drain(stop, &mut summary) {
                                         retry_at = Some(Instant::now() + retry);
                                     }
                                 }
-                                // In use, or it changed: observed afresh by the next scans.
-                                Ok(None) => waiting.push((ready.name.clone(), "in use or still changing")),
+                                Ok(Claim::InUse) => {
+                                    // Excel can keep a file open for hours: said once.
+                                    if in_use.insert(ready.name.clone()) {
+                                        tracing::info!(
+                                            "inbox: \"{}\" is open in another program: taken once it is closed",
+                                            ready.name.to_string_lossy()
+                                        );
+                                    }
+                                    waiting.push((ready.name.clone(), "is open in another program"));
+                                }
+                                // Observed afresh by the next scans.
+                                Ok(Claim::Changed) => waiting.push((ready.name.clone(), "still changing")),
+                                Ok(Claim::Gone) => {}
                                 // This file only (permissions, another drive): the others go on.
                                 Err(e) => {
                                     tracing::error!("{e}; tried again in {} s", s.retry_seconds);
@@ -326,7 +349,12 @@ impl Watch {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!("inbox {}: cannot list it ({e}); trying again", self.dirs.inbox.display());
+                        // A share gone offline: said once, not at every poll.
+                        let msg = e.to_string();
+                        if last_scan_error.as_ref() != Some(&msg) {
+                            tracing::warn!("inbox {}: cannot list it ({msg}); trying again", self.dirs.inbox.display());
+                            last_scan_error = Some(msg);
+                        }
                         waiting.push((self.dirs.inbox.as_os_str().to_owned(), "cannot be listed"));
                     }
                 }
