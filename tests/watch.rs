@@ -209,3 +209,21 @@ fn the_client_list_unreadable_while_running_pauses_then_resumes() {
     assert!(log.contains("cannot convert anything"), "{log}");
     outcome(&s);
 }
+
+#[test]
+fn a_bug_hit_by_one_file_fails_that_file_only() {
+    let s = site(FAST);
+    s.drop_file("a clients lyon marseille.csv", &fixture("clients lyon marseille.csv"));
+    s.drop_file("b clients bordeaux paris.csv", &fixture("clients bordeaux paris.csv"));
+    let out = s.cmd().arg("--once").env("PASSERELLE_WATCH_CRASH", "convert:1:panic").output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    let o = outcome(&s);
+    assert_eq!(o.inputs["a clients lyon marseille.csv"].0, "errors");
+    assert_eq!(o.inputs["b clients bordeaux paris.csv"].0, "archive");
+    assert_eq!(o.outputs.len(), 1);
+    let note = s.files("errors").into_iter().find(|f| f.ends_with(".error.txt")).unwrap();
+    let note = String::from_utf8(s.read(&format!("errors/{note}"))).unwrap();
+    assert!(note.contains("internal error") && note.contains("This is a bug"), "{note}");
+    assert!(o.state["issued"].as_object().unwrap().keys().all(|k| !k.contains("530")), "no code kept for a");
+}

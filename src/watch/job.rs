@@ -486,7 +486,16 @@ impl Worker {
                 force: false,
                 inputs: vec![input.clone()],
             };
-            let mut report = convert::convert(&opts).map_err(|e| JobError::Blocked(e.to_string()))?;
+            // A bug hit by one odd file must not stop the watcher, nor crash it again at every
+            // restart on the same file: a panic fails this file only.
+            let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                failpoint("convert");
+                convert::convert(&opts)
+            }));
+            let mut report = match converted {
+                Ok(r) => r.map_err(|e| JobError::Blocked(e.to_string()))?,
+                Err(panic) => internal_error_report(&input, panic),
+            };
             failpoint("decide.converted");
             let dest_input = |dest: &Path| dest.join(&j.claimed);
             let outputs: Vec<String> = report
@@ -801,6 +810,31 @@ fn relocate_report(report: &mut Report, input: &Path, final_input: &Path, staged
     report.customers.iter_mut().for_each(|c| fix(&mut c.input));
     report.documents.iter_mut().for_each(|c| fix(&mut c.input));
     report.errors.iter_mut().for_each(|c| fix(&mut c.input));
+}
+
+/// The report of a conversion that panicked.
+fn internal_error_report(input: &Path, panic: Box<dyn std::any::Any + Send>) -> Report {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    let mut report = Report::default();
+    report.inputs.push(crate::report::InputReport {
+        path: input.display().to_string(),
+        platform: None,
+        kind: None,
+        encoding: None,
+        delimiter: None,
+        records: 0,
+        status: Status::Failed,
+        error: Some(format!(
+            "passerelle stopped on an internal error while converting this file ({what}). This is a bug, \
+             not a mistake in the file: please send the file and this note to support"
+        )),
+        outputs: Vec::new(),
+    });
+    report
 }
 
 fn failure_note(d: &Dirs, j: &Journal, input: &Path, report: &Report) -> String {

@@ -118,17 +118,23 @@ impl Summary {
 
 /// Crash injection for the restart tests: `PASSERELLE_WATCH_CRASH=POINT` (or `POINT:N`, the
 /// N-th time) ends the process there at once, as a kill would: no destructor runs, buffered
-/// writes are lost. (`exit` rather than `abort`, which would leave core dumps.) Unset: a no-op.
+/// writes are lost (`exit` rather than `abort`, which would leave core dumps).
+/// `POINT:N:panic` panics instead (a bug in a conversion). Unset: a no-op.
 pub(crate) fn failpoint(name: &str) {
-    static POINT: OnceLock<Option<(String, u32)>> = OnceLock::new();
+    static POINT: OnceLock<Option<(String, u32, bool)>> = OnceLock::new();
     static HITS: AtomicU32 = AtomicU32::new(0);
     let point = POINT.get_or_init(|| {
         let v = std::env::var("PASSERELLE_WATCH_CRASH").ok()?;
-        let (p, n) = v.split_once(':').map(|(p, n)| (p, n.parse().unwrap_or(1))).unwrap_or((&v, 1));
-        Some((p.to_string(), n))
+        let mut parts = v.split(':');
+        let p = parts.next()?.to_string();
+        let n = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
+        Some((p, n, parts.next() == Some("panic")))
     });
-    if let Some((p, n)) = point {
+    if let Some((p, n, panic)) = point {
         if p == name && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n {
+            if *panic {
+                panic!("PASSERELLE_WATCH_CRASH: panic at {name}");
+            }
             eprintln!("PASSERELLE_WATCH_CRASH: aborting at {name}");
             std::process::exit(86);
         }
