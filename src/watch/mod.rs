@@ -49,6 +49,11 @@ pub enum WatchError {
     #[error("watch folder {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error(
+        "no watch folder {}: create it with a profile.toml inside (copy the watch/ folder of passerelle), or pass --dir DIR",
+        path.display()
+    )]
+    NoDir { path: PathBuf },
+    #[error(
         "no profile at {}: write one with `passerelle profile init \"{}\"` (then set [clients] file), or pass --profile FILE",
         path.display(), path.display()
     )]
@@ -162,10 +167,7 @@ impl Watch {
             move |source| WatchError::Io { path, source }
         };
         if !root.is_dir() {
-            return Err(WatchError::Io {
-                path: root,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
-            });
+            return Err(WatchError::NoDir { path: root });
         }
         let profile_path = opts.profile.clone().unwrap_or_else(|| root.join("profile.toml"));
         if !profile_path.is_file() {
