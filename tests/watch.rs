@@ -136,14 +136,14 @@ fn poll_mode_converts_files_dropped_while_it_runs() {
 fn the_same_name_every_day_never_overwrites_and_the_same_content_converts_once() {
     let s = site(FAST);
     s.drop_file("orders_export.csv", &fixture("clients lyon marseille.csv"));
-    assert!(s.cmd().arg("--once").status().unwrap().success());
+    assert!(s.cmd().arg("--once").output().unwrap().status.success());
     let first = s.files("out");
     assert_eq!(first.len(), 1);
     let first_bytes = s.read(&format!("out/{}", first[0]));
 
     // Next day's export has the same name: a second output, the first one untouched.
     s.drop_file("orders_export.csv", &fixture("clients bordeaux paris.csv"));
-    assert!(s.cmd().arg("--once").status().unwrap().success());
+    assert!(s.cmd().arg("--once").output().unwrap().status.success());
     let both = s.files("out");
     assert_eq!(both.len(), 2, "{both:?}");
     assert!(both.iter().all(|f| f.ends_with("_orders_export.txt")));
