@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod job;
 mod lock;
 pub mod log;
+mod notes;
 pub mod seen;
 
 use std::fs::{self, File};
@@ -250,11 +251,11 @@ impl Watch {
             s.min_age_ms
         );
 
-        let start = Instant::now();
-        // --once waits for a file being written at start at most this long.
-        let once_deadline =
-            start + Duration::from_millis(s.settle_ms.max(s.min_age_ms) + s.settle_ms) + Duration::from_millis(200);
-        let mut next_scan = start;
+        // --once gives a file still being written this long from the first look at the inbox
+        // (not from the start: finishing what an earlier run left in work/ can take a while).
+        let once_wait = Duration::from_millis(s.settle_ms.max(s.min_age_ms) + s.settle_ms) + Duration::from_millis(200);
+        let mut once_deadline: Option<Instant> = None;
+        let mut next_scan = Instant::now();
         let mut retry_at: Option<Instant> = None;
         let mut recovered = false;
         let mut work_due = true;
@@ -302,6 +303,7 @@ impl Watch {
             let mut waiting: Vec<(std::ffi::OsString, &'static str)> = Vec::new();
             if retry_at.is_none() && Instant::now() >= next_scan && !stop.load(Ordering::SeqCst) {
                 scanned = true;
+                once_deadline.get_or_insert_with(|| Instant::now() + once_wait);
                 next_scan = Instant::now() + every;
                 match self.tracker.scan(&self.dirs.inbox) {
                     Ok(scan) => {
@@ -379,7 +381,8 @@ impl Watch {
                         break;
                     }
                 }
-                if scanned && !waiting.is_empty() && Instant::now() > once_deadline {
+                let deadline = once_deadline.unwrap_or_else(|| Instant::now() + once_wait);
+                if scanned && !waiting.is_empty() && Instant::now() > deadline {
                     for (name, why) in &waiting {
                         tracing::warn!("inbox: \"{}\" {why}: left for the next run", name.to_string_lossy());
                     }
@@ -387,7 +390,7 @@ impl Watch {
                     break;
                 }
                 if !waiting.is_empty() {
-                    next_scan = next_scan.min(once_deadline.max(Instant::now() + Duration::from_millis(10)));
+                    next_scan = next_scan.min(deadline.max(Instant::now() + Duration::from_millis(10)));
                 }
             }
             // 4. Sleep until something is due, waking for events and, often, for Ctrl-C.
