@@ -227,3 +227,22 @@ fn a_bug_hit_by_one_file_fails_that_file_only() {
     assert!(note.contains("internal error") && note.contains("This is a bug"), "{note}");
     assert!(o.state["issued"].as_object().unwrap().keys().all(|k| !k.contains("530")), "no code kept for a");
 }
+
+#[test]
+fn ctrl_c_stops_after_the_current_file_and_a_restart_does_the_rest() {
+    let s = site(Timing { settle_ms: 30, min_age_ms: 0, debounce_ms: 10 });
+    for (name, bytes) in batch() {
+        s.drop_file(name, &bytes);
+    }
+    let child = s.spawn(&["--poll", "0.02"]);
+    assert!(wait_until(Duration::from_secs(10), || !s.files("archive").is_empty() || !s.files("errors").is_empty()));
+    let (code, log) = interrupt(child);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("stopping after the current file") && log.contains("stopped"), "{log}");
+    assert_eq!(s.files("work"), vec![".lock"], "nothing left half-done:\n{log}");
+    let out = s.cmd().arg("--once").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "d partiel and c articles fail");
+    let o = outcome(&s);
+    assert_eq!(o.inputs.len(), batch().len());
+    assert_eq!(o.outputs.len(), 4);
+}
