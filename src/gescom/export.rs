@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::index::{Client, ClientIndex, Delivery, ExportInfo, Source, address_key, norm_code};
+use super::index::{Client, ClientIndex, ClientRef, Delivery, ExportInfo, Source, address_key, norm_code};
 use crate::error::InputError;
 use crate::sage::parse::{LineReader, tag_of};
 use crate::sage::{Layout, Record};
@@ -261,11 +261,15 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
 }
 
 /// Reads a client's block (#CCLI and its children) back from the export.
-pub fn read_block(ix: &ClientIndex, client: &Client, layout: &'static Layout) -> Result<Vec<BlockRecord>, InputError> {
+pub fn read_block(
+    ix: &ClientIndex,
+    client: ClientRef,
+    layout: &'static Layout,
+) -> Result<Vec<BlockRecord>, InputError> {
     let path = &ix.source.file;
-    let (offset, len) = client.block.ok_or_else(|| InputError::Other {
+    let (offset, len) = client.block().ok_or_else(|| InputError::Other {
         path: path.clone(),
-        message: format!("client {} has no record block (not a Format Sage export)", client.code),
+        message: format!("client {} has no record block (not a Format Sage export)", client.code()),
     })?;
     let io = |source| InputError::Io { path: path.clone(), source };
     let mut f = File::open(path).map_err(io)?;
@@ -302,12 +306,12 @@ pub fn read_block(ix: &ClientIndex, client: &Client, layout: &'static Layout) ->
     }
     push(cur.take(), &mut out);
     match out.first() {
-        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code => Ok(out),
+        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code() => Ok(out),
         _ => Err(InputError::Other {
             path: path.clone(),
             message: format!(
                 "the block of client {} is not where it was when the export was read: was the file changed during the run?",
-                client.code
+                client.code()
             ),
         }),
     }

@@ -12,7 +12,7 @@ use super::code::{self, CodeError};
 use super::expr::{Ctx, Expr};
 use super::text::{remove_accents, upper};
 use crate::codepage::{self, CodePage};
-use crate::gescom::index::{self as ix, Client, ClientIndex};
+use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{MatchKey, Warnings};
@@ -58,7 +58,7 @@ pub struct Resolver<'a> {
     pub(super) index: &'a ClientIndex,
     pub layout: &'static Layout,
     pub(super) today: Date,
-    pub(super) template: Option<&'a Client>,
+    pub(super) template: Option<ClientRef<'a>>,
     pub(super) fields: Vec<(String, Expr)>,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
@@ -169,7 +169,9 @@ impl<'a> Resolver<'a> {
             );
         }
         match self.index.by_code(code) {
-            Some(c) => (c.cat_compta.clone(), c.collective.clone(), (String::new(), String::new())),
+            Some(c) => {
+                (c.cat_compta().map(str::to_string), c.collective().map(str::to_string), (String::new(), String::new()))
+            }
             None => (None, None, (String::new(), String::new())),
         }
     }
@@ -273,7 +275,7 @@ impl<'a> Resolver<'a> {
                 let n = code::shop_number(&c.shop_id).map_err(fail)?;
                 let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(fail)?;
                 if let Some(owner) = self.index.by_code(&g.code) {
-                    if same_person(owner, c) {
+                    if same_person(&owner, c) {
                         return Err(Outcome::Existing {
                             code: g.code.clone(),
                             by: MatchKey::Code,
@@ -284,7 +286,9 @@ impl<'a> Resolver<'a> {
                         field: "CT_Num".into(),
                         message: format!(
                             "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. Change customers.code.prefix or use source = \"counter\"",
-                            g.code, owner.intitule, owner.line
+                            g.code,
+                            owner.intitule(),
+                            owner.line()
                         ),
                     });
                 }
@@ -310,7 +314,7 @@ impl<'a> Resolver<'a> {
                 loop {
                     n += 1;
                     let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
-                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule));
+                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
                     let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
                     let taken =
                         taken.or_else(|| self.codes.contains(&g.code).then(|| "a customer of this run".to_string()));
@@ -362,10 +366,10 @@ impl<'a> Resolver<'a> {
             match hits.len() {
                 0 => {}
                 1 => {
-                    return Search::Found(hits[0].code.clone(), kind, format!("{} {value}", kind.as_str()));
+                    return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
                 }
                 _ => {
-                    let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+                    let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
                     let msg = format!(
                         "{} {value} is held by {} clients ({}): no guess",
                         kind.as_str(),
@@ -554,7 +558,7 @@ impl<'a> Resolver<'a> {
         }
         if !gaps.is_empty() && !self.template_gaps_reported {
             self.template_gaps_reported = true;
-            let subject = format!("template {}", t.code);
+            let subject = format!("template {}", t.code());
             for f in gaps {
                 let fallback = match f.default.as_deref() {
                     Some(d) if !d.is_empty() => format!("the default {d} is written"),
@@ -578,8 +582,8 @@ enum Search {
 }
 
 /// The list's client with this code is the same person when their e-mails agree.
-fn same_person(client: &Client, c: &Customer) -> bool {
-    let a = ix::norm_email(&client.email);
+fn same_person(client: &ClientRef, c: &Customer) -> bool {
+    let a = ix::norm_email(client.email());
     !a.is_empty() && a == ix::norm_email(&c.email)
 }
 
@@ -634,7 +638,7 @@ pub(super) fn country_name(iso: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gescom::index::Source;
+    use crate::gescom::index::{Client, Source};
 
     fn index() -> ClientIndex {
         let mut ix = ClientIndex::new(Source { path: "clients.csv".into(), ..Default::default() });

@@ -6,7 +6,7 @@
 
 use super::customer::{Resolver, country_name, region};
 use crate::gescom::export::BlockRecord;
-use crate::gescom::index::{Client, address_key};
+use crate::gescom::index::{ClientRef, address_key, key_hash};
 use crate::model::{Address, Customer};
 use crate::report::Warnings;
 use crate::sage::Record;
@@ -67,13 +67,19 @@ impl Resolver<'_> {
     }
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
-    pub fn wanted_update(&self, client: &Client, c: &Customer, delivery: Option<&Address>) -> Wanted {
-        self.wanted_for(&client.code, Some(client), c, delivery)
+    pub fn wanted_update(&self, client: ClientRef, c: &Customer, delivery: Option<&Address>) -> Wanted {
+        self.wanted_for(client.code(), Some(client), c, delivery)
     }
 
     /// As `wanted_update`, for any code: a client of the list, or one created in this run
     /// (then only a new delivery address is added, whatever the options).
-    pub fn wanted_for(&self, code: &str, client: Option<&Client>, c: &Customer, delivery: Option<&Address>) -> Wanted {
+    pub fn wanted_for(
+        &self,
+        code: &str,
+        client: Option<ClientRef>,
+        c: &Customer,
+        delivery: Option<&Address>,
+    ) -> Wanted {
         if self.created.contains(code) {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
             let known = self.updated.get(code).is_some_and(|b| block_delivery_keys(b).contains(&self.key_of(addr)));
@@ -83,19 +89,19 @@ impl Resolver<'_> {
         let cs = &self.profile.customers;
         let mut w = Wanted::default();
         if cs.update_billing_address && !c.billing.is_empty() {
-            w.billing = client.address_key.as_ref().is_none_or(|k| *k != self.key_of(&c.billing));
+            w.billing = client.address_hash().is_none_or(|k| k != key_hash(&self.key_of(&c.billing)));
         }
         if cs.update_delivery_addresses {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
             if !addr.is_empty() {
                 let key = self.key_of(addr);
-                let known = match self.updated.get(&client.code) {
+                let known = match self.updated.get(client.code()) {
                     Some(block) => block_delivery_keys(block).contains(&key),
-                    None if client.block.is_some() => client.deliveries.iter().any(|d| d.key == key),
+                    None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(&key)),
                     // A CSV or XLSX list has no delivery addresses: one equal to the billing
                     // address is taken as known; another cannot be checked (and the update
                     // will be refused with that reason).
-                    None => client.address_key.as_ref() == Some(&key),
+                    None => client.address_hash() == Some(key_hash(&key)),
                 };
                 w.delivery = !known;
             }
@@ -113,16 +119,17 @@ impl Resolver<'_> {
 
     /// The intitulé of the client's delivery address equal to `addr`, among the addresses
     /// known (written in this run, or read from a Format Sage export).
-    pub fn known_delivery(&self, client: Option<&Client>, code: &str, addr: &Address) -> Option<String> {
+    pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> Option<String> {
         let key = self.key_of(addr);
         if let Some(block) = self.updated.get(code) {
             return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         }
-        client.and_then(|c| c.deliveries.iter().find(|d| d.key == key).map(|d| d.intitule.clone()))
+        let h = key_hash(&key);
+        client.and_then(|c| c.deliveries().find(|(_, k)| *k == h).map(|(i, _)| i.to_string()))
     }
 
     /// Does the shop address differ from the client card's (when the list says)?
-    pub fn billing_differs(&self, client: Option<&Client>, code: &str, addr: &Address) -> bool {
+    pub fn billing_differs(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> bool {
         if addr.is_empty() {
             return false;
         }
@@ -137,7 +144,7 @@ impl Resolver<'_> {
             ]);
             return card != key;
         }
-        client.and_then(|c| c.address_key.as_ref()).is_some_and(|k| *k != key)
+        client.and_then(|c| c.address_hash()).is_some_and(|k| k != key_hash(&key))
     }
 
     /// Applies the wanted updates to `block` (the client's records as exported, or as last
