@@ -105,10 +105,20 @@ pub enum DocumentAction {
 pub struct Warning {
     pub kind: String,
     pub input: String,
+    /// The first record the warning was given for.
     pub record: String,
     pub field: String,
     pub message: String,
+    /// How many records got this same warning (same kind, field and message) in this input:
+    /// a product name transliterated on 40,000 order lines is one entry, counted.
+    pub count: u64,
+    /// A few more of those records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
+
+/// Records named in `also`, at most.
+const ALSO: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordError {
@@ -119,26 +129,52 @@ pub struct RecordError {
 }
 
 /// Collects warnings for one input; `record` names what they are about (e.g. "customer 530,
-/// line 4" or "#CCLI WEB000530").
+/// line 4" or "#CCLI WEB000530"). The same warning for many records is kept once, counted.
 #[derive(Debug, Default)]
 pub struct Warnings {
     pub input: String,
     pub list: Vec<Warning>,
+    seen: rustc_hash::FxHashMap<(String, String, String), usize>,
 }
 
 impl Warnings {
     pub fn new(input: impl Into<String>) -> Warnings {
-        Warnings { input: input.into(), list: Vec::new() }
+        Warnings { input: input.into(), ..Default::default() }
     }
 
     pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
+        let message = message.into();
+        let key = (kind.to_string(), field.to_string(), message);
+        // `list` is public (callers drain it): check the remembered entry is still there.
+        let known =
+            self.seen.get(&key).copied().filter(|&i| {
+                self.list.get(i).is_some_and(|w| w.kind == key.0 && w.field == key.1 && w.message == key.2)
+            });
+        if let Some(i) = known {
+            let w = &mut self.list[i];
+            w.count += 1;
+            if w.also.len() < ALSO && w.record != record {
+                w.also.push(record.to_string());
+            }
+            return;
+        }
+        self.seen.insert(key.clone(), self.list.len());
+        let (kind, field, message) = key;
         self.list.push(Warning {
-            kind: kind.to_string(),
+            kind,
             input: self.input.clone(),
             record: record.to_string(),
-            field: field.to_string(),
-            message: message.into(),
+            field,
+            message,
+            count: 1,
+            also: Vec::new(),
         });
+    }
+
+    /// Takes the warnings collected so far (the dedup memory is kept for the input).
+    pub fn take(&mut self) -> Vec<Warning> {
+        self.seen.clear();
+        std::mem::take(&mut self.list)
     }
 
     pub fn len(&self) -> usize {
@@ -222,12 +258,16 @@ impl Report {
                     None => kinds.push((&w.kind, vec![w])),
                 }
             }
-            let counts: Vec<String> = kinds.iter().map(|(k, v)| format!("{} {k}", v.len())).collect();
-            let _ = writeln!(s, "{} warning(s): {}", self.warnings.len(), counts.join(", "));
+            let counts: Vec<String> =
+                kinds.iter().map(|(k, v)| format!("{} {k}", v.iter().map(|w| w.count).sum::<u64>())).collect();
+            let total: u64 = self.warnings.iter().map(|w| w.count).sum();
+            let _ = writeln!(s, "{total} warning(s): {}", counts.join(", "));
             const SHOWN: usize = 3;
             for (kind, list) in &kinds {
                 for w in list.iter().take(SHOWN) {
-                    let _ = writeln!(s, "  [{kind}] {}: {}{}", w.record, field_prefix(&w.field), w.message);
+                    let times =
+                        if w.count > 1 { format!(" (×{}, same for other records)", w.count) } else { String::new() };
+                    let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
                     let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);

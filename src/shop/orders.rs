@@ -309,7 +309,9 @@ impl OrderReader {
 
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
-        w.list.append(&mut b.warnings);
+        for x in b.warnings.drain(..) {
+            w.push(&x.kind, &x.record, &x.field, x.message);
+        }
         if let Some(p) = b.problem {
             return Err(p);
         }

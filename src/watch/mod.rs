@@ -421,8 +421,10 @@ impl Watch {
                 return false;
             }
         };
-        for id in jobs {
-            if stop.load(Ordering::SeqCst) {
+        for (i, id) in jobs.into_iter().enumerate() {
+            // The first job is finished even when a stop came meanwhile: it may be the file
+            // just claimed, and "after the current file" includes it.
+            if i > 0 && stop.load(Ordering::SeqCst) {
                 return true;
             }
             match self.worker.run(&id) {
