@@ -140,6 +140,8 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         builder,
         report,
         names: HashSet::new(),
+        created_at: Default::default(),
+        placed_now: Vec::new(),
     };
     for input in &opts.inputs {
         run.input(input);
@@ -166,6 +168,20 @@ struct Run<'a> {
     report: Report,
     /// Output files of this run, to refuse two inputs writing the same one.
     names: HashSet<PathBuf>,
+    /// Where the records of each client created in this run were written: a later order of
+    /// the same customer with a new delivery address reads them back to write them again.
+    created_at: rustc_hash::FxHashMap<String, Placed>,
+    /// Clients placed by the current input (their file is its Format Sage output).
+    placed_now: Vec<String>,
+}
+
+/// A client's records in a Format Sage output: in the current input's customers section
+/// (`file` None) or in a finished output file.
+#[derive(Debug, Clone)]
+struct Placed {
+    file: Option<PathBuf>,
+    start: u64,
+    len: u64,
 }
 
 /// A customer's records to write before the document that uses it.
@@ -203,6 +219,29 @@ impl Run<'_> {
                 self.convert_input(input, &stem, &mut ir, &mut w)
             }
         };
+        let placed = std::mem::take(&mut self.placed_now);
+        match &result {
+            Ok(_) => {
+                // The customers section now sits in the output file, after its frame lines.
+                let sage = Outputs::targets(&self.opts.out, &stem, self.outputs)
+                    .into_iter()
+                    .find(|t| t.extension().is_some_and(|e| e == "txt") && self.outputs.sage);
+                let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
+                for code in placed {
+                    if let (Some(p), Some(file)) = (self.created_at.get_mut(&code), sage.as_ref()) {
+                        if p.file.is_none() {
+                            p.file = Some(file.clone());
+                            p.start += header;
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                for code in placed {
+                    self.created_at.remove(&code);
+                }
+            }
+        }
         match result {
             Ok(written) => {
                 for t in &written {
@@ -356,7 +395,8 @@ impl Run<'_> {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
                 if let Some(out) = out.as_mut() {
-                    out.client(&records, &format!("{subject}, client {code}"), w)?;
+                    let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
+                    self.place(&code, range);
                 }
             }
             Outcome::Failed { field, message } => {
@@ -427,7 +467,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let (client, writes) = match self.order_client(o, platform, ir, reported, &subject, w) {
+        let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
             Ok(x) => x,
             Err(message) => {
                 self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
@@ -437,10 +477,13 @@ impl Run<'_> {
         let document = self.builder.build(o, prepared, &client, &subject, w);
         if let Some(out) = out.as_mut() {
             let who = format!("{subject}, client {}", client.code);
-            match writes {
+            let range = match writes {
                 Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
                 Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
-                None => {}
+                None => None,
+            };
+            if self.resolver.is_created(&client.code) {
+                self.place(&client.code, range);
             }
             out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
@@ -451,6 +494,36 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.documents.push(doc);
         Ok(())
+    }
+
+    /// Remembers where a created client's records were written (see `created_at`).
+    fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
+        if let Some((start, len)) = range {
+            self.created_at.insert(code.to_string(), Placed { file: None, start, len });
+            self.placed_now.push(code.to_string());
+        }
+    }
+
+    /// The records of a client created in this run, read back from where they were written.
+    fn created_block(
+        &mut self,
+        code: &str,
+        out: &mut Option<Outputs>,
+    ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
+        let Some(p) = self.created_at.get(code).cloned() else { return Ok(None) };
+        let bytes = match (&p.file, out.as_mut()) {
+            (None, Some(out)) => out.read_client((p.start, p.len))?,
+            (None, None) => return Ok(None),
+            (Some(file), _) => {
+                use std::io::{Read, Seek};
+                let mut f = std::fs::File::open(file)?;
+                f.seek(std::io::SeekFrom::Start(p.start))?;
+                let mut buf = vec![0u8; p.len as usize];
+                f.read_exact(&mut buf)?;
+                buf
+            }
+        };
+        Ok(Some(crate::gescom::export::parse_block(&bytes, self.resolver.layout)))
     }
 
     /// Cancelled, refunded, or a status the profile does not import.
@@ -470,12 +543,14 @@ impl Run<'_> {
     }
 
     /// The client of an order: found, created or updated, with what its document needs.
+    #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
         o: &Order,
         platform: &str,
         ir: &InputReport,
         reported: &mut HashSet<String>,
+        out: &mut Option<Outputs>,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<(DocClient, Option<ClientWrite>), String> {
@@ -524,24 +599,35 @@ impl Run<'_> {
             let client = self.index.by_code(&code);
             let wanted = self.resolver.wanted_for(&code, client, c, Some(delivery));
             if wanted.any() {
-                let block = match self.resolver.block_in_run(&code) {
-                    Some(b) => Some(b),
-                    None => match (client, self.index.update_refusal()) {
-                        (Some(cl), None) => Some(
-                            crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
-                                .map_err(|e| e.to_string())?,
-                        ),
-                        (_, Some(why)) => {
-                            w.push(
-                                "update_refused",
-                                subject,
-                                "",
-                                format!("client {code} is not updated although {}: {why}", wanted.describe()),
-                            );
+                let block = if self.resolver.is_created(&code) {
+                    match self.created_block(&code, out).map_err(|e| e.to_string())? {
+                        Some(b) => Some(b),
+                        None => {
+                            // Nothing written to read back (dry run, no Format Sage output).
+                            intitule = self.resolver.note_created_delivery(&code, c, delivery);
                             None
                         }
-                        (None, None) => None,
-                    },
+                    }
+                } else {
+                    match self.resolver.block_in_run(&code) {
+                        Some(b) => Some(b),
+                        None => match (client, self.index.update_refusal()) {
+                            (Some(cl), None) => Some(
+                                crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
+                                    .map_err(|e| e.to_string())?,
+                            ),
+                            (_, Some(why)) => {
+                                w.push(
+                                    "update_refused",
+                                    subject,
+                                    "",
+                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
+                                );
+                                None
+                            }
+                            (None, None) => None,
+                        },
+                    }
                 };
                 if let Some(block) = block {
                     if let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w) {

@@ -270,3 +270,37 @@ fn inspect_shows_orders() {
         .stdout(predicate::str::contains("order #1001 (line 2): 2026-11-20T10:42:00 | paid | customer Marie Dupont"))
         .stdout(predicate::str::contains("prices incl. tax"));
 }
+
+#[test]
+fn a_client_created_by_an_earlier_input_gets_its_new_address_from_that_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(fixture("shopify/orders_export.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let (mut a, mut b) = (vec![header.clone()], vec![header]);
+    // #1002 holds a line break in a quoted cell: split on the order names at line start.
+    let mut target = &mut a;
+    for l in lines {
+        if l.starts_with("#1008") {
+            target = &mut b;
+        } else if l.starts_with('#') {
+            target = &mut a;
+        }
+        target.push(l.to_string());
+    }
+    fs::write(dir.path().join("a.csv"), a.join("\n") + "\n").unwrap();
+    fs::write(dir.path().join("b.csv"), b.join("\n") + "\n").unwrap();
+    let r = convert_in(dir, "profiles/orders.toml", &[Path::new("a.csv"), Path::new("b.csv")], &[]);
+    assert_eq!(r.doc("#1008")["customer"], "SHO000001");
+    let out_b = r.output("b.txt").unwrap();
+    valid(&out_b);
+    let lines = cp850_lines(&out_b);
+    // b.txt writes SHO000001 again, read back from a.txt, with both addresses.
+    assert_eq!(lines[2], "#CCLI");
+    assert_eq!(lines[3], "SHO000001");
+    let ccdl: Vec<&String> = lines.iter().enumerate().filter(|(_, l)| *l == "#CCDL").map(|(i, _)| &lines[i + 1]).collect();
+    assert_eq!(ccdl, ["Marie Dupont - Lyon", "Marie Dupont - Annecy"]);
+    let a_lines = cp850_lines(&r.output("a.txt").unwrap());
+    let a_ccli = a_lines.iter().position(|l| l == "SHO000001").unwrap();
+    assert_eq!(&lines[3..3 + 121], &a_lines[a_ccli..a_ccli + 121], "the card is written again unchanged");
+}

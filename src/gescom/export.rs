@@ -276,6 +276,21 @@ pub fn read_block(
     f.seek(SeekFrom::Start(offset)).map_err(io)?;
     let mut bytes = vec![0u8; len as usize];
     f.read_exact(&mut bytes).map_err(io)?;
+    let out = parse_block(&bytes, layout);
+    match out.first() {
+        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code() => Ok(out),
+        _ => Err(InputError::Other {
+            path: path.clone(),
+            message: format!(
+                "the block of client {} is not where it was when the export was read: was the file changed during the run?",
+                client.code()
+            ),
+        }),
+    }
+}
+
+/// The records of a block of CP850 text (#CCLI and its children), by layout when known.
+pub fn parse_block(bytes: &[u8], layout: &'static Layout) -> Vec<BlockRecord> {
     let text = crate::codepage::cp850::decode(&bytes);
     let mut lines: Vec<&str> = text.split("\r\n").collect();
     if lines.last() == Some(&"") {
@@ -305,16 +320,7 @@ pub fn read_block(
         }
     }
     push(cur.take(), &mut out);
-    match out.first() {
-        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code() => Ok(out),
-        _ => Err(InputError::Other {
-            path: path.clone(),
-            message: format!(
-                "the block of client {} is not where it was when the export was read: was the file changed during the run?",
-                client.code()
-            ),
-        }),
-    }
+    out
 }
 
 /// Tag → count, for `clients inspect`.

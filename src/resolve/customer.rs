@@ -4,7 +4,7 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jiff::civil::Date;
 
@@ -69,9 +69,10 @@ pub struct Resolver<'a> {
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
     pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    /// Clients created in this run (their records are in `updated`): later orders may add
-    /// delivery addresses to them whatever the update options, they are ours.
-    pub(super) created: HashSet<String>,
+    /// Clients created in this run, by code: what their documents and later orders need.
+    /// Their records themselves are not kept (the caller can read them back from the file it
+    /// wrote them to): a run creating 100,000 clients keeps a few dozen bytes for each.
+    pub(super) created: HashMap<String, CreatedInfo>,
     /// State of the run caches when the current input began, restored if it fails.
     snapshot: Option<Snapshot>,
 }
@@ -81,7 +82,56 @@ struct Snapshot {
     seen: HashMap<String, (String, u64)>,
     codes: HashSet<String>,
     updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    created: HashSet<String>,
+    created: HashMap<String, CreatedInfo>,
+}
+
+/// What a run remembers of a client it created.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedInfo {
+    pub cat_compta: Option<String>,
+    pub collective: Option<String>,
+    pub representative: (String, String),
+    /// `key_hash` of the card's address.
+    pub card: u64,
+    /// (intitulé, `key_hash`) of its delivery addresses.
+    pub deliveries: Vec<(String, u64)>,
+}
+
+impl CreatedInfo {
+    fn of(records: &[Record]) -> CreatedInfo {
+        let mut info = CreatedInfo::default();
+        for r in records {
+            match r.tag() {
+                "CCLI" => {
+                    let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+                    info.cat_compta = opt(r.get("N_CatCompta"));
+                    info.collective = opt(r.get("CG_NumPrinc"));
+                    info.representative = (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string());
+                    info.card = ix::key_hash(&ix::address_key(&[
+                        r.get("CT_Adresse"),
+                        r.get("CT_Complement"),
+                        r.get("CT_CodePostal"),
+                        r.get("CT_Ville"),
+                        r.get("CT_Pays"),
+                    ]));
+                }
+                "CCDL" => info.deliveries.push((r.get("LI_Intitule").to_string(), delivery_hash(r))),
+                _ => {}
+            }
+        }
+        info
+    }
+}
+
+/// `key_hash` of a #CCDL's address.
+pub fn delivery_hash(r: &Record) -> u64 {
+    ix::key_hash(&ix::address_key(&[
+        r.get("LI_Adresse"),
+        r.get("LI_Complement"),
+        r.get("LI_CodePostal"),
+        r.get("LI_Ville"),
+        r.get("LI_Pays"),
+    ]))
 }
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
@@ -128,10 +178,10 @@ impl<'a> Resolver<'a> {
             template,
             fields,
             template_gaps_reported: false,
-            seen: HashMap::new(),
-            codes: HashSet::new(),
-            updated: HashMap::new(),
-            created: HashSet::new(),
+            seen: HashMap::default(),
+            codes: HashSet::default(),
+            updated: HashMap::default(),
+            created: HashMap::default(),
             snapshot: None,
         })
     }
@@ -160,6 +210,9 @@ impl<'a> Resolver<'a> {
     /// documents: from its records written in this run, else the client list. `None` fields
     /// are unknown.
     pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
+        if let Some(i) = self.created.get(code) {
+            return (i.cat_compta.clone(), i.collective.clone(), i.representative.clone());
+        }
         if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
             return (
@@ -174,6 +227,11 @@ impl<'a> Resolver<'a> {
             }
             None => (None, None, (String::new(), String::new())),
         }
+    }
+
+    /// Was `code` created by this run?
+    pub fn is_created(&self, code: &str) -> bool {
+        self.created.contains_key(code)
     }
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
@@ -449,9 +507,7 @@ impl<'a> Resolver<'a> {
         if !delivery.is_empty() {
             records.push(self.delivery_record(c, delivery, true, subject, w));
         }
-        self.created.insert(code.clone());
-        self.updated
-            .insert(code.clone(), records.iter().cloned().map(crate::gescom::export::BlockRecord::Known).collect());
+        self.created.insert(code.clone(), CreatedInfo::of(&records));
         Outcome::New { code, detail, records }
     }
 

@@ -80,9 +80,10 @@ impl Resolver<'_> {
         c: &Customer,
         delivery: Option<&Address>,
     ) -> Wanted {
-        if self.created.contains(code) {
+        if let Some(info) = self.created.get(code) {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-            let known = self.updated.get(code).is_some_and(|b| block_delivery_keys(b).contains(&self.key_of(addr)));
+            let h = key_hash(&self.key_of(addr));
+            let known = info.deliveries.iter().any(|(_, k)| *k == h);
             return Wanted { delivery: !addr.is_empty() && !known, ..Default::default() };
         }
         let Some(client) = client else { return Wanted::default() };
@@ -112,7 +113,7 @@ impl Resolver<'_> {
         w
     }
 
-    /// The block of a client as written in this run (created or updated), if any.
+    /// The block of an existing client as rewritten earlier in this run, if any.
     pub fn block_in_run(&self, code: &str) -> Option<Vec<BlockRecord>> {
         self.updated.get(code).cloned()
     }
@@ -121,11 +122,30 @@ impl Resolver<'_> {
     /// known (written in this run, or read from a Format Sage export).
     pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> Option<String> {
         let key = self.key_of(addr);
+        if let Some(info) = self.created.get(code) {
+            let h = key_hash(&key);
+            return info.deliveries.iter().find(|(_, k)| *k == h).map(|(i, _)| i.clone());
+        }
         if let Some(block) = self.updated.get(code) {
             return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         }
         let h = key_hash(&key);
         client.and_then(|c| c.deliveries().find(|(_, k)| *k == h).map(|(i, _)| i.to_string()))
+    }
+
+    /// A new delivery address for a client created in this run when its records cannot be
+    /// written again (dry run, no Format Sage output): the intitulé it would get.
+    pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
+        let h = key_hash(&self.key_of(addr));
+        let base = self.delivery_intitule(c, addr);
+        let info = self.created.get_mut(code)?;
+        if let Some((i, _)) = info.deliveries.iter().find(|(_, k)| *k == h) {
+            return Some(i.clone());
+        }
+        let taken: Vec<String> = info.deliveries.iter().map(|(i, _)| i.clone()).collect();
+        let intitule = unique_intitule(&base, &taken);
+        info.deliveries.push((intitule.clone(), h));
+        Some(intitule)
     }
 
     /// Does the shop address differ from the client card's (when the list says)?
@@ -134,6 +154,9 @@ impl Resolver<'_> {
             return false;
         }
         let key = self.key_of(addr);
+        if let Some(info) = self.created.get(code) {
+            return info.card != key_hash(&key);
+        }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let card = address_key(&[
                 r.get("CT_Adresse"),
@@ -207,7 +230,21 @@ impl Resolver<'_> {
         if notes.is_empty() {
             return None;
         }
-        self.updated.insert(code, records.clone());
+        match self.created.get_mut(&code) {
+            // Created in this run: only the new address is remembered (the caller keeps where
+            // the records are).
+            Some(info) => {
+                if let Some(i) = &delivery_intitule {
+                    let h = key_hash(&key);
+                    if !info.deliveries.iter().any(|(_, k)| *k == h) {
+                        info.deliveries.push((i.clone(), h));
+                    }
+                }
+            }
+            None => {
+                self.updated.insert(code, records.clone());
+            }
+        }
         Some(Update { records, detail: notes.join("; "), delivery_intitule })
     }
 

@@ -227,13 +227,37 @@ pub struct SageFile {
 struct Section {
     path: PathBuf,
     out: Option<BufWriter<File>>,
+    /// Bytes written so far: where the next record starts.
+    written: u64,
+}
+
+/// Counts what goes through it.
+struct Counting<'a, W: Write> {
+    inner: &'a mut W,
+    count: &'a mut u64,
+}
+
+impl<W: Write> Write for Counting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        *self.count += n as u64;
+        Ok(n)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)?;
+        *self.count += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl Section {
     fn create(target: &Path, tag: &str) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)) })
+        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)), written: 0 })
     }
 }
 
@@ -263,15 +287,39 @@ impl SageFile {
     /// A customer-side record (#CCLI and its children).
     pub fn customer_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
         self.customers_written += 1;
-        let out = self.sections[0].out.as_mut().expect("open");
-        self.encoder.write_record(rec, subject, w, out)
+        let s = &mut self.sections[0];
+        let mut out = Counting { inner: s.out.as_mut().expect("open"), count: &mut s.written };
+        self.encoder.write_record(rec, subject, w, &mut out)
+    }
+
+    /// Where the next customer record will start in the customers section.
+    pub fn customers_position(&self) -> u64 {
+        self.sections[0].written
+    }
+
+    /// Reads back `len` bytes of the customers section from `start` (a client written
+    /// earlier in this file, to add a delivery address to it).
+    pub fn read_customers(&mut self, start: u64, len: u64) -> io::Result<Vec<u8>> {
+        use std::io::Seek;
+        let w = self.sections[0].out.as_mut().expect("open");
+        w.flush()?;
+        let f = w.get_mut();
+        let end = f.stream_position()?;
+        f.seek(io::SeekFrom::Start(start))?;
+        let mut buf = vec![0u8; len as usize];
+        let read = f.read_exact(&mut buf);
+        // Back to the end whatever happened: the next record goes there.
+        f.seek(io::SeekFrom::Start(end))?;
+        read?;
+        Ok(buf)
     }
 
     /// A customer-side record copied from an export, for tags without a layout.
     pub fn customer_raw(&mut self, tag: &str, lines: &[String]) -> io::Result<()> {
         self.customers_written += 1;
-        let out = self.sections[0].out.as_mut().expect("open");
-        self.encoder.write_raw(tag, lines, out)
+        let s = &mut self.sections[0];
+        let mut out = Counting { inner: s.out.as_mut().expect("open"), count: &mut s.written };
+        self.encoder.write_raw(tag, lines, &mut out)
     }
 
     /// A document-side record (#CHEN, #CHLI, #CHRE).
