@@ -291,7 +291,7 @@ pub fn read_block(
 
 /// The records of a block of CP850 text (#CCLI and its children), by layout when known.
 pub fn parse_block(bytes: &[u8], layout: &'static Layout) -> Vec<BlockRecord> {
-    let text = crate::codepage::cp850::decode(&bytes);
+    let text = crate::codepage::cp850::decode(bytes);
     let mut lines: Vec<&str> = text.split("\r\n").collect();
     if lines.last() == Some(&"") {
         lines.pop();
