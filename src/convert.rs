@@ -487,7 +487,7 @@ impl Run<'_> {
             }
             out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
-        self.ledger.stage(&key, &document.piece);
+        self.ledger.stage(&key, &document.piece)?;
         doc.action = DocumentAction::Created;
         doc.customer = client.code;
         doc.piece = document.piece;

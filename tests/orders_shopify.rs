@@ -298,7 +298,8 @@ fn a_client_created_by_an_earlier_input_gets_its_new_address_from_that_output() 
     // b.txt writes SHO000001 again, read back from a.txt, with both addresses.
     assert_eq!(lines[2], "#CCLI");
     assert_eq!(lines[3], "SHO000001");
-    let ccdl: Vec<&String> = lines.iter().enumerate().filter(|(_, l)| *l == "#CCDL").map(|(i, _)| &lines[i + 1]).collect();
+    let ccdl: Vec<&String> =
+        lines.iter().enumerate().filter(|(_, l)| *l == "#CCDL").map(|(i, _)| &lines[i + 1]).collect();
     assert_eq!(ccdl, ["Marie Dupont - Lyon", "Marie Dupont - Annecy"]);
     let a_lines = cp850_lines(&r.output("a.txt").unwrap());
     let a_ccli = a_lines.iter().position(|l| l == "SHO000001").unwrap();
