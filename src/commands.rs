@@ -41,6 +41,7 @@ fn convert_cmd(a: ConvertArgs) -> u8 {
         dry_run: a.dry_run,
         force: a.force,
         inputs: a.inputs,
+        entries: false,
     };
     match convert::convert(&opts) {
         Ok(report) => {

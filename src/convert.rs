@@ -33,6 +33,9 @@ pub struct ConvertOptions {
     pub dry_run: bool,
     pub force: bool,
     pub inputs: Vec<PathBuf>,
+    /// Keep every customer and document entry in the returned report (implied by `report`;
+    /// the watcher wants them too). Without it only totals are kept.
+    pub entries: bool,
 }
 
 /// Errors that stop the whole run (exit code 2): nothing can be converted safely.
@@ -116,7 +119,8 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
-    let mut report = Report { dry_run: opts.dry_run, ..Default::default() };
+    let mut report =
+        Report { dry_run: opts.dry_run, keep: opts.entries || opts.report.is_some(), ..Default::default() };
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
@@ -208,6 +212,7 @@ impl Run<'_> {
         let saved = self.state.clone();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let totals_before = self.report.totals;
         let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
         let result = match targets.iter().find(|t| self.names.contains(*t)) {
             Some(t) => Err(InputError::Other {
@@ -261,6 +266,7 @@ impl Run<'_> {
                 ir.status = Status::Failed;
                 ir.error = Some(e.to_string());
                 // Nothing of a failed input was written: what it said it created is void.
+                self.report.totals = self.report.totals.keep_failures_since(&totals_before);
                 let path = ir.path.clone();
                 let mut i = 0;
                 self.report.customers.retain(|c| {
@@ -404,7 +410,7 @@ impl Run<'_> {
                 self.report.errors.push(RecordError { input: ir.path.clone(), record: subject, field, message });
             }
         }
-        self.report.customers.push(entry);
+        self.report.add_customer(entry);
         Ok(())
     }
 
@@ -416,7 +422,7 @@ impl Run<'_> {
             field: field.to_string(),
             message: message.to_string(),
         });
-        self.report.documents.push(DocumentReport {
+        self.report.add_document(DocumentReport {
             input: ir.path.clone(),
             order: order.to_string(),
             customer: String::new(),
@@ -450,14 +456,14 @@ impl Run<'_> {
         if let Some(why) = self.skip_reason(o) {
             w.push("skipped", &subject, "status", format!("{why}: not imported"));
             doc.detail = why;
-            self.report.documents.push(doc);
+            self.report.add_document(doc);
             return Ok(());
         }
         let key = format!("{platform}:{}", order_key(platform, o));
         if !self.opts.force && self.ledger.contains(&key) {
             doc.action = DocumentAction::SkippedAlreadyConverted;
             doc.detail = "converted by an earlier run (--force converts it again)".into();
-            self.report.documents.push(doc);
+            self.report.add_document(doc);
             return Ok(());
         }
         let prepared = match self.builder.prepare(o, &subject, w) {
@@ -492,7 +498,7 @@ impl Run<'_> {
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();
-        self.report.documents.push(doc);
+        self.report.add_document(doc);
         Ok(())
     }
 
@@ -571,7 +577,7 @@ impl Run<'_> {
         let (code, mut writes) = match outcome {
             Outcome::Failed { message, .. } => {
                 entry.detail = message.clone();
-                self.report.customers.push(entry);
+                self.report.add_customer(entry);
                 return Err(message);
             }
             Outcome::New { code, detail, records } => {
@@ -694,7 +700,7 @@ impl Run<'_> {
         if reported.insert(code.clone())
             || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
-            self.report.customers.push(entry);
+            self.report.add_customer(entry);
         }
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };

@@ -15,6 +15,56 @@ pub struct Report {
     /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
     pub errors: Vec<RecordError>,
     pub dry_run: bool,
+    /// Counts of customers and documents by action (always kept, even without entries).
+    pub totals: Tally,
+    /// Keep every customer and document entry (for `--report` and the watcher); without it
+    /// only the totals are kept, so a run of a million orders does not hold a million entries.
+    #[serde(skip)]
+    pub keep: bool,
+}
+
+/// Customers and documents by action.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub customers_created: u64,
+    pub customers_matched: u64,
+    pub customers_updated: u64,
+    pub customers_single_account: u64,
+    pub customers_failed: u64,
+    pub documents_created: u64,
+    pub documents_skipped_already_converted: u64,
+    pub documents_skipped: u64,
+    pub documents_failed: u64,
+}
+
+impl Tally {
+    fn customer(&mut self, a: CustomerAction) -> &mut u64 {
+        match a {
+            CustomerAction::Created => &mut self.customers_created,
+            CustomerAction::Matched => &mut self.customers_matched,
+            CustomerAction::Updated => &mut self.customers_updated,
+            CustomerAction::SingleAccount => &mut self.customers_single_account,
+            CustomerAction::Failed => &mut self.customers_failed,
+        }
+    }
+
+    fn document(&mut self, a: DocumentAction) -> &mut u64 {
+        match a {
+            DocumentAction::Created => &mut self.documents_created,
+            DocumentAction::SkippedAlreadyConverted => &mut self.documents_skipped_already_converted,
+            DocumentAction::Skipped => &mut self.documents_skipped,
+            DocumentAction::Failed => &mut self.documents_failed,
+        }
+    }
+
+    /// `self` as it was at `before`, plus what failed since (an input that failed wrote
+    /// nothing: its created or matched records do not count).
+    pub fn keep_failures_since(&self, before: &Tally) -> Tally {
+        let mut t = *before;
+        t.customers_failed = self.customers_failed;
+        t.documents_failed = self.documents_failed;
+        t
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -187,11 +237,25 @@ impl Warnings {
 }
 
 impl Report {
+    pub fn add_customer(&mut self, c: CustomerReport) {
+        *self.totals.customer(c.action) += 1;
+        if self.keep {
+            self.customers.push(c);
+        }
+    }
+
+    pub fn add_document(&mut self, d: DocumentReport) {
+        *self.totals.document(d.action) += 1;
+        if self.keep {
+            self.documents.push(d);
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.inputs.iter().any(|i| i.status == Status::Failed)
             || !self.errors.is_empty()
-            || self.customers.iter().any(|c| c.action == CustomerAction::Failed)
-            || self.documents.iter().any(|d| d.action == DocumentAction::Failed)
+            || self.totals.customers_failed > 0
+            || self.totals.documents_failed > 0
     }
 
     pub fn to_json(&self) -> String {
@@ -223,27 +287,29 @@ impl Report {
                 }
             }
         }
-        let count = |a: CustomerAction| self.customers.iter().filter(|c| c.action == a).count();
-        if !self.customers.is_empty() {
+        let t = &self.totals;
+        if t.customers_created
+            + t.customers_matched
+            + t.customers_updated
+            + t.customers_single_account
+            + t.customers_failed
+            > 0
+        {
             let _ = writeln!(
                 s,
                 "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                count(CustomerAction::Created),
-                count(CustomerAction::Matched),
-                count(CustomerAction::Updated),
-                count(CustomerAction::SingleAccount),
-                count(CustomerAction::Failed)
+                t.customers_created,
+                t.customers_matched,
+                t.customers_updated,
+                t.customers_single_account,
+                t.customers_failed
             );
         }
-        if !self.documents.is_empty() {
-            let dc = |a: DocumentAction| self.documents.iter().filter(|d| d.action == a).count();
+        if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
             let _ = writeln!(
                 s,
                 "documents: {} created, {} already converted, {} skipped, {} failed",
-                dc(DocumentAction::Created),
-                dc(DocumentAction::SkippedAlreadyConverted),
-                dc(DocumentAction::Skipped),
-                dc(DocumentAction::Failed)
+                t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
         for e in &self.errors {

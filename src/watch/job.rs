@@ -486,6 +486,7 @@ impl Worker {
                 dry_run: false,
                 force: false,
                 inputs: vec![input.clone()],
+                entries: true,
             };
             // A bug hit by one odd file must not stop the watcher, nor crash it again at every
             // restart on the same file: a panic fails this file only.
