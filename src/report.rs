@@ -184,7 +184,15 @@ pub struct RecordError {
 pub struct Warnings {
     pub input: String,
     pub list: Vec<Warning>,
-    seen: rustc_hash::FxHashMap<(String, String, String), usize>,
+    /// Hash of (kind, field, message) or a caller's key → entry in `list`.
+    seen: rustc_hash::FxHashMap<u64, usize>,
+}
+
+fn hash_of(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 impl Warnings {
@@ -194,24 +202,50 @@ impl Warnings {
 
     pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
         let message = message.into();
-        let key = (kind.to_string(), field.to_string(), message);
-        // `list` is public (callers drain it): check the remembered entry is still there.
+        let key = hash_of(&[kind, field, &message]);
+        // `list` is public (callers drain it): check the remembered entry is still the same.
         let known =
             self.seen.get(&key).copied().filter(|&i| {
-                self.list.get(i).is_some_and(|w| w.kind == key.0 && w.field == key.1 && w.message == key.2)
+                self.list.get(i).is_some_and(|w| w.kind == kind && w.field == field && w.message == message)
             });
         if let Some(i) = known {
-            let w = &mut self.list[i];
-            w.count += 1;
-            if w.also.len() < ALSO && w.record != record {
-                w.also.push(record.to_string());
-            }
+            self.repeat(i, record);
             return;
         }
-        self.seen.insert(key.clone(), self.list.len());
-        let (kind, field, message) = key;
+        self.add(key, kind, record, field.to_string(), message);
+    }
+
+    /// As `push`, for a warning the caller identifies by `key` (e.g. a hash of the field and
+    /// value): a repeat costs no formatting at all, which matters on the hot path (a product
+    /// name transliterated on every order line).
+    pub fn push_keyed(
+        &mut self,
+        key: u64,
+        kind: &str,
+        record: &dyn std::fmt::Display,
+        field: &dyn std::fmt::Display,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = key ^ 0x9E37_79B9_7F4A_7C15;
+        if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
+            self.repeat(i, &record.to_string());
+            return;
+        }
+        self.add(key, kind, &record.to_string(), field.to_string(), message());
+    }
+
+    fn repeat(&mut self, i: usize, record: &str) {
+        let w = &mut self.list[i];
+        w.count += 1;
+        if w.also.len() < ALSO && w.record != record {
+            w.also.push(record.to_string());
+        }
+    }
+
+    fn add(&mut self, key: u64, kind: &str, record: &str, field: String, message: String) {
+        self.seen.insert(key, self.list.len());
         self.list.push(Warning {
-            kind,
+            kind: kind.to_string(),
             input: self.input.clone(),
             record: record.to_string(),
             field,
