@@ -174,7 +174,7 @@ impl RecordEncoder {
         let plain = value.bytes().all(|b| (0x20..0x7F).contains(&b))
             && !value.starts_with([' ', '#'])
             && !value.ends_with(' ')
-            && !(upper && value.bytes().any(|b| b.is_ascii_lowercase()));
+            && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()));
         if plain {
             self.text.clear();
             self.text.push_str(value);
