@@ -170,6 +170,9 @@ impl Outputs {
                 w.push("no_line", subject, "", format!("the document has no line: nothing of it in {file}"));
             }
         }
+        if !self.templates.iter().any(|t| t.template().per == param::Per::DocumentLine) {
+            return Ok(());
+        }
         for (i, l) in lines.iter().enumerate() {
             let line_subject = format!("{subject}, line {}", i + 1);
             for t in self.templates.iter_mut().filter(is_lines) {
