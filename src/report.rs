@@ -186,7 +186,13 @@ pub struct Warnings {
     pub list: Vec<Warning>,
     /// Hash of (kind, field, message) or a caller's key → entry in `list`.
     seen: rustc_hash::FxHashMap<u64, usize>,
+    /// Entries listed per kind, and the entry that counts the rest once `KIND_CAP` is
+    /// reached: a file of a million orders with a different message each cannot fill memory.
+    per_kind: rustc_hash::FxHashMap<String, (usize, Option<usize>)>,
 }
+
+/// Distinct warnings listed per kind and input; beyond, they are counted in one entry.
+pub const KIND_CAP: usize = 2_000;
 
 fn hash_of(parts: &[&str]) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -243,6 +249,34 @@ impl Warnings {
     }
 
     fn add(&mut self, key: u64, kind: &str, record: &str, field: String, message: String) {
+        let (listed, overflow) = self.per_kind.entry(kind.to_string()).or_insert((0, None));
+        if *listed >= KIND_CAP {
+            match *overflow {
+                Some(i) if i < self.list.len() && self.list[i].kind == kind => {
+                    let w = &mut self.list[i];
+                    w.count += 1;
+                    if w.also.len() < ALSO {
+                        w.also.push(record.to_string());
+                    }
+                }
+                _ => {
+                    *overflow = Some(self.list.len());
+                    self.list.push(Warning {
+                        kind: kind.to_string(),
+                        input: self.input.clone(),
+                        record: record.to_string(),
+                        field: String::new(),
+                        message: format!(
+                            "more '{kind}' warnings than the {KIND_CAP} listed one by one: these are counted here (first record named, a few more in 'also')"
+                        ),
+                        count: 1,
+                        also: Vec::new(),
+                    });
+                }
+            }
+            return;
+        }
+        *listed += 1;
         self.seen.insert(key, self.list.len());
         self.list.push(Warning {
             kind: kind.to_string(),
@@ -258,6 +292,7 @@ impl Warnings {
     /// Takes the warnings collected so far (the dedup memory is kept for the input).
     pub fn take(&mut self) -> Vec<Warning> {
         self.seen.clear();
+        self.per_kind.clear();
         std::mem::take(&mut self.list)
     }
 
