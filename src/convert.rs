@@ -146,6 +146,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         names: HashSet::new(),
         created_at: Default::default(),
         placed_now: Vec::new(),
+        placed_files: Vec::new(),
     };
     for input in &opts.inputs {
         run.input(input);
@@ -174,18 +175,20 @@ struct Run<'a> {
     names: HashSet<PathBuf>,
     /// Where the records of each client created in this run were written: a later order of
     /// the same customer with a new delivery address reads them back to write them again.
-    created_at: rustc_hash::FxHashMap<String, Placed>,
+    created_at: rustc_hash::FxHashMap<Box<str>, Placed>,
     /// Clients placed by the current input (their file is its Format Sage output).
-    placed_now: Vec<String>,
+    placed_now: Vec<Box<str>>,
+    /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
+    placed_files: Vec<PathBuf>,
 }
 
 /// A client's records in a Format Sage output: in the current input's customers section
-/// (`file` None) or in a finished output file.
-#[derive(Debug, Clone)]
+/// (`file` 0) or in a finished output file (`placed_files[file - 1]`). 16 bytes.
+#[derive(Debug, Clone, Copy)]
 struct Placed {
-    file: Option<PathBuf>,
+    file: u32,
+    len: u32,
     start: u64,
-    len: u64,
 }
 
 /// A customer's records to write before the document that uses it.
@@ -232,11 +235,15 @@ impl Run<'_> {
                     .into_iter()
                     .find(|t| t.extension().is_some_and(|e| e == "txt") && self.outputs.sage);
                 let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
-                for code in placed {
-                    if let (Some(p), Some(file)) = (self.created_at.get_mut(&code), sage.as_ref()) {
-                        if p.file.is_none() {
-                            p.file = Some(file.clone());
-                            p.start += header;
+                if let Some(file) = sage {
+                    self.placed_files.push(file);
+                    let n = self.placed_files.len() as u32;
+                    for code in placed {
+                        if let Some(p) = self.created_at.get_mut(&code) {
+                            if p.file == 0 {
+                                p.file = n;
+                                p.start += header;
+                            }
                         }
                     }
                 }
@@ -505,8 +512,9 @@ impl Run<'_> {
     /// Remembers where a created client's records were written (see `created_at`).
     fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
         if let Some((start, len)) = range {
-            self.created_at.insert(code.to_string(), Placed { file: None, start, len });
-            self.placed_now.push(code.to_string());
+            let len = u32::try_from(len).unwrap_or(u32::MAX);
+            self.created_at.insert(code.into(), Placed { file: 0, start, len });
+            self.placed_now.push(code.into());
         }
     }
 
@@ -516,11 +524,12 @@ impl Run<'_> {
         code: &str,
         out: &mut Option<Outputs>,
     ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
-        let Some(p) = self.created_at.get(code).cloned() else { return Ok(None) };
-        let bytes = match (&p.file, out.as_mut()) {
-            (None, Some(out)) => out.read_client((p.start, p.len))?,
-            (None, None) => return Ok(None),
-            (Some(file), _) => {
+        let Some(p) = self.created_at.get(code).copied() else { return Ok(None) };
+        let bytes = match (p.file, out.as_mut()) {
+            (0, Some(out)) => out.read_client((p.start, p.len as u64))?,
+            (0, None) => return Ok(None),
+            (n, _) => {
+                let file = &self.placed_files[n as usize - 1];
                 use std::io::{Read, Seek};
                 let mut f = std::fs::File::open(file)?;
                 f.seek(std::io::SeekFrom::Start(p.start))?;

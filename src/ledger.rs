@@ -30,10 +30,10 @@ const HEADER: &str = "# passerelle ledger v1";
 pub struct Ledger {
     path: PathBuf,
     done: FxHashSet<u128>,
-    /// Orders of the batch being written (not yet committed): their hashes in memory, their
-    /// lines in a side file beside the ledger, so memory does not grow with the input.
-    staged_set: FxHashSet<u128>,
-    staged: usize,
+    /// Orders of the batch being written (not yet committed): already in `done` (so a
+    /// repeated order within the input is caught), listed here to be taken out if the input
+    /// fails; their lines wait in a side file beside the ledger.
+    staged_keys: Vec<u128>,
     pending: Option<(PathBuf, io::BufWriter<File>)>,
     batch: Option<String>,
     /// The batch's P line is written (by `prepare`), its C not yet.
@@ -63,8 +63,7 @@ impl Ledger {
         let mut l = Ledger {
             path: path.clone(),
             done: FxHashSet::default(),
-            staged_set: FxHashSet::default(),
-            staged: 0,
+            staged_keys: Vec::new(),
             pending: None,
             batch: None,
             prepared: false,
@@ -176,14 +175,15 @@ impl Ledger {
 
     /// Converted by an earlier batch, or already in the batch being written.
     pub fn contains(&self, key: &str) -> bool {
-        let h = hash(key);
-        self.done.contains(&h) || self.staged_set.contains(&h)
+        self.done.contains(&hash(key))
     }
 
     /// An order of the current input, with its piece number (may be empty).
     pub fn stage(&mut self, key: &str, piece: &str) -> io::Result<()> {
-        self.staged_set.insert(hash(key));
-        self.staged += 1;
+        let h = hash(key);
+        if self.done.insert(h) {
+            self.staged_keys.push(h);
+        }
         if self.read_only {
             return Ok(());
         }
@@ -205,12 +205,12 @@ impl Ledger {
     }
 
     pub fn staged(&self) -> usize {
-        self.staged
+        self.staged_keys.len()
     }
 
     /// Before the outputs are renamed into place: the batch and its orders, synced.
     pub fn prepare(&mut self, outputs: &[PathBuf]) -> io::Result<()> {
-        if self.read_only || self.staged == 0 {
+        if self.read_only || self.staged_keys.is_empty() {
             return Ok(());
         }
         let id = self.batch.clone().expect("a staged order opened the batch");
@@ -235,8 +235,7 @@ impl Ledger {
             }
         }
         self.prepared = false;
-        self.done.extend(self.staged_set.drain());
-        self.staged = 0;
+        self.staged_keys.clear();
         Ok(())
     }
 
@@ -252,8 +251,9 @@ impl Ledger {
             }
         }
         self.prepared = false;
-        self.staged = 0;
-        self.staged_set.clear();
+        for h in self.staged_keys.drain(..) {
+            self.done.remove(&h);
+        }
         Ok(())
     }
 

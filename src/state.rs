@@ -113,22 +113,46 @@ impl State {
         Ok(s)
     }
 
-    /// Writes the state atomically (temp file, fsync, rename), keys in order.
+    /// Writes the state atomically (temp file, fsync, rename), keys in order. Streamed: no
+    /// copy of the entries, no text of the whole file in memory.
     pub fn save(&self, dir: &Path) -> Result<(), StateError> {
+        use serde::ser::{SerializeMap, SerializeStruct};
+        use std::io::Write;
+
+        struct Entries<'a>(Vec<&'a Entry>);
+        impl Serialize for Entries<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                #[derive(Serialize)]
+                struct Val<'a> {
+                    code: &'a str,
+                    date: &'a str,
+                }
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for e in &self.0 {
+                    m.serialize_entry(&*e.key, &Val { code: &e.code, date: &e.date })?;
+                }
+                m.end()
+            }
+        }
+        struct View<'a>(&'a State);
+        impl Serialize for View<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut sorted: Vec<&Entry> = self.0.entries.iter().collect();
+                sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+                let mut st = s.serialize_struct("State", 3)?;
+                st.serialize_field("version", &self.0.version.max(STATE_VERSION))?;
+                st.serialize_field("counter", &self.0.counter)?;
+                st.serialize_field("issued", &Entries(sorted))?;
+                st.end()
+            }
+        }
         let path = State::path(dir);
         let io = |source| StateError::Io { path: path.clone(), source };
         fs::create_dir_all(dir).map_err(io)?;
-        let disk = OnDisk {
-            version: self.version.max(STATE_VERSION),
-            counter: self.counter,
-            issued: self
-                .entries
-                .iter()
-                .map(|e| (e.key.to_string(), Issued { code: e.code.to_string(), date: e.date.to_string() }))
-                .collect(),
-        };
-        let text = serde_json::to_string_pretty(&disk).expect("state serialises");
-        crate::write::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
+        let mut f = crate::write::atomic::AtomicFile::create(&path).map_err(io)?;
+        serde_json::to_writer_pretty(&mut f, &View(self)).map_err(|e| io(io::Error::other(e)))?;
+        f.flush().map_err(io)?;
+        f.commit().map_err(io)
     }
 
     fn find(&self, map: &FxHashMap<u64, u32>, value: &str, of: impl Fn(&Entry) -> &str) -> Option<u32> {
