@@ -5,6 +5,7 @@ pub mod customers;
 pub mod dialect;
 pub mod orders;
 pub mod values;
+pub mod woocommerce;
 
 use std::path::Path;
 
@@ -35,6 +36,9 @@ pub const CANONICAL_FIELDS: &[&str] = &[
     "shipping_address2", "shipping_city", "shipping_zip", "shipping_state", "shipping_country", "shipping_phone",
     "tax_1_name", "tax_1_value", "tax_2_name", "tax_2_value", "tax_3_name", "tax_3_value", "tax_4_name",
     "tax_4_value", "tax_5_name", "tax_5_value", "line_items",
+    // WooCommerce: packed cells (WebToffee), line amounts and fees (AlgolPlus)
+    "tax_items", "shipping_items", "fee_items", "coupon_items", "refund_items", "fee_total", "fee_tax",
+    "line_subtotal", "line_subtotal_tax", "line_price_before_discount",
 ];
 
 /// What a file was recognised as.

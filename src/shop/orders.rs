@@ -1,8 +1,11 @@
 //! Shop order exports → canonical `Order`s, streamed: one order in memory at a time.
 //!
-//! `rows_per_item` layouts (Shopify, WooCommerce plugins "one row per item") carry the
+//! `rows_per_item` layouts (Shopify, WooCommerce AlgolPlus "products as rows") carry the
 //! order's fields on the first row of each order and one line per row; rows are grouped by
 //! the order key and order-level amounts are read once, never summed across rows.
+//! `row_per_order` layouts (WooCommerce WebToffee) hold one order per row, its lines packed in
+//! `line_item_N` cells. Platform rules that need the whole order (Shopify's tax basis,
+//! WooCommerce's HT amounts) run once the order is complete.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +13,8 @@ use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
 use super::dialect::{ColumnMap, Dialect};
-use super::values::{parse_amount, parse_bool, parse_datetime, rate_in_label, split_name};
+use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
+use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
 use crate::report::Warnings;
@@ -35,6 +39,10 @@ struct Build {
     problem: Option<OrderProblem>,
     /// Warnings found while reading the order's rows, reported with it.
     warnings: Vec<crate::report::Warning>,
+    /// Line amounts for dialects whose prices are computed from them (WooCommerce), one per
+    /// line of `order.lines`.
+    amounts: Vec<LineAmounts>,
+    extras: Extras,
 }
 
 pub struct OrderReader {
@@ -46,6 +54,11 @@ pub struct OrderReader {
     note_attributes: BTreeMap<String, String>,
     current: Option<Build>,
     decimal_comma: bool,
+    /// Packed line columns of a `row_per_order` layout, in their N order (header, index).
+    packed: Vec<(String, usize)>,
+    slash_dates: SlashDates,
+    /// An ambiguous d/m date was read (reported once per file).
+    ambiguous_date_reported: bool,
 }
 
 impl OrderReader {
@@ -56,20 +69,52 @@ impl OrderReader {
         cols: ColumnMap,
         note_attributes: BTreeMap<String, String>,
     ) -> Result<OrderReader, InputError> {
-        for required in ["order_number", "line_quantity", "line_name", "line_price"] {
-            if cols.get(required).is_none() {
-                let aliases = dialect.columns.get(required).map(|a| a.join("\" or \"")).unwrap_or_default();
+        for alternatives in dialect.required_fields() {
+            if alternatives.iter().all(|f| cols.get(f).is_none()) {
+                let aliases: Vec<String> =
+                    alternatives.iter().flat_map(|f| dialect.columns.get(f).cloned().unwrap_or_default()).collect();
                 return Err(InputError::MissingColumn {
                     path: table.path().clone(),
-                    column: aliases.clone(),
+                    column: aliases.join("\" or \""),
                     message: format!(
-                        "every order needs it ({required}); map it in [input.columns] if your export names it otherwise"
+                        "every order needs it ({}); map it in [input.columns] if your export names it otherwise",
+                        alternatives.join(" or ")
                     ),
                 });
             }
         }
+        let mut packed = Vec::new();
+        if let Some(prefix) = dialect.packed_lines.as_deref() {
+            for (i, h) in table.headers().iter().enumerate() {
+                let key = crate::table::norm_header(h);
+                if let Some(n) = key.strip_prefix(prefix).and_then(|n| n.parse::<u32>().ok()) {
+                    packed.push((n, h.clone(), i));
+                }
+            }
+            packed.sort();
+            if packed.is_empty() {
+                return Err(InputError::MissingColumn {
+                    path: table.path().clone(),
+                    column: format!("{prefix}1"),
+                    message: "the order lines are in these columns; export the orders with their line items".into(),
+                });
+            }
+        }
+        let packed = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let slash_dates = woocommerce::slash_dates(dialect);
         // Shopify and the WooCommerce plugins write plain '.' decimals.
-        Ok(OrderReader { table, dialect, generation, cols, note_attributes, current: None, decimal_comma: false })
+        Ok(OrderReader {
+            table,
+            dialect,
+            generation,
+            cols,
+            note_attributes,
+            current: None,
+            decimal_comma: false,
+            packed,
+            slash_dates,
+            ambiguous_date_reported: false,
+        })
     }
 
     fn cell(&mut self, field: &str) -> String {
@@ -80,16 +125,61 @@ impl OrderReader {
         if self.dialect.cleaning.placeholders.get(field).is_some_and(|ph| ph.iter().any(|p| p == v)) {
             return String::new();
         }
-        let v = v.to_string();
-        let kind = match field {
-            "billing_zip" | "shipping_zip" => Some(Repad::Zip),
-            "billing_phone" | "shipping_phone" | "phone" => Some(Repad::Phone),
-            "siret" => Some(Repad::Siret),
-            _ => None,
-        };
-        match kind {
-            Some(k) if self.table.numeric(i) => repad(k, &v),
-            _ => v,
+        v.to_string()
+    }
+
+    /// A cell Excel may have stored as a number (postcode, phone, SIRET): its leading zeros
+    /// are put back when `french` (French formats), and the repair is reported.
+    fn padded(&mut self, field: &str, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
+        let v = self.cell(field);
+        let numeric = self.cols.get(field).is_some_and(|i| self.table.numeric(i));
+        if !numeric || !french {
+            return v;
+        }
+        let fixed = repad(kind, &v);
+        if fixed != v {
+            w.push(
+                "repadded",
+                subject,
+                field,
+                format!("'{v}' was a number in the spreadsheet: read as '{fixed}' ({})", self.table.place()),
+            );
+        }
+        fixed
+    }
+
+    /// A date cell; a value that is not a date is a problem of the order.
+    fn datetime(&mut self, field: &str, b: &mut Build, w: &mut Warnings) -> Option<jiff::civil::DateTime> {
+        let v = self.cell(field);
+        if v.is_empty() || v.starts_with("0000-00-00") {
+            return None;
+        }
+        match parse_datetime_as(&v, self.slash_dates) {
+            Some((d, ambiguous)) => {
+                if ambiguous && !self.ambiguous_date_reported {
+                    self.ambiguous_date_reported = true;
+                    let order = match self.slash_dates {
+                        SlashDates::MonthFirst => "month/day/year",
+                        SlashDates::DayFirst => "day/month/year",
+                    };
+                    w.push(
+                        "guessed",
+                        &format!("order {}", b.order.number),
+                        field,
+                        format!(
+                            "'{v}' could be day/month or month/day: dates with '/' are read as {order}, the {} export's order (read as {})",
+                            self.dialect.label,
+                            d.date()
+                        ),
+                    );
+                }
+                Some(d)
+            }
+            None => {
+                let line = self.table.line();
+                b.fail(line, field, format!("'{v}' is not a date"));
+                None
+            }
         }
     }
 
@@ -103,7 +193,9 @@ impl OrderReader {
             Some(d) => Some(d),
             None => {
                 let line = self.table.line();
-                b.fail(line, field, format!("'{v}' is not a number"));
+                let header =
+                    self.cols.get(field).and_then(|i| self.table.headers().get(i).cloned()).unwrap_or_default();
+                b.fail(line, field, format!("'{v}' in column \"{header}\" is not a number"));
                 None
             }
         }
@@ -111,6 +203,9 @@ impl OrderReader {
 
     /// The next order (or the problem that stops it), `None` at the end of the file.
     pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
+        if self.dialect.layout.as_deref() == Some("row_per_order") {
+            return self.next_packed(w);
+        }
         loop {
             if !self.table.next_row()? {
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
@@ -135,7 +230,7 @@ impl OrderReader {
                     continue;
                 }
             }
-            let mut next = self.start(key);
+            let mut next = self.start(key, w);
             self.add_line(&mut next);
             if let Some(done) = self.current.replace(next) {
                 return Ok(Some(self.finish(done, w)));
@@ -143,14 +238,64 @@ impl OrderReader {
         }
     }
 
+    /// One order per row (WebToffee): the order's fields, then its packed lines.
+    fn next_packed(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
+        loop {
+            if !self.table.next_row()? {
+                return Ok(None);
+            }
+            let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
+            let key = self.cell(group);
+            if key.is_empty() {
+                let line = self.table.line();
+                w.push("skipped", &format!("line {line}"), group, "a row without order number: skipped");
+                continue;
+            }
+            let mut b = self.start(key, w);
+            self.packed_lines(&mut b);
+            return Ok(Some(self.finish(b, w)));
+        }
+    }
+
+    /// The lines of a `row_per_order` row, from its `line_item_N` cells.
+    fn packed_lines(&mut self, b: &mut Build) {
+        let origin = Origin { record: self.table.record_no(), line: self.table.line() };
+        let subject = format!("order {} (line {})", b.order.number, origin.line);
+        for k in 0..self.packed.len() {
+            let (header, i) = self.packed[k].clone();
+            let cell = self.table.cell(i).to_string();
+            match woocommerce::packed_line(&cell, &header) {
+                Ok(None) => {}
+                Ok(Some(p)) => {
+                    for note in &p.notes {
+                        b.warnings.push(warning("html", &subject, &header, note));
+                    }
+                    b.order.lines.push(Line {
+                        sku: p.sku,
+                        name: p.name,
+                        quantity: p.quantity,
+                        taxable: true,
+                        kind: LineKind::Product,
+                        origin,
+                        ..Default::default()
+                    });
+                    b.amounts.push(p.amounts);
+                }
+                Err(e) => b.fail(origin.line, &e.field, e.message),
+            }
+        }
+    }
+
     /// Order-level fields, from the first row of the order.
-    fn start(&mut self, key: String) -> Build {
+    fn start(&mut self, key: String, w: &mut Warnings) -> Build {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut b = Build {
             key: key.clone(),
             order: Order { number: key, origin, ..Default::default() },
             problem: None,
             warnings: Vec::new(),
+            amounts: Vec::new(),
+            extras: Extras::default(),
         };
         let o = &mut b.order;
         o.id = self.cell("order_id");
@@ -163,14 +308,14 @@ impl OrderReader {
         };
         o.payment_method = self.cell("payment_method");
         o.carrier = self.cell("shipping_method");
-        o.note = self.cell("note");
-        let date = self.cell("date");
-        o.date = parse_datetime(&date);
-        o.invoice_date = parse_datetime(&self.cell("paid_at"));
-        if o.date.is_none() && !date.is_empty() {
-            let line = self.table.line();
-            b.fail(line, "date", format!("'{date}' is not a date"));
+        let (note, tags) = super::values::decode_html(&self.cell("note"));
+        o.note = note;
+        if tags {
+            let subject = format!("order {}", o.number);
+            b.warnings.push(warning("html", &subject, "note", "HTML tags removed from the customer note"));
         }
+        b.order.date = self.datetime("date", &mut b, w);
+        b.order.invoice_date = self.datetime("paid_at", &mut b, w);
         let codes = self.cell("discount_code");
         let tags = self.cell("note_attributes");
         let attrs = note_attributes(&tags);
@@ -195,6 +340,9 @@ impl OrderReader {
         o.discount_ttc = discount;
         o.status.refunded = refunded.is_some_and(|r| r > Decimal::ZERO && total.is_some_and(|t| r >= t));
         let _ = duties;
+        if self.dialect.prices.is_some() {
+            self.extras(&mut b, refunded);
+        }
         for n in 1..=5 {
             let name = self.cell(&format!("tax_{n}_name"));
             if name.is_empty() {
@@ -217,6 +365,43 @@ impl OrderReader {
         b
     }
 
+    /// WooCommerce's order-level amounts and packed cells (taxes, fees, coupons, refunds).
+    fn extras(&mut self, b: &mut Build, refunded: Option<Decimal>) {
+        let line = self.table.line();
+        let shipping_tax = self.amount("shipping_tax", b);
+        let discount_tax = self.amount("discount_tax", b);
+        let fee_total = self.amount("fee_total", b);
+        let fee_tax = self.amount("fee_tax", b);
+        let x = &mut b.extras;
+        x.shipping_tax = shipping_tax;
+        x.discount_tax = discount_tax;
+        x.fee_total = fee_total;
+        x.fee_tax = fee_tax;
+        x.refunds = refunded.map(|r| r.abs());
+        let taxes = woocommerce::tax_items(&self.cell("tax_items"));
+        let fees = woocommerce::fee_items(&self.cell("fee_items"));
+        let refunds = woocommerce::refunds(&self.cell("refund_items"));
+        let codes = woocommerce::coupon_codes(&self.cell("coupon_items"));
+        let ship_ids = woocommerce::shipping_rate_ids(&self.cell("shipping_items"));
+        match (taxes, fees, refunds) {
+            (Ok(t), Ok(f), Ok(r)) => {
+                let x = &mut b.extras;
+                x.taxes = t;
+                x.fees = f;
+                x.shipping_rate_ids = ship_ids;
+                if r.is_some() {
+                    x.refunds = r;
+                }
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => b.fail(line, &e.field, e.message),
+        }
+        for c in codes {
+            if !b.order.discount_codes.contains(&c) {
+                b.order.discount_codes.push(c);
+            }
+        }
+    }
+
     fn customer(&mut self, b: &mut Build, attrs: &BTreeMap<String, String>) {
         let subject = format!("order {}", b.order.number);
         let mut w = Warnings::default();
@@ -226,16 +411,19 @@ impl OrderReader {
             self.note_attributes.get(field).and_then(|key| attrs.get(&key.to_lowercase())).cloned().unwrap_or_default()
         };
         let (siret_attr, vat_attr) = (from_attr("siret"), from_attr("vat_number"));
+        let french = french_formats(&billing.country);
+        let siret = self.padded("siret", Repad::Siret, true, &subject, &mut w);
+        let mobile = self.padded("phone", Repad::Phone, french, &subject, &mut w);
         let mut c = Customer {
             shop_id: self.cell("customer_id"),
             email: self.cell("email"),
             firstname: billing.firstname.clone(),
             lastname: billing.lastname.clone(),
             company: billing.company.clone(),
-            siret: self.cell("siret"),
+            siret,
             vat_number: self.cell("vat_number"),
             phone: billing.phone.clone(),
-            mobile: self.cell("phone"),
+            mobile,
             billing,
             delivery: (!shipping.is_empty()).then_some(shipping),
             origin: b.order.origin,
@@ -260,24 +448,42 @@ impl OrderReader {
         if first.is_empty() && last.is_empty() {
             (first, last) = split_name(&self.cell(&f("name")));
         }
-        let country = self.cell(&f("country"));
+        let country = country_iso(&self.cell(&f("country")), subject, w);
+        let french = french_formats(&country);
         Address {
             company: self.cell(&f("company")),
             firstname: first,
             lastname: last,
             address1: self.cell(&f("address1")),
             address2: self.cell(&f("address2")),
-            zip: self.cell(&f("zip")),
+            zip: self.padded(&f("zip"), Repad::Zip, french, subject, w),
             city: self.cell(&f("city")),
             state: self.cell(&f("state")),
-            country: country_iso(&country, subject, w),
-            phone: self.cell(&f("phone")),
+            country,
+            phone: self.padded(&f("phone"), Repad::Phone, french, subject, w),
         }
     }
 
     fn add_line(&mut self, b: &mut Build) {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
+        // Coupons exported as rows (AlgolPlus) share the product rows; the order's codes are
+        // collected from every row.
+        for code in self.cell("discount_code").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !b.order.discount_codes.iter().any(|c| c == code) {
+                b.order.discount_codes.push(code.to_string());
+            }
+        }
         let qty_text = self.cell("line_quantity");
+        let (name, tags) = super::values::decode_html(&self.cell("line_name"));
+        let sku = self.cell("line_sku");
+        if self.dialect.prices.is_some() && qty_text.is_empty() && name.is_empty() && sku.is_empty() {
+            // A row that only carries a coupon (more coupons than products).
+            return;
+        }
+        if tags {
+            let subject = format!("order {}", b.order.number);
+            b.warnings.push(warning("html", &subject, "line_name", &format!("HTML tags removed from '{name}'")));
+        }
         let quantity = match parse_amount(&qty_text, self.decimal_comma) {
             Some(q) => q,
             None => {
@@ -285,13 +491,37 @@ impl OrderReader {
                 Decimal::ZERO
             }
         };
+        if self.dialect.prices.is_some() {
+            // WooCommerce: prices are computed from the line's amounts once the order is read.
+            let a = LineAmounts {
+                subtotal: self.amount("line_subtotal", b),
+                subtotal_tax: self.amount("line_subtotal_tax", b),
+                total: self.amount("line_total", b),
+                tax: self.amount("line_tax", b),
+                price_before: self.amount("line_price_before_discount", b),
+                price_after: self.amount("line_price", b),
+                discount: self.amount("line_discount", b),
+                rate: self.amount("line_tax_rate", b),
+                rate_ids: Vec::new(),
+            };
+            b.order.lines.push(Line {
+                sku,
+                name: name.trim().to_string(),
+                quantity,
+                taxable: true,
+                origin,
+                ..Default::default()
+            });
+            b.amounts.push(a);
+            return;
+        }
         let price = self.amount("line_price", b);
         let discount = self.amount("line_discount", b).unwrap_or_default();
         let taxable = parse_bool(&self.cell("line_taxable")).unwrap_or(true);
         let rate = self.amount("line_tax_rate", b);
         b.order.lines.push(Line {
-            sku: self.cell("line_sku"),
-            name: self.cell("line_name"),
+            sku,
+            name,
             quantity,
             // The basis is decided in `finish`; until then the shop's price sits on the TTC side.
             unit_price_ttc: price,
@@ -309,6 +539,9 @@ impl OrderReader {
 
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
+        for x in b.warnings.iter_mut().filter(|x| x.input.is_empty()) {
+            x.input = w.input.clone();
+        }
         w.list.append(&mut b.warnings);
         if let Some(p) = b.problem {
             return Err(p);
@@ -317,8 +550,25 @@ impl OrderReader {
         if self.dialect.platform == "shopify" {
             shopify_basis(&mut o, w);
         }
+        if self.dialect.platform == "woocommerce" {
+            if let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w) {
+                let line = if f.line == 0 { o.origin.line } else { f.line };
+                return Err(OrderProblem { order: o.number.clone(), line, field: f.bad.field, message: f.bad.message });
+            }
+        }
         Ok(o)
     }
+}
+
+/// Countries whose postcodes and phones follow the French formats (re-padding applies).
+fn french_formats(iso: &str) -> bool {
+    matches!(iso, "" | "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF")
+}
+
+fn warning(kind: &str, record: &str, field: &str, message: &str) -> crate::report::Warning {
+    let mut w = Warnings::default();
+    w.push(kind, record, field, message);
+    w.list.pop().expect("pushed")
 }
 
 impl Build {
