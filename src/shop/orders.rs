@@ -117,6 +117,11 @@ impl OrderReader {
         })
     }
 
+    /// Headers of the packed line columns (`line_item_1`…), for `inspect`.
+    pub fn packed_headers(&self) -> Vec<String> {
+        self.packed.iter().map(|(h, _)| h.clone()).collect()
+    }
+
     fn cell(&mut self, field: &str) -> String {
         let Some(i) = self.cols.get(field) else { return String::new() };
         let raw = self.table.cell(i).trim();
