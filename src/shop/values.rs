@@ -13,11 +13,17 @@ pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
     let t: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '\u{00A0}' | '\u{202F}' | '€' | '$' | '£' | '\''))
-        .filter(|c| !c.is_alphabetic())
         .collect();
-    if t.is_empty() {
+    // A currency code before or after the number (`EUR 12.50`, `12,50EUR`) is dropped; any
+    // other letter makes the value not a number (`47,2B` is a typo, not 47.2).
+    let letters = |x: &str| x.len() - x.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let t = if letters(&t) == 3 { &t[..t.len() - 3] } else { t.as_str() };
+    let leading = t.len() - t.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let t = if leading == 3 { &t[3..] } else { t };
+    if t.is_empty() || t.chars().any(char::is_alphabetic) {
         return None;
     }
+    let t = t.to_string();
     let (comma, dot) = (t.rfind(','), t.rfind('.'));
     let normal = match (comma, dot) {
         (Some(c), Some(d)) if c > d => t.replace('.', "").replacen(',', ".", 1),
@@ -297,6 +303,11 @@ mod tests {
         assert_eq!(parse_amount("0.125", true), Some(d("0.125")));
         assert_eq!(parse_amount("", false), None);
         assert_eq!(parse_amount("abc", false), None);
+        assert_eq!(parse_amount("EUR 12.50", false), Some(d("12.50")));
+        assert_eq!(parse_amount("12,50 EUR", true), Some(d("12.50")));
+        assert_eq!(parse_amount("47,2B", true), None);
+        assert_eq!(parse_amount("12.5x", false), None);
+        assert_eq!(parse_amount("1O.00", false), None);
     }
 
     #[test]
