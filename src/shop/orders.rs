@@ -670,6 +670,64 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
 mod tests {
     use super::*;
 
+    fn read_all(name: &str, text: &str) -> (Vec<OrderResult>, Warnings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let file = crate::shop::open(&path, &crate::profile::InputSection::default()).unwrap();
+        let crate::shop::ShopFile::Orders(mut orders) = file else { panic!("not orders") };
+        let mut w = Warnings::new(name);
+        let mut out = Vec::new();
+        while let Some(o) = orders.next(&mut w).unwrap() {
+            out.push(o);
+        }
+        (out, w)
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// AlgolPlus with its default-checked columns only: prices after the coupon, no tax per
+    /// line, order columns on the first row only ("populate other columns" off).
+    #[test]
+    fn algolplus_default_columns() {
+        let text = "Order Number,Order Status,Order Date,Customer Note,First Name (Billing),Last Name (Billing),Company (Billing),Address 1&2 (Billing),City (Billing),State Code (Billing),Postcode (Billing),Country Code (Billing),Email (Billing),Phone (Billing),First Name (Shipping),Last Name (Shipping),Address 1&2 (Shipping),City (Shipping),State Code (Shipping),Postcode (Shipping),Country Code (Shipping),SKU,Item #,Item Name,Quantity (- Refund),Item Cost,Coupon Code,Discount Amount,Discount Amount Tax,Payment Method Title,Cart Discount Amount,Order Subtotal Amount,Shipping Method Title,Order Shipping Amount,Order Refund Amount,Order Total Amount,Order Total Tax Amount\r\n\
+4001,processing,2026-11-20 09:05,,Ana,Roy,,\"3 rue Haute, bât. B\",Niort,,79000,FR,ana@exemple.fr,,Ana,Roy,\"3 rue Haute, bât. B\",Niort,,79000,FR,A-1,1,Bol,2,9.00,MOINS10,2.50,0.50,Chèque,2.50,25.00,Colissimo,5.00,0.00,33.00,5.50\r\n\
+4001,,,,,,,,,,,,,,,,,,,,,B-2,2,Tasse,1,4.50,,,,,,,,,,,\r\n";
+        let (orders, w) = read_all("algolplus.csv", text);
+        let o = orders.into_iter().next().unwrap().unwrap();
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!(o.prices, Some(PriceBasis::Excl));
+        assert_eq!((o.lines[0].unit_price_ht, o.lines[0].discount_ht), (Some(d("9.00")), Decimal::ZERO));
+        assert_eq!(o.lines[1].unit_price_ht, Some(d("4.50")));
+        assert!(o.lines.iter().all(|l| l.tax_rate == Some(d("20"))));
+        assert_eq!(o.shipping_tax_rate, Some(d("20")));
+        assert_eq!((o.shipping_ht, o.shipping_ttc), (Some(d("5.00")), None));
+        // The coupon is inside the prices: no order-level discount on top.
+        assert_eq!(o.discount_ht, None);
+        assert_eq!(o.discount_codes, vec!["MOINS10".to_string()]);
+        assert_eq!(o.customer.billing.address1, "3 rue Haute, bât. B");
+        let kinds: Vec<&str> = w.list.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "guessed").count(), 2, "{:#?}", w.list);
+    }
+
+    /// WebToffee's older layouts: no tax_data, m/d/YYYY dates, tax items without rate_percent.
+    #[test]
+    fn webtoffee_old_sample_layout() {
+        let text = "order_id,order_number,order_date,status,shipping_total,shipping_tax_total,fee_total,fee_tax_total,tax_total,cart_discount,order_discount,discount_total,order_total,refunded_total,order_currency,payment_method,shipping_method,customer_id,customer_user,billing_first_name,billing_last_name,billing_company,billing_email,billing_phone,billing_address_1,billing_address_2,billing_postcode,billing_city,billing_state,billing_country,shipping_first_name,shipping_last_name,shipping_company,shipping_address_1,shipping_address_2,shipping_postcode,shipping_city,shipping_state,shipping_country,customer_note,shipping_items,fee_items,tax_items,coupon_items,order_notes,download_permissions,line_item_1,line_item_2\r\n\
+77,77,3/5/2024 9:05,completed,10,2,0,0,6,0,0,0,36,0,EUR,cod,Flat rate,0,0,Léo,Petit,,leo@exemple.fr,,1 rue A,,75001,Paris,,FR,,,,,,,,,,,method:Flat rate|total:10.00,,code:FR-TVA 20%-1|total:6.00,,,0,name:Verre|product_id:9|sku:V-1|quantity:2|total:10.00|sub_total:10.00|tax:2.00,name:Carafe|product_id:8|sku:C-1|quantity:1|total:10|sub_total:10|tax:2\r\n";
+        let (orders, w) = read_all("webtoffee_old.csv", text);
+        let o = orders.into_iter().next().unwrap().unwrap();
+        assert_eq!(o.date.map(|x| x.to_string()).as_deref(), Some("2024-03-05T09:05:00"));
+        assert_eq!(o.customer.shop_id, "");
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!((o.lines[0].unit_price_ht, o.lines[0].tax_rate), (Some(d("5")), Some(d("20"))));
+        assert_eq!((o.shipping_ht, o.shipping_ttc, o.shipping_tax_rate), (Some(d("10")), Some(d("12")), Some(d("20"))));
+        assert_eq!(o.taxes, vec![TaxLine { rate: d("20"), amount: d("6.00"), label: "FR-TVA 20%-1".into() }]);
+        assert!(w.list.iter().any(|x| x.kind == "guessed" && x.message.contains("month/day/year")), "{:#?}", w.list);
+    }
+
     #[test]
     fn note_attribute_lines() {
         let a = note_attributes("SIRET: 628 194 821 00037\nTVA intracom : FR90628194821\nvide:\n");

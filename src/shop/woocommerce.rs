@@ -316,6 +316,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     };
 
     let mut lines_discounted = true;
+    let mut after_coupon: Vec<String> = Vec::new();
     let mut line_discounts = Decimal::ZERO;
     let mut kept = Vec::with_capacity(o.lines.len());
     for (n, (mut l, a)) in std::mem::take(&mut o.lines).into_iter().zip(amounts.iter()).enumerate() {
@@ -346,12 +347,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
             lines_discounted = false;
         }
         if after_price && a.price_after.is_some() {
-            w.push(
-                "guessed",
-                &subject,
-                "line_price",
-                format!("line {n}: only the price after the coupon is exported (\"Item Cost\", rounded to the cent by the plugin): written as the unit price, without discount. Export \"Item Cost Before Discount\" or \"Order Line Subtotal\" to keep the coupon visible"),
-            );
+            after_coupon.push(n.to_string());
         }
         let rate = line_rate(a, &candidates, &from_ids, n, &subject, w);
         l.unit_price_ht = Some(unit);
@@ -369,6 +365,17 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         kept.push(l);
     }
     o.lines = kept;
+    if !after_coupon.is_empty() {
+        w.push(
+            "guessed",
+            &subject,
+            "line_price",
+            format!(
+                "line(s) {}: only the price after the coupon is exported (\"Item Cost\", rounded to the cent by the plugin): written as the unit price, without discount. Export \"Item Cost Before Discount\" or \"Order Line Subtotal\" to keep the coupon visible",
+                after_coupon.join(", ")
+            ),
+        );
+    }
 
     shipping(o, x, &candidates, &from_ids, &subject, w);
     fees(o, x, &candidates, &from_ids, &subject, w);
