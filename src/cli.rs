@@ -27,6 +27,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Check Format Sage files: frame, encoding, field counts, lengths, references.
     Validate(ValidateArgs),
+    /// Watch a drop folder: files dropped in DIR/inbox are converted into DIR/out.
+    Watch(WatchArgs),
     /// The client list exported from Gestion Commerciale.
     #[command(subcommand)]
     Clients(ClientsCommand),
@@ -140,4 +142,26 @@ pub enum TemplateCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The drop folder (inbox/, out/, archive/, errors/ inside).
+    #[arg(long, value_name = "DIR", default_value = "watch")]
+    pub dir: PathBuf,
+    /// Profile (TOML). Default: DIR/profile.toml.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Process what is in the inbox, then exit (for a scheduled task).
+    #[arg(long)]
+    pub once: bool,
+    /// Scan the inbox every SECONDS instead of waiting for file-system events (network shares).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll: Option<f64>,
+    /// Also append the log to FILE (overrides [watch] log_file).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Log every decision (debug level).
+    #[arg(long, short)]
+    pub verbose: bool,
 }

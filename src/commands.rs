@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::{
-    Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, TemplateCommand, ValidateArgs,
+    Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, TemplateCommand, ValidateArgs, WatchArgs,
 };
 use crate::convert::{self, ConvertOptions};
 use crate::profile::{DEFAULT_PROFILE, Profile, check};
@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> u8 {
             clients_inspect(&file, profile.as_deref(), notes)
         }
         Command::Template(c) => template_cmd(c),
+        Command::Watch(a) => watch(a),
     }
 }
 
@@ -40,6 +41,7 @@ fn convert_cmd(a: ConvertArgs) -> u8 {
         dry_run: a.dry_run,
         force: a.force,
         inputs: a.inputs,
+        entries: false,
     };
     match convert::convert(&opts) {
         Ok(report) => {
@@ -424,4 +426,47 @@ fn template_cmd(c: TemplateCommand) -> u8 {
             }
         }
     }
+}
+
+fn watch(a: WatchArgs) -> u8 {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let poll = match a.poll {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            eprintln!("passerelle: --poll takes a number of seconds greater than 0, e.g. --poll 10");
+            return USAGE;
+        }
+        Some(s) => Some(std::time::Duration::from_secs_f64(s)),
+        None => None,
+    };
+    let opts = crate::watch::WatchOptions { dir: a.dir, profile: a.profile, once: a.once, poll };
+    let mut w = match crate::watch::Watch::open(&opts) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("passerelle: {e}");
+            return USAGE;
+        }
+    };
+    let log = a.log.or_else(|| w.log_file());
+    if let Err(e) = crate::watch::log::init(log.as_deref(), a.verbose) {
+        eprintln!("passerelle: log file {}: {e}", log.as_deref().unwrap_or(Path::new("")).display());
+        return USAGE;
+    }
+    // First Ctrl-C (or a service stop): finish the current file, then stop. A second one stops
+    // at once, which is safe too: the next start finishes what was interrupted.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let handler = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("passerelle: stopping now; the next start finishes the interrupted file");
+            std::process::exit(130);
+        }
+        tracing::warn!("stopping after the current file (Ctrl-C again to stop at once)");
+    });
+    if let Err(e) = handler {
+        tracing::warn!("Ctrl-C will stop the watcher abruptly (no handler: {e}); nothing is lost");
+    }
+    let summary = w.run(&stop);
+    if opts.once { summary.exit_code() } else { OK }
 }

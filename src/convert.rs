@@ -33,6 +33,9 @@ pub struct ConvertOptions {
     pub dry_run: bool,
     pub force: bool,
     pub inputs: Vec<PathBuf>,
+    /// Keep every customer and document entry in the returned report (implied by `report`;
+    /// the watcher wants them too). Without it only totals are kept.
+    pub entries: bool,
 }
 
 /// Errors that stop the whole run (exit code 2): nothing can be converted safely.
@@ -116,7 +119,8 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
-    let mut report = Report { dry_run: opts.dry_run, ..Default::default() };
+    let mut report =
+        Report { dry_run: opts.dry_run, keep: opts.entries || opts.report.is_some(), ..Default::default() };
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
@@ -140,6 +144,8 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         builder,
         report,
         names: HashSet::new(),
+        created_at: Default::default(),
+        placed_now: Vec::new(),
     };
     for input in &opts.inputs {
         run.input(input);
@@ -166,6 +172,20 @@ struct Run<'a> {
     report: Report,
     /// Output files of this run, to refuse two inputs writing the same one.
     names: HashSet<PathBuf>,
+    /// Where the records of each client created in this run were written: a later order of
+    /// the same customer with a new delivery address reads them back to write them again.
+    created_at: rustc_hash::FxHashMap<String, Placed>,
+    /// Clients placed by the current input (their file is its Format Sage output).
+    placed_now: Vec<String>,
+}
+
+/// A client's records in a Format Sage output: in the current input's customers section
+/// (`file` None) or in a finished output file.
+#[derive(Debug, Clone)]
+struct Placed {
+    file: Option<PathBuf>,
+    start: u64,
+    len: u64,
 }
 
 /// A customer's records to write before the document that uses it.
@@ -192,6 +212,7 @@ impl Run<'_> {
         let saved = self.state.clone();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let totals_before = self.report.totals;
         let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
         let result = match targets.iter().find(|t| self.names.contains(*t)) {
             Some(t) => Err(InputError::Other {
@@ -203,6 +224,29 @@ impl Run<'_> {
                 self.convert_input(input, &stem, &mut ir, &mut w)
             }
         };
+        let placed = std::mem::take(&mut self.placed_now);
+        match &result {
+            Ok(_) => {
+                // The customers section now sits in the output file, after its frame lines.
+                let sage = Outputs::targets(&self.opts.out, &stem, self.outputs)
+                    .into_iter()
+                    .find(|t| t.extension().is_some_and(|e| e == "txt") && self.outputs.sage);
+                let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
+                for code in placed {
+                    if let (Some(p), Some(file)) = (self.created_at.get_mut(&code), sage.as_ref()) {
+                        if p.file.is_none() {
+                            p.file = Some(file.clone());
+                            p.start += header;
+                        }
+                    }
+                }
+            }
+            Err(_) => {
+                for code in placed {
+                    self.created_at.remove(&code);
+                }
+            }
+        }
         match result {
             Ok(written) => {
                 for t in &written {
@@ -222,6 +266,7 @@ impl Run<'_> {
                 ir.status = Status::Failed;
                 ir.error = Some(e.to_string());
                 // Nothing of a failed input was written: what it said it created is void.
+                self.report.totals = self.report.totals.keep_failures_since(&totals_before);
                 let path = ir.path.clone();
                 let mut i = 0;
                 self.report.customers.retain(|c| {
@@ -356,7 +401,8 @@ impl Run<'_> {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
                 if let Some(out) = out.as_mut() {
-                    out.client(&records, &format!("{subject}, client {code}"), w)?;
+                    let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
+                    self.place(&code, range);
                 }
             }
             Outcome::Failed { field, message } => {
@@ -364,7 +410,7 @@ impl Run<'_> {
                 self.report.errors.push(RecordError { input: ir.path.clone(), record: subject, field, message });
             }
         }
-        self.report.customers.push(entry);
+        self.report.add_customer(entry);
         Ok(())
     }
 
@@ -376,7 +422,7 @@ impl Run<'_> {
             field: field.to_string(),
             message: message.to_string(),
         });
-        self.report.documents.push(DocumentReport {
+        self.report.add_document(DocumentReport {
             input: ir.path.clone(),
             order: order.to_string(),
             customer: String::new(),
@@ -410,14 +456,14 @@ impl Run<'_> {
         if let Some(why) = self.skip_reason(o) {
             w.push("skipped", &subject, "status", format!("{why}: not imported"));
             doc.detail = why;
-            self.report.documents.push(doc);
+            self.report.add_document(doc);
             return Ok(());
         }
         let key = format!("{platform}:{}", order_key(platform, o));
         if !self.opts.force && self.ledger.contains(&key) {
             doc.action = DocumentAction::SkippedAlreadyConverted;
             doc.detail = "converted by an earlier run (--force converts it again)".into();
-            self.report.documents.push(doc);
+            self.report.add_document(doc);
             return Ok(());
         }
         let prepared = match self.builder.prepare(o, &subject, w) {
@@ -427,7 +473,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let (client, writes) = match self.order_client(o, platform, ir, reported, &subject, w) {
+        let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
             Ok(x) => x,
             Err(message) => {
                 self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
@@ -437,20 +483,53 @@ impl Run<'_> {
         let document = self.builder.build(o, prepared, &client, &subject, w);
         if let Some(out) = out.as_mut() {
             let who = format!("{subject}, client {}", client.code);
-            match writes {
+            let range = match writes {
                 Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
                 Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
-                None => {}
+                None => None,
+            };
+            if self.resolver.is_created(&client.code) {
+                self.place(&client.code, range);
             }
             out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
-        self.ledger.stage(&key, &document.piece);
+        self.ledger.stage(&key, &document.piece)?;
         doc.action = DocumentAction::Created;
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();
-        self.report.documents.push(doc);
+        self.report.add_document(doc);
         Ok(())
+    }
+
+    /// Remembers where a created client's records were written (see `created_at`).
+    fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
+        if let Some((start, len)) = range {
+            self.created_at.insert(code.to_string(), Placed { file: None, start, len });
+            self.placed_now.push(code.to_string());
+        }
+    }
+
+    /// The records of a client created in this run, read back from where they were written.
+    fn created_block(
+        &mut self,
+        code: &str,
+        out: &mut Option<Outputs>,
+    ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
+        let Some(p) = self.created_at.get(code).cloned() else { return Ok(None) };
+        let bytes = match (&p.file, out.as_mut()) {
+            (None, Some(out)) => out.read_client((p.start, p.len))?,
+            (None, None) => return Ok(None),
+            (Some(file), _) => {
+                use std::io::{Read, Seek};
+                let mut f = std::fs::File::open(file)?;
+                f.seek(std::io::SeekFrom::Start(p.start))?;
+                let mut buf = vec![0u8; p.len as usize];
+                f.read_exact(&mut buf)?;
+                buf
+            }
+        };
+        Ok(Some(crate::gescom::export::parse_block(&bytes, self.resolver.layout)))
     }
 
     /// Cancelled, refunded, or a status the profile does not import.
@@ -470,12 +549,14 @@ impl Run<'_> {
     }
 
     /// The client of an order: found, created or updated, with what its document needs.
+    #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
         o: &Order,
         platform: &str,
         ir: &InputReport,
         reported: &mut HashSet<String>,
+        out: &mut Option<Outputs>,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<(DocClient, Option<ClientWrite>), String> {
@@ -496,7 +577,7 @@ impl Run<'_> {
         let (code, mut writes) = match outcome {
             Outcome::Failed { message, .. } => {
                 entry.detail = message.clone();
-                self.report.customers.push(entry);
+                self.report.add_customer(entry);
                 return Err(message);
             }
             Outcome::New { code, detail, records } => {
@@ -524,24 +605,35 @@ impl Run<'_> {
             let client = self.index.by_code(&code);
             let wanted = self.resolver.wanted_for(&code, client, c, Some(delivery));
             if wanted.any() {
-                let block = match self.resolver.block_in_run(&code) {
-                    Some(b) => Some(b),
-                    None => match (client, self.index.update_refusal()) {
-                        (Some(cl), None) => Some(
-                            crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
-                                .map_err(|e| e.to_string())?,
-                        ),
-                        (_, Some(why)) => {
-                            w.push(
-                                "update_refused",
-                                subject,
-                                "",
-                                format!("client {code} is not updated although {}: {why}", wanted.describe()),
-                            );
+                let block = if self.resolver.is_created(&code) {
+                    match self.created_block(&code, out).map_err(|e| e.to_string())? {
+                        Some(b) => Some(b),
+                        None => {
+                            // Nothing written to read back (dry run, no Format Sage output).
+                            intitule = self.resolver.note_created_delivery(&code, c, delivery);
                             None
                         }
-                        (None, None) => None,
-                    },
+                    }
+                } else {
+                    match self.resolver.block_in_run(&code) {
+                        Some(b) => Some(b),
+                        None => match (client, self.index.update_refusal()) {
+                            (Some(cl), None) => Some(
+                                crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
+                                    .map_err(|e| e.to_string())?,
+                            ),
+                            (_, Some(why)) => {
+                                w.push(
+                                    "update_refused",
+                                    subject,
+                                    "",
+                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
+                                );
+                                None
+                            }
+                            (None, None) => None,
+                        },
+                    }
                 };
                 if let Some(block) = block {
                     if let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w) {
@@ -608,7 +700,7 @@ impl Run<'_> {
         if reported.insert(code.clone())
             || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
-            self.report.customers.push(entry);
+            self.report.add_customer(entry);
         }
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
@@ -640,7 +732,8 @@ impl Run<'_> {
 /// "9 rue des Forges, 21000 Dijon, FR"
 fn one_line(a: &crate::model::Address) -> String {
     let city = format!("{} {}", a.zip, a.city);
-    [a.address1.as_str(), a.address2.as_str(), city.trim(), a.country.as_str()]
+    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
+    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
         .iter()
         .filter(|s| !s.is_empty())
         .cloned()

@@ -30,10 +30,14 @@ const HEADER: &str = "# passerelle ledger v1";
 pub struct Ledger {
     path: PathBuf,
     done: FxHashSet<u128>,
-    /// Orders of the batch being written (not yet committed).
-    staged: Vec<(String, String)>,
+    /// Orders of the batch being written (not yet committed): their hashes in memory, their
+    /// lines in a side file beside the ledger, so memory does not grow with the input.
     staged_set: FxHashSet<u128>,
+    staged: usize,
+    pending: Option<(PathBuf, io::BufWriter<File>)>,
     batch: Option<String>,
+    /// The batch's P line is written (by `prepare`), its C not yet.
+    prepared: bool,
     /// No writes at all (dry run).
     read_only: bool,
     pub recovered: Vec<String>,
@@ -59,12 +63,26 @@ impl Ledger {
         let mut l = Ledger {
             path: path.clone(),
             done: FxHashSet::default(),
-            staged: Vec::new(),
             staged_set: FxHashSet::default(),
+            staged: 0,
+            pending: None,
             batch: None,
+            prepared: false,
             read_only,
             recovered: Vec::new(),
         };
+        // Side files of batches a crash interrupted before `prepare`: their orders were never
+        // written, nothing refers to them.
+        if !read_only {
+            if let Ok(dir) = fs::read_dir(dir) {
+                for e in dir.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.starts_with(&format!("{LEDGER_FILE}.")) && name.ends_with(".pending") {
+                        let _ = fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(l),
@@ -163,50 +181,78 @@ impl Ledger {
     }
 
     /// An order of the current input, with its piece number (may be empty).
-    pub fn stage(&mut self, key: &str, piece: &str) {
+    pub fn stage(&mut self, key: &str, piece: &str) -> io::Result<()> {
         self.staged_set.insert(hash(key));
-        self.staged.push((key.to_string(), piece.to_string()));
+        self.staged += 1;
+        if self.read_only {
+            return Ok(());
+        }
+        let id = self
+            .batch
+            .get_or_insert_with(|| format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id()))
+            .clone();
+        if self.pending.is_none() {
+            let path = self.path.with_file_name(format!("{LEDGER_FILE}.{id}.pending"));
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            self.pending = Some((path.clone(), io::BufWriter::new(File::create(&path)?)));
+        }
+        // Keys and pieces come from shop data: no tab or newline may break the journal.
+        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+        let (_, w) = self.pending.as_mut().expect("open");
+        writeln!(w, "O\t{id}\t{}\t{}", clean(key), clean(piece))
     }
 
     pub fn staged(&self) -> usize {
-        self.staged.len()
+        self.staged
     }
 
     /// Before the outputs are renamed into place: the batch and its orders, synced.
     pub fn prepare(&mut self, outputs: &[PathBuf]) -> io::Result<()> {
-        if self.read_only || self.staged.is_empty() {
+        if self.read_only || self.staged == 0 {
             return Ok(());
         }
-        let id = format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id());
-        let mut text = String::with_capacity(64 + self.staged.len() * 40);
+        let id = self.batch.clone().expect("a staged order opened the batch");
         let outs: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
-        text.push_str(&format!("P\t{id}\t{}\n", outs.join("|")));
-        for (key, piece) in &self.staged {
-            // Keys and pieces come from shop data: no tab or newline may break the journal.
-            let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-            text.push_str(&format!("O\t{id}\t{}\t{}\n", clean(key), clean(piece)));
+        let mut text = format!("P\t{id}\t{}\n", outs.join("|"));
+        if let Some((path, mut w)) = self.pending.take() {
+            w.flush()?;
+            drop(w);
+            text.push_str(&fs::read_to_string(&path)?);
+            let _ = fs::remove_file(&path);
         }
         self.append(&text)?;
-        self.batch = Some(id);
+        self.prepared = true;
         Ok(())
     }
 
     /// The outputs are in place: the batch's orders count as converted.
     pub fn commit(&mut self) -> io::Result<()> {
         if let Some(id) = self.batch.take() {
-            self.append(&format!("C\t{id}\n"))?;
+            if self.prepared {
+                self.append(&format!("C\t{id}\n"))?;
+            }
         }
+        self.prepared = false;
         self.done.extend(self.staged_set.drain());
-        self.staged.clear();
+        self.staged = 0;
         Ok(())
     }
 
     /// The input failed: its orders were not written.
     pub fn abort(&mut self) -> io::Result<()> {
-        if let Some(id) = self.batch.take() {
-            self.append(&format!("A\t{id}\n"))?;
+        if let Some((path, w)) = self.pending.take() {
+            drop(w);
+            let _ = fs::remove_file(path);
         }
-        self.staged.clear();
+        if let Some(id) = self.batch.take() {
+            if self.prepared {
+                self.append(&format!("A\t{id}\n"))?;
+            }
+        }
+        self.prepared = false;
+        self.staged = 0;
         self.staged_set.clear();
         Ok(())
     }
@@ -229,7 +275,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out.txt");
         let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:1001", "WEB1001");
+        l.stage("shopify:1001", "WEB1001").unwrap();
         assert!(l.contains("shopify:1001"), "staged orders count within the run");
         l.prepare(std::slice::from_ref(&out)).unwrap();
         fs::write(&out, "x").unwrap();
@@ -246,14 +292,14 @@ mod tests {
         let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
         // Batch 1: crash after the outputs were renamed, before C.
         let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:1", "");
+        l.stage("shopify:1", "").unwrap();
         l.prepare(std::slice::from_ref(&a)).unwrap();
         fs::write(&a, "x").unwrap();
         drop(l);
         // Batch 2: crash before the outputs were renamed.
         let mut l = Ledger::open(dir.path(), false).unwrap();
         assert!(l.contains("shopify:1"), "outputs in place: committed");
-        l.stage("shopify:2", "");
+        l.stage("shopify:2", "").unwrap();
         l.prepare(std::slice::from_ref(&b)).unwrap();
         drop(l);
         let l = Ledger::open(dir.path(), false).unwrap();

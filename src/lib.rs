@@ -4,7 +4,7 @@
 //! The pipeline runs one way (DESIGN.md): `shop` reads exports into the canonical `model`;
 //! `gescom` reads the client list into an index; `resolve` (no I/O) decides which client each
 //! customer is and builds Sage records; `write` encodes them through the layouts of `sage`;
-//! `report` tells what happened. `convert` ties them together.
+//! `report` tells what happened. `convert` ties them together; `watch` runs it on a drop folder.
 
 pub mod cli;
 pub mod codepage;
@@ -22,4 +22,5 @@ pub mod sage;
 pub mod shop;
 pub mod state;
 pub mod table;
+pub mod watch;
 pub mod write;

@@ -15,6 +15,56 @@ pub struct Report {
     /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
     pub errors: Vec<RecordError>,
     pub dry_run: bool,
+    /// Counts of customers and documents by action (always kept, even without entries).
+    pub totals: Tally,
+    /// Keep every customer and document entry (for `--report` and the watcher); without it
+    /// only the totals are kept, so a run of a million orders does not hold a million entries.
+    #[serde(skip)]
+    pub keep: bool,
+}
+
+/// Customers and documents by action.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub customers_created: u64,
+    pub customers_matched: u64,
+    pub customers_updated: u64,
+    pub customers_single_account: u64,
+    pub customers_failed: u64,
+    pub documents_created: u64,
+    pub documents_skipped_already_converted: u64,
+    pub documents_skipped: u64,
+    pub documents_failed: u64,
+}
+
+impl Tally {
+    fn customer(&mut self, a: CustomerAction) -> &mut u64 {
+        match a {
+            CustomerAction::Created => &mut self.customers_created,
+            CustomerAction::Matched => &mut self.customers_matched,
+            CustomerAction::Updated => &mut self.customers_updated,
+            CustomerAction::SingleAccount => &mut self.customers_single_account,
+            CustomerAction::Failed => &mut self.customers_failed,
+        }
+    }
+
+    fn document(&mut self, a: DocumentAction) -> &mut u64 {
+        match a {
+            DocumentAction::Created => &mut self.documents_created,
+            DocumentAction::SkippedAlreadyConverted => &mut self.documents_skipped_already_converted,
+            DocumentAction::Skipped => &mut self.documents_skipped,
+            DocumentAction::Failed => &mut self.documents_failed,
+        }
+    }
+
+    /// `self` as it was at `before`, plus what failed since (an input that failed wrote
+    /// nothing: its created or matched records do not count).
+    pub fn keep_failures_since(&self, before: &Tally) -> Tally {
+        let mut t = *before;
+        t.customers_failed = self.customers_failed;
+        t.documents_failed = self.documents_failed;
+        t
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -105,10 +155,20 @@ pub enum DocumentAction {
 pub struct Warning {
     pub kind: String,
     pub input: String,
+    /// The first record the warning was given for.
     pub record: String,
     pub field: String,
     pub message: String,
+    /// How many records got this same warning (same kind, field and message) in this input:
+    /// a product name transliterated on 40,000 order lines is one entry, counted.
+    pub count: u64,
+    /// A few more of those records.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
+
+/// Records named in `also`, at most.
+const ALSO: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordError {
@@ -119,26 +179,52 @@ pub struct RecordError {
 }
 
 /// Collects warnings for one input; `record` names what they are about (e.g. "customer 530,
-/// line 4" or "#CCLI WEB000530").
+/// line 4" or "#CCLI WEB000530"). The same warning for many records is kept once, counted.
 #[derive(Debug, Default)]
 pub struct Warnings {
     pub input: String,
     pub list: Vec<Warning>,
+    seen: rustc_hash::FxHashMap<(String, String, String), usize>,
 }
 
 impl Warnings {
     pub fn new(input: impl Into<String>) -> Warnings {
-        Warnings { input: input.into(), list: Vec::new() }
+        Warnings { input: input.into(), ..Default::default() }
     }
 
     pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
+        let message = message.into();
+        let key = (kind.to_string(), field.to_string(), message);
+        // `list` is public (callers drain it): check the remembered entry is still there.
+        let known =
+            self.seen.get(&key).copied().filter(|&i| {
+                self.list.get(i).is_some_and(|w| w.kind == key.0 && w.field == key.1 && w.message == key.2)
+            });
+        if let Some(i) = known {
+            let w = &mut self.list[i];
+            w.count += 1;
+            if w.also.len() < ALSO && w.record != record {
+                w.also.push(record.to_string());
+            }
+            return;
+        }
+        self.seen.insert(key.clone(), self.list.len());
+        let (kind, field, message) = key;
         self.list.push(Warning {
-            kind: kind.to_string(),
+            kind,
             input: self.input.clone(),
             record: record.to_string(),
-            field: field.to_string(),
-            message: message.into(),
+            field,
+            message,
+            count: 1,
+            also: Vec::new(),
         });
+    }
+
+    /// Takes the warnings collected so far (the dedup memory is kept for the input).
+    pub fn take(&mut self) -> Vec<Warning> {
+        self.seen.clear();
+        std::mem::take(&mut self.list)
     }
 
     pub fn len(&self) -> usize {
@@ -151,11 +237,25 @@ impl Warnings {
 }
 
 impl Report {
+    pub fn add_customer(&mut self, c: CustomerReport) {
+        *self.totals.customer(c.action) += 1;
+        if self.keep {
+            self.customers.push(c);
+        }
+    }
+
+    pub fn add_document(&mut self, d: DocumentReport) {
+        *self.totals.document(d.action) += 1;
+        if self.keep {
+            self.documents.push(d);
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.inputs.iter().any(|i| i.status == Status::Failed)
             || !self.errors.is_empty()
-            || self.customers.iter().any(|c| c.action == CustomerAction::Failed)
-            || self.documents.iter().any(|d| d.action == DocumentAction::Failed)
+            || self.totals.customers_failed > 0
+            || self.totals.documents_failed > 0
     }
 
     pub fn to_json(&self) -> String {
@@ -187,27 +287,29 @@ impl Report {
                 }
             }
         }
-        let count = |a: CustomerAction| self.customers.iter().filter(|c| c.action == a).count();
-        if !self.customers.is_empty() {
+        let t = &self.totals;
+        if t.customers_created
+            + t.customers_matched
+            + t.customers_updated
+            + t.customers_single_account
+            + t.customers_failed
+            > 0
+        {
             let _ = writeln!(
                 s,
                 "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                count(CustomerAction::Created),
-                count(CustomerAction::Matched),
-                count(CustomerAction::Updated),
-                count(CustomerAction::SingleAccount),
-                count(CustomerAction::Failed)
+                t.customers_created,
+                t.customers_matched,
+                t.customers_updated,
+                t.customers_single_account,
+                t.customers_failed
             );
         }
-        if !self.documents.is_empty() {
-            let dc = |a: DocumentAction| self.documents.iter().filter(|d| d.action == a).count();
+        if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
             let _ = writeln!(
                 s,
                 "documents: {} created, {} already converted, {} skipped, {} failed",
-                dc(DocumentAction::Created),
-                dc(DocumentAction::SkippedAlreadyConverted),
-                dc(DocumentAction::Skipped),
-                dc(DocumentAction::Failed)
+                t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
         for e in &self.errors {
@@ -222,12 +324,16 @@ impl Report {
                     None => kinds.push((&w.kind, vec![w])),
                 }
             }
-            let counts: Vec<String> = kinds.iter().map(|(k, v)| format!("{} {k}", v.len())).collect();
-            let _ = writeln!(s, "{} warning(s): {}", self.warnings.len(), counts.join(", "));
+            let counts: Vec<String> =
+                kinds.iter().map(|(k, v)| format!("{} {k}", v.iter().map(|w| w.count).sum::<u64>())).collect();
+            let total: u64 = self.warnings.iter().map(|w| w.count).sum();
+            let _ = writeln!(s, "{total} warning(s): {}", counts.join(", "));
             const SHOWN: usize = 3;
             for (kind, list) in &kinds {
                 for w in list.iter().take(SHOWN) {
-                    let _ = writeln!(s, "  [{kind}] {}: {}{}", w.record, field_prefix(&w.field), w.message);
+                    let times =
+                        if w.count > 1 { format!(" (×{}, same for other records)", w.count) } else { String::new() };
+                    let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
                     let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);

@@ -224,3 +224,149 @@ pub fn clients_format_sage(out: &mut impl Write, n: u64, seed: u64) -> io::Resul
     }
     out.write_all(b"#FIN\r\n")
 }
+
+pub const PRODUCTS: &[(&str, &str, &str)] = &[
+    ("TSHIRT-BIO-M", "T-shirt coton bio - Bleu / M", "24.00"),
+    ("TOTE-LIN", "Tote bag « Lin naturel »", "12.50"),
+    ("BOUGIE-LAV", "Bougie Cœur de Lavande – 180 g", "16.00"),
+    ("DIFF-ATELIER", "Diffuseur l’Atelier", "29.00"),
+    ("MUG-GRES", "Mug en grès émaillé", "14.90"),
+    ("SAVON-OLIVE", "Savon à l’huile d’olive", "6.50"),
+    ("CARNET-A5", "Carnet A5 – papier recyclé", "9.50"),
+    ("PLAID-LAINE", "Plaid en laine mérinos", "89.00"),
+];
+
+pub const SHOPIFY_ORDERS_HEADER: &str = "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,Tax 3 Name,Tax 3 Value,Tax 4 Name,Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,Billing Province Name,Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References";
+
+fn cents(c: i64) -> String {
+    format!("{}.{:02}", c / 100, c % 100)
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// A Shopify orders export (current generation, 79 columns) of at least `rows` rows: orders of
+/// 1 to 4 lines, one row per line, order fields on the first row only; customers drawn from
+/// `customers` e-mails, a third of them existing clients of the client list (same e-mails).
+/// Returns (rows, orders) written.
+pub fn shopify_orders(out: &mut impl Write, rows: u64, customers: u64, seed: u64) -> io::Result<(u64, u64)> {
+    let mut rng = Rng::new(seed);
+    writeln!(out, "{SHOPIFY_ORDERS_HEADER}")?;
+    let (mut written, mut orders) = (0u64, 0u64);
+    let mut line = String::with_capacity(1024);
+    while written < rows {
+        orders += 1;
+        let n = (1 + rng.below(4)).min(rows - written);
+        let cust = rng.below(customers.max(1));
+        let c = client(&mut Rng::new(seed ^ cust.wrapping_mul(7919)), cust);
+        let email =
+            if cust % 3 == 0 { format!("client{cust}@exemple.fr") } else { format!("acheteur{cust}@exemple.fr") };
+        let (first, last) = (rng.pick(FIRST), rng.pick(LAST));
+        let items: Vec<(u64, usize)> =
+            (0..n).map(|_| (1 + rng.below(3), rng.below(PRODUCTS.len() as u64) as usize)).collect();
+        let subtotal: i64 = items.iter().map(|&(q, p)| q as i64 * price_cents(PRODUCTS[p].2)).sum();
+        let shipping: i64 = if subtotal > 6000 { 0 } else { 590 };
+        let total = subtotal + shipping;
+        // Tax included at 20 %: total × 20 / 120, rounded to the cent.
+        let taxes = (total * 20 + 60) / 120;
+        let day = 1 + rng.below(28);
+        let date =
+            format!("2026-{:02}-{day:02} {:02}:{:02}:00 +0100", 1 + rng.below(11), 8 + rng.below(12), rng.below(60));
+        for (i, &(q, p)) in items.iter().enumerate() {
+            let (sku, name, price) = PRODUCTS[p];
+            line.clear();
+            let mut cells: Vec<String> = vec![String::new(); 79];
+            cells[0] = format!("#{}", 1000 + orders);
+            cells[1] = email.clone();
+            cells[15] = date.clone();
+            cells[16] = q.to_string();
+            cells[17] = name.to_string();
+            cells[18] = price.to_string();
+            cells[20] = sku.to_string();
+            cells[21] = "true".into();
+            cells[22] = "true".into();
+            cells[23] = "pending".into();
+            cells[50] = "Atelier Lumière".into();
+            cells[59] = "0.00".into();
+            if i == 0 {
+                cells[2] = "paid".into();
+                cells[3] = date.clone();
+                cells[4] = "unfulfilled".into();
+                cells[6] = "no".into();
+                cells[7] = "EUR".into();
+                cells[8] = cents(subtotal);
+                cells[9] = cents(shipping);
+                cells[10] = cents(taxes);
+                cells[11] = cents(total);
+                cells[13] = "0.00".into();
+                cells[14] = if shipping == 0 { "Livraison gratuite".into() } else { "Colissimo".into() };
+                let bill = format!("{first} {last}");
+                for (k, v) in [
+                    (24, bill.clone()),
+                    (26, c.street.clone()),
+                    (29, c.city.to_string()),
+                    (30, format!("'{}", c.zip)),
+                    (32, "FR".into()),
+                ] {
+                    cells[k] = v;
+                }
+                for (k, v) in [
+                    (34, bill),
+                    (36, c.street.clone()),
+                    (39, c.city.to_string()),
+                    (40, format!("'{}", c.zip)),
+                    (42, "FR".into()),
+                ] {
+                    cells[k] = v;
+                }
+                cells[47] = "Shopify Payments".into();
+                cells[55] = format!("{}", 5_000_000_000_000 + orders);
+                cells[57] = "Low".into();
+                cells[58] = "web".into();
+                cells[60] = "FR TVA 20%".into();
+                cells[61] = cents(taxes);
+            }
+            for (k, cell) in cells.iter().enumerate() {
+                if k > 0 {
+                    line.push(',');
+                }
+                line.push_str(&csv_cell(cell));
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
+            written += 1;
+        }
+    }
+    Ok((written, orders))
+}
+
+fn price_cents(p: &str) -> i64 {
+    let (a, b) = p.split_once('.').unwrap();
+    a.parse::<i64>().unwrap() * 100 + b.parse::<i64>().unwrap()
+}
+
+/// A profile for the generated data: client list beside it, Shopify customers by counter.
+pub const BENCH_PROFILE: &str = r#"[clients]
+file = "clients.csv"
+
+[customers]
+search_by_siret = true
+search_by_email = true
+
+[customers.code]
+prefix = "WEB"
+length = 12
+source = "counter"
+
+[orders]
+document_type = "facture"
+piece = "WEB{order.number}"
+statuses = ["paid"]
+
+[orders.tax_codes]
+"20" = "C20"
+
+[orders.payment_methods]
+"Shopify Payments" = 2
+"#;

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::index::{Client, ClientIndex, Delivery, ExportInfo, Source, address_key, norm_code};
+use super::index::{Client, ClientIndex, ClientRef, Delivery, ExportInfo, Source, address_key, norm_code};
 use crate::error::InputError;
 use crate::sage::parse::{LineReader, tag_of};
 use crate::sage::{Layout, Record};
@@ -261,18 +261,37 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
 }
 
 /// Reads a client's block (#CCLI and its children) back from the export.
-pub fn read_block(ix: &ClientIndex, client: &Client, layout: &'static Layout) -> Result<Vec<BlockRecord>, InputError> {
+pub fn read_block(
+    ix: &ClientIndex,
+    client: ClientRef,
+    layout: &'static Layout,
+) -> Result<Vec<BlockRecord>, InputError> {
     let path = &ix.source.file;
-    let (offset, len) = client.block.ok_or_else(|| InputError::Other {
+    let (offset, len) = client.block().ok_or_else(|| InputError::Other {
         path: path.clone(),
-        message: format!("client {} has no record block (not a Format Sage export)", client.code),
+        message: format!("client {} has no record block (not a Format Sage export)", client.code()),
     })?;
     let io = |source| InputError::Io { path: path.clone(), source };
     let mut f = File::open(path).map_err(io)?;
     f.seek(SeekFrom::Start(offset)).map_err(io)?;
     let mut bytes = vec![0u8; len as usize];
     f.read_exact(&mut bytes).map_err(io)?;
-    let text = crate::codepage::cp850::decode(&bytes);
+    let out = parse_block(&bytes, layout);
+    match out.first() {
+        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code() => Ok(out),
+        _ => Err(InputError::Other {
+            path: path.clone(),
+            message: format!(
+                "the block of client {} is not where it was when the export was read: was the file changed during the run?",
+                client.code()
+            ),
+        }),
+    }
+}
+
+/// The records of a block of CP850 text (#CCLI and its children), by layout when known.
+pub fn parse_block(bytes: &[u8], layout: &'static Layout) -> Vec<BlockRecord> {
+    let text = crate::codepage::cp850::decode(bytes);
     let mut lines: Vec<&str> = text.split("\r\n").collect();
     if lines.last() == Some(&"") {
         lines.pop();
@@ -301,16 +320,7 @@ pub fn read_block(ix: &ClientIndex, client: &Client, layout: &'static Layout) ->
         }
     }
     push(cur.take(), &mut out);
-    match out.first() {
-        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code => Ok(out),
-        _ => Err(InputError::Other {
-            path: path.clone(),
-            message: format!(
-                "the block of client {} is not where it was when the export was read: was the file changed during the run?",
-                client.code
-            ),
-        }),
-    }
+    out
 }
 
 /// Tag → count, for `clients inspect`.

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub use super::keys::{norm_code, norm_email, norm_siret, norm_vat};
 use super::keys::{siret_problem, vat_problem};
 
-/// One delivery address of a client (#CCDL of an export).
+/// One delivery address of a client (#CCDL of an export), as readers build it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Delivery {
     pub intitule: String,
@@ -19,7 +19,8 @@ pub struct Delivery {
     pub key: String,
 }
 
-/// One client of the dossier.
+/// One client of the dossier, as a reader builds it. The index stores it compactly (see
+/// `ClientIndex`) and hands out `ClientRef` views.
 #[derive(Debug, Clone, Default)]
 pub struct Client {
     pub code: String,
@@ -29,9 +30,8 @@ pub struct Client {
     pub vat: String,
     /// E-mails of the client's contacts (#MCTT), also matching keys.
     pub contact_emails: Vec<String>,
-    /// #CCLI fields kept for this client: (1-based position, value in Format Sage form).
-    /// Every client of an export keeps a few; the template and the single account keep all
-    /// the list carries.
+    /// #CCLI fields kept for this client: (1-based position, value in Format Sage form). Only
+    /// the template and the single account keep them.
     pub fields: Vec<(u16, String)>,
     /// `address_key` of the billing address, when the list carries addresses.
     pub address_key: Option<String>,
@@ -46,10 +46,12 @@ pub struct Client {
     pub block: Option<(u64, u64)>,
 }
 
-impl Client {
-    pub fn field(&self, pos: usize) -> Option<&str> {
-        self.fields.iter().find(|(p, _)| *p as usize == pos).map(|(_, v)| v.as_str())
-    }
+/// Hash of an address key or matching key: the index keeps 8 bytes, not the text.
+pub fn key_hash(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Addresses compared without case, accents, punctuation or spacing.
@@ -99,13 +101,87 @@ pub struct ExportInfo {
     pub updatable: bool,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InvalidCounts {
+    pub siret: usize,
+    pub vat: usize,
+    pub codes: usize,
+}
+
+/// Text fields of a stored client, in this order: `spans[id * TEXTS + n]`.
+const CODE: usize = 0;
+const INTITULE: usize = 1;
+const SIRET: usize = 2;
+const EMAIL: usize = 3;
+const VAT: usize = 4;
+const CAT: usize = 5;
+const COLLECTIVE: usize = 6;
+const TEXTS: usize = 7;
+
+/// A client as the index keeps it: ~40 bytes plus its text in the shared arena.
+#[derive(Debug, Clone)]
+struct Stored {
+    line: u32,
+    has_address: bool,
+    address: u64,
+    block: Option<(u64, u32)>,
+    /// Its delivery addresses: `deliveries[first..first + count]`.
+    deliveries: (u32, u16),
+}
+
+/// A multi-map from a key's hash to client ids, in three flat vectors: no string per key.
+/// Lookups compare the real values, so a hash collision cannot pair wrong clients.
+#[derive(Debug, Default)]
+struct HashIndex {
+    heads: HashMap<u64, u32>,
+    /// For each entry: the client id and the previous entry of the same hash.
+    ids: Vec<u32>,
+    next: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl HashIndex {
+    fn insert(&mut self, hash: u64, id: u32) {
+        let e = self.ids.len() as u32;
+        let prev = self.heads.insert(hash, e).unwrap_or(NONE);
+        self.ids.push(id);
+        self.next.push(prev);
+    }
+
+    fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let mut e = self.heads.get(&hash).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            if e == NONE {
+                return None;
+            }
+            let id = self.ids[e as usize];
+            e = self.next[e as usize];
+            Some(id)
+        })
+    }
+
+    fn keys(&self) -> usize {
+        self.heads.len()
+    }
+}
+
+/// The clients of a list. Compact on purpose: 200,000 clients take tens of megabytes, not
+/// hundreds (each client's texts sit in one arena; the key maps hold hashes and ids).
 #[derive(Debug, Default)]
 pub struct ClientIndex {
-    pub clients: Vec<Client>,
-    by_code: HashMap<String, u32>,
-    by_siret: HashMap<String, Vec<u32>>,
-    by_email: HashMap<String, Vec<u32>>,
-    by_vat: HashMap<String, Vec<u32>>,
+    stored: Vec<Stored>,
+    /// Every text of every client, one after the other; `spans` says where each is.
+    arena: String,
+    spans: Vec<(u32, u16)>,
+    /// (intitulé span, address key hash)
+    deliveries: Vec<((u32, u16), u64)>,
+    /// Every field the list carries, for the few clients asked for (template, single account).
+    kept: HashMap<u32, Vec<(u16, String)>>,
+    by_code: HashIndex,
+    by_siret: HashIndex,
+    by_email: HashIndex,
+    by_vat: HashIndex,
     pub source: Source,
     /// #CCLI positions the list carries (the same for every client).
     pub carried: Vec<u16>,
@@ -116,16 +192,85 @@ pub struct ClientIndex {
     pub invalid: InvalidCounts,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-pub struct InvalidCounts {
-    pub siret: usize,
-    pub vat: usize,
-    pub codes: usize,
+/// A client of the index (a view: cheap to copy).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientRef<'a> {
+    ix: &'a ClientIndex,
+    id: u32,
+}
+
+impl<'a> ClientRef<'a> {
+    fn stored(&self) -> &'a Stored {
+        &self.ix.stored[self.id as usize]
+    }
+
+    fn text(&self, n: usize) -> &'a str {
+        self.ix.span(self.ix.spans[self.id as usize * TEXTS + n])
+    }
+
+    pub fn code(&self) -> &'a str {
+        self.text(CODE)
+    }
+    pub fn intitule(&self) -> &'a str {
+        self.text(INTITULE)
+    }
+    pub fn siret(&self) -> &'a str {
+        self.text(SIRET)
+    }
+    pub fn email(&self) -> &'a str {
+        self.text(EMAIL)
+    }
+    pub fn vat(&self) -> &'a str {
+        self.text(VAT)
+    }
+    pub fn cat_compta(&self) -> Option<&'a str> {
+        Some(self.text(CAT)).filter(|s| !s.is_empty())
+    }
+    pub fn collective(&self) -> Option<&'a str> {
+        Some(self.text(COLLECTIVE)).filter(|s| !s.is_empty())
+    }
+    pub fn line(&self) -> u64 {
+        self.stored().line as u64
+    }
+    /// Byte range of the client's block in a Format Sage export.
+    pub fn block(&self) -> Option<(u64, u64)> {
+        self.stored().block.map(|(o, l)| (o, l as u64))
+    }
+    /// Hash (`key_hash`) of the billing address key, when the list carries addresses.
+    pub fn address_hash(&self) -> Option<u64> {
+        let s = self.stored();
+        s.has_address.then_some(s.address)
+    }
+    /// (intitulé, address key hash) of each delivery address (exports only).
+    pub fn deliveries(&self) -> impl Iterator<Item = (&'a str, u64)> + 'a {
+        let (first, count) = self.stored().deliveries;
+        let ix = self.ix;
+        ix.deliveries[first as usize..first as usize + count as usize].iter().map(move |&(t, h)| (ix.span(t), h))
+    }
+    /// A field kept for this client (template, single account), by 1-based #CCLI position.
+    pub fn field(&self, pos: usize) -> Option<&'a str> {
+        self.ix.kept.get(&self.id)?.iter().find(|(p, _)| *p as usize == pos).map(|(_, v)| v.as_str())
+    }
 }
 
 impl ClientIndex {
     pub fn new(source: Source) -> ClientIndex {
         ClientIndex { source, ..Default::default() }
+    }
+
+    fn span(&self, (start, len): (u32, u16)) -> &str {
+        &self.arena[start as usize..start as usize + len as usize]
+    }
+
+    /// Appends a text to the arena (cut at 65,535 bytes, on a character boundary).
+    fn push_text(&mut self, s: &str) -> (u32, u16) {
+        let mut end = s.len().min(u16::MAX as usize);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let at = self.arena.len() as u32;
+        self.arena.push_str(&s[..end]);
+        (at, end as u16)
     }
 
     /// Adds a client; a code already present is reported and the first one kept. Invalid
@@ -140,72 +285,122 @@ impl ClientIndex {
             self.invalid.codes += 1;
             self.notes.push(format!("line {}: client code {why}", c.line));
         }
-        let id = self.clients.len() as u32;
-        if let Some(&first) = self.by_code.get(&c.code) {
-            let l = self.clients[first as usize].line;
-            self.notes.push(format!("line {}: code {} already at line {l}; the first is used", c.line, c.code));
+        if let Some(first) = self.by_code(&c.code) {
+            self.notes.push(format!(
+                "line {}: code {} already at line {}; the first is used",
+                c.line,
+                c.code,
+                first.line()
+            ));
             return;
         }
-        self.by_code.insert(c.code.clone(), id);
-        if !c.siret.trim().is_empty() {
+        let id = self.stored.len() as u32;
+        let siret_ok = !c.siret.trim().is_empty() && {
             match siret_problem(&c.siret) {
-                None => self.by_siret.entry(norm_siret(&c.siret)).or_default().push(id),
+                None => true,
                 Some(why) => {
                     self.invalid.siret += 1;
                     self.notes.push(format!("line {}, client {}: SIRET {why}; not used to match", c.line, c.code));
+                    false
                 }
             }
-        }
-        for e in std::iter::once(&c.email).chain(c.contact_emails.iter()) {
-            let e = norm_email(e);
-            if e.contains('@') {
-                let ids = self.by_email.entry(e).or_default();
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-        }
-        if !c.vat.trim().is_empty() {
+        };
+        let vat_ok = !c.vat.trim().is_empty() && {
             match vat_problem(&c.vat) {
-                None => self.by_vat.entry(norm_vat(&c.vat)).or_default().push(id),
+                None => true,
                 Some(why) => {
                     self.invalid.vat += 1;
                     self.notes.push(format!("line {}, client {}: VAT number {why}; not used to match", c.line, c.code));
+                    false
                 }
             }
+        };
+        let cat = c.cat_compta.clone().unwrap_or_default();
+        let coll = c.collective.clone().unwrap_or_default();
+        for t in [&c.code, &c.intitule, &c.siret, &c.email, &c.vat, &cat, &coll] {
+            let span = self.push_text(t);
+            self.spans.push(span);
         }
-        self.clients.push(c);
+        let first_delivery = self.deliveries.len() as u32;
+        for d in &c.deliveries {
+            let span = self.push_text(&d.intitule);
+            self.deliveries.push((span, key_hash(&d.key)));
+        }
+        self.stored.push(Stored {
+            line: c.line.min(u32::MAX as u64) as u32,
+            has_address: c.address_key.is_some(),
+            address: c.address_key.as_deref().map(key_hash).unwrap_or(0),
+            block: c.block.map(|(o, l)| (o, l.min(u32::MAX as u64) as u32)),
+            deliveries: (first_delivery, c.deliveries.len().min(u16::MAX as usize) as u16),
+        });
+        self.by_code.insert(key_hash(&c.code), id);
+        if siret_ok {
+            self.by_siret.insert(key_hash(&norm_siret(&c.siret)), id);
+        }
+        let mut emails: Vec<String> = std::iter::once(&c.email)
+            .chain(c.contact_emails.iter())
+            .map(|e| norm_email(e))
+            .filter(|e| e.contains('@'))
+            .collect();
+        emails.sort();
+        emails.dedup();
+        for e in emails {
+            self.by_email.insert(key_hash(&e), id);
+        }
+        if vat_ok {
+            self.by_vat.insert(key_hash(&norm_vat(&c.vat)), id);
+        }
+        if !c.fields.is_empty() {
+            self.kept.insert(id, c.fields);
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.clients.len()
+        self.stored.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
+        self.stored.is_empty()
     }
 
-    pub fn by_code(&self, code: &str) -> Option<&Client> {
-        self.by_code.get(&norm_code(code)).map(|&i| &self.clients[i as usize])
+    fn get(&self, id: u32) -> ClientRef<'_> {
+        ClientRef { ix: self, id }
     }
 
-    pub fn by_siret(&self, siret: &str) -> Vec<&Client> {
-        self.lookup(&self.by_siret, &norm_siret(siret))
+    pub fn clients(&self) -> impl Iterator<Item = ClientRef<'_>> + '_ {
+        (0..self.stored.len() as u32).map(|id| self.get(id))
     }
 
-    pub fn by_email(&self, email: &str) -> Vec<&Client> {
-        self.lookup(&self.by_email, &norm_email(email))
+    pub fn by_code(&self, code: &str) -> Option<ClientRef<'_>> {
+        let code = norm_code(code);
+        self.by_code.get(key_hash(&code)).map(|id| self.get(id)).find(|c| c.code() == code)
     }
 
-    pub fn by_vat(&self, vat: &str) -> Vec<&Client> {
-        self.lookup(&self.by_vat, &norm_vat(vat))
+    pub fn by_siret(&self, siret: &str) -> Vec<ClientRef<'_>> {
+        let k = norm_siret(siret);
+        self.lookup(&self.by_siret, &k, |c| norm_siret(c.siret()) == k)
     }
 
-    fn lookup<'a>(&'a self, map: &HashMap<String, Vec<u32>>, key: &str) -> Vec<&'a Client> {
+    pub fn by_email(&self, email: &str) -> Vec<ClientRef<'_>> {
+        let k = norm_email(email);
+        // A contact's e-mail is indexed but not stored: a hash hit on another client's
+        // e-mail is taken as a contact match (64-bit hashes: a collision is negligible).
+        self.lookup(&self.by_email, &k, |_| true)
+    }
+
+    pub fn by_vat(&self, vat: &str) -> Vec<ClientRef<'_>> {
+        let k = norm_vat(vat);
+        self.lookup(&self.by_vat, &k, |c| norm_vat(c.vat()) == k)
+    }
+
+    fn lookup<'a>(&'a self, map: &HashIndex, key: &str, same: impl Fn(&ClientRef) -> bool) -> Vec<ClientRef<'a>> {
         if key.is_empty() {
             return Vec::new();
         }
-        map.get(key).map(|ids| ids.iter().map(|&i| &self.clients[i as usize]).collect()).unwrap_or_default()
+        let mut v: Vec<ClientRef> = map.get(key_hash(key)).map(|id| self.get(id)).filter(|c| same(c)).collect();
+        // Entries come newest first: give them in list order.
+        v.reverse();
+        v
     }
 
     /// Keys held by several clients: (kind, key, codes).
@@ -213,20 +408,34 @@ impl ClientIndex {
         let mut out = Vec::new();
         for (kind, map) in [("siret", &self.by_siret), ("email", &self.by_email), ("vat", &self.by_vat)] {
             let mut v: Vec<_> = map
-                .iter()
-                .filter(|(_, ids)| ids.len() > 1)
-                .map(|(k, ids)| (kind, k.clone(), ids.iter().map(|&i| self.clients[i as usize].code.clone()).collect()))
+                .heads
+                .keys()
+                .filter_map(|&h| {
+                    let mut ids: Vec<u32> = map.get(h).collect();
+                    if ids.len() < 2 {
+                        return None;
+                    }
+                    ids.reverse();
+                    let first = self.get(ids[0]);
+                    let key = match kind {
+                        "siret" => norm_siret(first.siret()),
+                        "vat" => norm_vat(first.vat()),
+                        _ => norm_email(first.email()),
+                    };
+                    Some((kind, key, ids.iter().map(|&i| self.get(i).code().to_string()).collect()))
+                })
                 .collect();
             v.sort();
             out.extend(v);
         }
+        let _ = self.by_code.keys();
         out
     }
 
     /// Clients with a SIRET, an e-mail, a VAT number.
     pub fn count_with(&self) -> (usize, usize, usize) {
-        let n = |f: fn(&Client) -> &str| self.clients.iter().filter(|c| !f(c).trim().is_empty()).count();
-        (n(|c| &c.siret), n(|c| &c.email), n(|c| &c.vat))
+        let n = |f: fn(&ClientRef) -> bool| self.clients().filter(|c| f(c)).count();
+        (n(|c| !c.siret().trim().is_empty()), n(|c| !c.email().trim().is_empty()), n(|c| !c.vat().trim().is_empty()))
     }
 
     /// Can an existing client be rewritten from this list? Only from a Format Sage export of
@@ -258,7 +467,7 @@ mod tests {
     fn keys_are_normalised_on_both_sides() {
         let mut ix = ClientIndex::default();
         ix.push(client("dupont", "628 194 821 00037", " Marie.Dupont@Exemple.fr ", "fr 90.628.194.821"));
-        assert_eq!(ix.by_code("DUPONT").unwrap().code, "DUPONT");
+        assert_eq!(ix.by_code("DUPONT").unwrap().code(), "DUPONT");
         assert_eq!(ix.by_siret("62819482100037").len(), 1);
         assert_eq!(ix.by_email("marie.dupont@exemple.fr").len(), 1);
         assert_eq!(ix.by_vat("FR90628194821").len(), 1);
@@ -293,7 +502,7 @@ mod tests {
         let mut c = client("DUPONT", "", "contact@dupont.fr", "");
         c.contact_emails = vec!["Paul.Dupont@dupont.fr".into()];
         ix.push(c);
-        assert_eq!(ix.by_email("paul.dupont@dupont.fr")[0].code, "DUPONT");
+        assert_eq!(ix.by_email("paul.dupont@dupont.fr")[0].code(), "DUPONT");
     }
 
     #[test]

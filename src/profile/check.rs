@@ -150,6 +150,15 @@ const ORDERS: &[(&str, Ty)] = &[
 
 const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
 
+const WATCH: &[(&str, Ty)] = &[
+    ("settle_ms", Ty::Int),
+    ("min_age_ms", Ty::Int),
+    ("debounce_ms", Ty::Int),
+    ("rescan_seconds", Ty::Int),
+    ("retry_seconds", Ty::Int),
+    ("log_file", Ty::Str),
+];
+
 /// The whole profile schema; keep in step with the serde types of `profile::Profile` (a test
 /// checks the default profile against both).
 pub const SCHEMA: &[(&str, Ty)] = &[
@@ -158,6 +167,7 @@ pub const SCHEMA: &[(&str, Ty)] = &[
     ("orders", Ty::Table(ORDERS)),
     ("input", Ty::Table(INPUT)),
     ("output", Ty::Table(OUTPUT)),
+    ("watch", Ty::Table(WATCH)),
 ];
 
 /// 1-based line of a byte offset.
@@ -512,6 +522,11 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
     if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
         push("customers.single_account", "mode = \"single\" needs the code of the one client account".into());
     }
+    for (key, v) in [("watch.rescan_seconds", p.watch.rescan_seconds), ("watch.retry_seconds", p.watch.retry_seconds)] {
+        if v == 0 {
+            push(key, "must be at least 1 (second)".into());
+        }
+    }
     let acct = &p.customers.collective_account;
     if acct.is_empty() || acct.len() > 13 || !acct.chars().all(|c| c.is_ascii_alphanumeric()) {
         push(
@@ -681,6 +696,16 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert_eq!(p[0].line, 3);
         assert_eq!(p[1].line, 4);
+    }
+
+    #[test]
+    fn watch_keys_are_checked() {
+        let p = problems("[watch]\nsettle_ms = 50\nmin_age_s = 10\nrescan_seconds = 0\nlog_file = 3\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].message.contains("did you mean \"min_age_ms\""), "{}", p[0]);
+        assert_eq!(p[1].line, 5);
+        let p = problems("[watch]\nrescan_seconds = 0\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("watch.rescan_seconds", 2));
     }
 
     #[test]

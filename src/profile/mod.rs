@@ -23,6 +23,8 @@ pub struct Profile {
     pub orders: OrdersSection,
     pub input: InputSection,
     pub output: OutputSection,
+    /// `passerelle watch`: when a dropped file counts as complete, how often the inbox is scanned.
+    pub watch: WatchSection,
     /// Folder of the profile file: relative paths are resolved against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -259,6 +261,39 @@ impl Default for OutputSection {
     }
 }
 
+/// `[watch]`: the drop folder. Durations of file checks are in milliseconds so tests can use
+/// tens of milliseconds; the periodic ones in seconds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WatchSection {
+    /// A dropped file is taken once its size and modification time have not changed for this long.
+    pub settle_ms: u64,
+    /// ... and once it was last modified at least this long ago.
+    pub min_age_ms: u64,
+    /// Quiet time after a file-system event before the inbox is scanned (a copy fires many).
+    pub debounce_ms: u64,
+    /// Full scan of the inbox at this interval even when events arrive (events can be lost).
+    pub rescan_seconds: u64,
+    /// Wait before trying again a file that could not be finished (locked output folder,
+    /// unreadable client list, damaged state).
+    pub retry_seconds: u64,
+    /// Also write the log to this file (relative to the profile's folder); empty: console only.
+    pub log_file: String,
+}
+
+impl Default for WatchSection {
+    fn default() -> Self {
+        WatchSection {
+            settle_ms: 3000,
+            min_age_ms: 5000,
+            debounce_ms: 500,
+            rescan_seconds: 60,
+            retry_seconds: 30,
+            log_file: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("cannot read profile {path}: {source}")]
@@ -321,6 +356,10 @@ mod tests {
         assert_eq!(p.customers.code.length, 9);
         assert_eq!(p.customers.search_by_email, d.search_by_email);
         assert_eq!(p.customers.collective_account, d.collective_account);
+        let w = WatchSection::default();
+        assert_eq!((p.watch.settle_ms, p.watch.min_age_ms), (w.settle_ms, w.min_age_ms));
+        assert_eq!((p.watch.rescan_seconds, p.watch.retry_seconds), (w.rescan_seconds, w.retry_seconds));
+        assert_eq!(p.watch.debounce_ms, w.debounce_ms);
     }
 
     #[test]

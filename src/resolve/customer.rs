@@ -4,7 +4,7 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use jiff::civil::Date;
 
@@ -12,7 +12,7 @@ use super::code::{self, CodeError};
 use super::expr::{Ctx, Expr};
 use super::text::{remove_accents, upper};
 use crate::codepage::{self, CodePage};
-use crate::gescom::index::{self as ix, Client, ClientIndex};
+use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{MatchKey, Warnings};
@@ -58,7 +58,7 @@ pub struct Resolver<'a> {
     pub(super) index: &'a ClientIndex,
     pub layout: &'static Layout,
     pub(super) today: Date,
-    pub(super) template: Option<&'a Client>,
+    pub(super) template: Option<ClientRef<'a>>,
     pub(super) fields: Vec<(String, Expr)>,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
@@ -69,9 +69,10 @@ pub struct Resolver<'a> {
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
     pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    /// Clients created in this run (their records are in `updated`): later orders may add
-    /// delivery addresses to them whatever the update options, they are ours.
-    pub(super) created: HashSet<String>,
+    /// Clients created in this run, by code: what their documents and later orders need.
+    /// Their records themselves are not kept (the caller can read them back from the file it
+    /// wrote them to): a run creating 100,000 clients keeps a few dozen bytes for each.
+    pub(super) created: HashMap<String, CreatedInfo>,
     /// State of the run caches when the current input began, restored if it fails.
     snapshot: Option<Snapshot>,
 }
@@ -81,7 +82,56 @@ struct Snapshot {
     seen: HashMap<String, (String, u64)>,
     codes: HashSet<String>,
     updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    created: HashSet<String>,
+    created: HashMap<String, CreatedInfo>,
+}
+
+/// What a run remembers of a client it created.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedInfo {
+    pub cat_compta: Option<String>,
+    pub collective: Option<String>,
+    pub representative: (String, String),
+    /// `key_hash` of the card's address.
+    pub card: u64,
+    /// (intitulé, `key_hash`) of its delivery addresses.
+    pub deliveries: Vec<(String, u64)>,
+}
+
+impl CreatedInfo {
+    fn of(records: &[Record]) -> CreatedInfo {
+        let mut info = CreatedInfo::default();
+        for r in records {
+            match r.tag() {
+                "CCLI" => {
+                    let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+                    info.cat_compta = opt(r.get("N_CatCompta"));
+                    info.collective = opt(r.get("CG_NumPrinc"));
+                    info.representative = (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string());
+                    info.card = ix::key_hash(&ix::address_key(&[
+                        r.get("CT_Adresse"),
+                        r.get("CT_Complement"),
+                        r.get("CT_CodePostal"),
+                        r.get("CT_Ville"),
+                        r.get("CT_Pays"),
+                    ]));
+                }
+                "CCDL" => info.deliveries.push((r.get("LI_Intitule").to_string(), delivery_hash(r))),
+                _ => {}
+            }
+        }
+        info
+    }
+}
+
+/// `key_hash` of a #CCDL's address.
+pub fn delivery_hash(r: &Record) -> u64 {
+    ix::key_hash(&ix::address_key(&[
+        r.get("LI_Adresse"),
+        r.get("LI_Complement"),
+        r.get("LI_CodePostal"),
+        r.get("LI_Ville"),
+        r.get("LI_Pays"),
+    ]))
 }
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
@@ -128,10 +178,10 @@ impl<'a> Resolver<'a> {
             template,
             fields,
             template_gaps_reported: false,
-            seen: HashMap::new(),
-            codes: HashSet::new(),
-            updated: HashMap::new(),
-            created: HashSet::new(),
+            seen: HashMap::default(),
+            codes: HashSet::default(),
+            updated: HashMap::default(),
+            created: HashMap::default(),
             snapshot: None,
         })
     }
@@ -160,6 +210,9 @@ impl<'a> Resolver<'a> {
     /// documents: from its records written in this run, else the client list. `None` fields
     /// are unknown.
     pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
+        if let Some(i) = self.created.get(code) {
+            return (i.cat_compta.clone(), i.collective.clone(), i.representative.clone());
+        }
         if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
             return (
@@ -169,9 +222,16 @@ impl<'a> Resolver<'a> {
             );
         }
         match self.index.by_code(code) {
-            Some(c) => (c.cat_compta.clone(), c.collective.clone(), (String::new(), String::new())),
+            Some(c) => {
+                (c.cat_compta().map(str::to_string), c.collective().map(str::to_string), (String::new(), String::new()))
+            }
             None => (None, None, (String::new(), String::new())),
         }
+    }
+
+    /// Was `code` created by this run?
+    pub fn is_created(&self, code: &str) -> bool {
+        self.created.contains_key(code)
     }
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
@@ -273,7 +333,7 @@ impl<'a> Resolver<'a> {
                 let n = code::shop_number(&c.shop_id).map_err(fail)?;
                 let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(fail)?;
                 if let Some(owner) = self.index.by_code(&g.code) {
-                    if same_person(owner, c) {
+                    if same_person(&owner, c) {
                         return Err(Outcome::Existing {
                             code: g.code.clone(),
                             by: MatchKey::Code,
@@ -284,7 +344,9 @@ impl<'a> Resolver<'a> {
                         field: "CT_Num".into(),
                         message: format!(
                             "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. Change customers.code.prefix or use source = \"counter\"",
-                            g.code, owner.intitule, owner.line
+                            g.code,
+                            owner.intitule(),
+                            owner.line()
                         ),
                     });
                 }
@@ -310,7 +372,7 @@ impl<'a> Resolver<'a> {
                 loop {
                     n += 1;
                     let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
-                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule));
+                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
                     let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
                     let taken =
                         taken.or_else(|| self.codes.contains(&g.code).then(|| "a customer of this run".to_string()));
@@ -362,10 +424,10 @@ impl<'a> Resolver<'a> {
             match hits.len() {
                 0 => {}
                 1 => {
-                    return Search::Found(hits[0].code.clone(), kind, format!("{} {value}", kind.as_str()));
+                    return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
                 }
                 _ => {
-                    let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+                    let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
                     let msg = format!(
                         "{} {value} is held by {} clients ({}): no guess",
                         kind.as_str(),
@@ -445,9 +507,7 @@ impl<'a> Resolver<'a> {
         if !delivery.is_empty() {
             records.push(self.delivery_record(c, delivery, true, subject, w));
         }
-        self.created.insert(code.clone());
-        self.updated
-            .insert(code.clone(), records.iter().cloned().map(crate::gescom::export::BlockRecord::Known).collect());
+        self.created.insert(code.clone(), CreatedInfo::of(&records));
         Outcome::New { code, detail, records }
     }
 
@@ -554,7 +614,7 @@ impl<'a> Resolver<'a> {
         }
         if !gaps.is_empty() && !self.template_gaps_reported {
             self.template_gaps_reported = true;
-            let subject = format!("template {}", t.code);
+            let subject = format!("template {}", t.code());
             for f in gaps {
                 let fallback = match f.default.as_deref() {
                     Some(d) if !d.is_empty() => format!("the default {d} is written"),
@@ -578,8 +638,8 @@ enum Search {
 }
 
 /// The list's client with this code is the same person when their e-mails agree.
-fn same_person(client: &Client, c: &Customer) -> bool {
-    let a = ix::norm_email(&client.email);
+fn same_person(client: &ClientRef, c: &Customer) -> bool {
+    let a = ix::norm_email(client.email());
     !a.is_empty() && a == ix::norm_email(&c.email)
 }
 
@@ -634,7 +694,7 @@ pub(super) fn country_name(iso: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gescom::index::Source;
+    use crate::gescom::index::{Client, Source};
 
     fn index() -> ClientIndex {
         let mut ix = ClientIndex::new(Source { path: "clients.csv".into(), ..Default::default() });

@@ -75,6 +75,8 @@ pub struct DocumentBuilder<'a> {
     piece: Expr,
     /// Rates and payment labels already reported as unmapped (once per run each).
     warned: HashSet<String>,
+    /// `[orders.tax_codes]` by normalised rate ("5.5"), built once.
+    tax_codes: rustc_hash::FxHashMap<String, String>,
 }
 
 /// The amount on the wanted basis side, and whether it includes tax. An export that does
@@ -118,6 +120,14 @@ impl<'a> DocumentBuilder<'a> {
             reference: Expr::parse(&o.reference).map_err(|e| format!("orders.reference: {e}"))?,
             piece: Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?,
             warned: HashSet::new(),
+            tax_codes: o
+                .tax_codes
+                .iter()
+                .filter_map(|(k, v)| {
+                    let rate = k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok()?;
+                    Some((rate_key(&rate), v.clone()))
+                })
+                .collect(),
         })
     }
 
@@ -325,12 +335,8 @@ impl<'a> DocumentBuilder<'a> {
     fn tax_code(&mut self, rate: Option<Decimal>, subject: &str, w: &mut Warnings) -> String {
         let Some(r) = rate else { return String::new() };
         let key = rate_key(&r);
-        let found = self.profile.orders.tax_codes.iter().find(|(k, _)| {
-            k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok().map(|d| rate_key(&d))
-                == Some(key.clone())
-        });
-        match found {
-            Some((_, code)) => code.clone(),
+        match self.tax_codes.get(&key) {
+            Some(code) => code.clone(),
             None => {
                 self.warn_once(
                     format!("rate:{key}"),
@@ -398,7 +404,28 @@ impl<'a> DocumentBuilder<'a> {
                 for (i, a) in amounts.iter().enumerate() {
                     let share = if i + 1 == products { left } else { round2(amount * a / total) };
                     left -= share;
-                    lines[i].discount += share;
+                    // The discount is on the shop's basis; the line may have been converted.
+                    let line = &mut lines[i];
+                    let share = match (line.ttc == ttc, line.rate) {
+                        (true, _) => share,
+                        (false, Some(r)) => {
+                            let f = Decimal::ONE + r / Decimal::ONE_HUNDRED;
+                            if line.ttc { round2(share * f) } else { round2(share / f) }
+                        }
+                        (false, None) => {
+                            w.push(
+                                "discount",
+                                subject,
+                                "discount",
+                                format!(
+                                    "line {}: VAT rate unknown, its share of the discount stays as the shop gives it",
+                                    i + 1
+                                ),
+                            );
+                            share
+                        }
+                    };
+                    line.discount += share;
                 }
             }
         }

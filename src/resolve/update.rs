@@ -6,7 +6,7 @@
 
 use super::customer::{Resolver, country_name, region};
 use crate::gescom::export::BlockRecord;
-use crate::gescom::index::{Client, address_key};
+use crate::gescom::index::{ClientRef, address_key, key_hash};
 use crate::model::{Address, Customer};
 use crate::report::Warnings;
 use crate::sage::Record;
@@ -67,35 +67,42 @@ impl Resolver<'_> {
     }
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
-    pub fn wanted_update(&self, client: &Client, c: &Customer, delivery: Option<&Address>) -> Wanted {
-        self.wanted_for(&client.code, Some(client), c, delivery)
+    pub fn wanted_update(&self, client: ClientRef, c: &Customer, delivery: Option<&Address>) -> Wanted {
+        self.wanted_for(client.code(), Some(client), c, delivery)
     }
 
     /// As `wanted_update`, for any code: a client of the list, or one created in this run
     /// (then only a new delivery address is added, whatever the options).
-    pub fn wanted_for(&self, code: &str, client: Option<&Client>, c: &Customer, delivery: Option<&Address>) -> Wanted {
-        if self.created.contains(code) {
+    pub fn wanted_for(
+        &self,
+        code: &str,
+        client: Option<ClientRef>,
+        c: &Customer,
+        delivery: Option<&Address>,
+    ) -> Wanted {
+        if let Some(info) = self.created.get(code) {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-            let known = self.updated.get(code).is_some_and(|b| block_delivery_keys(b).contains(&self.key_of(addr)));
+            let h = key_hash(&self.key_of(addr));
+            let known = info.deliveries.iter().any(|(_, k)| *k == h);
             return Wanted { delivery: !addr.is_empty() && !known, ..Default::default() };
         }
         let Some(client) = client else { return Wanted::default() };
         let cs = &self.profile.customers;
         let mut w = Wanted::default();
         if cs.update_billing_address && !c.billing.is_empty() {
-            w.billing = client.address_key.as_ref().is_none_or(|k| *k != self.key_of(&c.billing));
+            w.billing = client.address_hash().is_none_or(|k| k != key_hash(&self.key_of(&c.billing)));
         }
         if cs.update_delivery_addresses {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
             if !addr.is_empty() {
                 let key = self.key_of(addr);
-                let known = match self.updated.get(&client.code) {
+                let known = match self.updated.get(client.code()) {
                     Some(block) => block_delivery_keys(block).contains(&key),
-                    None if client.block.is_some() => client.deliveries.iter().any(|d| d.key == key),
+                    None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(&key)),
                     // A CSV or XLSX list has no delivery addresses: one equal to the billing
                     // address is taken as known; another cannot be checked (and the update
                     // will be refused with that reason).
-                    None => client.address_key.as_ref() == Some(&key),
+                    None => client.address_hash() == Some(key_hash(&key)),
                 };
                 w.delivery = !known;
             }
@@ -106,27 +113,50 @@ impl Resolver<'_> {
         w
     }
 
-    /// The block of a client as written in this run (created or updated), if any.
+    /// The block of an existing client as rewritten earlier in this run, if any.
     pub fn block_in_run(&self, code: &str) -> Option<Vec<BlockRecord>> {
         self.updated.get(code).cloned()
     }
 
     /// The intitulé of the client's delivery address equal to `addr`, among the addresses
     /// known (written in this run, or read from a Format Sage export).
-    pub fn known_delivery(&self, client: Option<&Client>, code: &str, addr: &Address) -> Option<String> {
+    pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> Option<String> {
         let key = self.key_of(addr);
+        if let Some(info) = self.created.get(code) {
+            let h = key_hash(&key);
+            return info.deliveries.iter().find(|(_, k)| *k == h).map(|(i, _)| i.clone());
+        }
         if let Some(block) = self.updated.get(code) {
             return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         }
-        client.and_then(|c| c.deliveries.iter().find(|d| d.key == key).map(|d| d.intitule.clone()))
+        let h = key_hash(&key);
+        client.and_then(|c| c.deliveries().find(|(_, k)| *k == h).map(|(i, _)| i.to_string()))
+    }
+
+    /// A new delivery address for a client created in this run when its records cannot be
+    /// written again (dry run, no Format Sage output): the intitulé it would get.
+    pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
+        let h = key_hash(&self.key_of(addr));
+        let base = self.delivery_intitule(c, addr);
+        let info = self.created.get_mut(code)?;
+        if let Some((i, _)) = info.deliveries.iter().find(|(_, k)| *k == h) {
+            return Some(i.clone());
+        }
+        let taken: Vec<String> = info.deliveries.iter().map(|(i, _)| i.clone()).collect();
+        let intitule = unique_intitule(&base, &taken);
+        info.deliveries.push((intitule.clone(), h));
+        Some(intitule)
     }
 
     /// Does the shop address differ from the client card's (when the list says)?
-    pub fn billing_differs(&self, client: Option<&Client>, code: &str, addr: &Address) -> bool {
+    pub fn billing_differs(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> bool {
         if addr.is_empty() {
             return false;
         }
         let key = self.key_of(addr);
+        if let Some(info) = self.created.get(code) {
+            return info.card != key_hash(&key);
+        }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let card = address_key(&[
                 r.get("CT_Adresse"),
@@ -137,7 +167,7 @@ impl Resolver<'_> {
             ]);
             return card != key;
         }
-        client.and_then(|c| c.address_key.as_ref()).is_some_and(|k| *k != key)
+        client.and_then(|c| c.address_hash()).is_some_and(|k| k != key_hash(&key))
     }
 
     /// Applies the wanted updates to `block` (the client's records as exported, or as last
@@ -200,7 +230,21 @@ impl Resolver<'_> {
         if notes.is_empty() {
             return None;
         }
-        self.updated.insert(code, records.clone());
+        match self.created.get_mut(&code) {
+            // Created in this run: only the new address is remembered (the caller keeps where
+            // the records are).
+            Some(info) => {
+                if let Some(i) = &delivery_intitule {
+                    let h = key_hash(&key);
+                    if !info.deliveries.iter().any(|(_, k)| *k == h) {
+                        info.deliveries.push((i.clone(), h));
+                    }
+                }
+            }
+            None => {
+                self.updated.insert(code, records.clone());
+            }
+        }
         Some(Update { records, detail: notes.join("; "), delivery_intitule })
     }
 

@@ -4,7 +4,6 @@
 //! writer fills fields by name, the client-list reader finds fields by position, the validator
 //! checks counts and values. A new `#VER` is a new data file, not new code.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -71,7 +70,7 @@ pub struct RecordLayout {
     #[serde(rename = "field")]
     pub fields: Vec<FieldSpec>,
     #[serde(skip)]
-    by_name: HashMap<String, usize>,
+    by_name: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl RecordLayout {

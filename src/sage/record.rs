@@ -1,13 +1,16 @@
 //! A Format Sage record being built or read: one string per field, positions from the layout.
 
+use std::borrow::Cow;
+
 use super::layout::{Kind, RecordLayout};
 
 /// Values are kept as text exactly as they will be written (numbers with a decimal comma,
-/// dates `JJMMAA`) so that a record read from an export re-emits byte for byte.
+/// dates `JJMMAA`) so that a record read from an export re-emits byte for byte. A field left
+/// at its layout default borrows the default: a new record allocates only what is set.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub layout: &'static RecordLayout,
-    values: Vec<String>,
+    values: Vec<Cow<'static, str>>,
     /// Repeating tail lines (attached accounts of #CCLI, location pairs of #CHLI).
     pub tail: Vec<String>,
     /// Fields read from an export and not changed since: written back byte for byte (no
@@ -18,7 +21,7 @@ pub struct Record {
 impl Record {
     /// A new record: every field at its layout default (empty where there is none).
     pub fn new(layout: &'static RecordLayout) -> Record {
-        let values = layout.fields.iter().map(|f| f.default.clone().unwrap_or_default()).collect();
+        let values = layout.fields.iter().map(|f| Cow::Borrowed(f.default.as_deref().unwrap_or(""))).collect();
         Record { layout, values, tail: Vec::new(), verbatim: Vec::new() }
     }
 
@@ -28,6 +31,7 @@ impl Record {
         let mut values = lines;
         let tail = if values.len() > layout.fixed { values.split_off(layout.fixed) } else { Vec::new() };
         values.resize(layout.fixed, String::new());
+        let values = values.into_iter().map(Cow::Owned).collect();
         Record { layout, values, tail, verbatim: vec![true; layout.fixed + 1] }
     }
 
@@ -56,12 +60,12 @@ impl Record {
     }
 
     pub fn get(&self, name: &str) -> &str {
-        self.layout.index_of(name).map(|i| self.values[i].as_str()).unwrap_or("")
+        self.layout.index_of(name).map(|i| self.values[i].as_ref()).unwrap_or("")
     }
 
     /// Field at 1-based position.
     pub fn at(&self, pos: usize) -> &str {
-        pos.checked_sub(1).and_then(|i| self.values.get(i)).map(String::as_str).unwrap_or("")
+        pos.checked_sub(1).and_then(|i| self.values.get(i)).map(|v| v.as_ref()).unwrap_or("")
     }
 
     pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {
@@ -71,7 +75,7 @@ impl Record {
     }
 
     fn set_index(&mut self, i: usize, value: String) {
-        self.values[i] = value;
+        self.values[i] = Cow::Owned(value);
         if let Some(v) = self.verbatim.get_mut(i) {
             *v = false;
         }
@@ -100,8 +104,8 @@ impl Record {
         self.values.iter().zip(&other.values).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i + 1).collect()
     }
 
-    pub fn values(&self) -> &[String] {
-        &self.values
+    pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
+        self.values.iter().map(|v| v.as_ref())
     }
 
     /// Number of lines the record takes after its tag line.

@@ -544,10 +544,9 @@ impl OrderReader {
 
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
-        for x in b.warnings.iter_mut().filter(|x| x.input.is_empty()) {
-            x.input = w.input.clone();
+        for x in b.warnings.drain(..) {
+            w.push(&x.kind, &x.record, &x.field, x.message);
         }
-        w.list.append(&mut b.warnings);
         if let Some(p) = b.problem {
             return Err(p);
         }

@@ -107,7 +107,7 @@ pub fn is_transient(e: &io::Error) -> bool {
 }
 
 /// Makes the rename itself durable (Unix); Windows has no directory handles to sync.
-fn sync_dir(path: &Path) {
+pub fn sync_dir(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };

@@ -73,18 +73,23 @@ impl Outputs {
     }
 
     /// A new client: its #CCLI then its #CCDL records; one line of each client template.
-    pub fn client(&mut self, records: &[Record], subject: &str, w: &mut Warnings) -> io::Result<()> {
+    /// Returns where the records sit in the Format Sage file's customers section (start,
+    /// length), to read them back if the client is written again later in the run.
+    pub fn client(&mut self, records: &[Record], subject: &str, w: &mut Warnings) -> io::Result<Option<(u64, u64)>> {
+        let mut range = None;
         if let Some(s) = self.sage.as_mut() {
+            let start = s.customers_position();
             for r in records {
                 s.customer_record(r, &format!("#{} {subject}", r.tag()), w)?;
             }
+            range = Some((start, s.customers_position() - start));
         }
         if let Some(ccli) = records.iter().find(|r| r.tag() == "CCLI") {
             for t in self.templates.iter_mut().filter(|t| t.template().per == param::Per::Client) {
                 t.write_line(&[ccli], subject, w)?;
             }
         }
-        Ok(())
+        Ok(range)
     }
 
     /// An existing client rewritten from its exported block: known records through their
@@ -94,17 +99,28 @@ impl Outputs {
         block: &[crate::gescom::export::BlockRecord],
         subject: &str,
         w: &mut Warnings,
-    ) -> io::Result<()> {
+    ) -> io::Result<Option<(u64, u64)>> {
         use crate::gescom::export::BlockRecord;
+        let mut range = None;
         if let Some(s) = self.sage.as_mut() {
+            let start = s.customers_position();
             for r in block {
                 match r {
                     BlockRecord::Known(rec) => s.customer_record(rec, &format!("#{} {subject}", rec.tag()), w)?,
                     BlockRecord::Raw { tag, lines } => s.customer_raw(tag, lines)?,
                 }
             }
+            range = Some((start, s.customers_position() - start));
         }
-        Ok(())
+        Ok(range)
+    }
+
+    /// Bytes of the customers section written earlier (see `client`).
+    pub fn read_client(&mut self, (start, len): (u64, u64)) -> io::Result<Vec<u8>> {
+        match self.sage.as_mut() {
+            Some(s) => s.read_customers(start, len),
+            None => Err(io::Error::other("no Format Sage output to read a client back from")),
+        }
     }
 
     /// A document: its #CHEN, each #CHLI and each #CHRE to Format Sage, in that order; one line

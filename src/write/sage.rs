@@ -6,6 +6,7 @@
 //! streamed to its own temporary file and joined at the end, so customers discovered while
 //! reading orders still come first without holding anything in memory.
 
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,15 @@ use crate::report::Warnings;
 use crate::sage::{FieldSpec, Kind, Record};
 
 pub const CRLF: &[u8] = b"\r\n";
+
+/// A field name formatted only when displayed.
+struct Lazy<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
 
 /// Encodes records; holds the reusable buffers.
 pub struct RecordEncoder {
@@ -63,7 +73,8 @@ impl RecordEncoder {
                 self.verbatim(v);
             } else {
                 let label = rec.layout.tail_label.as_deref().unwrap_or("tail");
-                let field = format!("{label} {} (#{tag} {})", i + 1, rec.layout.fixed + i + 1);
+                let pos = rec.layout.fixed + i + 1;
+                let field = Lazy(|f: &mut fmt::Formatter<'_>| write!(f, "{label} {} (#{tag} {pos})", i + 1));
                 self.encode_text(v, 13, subject, &field, true, w);
             }
             out.write_all(&self.bytes)?;
@@ -96,7 +107,9 @@ impl RecordEncoder {
         match f.kind {
             Kind::Text => {
                 let max = f.max.unwrap_or(usize::MAX);
-                self.encode_text(value, max, subject, &f.describe(tag), f.upper, w);
+                // Field names are only formatted when a warning needs them: this is the hot path.
+                let field = Lazy(|out: &mut fmt::Formatter<'_>| write!(out, "{} (#{tag} {})", f.name, f.pos));
+                self.encode_text(value, max, subject, &field, f.upper, w);
                 if f.alnum_only() && !self.bytes.iter().all(|b| b.is_ascii_alphanumeric()) {
                     let before = self.cp.decode(&self.bytes);
                     self.bytes.retain(|b| b.is_ascii_alphanumeric());
@@ -120,7 +133,15 @@ impl RecordEncoder {
     }
 
     /// Text → bytes in `self.bytes`, with every change reported.
-    fn encode_text(&mut self, value: &str, max: usize, subject: &str, field: &str, upper: bool, w: &mut Warnings) {
+    fn encode_text(
+        &mut self,
+        value: &str,
+        max: usize,
+        subject: &str,
+        field: &dyn fmt::Display,
+        upper: bool,
+        w: &mut Warnings,
+    ) {
         self.clean_text(value, subject, field, upper, w);
         if self.bytes.len() > max {
             let kept = self.cp.decode(&self.bytes[..max]);
@@ -128,7 +149,7 @@ impl RecordEncoder {
             w.push(
                 "truncated",
                 subject,
-                field,
+                &field.to_string(),
                 format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
             );
             self.bytes.truncate(max);
@@ -141,14 +162,14 @@ impl RecordEncoder {
     /// Text → bytes (see `encoded`), not cut: trimmed, a leading `#` removed, uppercased when
     /// asked, encoded with the transliteration policy, every change reported. The paramétrable
     /// writer shares it so that both outputs write the same value.
-    pub fn clean_text(&mut self, value: &str, subject: &str, field: &str, upper: bool, w: &mut Warnings) {
+    pub fn clean_text(&mut self, value: &str, subject: &str, field: &dyn fmt::Display, upper: bool, w: &mut Warnings) {
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
             w.push(
                 "tag_like",
                 subject,
-                field,
+                &field.to_string(),
                 format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
             );
             v = stripped;
@@ -167,7 +188,7 @@ impl RecordEncoder {
             w.push(
                 "transliterated",
                 subject,
-                field,
+                &field.to_string(),
                 format!("'{}' has characters {} lacks: {}", self.text, self.cp, list.join(", ")),
             );
         }
@@ -206,13 +227,37 @@ pub struct SageFile {
 struct Section {
     path: PathBuf,
     out: Option<BufWriter<File>>,
+    /// Bytes written so far: where the next record starts.
+    written: u64,
+}
+
+/// Counts what goes through it.
+struct Counting<'a, W: Write> {
+    inner: &'a mut W,
+    count: &'a mut u64,
+}
+
+impl<W: Write> Write for Counting<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        *self.count += n as u64;
+        Ok(n)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)?;
+        *self.count += buf.len() as u64;
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl Section {
     fn create(target: &Path, tag: &str) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)) })
+        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)), written: 0 })
     }
 }
 
@@ -242,15 +287,39 @@ impl SageFile {
     /// A customer-side record (#CCLI and its children).
     pub fn customer_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
         self.customers_written += 1;
-        let out = self.sections[0].out.as_mut().expect("open");
-        self.encoder.write_record(rec, subject, w, out)
+        let s = &mut self.sections[0];
+        let mut out = Counting { inner: s.out.as_mut().expect("open"), count: &mut s.written };
+        self.encoder.write_record(rec, subject, w, &mut out)
+    }
+
+    /// Where the next customer record will start in the customers section.
+    pub fn customers_position(&self) -> u64 {
+        self.sections[0].written
+    }
+
+    /// Reads back `len` bytes of the customers section from `start` (a client written
+    /// earlier in this file, to add a delivery address to it).
+    pub fn read_customers(&mut self, start: u64, len: u64) -> io::Result<Vec<u8>> {
+        use std::io::Seek;
+        let w = self.sections[0].out.as_mut().expect("open");
+        w.flush()?;
+        let f = w.get_mut();
+        let end = f.stream_position()?;
+        f.seek(io::SeekFrom::Start(start))?;
+        let mut buf = vec![0u8; len as usize];
+        let read = f.read_exact(&mut buf);
+        // Back to the end whatever happened: the next record goes there.
+        f.seek(io::SeekFrom::Start(end))?;
+        read?;
+        Ok(buf)
     }
 
     /// A customer-side record copied from an export, for tags without a layout.
     pub fn customer_raw(&mut self, tag: &str, lines: &[String]) -> io::Result<()> {
         self.customers_written += 1;
-        let out = self.sections[0].out.as_mut().expect("open");
-        self.encoder.write_raw(tag, lines, out)
+        let s = &mut self.sections[0];
+        let mut out = Counting { inner: s.out.as_mut().expect("open"), count: &mut s.written };
+        self.encoder.write_raw(tag, lines, &mut out)
     }
 
     /// A document-side record (#CHEN, #CHLI, #CHRE).

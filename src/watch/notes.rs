@@ -1,0 +1,174 @@
+//! The notes left beside a file in errors/ or archive/, and the report kept with it. Read by
+//! merchants and accountants: what happened, where, and how to fix it, in plain words.
+
+use std::path::Path;
+
+use super::job::{Dirs, Journal};
+use super::seen::SeenEntry;
+use crate::report::{Report, Status};
+
+/// Notes are read in Notepad: UTF-8 with a BOM (older Notepads guess the code page without
+/// it) and CRLF line ends.
+pub(super) fn windows_text(text: &str) -> Vec<u8> {
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    for line in text.lines() {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Replaces the work/ path of the input by the file's name in a message.
+fn tidy(message: &str, input: &Path, name: &str) -> String {
+    message.replace(&input.display().to_string(), &format!("\"{name}\""))
+}
+
+pub(super) fn relocate_report(report: &mut Report, input: &Path, final_input: &Path, staged_out: &Path, out: &Path) {
+    let (from, to) = (input.display().to_string(), final_input.display().to_string());
+    let (sfrom, sto) = (staged_out.display().to_string(), out.display().to_string());
+    let fix = |s: &mut String| {
+        if *s == from {
+            *s = to.clone();
+        } else if let Some(rest) = s.strip_prefix(&sfrom) {
+            *s = format!("{sto}{rest}");
+        }
+    };
+    for i in &mut report.inputs {
+        fix(&mut i.path);
+        i.outputs.iter_mut().for_each(fix);
+    }
+    report.outputs.iter_mut().for_each(fix);
+    report.warnings.iter_mut().for_each(|w| fix(&mut w.input));
+    report.customers.iter_mut().for_each(|c| fix(&mut c.input));
+    report.documents.iter_mut().for_each(|c| fix(&mut c.input));
+    report.errors.iter_mut().for_each(|c| fix(&mut c.input));
+}
+
+/// The report of a conversion that panicked.
+pub(super) fn internal_error_report(input: &Path, panic: Box<dyn std::any::Any + Send>) -> Report {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into());
+    let mut report = Report::default();
+    report.inputs.push(crate::report::InputReport {
+        path: input.display().to_string(),
+        platform: None,
+        kind: None,
+        encoding: None,
+        delimiter: None,
+        records: 0,
+        status: Status::Failed,
+        error: Some(format!(
+            "passerelle stopped on an internal error while converting this file ({what}). This is a bug, \
+             not a mistake in the file: please send the file and this note to support"
+        )),
+        outputs: Vec::new(),
+    });
+    report
+}
+
+pub(super) fn failure_note(d: &Dirs, j: &Journal, input: &Path, report: &Report) -> String {
+    let error = report
+        .inputs
+        .first()
+        .and_then(|i| i.error.clone())
+        .unwrap_or_else(|| "the conversion gave no result for this file".into());
+    let kept = d.show(&d.errors.join(&j.claimed));
+    format!(
+        "passerelle could not convert \"{original}\".\n\
+         \n\
+         Received:   {received}, in inbox/\n\
+         Kept here:  {kept} (unchanged)\n\
+         Written:    nothing (no file in out/, no customer code or order recorded)\n\
+         \n\
+         What went wrong\n\
+         \x20 {error}\n\
+         \n\
+         How to fix it\n\
+         \x20 - If the file itself is wrong (a row cut in two, a column missing, not a shop export):\n\
+         \x20   correct it, or export it again from the shop.\n\
+         \x20 - If the file is right but not recognised, see how passerelle reads it:\n\
+         \x20     passerelle inspect \"{kept}\"\n\
+         \x20   and name its columns in [input.columns] of the profile ({profile}).\n\
+         \x20 - Then drop the corrected file into inbox/ again. This copy can be deleted.\n\
+         \n\
+         Every detail: {claimed}.report.json beside this file.\n",
+        original = j.original,
+        received = j.received,
+        error = tidy(&error, input, &j.original).replace('\n', "\n  "),
+        profile = d.show(&d.profile),
+        claimed = j.claimed,
+    )
+}
+
+pub(super) fn partial_note(d: &Dirs, j: &Journal, input: &Path, report: &Report, outputs: &[String]) -> String {
+    let mut failed = String::new();
+    for e in &report.errors {
+        let field = if e.field.is_empty() { String::new() } else { format!("{}: ", e.field) };
+        failed.push_str(&format!("  {}: {field}{}\n", e.record, tidy(&e.message, input, &j.original)));
+    }
+    for c in report.customers.iter().filter(|c| c.action == crate::report::CustomerAction::Failed) {
+        if !report.errors.iter().any(|e| e.message == c.detail) {
+            failed.push_str(&format!("  customer {} (record {}): {}\n", c.shop_id, c.record, c.detail));
+        }
+    }
+    let written = if outputs.is_empty() { "nothing new to import".to_string() } else { outputs.join(", ") };
+    format!(
+        "passerelle converted \"{original}\" except some records.\n\
+         \n\
+         Received:   {received}, in inbox/\n\
+         Kept here:  {kept} (unchanged)\n\
+         Written:    {written}: the records that converted; import it as usual.\n\
+         \n\
+         What went wrong\n\
+         {failed}\
+         \n\
+         How to fix it\n\
+         \x20 Correct these records (in the shop, the client list or the profile {profile}), then drop\n\
+         \x20 a file holding them into inbox/ again. Orders already converted are skipped (state/).\n\
+         \n\
+         Every detail: {claimed}.report.json beside this file.\n",
+        original = j.original,
+        received = j.received,
+        kept = d.show(&d.errors.join(&j.claimed)),
+        profile = d.show(&d.profile),
+        claimed = j.claimed,
+    )
+}
+
+pub(super) fn duplicate_note(d: &Dirs, j: &Journal, first: &SeenEntry) -> String {
+    let first_path = d.show(&d.archive.join(&first.day).join(&first.claimed));
+    format!(
+        "\"{original}\" (received {received}) has exactly the same content as \"{first}\",\n\
+         received {first_received} and converted then (kept as {first_path}).\n\
+         It was not converted again: nothing was written to out/.\n\
+         \n\
+         If it must be converted again (its output was lost), convert it by hand:\n\
+         \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<this file>\"\n",
+        original = j.original,
+        received = j.received,
+        first = first.original,
+        first_received = first.received,
+        profile = d.profile.display(),
+        out = d.out.display(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_for_notepad() {
+        assert_eq!(windows_text("a\nb"), b"\xEF\xBB\xBFa\r\nb\r\n");
+    }
+
+    #[test]
+    fn messages_name_the_file_not_the_work_folder() {
+        let input = Path::new("w").join("work").join("20261128-143005-001_commandes.csv");
+        let msg = format!("{}: line 4: 3 fields where the header has 5", input.display());
+        assert_eq!(tidy(&msg, &input, "commandes.csv"), "\"commandes.csv\": line 4: 3 fields where the header has 5");
+    }
+}
