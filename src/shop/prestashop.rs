@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use quick_xml::Reader;
@@ -24,7 +23,7 @@ use serde::Deserialize;
 
 use super::customers::country_iso;
 use super::orders::{OrderProblem, OrderResult};
-use super::values::{parse_datetime, snap_rate};
+use super::values::{parse_datetime, parse_plain, snap_rate};
 use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
 use crate::report::Warnings;
@@ -513,9 +512,9 @@ impl PrestashopReader {
             if v.is_empty() {
                 return Ok(None);
             }
-            Decimal::from_str(&v)
+            parse_plain(&v)
                 .map(Some)
-                .map_err(|_| problem(field, n.line_of(field), format!("<{field}> '{v}' is not a number")))
+                .ok_or_else(|| problem(field, n.line_of(field), format!("<{field}> '{v}' is not a number")))
         };
         if !reference.is_empty() {
             if let Some(other) = self.references.get(&reference) {
@@ -578,9 +577,9 @@ impl PrestashopReader {
                 if v.is_empty() {
                     return Ok(None);
                 }
-                Decimal::from_str(&v)
+                parse_plain(&v)
                     .map(Some)
-                    .map_err(|_| problem(f, row.line_of(f), format!("line {k}: <{f}> '{v}' is not a number")))
+                    .ok_or_else(|| problem(f, row.line_of(f), format!("line {k}: <{f}> '{v}' is not a number")))
             };
             let quantity = get("product_quantity")?
                 .ok_or_else(|| problem("product_quantity", row.line, format!("line {k} has no quantity")))?;
@@ -834,7 +833,8 @@ fn tax_lines(o: &Order) -> Vec<TaxLine> {
     let mut by_rate: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     let mut add = |rate: Option<Decimal>, ht: Option<Decimal>, ttc: Option<Decimal>, qty: Decimal| {
         if let (Some(r), Some(h), Some(t)) = (rate, ht, ttc) {
-            by_rate.entry(r.normalize().to_string()).or_insert((r, Decimal::ZERO)).1 += (t - h) * qty;
+            by_rate.entry(r.normalize().to_string()).or_insert((r, Decimal::ZERO)).1 +=
+                (t - h).checked_mul(qty).unwrap_or_default();
         }
     };
     for l in &o.lines {

@@ -48,7 +48,16 @@ pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
         }
         (None, None) => t,
     };
-    Decimal::from_str(&normal).ok()
+    Decimal::from_str(&normal).ok().filter(|d| d.abs() < MAX_AMOUNT)
+}
+
+/// No shop amount or quantity reaches a trillion: a larger value is a broken cell, and
+/// keeping values below it keeps every product and sum of them far from `Decimal`'s limits.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// A plain decimal as the webservices write it (`1234.560000`), within `MAX_AMOUNT`.
+pub fn parse_plain(s: &str) -> Option<Decimal> {
+    Decimal::from_str(s.trim()).ok().filter(|d| d.abs() < MAX_AMOUNT)
 }
 
 /// A date and time in one of the shops' formats (SHOP-EXPORTS.md §8.12). An offset is dropped:
@@ -174,7 +183,11 @@ pub fn snap_rate(base: Decimal, tax: Decimal, candidates: &[Decimal]) -> Result<
     }
     match best {
         Some((rate, _)) => Ok(Some(rate)),
-        None => Err((tax / base * Decimal::ONE_HUNDRED).round_dp(2).normalize()),
+        None => Err(tax
+            .checked_div(base)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            .map(|r| r.round_dp(2).normalize())
+            .unwrap_or_default()),
     }
 }
 
@@ -308,6 +321,9 @@ mod tests {
         assert_eq!(parse_amount("47,2B", true), None);
         assert_eq!(parse_amount("12.5x", false), None);
         assert_eq!(parse_amount("1O.00", false), None);
+        assert_eq!(parse_amount("999999999999.99", false), Some(d("999999999999.99")));
+        assert_eq!(parse_amount("1000000000000", false), None);
+        assert_eq!(MAX_AMOUNT, d("1000000000000"));
     }
 
     #[test]

@@ -332,8 +332,8 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
             );
             continue;
         }
-        let before = a.subtotal.or(a.price_before.map(|p| p * qty));
-        let unit = a.subtotal.map(|s| s / qty).or(a.price_before).or(a.price_after);
+        let before = a.subtotal.or(a.price_before.and_then(|p| p.checked_mul(qty)));
+        let unit = a.subtotal.and_then(|s| s.checked_div(qty)).or(a.price_before).or(a.price_after);
         let Some(unit) = unit else {
             return Err(fail(format!("line {n} ('{}') has no price", l.name)));
         };
@@ -354,7 +354,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         l.discount_ht = discount.unwrap_or_default();
         line_discounts += l.discount_ht;
         if let (Some(s), Some(st)) = (a.subtotal, a.subtotal_tax) {
-            l.unit_price_ttc = Some((s + st) / qty);
+            l.unit_price_ttc = (s + st).checked_div(qty);
             if let (Some(t), Some(tx)) = (a.total, a.tax) {
                 l.discount_ttc = s + st - (t + tx);
             }
