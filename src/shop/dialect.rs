@@ -42,6 +42,9 @@ pub struct Dialect {
     pub refunded_statuses: Vec<String>,
     /// How dates written with '/' read: `mdy` (3/5/2024 = 5 March) or `dmy` (default).
     pub slash_dates: Option<String>,
+    /// Names and notes may hold HTML (WooCommerce): entities are decoded, tags removed.
+    #[serde(default)]
+    pub html: bool,
     #[serde(rename = "signature")]
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.

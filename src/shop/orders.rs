@@ -133,6 +133,12 @@ impl OrderReader {
         v.to_string()
     }
 
+    /// A text cell; HTML is decoded in dialects that write it. The flag: tags were removed.
+    fn text_of(&mut self, field: &str) -> (String, bool) {
+        let v = self.cell(field);
+        if self.dialect.html { super::values::decode_html(&v) } else { (v, false) }
+    }
+
     /// A cell Excel may have stored as a number (postcode, phone, SIRET): its leading zeros
     /// are put back when `french` (French formats), and the repair is reported.
     fn padded(&mut self, field: &str, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
@@ -313,7 +319,7 @@ impl OrderReader {
         };
         o.payment_method = self.cell("payment_method");
         o.carrier = self.cell("shipping_method");
-        let (note, tags) = super::values::decode_html(&self.cell("note"));
+        let (note, tags) = self.text_of("note");
         o.note = note;
         if tags {
             let subject = format!("order {}", o.number);
@@ -479,7 +485,7 @@ impl OrderReader {
             }
         }
         let qty_text = self.cell("line_quantity");
-        let (name, tags) = super::values::decode_html(&self.cell("line_name"));
+        let (name, tags) = self.text_of("line_name");
         let sku = self.cell("line_sku");
         if self.dialect.prices.is_some() && qty_text.is_empty() && name.is_empty() && sku.is_empty() {
             // A row that only carries a coupon (more coupons than products).
