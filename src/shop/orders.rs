@@ -159,8 +159,15 @@ impl OrderReader {
         fixed
     }
 
-    /// A date cell; a value that is not a date is a problem of the order.
-    fn datetime(&mut self, field: &str, b: &mut Build, w: &mut Warnings) -> Option<jiff::civil::DateTime> {
+    /// A date cell. A value that is not a date is a problem of the order when `needed`, else
+    /// a warning (the paid date only matters when the profile dates documents by it).
+    fn datetime(
+        &mut self,
+        field: &str,
+        needed: bool,
+        b: &mut Build,
+        w: &mut Warnings,
+    ) -> Option<jiff::civil::DateTime> {
         let v = self.cell(field);
         if v.is_empty() || v.starts_with("0000-00-00") {
             return None;
@@ -186,9 +193,14 @@ impl OrderReader {
                 }
                 Some(d)
             }
-            None => {
+            None if needed => {
                 let line = self.table.line();
                 b.fail(line, field, format!("'{v}' is not a date"));
+                None
+            }
+            None => {
+                let subject = format!("order {} ({})", b.order.number, self.table.place());
+                b.warnings.push(warning("invalid_value", &subject, field, &format!("'{v}' is not a date: ignored")));
                 None
             }
         }
@@ -325,8 +337,8 @@ impl OrderReader {
             let subject = format!("order {}", o.number);
             b.warnings.push(warning("html", &subject, "note", "HTML tags removed from the customer note"));
         }
-        b.order.date = self.datetime("date", &mut b, w);
-        b.order.invoice_date = self.datetime("paid_at", &mut b, w);
+        b.order.date = self.datetime("date", true, &mut b, w);
+        b.order.invoice_date = self.datetime("paid_at", false, &mut b, w);
         let codes = self.cell("discount_code");
         let tags = self.cell("note_attributes");
         let attrs = note_attributes(&tags);
