@@ -213,6 +213,9 @@ impl OrderReader {
             return None;
         }
         match parse_amount(&v, self.decimal_comma) {
+            // A spreadsheet number is a float: 0.1 + 0.2 comes out as 0.30000000000000004.
+            // Six decimals are more than any shop amount has (PrestaShop's precision).
+            Some(d) if self.cols.get(field).is_some_and(|i| self.table.numeric(i)) => Some(d.round_dp(6)),
             Some(d) => Some(d),
             None => {
                 let line = self.table.line();
