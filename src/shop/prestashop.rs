@@ -677,9 +677,11 @@ impl PrestashopReader {
         let folded = remove_accents(&name).to_lowercase();
         let any =
             |list: &[String]| list.iter().any(|x| folded.split(|c: char| !c.is_alphanumeric()).any(|word| word == x));
+        // The shop's own list names its states: the default ids only speak for a file without it.
+        let by_id = if self.states.contains_key(id) { None } else { known };
         OrderStatus {
-            cancelled: known.is_some_and(|k| k.cancelled) || any(&self.dialect.names.cancelled),
-            refunded: known.is_some_and(|k| k.refunded) || any(&self.dialect.names.refunded),
+            cancelled: by_id.is_some_and(|k| k.cancelled) || any(&self.dialect.names.cancelled),
+            refunded: by_id.is_some_and(|k| k.refunded) || any(&self.dialect.names.refunded),
             financial: name,
             fulfillment: String::new(),
         }
@@ -937,6 +939,36 @@ mod tests {
         assert!(e.contains("bad.xml: line ") && e.contains("not well-formed"), "{e}");
         let wrong = write(dir.path(), "excel.xml", "<?xml version=\"1.0\"?><Workbook><Worksheet/></Workbook>");
         assert!(PrestashopReader::open(&wrong).err().unwrap().to_string().contains("<Workbook>"));
+    }
+
+    #[test]
+    fn the_files_own_lists_win_and_split_orders_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let second = ORDER
+            .replace("<![CDATA[7]]>", "<![CDATA[8]]>")
+            .replace("<![CDATA[6]]></current_state>", "<![CDATA[15]]></current_state>");
+        let lists = "<countries><country><id>3</id><iso_code>FR</iso_code></country></countries>\
+<order_states><order_state><id>6</id><name><language id=\"1\"><![CDATA[Paiement accepté]]></language></name></order_state>\
+<order_state><id>15</id><name><language id=\"1\">Annulée par le client</language><language id=\"2\">Cancelled by customer</language></name></order_state></order_states>\
+<currencies><currency><id>1</id><iso_code>EUR</iso_code></currency></currencies>";
+        let p = write(
+            dir.path(),
+            "ws.xml",
+            &format!("<prestashop><orders>{ORDER}{second}</orders>{PEOPLE}{lists}</prestashop>"),
+        );
+        let mut r = PrestashopReader::open(&p).unwrap();
+        let mut w = Warnings::new("ws.xml");
+        let first = r.next(&mut w).unwrap().unwrap().unwrap();
+        // This shop's state 6 is not the default "Annulé": its own list decides.
+        assert_eq!(first.status.financial, "Paiement accepté");
+        assert!(!first.status.cancelled);
+        assert_eq!(first.customer.billing.country, "FR");
+        assert_eq!(first.currency, "EUR");
+        let split = r.next(&mut w).unwrap().unwrap().unwrap();
+        assert_eq!(split.status.financial, "Annulée par le client");
+        assert!(split.status.cancelled);
+        assert!(w.list.iter().any(|x| x.kind == "split_order" && x.message.contains("order id 7")), "{:#?}", w.list);
+        assert!(!w.list.iter().any(|x| x.field == "id_country" || x.field == "current_state"), "{:#?}", w.list);
     }
 
     #[test]
