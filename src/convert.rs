@@ -209,7 +209,7 @@ impl Run<'_> {
             error: None,
             outputs: Vec::new(),
         };
-        let saved = self.state.clone();
+        self.state.begin();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
         let totals_before = self.report.totals;
@@ -258,7 +258,7 @@ impl Run<'_> {
                 }
             }
             Err(e) => {
-                self.state = saved;
+                self.state.rollback();
                 self.resolver.rollback_input();
                 if let Err(le) = self.ledger.abort() {
                     w.push("ledger", &ir.path, "", format!("the ledger could not record the failure: {le}"));
@@ -681,7 +681,13 @@ impl Run<'_> {
             self.document_category(c, delivery).to_string()
         } else {
             cat.unwrap_or_else(|| {
-                w.push("guessed", subject, "N_CatCompta", format!("catégorie comptable of client {code} unknown (the client list does not carry it): the layout's default is written"));
+                // One message for all such clients: counted, with a few examples.
+                w.push(
+                    "guessed",
+                    subject,
+                    "N_CatCompta",
+                    "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
+                );
                 String::new()
             })
         };
@@ -691,7 +697,7 @@ impl Run<'_> {
                 subject,
                 "CG_Num",
                 format!(
-                    "compte collectif of client {code} unknown (the client list does not carry it): {} is written",
+                    "the client's compte collectif is unknown (the client list does not carry it): {} is written",
                     cs.collective_account
                 ),
             );

@@ -184,7 +184,21 @@ pub struct RecordError {
 pub struct Warnings {
     pub input: String,
     pub list: Vec<Warning>,
-    seen: rustc_hash::FxHashMap<(String, String, String), usize>,
+    /// Hash of (kind, field, message) or a caller's key → entry in `list`.
+    seen: rustc_hash::FxHashMap<u64, usize>,
+    /// Entries listed per kind, and the entry that counts the rest once `KIND_CAP` is
+    /// reached: a file of a million orders with a different message each cannot fill memory.
+    per_kind: rustc_hash::FxHashMap<String, (usize, Option<usize>)>,
+}
+
+/// Distinct warnings listed per kind and input; beyond, they are counted in one entry.
+pub const KIND_CAP: usize = 2_000;
+
+fn hash_of(parts: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    parts.hash(&mut h);
+    h.finish()
 }
 
 impl Warnings {
@@ -194,24 +208,78 @@ impl Warnings {
 
     pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
         let message = message.into();
-        let key = (kind.to_string(), field.to_string(), message);
-        // `list` is public (callers drain it): check the remembered entry is still there.
+        let key = hash_of(&[kind, field, &message]);
+        // `list` is public (callers drain it): check the remembered entry is still the same.
         let known =
             self.seen.get(&key).copied().filter(|&i| {
-                self.list.get(i).is_some_and(|w| w.kind == key.0 && w.field == key.1 && w.message == key.2)
+                self.list.get(i).is_some_and(|w| w.kind == kind && w.field == field && w.message == message)
             });
         if let Some(i) = known {
-            let w = &mut self.list[i];
-            w.count += 1;
-            if w.also.len() < ALSO && w.record != record {
-                w.also.push(record.to_string());
+            self.repeat(i, record);
+            return;
+        }
+        self.add(key, kind, record, field.to_string(), message);
+    }
+
+    /// As `push`, for a warning the caller identifies by `key` (e.g. a hash of the field and
+    /// value): a repeat costs no formatting at all, which matters on the hot path (a product
+    /// name transliterated on every order line).
+    pub fn push_keyed(
+        &mut self,
+        key: u64,
+        kind: &str,
+        record: &dyn std::fmt::Display,
+        field: &dyn std::fmt::Display,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = key ^ 0x9E37_79B9_7F4A_7C15;
+        if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
+            self.repeat(i, &record.to_string());
+            return;
+        }
+        self.add(key, kind, &record.to_string(), field.to_string(), message());
+    }
+
+    fn repeat(&mut self, i: usize, record: &str) {
+        let w = &mut self.list[i];
+        w.count += 1;
+        if w.also.len() < ALSO && w.record != record {
+            w.also.push(record.to_string());
+        }
+    }
+
+    fn add(&mut self, key: u64, kind: &str, record: &str, field: String, message: String) {
+        let (listed, overflow) = self.per_kind.entry(kind.to_string()).or_insert((0, None));
+        if *listed >= KIND_CAP {
+            match *overflow {
+                Some(i) if i < self.list.len() && self.list[i].kind == kind => {
+                    let w = &mut self.list[i];
+                    w.count += 1;
+                    if w.also.len() < ALSO {
+                        w.also.push(record.to_string());
+                    }
+                }
+                _ => {
+                    *overflow = Some(self.list.len());
+                    self.list.push(Warning {
+                        kind: kind.to_string(),
+                        input: self.input.clone(),
+                        record: record.to_string(),
+                        field: String::new(),
+                        message: format!(
+                            "more '{kind}' warnings than the {KIND_CAP} listed one by one: these are counted here (first record named, a few more in 'also')"
+                        ),
+                        count: 1,
+                        also: Vec::new(),
+                    });
+                }
             }
             return;
         }
-        self.seen.insert(key.clone(), self.list.len());
-        let (kind, field, message) = key;
+        *listed += 1;
+        self.seen.insert(key, self.list.len());
         self.list.push(Warning {
-            kind,
+            kind: kind.to_string(),
             input: self.input.clone(),
             record: record.to_string(),
             field,
@@ -224,6 +292,7 @@ impl Warnings {
     /// Takes the warnings collected so far (the dedup memory is kept for the input).
     pub fn take(&mut self) -> Vec<Warning> {
         self.seen.clear();
+        self.per_kind.clear();
         std::mem::take(&mut self.list)
     }
 

@@ -67,7 +67,7 @@ proptest! {
         r.set("CT_Adresse", addr);
         let mut out = Vec::new();
         let mut w = Warnings::default();
-        RecordEncoder::default().write_record(&r, "p", &mut w, &mut out).unwrap();
+        RecordEncoder::default().write_record(&r, &"p", &mut w, &mut out).unwrap();
         let lines: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
         prop_assert_eq!(lines.len(), 1 + 120 + 1, "tag + 120 fields, then the empty split after the last LF");
         for (i, l) in lines.iter().enumerate().take(121) {

@@ -171,11 +171,14 @@ impl HashIndex {
 #[derive(Debug, Default)]
 pub struct ClientIndex {
     stored: Vec<Stored>,
-    /// Every text of every client, one after the other; `spans` says where each is.
+    /// The texts of every client, one after the other: client `i`'s field `n` is
+    /// `arena[offs[i * TEXTS + n]..offs[i * TEXTS + n + 1]]` (`offs` ends with the arena's
+    /// length). 4 bytes per text.
     arena: String,
-    spans: Vec<(u32, u16)>,
-    /// (intitulé span, address key hash)
-    deliveries: Vec<((u32, u16), u64)>,
+    offs: Vec<u32>,
+    /// Delivery intitulés, apart (so client texts stay contiguous): (start, len, key hash).
+    delivery_text: String,
+    deliveries: Vec<(u32, u16, u64)>,
     /// Every field the list carries, for the few clients asked for (template, single account).
     kept: HashMap<u32, Vec<(u16, String)>>,
     by_code: HashIndex,
@@ -205,7 +208,9 @@ impl<'a> ClientRef<'a> {
     }
 
     fn text(&self, n: usize) -> &'a str {
-        self.ix.span(self.ix.spans[self.id as usize * TEXTS + n])
+        let i = self.id as usize * TEXTS + n;
+        let offs = &self.ix.offs;
+        &self.ix.arena[offs[i] as usize..offs[i + 1] as usize]
     }
 
     pub fn code(&self) -> &'a str {
@@ -245,7 +250,9 @@ impl<'a> ClientRef<'a> {
     pub fn deliveries(&self) -> impl Iterator<Item = (&'a str, u64)> + 'a {
         let (first, count) = self.stored().deliveries;
         let ix = self.ix;
-        ix.deliveries[first as usize..first as usize + count as usize].iter().map(move |&(t, h)| (ix.span(t), h))
+        ix.deliveries[first as usize..first as usize + count as usize]
+            .iter()
+            .map(move |&(at, len, h)| (&ix.delivery_text[at as usize..at as usize + len as usize], h))
     }
     /// A field kept for this client (template, single account), by 1-based #CCLI position.
     pub fn field(&self, pos: usize) -> Option<&'a str> {
@@ -258,19 +265,13 @@ impl ClientIndex {
         ClientIndex { source, ..Default::default() }
     }
 
-    fn span(&self, (start, len): (u32, u16)) -> &str {
-        &self.arena[start as usize..start as usize + len as usize]
-    }
-
-    /// Appends a text to the arena (cut at 65,535 bytes, on a character boundary).
-    fn push_text(&mut self, s: &str) -> (u32, u16) {
+    /// Cuts a text at 65,535 bytes, on a character boundary.
+    fn fit(s: &str) -> &str {
         let mut end = s.len().min(u16::MAX as usize);
         while !s.is_char_boundary(end) {
             end -= 1;
         }
-        let at = self.arena.len() as u32;
-        self.arena.push_str(&s[..end]);
-        (at, end as u16)
+        &s[..end]
     }
 
     /// Adds a client; a code already present is reported and the first one kept. Invalid
@@ -317,14 +318,20 @@ impl ClientIndex {
         };
         let cat = c.cat_compta.clone().unwrap_or_default();
         let coll = c.collective.clone().unwrap_or_default();
+        if self.offs.is_empty() {
+            self.offs.push(0);
+        }
+        // The last offset is the end of the previous client: it becomes this client's start.
         for t in [&c.code, &c.intitule, &c.siret, &c.email, &c.vat, &cat, &coll] {
-            let span = self.push_text(t);
-            self.spans.push(span);
+            self.arena.push_str(Self::fit(t));
+            self.offs.push(self.arena.len() as u32);
         }
         let first_delivery = self.deliveries.len() as u32;
         for d in &c.deliveries {
-            let span = self.push_text(&d.intitule);
-            self.deliveries.push((span, key_hash(&d.key)));
+            let t = Self::fit(&d.intitule);
+            let at = self.delivery_text.len() as u32;
+            self.delivery_text.push_str(t);
+            self.deliveries.push((at, t.len() as u16, key_hash(&d.key)));
         }
         self.stored.push(Stored {
             line: c.line.min(u32::MAX as u64) as u32,
@@ -352,6 +359,20 @@ impl ClientIndex {
         }
         if !c.fields.is_empty() {
             self.kept.insert(id, c.fields);
+        }
+    }
+
+    /// Gives back the spare capacity of the growing vectors once the list is read.
+    pub fn shrink(&mut self) {
+        self.stored.shrink_to_fit();
+        self.arena.shrink_to_fit();
+        self.offs.shrink_to_fit();
+        self.delivery_text.shrink_to_fit();
+        self.deliveries.shrink_to_fit();
+        for m in [&mut self.by_code, &mut self.by_siret, &mut self.by_email, &mut self.by_vat] {
+            m.ids.shrink_to_fit();
+            m.next.shrink_to_fit();
+            m.heads.shrink_to_fit();
         }
     }
 

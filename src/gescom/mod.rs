@@ -29,9 +29,11 @@ pub fn load(
     let n = File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if export::looks_like_format_sage(&head[..n]) {
-        export::load_export(path, layout, keep)
+    let mut ix = if export::looks_like_format_sage(&head[..n]) {
+        export::load_export(path, layout, keep)?
     } else {
-        clients::load_table(path, section, layout, keep)
-    }
+        clients::load_table(path, section, layout, keep)?
+    };
+    ix.shrink();
+    Ok(ix)
 }

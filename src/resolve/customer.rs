@@ -4,7 +4,7 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use jiff::civil::Date;
 
@@ -62,51 +62,54 @@ pub struct Resolver<'a> {
     pub(super) fields: Vec<(String, Expr)>,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
-    /// Customers already resolved in this run: key → code.
-    seen: HashMap<String, (String, u64)>,
-    /// Codes handed out in this run.
-    codes: HashSet<String>,
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
     pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
     /// Clients created in this run, by code: what their documents and later orders need.
     /// Their records themselves are not kept (the caller can read them back from the file it
     /// wrote them to): a run creating 100,000 clients keeps a few dozen bytes for each.
-    pub(super) created: HashMap<String, CreatedInfo>,
-    /// State of the run caches when the current input began, restored if it fails.
-    snapshot: Option<Snapshot>,
+    pub(super) created: HashMap<Box<str>, CreatedInfo>,
+    /// What created clients share (catégorie comptable, compte collectif, representative:
+    /// the same for all but a few), each distinct one kept once.
+    shared: Vec<Shared>,
+    shared_ids: HashMap<Shared, u32>,
+    /// What the current input changed, undone if it fails.
+    journal: Vec<Undo>,
 }
 
-#[derive(Clone)]
-struct Snapshot {
-    seen: HashMap<String, (String, u64)>,
-    codes: HashSet<String>,
-    updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    created: HashMap<String, CreatedInfo>,
+/// Catégorie comptable, compte collectif, representative (nom, prénom).
+pub type Shared = (Option<String>, Option<String>, (String, String));
+
+#[derive(Debug, Clone)]
+enum Undo {
+    Created(Box<str>),
+    Updated(String, Option<Vec<crate::gescom::export::BlockRecord>>),
+    Delivery(Box<str>),
 }
 
-/// What a run remembers of a client it created.
+/// What a run remembers of a client it created: a few dozen bytes.
 #[derive(Debug, Clone, Default)]
 pub struct CreatedInfo {
-    pub cat_compta: Option<String>,
-    pub collective: Option<String>,
-    pub representative: (String, String),
+    shared: u32,
     /// `key_hash` of the card's address.
     pub card: u64,
     /// (intitulé, `key_hash`) of its delivery addresses.
-    pub deliveries: Vec<(String, u64)>,
+    pub deliveries: Vec<(Box<str>, u64)>,
 }
 
 impl CreatedInfo {
-    fn of(records: &[Record]) -> CreatedInfo {
+    fn of(records: &[Record]) -> (CreatedInfo, Shared) {
         let mut info = CreatedInfo::default();
+        let mut shared: Shared = Default::default();
         for r in records {
             match r.tag() {
                 "CCLI" => {
                     let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
-                    info.cat_compta = opt(r.get("N_CatCompta"));
-                    info.collective = opt(r.get("CG_NumPrinc"));
-                    info.representative = (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string());
+                    shared = (
+                        opt(r.get("N_CatCompta")),
+                        opt(r.get("CG_NumPrinc")),
+                        (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
+                    );
                     info.card = ix::key_hash(&ix::address_key(&[
                         r.get("CT_Adresse"),
                         r.get("CT_Complement"),
@@ -115,11 +118,11 @@ impl CreatedInfo {
                         r.get("CT_Pays"),
                     ]));
                 }
-                "CCDL" => info.deliveries.push((r.get("LI_Intitule").to_string(), delivery_hash(r))),
+                "CCDL" => info.deliveries.push((r.get("LI_Intitule").into(), delivery_hash(r))),
                 _ => {}
             }
         }
-        info
+        (info, shared)
     }
 }
 
@@ -178,32 +181,67 @@ impl<'a> Resolver<'a> {
             template,
             fields,
             template_gaps_reported: false,
-            seen: HashMap::default(),
-            codes: HashSet::default(),
             updated: HashMap::default(),
             created: HashMap::default(),
-            snapshot: None,
+            shared: Vec::new(),
+            shared_ids: HashMap::default(),
+            journal: Vec::new(),
         })
     }
 
     /// Marks the start of an input: if it fails, `rollback_input` forgets the customers it
     /// created, so a later input does not refer to a client that was never written.
     pub fn begin_input(&mut self) {
-        self.snapshot = Some(Snapshot {
-            seen: self.seen.clone(),
-            codes: self.codes.clone(),
-            updated: self.updated.clone(),
-            created: self.created.clone(),
-        });
+        self.journal.clear();
     }
 
     pub fn rollback_input(&mut self) {
-        if let Some(s) = self.snapshot.take() {
-            self.seen = s.seen;
-            self.codes = s.codes;
-            self.updated = s.updated;
-            self.created = s.created;
+        while let Some(u) = self.journal.pop() {
+            match u {
+                Undo::Created(code) => {
+                    self.created.remove(&code);
+                }
+                Undo::Updated(code, Some(old)) => {
+                    self.updated.insert(code, old);
+                }
+                Undo::Updated(code, None) => {
+                    self.updated.remove(&code);
+                }
+                Undo::Delivery(code) => {
+                    if let Some(i) = self.created.get_mut(&code) {
+                        i.deliveries.pop();
+                    }
+                }
+            }
         }
+    }
+
+    /// Remembers a client created in this run.
+    fn remember_created(&mut self, code: &str, records: &[Record]) {
+        let (info, shared) = CreatedInfo::of(records);
+        let next = self.shared.len() as u32;
+        let id = *self.shared_ids.entry(shared.clone()).or_insert(next);
+        if id == next {
+            self.shared.push(shared);
+        }
+        self.created.insert(code.into(), CreatedInfo { shared: id, ..info });
+        self.journal.push(Undo::Created(code.into()));
+    }
+
+    /// A delivery address added to a client created in this run.
+    pub(super) fn created_delivery(&mut self, code: &str, intitule: &str, hash: u64) {
+        if let Some(info) = self.created.get_mut(code) {
+            if !info.deliveries.iter().any(|(_, k)| *k == hash) {
+                info.deliveries.push((intitule.into(), hash));
+                self.journal.push(Undo::Delivery(code.into()));
+            }
+        }
+    }
+
+    /// An existing client's block as rewritten in this run.
+    pub(super) fn remember_updated(&mut self, code: String, block: Vec<crate::gescom::export::BlockRecord>) {
+        let old = self.updated.insert(code.clone(), block);
+        self.journal.push(Undo::Updated(code, old));
     }
 
     /// Catégorie comptable, compte collectif and representative of a client, for its
@@ -211,7 +249,7 @@ impl<'a> Resolver<'a> {
     /// are unknown.
     pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
         if let Some(i) = self.created.get(code) {
-            return (i.cat_compta.clone(), i.collective.clone(), i.representative.clone());
+            return self.shared[i.shared as usize].clone();
         }
         if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
@@ -248,18 +286,7 @@ impl<'a> Resolver<'a> {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
         let key = customer_key(platform, c);
-        if let Some((code, record)) = key.as_ref().and_then(|k| self.seen.get(k)) {
-            return Outcome::Existing {
-                code: code.clone(),
-                by: MatchKey::Code,
-                detail: format!("same shop customer as record {record} of this run"),
-            };
-        }
-        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w);
-        if let (Some(k), Some(code)) = (key, outcome.code()) {
-            self.seen.insert(k, (code.to_string(), c.origin.record));
-        }
-        outcome
+        self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w)
     }
 
     fn resolve_new_or_existing(
@@ -278,8 +305,17 @@ impl<'a> Resolver<'a> {
             }
             Search::None => {}
         }
-        // A code issued to this shop customer by an earlier run.
-        if let Some(issued) = key.and_then(|k| state.issued_to(k)).cloned() {
+        // A code issued to this shop customer: by this run (the client is being created in
+        // this file), or by an earlier one.
+        if let Some(issued) = key.and_then(|k| state.issued_to(k)) {
+            let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
+            if self.created.contains_key(issued.code.as_str()) {
+                return Outcome::Existing {
+                    code: issued.code,
+                    by: MatchKey::Code,
+                    detail: "created earlier in this run".into(),
+                };
+            }
             if self.index.by_code(&issued.code).is_some() {
                 return Outcome::Existing {
                     code: issued.code.clone(),
@@ -296,7 +332,6 @@ impl<'a> Resolver<'a> {
                     issued.code, issued.date
                 ),
             );
-            self.codes.insert(issued.code.clone());
             return self.new_client(
                 c,
                 issued.code.clone(),
@@ -312,7 +347,6 @@ impl<'a> Resolver<'a> {
         if let Some(k) = key {
             state.record(k, &generated.code, &self.today.to_string());
         }
-        self.codes.insert(generated.code.clone());
         self.new_client(c, generated.code, generated.explain, subject, w)
     }
 
@@ -359,7 +393,7 @@ impl<'a> Resolver<'a> {
                         ),
                     });
                 }
-                if self.codes.contains(&g.code) {
+                if self.created.contains_key(g.code.as_str()) {
                     return Err(Outcome::Failed {
                         field: "CT_Num".into(),
                         message: format!("code {} was already given to another customer of this run", g.code),
@@ -374,8 +408,9 @@ impl<'a> Resolver<'a> {
                     let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
                     let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
                     let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
-                    let taken =
-                        taken.or_else(|| self.codes.contains(&g.code).then(|| "a customer of this run".to_string()));
+                    let taken = taken.or_else(|| {
+                        self.created.contains_key(g.code.as_str()).then(|| "a customer of this run".to_string())
+                    });
                     match taken {
                         Some(who) => w.push(
                             "counter_skipped",
@@ -507,7 +542,7 @@ impl<'a> Resolver<'a> {
         if !delivery.is_empty() {
             records.push(self.delivery_record(c, delivery, true, subject, w));
         }
-        self.created.insert(code.clone(), CreatedInfo::of(&records));
+        self.remember_created(&code, &records);
         Outcome::New { code, detail, records }
     }
 
@@ -751,7 +786,7 @@ mod tests {
     fn run(p: &Profile, c: &Customer) -> (Outcome, Warnings, State) {
         let ix = index();
         let mut r = Resolver::new(p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
-        let mut st = State::default();
+        let mut st = State::new();
         let mut w = Warnings::default();
         let o = r.resolve(c, "prestashop", &mut st, "test", &mut w);
         (o, w, st)
@@ -774,7 +809,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(st.issued.is_empty(), "a failed customer issues no code");
+        assert!(st.is_empty(), "a failed customer issues no code");
         let (o, _, st) = run(&profile(""), &customer("532", "zoe@exemple.fr"));
         assert_eq!(o.code(), Some("WEB000532"));
         assert_eq!(st.issued_to("prestashop:id:532").unwrap().code, "WEB000532");
@@ -849,7 +884,7 @@ mod tests {
         let p = profile("[customers]\ntemplate = \"MODELE\"\n");
         let ix = index();
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
-        let mut st = State::default();
+        let mut st = State::new();
         let mut w = Warnings::default();
         let o = r.resolve(&customer("600", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
         let rec = new_record(&o);
@@ -924,7 +959,7 @@ mod tests {
         let p = profile("");
         let ix = index();
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
-        let mut st = State::default();
+        let mut st = State::new();
         let mut w = Warnings::default();
         let a = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
         let b = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);

@@ -124,7 +124,7 @@ impl Resolver<'_> {
         let key = self.key_of(addr);
         if let Some(info) = self.created.get(code) {
             let h = key_hash(&key);
-            return info.deliveries.iter().find(|(_, k)| *k == h).map(|(i, _)| i.clone());
+            return info.deliveries.iter().find(|(_, k)| *k == h).map(|(i, _)| i.to_string());
         }
         if let Some(block) = self.updated.get(code) {
             return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
@@ -138,13 +138,13 @@ impl Resolver<'_> {
     pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
         let h = key_hash(&self.key_of(addr));
         let base = self.delivery_intitule(c, addr);
-        let info = self.created.get_mut(code)?;
+        let info = self.created.get(code)?;
         if let Some((i, _)) = info.deliveries.iter().find(|(_, k)| *k == h) {
-            return Some(i.clone());
+            return Some(i.to_string());
         }
-        let taken: Vec<String> = info.deliveries.iter().map(|(i, _)| i.clone()).collect();
+        let taken: Vec<String> = info.deliveries.iter().map(|(i, _)| i.to_string()).collect();
         let intitule = unique_intitule(&base, &taken);
-        info.deliveries.push((intitule.clone(), h));
+        self.created_delivery(code, &intitule, h);
         Some(intitule)
     }
 
@@ -230,20 +230,14 @@ impl Resolver<'_> {
         if notes.is_empty() {
             return None;
         }
-        match self.created.get_mut(&code) {
+        if self.created.contains_key(code.as_str()) {
             // Created in this run: only the new address is remembered (the caller keeps where
             // the records are).
-            Some(info) => {
-                if let Some(i) = &delivery_intitule {
-                    let h = key_hash(&key);
-                    if !info.deliveries.iter().any(|(_, k)| *k == h) {
-                        info.deliveries.push((i.clone(), h));
-                    }
-                }
+            if let Some(i) = &delivery_intitule {
+                self.created_delivery(&code, i, key_hash(&key));
             }
-            None => {
-                self.updated.insert(code, records.clone());
-            }
+        } else {
+            self.remember_updated(code, records.clone());
         }
         Some(Update { records, detail: notes.join("; "), delivery_intitule })
     }

@@ -389,7 +389,7 @@ mod tests {
         let mut enc = RecordEncoder::default();
         let mut w = Warnings::default();
         for r in records {
-            enc.write_record(r, "test", &mut w, &mut out).unwrap();
+            enc.write_record(r, &"test", &mut w, &mut out).unwrap();
         }
         out.extend_from_slice(b"#FIN\r\n");
         out

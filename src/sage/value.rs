@@ -5,15 +5,26 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// `186,0000`: rounded once, half away from zero (commercial rounding), decimal comma.
 pub fn fmt_dec(d: Decimal, scale: u32) -> String {
-    let r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    let mut s = format!("{:.*}", scale as usize, r);
-    if let Some(p) = s.find('.') {
-        s.replace_range(p..p + 1, ",");
+    let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(scale);
+    let m = r.mantissa();
+    let scale = scale as usize;
+    let mut digits = m.unsigned_abs().to_string();
+    if digits.len() <= scale {
+        // 0,05: at least one digit before the comma.
+        digits.insert_str(0, &"0".repeat(scale + 1 - digits.len()));
     }
-    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b',') {
-        s.remove(0);
+    let (int, frac) = digits.split_at(digits.len() - scale);
+    let mut out = String::with_capacity(digits.len() + 2);
+    if m < 0 {
+        out.push('-');
     }
-    s
+    out.push_str(int);
+    if scale > 0 {
+        out.push(',');
+        out.push_str(frac);
+    }
+    out
 }
 
 /// Parses a Format Sage number: comma decimal, optional sign. A `.` is refused (the validator
@@ -76,6 +87,10 @@ mod tests {
         assert_eq!(fmt_dec(d("-2.345"), 2), "-2,35");
         assert_eq!(fmt_dec(d("-0.001"), 2), "0,00");
         assert_eq!(fmt_dec(d("0"), 6), "0,000000");
+        assert_eq!(fmt_dec(d("0.05"), 2), "0,05");
+        assert_eq!(fmt_dec(d("-0.05"), 2), "-0,05");
+        assert_eq!(fmt_dec(d("7"), 0), "7");
+        assert_eq!(fmt_dec(d("1234567.891"), 2), "1234567,89");
     }
 
     #[test]

@@ -13,6 +13,25 @@ use crate::profile::Profile;
 use crate::report::Warnings;
 use crate::sage::{Layout, Record};
 
+/// "#CHLI order #1001 (line 2), line 3": the record named in warnings, formatted only when a
+/// warning is given.
+pub struct Subject<'a> {
+    pub tag: &'a str,
+    pub base: &'a str,
+    /// (" line", 3) → ", line 3".
+    pub item: Option<(&'static str, usize)>,
+}
+
+impl std::fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{} {}", self.tag, self.base)?;
+        if let Some((what, n)) = self.item {
+            write!(f, ", {what} {n}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What the profile asks to write for each input: Format Sage, paramétrable templates, or both.
 #[derive(Debug, Clone)]
 pub struct OutputSet {
@@ -80,7 +99,7 @@ impl Outputs {
         if let Some(s) = self.sage.as_mut() {
             let start = s.customers_position();
             for r in records {
-                s.customer_record(r, &format!("#{} {subject}", r.tag()), w)?;
+                s.customer_record(r, &Subject { tag: r.tag(), base: subject, item: None }, w)?;
             }
             range = Some((start, s.customers_position() - start));
         }
@@ -106,7 +125,9 @@ impl Outputs {
             let start = s.customers_position();
             for r in block {
                 match r {
-                    BlockRecord::Known(rec) => s.customer_record(rec, &format!("#{} {subject}", rec.tag()), w)?,
+                    BlockRecord::Known(rec) => {
+                        s.customer_record(rec, &Subject { tag: rec.tag(), base: subject, item: None }, w)?
+                    }
                     BlockRecord::Raw { tag, lines } => s.customer_raw(tag, lines)?,
                 }
             }
@@ -134,12 +155,12 @@ impl Outputs {
         w: &mut Warnings,
     ) -> io::Result<()> {
         if let Some(s) = self.sage.as_mut() {
-            s.document_record(header, &format!("#{} {subject}", header.tag()), w)?;
+            s.document_record(header, &Subject { tag: header.tag(), base: subject, item: None }, w)?;
             for (i, l) in lines.iter().enumerate() {
-                s.document_record(l, &format!("#{} {subject}, line {}", l.tag(), i + 1), w)?;
+                s.document_record(l, &Subject { tag: l.tag(), base: subject, item: Some(("line", i + 1)) }, w)?;
             }
             for (i, d) in dues.iter().enumerate() {
-                s.document_record(d, &format!("#{} {subject}, due {}", d.tag(), i + 1), w)?;
+                s.document_record(d, &Subject { tag: d.tag(), base: subject, item: Some(("due", i + 1)) }, w)?;
             }
         }
         let is_lines = |t: &&mut param::ParamFile| t.template().per == param::Per::DocumentLine;
@@ -148,6 +169,9 @@ impl Outputs {
                 let file = t.template().file_name("<input>");
                 w.push("no_line", subject, "", format!("the document has no line: nothing of it in {file}"));
             }
+        }
+        if !self.templates.iter().any(|t| t.template().per == param::Per::DocumentLine) {
+            return Ok(());
         }
         for (i, l) in lines.iter().enumerate() {
             let line_subject = format!("{subject}, line {}", i + 1);

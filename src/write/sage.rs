@@ -51,7 +51,7 @@ impl RecordEncoder {
     pub fn write_record(
         &mut self,
         rec: &Record,
-        subject: &str,
+        subject: &dyn fmt::Display,
         w: &mut Warnings,
         out: &mut impl Write,
     ) -> io::Result<()> {
@@ -103,7 +103,7 @@ impl RecordEncoder {
         self.bytes.extend(v.chars().map(|c| crate::codepage::cp850::encode_char(c).unwrap_or(b'?')));
     }
 
-    fn encode_field(&mut self, f: &FieldSpec, tag: &str, value: &str, subject: &str, w: &mut Warnings) {
+    fn encode_field(&mut self, f: &FieldSpec, tag: &str, value: &str, subject: &dyn fmt::Display, w: &mut Warnings) {
         match f.kind {
             Kind::Text => {
                 let max = f.max.unwrap_or(usize::MAX);
@@ -115,7 +115,7 @@ impl RecordEncoder {
                     self.bytes.retain(|b| b.is_ascii_alphanumeric());
                     w.push(
                         "invalid_characters",
-                        subject,
+                        &subject.to_string(),
                         &f.describe(tag),
                         format!(
                             "only A-Z and 0-9 are allowed: '{before}' written as '{}'",
@@ -137,7 +137,7 @@ impl RecordEncoder {
         &mut self,
         value: &str,
         max: usize,
-        subject: &str,
+        subject: &dyn fmt::Display,
         field: &dyn fmt::Display,
         upper: bool,
         w: &mut Warnings,
@@ -148,7 +148,7 @@ impl RecordEncoder {
             let lost = self.cp.decode(&self.bytes[max..]);
             w.push(
                 "truncated",
-                subject,
+                &subject.to_string(),
                 &field.to_string(),
                 format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
             );
@@ -162,13 +162,33 @@ impl RecordEncoder {
     /// Text → bytes (see `encoded`), not cut: trimmed, a leading `#` removed, uppercased when
     /// asked, encoded with the transliteration policy, every change reported. The paramétrable
     /// writer shares it so that both outputs write the same value.
-    pub fn clean_text(&mut self, value: &str, subject: &str, field: &dyn fmt::Display, upper: bool, w: &mut Warnings) {
+    pub fn clean_text(
+        &mut self,
+        value: &str,
+        subject: &dyn fmt::Display,
+        field: &dyn fmt::Display,
+        upper: bool,
+        w: &mut Warnings,
+    ) {
+        // Most values (codes, numbers written as text, plain ASCII names) need nothing: copied.
+        let plain = value.bytes().all(|b| (0x20..0x7F).contains(&b))
+            && !value.starts_with([' ', '#'])
+            && !value.ends_with(' ')
+            && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()));
+        if plain {
+            self.text.clear();
+            self.text.push_str(value);
+            self.bytes.clear();
+            self.bytes.extend_from_slice(value.as_bytes());
+            self.changes.clear();
+            return;
+        }
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
             w.push(
                 "tag_like",
-                subject,
+                &subject.to_string(),
                 &field.to_string(),
                 format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
             );
@@ -184,13 +204,20 @@ impl RecordEncoder {
         self.changes.clear();
         codepage::encode_into(&self.text, self.cp, &mut self.bytes, &mut self.changes);
         if !self.changes.is_empty() {
-            let list: Vec<String> = self.changes.iter().map(|c| c.to_string()).collect();
-            w.push(
-                "transliterated",
-                subject,
-                &field.to_string(),
-                format!("'{}' has characters {} lacks: {}", self.text, self.cp, list.join(", ")),
-            );
+            // Keyed by field and value: the same value in the same field (a product name on
+            // every order line) is counted without formatting the message again.
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = rustc_hash::FxHasher::default();
+                field.to_string().hash(&mut h);
+                self.text.hash(&mut h);
+                h.finish()
+            };
+            let (text, cp, changes) = (&self.text, self.cp, &self.changes);
+            w.push_keyed(key, "transliterated", subject, field, || {
+                let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+                format!("'{text}' has characters {cp} lacks: {}", list.join(", "))
+            });
         }
         if !self.changes.is_empty() {
             // A dropped or replaced character may leave doubled or trailing spaces.
@@ -285,7 +312,7 @@ impl SageFile {
     }
 
     /// A customer-side record (#CCLI and its children).
-    pub fn customer_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
+    pub fn customer_record(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings) -> io::Result<()> {
         self.customers_written += 1;
         let s = &mut self.sections[0];
         let mut out = Counting { inner: s.out.as_mut().expect("open"), count: &mut s.written };
@@ -323,7 +350,7 @@ impl SageFile {
     }
 
     /// A document-side record (#CHEN, #CHLI, #CHRE).
-    pub fn document_record(&mut self, rec: &Record, subject: &str, w: &mut Warnings) -> io::Result<()> {
+    pub fn document_record(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings) -> io::Result<()> {
         self.documents_written += 1;
         let out = self.sections[1].out.as_mut().expect("open");
         self.encoder.write_record(rec, subject, w, out)

@@ -358,7 +358,7 @@ fn push_text(
             input = text.as_str();
         }
     }
-    enc.clean_text(input, subject, &col.label, upper, w);
+    enc.clean_text(input, &subject, &col.label, upper, w);
     value.extend_from_slice(enc.encoded());
     if let Format::Csv { delimiter, .. } = t.format {
         // A transliteration may yield the delimiter (U+2E35 → ';'): same rule, on the bytes.

@@ -1,0 +1,147 @@
+//! Benchmark of a full conversion (issue "Performance"): a Shopify `orders_export.csv` of N
+//! rows against a client list of M clients, converted to Format Sage, side by side with a
+//! baseline that only reads the CSV and writes 17 of its columns (the csv crate, reused
+//! records, buffered output: the floor for any tool that reads and writes these bytes).
+//!
+//!     cargo bench --bench convert                          # 250,000 and 1,000,000 rows, 200,000 clients
+//!     cargo bench --bench convert -- --rows 100000 --clients 20000
+//!
+//! Each program runs in its own process, best wall time of 3 runs; peak memory is the
+//! child's maximum resident set (wait4). Both are single-threaded. Data is generated once
+//! per size under target/bench-data (deterministic: seed 42).
+
+#[path = "support/datagen.rs"]
+mod datagen;
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The baseline, run as `convert --baseline IN OUT`: read every record, write 17 columns.
+fn baseline(input: &Path, output: &Path) {
+    const COLUMNS: [usize; 17] = [0, 1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18, 20, 24, 29, 30, 32];
+    let mut r = csv::ReaderBuilder::new().buffer_capacity(256 * 1024).from_path(input).expect("input");
+    let mut w =
+        csv::WriterBuilder::new().buffer_capacity(256 * 1024).from_writer(File::create(output).expect("output"));
+    let mut rec = csv::ByteRecord::new();
+    let mut out = csv::ByteRecord::new();
+    let h = r.byte_headers().expect("header").clone();
+    out.extend(COLUMNS.iter().map(|&i| &h[i]));
+    w.write_byte_record(&out).unwrap();
+    while r.read_byte_record(&mut rec).expect("record") {
+        out.clear();
+        for &i in &COLUMNS {
+            out.push_field(rec.get(i).unwrap_or(b""));
+        }
+        w.write_byte_record(&out).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+struct Measure {
+    wall: Duration,
+    peak_kib: u64,
+}
+
+/// Runs `cmd` and returns its wall time and peak resident set.
+fn run(cmd: &mut Command) -> Measure {
+    let start = Instant::now();
+    let child = cmd.spawn().expect("spawn");
+    let (status, peak_kib) = wait_peak(child);
+    let wall = start.elapsed();
+    assert!(status, "{cmd:?} failed");
+    Measure { wall, peak_kib }
+}
+
+#[cfg(unix)]
+fn wait_peak(child: std::process::Child) -> (bool, u64) {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    // Exit 1 (some order failed) is still a measured run.
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1;
+    (ok, usage.ru_maxrss as u64)
+}
+
+#[cfg(not(unix))]
+fn wait_peak(mut child: std::process::Child) -> (bool, u64) {
+    let s = child.wait().expect("wait");
+    (s.code().is_some_and(|c| c <= 1), 0)
+}
+
+fn data(rows: u64, clients: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(format!("{rows}-{clients}"));
+    if !dir.join("orders_export.csv").exists() {
+        fs::create_dir_all(&dir).unwrap();
+        datagen::clients_csv(&mut BufWriter::new(File::create(dir.join("clients.csv")).unwrap()), clients, 42).unwrap();
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join("orders_export.csv.part")).unwrap());
+        datagen::shopify_orders(&mut w, rows, clients * 2, 42).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        fs::rename(dir.join("orders_export.csv.part"), dir.join("orders_export.csv")).unwrap();
+        fs::write(dir.join("profile.toml"), datagen::BENCH_PROFILE).unwrap();
+    }
+    dir
+}
+
+fn best(runs: usize, mut f: impl FnMut() -> Measure) -> Measure {
+    let mut best = Measure { wall: Duration::MAX, peak_kib: 0 };
+    for _ in 0..runs {
+        let m = f();
+        best.peak_kib = best.peak_kib.max(m.peak_kib);
+        best.wall = best.wall.min(m.wall);
+    }
+    best
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--baseline") {
+        baseline(Path::new(&args[2]), Path::new(&args[3]));
+        return;
+    }
+    let get = |name: &str| {
+        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(|v| v.parse::<u64>().expect(name))
+    };
+    let clients = get("--clients").unwrap_or(200_000);
+    let sizes: Vec<u64> = match get("--rows") {
+        Some(r) => vec![r],
+        None => vec![250_000, 1_000_000],
+    };
+    let me = std::env::current_exe().unwrap();
+    let passerelle = PathBuf::from(env!("CARGO_BIN_EXE_passerelle"));
+    println!("{:<10} {:<12} {:>9} {:>12} {:>9} {:>10}", "rows", "program", "wall ms", "rows/s", "MB/s", "peak MiB");
+    for rows in sizes {
+        let dir = data(rows, clients);
+        let input = dir.join("orders_export.csv");
+        let mb = fs::metadata(&input).unwrap().len() as f64 / 1e6;
+        let base = best(3, || run(Command::new(&me).arg("--baseline").arg(&input).arg(dir.join("baseline.csv"))));
+        let conv = best(3, || {
+            let _ = fs::remove_dir_all(dir.join("out"));
+            let _ = fs::remove_dir_all(dir.join("state"));
+            run(Command::new(&passerelle)
+                .current_dir(&dir)
+                .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "orders_export.csv"])
+                .stdout(std::process::Stdio::null()))
+        });
+        for (name, m) in [("baseline", &base), ("passerelle", &conv)] {
+            let s = m.wall.as_secs_f64();
+            println!(
+                "{rows:<10} {name:<12} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
+                s * 1e3,
+                rows as f64 / s,
+                mb / s,
+                m.peak_kib as f64 / 1024.0
+            );
+        }
+        println!(
+            "{rows:<10} ratio        {:.2}× the baseline's wall time ({mb:.0} MB in, {clients} clients)",
+            conv.wall.as_secs_f64() / base.wall.as_secs_f64()
+        );
+    }
+}
