@@ -155,23 +155,23 @@ fn inspect(a: InspectArgs) -> u8 {
         println!("{}", input.display());
         match shop::open(input, &profile.input) {
             Ok(mut file) => {
-                let t = file.table();
+                let headers = file.headers();
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
                 println!("  generation: {}", file.generation());
                 println!(
                     "  encoding:   {}{}",
-                    t.encoding_label(),
-                    if t.encoding_guessed() { " (guessed)" } else { "" }
+                    file.encoding_label(),
+                    if file.encoding_guessed() { " (guessed)" } else { "" }
                 );
-                println!("  delimiter:  {}", t.delimiter_label());
-                println!("  columns:    {} in the header", t.headers().len());
+                println!("  delimiter:  {}", file.delimiter_label());
+                println!("  columns:    {} in the header", headers.len());
                 let mapped = file.mapped_columns();
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
                 }
                 let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                let unused: Vec<&str> = t.headers().iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
+                let unused: Vec<&str> = headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
                 if !unused.is_empty() {
                     println!("  not used:   {}", unused.join(", "));
                 }
@@ -226,15 +226,26 @@ fn inspect(a: InspectArgs) -> u8 {
                                         if o.status.cancelled { "cancelled" } else { "" }
                                     );
                                     for l in &o.lines {
+                                        use crate::model::{LineKind, PriceBasis};
+                                        let (price, side, disc) = match o.prices {
+                                            Some(PriceBasis::Excl) => (l.unit_price_ht, " HT", l.discount_ht),
+                                            Some(PriceBasis::Incl) => (l.unit_price_ttc, " TTC", l.discount_ttc),
+                                            None => (l.unit_price_ttc.or(l.unit_price_ht), "", l.discount_ttc),
+                                        };
+                                        let kind = match l.kind {
+                                            LineKind::Product => "",
+                                            LineKind::Fee => " (fee)",
+                                            LineKind::Wrapping => " (gift wrapping)",
+                                            LineKind::Shipping => " (shipping)",
+                                            LineKind::Discount => " (discount)",
+                                        };
                                         println!(
-                                            "    {} × {} [{}] at {} (VAT {})",
+                                            "    {} × {} [{}]{kind} at {}{side}{} (VAT {})",
                                             l.quantity,
                                             l.name,
                                             l.sku,
-                                            l.unit_price_ttc
-                                                .or(l.unit_price_ht)
-                                                .map(|p| p.to_string())
-                                                .unwrap_or_default(),
+                                            price.map(|p| p.to_string()).unwrap_or_default(),
+                                            if disc.is_zero() { String::new() } else { format!(", discount {disc}") },
                                             l.tax_rate.map(|r| format!("{r}%")).unwrap_or_else(|| "?".into())
                                         );
                                     }

@@ -301,14 +301,14 @@ impl Run<'_> {
         let mut file = shop::open(input, &self.profile.input)?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
-        ir.encoding = Some(file.table().encoding_label());
-        ir.delimiter = Some(file.table().delimiter_label());
-        if file.table().encoding_guessed() {
+        ir.encoding = Some(file.encoding_label());
+        ir.delimiter = Some(file.delimiter_label());
+        if file.encoding_guessed() {
             w.push(
                 "guessed",
                 &ir.path,
                 "encoding",
-                format!("not UTF-8: read as {} (set [input] encoding to force another)", file.table().encoding_label()),
+                format!("not UTF-8: read as {} (set [input] encoding to force another)", file.encoding_label()),
             );
         }
         let out_path = self.opts.out.join(stem);

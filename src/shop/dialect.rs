@@ -12,6 +12,8 @@ const FILES: &[(&str, &str)] = &[
     ("shopify_customers", include_str!("../../templates/shops/shopify_customers.toml")),
     ("prestashop_customers", include_str!("../../templates/shops/prestashop_customers.toml")),
     ("shopify_orders", include_str!("../../templates/shops/shopify_orders.toml")),
+    ("woocommerce_webtoffee", include_str!("../../templates/shops/woocommerce_webtoffee.toml")),
+    ("woocommerce_algolplus", include_str!("../../templates/shops/woocommerce_algolplus.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -21,9 +23,28 @@ pub struct Dialect {
     pub kind: String,
     pub label: String,
     /// How orders are laid out: `rows_per_item` (one row per line, order fields on the
-    /// first row of each order, rows grouped by `group_by`).
+    /// first row of each order, rows grouped by `group_by`) or `row_per_order` (one row per
+    /// order, its lines packed in the columns named `packed_lines` + N).
     pub layout: Option<String>,
     pub group_by: Option<String>,
+    /// Prefix of the packed line columns of a `row_per_order` layout (`line_item_`).
+    pub packed_lines: Option<String>,
+    /// Canonical fields an order file must have; `a|b` = one of them. Empty: the Shopify set.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// Which side of the tax the export's amounts are on: `excl` (WooCommerce stores amounts
+    /// excluding tax), `incl`, or absent (inferred from the totals: Shopify).
+    pub prices: Option<String>,
+    /// Order statuses (compared without case) that mean the order was cancelled / refunded.
+    #[serde(default)]
+    pub cancelled_statuses: Vec<String>,
+    #[serde(default)]
+    pub refunded_statuses: Vec<String>,
+    /// How dates written with '/' read: `mdy` (3/5/2024 = 5 March) or `dmy` (default).
+    pub slash_dates: Option<String>,
+    /// Names and notes may hold HTML (WooCommerce): entities are decoded, tags removed.
+    #[serde(default)]
+    pub html: bool,
     #[serde(rename = "signature")]
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.
@@ -85,6 +106,28 @@ impl ColumnMap {
 }
 
 impl Dialect {
+    /// The required canonical fields, each a list of alternatives.
+    pub fn required_fields(&self) -> Vec<Vec<String>> {
+        const SHOPIFY: &[&str] = &["order_number", "line_quantity", "line_name", "line_price"];
+        let list: Vec<String> = if self.required.is_empty() {
+            SHOPIFY.iter().map(|s| s.to_string()).collect()
+        } else {
+            self.required.clone()
+        };
+        list.iter().map(|r| r.split('|').map(|f| f.trim().to_string()).collect()).collect()
+    }
+
+    /// Is `status` one of the words meaning cancelled (resp. refunded)?
+    pub fn is_cancelled(&self, status: &str) -> bool {
+        let s = status.trim();
+        self.cancelled_statuses.iter().any(|c| c.eq_ignore_ascii_case(s))
+    }
+
+    pub fn is_refunded(&self, status: &str) -> bool {
+        let s = status.trim();
+        self.refunded_statuses.iter().any(|c| c.eq_ignore_ascii_case(s))
+    }
+
     /// Maps canonical fields to columns; profile overrides (`[input.columns]`) come first.
     pub fn map(&self, table: &Table, overrides: &BTreeMap<String, String>) -> ColumnMap {
         let mut cols = BTreeMap::new();
@@ -145,6 +188,14 @@ mod tests {
             assert!(!d.signatures.is_empty(), "{}", d.name);
             for f in d.columns.keys() {
                 assert!(crate::shop::CANONICAL_FIELDS.contains(&f.as_str()), "{}: {f}", d.name);
+            }
+            for alternatives in d.required_fields().into_iter().filter(|_| d.kind == "orders") {
+                for f in alternatives {
+                    assert!(d.columns.contains_key(&f), "{}: required {f} has no column aliases", d.name);
+                }
+            }
+            if d.layout.as_deref() == Some("row_per_order") {
+                assert!(d.packed_lines.is_some(), "{}: row_per_order needs packed_lines", d.name);
             }
         }
     }

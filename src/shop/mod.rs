@@ -4,16 +4,20 @@
 pub mod customers;
 pub mod dialect;
 pub mod orders;
+pub mod prestashop;
 pub mod values;
+pub mod woocommerce;
 
 use std::path::Path;
 
 use crate::error::InputError;
 use crate::profile::InputSection;
 
+use crate::report::Warnings;
 use crate::table::{Table, TableOptions, sniff};
 pub use customers::CustomerReader;
 pub use orders::{OrderProblem, OrderReader, OrderResult};
+pub use prestashop::PrestashopReader;
 
 /// Every canonical field a column can feed (`[input.columns]` keys).
 #[rustfmt::skip]
@@ -35,51 +39,122 @@ pub const CANONICAL_FIELDS: &[&str] = &[
     "shipping_address2", "shipping_city", "shipping_zip", "shipping_state", "shipping_country", "shipping_phone",
     "tax_1_name", "tax_1_value", "tax_2_name", "tax_2_value", "tax_3_name", "tax_3_value", "tax_4_name",
     "tax_4_value", "tax_5_name", "tax_5_value", "line_items",
+    // WooCommerce: packed cells (WebToffee), line amounts and fees (AlgolPlus)
+    "tax_items", "shipping_items", "fee_items", "coupon_items", "refund_items", "fee_total", "fee_tax",
+    "line_subtotal", "line_subtotal_tax", "line_price_before_discount",
 ];
 
 /// What a file was recognised as.
 pub enum ShopFile {
     Customers(Box<CustomerReader>),
-    Orders(Box<OrderReader>),
+    Orders(Orders),
+}
+
+/// An order file: a table (CSV or XLSX, any row layout) or PrestaShop webservice XML. Both
+/// stream with `next`.
+pub enum Orders {
+    Table(Box<OrderReader>),
+    Xml(Box<PrestashopReader>),
+}
+
+impl Orders {
+    /// The next order (or the problem that stops it), `None` at the end of the file.
+    pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
+        match self {
+            Orders::Table(r) => r.next(w),
+            Orders::Xml(r) => r.next(w),
+        }
+    }
 }
 
 impl ShopFile {
     pub fn platform(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.dialect.platform,
-            ShopFile::Orders(r) => &r.dialect.platform,
+            ShopFile::Orders(o) => match o {
+                Orders::Table(r) => &r.dialect.platform,
+                Orders::Xml(r) => &r.dialect.platform,
+            },
         }
     }
     pub fn kind(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.dialect.kind,
-            ShopFile::Orders(r) => &r.dialect.kind,
+            ShopFile::Orders(o) => match o {
+                Orders::Table(r) => &r.dialect.kind,
+                Orders::Xml(r) => &r.dialect.kind,
+            },
         }
     }
     pub fn generation(&self) -> &str {
         match self {
             ShopFile::Customers(r) => &r.generation,
-            ShopFile::Orders(r) => &r.generation,
+            ShopFile::Orders(o) => match o {
+                Orders::Table(r) => &r.generation,
+                Orders::Xml(r) => &r.generation,
+            },
         }
     }
-    pub fn table(&self) -> &Table {
+    /// The table of a CSV or XLSX file; `None` for XML.
+    pub fn table(&self) -> Option<&Table> {
         match self {
-            ShopFile::Customers(r) => &r.table,
-            ShopFile::Orders(r) => &r.table,
+            ShopFile::Customers(r) => Some(&r.table),
+            ShopFile::Orders(o) => match o {
+                Orders::Table(r) => Some(&r.table),
+                Orders::Xml(_) => None,
+            },
         }
     }
-    /// Canonical field → header, for `inspect`.
+    /// "utf-8", "windows-1252 (guessed)", "xlsx (sheet ...)", "xml (utf-8)".
+    pub fn encoding_label(&self) -> String {
+        self.table().map(Table::encoding_label).unwrap_or_else(|| "xml (utf-8)".into())
+    }
+    pub fn encoding_guessed(&self) -> bool {
+        self.table().is_some_and(Table::encoding_guessed)
+    }
+    pub fn delimiter_label(&self) -> String {
+        self.table().map(Table::delimiter_label).unwrap_or_else(|| "(xml)".into())
+    }
+    /// The file's column headers (the element paths read, for XML).
+    pub fn headers(&self) -> Vec<String> {
+        match self {
+            ShopFile::Orders(o) => match o {
+                Orders::Xml(r) => r.headers(),
+                Orders::Table(r) => r.table.headers().to_vec(),
+            },
+            ShopFile::Customers(r) => r.table.headers().to_vec(),
+        }
+    }
+    /// Canonical field → header (element path for XML), for `inspect`.
     pub fn mapped_columns(&self) -> Vec<(String, String)> {
         let (cols, t) = match self {
             ShopFile::Customers(r) => (&r.cols, &r.table),
-            ShopFile::Orders(r) => (&r.cols, &r.table),
+            ShopFile::Orders(o) => match o {
+                Orders::Table(r) => (&r.cols, &r.table),
+                Orders::Xml(_) => {
+                    return prestashop::FIELDS.iter().map(|(f, e)| (f.to_string(), e.to_string())).collect();
+                }
+            },
         };
-        cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers().get(i).cloned().unwrap_or_default())).collect()
+        let mut out: Vec<(String, String)> =
+            cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers().get(i).cloned().unwrap_or_default())).collect();
+        if let ShopFile::Orders(Orders::Table(r)) = self {
+            out.extend(r.packed_headers().into_iter().map(|h| ("line_items".to_string(), h)));
+        }
+        out
     }
 }
 
-/// Opens a shop export and recognises its platform and kind from the header.
+/// Opens a shop export and recognises its platform and kind from the header (or the XML root).
 pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
+    let mut head = [0u8; 512];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    if prestashop::looks_like_xml(&head[..n]) {
+        let r = PrestashopReader::open(path)?;
+        return Ok(ShopFile::Orders(Orders::Xml(Box::new(r))));
+    }
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
     let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
     let table = Table::open(path, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
@@ -89,13 +164,13 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
             let generation = sig.generation.clone();
             match d.kind.as_str() {
                 "customers" => Ok(ShopFile::Customers(Box::new(CustomerReader::new(table, d, generation, cols)))),
-                "orders" => Ok(ShopFile::Orders(Box::new(OrderReader::new(
+                "orders" => Ok(ShopFile::Orders(Orders::Table(Box::new(OrderReader::new(
                     table,
                     d,
                     generation,
                     cols,
                     input.note_attributes.clone(),
-                )?))),
+                )?)))),
                 other => Err(InputError::Unrecognised {
                     path: path.to_path_buf(),
                     reason: format!("{other} files are not supported yet"),
@@ -121,7 +196,7 @@ fn unrecognised(table: &Table) -> InputError {
     InputError::Unrecognised {
         path: table.path().clone(),
         reason: format!(
-            "{} columns separated by '{}' ({}); expected one of: {}. If it is a customer export with other headers, name its columns in [input.columns] of the profile",
+            "{} columns separated by '{}' ({}); expected one of: {}, or PrestaShop webservice XML. If it is an export with other headers, name its columns in [input.columns] of the profile",
             table.headers().len(),
             table.delimiter_label(),
             shown.join(", "),

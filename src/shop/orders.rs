@@ -1,8 +1,11 @@
 //! Shop order exports → canonical `Order`s, streamed: one order in memory at a time.
 //!
-//! `rows_per_item` layouts (Shopify, WooCommerce plugins "one row per item") carry the
+//! `rows_per_item` layouts (Shopify, WooCommerce AlgolPlus "products as rows") carry the
 //! order's fields on the first row of each order and one line per row; rows are grouped by
 //! the order key and order-level amounts are read once, never summed across rows.
+//! `row_per_order` layouts (WooCommerce WebToffee) hold one order per row, its lines packed in
+//! `line_item_N` cells. Platform rules that need the whole order (Shopify's tax basis,
+//! WooCommerce's HT amounts) run once the order is complete.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +13,8 @@ use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
 use super::dialect::{ColumnMap, Dialect};
-use super::values::{parse_amount, parse_bool, parse_datetime, rate_in_label, split_name};
+use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
+use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
 use crate::report::Warnings;
@@ -35,6 +39,10 @@ struct Build {
     problem: Option<OrderProblem>,
     /// Warnings found while reading the order's rows, reported with it.
     warnings: Vec<crate::report::Warning>,
+    /// Line amounts for dialects whose prices are computed from them (WooCommerce), one per
+    /// line of `order.lines`.
+    amounts: Vec<LineAmounts>,
+    extras: Extras,
 }
 
 pub struct OrderReader {
@@ -46,6 +54,11 @@ pub struct OrderReader {
     note_attributes: BTreeMap<String, String>,
     current: Option<Build>,
     decimal_comma: bool,
+    /// Packed line columns of a `row_per_order` layout, in their N order (header, index).
+    packed: Vec<(String, usize)>,
+    slash_dates: SlashDates,
+    /// An ambiguous d/m date was read (reported once per file).
+    ambiguous_date_reported: bool,
 }
 
 impl OrderReader {
@@ -56,20 +69,57 @@ impl OrderReader {
         cols: ColumnMap,
         note_attributes: BTreeMap<String, String>,
     ) -> Result<OrderReader, InputError> {
-        for required in ["order_number", "line_quantity", "line_name", "line_price"] {
-            if cols.get(required).is_none() {
-                let aliases = dialect.columns.get(required).map(|a| a.join("\" or \"")).unwrap_or_default();
+        for alternatives in dialect.required_fields() {
+            if alternatives.iter().all(|f| cols.get(f).is_none()) {
+                let aliases: Vec<String> =
+                    alternatives.iter().flat_map(|f| dialect.columns.get(f).cloned().unwrap_or_default()).collect();
                 return Err(InputError::MissingColumn {
                     path: table.path().clone(),
-                    column: aliases.clone(),
+                    column: aliases.join("\" or \""),
                     message: format!(
-                        "every order needs it ({required}); map it in [input.columns] if your export names it otherwise"
+                        "every order needs it ({}); map it in [input.columns] if your export names it otherwise",
+                        alternatives.join(" or ")
                     ),
                 });
             }
         }
+        let mut packed = Vec::new();
+        if let Some(prefix) = dialect.packed_lines.as_deref() {
+            for (i, h) in table.headers().iter().enumerate() {
+                let key = crate::table::norm_header(h);
+                if let Some(n) = key.strip_prefix(prefix).and_then(|n| n.parse::<u32>().ok()) {
+                    packed.push((n, h.clone(), i));
+                }
+            }
+            packed.sort();
+            if packed.is_empty() {
+                return Err(InputError::MissingColumn {
+                    path: table.path().clone(),
+                    column: format!("{prefix}1"),
+                    message: "the order lines are in these columns; export the orders with their line items".into(),
+                });
+            }
+        }
+        let packed = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let slash_dates = woocommerce::slash_dates(dialect);
         // Shopify and the WooCommerce plugins write plain '.' decimals.
-        Ok(OrderReader { table, dialect, generation, cols, note_attributes, current: None, decimal_comma: false })
+        Ok(OrderReader {
+            table,
+            dialect,
+            generation,
+            cols,
+            note_attributes,
+            current: None,
+            decimal_comma: false,
+            packed,
+            slash_dates,
+            ambiguous_date_reported: false,
+        })
+    }
+
+    /// Headers of the packed line columns (`line_item_1`…), for `inspect`.
+    pub fn packed_headers(&self) -> Vec<String> {
+        self.packed.iter().map(|(h, _)| h.clone()).collect()
     }
 
     fn cell(&mut self, field: &str) -> String {
@@ -80,16 +130,79 @@ impl OrderReader {
         if self.dialect.cleaning.placeholders.get(field).is_some_and(|ph| ph.iter().any(|p| p == v)) {
             return String::new();
         }
-        let v = v.to_string();
-        let kind = match field {
-            "billing_zip" | "shipping_zip" => Some(Repad::Zip),
-            "billing_phone" | "shipping_phone" | "phone" => Some(Repad::Phone),
-            "siret" => Some(Repad::Siret),
-            _ => None,
-        };
-        match kind {
-            Some(k) if self.table.numeric(i) => repad(k, &v),
-            _ => v,
+        v.to_string()
+    }
+
+    /// A text cell; HTML is decoded in dialects that write it. The flag: tags were removed.
+    fn text_of(&mut self, field: &str) -> (String, bool) {
+        let v = self.cell(field);
+        if self.dialect.html { super::values::decode_html(&v) } else { (v, false) }
+    }
+
+    /// A cell Excel may have stored as a number (postcode, phone, SIRET): its leading zeros
+    /// are put back when `french` (French formats), and the repair is reported.
+    fn padded(&mut self, field: &str, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
+        let v = self.cell(field);
+        let numeric = self.cols.get(field).is_some_and(|i| self.table.numeric(i));
+        if !numeric || !french {
+            return v;
+        }
+        let fixed = repad(kind, &v);
+        if fixed != v {
+            w.push(
+                "repadded",
+                subject,
+                field,
+                format!("'{v}' was a number in the spreadsheet: read as '{fixed}' ({})", self.table.place()),
+            );
+        }
+        fixed
+    }
+
+    /// A date cell. A value that is not a date is a problem of the order when `needed`, else
+    /// a warning (the paid date only matters when the profile dates documents by it).
+    fn datetime(
+        &mut self,
+        field: &str,
+        needed: bool,
+        b: &mut Build,
+        w: &mut Warnings,
+    ) -> Option<jiff::civil::DateTime> {
+        let v = self.cell(field);
+        if v.is_empty() || v.starts_with("0000-00-00") {
+            return None;
+        }
+        match parse_datetime_as(&v, self.slash_dates) {
+            Some((d, ambiguous)) => {
+                if ambiguous && !self.ambiguous_date_reported {
+                    self.ambiguous_date_reported = true;
+                    let order = match self.slash_dates {
+                        SlashDates::MonthFirst => "month/day/year",
+                        SlashDates::DayFirst => "day/month/year",
+                    };
+                    w.push(
+                        "guessed",
+                        &format!("order {}", b.order.number),
+                        field,
+                        format!(
+                            "'{v}' could be day/month or month/day: dates with '/' are read as {order}, the {} export's order (read as {})",
+                            self.dialect.label,
+                            d.date()
+                        ),
+                    );
+                }
+                Some(d)
+            }
+            None if needed => {
+                let line = self.table.line();
+                b.fail(line, field, format!("'{v}' is not a date"));
+                None
+            }
+            None => {
+                let subject = format!("order {} ({})", b.order.number, self.table.place());
+                b.warnings.push(warning("invalid_value", &subject, field, &format!("'{v}' is not a date: ignored")));
+                None
+            }
         }
     }
 
@@ -100,10 +213,15 @@ impl OrderReader {
             return None;
         }
         match parse_amount(&v, self.decimal_comma) {
+            // A spreadsheet number is a float: 0.1 + 0.2 comes out as 0.30000000000000004.
+            // Six decimals are more than any shop amount has (PrestaShop's precision).
+            Some(d) if self.cols.get(field).is_some_and(|i| self.table.numeric(i)) => Some(d.round_dp(6)),
             Some(d) => Some(d),
             None => {
                 let line = self.table.line();
-                b.fail(line, field, format!("'{v}' is not a number"));
+                let header =
+                    self.cols.get(field).and_then(|i| self.table.headers().get(i).cloned()).unwrap_or_default();
+                b.fail(line, field, format!("'{v}' in column \"{header}\" is not a number"));
                 None
             }
         }
@@ -111,6 +229,9 @@ impl OrderReader {
 
     /// The next order (or the problem that stops it), `None` at the end of the file.
     pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
+        if self.dialect.layout.as_deref() == Some("row_per_order") {
+            return self.next_packed(w);
+        }
         loop {
             if !self.table.next_row()? {
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
@@ -135,7 +256,7 @@ impl OrderReader {
                     continue;
                 }
             }
-            let mut next = self.start(key);
+            let mut next = self.start(key, w);
             self.add_line(&mut next);
             if let Some(done) = self.current.replace(next) {
                 return Ok(Some(self.finish(done, w)));
@@ -143,14 +264,64 @@ impl OrderReader {
         }
     }
 
+    /// One order per row (WebToffee): the order's fields, then its packed lines.
+    fn next_packed(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
+        loop {
+            if !self.table.next_row()? {
+                return Ok(None);
+            }
+            let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
+            let key = self.cell(group);
+            if key.is_empty() {
+                let line = self.table.line();
+                w.push("skipped", &format!("line {line}"), group, "a row without order number: skipped");
+                continue;
+            }
+            let mut b = self.start(key, w);
+            self.packed_lines(&mut b);
+            return Ok(Some(self.finish(b, w)));
+        }
+    }
+
+    /// The lines of a `row_per_order` row, from its `line_item_N` cells.
+    fn packed_lines(&mut self, b: &mut Build) {
+        let origin = Origin { record: self.table.record_no(), line: self.table.line() };
+        let subject = format!("order {} (line {})", b.order.number, origin.line);
+        for k in 0..self.packed.len() {
+            let (header, i) = self.packed[k].clone();
+            let cell = self.table.cell(i).to_string();
+            match woocommerce::packed_line(&cell, &header) {
+                Ok(None) => {}
+                Ok(Some(p)) => {
+                    for note in &p.notes {
+                        b.warnings.push(warning("html", &subject, &header, note));
+                    }
+                    b.order.lines.push(Line {
+                        sku: p.sku,
+                        name: p.name,
+                        quantity: p.quantity,
+                        taxable: true,
+                        kind: LineKind::Product,
+                        origin,
+                        ..Default::default()
+                    });
+                    b.amounts.push(p.amounts);
+                }
+                Err(e) => b.fail(origin.line, &e.field, e.message),
+            }
+        }
+    }
+
     /// Order-level fields, from the first row of the order.
-    fn start(&mut self, key: String) -> Build {
+    fn start(&mut self, key: String, w: &mut Warnings) -> Build {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut b = Build {
             key: key.clone(),
             order: Order { number: key, origin, ..Default::default() },
             problem: None,
             warnings: Vec::new(),
+            amounts: Vec::new(),
+            extras: Extras::default(),
         };
         let o = &mut b.order;
         o.id = self.cell("order_id");
@@ -163,14 +334,14 @@ impl OrderReader {
         };
         o.payment_method = self.cell("payment_method");
         o.carrier = self.cell("shipping_method");
-        o.note = self.cell("note");
-        let date = self.cell("date");
-        o.date = parse_datetime(&date);
-        o.invoice_date = parse_datetime(&self.cell("paid_at"));
-        if o.date.is_none() && !date.is_empty() {
-            let line = self.table.line();
-            b.fail(line, "date", format!("'{date}' is not a date"));
+        let (note, tags) = self.text_of("note");
+        o.note = note;
+        if tags {
+            let subject = format!("order {}", o.number);
+            b.warnings.push(warning("html", &subject, "note", "HTML tags removed from the customer note"));
         }
+        b.order.date = self.datetime("date", true, &mut b, w);
+        b.order.invoice_date = self.datetime("paid_at", false, &mut b, w);
         let codes = self.cell("discount_code");
         let tags = self.cell("note_attributes");
         let attrs = note_attributes(&tags);
@@ -195,6 +366,9 @@ impl OrderReader {
         o.discount_ttc = discount;
         o.status.refunded = refunded.is_some_and(|r| r > Decimal::ZERO && total.is_some_and(|t| r >= t));
         let _ = duties;
+        if self.dialect.prices.is_some() {
+            self.extras(&mut b, refunded);
+        }
         for n in 1..=5 {
             let name = self.cell(&format!("tax_{n}_name"));
             if name.is_empty() {
@@ -217,6 +391,43 @@ impl OrderReader {
         b
     }
 
+    /// WooCommerce's order-level amounts and packed cells (taxes, fees, coupons, refunds).
+    fn extras(&mut self, b: &mut Build, refunded: Option<Decimal>) {
+        let line = self.table.line();
+        let shipping_tax = self.amount("shipping_tax", b);
+        let discount_tax = self.amount("discount_tax", b);
+        let fee_total = self.amount("fee_total", b);
+        let fee_tax = self.amount("fee_tax", b);
+        let x = &mut b.extras;
+        x.shipping_tax = shipping_tax;
+        x.discount_tax = discount_tax;
+        x.fee_total = fee_total;
+        x.fee_tax = fee_tax;
+        x.refunds = refunded.map(|r| r.abs());
+        let taxes = woocommerce::tax_items(&self.cell("tax_items"));
+        let fees = woocommerce::fee_items(&self.cell("fee_items"));
+        let refunds = woocommerce::refunds(&self.cell("refund_items"));
+        let codes = woocommerce::coupon_codes(&self.cell("coupon_items"));
+        let ship_ids = woocommerce::shipping_rate_ids(&self.cell("shipping_items"));
+        match (taxes, fees, refunds) {
+            (Ok(t), Ok(f), Ok(r)) => {
+                let x = &mut b.extras;
+                x.taxes = t;
+                x.fees = f;
+                x.shipping_rate_ids = ship_ids;
+                if r.is_some() {
+                    x.refunds = r;
+                }
+            }
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => b.fail(line, &e.field, e.message),
+        }
+        for c in codes {
+            if !b.order.discount_codes.contains(&c) {
+                b.order.discount_codes.push(c);
+            }
+        }
+    }
+
     fn customer(&mut self, b: &mut Build, attrs: &BTreeMap<String, String>) {
         let subject = format!("order {}", b.order.number);
         let mut w = Warnings::default();
@@ -226,16 +437,19 @@ impl OrderReader {
             self.note_attributes.get(field).and_then(|key| attrs.get(&key.to_lowercase())).cloned().unwrap_or_default()
         };
         let (siret_attr, vat_attr) = (from_attr("siret"), from_attr("vat_number"));
+        let french = french_formats(&billing.country);
+        let siret = self.padded("siret", Repad::Siret, true, &subject, &mut w);
+        let mobile = self.padded("phone", Repad::Phone, french, &subject, &mut w);
         let mut c = Customer {
             shop_id: self.cell("customer_id"),
             email: self.cell("email"),
             firstname: billing.firstname.clone(),
             lastname: billing.lastname.clone(),
             company: billing.company.clone(),
-            siret: self.cell("siret"),
+            siret,
             vat_number: self.cell("vat_number"),
             phone: billing.phone.clone(),
-            mobile: self.cell("phone"),
+            mobile,
             billing,
             delivery: (!shipping.is_empty()).then_some(shipping),
             origin: b.order.origin,
@@ -260,24 +474,42 @@ impl OrderReader {
         if first.is_empty() && last.is_empty() {
             (first, last) = split_name(&self.cell(&f("name")));
         }
-        let country = self.cell(&f("country"));
+        let country = country_iso(&self.cell(&f("country")), subject, w);
+        let french = french_formats(&country);
         Address {
             company: self.cell(&f("company")),
             firstname: first,
             lastname: last,
             address1: self.cell(&f("address1")),
             address2: self.cell(&f("address2")),
-            zip: self.cell(&f("zip")),
+            zip: self.padded(&f("zip"), Repad::Zip, french, subject, w),
             city: self.cell(&f("city")),
             state: self.cell(&f("state")),
-            country: country_iso(&country, subject, w),
-            phone: self.cell(&f("phone")),
+            country,
+            phone: self.padded(&f("phone"), Repad::Phone, french, subject, w),
         }
     }
 
     fn add_line(&mut self, b: &mut Build) {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
+        // Coupons exported as rows (AlgolPlus) share the product rows; the order's codes are
+        // collected from every row.
+        for code in self.cell("discount_code").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !b.order.discount_codes.iter().any(|c| c == code) {
+                b.order.discount_codes.push(code.to_string());
+            }
+        }
         let qty_text = self.cell("line_quantity");
+        let (name, tags) = self.text_of("line_name");
+        let sku = self.cell("line_sku");
+        if self.dialect.prices.is_some() && qty_text.is_empty() && name.is_empty() && sku.is_empty() {
+            // A row that only carries a coupon (more coupons than products).
+            return;
+        }
+        if tags {
+            let subject = format!("order {}", b.order.number);
+            b.warnings.push(warning("html", &subject, "line_name", &format!("HTML tags removed from '{name}'")));
+        }
         let quantity = match parse_amount(&qty_text, self.decimal_comma) {
             Some(q) => q,
             None => {
@@ -285,13 +517,37 @@ impl OrderReader {
                 Decimal::ZERO
             }
         };
+        if self.dialect.prices.is_some() {
+            // WooCommerce: prices are computed from the line's amounts once the order is read.
+            let a = LineAmounts {
+                subtotal: self.amount("line_subtotal", b),
+                subtotal_tax: self.amount("line_subtotal_tax", b),
+                total: self.amount("line_total", b),
+                tax: self.amount("line_tax", b),
+                price_before: self.amount("line_price_before_discount", b),
+                price_after: self.amount("line_price", b),
+                discount: self.amount("line_discount", b),
+                rate: self.amount("line_tax_rate", b),
+                rate_ids: Vec::new(),
+            };
+            b.order.lines.push(Line {
+                sku,
+                name: name.trim().to_string(),
+                quantity,
+                taxable: true,
+                origin,
+                ..Default::default()
+            });
+            b.amounts.push(a);
+            return;
+        }
         let price = self.amount("line_price", b);
         let discount = self.amount("line_discount", b).unwrap_or_default();
         let taxable = parse_bool(&self.cell("line_taxable")).unwrap_or(true);
         let rate = self.amount("line_tax_rate", b);
         b.order.lines.push(Line {
-            sku: self.cell("line_sku"),
-            name: self.cell("line_name"),
+            sku,
+            name,
             quantity,
             // The basis is decided in `finish`; until then the shop's price sits on the TTC side.
             unit_price_ttc: price,
@@ -319,8 +575,25 @@ impl OrderReader {
         if self.dialect.platform == "shopify" {
             shopify_basis(&mut o, w);
         }
+        if self.dialect.platform == "woocommerce" {
+            if let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w) {
+                let line = if f.line == 0 { o.origin.line } else { f.line };
+                return Err(OrderProblem { order: o.number.clone(), line, field: f.bad.field, message: f.bad.message });
+            }
+        }
         Ok(o)
     }
+}
+
+/// Countries whose postcodes and phones follow the French formats (re-padding applies).
+fn french_formats(iso: &str) -> bool {
+    matches!(iso, "" | "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF")
+}
+
+fn warning(kind: &str, record: &str, field: &str, message: &str) -> crate::report::Warning {
+    let mut w = Warnings::default();
+    w.push(kind, record, field, message);
+    w.list.pop().expect("pushed")
 }
 
 impl Build {
@@ -416,6 +689,64 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read_all(name: &str, text: &str) -> (Vec<OrderResult>, Warnings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let file = crate::shop::open(&path, &crate::profile::InputSection::default()).unwrap();
+        let crate::shop::ShopFile::Orders(mut orders) = file else { panic!("not orders") };
+        let mut w = Warnings::new(name);
+        let mut out = Vec::new();
+        while let Some(o) = orders.next(&mut w).unwrap() {
+            out.push(o);
+        }
+        (out, w)
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// AlgolPlus with its default-checked columns only: prices after the coupon, no tax per
+    /// line, order columns on the first row only ("populate other columns" off).
+    #[test]
+    fn algolplus_default_columns() {
+        let text = "Order Number,Order Status,Order Date,Customer Note,First Name (Billing),Last Name (Billing),Company (Billing),Address 1&2 (Billing),City (Billing),State Code (Billing),Postcode (Billing),Country Code (Billing),Email (Billing),Phone (Billing),First Name (Shipping),Last Name (Shipping),Address 1&2 (Shipping),City (Shipping),State Code (Shipping),Postcode (Shipping),Country Code (Shipping),SKU,Item #,Item Name,Quantity (- Refund),Item Cost,Coupon Code,Discount Amount,Discount Amount Tax,Payment Method Title,Cart Discount Amount,Order Subtotal Amount,Shipping Method Title,Order Shipping Amount,Order Refund Amount,Order Total Amount,Order Total Tax Amount\r\n\
+4001,processing,2026-11-20 09:05,,Ana,Roy,,\"3 rue Haute, bât. B\",Niort,,79000,FR,ana@exemple.fr,,Ana,Roy,\"3 rue Haute, bât. B\",Niort,,79000,FR,A-1,1,Bol,2,9.00,MOINS10,2.50,0.50,Chèque,2.50,25.00,Colissimo,5.00,0.00,33.00,5.50\r\n\
+4001,,,,,,,,,,,,,,,,,,,,,B-2,2,Tasse,1,4.50,,,,,,,,,,,\r\n";
+        let (orders, w) = read_all("algolplus.csv", text);
+        let o = orders.into_iter().next().unwrap().unwrap();
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!(o.prices, Some(PriceBasis::Excl));
+        assert_eq!((o.lines[0].unit_price_ht, o.lines[0].discount_ht), (Some(d("9.00")), Decimal::ZERO));
+        assert_eq!(o.lines[1].unit_price_ht, Some(d("4.50")));
+        assert!(o.lines.iter().all(|l| l.tax_rate == Some(d("20"))));
+        assert_eq!(o.shipping_tax_rate, Some(d("20")));
+        assert_eq!((o.shipping_ht, o.shipping_ttc), (Some(d("5.00")), None));
+        // The coupon is inside the prices: no order-level discount on top.
+        assert_eq!(o.discount_ht, None);
+        assert_eq!(o.discount_codes, vec!["MOINS10".to_string()]);
+        assert_eq!(o.customer.billing.address1, "3 rue Haute, bât. B");
+        let kinds: Vec<&str> = w.list.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "guessed").count(), 2, "{:#?}", w.list);
+    }
+
+    /// WebToffee's older layouts: no tax_data, m/d/YYYY dates, tax items without rate_percent.
+    #[test]
+    fn webtoffee_old_sample_layout() {
+        let text = "order_id,order_number,order_date,status,shipping_total,shipping_tax_total,fee_total,fee_tax_total,tax_total,cart_discount,order_discount,discount_total,order_total,refunded_total,order_currency,payment_method,shipping_method,customer_id,customer_user,billing_first_name,billing_last_name,billing_company,billing_email,billing_phone,billing_address_1,billing_address_2,billing_postcode,billing_city,billing_state,billing_country,shipping_first_name,shipping_last_name,shipping_company,shipping_address_1,shipping_address_2,shipping_postcode,shipping_city,shipping_state,shipping_country,customer_note,shipping_items,fee_items,tax_items,coupon_items,order_notes,download_permissions,line_item_1,line_item_2\r\n\
+77,77,3/5/2024 9:05,completed,10,2,0,0,6,0,0,0,36,0,EUR,cod,Flat rate,0,0,Léo,Petit,,leo@exemple.fr,,1 rue A,,75001,Paris,,FR,,,,,,,,,,,method:Flat rate|total:10.00,,code:FR-TVA 20%-1|total:6.00,,,0,name:Verre|product_id:9|sku:V-1|quantity:2|total:10.00|sub_total:10.00|tax:2.00,name:Carafe|product_id:8|sku:C-1|quantity:1|total:10|sub_total:10|tax:2\r\n";
+        let (orders, w) = read_all("webtoffee_old.csv", text);
+        let o = orders.into_iter().next().unwrap().unwrap();
+        assert_eq!(o.date.map(|x| x.to_string()).as_deref(), Some("2024-03-05T09:05:00"));
+        assert_eq!(o.customer.shop_id, "");
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!((o.lines[0].unit_price_ht, o.lines[0].tax_rate), (Some(d("5")), Some(d("20"))));
+        assert_eq!((o.shipping_ht, o.shipping_ttc, o.shipping_tax_rate), (Some(d("10")), Some(d("12")), Some(d("20"))));
+        assert_eq!(o.taxes, vec![TaxLine { rate: d("20"), amount: d("6.00"), label: "FR-TVA 20%-1".into() }]);
+        assert!(w.list.iter().any(|x| x.kind == "guessed" && x.message.contains("month/day/year")), "{:#?}", w.list);
+    }
 
     #[test]
     fn note_attribute_lines() {

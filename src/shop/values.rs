@@ -13,11 +13,17 @@ pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
     let t: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '\u{00A0}' | '\u{202F}' | '€' | '$' | '£' | '\''))
-        .filter(|c| !c.is_alphabetic())
         .collect();
-    if t.is_empty() {
+    // A currency code before or after the number (`EUR 12.50`, `12,50EUR`) is dropped; any
+    // other letter makes the value not a number (`47,2B` is a typo, not 47.2).
+    let letters = |x: &str| x.len() - x.trim_end_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let t = if letters(&t) == 3 { &t[..t.len() - 3] } else { t.as_str() };
+    let leading = t.len() - t.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let t = if leading == 3 { &t[3..] } else { t };
+    if t.is_empty() || t.chars().any(char::is_alphabetic) {
         return None;
     }
+    let t = t.to_string();
     let (comma, dot) = (t.rfind(','), t.rfind('.'));
     let normal = match (comma, dot) {
         (Some(c), Some(d)) if c > d => t.replace('.', "").replacen(',', ".", 1),
@@ -42,12 +48,37 @@ pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
         }
         (None, None) => t,
     };
-    Decimal::from_str(&normal).ok()
+    Decimal::from_str(&normal).ok().filter(|d| d.abs() < MAX_AMOUNT)
+}
+
+/// No shop amount or quantity reaches a trillion: a larger value is a broken cell, and
+/// keeping values below it keeps every product and sum of them far from `Decimal`'s limits.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// A plain decimal as the webservices write it (`1234.560000`), within `MAX_AMOUNT`.
+pub fn parse_plain(s: &str) -> Option<Decimal> {
+    Decimal::from_str(s.trim()).ok().filter(|d| d.abs() < MAX_AMOUNT)
 }
 
 /// A date and time in one of the shops' formats (SHOP-EXPORTS.md §8.12). An offset is dropped:
 /// the shop's local time is what the accountant expects on the document. Zero dates are `None`.
+/// Dates with '/' read day first unless the second number cannot be a month (`3/25/2024`).
 pub fn parse_datetime(s: &str) -> Option<DateTime> {
+    parse_datetime_as(s, SlashDates::DayFirst).map(|(d, _)| d)
+}
+
+/// How a date written with '/' reads when both numbers could be the month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlashDates {
+    /// `05/03/2024` = 5 March (French).
+    DayFirst,
+    /// `3/5/2024` = 5 March (English, WooCommerce plugin samples).
+    MonthFirst,
+}
+
+/// `parse_datetime` with the order of '/' dates given; the flag is true when the date was
+/// ambiguous (both numbers ≤ 12) and `order` decided.
+pub fn parse_datetime_as(s: &str, order: SlashDates) -> Option<(DateTime, bool)> {
     let s = s.trim();
     if s.is_empty() || s.starts_with("0000-00-00") {
         return None;
@@ -56,31 +87,37 @@ pub fn parse_datetime(s: &str) -> Option<DateTime> {
         Some(i) => (&s[..i], s[i + 1..].trim()),
         None => (s, ""),
     };
-    let date = parse_date(date_part)?;
+    let (date, ambiguous) = parse_date(date_part, order)?;
     let time_text = rest.split([' ', '+', 'Z']).next().unwrap_or("");
     // "-0500" offsets after a space were split off above; "14:07:09-05:00" keeps its time.
     let time_text = time_text.split('-').next().unwrap_or("");
     let time = parse_time(time_text).unwrap_or(Time::midnight());
-    Some(date.to_datetime(time))
+    Some((date.to_datetime(time), ambiguous))
 }
 
-fn parse_date(s: &str) -> Option<Date> {
+fn parse_date(s: &str, order: SlashDates) -> Option<(Date, bool)> {
     let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
     if parts.len() != 3 {
         return None;
     }
     let n = |p: &str| p.parse::<i16>().ok();
     let (a, b, c) = (n(parts[0])?, n(parts[1])?, n(parts[2])?);
+    let year = |y: i16| if parts[2].len() <= 2 { 2000 + y } else { y };
+    let mut ambiguous = false;
     let (y, m, d) = if parts[0].len() == 4 {
         (a, b, c)
-    } else if s.contains('/') && parts[2].len() == 4 && b > 12 {
-        // m/d/YYYY (Excel in English, WooCommerce samples)
-        (c, a, b)
+    } else if s.contains('/') {
+        let month_first = match order {
+            SlashDates::MonthFirst => a <= 12 || b > 12,
+            SlashDates::DayFirst => b > 12 && a <= 12,
+        };
+        ambiguous = a <= 12 && b <= 12 && a != b;
+        if month_first { (year(c), a, b) } else { (year(c), b, a) }
     } else {
-        // dd-mm-YYYY, dd/mm/YYYY (French)
-        (if c < 100 { 2000 + c } else { c }, b, a)
+        // dd-mm-YYYY, dd.mm.YYYY (French, WebToffee samples)
+        (year(c), b, a)
     };
-    Date::new(y, m as i8, d as i8).ok()
+    Date::new(y, m as i8, d as i8).ok().map(|date| (date, ambiguous))
 }
 
 fn parse_time(s: &str) -> Option<Time> {
@@ -118,6 +155,136 @@ pub fn rate_in_label(label: &str) -> Option<Decimal> {
     Decimal::from_str(&digits.replace(',', ".")).ok()
 }
 
+/// VAT rates of France (mainland, Corsica, overseas departments) a computed rate is snapped
+/// to, besides the rates the order itself names.
+pub const KNOWN_RATES: &[Decimal] = &[
+    Decimal::from_parts(20, 0, 0, false, 0),
+    Decimal::from_parts(10, 0, 0, false, 0),
+    Decimal::from_parts(55, 0, 0, false, 1),
+    Decimal::from_parts(21, 0, 0, false, 1),
+    Decimal::from_parts(85, 0, 0, false, 1),
+    Decimal::from_parts(0, 0, 0, false, 0),
+];
+
+/// The rate (percent) among `candidates` and `KNOWN_RATES` that turns `base` into `tax` to
+/// the half cent, the closest one winning; `Err(raw rate)` when none fits (rounded to 2
+/// decimals), `Ok(None)` when `base` is zero (nothing to tell).
+pub fn snap_rate(base: Decimal, tax: Decimal, candidates: &[Decimal]) -> Result<Option<Decimal>, Decimal> {
+    if base.is_zero() {
+        return Ok(None);
+    }
+    let half_cent = Decimal::new(5, 3);
+    let mut best: Option<(Decimal, Decimal)> = None;
+    for c in candidates.iter().chain(KNOWN_RATES) {
+        let diff = (base * c / Decimal::ONE_HUNDRED - tax).abs();
+        if diff <= half_cent && best.is_none_or(|(_, d)| diff < d) {
+            best = Some((c.normalize(), diff));
+        }
+    }
+    match best {
+        Some((rate, _)) => Ok(Some(rate)),
+        None => Err(tax
+            .checked_div(base)
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            .map(|r| r.round_dp(2).normalize())
+            .unwrap_or_default()),
+    }
+}
+
+/// HTML as shops leave it in names and notes (WooCommerce): entities decoded, tags removed
+/// (`<br>` becomes a newline). The flag says whether tags were removed.
+pub fn decode_html(s: &str) -> (String, bool) {
+    if !s.contains(['&', '<']) {
+        return (s.to_string(), false);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut tags = false;
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            let tag_like = rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            match rest.find('>').filter(|_| tag_like) {
+                Some(end) => {
+                    let tag = rest[1..end].trim().trim_end_matches('/').trim().to_ascii_lowercase();
+                    if tag == "br" || tag == "br /" || tag == "/p" {
+                        out.push('\n');
+                    }
+                    tags = true;
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &rest[1..];
+                }
+            }
+            continue;
+        }
+        let end = rest.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| entity(&rest[1..e]));
+        match (end, decoded) {
+            (Some(e), Some(c)) => {
+                out.push_str(c.as_str());
+                rest = &rest[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, tags)
+}
+
+fn entity(name: &str) -> Option<String> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        return char::from_u32(code).map(String::from);
+    }
+    let c = match name {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        "nbsp" => "\u{a0}",
+        "ndash" => "–",
+        "mdash" => "—",
+        "lsquo" => "‘",
+        "rsquo" => "’",
+        "ldquo" => "“",
+        "rdquo" => "”",
+        "laquo" => "«",
+        "raquo" => "»",
+        "hellip" => "…",
+        "euro" => "€",
+        "eacute" => "é",
+        "egrave" => "è",
+        "ecirc" => "ê",
+        "agrave" => "à",
+        "acirc" => "â",
+        "ccedil" => "ç",
+        "ocirc" => "ô",
+        "ucirc" => "û",
+        "ugrave" => "ù",
+        "icirc" => "î",
+        "iuml" => "ï",
+        "euml" => "ë",
+        "oelig" => "œ",
+        "OElig" => "Œ",
+        "Eacute" => "É",
+        "times" => "×",
+        "deg" => "°",
+        _ => return None,
+    };
+    Some(c.to_string())
+}
+
 /// Splits "Marie Dupont" into ("Marie", "Dupont") and "Jean-Marc de La Tour" into
 /// ("Jean-Marc", "de La Tour"): the first word is the first name (French usage).
 pub fn split_name(full: &str) -> (String, String) {
@@ -149,6 +316,14 @@ mod tests {
         assert_eq!(parse_amount("0.125", true), Some(d("0.125")));
         assert_eq!(parse_amount("", false), None);
         assert_eq!(parse_amount("abc", false), None);
+        assert_eq!(parse_amount("EUR 12.50", false), Some(d("12.50")));
+        assert_eq!(parse_amount("12,50 EUR", true), Some(d("12.50")));
+        assert_eq!(parse_amount("47,2B", true), None);
+        assert_eq!(parse_amount("12.5x", false), None);
+        assert_eq!(parse_amount("1O.00", false), None);
+        assert_eq!(parse_amount("999999999999.99", false), Some(d("999999999999.99")));
+        assert_eq!(parse_amount("1000000000000", false), None);
+        assert_eq!(MAX_AMOUNT, d("1000000000000"));
     }
 
     #[test]
@@ -161,6 +336,34 @@ mod tests {
         assert_eq!(dt("2024-03-05").as_deref(), Some("2024-03-05T00:00:00"));
         assert_eq!(dt("0000-00-00 00:00:00"), None);
         assert_eq!(dt("demain"), None);
+        let mdy = |s: &str| parse_datetime_as(s, SlashDates::MonthFirst).map(|(x, a)| (x.to_string(), a));
+        assert_eq!(mdy("3/5/2024 9:05"), Some(("2024-03-05T09:05:00".into(), true)));
+        assert_eq!(mdy("25/3/2024 9:05"), Some(("2024-03-25T09:05:00".into(), false)));
+        assert_eq!(mdy("3/5/24 9:05"), Some(("2024-03-05T09:05:00".into(), true)));
+        assert_eq!(dt("05/03/2024").as_deref(), Some("2024-03-05T00:00:00"));
+        assert_eq!(mdy("2024-03-05T14:07:09+01:00").map(|x| x.0).as_deref(), Some("2024-03-05T14:07:09"));
+    }
+
+    #[test]
+    fn rates_snap_to_known_ones() {
+        assert_eq!(snap_rate(d("1.23"), d("0.25"), &[]), Ok(Some(d("20"))));
+        assert_eq!(snap_rate(d("28.80"), d("1.58"), &[]), Ok(Some(d("5.5"))));
+        assert_eq!(snap_rate(d("29.166667"), d("5.833333"), &[]), Ok(Some(d("20"))));
+        assert_eq!(snap_rate(d("10"), d("0"), &[]), Ok(Some(d("0"))));
+        assert_eq!(snap_rate(d("100"), d("19"), &[d("19")]), Ok(Some(d("19"))));
+        assert_eq!(snap_rate(d("100"), d("19"), &[]), Err(d("19")));
+        assert_eq!(snap_rate(d("0"), d("0"), &[]), Ok(None));
+    }
+
+    #[test]
+    fn html_in_names() {
+        assert_eq!(
+            decode_html("Th&eacute; &amp; caf&#233; &#8211; 1&nbsp;kg"),
+            ("Thé & café – 1\u{a0}kg".into(), false)
+        );
+        assert_eq!(decode_html("Ligne 1<br />Ligne 2"), ("Ligne 1\nLigne 2".into(), true));
+        assert_eq!(decode_html("R&D <b>bio</b>"), ("R&D bio".into(), true));
+        assert_eq!(decode_html("a < b & c"), ("a < b & c".into(), false));
     }
 
     #[test]

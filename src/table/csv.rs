@@ -26,6 +26,9 @@ pub struct CsvTable {
     scratch: String,
     /// Cells of this row that were not valid UTF-8 and were read as Windows-1252.
     pub misdecoded: Vec<usize>,
+    /// Records end with CRLF: the csv crate then places a record's start on the LF that
+    /// ends the previous one, a line too early.
+    crlf: bool,
 }
 
 /// "  Prénom " → "prenom", "E-mail" → "e-mail", "'ID" → "id": trimmed, accents and case
@@ -60,6 +63,7 @@ impl CsvTable {
             (Box::new(DecodeReader::new(stream, sniffed.encoding)), s)
         };
         let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
+        let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
@@ -87,6 +91,7 @@ impl CsvTable {
             record_no: 0,
             scratch: String::new(),
             misdecoded: Vec::new(),
+            crlf,
         })
     }
 
@@ -108,7 +113,7 @@ impl CsvTable {
 
     /// Physical line where the current row starts.
     pub fn line(&self) -> u64 {
-        self.record.position().map(|p| p.line()).unwrap_or(0)
+        self.record.position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
@@ -180,6 +185,23 @@ fn csv_error(path: &Path, e: csv::Error) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_are_the_same_with_lf_and_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in
+            [("lf.csv", "h1,h2\na,b\n\"c\nd\",e\nf,g\n"), ("crlf.csv", "h1,h2\r\na,b\r\n\"c\r\nd\",e\r\nf,g\r\n")]
+        {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut t = CsvTable::open(&path, None, None).unwrap();
+            let mut lines = Vec::new();
+            while t.next_row().unwrap() {
+                lines.push(t.line());
+            }
+            assert_eq!(lines, vec![2, 3, 5], "{name}");
+        }
+    }
 
     #[test]
     fn header_normalisation() {

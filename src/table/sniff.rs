@@ -131,6 +131,8 @@ pub struct DecodeReader<R> {
     in_start: usize,
     in_end: usize,
     eof: bool,
+    /// The decoder was told the input ended: it must not be called again.
+    finished: bool,
     out: Vec<u8>,
     out_start: usize,
     out_end: usize,
@@ -145,6 +147,7 @@ impl<R: Read> DecodeReader<R> {
             in_start: 0,
             in_end: 0,
             eof: false,
+            finished: false,
             out: vec![0; 3 * 32 * 1024 + 16],
             out_start: 0,
             out_end: 0,
@@ -162,7 +165,11 @@ impl<R: Read> Read for DecodeReader<R> {
                 return Ok(n);
             }
             if self.eof && self.in_start == self.in_end {
-                // Flush what the decoder holds (e.g. a lone half of a UTF-16 pair).
+                if self.finished {
+                    return Ok(0);
+                }
+                // Flush what the decoder holds (e.g. a lone half of a UTF-16 pair), once.
+                self.finished = true;
                 let (_, _, written, _) = self.decoder.decode_to_utf8(&[], &mut self.out, true);
                 if written == 0 {
                     return Ok(0);
@@ -219,6 +226,18 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a,b,c\n1;2"), b',');
         assert_eq!(sniff_delimiter(b"\"a,1\";b;c\n"), b';');
         assert_eq!(sniff_delimiter(b"a\tb\tc;d\n"), b'\t');
+    }
+
+    #[test]
+    fn decode_reader_flushes_once_and_stays_at_the_end() {
+        // A UTF-16 file cut inside a character leaves the decoder something to flush.
+        let mut r = DecodeReader::new(&b"a\x00b"[..], UTF_16LE);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, "a\u{FFFD}".as_bytes());
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf).unwrap(), 0);
+        assert_eq!(r.read(&mut buf).unwrap(), 0);
     }
 
     #[test]
