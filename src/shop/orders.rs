@@ -45,11 +45,22 @@ struct Build {
     extras: Extras,
 }
 
+/// What reading one canonical field takes, worked out once per file: the column, whether
+/// Excel's apostrophe is always stripped, the values that mean "none".
+#[derive(Debug, Clone, Copy)]
+struct ColInfo {
+    col: usize,
+    always_apostrophe: bool,
+    placeholders: Option<&'static [String]>,
+}
+
 pub struct OrderReader {
     pub table: Table,
     pub dialect: &'static Dialect,
     pub generation: String,
     pub cols: ColumnMap,
+    /// Canonical field → how to read it; fields the file lacks are absent.
+    info: rustc_hash::FxHashMap<&'static str, ColInfo>,
     /// Canonical field → key of `Note Attributes` holding it.
     note_attributes: BTreeMap<String, String>,
     current: Option<Build>,
@@ -102,12 +113,35 @@ impl OrderReader {
         }
         let packed = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
         let slash_dates = woocommerce::slash_dates(dialect);
+        // Field names live in the dialect (static): the map borrows them.
+        let mut info = rustc_hash::FxHashMap::default();
+        for (field, aliases) in &dialect.columns {
+            let _ = aliases;
+            if let Some(col) = cols.get(field) {
+                info.insert(
+                    field.as_str(),
+                    ColInfo {
+                        col,
+                        always_apostrophe: dialect.cleaning.apostrophe.iter().any(|f| f == field),
+                        placeholders: dialect.cleaning.placeholders.get(field).map(Vec::as_slice),
+                    },
+                );
+            }
+        }
+        for (field, &col) in &cols.cols {
+            if !info.contains_key(field.as_str()) {
+                if let Some(name) = crate::shop::CANONICAL_FIELDS.iter().find(|f| **f == field.as_str()) {
+                    info.insert(name, ColInfo { col, always_apostrophe: false, placeholders: None });
+                }
+            }
+        }
         // Shopify and the WooCommerce plugins write plain '.' decimals.
         Ok(OrderReader {
             table,
             dialect,
             generation,
             cols,
+            info,
             note_attributes,
             current: None,
             decimal_comma: false,
@@ -122,15 +156,19 @@ impl OrderReader {
         self.packed.iter().map(|(h, _)| h.clone()).collect()
     }
 
-    fn cell(&mut self, field: &str) -> String {
-        let Some(i) = self.cols.get(field) else { return String::new() };
-        let raw = self.table.cell(i).trim();
-        let always = self.dialect.cleaning.apostrophe.iter().any(|f| f == field);
-        let v = strip_apostrophe(raw, always).trim();
-        if self.dialect.cleaning.placeholders.get(field).is_some_and(|ph| ph.iter().any(|p| p == v)) {
-            return String::new();
+    /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed.
+    fn cell_str(&mut self, field: &str) -> &str {
+        let Some(ci) = self.info.get(field).copied() else { return "" };
+        let raw = self.table.cell(ci.col).trim();
+        let v = strip_apostrophe(raw, ci.always_apostrophe).trim();
+        if ci.placeholders.is_some_and(|ph| ph.iter().any(|p| p == v)) {
+            return "";
         }
-        v.to_string()
+        v
+    }
+
+    fn cell(&mut self, field: &str) -> String {
+        self.cell_str(field).to_string()
     }
 
     /// A text cell; HTML is decoded in dialects that write it. The flag: tags were removed.
@@ -143,7 +181,7 @@ impl OrderReader {
     /// are put back when `french` (French formats), and the repair is reported.
     fn padded(&mut self, field: &str, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
         let v = self.cell(field);
-        let numeric = self.cols.get(field).is_some_and(|i| self.table.numeric(i));
+        let numeric = self.info.get(field).is_some_and(|ci| self.table.numeric(ci.col));
         if !numeric || !french {
             return v;
         }
@@ -208,14 +246,19 @@ impl OrderReader {
 
     /// An amount cell; a value that is not a number is a problem of the order.
     fn amount(&mut self, field: &str, b: &mut Build) -> Option<Decimal> {
-        let v = self.cell(field);
-        if v.is_empty() {
-            return None;
-        }
-        match parse_amount(&v, self.decimal_comma) {
+        let decimal_comma = self.decimal_comma;
+        let parsed = {
+            let v = self.cell_str(field);
+            if v.is_empty() {
+                return None;
+            }
+            parse_amount(v, decimal_comma)
+        };
+        let v = if parsed.is_some() { String::new() } else { self.cell(field) };
+        match parsed {
             // A spreadsheet number is a float: 0.1 + 0.2 comes out as 0.30000000000000004.
             // Six decimals are more than any shop amount has (PrestaShop's precision).
-            Some(d) if self.cols.get(field).is_some_and(|i| self.table.numeric(i)) => Some(d.round_dp(6)),
+            Some(d) if self.info.get(field).is_some_and(|ci| self.table.numeric(ci.col)) => Some(d.round_dp(6)),
             Some(d) => Some(d),
             None => {
                 let line = self.table.line();
@@ -237,8 +280,16 @@ impl OrderReader {
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
             }
             let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
-            let key = self.cell(group);
-            if key.is_empty() {
+            // Compared borrowed: only a new order's key is copied.
+            let current = self.current.as_mut().map(|b| std::mem::take(&mut b.key)).unwrap_or_default();
+            let same = {
+                let key = self.cell_str(group);
+                if key.is_empty() { None } else { Some(!current.is_empty() && key == current) }
+            };
+            if let Some(b) = self.current.as_mut() {
+                b.key = current;
+            }
+            let Some(same) = same else {
                 let line = self.table.line();
                 w.push(
                     "skipped",
@@ -247,15 +298,14 @@ impl OrderReader {
                     "a row without order number is not part of any order: skipped",
                 );
                 continue;
+            };
+            if same {
+                let mut b = self.current.take().expect("current");
+                self.add_line(&mut b);
+                self.current = Some(b);
+                continue;
             }
-            if let Some(b) = self.current.as_mut() {
-                if b.key == key {
-                    let mut b = self.current.take().expect("current");
-                    self.add_line(&mut b);
-                    self.current = Some(b);
-                    continue;
-                }
-            }
+            let key = self.cell(group);
             let mut next = self.start(key, w);
             self.add_line(&mut next);
             if let Some(done) = self.current.replace(next) {
@@ -369,12 +419,14 @@ impl OrderReader {
         if self.dialect.prices.is_some() {
             self.extras(&mut b, refunded);
         }
+        const TAX_NAMES: [&str; 5] = ["tax_1_name", "tax_2_name", "tax_3_name", "tax_4_name", "tax_5_name"];
+        const TAX_VALUES: [&str; 5] = ["tax_1_value", "tax_2_value", "tax_3_value", "tax_4_value", "tax_5_value"];
         for n in 1..=5 {
-            let name = self.cell(&format!("tax_{n}_name"));
-            if name.is_empty() {
+            if self.cell_str(TAX_NAMES[n - 1]).is_empty() {
                 continue;
             }
-            let value = self.amount(&format!("tax_{n}_value"), &mut b).unwrap_or_default();
+            let name = self.cell(TAX_NAMES[n - 1]);
+            let value = self.amount(TAX_VALUES[n - 1], &mut b).unwrap_or_default();
             match rate_in_label(&name) {
                 Some(rate) => b.order.taxes.push(TaxLine { rate, amount: value, label: name }),
                 None => {
@@ -469,7 +521,55 @@ impl OrderReader {
     }
 
     fn address(&mut self, side: &str, subject: &str, w: &mut Warnings) -> Address {
-        let f = |x: &str| format!("{side}_{x}");
+        // Field names of each side, without formatting them for every order.
+        const BILLING: [&str; 12] = [
+            "billing_firstname",
+            "billing_lastname",
+            "billing_name",
+            "billing_country",
+            "billing_company",
+            "billing_address1",
+            "billing_address2",
+            "billing_zip",
+            "billing_city",
+            "billing_state",
+            "billing_phone",
+            "billing_",
+        ];
+        const SHIPPING: [&str; 12] = [
+            "shipping_firstname",
+            "shipping_lastname",
+            "shipping_name",
+            "shipping_country",
+            "shipping_company",
+            "shipping_address1",
+            "shipping_address2",
+            "shipping_zip",
+            "shipping_city",
+            "shipping_state",
+            "shipping_phone",
+            "shipping_",
+        ];
+        let names = if side == "billing" { &BILLING } else { &SHIPPING };
+        let f = |x: &str| -> &'static str {
+            let i = [
+                "firstname",
+                "lastname",
+                "name",
+                "country",
+                "company",
+                "address1",
+                "address2",
+                "zip",
+                "city",
+                "state",
+                "phone",
+            ]
+            .iter()
+            .position(|n| *n == x)
+            .expect("a known address field");
+            names[i]
+        };
         let (mut first, mut last) = (self.cell(&f("firstname")), self.cell(&f("lastname")));
         if first.is_empty() && last.is_empty() {
             (first, last) = split_name(&self.cell(&f("name")));
