@@ -570,23 +570,23 @@ impl OrderReader {
             .expect("a known address field");
             names[i]
         };
-        let (mut first, mut last) = (self.cell(&f("firstname")), self.cell(&f("lastname")));
+        let (mut first, mut last) = (self.cell(f("firstname")), self.cell(f("lastname")));
         if first.is_empty() && last.is_empty() {
-            (first, last) = split_name(&self.cell(&f("name")));
+            (first, last) = split_name(&self.cell(f("name")));
         }
-        let country = country_iso(&self.cell(&f("country")), subject, w);
+        let country = country_iso(&self.cell(f("country")), subject, w);
         let french = french_formats(&country);
         Address {
-            company: self.cell(&f("company")),
+            company: self.cell(f("company")),
             firstname: first,
             lastname: last,
-            address1: self.cell(&f("address1")),
-            address2: self.cell(&f("address2")),
-            zip: self.padded(&f("zip"), Repad::Zip, french, subject, w),
-            city: self.cell(&f("city")),
-            state: self.cell(&f("state")),
+            address1: self.cell(f("address1")),
+            address2: self.cell(f("address2")),
+            zip: self.padded(f("zip"), Repad::Zip, french, subject, w),
+            city: self.cell(f("city")),
+            state: self.cell(f("state")),
             country,
-            phone: self.padded(&f("phone"), Repad::Phone, french, subject, w),
+            phone: self.padded(f("phone"), Repad::Phone, french, subject, w),
         }
     }
 
