@@ -173,11 +173,13 @@ struct Run<'a> {
     report: Report,
     /// Output files of this run, to refuse two inputs writing the same one.
     names: HashSet<PathBuf>,
-    /// Where the records of each client created in this run were written: a later order of
-    /// the same customer with a new delivery address reads them back to write them again.
-    created_at: rustc_hash::FxHashMap<Box<str>, Placed>,
-    /// Clients placed by the current input (their file is its Format Sage output).
-    placed_now: Vec<Box<str>>,
+    /// Where the records of each client created in this run were written (by the resolver's
+    /// created id): a later order of the same customer with a new delivery address reads them
+    /// back to write them again.
+    created_at: Vec<Placed>,
+    /// Clients placed by the current input (their file is its Format Sage output), with where
+    /// they were before, to come back to if the input fails.
+    placed_now: Vec<(u32, Placed)>,
     /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
     placed_files: Vec<PathBuf>,
 }
@@ -189,6 +191,11 @@ struct Placed {
     file: u32,
     len: u32,
     start: u64,
+}
+
+impl Placed {
+    /// Not written (yet): a dry run, or no Format Sage output.
+    const NOWHERE: Placed = Placed { file: u32::MAX, len: 0, start: 0 };
 }
 
 /// A customer's records to write before the document that uses it.
@@ -238,19 +245,19 @@ impl Run<'_> {
                 if let Some(file) = sage {
                     self.placed_files.push(file);
                     let n = self.placed_files.len() as u32;
-                    for code in placed {
-                        if let Some(p) = self.created_at.get_mut(&code) {
-                            if p.file == 0 {
-                                p.file = n;
-                                p.start += header;
-                            }
+                    for (id, _) in placed {
+                        if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
+                            p.file = n;
+                            p.start += header;
                         }
                     }
                 }
             }
             Err(_) => {
-                for code in placed {
-                    self.created_at.remove(&code);
+                for (id, before) in placed.into_iter().rev() {
+                    if let Some(p) = self.created_at.get_mut(id as usize) {
+                        *p = before;
+                    }
                 }
             }
         }
@@ -511,11 +518,13 @@ impl Run<'_> {
 
     /// Remembers where a created client's records were written (see `created_at`).
     fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
-        if let Some((start, len)) = range {
-            let len = u32::try_from(len).unwrap_or(u32::MAX);
-            self.created_at.insert(code.into(), Placed { file: 0, start, len });
-            self.placed_now.push(code.into());
+        let (Some((start, len)), Some(id)) = (range, self.resolver.created_id(code)) else { return };
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        if self.created_at.len() <= id as usize {
+            self.created_at.resize(id as usize + 1, Placed::NOWHERE);
         }
+        let before = std::mem::replace(&mut self.created_at[id as usize], Placed { file: 0, start, len });
+        self.placed_now.push((id, before));
     }
 
     /// The records of a client created in this run, read back from where they were written.
@@ -524,8 +533,10 @@ impl Run<'_> {
         code: &str,
         out: &mut Option<Outputs>,
     ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
-        let Some(p) = self.created_at.get(code).copied() else { return Ok(None) };
+        let Some(id) = self.resolver.created_id(code) else { return Ok(None) };
+        let Some(p) = self.created_at.get(id as usize).copied() else { return Ok(None) };
         let bytes = match (p.file, out.as_mut()) {
+            (u32::MAX, _) => return Ok(None),
             (0, Some(out)) => out.read_client((p.start, p.len as u64))?,
             (0, None) => return Ok(None),
             (n, _) => {

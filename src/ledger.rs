@@ -161,16 +161,26 @@ impl Ledger {
     }
 
     fn append(&self, text: &str) -> io::Result<()> {
+        self.append_with(text, None)
+    }
+
+    /// Appends `text`, then the contents of `then` (a batch's side file, copied as a stream:
+    /// a million orders must not be held in memory), and syncs.
+    fn append_with(&self, text: &str, then: Option<&Path>) -> io::Result<()> {
         let new = !self.path.exists();
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let mut f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut w = io::BufWriter::with_capacity(64 * 1024, f);
         if new {
-            f.write_all(format!("{HEADER}\n").as_bytes())?;
+            w.write_all(format!("{HEADER}\n").as_bytes())?;
         }
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
+        w.write_all(text.as_bytes())?;
+        if let Some(side) = then {
+            io::copy(&mut File::open(side)?, &mut w)?;
+        }
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 
     /// Converted by an earlier batch, or already in the batch being written.
@@ -196,7 +206,7 @@ impl Ledger {
             if let Some(dir) = path.parent() {
                 fs::create_dir_all(dir)?;
             }
-            self.pending = Some((path.clone(), io::BufWriter::new(File::create(&path)?)));
+            self.pending = Some((path.clone(), io::BufWriter::with_capacity(64 * 1024, File::create(&path)?)));
         }
         // Keys and pieces come from shop data: no tab or newline may break the journal.
         let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
@@ -215,14 +225,16 @@ impl Ledger {
         }
         let id = self.batch.clone().expect("a staged order opened the batch");
         let outs: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
-        let mut text = format!("P\t{id}\t{}\n", outs.join("|"));
-        if let Some((path, mut w)) = self.pending.take() {
-            w.flush()?;
-            drop(w);
-            text.push_str(&fs::read_to_string(&path)?);
-            let _ = fs::remove_file(&path);
+        let text = format!("P\t{id}\t{}\n", outs.join("|"));
+        match self.pending.take() {
+            Some((path, mut w)) => {
+                w.flush()?;
+                drop(w);
+                self.append_with(&text, Some(&path))?;
+                let _ = fs::remove_file(&path);
+            }
+            None => self.append(&text)?,
         }
-        self.append(&text)?;
         self.prepared = true;
         Ok(())
     }

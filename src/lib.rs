@@ -21,6 +21,7 @@ pub mod resolve;
 pub mod sage;
 pub mod shop;
 pub mod state;
+pub mod strindex;
 pub mod table;
 pub mod watch;
 pub mod write;

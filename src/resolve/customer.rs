@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use jiff::civil::Date;
 
 use super::code::{self, CodeError};
+use super::created::CreatedClients;
 use super::expr::{Ctx, Expr};
 use super::text::{remove_accents, upper};
 use crate::codepage::{self, CodePage};
@@ -65,65 +66,43 @@ pub struct Resolver<'a> {
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
     pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
-    /// Clients created in this run, by code: what their documents and later orders need.
-    /// Their records themselves are not kept (the caller can read them back from the file it
-    /// wrote them to): a run creating 100,000 clients keeps a few dozen bytes for each.
-    pub(super) created: HashMap<Box<str>, CreatedInfo>,
-    /// What created clients share (catégorie comptable, compte collectif, representative:
-    /// the same for all but a few), each distinct one kept once.
-    shared: Vec<Shared>,
-    shared_ids: HashMap<Shared, u32>,
-    /// What the current input changed, undone if it fails.
-    journal: Vec<Undo>,
+    /// Clients created in this run: what their documents and later orders need. Their
+    /// records themselves are not kept (the caller can read them back from the file it wrote
+    /// them to): a run creating 100,000 clients keeps a few dozen bytes for each.
+    pub(super) created: CreatedClients,
+    /// Updates of the current input, undone if it fails.
+    journal: Vec<(String, Option<Vec<crate::gescom::export::BlockRecord>>)>,
 }
 
-/// Catégorie comptable, compte collectif, representative (nom, prénom).
-pub type Shared = (Option<String>, Option<String>, (String, String));
+pub use super::created::Shared;
 
-#[derive(Debug, Clone)]
-enum Undo {
-    Created(Box<str>),
-    Updated(String, Option<Vec<crate::gescom::export::BlockRecord>>),
-    Delivery(Box<str>),
-}
-
-/// What a run remembers of a client it created: a few dozen bytes.
-#[derive(Debug, Clone, Default)]
-pub struct CreatedInfo {
-    shared: u32,
-    /// `key_hash` of the card's address.
-    pub card: u64,
-    /// (intitulé, `key_hash`) of its delivery addresses.
-    pub deliveries: Vec<(Box<str>, u64)>,
-}
-
-impl CreatedInfo {
-    fn of(records: &[Record]) -> (CreatedInfo, Shared) {
-        let mut info = CreatedInfo::default();
-        let mut shared: Shared = Default::default();
-        for r in records {
-            match r.tag() {
-                "CCLI" => {
-                    let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
-                    shared = (
-                        opt(r.get("N_CatCompta")),
-                        opt(r.get("CG_NumPrinc")),
-                        (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
-                    );
-                    info.card = ix::key_hash(&ix::address_key(&[
-                        r.get("CT_Adresse"),
-                        r.get("CT_Complement"),
-                        r.get("CT_CodePostal"),
-                        r.get("CT_Ville"),
-                        r.get("CT_Pays"),
-                    ]));
-                }
-                "CCDL" => info.deliveries.push((r.get("LI_Intitule").into(), delivery_hash(r))),
-                _ => {}
+/// What the run remembers of a client it creates: card address, settings, deliveries.
+fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(&str, u64)>) {
+    let mut card = 0;
+    let mut shared: Shared = Default::default();
+    let mut deliveries = Vec::new();
+    for r in records {
+        match r.tag() {
+            "CCLI" => {
+                let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+                shared = (
+                    opt(r.get("N_CatCompta")),
+                    opt(r.get("CG_NumPrinc")),
+                    (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
+                );
+                card = ix::key_hash(&ix::address_key(&[
+                    r.get("CT_Adresse"),
+                    r.get("CT_Complement"),
+                    r.get("CT_CodePostal"),
+                    r.get("CT_Ville"),
+                    r.get("CT_Pays"),
+                ]));
             }
+            "CCDL" => deliveries.push((r.get("LI_Intitule"), delivery_hash(r))),
+            _ => {}
         }
-        (info, shared)
     }
+    (card, shared, deliveries)
 }
 
 /// `key_hash` of a #CCDL's address.
@@ -182,9 +161,7 @@ impl<'a> Resolver<'a> {
             fields,
             template_gaps_reported: false,
             updated: HashMap::default(),
-            created: HashMap::default(),
-            shared: Vec::new(),
-            shared_ids: HashMap::default(),
+            created: CreatedClients::default(),
             journal: Vec::new(),
         })
     }
@@ -193,63 +170,44 @@ impl<'a> Resolver<'a> {
     /// created, so a later input does not refer to a client that was never written.
     pub fn begin_input(&mut self) {
         self.journal.clear();
+        self.created.begin();
     }
 
     pub fn rollback_input(&mut self) {
-        while let Some(u) = self.journal.pop() {
-            match u {
-                Undo::Created(code) => {
-                    self.created.remove(&code);
-                }
-                Undo::Updated(code, Some(old)) => {
-                    self.updated.insert(code, old);
-                }
-                Undo::Updated(code, None) => {
-                    self.updated.remove(&code);
-                }
-                Undo::Delivery(code) => {
-                    if let Some(i) = self.created.get_mut(&code) {
-                        i.deliveries.pop();
-                    }
-                }
-            }
+        self.created.rollback();
+        while let Some((code, old)) = self.journal.pop() {
+            match old {
+                Some(old) => self.updated.insert(code, old),
+                None => self.updated.remove(&code),
+            };
         }
     }
 
     /// Remembers a client created in this run.
     fn remember_created(&mut self, code: &str, records: &[Record]) {
-        let (info, shared) = CreatedInfo::of(records);
-        let next = self.shared.len() as u32;
-        let id = *self.shared_ids.entry(shared.clone()).or_insert(next);
-        if id == next {
-            self.shared.push(shared);
-        }
-        self.created.insert(code.into(), CreatedInfo { shared: id, ..info });
-        self.journal.push(Undo::Created(code.into()));
+        let (card, shared, deliveries) = created_parts(records);
+        self.created.insert(code, card, shared, &deliveries);
     }
 
     /// A delivery address added to a client created in this run.
     pub(super) fn created_delivery(&mut self, code: &str, intitule: &str, hash: u64) {
-        if let Some(info) = self.created.get_mut(code) {
-            if !info.deliveries.iter().any(|(_, k)| *k == hash) {
-                info.deliveries.push((intitule.into(), hash));
-                self.journal.push(Undo::Delivery(code.into()));
-            }
+        if let Some(id) = self.created.id(code) {
+            self.created.add_delivery(id, intitule, hash);
         }
     }
 
     /// An existing client's block as rewritten in this run.
     pub(super) fn remember_updated(&mut self, code: String, block: Vec<crate::gescom::export::BlockRecord>) {
         let old = self.updated.insert(code.clone(), block);
-        self.journal.push(Undo::Updated(code, old));
+        self.journal.push((code, old));
     }
 
     /// Catégorie comptable, compte collectif and representative of a client, for its
     /// documents: from its records written in this run, else the client list. `None` fields
     /// are unknown.
     pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
-        if let Some(i) = self.created.get(code) {
-            return self.shared[i.shared as usize].clone();
+        if let Some(id) = self.created.id(code) {
+            return self.created.shared(id).clone();
         }
         if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
@@ -269,7 +227,17 @@ impl<'a> Resolver<'a> {
 
     /// Was `code` created by this run?
     pub fn is_created(&self, code: &str) -> bool {
-        self.created.contains_key(code)
+        self.created.contains(code)
+    }
+
+    /// The id of a client created in this run (dense, from 0, in creation order).
+    pub fn created_id(&self, code: &str) -> Option<u32> {
+        self.created.id(code)
+    }
+
+    /// How many clients this run created (those of failed inputs forgotten).
+    pub fn created_count(&self) -> usize {
+        self.created.len()
     }
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
@@ -309,7 +277,7 @@ impl<'a> Resolver<'a> {
         // this file), or by an earlier one.
         if let Some(issued) = key.and_then(|k| state.issued_to(k)) {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
-            if self.created.contains_key(issued.code.as_str()) {
+            if self.created.contains(&issued.code) {
                 return Outcome::Existing {
                     code: issued.code,
                     by: MatchKey::Code,
@@ -393,7 +361,7 @@ impl<'a> Resolver<'a> {
                         ),
                     });
                 }
-                if self.created.contains_key(g.code.as_str()) {
+                if self.created.contains(&g.code) {
                     return Err(Outcome::Failed {
                         field: "CT_Num".into(),
                         message: format!("code {} was already given to another customer of this run", g.code),
@@ -408,9 +376,8 @@ impl<'a> Resolver<'a> {
                     let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
                     let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
                     let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
-                    let taken = taken.or_else(|| {
-                        self.created.contains_key(g.code.as_str()).then(|| "a customer of this run".to_string())
-                    });
+                    let taken =
+                        taken.or_else(|| self.created.contains(&g.code).then(|| "a customer of this run".to_string()));
                     match taken {
                         Some(who) => w.push(
                             "counter_skipped",

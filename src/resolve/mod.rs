@@ -1,6 +1,7 @@
 //! The only stage that knows both sides: shop records in, Sage records out. No I/O.
 
 pub mod code;
+pub mod created;
 pub mod customer;
 pub mod expr;
 pub mod order;

@@ -80,10 +80,10 @@ impl Resolver<'_> {
         c: &Customer,
         delivery: Option<&Address>,
     ) -> Wanted {
-        if let Some(info) = self.created.get(code) {
+        if let Some(id) = self.created.id(code) {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
             let h = key_hash(&self.key_of(addr));
-            let known = info.deliveries.iter().any(|(_, k)| *k == h);
+            let known = self.created.deliveries_of(id).any(|(_, k)| k == h);
             return Wanted { delivery: !addr.is_empty() && !known, ..Default::default() };
         }
         let Some(client) = client else { return Wanted::default() };
@@ -122,9 +122,9 @@ impl Resolver<'_> {
     /// known (written in this run, or read from a Format Sage export).
     pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> Option<String> {
         let key = self.key_of(addr);
-        if let Some(info) = self.created.get(code) {
+        if let Some(id) = self.created.id(code) {
             let h = key_hash(&key);
-            return info.deliveries.iter().find(|(_, k)| *k == h).map(|(i, _)| i.to_string());
+            return self.created.deliveries_of(id).find(|(_, k)| *k == h).map(|(i, _)| i.to_string());
         }
         if let Some(block) = self.updated.get(code) {
             return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
@@ -138,11 +138,11 @@ impl Resolver<'_> {
     pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
         let h = key_hash(&self.key_of(addr));
         let base = self.delivery_intitule(c, addr);
-        let info = self.created.get(code)?;
-        if let Some((i, _)) = info.deliveries.iter().find(|(_, k)| *k == h) {
+        let id = self.created.id(code)?;
+        if let Some((i, _)) = self.created.deliveries_of(id).find(|(_, k)| *k == h) {
             return Some(i.to_string());
         }
-        let taken: Vec<String> = info.deliveries.iter().map(|(i, _)| i.to_string()).collect();
+        let taken: Vec<String> = self.created.deliveries_of(id).map(|(i, _)| i.to_string()).collect();
         let intitule = unique_intitule(&base, &taken);
         self.created_delivery(code, &intitule, h);
         Some(intitule)
@@ -154,8 +154,8 @@ impl Resolver<'_> {
             return false;
         }
         let key = self.key_of(addr);
-        if let Some(info) = self.created.get(code) {
-            return info.card != key_hash(&key);
+        if let Some(id) = self.created.id(code) {
+            return self.created.card(id) != key_hash(&key);
         }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let card = address_key(&[
@@ -230,7 +230,7 @@ impl Resolver<'_> {
         if notes.is_empty() {
             return None;
         }
-        if self.created.contains_key(code.as_str()) {
+        if self.created.contains(&code) {
             // Created in this run: only the new address is remembered (the caller keeps where
             // the records are).
             if let Some(i) = &delivery_intitule {
