@@ -125,6 +125,20 @@ impl Layout {
                 if f.kind == Kind::Dec && f.scale.is_none() {
                     return Err(bad(format!("decimal field {} has no scale", f.name)));
                 }
+                // Defaults are written as they are, without the encoder's clean-up: each
+                // must already be what the encoder would write.
+                if let Some(d) = &f.default {
+                    let clean = d.bytes().all(|b| (0x20..0x7F).contains(&b))
+                        && d.trim() == d
+                        && !d.starts_with('#')
+                        && d.len() <= f.max.unwrap_or(usize::MAX)
+                        && (!f.upper || !d.bytes().any(|b| b.is_ascii_lowercase()))
+                        && (!f.alnum_only() || d.bytes().all(|b| b.is_ascii_alphanumeric()))
+                        && super::record::kind_of_value_ok(f.kind, d);
+                    if !clean {
+                        return Err(bad(format!("default '{d}' of {} is not written as it is", f.name)));
+                    }
+                }
                 if rec.by_name.insert(f.name.clone(), i).is_some() {
                     return Err(bad(format!("field name {} twice", f.name)));
                 }
@@ -192,6 +206,22 @@ mod tests {
         assert_eq!(ccli.at(43).unwrap().name, "CT_Siret");
         assert_eq!(ccli.at(57).unwrap().name, "CT_EMail");
         assert_eq!(l.expect("CHEN").at(46).unwrap().name, "DO_NoWeb");
+    }
+
+    #[test]
+    fn a_default_the_encoder_would_change_is_refused() {
+        let layout = |default: &str| {
+            format!(
+                "version = 33\nrelease = \"t\"\n[[record]]\ntag = \"CCLI\"\nlabel = \"c\"\nfixed = 1\n\
+                 [[record.field]]\npos = 1\nname = \"CT_Num\"\nlabel = \"n\"\nkind = \"text\"\nmax = 3\n\
+                 upper = true\ndefault = \"{default}\"\n"
+            )
+        };
+        assert!(Layout::parse(&layout("ABC")).is_ok());
+        for bad in ["abc", "ABCD", " AB", "É"] {
+            let e = Layout::parse(&layout(bad)).unwrap_err().to_string();
+            assert!(e.contains("is not written as it is"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -89,6 +89,11 @@ impl Record {
         }
     }
 
+    /// Is field `i` (0-based) still at its layout default (never set)?
+    pub fn is_default(&self, i: usize) -> bool {
+        matches!(self.values.get(i), Some(Cow::Borrowed(_)))
+    }
+
     /// Was field `i` (0-based) read from an export and left unchanged?
     pub fn is_verbatim(&self, i: usize) -> bool {
         self.verbatim.get(i).copied().unwrap_or(false)

@@ -10,6 +10,21 @@ use rust_decimal::Decimal;
 /// When only one separator occurs followed by exactly three digits the value is ambiguous;
 /// `decimal_comma` decides (French locale: `1.234` is a thousand, `1,234`... is 1.234).
 pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
+    // Most cells are plain (`12.50`, `-3`, `1200`): read directly, without the clean-up
+    // copies below. A dot followed by exactly three digits is ambiguous and goes the long way.
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let dot = digits.iter().position(|&c| c == b'.');
+    let plain = !digits.is_empty()
+        && digits.iter().enumerate().all(|(i, &c)| c.is_ascii_digit() || Some(i) == dot)
+        && dot.is_none_or(|d| d > 0 && d + 1 < digits.len() && (digits.len() - d - 1 != 3 || !decimal_comma));
+    if plain {
+        return Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT);
+    }
+    parse_amount_general(s, decimal_comma)
+}
+
+fn parse_amount_general(s: &str, decimal_comma: bool) -> Option<Decimal> {
     let t: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '\u{00A0}' | '\u{202F}' | '€' | '$' | '£' | '\''))
@@ -298,6 +313,17 @@ pub fn split_name(full: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The fast path for plain numbers answers exactly what the general parser does.
+        #[test]
+        fn plain_amounts_read_as_the_general_parser_reads_them(
+            s in "-?[0-9]{0,13}(\\.[0-9]{0,7})?|[-0-9.]{1,9}",
+            comma in proptest::bool::ANY,
+        ) {
+            proptest::prop_assert_eq!(parse_amount(&s, comma), parse_amount_general(&s, comma), "{}", s);
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -60,6 +60,13 @@ impl RecordEncoder {
         out.write_all(CRLF)?;
         let tag = rec.tag();
         for (i, (f, v)) in rec.layout.fields.iter().zip(rec.values()).enumerate() {
+            // Most fields of a new record are empty or at their layout default (plain ASCII,
+            // checked with the templates): nothing to clean, written as they are.
+            if v.is_empty() || (rec.is_default(i) && v.is_ascii()) {
+                out.write_all(v.as_bytes())?;
+                out.write_all(CRLF)?;
+                continue;
+            }
             if rec.is_verbatim(i) {
                 self.verbatim(v);
             } else {
