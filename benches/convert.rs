@@ -80,7 +80,7 @@ fn data(rows: u64, clients: u64) -> PathBuf {
         fs::create_dir_all(&dir).unwrap();
         datagen::clients_csv(&mut BufWriter::new(File::create(dir.join("clients.csv")).unwrap()), clients, 42).unwrap();
         let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join("orders_export.csv.part")).unwrap());
-        datagen::shopify_orders(&mut w, rows, clients * 2, 42).unwrap();
+        datagen::shopify_orders(&mut w, rows, u64::MAX, clients * 2, 42).unwrap();
         w.flush().unwrap();
         drop(w);
         fs::rename(dir.join("orders_export.csv.part"), dir.join("orders_export.csv")).unwrap();

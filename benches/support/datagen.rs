@@ -250,12 +250,19 @@ fn csv_cell(s: &str) -> String {
 /// 1 to 4 lines, one row per line, order fields on the first row only; customers drawn from
 /// `customers` e-mails, a third of them existing clients of the client list (same e-mails).
 /// Returns (rows, orders) written.
-pub fn shopify_orders(out: &mut impl Write, rows: u64, customers: u64, seed: u64) -> io::Result<(u64, u64)> {
+/// Stops at `rows` rows or `max_orders` orders, whichever comes first; (rows, orders) written.
+pub fn shopify_orders(
+    out: &mut impl Write,
+    rows: u64,
+    max_orders: u64,
+    customers: u64,
+    seed: u64,
+) -> io::Result<(u64, u64)> {
     let mut rng = Rng::new(seed);
     writeln!(out, "{SHOPIFY_ORDERS_HEADER}")?;
     let (mut written, mut orders) = (0u64, 0u64);
     let mut line = String::with_capacity(1024);
-    while written < rows {
+    while written < rows && orders < max_orders {
         orders += 1;
         let n = (1 + rng.below(4)).min(rows - written);
         let cust = rng.below(customers.max(1));
