@@ -655,15 +655,15 @@ impl Run<'_> {
                         },
                     }
                 };
-                if let Some(block) = block {
-                    if let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w) {
-                        if entry.action == CustomerAction::Matched {
-                            entry.action = CustomerAction::Updated;
-                        }
-                        entry.detail = format!("{}; {}", entry.detail, u.detail);
-                        intitule = u.delivery_intitule.clone();
-                        writes = Some(ClientWrite::Block(u.records));
+                if let Some(block) = block
+                    && let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w)
+                {
+                    if entry.action == CustomerAction::Matched {
+                        entry.action = CustomerAction::Updated;
                     }
+                    entry.detail = format!("{}; {}", entry.detail, u.detail);
+                    intitule = u.delivery_intitule.clone();
+                    writes = Some(ClientWrite::Block(u.records));
                 }
             }
             if intitule.is_none() {

@@ -64,10 +64,10 @@ pub fn by_iso(iso: &str) -> Option<&'static Country> {
 /// A country from an ISO alpha-2 code or a French or English name.
 pub fn lookup(s: &str) -> Option<&'static Country> {
     let s = s.trim();
-    if s.len() == 2 {
-        if let Some(c) = by_iso(s) {
-            return Some(c);
-        }
+    if s.len() == 2
+        && let Some(c) = by_iso(s)
+    {
+        return Some(c);
     }
     let t = table();
     t.by_name.get(&name_key(s)).map(|&i| &t.list[i])

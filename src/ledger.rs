@@ -72,13 +72,11 @@ impl Ledger {
         };
         // Side files of batches a crash interrupted before `prepare`: their orders were never
         // written, nothing refers to them.
-        if !read_only {
-            if let Ok(dir) = fs::read_dir(dir) {
-                for e in dir.flatten() {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    if name.starts_with(&format!("{LEDGER_FILE}.")) && name.ends_with(".pending") {
-                        let _ = fs::remove_file(e.path());
-                    }
+        if !read_only && let Ok(dir) = fs::read_dir(dir) {
+            for e in dir.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&format!("{LEDGER_FILE}.")) && name.ends_with(".pending") {
+                    let _ = fs::remove_file(e.path());
                 }
             }
         }
@@ -241,10 +239,10 @@ impl Ledger {
 
     /// The outputs are in place: the batch's orders count as converted.
     pub fn commit(&mut self) -> io::Result<()> {
-        if let Some(id) = self.batch.take() {
-            if self.prepared {
-                self.append(&format!("C\t{id}\n"))?;
-            }
+        if let Some(id) = self.batch.take()
+            && self.prepared
+        {
+            self.append(&format!("C\t{id}\n"))?;
         }
         self.prepared = false;
         self.staged_keys.clear();
@@ -257,10 +255,10 @@ impl Ledger {
             drop(w);
             let _ = fs::remove_file(path);
         }
-        if let Some(id) = self.batch.take() {
-            if self.prepared {
-                self.append(&format!("A\t{id}\n"))?;
-            }
+        if let Some(id) = self.batch.take()
+            && self.prepared
+        {
+            self.append(&format!("A\t{id}\n"))?;
         }
         self.prepared = false;
         for h in self.staged_keys.drain(..) {

@@ -267,8 +267,11 @@ pub fn shopify_orders(
         let n = (1 + rng.below(4)).min(rows - written);
         let cust = rng.below(customers.max(1));
         let c = client(&mut Rng::new(seed ^ cust.wrapping_mul(7919)), cust);
-        let email =
-            if cust % 3 == 0 { format!("client{cust}@exemple.fr") } else { format!("acheteur{cust}@exemple.fr") };
+        let email = if cust.is_multiple_of(3) {
+            format!("client{cust}@exemple.fr")
+        } else {
+            format!("acheteur{cust}@exemple.fr")
+        };
         let (first, last) = (rng.pick(FIRST), rng.pick(LAST));
         let items: Vec<(u64, usize)> =
             (0..n).map(|_| (1 + rng.below(3), rng.below(PRODUCTS.len() as u64) as usize)).collect();

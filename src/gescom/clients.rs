@@ -209,10 +209,10 @@ fn map_columns(t: &Table, section: &ClientsSection, ccli: &RecordLayout) -> Vec<
             assign(col, f, &mut targets);
         }
     }
-    if let Some(col) = t.find(&file.representative.aliases) {
-        if targets[col].is_none() {
-            targets[col] = Some(Target::Representative);
-        }
+    if let Some(col) = t.find(&file.representative.aliases)
+        && targets[col].is_none()
+    {
+        targets[col] = Some(Target::Representative);
     }
     targets
 }
@@ -238,10 +238,10 @@ pub fn to_sage_value(kind: Kind, scale: Option<u32>, range: Option<[i64; 2]>, v:
         Kind::Text | Kind::Time => Ok(v.to_string()),
         Kind::Int => {
             let n: i64 = v.parse().map_err(|_| "is not a number (an index or code is expected)".to_string())?;
-            if let Some([lo, hi]) = range {
-                if n < lo || n > hi {
-                    return Err(format!("is outside {lo}..{hi}"));
-                }
+            if let Some([lo, hi]) = range
+                && (n < lo || n > hi)
+            {
+                return Err(format!("is outside {lo}..{hi}"));
             }
             Ok(n.to_string())
         }

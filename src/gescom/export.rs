@@ -238,7 +238,9 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
     // Compare each record type with the layout passerelle writes.
     for (tag, &(n, min, max)) in &info.histogram {
         let Some(rl) = layout.record(tag) else { continue };
-        let fits = |k: usize| if rl.tail > 0 { k >= rl.fixed && (k - rl.fixed) % rl.tail == 0 } else { k == rl.fixed };
+        let fits = |k: usize| {
+            if rl.tail > 0 { k >= rl.fixed && (k - rl.fixed).is_multiple_of(rl.tail) } else { k == rl.fixed }
+        };
         if !fits(min) || !fits(max) {
             let expected = if rl.tail > 0 {
                 format!("{} (+ {} per {})", rl.fixed, rl.tail, rl.tail_label.as_deref().unwrap_or("extra"))

@@ -35,7 +35,7 @@ fn luhn(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// La Poste's establishments (SIREN 356 000 000) break the Luhn rule: their SIRET digits

@@ -626,17 +626,17 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
         }
     }
     for (key, enc) in [("input.encoding", &p.input.encoding), ("clients.encoding", &p.clients.encoding)] {
-        if let Some(e) = enc {
-            if crate::table::sniff::encoding_by_label(e).is_none() {
-                push(key, format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"));
-            }
+        if let Some(e) = enc
+            && crate::table::sniff::encoding_by_label(e).is_none()
+        {
+            push(key, format!("unknown encoding \"{e}\" (utf-8, windows-1252, macintosh, ...)"));
         }
     }
     for (key, d) in [("input.delimiter", &p.input.delimiter), ("clients.delimiter", &p.clients.delimiter)] {
-        if let Some(d) = d {
-            if crate::table::sniff::delimiter_by_label(d).is_none() {
-                push(key, format!("\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""));
-            }
+        if let Some(d) = d
+            && crate::table::sniff::delimiter_by_label(d).is_none()
+        {
+            push(key, format!("\"{d}\" is not a delimiter: one character such as \";\" or \",\", or \"tab\""));
         }
     }
     out

@@ -228,10 +228,10 @@ impl<'a> DocumentBuilder<'a> {
         subject: &str,
         w: &mut Warnings,
     ) -> Result<Prepared, DocProblem> {
-        if let (Some(disc), disc_ttc) = side(o.discount_ttc, o.discount_ht, basis, unknown) {
-            if !disc.is_zero() {
-                self.discount(&mut lines, disc.abs(), disc_ttc, o, subject, w);
-            }
+        if let (Some(disc), disc_ttc) = side(o.discount_ttc, o.discount_ht, basis, unknown)
+            && !disc.is_zero()
+        {
+            self.discount(&mut lines, disc.abs(), disc_ttc, o, subject, w);
         }
         Ok(Prepared { lines, date })
     }

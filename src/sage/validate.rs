@@ -207,7 +207,7 @@ fn finish(cx: &mut Ctx, c: Current, v: &mut Validation) {
         return;
     };
     let n = c.values.len();
-    let ok = if rl.tail > 0 { n >= rl.fixed && (n - rl.fixed) % rl.tail == 0 } else { n == rl.fixed };
+    let ok = if rl.tail > 0 { n >= rl.fixed && (n - rl.fixed).is_multiple_of(rl.tail) } else { n == rl.fixed };
     if !ok {
         let expected =
             if rl.tail > 0 { format!("{} + a multiple of {}", rl.fixed, rl.tail) } else { rl.fixed.to_string() };
@@ -288,10 +288,10 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
         match f.kind {
             Kind::Text => {
                 let len = val.chars().count();
-                if let Some(max) = f.max {
-                    if len > max {
-                        cx.err(line, format!("{}: {len} characters, at most {max}", at()));
-                    }
+                if let Some(max) = f.max
+                    && len > max
+                {
+                    cx.err(line, format!("{}: {len} characters, at most {max}", at()));
                 }
                 if f.upper && val.chars().any(char::is_lowercase) {
                     cx.err(line, format!("{}: '{val}' must be uppercase", at()));
@@ -305,10 +305,10 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
             }
             Kind::Int => match val.parse::<i64>() {
                 Ok(n) => {
-                    if let Some([lo, hi]) = f.range {
-                        if n < lo || n > hi {
-                            cx.err(line, format!("{}: {n} is outside {lo}..{hi}", at()));
-                        }
+                    if let Some([lo, hi]) = f.range
+                        && (n < lo || n > hi)
+                    {
+                        cx.err(line, format!("{}: {n} is outside {lo}..{hi}", at()));
                     }
                 }
                 Err(_) => cx.err(line, format!("{}: '{val}' is not a whole number", at())),
@@ -317,17 +317,17 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
                 if value::parse_dec(val).is_none() {
                     let why = if val.contains('.') { " (decimal separator must be a comma)" } else { "" };
                     cx.err(line, format!("{}: '{val}' is not a number{why}", at()));
-                } else if let Some(scale) = f.scale {
-                    if value::decimals_of(val) != scale as usize {
-                        cx.warn(
-                            line,
-                            format!(
-                                "{}: '{val}' has {} decimals, Sage's export writes {scale}",
-                                at(),
-                                value::decimals_of(val)
-                            ),
-                        );
-                    }
+                } else if let Some(scale) = f.scale
+                    && value::decimals_of(val) != scale as usize
+                {
+                    cx.warn(
+                        line,
+                        format!(
+                            "{}: '{val}' has {} decimals, Sage's export writes {scale}",
+                            at(),
+                            value::decimals_of(val)
+                        ),
+                    );
                 }
             }
             Kind::Date => {
@@ -354,23 +354,22 @@ fn cross(cx: &mut Ctx, c: &Current) {
             }
             let tiers = at(11).to_string();
             let depot = at(13).to_string();
-            if !depot.is_empty() {
-                if let Some(list) = cx.clients.get(&tiers) {
-                    if !list.contains(&depot) {
-                        cx.err(
-                            c.line + 13,
-                            format!("delivery address '{depot}' is not a #CCDL of client {tiers} in this file"),
-                        );
-                    }
-                }
+            if !depot.is_empty()
+                && let Some(list) = cx.clients.get(&tiers)
+                && !list.contains(&depot)
+            {
+                cx.err(
+                    c.line + 13,
+                    format!("delivery address '{depot}' is not a #CCDL of client {tiers} in this file"),
+                );
             }
         }
         "CHLI" => {
-            if let Some((tiers, _)) = &cx.in_doc {
-                if at(42) != tiers {
-                    let msg = format!("#CHLI 42 (tiers) '{}' differs from the document's tiers '{tiers}'", at(42));
-                    cx.err(c.line + 42, msg);
-                }
+            if let Some((tiers, _)) = &cx.in_doc
+                && at(42) != tiers
+            {
+                let msg = format!("#CHLI 42 (tiers) '{}' differs from the document's tiers '{tiers}'", at(42));
+                cx.err(c.line + 42, msg);
             }
         }
         _ => {}

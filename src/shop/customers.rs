@@ -38,10 +38,10 @@ impl CustomerReader {
         let raw = self.table.cell(i).trim();
         let always = self.dialect.cleaning.apostrophe.iter().any(|f| f == field);
         let v = strip_apostrophe(raw, always).trim();
-        if let Some(ph) = self.dialect.cleaning.placeholders.get(field) {
-            if ph.iter().any(|p| p == v) {
-                return String::new();
-            }
+        if let Some(ph) = self.dialect.cleaning.placeholders.get(field)
+            && ph.iter().any(|p| p == v)
+        {
+            return String::new();
         }
         v.to_string()
     }

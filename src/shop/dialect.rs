@@ -143,10 +143,10 @@ impl Dialect {
         }
         // An override for a field the dialect does not list (still a canonical field).
         for (field, header) in overrides {
-            if !cols.contains_key(field) {
-                if let Some(i) = table.find(std::slice::from_ref(header)) {
-                    cols.insert(field.clone(), i);
-                }
+            if !cols.contains_key(field)
+                && let Some(i) = table.find(std::slice::from_ref(header))
+            {
+                cols.insert(field.clone(), i);
             }
         }
         ColumnMap { cols }

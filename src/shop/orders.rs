@@ -129,10 +129,10 @@ impl OrderReader {
             }
         }
         for (field, &col) in &cols.cols {
-            if !info.contains_key(field.as_str()) {
-                if let Some(name) = crate::shop::CANONICAL_FIELDS.iter().find(|f| **f == field.as_str()) {
-                    info.insert(name, ColInfo { col, always_apostrophe: false, placeholders: None });
-                }
+            if !info.contains_key(field.as_str())
+                && let Some(name) = crate::shop::CANONICAL_FIELDS.iter().find(|f| **f == field.as_str())
+            {
+                info.insert(name, ColInfo { col, always_apostrophe: false, placeholders: None });
             }
         }
         // Shopify and the WooCommerce plugins write plain '.' decimals.
@@ -675,11 +675,11 @@ impl OrderReader {
         if self.dialect.platform == "shopify" {
             shopify_basis(&mut o, w);
         }
-        if self.dialect.platform == "woocommerce" {
-            if let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w) {
-                let line = if f.line == 0 { o.origin.line } else { f.line };
-                return Err(OrderProblem { order: o.number.clone(), line, field: f.bad.field, message: f.bad.message });
-            }
+        if self.dialect.platform == "woocommerce"
+            && let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w)
+        {
+            let line = if f.line == 0 { o.origin.line } else { f.line };
+            return Err(OrderProblem { order: o.number.clone(), line, field: f.bad.field, message: f.bad.message });
         }
         Ok(o)
     }

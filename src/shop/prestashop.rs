@@ -126,10 +126,10 @@ impl Node {
 
     fn value(&self) -> String {
         let t = self.text.trim();
-        if t.is_empty() {
-            if let Some(lang) = self.children.iter().find(|c| c.name == "language") {
-                return lang.text.trim().to_string();
-            }
+        if t.is_empty()
+            && let Some(lang) = self.children.iter().find(|c| c.name == "language")
+        {
+            return lang.text.trim().to_string();
         }
         t.to_string()
     }

@@ -385,15 +385,16 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     let coupon = o.discount_ttc.take();
     if lines_discounted {
         o.discount_ht = None;
-        if let Some(c) = coupon.filter(|c| !c.is_zero()) {
-            if (c - line_discounts).abs() > Decimal::new(1, 2) && !line_discounts.is_zero() {
-                w.push(
+        if let Some(c) = coupon.filter(|c| !c.is_zero())
+            && (c - line_discounts).abs() > Decimal::new(1, 2)
+            && !line_discounts.is_zero()
+        {
+            w.push(
                     "totals",
                     &subject,
                     "discount",
                     format!("the coupon total {c} differs from the discounts of the lines ({line_discounts}): the lines' are written"),
                 );
-            }
         }
     } else {
         o.discount_ht = coupon;
@@ -445,10 +446,10 @@ fn line_rate(
         // "Item Tax Rate" is rounded to 2 decimals: 5.5 stays, 19.6 is a rate of its own.
         return Some(r.normalize());
     }
-    if !a.rate_ids.is_empty() {
-        if let Some(r) = from_ids(&a.rate_ids) {
-            return Some(r);
-        }
+    if !a.rate_ids.is_empty()
+        && let Some(r) = from_ids(&a.rate_ids)
+    {
+        return Some(r);
     }
     let pair = match (a.total, a.tax, a.subtotal, a.subtotal_tax) {
         (Some(t), Some(tx), _, _) if !t.is_zero() => Some((t, tx)),
@@ -507,16 +508,16 @@ fn fees(
     w: &mut Warnings,
 ) {
     let mut list = x.fees.clone();
-    if list.is_empty() {
-        if let Some(t) = x.fee_total.filter(|t| !t.is_zero()) {
-            w.push(
-                "guessed",
-                subject,
-                "fee_total",
-                format!("fees of {t} without their names: written as one line 'Frais'"),
-            );
-            list.push(Fee { name: "Frais".into(), total: t, tax: x.fee_tax, rate_ids: Vec::new() });
-        }
+    if list.is_empty()
+        && let Some(t) = x.fee_total.filter(|t| !t.is_zero())
+    {
+        w.push(
+            "guessed",
+            subject,
+            "fee_total",
+            format!("fees of {t} without their names: written as one line 'Frais'"),
+        );
+        list.push(Fee { name: "Frais".into(), total: t, tax: x.fee_tax, rate_ids: Vec::new() });
     }
     for f in list {
         let rate = from_ids(&f.rate_ids).or_else(|| match f.tax {

@@ -136,14 +136,15 @@ pub(crate) fn failpoint(name: &str) {
         let n = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
         Some((p, n, parts.next() == Some("panic")))
     });
-    if let Some((p, n, panic)) = point {
-        if p == name && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n {
-            if *panic {
-                panic!("PASSERELLE_WATCH_CRASH: panic at {name}");
-            }
-            eprintln!("PASSERELLE_WATCH_CRASH: aborting at {name}");
-            std::process::exit(86);
+    if let Some((p, n, panic)) = point
+        && p == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
+    {
+        if *panic {
+            panic!("PASSERELLE_WATCH_CRASH: panic at {name}");
         }
+        eprintln!("PASSERELLE_WATCH_CRASH: aborting at {name}");
+        std::process::exit(86);
     }
 }
 

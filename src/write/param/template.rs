@@ -603,10 +603,10 @@ fn compile(
                     format!("{what}: dates {} take {} bytes, length is {length}", date.pattern(), date.len()),
                 );
             }
-            if let Source::Constant { bytes, text } = &source {
-                if bytes.len() > length {
-                    push(at("value"), format!("{what}: \"{text}\" is longer than length {length}"));
-                }
+            if let Source::Constant { bytes, text } = &source
+                && bytes.len() > length
+            {
+                push(at("value"), format!("{what}: \"{text}\" is longer than length {length}"));
             }
             (start, Some(length))
         } else {
