@@ -11,21 +11,8 @@ use serde_json::Value;
 
 fn convert(inputs: &[&Path]) -> (tempfile::TempDir, Value, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = passerelle(dir.path());
-    cmd.args(["convert", "--profile"]).arg(fixture("profiles/orders_shops.toml")).args([
-        "--out",
-        "out",
-        "--state",
-        "state",
-        "--report",
-        "report.json",
-    ]);
-    for i in inputs {
-        cmd.arg(i);
-    }
-    let out = cmd.output().unwrap();
-    let report: Value = serde_json::from_slice(&fs::read(dir.path().join("report.json")).unwrap()).unwrap();
-    (dir, report, out.status.code().unwrap())
+    let (report, code) = common::convert_with_report(dir.path(), "profiles/orders_shops.toml", inputs);
+    (dir, report, code)
 }
 
 fn document<'a>(report: &'a Value, order: &str) -> &'a Value {

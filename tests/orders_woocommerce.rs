@@ -15,21 +15,8 @@ const PROFILE: &str = "profiles/orders_shops.toml";
 /// Runs `convert` over fixtures; returns the folder, the report and the exit code.
 fn convert(inputs: &[&Path]) -> (tempfile::TempDir, Value, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = passerelle(dir.path());
-    cmd.args(["convert", "--profile"]).arg(fixture(PROFILE)).args([
-        "--out",
-        "out",
-        "--state",
-        "state",
-        "--report",
-        "report.json",
-    ]);
-    for i in inputs {
-        cmd.arg(i);
-    }
-    let out = cmd.output().unwrap();
-    let report: Value = serde_json::from_slice(&fs::read(dir.path().join("report.json")).unwrap()).unwrap();
-    (dir, report, out.status.code().unwrap())
+    let (report, code) = common::convert_with_report(dir.path(), PROFILE, inputs);
+    (dir, report, code)
 }
 
 fn output(dir: &tempfile::TempDir, stem: &str) -> Vec<u8> {

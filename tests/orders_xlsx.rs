@@ -11,21 +11,7 @@ use common::{fixture, passerelle};
 use serde_json::Value;
 
 fn convert(dir: &Path, inputs: &[&Path]) -> (Value, i32) {
-    let mut cmd = passerelle(dir);
-    cmd.args(["convert", "--profile"]).arg(fixture("profiles/orders_shops.toml")).args([
-        "--out",
-        "out",
-        "--state",
-        "state",
-        "--report",
-        "report.json",
-    ]);
-    for i in inputs {
-        cmd.arg(i);
-    }
-    let out = cmd.output().unwrap();
-    let report: Value = serde_json::from_slice(&fs::read(dir.join("report.json")).unwrap()).unwrap();
-    (report, out.status.code().unwrap())
+    common::convert_with_report(dir, "profiles/orders_shops.toml", inputs)
 }
 
 #[test]

@@ -23,6 +23,26 @@ pub fn passerelle(dir: &Path) -> Command {
     c
 }
 
+/// Runs `convert --profile tests/fixtures/<profile> --out out --state state --report
+/// report.json INPUTS` in `dir`; the report and the exit code.
+pub fn convert_with_report(dir: &Path, profile: &str, inputs: &[&Path]) -> (serde_json::Value, i32) {
+    let mut cmd = passerelle(dir);
+    cmd.args(["convert", "--profile"]).arg(fixture(profile)).args([
+        "--out",
+        "out",
+        "--state",
+        "state",
+        "--report",
+        "report.json",
+    ]);
+    for i in inputs {
+        cmd.arg(i);
+    }
+    let out = cmd.output().unwrap();
+    let report = serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    (report, out.status.code().unwrap())
+}
+
 /// Compares `actual` with `tests/golden/<name>` byte for byte. `UPDATE_GOLDEN=1 cargo test`
 /// rewrites the golden files instead (then review the diff before committing).
 pub fn assert_golden(name: &str, actual: &[u8]) {
