@@ -184,6 +184,21 @@ struct Run<'a> {
     placed_files: Vec<PathBuf>,
 }
 
+/// The report entry of a customer, failed until the outcome says otherwise.
+fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcome) -> CustomerReport {
+    CustomerReport {
+        input: ir.path.clone(),
+        record: c.origin.record,
+        shop_id: c.shop_id.clone(),
+        email: c.email.clone(),
+        name: c.display_name(),
+        code: outcome.code().map(str::to_string),
+        action: CustomerAction::Failed,
+        matched_by: None,
+        detail: String::new(),
+    }
+}
+
 /// A client's records in a Format Sage output: in the current input's customers section
 /// (`file` 0) or in a finished output file (`placed_files[file - 1]`). 16 bytes.
 #[derive(Debug, Clone, Copy)]
@@ -373,17 +388,7 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
         let outcome = self.resolver.resolve(c, platform, &mut self.state, &subject, w);
-        let mut entry = CustomerReport {
-            input: ir.path.clone(),
-            record: c.origin.record,
-            shop_id: c.shop_id.clone(),
-            email: c.email.clone(),
-            name: c.display_name(),
-            code: outcome.code().map(str::to_string),
-            action: CustomerAction::Failed,
-            matched_by: None,
-            detail: String::new(),
-        };
+        let mut entry = customer_entry(ir, c, &outcome);
         match outcome {
             Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
@@ -583,17 +588,8 @@ impl Run<'_> {
         let c = &o.customer;
         let outcome = self.resolver.resolve(c, platform, &mut self.state, subject, w);
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-        let mut entry = CustomerReport {
-            input: ir.path.clone(),
-            record: c.origin.record,
-            shop_id: c.shop_id.clone(),
-            email: c.email.clone(),
-            name: c.display_name(),
-            code: outcome.code().map(str::to_string),
-            action: CustomerAction::Failed,
-            matched_by: None,
-            detail: format!("order {}", o.number),
-        };
+        let mut entry = customer_entry(ir, c, &outcome);
+        entry.detail = format!("order {}", o.number);
         let (code, mut writes) = match outcome {
             Outcome::Failed { message, .. } => {
                 entry.detail = message.clone();
