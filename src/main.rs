@@ -2,6 +2,7 @@ use clap::Parser;
 
 // A conversion allocates many short strings per row; mimalloc spends far less time on them than the
 // system allocator (measured in the README's Performance section).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
