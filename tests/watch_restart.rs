@@ -48,7 +48,12 @@ fn reference() -> Outcome {
     assert_eq!(dest("d partiel.csv"), "errors");
     assert_eq!(dest("f customers_export (copie).csv"), "archive");
     assert_eq!(o.inputs["f customers_export (copie).csv"].2, vec![".duplicate.txt"]);
-    assert_eq!(o.outputs.len(), 4, "a, b, d (in part), e");
+    assert_eq!(dest("g orders_export.csv"), "errors", "order #1007 has no SKU");
+    assert_eq!(dest("h orders_export suite.csv"), "archive");
+    assert_eq!(o.outputs.len(), 6, "a, b, d (in part), e, g (in part), h");
+    let suite = String::from_utf8_lossy(&o.outputs["h orders_export suite.csv"]).into_owned();
+    assert_eq!(suite.matches("#CHEN\r\n").count(), 1, "only the new order:\n{suite}");
+    assert!(suite.contains("\r\n1010\r\n"), "the new order is #1010:\n{suite}");
     o
 }
 
@@ -83,8 +88,8 @@ fn crash_at_every_step_then_restart() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
-    // Every step is reached once; all but finish.note (3 notes in the batch) a 4th time.
-    assert_eq!(crashed, 2 * STEPS.len() - 1);
+    // Every step is reached a first and a 4th time (finish.note too: c, d, f and g leave notes).
+    assert_eq!(crashed, 2 * STEPS.len());
 }
 
 /// xorshift64*: enough randomness for kill times, and replayable from the seed.

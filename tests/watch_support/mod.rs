@@ -210,7 +210,9 @@ pub fn outcome(site: &Site) -> Outcome {
 
 /// The batch of the restart tests: two PrestaShop files, a Shopify file (its codes come from a
 /// counter, so a lost or repeated state shows), the same Shopify file again under another
-/// name, a file with one failing record, and a file that is not a shop export.
+/// name, a file with one failing record, a file that is not a shop export, then Shopify orders
+/// (one of them failing) and a later export repeating two of them with one new order: its
+/// output holds that one only if the ledger kept the others across every crash.
 pub fn batch() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("a clients lyon marseille.csv", fixture("clients lyon marseille.csv")),
@@ -219,5 +221,7 @@ pub fn batch() -> Vec<(&'static str, Vec<u8>)> {
         ("d partiel.csv", fixture("partiel.csv")),
         ("e customers_export.csv", fixture("customers_export.csv")),
         ("f customers_export (copie).csv", fixture("customers_export.csv")),
+        ("g orders_export.csv", fixture("orders_export.csv")),
+        ("h orders_export suite.csv", fixture("orders_export suite.csv")),
     ]
 }
