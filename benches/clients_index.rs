@@ -4,6 +4,11 @@
 #[path = "support/datagen.rs"]
 mod datagen;
 
+// The allocator the binary ships with (see src/main.rs).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::BufWriter;
 use std::time::{Duration, Instant};
