@@ -81,21 +81,10 @@ fn every_fixture_converts_to_its_golden_file_and_validates() {
 
 fn run_with_report(profile: &str, inputs: &[&str]) -> (tempfile::TempDir, Value, i32) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = passerelle(dir.path());
-    cmd.args(["convert", "--profile"]).arg(fixture(profile)).args([
-        "--out",
-        "out",
-        "--state",
-        "state",
-        "--report",
-        "report.json",
-    ]);
-    for i in inputs {
-        cmd.arg(fixture(i));
-    }
-    let out = cmd.output().unwrap();
-    let report: Value = serde_json::from_slice(&fs::read(dir.path().join("report.json")).unwrap()).unwrap();
-    (dir, report, out.status.code().unwrap())
+    let inputs: Vec<_> = inputs.iter().map(|i| fixture(i)).collect();
+    let inputs: Vec<&std::path::Path> = inputs.iter().map(|p| p.as_path()).collect();
+    let (report, code) = common::convert_with_report(dir.path(), profile, &inputs);
+    (dir, report, code)
 }
 
 fn customer<'a>(report: &'a Value, shop_id: &str) -> &'a Value {

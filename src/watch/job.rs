@@ -112,6 +112,21 @@ pub struct Journal {
     pub decision: Option<Decision>,
 }
 
+impl Journal {
+    /// The journal of a file just claimed: nothing decided yet.
+    fn claimed(id: &str, original: String, claimed: String) -> Journal {
+        Journal {
+            version: JOURNAL_VERSION,
+            id: id.to_string(),
+            original,
+            claimed,
+            received: now_local().strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            stage: Stage::Claimed,
+            decision: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -351,15 +366,7 @@ impl Worker {
                 return Ok(Claim::Changed);
             }
         }
-        let j = Journal {
-            version: JOURNAL_VERSION,
-            id: id.clone(),
-            original,
-            claimed,
-            received: now_local().strftime("%Y-%m-%d %H:%M:%S").to_string(),
-            stage: Stage::Claimed,
-            decision: None,
-        };
+        let j = Journal::claimed(&id, original, claimed);
         self.save_journal(&j)?;
         failpoint("claim.journal");
         tracing::info!("took \"{}\" (as work/{})", j.original, j.claimed);
@@ -404,15 +411,7 @@ impl Worker {
                 // Claimed, then the process died before the journal was written.
                 let Some(claimed) = self.claimed_file(id)? else { return Ok(None) };
                 let original = claimed.split_once('_').map(|(_, o)| o.to_string()).unwrap_or_else(|| claimed.clone());
-                let j = Journal {
-                    version: JOURNAL_VERSION,
-                    id: id.to_string(),
-                    original,
-                    claimed,
-                    received: now_local().strftime("%Y-%m-%d %H:%M:%S").to_string(),
-                    stage: Stage::Claimed,
-                    decision: None,
-                };
+                let j = Journal::claimed(id, original, claimed);
                 self.save_journal(&j)?;
                 j
             }
