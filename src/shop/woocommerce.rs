@@ -13,12 +13,11 @@
 //! no line totals) does the coupon total become the order-level discount.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
 use super::dialect::Dialect;
-use super::values::{SlashDates, decode_html, parse_amount, rate_in_label, snap_rate};
+use super::values::{SlashDates, decode_html, parse_amount, parse_plain, rate_in_label, snap_rate};
 use crate::model::{Line, LineKind, Order, PriceBasis, TaxLine};
 use crate::report::Warnings;
 
@@ -130,33 +129,42 @@ fn amount(pairs: &[(String, String)], key: &str, field: &str) -> Result<Option<D
     }
 }
 
+/// An amount the entry cannot do without: missing is an error, not zero.
+fn required(pairs: &[(String, String)], key: &str, field: &str) -> Result<Decimal, Bad> {
+    amount(pairs, key, field)?.ok_or_else(|| bad(field, format!("an entry has no {key}")))
+}
+
 /// `tax_data`/`taxes` JSON (`{"total":{"1":"4.00"},"subtotal":{"1":"4.00"}}`): the rate ids
 /// of its `total` and the sum of its `subtotal`. PHP writes an empty array as `[]`.
 fn tax_json(text: &str) -> Option<(Vec<String>, Option<Decimal>)> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    // Capped like every shop amount (sums of them must not overflow); a value that is not such
+    // an amount makes the whole cell unreadable (reported by the caller), never a silent zero.
     let num = |x: &serde_json::Value| match x {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Decimal::from_str(s.trim()).ok(),
-        serde_json::Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
-        _ => None,
+        serde_json::Value::String(s) if s.trim().is_empty() => Some(None),
+        serde_json::Value::String(s) => parse_plain(s).map(Some),
+        serde_json::Value::Number(n) => parse_plain(&n.to_string()).map(Some),
+        _ => Some(None),
     };
-    let map = |key: &str| -> Vec<(String, Option<Decimal>)> {
-        match v.get(key) {
-            Some(serde_json::Value::Object(m)) => m.iter().map(|(k, x)| (k.clone(), num(x))).collect(),
-            _ => Vec::new(),
-        }
+    let entries = |m: &serde_json::Map<String, serde_json::Value>| -> Option<Vec<(String, Option<Decimal>)>> {
+        m.iter().map(|(k, x)| num(x).map(|d| (k.clone(), d))).collect()
     };
-    let total = map("total");
+    let map = |key: &str| match v.get(key) {
+        Some(serde_json::Value::Object(m)) => entries(m),
+        _ => Some(Vec::new()),
+    };
+    let total = map("total")?;
     // Shipping items write the taxes without the "total" level: {"1":"0.98"}.
     let total = if total.is_empty() && v.get("subtotal").is_none() {
         match &v {
-            serde_json::Value::Object(m) => m.iter().map(|(k, x)| (k.clone(), num(x))).collect(),
+            serde_json::Value::Object(m) => entries(m)?,
             _ => Vec::new(),
         }
     } else {
         total
     };
     let ids = total.iter().filter(|(_, x)| x.is_some_and(|d| !d.is_zero())).map(|(k, _)| k.clone()).collect();
-    let sub = map("subtotal");
+    let sub = map("subtotal")?;
     let sub_sum = if sub.is_empty() { None } else { Some(sub.iter().filter_map(|(_, x)| *x).sum()) };
     Some((ids, sub_sum))
 }
@@ -198,7 +206,7 @@ pub fn packed_line(cell: &str, column: &str) -> Result<Option<PackedLine>, Bad> 
                 a.rate_ids = ids;
                 a.subtotal_tax = sub;
             }
-            None => notes.push(format!("{column}: tax_data is not JSON ('{}'): ignored", short(json))),
+            None => notes.push(format!("{column}: tax_data is not JSON of amounts ('{}'): ignored", short(json))),
         }
     }
     // The plugin leaves `tax` out of untaxed lines.
@@ -238,7 +246,7 @@ pub fn tax_items(cell: &str) -> Result<Vec<TaxItem>, Bad> {
         out.push(TaxItem {
             rate_id: get(&e, "rate_id").unwrap_or("").to_string(),
             rate,
-            amount: amount(&e, "total", "tax_items")?.unwrap_or_default(),
+            amount: required(&e, "total", "tax_items")?,
             label,
         });
     }
@@ -253,7 +261,7 @@ pub fn fee_items(cell: &str) -> Result<Vec<Fee>, Bad> {
         let rate_ids = get(&e, "tax_data").and_then(tax_json).map(|(ids, _)| ids).unwrap_or_default();
         out.push(Fee {
             name: name.trim().to_string(),
-            total: amount(&e, "total", "fee_items")?.unwrap_or_default(),
+            total: required(&e, "total", "fee_items")?,
             tax: amount(&e, "tax", "fee_items")?,
             rate_ids,
         });
@@ -387,7 +395,6 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         o.discount_ht = None;
         if let Some(c) = coupon.filter(|c| !c.is_zero())
             && (c - line_discounts).abs() > Decimal::new(1, 2)
-            && !line_discounts.is_zero()
         {
             w.push(
                     "totals",
@@ -403,11 +410,21 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
             _ => None,
         };
     }
-    o.taxes = x
-        .taxes
-        .iter()
-        .filter_map(|t| t.rate.map(|rate| TaxLine { rate, amount: t.amount, label: t.label.clone() }))
-        .collect();
+    o.taxes = Vec::with_capacity(x.taxes.len());
+    for t in &x.taxes {
+        match t.rate {
+            Some(rate) => o.taxes.push(TaxLine { rate, amount: t.amount, label: t.label.clone() }),
+            None => w.push(
+                "tax_rate_unknown",
+                &subject,
+                "tax_items",
+                format!(
+                    "tax '{}' ({}) states no rate (no rate_percent, none in its label): left out of the VAT check",
+                    t.label, t.amount
+                ),
+            ),
+        }
+    }
     Ok(())
 }
 
@@ -596,9 +613,23 @@ fn infer_missing_rates(o: &mut Order, subject: &str, w: &mut Warnings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn an_entry_without_its_total_is_an_error_and_huge_taxes_do_not_overflow() {
+        let e = tax_items("rate_id:1|label:TVA 20 %|rate_percent:20").unwrap_err();
+        assert_eq!((e.field.as_str(), e.message.as_str()), ("tax_items", "an entry has no total"));
+        assert!(fee_items("name:Emballage cadeau|tax:0.50").is_err());
+        let huge = r#"{"total":{"1":"70000000000000000000000000000"},"subtotal":{"1":"70000000000000000000000000000","2":"70000000000000000000000000000"}}"#;
+        assert_eq!(tax_json(huge), None, "out of range: unreadable, reported by the caller, no panic");
+        assert_eq!(
+            tax_json(r#"{"total":{"1":"4.00"},"subtotal":{"1":"4.00","2":""}}"#),
+            Some((vec!["1".into()], Some(d("4"))))
+        );
     }
 
     #[test]
