@@ -359,10 +359,16 @@ impl Run<'_> {
                 }
             }
         }
-        let Some(out) = out else { return Ok(Vec::new()) };
-        if out.is_empty() {
-            return Ok(Vec::new());
-        }
+        let ledger_err =
+            |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
+        let out = match out {
+            Some(out) if !out.is_empty() => out,
+            // Nothing written (a dry run, or nothing new): no batch to keep open.
+            _ => {
+                self.ledger.commit().map_err(ledger_err)?;
+                return Ok(Vec::new());
+            }
+        };
         // State first: if the output then fails, the next run sees codes issued but absent
         // from the client list and writes those clients again; the reverse order could issue
         // a code twice. The ledger's batch is prepared before the rename, committed after.
@@ -370,8 +376,6 @@ impl Run<'_> {
             .save(&self.state_dir)
             .map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
         let targets: Vec<PathBuf> = Outputs::targets(&self.opts.out, stem, self.outputs);
-        let ledger_err =
-            |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
         self.ledger.prepare(&targets).map_err(ledger_err)?;
         let written = out.finish().map_err(io_err)?;
         self.ledger.commit().map_err(ledger_err)?;

@@ -43,7 +43,14 @@ pub struct Ledger {
     pub recovered: Vec<String>,
 }
 
+/// Keys and pieces come from shop data: no tab or newline may break the journal, so they are
+/// written with those as spaces, and hashed the same way so that a key reads back as itself.
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(['\t', '\n', '\r']) { s.replace(['\t', '\n', '\r'], " ").into() } else { s.into() }
+}
+
 fn hash(key: &str) -> u128 {
+    let key = &*clean(key);
     let mut a = FxHasher::default();
     key.hash(&mut a);
     let mut b = FxHasher::default();
@@ -206,8 +213,6 @@ impl Ledger {
             }
             self.pending = Some((path.clone(), io::BufWriter::with_capacity(64 * 1024, File::create(&path)?)));
         }
-        // Keys and pieces come from shop data: no tab or newline may break the journal.
-        let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
         let (_, w) = self.pending.as_mut().expect("open");
         writeln!(w, "O\t{id}\t{}\t{}", clean(key), clean(piece))
     }
@@ -218,7 +223,9 @@ impl Ledger {
 
     /// Before the outputs are renamed into place: the batch and its orders, synced.
     pub fn prepare(&mut self, outputs: &[PathBuf]) -> io::Result<()> {
-        if self.read_only || self.staged_keys.is_empty() {
+        // `batch` rather than `staged_keys`: orders converted again with `--force` are
+        // already known, yet their lines are in the side file and belong to this batch.
+        if self.read_only || self.batch.is_none() {
             return Ok(());
         }
         let id = self.batch.clone().expect("a staged order opened the batch");
@@ -237,16 +244,21 @@ impl Ledger {
         Ok(())
     }
 
-    /// The outputs are in place: the batch's orders count as converted.
+    /// The input ended well: its outputs are in place (the batch's orders count as
+    /// converted), or it wrote nothing (a dry run: its orders stay known for the rest of the
+    /// run). Either way the next input starts a batch of its own.
     pub fn commit(&mut self) -> io::Result<()> {
-        if let Some(id) = self.batch.take()
-            && self.prepared
-        {
-            self.append(&format!("C\t{id}\n"))?;
+        if let Some((path, w)) = self.pending.take() {
+            drop(w);
+            let _ = fs::remove_file(path);
         }
-        self.prepared = false;
+        let id = self.batch.take();
+        let prepared = std::mem::take(&mut self.prepared);
         self.staged_keys.clear();
-        Ok(())
+        match id {
+            Some(id) if prepared => self.append(&format!("C\t{id}\n")),
+            _ => Ok(()),
+        }
     }
 
     /// The input failed: its orders were not written.
@@ -317,6 +329,41 @@ mod tests {
         assert_eq!(l.recovered.len(), 1);
         let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
         assert!(text.lines().last().unwrap().starts_with("A\t"), "{text}");
+    }
+
+    #[test]
+    fn orders_forced_again_keep_the_journal_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage("shopify:1", "").unwrap();
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        // --force: the same order again, then a new one in the next input of the run.
+        l.stage("shopify:1", "").unwrap();
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        l.commit().unwrap();
+        l.stage("shopify:2", "").unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        fs::write(&b, "x").unwrap();
+        l.commit().unwrap();
+        let l = Ledger::open(dir.path(), false).expect("the journal reads back");
+        assert!(l.contains("shopify:1") && l.contains("shopify:2"));
+        let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
+        assert_eq!(text.lines().filter(|x| x.starts_with("C\t")).count(), 3, "{text}");
+    }
+
+    #[test]
+    fn a_key_with_a_tab_reads_back_as_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage("woocommerce:12\t34", "").unwrap();
+        l.prepare(std::slice::from_ref(&out)).unwrap();
+        fs::write(&out, "x").unwrap();
+        l.commit().unwrap();
+        assert!(Ledger::open(dir.path(), false).unwrap().contains("woocommerce:12\t34"));
     }
 
     #[test]
