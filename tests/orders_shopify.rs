@@ -305,3 +305,43 @@ fn a_client_created_by_an_earlier_input_gets_its_new_address_from_that_output() 
     let a_ccli = a_lines.iter().position(|l| l == "SHO000001").unwrap();
     assert_eq!(&lines[3..3 + 121], &a_lines[a_ccli..a_ccli + 121], "the card is written again unchanged");
 }
+
+/// A street line longer than 35 characters is written cut, its end in Complément: a second
+/// order to the same address must recognise it (no second delivery address, no notice).
+#[test]
+fn a_long_street_line_is_the_same_address_on_the_next_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(fixture("shopify/orders_export.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let base = rows.records().map(Result::unwrap).find(|r| &r[0] == "#1002").unwrap();
+    let mut w = csv::Writer::from_path(dir.path().join("longues.csv")).unwrap();
+    w.write_record(&header).unwrap();
+    for (number, id) in [("#1101", "5012345670101"), ("#1102", "5012345670102")] {
+        let mut r: Vec<String> = base.iter().map(str::to_string).collect();
+        r[0] = number.into();
+        r[col("Id")] = id.into();
+        r[col("Email")] = "anais.lefevre@exemple.fr".into();
+        r[col("Note Attributes")] = String::new();
+        for side in ["Billing", "Shipping"] {
+            r[col(&format!("{side} Company"))] = String::new();
+            r[col(&format!("{side} Name"))] = "Anaïs Lefèvre".into();
+            for f in ["Street", "Address1"] {
+                r[col(&format!("{side} {f}"))] = "145 boulevard du Maréchal-de-Lattre-de-Tassigny".into();
+            }
+        }
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let input = dir.path().join("longues.csv");
+    let r = convert_in(dir, "profiles/orders.toml", &[&input], &[]);
+    assert_eq!(r.code, 0, "{}", r.report);
+    assert_eq!(r.doc("#1101")["action"], "created");
+    assert_eq!(r.doc("#1102")["action"], "created");
+    let lines = cp850_lines(&r.output("longues.txt").unwrap());
+    assert_eq!(lines.iter().filter(|l| *l == "#CCLI").count(), 1);
+    assert_eq!(lines.iter().filter(|l| *l == "#CCDL").count(), 1, "one delivery address, reused");
+    assert!(lines.iter().any(|l| l == "MARECHAL-DE-LATTRE-DE-TASSIGNY" || l.contains("Lattre-de-Tassigny")));
+    assert!(r.warnings("address_differs").is_empty(), "{:?}", r.warnings("address_differs"));
+}

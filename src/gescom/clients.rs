@@ -134,10 +134,10 @@ pub fn load_table(
             for (n, col) in addr_cols.iter().enumerate() {
                 match col {
                     Some(i) if n == 2 && french && t.numeric(*i) => {
-                        push_key_part(&mut key, &repad(Repad::Zip, t.cell(*i).trim()))
+                        push_key_part(&mut key, n, &repad(Repad::Zip, t.cell(*i).trim()))
                     }
-                    Some(i) => push_key_part(&mut key, t.cell(*i)),
-                    None => push_key_part(&mut key, ""),
+                    Some(i) => push_key_part(&mut key, n, t.cell(*i)),
+                    None => push_key_part(&mut key, n, ""),
                 }
             }
             c.address_key = Some(key);

@@ -57,21 +57,25 @@ pub fn key_hash(s: &str) -> u64 {
 /// Addresses compared without case, accents, punctuation or spacing.
 pub fn address_key(parts: &[&str]) -> String {
     let mut out = String::with_capacity(64);
-    for p in parts {
-        push_key_part(&mut out, p);
+    for (n, p) in parts.iter().enumerate() {
+        push_key_part(&mut out, n, p);
     }
     out
 }
 
-/// Appends one part of an address key (see `address_key`).
-pub fn push_key_part(out: &mut String, p: &str) {
+/// Appends part `n` of an address key (see `address_key`). The street line and its
+/// complement (parts 0 and 1) run together: a line cut at 35 characters and continued in
+/// Complément is the same address as the uncut shop line.
+pub fn push_key_part(out: &mut String, n: usize, p: &str) {
     if p.is_ascii() {
         out.extend(p.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_uppercase() as char));
     } else {
         let t = crate::resolve::text::remove_accents(p);
         out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
     }
-    out.push('|');
+    if n != 0 {
+        out.push('|');
+    }
 }
 
 /// Where the index came from and how it was read.
@@ -533,5 +537,11 @@ mod tests {
             address_key(&["12 RUE DE L EGLISE", "69003", "LYON"])
         );
         assert_ne!(address_key(&["12 rue", "69003"]), address_key(&["12 rue", "69004"]));
+        assert_eq!(
+            address_key(&["145 boulevard du Maréchal-de-Lattre-de-Tassigny", "", "44000", "Nantes", "France"]),
+            address_key(&["145 BOULEVARD DU", "MARECHAL-DE-LATTRE-DE-TASSIGNY", "44000", "NANTES", "FRANCE"]),
+            "a line continued in Complément is the same address"
+        );
+        assert_ne!(address_key(&["12 rue", "", "69003"]), address_key(&["12 rue", "69003", ""]));
     }
 }
