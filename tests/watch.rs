@@ -249,3 +249,26 @@ fn ctrl_c_stops_after_the_current_file_and_a_restart_does_the_rest() {
     assert_eq!(o.inputs.len(), batch().len());
     assert_eq!(o.outputs.len(), 6);
 }
+
+#[test]
+fn once_ends_when_a_file_cannot_be_taken_and_says_so() {
+    let s = site(FAST);
+    // Its name in work/ (`ID_` + name) would be longer than the file system allows: the move
+    // fails every time. `--once` must still end, with the good file converted.
+    let long = format!("{}2026-11.csv", "commandes-boutique-".repeat(12));
+    assert!(long.len() < 255 && long.len() + 21 > 255);
+    s.drop_file(&long, &fixture("clients lyon marseille.csv"));
+    s.drop_file("clients lyon marseille.csv", &fixture("clients lyon marseille.csv"));
+    let mut child =
+        s.cmd().arg("--once").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let ended = wait_until(Duration::from_secs(20), || child.try_wait().unwrap().is_some());
+    if !ended {
+        child.kill().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(ended, "--once did not end:\n{log}");
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("1 converted") && log.contains("1 that could not be taken (left in inbox/)"), "{log}");
+    assert_eq!(s.files("inbox"), vec![long]);
+}

@@ -70,6 +70,9 @@ pub enum WatchError {
     Busy { dir: PathBuf, lock: PathBuf },
 }
 
+/// Why a file waits in the inbox after its move to work/ failed.
+const UNTAKEN: &str = "cannot be taken from the inbox (see the error above)";
+
 /// What a run did (`--once` turns it into the exit code).
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
@@ -79,6 +82,8 @@ pub struct Summary {
     pub duplicates: usize,
     /// Files still being written when `--once` gave up waiting: left in the inbox.
     pub left: usize,
+    /// Files that could not be taken from the inbox (permissions, another drive): left there.
+    pub untaken: usize,
     /// Jobs that could not be finished (left in work/ for the next run), with the last reason.
     pub stuck: Option<String>,
     /// The reason was a profile, client list or state problem (exit code 2 with `--once`).
@@ -100,7 +105,7 @@ impl Summary {
     pub fn exit_code(&self) -> u8 {
         if self.blocked {
             2
-        } else if self.failed + self.partial > 0 || self.stuck.is_some() {
+        } else if self.failed + self.partial + self.untaken > 0 || self.stuck.is_some() {
             1
         } else {
             0
@@ -112,8 +117,11 @@ impl Summary {
             "{} converted, {} converted in part, {} failed, {} duplicate(s)",
             self.converted, self.partial, self.failed, self.duplicates
         );
-        if self.left > 0 {
-            s.push_str(&format!(", {} still being written (left in inbox/)", self.left));
+        if self.left > self.untaken {
+            s.push_str(&format!(", {} still being written (left in inbox/)", self.left - self.untaken));
+        }
+        if self.untaken > 0 {
+            s.push_str(&format!(", {} that could not be taken (left in inbox/)", self.untaken));
         }
         if let Some(r) = &self.stuck {
             s.push_str(&format!("; unfinished, left in work/ for the next run: {r}"));
@@ -317,6 +325,7 @@ impl Watch {
                                 break;
                             }
                             if failed_claims.contains_key(&ready.name) {
+                                waiting.push((ready.name.clone(), UNTAKEN));
                                 continue;
                             }
                             self.tracker.forget(&ready.name);
@@ -344,6 +353,7 @@ impl Watch {
                                 Err(e) => {
                                     tracing::error!("{e}; tried again in {} s", s.retry_seconds);
                                     failed_claims.insert(ready.name.clone(), Instant::now() + retry);
+                                    waiting.push((ready.name.clone(), UNTAKEN));
                                 }
                             }
                         }
@@ -388,6 +398,7 @@ impl Watch {
                         tracing::warn!("inbox: \"{}\" {why}: left for the next run", name.to_string_lossy());
                     }
                     summary.left = waiting.len();
+                    summary.untaken = waiting.iter().filter(|(_, why)| *why == UNTAKEN).count();
                     break;
                 }
                 if !waiting.is_empty() {
