@@ -206,3 +206,26 @@ fn updates_from_a_csv_list_are_refused_and_said() {
         w[0]
     );
 }
+
+/// An export whose line ends became bare LF (opened and saved on another system) updates
+/// clients exactly as the original does.
+#[test]
+fn an_export_with_lf_line_ends_updates_like_the_original() {
+    let (_d, _, crlf) = convert("profiles/export_update.toml", "prestashop/customers_updates.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let export = fs::read(fixture("gescom/export_ver33.txt")).unwrap();
+    let lf: Vec<u8> = export.iter().copied().filter(|&b| b != b'\r').collect();
+    assert_ne!(lf.len(), export.len());
+    fs::write(dir.path().join("export_lf.txt"), lf).unwrap();
+    let profile = fs::read_to_string(fixture("profiles/export_update.toml"))
+        .unwrap()
+        .replace("../gescom/export_ver33.txt", "export_lf.txt");
+    fs::write(dir.path().join("profile.toml"), profile).unwrap();
+    passerelle(dir.path())
+        .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state"])
+        .arg(fixture("prestashop/customers_updates.csv"))
+        .assert()
+        .success();
+    let lines = cp850_lines(&fs::read(dir.path().join("out/customers_updates.txt")).unwrap());
+    assert_eq!(lines, crlf);
+}

@@ -292,12 +292,10 @@ pub fn read_block(
 }
 
 /// The records of a block of CP850 text (#CCLI and its children), by layout when known.
+/// Read with the same line reader as the whole export, so a file with bare LF line ends
+/// (edited on another system) gives the same records here as when it was indexed.
 pub fn parse_block(bytes: &[u8], layout: &'static Layout) -> Vec<BlockRecord> {
-    let text = crate::codepage::cp850::decode(bytes);
-    let mut lines: Vec<&str> = text.split("\r\n").collect();
-    if lines.last() == Some(&"") {
-        lines.pop();
-    }
+    let mut reader = LineReader::new(bytes);
     let mut out: Vec<BlockRecord> = Vec::new();
     let mut cur: Option<(String, Vec<String>)> = None;
     let push = |cur: Option<(String, Vec<String>)>, out: &mut Vec<BlockRecord>| {
@@ -308,7 +306,9 @@ pub fn parse_block(bytes: &[u8], layout: &'static Layout) -> Vec<BlockRecord> {
             }
         }
     };
-    for l in lines {
+    // Reading from memory cannot fail.
+    while let Ok(Some(line)) = reader.next_line() {
+        let l = line.text.as_str();
         match tag_of(l) {
             Some(tag) => {
                 push(cur.take(), &mut out);
