@@ -375,10 +375,30 @@ impl Run<'_> {
         self.state
             .save(&self.state_dir)
             .map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
-        let targets: Vec<PathBuf> = Outputs::targets(&self.opts.out, stem, self.outputs);
-        self.ledger.prepare(&targets).map_err(ledger_err)?;
-        let written = out.finish().map_err(io_err)?;
-        self.ledger.commit().map_err(ledger_err)?;
+        self.ledger.prepare(&out.to_write()).map_err(ledger_err)?;
+        let (written, finished) = out.finish();
+        if let Err(e) = finished {
+            if written.is_empty() {
+                // Nothing in place: the input failed as a whole, and is undone.
+                return Err(io_err(e));
+            }
+            // Some files are in place and will be imported: their codes and orders count as
+            // converted (undoing them would write them twice); the missing file is an error.
+            let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            self.report.errors.push(crate::report::RecordError {
+                input: ir.path.clone(),
+                record: "outputs".into(),
+                field: String::new(),
+                message: format!(
+                    "{e}: the other outputs are in place ({}); to write the missing one, convert this file again with --force into another folder",
+                    shown.join(", ")
+                ),
+            });
+        }
+        if let Err(e) = self.ledger.commit() {
+            // The outputs are in place: the next start settles the batch from them.
+            w.push("ledger", &ir.path, "", format!("the ledger could not confirm this input's orders ({e}): the next run settles it from the files in place"));
+        }
         Ok(written)
     }
 

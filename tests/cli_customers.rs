@@ -377,3 +377,31 @@ fn validate_reports_line_numbers_and_exit_1() {
     assert!(s.contains("bad.txt: line 125: error: #CCDL has 16 lines, #VER 33 expects 17"), "{s}");
     assert!(s.contains("good.txt: valid"), "{s}");
 }
+
+/// The Format Sage file is in place when a template's file cannot be: the codes it holds stay
+/// issued (undoing them would issue them twice), the run fails (exit 1) and says which file
+/// is missing.
+#[test]
+fn an_output_that_cannot_be_put_in_place_after_another_is_an_error_not_an_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = std::fs::read_to_string(fixture("profiles/default.toml"))
+        .unwrap()
+        .replace("../gescom/clients.csv", &fixture("gescom/clients.csv").display().to_string().replace('\\', "/"));
+    std::fs::write(dir.path().join("profile.toml"), format!("{profile}\n[output]\ntemplates = [\"clients_csv\"]\n"))
+        .unwrap();
+    // Where the template's file goes, a folder: the rename onto it fails.
+    std::fs::create_dir_all(dir.path().join("out/customers_export_current.clients_csv.csv/x")).unwrap();
+    let out = passerelle(dir.path())
+        .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "--report", "r.json"])
+        .arg(fixture("shopify/customers_export_current.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("out/customers_export_current.txt").exists(), "the Format Sage file is in place");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0]["message"].as_str().unwrap().contains("customers_export_current.txt"), "{errors:?}");
+    let state = std::fs::read_to_string(dir.path().join("state/passerelle-state.json")).unwrap();
+    assert!(state.contains("\"code\": \"SHO"), "the codes written stay issued:\n{state}");
+}

@@ -191,7 +191,8 @@ fn run_template(name: &str, dir: &Path) -> (Vec<u8>, String) {
     for d in documents() {
         out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
     }
-    let written = out.finish().unwrap();
+    let (written, done) = out.finish();
+    done.unwrap();
     assert_eq!(written, vec![dir.join(t.file_name("boutique"))]);
     let bytes = std::fs::read(&written[0]).unwrap();
     let warnings: String =
@@ -290,9 +291,12 @@ fn outputs_write_format_sage_documents_in_order_beside_the_templates() {
     for d in documents() {
         out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
     }
-    // No client was fed: the client template writes no file.
-    let written = out.finish().unwrap();
+    // No client was fed: the client template writes no file, and the ledger is told so.
+    let announced = out.to_write();
+    let (written, done) = out.finish();
+    done.unwrap();
     assert_eq!(written.len(), 3, "{written:?}");
+    assert_eq!(announced, written);
     assert!(!dir.path().join("boutique.clients_csv.csv").exists());
     let sage = std::fs::read(dir.path().join("boutique.txt")).unwrap();
     let tags: Vec<&[u8]> = sage.split(|b| *b == b'\n').filter(|l| l.starts_with(b"#")).collect();

@@ -187,21 +187,35 @@ impl Outputs {
         self.sage.as_ref().is_none_or(|s| s.is_empty()) && self.templates.iter().all(|t| t.is_empty())
     }
 
-    /// Renames every file into place; returns the paths written. A template that received no
-    /// line (a client template on an input without new clients) writes no file.
-    pub fn finish(self) -> io::Result<Vec<PathBuf>> {
+    /// Renames every file into place, in order; returns the paths in place and, if one failed,
+    /// its error (the files before it are in place: they cannot be taken back). A template
+    /// that received no line (a client template on an input without new clients) writes no file.
+    pub fn finish(self) -> (Vec<PathBuf>, io::Result<()>) {
         let mut done = Vec::new();
         if let Some(s) = self.sage {
             let t = s.target().to_path_buf();
-            s.finish()?;
+            if let Err(e) = s.finish() {
+                return (done, Err(e));
+            }
             done.push(t);
         }
         for t in self.templates {
             if !t.is_empty() {
-                done.push(t.finish()?);
+                match t.finish() {
+                    Ok(path) => done.push(path),
+                    Err(e) => return (done, Err(e)),
+                }
             }
         }
-        Ok(done)
+        (done, Ok(()))
+    }
+
+    /// The final paths `finish` will write, in its order (a template with no line is not
+    /// written): what the ledger checks after a crash.
+    pub fn to_write(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self.sage.iter().map(|s| s.target().to_path_buf()).collect();
+        v.extend(self.templates.iter().filter(|t| !t.is_empty()).map(|t| t.target().to_path_buf()));
+        v
     }
 }
 
