@@ -103,10 +103,19 @@ pub fn parse_datetime_as(s: &str, order: SlashDates) -> Option<(DateTime, bool)>
         None => (s, ""),
     };
     let (date, ambiguous) = parse_date(date_part, order)?;
-    let time_text = rest.split([' ', '+', 'Z']).next().unwrap_or("");
+    let mut words = rest.split([' ', '+', 'Z']);
+    let time_text = words.next().unwrap_or("");
     // "-0500" offsets after a space were split off above; "14:07:09-05:00" keeps its time.
     let time_text = time_text.split('-').next().unwrap_or("");
-    let time = parse_time(time_text).unwrap_or(Time::midnight());
+    let pm = words.find(|w| !w.is_empty()).map(|w| w.to_ascii_uppercase());
+    // A time that is there but unreadable makes the whole value unreadable (reported by the
+    // caller), rather than a silent midnight.
+    let time = if time_text.is_empty() { Time::midnight() } else { parse_time(time_text)? };
+    let time = match pm.as_deref() {
+        Some("PM") if time.hour() < 12 => time.with().hour(time.hour() + 12).build().ok()?,
+        Some("AM") if time.hour() == 12 => time.with().hour(0).build().ok()?,
+        _ => time,
+    };
     Some((date.to_datetime(time), ambiguous))
 }
 
@@ -132,7 +141,7 @@ fn parse_date(s: &str, order: SlashDates) -> Option<(Date, bool)> {
         // dd-mm-YYYY, dd.mm.YYYY (French, WebToffee samples)
         (year(c), b, a)
     };
-    Date::new(y, m as i8, d as i8).ok().map(|date| (date, ambiguous))
+    Date::new(y, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok().map(|date| (date, ambiguous))
 }
 
 fn parse_time(s: &str) -> Option<Time> {
@@ -368,6 +377,11 @@ mod tests {
         assert_eq!(mdy("3/5/24 9:05"), Some(("2024-03-05T09:05:00".into(), true)));
         assert_eq!(dt("05/03/2024").as_deref(), Some("2024-03-05T00:00:00"));
         assert_eq!(mdy("2024-03-05T14:07:09+01:00").map(|x| x.0).as_deref(), Some("2024-03-05T14:07:09"));
+        assert_eq!(mdy("3/25/2024 9:05 PM").map(|x| x.0).as_deref(), Some("2024-03-25T21:05:00"));
+        assert_eq!(mdy("3/25/2024 12:30 am").map(|x| x.0).as_deref(), Some("2024-03-25T00:30:00"));
+        assert_eq!(dt("2024-03-05 25:99"), None, "an unreadable time is not midnight");
+        assert_eq!(dt("2024-257-05"), None, "a month that does not fit is not wrapped");
+        assert_eq!(dt("05/259/2024"), None);
     }
 
     #[test]
