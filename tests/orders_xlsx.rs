@@ -64,6 +64,15 @@ fn the_xlsx_export_gives_the_same_documents_as_its_csv_twin() {
         );
     }
     assert!(!repaired.iter().any(|(_, m)| m.contains("row 6")), "the Belgian order was touched: {repaired:#?}");
+    // The #N/A Excel left in a cell is read as empty, and said.
+    let na: Vec<&Value> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["field"] == "Customer Note" && w["message"].as_str().unwrap().contains("an Excel error"))
+        .collect();
+    assert_eq!(na.len(), 1, "{:#?}", report["warnings"]);
+    assert!(na[0]["record"].as_str().unwrap().contains("row 2"), "{na:?}");
     // The leading-zero SIRET found the existing client.
     let vidal = report["customers"].as_array().unwrap().iter().find(|c| c["code"] == "VIDALLYON").unwrap();
     assert_eq!(vidal["matched_by"], "siret");

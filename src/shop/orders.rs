@@ -328,6 +328,7 @@ impl OrderReader {
                 continue;
             }
             let mut b = self.start(key, w);
+            self.doubtful_cells(&mut b);
             self.packed_lines(&mut b);
             return Ok(Some(self.finish(b, w)));
         }
@@ -590,7 +591,17 @@ impl OrderReader {
         }
     }
 
+    /// Cells of the current row that could not be read exactly: said, with their column.
+    fn doubtful_cells(&self, b: &mut Build) {
+        for (i, why) in self.table.doubtful() {
+            let col = self.table.headers().get(i).cloned().unwrap_or_default();
+            let subject = format!("order {} ({})", b.order.number, self.table.place());
+            b.warnings.push(warning("guessed", &subject, &col, why));
+        }
+    }
+
     fn add_line(&mut self, b: &mut Build) {
+        self.doubtful_cells(b);
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         // Coupons exported as rows (AlgolPlus) share the product rows; the order's codes are
         // collected from every row.

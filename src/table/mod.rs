@@ -96,7 +96,7 @@ impl Table {
     }
 
     /// Cells of this row whose text could not be read exactly (invalid UTF-8 read as
-    /// Windows-1252; numbers too long for Excel).
+    /// Windows-1252; numbers too long for Excel; Excel error values).
     pub fn doubtful(&self) -> Vec<(usize, &'static str)> {
         match self {
             Table::Csv(t) => t
@@ -108,6 +108,7 @@ impl Table {
                 .lossy
                 .iter()
                 .map(|&i| (i, "a number too long for Excel: its last digits may be lost; format the column as text"))
+                .chain(t.errors.iter().map(|&i| (i, "an Excel error (#N/A, #REF!...) in the cell: read as empty")))
                 .collect(),
         }
     }

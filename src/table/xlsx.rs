@@ -35,6 +35,8 @@ pub struct XlsxTable {
     pub record_no: u64,
     /// Cells of the current row whose number was too long for Excel to keep every digit.
     pub lossy: Vec<usize>,
+    /// Cells of the current row holding an Excel error (`#N/A`, `#REF!`...): read as empty.
+    pub errors: Vec<usize>,
 }
 
 /// Is this an XLSX (zip) file, whatever its name says?
@@ -106,6 +108,7 @@ impl XlsxTable {
             row_number: 0,
             record_no: 0,
             lossy: Vec::new(),
+            errors: Vec::new(),
         };
         // The header is the first row with any text.
         loop {
@@ -150,10 +153,14 @@ impl XlsxTable {
             self.row.clear();
             self.numeric.clear();
             self.lossy.clear();
+            self.errors.clear();
             for (i, (s, n)) in row.cells.into_iter().take(self.headers.len()).enumerate() {
                 if n && s.ends_with('~') {
                     self.lossy.push(i);
                     self.row.push(s.trim_end_matches('~').to_string());
+                } else if !n && s == ERROR_MARK {
+                    self.errors.push(i);
+                    self.row.push(String::new());
                 } else {
                     self.row.push(s);
                 }
@@ -165,6 +172,9 @@ impl XlsxTable {
         }
     }
 }
+
+/// What `render` gives an error cell; `next_row` empties it and records it in `errors`.
+const ERROR_MARK: &str = "\u{0}#error";
 
 /// A cell as text, and whether it was a number. A number too long to be exact gets a `~`
 /// mark, removed by `next_row`, which records it in `lossy`.
@@ -194,6 +204,6 @@ fn render(v: &DataRef) -> (String, bool) {
             }
         }
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => (s.clone(), false),
-        DataRef::Error(_) => (String::new(), false),
+        DataRef::Error(_) => (ERROR_MARK.to_string(), false),
     }
 }
