@@ -347,7 +347,7 @@ pub struct PrestashopReader {
     /// References already seen, to report split orders (they share one).
     references: HashMap<String, String>,
     /// Warnings given once per file.
-    said: HashSet<&'static str>,
+    said: HashSet<String>,
 }
 
 /// Is this file XML (after a BOM and blanks)? Then `open` reads it.
@@ -489,8 +489,8 @@ impl PrestashopReader {
         }
     }
 
-    fn say_once(&mut self, key: &'static str, w: &mut Warnings, kind: &str, field: &str, message: String) {
-        if self.said.insert(key) {
+    fn say_once(&mut self, key: impl Into<String>, w: &mut Warnings, kind: &str, field: &str, message: String) {
+        if self.said.insert(key.into()) {
             w.push(kind, &self.path.display().to_string(), field, message);
         }
     }
@@ -536,7 +536,11 @@ impl PrestashopReader {
         if o.date.is_none() && !date.is_empty() && !date.starts_with("0000-00-00") {
             return Err(problem("date_add", n.line_of("date_add"), format!("'{date}' is not a date")));
         }
-        o.invoice_date = parse_datetime(&n.get("invoice_date"));
+        let invoice = n.get("invoice_date");
+        o.invoice_date = parse_datetime(&invoice);
+        if o.invoice_date.is_none() && !invoice.is_empty() && !invoice.starts_with("0000-00-00") {
+            w.push("invalid_value", &subject, "invoice_date", format!("'{invoice}' is not a date: ignored"));
+        }
         o.currency = self.lookup_currency(&n.get("id_currency"), w);
         o.status = self.status(&n.get("current_state"), w);
         o.payment_method = n.get("payment");
@@ -672,7 +676,16 @@ impl PrestashopReader {
                 }
                 k.name.clone()
             }
-            _ => format!("état {id}"),
+            _ => {
+                self.say_once(
+                    format!("state:{id}"),
+                    w,
+                    "guessed",
+                    "current_state",
+                    format!("order state id {id} is neither in the file nor a default PrestaShop state: written 'état {id}', not treated as cancelled or refunded; add /api/order_states?display=full"),
+                );
+                format!("état {id}")
+            }
         };
         let folded = remove_accents(&name).to_lowercase();
         let any =
@@ -691,12 +704,17 @@ impl PrestashopReader {
         match self.currencies.get(id) {
             Some(c) => c.clone(),
             None => {
+                let why = if self.currencies.is_empty() {
+                    "no <currency> elements"
+                } else {
+                    "not among its <currency> elements"
+                };
                 self.say_once(
-                    "currency",
+                    format!("currency:{id}"),
                     w,
                     "guessed",
                     "id_currency",
-                    format!("currency id {id} is not in the file (no <currency> elements): the documents carry no currency; add /api/currencies?display=full"),
+                    format!("currency id {id} is not in the file ({why}): its documents carry no currency; add /api/currencies?display=full"),
                 );
                 String::new()
             }
@@ -710,12 +728,14 @@ impl PrestashopReader {
         match self.carriers.get(id) {
             Some(c) => c.clone(),
             None => {
+                let why =
+                    if self.carriers.is_empty() { "no <carrier> elements" } else { "not among its <carrier> elements" };
                 self.say_once(
-                    "carrier",
+                    format!("carrier:{id}"),
                     w,
                     "guessed",
                     "id_carrier",
-                    format!("carrier id {id} is not in the file (no <carrier> elements): shipping goes on the default shipping article; add /api/carriers?display=full"),
+                    format!("carrier id {id} is not in the file ({why}): its shipping goes on the default shipping article; add /api/carriers?display=full"),
                 );
                 String::new()
             }
@@ -737,6 +757,14 @@ impl PrestashopReader {
                                 "guessed",
                                 "id_country",
                                 "country ids read with the list of a default PrestaShop install (8 = FR, 3 = BE...): add /api/countries?display=full to the file if the shop's list was changed".into(),
+                            );
+                        } else {
+                            self.say_once(
+                                format!("country:{id}"),
+                                w,
+                                "guessed",
+                                "id_country",
+                                format!("country id {id} is not among the file's <country> elements: read as {c}, its id in a default PrestaShop install"),
                             );
                         }
                         c.clone()
@@ -909,6 +937,38 @@ mod tests {
             kinds.contains(&"id_country") && kinds.contains(&"current_state") && kinds.contains(&"id_currency"),
             "{kinds:?}"
         );
+    }
+
+    #[test]
+    fn ids_missing_from_the_files_own_lists_and_bad_invoice_dates_are_said_once_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = |id: &str, state: &str, currency: &str| {
+            ORDER
+                .replace("<![CDATA[7]]>", &format!("<![CDATA[{id}]]>"))
+                .replace("<reference><![CDATA[ABCDEFGHI]]></reference>", "")
+                .replace("<![CDATA[6]]></current_state>", &format!("<![CDATA[{state}]]></current_state>"))
+                .replace("<id_currency><![CDATA[1]]>", &format!("<id_currency><![CDATA[{currency}]]>"))
+                .replace("0000-00-00 00:00:00]]></invoice_date>", "31/02/2026]]></invoice_date>")
+        };
+        let orders = [other("7", "99", "2"), other("8", "99", "3"), other("9", "98", "2")].concat();
+        // The file lists countries and currencies, but not country 3 nor currencies 2 and 3.
+        let lists = "<countries><country><id>8</id><iso_code>FR</iso_code></country></countries>\
+<currencies><currency><id>1</id><iso_code>EUR</iso_code></currency></currencies>";
+        let p =
+            write(dir.path(), "ws.xml", &format!("<prestashop><orders>{orders}</orders>{PEOPLE}{lists}</prestashop>"));
+        let mut r = PrestashopReader::open(&p).unwrap();
+        let mut w = Warnings::new("ws.xml");
+        let o = r.next(&mut w).unwrap().unwrap().unwrap();
+        assert_eq!((o.status.financial.as_str(), o.customer.billing.country.as_str()), ("état 99", "BE"));
+        while r.next(&mut w).unwrap().is_some() {}
+        let said =
+            |field: &str| w.list.iter().filter(|x| x.field == field).map(|x| x.message.clone()).collect::<Vec<_>>();
+        assert_eq!(said("current_state").len(), 2, "states 99 and 98: {:?}", said("current_state"));
+        assert_eq!(said("id_currency").len(), 2, "currencies 2 and 3: {:?}", said("id_currency"));
+        assert!(said("id_currency")[0].contains("not among its <currency> elements"));
+        assert_eq!(said("id_country").len(), 1, "{:?}", said("id_country"));
+        assert!(said("id_country")[0].contains("country id 3 is not among the file's <country> elements: read as BE"));
+        assert_eq!(said("invoice_date").len(), 1, "counted once, for the three orders: {:?}", w.list);
     }
 
     #[test]
