@@ -718,7 +718,7 @@ impl Run<'_> {
         }
         let (cat, collective, representative) = self.resolver.client_info(&code);
         let cat_compta = if cs.use_document_accounting_category {
-            self.document_category(c, delivery).to_string()
+            self.document_category(c, delivery, subject, w).to_string()
         } else {
             cat.unwrap_or_else(|| {
                 // One message for all such clients: counted, with a few examples.
@@ -754,9 +754,25 @@ impl Run<'_> {
     }
 
     /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
-    fn document_category(&self, c: &crate::model::Customer, delivery: &crate::model::Address) -> u32 {
+    fn document_category(
+        &self,
+        c: &crate::model::Customer,
+        delivery: &crate::model::Address,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> u32 {
         let cats = &self.profile.orders.accounting_categories;
-        let iso = if delivery.country.is_empty() { "FR" } else { delivery.country.as_str() };
+        let iso = if delivery.country.is_empty() {
+            w.push(
+                "guessed",
+                subject,
+                "N_CatCompta",
+                "the delivery address has no country: France's catégorie comptable is written",
+            );
+            "FR"
+        } else {
+            delivery.country.as_str()
+        };
         // The outermost regions are in the EU but outside its VAT area: export.
         match iso {
             "FR" | "MC" => cats.france,

@@ -345,3 +345,39 @@ fn a_long_street_line_is_the_same_address_on_the_next_order() {
     assert!(lines.iter().any(|l| l == "MARECHAL-DE-LATTRE-DE-TASSIGNY" || l.contains("Lattre-de-Tassigny")));
     assert!(r.warnings("address_differs").is_empty(), "{:?}", r.warnings("address_differs"));
 }
+
+/// `date = "invoice"` on an order not paid yet: the order's date, said.
+#[test]
+fn an_order_without_invoice_date_takes_its_order_date_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = fs::read_to_string(fixture("profiles/orders.toml"))
+        .unwrap()
+        .replace("[orders]\n", "[orders]\ndate = \"invoice\"\n")
+        .replace("file = \"../", &format!("file = \"{}/", fixture("").display().to_string().replace('\\', "/")));
+    assert!(profile.contains("date = \"invoice\""));
+    fs::write(dir.path().join("profile.toml"), profile).unwrap();
+    let text = fs::read_to_string(fixture("shopify/orders_export.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let paid = header.iter().position(|h| h == "Paid at").unwrap();
+    let mut w = csv::Writer::from_path(dir.path().join("impayee.csv")).unwrap();
+    w.write_record(&header).unwrap();
+    let mut r: Vec<String> =
+        rows.records().map(Result::unwrap).find(|r| &r[0] == "#1002").unwrap().iter().map(str::to_string).collect();
+    r[paid] = String::new();
+    w.write_record(&r).unwrap();
+    w.flush().unwrap();
+    let out = passerelle(dir.path())
+        .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "--report", "r.json"])
+        .arg(dir.path().join("impayee.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&fs::read(dir.path().join("r.json")).unwrap()).unwrap();
+    let said = report["warnings"].as_array().unwrap().iter().any(|w| {
+        w["field"] == "date" && w["message"].as_str().unwrap().contains("no invoice date: the order's date is used")
+    });
+    assert!(said, "{:#?}", report["warnings"]);
+    let lines = cp850_lines(&fs::read(dir.path().join("out/impayee.txt")).unwrap());
+    assert!(lines.iter().any(|l| l == "201126"), "the order's date, 20/11/26, is written");
+}

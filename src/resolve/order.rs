@@ -439,7 +439,17 @@ impl<'a> DocumentBuilder<'a> {
                 w.push("guessed", subject, "date", "the order has no date: today's is used");
                 today
             }),
-            DateSource::Invoice => o.invoice_date.or(o.date).unwrap_or(today),
+            DateSource::Invoice => match (o.invoice_date, o.date) {
+                (Some(d), _) => d,
+                (None, Some(d)) => {
+                    w.push("guessed", subject, "date", "the order has no invoice date: the order's date is used");
+                    d
+                }
+                (None, None) => {
+                    w.push("guessed", subject, "date", "the order has neither invoice nor order date: today's is used");
+                    today
+                }
+            },
         }
     }
 
