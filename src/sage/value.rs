@@ -8,13 +8,15 @@ pub fn fmt_dec(d: Decimal, scale: u32) -> String {
     let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(scale);
     let m = r.mantissa();
-    let scale = scale as usize;
+    // `rescale` keeps fewer decimals when the number is too large for the scale asked: the
+    // comma goes where the mantissa says, the missing decimals are zeros.
+    let (actual, scale) = (r.scale() as usize, scale as usize);
     let mut digits = m.unsigned_abs().to_string();
-    if digits.len() <= scale {
+    if digits.len() <= actual {
         // 0,05: at least one digit before the comma.
-        digits.insert_str(0, &"0".repeat(scale + 1 - digits.len()));
+        digits.insert_str(0, &"0".repeat(actual + 1 - digits.len()));
     }
-    let (int, frac) = digits.split_at(digits.len() - scale);
+    let (int, frac) = digits.split_at(digits.len() - actual);
     let mut out = String::with_capacity(digits.len() + 2);
     if m < 0 {
         out.push('-');
@@ -23,6 +25,7 @@ pub fn fmt_dec(d: Decimal, scale: u32) -> String {
     if scale > 0 {
         out.push(',');
         out.push_str(frac);
+        out.extend(std::iter::repeat_n('0', scale - actual));
     }
     out
 }
@@ -86,6 +89,8 @@ mod tests {
         assert_eq!(fmt_dec(d("2.345"), 2), "2,35");
         assert_eq!(fmt_dec(d("-2.345"), 2), "-2,35");
         assert_eq!(fmt_dec(d("-0.001"), 2), "0,00");
+        // Too large for 10 decimals in 96 bits: the comma stays in its place.
+        assert_eq!(fmt_dec(d("12345678901234567890123"), 10), "12345678901234567890123,0000000000");
         assert_eq!(fmt_dec(d("0"), 6), "0,000000");
         assert_eq!(fmt_dec(d("0.05"), 2), "0,05");
         assert_eq!(fmt_dec(d("-0.05"), 2), "-0,05");
