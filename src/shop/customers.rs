@@ -74,13 +74,7 @@ impl CustomerReader {
         if c.firstname.is_empty() && c.lastname.is_empty() {
             let full = self.get("name");
             if !full.is_empty() {
-                match full.rsplit_once(' ') {
-                    Some((f, l)) => {
-                        c.firstname = f.trim().to_string();
-                        c.lastname = l.trim().to_string();
-                    }
-                    None => c.lastname = full.clone(),
-                }
+                (c.firstname, c.lastname) = super::values::split_name(&full);
                 w.push(
                     "guessed",
                     &subject,

@@ -573,7 +573,18 @@ impl OrderReader {
         };
         let (mut first, mut last) = (self.cell(f("firstname")), self.cell(f("lastname")));
         if first.is_empty() && last.is_empty() {
-            (first, last) = split_name(&self.cell(f("name")));
+            let full = self.cell(f("name"));
+            (first, last) = split_name(&full);
+            if !first.is_empty() {
+                w.push(
+                    "guessed",
+                    subject,
+                    f("name"),
+                    format!(
+                        "no first/last name columns: '{full}' split into first name '{first}' and last name '{last}'"
+                    ),
+                );
+            }
         }
         let country = country_iso(&self.cell(f("country")), subject, w);
         let french = french_formats(&country);

@@ -310,7 +310,8 @@ fn entity(name: &str) -> Option<String> {
 }
 
 /// Splits "Marie Dupont" into ("Marie", "Dupont") and "Jean-Marc de La Tour" into
-/// ("Jean-Marc", "de La Tour"): the first word is the first name (French usage).
+/// ("Jean-Marc", "de La Tour"): the first word is the first name (French usage). A guess:
+/// callers report it.
 pub fn split_name(full: &str) -> (String, String) {
     let full = full.trim();
     match full.split_once(char::is_whitespace) {
