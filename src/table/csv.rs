@@ -70,7 +70,7 @@ impl CsvTable {
             .flexible(false)
             .buffer_capacity(256 * 1024)
             .from_reader(stream);
-        let header_rec = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+        let header_rec = reader.byte_headers().map_err(|e| csv_error(path, crlf, e))?.clone();
         let mut headers = Vec::with_capacity(header_rec.len());
         for h in header_rec.iter() {
             let s = match std::str::from_utf8(h) {
@@ -103,7 +103,7 @@ impl CsvTable {
     /// Reads the next row; `false` at the end. A row with another number of cells than the
     /// header is an error for the whole file: its columns can no longer be trusted.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, e))?;
+        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
         if more {
             self.record_no += 1;
             self.misdecoded.clear();
@@ -158,12 +158,14 @@ impl CsvTable {
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> InputError {
+/// `crlf`: the csv crate counts lines one short in CRLF files (see `CsvTable::line`).
+fn csv_error(path: &Path, crlf: bool, e: csv::Error) -> InputError {
     let path = path.to_path_buf();
+    let line = |p: &csv::Position| p.line() + u64::from(crlf);
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => InputError::Ragged {
             path,
-            line: pos.as_ref().map(|p| p.line()).unwrap_or(0),
+            line: pos.as_ref().map(line).unwrap_or(0),
             record: pos.as_ref().map(|p| p.record()).unwrap_or(0),
             expected: *expected_len as usize,
             found: *len as usize,
@@ -176,7 +178,7 @@ fn csv_error(path: &Path, e: csv::Error) -> InputError {
             }
         }
         _ => {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = e.position().map(line).unwrap_or(0);
             InputError::Malformed { path, line, message: e.to_string() }
         }
     }
@@ -200,6 +202,21 @@ mod tests {
                 lines.push(t.line());
             }
             assert_eq!(lines, vec![2, 3, 5], "{name}");
+        }
+    }
+
+    #[test]
+    fn a_ragged_row_is_named_by_its_line_with_lf_and_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [("lf.csv", "h1,h2\n\"a\nb\",c\nd\n"), ("crlf.csv", "h1,h2\r\n\"a\r\nb\",c\r\nd\r\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let mut t = CsvTable::open(&path, None, None).unwrap();
+            assert!(t.next_row().unwrap());
+            match t.next_row() {
+                Err(InputError::Ragged { line, .. }) => assert_eq!(line, 4, "{name}"),
+                other => panic!("{name}: {:?}", other.map_err(|e| e.to_string())),
+            }
         }
     }
 
