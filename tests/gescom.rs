@@ -113,7 +113,8 @@ fn convert(profile: &str, input: &str) -> (tempfile::TempDir, Value, Vec<String>
     let r: Value = serde_json::from_slice(&fs::read(dir.path().join("r.json")).unwrap()).unwrap();
     let stem = std::path::Path::new(input).file_stem().unwrap().to_string_lossy().into_owned();
     let out = dir.path().join("out").join(format!("{stem}.txt"));
-    let lines = if out.exists() { cp850_lines(&fs::read(out).unwrap()) } else { Vec::new() };
+    // Every input of these tests writes a file (new clients at least): its absence is a failure.
+    let lines = cp850_lines(&fs::read(&out).unwrap_or_else(|e| panic!("{}: {e}", out.display())));
     (dir, r, lines)
 }
 
@@ -194,6 +195,7 @@ fn updates_from_a_csv_list_are_refused_and_said() {
     let (_d, r, lines) = convert("profiles/csv_update.toml", "prestashop/customers_updates.csv");
     let c = r["customers"].as_array().unwrap();
     assert_eq!(c[0]["action"], "matched");
+    assert!(lines.iter().any(|l| l == "#CCLI"), "the output holds the new clients");
     assert!(!lines.iter().any(|l| l == "BOULDUPONT"), "the existing client is not rewritten");
     let w: Vec<&Value> = r["warnings"].as_array().unwrap().iter().filter(|w| w["kind"] == "update_refused").collect();
     assert_eq!(w.len(), 1, "only Dupont's address differs");

@@ -165,7 +165,9 @@ fn single_account_mode_puts_every_order_on_one_client() {
     valid(&bytes);
     let lines = cp850_lines(&bytes);
     assert!(!lines.iter().any(|l| l == "#CCLI"), "no client is created or rewritten");
+    assert_eq!(r.code, 1, "#1007 (no SKU) fails alone");
     let created: Vec<&Value> = r.docs().iter().filter(|d| d["action"] == "created").collect();
+    assert_eq!(created.len(), 6);
     assert!(created.iter().all(|d| d["customer"] == "WEBCLIENT"));
     assert!(
         r.report["customers"]

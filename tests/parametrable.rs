@@ -31,7 +31,7 @@ fn golden_dir() -> PathBuf {
 /// Compares `actual` with the golden file, or rewrites it under `UPDATE_GOLDEN=1`.
 fn check_golden(name: &str, actual: &[u8]) {
     let path = golden_dir().join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
@@ -386,7 +386,13 @@ proptest! {
                 t.per.tags().iter().map(|tag| Record::new(layout().expect(tag))).collect();
             for (i, col) in t.columns.iter().enumerate() {
                 if let passerelle::write::param::Source::Sage { tag, spec } = &col.source {
-                    let v = values[i % values.len()].clone();
+                    // Keys the template refuses to cut get a short value: the line is written
+                    // and checked in every case (the refusal has its own tests).
+                    let v = if col.too_long == passerelle::write::param::template::TooLong::Error {
+                        format!("K{i}")
+                    } else {
+                        values[i % values.len()].clone()
+                    };
                     records.iter_mut().find(|r| r.tag() == *tag).unwrap().set(&spec.name, v);
                 }
             }
@@ -395,12 +401,7 @@ proptest! {
             let mut f = ParamFile::create(&target, Arc::clone(&t)).unwrap();
             let mut w = Warnings::new("p");
             let refs: Vec<&Record> = records.iter().collect();
-            if let Err(e) = f.write_line(&refs, "p", &mut w) {
-                // Csv numbers have no width: only a key marked too_long = "error" is refused.
-                let r = passerelle::write::param::RefusedValue::in_io(&e).expect("a refusal, not an I/O error");
-                prop_assert!(r.message.contains("too_long = \"error\""), "{}", r);
-                continue;
-            }
+            f.write_line(&refs, "p", &mut w).unwrap();
             f.finish().unwrap();
             let bytes = std::fs::read(&target).unwrap();
             let data = bytes.split_inclusive(|b| *b == b'\n').next_back().unwrap();

@@ -85,10 +85,12 @@ proptest! {
         prefix in "[A-Z0-9]{0,4}",
         suffix in "[A-Z]{0,2}",
         part_len in 0u32..4,
-        lastname in "\\PC{0,12}",
+        // French surnames (accents, œ, apostrophes, particles) and some other scripts.
+        lastname in "[A-Za-zÉéèêçïôœÆ' -]{0,12}|\\PC{0,6}",
         counter_length in 0u32..7,
-        length in 1u32..=17,
-        n in 0u64..1_000_000,
+        length in 6u32..=17,
+        // Mostly numbers that fit, some that do not.
+        n in prop_oneof![4 => 0u64..1_000, 1 => 0u64..10_000_000],
     ) {
         let parts = if part_len > 0 { vec![CodePart { field: PartField::Lastname, length: part_len }] } else { vec![] };
         let cfg = CodeSection { prefix: prefix.clone(), suffix, parts, counter_length, length, ..Default::default() };

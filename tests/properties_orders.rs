@@ -41,6 +41,45 @@ proptest! {
         let _ = refunds(&s);
     }
 
+    /// Cells built from the plugin's own keys with good, bad, huge and JSON values: parsed,
+    /// or refused naming their column, never a panic (an overflow included).
+    #[test]
+    fn packed_cells_with_real_keys_parse_or_name_their_column(
+        pairs in prop::collection::vec((
+            prop::sample::select(vec![
+                "name", "sku", "quantity", "total", "tax", "sub_total", "subtotal_tax", "tax_data",
+                "meta", "rate_id", "label", "rate_percent", "code", "amount", "reason",
+            ]),
+            prop_oneof![
+                "-?[0-9]{1,6}(\\.[0-9]{1,6})?",
+                "[0-9]{25,30}",
+                Just("douze".to_string()),
+                Just(String::new()),
+                Just(r#"{"total":{"1":"4.00"},"subtotal":{"1":"4.00"}}"#.to_string()),
+                Just(r#"{"total":{"1":"79228162514264337593543950335"},"subtotal":{"1":"79228162514264337593543950335","2":"79228162514264337593543950335"}}"#.to_string()),
+                Just("[]".to_string()),
+                Just("Thé vert \\| Sencha".to_string()),
+            ],
+        ), 1..8),
+        quantity in 1u32..5,
+    ) {
+        let mut cell: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        cell.push(format!("quantity:{quantity}"));
+        let cell = cell.join("|");
+        if let Err(e) = packed_line(&cell, "line_item_1") {
+            prop_assert_eq!(e.field.as_str(), "line_item_1", "{}", e.message);
+        }
+        for (e, column) in [
+            (tax_items(&cell).err(), "tax_items"),
+            (fee_items(&cell).err(), "fee_items"),
+            (refunds(&cell).err(), "refund_items"),
+        ] {
+            if let Some(e) = e {
+                prop_assert_eq!(e.field.as_str(), column, "{}", e.message);
+            }
+        }
+    }
+
     #[test]
     fn values_never_panic(s in "\\PC{0,30}") {
         let _ = parse_amount(&s, true);
@@ -93,6 +132,8 @@ proptest! {
         }
         let path = dir.path().join("abime.csv");
         std::fs::write(&path, &bytes).unwrap();
-        let _ = read_all(&path);
+        if let Err(e) = read_all(&path) {
+            prop_assert!(e.contains("abime.csv") || e == "not orders", "{}", e);
+        }
     }
 }
