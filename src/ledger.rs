@@ -217,10 +217,6 @@ impl Ledger {
         writeln!(w, "O\t{id}\t{}\t{}", clean(key), clean(piece))
     }
 
-    pub fn staged(&self) -> usize {
-        self.staged_keys.len()
-    }
-
     /// Before the outputs are renamed into place: the batch and its orders, synced.
     pub fn prepare(&mut self, outputs: &[PathBuf]) -> io::Result<()> {
         // `batch` rather than `staged_keys`: orders converted again with `--force` are

@@ -289,13 +289,6 @@ impl Warnings {
         });
     }
 
-    /// Takes the warnings collected so far (the dedup memory is kept for the input).
-    pub fn take(&mut self) -> Vec<Warning> {
-        self.seen.clear();
-        self.per_kind.clear();
-        std::mem::take(&mut self.list)
-    }
-
     pub fn len(&self) -> usize {
         self.list.len()
     }

@@ -164,10 +164,6 @@ impl HashIndex {
             Some(id)
         })
     }
-
-    fn keys(&self) -> usize {
-        self.heads.len()
-    }
 }
 
 /// The clients of a list. Compact on purpose: 200,000 clients take tens of megabytes, not
@@ -453,7 +449,6 @@ impl ClientIndex {
             v.sort();
             out.extend(v);
         }
-        let _ = self.by_code.keys();
         out
     }
 

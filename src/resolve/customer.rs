@@ -235,11 +235,6 @@ impl<'a> Resolver<'a> {
         self.created.id(code)
     }
 
-    /// How many clients this run created (those of failed inputs forgotten).
-    pub fn created_count(&self) -> usize {
-        self.created.len()
-    }
-
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
     pub fn resolve(
         &mut self,
