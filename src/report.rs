@@ -57,12 +57,15 @@ impl Tally {
         }
     }
 
-    /// `self` as it was at `before`, plus what failed since (an input that failed wrote
-    /// nothing: its created or matched records do not count).
+    /// `self` as it was at `before`, plus what failed or was skipped since (an input that
+    /// failed wrote nothing: its created or matched records do not count; the entries kept
+    /// for the report are the same ones).
     pub fn keep_failures_since(&self, before: &Tally) -> Tally {
         let mut t = *before;
         t.customers_failed = self.customers_failed;
         t.documents_failed = self.documents_failed;
+        t.documents_skipped = self.documents_skipped;
+        t.documents_skipped_already_converted = self.documents_skipped_already_converted;
         t
     }
 }
@@ -411,4 +414,31 @@ impl Report {
 
 fn field_prefix(field: &str) -> String {
     if field.is_empty() { String::new() } else { format!("{field}: ") }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_input_keeps_its_failures_and_skips_not_its_creations() {
+        let before = Tally { documents_created: 2, documents_skipped: 1, ..Default::default() };
+        let mut now = before;
+        now.documents_created += 5;
+        now.customers_created += 3;
+        now.documents_skipped += 2;
+        now.documents_skipped_already_converted += 4;
+        now.documents_failed += 1;
+        let kept = now.keep_failures_since(&before);
+        assert_eq!(
+            kept,
+            Tally {
+                documents_created: 2,
+                documents_skipped: 3,
+                documents_skipped_already_converted: 4,
+                documents_failed: 1,
+                ..Default::default()
+            }
+        );
+    }
 }
