@@ -3,7 +3,10 @@
 //!
 //! ```text
 //! # passerelle ledger v1
-//! P <batch> <output>|<output>      the batch's outputs are about to be renamed into place
+//! P <batch> <output>|<output> <was>|<was>
+//!                                  the batch's outputs are about to be renamed into place;
+//!                                  <was>: the file already there under that name (size and
+//!                                  modification time) or `-`
 //! O <batch> <order key> <piece>    an order of the batch
 //! C <batch>                        the outputs are in place: the orders count as converted
 //! A <batch>                        abandoned: the outputs never appeared
@@ -58,6 +61,17 @@ fn hash(key: &str) -> u128 {
     ((a.finish() as u128) << 64) | b.finish() as u128
 }
 
+/// Size and modification time of a file, to tell it from the one that replaces it.
+fn stamp(p: &Path) -> String {
+    match fs::metadata(p) {
+        Ok(m) => {
+            let t = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+            format!("{}:{}", m.len(), t.as_nanos())
+        }
+        Err(_) => "-".to_string(),
+    }
+}
+
 fn bad(path: &Path, line: usize, message: impl Into<String>) -> StateError {
     StateError::Damaged { path: path.to_path_buf(), message: format!("line {line}: {}", message.into()) }
 }
@@ -97,7 +111,7 @@ impl Ledger {
         let mut good_len = 0u64;
         let mut number = 0usize;
         // batch → (outputs, keys)
-        let mut pending: Vec<(String, Vec<PathBuf>, Vec<u128>)> = Vec::new();
+        let mut pending: Vec<(String, Vec<(PathBuf, Option<String>)>, Vec<u128>)> = Vec::new();
         loop {
             buf.clear();
             let n = reader.read_line(&mut buf).map_err(io)?;
@@ -121,8 +135,15 @@ impl Ledger {
             let (kind, batch) = (f.next().unwrap_or(""), f.next().unwrap_or("").to_string());
             match kind {
                 "P" => {
-                    let outputs =
+                    let outputs: Vec<PathBuf> =
                         f.next().unwrap_or("").split('|').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+                    // Older ledgers have no <was> column: every output was new.
+                    let was: Vec<String> = f.next().unwrap_or("").split('|').map(str::to_string).collect();
+                    let outputs = outputs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, o)| (o, was.get(i).filter(|w| w.as_str() != "-").cloned()))
+                        .collect();
                     pending.push((batch, outputs, Vec::new()));
                 }
                 "O" => {
@@ -149,7 +170,9 @@ impl Ledger {
             l.recovered.push(format!("a torn last line ({} bytes) was cut off", size - good_len));
         }
         for (batch, outputs, keys) in pending {
-            let all_there = !outputs.is_empty() && outputs.iter().all(|o| o.exists());
+            // In place: there, and not the file an earlier run left under the same name.
+            let all_there = !outputs.is_empty()
+                && outputs.iter().all(|(o, was)| o.exists() && was.as_ref().is_none_or(|w| stamp(o) != *w));
             if all_there {
                 l.done.extend(keys);
             }
@@ -226,7 +249,8 @@ impl Ledger {
         }
         let id = self.batch.clone().expect("a staged order opened the batch");
         let outs: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
-        let text = format!("P\t{id}\t{}\n", outs.join("|"));
+        let was: Vec<String> = outputs.iter().map(|p| if p.exists() { stamp(p) } else { "-".to_string() }).collect();
+        let text = format!("P\t{id}\t{}\t{}\n", outs.join("|"), was.join("|"));
         match self.pending.take() {
             Some((path, mut w)) => {
                 w.flush()?;
@@ -348,6 +372,27 @@ mod tests {
         assert!(l.contains("shopify:1") && l.contains("shopify:2"));
         let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
         assert_eq!(text.lines().filter(|x| x.starts_with("C\t")).count(), 3, "{text}");
+    }
+
+    #[test]
+    fn yesterdays_file_of_the_same_name_is_not_todays_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("orders_export.txt");
+        fs::write(&out, "yesterday's documents").unwrap();
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage("shopify:1", "").unwrap();
+        l.prepare(std::slice::from_ref(&out)).unwrap();
+        drop(l); // crash before today's file replaced yesterday's
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert!(!l.contains("shopify:1"), "the order was never written: converted again");
+        // Same, but today's file did replace it before the crash.
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage("shopify:2", "").unwrap();
+        l.prepare(std::slice::from_ref(&out)).unwrap();
+        fs::write(dir.path().join("new.tmp"), "today's documents, longer").unwrap();
+        fs::rename(dir.path().join("new.tmp"), &out).unwrap();
+        drop(l);
+        assert!(Ledger::open(dir.path(), false).unwrap().contains("shopify:2"));
     }
 
     #[test]
