@@ -61,6 +61,9 @@ fn hash(key: &str) -> u128 {
     ((a.finish() as u128) << 64) | b.finish() as u128
 }
 
+/// An output of a batch and the stamp of the file its name held before (`None`: none).
+type Output = (PathBuf, Option<String>);
+
 /// Size and modification time of a file, to tell it from the one that replaces it.
 fn stamp(p: &Path) -> String {
     match fs::metadata(p) {
@@ -111,7 +114,7 @@ impl Ledger {
         let mut good_len = 0u64;
         let mut number = 0usize;
         // batch → (outputs, keys)
-        let mut pending: Vec<(String, Vec<(PathBuf, Option<String>)>, Vec<u128>)> = Vec::new();
+        let mut pending: Vec<(String, Vec<Output>, Vec<u128>)> = Vec::new();
         loop {
             buf.clear();
             let n = reader.read_line(&mut buf).map_err(io)?;
