@@ -70,6 +70,8 @@ pub struct OrderReader {
     slash_dates: SlashDates,
     /// An ambiguous d/m date was read (reported once per file).
     ambiguous_date_reported: bool,
+    /// Names split from one cell: said once per side (billing, shipping) for the export.
+    name_split_reported: [bool; 2],
 }
 
 impl OrderReader {
@@ -148,6 +150,7 @@ impl OrderReader {
             packed,
             slash_dates,
             ambiguous_date_reported: false,
+            name_split_reported: [false; 2],
         })
     }
 
@@ -575,13 +578,16 @@ impl OrderReader {
         if first.is_empty() && last.is_empty() {
             let full = self.cell(f("name"));
             (first, last) = split_name(&full);
-            if !first.is_empty() {
+            let said = &mut self.name_split_reported[usize::from(side == "billing")];
+            if !first.is_empty() && !*said {
+                // The same guess for every order of such an export: said once, for all.
+                *said = true;
                 w.push(
                     "guessed",
                     subject,
                     f("name"),
                     format!(
-                        "no first/last name columns: '{full}' split into first name '{first}' and last name '{last}'"
+                        "no first/last name columns: every name of this export is split at its first space (here '{full}' → first name '{first}', last name '{last}')"
                     ),
                 );
             }
