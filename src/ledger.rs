@@ -315,6 +315,19 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    /// One input of a run: `key` staged and prepared for `out`; the output written (`Some`
+    /// content) or not, then committed or not (a crash).
+    fn input(l: &mut Ledger, key: &str, out: &Path, content: Option<&str>, commit: bool) {
+        l.stage(key, "").unwrap();
+        l.prepare(&[out.to_path_buf()]).unwrap();
+        if let Some(c) = content {
+            fs::write(out, c).unwrap();
+        }
+        if commit {
+            l.commit().unwrap();
+        }
+    }
+
     #[test]
     fn committed_orders_are_remembered() {
         let dir = tempfile::tempdir().unwrap();
@@ -336,16 +349,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
         // Batch 1: crash after the outputs were renamed, before C.
-        let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:1", "").unwrap();
-        l.prepare(std::slice::from_ref(&a)).unwrap();
-        fs::write(&a, "x").unwrap();
-        drop(l);
+        input(&mut Ledger::open(dir.path(), false).unwrap(), "shopify:1", &a, Some("x"), false);
         // Batch 2: crash before the outputs were renamed.
         let mut l = Ledger::open(dir.path(), false).unwrap();
         assert!(l.contains("shopify:1"), "outputs in place: committed");
-        l.stage("shopify:2", "").unwrap();
-        l.prepare(std::slice::from_ref(&b)).unwrap();
+        input(&mut l, "shopify:2", &b, None, false);
         drop(l);
         let l = Ledger::open(dir.path(), false).unwrap();
         assert!(!l.contains("shopify:2"), "no output: converted again next time");
@@ -359,18 +367,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
         let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:1", "").unwrap();
-        l.prepare(std::slice::from_ref(&a)).unwrap();
-        fs::write(&a, "x").unwrap();
-        l.commit().unwrap();
+        input(&mut l, "shopify:1", &a, Some("x"), true);
         // --force: the same order again, then a new one in the next input of the run.
-        l.stage("shopify:1", "").unwrap();
-        l.prepare(std::slice::from_ref(&a)).unwrap();
-        l.commit().unwrap();
-        l.stage("shopify:2", "").unwrap();
-        l.prepare(std::slice::from_ref(&b)).unwrap();
-        fs::write(&b, "x").unwrap();
-        l.commit().unwrap();
+        input(&mut l, "shopify:1", &a, None, true);
+        input(&mut l, "shopify:2", &b, Some("x"), true);
         let l = Ledger::open(dir.path(), false).expect("the journal reads back");
         assert!(l.contains("shopify:1") && l.contains("shopify:2"));
         let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
@@ -382,19 +382,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("orders_export.txt");
         fs::write(&out, "yesterday's documents").unwrap();
-        let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:1", "").unwrap();
-        l.prepare(std::slice::from_ref(&out)).unwrap();
-        drop(l); // crash before today's file replaced yesterday's
+        // A crash before today's file replaced yesterday's.
+        input(&mut Ledger::open(dir.path(), false).unwrap(), "shopify:1", &out, None, false);
         let l = Ledger::open(dir.path(), false).unwrap();
         assert!(!l.contains("shopify:1"), "the order was never written: converted again");
         // Same, but today's file did replace it before the crash.
-        let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("shopify:2", "").unwrap();
-        l.prepare(std::slice::from_ref(&out)).unwrap();
-        fs::write(dir.path().join("new.tmp"), "today's documents, longer").unwrap();
-        fs::rename(dir.path().join("new.tmp"), &out).unwrap();
-        drop(l);
+        input(
+            &mut Ledger::open(dir.path(), false).unwrap(),
+            "shopify:2",
+            &out,
+            Some("today's documents, longer"),
+            false,
+        );
         assert!(Ledger::open(dir.path(), false).unwrap().contains("shopify:2"));
     }
 
@@ -402,11 +401,7 @@ mod tests {
     fn a_key_with_a_tab_reads_back_as_itself() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out.txt");
-        let mut l = Ledger::open(dir.path(), false).unwrap();
-        l.stage("woocommerce:12\t34", "").unwrap();
-        l.prepare(std::slice::from_ref(&out)).unwrap();
-        fs::write(&out, "x").unwrap();
-        l.commit().unwrap();
+        input(&mut Ledger::open(dir.path(), false).unwrap(), "woocommerce:12\t34", &out, Some("x"), true);
         assert!(Ledger::open(dir.path(), false).unwrap().contains("woocommerce:12\t34"));
     }
 
