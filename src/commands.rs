@@ -73,7 +73,7 @@ fn profile_init(file: &Path, force: bool) -> u8 {
 }
 
 fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::fsguard::read_text(file, crate::fsguard::MAX_TEXT_BYTES) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("passerelle: cannot read {}: {e}", file.display());

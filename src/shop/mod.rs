@@ -147,17 +147,16 @@ impl ShopFile {
 
 /// Opens a shop export and recognises its platform and kind from the header (or the XML root).
 pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
-    let mut head = [0u8; 512];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    // Opened once, a regular file only (a FIFO or a device is refused, never waited on).
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if prestashop::looks_like_xml(&head[..n]) {
-        let r = PrestashopReader::open(path)?;
+    if prestashop::looks_like_xml(&head) {
+        let r = PrestashopReader::from_file(path, file)?;
         return Ok(ShopFile::Orders(Orders::Xml(Box::new(r))));
     }
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
     let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
-    let table = Table::open(path, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
+    let table = Table::from_file(path, file, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
     match dialect::detect(&table, &input.columns) {
         Some((d, sig)) => {
             let cols = d.map(&table, &input.columns);
@@ -182,9 +181,9 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
 }
 
 fn unrecognised(table: &Table) -> InputError {
-    let mut shown: Vec<&str> = table.headers().iter().map(String::as_str).take(12).collect();
+    let mut shown: Vec<String> = table.headers().iter().take(12).map(|h| crate::fsguard::excerpt(h, 40)).collect();
     if table.headers().len() > 12 {
-        shown.push("...");
+        shown.push("...".into());
     }
     let known: Vec<String> = dialect::all()
         .iter()
