@@ -277,7 +277,6 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         }
         _ => None,
     };
-    let state = State::load(&state_dir)?;
     if !opts.dry_run {
         // Before anything is written: a state folder or an output folder that cannot be
         // written stops the run now, not after the first input.
@@ -291,6 +290,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
             source: std::io::Error::new(source.kind(), format!("cannot {action} it: {source}")),
         })?;
     }
+    let state = State::load(&state_dir)?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;

@@ -41,7 +41,7 @@ fn refused(kind: io::ErrorKind, message: String) -> io::Error {
     io::Error::new(kind, message)
 }
 
-/// "a folder", "a named pipe (FIFO)", "a device"...: what a path is when it is not a file.
+/// "a folder", "a named pipe", "a device"...: what a path is when it is not a file.
 pub fn describe(md: &Metadata) -> &'static str {
     let ft = md.file_type();
     if ft.is_dir() {
@@ -51,7 +51,7 @@ pub fn describe(md: &Metadata) -> &'static str {
     {
         use std::os::unix::fs::FileTypeExt;
         if ft.is_fifo() {
-            return "a named pipe (FIFO)";
+            return "a named pipe";
         }
         if ft.is_char_device() || ft.is_block_device() {
             return "a device";
@@ -262,21 +262,31 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The canonical form of `p`, or of its folder joined with its name when it does not exist.
+/// The canonical form of `p`: its longest existing ancestor made canonical (links
+/// resolved), then the rest of the path with `.` and `..` applied as written.
 fn canonical(p: &Path) -> Option<PathBuf> {
     if let Ok(c) = p.canonicalize() {
         return Some(c);
     }
-    let name = p.file_name()?;
-    let parent = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+    let abs = std::path::absolute(p).ok()?;
+    let mut base = abs.as_path();
+    let mut real = loop {
+        if let Ok(c) = base.canonicalize() {
+            break c;
+        }
+        base = base.parent()?;
     };
-    match parent.canonicalize() {
-        Ok(d) => Some(d.join(name)),
-        // The folder does not exist either: compare as written, made absolute.
-        Err(_) => std::path::absolute(p).ok(),
+    let tail: PathBuf = abs.strip_prefix(base).ok()?.to_path_buf();
+    for c in tail.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                real.pop();
+            }
+            std::path::Component::Normal(n) => real.push(n),
+            _ => {}
+        }
     }
+    Some(real)
 }
 
 /// Checks that `dir` can be written: creates it if needed, then creates and removes a small
@@ -336,6 +346,8 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         assert!(same_file(&a, &dir.path().join("sub").join("..").join("a.csv")));
         assert!(same_file(&dir.path().join("new.json"), &dir.path().join("sub/../new.json")));
+        assert!(same_file(&dir.path().join("out/r.json"), &dir.path().join("./out/../out/r.json")));
+        assert!(!same_file(&dir.path().join("out/r.json"), &dir.path().join("out/../r.json")));
         assert!(!same_file(&a, &dir.path().join("b.csv")));
         #[cfg(unix)]
         {
@@ -366,7 +378,7 @@ mod tests {
         // SAFETY: a valid C string; mkfifo only creates the node.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let e = open_regular(&p, MAX_INPUT_BYTES).unwrap_err();
-        assert!(e.to_string().contains("not a regular file (a named pipe (FIFO))"), "{e}");
+        assert!(e.to_string().contains("not a regular file (a named pipe)"), "{e}");
         let e = open_regular(Path::new("/dev/zero"), MAX_INPUT_BYTES).unwrap_err();
         assert!(e.to_string().contains("a device"), "{e}");
     }

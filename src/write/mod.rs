@@ -267,3 +267,27 @@ impl StateWrite {
         io::Error::new(e.kind(), StateWrite(format!("state {}: cannot write: {e}", path.display())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_error_says_write_and_a_state_error_names_the_state_file() {
+        let e = output_error(
+            Path::new("commandes.csv"),
+            PathBuf::from("out/commandes"),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        assert!(e.to_string().starts_with("out/commandes: cannot write:"), "{e}");
+        let ledger = Path::new("state").join("ledger.tsv");
+        let e = output_error(
+            Path::new("commandes.csv"),
+            PathBuf::from("out/commandes"),
+            StateWrite::wrap(&ledger, io::Error::from(io::ErrorKind::PermissionDenied)),
+        );
+        let shown = e.to_string();
+        assert!(shown.starts_with("commandes.csv: state ") && shown.contains("ledger.tsv: cannot write"), "{shown}");
+        assert!(!shown.contains("out/commandes") && !shown.contains("read"), "{shown}");
+    }
+}
