@@ -222,6 +222,23 @@ impl PathGuard {
         self.known.iter().find(|(p, _)| crate::fsguard::same_file(p, path)).map(|(_, what)| what.clone())
     }
 
+    /// Refuses `path` given to `flag` if it is one of the run's files, or an existing file
+    /// that is not an earlier report (yesterday's output, a typo): a report is replaced, never
+    /// anything else.
+    fn refuse(&self, flag: &'static str, path: &Path) -> Result<(), CriticalError> {
+        let what = match self.conflict(path) {
+            Some(what) => Some(format!("it is {what}")),
+            None if path.symlink_metadata().is_ok() && !looks_like_report(path) => {
+                Some("it is an existing file, not a report of passerelle".into())
+            }
+            None => None,
+        };
+        match what {
+            Some(what) => Err(CriticalError::Refused { flag, path: path.to_path_buf(), what }),
+            None => Ok(()),
+        }
+    }
+
     /// The error report goes to `path` only if it cannot be one of the run's files. When the
     /// profile could not be read (its client list is unknown), only a new file or an earlier
     /// report is written over.
@@ -257,17 +274,10 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     let outputs = OutputSet::from_profile(&profile, layout)?;
     let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
     guard.profile(&profile, &outputs, opts, &state_dir);
-    if let Some(report) = &opts.report {
-        let what = match guard.conflict(report) {
-            Some(what) => Some(format!("it is {what}")),
-            // An earlier report is replaced; any other file (yesterday's output, a typo) is not.
-            None if report.symlink_metadata().is_ok() && !looks_like_report(report) => {
-                Some("it is an existing file, not a report of passerelle".into())
-            }
-            None => None,
-        };
-        if let Some(what) = what {
-            return Err(CriticalError::Refused { flag: "--report", path: report.clone(), what });
+    // Every file the run writes besides its outputs (a future `--html` goes here too).
+    for (flag, path) in [("--report", &opts.report)] {
+        if let Some(path) = path {
+            guard.refuse(flag, path)?;
         }
     }
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
@@ -731,8 +741,9 @@ impl Run<'_> {
             }
             out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
-        let ledger = self.ledger.path().to_path_buf();
-        self.ledger.stage(&key, &document.piece).map_err(|e| crate::write::StateWrite::wrap(&ledger, e))?;
+        if let Err(e) = self.ledger.stage(&key, &document.piece) {
+            return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
+        }
         doc.action = DocumentAction::Created;
         doc.customer = client.code;
         doc.piece = document.piece;

@@ -69,7 +69,7 @@ fn not_regular(md: &Metadata) -> io::Error {
 
 /// "4 GiB", "64 MiB", "8 MiB", "512 bytes".
 pub fn human_size(n: u64) -> String {
-    if n >= 1 << 30 && n % (1 << 30) == 0 {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
         format!("{} GiB", n >> 30)
     } else if n >= 1 << 20 {
         format!("{} MiB", n >> 20)
@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn record_limit_names_the_line_where_the_long_record_starts() {
-        let text = b"a,b\n\"x\ny\",z\n\"never closed,\n1,2\n3,4\n".repeat(1);
+        let text = b"a,b\n\"x\ny\",z\n\"never closed,\n1,2\n3,4\n".to_vec();
         let mut r = RecordLimit::new(&text[..], 12);
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
