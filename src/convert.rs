@@ -57,7 +57,7 @@ pub enum CriticalError {
     Out { path: PathBuf, source: std::io::Error },
     /// A path the run would write is one it reads or writes otherwise (`--report` over an
     /// input, the profile, the client list...): refused before anything is written.
-    #[error("{flag} {}: {what}; it would be overwritten. Choose another file", path.display())]
+    #[error("{flag} {}: {what}", path.display())]
     Refused { flag: &'static str, path: PathBuf, what: String },
     #[error("state folder {}: cannot {action} it: {source}. It keeps the codes issued and the orders converted: choose a folder you can write (--state DIR)", path.display())]
     StateDir { path: PathBuf, action: &'static str, source: std::io::Error },
@@ -234,7 +234,11 @@ impl PathGuard {
             None => None,
         };
         match what {
-            Some(what) => Err(CriticalError::Refused { flag, path: path.to_path_buf(), what }),
+            Some(what) => Err(CriticalError::Refused {
+                flag,
+                path: path.to_path_buf(),
+                what: format!("{what}; it would be overwritten. Choose another file"),
+            }),
             None => Ok(()),
         }
     }
@@ -274,10 +278,18 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     let outputs = OutputSet::from_profile(&profile, layout)?;
     let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
     guard.profile(&profile, &outputs, opts, &state_dir);
-    // Every file the run writes besides its outputs (a future `--html` goes here too).
+    // Every file the run writes besides its outputs (a future `--html` goes here too): not
+    // one of the run's files, and its folder there, before anything is written.
     for (flag, path) in [("--report", &opts.report)] {
         if let Some(path) = path {
             guard.refuse(flag, path)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                std::fs::create_dir_all(dir).map_err(|e| CriticalError::Refused {
+                    flag,
+                    path: path.to_path_buf(),
+                    what: format!("its folder cannot be created: {e}"),
+                })?;
+            }
         }
     }
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
@@ -337,8 +349,18 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     }
     let report = run.report;
     if let Some(path) = &opts.report {
-        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
-            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
+        let mut report = report;
+        // The outputs are in place: a report that cannot be written is an error of the run
+        // (exit 1, printed), not a reason to say that nothing was converted (exit 2).
+        if let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes()) {
+            report.errors.push(RecordError {
+                input: String::new(),
+                record: "report".into(),
+                field: String::new(),
+                message: format!("{}: cannot write the report: {e}", path.display()),
+            });
+        }
+        return Ok(report);
     }
     Ok(report)
 }

@@ -171,9 +171,15 @@ fn mutate(rng: &mut Rng, data: &[u8], others: &[&[u8]]) -> Vec<u8> {
     let mut d = data.to_vec();
     for _ in 0..1 + rng.below(4) {
         mutate_once(rng, &mut d, others);
+        // Mutations stack: keep cases small enough to run by the thousand (the limits of
+        // the readers, 8 MiB and more, have their own tests in tests/hardening.rs).
+        d.truncate(MAX_CASE);
     }
     d
 }
+
+/// Largest mutated case.
+const MAX_CASE: usize = 3 << 20;
 
 fn mutate_once(rng: &mut Rng, d: &mut Vec<u8>, others: &[&[u8]]) {
     let at = rng.below(d.len() + 1);
@@ -252,7 +258,7 @@ fn mutate_once(rng: &mut Rng, d: &mut Vec<u8>, others: &[&[u8]]) {
             let start = d[..at.min(d.len())].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             let end = d[at.min(d.len())..].iter().position(|&b| b == b'\n').map_or(d.len(), |i| at + i + 1);
             let line = d[start..end].to_vec();
-            let times = 1 + rng.below(200);
+            let times = 1 + rng.below(200.min(MAX_CASE / line.len().max(1)));
             d.splice(end..end, line.repeat(times));
         }
         15 => {

@@ -200,6 +200,15 @@ fn an_output_folder_that_is_a_file_or_a_state_folder_that_cannot_be_made_exits_2
         assert!(r["outputs"].as_array().unwrap().is_empty());
         assert_eq!(fs::read_to_string(d.join("fichier")).unwrap(), "x");
     }
+    // A report whose folder cannot be made: refused before anything is written, not after
+    // the outputs are in place.
+    let o = run(
+        d,
+        &["convert", "--profile", &profile, "--out", "out2", "--state", "state2", "--report", "fichier/r.json", &input],
+    );
+    assert_eq!(code(&o), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--report fichier/r.json: its folder cannot be created"), "{}", text(&o));
+    assert!(!d.join("out2").exists() && !d.join("state2").exists());
 }
 
 /// `<prestashop><orders><order><order>...` 150,000 deep (2.2 MB).
