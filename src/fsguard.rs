@@ -183,23 +183,35 @@ impl TooLong {
     }
 }
 
-/// A reader that fails once a record grows past `limit` bytes, counting records as CSV does:
-/// a line break ends a record unless it sits inside double quotes. Memory then stays bounded
-/// whatever the input (an endless line, a quote never closed), and the error names the line
-/// where the record started.
+/// A reader that fails once a CSV record grows past `limit` bytes. Records are told apart
+/// as the CSV parser does: a line break (LF, CR or both) ends a record unless it sits in a
+/// quoted field, and a quote opens one only at the start of a field (`27" écran` unquoted is
+/// text). Memory then stays bounded whatever the input (an endless line, a quote never
+/// closed), and the error names the line where the record started.
 pub struct RecordLimit<R> {
     inner: R,
     limit: u64,
-    in_quotes: bool,
+    delimiter: u8,
+    state: Field,
     run: u64,
     /// Physical line of the byte being read (1-based), and where the current record began.
     line: u64,
     start: u64,
 }
 
+/// Where the reader is within a field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Start,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the end of the field, or the first of `""`.
+    QuoteInQuoted,
+}
+
 impl<R: Read> RecordLimit<R> {
-    pub fn new(inner: R, limit: u64) -> Self {
-        RecordLimit { inner, limit, in_quotes: false, run: 0, line: 1, start: 1 }
+    pub fn new(inner: R, limit: u64, delimiter: u8) -> Self {
+        RecordLimit { inner, limit, delimiter, state: Field::Start, run: 0, line: 1, start: 1 }
     }
 }
 
@@ -207,18 +219,24 @@ impl<R: Read> Read for RecordLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         for &b in &buf[..n] {
-            match b {
-                b'"' => self.in_quotes = !self.in_quotes,
-                b'\n' => {
-                    self.line += 1;
-                    if !self.in_quotes {
-                        self.run = 0;
-                        self.start = self.line;
-                        continue;
-                    }
-                }
-                _ => {}
+            if b == b'\n' {
+                self.line += 1;
             }
+            let end_of_record = matches!(b, b'\n' | b'\r');
+            self.state = match (self.state, b) {
+                (Field::Quoted, b'"') => Field::QuoteInQuoted,
+                (Field::Quoted, _) => Field::Quoted,
+                (Field::QuoteInQuoted, b'"') => Field::Quoted,
+                (Field::Start, b'"') => Field::Quoted,
+                (_, d) if d == self.delimiter => Field::Start,
+                (_, _) if end_of_record => {
+                    self.run = 0;
+                    self.start = self.line;
+                    self.state = Field::Start;
+                    continue;
+                }
+                _ => Field::Unquoted,
+            };
             self.run += 1;
             if self.run > self.limit {
                 return Err(io::Error::new(
@@ -323,11 +341,22 @@ mod tests {
     #[test]
     fn record_limit_names_the_line_where_the_long_record_starts() {
         let text = b"a,b\n\"x\ny\",z\n\"never closed,\n1,2\n3,4\n".to_vec();
-        let mut r = RecordLimit::new(&text[..], 12);
+        let mut r = RecordLimit::new(&text[..], 12, b',');
         let mut out = Vec::new();
         let e = r.read_to_end(&mut out).unwrap_err();
         assert_eq!(TooLong::in_io(&e), Some(&TooLong { line: 4, limit: 12 }), "{e}");
-        let mut ok = RecordLimit::new(&b"a,b\n\"x\ny\",z\n"[..], 12);
+        let mut ok = RecordLimit::new(&b"a,b\n\"x\ny\",z\n"[..], 12, b',');
+        let mut out = Vec::new();
+        ok.read_to_end(&mut out).unwrap();
+        // A quote inside an unquoted field is text (the CSV parser reads it so): the records
+        // after it are short, whatever their number; so are CR-only line ends.
+        let inch = b"Produit;Taille\nEcran 27\" cadre;1\n".to_vec();
+        let mut text = inch.clone();
+        for _ in 0..50 {
+            text.extend_from_slice(b"Ligne;2\r");
+        }
+        text.extend_from_slice(b"\"a \"\"b\"\" c\";3\n");
+        let mut ok = RecordLimit::new(&text[..], 20, b';');
         let mut out = Vec::new();
         ok.read_to_end(&mut out).unwrap();
     }

@@ -85,11 +85,11 @@ impl CsvTable {
             let s = decoded.into_owned().into_bytes();
             (Box::new(DecodeReader::new(stream, sniffed.encoding)), s)
         };
+        let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
         // Records are bounded while they stream: an endless line or a quote never closed
         // stops with an error naming its line, not when memory runs out.
         let stream: Box<dyn Read> =
-            Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES));
-        let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
+            Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES, delimiter));
         let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)

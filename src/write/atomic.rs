@@ -132,9 +132,17 @@ pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     };
     match fs::hard_link(from, to) {
         Ok(()) => {
-            // The final name is in place; a temporary name left behind (removal refused) is
-            // swept like any leftover `.tmp`.
-            let _ = fs::remove_file(from);
+            // The final name is in place. The temporary name goes too, retried a moment while
+            // an antivirus or an indexer holds it (Windows); if it still stays, it is a
+            // leftover `.tmp` file like one a crash leaves.
+            let mut delay = Duration::from_millis(50);
+            for _ in 0..5 {
+                match fs::remove_file(from) {
+                    Err(e) if is_transient(&e) => std::thread::sleep(delay),
+                    _ => break,
+                }
+                delay *= 2;
+            }
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
