@@ -745,7 +745,9 @@ fn sync_tree(dir: &Path) -> io::Result<()> {
         if e.file_type()?.is_dir() {
             sync_tree(&e.path())?;
         } else {
-            fs::File::open(e.path())?.sync_all()?;
+            // FlushFileBuffers (Windows) needs a handle with write access; a read-only one gets
+            // "Access denied", and every job would stop here.
+            fs::OpenOptions::new().read(true).write(cfg!(windows)).open(e.path())?.sync_all()?;
         }
     }
     atomic::sync_dir(&dir.join("."));
