@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by scripts/windows-smoke.sh and scripts/package-windows.sh (sourced, not run):
 # the tools of the Windows cross-build, and the build itself, defined once so that the .exe
 # CI runs under Wine is byte for byte the one the zip ships.

@@ -6,8 +6,9 @@
  * wine64) has no such DLL, so the .exe does not even start there. This one exports ProcessPrng
  * and fills the buffer with RtlGenRandom (SystemFunction036 of advapi32), which Wine has.
  *
- * scripts/windows-smoke.sh builds it with mingw next to the .exe it runs under Wine. It is
- * never shipped: scripts/package-windows.sh copies the .exe alone, and Windows has the real DLL.
+ * scripts/windows-smoke.sh builds it with mingw and puts it in the system32 folder of its
+ * private Wine prefix, where Windows has the real one. It is never shipped:
+ * scripts/package-windows.sh copies the .exe alone.
  */
 #include <windows.h>
 
@@ -23,6 +24,6 @@ __declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length)
         data += piece;
         length -= piece;
     }
-    /* Windows documents that ProcessPrng always returns TRUE. */
+    /* Windows' own ProcessPrng always succeeds; RtlGenRandom failing is reported above. */
     return TRUE;
 }
