@@ -80,7 +80,7 @@ const CODE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
     ("by_platform", Ty::TableMap(super::PLATFORMS, CODE_OVERRIDE)),
 ];
@@ -91,7 +91,7 @@ const CODE_OVERRIDE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
 ];
 
