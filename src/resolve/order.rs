@@ -224,7 +224,7 @@ impl<'a> DocumentBuilder<'a> {
         for (i, l) in o.lines.iter().enumerate() {
             let n = i + 1;
             let article = match l.kind {
-                LineKind::Product => self.article(&l.sku, &l.name, n, l.origin.line, subject, w)?,
+                LineKind::Product => self.article(&l.sku, n, l.origin.line, subject, w)?,
                 LineKind::Shipping => self.shipping_article(&o.carrier),
                 LineKind::Discount => cfg.discount_article.clone(),
                 LineKind::Fee | LineKind::Wrapping => cfg.divers_article.clone(),
@@ -296,20 +296,18 @@ impl<'a> DocumentBuilder<'a> {
     fn article(
         &mut self,
         sku: &str,
-        name: &str,
         n: usize,
         line: u64,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<String, DocProblem> {
         let cfg = &self.profile.orders;
+        // The same words for every order with the same cause, so that the report counts them
+        // as one (a SKU-less export fails every order alike).
         let (found, why) = if sku.trim().is_empty() {
-            (None, format!("line {n} ('{name}') has no SKU"))
+            (None, "a product line has no SKU".to_string())
         } else if let Some(a) = self.articles {
-            (
-                a.get(sku).map(|x| x.reference.clone()),
-                format!("SKU '{sku}' (line {n}, '{name}') is not in the article mapping {}", a.path),
-            )
+            (a.get(sku).map(|x| x.reference.clone()), format!("SKU '{sku}' is not in the article mapping {}", a.path))
         } else {
             let r = sku.trim().to_uppercase();
             if r.chars().count() > 18 {
@@ -328,7 +326,10 @@ impl<'a> DocumentBuilder<'a> {
             (None, UnknownArticle::Error) => Err(DocProblem {
                 line,
                 field: "line_sku".into(),
-                message: format!("{why}; the order is not converted (or set [orders] unknown_article = \"divers\")"),
+                message: format!(
+                    "{why}: the order is not converted. Set [orders] unknown_article = \"divers\" (such lines go on article {} with the shop's label) or map the SKUs in [orders] articles",
+                    cfg.divers_article
+                ),
             }),
             (None, UnknownArticle::Divers) => {
                 w.push(
