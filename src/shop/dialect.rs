@@ -49,6 +49,10 @@ pub struct Dialect {
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.
     pub columns: BTreeMap<String, Vec<String>>,
+    /// Headers (aliases, `*` allowed) of columns known to be of no use for Sage: not named
+    /// by the warning about columns that hold data and are not read.
+    #[serde(default)]
+    pub ignored: Vec<String>,
     #[serde(default)]
     pub cleaning: Cleaning,
     #[serde(skip)]

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
 use super::dialect::{ColumnMap, Dialect};
+use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
@@ -72,6 +73,12 @@ pub struct OrderReader {
     ambiguous_date_reported: bool,
     /// Names split from one cell: said once per side (billing, shipping) for the export.
     name_split_reported: [bool; 2],
+    /// Orders started, and rows skipped for want of an order number: a file of such rows
+    /// only is not an export with nothing new, it is a file that cannot be read.
+    orders_started: u64,
+    rows_without_key: u64,
+    /// Columns not read, and which of them hold data.
+    pub usage: ColumnUse,
 }
 
 impl OrderReader {
@@ -113,7 +120,8 @@ impl OrderReader {
                 });
             }
         }
-        let packed = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let packed: Vec<(String, usize)> = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let usage = ColumnUse::new(&table, dialect, &cols, &packed.iter().map(|(_, i)| *i).collect::<Vec<_>>());
         let slash_dates = woocommerce::slash_dates(dialect);
         // Field names live in the dialect (static): the map borrows them.
         let mut info = rustc_hash::FxHashMap::default();
@@ -151,6 +159,9 @@ impl OrderReader {
             slash_dates,
             ambiguous_date_reported: false,
             name_split_reported: [false; 2],
+            orders_started: 0,
+            rows_without_key: 0,
+            usage,
         })
     }
 
@@ -280,8 +291,10 @@ impl OrderReader {
         }
         loop {
             if !self.table.next_row()? {
+                self.no_order_at_all()?;
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
             }
+            self.usage.observe(&self.table);
             let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
             // Compared borrowed: only a new order's key is copied.
             let current = self.current.as_mut().map(|b| std::mem::take(&mut b.key)).unwrap_or_default();
@@ -293,6 +306,7 @@ impl OrderReader {
                 b.key = current;
             }
             let Some(same) = same else {
+                self.rows_without_key += 1;
                 let line = self.table.line();
                 w.push(
                     "skipped",
@@ -321,11 +335,14 @@ impl OrderReader {
     fn next_packed(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
         loop {
             if !self.table.next_row()? {
+                self.no_order_at_all()?;
                 return Ok(None);
             }
+            self.usage.observe(&self.table);
             let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
             let key = self.cell(group);
             if key.is_empty() {
+                self.rows_without_key += 1;
                 let line = self.table.line();
                 w.push("skipped", &format!("line {line}"), group, "a row without order number: skipped");
                 continue;
@@ -335,6 +352,22 @@ impl OrderReader {
             self.packed_lines(&mut b);
             return Ok(Some(self.finish(b, w)));
         }
+    }
+
+    /// At the end of the file: rows were read, and none had an order number.
+    fn no_order_at_all(&self) -> Result<(), InputError> {
+        if self.orders_started > 0 || self.rows_without_key == 0 {
+            return Ok(());
+        }
+        let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
+        let header = self.cols.get(group).and_then(|i| self.table.headers().get(i).cloned()).unwrap_or_default();
+        Err(InputError::Other {
+            path: self.table.path().clone(),
+            message: format!(
+                "none of its {} row(s) has an order number (column \"{header}\" is empty everywhere): nothing can be converted. Export the orders again, or name the column holding the order number in [input.columns] ({group} = \"...\")",
+                self.rows_without_key
+            ),
+        })
     }
 
     /// The lines of a `row_per_order` row, from its `line_item_N` cells.
@@ -368,6 +401,7 @@ impl OrderReader {
 
     /// Order-level fields, from the first row of the order.
     fn start(&mut self, key: String, w: &mut Warnings) -> Build {
+        self.orders_started += 1;
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut b = Build {
             key: key.clone(),
