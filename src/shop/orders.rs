@@ -305,6 +305,14 @@ impl OrderReader {
             if let Some(b) = self.current.as_mut() {
                 b.key = current;
             }
+            if same.is_none()
+                && self.dialect.continuation_rows
+                && let Some(mut b) = self.current.take()
+            {
+                self.add_line(&mut b);
+                self.current = Some(b);
+                continue;
+            }
             let Some(same) = same else {
                 self.rows_without_key += 1;
                 let line = self.table.line();

@@ -67,7 +67,6 @@ pub fn reads(kind: &str, field: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct ColumnUse {
     kind: String,
-    label: String,
     headers: Vec<String>,
     /// Neither read nor ignored, not seen holding data yet.
     pending: Vec<usize>,
@@ -131,16 +130,7 @@ impl ColumnUse {
                 pending.push(i);
             }
         }
-        ColumnUse {
-            kind,
-            label: dialect.label.clone(),
-            headers: table.headers().to_vec(),
-            pending,
-            filled: Vec::new(),
-            ignored,
-            misrouted,
-            mapped,
-        }
+        ColumnUse { kind, headers: table.headers().to_vec(), pending, filled: Vec::new(), ignored, misrouted, mapped }
     }
 
     /// Notes the columns of the current row that hold data. Cheap: only columns not read and
@@ -217,11 +207,9 @@ impl ColumnUse {
             text.push('.');
             if !self.ignored.is_empty() {
                 text.push_str(&format!(
-                    " {} other column(s), of no use in Sage for a {}, are not listed",
-                    self.ignored.len(),
-                    self.label
+                    " {} other column(s), known to be of no use in Sage, are not listed.",
+                    self.ignored.len()
                 ));
-                text.push('.');
             }
         }
         for (i, field) in &self.misrouted {

@@ -413,7 +413,9 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     if lines_discounted {
         o.discount_ht = None;
         if let Some(c) = coupon.filter(|c| !c.is_zero())
+            // Prices after the coupon hold it already: there is nothing to compare with.
             && from_total.is_empty()
+            && after_coupon.is_empty()
             && (c - line_discounts).abs() > Decimal::new(1, 2)
         {
             w.push(
