@@ -1,4 +1,4 @@
-//! PrestaShop webservice XML → canonical orders (SHOP-EXPORTS.md §3.4), with quick-xml.
+//! PrestaShop webservice XML → canonical orders (docs/shop-exports.md), with quick-xml.
 //!
 //! One file holds the orders (`/api/orders?display=full`) and the customers and addresses they
 //! reference by id, as lists under one `<prestashop>` root or as several API documents one
