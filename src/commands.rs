@@ -279,7 +279,7 @@ fn inspect(a: InspectArgs) -> u8 {
                         println!("  ignored:    {} (of no use in Sage)", quoted(ignored));
                     }
                     if let Some(m) = u.message() {
-                        w.push("unused_columns", &input.display().to_string(), "", m);
+                        w.push("unused_columns", "header", "", m);
                     }
                 }
                 for wr in &w.list {

@@ -374,7 +374,7 @@ impl Run<'_> {
             }
         }
         if let Some(message) = file.column_use().and_then(|u| u.message()) {
-            w.push("unused_columns", &ir.path, "", message);
+            w.push("unused_columns", "header", "", message);
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
