@@ -107,12 +107,13 @@ impl ColumnUse {
             }
         }
         // Another alias of a field the file has (the account e-mail beside the billing
-        // e-mail): known, deliberately not the one read.
+        // e-mail): known, deliberately not the one read. Not a partial alias (`*siret*`): a
+        // second column it matches may hold something else.
         for (field, aliases) in &dialect.columns {
             if cols.get(field).is_none() {
                 continue;
             }
-            for a in aliases.iter().map(|a| Alias::new(a)) {
+            for a in aliases.iter().filter(|a| !a.contains('*')).map(|a| Alias::new(a)) {
                 for (i, k) in keys.iter().enumerate() {
                     if a.matches(k) {
                         read[i] = true;

@@ -326,7 +326,8 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     let mut lines_discounted = true;
     let mut after_coupon: Vec<String> = Vec::new();
     let mut line_discounts = Decimal::ZERO;
-    let mut from_total: Vec<String> = Vec::new();
+    // Some line is priced from its total alone.
+    let mut from_total = false;
     let mut kept = Vec::with_capacity(o.lines.len());
     for (n, (mut l, a)) in std::mem::take(&mut o.lines).into_iter().zip(amounts.iter()).enumerate() {
         let n = n + 1;
@@ -350,9 +351,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         let Some(unit) = unit else {
             return Err(fail(format!("line {n} ('{}') has no price", l.name)));
         };
-        if only_total {
-            from_total.push(n.to_string());
-        }
+        from_total |= only_total;
         let after_price = before.is_none();
         let discount = match (before, a.total, a.discount) {
             (Some(b), Some(t), _) => Some(b - t),
@@ -395,7 +394,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         );
     }
 
-    if !from_total.is_empty() {
+    if from_total {
         // The same words for every order: one warning for the export, counted.
         w.push(
             "guessed",
@@ -414,7 +413,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         o.discount_ht = None;
         if let Some(c) = coupon.filter(|c| !c.is_zero())
             // Prices after the coupon hold it already: there is nothing to compare with.
-            && from_total.is_empty()
+            && !from_total
             && after_coupon.is_empty()
             && (c - line_discounts).abs() > Decimal::new(1, 2)
         {
