@@ -194,6 +194,29 @@ compare samples "$SCRATCH/setup/samples" \
     convert --profile samples/profile.toml --out out samples/prestashop/customers.csv samples/shopify/customers_export.csv
 crlf_only "$SCRATCH"/samples/windows/out/*.txt
 
+# The same command with an out/ that cannot be written (on Windows: no write permission; here
+# the immutable attribute, which binds root too): each input fails (exit 1), nothing is
+# written, no code is recorded as issued.
+RO="$SCRATCH/readonly-out"
+mkdir -p "$RO"
+cp -r "$SCRATCH/setup/samples/samples" "$RO/"
+mkdir -p "$RO/out"
+if chattr +i "$RO/out" 2>/dev/null && ! touch "$RO/out/probe" 2>/dev/null; then
+    RO_DIR=$RO/out
+    RC=0
+    (cd "$RO" && win "$EXE" convert --profile samples/profile.toml --out out samples/prestashop/customers.csv \
+        samples/shopify/customers_export.csv >"$SCRATCH/readonly-out.txt" 2>&1) || RC=$?
+    chattr -i "$RO/out"
+    RO_DIR=""
+    [ "$RC" = 1 ] || fail "convert into a read-only out\\: exit $RC, expected 1: $(cat "$SCRATCH/readonly-out.txt")"
+    [ -z "$(ls -A "$RO/out")" ] || fail "convert into a read-only out\\ wrote: $(ls -A "$RO/out")"
+    [ ! -e "$RO/samples/state" ] || fail "convert into a read-only out\\ recorded codes in samples\\state"
+    say "Wine run: convert into a read-only out\\: exit 1, nothing written, no code recorded: $(grep -m1 -o 'out\\customers: .*' "$SCRATCH/readonly-out.txt")"
+else
+    chattr -i "$RO/out" 2>/dev/null || true
+    say "NOT RUN: convert into a read-only out/ (chattr +i is not available here)"
+fi
+
 # Orders: a Shopify orders export (CSV, one order fails alone: exit 1), then WooCommerce saved
 # by Excel (XLSX) and PrestaShop's webservice (XML) with import paramétrable files
 # (Windows-1252) beside Format Sage. The ledger and issued codes are compared too.
