@@ -46,9 +46,15 @@ pub enum CriticalError {
     #[error("client list: {0}")]
     Clients(InputError),
     #[error(
-        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code"
+        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        gescom::EXPORT_HOWTO
     )]
     NoClientList,
+    #[error(
+        "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        path.display(), gescom::EXPORT_HOWTO
+    )]
+    ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
     Setup(#[from] SetupError),
     #[error(transparent)]
@@ -98,7 +104,12 @@ pub fn load_clients(
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
     let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| match e {
+        InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            CriticalError::ClientListMissing { path: path.clone() }
+        }
+        e => CriticalError::Clients(e),
+    })
 }
 
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
@@ -196,6 +207,7 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
+        issued: None,
     }
 }
 
@@ -442,9 +454,10 @@ impl Run<'_> {
                 }
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
+                entry.issued = Some(issued);
                 if let Some(out) = out.as_mut() {
                     let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
                     self.place(&code, range);
@@ -680,9 +693,10 @@ impl Run<'_> {
                 self.report.add_customer(entry);
                 return Err(message);
             }
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = format!("{detail}; order {}", o.number);
+                entry.issued = Some(issued);
                 (code, Some(ClientWrite::New(records)))
             }
             Outcome::Existing { code, by, detail } => {

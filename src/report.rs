@@ -31,6 +31,9 @@ pub struct Report {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub customers_created: u64,
+    /// Of `customers_created`, those written again under a code an earlier run issued (the
+    /// client list does not hold them yet).
+    pub customers_issued_before: u64,
     pub customers_matched: u64,
     pub customers_updated: u64,
     pub customers_single_account: u64,
@@ -106,6 +109,16 @@ pub struct CustomerReport {
     pub matched_by: Option<MatchKey>,
     /// Why: the parts of a generated code, the key value that matched, or the error.
     pub detail: String,
+    /// For a created client: `this_run` (a new code) or `earlier` (a code an earlier run
+    /// issued, written again because the client list does not hold it yet); else null.
+    pub issued: Option<Issued>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issued {
+    ThisRun,
+    Earlier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -308,6 +321,9 @@ impl Warnings {
 impl Report {
     pub fn add_customer(&mut self, c: CustomerReport) {
         *self.totals.customer(c.action) += 1;
+        if c.action == CustomerAction::Created && c.issued == Some(Issued::Earlier) {
+            self.totals.customers_issued_before += 1;
+        }
         if self.keep {
             self.customers.push(c);
         }
@@ -337,8 +353,14 @@ impl Report {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
 
-    /// The summary printed for people after a run.
+    /// The summary printed for people after `convert`.
     pub fn human(&self) -> String {
+        self.human_for(SummaryFor::Convert)
+    }
+
+    /// The summary for people; `to` says where the details not shown are (`--report` for
+    /// `convert`, the `.report.json` kept with the file for `watch`).
+    pub fn human_for(&self, to: SummaryFor) -> String {
         let mut s = String::new();
         for i in &self.inputs {
             let what = match (&i.platform, &i.kind) {
@@ -370,15 +392,28 @@ impl Report {
             + t.customers_failed
             > 0
         {
-            let _ = writeln!(
-                s,
-                "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                t.customers_created,
-                t.customers_matched,
-                t.customers_updated,
-                t.customers_single_account,
-                t.customers_failed
-            );
+            if t.customers_issued_before > 0 {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} issued before and written again (not in the client list yet), {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created - t.customers_issued_before,
+                    t.customers_issued_before,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            }
         }
         if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
             let pieces = match &self.pieces {
@@ -416,7 +451,13 @@ impl Report {
                     let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
-                    let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);
+                    let more = list.len() - SHOWN;
+                    let _ = match to {
+                        SummaryFor::Convert => writeln!(s, "  [{kind}] ... {more} more (see --report)"),
+                        SummaryFor::Watch => {
+                            writeln!(s, "  [{kind}] ... {more} more (all in the .report.json kept with the file)")
+                        }
+                    };
                 }
             }
         }
@@ -425,6 +466,13 @@ impl Report {
         }
         s
     }
+}
+
+/// Who reads the summary: it names where the rest of the details are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFor {
+    Convert,
+    Watch,
 }
 
 fn field_prefix(field: &str) -> String {
