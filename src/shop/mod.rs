@@ -5,6 +5,7 @@ pub mod customers;
 pub mod dialect;
 pub mod orders;
 pub mod prestashop;
+pub mod unused;
 pub mod values;
 pub mod woocommerce;
 
@@ -95,6 +96,15 @@ impl ShopFile {
             },
         }
     }
+    /// What became of the columns of a CSV or XLSX file; `None` for XML.
+    pub fn column_use(&self) -> Option<&unused::ColumnUse> {
+        match self {
+            ShopFile::Customers(r) => Some(&r.usage),
+            ShopFile::Orders(Orders::Table(r)) => Some(&r.usage),
+            ShopFile::Orders(Orders::Xml(_)) => None,
+        }
+    }
+
     /// The table of a CSV or XLSX file; `None` for XML.
     pub fn table(&self) -> Option<&Table> {
         match self {
