@@ -151,13 +151,25 @@ fn inspect(a: InspectArgs) -> u8 {
         }
     };
     let mut code = OK;
+    // Files that complete another one (PrestaShop resources, Magento addresses) are joined to
+    // the other files inspected with them, as `convert` does.
+    let joined = std::sync::Arc::new(shop::Joined::gather(&a.inputs, &profile.input));
     for input in &a.inputs {
         println!("{}", input.display());
-        match shop::open(input, &profile.input) {
+        match shop::open_in_run(input, &profile.input, std::sync::Arc::clone(&joined)) {
             Ok(mut file) => {
                 let headers = file.headers();
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
+                if let ShopFile::Companion(c) = &file {
+                    println!("  generation: {}", c.generation);
+                    println!("  records:    {}", c.records);
+                    println!(
+                        "  companion:  completes the {} {} given in the same run, joined {}; not converted alone",
+                        c.platform, c.completes, c.join
+                    );
+                    continue;
+                }
                 println!("  generation: {}", file.generation());
                 println!(
                     "  encoding:   {}{}",
@@ -177,6 +189,7 @@ fn inspect(a: InspectArgs) -> u8 {
                 }
                 let mut w = Warnings::new(input.display().to_string());
                 match &mut file {
+                    ShopFile::Companion(_) => {}
                     ShopFile::Customers(reader) => {
                         for _ in 0..a.records {
                             match reader.next(&mut w) {

@@ -1,0 +1,167 @@
+//! Inputs that complete another input of the same run, joined by key.
+//!
+//! Some exports come as several files that only make sense together: the PrestaShop
+//! webservice gives `orders`, `customers`, `addresses` and `order_details` one resource per
+//! file; Magento's Data Transfer writes the customers' addresses in a file of their own. Such
+//! a *companion* file is not converted: before the run converts anything, every input is
+//! surveyed (`Joined::gather`), the companions' records are kept by their join key, and the
+//! inputs that are converted look up what their own file lacks:
+//!
+//! | platform   | companion holds                     | key               | completes |
+//! |------------|-------------------------------------|-------------------|-----------|
+//! | prestashop | customer, address                   | id                | orders (id_customer, id_address_invoice / _delivery) |
+//! | prestashop | order_detail                        | id_order          | orders without associations/order_rows |
+//! | prestashop | country, currency, carrier, order_state | id            | orders (id_country, id_currency...) |
+//! | magento    | address (Customer Addresses file)   | _email + _website | customers (Customers Main File) |
+//!
+//! A converted file's own records come first; the companions only fill what it lacks. A record
+//! found in no input is what it was without companions: a PrestaShop order whose customer is
+//! nowhere fails with its error, a Magento customer without address is written without one
+//! (and, when the run has no address file at all, the input says so once).
+//!
+//! Which companion fed which input is tracked (`take_used`), for the report. A companion of a
+//! platform none of the run's converted inputs reads is a failed input: alone it converts
+//! nothing.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::InputError;
+use crate::profile::InputSection;
+
+/// A record's fields by name (element names for XML, canonical field names for tables).
+pub type Fields = HashMap<String, String>;
+
+/// One record of a companion: the table it goes in (`resource`), its join key, its fields.
+pub struct Entry {
+    pub resource: &'static str,
+    pub key: String,
+    pub fields: Fields,
+}
+
+/// A file of the run that lends its records to the others.
+#[derive(Debug)]
+pub struct Companion {
+    pub path: PathBuf,
+    pub platform: String,
+    /// What it holds: `customers`, `addresses`, `order_details`, `customers+addresses`...
+    pub kind: String,
+    /// Its layout and counts, for `inspect` and the report.
+    pub generation: String,
+    pub records: u64,
+    /// The kind of input of the same platform it completes (`orders`, `customers`).
+    pub completes: &'static str,
+    /// How it is joined, for people.
+    pub join: &'static str,
+}
+
+/// A companion as surveyed: what it is and its records.
+pub struct Survey {
+    pub companion: Companion,
+    pub entries: Vec<Entry>,
+}
+
+/// Records of one resource by key, each with the companion (index in `files`) it came from.
+type Table = HashMap<String, Vec<(usize, Fields)>>;
+
+/// The companions of a run and their records, by (platform, resource) and key.
+#[derive(Default)]
+pub struct Joined {
+    tables: HashMap<(String, &'static str), Table>,
+    pub files: Vec<Companion>,
+    used: Vec<AtomicBool>,
+}
+
+impl Joined {
+    /// Surveys every input (see the module comment). A file that cannot be surveyed is left
+    /// to be opened (and its error reported) as any input.
+    pub fn gather(inputs: &[PathBuf], input: &InputSection) -> Joined {
+        let mut j = Joined::default();
+        for path in inputs {
+            if let Ok(Some(s)) = survey(path, input) {
+                j.add(s);
+            }
+        }
+        j
+    }
+
+    pub fn add(&mut self, s: Survey) {
+        let file = self.files.len();
+        let platform = s.companion.platform.clone();
+        for e in s.entries {
+            self.tables
+                .entry((platform.clone(), e.resource))
+                .or_default()
+                .entry(e.key)
+                .or_default()
+                .push((file, e.fields));
+        }
+        self.files.push(s.companion);
+        self.used.push(AtomicBool::new(false));
+    }
+
+    /// The first record of `resource` with `key` (marks its file as used).
+    pub fn get(&self, platform: &str, resource: &'static str, key: &str) -> Option<&Fields> {
+        self.all(platform, resource, key).into_iter().next()
+    }
+
+    /// Every record of `resource` with `key`, in the order of the files and of their lines.
+    pub fn all(&self, platform: &str, resource: &'static str, key: &str) -> Vec<&Fields> {
+        let Some(found) = self.tables.get(&(platform.to_string(), resource)).and_then(|t| t.get(key)) else {
+            return Vec::new();
+        };
+        for (file, _) in found {
+            self.used[*file].store(true, Ordering::Relaxed);
+        }
+        found.iter().map(|(_, f)| f).collect()
+    }
+
+    /// Does any companion hold records of `resource`?
+    pub fn has(&self, platform: &str, resource: &'static str) -> bool {
+        self.tables.contains_key(&(platform.to_string(), resource))
+    }
+
+    /// The companion read from `path`, if it is one.
+    pub fn companion(&self, path: &Path) -> Option<(usize, &Companion)> {
+        self.files.iter().enumerate().find(|(_, c)| c.path == path)
+    }
+
+    /// The companions used since the last call (by index in `files`), and forgets it.
+    pub fn take_used(&self) -> Vec<usize> {
+        self.used.iter().enumerate().filter(|(_, u)| u.swap(false, Ordering::Relaxed)).map(|(i, _)| i).collect()
+    }
+}
+
+/// Whether `path` is a companion, with its records; `Ok(None)` for a file to convert.
+pub fn survey(path: &Path, input: &InputSection) -> Result<Option<Survey>, InputError> {
+    let mut head = [0u8; 512];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    if super::prestashop::looks_like_xml(&head[..n]) {
+        return super::prestashop::survey(path);
+    }
+    if super::json::looks_like_json(&head[..n]) {
+        return Ok(None);
+    }
+    super::magento::survey_addresses(path, input)
+}
+
+/// The error of a companion no converted input of the run reads.
+pub fn alone(c: &Companion) -> InputError {
+    InputError::Other {
+        path: c.path.clone(),
+        message: format!(
+            "{} {} ({}): this file completes the {} {} export given in the same run ({}) and converts nothing alone; convert them together, e.g. passerelle convert {} {}",
+            c.platform,
+            c.kind,
+            c.generation,
+            c.platform,
+            c.completes,
+            c.join,
+            if c.completes == "orders" { "orders.xml" } else { "customers.csv" },
+            c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        ),
+    }
+}
