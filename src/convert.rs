@@ -133,6 +133,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     if !opts.dry_run {
         std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
     }
+    let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
     let mut run = Run {
         profile: &profile,
         index: &index,
@@ -148,8 +149,9 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
-        joined: Arc::new(Joined::gather(&opts.inputs, &profile.input)),
+        joined: Arc::clone(&joined),
         companions: Vec::new(),
+        used_by: vec![Vec::new(); joined.files.len()],
         read: HashSet::new(),
     };
     for input in &opts.inputs {
@@ -189,9 +191,10 @@ struct Run<'a> {
     placed_files: Vec<PathBuf>,
     /// The records of the run's companion files (inputs that complete another one).
     joined: Arc<Joined>,
-    /// Companion inputs: their entry in `report.inputs`, their index in `joined.files`, the
-    /// inputs their records were joined to.
-    companions: Vec<(usize, usize, Vec<String>)>,
+    /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
+    companions: Vec<(usize, usize)>,
+    /// By companion (index in `joined.files`): the inputs its records were joined to.
+    used_by: Vec<Vec<String>>,
     /// (platform, kind) of the inputs read: a companion needs one it completes.
     read: HashSet<(String, String)>,
 }
@@ -235,13 +238,13 @@ impl Run<'_> {
     /// A companion input: reported, not converted (its records serve the other inputs).
     fn companion(&mut self, input: &Path, index: usize) {
         let c = &self.joined.files[index];
-        self.companions.push((self.report.inputs.len(), index, Vec::new()));
+        self.companions.push((self.report.inputs.len(), index));
         self.report.inputs.push(InputReport {
             path: input.display().to_string(),
             platform: Some(c.platform.clone()),
             kind: Some(c.kind.clone()),
-            encoding: None,
-            delimiter: None,
+            encoding: Some(c.encoding.clone()),
+            delimiter: Some(c.delimiter.clone()),
             records: c.records,
             status: Status::Ok,
             error: None,
@@ -253,7 +256,8 @@ impl Run<'_> {
     /// Once every input is read: each companion says which inputs used it; one that completes
     /// no input of the run failed (alone it converts nothing).
     fn settle_companions(&mut self) {
-        for (at, index, used_by) in std::mem::take(&mut self.companions) {
+        for (at, index) in std::mem::take(&mut self.companions) {
+            let used_by = std::mem::take(&mut self.used_by[index]);
             let c = &self.joined.files[index];
             let ir = &mut self.report.inputs[at];
             if !self.read.contains(&(c.platform.clone(), c.completes.to_string())) {
@@ -314,9 +318,7 @@ impl Run<'_> {
         };
         // The companions this input used (even if it failed: their records were read).
         for used in self.joined.take_used() {
-            if let Some(entry) = self.companions.iter_mut().find(|(_, i, _)| *i == used) {
-                entry.2.push(ir.path.clone());
-            }
+            self.used_by[used].push(ir.path.clone());
         }
         if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
             self.read.insert((p.clone(), k.clone()));

@@ -49,6 +49,9 @@ pub struct Companion {
     pub kind: String,
     /// Its layout and counts, for `inspect` and the report.
     pub generation: String,
+    /// "xml (utf-8)", "utf-8"..., and the delimiter of a table, for the report.
+    pub encoding: String,
+    pub delimiter: String,
     pub records: u64,
     /// The kind of input of the same platform it completes (`orders`, `customers`).
     pub completes: &'static str,

@@ -371,6 +371,8 @@ pub fn read_addresses(
             platform: d.platform.clone(),
             kind: d.kind.clone(),
             generation,
+            encoding: table.encoding_label(),
+            delimiter: table.delimiter_label(),
             records: entries.len() as u64,
             completes: "customers",
             join: "by e-mail and website: _email + _website = the main file's email + _website",

@@ -455,6 +455,8 @@ pub fn survey(path: &Path) -> Result<Option<Survey>, InputError> {
             platform: "prestashop".into(),
             kind: kind.join("+"),
             generation: format!("webservice XML: {}", counted.join(", ")),
+            encoding: "xml (utf-8)".into(),
+            delimiter: "(xml)".into(),
             records: entries.len() as u64,
             completes: "orders",
             join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details by id_order",
