@@ -1,4 +1,4 @@
-//! The run report: JSON for scripts (`--report`, keys fixed by CONTRACT.md) and a summary for
+//! The run report: JSON for scripts (`--report`, keys stable: extend, never rename) and a summary for
 //! people. Every decision and every change to the data shows up here.
 
 use std::fmt::Write as _;

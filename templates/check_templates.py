@@ -3,8 +3,8 @@
 
     python3 templates/check_templates.py
 
-Checks templates/sage/ver33.toml (Format Sage #VER 33 record layouts, FORMAT-SAGE.md §9/§14),
-templates/sage/tags.toml (known GC tags, FORMAT-SAGE.md Appendix A) and
+Checks templates/sage/ver33.toml (Format Sage #VER 33 record layouts, docs/format-sage.md),
+templates/sage/tags.toml (tags known in Gestion Commerciale files) and
 templates/countries.toml (ISO 3166-1 countries). Exits 1 and lists every problem on failure.
 """
 import re

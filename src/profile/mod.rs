@@ -1,4 +1,4 @@
-//! The profile: every option of the customer import (CONTRACT.md, seed document), read from
+//! The profile: every option of the customer import (docs/profile.md, keys stable), read from
 //! TOML. `check` validates a profile text with line numbers; `load` returns a typed profile or
 //! every problem found.
 
@@ -337,7 +337,7 @@ impl Profile {
         self.clients.file.as_deref().filter(|s| !s.is_empty()).map(|f| self.resolve_path(f))
     }
 
-    /// `state/` next to the profile (CONTRACT.md).
+    /// `state/` next to the profile (the default of `--state`).
     pub fn default_state_dir(&self) -> PathBuf {
         self.base_dir.join("state")
     }

@@ -15,7 +15,7 @@ pub enum DocumentType {
 }
 
 impl DocumentType {
-    /// #CHEN 2 (Type), 1-based in the file (FORMAT-SAGE.md §7): devis 1, commande 2, BL 4,
+    /// #CHEN 2 (Type), 1-based in the file (docs/format-sage.md, document codes): devis 1, commande 2, BL 4,
     /// facture 7.
     pub fn code(self) -> &'static str {
         match self {

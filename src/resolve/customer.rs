@@ -482,7 +482,7 @@ impl<'a> Resolver<'a> {
         r.set("CT_Telephone", phone(c, cs.phone));
         r.set("CT_Telecopie", phone(c, cs.fax));
         r.set("CT_EMail", c.email.trim().to_string());
-        // Assujettissement (codes UNCERTAIN, FORMAT-SAGE.md §16.7): 0 for a business with a
+        // Assujettissement (codes uncertain, see docs/format-sage.md open points): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
         let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
         r.set("CT_Assujettissement", if business { "0" } else { "1" });

@@ -524,7 +524,7 @@ impl<'a> DocumentBuilder<'a> {
         Document { header: h, lines, dues: vec![due], piece }
     }
 
-    /// `[A-Z0-9]`, at most 13: what Sage accepts in a piece number (FORMAT-SAGE.md §13.3).
+    /// `[A-Z0-9]`, at most 13: what Sage accepts in a piece number (docs/format-sage.md, values).
     fn piece_number(&self, raw: &str, subject: &str, w: &mut Warnings) -> String {
         let clean: String = crate::resolve::text::remove_accents(raw)
             .chars()

@@ -177,7 +177,7 @@ struct TagsFile {
     documented: Vec<String>,
 }
 
-/// Is `name` (without '#') a tag known in Gestion Commerciale files (FORMAT-SAGE.md appendix A)?
+/// Is `name` (without '#') a tag known in Gestion Commerciale files (templates/sage/tags.toml)?
 /// Used instead of a `#[A-Z0-9]+` pattern, which a value such as `#1001` would also match.
 pub fn is_known_tag(name: &str) -> bool {
     static SET: OnceLock<std::collections::HashSet<String>> = OnceLock::new();

@@ -742,7 +742,7 @@ pub fn note_attributes(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Shopify does not say whether prices include tax: the totals tell (SHOP-EXPORTS.md §2.1).
+/// Shopify does not say whether prices include tax: the totals tell (docs/shop-exports.md).
 /// Tax-inclusive: Total = Subtotal + Shipping (+ Duties); exclusive: + Taxes. Then the one
 /// rate of the order goes to every taxable line and to shipping; with several rates the link
 /// between lines and rates is not in the export.

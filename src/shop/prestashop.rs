@@ -1,4 +1,4 @@
-//! PrestaShop webservice XML → canonical orders (SHOP-EXPORTS.md §3.4), with quick-xml.
+//! PrestaShop webservice XML → canonical orders (docs/shop-exports.md), with quick-xml.
 //!
 //! The orders (`/api/orders?display=full`) come with the customers and addresses they
 //! reference by id, either in the same file (lists under one `<prestashop>` root, or several

@@ -1,4 +1,4 @@
-//! WooCommerce orders: the packed cells of the WebToffee export (SHOP-EXPORTS.md §4.2) and the
+//! WooCommerce orders: the packed cells of the WebToffee export (docs/shop-exports.md) and the
 //! amounts both plugins give, turned into the canonical prices.
 //!
 //! WooCommerce stores every amount excluding tax (line `sub_total` before the coupon, `total`

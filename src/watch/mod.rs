@@ -101,7 +101,7 @@ impl Summary {
     }
 
     /// 0: everything converted; 1: a file failed or could not be finished; 2: profile, client
-    /// list or state problem (CONTRACT.md exit codes).
+    /// list or state problem (the exit codes of `convert`, see `commands.rs`).
     pub fn exit_code(&self) -> u8 {
         if self.blocked {
             2
