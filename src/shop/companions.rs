@@ -81,6 +81,10 @@ impl Joined {
     /// to be opened (and its error reported) as any input.
     pub fn gather(inputs: &[PathBuf], input: &InputSection) -> Joined {
         let mut j = Joined::default();
+        // A companion completes another input: alone, it is opened (and refused) as any input.
+        if inputs.len() < 2 {
+            return j;
+        }
         for path in inputs {
             if let Ok(Some(s)) = survey(path, input) {
                 j.add(s);
@@ -166,5 +170,69 @@ pub fn alone(c: &Companion) -> InputError {
             if c.completes == "orders" { "orders.xml" } else { "customers.csv" },
             c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey_of(path: &str, platform: &str, entries: Vec<(&'static str, &str, &str)>) -> Survey {
+        Survey {
+            companion: Companion {
+                path: PathBuf::from(path),
+                platform: platform.into(),
+                kind: "customers".into(),
+                generation: String::new(),
+                encoding: String::new(),
+                delimiter: String::new(),
+                records: entries.len() as u64,
+                completes: "orders",
+                join: "by id",
+            },
+            entries: entries
+                .into_iter()
+                .map(|(resource, key, name)| Entry {
+                    resource,
+                    key: key.into(),
+                    fields: [("name".to_string(), name.to_string())].into_iter().collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn lookups_by_platform_resource_and_key_say_which_file_served() {
+        let mut j = Joined::default();
+        j.add(survey_of("a.xml", "prestashop", vec![("customer", "1", "Ana"), ("customer", "2", "Léo")]));
+        j.add(survey_of("b.xml", "prestashop", vec![("customer", "1", "Ana bis"), ("address", "1", "Rue")]));
+        assert!(j.take_used().is_empty());
+        assert_eq!(j.get("prestashop", "customer", "2").unwrap()["name"], "Léo");
+        assert_eq!(j.take_used(), vec![0], "only the file that answered");
+        let both: Vec<&str> = j.all("prestashop", "customer", "1").iter().map(|f| f["name"].as_str()).collect();
+        assert_eq!(both, ["Ana", "Ana bis"], "in the order of the files");
+        assert_eq!(j.take_used(), vec![0, 1]);
+        assert!(j.take_used().is_empty(), "forgotten once taken");
+        assert!(j.get("magento", "customer", "1").is_none(), "another platform's records are not its");
+        assert!(j.get("prestashop", "customer", "3").is_none());
+        assert!(j.take_used().is_empty(), "a miss uses nothing");
+        assert!(j.has("prestashop", "address") && !j.has("prestashop", "order_detail"));
+        assert_eq!(j.companion(Path::new("b.xml")).map(|(i, _)| i), Some(1));
+        assert!(j.companion(Path::new("c.xml")).is_none());
+    }
+
+    #[test]
+    fn a_single_input_is_not_surveyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("customers.xml");
+        std::fs::write(&p, "<prestashop><customers><customer><id>1</id></customer></customers></prestashop>").unwrap();
+        let input = InputSection::default();
+        assert!(Joined::gather(std::slice::from_ref(&p), &input).files.is_empty());
+        let other = dir.path().join("orders.xml");
+        std::fs::write(&other, "<prestashop><orders><order><id>5</id></order></orders></prestashop>").unwrap();
+        let j = Joined::gather(&[p.clone(), other], &input);
+        assert_eq!(j.files.len(), 1);
+        assert_eq!((j.files[0].kind.as_str(), j.files[0].records), ("customers", 1));
+        assert!(alone(&j.files[0]).to_string().contains("completes the prestashop orders"));
     }
 }

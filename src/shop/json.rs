@@ -493,6 +493,22 @@ mod tests {
     }
 
     #[test]
+    fn a_record_or_a_file_too_large_is_refused() {
+        let big = format!("[{{\"a\":\"{}\"}}]", "x".repeat(MAX_RECORD as usize));
+        let e = scan_text(&big).err().unwrap().to_string();
+        assert!(e.contains("byte 1") && e.contains("16 MB"), "{e}");
+        // A sparse file: its size is checked before any byte is read.
+        #[cfg(unix)]
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("huge.json");
+            std::fs::File::create(&p).unwrap().set_len(MAX_FILE + 1).unwrap();
+            let e = scan(&p).err().unwrap().to_string();
+            assert!(e.contains("huge.json") && e.contains("several pages"), "{e}");
+        }
+    }
+
+    #[test]
     fn values_by_path() {
         let v: Value = serde_json::from_str(
             r#"{"a":{"b":[{"c":" x "},{"c":12.30}]},"street":["1 rue A","Bât. B"],"meta_data":[{"key":"_billing_vat","value":"FR1"}],"n":null,"s":"0.1","big":"9999999999999999","e":1e2}"#,

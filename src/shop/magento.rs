@@ -526,8 +526,9 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
             &subject,
             "items",
             format!(
-                "{} priced by their components: the components are written, not the product itself",
-                from_children.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                "{} priced by {} components: the components are written, not the product itself",
+                from_children.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", "),
+                if from_children.len() == 1 { "its" } else { "their" }
             ),
         );
     }
@@ -608,5 +609,174 @@ fn lookup_flag(v: &Value, key: &str) -> Option<bool> {
     match json::lookup(v, key)? {
         Value::Bool(b) => Some(*b),
         other => json::text(other).map(|t| t == "1" || t.eq_ignore_ascii_case("true")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shop::{Customers, ShopFile, open_in_run};
+    use std::path::PathBuf;
+
+    fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn customers(file: ShopFile) -> Customers {
+        match file {
+            ShopFile::Customers(c) => c,
+            _ => panic!("not customers"),
+        }
+    }
+
+    const COMPOSITE: &str = "email,_website,_store,firstname,lastname,taxvat,_address_city,_address_company,_address_country_id,_address_firstname,_address_lastname,_address_postcode,_address_street,_address_telephone,_address_vat_id,_address_default_billing_,_address_default_shipping_\n";
+
+    #[test]
+    fn composite_rows_without_customer_columns_are_more_addresses_of_the_customer_above() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{COMPOSITE},,,,,,Nowhere,,FR,,,75001,\"1 rue perdue\",,,1,1\n\
+a@exemple.fr,base,default,Ana,Roy,,Paris,,FR,Ana,Roy,75002,\"1 rue A\nEscalier B\",\" +33 1 00 00 00 00\",,0,1\n\
+,,,,,,Lyon,Roy SARL,FR,Ana,Roy,69001,\"2 rue B\",,FR40123456824,1,0\n\
+,,,,,,Nice,,FR,Ana,Roy,06000,\"3 rue C\",,,0,0\n\
+b@exemple.fr,base,default,Léo,Petit,FR61954506077,,,,,,,,,,,\n"
+        );
+        let p = write(dir.path(), "composite.csv", &text);
+        let mut c = customers(open_in_run(&p, &Default::default(), Arc::default()).unwrap());
+        let mut w = Warnings::new("composite.csv");
+        let a = c.next(&mut w).unwrap().unwrap();
+        // The default billing address is the second row's; the first row's is the delivery.
+        assert_eq!(
+            (a.billing.city.as_str(), a.company.as_str(), a.vat_number.as_str()),
+            ("Lyon", "Roy SARL", "FR40123456824")
+        );
+        let d = a.delivery.clone().unwrap();
+        assert_eq!(
+            (d.address1.as_str(), d.address2.as_str(), d.phone.as_str()),
+            ("1 rue A", "Escalier B", "+33 1 00 00 00 00")
+        );
+        assert_eq!(a.origin.line, 3);
+        let b = c.next(&mut w).unwrap().unwrap();
+        assert_eq!(
+            (b.email.as_str(), b.firstname.as_str(), b.vat_number.as_str()),
+            ("b@exemple.fr", "Léo", "FR61954506077")
+        );
+        assert!(b.billing.is_empty() && b.delivery.is_none());
+        assert!(c.next(&mut w).unwrap().is_none());
+        let said: Vec<(&str, &str)> = w.list.iter().map(|x| (x.kind.as_str(), x.message.as_str())).collect();
+        assert!(said.iter().any(|(k, m)| *k == "skipped" && m.contains("before any customer row")), "{said:?}");
+        assert!(said.iter().any(|(k, m)| *k == "skipped" && m.contains("1 address(es)")), "Nice: {said:?}");
+    }
+
+    #[test]
+    fn main_file_addresses_come_from_the_address_file_by_email_and_website() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = write(
+            dir.path(),
+            "main.csv",
+            "email,_website,_store,firstname,lastname,taxvat\nAna@Exemple.fr,base,default,Ana,Roy,FR61954506077\nana@exemple.fr,pro,pro,Ana,Roy,\nzoe@exemple.fr,base,default,,,\n",
+        );
+        let addresses = write(
+            dir.path(),
+            "adresses.csv",
+            "_website,_email,_entity_id,city,company,country_id,firstname,lastname,postcode,street,telephone,vat_id,_address_default_billing_,_address_default_shipping_\n\
+base,ana@exemple.fr,1,Paris,,FR,Ana,Roy,75002,\"1 rue A\",,,0,0\n\
+base,ana@exemple.fr,2,Lyon,,FR,Ana,Roy,69001,\"2 rue B\",,,0,0\n\
+base,zoe@exemple.fr,3,Nice,,FR,Zoé,Lin,06000,\"3 rue C\",,,1,1\n",
+        );
+        let input = Default::default();
+        let joined = Arc::new(Joined::gather(&[main.clone(), addresses], &input));
+        let mut c = customers(open_in_run(&main, &input, joined).unwrap());
+        let mut w = Warnings::new("main.csv");
+        let ana = c.next(&mut w).unwrap().unwrap();
+        // No default flag: the first address, said; the second is not written, said.
+        assert_eq!((ana.billing.city.as_str(), ana.vat_number.as_str()), ("Paris", "FR61954506077"));
+        assert!(ana.delivery.is_none());
+        let pro = c.next(&mut w).unwrap().unwrap();
+        assert!(pro.billing.is_empty(), "another website: another customer, no address");
+        let zoe = c.next(&mut w).unwrap().unwrap();
+        assert_eq!((zoe.firstname.as_str(), zoe.lastname.as_str(), zoe.billing.city.as_str()), ("Zoé", "Lin", "Nice"));
+        assert!(zoe.delivery.is_none(), "the billing address is the delivery one too");
+        let kinds: Vec<&str> = w.list.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(kinds, ["guessed", "skipped", "missing_address"], "{:#?}", w.list);
+    }
+
+    fn order_of(json: &str) -> (OrderResult, Warnings) {
+        let v: Value = serde_json::from_str(json).unwrap();
+        let d = crate::shop::dialect::json_all().iter().find(|d| d.name == "magento_rest").unwrap();
+        let overrides = Default::default();
+        let r = Rec { v: &v, d, overrides: &overrides };
+        let mut w = Warnings::new("orders.json");
+        let o = order(&r, Origin { record: 1, line: 3 }, &mut w);
+        (o, w)
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parents_children_and_discounts() {
+        // Prices excl. tax (B2B), a discount excl. tax, a bundle priced by its components, a
+        // configurable product whose child is at 0, a discount on shipping, a guest.
+        let (o, w) = order_of(
+            r#"{"increment_id":"100000042","entity_id":42,"created_at":"2026-11-24 08:14:03","status":"processing",
+            "order_currency_code":"EUR","grand_total":139.2,"tax_amount":23.6,"subtotal":118,"customer_is_guest":1,
+            "customer_id":null,"customer_email":"zoe@exemple.fr","shipping_amount":10,"shipping_incl_tax":12,
+            "shipping_tax_amount":2,"shipping_discount_amount":2,"coupon_code":"PRO10",
+            "billing_address":{"firstname":"Zoé","lastname":"Lin","street":["3 rue C","Bât. 2"],"city":"Nice","postcode":"06000","country_id":"FR"},
+            "items":[
+              {"item_id":1,"sku":"KIT","name":"Kit","product_type":"bundle","qty_ordered":1,"price":0,"price_incl_tax":0,"row_total":0},
+              {"item_id":2,"parent_item_id":1,"sku":"HUILE","name":"Huile","qty_ordered":1,"price":30,"price_incl_tax":36,"tax_percent":20,"discount_amount":3},
+              {"item_id":3,"parent_item_id":1,"sku":"CHIFFON","name":"Chiffon","qty_ordered":2,"price":5,"price_incl_tax":6,"tax_percent":20},
+              {"item_id":4,"sku":"TAB-M","name":"Tablier","product_type":"configurable","qty_ordered":2,"price":39,"price_incl_tax":46.8,"tax_percent":20},
+              {"item_id":5,"parent_item_id":4,"sku":"TAB-M","name":"Tablier-M","qty_ordered":2,"price":0}
+            ]}"#,
+        );
+        let o = o.unwrap();
+        let skus: Vec<&str> = o.lines.iter().map(|l| l.sku.as_str()).collect();
+        assert_eq!(skus, ["HUILE", "CHIFFON", "TAB-M"]);
+        let huile = &o.lines[0];
+        assert_eq!((huile.discount_ht, huile.discount_ttc), (dec("3"), dec("3.60")));
+        assert_eq!(
+            (o.shipping_ht, o.shipping_ttc, o.shipping_tax_rate),
+            (Some(dec("8")), Some(dec("9.60")), Some(dec("20")))
+        );
+        assert_eq!(o.discount_codes, ["PRO10"]);
+        assert_eq!(o.customer.shop_id, "", "a guest has no id");
+        assert_eq!((o.customer.billing.address1.as_str(), o.customer.billing.address2.as_str()), ("3 rue C", "Bât. 2"));
+        assert_eq!((o.customer.firstname.as_str(), o.customer.email.as_str()), ("Zoé", "zoe@exemple.fr"));
+        assert!(
+            w.list.iter().any(|x| x.field == "items" && x.message.contains("'Kit' priced by its components")),
+            "{:#?}",
+            w.list
+        );
+        assert!(w.list.iter().any(|x| x.field == "shipping_discount_amount"), "{:#?}", w.list);
+    }
+
+    #[test]
+    fn statuses_refunds_and_bad_values() {
+        let base = r#"{"increment_id":"7","grand_total":12,"tax_amount":2,"status":"STATUS"REFUND,
+            "billing_address":{"street":["1 rue A"],"city":"Paris","postcode":"75001","country_id":"FR"},
+            "items":[{"item_id":1,"sku":"A","name":"A","qty_ordered":1,"price":"PRICE","price_incl_tax":12,"tax_percent":20}]}"#;
+        let make = |status: &str, refund: &str, price: &str| {
+            base.replace("STATUS", status).replace("REFUND", refund).replace("\"PRICE\"", price)
+        };
+        let (o, _) = order_of(&make("canceled", "", "10"));
+        assert!(o.unwrap().status.cancelled);
+        let (o, _) = order_of(&make("closed", "", "10"));
+        assert!(o.unwrap().status.refunded);
+        let (o, w) = order_of(&make("complete", r#","total_refunded":5"#, "10"));
+        let o = o.unwrap();
+        assert!(!o.status.refunded && w.list.iter().any(|x| x.kind == "partially_refunded"), "{:#?}", w.list);
+        assert_eq!(o.prices, Some(crate::model::PriceBasis::Incl));
+        let (o, _) = order_of(&make("complete", r#","total_refunded":12"#, "10"));
+        assert!(o.unwrap().status.refunded);
+        let (o, _) = order_of(&make("complete", "", r#""dix""#));
+        let p = o.unwrap_err();
+        assert_eq!((p.field.as_str(), p.line), ("items[0].price", 3));
+        assert!(p.message.contains("'dix' is not a number"), "{}", p.message);
     }
 }

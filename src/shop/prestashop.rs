@@ -1169,6 +1169,86 @@ mod tests {
     }
 
     #[test]
+    fn resources_in_separate_files_are_joined_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = |body: &str| {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prestashop xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n{body}\n</prestashop>\n"
+            )
+        };
+        let (people, _) = PEOPLE.split_once("\n").unwrap();
+        let address = PEOPLE.split_once("\n").unwrap().1;
+        let orders = write(dir.path(), "orders.xml", &doc(&format!("<orders>{ORDER}</orders>")));
+        let customers = write(dir.path(), "customers.xml", &doc(&format!("<customers>{people}</customers>")));
+        let addresses = write(dir.path(), "addresses.xml", &doc(&format!("<addresses>{address}</addresses>")));
+        let countries = write(
+            dir.path(),
+            "countries.xml",
+            &doc("<countries><country><id>3</id><iso_code>FR</iso_code></country></countries>"),
+        );
+        // Each companion says what it is; the orders file is not one.
+        assert!(survey(&orders).unwrap().is_none());
+        let s = survey(&customers).unwrap().unwrap();
+        assert_eq!((s.companion.kind.as_str(), s.companion.records), ("customers", 1));
+        let inputs = [addresses.clone(), orders.clone(), customers.clone(), countries];
+        let joined = Arc::new(Joined::gather(&inputs, &crate::profile::InputSection::default()));
+        assert_eq!(joined.files.len(), 3);
+        let mut r = PrestashopReader::open_in_run(&orders, Arc::clone(&joined)).unwrap();
+        let mut w = Warnings::new("orders.xml");
+        let o = r.next(&mut w).unwrap().unwrap().unwrap();
+        assert_eq!((o.customer.email.as_str(), o.customer.billing.city.as_str()), ("a@b.fr", "Bruxelles"));
+        // The country list of another file is the shop's own: 3 is France here.
+        assert_eq!(o.customer.billing.country, "FR");
+        assert!(!w.list.iter().any(|x| x.field == "id_country"), "{:#?}", w.list);
+        let mut used = joined.take_used();
+        used.sort();
+        assert_eq!(used.len(), 3, "customers, addresses and countries served");
+        // Without the customers file, the order fails as it always did.
+        let joined = Arc::new(Joined::gather(&[orders.clone(), addresses], &crate::profile::InputSection::default()));
+        let mut r = PrestashopReader::open_in_run(&orders, joined).unwrap();
+        let p = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap_err();
+        assert_eq!(p.field, "id_customer");
+        assert!(p.message.contains("customer 1 is not in the file"), "{}", p.message);
+    }
+
+    #[test]
+    fn an_order_without_its_rows_takes_its_order_details() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = ORDER.find("<associations>").unwrap();
+        let end = ORDER.find("</associations>").unwrap() + "</associations>".len();
+        let bare = format!("{}{}", &ORDER[..start], &ORDER[end..]);
+        let detail = |id: &str, order: &str, name: &str, qty: &str| {
+            format!(
+                "<order_detail><id>{id}</id><id_order>{order}</id_order><product_name>{name}</product_name><product_reference>REF-{id}</product_reference><product_quantity>{qty}</product_quantity><unit_price_tax_incl>6.000000</unit_price_tax_incl><unit_price_tax_excl>5.000000</unit_price_tax_excl><associations><taxes><tax><id>1</id></tax></taxes></associations></order_detail>"
+            )
+        };
+        let orders =
+            write(dir.path(), "orders.xml", &format!("<prestashop><orders>{bare}</orders>{PEOPLE}</prestashop>"));
+        let details = write(
+            dir.path(),
+            "order_details.xml",
+            &format!(
+                "<prestashop><order_details>{}{}{}</order_details></prestashop>",
+                detail("12", "7", "Bol", "1"),
+                detail("11", "7", "Tasse", "2"),
+                detail("13", "8", "Autre commande", "1")
+            ),
+        );
+        let joined = Arc::new(Joined::gather(&[orders.clone(), details], &crate::profile::InputSection::default()));
+        let mut r = PrestashopReader::open_in_run(&orders, joined).unwrap();
+        let o = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap();
+        let lines: Vec<(&str, &str, Decimal)> =
+            o.lines.iter().map(|l| (l.sku.as_str(), l.name.as_str(), l.quantity)).collect();
+        assert_eq!(lines, [("REF-11", "Tasse", Decimal::from(2)), ("REF-12", "Bol", Decimal::ONE)], "by detail id");
+        assert_eq!(o.lines[0].tax_rate, Some(Decimal::from(20)));
+        // Alone, the order without rows fails and says what would have given them.
+        let mut r = PrestashopReader::open(&orders).unwrap();
+        let p = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap_err();
+        assert_eq!(p.field, "order_rows");
+        assert!(p.message.contains("no order_detail of order id 7"), "{}", p.message);
+    }
+
+    #[test]
     fn default_tables_load() {
         let d = dialect();
         assert_eq!(d.countries.default[7], "FR");

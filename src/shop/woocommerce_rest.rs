@@ -189,3 +189,85 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
     })?;
     Ok(o)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn order_of(json: &str, overrides: &[(&str, &str)]) -> (OrderResult, Warnings) {
+        let v: Value = serde_json::from_str(json).unwrap();
+        let d = crate::shop::dialect::json_all().iter().find(|d| d.name == "woocommerce_rest").unwrap();
+        let overrides = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let r = Rec { v: &v, d, overrides: &overrides };
+        let mut w = Warnings::new("orders.json");
+        let o = order(&r, Origin { record: 2, line: 1 }, &mut w);
+        (o, w)
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    const ORDER: &str = r#"{"id":88,"number":"88","order_key":"wc_order_x","status":"wc-processing","currency":"EUR",
+        "date_created":"2026-11-20T23:30:00","date_created_gmt":"2026-11-20T22:30:00","customer_id":0,
+        "discount_total":"2.00","discount_tax":"0.40","shipping_total":"5.00","shipping_tax":"1.00",
+        "total":"TOTAL","total_tax":"5.61","payment_method_title":"Virement",
+        "billing":{"first_name":"Ana","last_name":"Roy","company":"","address_1":"1 rue A","address_2":"","city":"Paris","postcode":"75001","country":"FR","email":"ana@exemple.fr","phone":""},
+        "shipping":{"first_name":"","last_name":"","company":"","address_1":"","address_2":"","city":"","postcode":"","country":""},
+        "meta_data":[{"id":1,"key":"_tva_intra","value":"FR 40 123456824"}],
+        "line_items":[
+          {"id":1,"name":"Th&eacute; <b>vert</b>","sku":"THE","quantity":2,"subtotal":"10.00","subtotal_tax":"0.55","total":"8.00","total_tax":"0.44","taxes":[{"id":2,"total":"0.44","subtotal":"0.55"}],"price":5},
+          {"id":2,"name":"Bol","sku":"BOL","quantity":1,"subtotal":"15.00","subtotal_tax":"3.00","total":"15.00","total_tax":"3.00","taxes":[{"id":1,"total":"3","subtotal":"3"}],"price":15}],
+        "tax_lines":[{"id":9,"rate_code":"FR-TVA-1","rate_id":1,"label":"TVA 20 %","tax_total":"3.00","shipping_tax_total":"1.00"},
+                     {"id":10,"rate_code":"FR-TVA REDUITE-2","rate_id":2,"label":"TVA 5,5 %","tax_total":"0.44","shipping_tax_total":"0.00"}],
+        "shipping_lines":[{"id":11,"method_title":"Colissimo","method_id":"flat_rate","total":"5.00","total_tax":"1.00","taxes":[{"id":1,"total":"1","subtotal":""}]}],
+        "fee_lines":[{"id":12,"name":"Emballage","total":"1.00","total_tax":"0.20","taxes":[{"id":1,"total":"0.2","subtotal":""}]}],
+        "coupon_lines":[{"id":13,"code":"moins2","discount":"2.00","discount_tax":"0.40"}],
+        "refunds":[{"id":14,"reason":"casse","total":"-3.00"}]}"#;
+
+    #[test]
+    fn an_order_of_the_rest_api() {
+        let (o, w) = order_of(&ORDER.replace("TOTAL", "35.61"), &[("vat_number", "meta:_tva_intra")]);
+        let o = o.unwrap();
+        assert_eq!((o.number.as_str(), o.id.as_str()), ("88", "88"));
+        assert_eq!(o.date.unwrap().to_string(), "2026-11-20T23:30:00", "the shop's local time");
+        assert_eq!(o.status.financial, "processing");
+        // Rates from the tax lines (rate_percent absent: read in the labels), by the lines' ids.
+        let lines: Vec<(&str, &str, Option<Decimal>, Option<Decimal>, Decimal)> = o
+            .lines
+            .iter()
+            .map(|l| (l.sku.as_str(), l.name.as_str(), l.unit_price_ht, l.tax_rate, l.discount_ht))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("THE", "Thé vert", Some(d("5")), Some(d("5.5")), d("2")),
+                ("BOL", "Bol", Some(d("15")), Some(d("20")), d("0")),
+                ("", "Emballage", Some(d("1")), Some(d("20")), d("0")),
+            ]
+        );
+        assert_eq!((o.shipping_ht, o.shipping_ttc, o.shipping_tax_rate), (Some(d("5")), Some(d("6")), Some(d("20"))));
+        assert_eq!(o.discount_ht, None, "the coupon is on the lines");
+        assert_eq!(o.discount_codes, ["moins2"]);
+        assert_eq!(o.carrier, "Colissimo");
+        assert_eq!(o.customer.shop_id, "", "customer_id 0 is a guest");
+        assert_eq!(o.customer.vat_number, "FR40123456824", "the profile's meta key");
+        assert!(o.customer.delivery.is_none());
+        let kinds: Vec<&str> = w.list.iter().map(|x| x.kind.as_str()).collect();
+        assert!(kinds.contains(&"html") && kinds.contains(&"partially_refunded"), "{:#?}", w.list);
+    }
+
+    #[test]
+    fn a_value_that_is_not_an_amount_names_its_json_path() {
+        let (o, _) =
+            order_of(&ORDER.replace("TOTAL", "35.61").replace(r#""total":"15.00""#, r#""total":"15,OO""#), &[]);
+        let p = o.unwrap_err();
+        assert_eq!((p.order.as_str(), p.field.as_str()), ("88", "line_items[1].total"));
+        assert!(p.message.contains("'15,OO' is not a number"), "{}", p.message);
+        let (o, _) = order_of(&ORDER.replace(r#""TOTAL""#, "[1]"), &[]);
+        assert_eq!(o.unwrap_err().field, "total");
+        let (o, _) = order_of(&ORDER.replace("TOTAL", "35.61").replace("2026-11-20T23:30:00", "hier"), &[]);
+        assert_eq!(o.unwrap_err().field, "date_created");
+    }
+}
