@@ -234,7 +234,8 @@ mod tests {
         assert_eq!(o.date.unwrap().to_string(), "2026-11-20T23:30:00", "the shop's local time");
         assert_eq!(o.status.financial, "processing");
         // Rates from the tax lines (rate_percent absent: read in the labels), by the lines' ids.
-        let lines: Vec<(&str, &str, Option<Decimal>, Option<Decimal>, Decimal)> = o
+        type View<'a> = (&'a str, &'a str, Option<Decimal>, Option<Decimal>, Decimal);
+        let lines: Vec<View> = o
             .lines
             .iter()
             .map(|l| (l.sku.as_str(), l.name.as_str(), l.unit_price_ht, l.tax_rate, l.discount_ht))
