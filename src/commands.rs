@@ -183,7 +183,17 @@ fn inspect(a: InspectArgs) -> u8 {
                     println!("    {field:<12} ← {header}");
                 }
                 let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                let unused: Vec<&str> = headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
+                // A JSON path uses the key it starts with (`billing.city`, `meta:KEY` in meta_data).
+                let uses = |u: &str, h: &str| {
+                    u == h
+                        || u.strip_prefix(h).is_some_and(|rest| rest.starts_with('.'))
+                        || (h == "meta_data" && u.starts_with("meta:"))
+                };
+                let unused: Vec<&str> = headers
+                    .iter()
+                    .filter(|h| !used.iter().any(|u| u.split(", ").any(|u| uses(u, h))))
+                    .map(String::as_str)
+                    .collect();
                 if !unused.is_empty() {
                     println!("  not used:   {}", unused.join(", "));
                 }

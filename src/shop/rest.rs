@@ -83,6 +83,33 @@ pub fn address(r: &Rec, side: &str, subject: &str, w: &mut Warnings) -> Address 
     }
 }
 
+/// Keys the builders read by their API names (canonical field, keys), for `inspect`.
+const WOOCOMMERCE_AMOUNTS: &[(&str, &str)] = &[
+    ("total", "total"),
+    ("taxes", "total_tax"),
+    ("shipping", "shipping_total"),
+    ("shipping_tax", "shipping_tax"),
+    ("discount_amount", "discount_total"),
+    ("discount_tax", "discount_tax"),
+    ("line_items", "line_items"),
+    ("tax_items", "tax_lines"),
+    ("shipping_items", "shipping_lines"),
+    ("fee_items", "fee_lines"),
+    ("coupon_items", "coupon_lines"),
+    ("refund_items", "refunds"),
+];
+const MAGENTO_AMOUNTS: &[(&str, &str)] = &[
+    ("total", "grand_total"),
+    ("taxes", "tax_amount"),
+    ("subtotal", "subtotal"),
+    ("shipping", "shipping_amount, shipping_incl_tax, shipping_tax_amount, shipping_discount_amount"),
+    ("discount_code", "coupon_code, discount_description, discount_amount"),
+    ("refunded_amount", "total_refunded"),
+    ("customer_id", "customer_is_guest"),
+    ("financial_status", "state"),
+    ("line_items", "items"),
+];
+
 /// A JSON file of orders.
 pub struct JsonOrders {
     pub path: PathBuf,
@@ -136,7 +163,9 @@ impl JsonOrders {
         };
         let keys = first.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
         let r = Rec { v: &first, d, overrides: &input.columns };
-        let mapped = d.columns.keys().map(|f| (f.clone(), r.path_of(f))).collect();
+        let mut mapped: Vec<(String, String)> = d.columns.keys().map(|f| (f.clone(), r.path_of(f))).collect();
+        let read_in_code = if d.platform == "magento" { MAGENTO_AMOUNTS } else { WOOCOMMERCE_AMOUNTS };
+        mapped.extend(read_in_code.iter().map(|(f, k)| (f.to_string(), k.to_string())));
         let n = records.spans.len();
         Ok(JsonOrders {
             path: path.to_path_buf(),
