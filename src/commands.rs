@@ -97,6 +97,10 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     for p in &problems {
         println!("{}: {p}", file.display());
     }
+    // Limits that depend on the shop's data: said, not fatal.
+    for p in check::advice(&profile, &text) {
+        println!("{}: warning: {p}", file.display());
+    }
     if problems.is_empty() {
         println!("{}: ok", file.display());
         OK

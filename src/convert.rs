@@ -305,6 +305,7 @@ impl Run<'_> {
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
         let totals_before = self.report.totals;
+        let pieces_before = self.report.pieces.clone();
         let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
         let result = match targets.iter().find(|t| self.names.contains(*t)) {
             Some(t) => Err(InputError::Other {
@@ -370,6 +371,7 @@ impl Run<'_> {
                 ir.error = Some(e.to_string());
                 // Nothing of a failed input was written: what it said it created is void.
                 self.report.totals = self.report.totals.keep_failures_since(&totals_before);
+                self.report.pieces = pieces_before;
                 let path = ir.path.clone();
                 let mut i = 0;
                 self.report.customers.retain(|c| {
@@ -599,7 +601,8 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let document = self.builder.build(o, prepared, &client, &subject, w);
+        let mut document = self.builder.build(o, prepared, &client, &subject, w);
+        let failure = self.settle_piece(&mut document, &key, &subject, w);
         if let Some(out) = out.as_mut() {
             let who = format!("{subject}, client {}", client.code);
             let range = match writes {
@@ -610,7 +613,14 @@ impl Run<'_> {
             if self.resolver.is_created(&client.code) {
                 self.place(&client.code, range);
             }
-            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            if failure.is_none() {
+                out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            }
+        }
+        if let Some((field, message)) = failure {
+            // The client's records are whole and stay; the document is not written.
+            self.order_failed(&o.number, ir, o.origin.line, field, &message);
+            return Ok(());
         }
         self.ledger.stage(&key, &document.piece)?;
         doc.action = DocumentAction::Created;
@@ -619,6 +629,56 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         Ok(())
+    }
+
+    /// A document Sage would refuse (a required field empty, no piece number) is not
+    /// written: why, with the field. A piece number another order already has (in this file
+    /// or an earlier run, kept in the ledger) gets a suffix, with a warning.
+    fn settle_piece(
+        &mut self,
+        document: &mut crate::resolve::order::Document,
+        key: &str,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<(&'static str, String)> {
+        use crate::resolve::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                "DO_Piece",
+                format!(
+                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                    self.profile.orders.piece
+                ),
+            ));
+        }
+        let ledger = &self.ledger;
+        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                w.push(
+                    "piece_collision",
+                    subject,
+                    "DO_Piece",
+                    format!(
+                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
+                        document.piece
+                    ),
+                );
+                document.header.set("DO_Piece", p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                "DO_Piece",
+                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
+            )),
+        }
     }
 
     /// Remembers where a created client's records were written (see `created_at`).

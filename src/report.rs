@@ -21,6 +21,10 @@ pub struct Report {
     /// only the totals are kept, so a run of a million orders does not hold a million entries.
     #[serde(skip)]
     pub keep: bool,
+    /// First and last piece number of the documents created, for the summary (kept even
+    /// without entries).
+    #[serde(skip)]
+    pub pieces: Option<(String, String)>,
 }
 
 /// Customers and documents by action.
@@ -315,6 +319,12 @@ impl Report {
 
     pub fn add_document(&mut self, d: DocumentReport) {
         *self.totals.document(d.action) += 1;
+        if d.action == DocumentAction::Created && !d.piece.is_empty() {
+            match &mut self.pieces {
+                Some((_, last)) => last.clone_from(&d.piece),
+                None => self.pieces = Some((d.piece.clone(), d.piece.clone())),
+            }
+        }
         if self.keep {
             self.documents.push(d);
         }
@@ -378,9 +388,14 @@ impl Report {
             );
         }
         if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
+            let pieces = match &self.pieces {
+                Some((first, last)) if first == last => format!(" (pièce {first})"),
+                Some((first, last)) => format!(" (pièces {first} to {last})"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "documents: {} created, {} already converted, {} skipped, {} failed",
+                "documents: {} created{pieces}, {} already converted, {} skipped, {} failed",
                 t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
