@@ -32,7 +32,6 @@ fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     passerelle(dir.path()).args(["profile", "init", "profile.toml"]).assert().success();
     let p = fs::read_to_string(dir.path().join("profile.toml")).unwrap();
-    fs::write(dir.path().join("profile.toml"), p.replace("source = \"shop_id\"", "source = \"counter\"")).unwrap(); // TEMP
     fs::create_dir_all(dir.path().join("gescom")).unwrap();
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(CLIENTS);
     fs::write(dir.path().join("gescom/clients.csv"), bytes).unwrap();
@@ -58,6 +57,9 @@ fn assert_clean(dir: &Path, report: &Value, code: i32) {
     }
     let t = &report["totals"];
     assert_eq!((t["customers_failed"].as_u64(), t["documents_failed"].as_u64()), (Some(0), Some(0)), "{t:#}");
+    for d in report["documents"].as_array().unwrap().iter().filter(|d| d["action"] == "created") {
+        assert!(!d["piece"].as_str().unwrap().is_empty(), "a created document without piece: {d:#}");
+    }
     let outputs = report["outputs"].as_array().unwrap();
     assert!(!outputs.is_empty());
     for o in outputs {
@@ -155,14 +157,17 @@ fn woocommerce_rest_orders_convert_cleanly() {
     assert_eq!((t["customers_created"].as_u64(), t["customers_matched"].as_u64()), (Some(2), Some(1)));
     assert_eq!(customer(&report, "commandes@epicerie-saint-jean.fr")["code"], "EPICERIESTJ");
     assert_eq!(customer(&report, "commandes@epicerie-saint-jean.fr")["matched_by"], "email");
-    assert_eq!(customer(&report, "compta@brasserie-oeuf.bzh")["action"], "created");
-    assert_eq!(customer(&report, "helene.lefevre@exemple.fr")["action"], "created");
+    // The WordPress user id makes the code; a guest (customer_id 0) gets the counter's.
+    assert_eq!(customer(&report, "compta@brasserie-oeuf.bzh")["code"], "WEB000027");
+    assert_eq!(customer(&report, "helene.lefevre@exemple.fr")["code"], "WEB000001");
 
     let bytes = fs::read(dir.path().join("out/orders.txt")).unwrap();
     assert_golden("real_formats/woocommerce_rest.txt", &bytes);
     let recs = records(&bytes);
     let docs = documents(&recs);
     assert_eq!(docs.len(), 3);
+    let pieces: Vec<&str> = docs.iter().map(|(h, _)| h[4].as_str()).collect();
+    assert_eq!(pieces, ["WEB5101", "WEB5102", "WEB5104"]);
     let totals = [("5101", "44.70"), ("5102", "91.09"), ("5104", "81.02")];
     for (number, total) in totals {
         assert_eq!(total_ttc(&doc(&docs, number).1), dec(total), "order {number}");
@@ -220,6 +225,9 @@ fn magento_rest_orders_convert_cleanly() {
     assert_golden("real_formats/magento_rest.txt", &bytes);
     let recs = records(&bytes);
     let docs = documents(&recs);
+    // Magento's increment ids keep their zeros: 12 characters of the 13 a piece may have.
+    let pieces: Vec<&str> = docs.iter().map(|(h, _)| h[4].as_str()).collect();
+    assert_eq!(pieces, ["WEB000000145", "WEB000000146", "WEB000000148"]);
     for (number, total) in [("000000145", "72.50"), ("000000146", "129.60"), ("000000148", "17.50")] {
         assert_eq!(total_ttc(&doc(&docs, number).1), dec(total), "order {number}");
     }
@@ -253,8 +261,9 @@ fn magento_rest_orders_convert_cleanly() {
     let code = customer(&report, "benoit.cremieux@exemple.fr")["code"].as_str().unwrap().to_string();
     let (ccli, _) = client(&recs, &code);
     assert_eq!((ccli[7].as_str(), ccli[8].as_str()), ("8 rue des Canuts", "Appartement 12, 3e étage"));
-    // The guest of 148 has no shop id: a code all the same.
-    assert_eq!(customer(&report, "zoe.marchetti@exemple.fr")["action"], "created");
+    // customer_id makes the code; the guest of 148 has none: the counter's.
+    assert_eq!(customer(&report, "benoit.cremieux@exemple.fr")["code"], "WEB000058");
+    assert_eq!(customer(&report, "zoe.marchetti@exemple.fr")["code"], "WEB000001");
 }
 
 #[test]
