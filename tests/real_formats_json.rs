@@ -31,7 +31,6 @@ CAVEBEAUNE;Cave de la Côte de Beaune;12 rue d'Alsace;21200;Beaune;France;cave@c
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     passerelle(dir.path()).args(["profile", "init", "profile.toml"]).assert().success();
-    let p = fs::read_to_string(dir.path().join("profile.toml")).unwrap();
     fs::create_dir_all(dir.path().join("gescom")).unwrap();
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(CLIENTS);
     fs::write(dir.path().join("gescom/clients.csv"), bytes).unwrap();
