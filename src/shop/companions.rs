@@ -110,7 +110,9 @@ impl Joined {
 
     /// The first record of `resource` with `key` (marks its file as used).
     pub fn get(&self, platform: &str, resource: &'static str, key: &str) -> Option<&Fields> {
-        self.all(platform, resource, key).into_iter().next()
+        let (file, fields) = self.tables.get(&(platform.to_string(), resource))?.get(key)?.first()?;
+        self.used[*file].store(true, Ordering::Relaxed);
+        Some(fields)
     }
 
     /// Every record of `resource` with `key`, in the order of the files and of their lines.
@@ -209,6 +211,8 @@ mod tests {
         assert!(j.take_used().is_empty());
         assert_eq!(j.get("prestashop", "customer", "2").unwrap()["name"], "Léo");
         assert_eq!(j.take_used(), vec![0], "only the file that answered");
+        assert_eq!(j.get("prestashop", "customer", "1").unwrap()["name"], "Ana", "the first file's");
+        assert_eq!(j.take_used(), vec![0]);
         let both: Vec<&str> = j.all("prestashop", "customer", "1").iter().map(|f| f["name"].as_str()).collect();
         assert_eq!(both, ["Ana", "Ana bis"], "in the order of the files");
         assert_eq!(j.take_used(), vec![0, 1]);
