@@ -186,20 +186,22 @@ fn inspect(a: InspectArgs) -> u8 {
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
                 }
-                let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                // A JSON path uses the key it starts with (`billing.city`, `meta:KEY` in meta_data).
-                let uses = |u: &str, h: &str| {
-                    u == h
-                        || u.strip_prefix(h).is_some_and(|rest| rest.starts_with('.'))
-                        || (h == "meta_data" && u.starts_with("meta:"))
-                };
-                let unused: Vec<&str> = headers
-                    .iter()
-                    .filter(|h| !used.iter().any(|u| u.split(", ").any(|u| uses(u, h))))
-                    .map(String::as_str)
-                    .collect();
-                if !unused.is_empty() {
-                    println!("  not used:   {}", unused.join(", "));
+                if file.column_use().is_none() {
+                    let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
+                    // A JSON path uses the key it starts with (`billing.city`, `meta:KEY` in meta_data).
+                    let uses = |u: &str, h: &str| {
+                        u == h
+                            || u.strip_prefix(h).is_some_and(|rest| rest.starts_with('.'))
+                            || (h == "meta_data" && u.starts_with("meta:"))
+                    };
+                    let unused: Vec<&str> = headers
+                        .iter()
+                        .filter(|h| !used.iter().any(|u| u.split(", ").any(|u| uses(u, h))))
+                        .map(String::as_str)
+                        .collect();
+                    if !unused.is_empty() {
+                        println!("  not used:   {}", unused.join(", "));
+                    }
                 }
                 let mut w = Warnings::new(input.display().to_string());
                 match &mut file {
@@ -288,6 +290,23 @@ fn inspect(a: InspectArgs) -> u8 {
                                 }
                             }
                         }
+                    }
+                }
+                if let Some(u) = file.column_use() {
+                    // The same account as `convert` gives, over the records read here.
+                    let quoted = |l: Vec<&str>| l.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
+                    let (filled, empty, ignored) = (u.filled(), u.empty(), u.ignored());
+                    if !filled.is_empty() {
+                        println!("  not used:   {} (holding data in the records read)", quoted(filled));
+                    }
+                    if !empty.is_empty() {
+                        println!("  not used:   {} (empty in the records read)", quoted(empty));
+                    }
+                    if !ignored.is_empty() {
+                        println!("  ignored:    {} (of no use in Sage)", quoted(ignored));
+                    }
+                    if let Some(m) = u.message() {
+                        w.push("unused_columns", "header", "", m);
                     }
                 }
                 for wr in &w.list {

@@ -304,6 +304,7 @@ impl Run<'_> {
         self.state.begin();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
         let pieces_before = self.report.pieces.clone();
         let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
@@ -357,7 +358,20 @@ impl Run<'_> {
                     ir.outputs.push(t.display().to_string());
                     self.report.outputs.push(t.display().to_string());
                 }
-                if written.is_empty() && !self.opts.dry_run {
+                let failed = self.report.errors.len() - first_error;
+                if failed > 0 && written.is_empty() && failed as u64 >= ir.records {
+                    // Every record failed and nothing was written: the input failed, as a whole.
+                    self.state.rollback();
+                    self.resolver.rollback_input();
+                    ir.status = Status::Failed;
+                    ir.error = Some(format!(
+                        "{input}: none of its {} record(s) could be converted (see the errors)",
+                        ir.records,
+                        input = input.display()
+                    ));
+                } else if failed > 0 {
+                    ir.status = Status::Partial;
+                } else if written.is_empty() && !self.opts.dry_run {
                     w.push("no_output", &ir.path, "", "nothing new to import: no file written");
                 }
             }
@@ -436,6 +450,9 @@ impl Run<'_> {
                     }
                 }
             }
+        }
+        if let Some(message) = file.column_use().and_then(|u| u.message()) {
+            w.push("unused_columns", "header", "", message);
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };

@@ -95,6 +95,8 @@ pub struct InputReport {
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
+    /// Converted, but some of its records failed (listed in `errors`).
+    Partial,
     Failed,
 }
 
@@ -359,6 +361,17 @@ impl Report {
                         let _ = writeln!(s, "        joined to {j}");
                     }
                 }
+                Status::Partial => {
+                    let failed = self.errors.iter().filter(|e| e.input == i.path).count();
+                    let _ = writeln!(
+                        s,
+                        "PARTIAL {} ({what}, {} records, {failed} failed: see the errors below)",
+                        i.path, i.records
+                    );
+                    for o in &i.outputs {
+                        let _ = writeln!(s, "        → {o}");
+                    }
+                }
                 Status::Failed => {
                     let _ = writeln!(s, "FAILED  {} ({what})", i.path);
                     if let Some(e) = &i.error {
@@ -399,9 +412,7 @@ impl Report {
                 t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
-        for e in &self.errors {
-            let _ = writeln!(s, "error   {}: {}: {}{}", e.input, e.record, field_prefix(&e.field), e.message);
-        }
+        errors_grouped(&mut s, &self.errors);
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
@@ -434,6 +445,101 @@ impl Report {
     }
 }
 
+/// Errors for people: per input, the same problem met by many records is one line, counted,
+/// with its first records; past `GROUPS` problems an input's rest is counted. The JSON report
+/// keeps every entry. Messages that differ only in quoted values and numbers ("line 1 ('Bol')
+/// has no SKU", "line 2 ('Tasse') has no SKU") are the same problem.
+/// One problem of an input: its first error and every record that met it.
+type ErrorGroup<'a> = (&'a RecordError, Vec<&'a str>);
+
+fn errors_grouped(s: &mut String, errors: &[RecordError]) {
+    const GROUPS: usize = 10;
+    const EXAMPLES: usize = 3;
+    // Inputs in their order, each with its problems in order of appearance (first error,
+    // records): indexed, so a million distinct errors stay linear.
+    let mut inputs: Vec<(&str, Vec<ErrorGroup>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<(&str, &str, String), (usize, usize)> = Default::default();
+    let mut input_of: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for e in errors {
+        let i = *input_of.entry(&e.input).or_insert_with(|| {
+            inputs.push((&e.input, Vec::new()));
+            inputs.len() - 1
+        });
+        let key = (e.input.as_str(), e.field.as_str(), shape(&e.message));
+        match index.get(&key) {
+            Some(&(i, g)) => inputs[i].1[g].1.push(&e.record),
+            None => {
+                let groups = &mut inputs[i].1;
+                index.insert(key, (i, groups.len()));
+                groups.push((e, vec![&e.record]));
+            }
+        }
+    }
+    for (input, groups) in &inputs {
+        let total: usize = groups.iter().map(|(_, r)| r.len()).sum();
+        let _ = writeln!(s, "{total} error(s) in {input}:");
+        for (e, records) in groups.iter().take(GROUPS) {
+            if records.len() == 1 {
+                let _ = writeln!(s, "  {}: {}{}", e.record, field_prefix(&e.field), e.message);
+                continue;
+            }
+            let mut shown: Vec<&str> = records.iter().take(EXAMPLES).copied().collect();
+            if records.len() > EXAMPLES {
+                shown.push("...");
+            }
+            let _ = writeln!(
+                s,
+                "  {}{} (×{} like this: {})",
+                field_prefix(&e.field),
+                e.message,
+                records.len(),
+                shown.join(", ")
+            );
+        }
+        if groups.len() > GROUPS {
+            let rest: usize = groups[GROUPS..].iter().map(|(_, r)| r.len()).sum();
+            let _ = writeln!(s, "  ... {rest} more error(s) of {} other kind(s) (see --report)", groups.len() - GROUPS);
+        }
+    }
+}
+
+/// A message with its quoted values and numbers blanked: what makes two errors the same kind.
+/// A quote opens after a non-letter and closes before one, so an apostrophe inside a quoted
+/// name ('Savon au lait d'ânesse') does not end it.
+fn shape(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut digits = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\'' {
+            let before = i > 0 && chars[i - 1].is_alphanumeric();
+            let after = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+            if (!quoted && !before) || (quoted && !after) {
+                quoted = !quoted;
+                out.push(c);
+            } else if !quoted {
+                out.push(c);
+            }
+            digits = false;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        if c.is_ascii_digit() {
+            if !digits {
+                out.push('#');
+            }
+            digits = true;
+        } else {
+            out.push(c);
+            digits = false;
+        }
+    }
+    out
+}
+
 fn field_prefix(field: &str) -> String {
     if field.is_empty() { String::new() } else { format!("{field}: ") }
 }
@@ -441,6 +547,16 @@ fn field_prefix(field: &str) -> String {
 #[cfg(test)]
 mod tally_tests {
     use super::*;
+
+    #[test]
+    fn errors_alike_but_for_their_values_are_one_problem() {
+        let a = shape("line 1 ('Bougie « Figuier » 180 g') has no SKU; set unknown_article = \"divers\"");
+        let b = shape("line 12 ('Savon au lait d'ânesse 100 g') has no SKU; set unknown_article = \"divers\"");
+        assert_eq!(a, b);
+        assert_eq!(a, "line # ('') has no SKU; set unknown_article = \"divers\"");
+        assert_ne!(shape("'x' is not a number"), shape("'x' is not a date"));
+        assert_eq!(shape("l'adresse de l'Industrie"), "l'adresse de l'Industrie");
+    }
 
     #[test]
     fn a_failed_input_keeps_its_failures_and_skips_not_its_creations() {

@@ -103,15 +103,19 @@ fn the_default_gives_every_document_a_number() {
 
 #[test]
 fn piece_sage_leaves_the_number_to_sage_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    profile(dir.path(), "piece = \"sage\"");
-    let (r, code) = convert(dir.path(), &fixture("shopify/orders_export.csv"), &[]);
-    assert_eq!(code, 0, "{r:#}");
-    assert!(pieces(&r).iter().all(|(_, p)| p.is_empty()));
-    let w = warnings(&r, "piece_sage");
-    assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0]["message"].as_str().unwrap().contains("unverified"));
-    valid(&dir.path().join("out/orders_export.txt"));
+    // `piece = ""` is what earlier versions' profiles hold: it keeps that meaning (an upgrade
+    // must not stop a drop folder), with the same warning.
+    for setting in ["piece = \"sage\"", "piece = \"\""] {
+        let dir = tempfile::tempdir().unwrap();
+        profile(dir.path(), setting);
+        let (r, code) = convert(dir.path(), &fixture("shopify/orders_export.csv"), &[]);
+        assert_eq!(code, 0, "{setting}: {r:#}");
+        assert!(pieces(&r).iter().all(|(_, p)| p.is_empty()), "{setting}");
+        let w = warnings(&r, "piece_sage");
+        assert_eq!(w.len(), 1, "{setting}: {w:?}");
+        assert!(w[0]["message"].as_str().unwrap().contains("unverified"));
+        valid(&dir.path().join("out/orders_export.txt"));
+    }
 }
 
 #[test]

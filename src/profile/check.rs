@@ -496,7 +496,12 @@ pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
         out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
     };
     let o = &p.orders;
-    if o.piece_by_sage() {
+    if o.piece.trim().is_empty() {
+        push(
+            "orders.piece",
+            "empty (the default of earlier versions): read as \"sage\", documents are written without a piece number; write an expression such as \"WEB{order.number}\" (today's default) to number them, or \"sage\" to keep Sage's numbering".into(),
+        );
+    } else if o.piece_by_sage() {
         push(
             "orders.piece",
             "\"sage\": documents are written without a piece number for Sage to number them; whether Sage accepts that is unverified (every run says so)".into(),
@@ -711,12 +716,7 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
         }
     }
     let o = &p.orders;
-    if o.piece.trim().is_empty() {
-        push(
-            "orders.piece",
-            "empty: write an expression such as \"WEB{order.number}\" (the default), or \"sage\" to leave the numbering to Sage".into(),
-        );
-    } else if !o.piece_by_sage()
+    if !o.piece_by_sage()
         && let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
         && let Some(why) = piece_limits(&e, p)
     {
@@ -892,7 +892,6 @@ mod tests {
     #[test]
     fn the_piece_expression_must_give_a_number_that_fits() {
         for (piece, says) in [
-            ("", "\"sage\""),
             ("WEB", "no placeholder"),
             ("BOUTIQUEFRANCE{order.number}", "at least 14 characters"),
             ("{code}{order.date}", "up to 15 characters"),
@@ -902,7 +901,7 @@ mod tests {
             assert_eq!((p[0].key.as_str(), p[0].line), ("orders.piece", 3), "{piece}");
             assert!(p[0].message.contains(says.replace("\\", "").as_str()), "{piece}: {}", p[0]);
         }
-        for ok in ["sage", "SAGE", "WEB{order.number}", "F{order.date}{order.id}"] {
+        for ok in ["", "sage", "SAGE", "WEB{order.number}", "F{order.date}{order.id}"] {
             assert!(problems(&format!("[orders]\npiece = \"{ok}\"\n")).is_empty(), "{ok}");
         }
     }

@@ -142,9 +142,12 @@ pub const DEFAULT_PIECE: &str = "WEB{order.number}";
 pub const PIECE_SAGE: &str = "sage";
 
 impl OrdersSection {
-    /// `piece = "sage"` (any case).
+    /// `piece = "sage"` (any case), or `piece = ""`: what profiles written by earlier versions
+    /// hold, where an empty piece meant Sage's numbering. Read with that meaning so an upgrade
+    /// does not stop a drop folder; every run warns (see `advice` and the order builder).
     pub fn piece_by_sage(&self) -> bool {
-        self.piece.trim().eq_ignore_ascii_case(PIECE_SAGE)
+        let p = self.piece.trim();
+        p.is_empty() || p.eq_ignore_ascii_case(PIECE_SAGE)
     }
 }
 

@@ -118,12 +118,19 @@ pub fn delivery_hash(r: &Record) -> u64 {
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
 pub fn customer_key(platform: &str, c: &Customer) -> Option<String> {
-    if !c.shop_id.trim().is_empty() {
-        Some(format!("{platform}:id:{}", c.shop_id.trim()))
-    } else {
-        let e = ix::norm_email(&c.email);
-        (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
-    }
+    id_key(platform, c).or_else(|| email_key(platform, c))
+}
+
+fn id_key(platform: &str, c: &Customer) -> Option<String> {
+    let id = c.shop_id.trim();
+    (!id.is_empty()).then(|| format!("{platform}:id:{id}"))
+}
+
+/// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
+/// code is kept under both keys so the same person never gets a second code.
+fn email_key(platform: &str, c: &Customer) -> Option<String> {
+    let e = ix::norm_email(&c.email);
+    (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
 }
 
 impl<'a> Resolver<'a> {
@@ -249,7 +256,21 @@ impl<'a> Resolver<'a> {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
         let key = customer_key(platform, c);
-        self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w)
+        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w);
+        // Keep the code under the customer's other key too (see `email_key`), unless that key
+        // already names another code (two shop accounts sharing an e-mail stay apart).
+        if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
+            let keys: Vec<String> = [id_key(platform, c), email_key(platform, c)].into_iter().flatten().collect();
+            let kept = keys.iter().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
+            if let Some(date) = kept.map(|i| i.date.to_string()) {
+                for k in &keys {
+                    if state.issued_to(k).is_none() {
+                        state.record(k, code, &date);
+                    }
+                }
+            }
+        }
+        outcome
     }
 
     fn resolve_new_or_existing(
@@ -270,7 +291,14 @@ impl<'a> Resolver<'a> {
         }
         // A code issued to this shop customer: by this run (the client is being created in
         // this file), or by an earlier one.
-        if let Some(issued) = key.and_then(|k| state.issued_to(k)) {
+        // A customer with a shop id is also found by the e-mail a code was kept under (an
+        // orders export without ids converted first), when e-mails may identify customers.
+        let by_email = (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email)
+            .then(|| email_key(platform, c))
+            .flatten();
+        let found =
+            key.and_then(|k| state.issued_to(k)).or_else(|| by_email.as_deref().and_then(|k| state.issued_to(k)));
+        if let Some(issued) = found {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
             if self.created.contains(&issued.code) {
                 return Outcome::Existing {
@@ -922,6 +950,40 @@ mod tests {
         let (o, _, st) = run(&profile(""), &customer("532", "zoe@exemple.fr"));
         assert_eq!(o.code(), Some("WEB000532"));
         assert_eq!(st.issued_to("prestashop:id:532").unwrap().code, "WEB000532");
+    }
+
+    #[test]
+    fn one_person_keeps_one_code_whether_the_export_has_its_id_or_only_its_email() {
+        let ix = index();
+        let p = profile("[customers.code]\nsource = \"counter\"\ncounter_start = 700\n");
+        let layout = Layout::builtin(33).unwrap();
+        let today = Date::new(2026, 11, 28).unwrap();
+        let resolve = |st: &mut State, c: &Customer| {
+            // Each call is a new run: nothing created in memory, only the state carries over.
+            let mut r = Resolver::new(&p, &ix, layout, today).unwrap();
+            r.resolve(c, "shopify", st, "test", &mut Warnings::default())
+        };
+        // Customers export (id and e-mail), then an orders export of the same person (e-mail only).
+        let mut st = State::new();
+        let first = resolve(&mut st, &customer("3767427989669", "zoe@exemple.fr"));
+        assert_eq!(first.code(), Some("WEB000700"));
+        let again = resolve(&mut st, &customer("", "Zoe@Exemple.fr"));
+        assert_eq!(again.code(), Some("WEB000700"), "{again:?}");
+        // The reverse order: the orders export first, then the customers export.
+        let mut st = State::new();
+        let first = resolve(&mut st, &customer("", "zoe@exemple.fr"));
+        assert_eq!(first.code(), Some("WEB000700"));
+        let again = resolve(&mut st, &customer("3767427989669", "zoe@exemple.fr"));
+        assert_eq!(again.code(), Some("WEB000700"), "{again:?}");
+        assert_eq!(st.issued_to("shopify:id:3767427989669").unwrap().code, "WEB000700");
+        // Another shop account with the same e-mail gets its own code when e-mails do not
+        // identify customers.
+        let p2 = profile(
+            "[customers]\nsearch_by_email = false\n[customers.code]\nsource = \"counter\"\ncounter_start = 700\n",
+        );
+        let mut r = Resolver::new(&p2, &ix, layout, today).unwrap();
+        let other = r.resolve(&customer("42", "zoe@exemple.fr"), "shopify", &mut st, "test", &mut Warnings::default());
+        assert_eq!(other.code(), Some("WEB000701"), "{other:?}");
     }
 
     #[test]

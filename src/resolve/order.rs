@@ -531,7 +531,7 @@ impl<'a> DocumentBuilder<'a> {
                     "piece_sage",
                     subject,
                     "DO_Piece",
-                    "piece = \"sage\": documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
+                    "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
                 );
                 String::new()
             }

@@ -35,6 +35,11 @@ pub struct Dialect {
     /// order, its lines packed in the columns named `packed_lines` + N).
     pub layout: Option<String>,
     pub group_by: Option<String>,
+    /// `rows_per_item`: a row without the order key, after an order, is one more line of that
+    /// order (AlgolPlus without "populate other columns" leaves every order column, its number
+    /// too, empty on the rows after an order's first).
+    #[serde(default)]
+    pub continuation_rows: bool,
     /// Prefix of the packed line columns of a `row_per_order` layout (`line_item_`).
     pub packed_lines: Option<String>,
     /// Canonical fields an order file must have; `a|b` = one of them. Empty: the Shopify set.
@@ -57,6 +62,10 @@ pub struct Dialect {
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.
     pub columns: BTreeMap<String, Vec<String>>,
+    /// Headers (aliases, `*` allowed) of columns known to be of no use for Sage: not named
+    /// by the warning about columns that hold data and are not read.
+    #[serde(default)]
+    pub ignored: Vec<String>,
     #[serde(default)]
     pub cleaning: Cleaning,
     #[serde(skip)]

@@ -30,6 +30,7 @@ use super::json::{self, list, str_at};
 use super::orders::{OrderProblem, OrderResult};
 use super::prestashop::{price_basis, tax_lines};
 use super::rest::{Rec, address, split_street};
+use super::unused::ColumnUse;
 use super::values::{parse_datetime, snap_rate};
 use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, Origin};
@@ -131,6 +132,8 @@ pub struct CustomerReader {
     pending: Option<Row>,
     /// The run has no address file (main file): said once.
     no_address_file: bool,
+    /// The columns not read that hold data, said once for the file.
+    pub usage: ColumnUse,
 }
 
 impl CustomerReader {
@@ -143,7 +146,11 @@ impl CustomerReader {
     ) -> CustomerReader {
         let service = Service::find(&table);
         let composite = cols.get("billing_address1").is_some();
+        let read: Vec<usize> =
+            [service.website, service.default_billing, service.default_shipping].into_iter().flatten().collect();
+        let usage = ColumnUse::new(&table, dialect, &cols, &read);
         CustomerReader {
+            usage,
             table,
             dialect,
             generation,
@@ -166,6 +173,7 @@ impl CustomerReader {
         if !self.table.next_row()? {
             return Ok(None);
         }
+        self.usage.observe(&self.table);
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         for (i, why) in self.table.doubtful() {
             let col = self.table.headers().get(i).cloned().unwrap_or_default();

@@ -9,6 +9,7 @@ pub mod magento;
 pub mod orders;
 pub mod prestashop;
 pub mod rest;
+pub mod unused;
 pub mod values;
 pub mod woocommerce;
 pub mod woocommerce_rest;
@@ -136,6 +137,16 @@ impl ShopFile {
             ShopFile::Companion(c) => &c.generation,
         }
     }
+    /// What became of the columns of a CSV or XLSX file; `None` for XML and JSON.
+    pub fn column_use(&self) -> Option<&unused::ColumnUse> {
+        match self {
+            ShopFile::Customers(Customers::Table(r)) => Some(&r.usage),
+            ShopFile::Customers(Customers::Magento(r)) => Some(&r.usage),
+            ShopFile::Orders(Orders::Table(r)) => Some(&r.usage),
+            _ => None,
+        }
+    }
+
     /// The table of a CSV or XLSX file; `None` for XML and JSON.
     pub fn table(&self) -> Option<&Table> {
         match self {

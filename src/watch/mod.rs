@@ -357,7 +357,13 @@ impl Watch {
                                 }
                             }
                         }
-                        waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty"));
+                        // A file whose move failed was forgotten by the tracker before the
+                        // claim, so the scan sees it anew as too recent: it is still untaken.
+                        waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty").map(
+                            |(name, why)| {
+                                if failed_claims.contains_key(&name) { (name, UNTAKEN) } else { (name, why) }
+                            },
+                        ));
                         if let Some(t) = scan.next {
                             next_scan = next_scan.min(t);
                         }
