@@ -167,13 +167,25 @@ fn inspect(a: InspectArgs) -> u8 {
         }
     };
     let mut code = OK;
+    // Files that complete another one (PrestaShop resources, Magento addresses) are joined to
+    // the other files inspected with them, as `convert` does.
+    let joined = std::sync::Arc::new(shop::Joined::gather(&a.inputs, &profile.input));
     for input in &a.inputs {
         println!("{}", input.display());
-        match shop::open(input, &profile.input) {
+        match shop::open_in_run(input, &profile.input, std::sync::Arc::clone(&joined)) {
             Ok(mut file) => {
                 let headers = file.headers();
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
+                if let ShopFile::Companion(c) = &file {
+                    println!("  generation: {}", c.generation);
+                    println!("  records:    {}", c.records);
+                    println!(
+                        "  companion:  completes the {} {} given in the same run, joined {}; not converted alone",
+                        c.platform, c.completes, c.join
+                    );
+                    continue;
+                }
                 println!("  generation: {}", file.generation());
                 println!(
                     "  encoding:   {}{}",
@@ -188,13 +200,24 @@ fn inspect(a: InspectArgs) -> u8 {
                 }
                 if file.column_use().is_none() {
                     let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                    let unused: Vec<&str> = headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
+                    // A JSON path uses the key it starts with (`billing.city`, `meta:KEY` in meta_data).
+                    let uses = |u: &str, h: &str| {
+                        u == h
+                            || u.strip_prefix(h).is_some_and(|rest| rest.starts_with('.'))
+                            || (h == "meta_data" && u.starts_with("meta:"))
+                    };
+                    let unused: Vec<&str> = headers
+                        .iter()
+                        .filter(|h| !used.iter().any(|u| u.split(", ").any(|u| uses(u, h))))
+                        .map(String::as_str)
+                        .collect();
                     if !unused.is_empty() {
                         println!("  not used:   {}", unused.join(", "));
                     }
                 }
                 let mut w = Warnings::new(input.display().to_string());
                 match &mut file {
+                    ShopFile::Companion(_) => {}
                     ShopFile::Customers(reader) => {
                         for _ in 0..a.records {
                             match reader.next(&mut w) {

@@ -88,6 +88,10 @@ pub struct InputReport {
     pub status: Status,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// A companion input (records that complete other inputs, e.g. PrestaShop customers in a
+    /// file of their own): the inputs its records were joined to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joined_to: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -374,6 +378,9 @@ impl Report {
                     let _ = writeln!(s, "ok      {} ({what}, {} records)", i.path, i.records);
                     for o in &i.outputs {
                         let _ = writeln!(s, "        → {o}");
+                    }
+                    for j in &i.joined_to {
+                        let _ = writeln!(s, "        joined to {j}");
                     }
                 }
                 Status::Partial => {
