@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
@@ -19,7 +20,7 @@ use crate::report::{
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::Layout;
-use crate::shop::{self, ShopFile};
+use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::write::{OutputSet, Outputs};
 
@@ -46,9 +47,15 @@ pub enum CriticalError {
     #[error("client list: {0}")]
     Clients(InputError),
     #[error(
-        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code"
+        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        gescom::EXPORT_HOWTO
     )]
     NoClientList,
+    #[error(
+        "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        path.display(), gescom::EXPORT_HOWTO
+    )]
+    ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
     Setup(#[from] SetupError),
     #[error(transparent)]
@@ -98,7 +105,12 @@ pub fn load_clients(
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
     let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| match e {
+        InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            CriticalError::ClientListMissing { path: path.clone() }
+        }
+        e => CriticalError::Clients(e),
+    })
 }
 
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
@@ -132,6 +144,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     if !opts.dry_run {
         std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
     }
+    let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
     let mut run = Run {
         profile: &profile,
         index: &index,
@@ -147,10 +160,15 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
+        joined: Arc::clone(&joined),
+        companions: Vec::new(),
+        used_by: vec![Vec::new(); joined.files.len()],
+        read: HashSet::new(),
     };
     for input in &opts.inputs {
         run.input(input);
     }
+    run.settle_companions();
     let report = run.report;
     if let Some(path) = &opts.report {
         crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
@@ -182,6 +200,14 @@ struct Run<'a> {
     placed_now: Vec<(u32, Placed)>,
     /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
     placed_files: Vec<PathBuf>,
+    /// The records of the run's companion files (inputs that complete another one).
+    joined: Arc<Joined>,
+    /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
+    companions: Vec<(usize, usize)>,
+    /// By companion (index in `joined.files`): the inputs its records were joined to.
+    used_by: Vec<Vec<String>>,
+    /// (platform, kind) of the inputs read: a companion needs one it completes.
+    read: HashSet<(String, String)>,
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
@@ -196,6 +222,7 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
+        issued: None,
     }
 }
 
@@ -220,7 +247,58 @@ enum ClientWrite {
 }
 
 impl Run<'_> {
+    /// A companion input: reported, not converted (its records serve the other inputs).
+    fn companion(&mut self, input: &Path, index: usize) {
+        let c = &self.joined.files[index];
+        self.companions.push((self.report.inputs.len(), index));
+        self.report.inputs.push(InputReport {
+            path: input.display().to_string(),
+            platform: Some(c.platform.clone()),
+            kind: Some(c.kind.clone()),
+            encoding: Some(c.encoding.clone()),
+            delimiter: Some(c.delimiter.clone()),
+            records: c.records,
+            status: Status::Ok,
+            error: None,
+            outputs: Vec::new(),
+            joined_to: Vec::new(),
+        });
+    }
+
+    /// Once every input is read: each companion says which inputs used it; one that completes
+    /// no input of the run failed (alone it converts nothing).
+    fn settle_companions(&mut self) {
+        for (at, index) in std::mem::take(&mut self.companions) {
+            let used_by = std::mem::take(&mut self.used_by[index]);
+            let c = &self.joined.files[index];
+            let ir = &mut self.report.inputs[at];
+            if !self.read.contains(&(c.platform.clone(), c.completes.to_string())) {
+                ir.status = Status::Failed;
+                ir.error = Some(shop::companions::alone(c).to_string());
+                continue;
+            }
+            if used_by.is_empty() {
+                let mut w = Warnings::new(ir.path.clone());
+                w.push(
+                    "companion_unused",
+                    &ir.path,
+                    "",
+                    format!(
+                        "none of its records was needed by the {} {} of this run (joined {})",
+                        c.platform, c.completes, c.join
+                    ),
+                );
+                self.report.warnings.append(&mut w.list);
+            }
+            ir.joined_to = used_by;
+        }
+    }
+
     fn input(&mut self, input: &Path) {
+        if let Some((index, _)) = self.joined.companion(input) {
+            self.companion(input, index);
+            return;
+        }
         let mut w = Warnings::new(input.display().to_string());
         let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
         let mut ir = InputReport {
@@ -233,6 +311,7 @@ impl Run<'_> {
             status: Status::Ok,
             error: None,
             outputs: Vec::new(),
+            joined_to: Vec::new(),
         };
         self.state.begin();
         self.resolver.begin_input();
@@ -251,6 +330,13 @@ impl Run<'_> {
                 self.convert_input(input, &stem, &mut ir, &mut w)
             }
         };
+        // The companions this input used (even if it failed: their records were read).
+        for used in self.joined.take_used() {
+            self.used_by[used].push(ir.path.clone());
+        }
+        if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
+            self.read.insert((p.clone(), k.clone()));
+        }
         let placed = std::mem::take(&mut self.placed_now);
         match &result {
             Ok(_) => {
@@ -336,7 +422,7 @@ impl Run<'_> {
         ir: &mut InputReport,
         w: &mut Warnings,
     ) -> Result<Vec<PathBuf>, InputError> {
-        let mut file = shop::open(input, &self.profile.input)?;
+        let mut file = shop::open_in_run(input, &self.profile.input, Arc::clone(&self.joined))?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
         ir.encoding = Some(file.encoding_label());
@@ -364,6 +450,8 @@ impl Run<'_> {
                     self.customer(&c, &platform, ir, &mut out, w).map_err(io_err)?;
                 }
             }
+            // Surveyed before the run: only a file that changed since is met here.
+            ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
                 let mut reported = HashSet::new();
                 while let Some(next) = reader.next(w)? {
@@ -459,9 +547,10 @@ impl Run<'_> {
                 }
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
+                entry.issued = Some(issued);
                 if let Some(out) = out.as_mut() {
                     let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
                     self.place(&code, range);
@@ -697,9 +786,10 @@ impl Run<'_> {
                 self.report.add_customer(entry);
                 return Err(message);
             }
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = format!("{detail}; order {}", o.number);
+                entry.issued = Some(issued);
                 (code, Some(ClientWrite::New(records)))
             }
             Outcome::Existing { code, by, detail } => {

@@ -31,6 +31,9 @@ pub struct Report {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub customers_created: u64,
+    /// Of `customers_created`, those written again under a code an earlier run issued (the
+    /// client list does not hold them yet).
+    pub customers_issued_before: u64,
     pub customers_matched: u64,
     pub customers_updated: u64,
     pub customers_single_account: u64,
@@ -85,6 +88,10 @@ pub struct InputReport {
     pub status: Status,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// A companion input (records that complete other inputs, e.g. PrestaShop customers in a
+    /// file of their own): the inputs its records were joined to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joined_to: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,6 +115,16 @@ pub struct CustomerReport {
     pub matched_by: Option<MatchKey>,
     /// Why: the parts of a generated code, the key value that matched, or the error.
     pub detail: String,
+    /// For a created client: `this_run` (a new code) or `earlier` (a code an earlier run
+    /// issued, written again because the client list does not hold it yet); else null.
+    pub issued: Option<Issued>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issued {
+    ThisRun,
+    Earlier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -310,6 +327,9 @@ impl Warnings {
 impl Report {
     pub fn add_customer(&mut self, c: CustomerReport) {
         *self.totals.customer(c.action) += 1;
+        if c.action == CustomerAction::Created && c.issued == Some(Issued::Earlier) {
+            self.totals.customers_issued_before += 1;
+        }
         if self.keep {
             self.customers.push(c);
         }
@@ -339,8 +359,14 @@ impl Report {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
 
-    /// The summary printed for people after a run.
+    /// The summary printed for people after `convert`.
     pub fn human(&self) -> String {
+        self.human_for(SummaryFor::Convert)
+    }
+
+    /// The summary for people; `to` says where the details not shown are (`--report` for
+    /// `convert`, the `.report.json` kept with the file for `watch`).
+    pub fn human_for(&self, to: SummaryFor) -> String {
         let mut s = String::new();
         for i in &self.inputs {
             let what = match (&i.platform, &i.kind) {
@@ -352,6 +378,9 @@ impl Report {
                     let _ = writeln!(s, "ok      {} ({what}, {} records)", i.path, i.records);
                     for o in &i.outputs {
                         let _ = writeln!(s, "        → {o}");
+                    }
+                    for j in &i.joined_to {
+                        let _ = writeln!(s, "        joined to {j}");
                     }
                 }
                 Status::Partial => {
@@ -383,15 +412,28 @@ impl Report {
             + t.customers_failed
             > 0
         {
-            let _ = writeln!(
-                s,
-                "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                t.customers_created,
-                t.customers_matched,
-                t.customers_updated,
-                t.customers_single_account,
-                t.customers_failed
-            );
+            if t.customers_issued_before > 0 {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} issued before and written again (not in the client list yet), {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created - t.customers_issued_before,
+                    t.customers_issued_before,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            }
         }
         if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
             let pieces = match &self.pieces {
@@ -405,7 +447,7 @@ impl Report {
                 t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
-        errors_grouped(&mut s, &self.errors);
+        errors_grouped(&mut s, &self.errors, to);
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
@@ -427,7 +469,13 @@ impl Report {
                     let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
-                    let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);
+                    let more = list.len() - SHOWN;
+                    let _ = match to {
+                        SummaryFor::Convert => writeln!(s, "  [{kind}] ... {more} more (see --report)"),
+                        SummaryFor::Watch => {
+                            writeln!(s, "  [{kind}] ... {more} more (all in the .report.json kept with the file)")
+                        }
+                    };
                 }
             }
         }
@@ -438,6 +486,13 @@ impl Report {
     }
 }
 
+/// Who reads the summary: it names where the rest of the details are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFor {
+    Convert,
+    Watch,
+}
+
 /// Errors for people: per input, the same problem met by many records is one line, counted,
 /// with its first records; past `GROUPS` problems an input's rest is counted. The JSON report
 /// keeps every entry. Messages that differ only in quoted values and numbers ("line 1 ('Bol')
@@ -445,7 +500,7 @@ impl Report {
 /// One problem of an input: its first error and every record that met it.
 type ErrorGroup<'a> = (&'a RecordError, Vec<&'a str>);
 
-fn errors_grouped(s: &mut String, errors: &[RecordError]) {
+fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
     const GROUPS: usize = 10;
     const EXAMPLES: usize = 3;
     // Inputs in their order, each with its problems in order of appearance (first error,
@@ -491,7 +546,16 @@ fn errors_grouped(s: &mut String, errors: &[RecordError]) {
         }
         if groups.len() > GROUPS {
             let rest: usize = groups[GROUPS..].iter().map(|(_, r)| r.len()).sum();
-            let _ = writeln!(s, "  ... {rest} more error(s) of {} other kind(s) (see --report)", groups.len() - GROUPS);
+            let kinds = groups.len() - GROUPS;
+            let _ = match to {
+                SummaryFor::Convert => {
+                    writeln!(s, "  ... {rest} more error(s) of {kinds} other kind(s) (see --report)")
+                }
+                SummaryFor::Watch => writeln!(
+                    s,
+                    "  ... {rest} more error(s) of {kinds} other kind(s) (all in the .report.json kept with the file)"
+                ),
+            };
         }
     }
 }

@@ -98,6 +98,16 @@ fn check(case: &Case) -> (Value, Vec<String>) {
     let t = &report["totals"];
     assert_eq!((t["customers_failed"].as_u64(), t["documents_failed"].as_u64()), (Some(0), Some(0)), "{t:#}");
 
+    // Every document written has its N° de pièce (A-Z 0-9, at most 13), unique in the file.
+    let mut pieces = std::collections::HashSet::new();
+    for d in report["documents"].as_array().unwrap().iter().filter(|d| d["action"] == "created") {
+        let p = d["piece"].as_str().unwrap();
+        assert!(
+            !p.is_empty() && p.len() <= 13 && p.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+            "{d}"
+        );
+        assert!(pieces.insert(p.to_string()), "{}: piece {p} twice", case.file);
+    }
     let outputs: Vec<String> =
         report["outputs"].as_array().unwrap().iter().map(|o| o.as_str().unwrap().to_string()).collect();
     assert_eq!(outputs.len(), 1, "{}: {outputs:?}", case.file);

@@ -16,7 +16,7 @@ use crate::codepage::{self, CodePage};
 use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
-use crate::report::{MatchKey, Warnings};
+use crate::report::{Issued, MatchKey, Warnings};
 use crate::sage::{Layout, Record};
 use crate::state::State;
 
@@ -28,7 +28,8 @@ pub enum Outcome {
     /// `mode = "single"`: the one account.
     Single { code: String },
     /// A new client: its #CCLI and #CCDL records, to write before any document using it.
-    New { code: String, detail: String, records: Vec<Record> },
+    /// `issued` tells a code issued now from one an earlier run issued (written again).
+    New { code: String, detail: String, records: Vec<Record>, issued: Issued },
     /// No client could be chosen safely; nothing is written for this customer.
     Failed { field: String, message: String },
 }
@@ -323,13 +324,20 @@ impl<'a> Resolver<'a> {
                     issued.code, issued.date
                 ),
             );
-            return self.new_client(
+            let mut outcome = self.new_client(
                 c,
                 issued.code.clone(),
-                format!("{} (issued on {})", issued.code, issued.date),
+                format!(
+                    "code {} issued before, on {}, by an earlier run; not in the client list yet, so the client is written again",
+                    issued.code, issued.date
+                ),
                 subject,
                 w,
             );
+            if let Outcome::New { issued, .. } = &mut outcome {
+                *issued = Issued::Earlier;
+            }
+            return outcome;
         }
         let generated = match self.generate_code(c, key, platform, state, subject, w) {
             Ok(g) => g,
@@ -618,7 +626,7 @@ impl<'a> Resolver<'a> {
             return Outcome::Failed { field: String::new(), message };
         }
         self.remember_created(&code, &records);
-        Outcome::New { code, detail, records }
+        Outcome::New { code, detail, records, issued: Issued::ThisRun }
     }
 
     /// Intitulé of a new client: the company, else the person's name, else (with a warning)

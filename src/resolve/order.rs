@@ -402,7 +402,9 @@ impl<'a> DocumentBuilder<'a> {
                     "tax_code_missing",
                     subject,
                     "tax_code",
-                    format!("VAT rate {key}% has no code taxe in [orders.tax_codes] (e.g. \"{key}\" = \"C20\"): the rate is written, the code left empty"),
+                    // No code is suggested: codes differ from one dossier to another, and one
+                    // copied blindly would file the VAT under another rate.
+                    format!("VAT rate {key}% has no code taxe in [orders.tax_codes]: the rate is written, the code left empty. Add \"{key}\" = \"<code>\" to [orders.tax_codes] with the code taxe your dossier has for {key}% (each dossier has its own codes)"),
                 );
                 String::new()
             }

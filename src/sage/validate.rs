@@ -129,6 +129,17 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         }
         match line.number {
             1 => {
+                if !line.text.starts_with('#') {
+                    // Not even a tag: another kind of file (a CSV client list, a shop export).
+                    // Its lines are not quoted: they are someone's data, not Format Sage.
+                    cx.err(
+                        1,
+                        "not a Format Sage file: it must begin with the line '#FLG 000', then '#VER nn' (nothing else was checked)",
+                    );
+                    v.lines = line.number;
+                    v.findings = std::mem::take(&mut cx.findings);
+                    return Ok(v);
+                }
                 if line.text != "#FLG 000" {
                     cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", line.text));
                 }
@@ -447,6 +458,15 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("#FIN")), "{msgs:?}");
         let v = validate(&b"#FLG 000\r\n#VER 33\r\n#DEV EUR\r\n#FIN\r\n"[..]).unwrap();
         assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("#DEV")));
+    }
+
+    #[test]
+    fn another_kind_of_file_is_one_error_that_quotes_none_of_it() {
+        let csv = "N° compte;Intitulé;E-mail\r\nBOULDUPONT;Boulangerie Dupont;contact@dupont.fr\r\n";
+        let v = validate(csv.as_bytes()).unwrap();
+        assert_eq!(v.findings.len(), 1, "{:?}", v.findings);
+        assert!(v.findings[0].message.contains("not a Format Sage file"), "{}", v.findings[0]);
+        assert!(!v.findings[0].message.contains("Dupont") && !v.findings[0].message.contains("compte"));
     }
 
     #[test]

@@ -14,6 +14,14 @@ const FILES: &[(&str, &str)] = &[
     ("shopify_orders", include_str!("../../templates/shops/shopify_orders.toml")),
     ("woocommerce_webtoffee", include_str!("../../templates/shops/woocommerce_webtoffee.toml")),
     ("woocommerce_algolplus", include_str!("../../templates/shops/woocommerce_algolplus.toml")),
+    ("magento_customers", include_str!("../../templates/shops/magento_customers.toml")),
+    ("magento_addresses", include_str!("../../templates/shops/magento_addresses.toml")),
+];
+
+/// JSON exports: `columns` hold JSON paths, `signature.headers` keys every record has.
+const JSON_FILES: &[(&str, &str)] = &[
+    ("woocommerce_rest", include_str!("../../templates/shops/woocommerce_rest.toml")),
+    ("magento_rest", include_str!("../../templates/shops/magento_rest.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -87,19 +95,27 @@ pub struct Cleaning {
     pub placeholders: BTreeMap<String, Vec<String>>,
 }
 
+fn load(files: &[(&str, &str)]) -> Vec<Dialect> {
+    files
+        .iter()
+        .map(|(name, text)| {
+            let mut d: Dialect = toml::from_str(text).unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
+            d.name = name.to_string();
+            d
+        })
+        .collect()
+}
+
+/// The dialects of tables (CSV, XLSX).
 pub fn all() -> &'static [Dialect] {
     static D: OnceLock<Vec<Dialect>> = OnceLock::new();
-    D.get_or_init(|| {
-        FILES
-            .iter()
-            .map(|(name, text)| {
-                let mut d: Dialect =
-                    toml::from_str(text).unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
-                d.name = name.to_string();
-                d
-            })
-            .collect()
-    })
+    D.get_or_init(|| load(FILES))
+}
+
+/// The dialects of JSON exports.
+pub fn json_all() -> &'static [Dialect] {
+    static D: OnceLock<Vec<Dialect>> = OnceLock::new();
+    D.get_or_init(|| load(JSON_FILES))
 }
 
 /// Column indexes of the canonical fields in one file.
@@ -193,12 +209,15 @@ mod tests {
     fn dialect_files_load() {
         let all = super::all();
         assert!(all.len() >= 2);
-        for d in all {
+        assert_eq!(super::json_all().len(), 2);
+        for d in all.iter().chain(super::json_all()) {
             assert!(!d.signatures.is_empty(), "{}", d.name);
             for f in d.columns.keys() {
                 assert!(crate::shop::CANONICAL_FIELDS.contains(&f.as_str()), "{}: {f}", d.name);
             }
-            for alternatives in d.required_fields().into_iter().filter(|_| d.kind == "orders") {
+            for alternatives in
+                d.required_fields().into_iter().filter(|_| d.kind == "orders" && d.layout.as_deref() != Some("json"))
+            {
                 for f in alternatives {
                     assert!(d.columns.contains_key(&f), "{}: required {f} has no column aliases", d.name);
                 }

@@ -522,7 +522,7 @@ impl Worker {
                 Destination::Archive => d.archive.join(&day),
                 Destination::Errors => d.errors.clone(),
             };
-            for line in report.human().lines() {
+            for line in report.human_for(crate::report::SummaryFor::Watch).lines() {
                 tracing::info!("  {line}");
             }
             let shown_outputs: Vec<String> = outputs.iter().map(|o| d.show(&d.out.join(o))).collect();
