@@ -1,4 +1,4 @@
-//! Command-line arguments (clap derive): one struct per subcommand, names fixed by CONTRACT.md.
+//! Command-line arguments (clap derive): one struct per subcommand, names stable: extend, never rename.
 
 use std::path::PathBuf;
 

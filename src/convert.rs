@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
@@ -19,7 +20,7 @@ use crate::report::{
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::Layout;
-use crate::shop::{self, ShopFile};
+use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::write::{OutputSet, Outputs};
 
@@ -46,9 +47,15 @@ pub enum CriticalError {
     #[error("client list: {0}")]
     Clients(InputError),
     #[error(
-        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code"
+        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        gescom::EXPORT_HOWTO
     )]
     NoClientList,
+    #[error(
+        "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        path.display(), gescom::EXPORT_HOWTO
+    )]
+    ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
     Setup(#[from] SetupError),
     #[error(transparent)]
@@ -104,7 +111,12 @@ pub fn load_clients(
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
     let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| match e {
+        InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            CriticalError::ClientListMissing { path: path.clone() }
+        }
+        e => CriticalError::Clients(e),
+    })
 }
 
 /// Converts `opts.inputs`. A critical error (exit 2) writes nothing, except the `--report`
@@ -138,6 +150,7 @@ fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
             status: Status::Failed,
             error: Some(format!("not converted: {message}")),
             outputs: Vec::new(),
+            joined_to: Vec::new(),
         });
     }
     report.errors.push(RecordError { input: String::new(), record: "run".into(), field: String::new(), message });
@@ -327,6 +340,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         list_w.push("ledger_recovered", "ledger", "", n.clone());
     }
     report.warnings.append(&mut list_w.list);
+    let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
     let mut run = Run {
         profile: &profile,
         index: &index,
@@ -343,10 +357,15 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
+        joined: Arc::clone(&joined),
+        companions: Vec::new(),
+        used_by: vec![Vec::new(); joined.files.len()],
+        read: HashSet::new(),
     };
     for input in &opts.inputs {
         run.input(input);
     }
+    run.settle_companions();
     let report = run.report;
     if let Some(path) = &opts.report {
         let mut report = report;
@@ -390,6 +409,14 @@ struct Run<'a> {
     placed_now: Vec<(u32, Placed)>,
     /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
     placed_files: Vec<PathBuf>,
+    /// The records of the run's companion files (inputs that complete another one).
+    joined: Arc<Joined>,
+    /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
+    companions: Vec<(usize, usize)>,
+    /// By companion (index in `joined.files`): the inputs its records were joined to.
+    used_by: Vec<Vec<String>>,
+    /// (platform, kind) of the inputs read: a companion needs one it completes.
+    read: HashSet<(String, String)>,
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
@@ -404,6 +431,7 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
+        issued: None,
     }
 }
 
@@ -428,7 +456,58 @@ enum ClientWrite {
 }
 
 impl Run<'_> {
+    /// A companion input: reported, not converted (its records serve the other inputs).
+    fn companion(&mut self, input: &Path, index: usize) {
+        let c = &self.joined.files[index];
+        self.companions.push((self.report.inputs.len(), index));
+        self.report.inputs.push(InputReport {
+            path: input.display().to_string(),
+            platform: Some(c.platform.clone()),
+            kind: Some(c.kind.clone()),
+            encoding: Some(c.encoding.clone()),
+            delimiter: Some(c.delimiter.clone()),
+            records: c.records,
+            status: Status::Ok,
+            error: None,
+            outputs: Vec::new(),
+            joined_to: Vec::new(),
+        });
+    }
+
+    /// Once every input is read: each companion says which inputs used it; one that completes
+    /// no input of the run failed (alone it converts nothing).
+    fn settle_companions(&mut self) {
+        for (at, index) in std::mem::take(&mut self.companions) {
+            let used_by = std::mem::take(&mut self.used_by[index]);
+            let c = &self.joined.files[index];
+            let ir = &mut self.report.inputs[at];
+            if !self.read.contains(&(c.platform.clone(), c.completes.to_string())) {
+                ir.status = Status::Failed;
+                ir.error = Some(shop::companions::alone(c).to_string());
+                continue;
+            }
+            if used_by.is_empty() {
+                let mut w = Warnings::new(ir.path.clone());
+                w.push(
+                    "companion_unused",
+                    &ir.path,
+                    "",
+                    format!(
+                        "none of its records was needed by the {} {} of this run (joined {})",
+                        c.platform, c.completes, c.join
+                    ),
+                );
+                self.report.warnings.append(&mut w.list);
+            }
+            ir.joined_to = used_by;
+        }
+    }
+
     fn input(&mut self, input: &Path) {
+        if let Some((index, _)) = self.joined.companion(input) {
+            self.companion(input, index);
+            return;
+        }
         let mut w = Warnings::new(input.display().to_string());
         let stem = output_stem(input);
         let mut ir = InputReport {
@@ -441,12 +520,22 @@ impl Run<'_> {
             status: Status::Ok,
             error: None,
             outputs: Vec::new(),
+            joined_to: Vec::new(),
         };
         self.state.begin();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
+        let pieces_before = self.report.pieces.clone();
         let result = self.convert_input(input, &stem, &mut ir, &mut w);
+        // The companions this input used (even if it failed: their records were read).
+        for used in self.joined.take_used() {
+            self.used_by[used].push(ir.path.clone());
+        }
+        if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
+            self.read.insert((p.clone(), k.clone()));
+        }
         let placed = std::mem::take(&mut self.placed_now);
         match &result {
             Ok(written) => {
@@ -480,7 +569,20 @@ impl Run<'_> {
                     ir.outputs.push(t.display().to_string());
                     self.report.outputs.push(t.display().to_string());
                 }
-                if written.is_empty() && !self.opts.dry_run {
+                let failed = self.report.errors.len() - first_error;
+                if failed > 0 && written.is_empty() && failed as u64 >= ir.records {
+                    // Every record failed and nothing was written: the input failed, as a whole.
+                    self.state.rollback();
+                    self.resolver.rollback_input();
+                    ir.status = Status::Failed;
+                    ir.error = Some(format!(
+                        "{input}: none of its {} record(s) could be converted (see the errors)",
+                        ir.records,
+                        input = input.display()
+                    ));
+                } else if failed > 0 {
+                    ir.status = Status::Partial;
+                } else if written.is_empty() && !self.opts.dry_run {
                     w.push("no_output", &ir.path, "", "nothing new to import: no file written");
                 }
             }
@@ -494,6 +596,7 @@ impl Run<'_> {
                 ir.error = Some(e.to_string());
                 // Nothing of a failed input was written: what it said it created is void.
                 self.report.totals = self.report.totals.keep_failures_since(&totals_before);
+                self.report.pieces = pieces_before;
                 let path = ir.path.clone();
                 let mut i = 0;
                 self.report.customers.retain(|c| {
@@ -518,7 +621,7 @@ impl Run<'_> {
         ir: &mut InputReport,
         w: &mut Warnings,
     ) -> Result<Vec<PathBuf>, InputError> {
-        let mut file = shop::open(input, &self.profile.input)?;
+        let mut file = shop::open_in_run(input, &self.profile.input, Arc::clone(&self.joined))?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
         ir.encoding = Some(file.encoding_label());
@@ -546,6 +649,8 @@ impl Run<'_> {
                     self.customer(&c, &platform, ir, &mut out, w).map_err(io_err)?;
                 }
             }
+            // Surveyed before the run: only a file that changed since is met here.
+            ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
                 let mut reported = HashSet::new();
                 while let Some(next) = reader.next(w)? {
@@ -556,6 +661,9 @@ impl Run<'_> {
                     }
                 }
             }
+        }
+        if let Some(message) = file.column_use().and_then(|u| u.message()) {
+            w.push("unused_columns", "header", "", message);
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
@@ -667,9 +775,10 @@ impl Run<'_> {
                 }
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
+                entry.issued = Some(issued);
                 if let Some(out) = out.as_mut() {
                     let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
                     self.place(&code, range);
@@ -750,7 +859,8 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let document = self.builder.build(o, prepared, &client, &subject, w);
+        let mut document = self.builder.build(o, prepared, &client, &subject, w);
+        let failure = self.settle_piece(&mut document, &key, &subject, w);
         if let Some(out) = out.as_mut() {
             let who = format!("{subject}, client {}", client.code);
             let range = match writes {
@@ -761,7 +871,14 @@ impl Run<'_> {
             if self.resolver.is_created(&client.code) {
                 self.place(&client.code, range);
             }
-            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            if failure.is_none() {
+                out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            }
+        }
+        if let Some((field, message)) = failure {
+            // The client's records are whole and stay; the document is not written.
+            self.order_failed(&o.number, ir, o.origin.line, field, &message);
+            return Ok(());
         }
         if let Err(e) = self.ledger.stage(&key, &document.piece) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
@@ -772,6 +889,56 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         Ok(())
+    }
+
+    /// A document Sage would refuse (a required field empty, no piece number) is not
+    /// written: why, with the field. A piece number another order already has (in this file
+    /// or an earlier run, kept in the ledger) gets a suffix, with a warning.
+    fn settle_piece(
+        &mut self,
+        document: &mut crate::resolve::order::Document,
+        key: &str,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<(&'static str, String)> {
+        use crate::resolve::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                "DO_Piece",
+                format!(
+                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                    self.profile.orders.piece
+                ),
+            ));
+        }
+        let ledger = &self.ledger;
+        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                w.push(
+                    "piece_collision",
+                    subject,
+                    "DO_Piece",
+                    format!(
+                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
+                        document.piece
+                    ),
+                );
+                document.header.set("DO_Piece", p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                "DO_Piece",
+                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
+            )),
+        }
     }
 
     /// Remembers where a created client's records were written (see `created_at`).
@@ -849,9 +1016,10 @@ impl Run<'_> {
                 self.report.add_customer(entry);
                 return Err(message);
             }
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = format!("{detail}; order {}", o.number);
+                entry.issued = Some(issued);
                 (code, Some(ClientWrite::New(records)))
             }
             Outcome::Existing { code, by, detail } => {

@@ -1,7 +1,7 @@
 //! passerelle: shop exports (Shopify, PrestaShop, WooCommerce, Magento) → Sage 100 Gestion
 //! Commerciale import files, offline, from files alone.
 //!
-//! The pipeline runs one way (DESIGN.md): `shop` reads exports into the canonical `model`;
+//! The pipeline runs one way (ARCHITECTURE.md): `shop` reads exports into the canonical `model`;
 //! `gescom` reads the client list into an index; `resolve` (no I/O) decides which client each
 //! customer is and builds Sage records; `write` encodes them through the layouts of `sage`;
 //! `report` tells what happened. `convert` ties them together; `watch` runs it on a drop folder.

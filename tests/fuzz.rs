@@ -1,5 +1,5 @@
 //! A mutation fuzzer run by `cargo test` (no nightly toolchain needed): every kind of file
-//! passerelle reads (shop exports in CSV, XLSX and XML, client lists, profiles, Format Sage
+//! passerelle reads (shop exports in CSV, XLSX, XML and JSON, client lists, profiles, Format Sage
 //! files, article mappings, templates) is mutated (bit flips, truncation, quotes,
 //! delimiters, NULs, huge cells, deep nesting, damaged zip parts...) and fed to every reader,
 //! to `validate` and to `convert`, in-process, then a few cases through the binary.
@@ -103,6 +103,12 @@ fn corpus() -> Vec<Seed> {
         "tests/fixtures/woocommerce/order_export_webtoffee.csv",
         "tests/fixtures/woocommerce/orders_algolplus.csv",
         "tests/fixtures/woocommerce/orders_algolplus.xlsx",
+        "tests/real_formats/woocommerce_rest/orders.json",
+        "tests/real_formats/magento/orders.json",
+        "tests/real_formats/magento/customer_main.csv",
+        "tests/real_formats/magento/customer_address.csv",
+        "tests/real_formats/prestashop_webservice/orders.xml",
+        "tests/real_formats/prestashop_webservice/customers.xml",
     ] {
         add(Kind::Shop, rel);
     }
@@ -416,6 +422,7 @@ fn read_shop(file: &Path) -> Check {
         let more = match &mut f {
             ShopFile::Customers(r) => matches!(r.next(&mut w), Ok(Some(_))),
             ShopFile::Orders(r) => matches!(r.next(&mut w), Ok(Some(_))),
+            ShopFile::Companion(_) => false,
         };
         if !more {
             return Ok(());

@@ -21,7 +21,7 @@ fn every_cp850_character_round_trips() {
         let mut changes = Vec::new();
         encode_into(&c.to_string(), CodePage::Cp850, &mut out, &mut changes);
         if c == '\u{00A0}' || c == '\u{00AD}' {
-            // NBSP and soft hyphen are normalised on purpose (FORMAT-SAGE.md §3.3).
+            // NBSP and soft hyphen are normalised on purpose (docs/format-sage.md, CP850).
             assert_eq!(changes.len(), 1);
             continue;
         }

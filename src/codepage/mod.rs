@@ -1,7 +1,7 @@
 //! Single-byte code pages of Sage files and the transliteration policy for characters they lack.
 //!
 //! Format Sage is CP850; the "import paramétrable" files are Windows-1252. Both share one
-//! policy (FORMAT-SAGE.md §3.3): control characters become spaces, exotic spaces become plain
+//! policy (docs/format-sage.md, CP850): control characters become spaces, exotic spaces become plain
 //! spaces, typographic punctuation and ligatures get ASCII stand-ins, other letters go through
 //! `deunicode`, and what is left (emoji, symbols) is dropped. Every change is returned so the
 //! caller can report it: nothing is replaced silently.
@@ -128,7 +128,7 @@ fn push_sub(sub: &str, cp: CodePage, out: &mut Vec<u8>) {
 }
 
 /// Characters replaced even when the code page has them: controls and look-alike spaces would
-/// make names differ invisibly (FORMAT-SAGE.md §3.3).
+/// make names differ invisibly, and Sage looks names up exactly.
 fn forced_substitute(c: char) -> Option<&'static str> {
     match c {
         '\t' | '\n' | '\r' => Some(" "),

@@ -80,7 +80,7 @@ const CODE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
     ("by_platform", Ty::TableMap(super::PLATFORMS, CODE_OVERRIDE)),
 ];
@@ -91,7 +91,7 @@ const CODE_OVERRIDE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
 ];
 
@@ -491,6 +491,128 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
     if problems.is_empty() { Ok(profile) } else { Err(problems) }
 }
 
+/// A piece expression that cannot give a number of at most 13 characters, or the same number
+/// for every document.
+fn piece_limits(e: &crate::resolve::expr::Expr, p: &Profile) -> Option<String> {
+    let max = crate::resolve::order::PIECE_MAX;
+    if e.vars().next().is_none() {
+        return Some(format!("\"{}\" has no placeholder: every document would get the same number", p.orders.piece));
+    }
+    let (fixed, unbounded) = piece_length(e, p);
+    (fixed > max).then(|| {
+        let how = if unbounded.is_empty() { "up to" } else { "at least" };
+        format!("\"{}\" gives {how} {fixed} characters: a piece number holds at most {max}", p.orders.piece)
+    })
+}
+
+/// Characters of a piece expression's result that are known (the literal text once cleaned,
+/// dates, the client code at its longest), and the placeholders whose length depends on the
+/// shop.
+pub fn piece_length(e: &crate::resolve::expr::Expr, p: &Profile) -> (usize, Vec<&'static str>) {
+    use crate::resolve::expr::Var;
+    let literal =
+        crate::resolve::text::remove_accents(&e.literal()).chars().filter(char::is_ascii_alphanumeric).count();
+    let code = &p.customers.code;
+    let code_len = std::iter::once(code.length)
+        .chain(code.by_platform.keys().map(|k| code.for_platform(k).length))
+        .max()
+        .unwrap_or(17) as usize;
+    let mut fixed = literal;
+    let mut unbounded = Vec::new();
+    for v in e.vars() {
+        match v {
+            Var::Today | Var::OrderDate => fixed += 6,
+            Var::Code => fixed += code_len,
+            other => unbounded.push(other.name()),
+        }
+    }
+    (fixed, unbounded)
+}
+
+/// Advice that does not stop a run: limits that depend on the shop's data. `profile check`
+/// prints them as warnings.
+pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut push = |key: &str, message: String| {
+        out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
+    };
+    let o = &p.orders;
+    if o.piece.trim().is_empty() {
+        push(
+            "orders.piece",
+            "empty (the default of earlier versions): read as \"sage\", documents are written without a piece number; write an expression such as \"WEB{order.number}\" (today's default) to number them, or \"sage\" to keep Sage's numbering".into(),
+        );
+    } else if o.piece_by_sage() {
+        push(
+            "orders.piece",
+            "\"sage\": documents are written without a piece number for Sage to number them; whether Sage accepts that is unverified (every run says so)".into(),
+        );
+    } else if let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
+        && e.vars().next().is_some()
+    {
+        let max = crate::resolve::order::PIECE_MAX;
+        let (fixed, unbounded) = piece_length(&e, p);
+        // What cleaning removes from the literal text ('-', spaces, '/'...).
+        let kept = |c: char| {
+            let plain = crate::resolve::text::remove_accents(&c.to_string());
+            !plain.is_empty() && plain.chars().all(|x| x.is_ascii_alphanumeric())
+        };
+        let dropped: String = e.literal().chars().filter(|c| !kept(*c)).collect();
+        if !dropped.is_empty() {
+            push(
+                "orders.piece",
+                format!("\"{dropped}\" of \"{}\" is dropped: a piece number holds only A-Z and 0-9", o.piece),
+            );
+        }
+        // Shop order numbers: Shopify #1001…, PrestaShop references and Magento numbers of 9.
+        const TYPICAL: usize = 9;
+        if !unbounded.is_empty() && fixed <= max && max - fixed < TYPICAL {
+            push(
+                "orders.piece",
+                format!(
+                    "\"{}\" leaves {} characters for {{{}}}: a longer shop number is cut (PrestaShop references and Magento numbers have {TYPICAL}); shorten the prefix",
+                    o.piece,
+                    max - fixed,
+                    unbounded.join("}, {")
+                ),
+            );
+        }
+    }
+    if let Ok(e) = crate::resolve::expr::Expr::parse(&o.reference) {
+        let fixed = e.literal().chars().count();
+        if fixed > 17 {
+            push(
+                "orders.reference",
+                format!("\"{}\" has {fixed} characters of text: a référence holds 17, the rest is cut", o.reference),
+            );
+        }
+    }
+    let mut sections = vec![(String::from("customers.code"), p.customers.code.clone())];
+    for name in p.customers.code.by_platform.keys() {
+        sections.push((format!("customers.code.by_platform.{name}"), p.customers.code.for_platform(name)));
+    }
+    for (base, code) in &sections {
+        let fixed =
+            code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>();
+        let room = if code.counter_length > 0 { code.counter_length } else { code.length.saturating_sub(fixed) };
+        if (1..4).contains(&room) {
+            let mut line = find_line(text, &format!("{base}.length"));
+            if line == 0 {
+                line = find_line(text, base);
+            }
+            out.push(Problem {
+                line,
+                key: format!("{base}.length"),
+                message: format!(
+                    "only {room} digit(s) for the customer number: at most {} new clients can be numbered",
+                    10u64.pow(room) - 1
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// Rules that involve more than one key or outside data (layouts, expression syntax).
 fn rules(p: &Profile, text: &str) -> Vec<Problem> {
     let at = Locator::new(text);
@@ -526,6 +648,20 @@ fn code_rules(base: &str, code: &super::CodeSection, at: &Locator, out: &mut Vec
         if part.length == 0 {
             push(&format!("parts[{i}]"), "length must be at least 1".into());
         }
+    }
+    let room = if code.counter_length > 0 {
+        code.counter_length
+    } else {
+        code.length.saturating_sub(
+            code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>(),
+        )
+    };
+    let start_digits = code.counter_start.max(1).to_string().len() as u32;
+    if room > 0 && start_digits > room {
+        push(
+            "counter_start",
+            format!("{} has {start_digits} digits: only {room} fit in the code for the number", code.counter_start),
+        );
     }
     if code.parts.len() > 4 {
         push("parts", format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()));
@@ -600,7 +736,34 @@ fn rest_rules(p: &Profile, at: &Locator, mut out: Vec<Problem>) -> Vec<Problem> 
             push(&key, e.to_string());
         }
     }
+    for (key, v, max) in [
+        ("customers.single_account", &p.customers.single_account, 17),
+        ("customers.template", &p.customers.template, 17),
+        ("orders.depot", &p.orders.depot, 35),
+    ] {
+        if v.chars().count() > max {
+            push(key, format!("\"{v}\" has {} characters: Sage holds at most {max} here", v.chars().count()));
+        }
+    }
+    if !p.customers.representative.trim().is_empty() {
+        let (nom, prenom) = crate::gescom::clients::split_representative(&p.customers.representative);
+        if nom.chars().count() > 35 || prenom.chars().count() > 35 {
+            push(
+                "customers.representative",
+                format!(
+                    "\"{}\": a collaborator's last and first names hold at most 35 characters each",
+                    p.customers.representative
+                ),
+            );
+        }
+    }
     let o = &p.orders;
+    if !o.piece_by_sage()
+        && let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
+        && let Some(why) = piece_limits(&e, p)
+    {
+        push("orders.piece", why);
+    }
     if o.souche > 50 {
         push("orders.souche", format!("{} is outside 1..50 (0 = the dossier's default souche)", o.souche));
     }
@@ -767,6 +930,61 @@ mod tests {
         assert_eq!(p[1].line, 5);
         let p = problems("[watch]\nrescan_seconds = 0\n");
         assert_eq!((p[0].key.as_str(), p[0].line), ("watch.rescan_seconds", 2));
+    }
+
+    #[test]
+    fn every_limit_of_the_format_is_checked_with_its_line() {
+        let p = problems("[customers.code]\nlength = 25\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.code.length", 2), "{p:?}");
+        let p = problems("[customers.code]\ncounter_start = 1000000\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.code.counter_start", 2), "{p:?}");
+        assert!(p[0].message.contains("only 6 fit"), "{}", p[0]);
+        let p = problems(&format!("[orders]\nsouche = 51\ndepot = \"{}\"\n", "D".repeat(36)));
+        assert_eq!(
+            p.iter().map(|p| (p.key.as_str(), p.line)).collect::<Vec<_>>(),
+            [("orders.depot", 3), ("orders.souche", 2)]
+        );
+        let p = problems("[orders.accounting_categories]\neu = 0\nexport = 51\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        let p = problems(&format!("[customers]\nsingle_account = \"{}\"\n", "C".repeat(18)));
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.single_account", 2), "{p:?}");
+    }
+
+    #[test]
+    fn the_piece_expression_must_give_a_number_that_fits() {
+        for (piece, says) in [
+            ("WEB", "no placeholder"),
+            ("BOUTIQUEFRANCE{order.number}", "at least 14 characters"),
+            ("{code}{order.date}", "up to 15 characters"),
+        ] {
+            let p = problems(&format!("[orders]\ndate = \"order\"\npiece = \"{piece}\"\n"));
+            assert_eq!(p.len(), 1, "{piece}: {p:?}");
+            assert_eq!((p[0].key.as_str(), p[0].line), ("orders.piece", 3), "{piece}");
+            assert!(p[0].message.contains(says.replace("\\", "").as_str()), "{piece}: {}", p[0]);
+        }
+        for ok in ["", "sage", "SAGE", "WEB{order.number}", "F{order.date}{order.id}"] {
+            assert!(problems(&format!("[orders]\npiece = \"{ok}\"\n")).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn advice_is_given_for_limits_that_depend_on_the_shop() {
+        let advice_of = |text: &str| advice(&parse_checked(text).unwrap(), text);
+        assert!(
+            advice_of(crate::profile::DEFAULT_PROFILE).is_empty(),
+            "{:?}",
+            advice_of(crate::profile::DEFAULT_PROFILE)
+        );
+        let a = advice_of("[orders]\npiece = \"FACT-WEB-{order.number}\"\n");
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(a[0].message.contains("\"--\" of"), "{}", a[0]);
+        assert!(a[1].message.contains("leaves 6 characters for {order.number}"), "{}", a[1]);
+        assert!(a.iter().all(|p| p.line == 2));
+        let a = advice_of("[orders]\npiece = \"sage\"\n");
+        assert!(a[0].message.contains("unverified"), "{a:?}");
+        let a = advice_of("[customers.code]\nprefix = \"WEBSHOP\"\nlength = 9\n");
+        assert_eq!((a[0].key.as_str(), a[0].line), ("customers.code.length", 3), "{a:?}");
+        assert!(a[0].message.contains("at most 99 new clients"), "{}", a[0]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The profile: every option of the customer import (CONTRACT.md, seed document), read from
+//! The profile: every option of the customer import (docs/profile.md, keys stable), read from
 //! TOML. `check` validates a profile text with line numbers; `load` returns a typed profile or
 //! every problem found.
 
@@ -123,12 +123,20 @@ impl Default for CustomersSection {
     }
 }
 
+/// Where the number of a new client code comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeSource {
-    #[default]
+    /// The shop's customer id; a customer without one, or whose code cannot be made from
+    /// it, fails.
     ShopId,
+    /// The persisted counter.
     Counter,
+    /// The shop id when the export has one, it fits in the length and its code is free;
+    /// else the counter (said in the report). Shopify ids (13 digits) and Shopify orders
+    /// (no customer id) get counter numbers with the default length.
+    #[default]
+    Auto,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -203,7 +211,7 @@ impl Default for CodeSection {
             suffix: String::new(),
             counter_length: 0,
             length: 9,
-            source: CodeSource::ShopId,
+            source: CodeSource::Auto,
             counter_start: 1,
             by_platform: BTreeMap::new(),
         }
@@ -337,7 +345,7 @@ impl Profile {
         self.clients.file.as_deref().filter(|s| !s.is_empty()).map(|f| self.resolve_path(f))
     }
 
-    /// `state/` next to the profile (CONTRACT.md).
+    /// `state/` next to the profile (the default of `--state`).
     pub fn default_state_dir(&self) -> PathBuf {
         self.base_dir.join("state")
     }
@@ -365,7 +373,8 @@ mod tests {
     #[test]
     fn an_empty_profile_is_all_defaults() {
         let p = Profile::parse("", "empty").unwrap();
-        assert_eq!(p.customers.code.source, CodeSource::ShopId);
+        assert_eq!(p.customers.code.source, CodeSource::Auto);
+        assert_eq!(p.orders.piece, "WEB{order.number}");
         assert_eq!(p.output.sage_version, 33);
         assert!(p.output.sage);
         assert!(p.output.templates.is_empty());

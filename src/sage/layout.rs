@@ -40,6 +40,10 @@ pub struct FieldSpec {
     pub default: Option<String>,
     #[serde(default)]
     pub template: bool,
+    /// Sage refuses the record when this field is empty (a key, or a reference that must
+    /// exist): the writer fails such a record, the validator reports it.
+    #[serde(default)]
+    pub required: bool,
     pub note: Option<String>,
 }
 
@@ -122,6 +126,9 @@ impl Layout {
                 if f.kind == Kind::Text && f.max.is_none() {
                     return Err(bad(format!("text field {} has no max", f.name)));
                 }
+                if f.required && f.default.as_deref().is_some_and(str::is_empty) {
+                    return Err(bad(format!("required field {} has an empty default", f.name)));
+                }
                 if f.kind == Kind::Dec && f.scale.is_none() {
                     return Err(bad(format!("decimal field {} has no scale", f.name)));
                 }
@@ -177,7 +184,7 @@ struct TagsFile {
     documented: Vec<String>,
 }
 
-/// Is `name` (without '#') a tag known in Gestion Commerciale files (FORMAT-SAGE.md appendix A)?
+/// Is `name` (without '#') a tag known in Gestion Commerciale files (templates/sage/tags.toml)?
 /// Used instead of a `#[A-Z0-9]+` pattern, which a value such as `#1001` would also match.
 pub fn is_known_tag(name: &str) -> bool {
     static SET: OnceLock<std::collections::HashSet<String>> = OnceLock::new();

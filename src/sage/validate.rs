@@ -167,6 +167,17 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         }
         match line.number {
             1 => {
+                if !line.text.starts_with('#') {
+                    // Not even a tag: another kind of file (a CSV client list, a shop export).
+                    // Its lines are not quoted: they are someone's data, not Format Sage.
+                    cx.err(
+                        1,
+                        "not a Format Sage file: it must begin with the line '#FLG 000', then '#VER nn' (nothing else was checked)",
+                    );
+                    v.lines = line.number;
+                    v.findings = std::mem::take(&mut cx.findings);
+                    return Ok(v);
+                }
                 if line.text != "#FLG 000" {
                     cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", quote(&line.text)));
                 }
@@ -234,8 +245,8 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     }
     if r.utf8_high && !r.any_invalid_utf8 {
         cx.err(0, "the file is valid UTF-8 with accented characters: it was written or re-encoded as UTF-8, not CP850");
-    } else if r.low_high.1 > 3 * r.low_high.0.max(1) {
-        cx.warn(0, "many bytes in 0xE0-0xFF and few in 0x80-0x9F: the file looks like Windows-1252, not CP850");
+    } else if looks_like_windows_1252(r.low_high.0, r.low_high.1) {
+        cx.warn(0, "many bytes in 0xE0-0xFF and almost none in 0x80-0x9F: the file looks like Windows-1252, not CP850");
     }
     if cx.dropped != (0, 0) {
         let (e, w) = cx.dropped;
@@ -248,6 +259,15 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     v.findings = cx.findings;
     v.findings.sort_by_key(|f| (f.line, f.severity));
     Ok(v)
+}
+
+/// Windows-1252 French text puts its accented letters (é è à ç ê...) in 0xE0-0xFF, where
+/// CP850 has rare letters and signs; CP850 puts them in 0x80-0x9F. So: many of the former
+/// and almost none of the latter. A few high bytes (a `N°`, a `ß`) prove nothing, and
+/// passerelle's own output must not be suspected for them.
+fn looks_like_windows_1252(low: usize, high: usize) -> bool {
+    const MANY: usize = 20;
+    high >= MANY && low * 20 <= high
 }
 
 fn finish(cx: &mut Ctx, c: Current, v: &mut Validation) {
@@ -328,7 +348,10 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
     for (f, val) in rl.fields.iter().zip(&c.values) {
         let line = c.line + f.pos;
         let at = || format!("#{} {} {} ({})", rl.tag, f.pos, f.label, f.name);
-        if val.is_empty() {
+        if val.trim().is_empty() {
+            if f.required {
+                cx.err(line, format!("{}: required, and empty: Sage refuses the record", at()));
+            }
             continue;
         }
         if val.starts_with('#') {
@@ -484,6 +507,46 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("#FIN")), "{msgs:?}");
         let v = validate(&b"#FLG 000\r\n#VER 33\r\n#DEV EUR\r\n#FIN\r\n"[..]).unwrap();
         assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("#DEV")));
+    }
+
+    #[test]
+    fn another_kind_of_file_is_one_error_that_quotes_none_of_it() {
+        let csv = "N° compte;Intitulé;E-mail\r\nBOULDUPONT;Boulangerie Dupont;contact@dupont.fr\r\n";
+        let v = validate(csv.as_bytes()).unwrap();
+        assert_eq!(v.findings.len(), 1, "{:?}", v.findings);
+        assert!(v.findings[0].message.contains("not a Format Sage file"), "{}", v.findings[0]);
+        assert!(!v.findings[0].message.contains("Dupont") && !v.findings[0].message.contains("compte"));
+    }
+
+    #[test]
+    fn an_empty_required_field_is_an_error() {
+        let mut r = client();
+        r.set("CT_Intitule", "");
+        let v = validate(&file_with(&[r])[..]).unwrap();
+        // #CCLI at line 3: field 5 on line 8.
+        let f = v.findings.iter().find(|f| f.severity == Severity::Error).expect("an error");
+        assert_eq!(f.line, 8, "{f}");
+        assert!(f.message.contains("CT_Intitule") && f.message.contains("required"), "{f}");
+        assert_eq!(v.errors(), 1, "{:?}", v.findings);
+    }
+
+    #[test]
+    fn a_few_high_bytes_are_not_windows_1252() {
+        let mut r = client();
+        // N° and ß are 0xF8 and 0xE1 in CP850: no accented letter in 0x80-0x9F.
+        r.set("CT_Adresse", "N° 3 Straße");
+        r.set("CT_Complement", "Bat. N° 2");
+        let bytes = file_with(&[r.clone(), r.clone()]);
+        let v = validate(&bytes[..]).unwrap();
+        assert!(!v.findings.iter().any(|f| f.message.contains("Windows-1252")), "{:?}", v.findings);
+        // The same file in Windows-1252 with French accents throughout is suspected.
+        let text = "#FLG 000\r\n#VER 33\r\n".to_string() + &"Zoé Lefèvre à Besançon\r\n".repeat(10) + "#FIN\r\n";
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        let v = validate(&cp1252[..]).unwrap();
+        assert!(v.findings.iter().any(|f| f.message.contains("Windows-1252")), "{:?}", v.findings);
+        assert!(!looks_like_windows_1252(0, 19));
+        assert!(looks_like_windows_1252(1, 40));
+        assert!(!looks_like_windows_1252(10, 40));
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn fmt_date(d: Date) -> String {
     format!("{:02}{:02}{:02}", d.day(), d.month(), d.year().rem_euclid(100))
 }
 
-/// `JJMMAA` read as 2000–2099 (FORMAT-SAGE.md §4.3).
+/// `JJMMAA` read as 2000–2099 (the file has two-digit years only).
 pub fn parse_date(text: &str) -> Option<Date> {
     if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;

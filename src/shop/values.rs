@@ -75,7 +75,7 @@ pub fn parse_plain(s: &str) -> Option<Decimal> {
     Decimal::from_str(s.trim()).ok().filter(|d| d.abs() < MAX_AMOUNT)
 }
 
-/// A date and time in one of the shops' formats (SHOP-EXPORTS.md §8.12). An offset is dropped:
+/// A date and time in one of the shops' formats (docs/shop-exports.md). An offset is dropped:
 /// the shop's local time is what the accountant expects on the document. Zero dates are `None`.
 /// Dates with '/' read day first unless the second number cannot be a month (`3/25/2024`).
 pub fn parse_datetime(s: &str) -> Option<DateTime> {

@@ -96,6 +96,15 @@ impl Table {
         }
     }
 
+    /// Is cell `i` of the current row empty or blank? Read from the raw bytes, without
+    /// decoding: nothing is noted about the cell.
+    pub fn is_blank(&self, i: usize) -> bool {
+        match self {
+            Table::Csv(t) => t.raw(i).iter().all(u8::is_ascii_whitespace),
+            Table::Xlsx(t) => t.row.get(i).is_none_or(|c| c.trim().is_empty()),
+        }
+    }
+
     /// Was cell `i` a number in the spreadsheet (leading zeros lost)?
     pub fn numeric(&self, i: usize) -> bool {
         match self {
@@ -180,19 +189,36 @@ impl Table {
 /// `SIRET (customer.metafields.custom.siret)`).
 pub fn find_in(keys: &[String], aliases: &[String]) -> Option<usize> {
     for a in aliases {
-        let key = norm_header(a.trim_matches('*'));
-        let (starts, ends) = (a.starts_with('*'), a.ends_with('*'));
-        let hit = keys.iter().position(|k| match (starts, ends) {
-            (false, false) => *k == key,
-            (true, true) => k.contains(&key),
-            (true, false) => k.ends_with(&key),
-            (false, true) => k.starts_with(&key),
-        });
+        let alias = Alias::new(a);
+        let hit = keys.iter().position(|k| alias.matches(k));
         if hit.is_some() {
             return hit;
         }
     }
     None
+}
+
+/// A header alias, normalised once (see `find_in`).
+pub struct Alias {
+    key: String,
+    starts: bool,
+    ends: bool,
+}
+
+impl Alias {
+    pub fn new(alias: &str) -> Alias {
+        Alias { key: norm_header(alias.trim_matches('*')), starts: alias.starts_with('*'), ends: alias.ends_with('*') }
+    }
+
+    /// Does the normalised header `key` match?
+    pub fn matches(&self, key: &str) -> bool {
+        match (self.starts, self.ends) {
+            (false, false) => key == self.key,
+            (true, true) => key.contains(&self.key),
+            (true, false) => key.ends_with(&self.key),
+            (false, true) => key.starts_with(&self.key),
+        }
+    }
 }
 
 /// French re-padding of numbers Excel stripped: postcode to 5 digits, SIRET to 14, phone to

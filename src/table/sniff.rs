@@ -2,7 +2,7 @@
 //!
 //! Encoding: a BOM decides; else the sample is valid UTF-8 (the shops' default) or it is not,
 //! and then Windows-1252 (Excel "CSV (séparateur : point-virgule)") or MacRoman (Excel for
-//! Mac), told apart by where the accented letters sit (SHOP-EXPORTS.md §8.9).
+//! Mac), told apart by where the accented letters sit (docs/shop-exports.md).
 
 use std::io::{self, Read};
 

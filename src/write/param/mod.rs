@@ -1,5 +1,5 @@
 //! The import paramétrable writer: Windows-1252 lines, delimited or fixed-width, CRLF, laid out
-//! by a template (FORMAT-SAGE.md §15).
+//! by a template (docs/format-sage.md, import paramétrable).
 //!
 //! Values come from the same `Record`s as the Format Sage file and go through the same text
 //! rules (trim, `#` prefix, uppercase codes, transliteration, each change reported), so both
