@@ -315,15 +315,21 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     if !opts.dry_run {
         // Before anything is written: a state folder or an output folder that cannot be
         // written stops the run now, not after the first input.
-        crate::fsguard::probe_writable(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
+        // A folder made for the first check is taken back if the second fails.
+        let made = crate::fsguard::probe_writable(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
             path: state_dir.clone(),
             action,
             source,
         })?;
-        crate::fsguard::probe_writable(&opts.out).map_err(|(action, source)| CriticalError::Out {
-            path: opts.out.clone(),
-            source: std::io::Error::new(source.kind(), format!("cannot {action} it: {source}")),
-        })?;
+        if let Err((action, source)) = crate::fsguard::probe_writable(&opts.out) {
+            if let Some(first) = made {
+                crate::fsguard::undo_created(&first, &state_dir);
+            }
+            return Err(CriticalError::Out {
+                path: opts.out.clone(),
+                source: std::io::Error::new(source.kind(), format!("cannot {action} it: {source}")),
+            });
+        }
     }
     let state = State::load(&state_dir)?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;

@@ -308,8 +308,9 @@ fn canonical(p: &Path) -> Option<PathBuf> {
 }
 
 /// Checks that `dir` can be written: creates it if needed, then creates and removes a small
-/// file in it. The error says which of the two failed.
-pub fn probe_writable(dir: &Path) -> Result<(), (&'static str, io::Error)> {
+/// file in it. The error says which of the two failed ("create" or "write in"). `Ok` gives
+/// the first folder it created, if any, for `undo_created`.
+pub fn probe_writable(dir: &Path) -> Result<Option<PathBuf>, (&'static str, io::Error)> {
     if let Ok(md) = std::fs::metadata(dir)
         && !md.is_dir()
     {
@@ -318,19 +319,43 @@ pub fn probe_writable(dir: &Path) -> Result<(), (&'static str, io::Error)> {
             io::Error::new(io::ErrorKind::AlreadyExists, format!("it is {}, not a folder", describe(&md))),
         ));
     }
+    // The first missing folder on the way, to take back what was made if the run stops.
+    let mut first = None;
+    let mut p = Some(dir);
+    while let Some(d) = p.filter(|d| !d.as_os_str().is_empty() && std::fs::metadata(d).is_err()) {
+        first = Some(d.to_path_buf());
+        p = d.parent();
+    }
     std::fs::create_dir_all(dir).map_err(|e| ("create", e))?;
     let probe = dir.join(format!(".passerelle-probe.{}.tmp", std::process::id()));
     match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
         Ok(f) => {
             drop(f);
             let _ = std::fs::remove_file(&probe);
-            Ok(())
+            Ok(first)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             let _ = std::fs::remove_file(&probe);
-            Ok(())
+            Ok(first)
         }
-        Err(e) => Err(("write in", e)),
+        Err(e) => {
+            if let Some(f) = &first {
+                undo_created(f, dir);
+            }
+            Err(("write in", e))
+        }
+    }
+}
+
+/// Removes the empty folders `probe_writable` made, from `dir` up to `first`: a run that
+/// stops leaves no trace.
+pub fn undo_created(first: &Path, dir: &Path) {
+    let mut p = Some(dir);
+    while let Some(d) = p {
+        if std::fs::remove_dir(d).is_err() || d == first {
+            break;
+        }
+        p = d.parent();
     }
 }
 
@@ -419,6 +444,10 @@ mod tests {
         std::fs::write(&f, "").unwrap();
         let (what, _) = probe_writable(&f).unwrap_err();
         assert_eq!(what, "create");
-        assert!(probe_writable(&dir.path().join("new/state")).is_ok());
+        let made = probe_writable(&dir.path().join("new/state")).unwrap();
+        assert_eq!(made, Some(dir.path().join("new")));
+        undo_created(&dir.path().join("new"), &dir.path().join("new/state"));
+        assert!(!dir.path().join("new").exists(), "what was made is taken back");
+        assert_eq!(probe_writable(dir.path()).unwrap(), None);
     }
 }

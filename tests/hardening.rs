@@ -530,21 +530,27 @@ fn entity_references_copied_as_text_are_warned_about() {
     );
 }
 
-/// Root ignores permissions: the read-only case runs for other users only; the message it
-/// checks is built by `write::output_error` (tested in the library as well).
+/// A state folder nobody may write (read-only; for root, whom permissions do not stop,
+/// immutable with `chattr +i` where the file system allows it): the run stops at once
+/// (exit 2), names the folder and says "write", and writes nothing.
 #[cfg(unix)]
 #[test]
 fn a_read_only_state_folder_is_named_and_the_error_says_write() {
     use std::os::unix::fs::PermissionsExt;
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        eprintln!("skipped: running as root, which ignores permissions");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     fs::create_dir_all(d.join("state")).unwrap();
-    fs::set_permissions(d.join("state"), fs::Permissions::from_mode(0o555)).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let locked = if root {
+        std::process::Command::new("chattr").arg("+i").arg(d.join("state")).status().is_ok_and(|s| s.success())
+    } else {
+        fs::set_permissions(d.join("state"), fs::Permissions::from_mode(0o555)).is_ok()
+    };
+    if !locked {
+        eprintln!("skipped: the state folder cannot be made read-only here (root without chattr)");
+        return;
+    }
     let o = run(
         d,
         &[
@@ -555,12 +561,22 @@ fn a_read_only_state_folder_is_named_and_the_error_says_write() {
             "state",
             "--out",
             "out",
+            "--report",
+            "r.json",
             &fixture("shopify/orders_export.csv").display().to_string(),
         ],
     );
-    fs::set_permissions(d.join("state"), fs::Permissions::from_mode(0o755)).unwrap();
+    if root {
+        let _ = std::process::Command::new("chattr").arg("-i").arg(d.join("state")).status();
+    } else {
+        fs::set_permissions(d.join("state"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
     assert_eq!(code(&o), Some(2), "{}", text(&o));
     assert!(text(&o).contains("state folder state: cannot write in it"), "{}", text(&o));
+    assert!(!text(&o).contains("cannot read"), "{}", text(&o));
+    assert!(!d.join("out").exists(), "nothing written");
+    let r: serde_json::Value = serde_json::from_slice(&fs::read(d.join("r.json")).unwrap()).unwrap();
+    assert!(r["error"].as_str().unwrap().contains("cannot write in it"), "{r}");
 }
 
 #[test]
