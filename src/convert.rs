@@ -19,7 +19,7 @@ use crate::report::{
 };
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
-use crate::sage::Layout;
+use crate::sage::{Ccdl, Chen, FieldId, Layout, RecordKind};
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::write::{OutputSet, Outputs};
@@ -916,7 +916,7 @@ impl Run<'_> {
         }
         if document.piece.is_empty() {
             return Some((
-                "DO_Piece",
+                Chen::Piece.name(),
                 format!(
                     "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
                     self.profile.orders.piece
@@ -930,18 +930,18 @@ impl Run<'_> {
                 w.push(
                     "piece_collision",
                     subject,
-                    "DO_Piece",
+                    Chen::Piece.name(),
                     format!(
                         "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
                         document.piece
                     ),
                 );
-                document.header.set("DO_Piece", p.clone());
+                document.header.set(Chen::Piece, p.clone());
                 document.piece = p;
                 None
             }
             None => Some((
-                "DO_Piece",
+                Chen::Piece.name(),
                 format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
             )),
         }
@@ -1041,7 +1041,10 @@ impl Run<'_> {
         };
         let mut intitule = None;
         if let Some(ClientWrite::New(records)) = &writes {
-            intitule = records.iter().find(|r| r.tag() == "CCDL").map(|r| r.get("LI_Intitule").to_string());
+            intitule = records
+                .iter()
+                .find(|r| r.layout.kind() == Some(RecordKind::Ccdl))
+                .map(|r| r.get(Ccdl::Intitule).into_owned());
         } else {
             // An existing client (or one created earlier in this run): update it if asked and
             // possible, else refer to a delivery address it already has.
@@ -1128,7 +1131,7 @@ impl Run<'_> {
                 w.push(
                     "guessed",
                     subject,
-                    "N_CatCompta",
+                    Chen::NCatCompta.name(),
                     "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
                 );
                 String::new()
@@ -1138,7 +1141,7 @@ impl Run<'_> {
             w.push(
                 "guessed",
                 subject,
-                "CG_Num",
+                Chen::CgNum.name(),
                 format!(
                     "the client's compte collectif is unknown (the client list does not carry it): {} is written",
                     cs.collective_account
@@ -1169,7 +1172,7 @@ impl Run<'_> {
             w.push(
                 "guessed",
                 subject,
-                "N_CatCompta",
+                Chen::NCatCompta.name(),
                 "the delivery address has no country: France's catégorie comptable is written",
             );
             "FR"

@@ -56,56 +56,56 @@ fn clients() -> Vec<(String, Vec<Record>)> {
     let mut out = Vec::new();
 
     let mut r = Record::new(ccli);
-    r.set("CT_Num", "WEB000530");
-    r.set("CT_Intitule", "Jérôme Lefèvre");
-    r.set("CT_Classement", "JEROME LEFEVRE");
-    r.set("CG_NumPrinc", "4110000");
-    r.set("CT_Contact", "Jérôme Lefèvre");
-    r.set("CT_Adresse", "12 rue de l’Église");
-    r.set("CT_Complement", "Bâtiment B – 2ᵉ étage");
-    r.set("CT_CodePostal", "69003");
-    r.set("CT_Ville", "Lyon");
-    r.set("CT_Pays", "France");
-    r.set("CT_Telephone", "04 78 12 34 56");
-    r.set("CT_EMail", "jerome.lefevre@exemple.fr");
-    r.set("CT_Encours", "1500,0000");
-    r.set("CT_Commentaire", "Client web 530 – fidèle");
-    r.set("CT_DateCreate", "070324");
+    r.set_named("CT_Num", "WEB000530");
+    r.set_named("CT_Intitule", "Jérôme Lefèvre");
+    r.set_named("CT_Classement", "JEROME LEFEVRE");
+    r.set_named("CG_NumPrinc", "4110000");
+    r.set_named("CT_Contact", "Jérôme Lefèvre");
+    r.set_named("CT_Adresse", "12 rue de l’Église");
+    r.set_named("CT_Complement", "Bâtiment B – 2ᵉ étage");
+    r.set_named("CT_CodePostal", "69003");
+    r.set_named("CT_Ville", "Lyon");
+    r.set_named("CT_Pays", "France");
+    r.set_named("CT_Telephone", "04 78 12 34 56");
+    r.set_named("CT_EMail", "jerome.lefevre@exemple.fr");
+    r.set_named("CT_Encours", "1500,0000");
+    r.set_named("CT_Commentaire", "Client web 530 – fidèle");
+    r.set_named("CT_DateCreate", "070324");
     out.push(("customer 530 (line 3), client WEB000530".to_string(), vec![r]));
 
     let mut r = Record::new(ccli);
-    r.set("CT_Num", "web000531");
-    r.set("CT_Intitule", "Anaïs Cœurdevey");
-    r.set("CT_Classement", "ANAIS COEURDEVEY");
-    r.set("CG_NumPrinc", "4110000");
-    r.set("CT_Contact", "Anaïs Cœurdevey 😀");
-    r.set("CT_Adresse", "145 boulevard du\r\nMaréchal-Leclerc");
-    r.set("CT_CodePostal", "13008");
-    r.set("CT_Ville", "Marseille");
-    r.set("CT_Pays", "France");
-    r.set("CT_Telephone", "06\u{a0}12\u{a0}34\u{a0}56\u{a0}78");
-    r.set("CT_EMail", "anais.coeurdevey@exemple.fr");
-    r.set("CT_Encours", "-250,5000");
-    r.set("CT_Commentaire", "Prix en € ; remise 5 %");
-    r.set("CT_DateCreate", "070324");
+    r.set_named("CT_Num", "web000531");
+    r.set_named("CT_Intitule", "Anaïs Cœurdevey");
+    r.set_named("CT_Classement", "ANAIS COEURDEVEY");
+    r.set_named("CG_NumPrinc", "4110000");
+    r.set_named("CT_Contact", "Anaïs Cœurdevey 😀");
+    r.set_named("CT_Adresse", "145 boulevard du\r\nMaréchal-Leclerc");
+    r.set_named("CT_CodePostal", "13008");
+    r.set_named("CT_Ville", "Marseille");
+    r.set_named("CT_Pays", "France");
+    r.set_named("CT_Telephone", "06\u{a0}12\u{a0}34\u{a0}56\u{a0}78");
+    r.set_named("CT_EMail", "anais.coeurdevey@exemple.fr");
+    r.set_named("CT_Encours", "-250,5000");
+    r.set_named("CT_Commentaire", "Prix en € ; remise 5 %");
+    r.set_named("CT_DateCreate", "070324");
     out.push(("customer 531 (line 4), client WEB000531".to_string(), vec![r]));
 
     let mut r = Record::new(ccli);
-    r.set("CT_Num", "WEB000534");
-    r.set("CT_Intitule", "Société Française d’Équipements Électriques et Électroniques de Précision");
-    r.set("CT_Classement", "SOCIETE FRANCAISE");
-    r.set("CG_NumPrinc", "4110000");
-    r.set("CT_Contact", "François-Xavier de La Rochefoucauld");
-    r.set("CT_Adresse", "ul. Piotrkowska 12");
-    r.set("CT_CodePostal", "90-001");
-    r.set("CT_Ville", "Łódź");
-    r.set("CT_Pays", "Pologne");
-    r.set("CT_EMail", "fx.rochefoucauld@exemple.fr");
-    r.set("CT_Siret", "12845298400015");
-    r.set("CT_Identifiant", "FR80128452984");
-    r.set("N_CatTarif", "3");
-    r.set("N_CatCompta", "2");
-    r.set("CT_DateCreate", "080324");
+    r.set_named("CT_Num", "WEB000534");
+    r.set_named("CT_Intitule", "Société Française d’Équipements Électriques et Électroniques de Précision");
+    r.set_named("CT_Classement", "SOCIETE FRANCAISE");
+    r.set_named("CG_NumPrinc", "4110000");
+    r.set_named("CT_Contact", "François-Xavier de La Rochefoucauld");
+    r.set_named("CT_Adresse", "ul. Piotrkowska 12");
+    r.set_named("CT_CodePostal", "90-001");
+    r.set_named("CT_Ville", "Łódź");
+    r.set_named("CT_Pays", "Pologne");
+    r.set_named("CT_EMail", "fx.rochefoucauld@exemple.fr");
+    r.set_named("CT_Siret", "12845298400015");
+    r.set_named("CT_Identifiant", "FR80128452984");
+    r.set_named("N_CatTarif", "3");
+    r.set_named("N_CatCompta", "2");
+    r.set_named("CT_DateCreate", "080324");
     out.push(("customer 534 (line 7), client WEB000534".to_string(), vec![r]));
     out
 }
@@ -119,13 +119,13 @@ struct Document {
 
 fn line(ar: &str, design: &str, qte: &str, pu: &str, remise: &str, taxe: &str, code: &str) -> Record {
     let mut l = Record::new(layout().expect("CHLI"));
-    l.set("AR_Ref", ar);
-    l.set("DL_Design", design);
-    l.set("DL_Qte", qte);
-    l.set("DL_PrixUnitaire", pu);
-    l.set("DL_Remise", remise);
-    l.set("DL_Taxe1", taxe);
-    l.set("DL_CodeTaxe1", code);
+    l.set_named("AR_Ref", ar);
+    l.set_named("DL_Design", design);
+    l.set_named("DL_Qte", qte);
+    l.set_named("DL_PrixUnitaire", pu);
+    l.set_named("DL_Remise", remise);
+    l.set_named("DL_Taxe1", taxe);
+    l.set_named("DL_CodeTaxe1", code);
     l
 }
 
@@ -134,14 +134,14 @@ fn line(ar: &str, design: &str, qte: &str, pu: &str, remise: &str, taxe: &str, c
 fn documents() -> Vec<Document> {
     let chen = layout().expect("CHEN");
     let mut h = Record::new(chen);
-    h.set("DO_Piece", "FA00012");
-    h.set("DO_Date", "070324");
-    h.set("DO_Tiers", "WEB000530");
-    h.set("DO_Ref", "Commande 1001");
-    h.set("DO_NoWeb", "#1001");
+    h.set_named("DO_Piece", "FA00012");
+    h.set_named("DO_Date", "070324");
+    h.set_named("DO_Tiers", "WEB000530");
+    h.set_named("DO_Ref", "Commande 1001");
+    h.set_named("DO_NoWeb", "#1001");
     let mut due = Record::new(layout().expect("CHRE"));
-    due.set("DR_Date", "070424");
-    due.set("DR_Montant", "59,38");
+    due.set_named("DR_Date", "070424");
+    due.set_named("DR_Montant", "59,38");
     let d1 = Document {
         subject: "order #1001, piece FA00012".into(),
         header: h,
@@ -153,11 +153,11 @@ fn documents() -> Vec<Document> {
         dues: vec![due],
     };
     let mut h = Record::new(chen);
-    h.set("DO_Piece", "FA00013");
-    h.set("DO_Date", "080324");
-    h.set("DO_Tiers", "WEB000531");
-    h.set("DO_Ref", "Commande 1002");
-    h.set("DO_NoWeb", "1002");
+    h.set_named("DO_Piece", "FA00013");
+    h.set_named("DO_Date", "080324");
+    h.set_named("DO_Tiers", "WEB000531");
+    h.set_named("DO_Ref", "Commande 1002");
+    h.set_named("DO_NoWeb", "1002");
     let d2 = Document {
         subject: "order #1002, piece FA00013".into(),
         header: h,
@@ -258,7 +258,7 @@ fn a_template_refusal_fails_before_anything_is_written() {
     let mut w = Warnings::new("boutique.csv");
     let d = &documents()[0];
     let mut lines = d.lines.clone();
-    lines[1].set("AR_Ref", "REFERENCE-BIEN-TROP-LONGUE");
+    lines[1].set_named("AR_Ref", "REFERENCE-BIEN-TROP-LONGUE");
     let e = out.document(&d.header, &lines, &d.dues, &d.subject, &mut w).unwrap_err();
     let refused = passerelle::write::param::RefusedValue::in_io(&e).expect("a refusal");
     assert!(refused.field.contains("AR_Ref"), "{refused}");
@@ -365,9 +365,8 @@ proptest! {
             let mut records: Vec<Record> =
                 t.per.tags().iter().map(|tag| Record::new(layout().expect(tag))).collect();
             for (i, col) in t.columns.iter().enumerate() {
-                if let passerelle::write::param::Source::Sage { tag, spec } = &col.source {
-                    let r = records.iter_mut().find(|r| r.tag() == *tag).unwrap();
-                    r.set(&spec.name, values[i % values.len()].clone());
+                if let passerelle::write::param::Source::Sage { record, index, .. } = &col.source {
+                    records[*record].set_index(*index, values[i % values.len()].clone());
                 }
             }
             // Each column once with its value, then all of them together.
@@ -375,9 +374,8 @@ proptest! {
                 let mut recs = records.clone();
                 if i < t.columns.len() {
                     recs = t.per.tags().iter().map(|tag| Record::new(layout().expect(tag))).collect();
-                    if let passerelle::write::param::Source::Sage { tag, spec } = &t.columns[i].source {
-                        let r = recs.iter_mut().find(|r| r.tag() == *tag).unwrap();
-                        r.set(&spec.name, values[(i + 7) % values.len()].clone());
+                    if let passerelle::write::param::Source::Sage { record, index, .. } = &t.columns[i].source {
+                        recs[*record].set_index(*index, values[(i + 7) % values.len()].clone());
                     }
                 }
                 let refs: Vec<&Record> = recs.iter().collect();
@@ -409,7 +407,7 @@ proptest! {
             let mut records: Vec<Record> =
                 t.per.tags().iter().map(|tag| Record::new(layout().expect(tag))).collect();
             for (i, col) in t.columns.iter().enumerate() {
-                if let passerelle::write::param::Source::Sage { tag, spec } = &col.source {
+                if let passerelle::write::param::Source::Sage { record, index, .. } = &col.source {
                     // Keys the template refuses to cut get a short value: the line is written
                     // and checked in every case (the refusal has its own tests).
                     let v = if col.too_long == passerelle::write::param::template::TooLong::Error {
@@ -417,7 +415,7 @@ proptest! {
                     } else {
                         values[i % values.len()].clone()
                     };
-                    records.iter_mut().find(|r| r.tag() == *tag).unwrap().set(&spec.name, v);
+                    records[*record].set_index(*index, v);
                 }
             }
             let dir = tempfile::tempdir().unwrap();

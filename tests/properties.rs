@@ -62,9 +62,9 @@ proptest! {
     fn written_fields_fit_their_length(name in "\\PC{0,120}", addr in "[a-zA-Zéèœ’€ \\n\\t😀]{0,80}") {
         let layout = Layout::builtin(33).unwrap().expect("CCLI");
         let mut r = Record::new(layout);
-        r.set("CT_Num", "WEB000530");
-        r.set("CT_Intitule", name);
-        r.set("CT_Adresse", addr);
+        r.set_named("CT_Num", "WEB000530");
+        r.set_named("CT_Intitule", name);
+        r.set_named("CT_Adresse", addr);
         let mut out = Vec::new();
         let mut w = Warnings::default();
         RecordEncoder::default().write_record(&r, &"p", &mut w, &mut out).unwrap();

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::index::{Client, ClientIndex, Source, norm_code, push_key_part};
 use crate::error::InputError;
 use crate::profile::ClientsSection;
-use crate::sage::{Kind, Layout, RecordLayout};
+use crate::sage::{Ccli, FieldId, Kind, Layout, RecordKind, RecordLayout};
 use crate::table::{Repad, Table, TableOptions, repad, sniff};
 
 const COLUMNS: &str = include_str!("../../templates/gescom/columns.toml");
@@ -70,12 +70,11 @@ pub fn load_table_from(
         sheet: section.sheet.as_deref(),
     };
     let mut t = Table::from_file(path, file, opts)?;
-    let ccli = layout.expect("CCLI");
+    let ccli = layout.of(RecordKind::Ccli);
     let targets = map_columns(&t, section, ccli);
-    let pos = |name: &str| ccli.index_of(name);
     let col_of =
-        |field: &str| targets.iter().position(|x| matches!(x, Some(Target::Field(i)) if Some(*i) == pos(field)));
-    let Some(code_col) = col_of("CT_Num") else {
+        |field: Ccli| targets.iter().position(|x| matches!(x, Some(Target::Field(i)) if *i == ccli.index(field)));
+    let Some(code_col) = col_of(Ccli::Num) else {
         return Err(InputError::MissingColumn {
             path: path.to_path_buf(),
             column: "N° compte".into(),
@@ -85,9 +84,22 @@ pub fn load_table_from(
             ),
         });
     };
-    let key_cols = [col_of("CT_Intitule"), col_of("CT_Siret"), col_of("CT_EMail"), col_of("CT_Identifiant")];
-    let (cat_col, collective_col) = (col_of("N_CatCompta"), col_of("CG_NumPrinc"));
-    let addr_cols = ["CT_Adresse", "CT_Complement", "CT_CodePostal", "CT_Ville", "CT_Pays"].map(col_of);
+    let key_cols = [Ccli::Intitule, Ccli::Siret, Ccli::EMail, Ccli::Identifiant].map(col_of);
+    let (cat_col, collective_col) = (col_of(Ccli::NCatCompta), col_of(Ccli::CgNumPrinc));
+    let addr_cols = [Ccli::Adresse, Ccli::Complement, Ccli::CodePostal, Ccli::Ville, Ccli::Pays].map(col_of);
+    let representative = [ccli.index(Ccli::CoNom), ccli.index(Ccli::CoPrenom)];
+    // Cells Excel may have turned into numbers, re-padded like the shop's.
+    let repad_of = |f: usize| {
+        if f == ccli.index(Ccli::Siret) {
+            Some(Repad::Siret)
+        } else if f == ccli.index(Ccli::CodePostal) {
+            Some(Repad::Zip)
+        } else if f == ccli.index(Ccli::Telephone) || f == ccli.index(Ccli::Telecopie) {
+            Some(Repad::Phone)
+        } else {
+            None
+        }
+    };
     let carries_address = addr_cols[0].is_some() && (addr_cols[2].is_some() || addr_cols[3].is_some());
     let mut source = Source {
         path: path.display().to_string(),
@@ -106,8 +118,8 @@ pub fn load_table_from(
                 carried.push(*f as u16 + 1);
             }
             Some(Target::Representative) => {
-                source.columns.push((header, "CO_Nom + CO_Prenom".into()));
-                carried.extend(["CO_Nom", "CO_Prenom"].iter().filter_map(|n| pos(n)).map(|p| p as u16 + 1));
+                source.columns.push((header, format!("{} + {}", Ccli::CoNom.name(), Ccli::CoPrenom.name())));
+                carried.extend(representative.map(|i| i as u16 + 1));
             }
             None => source.ignored.push(header),
         }
@@ -163,13 +175,7 @@ pub fn load_table_from(
                 match target {
                     Some(Target::Field(f)) => {
                         let spec = &ccli.fields[*f];
-                        let kind = match spec.name.as_str() {
-                            "CT_Siret" => Some(Repad::Siret),
-                            "CT_CodePostal" => Some(Repad::Zip),
-                            "CT_Telephone" | "CT_Telecopie" => Some(Repad::Phone),
-                            _ => None,
-                        };
-                        let v = cell(&mut t, Some(i), kind);
+                        let v = cell(&mut t, Some(i), repad_of(*f));
                         match to_sage_value(spec.kind, spec.scale, spec.range, &v) {
                             Ok(s) => c.fields.push((*f as u16 + 1, s)),
                             Err(why) => ix.notes.push(format!(
@@ -182,10 +188,9 @@ pub fn load_table_from(
                     }
                     Some(Target::Representative) => {
                         let (nom, prenom) = split_representative(&cell(&mut t, Some(i), None));
-                        if let (Some(a), Some(b)) = (pos("CO_Nom"), pos("CO_Prenom")) {
-                            c.fields.push((a as u16 + 1, nom));
-                            c.fields.push((b as u16 + 1, prenom));
-                        }
+                        let [a, b] = representative;
+                        c.fields.push((a as u16 + 1, nom));
+                        c.fields.push((b as u16 + 1, prenom));
                     }
                     None => {}
                 }

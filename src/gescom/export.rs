@@ -13,7 +13,7 @@ use std::path::Path;
 use super::index::{Client, ClientIndex, ClientRef, Delivery, ExportInfo, Source, address_key, norm_code};
 use crate::error::InputError;
 use crate::sage::parse::{LineReader, tag_of};
-use crate::sage::{Layout, Record};
+use crate::sage::{Ccdl, Ccli, Layout, Mctt, Record, RecordKind};
 
 /// Does this file start like a Format Sage file?
 pub fn looks_like_format_sage(sample: &[u8]) -> bool {
@@ -97,8 +97,14 @@ pub fn load_export_from(
         .ok_or_else(|| bad(2, "line 2 of a Format Sage file is '#VER nn' (the version number)".into()))?;
     let own = Layout::builtin(version);
     let read_with = own.unwrap_or(layout);
-    let ccli = read_with.expect("CCLI");
+    let ccli = read_with.of(RecordKind::Ccli);
     let ccli_children: Vec<String> = ccli.children.clone();
+    // Fields read, by index (resolved when the layout loaded).
+    let ccdl = read_with.of(RecordKind::Ccdl);
+    let mctt_email = read_with.of(RecordKind::Mctt).index(Mctt::EMail);
+    let delivery_at = [Ccdl::Intitule, Ccdl::Adresse, Ccdl::Complement, Ccdl::CodePostal, Ccdl::Ville, Ccdl::Pays]
+        .map(|f| ccdl.index(f));
+    let delivery_lines = delivery_at.iter().max().map_or(0, |i| i + 1);
 
     let mut info = ExportInfo { version, ..Default::default() };
     let mut notes = Vec::new();
@@ -148,22 +154,22 @@ pub fn load_export_from(
                         return;
                     }
                     let at = |pos: usize| lines[pos - 1].clone();
-                    let field = |name: &str| ccli.index_of(name).map(|i| lines[i].clone()).unwrap_or_default();
+                    let field = |f: Ccli| lines[ccli.index(f)].clone();
                     let code = at(1);
                     let mut c = Client {
-                        intitule: field("CT_Intitule"),
-                        siret: field("CT_Siret"),
-                        email: field("CT_EMail"),
-                        vat: field("CT_Identifiant"),
+                        intitule: field(Ccli::Intitule),
+                        siret: field(Ccli::Siret),
+                        email: field(Ccli::EMail),
+                        vat: field(Ccli::Identifiant),
                         address_key: Some(address_key(&[
-                            &field("CT_Adresse"),
-                            &field("CT_Complement"),
-                            &field("CT_CodePostal"),
-                            &field("CT_Ville"),
-                            &field("CT_Pays"),
+                            &field(Ccli::Adresse),
+                            &field(Ccli::Complement),
+                            &field(Ccli::CodePostal),
+                            &field(Ccli::Ville),
+                            &field(Ccli::Pays),
                         ])),
-                        cat_compta: Some(field("N_CatCompta")).filter(|s| !s.is_empty()),
-                        collective: Some(field("CG_NumPrinc")).filter(|s| !s.is_empty()),
+                        cat_compta: Some(field(Ccli::NCatCompta)).filter(|s| !s.is_empty()),
+                        collective: Some(field(Ccli::CgNumPrinc)).filter(|s| !s.is_empty()),
                         line: p.line,
                         block: Some((p.offset, end - p.offset)),
                         ..Default::default()
@@ -184,11 +190,16 @@ pub fn load_export_from(
                         c.block = Some((offset, end - offset));
                     }
                     match tag {
-                        "CCDL" if lines.len() >= 7 => c.deliveries.push(Delivery {
-                            intitule: lines[0].clone(),
-                            key: address_key(&[&lines[1], &lines[2], &lines[3], &lines[4], &lines[6]]),
-                        }),
-                        "MCTT" if lines.len() >= 8 && !lines[7].is_empty() => c.contact_emails.push(lines[7].clone()),
+                        "CCDL" if lines.len() >= delivery_lines => {
+                            let [intitule, a1, a2, zip, city, country] = delivery_at.map(|i| &lines[i]);
+                            c.deliveries.push(Delivery {
+                                intitule: intitule.clone(),
+                                key: address_key(&[a1, a2, zip, city, country]),
+                            })
+                        }
+                        "MCTT" if lines.len() > mctt_email && !lines[mctt_email].is_empty() => {
+                            c.contact_emails.push(lines[mctt_email].clone())
+                        }
                         _ => {}
                     }
                 }
@@ -292,7 +303,11 @@ pub fn read_block(
     f.read_exact(&mut bytes).map_err(io)?;
     let out = parse_block(&bytes, layout);
     match out.first() {
-        Some(BlockRecord::Known(r)) if r.tag() == "CCLI" && norm_code(r.at(1)) == client.code() => Ok(out),
+        Some(BlockRecord::Known(r))
+            if r.layout.kind() == Some(RecordKind::Ccli) && norm_code(&r.get(Ccli::Num)) == client.code() =>
+        {
+            Ok(out)
+        }
         _ => Err(InputError::Other {
             path: path.clone(),
             message: format!(

@@ -17,7 +17,7 @@ use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{Issued, MatchKey, Warnings};
-use crate::sage::{Layout, Record};
+use crate::sage::{Ccdl, Ccli, FieldId, Layout, Record, RecordKind};
 use crate::state::State;
 
 /// What became of one shop customer.
@@ -61,7 +61,8 @@ pub struct Resolver<'a> {
     pub layout: &'static Layout,
     pub(super) today: Date,
     pub(super) template: Option<ClientRef<'a>>,
-    pub(super) fields: Vec<(String, Expr)>,
+    /// `[customers.fields]`, each name resolved to its #CCLI field.
+    pub(super) fields: Vec<ProfileField>,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
     /// Existing clients rewritten in this run: their block as last written, so a second
@@ -77,29 +78,37 @@ pub struct Resolver<'a> {
 
 pub use super::created::Shared;
 
+/// A `[customers.fields]` entry: the #CCLI field (index in its layout) and its expression.
+pub(super) struct ProfileField {
+    pub index: usize,
+    /// The name as the profile writes it, for messages.
+    pub name: String,
+    pub expr: Expr,
+}
+
 /// What the run remembers of a client it creates: card address, settings, deliveries.
-fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(&str, u64)>) {
+fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(std::borrow::Cow<'_, str>, u64)>) {
     let mut card = 0;
     let mut shared: Shared = Default::default();
     let mut deliveries = Vec::new();
     for r in records {
-        match r.tag() {
-            "CCLI" => {
+        match r.layout.kind() {
+            Some(RecordKind::Ccli) => {
                 let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
                 shared = (
-                    opt(r.get("N_CatCompta")),
-                    opt(r.get("CG_NumPrinc")),
-                    (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
+                    opt(&r.get(Ccli::NCatCompta)),
+                    opt(&r.get(Ccli::CgNumPrinc)),
+                    (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
                 );
                 card = ix::key_hash(&ix::address_key(&[
-                    r.get("CT_Adresse"),
-                    r.get("CT_Complement"),
-                    r.get("CT_CodePostal"),
-                    r.get("CT_Ville"),
-                    r.get("CT_Pays"),
+                    &r.get(Ccli::Adresse),
+                    &r.get(Ccli::Complement),
+                    &r.get(Ccli::CodePostal),
+                    &r.get(Ccli::Ville),
+                    &r.get(Ccli::Pays),
                 ]));
             }
-            "CCDL" => deliveries.push((r.get("LI_Intitule"), delivery_hash(r))),
+            Some(RecordKind::Ccdl) => deliveries.push((r.get(Ccdl::Intitule), delivery_hash(r))),
             _ => {}
         }
     }
@@ -109,11 +118,11 @@ fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(&str, u64)>) {
 /// `key_hash` of a #CCDL's address.
 pub fn delivery_hash(r: &Record) -> u64 {
     ix::key_hash(&ix::address_key(&[
-        r.get("LI_Adresse"),
-        r.get("LI_Complement"),
-        r.get("LI_CodePostal"),
-        r.get("LI_Ville"),
-        r.get("LI_Pays"),
+        &r.get(Ccdl::Adresse),
+        &r.get(Ccdl::Complement),
+        &r.get(Ccdl::CodePostal),
+        &r.get(Ccdl::Ville),
+        &r.get(Ccdl::Pays),
     ]))
 }
 
@@ -156,9 +165,15 @@ impl<'a> Resolver<'a> {
             )
         };
         let mut fields = Vec::new();
+        let ccli = layout.of(RecordKind::Ccli);
         for (name, text) in &cs.fields {
-            let e = Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
-            fields.push((name.clone(), e));
+            // The profile check has refused an unknown name with its line; a profile built
+            // otherwise still cannot drop one silently.
+            let index = ccli.index_of(name).ok_or_else(|| {
+                SetupError::Field(name.clone(), format!("#CCLI has no field {name} in #VER {}", layout.version))
+            })?;
+            let expr = Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
+            fields.push(ProfileField { index, name: name.clone(), expr });
         }
         Ok(Resolver {
             profile,
@@ -194,6 +209,7 @@ impl<'a> Resolver<'a> {
     /// Remembers a client created in this run.
     fn remember_created(&mut self, code: &str, records: &[Record]) {
         let (card, shared, deliveries) = created_parts(records);
+        let deliveries: Vec<(&str, u64)> = deliveries.iter().map(|(i, h)| (i.as_ref(), *h)).collect();
         self.created.insert(code, card, shared, &deliveries);
     }
 
@@ -220,9 +236,9 @@ impl<'a> Resolver<'a> {
         if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
             return (
-                opt(r.get("N_CatCompta")),
-                opt(r.get("CG_NumPrinc")),
-                (r.get("CO_Nom").to_string(), r.get("CO_Prenom").to_string()),
+                opt(&r.get(Ccli::NCatCompta)),
+                opt(&r.get(Ccli::CgNumPrinc)),
+                (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
             );
         }
         match self.index.by_code(code) {
@@ -318,7 +334,7 @@ impl<'a> Resolver<'a> {
             w.push(
                 "reissued",
                 subject,
-                "CT_Num",
+                Ccli::Num.name(),
                 format!(
                     "code {} was issued to this customer on {} but is not in the client list: the client is written again (refresh the client list export after each import)",
                     issued.code, issued.date
@@ -371,7 +387,7 @@ impl<'a> Resolver<'a> {
                 Err(ShopIdMiss::Final(o)) => Err(o),
                 Err(ShopIdMiss::Unusable { message, per_customer }) => {
                     // The same message for every customer of the input is one counted entry.
-                    let field = if per_customer { "CT_Num" } else { "customers.code.source" };
+                    let field = if per_customer { Ccli::Num.name() } else { "customers.code.source" };
                     w.push(
                         "code_source",
                         subject,
@@ -407,7 +423,7 @@ impl<'a> Resolver<'a> {
             if auto {
                 ShopIdMiss::Unusable { message, per_customer: false }
             } else {
-                ShopIdMiss::Final(Outcome::Failed { field: "CT_Num".into(), message: e.to_string() })
+                ShopIdMiss::Final(Outcome::Failed { field: Ccli::Num.name().into(), message: e.to_string() })
             }
         };
         let n = code::shop_number(&c.shop_id).map_err(unusable)?;
@@ -448,7 +464,7 @@ impl<'a> Resolver<'a> {
         if let Some(owner) = owner {
             let advice = if auto { "" } else { " or use source = \"counter\"" };
             return Err(ShopIdMiss::Final(Outcome::Failed {
-                field: "CT_Num".into(),
+                field: Ccli::Num.name().into(),
                 message: format!(
                     "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. If it is this customer, correct the e-mail in Sage or the shop; otherwise change customers.code.prefix{advice}",
                     g.code,
@@ -459,7 +475,7 @@ impl<'a> Resolver<'a> {
         }
         if let Some(other) = issued_to_other {
             return Err(ShopIdMiss::Final(Outcome::Failed {
-                field: "CT_Num".into(),
+                field: Ccli::Num.name().into(),
                 message: format!(
                     "generated code {} was issued to shop customer {other} by an earlier run: not written",
                     g.code
@@ -468,7 +484,7 @@ impl<'a> Resolver<'a> {
         }
         if self.created.contains(&g.code) {
             return Err(ShopIdMiss::Final(Outcome::Failed {
-                field: "CT_Num".into(),
+                field: Ccli::Num.name().into(),
                 message: format!("code {} was already given to another customer of this run", g.code),
             }));
         }
@@ -484,7 +500,7 @@ impl<'a> Resolver<'a> {
         subject: &str,
         w: &mut Warnings,
     ) -> Result<code::Generated, Outcome> {
-        let fail = |e: CodeError| Outcome::Failed { field: "CT_Num".into(), message: e.to_string() };
+        let fail = |e: CodeError| Outcome::Failed { field: Ccli::Num.name().into(), message: e.to_string() };
         let mut n = state.counter.max(cfg.counter_start.saturating_sub(1));
         loop {
             n += 1;
@@ -496,7 +512,7 @@ impl<'a> Resolver<'a> {
                 Some(who) => w.push(
                     "counter_skipped",
                     subject,
-                    "CT_Num",
+                    Ccli::Num.name(),
                     format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
                 ),
                 None => {
@@ -565,56 +581,56 @@ impl<'a> Resolver<'a> {
 
     /// The #CCLI (and #CCDL) of a new client.
     fn new_client(&mut self, c: &Customer, code: String, detail: String, subject: &str, w: &mut Warnings) -> Outcome {
-        let ccli = self.layout.expect("CCLI");
+        let ccli = self.layout.of(RecordKind::Ccli);
         let cs = &self.profile.customers;
         let mut r = Record::new(ccli);
         self.copy_template(&mut r, w);
         let intitule = self.name_text(&self.intitule(c, &code, subject, w));
-        r.set("CT_Num", code.clone());
-        r.set("CT_Intitule", intitule.clone());
-        r.set("CT_Classement", abrege(&intitule));
+        r.set(Ccli::Num, code.clone());
+        r.set(Ccli::Intitule, intitule.clone());
+        r.set(Ccli::Classement, abrege(&intitule));
         let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
-        r.set("CT_Contact", contact);
-        let (a1, a2) = self.split_address(&c.billing, subject, "CT_Adresse", w);
-        r.set("CT_Adresse", a1);
-        r.set("CT_Complement", a2);
-        r.set("CT_CodePostal", self.address_text(&c.billing.zip, true));
-        r.set("CT_Ville", self.address_text(&c.billing.city, true));
-        r.set("CT_CodeRegion", self.address_text(region(&c.billing), true));
-        r.set("CT_Pays", self.address_text(&country_name(&c.billing.country), true));
-        r.set("CT_NumPayeur", code.clone());
+        r.set(Ccli::Contact, contact);
+        let (a1, a2) = self.split_address(&c.billing, subject, Ccli::Adresse.name(), w);
+        r.set(Ccli::Adresse, a1);
+        r.set(Ccli::Complement, a2);
+        r.set(Ccli::CodePostal, self.address_text(&c.billing.zip, true));
+        r.set(Ccli::Ville, self.address_text(&c.billing.city, true));
+        r.set(Ccli::CodeRegion, self.address_text(region(&c.billing), true));
+        r.set(Ccli::Pays, self.address_text(&country_name(&c.billing.country), true));
+        r.set(Ccli::NumPayeur, code.clone());
         let siret = ix::norm_siret(&c.siret);
         if !c.siret.is_empty() && siret.len() != 14 {
             w.push(
                 "invalid_value",
                 subject,
-                "CT_Siret",
+                Ccli::Siret.name(),
                 format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
             );
         }
-        r.set("CT_Siret", siret);
-        r.set("CT_Ape", c.ape.clone());
-        r.set("CT_Identifiant", ix::norm_vat(&c.vat_number));
-        r.set("CT_DateCreate", crate::sage::value::fmt_date(self.today));
-        r.set("CT_Telephone", phone(c, cs.phone));
-        r.set("CT_Telecopie", phone(c, cs.fax));
-        r.set("CT_EMail", c.email.trim().to_string());
+        r.set(Ccli::Siret, siret);
+        r.set(Ccli::Ape, c.ape.clone());
+        r.set(Ccli::Identifiant, ix::norm_vat(&c.vat_number));
+        r.set(Ccli::DateCreate, crate::sage::value::fmt_date(self.today));
+        r.set(Ccli::Telephone, phone(c, cs.phone));
+        r.set(Ccli::Telecopie, phone(c, cs.fax));
+        r.set(Ccli::EMail, c.email.trim().to_string());
         // Assujettissement (codes uncertain, see docs/format-sage.md open points): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
         let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
-        r.set("CT_Assujettissement", if business { "0" } else { "1" });
+        r.set(Ccli::Assujettissement, if business { "0" } else { "1" });
         if !cs.representative.trim().is_empty() {
             let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
-            r.set("CO_Nom", nom);
-            r.set("CO_Prenom", prenom);
+            r.set(Ccli::CoNom, nom);
+            r.set(Ccli::CoPrenom, prenom);
         }
-        if r.get("CG_NumPrinc").is_empty() {
-            r.set("CG_NumPrinc", cs.collective_account.to_uppercase());
+        if r.get(Ccli::CgNumPrinc).is_empty() {
+            r.set(Ccli::CgNumPrinc, cs.collective_account.to_uppercase());
         }
-        r.tail = vec![r.get("CG_NumPrinc").to_string()];
+        r.tail = vec![r.get(Ccli::CgNumPrinc).into_owned()];
         let ctx = Ctx { customer: c, code: &code, today: self.today, order: None };
-        for (name, expr) in &self.fields {
-            r.set(name, expr.eval(&ctx));
+        for f in &self.fields {
+            r.set_index(f.index, f.expr.eval(&ctx));
         }
         let mut records = vec![r];
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
@@ -645,7 +661,7 @@ impl<'a> Resolver<'a> {
             w.push(
                 "intitule_fallback",
                 subject,
-                "CT_Intitule",
+                Ccli::Intitule.name(),
                 "the customer has neither name nor company: the intitulé is its e-mail",
             );
             return email.to_string();
@@ -653,7 +669,7 @@ impl<'a> Resolver<'a> {
         w.push(
             "intitule_fallback",
             subject,
-            "CT_Intitule",
+            Ccli::Intitule.name(),
             "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
         );
         format!("CLIENT {code}")
@@ -669,20 +685,20 @@ impl<'a> Resolver<'a> {
         subject: &str,
         w: &mut Warnings,
     ) -> Record {
-        let mut d = Record::new(self.layout.expect("CCDL"));
-        d.set("LI_Intitule", self.delivery_intitule(c, code, addr));
-        let (a1, a2) = self.split_address(addr, subject, "LI_Adresse", w);
-        d.set("LI_Adresse", a1);
-        d.set("LI_Complement", a2);
-        d.set("LI_CodePostal", self.address_text(&addr.zip, true));
-        d.set("LI_Ville", self.address_text(&addr.city, true));
-        d.set("LI_CodeRegion", self.address_text(region(addr), true));
-        d.set("LI_Pays", self.address_text(&country_name(&addr.country), true));
+        let mut d = Record::new(self.layout.of(RecordKind::Ccdl));
+        d.set(Ccdl::Intitule, self.delivery_intitule(c, code, addr));
+        let (a1, a2) = self.split_address(addr, subject, Ccdl::Adresse.name(), w);
+        d.set(Ccdl::Adresse, a1);
+        d.set(Ccdl::Complement, a2);
+        d.set(Ccdl::CodePostal, self.address_text(&addr.zip, true));
+        d.set(Ccdl::Ville, self.address_text(&addr.city, true));
+        d.set(Ccdl::CodeRegion, self.address_text(region(addr), true));
+        d.set(Ccdl::Pays, self.address_text(&country_name(&addr.country), true));
         let person = addr.person();
-        d.set("LI_Contact", self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
-        d.set("LI_Principal", if principal { "1" } else { "0" });
-        d.set("LI_Telephone", if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
-        d.set("LI_EMail", c.email.trim().to_string());
+        d.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
+        d.set(Ccdl::Principal, if principal { "1" } else { "0" });
+        d.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
+        d.set(Ccdl::EMail, c.email.trim().to_string());
         d
     }
 
@@ -775,7 +791,7 @@ impl<'a> Resolver<'a> {
                 w.push(
                     "template_field_missing",
                     &subject,
-                    &f.describe("CCLI"),
+                    &f.describe(RecordKind::Ccli.tag()),
                     format!("the client list does not carry {} ({}): {fallback}. A Format Sage export of the client list carries every field", f.label, f.name),
                 );
             }
@@ -796,7 +812,7 @@ impl ShopIdMiss {
     fn into_outcome(self) -> Outcome {
         match self {
             ShopIdMiss::Final(o) => o,
-            ShopIdMiss::Unusable { message, .. } => Outcome::Failed { field: "CT_Num".into(), message },
+            ShopIdMiss::Unusable { message, .. } => Outcome::Failed { field: Ccli::Num.name().into(), message },
         }
     }
 }
@@ -1067,10 +1083,10 @@ mod tests {
         let mut w = Warnings::default();
         let o = r.resolve(&customer("600", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
         let rec = new_record(&o);
-        assert_eq!(rec.get("CG_NumPrinc"), "4110100");
+        assert_eq!(&*rec.get(Ccli::CgNumPrinc), "4110100");
         assert_eq!(rec.tail, vec!["4110100".to_string()]);
-        assert_eq!(rec.get("N_CatTarif"), "3");
-        assert_eq!((rec.get("CO_Nom"), rec.get("CO_Prenom")), ("DURAND", "Sophie"));
+        assert_eq!(rec.get_named("N_CatTarif"), "3");
+        assert_eq!((&*rec.get(Ccli::CoNom), &*rec.get(Ccli::CoPrenom)), ("DURAND", "Sophie"));
         let gaps = w.list.iter().filter(|w| w.kind == "template_field_missing").count();
         assert!(gaps > 10, "{gaps}");
         r.resolve(&customer("601", "b@exemple.fr"), "prestashop", &mut st, "t", &mut w);
@@ -1083,23 +1099,23 @@ mod tests {
         let (o, _, _) = run(&profile(""), &c);
         let r = new_record(&o);
         assert_eq!(
-            (r.get("CT_Intitule"), r.get("CT_Adresse"), r.get("CT_Ville")),
+            (&*r.get(Ccli::Intitule), &*r.get(Ccli::Adresse), &*r.get(Ccli::Ville)),
             ("Zoé Lefèvre", "12 rue de l’Église", "Lyon")
         );
-        assert_eq!(r.get("CT_Classement"), "ZOÉ LEFÈVRE");
+        assert_eq!(&*r.get(Ccli::Classement), "ZOÉ LEFÈVRE");
 
         let (o, _, _) = run(&profile("[customers]\nremove_accents = true\n"), &c);
         let r = new_record(&o);
-        assert_eq!((r.get("CT_Intitule"), r.get("CT_Adresse")), ("Zoe Lefevre", "12 rue de l’Eglise"));
+        assert_eq!((&*r.get(Ccli::Intitule), &*r.get(Ccli::Adresse)), ("Zoe Lefevre", "12 rue de l’Eglise"));
 
         let (o, _, _) = run(&profile("[customers]\nuppercase_name = true\n"), &c);
         let r = new_record(&o);
-        assert_eq!((r.get("CT_Intitule"), r.get("CT_Adresse")), ("ZOÉ LEFÈVRE", "12 rue de l’Église"));
+        assert_eq!((&*r.get(Ccli::Intitule), &*r.get(Ccli::Adresse)), ("ZOÉ LEFÈVRE", "12 rue de l’Église"));
 
         let (o, _, _) = run(&profile("[customers]\nuppercase_addresses = true\n"), &c);
         let r = new_record(&o);
         assert_eq!(
-            (r.get("CT_Intitule"), r.get("CT_Adresse"), r.get("CT_Ville")),
+            (&*r.get(Ccli::Intitule), &*r.get(Ccli::Adresse), &*r.get(Ccli::Ville)),
             ("Zoé Lefèvre", "12 RUE DE L’ÉGLISE", "LYON")
         );
     }
@@ -1114,10 +1130,10 @@ mod tests {
         );
         let (o, _, _) = run(&p, &c);
         let r = new_record(&o);
-        assert_eq!((r.get("CT_Telephone"), r.get("CT_Telecopie")), ("06 00 00 00 02", "04 78 00 00 01"));
-        assert_eq!((r.get("CO_Nom"), r.get("CO_Prenom")), ("DE LA TOUR", "Jean"));
-        assert_eq!(r.get("CT_Commentaire"), "Web 600 LEFÈVRE");
-        assert_eq!(r.get("CT_Qualite"), "Particulier");
+        assert_eq!((&*r.get(Ccli::Telephone), &*r.get(Ccli::Telecopie)), ("06 00 00 00 02", "04 78 00 00 01"));
+        assert_eq!((&*r.get(Ccli::CoNom), &*r.get(Ccli::CoPrenom)), ("DE LA TOUR", "Jean"));
+        assert_eq!(r.get_named("CT_Commentaire"), "Web 600 LEFÈVRE");
+        assert_eq!(r.get_named("CT_Qualite"), "Particulier");
     }
 
     #[test]
@@ -1127,7 +1143,7 @@ mod tests {
         let (o, w, _) = run(&profile(""), &c);
         let r = new_record(&o);
         assert_eq!(
-            (r.get("CT_Adresse"), r.get("CT_Complement")),
+            (&*r.get(Ccli::Adresse), &*r.get(Ccli::Complement)),
             ("145 boulevard du", "Maréchal-de-Lattre-de-Tassigny")
         );
         assert!(w.list.iter().any(|w| w.kind == "moved_to_complement"));
@@ -1183,17 +1199,17 @@ mod tests {
         c.firstname.clear();
         c.lastname.clear();
         let (o, w, _) = run(&profile(""), &c);
-        assert_eq!(new_record(&o).get("CT_Intitule"), "sans.nom@exemple.fr");
+        assert_eq!(new_record(&o).get(Ccli::Intitule), "sans.nom@exemple.fr");
         assert!(w.list.iter().any(|w| w.kind == "intitule_fallback"));
         c.email.clear();
         let (o, _, _) = run(&profile(""), &c);
         let r = new_record(&o);
-        assert_eq!(r.get("CT_Intitule"), "CLIENT WEB000600");
+        assert_eq!(&*r.get(Ccli::Intitule), "CLIENT WEB000600");
         assert!(missing_required(r).is_none());
         // The company comes first, without a warning.
         c.company = "Atelier Œuvre & Fils".into();
         let (o, w, _) = run(&profile(""), &c);
-        assert_eq!(new_record(&o).get("CT_Intitule"), "Atelier Œuvre & Fils");
+        assert_eq!(new_record(&o).get(Ccli::Intitule), "Atelier Œuvre & Fils");
         assert!(!w.list.iter().any(|w| w.kind == "intitule_fallback"));
     }
 

@@ -15,7 +15,7 @@ use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::Warnings;
 use crate::sage::value::{fmt_date, fmt_dec, fmt_time};
-use crate::sage::{Layout, Record};
+use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
 
 /// Why an order cannot become a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,14 +60,14 @@ pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
         .collect();
     let cut: String = clean.chars().take(PIECE_MAX).collect();
     if clean != raw.replace('#', "") {
-        w.push_keyed(0x5049_4543_4531, "piece", &subject, &"DO_Piece", || {
+        w.push_keyed(0x5049_4543_4531, "piece", &subject, &Chen::Piece.name(), || {
             format!(
                 "piece numbers hold only A-Z and 0-9: other characters are removed and letters uppercased ('{raw}' gives '{clean}')"
             )
         });
     }
     if cut != clean {
-        w.push_keyed(0x5049_4543_4532, "truncated", &subject, &"DO_Piece", || {
+        w.push_keyed(0x5049_4543_4532, "truncated", &subject, &Chen::Piece.name(), || {
             format!(
                 "a piece number holds at most {PIECE_MAX} characters: '{clean}' is cut to '{cut}' (the order number stays whole in N° commande site marchand); shorten the prefix of [orders] piece"
             )
@@ -519,10 +519,10 @@ impl<'a> DocumentBuilder<'a> {
         let date = fmt_date(p.date.date());
         let customer: &Customer = &o.customer;
         let ctx = Ctx { customer, code: &client.code, today: self.today, order: Some(o) };
-        let mut h = Record::new(self.layout.expect("CHEN"));
-        h.set("DO_Type", cfg.document_type.code());
+        let mut h = Record::new(self.layout.of(RecordKind::Chen));
+        h.set(Chen::Type, cfg.document_type.code());
         if cfg.souche > 0 {
-            h.set("DO_Souche", cfg.souche.to_string());
+            h.set(Chen::Souche, cfg.souche.to_string());
         }
         let piece = match &self.piece {
             Some(e) => piece_number(&e.eval(&ctx), subject, w),
@@ -532,28 +532,28 @@ impl<'a> DocumentBuilder<'a> {
                     w,
                     "piece_sage",
                     subject,
-                    "DO_Piece",
+                    Chen::Piece.name(),
                     "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
                 );
                 String::new()
             }
         };
-        h.set("DO_Piece", piece.clone());
-        h.set("DO_Date", date.clone());
-        h.set("DO_Ref", self.reference.eval(&ctx));
-        h.set("DO_DateLivr", date.clone());
-        h.set("DO_Tiers", client.code.clone());
-        h.set("DE_No", cfg.depot.clone());
-        h.set("LI_No", client.delivery.clone());
-        h.set("CT_NumPayeur", client.code.clone());
-        h.set("CO_Nom", client.representative.0.clone());
-        h.set("CO_Prenom", client.representative.1.clone());
+        h.set(Chen::Piece, piece.clone());
+        h.set(Chen::Date, date.clone());
+        h.set(Chen::Ref, self.reference.eval(&ctx));
+        h.set(Chen::DateLivr, date.clone());
+        h.set(Chen::Tiers, client.code.clone());
+        h.set(Chen::DeNo, cfg.depot.clone());
+        h.set(Chen::LiNo, client.delivery.clone());
+        h.set(Chen::CtNumPayeur, client.code.clone());
+        h.set(Chen::CoNom, client.representative.0.clone());
+        h.set(Chen::CoPrenom, client.representative.1.clone());
         if !client.cat_compta.is_empty() {
-            h.set("N_CatCompta", client.cat_compta.clone());
+            h.set(Chen::NCatCompta, client.cat_compta.clone());
         }
-        h.set("CG_Num", client.collective.clone());
-        h.set("DO_Heure", fmt_time(p.date.time()));
-        h.set("DO_NoWeb", o.clean_number());
+        h.set(Chen::CgNum, client.collective.clone());
+        h.set(Chen::Heure, fmt_time(p.date.time()));
+        h.set(Chen::NoWeb, o.clean_number());
         if !o.currency.is_empty() && !o.currency.eq_ignore_ascii_case("EUR") {
             let c = o.currency.clone();
             self.warn_once(
@@ -568,31 +568,31 @@ impl<'a> DocumentBuilder<'a> {
         let notice = client.notices.join("\\n");
         let mut lines = Vec::with_capacity(p.lines.len());
         for (i, l) in p.lines.iter().enumerate() {
-            let mut r = Record::new(self.layout.expect("CHLI"));
-            r.set("AR_Ref", l.article.clone());
-            r.set("DL_Design", l.design.clone());
+            let mut r = Record::new(self.layout.of(RecordKind::Chli));
+            r.set(Chli::ArRef, l.article.clone());
+            r.set(Chli::Design, l.design.clone());
             if i == 0 && !notice.is_empty() {
-                r.set("DL_TexteComplementaire", notice.clone());
+                r.set(Chli::TexteComplementaire, notice.clone());
             }
-            r.set("DL_TTC", if l.ttc { "1" } else { "0" });
-            r.set("DL_PrixUnitaire", fmt_dec(l.unit, 4));
-            r.set("DL_Qte", fmt_dec(l.quantity, 2));
-            r.set("EU_Qte", fmt_dec(l.quantity, 2));
+            r.set(Chli::Ttc, if l.ttc { "1" } else { "0" });
+            r.set(Chli::PrixUnitaire, fmt_dec(l.unit, 4));
+            r.set(Chli::Qte, fmt_dec(l.quantity, 2));
+            r.set(Chli::EuQte, fmt_dec(l.quantity, 2));
             if !l.discount.is_zero() {
-                r.set("DL_Remise", format!("{}F", fmt_dec(l.discount, 2)));
+                r.set(Chli::Remise, format!("{}F", fmt_dec(l.discount, 2)));
             }
-            r.set("DO_DateLivr", date.clone());
-            r.set("DE_No", cfg.depot.clone());
-            r.set("DL_Taxe1", l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
-            r.set("CT_Num", client.code.clone());
-            r.set("DO_Date", date.clone());
-            r.set("DL_CodeTaxe1", l.tax_code.clone());
+            r.set(Chli::DoDateLivr, date.clone());
+            r.set(Chli::DeNo, cfg.depot.clone());
+            r.set(Chli::Taxe1, l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
+            r.set(Chli::CtNum, client.code.clone());
+            r.set(Chli::DoDate, date.clone());
+            r.set(Chli::CodeTaxe1, l.tax_code.clone());
             lines.push(r);
         }
-        let mut due = Record::new(self.layout.expect("CHRE"));
+        let mut due = Record::new(self.layout.of(RecordKind::Chre));
         let due_date = p.date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(p.date.date());
-        due.set("DR_Date", fmt_date(due_date));
-        due.set("DR_ModeReglement", self.payment_mode(&o.payment_method, subject, w).to_string());
+        due.set(Chre::Date, fmt_date(due_date));
+        due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, subject, w).to_string());
         self.check_totals(o, &p, subject, w);
         Document { header: h, lines, dues: vec![due], piece }
     }

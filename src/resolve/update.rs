@@ -9,7 +9,7 @@ use crate::gescom::export::BlockRecord;
 use crate::gescom::index::{ClientRef, address_key, key_hash};
 use crate::model::{Address, Customer};
 use crate::report::Warnings;
-use crate::sage::Record;
+use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
 
 /// What an update would change, found without reading the client's block.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -159,11 +159,11 @@ impl Resolver<'_> {
         }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
             let card = address_key(&[
-                r.get("CT_Adresse"),
-                r.get("CT_Complement"),
-                r.get("CT_CodePostal"),
-                r.get("CT_Ville"),
-                r.get("CT_Pays"),
+                &r.get(Ccli::Adresse),
+                &r.get(Ccli::Complement),
+                &r.get(Ccli::CodePostal),
+                &r.get(Ccli::Ville),
+                &r.get(Ccli::Pays),
             ]);
             return card != key;
         }
@@ -181,29 +181,30 @@ impl Resolver<'_> {
         subject: &str,
         w: &mut Warnings,
     ) -> Option<Update> {
-        let block = self.updated.get(block_code(&block)).cloned().unwrap_or(block);
+        let block = self.updated.get(block_code(&block).as_ref()).cloned().unwrap_or(block);
         let Some(BlockRecord::Known(original)) = block.first() else { return None };
         let mut ccli = original.clone();
-        let code = ccli.at(1).to_string();
+        let code = ccli.get(Ccli::Num).into_owned();
         let mut notes = Vec::new();
         if wanted.billing {
             self.update_billing(&mut ccli, &c.billing, subject, w);
         }
         if wanted.fields {
             let ctx = super::expr::Ctx { customer: c, code: &code, today: self.today, order: None };
-            for (name, expr) in &self.fields {
-                let v = expr.eval(&ctx);
-                if v.trim().is_empty() && !ccli.get(name).is_empty() {
+            for f in &self.fields {
+                let v = f.expr.eval(&ctx);
+                let old = ccli.get_index(f.index);
+                if v.trim().is_empty() && !old.is_empty() {
                     w.push(
                         "blank_refused",
                         subject,
-                        name,
-                        format!("[customers.fields] gives an empty value: the client's '{}' is kept", ccli.get(name)),
+                        &f.name,
+                        format!("[customers.fields] gives an empty value: the client's '{old}' is kept"),
                     );
                     continue;
                 }
-                if ccli.get(name) != v {
-                    ccli.set(name, v);
+                if old != v {
+                    ccli.set_index(f.index, v);
                 }
             }
         }
@@ -220,9 +221,9 @@ impl Resolver<'_> {
         if wanted.delivery && delivery_intitule.is_none() && !addr.is_empty() {
             let taken: Vec<String> = block_deliveries(&records).into_iter().map(|(i, _)| i).collect();
             let mut d = self.delivery_record(c, &code, addr, false, subject, w);
-            let base = d.get("LI_Intitule").to_string();
+            let base = d.get(Ccdl::Intitule).into_owned();
             let intitule = unique_intitule(&base, &taken);
-            d.set("LI_Intitule", intitule.clone());
+            d.set(Ccdl::Intitule, intitule.clone());
             notes.push(format!("added delivery address '{intitule}'"));
             records.push(BlockRecord::Known(d));
             delivery_intitule = Some(intitule);
@@ -245,32 +246,32 @@ impl Resolver<'_> {
     /// Sets the card's address from the shop's. A field the shop leaves empty keeps its value
     /// (never blanked), except Complément, which belongs to the old street line.
     fn update_billing(&self, ccli: &mut Record, a: &Address, subject: &str, w: &mut Warnings) {
-        let (a1, a2) = self.split_address(a, subject, "CT_Adresse", w);
-        let street_changed = !a1.is_empty() && a1 != ccli.get("CT_Adresse");
+        let (a1, a2) = self.split_address(a, subject, Ccli::Adresse.name(), w);
+        let street_changed = !a1.is_empty() && a1 != ccli.get(Ccli::Adresse);
         let values = [
-            ("CT_Adresse", a1),
-            ("CT_Complement", a2),
-            ("CT_CodePostal", self.address_text(&a.zip, true)),
-            ("CT_Ville", self.address_text(&a.city, true)),
-            ("CT_CodeRegion", self.address_text(region(a), true)),
-            ("CT_Pays", self.address_text(&country_name(&a.country), true)),
+            (Ccli::Adresse, a1),
+            (Ccli::Complement, a2),
+            (Ccli::CodePostal, self.address_text(&a.zip, true)),
+            (Ccli::Ville, self.address_text(&a.city, true)),
+            (Ccli::CodeRegion, self.address_text(region(a), true)),
+            (Ccli::Pays, self.address_text(&country_name(&a.country), true)),
         ];
-        for (name, v) in values {
-            let keep_blank = name == "CT_Complement" && street_changed;
+        for (field, v) in values {
+            let keep_blank = field == Ccli::Complement && street_changed;
             if v.is_empty() && !keep_blank {
                 continue;
             }
-            if ccli.get(name) != v {
-                ccli.set(name, v);
+            if ccli.get(field) != v {
+                ccli.set(field, v);
             }
         }
     }
 }
 
-fn block_code(block: &[BlockRecord]) -> &str {
+fn block_code(block: &[BlockRecord]) -> std::borrow::Cow<'_, str> {
     match block.first() {
-        Some(BlockRecord::Known(r)) => r.at(1),
-        _ => "",
+        Some(BlockRecord::Known(r)) if r.layout.kind() == Some(RecordKind::Ccli) => r.get(Ccli::Num),
+        _ => "".into(),
     }
 }
 
@@ -279,14 +280,14 @@ fn block_deliveries(block: &[BlockRecord]) -> Vec<(String, String)> {
     block
         .iter()
         .filter_map(|b| match b {
-            BlockRecord::Known(r) if r.tag() == "CCDL" => Some((
-                r.get("LI_Intitule").to_string(),
+            BlockRecord::Known(r) if r.layout.kind() == Some(RecordKind::Ccdl) => Some((
+                r.get(Ccdl::Intitule).into_owned(),
                 address_key(&[
-                    r.get("LI_Adresse"),
-                    r.get("LI_Complement"),
-                    r.get("LI_CodePostal"),
-                    r.get("LI_Ville"),
-                    r.get("LI_Pays"),
+                    &r.get(Ccdl::Adresse),
+                    &r.get(Ccdl::Complement),
+                    &r.get(Ccdl::CodePostal),
+                    &r.get(Ccdl::Ville),
+                    &r.get(Ccdl::Pays),
                 ]),
             )),
             _ => None,

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::fields::{FieldId, RecordKind};
+
 /// The `#VER` passerelle writes by default (Sage 100 GC v12.25).
 pub const DEFAULT_VERSION: u32 = 33;
 
@@ -75,6 +77,13 @@ pub struct RecordLayout {
     pub fields: Vec<FieldSpec>,
     #[serde(skip)]
     by_name: rustc_hash::FxHashMap<String, usize>,
+    /// The record kind whose ids this layout resolved (`None`: a record the code only counts
+    /// or copies, such as `#CIVA`).
+    #[serde(skip)]
+    kind: Option<RecordKind>,
+    /// Field index (0-based) of each id of `kind`, by ordinal.
+    #[serde(skip)]
+    ids: Vec<usize>,
 }
 
 impl RecordLayout {
@@ -85,6 +94,23 @@ impl RecordLayout {
 
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.index_of(name).map(|i| &self.fields[i])
+    }
+
+    /// Index (0-based) of the field `f`, resolved when the layout loaded. Using an id of
+    /// another record is a defect of the code, never of the data: it stops loudly.
+    #[inline]
+    pub fn index<F: FieldId>(&self, f: F) -> usize {
+        assert!(self.kind == Some(F::RECORD), "{} is a field of #{}, not of #{}", f.name(), F::RECORD.tag(), self.tag);
+        self.ids[f.ordinal()]
+    }
+
+    /// The spec of the field `f`.
+    pub fn spec<F: FieldId>(&self, f: F) -> &FieldSpec {
+        &self.fields[self.index(f)]
+    }
+
+    pub fn kind(&self) -> Option<RecordKind> {
+        self.kind
     }
 
     /// The field at 1-based position `pos`.
@@ -100,6 +126,9 @@ pub struct Layout {
     pub release: String,
     #[serde(rename = "record")]
     pub records: Vec<RecordLayout>,
+    /// Index in `records` of each `RecordKind`, in the order of `RecordKind::ALL`.
+    #[serde(skip)]
+    by_kind: Vec<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +140,17 @@ pub enum LayoutError {
 }
 
 impl Layout {
+    /// Parses and checks a layout, then resolves the field ids of `sage::fields` in it: a
+    /// layout without a record or field the code writes or reads is refused here, once,
+    /// rather than missed field by field while records are written.
     pub fn parse(text: &str) -> Result<Layout, LayoutError> {
+        let mut layout = Layout::parse_fields(text)?;
+        layout.resolve_ids()?;
+        Ok(layout)
+    }
+
+    /// The data checks of `parse`, without the ids.
+    fn parse_fields(text: &str) -> Result<Layout, LayoutError> {
         let mut layout: Layout = toml::from_str(text)?;
         let version = layout.version;
         for rec in &mut layout.records {
@@ -154,6 +193,46 @@ impl Layout {
         Ok(layout)
     }
 
+    fn resolve_ids(&mut self) -> Result<(), LayoutError> {
+        let version = self.version;
+        self.by_kind.clear();
+        for &kind in RecordKind::ALL {
+            let bad = |message: String| LayoutError::Invalid { version, tag: kind.tag().to_string(), message };
+            let Some(r) = self.records.iter().position(|r| r.tag == kind.tag()) else {
+                return Err(bad("missing, and passerelle writes or reads this record".into()));
+            };
+            let rec = &mut self.records[r];
+            let mut ids = Vec::with_capacity(kind.fields().len());
+            for &(name, want) in kind.fields() {
+                let Some(i) = rec.index_of(name) else {
+                    return Err(bad(format!(
+                        "no field {name}, which passerelle fills or reads ({}); a layout must keep the Sage names",
+                        kind_word(want)
+                    )));
+                };
+                let got = rec.fields[i].kind;
+                if got != want {
+                    return Err(bad(format!(
+                        "field {name} is {} here, and passerelle handles it as {}",
+                        kind_word(got),
+                        kind_word(want)
+                    )));
+                }
+                ids.push(i);
+            }
+            rec.kind = Some(kind);
+            rec.ids = ids;
+            self.by_kind.push(r);
+        }
+        Ok(())
+    }
+
+    /// The layout of a record the code writes or reads (resolved when the layout loaded).
+    pub fn of(&self, kind: RecordKind) -> &RecordLayout {
+        // `ALL` lists the kinds in declaration order: a kind's discriminant is its rank.
+        &self.records[self.by_kind[kind as usize]]
+    }
+
     /// The layouts shipped in the binary, by `#VER`.
     pub fn builtin(version: u32) -> Option<&'static Layout> {
         static V33: OnceLock<Layout> = OnceLock::new();
@@ -174,6 +253,16 @@ impl Layout {
     /// The layout of `tag`, for records this program writes: a missing one is a build defect.
     pub fn expect(&self, tag: &str) -> &RecordLayout {
         self.record(tag).unwrap_or_else(|| panic!("layout #VER {} lacks #{tag}", self.version))
+    }
+}
+
+fn kind_word(k: Kind) -> &'static str {
+    match k {
+        Kind::Text => "text",
+        Kind::Int => "a whole number",
+        Kind::Dec => "a decimal number",
+        Kind::Date => "a date",
+        Kind::Time => "a time",
     }
 }
 
@@ -224,9 +313,9 @@ mod tests {
                  upper = true\ndefault = \"{default}\"\n"
             )
         };
-        assert!(Layout::parse(&layout("ABC")).is_ok());
+        assert!(Layout::parse_fields(&layout("ABC")).is_ok());
         for bad in ["abc", "ABCD", " AB", "É"] {
-            let e = Layout::parse(&layout(bad)).unwrap_err().to_string();
+            let e = Layout::parse_fields(&layout(bad)).unwrap_err().to_string();
             assert!(e.contains("is not written as it is"), "{bad}: {e}");
         }
     }
@@ -261,5 +350,59 @@ label = "b"
 kind = "int"
 "#;
         assert!(Layout::parse(bad).unwrap_err().to_string().contains("pos 3"));
+    }
+
+    #[test]
+    fn every_builtin_layout_resolves_the_ids() {
+        for &v in Layout::versions() {
+            let l = Layout::parse(match v {
+                33 => VER33,
+                _ => unreachable!("add the new version here"),
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+            for (rank, &kind) in RecordKind::ALL.iter().enumerate() {
+                assert_eq!(kind as usize, rank, "RecordKind::ALL in declaration order");
+                let rec = l.of(kind);
+                assert_eq!(rec.tag, kind.tag());
+                for (i, &(name, k)) in kind.fields().iter().enumerate() {
+                    assert_eq!(rec.fields[rec.ids[i]].name, name);
+                    assert_eq!(rec.fields[rec.ids[i]].kind, k);
+                }
+            }
+        }
+        let l = Layout::builtin(33).unwrap();
+        let ccli = l.of(RecordKind::Ccli);
+        assert_eq!(ccli.index(crate::sage::Ccli::Intitule), 4);
+        assert_eq!(l.of(RecordKind::Chen).spec(crate::sage::Chen::NoWeb).pos, 46);
+    }
+
+    #[test]
+    fn a_layout_without_a_field_the_code_needs_is_refused_at_load() {
+        let renamed = VER33.replacen("name = \"CT_Intitule\"", "name = \"CT_Intitul\"", 1);
+        let e = Layout::parse(&renamed).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "layout #VER 33, record #CCLI: no field CT_Intitule, which passerelle fills or reads (text); a layout must keep the Sage names"
+        );
+        let retyped = VER33.replacen(
+            "name = \"CT_DateCreate\"\n  label = \"Date création\"\n  kind = \"date\"",
+            "name = \"CT_DateCreate\"\n  label = \"Date création\"\n  kind = \"int\"",
+            1,
+        );
+        assert_ne!(retyped, VER33);
+        let e = Layout::parse(&retyped).unwrap_err().to_string();
+        assert!(
+            e.contains("#CCLI: field CT_DateCreate is a whole number here, and passerelle handles it as a date"),
+            "{e}"
+        );
+        let without = VER33.replacen("tag = \"CHRE\"", "tag = \"CHRX\"", 1);
+        let e = Layout::parse(&without).unwrap_err().to_string();
+        assert!(e.contains("record #CHRE: missing"), "{e}");
+    }
+
+    #[test]
+    #[should_panic(expected = "CT_Num is a field of #CCLI, not of #CCDL")]
+    fn an_id_of_another_record_stops_loudly() {
+        Layout::builtin(33).unwrap().of(RecordKind::Ccdl).index(crate::sage::Ccli::Num);
     }
 }

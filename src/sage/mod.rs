@@ -1,12 +1,14 @@
 //! The Format Sage file format itself: layouts, values, records, and the validator. Shared by
 //! the writer (`write`), the client-list reader (`gescom`) and `passerelle validate`.
 
+pub mod fields;
 pub mod layout;
 pub mod parse;
 pub mod record;
 pub mod validate;
 pub mod value;
 
+pub use fields::{Ccdl, Ccli, Chen, Chli, Chre, FieldId, Mctt, RecordKind};
 pub use layout::{FieldSpec, Kind, Layout, RecordLayout};
 pub use record::Record;
 

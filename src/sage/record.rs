@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::fields::FieldId;
 use super::layout::{Kind, RecordLayout};
 
 /// Values are kept as text exactly as they will be written (numbers with a decimal comma,
@@ -39,28 +40,46 @@ impl Record {
         &self.layout.tag
     }
 
-    /// Sets the field called `name`. Names come from the code or from a checked profile; an
-    /// unknown one is a defect, reported loudly in debug builds and ignored in release.
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        match self.layout.index_of(name) {
-            Some(i) => self.set_index(i, value.into()),
-            None => debug_assert!(false, "#{} has no field {name}", self.layout.tag),
+    /// Sets the field `f` (an id resolved when the layout loaded: no lookup by name).
+    #[inline]
+    pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<String>) {
+        let i = self.layout.index(f);
+        self.set_index(i, value.into());
+    }
+
+    /// The text of field `f`.
+    #[inline]
+    pub fn get<F: FieldId>(&self, f: F) -> Cow<'_, str> {
+        Cow::Borrowed(self.values[self.layout.index(f)].as_ref())
+    }
+
+    /// Sets a field by its 0-based index (a name of the profile resolved when it was checked).
+    pub fn set_index(&mut self, i: usize, value: impl Into<String>) {
+        self.values[i] = Cow::Owned(value.into());
+        if let Some(v) = self.verbatim.get_mut(i) {
+            *v = false;
         }
     }
 
-    /// Sets a field by name; `false` when the layout has no such field.
-    pub fn try_set(&mut self, name: &str, value: impl Into<String>) -> bool {
-        match self.layout.index_of(name) {
-            Some(i) => {
-                self.set_index(i, value.into());
-                true
-            }
-            None => false,
-        }
+    /// The text of the field at 0-based index `i`.
+    pub fn get_index(&self, i: usize) -> Cow<'_, str> {
+        Cow::Borrowed(self.values[i].as_ref())
     }
 
-    pub fn get(&self, name: &str) -> &str {
-        self.layout.index_of(name).map(|i| self.values[i].as_ref()).unwrap_or("")
+    /// Sets the field called `name`, for tests and tools: code uses ids, the profile's names
+    /// are resolved when it is checked. Panics on a name the layout lacks.
+    pub fn set_named(&mut self, name: &str, value: impl Into<String>) {
+        let i = self.named(name);
+        self.set_index(i, value);
+    }
+
+    /// The field called `name`, for tests and tools (see `set_named`).
+    pub fn get_named(&self, name: &str) -> Cow<'_, str> {
+        self.get_index(self.named(name))
+    }
+
+    fn named(&self, name: &str) -> usize {
+        self.layout.index_of(name).unwrap_or_else(|| panic!("#{} has no field {name}", self.layout.tag))
     }
 
     /// Field at 1-based position.
@@ -71,13 +90,6 @@ impl Record {
     pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {
         if let Some(i) = pos.checked_sub(1).filter(|&i| i < self.values.len()) {
             self.set_index(i, value.into());
-        }
-    }
-
-    fn set_index(&mut self, i: usize, value: String) {
-        self.values[i] = Cow::Owned(value);
-        if let Some(v) = self.verbatim.get_mut(i) {
-            *v = false;
         }
     }
 

@@ -469,11 +469,11 @@ mod tests {
     fn client() -> Record {
         let l = Layout::builtin(33).unwrap();
         let mut r = Record::new(l.expect("CCLI"));
-        r.set("CT_Num", "WEB000530");
-        r.set("CG_NumPrinc", "4110000");
-        r.set("CT_Intitule", "Marie Dupont");
-        r.set("CT_NumPayeur", "WEB000530");
-        r.set("CT_DateCreate", "281126");
+        r.set_named("CT_Num", "WEB000530");
+        r.set_named("CG_NumPrinc", "4110000");
+        r.set_named("CT_Intitule", "Marie Dupont");
+        r.set_named("CT_NumPayeur", "WEB000530");
+        r.set_named("CT_DateCreate", "281126");
         r
     }
 
@@ -521,7 +521,7 @@ mod tests {
     #[test]
     fn an_empty_required_field_is_an_error() {
         let mut r = client();
-        r.set("CT_Intitule", "");
+        r.set_named("CT_Intitule", "");
         let v = validate(&file_with(&[r])[..]).unwrap();
         // #CCLI at line 3: field 5 on line 8.
         let f = v.findings.iter().find(|f| f.severity == Severity::Error).expect("an error");
@@ -534,8 +534,8 @@ mod tests {
     fn a_few_high_bytes_are_not_windows_1252() {
         let mut r = client();
         // N° and ß are 0xF8 and 0xE1 in CP850: no accented letter in 0x80-0x9F.
-        r.set("CT_Adresse", "N° 3 Straße");
-        r.set("CT_Complement", "Bat. N° 2");
+        r.set_named("CT_Adresse", "N° 3 Straße");
+        r.set_named("CT_Complement", "Bat. N° 2");
         let bytes = file_with(&[r.clone(), r.clone()]);
         let v = validate(&bytes[..]).unwrap();
         assert!(!v.findings.iter().any(|f| f.message.contains("Windows-1252")), "{:?}", v.findings);

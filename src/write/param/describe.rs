@@ -123,7 +123,7 @@ pub fn describe(t: &Template, style: Style) -> String {
 
 fn row(c: &Column, fixed: bool) -> Vec<String> {
     let (source, label) = match &c.source {
-        Source::Sage { tag, spec } => (format!("{tag}.{}", spec.name), spec.label.clone()),
+        Source::Sage { tag, spec, .. } => (format!("{tag}.{}", spec.name), spec.label.clone()),
         Source::Constant { .. } => ("-".to_string(), String::new()),
     };
     let format = format_of(c);

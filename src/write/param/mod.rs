@@ -143,6 +143,12 @@ impl ParamFile {
     }
 
     fn write(&mut self, sources: &[Src], w: &mut Warnings) -> io::Result<()> {
+        // Columns address their record by its rank in `Per::tags`.
+        debug_assert!(
+            sources.iter().map(|s| s.record.tag()).eq(self.template.per.tags().iter().copied()),
+            "records of a {} line out of order",
+            self.template.per.key()
+        );
         let ParamFile { template, out, lines, enc, line, value, text, repeated } = self;
         repeated.list.clear();
         match render_line(template, sources, w, repeated, enc, line, value, text) {
@@ -184,12 +190,13 @@ fn render_line(
         value.clear();
         match &col.source {
             Source::Constant { bytes, .. } => value.extend_from_slice(bytes),
-            Source::Sage { tag, spec } => {
-                let src = sources.iter().find(|s| s.record.tag() == *tag);
-                let raw = src.map(|s| s.record.get(&spec.name)).unwrap_or("");
+            Source::Sage { spec, record, index, .. } => {
+                // `sources` holds the records of `Per::tags`, in that order (see `write_line`).
+                let src = sources.get(*record);
+                let raw = src.map(|s| s.record.get_index(*index)).unwrap_or_default();
                 let subject = src.map(|s| s.subject).unwrap_or("");
                 let sink: &mut Warnings = if src.is_none_or(|s| s.warn) { &mut *w } else { &mut *repeated };
-                render_value(t, col, spec.kind, spec.upper, spec.alnum_only(), raw, subject, sink, enc, value, text)?;
+                render_value(t, col, spec.kind, spec.upper, spec.alnum_only(), &raw, subject, sink, enc, value, text)?;
             }
         }
         match t.format {
@@ -512,9 +519,9 @@ length = 1
     fn fixed_width_pads_numbers_right_and_keeps_the_sign_first() {
         let t = tpl(FIXED);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Num", "web530");
-        r.set("CT_Encours", "-12,5");
-        r.set("CT_DateCreate", "070324");
+        r.set_named("CT_Num", "web530");
+        r.set_named("CT_Encours", "-12,5");
+        r.set_named("CT_DateCreate", "070324");
         let mut w = Warnings::new("in");
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(line, b"WEB530    -000012,5007032024 C          \r\n");
@@ -525,7 +532,7 @@ length = 1
     fn empty_values_leave_blank_slots() {
         let t = tpl(FIXED);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Encours", "");
+        r.set_named("CT_Encours", "");
         let mut w = Warnings::new("in");
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(line.len(), 42);
@@ -536,7 +543,7 @@ length = 1
     fn a_number_too_wide_is_refused_never_cut() {
         let t = tpl(FIXED);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Encours", "123456789,00");
+        r.set_named("CT_Encours", "123456789,00");
         let mut w = Warnings::new("in");
         let e = render(&t, &[&r], &mut w).unwrap_err();
         assert!(e.message.contains("numbers are never cut"), "{e}");
@@ -547,7 +554,7 @@ length = 1
     fn rounding_is_reported() {
         let t = tpl(FIXED);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Encours", "1,2350");
+        r.set_named("CT_Encours", "1,2350");
         let mut w = Warnings::new("in");
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(&line[10..20], b"0000001,24");
@@ -572,8 +579,8 @@ sage = "CCLI.CT_Encours"
     fn csv_values_lose_delimiters_and_line_breaks_with_a_warning() {
         let t = tpl(CSV);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Num", "A1");
-        r.set("CT_Intitule", "Café ; Thé\r\nBio");
+        r.set_named("CT_Num", "A1");
+        r.set_named("CT_Intitule", "Café ; Thé\r\nBio");
         let mut w = Warnings::new("in");
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(line, b"A1;Caf\xe9 Th\xe9 Bio;0,0000\r\n");
@@ -585,14 +592,14 @@ sage = "CCLI.CT_Encours"
     fn too_long_text_is_cut_or_refused_as_the_template_says() {
         let t = tpl(CSV);
         let mut r = Record::new(layout().expect("CCLI"));
-        r.set("CT_Num", "A1");
-        r.set("CT_Intitule", "Boulangerie Dupont et Fils");
+        r.set_named("CT_Num", "A1");
+        r.set_named("CT_Intitule", "Boulangerie Dupont et Fils");
         let mut w = Warnings::new("in");
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(line, b"A1;Boulangerie;0,0000\r\n");
         assert_eq!(w.list[0].kind, "truncated");
         assert!(w.list[0].message.contains("the template's length is 12"), "{}", w.list[0].message);
-        r.set("CT_Num", "ABCDEFGHIJKLMNOPQRS");
+        r.set_named("CT_Num", "ABCDEFGHIJKLMNOPQRS");
         let e = render(&t, &[&r], &mut w).unwrap_err();
         assert!(e.message.contains("Sage's limit for this field is 17"), "{e}");
         assert!(e.message.contains("too_long = \"error\""), "{e}");

@@ -15,7 +15,7 @@ use toml_edit::{Document, Item};
 
 use crate::codepage::{self, CodePage};
 use crate::profile::check::{line_of, suggest};
-use crate::sage::{FieldSpec, Kind, Layout};
+use crate::sage::{Ccli, Chen, FieldId, FieldSpec, Kind, Layout};
 
 /// The templates shipped in the binary, by name (the name is also the file stem).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -179,8 +179,10 @@ impl DateFormat {
 /// Where a column's value comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// A field of a Sage record (`tag` is `CCLI`, `CHEN` or `CHLI`).
-    Sage { tag: &'static str, spec: &'static FieldSpec },
+    /// A field of a Sage record (`tag` is `CCLI`, `CHEN` or `CHLI`), resolved when the
+    /// template is compiled: `record` is the rank of its record among those a line is made
+    /// of (`Per::tags`), `index` the field's index in that record.
+    Sage { tag: &'static str, spec: &'static FieldSpec, record: usize, index: usize },
     /// The same text on every line, already in Windows-1252.
     Constant { text: String, bytes: Vec<u8> },
 }
@@ -229,7 +231,7 @@ impl Column {
     /// `CCLI.CT_Num`, or `constant "..."`.
     pub fn source_name(&self) -> String {
         match &self.source {
-            Source::Sage { tag, spec } => format!("{tag}.{}", spec.name),
+            Source::Sage { tag, spec, .. } => format!("{tag}.{}", spec.name),
             Source::Constant { text, .. } => format!("constant \"{text}\""),
         }
     }
@@ -500,7 +502,7 @@ fn compile(
         };
         let source = match (&f.sage, &f.value) {
             (Some(s), None) => match sage_field(s, def.one_line_per, layout) {
-                Ok((tag, spec)) => Some(Source::Sage { tag, spec }),
+                Ok((tag, spec, record, index)) => Some(Source::Sage { tag, spec, record, index }),
                 Err(m) => {
                     push(at("sage"), format!("field {n}: {m}"));
                     None
@@ -539,7 +541,7 @@ fn compile(
             Source::Constant { .. } => Kind::Text,
         };
         let what = match &source {
-            Source::Sage { tag, spec } => format!("field {n} ({tag}.{})", spec.name),
+            Source::Sage { tag, spec, .. } => format!("field {n} ({tag}.{})", spec.name),
             Source::Constant { .. } => format!("field {n} (constant)"),
         };
 
@@ -692,27 +694,32 @@ fn parse_delimiter(d: &str) -> Result<u8, String> {
     }
 }
 
-/// `CCLI.CT_Num` → the layout's field, if a template of kind `per` may use it.
-fn sage_field(s: &str, per: Per, layout: &'static Layout) -> Result<(&'static str, &'static FieldSpec), String> {
+/// `CCLI.CT_Num` → the layout's field (tag, spec, rank of the record in `per.tags()`, index
+/// of the field), if a template of kind `per` may use it.
+fn sage_field(
+    s: &str,
+    per: Per,
+    layout: &'static Layout,
+) -> Result<(&'static str, &'static FieldSpec, usize, usize), String> {
     let allowed = per.tags();
     let Some((tag, name)) = s.split_once('.') else {
         return Err(format!(
             "\"{s}\": write RECORD.NAME, e.g. \"{}.{}\"",
             allowed[0],
-            if per == Per::Client { "CT_Intitule" } else { "DO_Piece" }
+            if per == Per::Client { Ccli::Intitule.name() } else { Chen::Piece.name() }
         ));
     };
     let tag = tag.trim_start_matches('#');
-    if !allowed.contains(&tag) {
+    let Some(record) = allowed.iter().position(|t| *t == tag) else {
         return Err(format!(
             "\"{s}\": a one_line_per = \"{}\" template takes fields of {}",
             per.key(),
             allowed.iter().map(|t| format!("{t}.*")).collect::<Vec<_>>().join(" and ")
         ));
-    }
+    };
     let rec = layout.expect(tag);
-    match rec.field(name) {
-        Some(spec) => Ok((rec.tag.as_str(), spec)),
+    match rec.index_of(name) {
+        Some(index) => Ok((rec.tag.as_str(), &rec.fields[index], record, index)),
         None => {
             let names: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
             let hint = suggest(name, &names).map(|h| format!(" (did you mean \"{h}\"?)")).unwrap_or_default();
