@@ -673,8 +673,13 @@ impl Run<'_> {
             self.order_failed(&o.number, ir, o.origin.line, field, &message);
             return Ok(());
         }
-        self.ledger.stage_invoice(&key, &document.piece, &client.code)?;
-        let invoice = InvoiceRef { piece: document.piece.clone(), client: client.code.clone() };
+        let invoice = InvoiceRef {
+            piece: document.piece.clone(),
+            client: client.code.clone(),
+            cat_compta: client.cat_compta.clone(),
+            collective: client.collective.clone(),
+        };
+        self.ledger.stage_invoice(&key, &invoice)?;
         doc.action = DocumentAction::Created;
         doc.customer = client.code;
         doc.piece = document.piece;
@@ -790,9 +795,15 @@ impl Run<'_> {
                 } else {
                     invoice.client.clone()
                 };
-                let delivery = o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
-                let (cat_compta, collective, representative) =
-                    self.document_accounts(&code, &o.customer, delivery, subject, w);
+                // The invoice's accounts, as it was written; a ledger of an earlier version has
+                // none: the client's, as for a new document.
+                let (cat_compta, collective, representative) = if invoice.client.is_empty() {
+                    let delivery =
+                        o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
+                    self.document_accounts(&code, &o.customer, delivery, subject, w)
+                } else {
+                    (invoice.cat_compta.clone(), invoice.collective.clone(), self.resolver.client_info(&code).2)
+                };
                 let client =
                     DocClient { code, delivery: String::new(), cat_compta, collective, representative, notices: Vec::new() };
                 let prepared = match self.builder.prepare(o, subject, w) {
@@ -831,7 +842,7 @@ impl Run<'_> {
             }
         };
         let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, subject, w);
-        if let Some((field, message)) = self.settle_credit_piece(&mut document, subject, w) {
+        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, subject, w) {
             self.credit_failed(o, ir, field, &message, doc);
             return Ok(());
         }
@@ -870,6 +881,7 @@ impl Run<'_> {
     fn settle_credit_piece(
         &mut self,
         document: &mut crate::resolve::order::Document,
+        key: &str,
         subject: &str,
         w: &mut Warnings,
     ) -> Option<(&'static str, String)> {
@@ -893,18 +905,17 @@ impl Run<'_> {
         match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_used(p)) {
             Some(p) if p == document.piece => None,
             Some(p) => {
-                // A second credit note of the same order is expected to take a letter.
-                if !document.piece.is_empty() {
-                    w.push(
-                        "piece_collision",
-                        subject,
-                        "DO_Piece",
-                        format!(
-                            "piece number {} is already a document's (an earlier credit note of the order, or another document): this credit note is {p}",
-                            document.piece
-                        ),
-                    );
-                }
+                let whose = if ledger.credit_piece_of(&document.piece, key) {
+                    "this order's earlier credit note"
+                } else {
+                    "another document's (in this file or an earlier run)"
+                };
+                w.push(
+                    "piece_collision",
+                    subject,
+                    "DO_Piece",
+                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
+                );
                 document.header.set("DO_Piece", p.clone());
                 document.piece = p;
                 None

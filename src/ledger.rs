@@ -7,9 +7,10 @@
 //!                                  the batch's outputs are about to be renamed into place;
 //!                                  <was>: the file already there under that name (size and
 //!                                  modification time) or `-`
-//! O <batch> <order key> <piece> <client>
-//!                                  an order of the batch, its invoice's piece and client code
-//!                                  (ledgers written before credit notes have no <client>)
+//! O <batch> <order key> <piece> <client> <catégorie comptable> <compte collectif>
+//!                                  an order of the batch: its invoice's piece, client code and
+//!                                  accounts, which its credit notes repeat (ledgers written
+//!                                  before credit notes stop after <piece>)
 //! R <batch> <order key> <piece> <credited>
 //!                                  a credit note of the batch for that order; <credited>: the
 //!                                  amount credited for the order so far, this note included
@@ -59,12 +60,16 @@ pub struct Credited {
 }
 
 /// The invoice of a converted order, as its O line keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InvoiceRef {
     /// Its N° de pièce (empty when Sage numbered it).
     pub piece: String,
     /// Its client code; empty in ledgers written before credit notes.
     pub client: String,
+    /// Its catégorie comptable and compte collectif (#CHEN 37 and 40) as written (empty: the
+    /// layout's default, or unknown).
+    pub cat_compta: String,
+    pub collective: String,
 }
 
 pub struct Ledger {
@@ -89,8 +94,8 @@ pub struct Ledger {
     side_lines: Vec<(u128, u64)>,
     /// Bytes written to the side file.
     side_len: u64,
-    /// Dry run: the invoices staged (piece, client), since nothing is written.
-    memo: FxHashMap<u128, (String, String)>,
+    /// Dry run: the invoices staged, since nothing is written.
+    memo: FxHashMap<u128, InvoiceRef>,
     pending: Option<(PathBuf, io::BufWriter<File>)>,
     batch: Option<String>,
     /// The batch's P line is written (by `prepare`), its C not yet.
@@ -333,6 +338,12 @@ impl Ledger {
         piece_hash(piece).is_some_and(|p| self.pieces.contains_key(&p))
     }
 
+    /// Is `piece` the number of one of the credit notes of order `key`?
+    pub fn credit_piece_of(&self, piece: &str, key: &str) -> bool {
+        let Some(p) = piece_hash(piece) else { return false };
+        self.pieces.get(&p).is_some_and(|&owner| owner == hash(key) as u64 ^ CREDIT_OWNER)
+    }
+
     /// What the credit notes of the order `key` add up to so far (zero, none, when it has
     /// none).
     pub fn credited(&self, key: &str) -> Credited {
@@ -344,8 +355,8 @@ impl Ledger {
     pub fn invoice(&mut self, key: &str) -> io::Result<Option<InvoiceRef>> {
         let h = hash(key);
         let Some(&at) = self.done.get(&h) else { return Ok(None) };
-        if let Some((piece, client)) = self.memo.get(&h) {
-            return Ok(Some(InvoiceRef { piece: piece.clone(), client: client.clone() }));
+        if let Some(invoice) = self.memo.get(&h) {
+            return Ok(Some(invoice.clone()));
         }
         if at == UNWRITTEN {
             return Ok(None);
@@ -365,10 +376,8 @@ impl Ledger {
                 format!("{}: the line of order {key} is not where it was read", self.path.display()),
             ));
         }
-        Ok(Some(InvoiceRef {
-            piece: f.next().unwrap_or("").to_string(),
-            client: f.next().unwrap_or("").to_string(),
-        }))
+        let mut next = || f.next().unwrap_or("").to_string();
+        Ok(Some(InvoiceRef { piece: next(), client: next(), cat_compta: next(), collective: next() }))
     }
 
     fn append(&self, text: &str) -> io::Result<()> {
@@ -401,23 +410,26 @@ impl Ledger {
 
     /// An order of the current input, with its piece number (may be empty).
     pub fn stage(&mut self, key: &str, piece: &str) -> io::Result<()> {
-        self.stage_invoice(key, piece, "")
+        self.stage_invoice(key, &InvoiceRef { piece: piece.to_string(), ..Default::default() })
     }
 
-    /// An order of the current input: its piece number (may be empty) and client code.
-    pub fn stage_invoice(&mut self, key: &str, piece: &str, client: &str) -> io::Result<()> {
+    /// An order of the current input: its invoice's piece number (may be empty), client and
+    /// accounts.
+    pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
         let h = hash(key);
         let before = self.done.insert(h, UNWRITTEN);
         self.staged_keys.push((h, before));
-        if let Some(p) = piece_hash(piece) {
+        if let Some(p) = piece_hash(&invoice.piece) {
             let before = self.pieces.insert(p, h as u64);
             self.staged_pieces.push((p, before));
         }
+        let fields = [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective].map(|f| clean(f));
         if self.read_only {
-            self.memo.insert(h, (clean(piece).into_owned(), clean(client).into_owned()));
+            let [piece, client, cat_compta, collective] = fields.map(|f| f.into_owned());
+            self.memo.insert(h, InvoiceRef { piece, client, cat_compta, collective });
             return Ok(());
         }
-        let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\t{}\n", clean(key), clean(piece), clean(client)))?;
+        let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
         self.done.insert(h, PENDING | at);
         self.side_lines.push((h, at));
         Ok(())
@@ -684,6 +696,135 @@ mod tests {
         assert!(Ledger::open(dir.path(), false).unwrap().contains("woocommerce:12\t34"));
     }
 
+    fn invoice(piece: &str, client: &str) -> InvoiceRef {
+        InvoiceRef { piece: piece.into(), client: client.into(), cat_compta: "2".into(), collective: "4110100".into() }
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn invoices_read_back_whether_staged_prepared_or_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1", "SHO000001")).unwrap();
+        l.stage_invoice("shopify:2", &invoice("WEB2", "SHO000002")).unwrap();
+        assert_eq!(l.invoice("shopify:2").unwrap(), Some(invoice("WEB2", "SHO000002")), "from the side file");
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap(), Some(invoice("WEB1", "SHO000001")), "from the ledger");
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        // A second input of the run: its invoices land after the first batch's lines.
+        l.stage_invoice("shopify:3", &invoice("WEB3", "SHO000003")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        fs::write(&b, "x").unwrap();
+        l.commit().unwrap();
+        assert_eq!(l.invoice("shopify:3").unwrap(), Some(invoice("WEB3", "SHO000003")));
+        assert_eq!(l.invoice("shopify:2").unwrap(), Some(invoice("WEB2", "SHO000002")));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        for n in 1..=3 {
+            let got = l.invoice(&format!("shopify:{n}")).unwrap().unwrap();
+            assert_eq!((got.piece, got.client), (format!("WEB{n}"), format!("SHO00000{n}")));
+        }
+        assert_eq!(l.invoice("shopify:4").unwrap(), None);
+    }
+
+    #[test]
+    fn credit_notes_are_remembered_with_the_amount_credited() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        input(&mut l, "shopify:1001", &a, Some("x"), true);
+        assert_eq!(l.credited("shopify:1001"), Credited::default());
+        // A failed input credits nothing and gives its number back.
+        l.stage_credit("shopify:1001", "AV1001", dec("12.50")).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("12.50"), notes: 1 });
+        l.abort().unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited::default());
+        assert!(!l.piece_used("AV1001"));
+        l.stage_credit("shopify:1001", "AV1001", dec("12.50")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        fs::write(&b, "x").unwrap();
+        l.commit().unwrap();
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("12.50"), notes: 1 });
+        assert!(l.piece_used("AV1001") && l.credit_piece_of("AV1001", "shopify:1001"));
+        assert!(!l.credit_piece_of("AV1001", "shopify:1002"));
+        assert!(l.piece_taken("AV1001", "shopify:1001"), "the order's invoice, forced again, may not take it");
+        assert!(!l.piece_used("AV1002"));
+        // A larger refund later: the order's total grows, the notes are counted.
+        let c = dir.path().join("c.txt");
+        l.stage_credit("shopify:1001", "AV1001A", dec("20.00")).unwrap();
+        l.prepare(std::slice::from_ref(&c)).unwrap();
+        fs::write(&c, "x").unwrap();
+        l.commit().unwrap();
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("20.00"), notes: 2 });
+        let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
+        assert!(text.contains("R\t") && text.contains("\tshopify:1001\tAV1001A\t20.00\n"), "{text}");
+    }
+
+    #[test]
+    fn a_credit_note_whose_outputs_never_appeared_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        input(&mut l, "woocommerce:7", &a, Some("x"), true);
+        l.stage_credit("woocommerce:7", "AV7", dec("5")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        drop(l); // a crash before the rename
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("woocommerce:7"), Credited::default());
+        assert!(!l.piece_used("AV7"));
+    }
+
+    #[test]
+    fn ledgers_of_earlier_versions_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        fs::write(&out, "x").unwrap();
+        fs::write(
+            dir.path().join(LEDGER_FILE),
+            format!("{HEADER}\nP\t1\t{}\nO\t1\tshopify:9\tWEB9\nO\t1\tshopify:10\nC\t1\n", out.display()),
+        )
+        .unwrap();
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        assert!(l.contains("shopify:9") && l.contains("shopify:10"));
+        assert_eq!(l.invoice("shopify:9").unwrap(), Some(InvoiceRef { piece: "WEB9".into(), ..Default::default() }));
+        assert_eq!(l.invoice("shopify:10").unwrap(), Some(InvoiceRef::default()));
+        assert!(l.piece_taken("WEB9", "shopify:10"));
+    }
+
+    #[test]
+    fn a_dry_run_remembers_its_invoices_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(dir.path(), true).unwrap();
+        l.stage_invoice("prestashop:id:5", &invoice("WEB5", "WEB000529")).unwrap();
+        l.stage_credit("prestashop:id:5", "AV5", dec("3")).unwrap();
+        l.commit().unwrap();
+        assert_eq!(l.invoice("prestashop:id:5").unwrap(), Some(invoice("WEB5", "WEB000529")));
+        assert_eq!(l.credited("prestashop:id:5").amount, dec("3"));
+        assert!(fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
+    }
+
+    #[test]
+    fn an_order_forced_again_then_failed_keeps_its_first_invoice() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1", "SHO000001")).unwrap();
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1B", "SHO000009")).unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap().unwrap().piece, "WEB1B");
+        l.abort().unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap(), Some(invoice("WEB1", "SHO000001")));
+        assert!(l.contains("shopify:1"));
+    }
+
     #[test]
     fn a_torn_line_is_cut_and_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -693,6 +834,8 @@ mod tests {
         assert!(l.contains("shopify:9"));
         assert!(fs::read_to_string(&p).unwrap().ends_with("C\t1\n"));
         fs::write(&p, "something else\n").unwrap();
+        assert!(matches!(Ledger::open(dir.path(), false), Err(StateError::Damaged { .. })));
+        fs::write(&p, format!("{HEADER}\nP\t1\tx\nR\t1\tshopify:9\tAV9\tdouze\n")).unwrap();
         assert!(matches!(Ledger::open(dir.path(), false), Err(StateError::Damaged { .. })));
     }
 }

@@ -144,6 +144,8 @@ impl DocumentBuilder<'_> {
                 return Err(NoCredit::Credited { credited: before, refunded: Decimal::ZERO });
             }
         };
+        // Money, to the cent (PrestaShop gives 6 decimals): what the ledger keeps.
+        let target = round2(target);
         let amount = target - before;
         if amount <= -cent() {
             return Err(NoCredit::Less { credited: before, refunded: target });
@@ -304,6 +306,16 @@ impl DocumentBuilder<'_> {
         groups.retain(|(_, t)| *t > Decimal::ZERO);
         if unknown || groups.is_empty() {
             // A line without a known rate: the rates cannot be weighed.
+            w.push(
+                "refund",
+                subject,
+                "tax_rate",
+                format!(
+                    "the invoice's lines do not all have a VAT rate: the refund of {} goes on {} without one (Sage applies the article's)",
+                    fmt_dec(amount, 2),
+                    self.profile.orders.refund_article
+                ),
+            );
             groups = vec![(None, amount)];
         }
         let all: Decimal = groups.iter().map(|(_, t)| t).sum();
@@ -344,7 +356,7 @@ impl DocumentBuilder<'_> {
             };
             let mut design = format!("Remboursement commande {}", o.clean_number());
             if several && let Some(r) = rate {
-                design.push_str(&format!(" (TVA {} %)", rate_key(r)));
+                design.push_str(&format!(" (TVA {} %)", rate_key(r).replace('.', ",")));
             }
             lines.push(PreparedLine {
                 article: article.clone(),
@@ -404,5 +416,195 @@ impl DocumentBuilder<'_> {
         let lines = plan.prepared.lines.iter().map(|l| self.line(l, &day, client)).collect();
         let due = self.due(o, date, subject, w);
         Document { header: h, lines, dues: vec![due], piece }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Line, LineRefund, PriceBasis, Refund};
+    use crate::profile::Profile;
+    use crate::sage::Layout;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn profile(extra: &str) -> Profile {
+        Profile::parse(&format!("[orders]\n{extra}\n[orders.tax_codes]\n\"20\" = \"C20\"\n\"5.5\" = \"C05\"\n"), "test")
+            .unwrap()
+    }
+
+    fn line(sku: &str, qty: &str, ttc: &str, rate: &str) -> Line {
+        Line {
+            sku: sku.into(),
+            name: format!("Article {sku}"),
+            quantity: d(qty),
+            unit_price_ttc: Some(d(ttc)),
+            tax_rate: Some(d(rate)),
+            taxable: true,
+            kind: LineKind::Product,
+            ..Default::default()
+        }
+    }
+
+    /// #1001: 2 × 24.00 + 1 × 12.50 (20 %) + 5.90 shipping, tax included: 66.40.
+    fn order() -> Order {
+        Order {
+            number: "#1001".into(),
+            total_ttc: Some(d("66.40")),
+            shipping_ttc: Some(d("5.90")),
+            shipping_tax_rate: Some(d("20")),
+            carrier: "Colissimo".into(),
+            prices: Some(PriceBasis::Incl),
+            lines: vec![line("TSHIRT", "2", "24.00", "20"), line("TOTE", "1", "12.50", "20")],
+            ..Default::default()
+        }
+    }
+
+    fn plan(p: &Profile, o: &Order, before: &str) -> (Result<CreditPlan, NoCredit>, Warnings) {
+        let mut b = DocumentBuilder::new(p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut w = Warnings::new("test");
+        let invoice = b.prepare(o, "order #1001", &mut w).unwrap();
+        (b.prepare_credit(o, &invoice, refunded(o), d(before), "order #1001", &mut w), w)
+    }
+
+    fn summary(p: &CreditPlan) -> Vec<(String, String, String, Option<String>)> {
+        p.prepared
+            .lines
+            .iter()
+            .map(|l| (l.article.clone(), l.quantity.to_string(), l.unit.to_string(), l.rate.map(|r| r.to_string())))
+            .collect()
+    }
+
+    fn total(p: &CreditPlan) -> Decimal {
+        likely_total(&p.prepared.lines).unwrap()
+    }
+
+    #[test]
+    fn what_an_order_shows_of_refunds() {
+        let mut o = order();
+        assert_eq!(refunded(&o), Refunded::No);
+        o.refund.amount = Some(d("16"));
+        assert_eq!(refunded(&o), Refunded::Part(d("16")));
+        o.refund.amount = Some(d("66.40"));
+        assert_eq!(refunded(&o), Refunded::Whole, "all of it");
+        o.status.financial = "voided".into();
+        assert_eq!(refunded(&o), Refunded::Cancelled);
+        let mut o = order();
+        o.status.financial = "partially_refunded".into();
+        assert_eq!(refunded(&o), Refunded::Unstated);
+        o.status.refunded = true;
+        assert_eq!(refunded(&o), Refunded::Whole);
+        assert!(!Refunded::Unstated.credits() && Refunded::Part(d("1")).credits());
+    }
+
+    #[test]
+    fn a_whole_refund_credits_the_invoices_lines() {
+        let mut o = order();
+        o.status.refunded = true;
+        let (p, w) = plan(&profile(""), &o, "0");
+        let p = p.ok().unwrap();
+        assert_eq!(
+            summary(&p),
+            [
+                ("TSHIRT".into(), "2".into(), "24.00".into(), Some("20".into())),
+                ("TOTE".into(), "1".into(), "12.50".into(), Some("20".into())),
+                ("PORT".into(), "1".into(), "5.90".into(), Some("20".into())),
+            ]
+        );
+        assert_eq!((p.amount, p.credited, total(&p)), (d("66.40"), d("66.40"), d("66.40")));
+        assert!(w.list.iter().all(|x| x.kind != "totals"), "{:#?}", w.list);
+    }
+
+    #[test]
+    fn a_partial_refund_without_lines_goes_on_the_refund_article() {
+        let mut o = order();
+        o.refund.amount = Some(d("16"));
+        let (p, _) = plan(&profile("refund_article = \"AVOIR\""), &o, "0");
+        let p = p.ok().unwrap();
+        assert_eq!(summary(&p), [("AVOIR".into(), "1".into(), "16".into(), Some("20".into()))]);
+        assert_eq!(p.credited, d("16.00"));
+        // Later, 32.00 refunded in all: only the difference.
+        o.refund.amount = Some(d("32"));
+        let (p, _) = plan(&profile(""), &o, "16.00");
+        let p = p.ok().unwrap();
+        assert_eq!((p.amount, p.credited, total(&p)), (d("16.00"), d("32.00"), d("16.00")));
+        // The same export again, or one saying less: nothing.
+        assert!(matches!(plan(&profile(""), &o, "32.00").0, Err(NoCredit::Credited { .. })));
+        assert!(matches!(plan(&profile(""), &o, "40.00").0, Err(NoCredit::Less { .. })));
+        // Cancelled after a partial credit note: the rest of the order.
+        o.status.cancelled = true;
+        let p = plan(&profile(""), &o, "32.00").0.ok().unwrap();
+        assert_eq!((p.amount, p.credited), (d("34.40"), d("66.40")));
+        assert_eq!(p.prepared.lines.len(), 1, "on the refund article: the lines credited before are not known");
+    }
+
+    #[test]
+    fn refunded_lines_are_credited_and_the_rest_goes_on_the_refund_article() {
+        let mut o = order();
+        o.lines[0].refunded = Some(LineRefund { quantity: Some(d("1")), ..Default::default() });
+        o.refund = Refund { amount: Some(d("30.00")), shipping: Some(d("5.90")) };
+        let (p, w) = plan(&profile(""), &o, "0");
+        let p = p.ok().unwrap();
+        assert_eq!(
+            summary(&p),
+            [
+                ("TSHIRT".into(), "1".into(), "24.00".into(), Some("20".into())),
+                ("PORT".into(), "1".into(), "5.90".into(), Some("20".into())),
+                ("REMBOURSEMENT".into(), "1".into(), "0.10".into(), Some("20".into())),
+            ]
+        );
+        assert_eq!(total(&p), d("30.00"));
+        assert!(w.list.is_empty(), "{:#?}", w.list);
+        // Lines said refunded for more than the refund: the amount alone, with a warning.
+        o.refund = Refund { amount: Some(d("20.00")), shipping: None };
+        let (p, w) = plan(&profile(""), &o, "0");
+        assert_eq!(summary(&p.ok().unwrap()), [("REMBOURSEMENT".into(), "1".into(), "20.00".into(), Some("20".into()))]);
+        assert!(w.list.iter().any(|x| x.kind == "refund"), "{:#?}", w.list);
+    }
+
+    #[test]
+    fn a_refund_of_an_order_with_two_rates_is_spread_in_proportion() {
+        let mut o = order();
+        // 30.38 at 5.5 % (4 × 7.595 rounded per line as Sage does) and 42.00 at 20 %.
+        o.lines = vec![line("THE", "4", "7.595", "5.5"), line("THEIERE", "1", "42.00", "20")];
+        o.shipping_ttc = None;
+        o.total_ttc = Some(d("72.38"));
+        o.refund.amount = Some(d("10.00"));
+        let (p, w) = plan(&profile(""), &o, "0");
+        let p = p.ok().unwrap();
+        let rates: Vec<_> = p.prepared.lines.iter().map(|l| (l.rate, l.unit, l.tax_code.clone())).collect();
+        assert_eq!(
+            rates,
+            [(Some(d("5.5")), d("4.20"), "C05".to_string()), (Some(d("20")), d("5.80"), "C20".to_string())]
+        );
+        assert_eq!(total(&p), d("10.00"));
+        assert!(w.list.iter().any(|x| x.kind == "refund_prorated"), "{:#?}", w.list);
+        assert!(p.prepared.lines[0].design.ends_with("(TVA 5,5 %)"), "{}", p.prepared.lines[0].design);
+    }
+
+    #[test]
+    fn a_credit_note_names_its_invoice() {
+        let mut o = order();
+        o.refund.amount = Some(d("16"));
+        for (origin, field70) in [("", "WEB1001"), ("credit_note_origin = false", "")] {
+            let p = profile(origin);
+            let mut b =
+                DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+            let mut w = Warnings::new("test");
+            let invoice = b.prepare(&o, "s", &mut w).unwrap();
+            let plan = b.prepare_credit(&o, &invoice, refunded(&o), Decimal::ZERO, "s", &mut w).ok().unwrap();
+            let client = DocClient { code: "SHO000001".into(), ..Default::default() };
+            let doc = b.build_credit(&o, &plan, &client, "WEB1001", "s", &mut w);
+            let h = &doc.header;
+            assert_eq!(
+                [h.get("DO_Domaine"), h.get("DO_Type"), h.get("DO_Provenance"), h.get("DO_Piece"), h.get("DO_Ref")],
+                ["1", "7", "3", "AV1001", "WEB1001"]
+            );
+            assert_eq!((h.get("DO_PieceOrig"), h.get("DO_Date"), h.get("DO_NoWeb")), (field70, "281126", "1001"));
+            assert_eq!(doc.lines[0].get("DL_Qte"), "1,00", "positive (credit_quantity)");
+            assert_eq!(w.list.iter().filter(|x| x.kind == "credit_note_sign").count(), 1);
+        }
     }
 }
