@@ -678,6 +678,7 @@ impl Run<'_> {
             client: client.code.clone(),
             cat_compta: client.cat_compta.clone(),
             collective: client.collective.clone(),
+            representative: client.representative.clone(),
         };
         self.ledger.stage_invoice(&key, &invoice)?;
         doc.action = DocumentAction::Created;
@@ -795,14 +796,14 @@ impl Run<'_> {
                 } else {
                     invoice.client.clone()
                 };
-                // The invoice's accounts, as it was written; a ledger of an earlier version has
-                // none: the client's, as for a new document.
+                // The invoice's accounts and representative, as it was written; a ledger of an
+                // earlier version has none: the client's, as for a new document.
                 let (cat_compta, collective, representative) = if invoice.client.is_empty() {
                     let delivery =
                         o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
                     self.document_accounts(&code, &o.customer, delivery, subject, w)
                 } else {
-                    (invoice.cat_compta.clone(), invoice.collective.clone(), self.resolver.client_info(&code).2)
+                    (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
                 };
                 let client =
                     DocClient { code, delivery: String::new(), cat_compta, collective, representative, notices: Vec::new() };

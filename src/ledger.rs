@@ -7,10 +7,10 @@
 //!                                  the batch's outputs are about to be renamed into place;
 //!                                  <was>: the file already there under that name (size and
 //!                                  modification time) or `-`
-//! O <batch> <order key> <piece> <client> <catégorie comptable> <compte collectif>
-//!                                  an order of the batch: its invoice's piece, client code and
-//!                                  accounts, which its credit notes repeat (ledgers written
-//!                                  before credit notes stop after <piece>)
+//! O <batch> <order key> <piece> <client> <catégorie comptable> <compte collectif> <representative last name> <first name>
+//!                                  an order of the batch: its invoice's piece, client code,
+//!                                  accounts and representative, which its credit notes repeat
+//!                                  (ledgers written before credit notes stop after <piece>)
 //! R <batch> <order key> <piece> <credited>
 //!                                  a credit note of the batch for that order; <credited>: the
 //!                                  amount credited for the order so far, this note included
@@ -70,6 +70,8 @@ pub struct InvoiceRef {
     /// layout's default, or unknown).
     pub cat_compta: String,
     pub collective: String,
+    /// Its representative (#CHEN 21 and 22).
+    pub representative: (String, String),
 }
 
 pub struct Ledger {
@@ -377,7 +379,13 @@ impl Ledger {
             ));
         }
         let mut next = || f.next().unwrap_or("").to_string();
-        Ok(Some(InvoiceRef { piece: next(), client: next(), cat_compta: next(), collective: next() }))
+        Ok(Some(InvoiceRef {
+            piece: next(),
+            client: next(),
+            cat_compta: next(),
+            collective: next(),
+            representative: (next(), next()),
+        }))
     }
 
     fn append(&self, text: &str) -> io::Result<()> {
@@ -423,12 +431,13 @@ impl Ledger {
             let before = self.pieces.insert(p, h as u64);
             self.staged_pieces.push((p, before));
         }
-        let fields = [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective].map(|f| clean(f));
         if self.read_only {
-            let [piece, client, cat_compta, collective] = fields.map(|f| f.into_owned());
-            self.memo.insert(h, InvoiceRef { piece, client, cat_compta, collective });
+            self.memo.insert(h, invoice.clone());
             return Ok(());
         }
+        let (last, first) = &invoice.representative;
+        let fields = [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first]
+            .map(|f| clean(f));
         let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
         self.done.insert(h, PENDING | at);
         self.side_lines.push((h, at));
@@ -697,7 +706,13 @@ mod tests {
     }
 
     fn invoice(piece: &str, client: &str) -> InvoiceRef {
-        InvoiceRef { piece: piece.into(), client: client.into(), cat_compta: "2".into(), collective: "4110100".into() }
+        InvoiceRef {
+            piece: piece.into(),
+            client: client.into(),
+            cat_compta: "2".into(),
+            collective: "4110100".into(),
+            representative: ("DURAND".into(), "Léa".into()),
+        }
     }
 
     fn dec(s: &str) -> Decimal {
