@@ -43,8 +43,7 @@ pub struct ConvertOptions {
 }
 
 /// An order said partially refunded whose export gives no refunded amount.
-const UNSTATED: &str =
-    "said partially refunded, but the export gives no refunded amount: no credit note is written; record the refund in Sage";
+const UNSTATED: &str = "said partially refunded, but the export gives no refunded amount: no credit note is written; record the refund in Sage";
 
 /// Errors that stop the whole run (exit code 2): nothing can be converted safely.
 #[derive(Debug, thiserror::Error)]
@@ -692,7 +691,17 @@ impl Run<'_> {
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
             let cfg = &self.profile.orders;
             if cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture {
-                return self.credit_note(o, platform, &key, refunded, ir, out, Some((invoice, client, prepared)), &subject, w);
+                return self.credit_note(
+                    o,
+                    platform,
+                    &key,
+                    refunded,
+                    ir,
+                    out,
+                    Some((invoice, client, prepared)),
+                    &subject,
+                    w,
+                );
             }
             w.push(
                 "partially_refunded",
@@ -805,8 +814,14 @@ impl Run<'_> {
                 } else {
                     (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
                 };
-                let client =
-                    DocClient { code, delivery: String::new(), cat_compta, collective, representative, notices: Vec::new() };
+                let client = DocClient {
+                    code,
+                    delivery: String::new(),
+                    cat_compta,
+                    collective,
+                    representative,
+                    notices: Vec::new(),
+                };
                 let prepared = match self.builder.prepare(o, subject, w) {
                     Ok(p) => p,
                     Err(p) => {
@@ -921,10 +936,9 @@ impl Run<'_> {
                 document.piece = p;
                 None
             }
-            None => Some((
-                "DO_Piece",
-                format!("piece number {} and every suffixed form of it are taken", document.piece),
-            )),
+            None => {
+                Some(("DO_Piece", format!("piece number {} and every suffixed form of it are taken", document.piece)))
+            }
         }
     }
 

@@ -436,8 +436,8 @@ impl Ledger {
             return Ok(());
         }
         let (last, first) = &invoice.representative;
-        let fields = [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first]
-            .map(|f| clean(f));
+        let fields =
+            [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
         let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
         self.done.insert(h, PENDING | at);
         self.side_lines.push((h, at));

@@ -89,7 +89,9 @@ fn documents(bytes: &[u8]) -> Vec<Doc> {
     let mut docs: Vec<Doc> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         match l.as_str() {
-            "#CHEN" => docs.push(Doc { header: lines[i + 1..i + 87].to_vec(), lines: Vec::new(), total: Decimal::ZERO }),
+            "#CHEN" => {
+                docs.push(Doc { header: lines[i + 1..i + 87].to_vec(), lines: Vec::new(), total: Decimal::ZERO })
+            }
             "#CHLI" => {
                 let f = lines[i + 1..i + 63].to_vec();
                 let discount = if f[18].is_empty() { Decimal::ZERO } else { num(&f[18]) };
@@ -145,7 +147,12 @@ fn check_credits(run: &Run, expected: &[Credit], golden: &str) -> Vec<Doc> {
     let got: Vec<(&str, &str, &str, u64)> = notes
         .iter()
         .map(|d| {
-            (d["order"].as_str().unwrap(), d["piece"].as_str().unwrap(), d["invoice"].as_str().unwrap(), d["lines"].as_u64().unwrap())
+            (
+                d["order"].as_str().unwrap(),
+                d["piece"].as_str().unwrap(),
+                d["invoice"].as_str().unwrap(),
+                d["lines"].as_u64().unwrap(),
+            )
         })
         .collect();
     let want: Vec<(&str, &str, &str, u64)> =
@@ -161,7 +168,12 @@ fn check_credits(run: &Run, expected: &[Credit], golden: &str) -> Vec<Doc> {
     for c in expected {
         let doc = docs.iter().find(|d| d.piece() == c.piece).unwrap_or_else(|| panic!("{} in the file", c.piece));
         let h = &doc.header;
-        assert_eq!([h[0].as_str(), &h[1], &h[2]], ["1", "7", "3"], "{}: Domaine, Type, Provenance of an avoir", c.piece);
+        assert_eq!(
+            [h[0].as_str(), &h[1], &h[2]],
+            ["1", "7", "3"],
+            "{}: Domaine, Type, Provenance of an avoir",
+            c.piece
+        );
         assert_eq!((h[6].as_str(), h[69].as_str()), (c.invoice, c.invoice), "{}: Référence and N° FA origine", c.piece);
         assert_eq!(doc.total, c.total.parse::<Decimal>().unwrap(), "{}: credited to the cent", c.piece);
         assert_eq!(doc.lines.len(), c.lines);
@@ -320,7 +332,9 @@ fn prestashop_order_slips_and_refund_states_become_credit_notes() {
 #[test]
 fn rest_api_refunds_become_credit_notes() {
     let corpus = |rel: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real_formats").join(rel);
-    let cases: [(&str, fn(&mut Value), Vec<(&str, &str, &str, usize)>); 2] = [
+    // The corpus file, how day 2 refunds it, the credit notes (order, piece, total, lines).
+    type Case = (&'static str, fn(&mut Value), Vec<(&'static str, &'static str, &'static str, usize)>);
+    let cases: [Case; 2] = [
         (
             "woocommerce_rest/orders.json",
             |v| {
@@ -368,8 +382,7 @@ fn rest_api_refunds_become_credit_notes() {
             .iter()
             .map(|x| (x["order"].as_str().unwrap(), x["piece"].as_str().unwrap(), x["invoice"].as_str().unwrap()))
             .collect();
-        let want: Vec<(&str, &str, String)> =
-            expected.iter().map(|(o, p, _, _)| (*o, *p, format!("WEB{o}"))).collect();
+        let want: Vec<(&str, &str, String)> = expected.iter().map(|(o, p, _, _)| (*o, *p, format!("WEB{o}"))).collect();
         assert_eq!(got.len(), want.len(), "{file}: {got:?}");
         for ((o, p, i), (wo, wp, wi)) in got.iter().zip(&want) {
             assert_eq!((*o, *p, *i), (*wo, *wp, wi.as_str()), "{file}");
@@ -425,7 +438,9 @@ fn a_ledger_of_an_earlier_version_still_gives_credit_notes() {
     let old: String = fs::read_to_string(&path)
         .unwrap()
         .lines()
-        .map(|l| if l.starts_with("O\t") { l.split('\t').take(4).collect::<Vec<_>>().join("\t") } else { l.to_string() })
+        .map(
+            |l| if l.starts_with("O\t") { l.split('\t').take(4).collect::<Vec<_>>().join("\t") } else { l.to_string() },
+        )
         .map(|l| l + "\n")
         .collect();
     fs::write(&path, old).unwrap();
@@ -436,9 +451,15 @@ fn a_ledger_of_an_earlier_version_still_gives_credit_notes() {
         .iter()
         .map(|x| (x["piece"].as_str().unwrap(), x["customer"].as_str().unwrap()))
         .collect();
-    assert_eq!(notes, [("AV2001", "SHO000001"), ("AV2002", "SHO000002"), ("AV2004", "SHO000004"), ("AV2005", "SHO000005")]);
+    assert_eq!(
+        notes,
+        [("AV2001", "SHO000001"), ("AV2002", "SHO000002"), ("AV2004", "SHO000004"), ("AV2005", "SHO000005")]
+    );
     let guessed = day2.warnings("guessed");
-    assert!(guessed.iter().any(|w| w["message"].as_str().unwrap().contains("converted by an earlier version")), "{guessed:#?}");
+    assert!(
+        guessed.iter().any(|w| w["message"].as_str().unwrap().contains("converted by an earlier version")),
+        "{guessed:#?}"
+    );
 }
 
 /// Day 1 and day 2 in one run (two inputs): the credit notes of the second file name the
@@ -447,7 +468,8 @@ fn a_ledger_of_an_earlier_version_still_gives_credit_notes() {
 fn invoices_of_an_earlier_input_of_the_run_are_credited_and_a_dry_run_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let dry = convert_with(d, &fixture(PROFILE), &[refunds("webtoffee_1.csv"), refunds("webtoffee_2.csv")], &["--dry-run"]);
+    let dry =
+        convert_with(d, &fixture(PROFILE), &[refunds("webtoffee_1.csv"), refunds("webtoffee_2.csv")], &["--dry-run"]);
     assert_eq!(dry.code, 0, "{}", dry.stdout);
     assert_eq!(dry.created("credit_note").len(), 4);
     assert!(!d.join("state").exists() && !d.join("out").exists());

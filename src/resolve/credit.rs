@@ -226,12 +226,7 @@ impl DocumentBuilder<'_> {
                 }
                 None => Decimal::ONE,
             };
-            lines.push(PreparedLine {
-                quantity,
-                unit: round4(side / quantity),
-                discount: Decimal::ZERO,
-                ..pl.clone()
-            });
+            lines.push(PreparedLine { quantity, unit: round4(side / quantity), discount: Decimal::ZERO, ..pl.clone() });
         }
         if let Some(s) = o.refund.shipping.filter(|s| !s.is_zero())
             && let Some(pl) = invoice.lines.iter().find(|l| l.kind == LineKind::Shipping)
@@ -463,7 +458,8 @@ mod tests {
     }
 
     fn plan(p: &Profile, o: &Order, before: &str) -> (Result<CreditPlan, NoCredit>, Warnings) {
-        let mut b = DocumentBuilder::new(p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut b =
+            DocumentBuilder::new(p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
         let mut w = Warnings::new("test");
         let invoice = b.prepare(o, "order #1001", &mut w).unwrap();
         (b.prepare_credit(o, &invoice, refunded(o), d(before), "order #1001", &mut w), w)
@@ -560,7 +556,10 @@ mod tests {
         // Lines said refunded for more than the refund: the amount alone, with a warning.
         o.refund = Refund { amount: Some(d("20.00")), shipping: None };
         let (p, w) = plan(&profile(""), &o, "0");
-        assert_eq!(summary(&p.ok().unwrap()), [("REMBOURSEMENT".into(), "1".into(), "20.00".into(), Some("20".into()))]);
+        assert_eq!(
+            summary(&p.ok().unwrap()),
+            [("REMBOURSEMENT".into(), "1".into(), "20.00".into(), Some("20".into()))]
+        );
         assert!(w.list.iter().any(|x| x.kind == "refund"), "{:#?}", w.list);
     }
 

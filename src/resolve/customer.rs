@@ -278,7 +278,14 @@ impl<'a> Resolver<'a> {
     /// or issuing a code: the single account, the one client a search key finds, else the
     /// code an earlier run issued to this customer. For a credit note whose invoice's client
     /// the ledger does not record (ledgers written before credit notes).
-    pub fn find_code(&self, c: &Customer, platform: &str, state: &State, subject: &str, w: &mut Warnings) -> Option<String> {
+    pub fn find_code(
+        &self,
+        c: &Customer,
+        platform: &str,
+        state: &State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<String> {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
             return Some(ix::norm_code(&cs.single_account));

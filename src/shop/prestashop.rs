@@ -4,7 +4,7 @@
 //! reference by id, either in the same file (lists under one `<prestashop>` root, or several
 //! API documents one after the other) or in other files of the same run, one resource per
 //! file as the webservice gives them (see `companions`); currencies, carriers, countries,
-//! order states and order details are used when present. A first pass keeps the customers,
+//! order states, order details and order slips (refunds) are used when present. A first pass keeps the customers,
 //! addresses and those small lists (they are needed to build any order); a second pass
 //! streams the orders, one in memory at a time.
 //!
@@ -96,6 +96,8 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("line_quantity", "order_row/product_quantity"),
     ("line_price_ht", "order_row/unit_price_tax_excl"),
     ("line_price_ttc", "order_row/unit_price_tax_incl"),
+    ("refunded_amount", "order_slip/total_products_tax_incl + total_shipping_tax_incl (by id_order)"),
+    ("line_refunded", "order_slip/associations/order_slip_details (by id_order_detail)"),
     ("customer_id", "order/id_customer → customer/id"),
     ("email", "customer/email"),
     ("company", "customer/company, else address/company"),
@@ -490,7 +492,7 @@ pub fn survey(path: &Path) -> Result<Option<Survey>, InputError> {
             delimiter: "(xml)".into(),
             records: entries.len() as u64,
             completes: "orders",
-            join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details by id_order",
+            join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details and order slips by id_order",
         },
         entries,
     }))
@@ -873,7 +875,10 @@ impl PrestashopReader {
                         return Ok(None);
                     }
                     parse_plain(v).map(|x| Some(x.abs())).ok_or_else(|| {
-                        ("order_slip_detail".to_string(), format!("order slip {}: '{v}' is not a number", slip_id(slip)))
+                        (
+                            "order_slip_detail".to_string(),
+                            format!("order slip {}: '{v}' is not a number", slip_id(slip)),
+                        )
                     })
                 };
                 let line = r.lines.entry(parts[0].trim().to_string()).or_default();
