@@ -764,7 +764,8 @@ impl Run<'_> {
                 "refund",
                 subject,
                 "status",
-                format!("converted earlier, now {what}: no credit note is written ({why}); record it in Sage"),
+                // The same words for every order, so that the report counts them as one.
+                format!("converted earlier, now refunded or cancelled: no credit note is written ({why}); record the credit note in Sage"),
             );
             doc.detail = format!("{what}: no credit note ({why})");
             self.report.add_document(doc);
@@ -774,9 +775,18 @@ impl Run<'_> {
         let (invoice, client, prepared) = match known {
             Some(k) => k,
             None => {
-                let Some(invoice) = self.ledger.invoice(key)? else {
-                    self.credit_failed(o, ir, "", "the ledger does not know this order's invoice", doc);
-                    return Ok(());
+                let invoice = match self.ledger.invoice(key) {
+                    Ok(Some(i)) => i,
+                    Ok(None) => {
+                        self.credit_failed(o, ir, "", "the ledger does not know this order's invoice", doc);
+                        return Ok(());
+                    }
+                    // A ledger changed by hand, or unreadable: this credit note only.
+                    Err(e) => {
+                        let message = format!("the invoice of this order cannot be read from the ledger: {e}");
+                        self.credit_failed(o, ir, "", &message, doc);
+                        return Ok(());
+                    }
                 };
                 doc.invoice = Some(invoice.piece.clone());
                 let code = if invoice.client.is_empty() {

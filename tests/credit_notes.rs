@@ -416,8 +416,14 @@ fn refunds_skip_writes_no_credit_note_and_says_so() {
     let day2 = convert_with(d, &profile, &[refunds("shopify_2.csv")], &[]);
     assert_eq!(day2.code, 0, "{}", day2.stdout);
     assert!(day2.created("credit_note").is_empty());
-    let said: Vec<&str> = day2.warnings("refund").iter().map(|w| w["record"].as_str().unwrap()).collect();
-    assert_eq!(said.len(), 3, "#2001, #2002, #2004: {said:?}");
+    // One warning, counted: #2001, #2002, #2004.
+    let said = day2.warnings("refund");
+    assert_eq!((said.len(), said[0]["count"].as_u64()), (1, Some(3)), "{said:#?}");
+    assert!(said[0]["message"].as_str().unwrap().contains("refunds = \"skip\""), "{said:#?}");
+    for order in ["#2001", "#2002", "#2004"] {
+        let e = day2.documents().iter().find(|x| x["order"] == order && x["type"] == "credit_note").unwrap();
+        assert_eq!(e["action"], "skipped_already_converted", "{e}");
+    }
     let partial = day2.warnings("partially_refunded");
     assert_eq!(partial.len(), 1);
     assert!(partial[0]["message"].as_str().unwrap().contains("12.50 of 54.00"), "{partial:#?}");

@@ -97,7 +97,7 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("line_price_ht", "order_row/unit_price_tax_excl"),
     ("line_price_ttc", "order_row/unit_price_tax_incl"),
     ("refunded_amount", "order_slip/total_products_tax_incl + total_shipping_tax_incl (by id_order)"),
-    ("line_refunded", "order_slip/associations/order_slip_details (by id_order_detail)"),
+    ("refund_items", "order_slip/associations/order_slip_details (by id_order_detail)"),
     ("customer_id", "order/id_customer → customer/id"),
     ("email", "customer/email"),
     ("company", "customer/company, else address/company"),
