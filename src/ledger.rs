@@ -76,8 +76,9 @@ pub struct InvoiceRef {
 
 pub struct Ledger {
     path: PathBuf,
-    /// Converted orders: hash of the key → where its O line is (see `PENDING`).
-    done: FxHashMap<u128, u64>,
+    /// Converted orders: hash of the key (as two halves: 8-byte alignment keeps an entry at
+    /// 24 bytes) → where its O line is (see `PENDING`).
+    done: FxHashMap<(u64, u64), u64>,
     /// Piece numbers given: hash of the piece → low half of its order key's hash.
     pieces: FxHashMap<u64, u64>,
     /// Orders with credit notes.
@@ -120,6 +121,11 @@ fn hash(key: &str) -> u128 {
     let mut b = FxHasher::default();
     (0x5151_u16, key, key.len()).hash(&mut b);
     ((a.finish() as u128) << 64) | b.finish() as u128
+}
+
+/// A key's hash as the map of converted orders keeps it.
+fn halves(h: u128) -> (u64, u64) {
+    ((h >> 64) as u64, h as u64)
 }
 
 /// The hash of a piece number (as written: uppercase A-Z 0-9); `None` for no number.
@@ -311,7 +317,7 @@ impl Ledger {
     /// The orders and credit notes of a committed batch, with their piece numbers.
     fn settle(&mut self, orders: Vec<Staged>, credits: Vec<StagedCredit>) {
         for (key, piece, at) in orders {
-            self.done.insert(key, at);
+            self.done.insert(halves(key), at);
             if let Some(p) = piece {
                 self.pieces.insert(p, key as u64);
             }
@@ -356,7 +362,7 @@ impl Ledger {
     /// does not know the order.
     pub fn invoice(&mut self, key: &str) -> io::Result<Option<InvoiceRef>> {
         let h = hash(key);
-        let Some(&at) = self.done.get(&h) else { return Ok(None) };
+        let Some(&at) = self.done.get(&halves(h)) else { return Ok(None) };
         if let Some(invoice) = self.memo.get(&h) {
             return Ok(Some(invoice.clone()));
         }
@@ -418,7 +424,7 @@ impl Ledger {
 
     /// Converted by an earlier batch, or already in the batch being written.
     pub fn contains(&self, key: &str) -> bool {
-        self.done.contains_key(&hash(key))
+        self.done.contains_key(&halves(hash(key)))
     }
 
     /// An order of the current input, with its piece number (may be empty).
@@ -430,7 +436,7 @@ impl Ledger {
     /// accounts.
     pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
         let h = hash(key);
-        let before = self.done.insert(h, UNWRITTEN);
+        let before = self.done.insert(halves(h), UNWRITTEN);
         self.staged_keys.push((h, before));
         if let Some(p) = piece_hash(&invoice.piece) {
             let before = self.pieces.insert(p, h as u64);
@@ -444,7 +450,7 @@ impl Ledger {
         let fields =
             [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
         let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
-        self.done.insert(h, PENDING | at);
+        self.done.insert(halves(h), PENDING | at);
         self.side_lines.push((h, at));
         Ok(())
     }
@@ -518,7 +524,7 @@ impl Ledger {
             None => self.append(&text)?,
         }
         for (h, at) in self.side_lines.drain(..) {
-            self.done.insert(h, start + at);
+            self.done.insert(halves(h), start + at);
         }
         self.side_len = 0;
         self.prepared = true;
@@ -562,10 +568,10 @@ impl Ledger {
         self.side_len = 0;
         while let Some((h, before)) = self.staged_keys.pop() {
             match before {
-                Some(at) => self.done.insert(h, at),
+                Some(at) => self.done.insert(halves(h), at),
                 None => {
                     self.memo.remove(&h);
-                    self.done.remove(&h)
+                    self.done.remove(&halves(h))
                 }
             };
         }
