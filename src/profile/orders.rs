@@ -17,12 +17,12 @@ pub enum DocumentType {
 impl DocumentType {
     /// #CHEN 2 (Type), 1-based in the file (docs/format-sage.md, document codes): devis 1, commande 2, BL 4,
     /// facture 7.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> i64 {
         match self {
-            DocumentType::Devis => "1",
-            DocumentType::BonDeCommande => "2",
-            DocumentType::BonDeLivraison => "4",
-            DocumentType::Facture => "7",
+            DocumentType::Devis => 1,
+            DocumentType::BonDeCommande => 2,
+            DocumentType::BonDeLivraison => 4,
+            DocumentType::Facture => 7,
         }
     }
 }

@@ -25,7 +25,7 @@ use super::order::{
 use crate::model::{LineKind, Order};
 use crate::profile::orders::{PriceMode, rate_key};
 use crate::report::Warnings;
-use crate::sage::value::{fmt_date, fmt_dec};
+use crate::sage::value::fmt_dec;
 use crate::sage::{Chen, Chli, FieldId};
 
 /// THE sign decision for credit notes: the quantity written on a credit-note line, from the
@@ -38,7 +38,7 @@ pub fn credit_quantity(quantity: Decimal) -> Decimal {
 }
 
 /// `#CHEN` 3 (Provenance) of a facture d'avoir.
-const PROVENANCE_AVOIR: &str = "3";
+const PROVENANCE_AVOIR: i64 = 3;
 
 /// Below a cent, two amounts are the same.
 fn cent() -> Decimal {
@@ -408,8 +408,7 @@ impl DocumentBuilder<'_> {
         if self.profile.orders.credit_note_origin && !invoice_piece.is_empty() {
             h.set(Chen::PieceOrig, invoice_piece.to_string());
         }
-        let day = fmt_date(date.date());
-        let lines = plan.prepared.lines.iter().map(|l| self.line(l, &day, client)).collect();
+        let lines = plan.prepared.lines.iter().map(|l| self.line(l, date.date(), client)).collect();
         let due = self.due(o, date, subject, w);
         Document { header: h, lines, dues: vec![due], piece }
     }

@@ -636,14 +636,14 @@ impl<'a> Resolver<'a> {
         r.set(Ccli::Siret, siret);
         r.set(Ccli::Ape, c.ape.clone());
         r.set(Ccli::Identifiant, ix::norm_vat(&c.vat_number));
-        r.set(Ccli::DateCreate, crate::sage::value::fmt_date(self.today));
+        r.set(Ccli::DateCreate, self.today);
         r.set(Ccli::Telephone, phone(c, cs.phone));
         r.set(Ccli::Telecopie, phone(c, cs.fax));
         r.set(Ccli::EMail, c.email.trim().to_string());
         // Assujettissement (codes uncertain, see docs/format-sage.md open points): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
         let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
-        r.set(Ccli::Assujettissement, if business { "0" } else { "1" });
+        r.set(Ccli::Assujettissement, !business);
         if !cs.representative.trim().is_empty() {
             let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
             r.set(Ccli::CoNom, nom);
@@ -721,7 +721,7 @@ impl<'a> Resolver<'a> {
         d.set(Ccdl::Pays, self.address_text(&country_name(&addr.country), true));
         let person = addr.person();
         d.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
-        d.set(Ccdl::Principal, if principal { "1" } else { "0" });
+        d.set(Ccdl::Principal, principal);
         d.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
         d.set(Ccdl::EMail, c.email.trim().to_string());
         d
@@ -799,7 +799,7 @@ impl<'a> Resolver<'a> {
             match t.field(f.pos) {
                 Some(v) if carried => {
                     if !v.is_empty() || f.default.is_none() {
-                        r.set_at(f.pos, v.to_string());
+                        r.set_index(f.pos - 1, v.to_string());
                     }
                 }
                 _ => gaps.push(f),
@@ -851,7 +851,7 @@ enum Search {
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
 /// layout left empty, which would make Sage refuse the record.
 pub fn missing_required(r: &Record) -> Option<String> {
-    let f = r.layout.fields.iter().find(|f| f.required && r.at(f.pos).trim().is_empty())?;
+    let f = r.layout.fields.iter().find(|f| f.required && r.is_blank(f.pos - 1))?;
     Some(format!(
         "#{} {} {} ({}) would be empty and Sage requires it: the record is not written",
         r.layout.tag, f.pos, f.label, f.name

@@ -14,7 +14,7 @@ use crate::model::{Customer, LineKind, Order, PriceBasis};
 use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::Warnings;
-use crate::sage::value::{fmt_date, fmt_dec, fmt_time};
+use crate::sage::value::{Value, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
 
 /// Why an order cannot become a document.
@@ -547,10 +547,9 @@ impl<'a> DocumentBuilder<'a> {
         let reference = self.reference.eval(&ctx);
         let h = self.header(o, p.date, client, &piece, reference, subject, w);
         let notice = client.notices.join("\\n");
-        let date = fmt_date(p.date.date());
         let mut lines = Vec::with_capacity(p.lines.len());
         for (i, l) in p.lines.iter().enumerate() {
-            let mut r = self.line(l, &date, client);
+            let mut r = self.line(l, p.date.date(), client);
             if i == 0 && !notice.is_empty() {
                 r.set(Chli::TexteComplementaire, notice.clone());
             }
@@ -586,14 +585,14 @@ impl<'a> DocumentBuilder<'a> {
         w: &mut Warnings,
     ) -> Record {
         let cfg = &self.profile.orders;
-        let day = fmt_date(date.date());
+        let day = date.date();
         let mut h = Record::new(self.layout.of(RecordKind::Chen));
         h.set(Chen::Type, cfg.document_type.code());
         if cfg.souche > 0 {
-            h.set(Chen::Souche, cfg.souche.to_string());
+            h.set(Chen::Souche, cfg.souche);
         }
         h.set(Chen::Piece, piece.to_string());
-        h.set(Chen::Date, day.clone());
+        h.set(Chen::Date, day);
         h.set(Chen::Ref, reference);
         h.set(Chen::DateLivr, day);
         h.set(Chen::Tiers, client.code.clone());
@@ -606,7 +605,7 @@ impl<'a> DocumentBuilder<'a> {
             h.set(Chen::NCatCompta, client.cat_compta.clone());
         }
         h.set(Chen::CgNum, client.collective.clone());
-        h.set(Chen::Heure, fmt_time(date.time()));
+        h.set(Chen::Heure, date.time());
         h.set(Chen::NoWeb, o.clean_number());
         if !o.currency.is_empty() && !o.currency.eq_ignore_ascii_case("EUR") {
             let c = o.currency.clone();
@@ -622,24 +621,25 @@ impl<'a> DocumentBuilder<'a> {
         h
     }
 
-    /// The #CHLI of a prepared line; `date` is the document's (JJMMAA).
-    pub(super) fn line(&self, l: &PreparedLine, date: &str, client: &DocClient) -> Record {
+    /// The #CHLI of a prepared line; `date` is the document's.
+    pub(super) fn line(&self, l: &PreparedLine, date: Date, client: &DocClient) -> Record {
         let cfg = &self.profile.orders;
         let mut r = Record::new(self.layout.of(RecordKind::Chli));
         r.set(Chli::ArRef, l.article.clone());
         r.set(Chli::Design, l.design.clone());
-        r.set(Chli::Ttc, if l.ttc { "1" } else { "0" });
-        r.set(Chli::PrixUnitaire, fmt_dec(l.unit, 4));
-        r.set(Chli::Qte, fmt_dec(l.quantity, 2));
-        r.set(Chli::EuQte, fmt_dec(l.quantity, 2));
+        r.set(Chli::Ttc, l.ttc);
+        r.set(Chli::PrixUnitaire, l.unit);
+        r.set(Chli::Qte, l.quantity);
+        r.set(Chli::EuQte, l.quantity);
         if !l.discount.is_zero() {
+            // A text field: an amount is written with `F` after it (a rate would have `%`).
             r.set(Chli::Remise, format!("{}F", fmt_dec(l.discount, 2)));
         }
-        r.set(Chli::DoDateLivr, date.to_string());
+        r.set(Chli::DoDateLivr, date);
         r.set(Chli::DeNo, cfg.depot.clone());
-        r.set(Chli::Taxe1, l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
+        r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
         r.set(Chli::CtNum, client.code.clone());
-        r.set(Chli::DoDate, date.to_string());
+        r.set(Chli::DoDate, date);
         r.set(Chli::CodeTaxe1, l.tax_code.clone());
         r
     }
@@ -650,8 +650,8 @@ impl<'a> DocumentBuilder<'a> {
         let cfg = &self.profile.orders;
         let mut due = Record::new(self.layout.of(RecordKind::Chre));
         let due_date = date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(date.date());
-        due.set(Chre::Date, fmt_date(due_date));
-        due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, subject, w).to_string());
+        due.set(Chre::Date, due_date);
+        due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, subject, w));
         due
     }
 

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::fields::{FieldId, RecordKind};
+use super::value::Value;
 
 /// The `#VER` passerelle writes by default (Sage 100 GC v12.25).
 pub const DEFAULT_VERSION: u32 = 33;
@@ -47,6 +48,9 @@ pub struct FieldSpec {
     #[serde(default)]
     pub required: bool,
     pub note: Option<String>,
+    /// `default` as a typed value (`Value::EMPTY` when there is none), parsed once at load.
+    #[serde(skip)]
+    pub typed_default: Value,
 }
 
 impl FieldSpec {
@@ -158,7 +162,7 @@ impl Layout {
             if rec.fields.len() != rec.fixed {
                 return Err(bad(format!("{} fields listed, fixed = {}", rec.fields.len(), rec.fixed)));
             }
-            for (i, f) in rec.fields.iter().enumerate() {
+            for (i, f) in rec.fields.iter_mut().enumerate() {
                 if f.pos != i + 1 {
                     return Err(bad(format!("field {} has pos {}", i + 1, f.pos)));
                 }
@@ -185,6 +189,10 @@ impl Layout {
                         return Err(bad(format!("default '{d}' of {} is not written as it is", f.name)));
                     }
                 }
+                f.typed_default = match &f.default {
+                    Some(d) => Value::parse_default(f.kind, d),
+                    None => Value::EMPTY,
+                };
                 if rec.by_name.insert(f.name.clone(), i).is_some() {
                     return Err(bad(format!("field name {} twice", f.name)));
                 }

@@ -1,29 +1,29 @@
-//! A Format Sage record being built or read: one string per field, positions from the layout.
+//! A Format Sage record being built or read: one typed value per field, positions from the
+//! layout, fields addressed by the ids of `sage::fields`.
 
 use std::borrow::Cow;
 
 use super::fields::FieldId;
 use super::layout::{Kind, RecordLayout};
+use super::value::{Value, round_dec};
 
-/// Values are kept as text exactly as they will be written (numbers with a decimal comma,
-/// dates `JJMMAA`) so that a record read from an export re-emits byte for byte. A field left
-/// at its layout default borrows the default: a new record allocates only what is set.
+/// Values stay typed until written (see `Value`); a record read from an export holds its
+/// lines verbatim, so that it re-emits byte for byte. A new record holds `Unset` in every
+/// field: it allocates only what is set.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub layout: &'static RecordLayout,
-    values: Vec<Cow<'static, str>>,
+    values: Vec<Value>,
     /// Repeating tail lines (attached accounts of #CCLI, location pairs of #CHLI).
     pub tail: Vec<String>,
-    /// Fields read from an export and not changed since: written back byte for byte (no
-    /// trimming, no case change), so an update keeps every field it does not mean to touch.
-    verbatim: Vec<bool>,
+    /// The tail is as read from an export (written back byte for byte).
+    tail_verbatim: bool,
 }
 
 impl Record {
     /// A new record: every field at its layout default (empty where there is none).
     pub fn new(layout: &'static RecordLayout) -> Record {
-        let values = layout.fields.iter().map(|f| Cow::Borrowed(f.default.as_deref().unwrap_or(""))).collect();
-        Record { layout, values, tail: Vec::new(), verbatim: Vec::new() }
+        Record { layout, values: vec![Value::Unset; layout.fixed], tail: Vec::new(), tail_verbatim: false }
     }
 
     /// A record from raw lines (an export): fixed fields then tail. Missing lines stay empty;
@@ -32,8 +32,8 @@ impl Record {
         let mut values = lines;
         let tail = if values.len() > layout.fixed { values.split_off(layout.fixed) } else { Vec::new() };
         values.resize(layout.fixed, String::new());
-        let values = values.into_iter().map(Cow::Owned).collect();
-        Record { layout, values, tail, verbatim: vec![true; layout.fixed + 1] }
+        let values = values.into_iter().map(Value::Verbatim).collect();
+        Record { layout, values, tail, tail_verbatim: true }
     }
 
     pub fn tag(&self) -> &str {
@@ -42,33 +42,47 @@ impl Record {
 
     /// Sets the field `f` (an id resolved when the layout loaded: no lookup by name).
     #[inline]
-    pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<String>) {
+    pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<Value>) {
         let i = self.layout.index(f);
-        self.set_index(i, value.into());
+        self.set_index(i, value);
     }
 
-    /// The text of field `f`.
+    /// The field `f` as the Format Sage writes it (numbers with the layout's decimals).
     #[inline]
     pub fn get<F: FieldId>(&self, f: F) -> Cow<'_, str> {
-        Cow::Borrowed(self.values[self.layout.index(f)].as_ref())
+        self.get_index(self.layout.index(f))
     }
 
-    /// Sets a field by its 0-based index (a name of the profile resolved when it was checked).
-    pub fn set_index(&mut self, i: usize, value: impl Into<String>) {
-        self.values[i] = Cow::Owned(value.into());
-        if let Some(v) = self.verbatim.get_mut(i) {
-            *v = false;
+    /// The value of field `f`.
+    pub fn value<F: FieldId>(&self, f: F) -> &Value {
+        &self.values[self.layout.index(f)]
+    }
+
+    /// Sets a field by its 0-based index (a name of the profile or a template, resolved when
+    /// it was checked). A number is rounded to the field's scale here, once.
+    pub fn set_index(&mut self, i: usize, value: impl Into<Value>) {
+        let spec = &self.layout.fields[i];
+        let mut value = value.into();
+        debug_assert!(value.fits(spec.kind), "{value:?} in {} ({:?})", spec.name, spec.kind);
+        if let (Value::Dec(d), Some(scale)) = (&mut value, spec.scale) {
+            *d = round_dec(*d, scale);
         }
+        self.values[i] = value;
     }
 
-    /// The text of the field at 0-based index `i`.
+    /// The field at 0-based index `i` as the Format Sage writes it.
     pub fn get_index(&self, i: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.values[i].as_ref())
+        self.values[i].text(&self.layout.fields[i])
+    }
+
+    /// The value of the field at 0-based index `i`.
+    pub fn value_at(&self, i: usize) -> &Value {
+        &self.values[i]
     }
 
     /// Sets the field called `name`, for tests and tools: code uses ids, the profile's names
     /// are resolved when it is checked. Panics on a name the layout lacks.
-    pub fn set_named(&mut self, name: &str, value: impl Into<String>) {
+    pub fn set_named(&mut self, name: &str, value: impl Into<Value>) {
         let i = self.named(name);
         self.set_index(i, value);
     }
@@ -82,47 +96,34 @@ impl Record {
         self.layout.index_of(name).unwrap_or_else(|| panic!("#{} has no field {name}", self.layout.tag))
     }
 
-    /// Field at 1-based position.
-    pub fn at(&self, pos: usize) -> &str {
-        pos.checked_sub(1).and_then(|i| self.values.get(i)).map(|v| v.as_ref()).unwrap_or("")
-    }
-
-    pub fn set_at(&mut self, pos: usize, value: impl Into<String>) {
-        if let Some(i) = pos.checked_sub(1).filter(|&i| i < self.values.len()) {
-            self.set_index(i, value.into());
+    /// Is field `i` (0-based) empty, or only spaces, once written?
+    pub fn is_blank(&self, i: usize) -> bool {
+        match &self.values[i] {
+            Value::Unset => self.layout.fields[i].default.as_deref().unwrap_or("").trim().is_empty(),
+            Value::Text(s) | Value::Verbatim(s) => s.trim().is_empty(),
+            _ => false,
         }
     }
 
     /// Replaces the tail (the attached accounts of a #CCLI).
     pub fn set_tail(&mut self, tail: Vec<String>) {
         self.tail = tail;
-        if let Some(v) = self.verbatim.last_mut() {
-            *v = false;
-        }
-    }
-
-    /// Is field `i` (0-based) still at its layout default (never set)?
-    pub fn is_default(&self, i: usize) -> bool {
-        matches!(self.values.get(i), Some(Cow::Borrowed(_)))
-    }
-
-    /// Was field `i` (0-based) read from an export and left unchanged?
-    pub fn is_verbatim(&self, i: usize) -> bool {
-        self.verbatim.get(i).copied().unwrap_or(false)
+        self.tail_verbatim = false;
     }
 
     /// Is the tail as read from an export?
     pub fn tail_verbatim(&self) -> bool {
-        self.verbatim.len() > self.values.len() && self.verbatim[self.values.len()]
+        self.tail_verbatim
     }
 
-    /// Positions (1-based) whose value differs from `other` (same layout).
+    /// Positions (1-based) whose written text differs from `other` (same layout).
     pub fn diff(&self, other: &Record) -> Vec<usize> {
-        self.values.iter().zip(&other.values).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i + 1).collect()
+        (0..self.values.len()).filter(|&i| self.get_index(i) != other.get_index(i)).map(|i| i + 1).collect()
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
-        self.values.iter().map(|v| v.as_ref())
+    /// Every field's value, in layout order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
     }
 
     /// Number of lines the record takes after its tag line.
@@ -142,5 +143,48 @@ pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
         Kind::Dec => super::value::parse_dec(text).is_some(),
         Kind::Date => super::value::parse_date(text).is_some(),
         Kind::Time => super::value::parse_time(text).is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sage::{Ccli, Chen, Chli, Layout, RecordKind};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn typed_values_read_as_the_format_sage_writes_them() {
+        let l = Layout::builtin(33).unwrap();
+        let mut r = Record::new(l.of(RecordKind::Chli));
+        r.set(Chli::PrixUnitaire, Decimal::new(186, 0));
+        r.set(Chli::Qte, Decimal::new(2345, 3));
+        r.set(Chli::DoDate, jiff::civil::Date::new(2024, 3, 7).unwrap());
+        r.set(Chli::Ttc, true);
+        assert_eq!(r.get(Chli::PrixUnitaire), "186,0000");
+        // Rounded once, to the layout's 2 decimals, when set.
+        assert_eq!(r.value(Chli::Qte), &Value::Dec(Decimal::new(235, 2)));
+        assert_eq!((&*r.get(Chli::Qte), &*r.get(Chli::DoDate), &*r.get(Chli::Ttc)), ("2,35", "070324", "1"));
+        let mut h = Record::new(l.of(RecordKind::Chen));
+        assert_eq!(h.get(Chen::Type), "7", "unset: the layout's default");
+        h.set(Chen::Heure, jiff::civil::Time::new(7, 5, 9, 0).unwrap());
+        assert_eq!(h.get(Chen::Heure), "07:05:09");
+    }
+
+    #[test]
+    fn a_record_read_from_an_export_keeps_its_text_until_a_field_is_set() {
+        let l = Layout::builtin(33).unwrap().of(RecordKind::Ccli);
+        let mut lines: Vec<String> = (0..l.fixed).map(|_| String::new()).collect();
+        lines[0] = "CLI001".into();
+        lines[4] = " Dupont  SARL ".into();
+        lines[23] = "1500,00".into();
+        lines.push("4110000".into());
+        let original = Record::from_lines(l, lines);
+        let mut r = original.clone();
+        assert!(matches!(r.value(Ccli::Intitule), Value::Verbatim(s) if s == " Dupont  SARL "));
+        assert_eq!(r.get_named("CT_Encours"), "1500,00", "not reformatted to the layout's 4 decimals");
+        assert!(r.tail_verbatim() && r.diff(&original).is_empty());
+        r.set(Ccli::Ville, "Lyon");
+        assert_eq!(r.diff(&original), vec![11]);
+        assert!(matches!(r.value(Ccli::Intitule), Value::Verbatim(_)));
     }
 }

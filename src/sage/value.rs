@@ -1,33 +1,174 @@
-//! Text forms of Format Sage values: decimal comma, `JJMMAA` dates, `HH:MM:SS` times.
+//! Format Sage values: the typed `Value` a record holds until it is written, and the text
+//! forms it is written in (decimal comma, `JJMMAA` dates, `HH:MM:SS` times).
+
+use std::borrow::Cow;
 
 use jiff::civil::{Date, Time};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::layout::{FieldSpec, Kind};
+
+/// The value of one field of a record. Numbers, dates and times stay typed until a writer
+/// encodes them, each in its own form (Format Sage: decimal comma and the layout's scale;
+/// import paramétrable: the template's decimals, separator and date pattern), so that no
+/// writer parses back a text another part of the program formatted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// Never set: the layout's default is written (an empty line where it has none).
+    #[default]
+    Unset,
+    /// Text as the code, the profile or the client list gives it: trimmed, uppercased,
+    /// transliterated and cut to the field's length when written. In a number or date
+    /// field (a value of `[customers.fields]` or the template client), written as it is.
+    Text(String),
+    /// Read from an export and not changed since: written back byte for byte, so an update
+    /// never alters a field it does not mean to change.
+    Verbatim(String),
+    /// Rounded to the field's scale when set (`Record::set`), as Sage's own export writes it.
+    Dec(Decimal),
+    Int(i64),
+    Date(Date),
+    Time(Time),
+}
+
+impl Value {
+    /// The empty text: an explicitly empty field.
+    pub const EMPTY: Value = Value::Text(String::new());
+
+    /// The value as the Format Sage writes it (`spec` is the field's).
+    pub fn text<'a>(&'a self, spec: &'a FieldSpec) -> Cow<'a, str> {
+        match self {
+            Value::Unset => Cow::Borrowed(spec.default.as_deref().unwrap_or("")),
+            Value::Text(s) | Value::Verbatim(s) => Cow::Borrowed(s),
+            Value::Dec(d) => Cow::Owned(fmt_dec(*d, spec.scale.unwrap_or(2))),
+            Value::Int(n) => Cow::Owned(n.to_string()),
+            Value::Date(d) => Cow::Owned(fmt_date(*d)),
+            Value::Time(t) => Cow::Owned(fmt_time(*t)),
+        }
+    }
+
+    /// May a field of `kind` hold this value? Text fits any field (see `Text`).
+    pub fn fits(&self, kind: Kind) -> bool {
+        match self {
+            Value::Unset | Value::Text(_) | Value::Verbatim(_) => true,
+            Value::Dec(_) => kind == Kind::Dec,
+            Value::Int(_) => kind == Kind::Int,
+            Value::Date(_) => kind == Kind::Date,
+            Value::Time(_) => kind == Kind::Time,
+        }
+    }
+
+    /// A layout default (checked to be of its field's kind) as a typed value.
+    pub fn parse_default(kind: Kind, text: &str) -> Value {
+        let typed = match kind {
+            Kind::Text => None,
+            Kind::Dec => parse_dec(text).map(Value::Dec),
+            Kind::Int => text.parse().ok().map(Value::Int),
+            Kind::Date => parse_date(text).map(Value::Date),
+            Kind::Time => parse_time(text).map(Value::Time),
+        };
+        typed.unwrap_or_else(|| Value::Text(text.to_string()))
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+impl From<Decimal> for Value {
+    fn from(d: Decimal) -> Value {
+        Value::Dec(d)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(n: u32) -> Value {
+        Value::Int(n.into())
+    }
+}
+
+impl From<bool> for Value {
+    /// Sage's flags: 1 or 0.
+    fn from(b: bool) -> Value {
+        Value::Int(b.into())
+    }
+}
+
+impl From<Date> for Value {
+    fn from(d: Date) -> Value {
+        Value::Date(d)
+    }
+}
+
+impl From<Time> for Value {
+    fn from(t: Time) -> Value {
+        Value::Time(t)
+    }
+}
+
+/// `d` rounded to `scale` decimals as `fmt_dec` rounds it.
+pub fn round_dec(d: Decimal, scale: u32) -> Decimal {
+    d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// `186,0000`: rounded once, half away from zero (commercial rounding), decimal comma.
 pub fn fmt_dec(d: Decimal, scale: u32) -> String {
-    let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    let mut out = String::with_capacity(24);
+    push_dec(&mut out, d, scale);
+    out
+}
+
+/// `fmt_dec` appended to `out`, without allocating.
+pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
+    let mut r = round_dec(d, scale);
     r.rescale(scale);
     let m = r.mantissa();
     // `rescale` keeps fewer decimals when the number is too large for the scale asked: the
     // comma goes where the mantissa says, the missing decimals are zeros.
     let (actual, scale) = (r.scale() as usize, scale as usize);
-    let mut digits = m.unsigned_abs().to_string();
-    if digits.len() <= actual {
-        // 0,05: at least one digit before the comma.
-        digits.insert_str(0, &"0".repeat(actual + 1 - digits.len()));
+    // The digits of the mantissa (at most 29 for 96 bits), most significant first.
+    let mut buf = [0u8; 40];
+    let mut n = m.unsigned_abs();
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
+    // 0,05: at least one digit before the comma.
+    while buf.len() - start <= actual {
+        start -= 1;
+        buf[start] = b'0';
+    }
+    let digits = &buf[start..];
     let (int, frac) = digits.split_at(digits.len() - actual);
-    let mut out = String::with_capacity(digits.len() + 2);
     if m < 0 {
         out.push('-');
     }
-    out.push_str(int);
+    // ASCII digits.
+    out.extend(int.iter().map(|&b| b as char));
     if scale > 0 {
         out.push(',');
-        out.push_str(frac);
+        out.extend(frac.iter().map(|&b| b as char));
         out.extend(std::iter::repeat_n('0', scale - actual));
     }
-    out
 }
 
 /// Parses a Format Sage number: comma decimal, optional sign. A `.` is refused (the validator
@@ -50,7 +191,22 @@ pub fn decimals_of(text: &str) -> usize {
 
 /// `JJMMAA`.
 pub fn fmt_date(d: Date) -> String {
-    format!("{:02}{:02}{:02}", d.day(), d.month(), d.year().rem_euclid(100))
+    let mut out = String::with_capacity(6);
+    push_date(&mut out, d);
+    out
+}
+
+/// `fmt_date` appended to `out`.
+pub fn push_date(out: &mut String, d: Date) {
+    for n in [d.day() as i16, d.month() as i16, d.year().rem_euclid(100)] {
+        push_two(out, n);
+    }
+}
+
+/// Two digits of `n` (0..=99).
+fn push_two(out: &mut String, n: i16) {
+    out.push((b'0' + (n / 10) as u8) as char);
+    out.push((b'0' + (n % 10) as u8) as char);
 }
 
 /// `JJMMAA` read as 2000–2099 (the file has two-digit years only).
@@ -64,7 +220,13 @@ pub fn parse_date(text: &str) -> Option<Date> {
 }
 
 pub fn fmt_time(t: Time) -> String {
-    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+    let mut out = String::with_capacity(8);
+    push_two(&mut out, t.hour().into());
+    out.push(':');
+    push_two(&mut out, t.minute().into());
+    out.push(':');
+    push_two(&mut out, t.second().into());
+    out
 }
 
 pub fn parse_time(text: &str) -> Option<Time> {

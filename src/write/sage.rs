@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use super::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
 use crate::report::Warnings;
+use crate::sage::value::{self, Value};
 use crate::sage::{FieldSpec, Kind, Record};
 
 pub const CRLF: &[u8] = b"\r\n";
@@ -59,20 +60,27 @@ impl RecordEncoder {
         out.write_all(rec.tag().as_bytes())?;
         out.write_all(CRLF)?;
         let tag = rec.tag();
-        for (i, (f, v)) in rec.layout.fields.iter().zip(rec.values()).enumerate() {
-            // Most fields of a new record are empty or at their layout default (plain ASCII,
-            // checked with the templates): nothing to clean, written as they are.
-            if v.is_empty() || (rec.is_default(i) && v.is_ascii()) {
-                out.write_all(v.as_bytes())?;
-                out.write_all(CRLF)?;
-                continue;
+        for (f, v) in rec.layout.fields.iter().zip(rec.values()) {
+            match v {
+                // Most fields of a new record are at their layout default (plain ASCII, checked
+                // when the layout loaded) or empty: nothing to clean, written as they are.
+                Value::Unset => out.write_all(f.default.as_deref().unwrap_or("").as_bytes())?,
+                Value::Text(s) | Value::Verbatim(s) if s.is_empty() => {}
+                Value::Verbatim(s) => {
+                    self.verbatim(s);
+                    out.write_all(&self.bytes)?;
+                }
+                Value::Text(s) => {
+                    self.encode_field(f, tag, s, subject, w);
+                    out.write_all(&self.bytes)?;
+                }
+                // Numbers, dates and times: formatted here, in their one Format Sage form.
+                typed => {
+                    self.text.clear();
+                    push_typed(&mut self.text, typed, f);
+                    out.write_all(self.text.as_bytes())?;
+                }
             }
-            if rec.is_verbatim(i) {
-                self.verbatim(v);
-            } else {
-                self.encode_field(f, tag, v, subject, w);
-            }
-            out.write_all(&self.bytes)?;
             out.write_all(CRLF)?;
         }
         for (i, v) in rec.tail.iter().enumerate() {
@@ -131,7 +139,7 @@ impl RecordEncoder {
                     );
                 }
             }
-            // Numbers, dates and times are produced by this program in their final form.
+            // Text in a number or date field (the profile's or the template client's): as given.
             _ => {
                 self.bytes.clear();
                 self.bytes.extend_from_slice(value.trim().as_bytes());
@@ -245,6 +253,21 @@ impl RecordEncoder {
 
     pub fn code_page(&self) -> CodePage {
         self.cp
+    }
+}
+
+/// A typed value in its Format Sage form (ASCII), appended to `out`.
+fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Dec(d) => value::push_dec(out, *d, f.scale.unwrap_or(2)),
+        Value::Int(n) => {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
+        Value::Date(d) => value::push_date(out, *d),
+        Value::Time(t) => out.push_str(&value::fmt_time(*t)),
+        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&v.text(f)),
     }
 }
 

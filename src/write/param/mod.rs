@@ -22,8 +22,8 @@ use super::atomic::AtomicFile;
 use super::sage::{CRLF, RecordEncoder};
 use crate::codepage::CodePage;
 use crate::report::Warnings;
-use crate::sage::value::{fmt_dec, parse_date, parse_dec, parse_time};
-use crate::sage::{Kind, Record};
+use crate::sage::value::{self, Value, parse_date, parse_dec, parse_time};
+use crate::sage::{FieldSpec, Kind, Record};
 
 /// A value a template refuses: `too_long = "error"` on a text field, or a number or date wider
 /// than its field. Travels inside an `io::Error` (kind `InvalidData`) through `Outputs`.
@@ -193,10 +193,14 @@ fn render_line(
             Source::Sage { spec, record, index, .. } => {
                 // `sources` holds the records of `Per::tags`, in that order (see `write_line`).
                 let src = sources.get(*record);
-                let raw = src.map(|s| s.record.get_index(*index)).unwrap_or_default();
+                let v = match src.map(|s| s.record.value_at(*index)) {
+                    Some(Value::Unset) => &spec.typed_default,
+                    Some(v) => v,
+                    None => &Value::EMPTY,
+                };
                 let subject = src.map(|s| s.subject).unwrap_or("");
                 let sink: &mut Warnings = if src.is_none_or(|s| s.warn) { &mut *w } else { &mut *repeated };
-                render_value(t, col, spec.kind, spec.upper, spec.alnum_only(), &raw, subject, sink, enc, value, text)?;
+                render_value(t, col, spec, v, subject, sink, enc, value, text)?;
             }
         }
         match t.format {
@@ -217,67 +221,87 @@ fn render_line(
     Ok(())
 }
 
-/// The bytes of one value, before padding, into `value`.
+/// The bytes of one value, before padding, into `value`. Numbers, dates and times the program
+/// made are typed: formatted here in the template's form, never parsed back. Text in such a
+/// field (the profile's, the template client's) is read as the Format Sage writes it.
 #[allow(clippy::too_many_arguments)]
 fn render_value(
     t: &Template,
     col: &Column,
-    kind: Kind,
-    upper: bool,
-    alnum_only: bool,
-    raw: &str,
+    spec: &FieldSpec,
+    v: &Value,
     subject: &str,
     w: &mut Warnings,
     enc: &mut RecordEncoder,
     value: &mut Vec<u8>,
     text: &mut String,
 ) -> Result<(), RefusedValue> {
-    let v = raw.trim();
-    let formatted = match kind {
-        Kind::Text => false,
-        _ if v.is_empty() => true,
-        Kind::Dec => match parse_dec(v) {
-            Some(d) => {
-                let s = fmt_dec(d, col.decimals);
-                let written = parse_dec(&s).unwrap_or(d);
-                if written != d {
-                    w.push("rounded", subject, &col.label, format!("{v} written with {} decimals: {s}", col.decimals));
-                }
-                value.extend(s.bytes().map(|b| if b == b',' { t.decimal_separator } else { b }));
-                true
-            }
-            None => false,
-        },
-        Kind::Date => match parse_date(v) {
-            Some(d) => {
-                col.date.write(d, value);
-                true
-            }
-            None => false,
-        },
-        Kind::Int => {
-            let digits = v.strip_prefix('-').unwrap_or(v);
-            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                value.extend_from_slice(v.as_bytes());
-                true
-            } else {
-                false
-            }
+    let kind = spec.kind;
+    let v = if *v == Value::Unset { &spec.typed_default } else { v };
+    // A number with more decimals than the template writes is rounded, and said so.
+    let mut put_dec = |d: rust_decimal::Decimal, value: &mut Vec<u8>, w: &mut Warnings| {
+        text.clear();
+        value::push_dec(text, d, col.decimals);
+        if value::round_dec(d, col.decimals) != d {
+            let shown = match v {
+                Value::Text(raw) | Value::Verbatim(raw) => raw.trim().to_string(),
+                typed => typed.text(spec).into_owned(),
+            };
+            w.push("rounded", subject, &col.label, format!("{shown} written with {} decimals: {text}", col.decimals));
         }
-        Kind::Time => {
-            if parse_time(v).is_some() {
-                value.extend_from_slice(v.as_bytes());
-                true
-            } else {
-                false
+        value.extend(text.bytes().map(|b| if b == b',' { t.decimal_separator } else { b }));
+    };
+    let formatted = match v {
+        _ if kind == Kind::Text => false,
+        Value::Dec(d) => {
+            put_dec(*d, value, w);
+            true
+        }
+        Value::Date(d) => {
+            col.date.write(*d, value);
+            true
+        }
+        Value::Int(_) | Value::Time(_) => {
+            value.extend_from_slice(v.text(spec).as_bytes());
+            true
+        }
+        Value::Unset | Value::Text(_) | Value::Verbatim(_) => {
+            let raw = v.text(spec);
+            let raw = raw.trim();
+            match kind {
+                _ if raw.is_empty() => true,
+                Kind::Dec => parse_dec(raw).map(|d| put_dec(d, value, w)).is_some(),
+                Kind::Date => parse_date(raw).map(|d| col.date.write(d, value)).is_some(),
+                Kind::Int => {
+                    let digits = raw.strip_prefix('-').unwrap_or(raw);
+                    let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+                    if ok {
+                        value.extend_from_slice(raw.as_bytes());
+                    }
+                    ok
+                }
+                Kind::Time => {
+                    let ok = parse_time(raw).is_some();
+                    if ok {
+                        value.extend_from_slice(raw.as_bytes());
+                    }
+                    ok
+                }
+                Kind::Text => false,
             }
         }
     };
     if !formatted {
+        let raw = v.text(spec);
         if kind != Kind::Text {
-            w.push("invalid_value", subject, &col.label, format!("'{v}' is not {}: written as text", kind_name(kind)));
+            w.push(
+                "invalid_value",
+                subject,
+                &col.label,
+                format!("'{}' is not {}: written as text", raw.trim(), kind_name(kind)),
+            );
         }
-        push_text(t, col, raw, upper, alnum_only, subject, w, enc, value, text);
+        push_text(t, col, &raw, spec.upper, spec.alnum_only(), subject, w, enc, value, text);
     }
     let Some(limit) = col.limit() else { return Ok(()) };
     if value.len() <= limit {
@@ -559,6 +583,27 @@ length = 1
         let line = render(&t, &[&r], &mut w).unwrap();
         assert_eq!(&line[10..20], b"0000001,24");
         assert_eq!(w.list[0].kind, "rounded");
+    }
+
+    #[test]
+    fn typed_values_are_formatted_by_the_template_not_parsed_back() {
+        let t = tpl(FIXED);
+        let mut r = Record::new(layout().of(crate::sage::RecordKind::Ccli));
+        r.set(crate::sage::Ccli::Num, "web530");
+        r.set_named("CT_Encours", rust_decimal::Decimal::new(-125, 1));
+        r.set(crate::sage::Ccli::DateCreate, jiff::civil::Date::new(2024, 3, 7).unwrap());
+        let mut w = Warnings::new("in");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(line, b"WEB530    -000012,5007032024 C          \r\n");
+        assert!(w.is_empty(), "{:?}", w.list);
+        // Rounded to the layout's scale (4) when set, as the Format Sage writes it, then to the
+        // template's 2 decimals: the same figures as when the text "1,0050" was parsed back.
+        r.set_named("CT_Encours", rust_decimal::Decimal::new(1_004_999, 6));
+        assert_eq!(r.get_named("CT_Encours"), "1,0050");
+        let line = render(&t, &[&r], &mut w).unwrap();
+        assert_eq!(&line[10..20], b"0000001,01");
+        assert_eq!(w.list[0].kind, "rounded");
+        assert!(w.list[0].message.starts_with("1,0050 written with 2 decimals: 1,01"), "{}", w.list[0].message);
     }
 
     const CSV: &str = r#"
