@@ -30,6 +30,8 @@ pub struct ConvertOptions {
     pub clients: Option<PathBuf>,
     pub out: PathBuf,
     pub report: Option<PathBuf>,
+    /// The same report as an HTML page for people (`--html`).
+    pub html: Option<PathBuf>,
     pub state: Option<PathBuf>,
     pub dry_run: bool,
     pub force: bool,
@@ -37,6 +39,8 @@ pub struct ConvertOptions {
     /// Keep every customer and document entry in the returned report (implied by `report`;
     /// the watcher wants them too). Without it only totals are kept.
     pub entries: bool,
+    /// Language of what is written for people (the HTML page).
+    pub lang: crate::i18n::Lang,
 }
 
 /// Errors that stop the whole run (exit code 2): nothing can be converted safely.
@@ -131,8 +135,12 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
-    let mut report =
-        Report { dry_run: opts.dry_run, keep: opts.entries || opts.report.is_some(), ..Default::default() };
+    let mut report = Report {
+        dry_run: opts.dry_run,
+        keep: opts.entries || opts.report.is_some() || opts.html.is_some(),
+        written_as: written_as(&outputs),
+        ..Default::default()
+    };
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
@@ -174,7 +182,31 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
             .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
     }
+    if let Some(path) = &opts.html {
+        let out = |source| CriticalError::Out { path: path.clone(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(out)?;
+        }
+        crate::write::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes()).map_err(out)?;
+    }
     Ok(report)
+}
+
+/// The formats of the run's outputs, as the HTML report's import steps name them.
+fn written_as(outputs: &OutputSet) -> crate::report::WrittenAs {
+    crate::report::WrittenAs {
+        sage: outputs.sage,
+        templates: outputs
+            .templates
+            .iter()
+            .map(|t| crate::report::TemplateNote {
+                name: t.name.clone(),
+                label: t.label.clone(),
+                extension: t.extension.clone(),
+                per_client: t.per == crate::write::param::Per::Client,
+            })
+            .collect(),
+    }
 }
 
 /// Everything one run shares across its inputs.
@@ -255,6 +287,7 @@ impl Run<'_> {
             path: input.display().to_string(),
             platform: Some(c.platform.clone()),
             kind: Some(c.kind.clone()),
+            generation: Some(c.generation.clone()),
             encoding: Some(c.encoding.clone()),
             delimiter: Some(c.delimiter.clone()),
             records: c.records,
@@ -305,6 +338,7 @@ impl Run<'_> {
             path: input.display().to_string(),
             platform: None,
             kind: None,
+            generation: None,
             encoding: None,
             delimiter: None,
             records: 0,
@@ -411,6 +445,14 @@ impl Run<'_> {
                 });
             }
         }
+        // The documents of this input name their warnings by index in `w.list`: in the
+        // report's list they come after the earlier inputs' warnings.
+        let offset = self.report.warnings.len();
+        if offset > 0 {
+            for d in self.report.documents.iter_mut().skip(first_document) {
+                d.warnings.iter_mut().for_each(|i| *i += offset);
+            }
+        }
         self.report.warnings.append(&mut w.list);
         self.report.inputs.push(ir);
     }
@@ -425,6 +467,7 @@ impl Run<'_> {
         let mut file = shop::open_in_run(input, &self.profile.input, Arc::clone(&self.joined))?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
+        ir.generation = Some(file.generation().to_string()).filter(|g| !g.is_empty());
         ir.encoding = Some(file.encoding_label());
         ir.delimiter = Some(file.delimiter_label());
         if file.encoding_guessed() {
@@ -454,11 +497,19 @@ impl Run<'_> {
             ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
                 let mut reported = HashSet::new();
+                // Each order's entries name the warnings given from its reading to its writing.
+                w.track_records();
+                let _ = w.take_record();
                 while let Some(next) = reader.next(w)? {
                     ir.records += 1;
+                    let documents = self.report.documents.len();
                     match next {
                         Ok(order) => self.order(&order, &platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
                         Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
+                    }
+                    let warnings = w.take_record();
+                    for d in self.report.documents.iter_mut().skip(documents) {
+                        d.warnings.clone_from(&warnings);
                     }
                 }
             }
@@ -581,6 +632,9 @@ impl Run<'_> {
             lines: 0,
             action: DocumentAction::Failed,
             detail: if field.is_empty() { message.to_string() } else { format!("{field}: {message}") },
+            total_ht: None,
+            total_ttc: None,
+            warnings: Vec::new(),
         });
     }
 
@@ -603,6 +657,9 @@ impl Run<'_> {
             lines: o.lines.len(),
             action: DocumentAction::Skipped,
             detail: String::new(),
+            total_ht: None,
+            total_ttc: None,
+            warnings: Vec::new(),
         };
         if let Some(why) = self.skip_reason(o) {
             w.push("skipped", &subject, "status", format!("{why}: not imported"));
@@ -624,6 +681,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
+        let amounts = prepared.amounts();
         let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
             Ok(x) => x,
             Err(message) => {
@@ -654,6 +712,8 @@ impl Run<'_> {
         }
         self.ledger.stage(&key, &document.piece)?;
         doc.action = DocumentAction::Created;
+        doc.total_ht = amounts.0.map(decimal_string);
+        doc.total_ttc = amounts.1.map(decimal_string);
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();
@@ -956,6 +1016,13 @@ impl Run<'_> {
             },
         }
     }
+}
+
+/// An amount for the JSON report: 2 decimals, a point ("1234.50").
+fn decimal_string(d: rust_decimal::Decimal) -> String {
+    let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r.to_string()
 }
 
 /// "9 rue des Forges, 21000 Dijon, FR"

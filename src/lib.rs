@@ -13,6 +13,8 @@ pub mod convert;
 pub mod countries;
 pub mod error;
 pub mod gescom;
+pub mod html;
+pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod profile;
