@@ -391,7 +391,10 @@ impl Page<'_> {
             self.el("td", &kind);
             self.el("td", i.generation.as_deref().unwrap_or("—"));
             let encoding = match (&i.encoding, &i.delimiter) {
-                (Some(e), Some(d)) if !d.is_empty() => format!("{e}, « {d} »"),
+                // "(json)", "(xml)", "(spreadsheet)": no delimiter to speak of.
+                (Some(e), Some(d)) if !d.is_empty() && !d.starts_with('(') => {
+                    format!("{e}; {}", t!(lang, Msg::HtmlDelimiter, delimiter = d))
+                }
                 (Some(e), _) => e.clone(),
                 _ => "—".into(),
             };

@@ -386,6 +386,7 @@ messages! {
     HtmlStatusOk { en: "converted", fr: "converti" }
     HtmlStatusPartial { en: "converted in part", fr: "converti en partie" }
     HtmlStatusFailed { en: "failed", fr: "en échec" }
+    HtmlDelimiter { en: "delimiter {delimiter}", fr: "séparateur {delimiter}" }
     HtmlJoinedTo { en: "completes {inputs}", fr: "complète {inputs}" }
     HtmlDocCreated { en: "created", fr: "créé" }
     HtmlDocCreatedDry { en: "would be created", fr: "serait créé" }
