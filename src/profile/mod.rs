@@ -422,6 +422,12 @@ mod tests {
         assert!(ex_en.len() > 10, "{ex_en:?}");
         assert_eq!(ex_en, ex_fr);
         assert_eq!(default_profile(crate::i18n::Lang::Fr), DEFAULT_PROFILE_FR);
+        // `profile check` finds nothing to say about either.
+        for text in [DEFAULT_PROFILE, DEFAULT_PROFILE_FR] {
+            let p = check::parse_checked(text).unwrap();
+            assert!(check::template_rules(&p, text).is_empty());
+            assert!(check::advice(&p, text).is_empty());
+        }
     }
 
     #[test]
