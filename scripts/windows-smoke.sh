@@ -208,10 +208,11 @@ if chattr +i "$RO/out" 2>/dev/null && ! touch "$RO/out/probe" 2>/dev/null; then
         samples/shopify/customers_export.csv >"$SCRATCH/readonly-out.txt" 2>&1) || RC=$?
     chattr -i "$RO/out"
     RO_DIR=""
-    [ "$RC" = 1 ] || fail "convert into a read-only out\\: exit $RC, expected 1: $(cat "$SCRATCH/readonly-out.txt")"
+    # An output folder that cannot be written stops the run before anything is written (exit 2).
+    [ "$RC" = 2 ] || fail "convert into a read-only out\\: exit $RC, expected 2: $(cat "$SCRATCH/readonly-out.txt")"
     [ -z "$(ls -A "$RO/out")" ] || fail "convert into a read-only out\\ wrote: $(ls -A "$RO/out")"
     [ ! -e "$RO/samples/state" ] || fail "convert into a read-only out\\ recorded codes in samples\\state"
-    say "Wine run: convert into a read-only out\\: exit 1, nothing written, no code recorded: $(grep -m1 -o 'out\\customers: .*' "$SCRATCH/readonly-out.txt")"
+    say "Wine run: convert into a read-only out\\: exit 2, nothing written, no code recorded: $(grep -m1 -o 'output folder out: .*' "$SCRATCH/readonly-out.txt")"
 else
     chattr -i "$RO/out" 2>/dev/null || true
     say "NOT RUN: convert into a read-only out/ (chattr +i is not available here)"

@@ -90,7 +90,7 @@ fn write_user_file(file: &Path, bytes: &[u8], force: bool, lang: Lang) -> Result
 }
 
 fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::fsguard::read_text(file, crate::fsguard::MAX_TEXT_BYTES) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("passerelle: cannot read {}: {e}", file.display());
@@ -376,9 +376,9 @@ fn validate(a: ValidateArgs) -> u8 {
 /// The platform and kind of a shop export, recognised from its first bytes and its header
 /// the way `convert` does; None for a Format Sage file or anything not recognised.
 fn shop_export_kind(file: &Path) -> Option<(String, String)> {
-    let mut head = [0u8; 8];
-    let n = std::fs::File::open(file).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).ok()?;
-    if crate::gescom::export::looks_like_format_sage(&head[..n]) {
+    // Not a regular file (a FIFO, a device): `validate_file` says so, never waiting on it.
+    let (_, head) = crate::fsguard::open_with_head(file, crate::fsguard::MAX_INPUT_BYTES, 8).ok()?;
+    if crate::gescom::export::looks_like_format_sage(&head) {
         return None;
     }
     let shop = shop::open(file, &crate::profile::InputSection::default()).ok()?;

@@ -66,6 +66,12 @@ pub enum CriticalError {
     State(#[from] StateError),
     #[error("output folder {}: {source}", path.display())]
     Out { path: PathBuf, source: std::io::Error },
+    /// A path the run would write is one it reads or writes otherwise (`--report` over an
+    /// input, the profile, the client list...): refused before anything is written.
+    #[error("{flag} {}: {what}", path.display())]
+    Refused { flag: &'static str, path: PathBuf, what: String },
+    #[error("state folder {}: cannot {action} it: {source}. It keeps the codes issued and the orders converted: choose a folder you can write (--state DIR)", path.display())]
+    StateDir { path: PathBuf, action: &'static str, source: std::io::Error },
     #[error("profile: output.sage_version {0} has no layout")]
     Layout(u32),
     #[error("profile: output.templates: {0}")]
@@ -117,11 +123,210 @@ pub fn load_clients(
     })
 }
 
+/// Converts `opts.inputs`. A critical error (exit 2) writes nothing, except the `--report`
+/// saying why, when its path is safe to write.
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
+    let mut guard = PathGuard::from_options(opts);
+    let result = convert_run(opts, &mut guard);
+    if let Err(e) = &result
+        && !matches!(e, CriticalError::Refused { .. })
+    {
+        // Best effort: the error itself is what the caller reports.
+        if let Some(path) = &opts.report
+            && guard.may_write_error_report(path)
+        {
+            let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+        }
+        if let Some(path) = &opts.html
+            && guard.may_write_error_report(path)
+        {
+            let page = crate::html::page(&error_report(opts, e), opts.lang);
+            let _ = crate::write::atomic::write_atomic(path, page.as_bytes());
+        }
+    }
+    result
+}
+
+/// The report of a run stopped by `e` before any input was converted.
+fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
+    let message = e.to_string();
+    let mut report = Report { dry_run: opts.dry_run, error: Some(message.clone()), ..Default::default() };
+    for input in &opts.inputs {
+        report.inputs.push(InputReport {
+            path: input.display().to_string(),
+            platform: None,
+            kind: None,
+            generation: None,
+            encoding: None,
+            delimiter: None,
+            records: 0,
+            status: Status::Failed,
+            error: Some(format!("not converted: {message}")),
+            outputs: Vec::new(),
+            joined_to: Vec::new(),
+        });
+    }
+    report.errors.push(RecordError { input: String::new(), record: "run".into(), field: String::new(), message });
+    report
+}
+
+/// What a run reads or keeps, which a path it writes (`--report`) must never be. Filled as
+/// the profile is read; `complete` once everything is known.
+struct PathGuard {
+    /// (path, what it is, for the message).
+    known: Vec<(PathBuf, String)>,
+    complete: bool,
+}
+
+impl PathGuard {
+    fn from_options(opts: &ConvertOptions) -> PathGuard {
+        let mut g = PathGuard { known: Vec::new(), complete: false };
+        for i in &opts.inputs {
+            g.add(i, format!("an input of this run ({})", i.display()));
+        }
+        if let Some(p) = &opts.profile {
+            g.add(p, "the profile".into());
+        }
+        if let Some(c) = &opts.clients {
+            g.add(c, "the client list".into());
+        }
+        if let Some(s) = &opts.state {
+            g.state(s);
+        }
+        g
+    }
+
+    fn add(&mut self, path: &Path, what: String) {
+        self.known.push((path.to_path_buf(), what));
+    }
+
+    fn state(&mut self, dir: &Path) {
+        self.add(dir, "the state folder".into());
+        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::watch::seen::SEEN_FILE] {
+            self.add(&dir.join(name), format!("a state file ({name})"));
+        }
+    }
+
+    /// Everything the profile names, and the outputs each input would be written to.
+    fn profile(&mut self, profile: &Profile, outputs: &OutputSet, opts: &ConvertOptions, state_dir: &Path) {
+        match &profile.path {
+            Some(p) => self.add(p, "the profile".into()),
+            None if opts.profile.is_none() && Path::new("profile.toml").is_file() => {
+                self.add(Path::new("profile.toml"), "the profile".into())
+            }
+            None => {}
+        }
+        if opts.clients.is_none()
+            && let Some(c) = profile.clients_file()
+        {
+            self.add(&c, "the client list".into());
+        }
+        if let Some(a) = profile.orders.articles.as_deref().filter(|a| !a.trim().is_empty()) {
+            self.add(&profile.resolve_path(a), "the article mapping file".into());
+        }
+        for t in &profile.output.templates {
+            let p = profile.resolve_path(t);
+            if p.is_file() {
+                self.add(&p, "a template file".into());
+            }
+        }
+        self.state(state_dir);
+        self.add(&opts.out, "the output folder".into());
+        for input in &opts.inputs {
+            for t in Outputs::targets(&opts.out, &output_stem(input), outputs) {
+                self.add(&t, format!("where the output of {} goes", input.display()));
+            }
+        }
+        self.complete = true;
+    }
+
+    /// What `path` is among the known paths, if anything (or a folder).
+    fn conflict(&self, path: &Path) -> Option<String> {
+        if path.is_dir() {
+            return Some("a folder".into());
+        }
+        self.known.iter().find(|(p, _)| crate::fsguard::same_file(p, path)).map(|(_, what)| what.clone())
+    }
+
+    /// Refuses `path` given to `flag` if it is one of the run's files, or an existing file
+    /// that is not an earlier report (yesterday's output, a typo): a report is replaced, never
+    /// anything else.
+    fn refuse(&self, flag: &'static str, path: &Path) -> Result<(), CriticalError> {
+        let what = match self.conflict(path) {
+            Some(what) => Some(format!("it is {what}")),
+            None if path.symlink_metadata().is_ok() && !looks_like_report(path) => {
+                Some("it is an existing file, not a report of passerelle".into())
+            }
+            None => None,
+        };
+        match what {
+            Some(what) => Err(CriticalError::Refused {
+                flag,
+                path: path.to_path_buf(),
+                what: format!("{what}; it would be overwritten. Choose another file"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The error report goes to `path` only if it cannot be one of the run's files. When the
+    /// profile could not be read (its client list is unknown), only a new file or an earlier
+    /// report is written over.
+    fn may_write_error_report(&self, path: &Path) -> bool {
+        if self.conflict(path).is_some() {
+            return false;
+        }
+        self.complete || !path.exists() || looks_like_report(path)
+    }
+}
+
+/// Does this file look like a report passerelle wrote (JSON with its keys, or its HTML page)?
+fn looks_like_report(path: &Path) -> bool {
+    let Ok(f) = crate::fsguard::open_regular(path, 1 << 30) else { return false };
+    let mut head = Vec::new();
+    use std::io::Read;
+    if f.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    (text.trim_start().starts_with('{') && text.contains("\"inputs\"")) || crate::html::is_page(&text)
+}
+
+/// The stem an input's outputs are named after (`orders_export.csv` → `orders_export`).
+fn output_stem(input: &Path) -> String {
+    input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into())
+}
+
+fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
     let outputs = OutputSet::from_profile(&profile, layout)?;
+    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
+    guard.profile(&profile, &outputs, opts, &state_dir);
+    // Every file the run writes besides its outputs: not one of the run's files, and its
+    // folder there, before anything is written.
+    if let (Some(report), Some(html)) = (&opts.report, &opts.html)
+        && crate::fsguard::same_file(report, html)
+    {
+        return Err(CriticalError::Refused {
+            flag: "--html",
+            path: html.clone(),
+            what: "it is the --report file; the two would overwrite each other. Choose another file".into(),
+        });
+    }
+    for (flag, path) in [("--report", &opts.report), ("--html", &opts.html)] {
+        if let Some(path) = path {
+            guard.refuse(flag, path)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                std::fs::create_dir_all(dir).map_err(|e| CriticalError::Refused {
+                    flag,
+                    path: path.to_path_buf(),
+                    what: format!("its folder cannot be created: {e}"),
+                })?;
+            }
+        }
+    }
     let index = load_clients(&profile, layout, opts.clients.as_deref())?;
     let articles = match &profile.orders.articles {
         Some(a) if !a.trim().is_empty() => {
@@ -129,7 +334,25 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         }
         _ => None,
     };
-    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
+    if !opts.dry_run {
+        // Before anything is written: a state folder or an output folder that cannot be
+        // written stops the run now, not after the first input.
+        // A folder made for the first check is taken back if the second fails.
+        let made = crate::fsguard::probe_writable(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
+            path: state_dir.clone(),
+            action,
+            source,
+        })?;
+        if let Err((action, source)) = crate::fsguard::probe_writable(&opts.out) {
+            if let Some(first) = made {
+                crate::fsguard::undo_created(&first, &state_dir);
+            }
+            return Err(CriticalError::Out {
+                path: opts.out.clone(),
+                source: std::io::Error::new(source.kind(), format!("cannot {action} it: {source}")),
+            });
+        }
+    }
     let state = State::load(&state_dir)?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
@@ -149,9 +372,6 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         list_w.push("ledger_recovered", "ledger", "", n.clone());
     }
     report.warnings.append(&mut list_w.list);
-    if !opts.dry_run {
-        std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
-    }
     let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
     let mut run = Run {
         profile: &profile,
@@ -165,6 +385,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         builder,
         report,
         names: HashSet::new(),
+        reserved: opts.report.iter().chain(&opts.html).cloned().collect(),
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
@@ -177,17 +398,29 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         run.input(input);
     }
     run.settle_companions();
-    let report = run.report;
-    if let Some(path) = &opts.report {
-        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
-            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
+    let mut report = run.report;
+    // The outputs are in place: a report that cannot be written is an error of the run
+    // (exit 1, printed), not a reason to say that nothing was converted (exit 2). The page
+    // comes second, so that it says when the JSON could not be written.
+    if let Some(path) = &opts.report
+        && let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
+    {
+        report.errors.push(RecordError {
+            input: String::new(),
+            record: "report".into(),
+            field: String::new(),
+            message: format!("{}: cannot write the report: {e}", path.display()),
+        });
     }
-    if let Some(path) = &opts.html {
-        let out = |source| CriticalError::Out { path: path.clone(), source };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(out)?;
-        }
-        crate::write::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes()).map_err(out)?;
+    if let Some(path) = &opts.html
+        && let Err(e) = crate::write::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
+    {
+        report.errors.push(RecordError {
+            input: String::new(),
+            record: "report".into(),
+            field: String::new(),
+            message: format!("{}: cannot write the HTML report: {e}", path.display()),
+        });
     }
     Ok(report)
 }
@@ -221,8 +454,10 @@ struct Run<'a> {
     resolver: Resolver<'a>,
     builder: DocumentBuilder<'a>,
     report: Report,
-    /// Output files of this run, to refuse two inputs writing the same one.
+    /// Output files of this run: a later input takes another name.
     names: HashSet<PathBuf>,
+    /// Files the run writes besides the outputs (the report): no output takes their name.
+    reserved: Vec<PathBuf>,
     /// Where the records of each client created in this run were written (by the resolver's
     /// created id): a later order of the same customer with a new delivery address reads them
     /// back to write them again.
@@ -333,7 +568,7 @@ impl Run<'_> {
             return;
         }
         let mut w = Warnings::new(input.display().to_string());
-        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        let stem = output_stem(input);
         let mut ir = InputReport {
             path: input.display().to_string(),
             platform: None,
@@ -353,17 +588,7 @@ impl Run<'_> {
         let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
         let pieces_before = self.report.pieces.clone();
-        let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
-        let result = match targets.iter().find(|t| self.names.contains(*t)) {
-            Some(t) => Err(InputError::Other {
-                path: input.to_path_buf(),
-                message: format!("another input of this run also writes {}: rename one of them", t.display()),
-            }),
-            None => {
-                self.names.extend(targets.iter().cloned());
-                self.convert_input(input, &stem, &mut ir, &mut w)
-            }
-        };
+        let result = self.convert_input(input, &stem, &mut ir, &mut w);
         // The companions this input used (even if it failed: their records were read).
         for used in self.joined.take_used() {
             self.used_by[used].push(ir.path.clone());
@@ -373,11 +598,11 @@ impl Run<'_> {
         }
         let placed = std::mem::take(&mut self.placed_now);
         match &result {
-            Ok(_) => {
-                // The customers section now sits in the output file, after its frame lines.
-                let sage = Outputs::targets(&self.opts.out, &stem, self.outputs)
-                    .into_iter()
-                    .find(|t| t.extension().is_some_and(|e| e == "txt") && self.outputs.sage);
+            Ok(written) => {
+                // The customers section now sits in the output file, after its frame lines
+                // (the Format Sage file comes first among the files written).
+                let sage =
+                    written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt")).cloned();
                 let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
                 if let Some(file) = sage {
                     self.placed_files.push(file);
@@ -519,7 +744,7 @@ impl Run<'_> {
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
-        let out = match out {
+        let mut out = match out {
             Some(out) if !out.is_empty() => out,
             // Nothing written (a dry run, or nothing new): no batch to keep open.
             _ => {
@@ -527,6 +752,11 @@ impl Run<'_> {
                 return Ok(Vec::new());
             }
         };
+        // A name no file has yet: yesterday's output of an export with the same name may not
+        // be imported yet, and an input may lie in the output folder.
+        let free = self.free_stem(stem).map_err(|message| InputError::Other { path: input.to_path_buf(), message })?;
+        out.retarget(&self.opts.out, &free);
+        self.names.extend(Outputs::targets(&self.opts.out, &free, self.outputs));
         // State first: if the output then fails, the next run sees codes issued but absent
         // from the client list and writes those clients again; the reverse order could issue
         // a code twice. The ledger's batch is prepared before the rename, committed after.
@@ -558,6 +788,30 @@ impl Run<'_> {
             w.push("ledger", &ir.path, "", format!("the ledger could not confirm this input's orders ({e}): the next run settles it from the files in place"));
         }
         Ok(written)
+    }
+
+    /// `stem`, else `stem-2`, `stem-3`...: the first whose every output name is free in the
+    /// output folder (no file, not taken by this run, not the report). The names are taken
+    /// for good when the files are renamed into place, which never replaces a file (see
+    /// `AtomicFile::commit_new`).
+    fn free_stem(&self, stem: &str) -> Result<String, String> {
+        const MAX: u32 = 10_000;
+        for n in 1..=MAX {
+            let candidate = if n == 1 { stem.to_string() } else { format!("{stem}-{n}") };
+            let targets = Outputs::targets(&self.opts.out, &candidate, self.outputs);
+            let free = targets.iter().all(|t| {
+                t.symlink_metadata().is_err()
+                    && !self.names.contains(t)
+                    && !self.reserved.iter().any(|r| crate::fsguard::same_file(r, t))
+            });
+            if free {
+                return Ok(candidate);
+            }
+        }
+        Err(format!(
+            "{} already holds files named {stem} to {stem}-{MAX}: move the imported ones away",
+            self.opts.out.display()
+        ))
     }
 
     fn customer(
@@ -710,7 +964,9 @@ impl Run<'_> {
             self.order_failed(&o.number, ir, o.origin.line, field, &message);
             return Ok(());
         }
-        self.ledger.stage(&key, &document.piece)?;
+        if let Err(e) = self.ledger.stage(&key, &document.piece) {
+            return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
+        }
         doc.action = DocumentAction::Created;
         doc.total_ht = amounts.0.map(decimal_string);
         doc.total_ttc = amounts.1.map(decimal_string);

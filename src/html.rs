@@ -42,6 +42,15 @@ pub fn page_dated(report: &Report, lang: Lang, date: &str) -> String {
     p.out
 }
 
+/// Does `head` (the start of a file) look like a page this module wrote? An earlier page
+/// may be replaced by `--html`; any other file may not.
+pub fn is_page(head: &str) -> bool {
+    head.starts_with("<!DOCTYPE html>") && head.contains(GENERATOR)
+}
+
+/// Names the page's author in its head, for `is_page`.
+const GENERATOR: &str = "<meta name=\"generator\" content=\"passerelle\">";
+
 /// Text escaped for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -164,7 +173,8 @@ impl Page<'_> {
         self.raw("<!DOCTYPE html>\n");
         let _ = write!(self.out, "<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n", lang.code());
         self.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        self.raw("<meta name=\"generator\" content=\"passerelle\">\n<title>");
+        self.raw(GENERATOR);
+        self.raw("\n<title>");
         self.msg(Msg::HtmlTitle);
         self.raw("</title>\n<style>");
         self.raw(STYLE);
@@ -182,14 +192,25 @@ impl Page<'_> {
             self.msg(Msg::HtmlDryRun);
             self.raw("</p>\n");
         }
-        if r.failed() {
-            self.raw("<p class=\"banner bad\">");
-            self.msg(Msg::HtmlVerdictFailed);
-        } else {
-            self.raw("<p class=\"banner ok\">");
-            self.msg(Msg::HtmlVerdictOk);
+        if let Some(e) = &r.error {
+            // The run stopped before converting anything (exit code 2).
+            self.raw("<div class=\"banner bad\">");
+            self.msg(Msg::HtmlStopped);
+            self.raw("<pre>");
+            self.text(e);
+            self.raw("</pre></div>\n");
         }
-        self.raw("</p>\n<nav aria-label=\"");
+        if r.error.is_none() {
+            if r.failed() {
+                self.raw("<p class=\"banner bad\">");
+                self.msg(Msg::HtmlVerdictFailed);
+            } else {
+                self.raw("<p class=\"banner ok\">");
+                self.msg(Msg::HtmlVerdictOk);
+            }
+            self.raw("</p>\n");
+        }
+        self.raw("<nav aria-label=\"");
         self.msg(Msg::HtmlContents);
         self.raw("\">");
         for (id, m) in [

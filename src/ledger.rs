@@ -125,7 +125,7 @@ impl Ledger {
                 }
             }
         }
-        let file = match File::open(&path) {
+        let file = match crate::fsguard::open_regular(&path, crate::fsguard::MAX_INPUT_BYTES) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(l),
             Err(e) => return Err(io(e)),
@@ -251,6 +251,11 @@ impl Ledger {
             io::copy(&mut File::open(side)?, &mut w)?;
         }
         w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
+
+    /// The ledger file (`state/ledger.tsv`), for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Converted by an earlier batch, or already in the batch being written.

@@ -18,6 +18,9 @@ pub struct Report {
     /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
     pub errors: Vec<RecordError>,
     pub dry_run: bool,
+    /// Why the run stopped before converting anything (exit code 2), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Counts of customers and documents by action (always kept, even without entries).
     pub totals: Tally,
     /// Keep every customer and document entry (for `--report` and the watcher); without it

@@ -377,3 +377,59 @@ fn watch_writes_the_page_in_its_language() {
     assert!(steps.iter().any(|s| s.contains(&txt)), "{txt} in {steps:?}");
     assert_eq!(rows(&page, "customers").len(), 2);
 }
+
+#[test]
+fn an_html_path_that_is_a_file_of_the_run_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let profile = fs::read_to_string(fixture("profiles/orders.toml")).unwrap().replace(
+        "../gescom/export_ver33.txt",
+        &fixture("gescom/export_ver33.txt").display().to_string().replace('\\', "/"),
+    );
+    fs::write(d.join("profile.toml"), profile).unwrap();
+    fs::write(d.join("orders_export.csv"), fs::read(fixture("shopify/orders_export.csv")).unwrap()).unwrap();
+    fs::create_dir_all(d.join("state")).unwrap();
+    fs::write(d.join("state/passerelle-state.json"), "{\"version\": 1, \"counter\": 0, \"issued\": {}}").unwrap();
+    fs::write(d.join("notes.txt"), "à garder").unwrap();
+    let clients = fixture("gescom/export_ver33.txt").display().to_string();
+    let base = ["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "--lang", "en"];
+    for (html, extra, what) in [
+        ("orders_export.csv", None, "an input"),
+        ("profile.toml", None, "the profile"),
+        (clients.as_str(), None, "the client list"),
+        ("state/passerelle-state.json", None, "a state file"),
+        ("out/orders_export.txt", None, "the output of"),
+        ("notes.txt", None, "an existing file, not a report of passerelle"),
+        ("r.json", Some("r.json"), "it is the --report file"),
+    ] {
+        let read = |p: &str| fs::read(if Path::new(p).is_absolute() { PathBuf::from(p) } else { d.join(p) }).ok();
+        let before = read(html);
+        let mut cmd = passerelle(d);
+        cmd.args(base).args(["--html", html]);
+        if let Some(r) = extra {
+            cmd.args(["--report", r]);
+        }
+        let o = cmd.arg("orders_export.csv").output().unwrap();
+        let said = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{html}: {said}");
+        assert!(said.contains("--html") && said.contains(what), "{html}: {said}");
+        assert_eq!(read(html), before, "{html} untouched");
+        assert!(!d.join("out").exists() && !d.join("state/ledger.tsv").exists(), "{html}: nothing written");
+    }
+    // An earlier page is replaced; a folder for it is made.
+    for _ in 0..2 {
+        let o = passerelle(d).args(base).args(["--html", "pages/r.html", "orders_export.csv"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "#1007 fails: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(fs::read_to_string(d.join("pages/r.html")).unwrap().starts_with("<!DOCTYPE html>"));
+    }
+    // A run stopped at once (the client list is missing) still leaves its page, saying why.
+    let o = passerelle(d)
+        .args(["convert", "--profile", "profile.toml", "--clients", "absent.csv", "--html", "stop.html", "--lang", "fr"])
+        .arg("orders_export.csv")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let page = Html::parse_document(&fs::read_to_string(d.join("stop.html")).unwrap());
+    let banner = all(&page, "div.banner.bad").join(" ");
+    assert!(banner.contains("rien n'a été écrit") && banner.contains("absent.csv"), "{banner}");
+}

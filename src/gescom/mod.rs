@@ -7,8 +7,6 @@ pub mod export;
 pub mod index;
 pub mod keys;
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 pub use index::{Client, ClientIndex};
@@ -34,14 +32,13 @@ pub fn load(
     layout: &'static Layout,
     keep: &[String],
 ) -> Result<ClientIndex, InputError> {
-    let mut head = [0u8; 8];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
+    // Opened once, a regular file only: a FIFO or a device named as client list is refused.
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 8)
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    let mut ix = if export::looks_like_format_sage(&head[..n]) {
-        export::load_export(path, layout, keep)?
+    let mut ix = if export::looks_like_format_sage(&head) {
+        export::load_export_from(path, file, layout, keep)?
     } else {
-        clients::load_table(path, section, layout, keep)?
+        clients::load_table_from(path, file, section, layout, keep)?
     };
     ix.shrink();
     Ok(ix)

@@ -276,6 +276,10 @@ messages! {
         en: "Some files or records failed: see the errors below. What converted was written.",
         fr: "Des fichiers ou des enregistrements sont en échec : voir les erreurs plus bas. Ce qui a été converti a été écrit.",
     }
+    HtmlStopped {
+        en: "The run stopped before converting anything: nothing was written.",
+        fr: "La conversion s'est arrêtée avant de rien convertir : rien n'a été écrit.",
+    }
     HtmlMessagesInEnglish {
         en: "Warning and error messages are in English.",
         fr: "Les messages des avertissements et des erreurs sont encore en anglais.",

@@ -175,14 +175,82 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-struct Walker<'a> {
-    text: &'a str,
+/// Where each line of a text starts: the line of an offset by binary search, so a profile
+/// with thousands of problems is not scanned once per problem.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset (same as `line_of`).
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+/// Finds the lines of dotted keys in a profile, parsed once: every rule asks it for the
+/// line of its key.
+pub struct Locator {
+    doc: Option<Document<String>>,
+    lines: LineIndex,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Profile parses by `Locator` on this thread (tests count them).
+    static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Locator {
+    pub fn new(text: &str) -> Locator {
+        #[cfg(test)]
+        PARSES.with(|p| p.set(p.get() + 1));
+        Locator { doc: Document::parse(text.to_string()).ok(), lines: LineIndex::new(text) }
+    }
+
+    fn item<'a, 'p>(&'a self, path: &'p str) -> Option<(&'a dyn toml_edit::TableLike, &'a Item, &'p str)> {
+        let doc = self.doc.as_ref()?;
+        let mut table: &'a dyn toml_edit::TableLike = doc.as_table();
+        let mut parts = path.split('.').peekable();
+        while let Some(p) = parts.next() {
+            let item = table.get(p)?;
+            if parts.peek().is_none() {
+                return Some((table, item, p));
+            }
+            table = item.as_table_like()?;
+        }
+        None
+    }
+
+    /// Line of a dotted key (`customers.code.length`); 0 if absent.
+    pub fn line(&self, path: &str) -> usize {
+        let Some((table, item, key)) = self.item(path) else { return 0 };
+        let span = table.key(key).and_then(|k| k.span()).or_else(|| item.span());
+        span.map(|s| self.lines.line(s.start)).unwrap_or(0)
+    }
+
+    /// Line of the `index`-th element of the array at dotted `path`, else the line of the key.
+    pub fn element_line(&self, path: &str, index: usize) -> usize {
+        let span =
+            self.item(path).and_then(|(_, item, _)| item.as_array()).and_then(|a| a.get(index)).and_then(|v| v.span());
+        span.map(|s| self.lines.line(s.start)).unwrap_or_else(|| self.line(path))
+    }
+}
+
+struct Walker {
+    lines: LineIndex,
     problems: Vec<Problem>,
 }
 
-impl Walker<'_> {
+impl Walker {
     fn line(&self, span: Option<Range<usize>>) -> usize {
-        span.map(|s| line_of(self.text, s.start)).unwrap_or(0)
+        span.map(|s| self.lines.line(s.start)).unwrap_or(0)
     }
 
     fn push(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
@@ -338,43 +406,15 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Finds the line of a dotted key (`customers.code.length`) in the profile text.
+/// Finds the line of a dotted key (`customers.code.length`) in the profile text (parses the
+/// text: for many keys, make one `Locator`).
 pub fn find_line(text: &str, path: &str) -> usize {
-    let Ok(doc) = Document::parse(text) else {
-        return 0;
-    };
-    let mut table = doc.as_table().clone();
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, p) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        let Some(item) = table.get(p) else { return 0 };
-        if last {
-            let span = table.key(p).and_then(|k| k.span()).or_else(|| item.span());
-            return span.map(|s| line_of(text, s.start)).unwrap_or(0);
-        }
-        table = match item {
-            Item::Table(t) => t.clone(),
-            Item::Value(Value::InlineTable(t)) => t.clone().into_table(),
-            _ => return 0,
-        };
-    }
-    0
+    Locator::new(text).line(path)
 }
 
 /// Line of the `index`-th element of the array at dotted `path`, else the line of the key.
 pub fn find_element_line(text: &str, path: &str, index: usize) -> usize {
-    let Ok(doc) = Document::parse(text) else {
-        return 0;
-    };
-    let mut item = doc.as_item();
-    for p in path.split('.') {
-        match item.get(p) {
-            Some(i) => item = i,
-            None => return 0,
-        }
-    }
-    let span = item.as_array().and_then(|a| a.get(index)).and_then(|v| v.span());
-    span.map(|s| line_of(text, s.start)).unwrap_or_else(|| find_line(text, path))
+    Locator::new(text).element_line(path, index)
 }
 
 /// The `[output]` rules that need the profile's folder (template files are relative to it), so
@@ -384,9 +424,10 @@ pub fn template_rules(p: &Profile, text: &str) -> Vec<Problem> {
     use crate::write::param::{TemplateError, template};
     let mut out = Vec::new();
     let out_cfg = &p.output;
+    let at = Locator::new(text);
     if !out_cfg.sage && out_cfg.templates.is_empty() {
         out.push(Problem {
-            line: find_line(text, "output.sage"),
+            line: at.line("output.sage"),
             key: "output.sage".into(),
             message: "sage = false and no templates: nothing would be written".into(),
         });
@@ -396,7 +437,7 @@ pub fn template_rules(p: &Profile, text: &str) -> Vec<Problem> {
     };
     let mut names: Vec<(String, usize)> = Vec::new();
     for (i, entry) in out_cfg.templates.iter().enumerate() {
-        let line = find_element_line(text, "output.templates", i);
+        let line = at.element_line("output.templates", i);
         let key = format!("output.templates[{i}]");
         match template::load(entry, &p.base_dir, layout) {
             Ok(t) => {
@@ -434,7 +475,7 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
             return Err(vec![Problem { line, key: String::new(), message: format!("TOML syntax: {msg}") }]);
         }
     };
-    let mut w = Walker { text, problems: Vec::new() };
+    let mut w = Walker { lines: LineIndex::new(text), problems: Vec::new() };
     w.table(doc.as_table(), SCHEMA, "");
     if !w.problems.is_empty() {
         return Err(w.problems);
@@ -574,23 +615,24 @@ pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
 
 /// Rules that involve more than one key or outside data (layouts, expression syntax).
 fn rules(p: &Profile, text: &str) -> Vec<Problem> {
+    let at = Locator::new(text);
     let mut out = Vec::new();
     let mut sections = vec![(String::from("customers.code"), p.customers.code.clone())];
     for name in p.customers.code.by_platform.keys() {
         sections.push((format!("customers.code.by_platform.{name}"), p.customers.code.for_platform(name)));
     }
     for (base, code) in &sections {
-        code_rules(base, code, text, &mut out);
+        code_rules(base, code, &at, &mut out);
     }
-    rest_rules(p, text, out)
+    rest_rules(p, &at, out)
 }
 
-fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<Problem>) {
+fn code_rules(base: &str, code: &super::CodeSection, at: &Locator, out: &mut Vec<Problem>) {
     let mut push = |key: &str, message: String| {
         let full = format!("{base}.{key}");
-        let mut line = find_line(text, &full);
+        let mut line = at.line(&full);
         if line == 0 {
-            line = find_line(text, base);
+            line = at.line(base);
         }
         out.push(Problem { line, key: full, message });
     };
@@ -651,9 +693,9 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
     }
 }
 
-fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
+fn rest_rules(p: &Profile, at: &Locator, mut out: Vec<Problem>) -> Vec<Problem> {
     let mut push = |key: &str, message: String| {
-        out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
+        out.push(Problem { line: at.line(key), key: key.to_string(), message });
     };
     if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
         push("customers.single_account", "mode = \"single\" needs the code of the one client account".into());
@@ -823,6 +865,25 @@ mod tests {
         assert_eq!(p[1].line, 4);
         assert!(p[1].message.contains("wrong type"));
         assert_eq!(p[2].line, 5);
+    }
+
+    /// Each problem used to parse the whole profile again to find its line: 10,000 unknown
+    /// fields took minutes. The text is now parsed a fixed number of times.
+    #[test]
+    fn thousands_of_problems_parse_the_profile_a_fixed_number_of_times() {
+        let keys: String = (0..10_000).map(|i| format!("X_{i} = \"{{customer.id}}\"\n")).collect();
+        let text = format!("[customers]\ntemplate = \"MODELE\"\n[customers.fields]\n{keys}");
+        let before = PARSES.with(|p| p.get());
+        let problems = problems(&text);
+        let parses = PARSES.with(|p| p.get()) - before;
+        assert_eq!(problems.len(), 10_000);
+        assert_eq!(problems[9_999].line, 10_003, "{}", problems[9_999]);
+        assert!(parses <= 2, "{parses} parses for 10,000 problems");
+        let idx = LineIndex::new("a\nbc\n\nd");
+        for (offset, line) in [(0, 1), (1, 1), (2, 2), (4, 2), (5, 3), (6, 4), (99, 4)] {
+            assert_eq!(idx.line(offset), line_of("a\nbc\n\nd", offset), "{offset}");
+            assert_eq!(idx.line(offset), line, "{offset}");
+        }
     }
 
     #[test]

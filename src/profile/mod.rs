@@ -324,8 +324,8 @@ impl Profile {
     /// Reads and checks a profile file. Every problem that can be found without the client
     /// list is reported at once, each with its line.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
+        let text = crate::fsguard::read_text(path, crate::fsguard::MAX_TEXT_BYTES)
+            .map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
         let mut p = Profile::parse(&text, &path.display().to_string())?;
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if p.base_dir.as_os_str().is_empty() {

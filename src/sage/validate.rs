@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
@@ -47,11 +46,13 @@ pub struct Validation {
     /// Records per tag.
     pub counts: BTreeMap<String, usize>,
     pub lines: usize,
+    /// Errors beyond the first `MAX_FINDINGS` findings: counted, not listed.
+    pub unlisted_errors: usize,
 }
 
 impl Validation {
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings.iter().filter(|f| f.severity == Severity::Error).count() + self.unlisted_errors
     }
 
     pub fn summary(&self) -> String {
@@ -71,9 +72,15 @@ impl Validation {
 }
 
 pub fn validate_file(path: &Path) -> io::Result<Validation> {
-    let f = File::open(path)?;
+    let f = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)?;
     validate(BufReader::with_capacity(256 * 1024, f))
 }
+
+/// Findings kept in full; beyond, they are counted (a file of garbage must not fill memory
+/// with messages).
+const MAX_FINDINGS: usize = 1_000;
+/// Value lines kept for one record: more than any layout has (#CCLI: 120).
+const MAX_RECORD_LINES: usize = 10_000;
 
 struct Current {
     tag: String,
@@ -89,17 +96,33 @@ struct Ctx {
     in_client: Option<String>,
     /// Inside a #CHEN block: (customer code, CHRE seen).
     in_doc: Option<(String, bool)>,
-    clients: HashMap<String, Vec<String>>,
+    clients: HashMap<String, HashSet<String>>,
     pieces: HashSet<(String, String, String)>,
+    /// Findings not kept (beyond `MAX_FINDINGS`): (errors, warnings).
+    dropped: (usize, usize),
 }
 
 impl Ctx {
+    fn push(&mut self, line: usize, severity: Severity, msg: impl Into<String>) {
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(Finding { line, severity, message: msg.into() });
+        } else if severity == Severity::Error {
+            self.dropped.0 += 1;
+        } else {
+            self.dropped.1 += 1;
+        }
+    }
     fn err(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding { line, severity: Severity::Error, message: msg.into() });
+        self.push(line, Severity::Error, msg);
     }
     fn warn(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding { line, severity: Severity::Warning, message: msg.into() });
+        self.push(line, Severity::Warning, msg);
     }
+}
+
+/// A line quoted in a finding: its start only.
+fn quote(text: &str) -> String {
+    crate::fsguard::excerpt(text, 60)
 }
 
 pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
@@ -111,7 +134,22 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     let mut last: Option<(usize, Ending)> = None;
     let mut fin_line = 0usize;
     let mut lf_reported = 0usize;
-    while let Some(line) = r.next_line()? {
+    loop {
+        let line = match r.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => match crate::fsguard::TooLong::in_io(&e) {
+                // Not a Format Sage file: say where, and stop reading it.
+                Some(t) => {
+                    cx.err(
+                        t.line as usize,
+                        format!("a line of more than {}: not a Format Sage file", crate::fsguard::human_size(t.limit)),
+                    );
+                    break;
+                }
+                None => return Err(e),
+            },
+        };
         v.lines = line.number;
         if line.ending == Ending::Lf {
             lf_reported += 1;
@@ -141,7 +179,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                     return Ok(v);
                 }
                 if line.text != "#FLG 000" {
-                    cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", line.text));
+                    cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", quote(&line.text)));
                 }
             }
             2 => match line.text.strip_prefix("#VER ").and_then(|n| n.trim().parse::<u32>().ok()) {
@@ -152,7 +190,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                         cx.err(2, format!("no layout known for #VER {n}: records cannot be checked (known: 33)"));
                     }
                 }
-                None => cx.err(2, format!("line 2 must be '#VER nn', found '{}'", line.text)),
+                None => cx.err(2, format!("line 2 must be '#VER nn', found '{}'", quote(&line.text))),
             },
             _ => {
                 if line.text == "#DEV" || line.text.starts_with("#DEV ") {
@@ -171,12 +209,17 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                     if tag_like(&line.text) {
                         cx.warn(
                             line.number,
-                            format!("'{}' looks like a tag but is not a known one: read as a value", line.text),
+                            format!("'{}' looks like a tag but is not a known one: read as a value", quote(&line.text)),
                         );
                     }
-                    c.values.push(line.text.clone());
+                    if c.values.len() < MAX_RECORD_LINES {
+                        c.values.push(line.text.clone());
+                    } else if c.values.len() == MAX_RECORD_LINES {
+                        cx.err(c.line, format!("#{} has more than {MAX_RECORD_LINES} lines: a tag is missing", c.tag));
+                        c.values.push(String::new());
+                    }
                 } else {
-                    cx.err(line.number, format!("'{}' is outside any record", line.text));
+                    cx.err(line.number, format!("'{}' is outside any record", quote(&line.text)));
                 }
             }
         }
@@ -204,6 +247,14 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         cx.err(0, "the file is valid UTF-8 with accented characters: it was written or re-encoded as UTF-8, not CP850");
     } else if looks_like_windows_1252(r.low_high.0, r.low_high.1) {
         cx.warn(0, "many bytes in 0xE0-0xFF and almost none in 0x80-0x9F: the file looks like Windows-1252, not CP850");
+    }
+    if cx.dropped != (0, 0) {
+        let (e, w) = cx.dropped;
+        cx.dropped = (0, 0);
+        let message = format!("{e} more error(s) and {w} more warning(s) not listed (the first {MAX_FINDINGS} are)");
+        cx.findings.push(Finding { line: 0, severity: Severity::Error, message });
+        // The errors not listed still count (the summary line above counts as one).
+        v.unlisted_errors = e.saturating_sub(1);
     }
     v.findings = cx.findings;
     v.findings.sort_by_key(|f| (f.line, f.severity));
@@ -250,7 +301,7 @@ fn nesting(cx: &mut Ctx, c: &Current) {
             let code = c.values.first().cloned().unwrap_or_default();
             // A client written again (an update of a block written earlier in the file)
             // declares its delivery addresses anew.
-            cx.clients.insert(code.clone(), Vec::new());
+            cx.clients.insert(code.clone(), HashSet::new());
             cx.in_client = Some(code);
             cx.in_doc = None;
         }
@@ -260,10 +311,8 @@ fn nesting(cx: &mut Ctx, c: &Current) {
                     if c.tag == "CCDL" {
                         let i = c.values.first().cloned().unwrap_or_default();
                         let list = cx.clients.entry(code.clone()).or_default();
-                        if list.contains(&i) {
+                        if !list.insert(i.clone()) {
                             cx.err(c.line, format!("delivery address '{i}' twice for client {code}: intitulés must be unique per client"));
-                        } else {
-                            cx.clients.get_mut(code).expect("entry").push(i);
                         }
                     }
                 }

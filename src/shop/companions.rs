@@ -144,14 +144,13 @@ impl Joined {
 
 /// Whether `path` is a companion, with its records; `Ok(None)` for a file to convert.
 pub fn survey(path: &Path, input: &InputSection) -> Result<Option<Survey>, InputError> {
-    let mut head = [0u8; 512];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    // A regular file only: a FIFO or a device among the inputs is refused, never waited on.
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if super::prestashop::looks_like_xml(&head[..n]) {
-        return super::prestashop::survey(path);
+    if super::prestashop::looks_like_xml(&head) {
+        return super::prestashop::survey_from(path, &file);
     }
-    if super::json::looks_like_json(&head[..n]) {
+    if super::json::looks_like_json(&head) {
         return Ok(None);
     }
     super::magento::survey_addresses(path, input)

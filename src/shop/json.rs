@@ -85,7 +85,8 @@ fn path_of(stack: &[Frame]) -> String {
 /// Walks the file once (see the module comment).
 pub fn scan(path: &Path) -> Result<Scan, InputError> {
     let io = |source| InputError::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io)?;
+    // A regular file only (a FIFO or a device is refused, never waited on).
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     if size > MAX_FILE {
         return Err(InputError::Other {
@@ -343,7 +344,8 @@ pub struct Records {
 impl Records {
     pub fn open(path: &Path) -> Result<Records, InputError> {
         let scan = scan(path)?;
-        let file = File::open(path).map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
         Ok(Records {
             path: path.to_path_buf(),
             spans: scan.records,

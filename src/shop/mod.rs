@@ -221,24 +221,24 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
 /// XML root and resources, the keys of JSON records (never the file's name). What the file
 /// lacks is looked up in `joined`, the records of the run's companion files.
 pub fn open_in_run(path: &Path, input: &InputSection, joined: Arc<Joined>) -> Result<ShopFile, InputError> {
-    let mut head = [0u8; 512];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    // A regular file only (a FIFO or a device is refused, never waited on), opened once for
+    // sniffing and reading.
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if prestashop::looks_like_xml(&head[..n]) {
-        if let Some(s) = prestashop::survey(path)? {
+    if prestashop::looks_like_xml(&head) {
+        if let Some(s) = prestashop::survey_from(path, &file)? {
             return Ok(ShopFile::Companion(Box::new(s.companion)));
         }
-        let r = PrestashopReader::open_in_run(path, joined)?;
+        let r = PrestashopReader::from_file_in_run(path, file, joined)?;
         return Ok(ShopFile::Orders(Orders::Xml(Box::new(r))));
     }
-    if json::looks_like_json(&head[..n]) {
+    if json::looks_like_json(&head) {
         let r = rest::JsonOrders::open(path, input)?;
         return Ok(ShopFile::Orders(Orders::Json(Box::new(r))));
     }
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
     let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
-    let table = Table::open(path, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
+    let table = Table::from_file(path, file, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
     match dialect::detect(&table, &input.columns) {
         Some((d, sig)) => {
             let cols = d.map(&table, &input.columns);
@@ -272,9 +272,9 @@ pub fn open_in_run(path: &Path, input: &InputSection, joined: Arc<Joined>) -> Re
 }
 
 fn unrecognised(table: &Table) -> InputError {
-    let mut shown: Vec<&str> = table.headers().iter().map(String::as_str).take(12).collect();
+    let mut shown: Vec<String> = table.headers().iter().take(12).map(|h| crate::fsguard::excerpt(h, 40)).collect();
     if table.headers().len() > 12 {
-        shown.push("...");
+        shown.push("...".into());
     }
     let known: Vec<String> = dialect::all()
         .iter()

@@ -142,28 +142,67 @@ impl Node {
     }
 }
 
-/// A buffered file that counts the lines it has handed over, for messages.
+/// A buffered file that counts the lines it has handed over, for messages, and the bytes
+/// since the last `>`: a tag or a text longer than `fsguard::MAX_RECORD_BYTES` (a tag never
+/// closed, an endless text) stops the reader instead of growing its buffer without end.
 struct Lines {
     inner: BufReader<File>,
     line: u64,
+    since_gt: u64,
+    /// Line where the overlong run started, once detected.
+    too_long: Option<u64>,
+    run_start: u64,
+}
+
+impl Lines {
+    fn count(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\n' => self.line += 1,
+                b'>' => {
+                    self.since_gt = 0;
+                    self.run_start = self.line;
+                    continue;
+                }
+                _ => {}
+            }
+            self.since_gt += 1;
+        }
+        if self.since_gt > crate::fsguard::MAX_RECORD_BYTES && self.too_long.is_none() {
+            self.too_long = Some(self.run_start);
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        match self.too_long {
+            Some(line) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                crate::fsguard::TooLong { line, limit: crate::fsguard::MAX_RECORD_BYTES },
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Read for Lines {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
         let n = self.inner.read(buf)?;
-        self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.count(&buf[..n]);
         Ok(n)
     }
 }
 
 impl BufRead for Lines {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
         self.inner.fill_buf()
     }
 
     fn consume(&mut self, amt: usize) {
         let buf = self.inner.buffer();
-        self.line += buf[..amt.min(buf.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+        let used = buf[..amt.min(buf.len())].to_vec();
+        self.count(&used);
         self.inner.consume(amt);
     }
 }
@@ -199,6 +238,9 @@ struct Xml {
     reader: Reader<Lines>,
     buf: Vec<u8>,
     stack: Vec<String>,
+    /// Entity references XML does not define (`&xxe;`), kept as text: (name, line), each
+    /// name once.
+    entities: Vec<(String, u64)>,
 }
 
 enum Item {
@@ -210,14 +252,15 @@ enum Item {
 }
 
 impl Xml {
-    fn open(path: &Path) -> Result<Xml, InputError> {
+    /// Reads `file` (opened from `path`) from its start.
+    fn new(path: &Path, file: File) -> Result<Xml, InputError> {
         let io = |source| InputError::Io { path: path.to_path_buf(), source };
-        let mut inner = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io)?);
+        let mut inner = BufReader::with_capacity(64 * 1024, file);
         if inner.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
             inner.consume(3);
         }
-        let reader = Reader::from_reader(Lines { inner, line: 1 });
-        Ok(Xml { path: path.to_path_buf(), reader, buf: Vec::new(), stack: Vec::new() })
+        let reader = Reader::from_reader(Lines { inner, line: 1, since_gt: 0, too_long: None, run_start: 1 });
+        Ok(Xml { path: path.to_path_buf(), reader, buf: Vec::new(), stack: Vec::new(), entities: Vec::new() })
     }
 
     fn line(&self) -> u64 {
@@ -225,10 +268,32 @@ impl Xml {
     }
 
     fn error(&self, e: quick_xml::Error) -> InputError {
+        if let Some(line) = self.reader.get_ref().too_long {
+            return InputError::Malformed {
+                path: self.path.clone(),
+                line,
+                message: format!(
+                    "a tag or a text of more than {} starts here: not a webservice export (or a tag never closed)",
+                    crate::fsguard::human_size(crate::fsguard::MAX_RECORD_BYTES)
+                ),
+            };
+        }
         InputError::Malformed {
             path: self.path.clone(),
             line: self.line(),
             message: format!("not well-formed XML: {e}"),
+        }
+    }
+
+    /// Elements nested deeper than any export: refused before the nesting costs anything.
+    fn too_deep(&self, line: u64) -> InputError {
+        InputError::Malformed {
+            path: self.path.clone(),
+            line,
+            message: format!(
+                "elements nested more than {} deep: not a PrestaShop webservice export",
+                crate::fsguard::MAX_XML_DEPTH
+            ),
         }
     }
 
@@ -255,6 +320,9 @@ impl Xml {
                             return Err(self.error(e));
                         }
                         continue;
+                    }
+                    if self.stack.len() >= crate::fsguard::MAX_XML_DEPTH {
+                        return Err(self.too_deep(self.line()));
                     }
                     self.stack.push(name);
                 }
@@ -285,6 +353,9 @@ impl Xml {
             let line = self.reader.get_ref().line;
             match ev {
                 Event::Start(e) => {
+                    if stack.len() + self.stack.len() >= crate::fsguard::MAX_XML_DEPTH {
+                        return Err(self.too_deep(line));
+                    }
                     stack.push(Node { name: e.local_name().as_ref().to_string(), line, ..Default::default() })
                 }
                 Event::Empty(e) => {
@@ -302,7 +373,14 @@ impl Xml {
                             "gt" => ">".to_string(),
                             "quot" => "\"".to_string(),
                             "apos" => "'".to_string(),
-                            other => format!("&{other};"),
+                            other => {
+                                // A DOCTYPE entity (`&xxe;`) is never expanded: the text is
+                                // kept as written, and the reader warns.
+                                if self.entities.len() < 100 && !self.entities.iter().any(|(n, _)| n == other) {
+                                    self.entities.push((other.to_string(), line));
+                                }
+                                format!("&{other};")
+                            }
                         },
                     };
                     stack.last_mut().expect("open element").text.push_str(&text);
@@ -379,6 +457,9 @@ pub struct PrestashopReader {
     carriers: HashMap<String, String>,
     states: HashMap<String, String>,
     xml: Xml,
+    /// Undefined entity references met by the first pass (customers, addresses), to warn
+    /// about with the first order.
+    entities: Vec<(String, u64)>,
     record: u64,
     /// References already seen, to report split orders (they share one).
     references: HashMap<String, String>,
@@ -393,8 +474,8 @@ pub fn looks_like_xml(sample: &[u8]) -> bool {
 }
 
 /// The root element's name.
-fn root_name(path: &Path) -> Result<String, InputError> {
-    let mut x = Xml::open(path)?;
+fn root_name(path: &Path, file: File) -> Result<String, InputError> {
+    let mut x = Xml::new(path, file)?;
     loop {
         x.buf.clear();
         let ev = x.reader.read_event_into(&mut x.buf);
@@ -422,10 +503,27 @@ const COMPANION_RESOURCES: &[(&str, &str, &str)] = &[
 /// of the orders of the run (see `companions`). `Ok(None)` for a file holding orders, for
 /// another XML and for one without any of those resources: it is opened as an input.
 pub fn survey(path: &Path) -> Result<Option<Survey>, InputError> {
-    if root_name(path)? != "prestashop" {
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    survey_from(path, &file)
+}
+
+/// A second handle on `file` (the same open file), rewound: each pass over it starts there.
+fn rewound(path: &Path, file: &mut File) -> Result<File, InputError> {
+    use std::io::Seek;
+    let io = |source| InputError::Io { path: path.to_path_buf(), source };
+    file.rewind().map_err(io)?;
+    file.try_clone().map_err(io)
+}
+
+/// `survey` of `file`, opened (and checked) from `path`; the file is left for the reader.
+pub fn survey_from(path: &Path, file: &File) -> Result<Option<Survey>, InputError> {
+    let io = |source| InputError::Io { path: path.to_path_buf(), source };
+    let mut file = file.try_clone().map_err(io)?;
+    if root_name(path, rewound(path, &mut file)?)? != "prestashop" {
         return Ok(None);
     }
-    let mut x = Xml::open(path)?;
+    let mut x = Xml::new(path, rewound(path, &mut file)?)?;
     let mut wanted: Vec<&str> = COMPANION_RESOURCES.iter().map(|(r, _, _)| *r).collect();
     wanted.push("order");
     let mut entries = Vec::new();
@@ -474,7 +572,17 @@ impl PrestashopReader {
     /// Opens a webservice XML file: checks its root, reads the customers, addresses and small
     /// lists, and counts the orders. What the file lacks is looked up in `joined`.
     pub fn open_in_run(path: &Path, joined: Arc<Joined>) -> Result<PrestashopReader, InputError> {
-        let root = root_name(path)?;
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+        PrestashopReader::from_file_in_run(path, file, joined)
+    }
+
+    /// `open_in_run` of `file`, opened (and checked) from `path`: its root, then one pass for
+    /// the customers, addresses and lists, then the orders as they are asked for. The file is
+    /// not opened again.
+    pub fn from_file_in_run(path: &Path, mut file: File, joined: Arc<Joined>) -> Result<PrestashopReader, InputError> {
+        let mut again = || rewound(path, &mut file);
+        let root = root_name(path, again()?)?;
         if root != "prestashop" {
             return Err(InputError::Unrecognised {
                 path: path.to_path_buf(),
@@ -483,7 +591,7 @@ impl PrestashopReader {
                 ),
             });
         }
-        let mut first = Xml::open(path)?;
+        let mut first = Xml::new(path, again()?)?;
         let (mut customers, mut addresses) = (HashMap::new(), HashMap::new());
         let mut details: HashMap<String, Vec<Fields>> = HashMap::new();
         let (mut countries, mut currencies, mut carriers, mut states) =
@@ -565,7 +673,8 @@ impl PrestashopReader {
             currencies,
             carriers,
             states,
-            xml: Xml::open(path)?,
+            entities: std::mem::take(&mut first.entities),
+            xml: Xml::new(path, again()?)?,
             record: 0,
             references: HashMap::new(),
             said: HashSet::new(),
@@ -579,7 +688,21 @@ impl PrestashopReader {
 
     /// The next order (or the problem that stops it), `None` at the end of the file.
     pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
-        match self.xml.next_resource(&["order"])? {
+        let next = self.xml.next_resource(&["order"]);
+        let mut found = std::mem::take(&mut self.entities);
+        found.append(&mut self.xml.entities);
+        for (name, line) in found {
+            self.say_once(
+                format!("entity:{name}"),
+                w,
+                "unresolved_entity",
+                "",
+                format!(
+                    "line {line}: the entity reference &{name}; is not defined by XML and is never expanded: it is copied as the text \"&{name};\" (check the fields that hold it)"
+                ),
+            );
+        }
+        match next? {
             Item::End => Ok(None),
             Item::Stub(_) => Ok(Some(Err(OrderProblem {
                 order: String::new(),

@@ -7,7 +7,7 @@ pub mod sniff;
 pub mod xlsx;
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::Encoding;
@@ -30,15 +30,24 @@ pub struct TableOptions<'a> {
 }
 
 impl Table {
+    /// Opens a CSV or XLSX file (a regular file only, see `fsguard`).
     pub fn open(path: &Path, opts: TableOptions) -> Result<Table, InputError> {
-        let mut head = [0u8; 4];
-        let n = File::open(path)
-            .and_then(|mut f| f.read(&mut head))
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
             .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-        if xlsx::looks_like_xlsx(&head[..n]) {
-            Ok(Table::Xlsx(XlsxTable::open(path, opts.sheet)?))
+        Table::from_file(path, file, opts)
+    }
+
+    /// Reads a table from `file`, already opened (and checked) from `path`: it is not opened
+    /// again.
+    pub fn from_file(path: &Path, mut file: File, opts: TableOptions) -> Result<Table, InputError> {
+        let io = |source| InputError::Io { path: path.to_path_buf(), source };
+        let mut head = Vec::with_capacity(4);
+        (&mut file).take(4).read_to_end(&mut head).map_err(io)?;
+        file.rewind().map_err(io)?;
+        if xlsx::looks_like_xlsx(&head) {
+            Ok(Table::Xlsx(XlsxTable::from_file(path, file, opts.sheet)?))
         } else {
-            Ok(Table::Csv(CsvTable::open(path, opts.encoding, opts.delimiter)?))
+            Ok(Table::Csv(CsvTable::from_file(path, file, opts.encoding, opts.delimiter)?))
         }
     }
 

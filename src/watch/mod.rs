@@ -188,7 +188,9 @@ impl Watch {
             return Err(WatchError::NoDir { path: root });
         }
         let profile_path = opts.profile.clone().unwrap_or_else(|| root.join("profile.toml"));
-        if !profile_path.is_file() {
+        // Missing: how to make one. There but not a file (a FIFO, a folder): the profile
+        // reader says what it is.
+        if !profile_path.exists() {
             return Err(WatchError::NoProfile { path: profile_path });
         }
         let profile = Profile::load(&profile_path)?;
