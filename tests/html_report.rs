@@ -424,7 +424,17 @@ fn an_html_path_that_is_a_file_of_the_run_is_refused_before_anything_is_written(
     }
     // A run stopped at once (the client list is missing) still leaves its page, saying why.
     let o = passerelle(d)
-        .args(["convert", "--profile", "profile.toml", "--clients", "absent.csv", "--html", "stop.html", "--lang", "fr"])
+        .args([
+            "convert",
+            "--profile",
+            "profile.toml",
+            "--clients",
+            "absent.csv",
+            "--html",
+            "stop.html",
+            "--lang",
+            "fr",
+        ])
         .arg("orders_export.csv")
         .output()
         .unwrap();
