@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use crate::i18n::{Lang, Msg};
 use crate::report::{
-    CustomerAction, CustomerReport, DocumentAction, DocumentReport, InputReport, MatchKey, RecordError, Report, Status,
-    Warning, kind_label,
+    CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, MatchKey, RecordError,
+    Report, Status, Warning, kind_label,
 };
 use crate::t;
 
@@ -263,6 +263,9 @@ impl Page<'_> {
         rows.push((Msg::HtmlTotCustomersFailed, t.customers_failed.to_string(), false));
         let docs = if dry { Msg::HtmlTotDocumentsCreatedDry } else { Msg::HtmlTotDocumentsCreated };
         rows.push((docs, t.documents_created.to_string(), false));
+        if t.credit_notes_created > 0 {
+            rows.push((Msg::HtmlTotCreditNotes, t.credit_notes_created.to_string(), true));
+        }
         rows.push((Msg::HtmlTotDocumentsAlready, t.documents_skipped_already_converted.to_string(), false));
         rows.push((Msg::HtmlTotDocumentsSkipped, t.documents_skipped.to_string(), false));
         rows.push((Msg::HtmlTotDocumentsFailed, t.documents_failed.to_string(), false));
@@ -287,6 +290,10 @@ impl Page<'_> {
         if any_created {
             self.raw("<p class=\"muted\">");
             self.msg(Msg::HtmlAmountsNote);
+            if t.credit_notes_created > 0 {
+                self.raw(" ");
+                self.msg(Msg::HtmlCreditNotesDeducted);
+            }
             if unknown > 0 {
                 self.raw(" ");
                 self.text(&t!(lang, Msg::HtmlAmountsUnknown, n = unknown));
@@ -472,24 +479,19 @@ impl Page<'_> {
             }
         }
         let shown = &r.documents[..r.documents.len().min(ROWS)];
-        // The credit-note entries carry `type` and `invoice`: read generically, shown when any has them.
-        let extra: Vec<(Option<String>, Option<String>)> = shown.iter().map(type_and_invoice).collect();
-        let typed = extra.iter().any(|(t, _)| t.is_some());
         self.raw("<div class=\"scroll\"><table>\n<thead><tr>");
         self.el("th", Msg::HtmlColOrder.text(lang));
         self.el("th", Msg::HtmlColClient.text(lang));
         self.el("th", Msg::HtmlColHow.text(lang));
         self.el("th", Msg::HtmlColPiece.text(lang));
-        if typed {
-            self.el("th", Msg::HtmlColType.text(lang));
-        }
+        self.el("th", Msg::HtmlColType.text(lang));
         self.el("th class=\"num\"", Msg::HtmlHt.text(lang));
         self.el("th class=\"num\"", Msg::HtmlTtc.text(lang));
         self.el("th class=\"num\"", Msg::HtmlColLines.text(lang));
         self.el("th", Msg::HtmlColStatus.text(lang));
         self.el("th", Msg::HtmlColNotes.text(lang));
         self.raw("</tr></thead>\n<tbody>\n");
-        for (d, (kind, invoice)) in shown.iter().zip(&extra) {
+        for d in shown {
             self.raw("<tr><td class=\"code\">");
             self.text(&d.order);
             if several {
@@ -511,23 +513,14 @@ impl Page<'_> {
             }
             self.raw("</td>");
             self.el("td class=\"code\"", &d.piece);
-            if typed {
-                self.raw("<td>");
-                if let Some(k) = kind {
-                    let label = match k.as_str() {
-                        "invoice" => Msg::HtmlTypeInvoice.text(lang).to_string(),
-                        "credit_note" => Msg::HtmlTypeCreditNote.text(lang).to_string(),
-                        other => other.to_string(),
-                    };
-                    self.text(&label);
-                }
-                if let Some(piece) = invoice {
-                    self.raw("<div class=\"muted\">");
-                    self.text(&t!(lang, Msg::HtmlCreditNoteOf, piece = piece));
-                    self.raw("</div>");
-                }
-                self.raw("</td>");
+            self.raw("<td>");
+            self.msg(kind_msg(d.kind));
+            if let Some(piece) = &d.invoice {
+                self.raw("<div class=\"muted\">");
+                self.text(&t!(lang, Msg::HtmlCreditNoteOf, piece = piece));
+                self.raw("</div>");
             }
+            self.raw("</td>");
             // A created document whose amount cannot be computed: a dash, not a blank.
             let created = d.action == DocumentAction::Created;
             let amount = |a: &Option<String>| match a {
@@ -871,14 +864,16 @@ fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
-/// Sums of the created documents' known amounts, and how many lack one of the two.
+/// Sums of the created documents' known amounts, credit notes deducted (their amounts are
+/// written positive), and how many lack one of the two.
 fn amounts(documents: &[DocumentReport]) -> (Decimal, Decimal, usize) {
     let (mut ht, mut ttc, mut unknown) = (Decimal::ZERO, Decimal::ZERO, 0);
     for d in documents.iter().filter(|d| d.action == DocumentAction::Created) {
         let parse = |a: &Option<String>| a.as_deref().and_then(|a| a.parse::<Decimal>().ok());
         let (h, t) = (parse(&d.total_ht), parse(&d.total_ttc));
-        ht += h.unwrap_or_default();
-        ttc += t.unwrap_or_default();
+        let sign = if d.kind == DocumentKind::CreditNote { -Decimal::ONE } else { Decimal::ONE };
+        ht += sign * h.unwrap_or_default();
+        ttc += sign * t.unwrap_or_default();
         if h.is_none() || t.is_none() {
             unknown += 1;
         }
@@ -886,12 +881,15 @@ fn amounts(documents: &[DocumentReport]) -> (Decimal, Decimal, usize) {
     (ht, ttc, unknown)
 }
 
-/// `type` and `invoice` of a document entry when it has them (credit notes), read from its
-/// JSON form so that any kind the report gains shows here too.
-fn type_and_invoice(d: &DocumentReport) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(d) else { return (None, None) };
-    let text = |k: &str| map.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_string);
-    (text("type"), text("invoice"))
+/// What a document is, in words.
+fn kind_msg(k: DocumentKind) -> Msg {
+    match k {
+        DocumentKind::Invoice => Msg::HtmlTypeInvoice,
+        DocumentKind::CreditNote => Msg::HtmlTypeCreditNote,
+        DocumentKind::Quote => Msg::HtmlTypeQuote,
+        DocumentKind::Order => Msg::HtmlTypeOrder,
+        DocumentKind::DeliveryNote => Msg::HtmlTypeDeliveryNote,
+    }
 }
 
 fn document_status(a: DocumentAction, dry: bool) -> (&'static str, Msg) {
@@ -941,6 +939,8 @@ mod tests {
             lines: 2,
             action,
             detail: String::new(),
+            kind: DocumentKind::Invoice,
+            invoice: None,
             total_ht: Some("10.00".into()),
             total_ttc: Some("12.00".into()),
             warnings: Vec::new(),
@@ -982,6 +982,25 @@ mod tests {
         // The totals count every document, listed or not.
         assert!(page.contains("<td>Documents created</td><td class=\"num\">297000</td>"));
         assert!(page.contains("<td>Total TTC of the documents created</td><td class=\"num\">3,564,000.00</td>"));
+    }
+
+    #[test]
+    fn a_credit_note_names_its_invoice_and_is_deducted() {
+        let mut r = Report { keep: true, ..Default::default() };
+        r.add_document(document(1001, DocumentAction::Created));
+        let mut credit = document(1001, DocumentAction::Created);
+        credit.kind = DocumentKind::CreditNote;
+        credit.piece = "AV1001".into();
+        credit.invoice = Some("WEB1001".into());
+        credit.total_ht = Some("2.50".into());
+        credit.total_ttc = Some("3.00".into());
+        r.add_document(credit);
+        let page = page_dated(&r, Lang::Fr, "28/11/2026");
+        assert!(page.contains("<td>avoir<div class=\"muted\">de la facture WEB1001</div></td>"), "{page}");
+        assert!(page.contains("<td>facture</td>"));
+        assert!(page.contains("<td>&nbsp;&nbsp;dont avoirs</td><td class=\"num\">1</td>"));
+        assert!(page.contains("<td>Total TTC des documents créés</td><td class=\"num\">9,00</td>"), "12 − 3");
+        assert!(page.contains("Les avoirs sont déduits des totaux."));
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Tally {
     pub documents_skipped_already_converted: u64,
     pub documents_skipped: u64,
     pub documents_failed: u64,
+    /// Of `documents_created`, the credit notes.
+    pub credit_notes_created: u64,
 }
 
 impl Tally {
@@ -198,6 +200,12 @@ pub struct DocumentReport {
     pub lines: usize,
     pub action: DocumentAction,
     pub detail: String,
+    /// What the document is (`invoice`, `credit_note`...).
+    #[serde(rename = "type")]
+    pub kind: DocumentKind,
+    /// A credit note's invoice: its piece (the order number when Sage numbered it); null
+    /// for other documents.
+    pub invoice: Option<String>,
     /// Amounts of the document as written (lines: quantity × unit price − discount, VAT at
     /// each line's rate), decimal strings with 2 decimals; null when a line's VAT rate is
     /// unknown (the other side cannot be computed) or nothing was built.
@@ -207,6 +215,30 @@ pub struct DocumentReport {
     /// resolved and written (a warning counted for many orders is one entry).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<usize>,
+}
+
+/// The kind of a document entry: the `[orders] document_type` of an order's document, or a
+/// credit note for its refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+    Quote,
+    Order,
+    DeliveryNote,
+}
+
+impl From<crate::profile::orders::DocumentType> for DocumentKind {
+    fn from(t: crate::profile::orders::DocumentType) -> Self {
+        use crate::profile::orders::DocumentType as T;
+        match t {
+            T::Facture => DocumentKind::Invoice,
+            T::Devis => DocumentKind::Quote,
+            T::BonDeCommande => DocumentKind::Order,
+            T::BonDeLivraison => DocumentKind::DeliveryNote,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -414,7 +446,9 @@ impl Report {
 
     pub fn add_document(&mut self, d: DocumentReport) {
         *self.totals.document(d.action) += 1;
-        if d.action == DocumentAction::Created && !d.piece.is_empty() {
+        if d.action == DocumentAction::Created && d.kind == DocumentKind::CreditNote {
+            self.totals.credit_notes_created += 1;
+        } else if d.action == DocumentAction::Created && !d.piece.is_empty() {
             match &mut self.pieces {
                 Some((_, last)) => last.clone_from(&d.piece),
                 None => self.pieces = Some((d.piece.clone(), d.piece.clone())),
@@ -521,11 +555,16 @@ impl Report {
                 Some((first, last)) => t!(lang, Msg::SumPieces, first = first, last = last),
                 None => String::new(),
             };
+            let credit_notes = match t.credit_notes_created {
+                0 => String::new(),
+                n => t!(lang, Msg::SumCreditNotes, n = n),
+            };
             let line = t!(
                 lang,
                 Msg::SumDocuments,
                 created = t.documents_created,
                 pieces = pieces,
+                credit_notes = credit_notes,
                 already = t.documents_skipped_already_converted,
                 skipped = t.documents_skipped,
                 failed = t.documents_failed

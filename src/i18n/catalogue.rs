@@ -65,9 +65,10 @@ messages! {
         fr: "clients : {created} créé(s), {before} déjà attribué(s) par une conversion précédente et écrit(s) à nouveau (pas encore dans la liste des clients), {matched} trouvé(s) dans la liste des clients, {updated} mis à jour, {single} sur le compte client unique, {failed} en échec",
     }
     SumDocuments {
-        en: "documents: {created} created{pieces}, {already} already converted, {skipped} skipped, {failed} failed",
-        fr: "documents : {created} créé(s){pieces}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
+        en: "documents: {created} created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
+        fr: "documents : {created} créé(s){pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
     }
+    SumCreditNotes { en: ", of which {n} credit note(s)", fr: ", dont {n} avoir(s)" }
     SumPiece { en: " (pièce {piece})", fr: " (pièce {piece})" }
     SumPieces { en: " (pièces {first} to {last})", fr: " (pièces {first} à {last})" }
     SumErrorsIn { en: "{n} error(s) in {input}:", fr: "{n} erreur(s) dans {input} :" }
@@ -305,6 +306,11 @@ messages! {
     HtmlTotCustomersFailed { en: "Customers failed", fr: "Clients en échec" }
     HtmlTotDocumentsCreated { en: "Documents created", fr: "Documents créés" }
     HtmlTotDocumentsCreatedDry { en: "Documents that would be created", fr: "Documents qui seraient créés" }
+    HtmlTotCreditNotes { en: "of which credit notes", fr: "dont avoirs" }
+    HtmlCreditNotesDeducted {
+        en: "Credit notes are deducted from the totals.",
+        fr: "Les avoirs sont déduits des totaux.",
+    }
     HtmlTotDocumentsAlready {
         en: "Orders already converted by an earlier run (not written again)",
         fr: "Commandes déjà converties par une conversion précédente (pas écrites à nouveau)",
@@ -399,6 +405,9 @@ messages! {
     HtmlDocFailed { en: "failed", fr: "en échec" }
     HtmlTypeInvoice { en: "invoice", fr: "facture" }
     HtmlTypeCreditNote { en: "credit note", fr: "avoir" }
+    HtmlTypeQuote { en: "quote", fr: "devis" }
+    HtmlTypeOrder { en: "order", fr: "bon de commande" }
+    HtmlTypeDeliveryNote { en: "delivery note", fr: "bon de livraison" }
     HtmlCreditNoteOf { en: "of invoice {piece}", fr: "de la facture {piece}" }
     HtmlCustCreated { en: "created", fr: "créé" }
     HtmlCustCreatedDry { en: "would be created", fr: "serait créé" }
