@@ -12,7 +12,7 @@ use crate::error::InputError;
 use crate::gescom::articles::Articles;
 use crate::gescom::{self, ClientIndex};
 use crate::ledger::{InvoiceRef, Ledger};
-use crate::model::Order;
+use crate::model::{Order, Platform};
 use crate::profile::orders::{DocumentType, Refunds};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
@@ -526,7 +526,7 @@ impl Run<'_> {
         self.companions.push((self.report.inputs.len(), index));
         self.report.inputs.push(InputReport {
             path: input.display().to_string(),
-            platform: Some(c.platform.clone()),
+            platform: Some(c.platform.to_string()),
             kind: Some(c.kind.clone()),
             generation: Some(c.generation.clone()),
             encoding: Some(c.encoding.clone()),
@@ -546,7 +546,7 @@ impl Run<'_> {
             let used_by = std::mem::take(&mut self.used_by[index]);
             let c = &self.joined.files[index];
             let ir = &mut self.report.inputs[at];
-            if !self.read.contains(&(c.platform.clone(), c.completes.to_string())) {
+            if !self.read.contains(&(c.platform.to_string(), c.completes.to_string())) {
                 ir.status = Status::Failed;
                 ir.error = Some(shop::companions::alone(c).to_string());
                 continue;
@@ -716,12 +716,12 @@ impl Run<'_> {
         } else {
             Some(Outputs::create(&self.opts.out, stem, self.outputs).map_err(io_err)?)
         };
-        let platform = file.platform().to_string();
+        let platform = file.platform();
         match &mut file {
             ShopFile::Customers(reader) => {
                 while let Some(c) = reader.next(w)? {
                     ir.records += 1;
-                    self.customer(&c, &platform, ir, &mut out, w).map_err(io_err)?;
+                    self.customer(&c, platform, ir, &mut out, w).map_err(io_err)?;
                 }
             }
             // Surveyed before the run: only a file that changed since is met here.
@@ -735,7 +735,7 @@ impl Run<'_> {
                     ir.records += 1;
                     let documents = self.report.documents.len();
                     match next {
-                        Ok(order) => self.order(&order, &platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
+                        Ok(order) => self.order(&order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
                         Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
                     }
                     let warnings = w.take_record();
@@ -823,7 +823,7 @@ impl Run<'_> {
     fn customer(
         &mut self,
         c: &crate::model::Customer,
-        platform: &str,
+        platform: Platform,
         ir: &InputReport,
         out: &mut Option<Outputs>,
         w: &mut Warnings,
@@ -904,7 +904,7 @@ impl Run<'_> {
     fn order(
         &mut self,
         o: &Order,
-        platform: &str,
+        platform: Platform,
         ir: &InputReport,
         out: &mut Option<Outputs>,
         reported: &mut HashSet<String>,
@@ -1041,7 +1041,7 @@ impl Run<'_> {
     fn credit_note(
         &mut self,
         o: &Order,
-        platform: &str,
+        platform: Platform,
         key: &str,
         refunded: Refunded,
         ir: &InputReport,
@@ -1384,7 +1384,7 @@ impl Run<'_> {
     fn order_client(
         &mut self,
         o: &Order,
-        platform: &str,
+        platform: Platform,
         ir: &InputReport,
         reported: &mut HashSet<String>,
         out: &mut Option<Outputs>,
@@ -1614,8 +1614,8 @@ fn one_line(a: &crate::model::Address) -> String {
 
 /// What identifies an order for the ledger: the number shown to the customer, except on
 /// PrestaShop, whose references are shared by split orders (the id is unique there).
-pub fn order_key(platform: &str, o: &Order) -> String {
-    if platform == "prestashop" && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
+pub fn order_key(platform: Platform, o: &Order) -> String {
+    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
 }
 
 /// The update an existing client needs, if the profile asks for one and it can be done

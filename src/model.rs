@@ -3,6 +3,37 @@
 
 use rust_decimal::Decimal;
 
+/// The shop platforms passerelle reads. The lowercase name (`as_str`) is what the dialects,
+/// the profile's `by_platform` tables, the state's customer keys, the ledger's order keys and
+/// the report hold: it never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Shopify,
+    Prestashop,
+    Woocommerce,
+    Magento,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [Platform::Shopify, Platform::Prestashop, Platform::Woocommerce, Platform::Magento];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Platform::Shopify => "shopify",
+            Platform::Prestashop => "prestashop",
+            Platform::Woocommerce => "woocommerce",
+            Platform::Magento => "magento",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a record came from, for messages: the record number (1 = first data row) and the
 /// physical line where it starts (records can span lines: embedded newlines).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Platform;
+
 /// The commented default profile (`passerelle profile init`).
 pub const DEFAULT_PROFILE: &str = include_str!("../../templates/profile/default.toml");
 /// The same profile commented in French: the same keys and values (tested).
@@ -179,7 +181,12 @@ pub struct CodeOverride {
 }
 
 /// Platforms passerelle reads (names of `by_platform` tables).
-pub const PLATFORMS: &[&str] = &["shopify", "prestashop", "woocommerce", "magento"];
+pub const PLATFORMS: &[&str] = &[
+    Platform::Shopify.as_str(),
+    Platform::Prestashop.as_str(),
+    Platform::Woocommerce.as_str(),
+    Platform::Magento.as_str(),
+];
 
 impl CodeSection {
     /// The codification that applies to customers of `platform`.

@@ -14,7 +14,7 @@ use super::expr::{Ctx, Expr};
 use super::text::{remove_accents, upper};
 use crate::codepage::{self, CodePage};
 use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
-use crate::model::{Address, Customer};
+use crate::model::{Address, Customer, Platform};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{Issued, MatchKey, Warnings};
 use crate::sage::{Ccdl, Ccli, FieldId, Layout, Record, RecordKind};
@@ -127,18 +127,18 @@ pub fn delivery_hash(r: &Record) -> u64 {
 }
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
-pub fn customer_key(platform: &str, c: &Customer) -> Option<String> {
+pub fn customer_key(platform: Platform, c: &Customer) -> Option<String> {
     id_key(platform, c).or_else(|| email_key(platform, c))
 }
 
-fn id_key(platform: &str, c: &Customer) -> Option<String> {
+fn id_key(platform: Platform, c: &Customer) -> Option<String> {
     let id = c.shop_id.trim();
     (!id.is_empty()).then(|| format!("{platform}:id:{id}"))
 }
 
 /// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
 /// code is kept under both keys so the same person never gets a second code.
-fn email_key(platform: &str, c: &Customer) -> Option<String> {
+fn email_key(platform: Platform, c: &Customer) -> Option<String> {
     let e = ix::norm_email(&c.email);
     (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
 }
@@ -263,7 +263,7 @@ impl<'a> Resolver<'a> {
     pub fn resolve(
         &mut self,
         c: &Customer,
-        platform: &str,
+        platform: Platform,
         state: &mut State,
         subject: &str,
         w: &mut Warnings,
@@ -297,7 +297,7 @@ impl<'a> Resolver<'a> {
     pub fn find_code(
         &self,
         c: &Customer,
-        platform: &str,
+        platform: Platform,
         state: &State,
         subject: &str,
         w: &mut Warnings,
@@ -319,7 +319,7 @@ impl<'a> Resolver<'a> {
         &mut self,
         c: &Customer,
         key: Option<&str>,
-        platform: &str,
+        platform: Platform,
         state: &mut State,
         subject: &str,
         w: &mut Warnings,
@@ -398,12 +398,12 @@ impl<'a> Resolver<'a> {
         &mut self,
         c: &Customer,
         key: Option<&str>,
-        platform: &str,
+        platform: Platform,
         state: &mut State,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<code::Generated, Outcome> {
-        let cfg = &self.profile.customers.code.for_platform(platform);
+        let cfg = &self.profile.customers.code.for_platform(platform.as_str());
         match cfg.source {
             CodeSource::ShopId => self.code_from_shop_id(cfg, c, key, state, false).map_err(ShopIdMiss::into_outcome),
             CodeSource::Counter => self.code_from_counter(cfg, c, state, subject, w),
@@ -974,7 +974,7 @@ mod tests {
         let mut r = Resolver::new(p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let o = r.resolve(c, "prestashop", &mut st, "test", &mut w);
+        let o = r.resolve(c, Platform::Prestashop, &mut st, "test", &mut w);
         (o, w, st)
     }
 
@@ -1010,7 +1010,7 @@ mod tests {
         let resolve = |st: &mut State, c: &Customer| {
             // Each call is a new run: nothing created in memory, only the state carries over.
             let mut r = Resolver::new(&p, &ix, layout, today).unwrap();
-            r.resolve(c, "shopify", st, "test", &mut Warnings::default())
+            r.resolve(c, Platform::Shopify, st, "test", &mut Warnings::default())
         };
         // Customers export (id and e-mail), then an orders export of the same person (e-mail only).
         let mut st = State::new();
@@ -1031,7 +1031,8 @@ mod tests {
             "[customers]\nsearch_by_email = false\n[customers.code]\nsource = \"counter\"\ncounter_start = 700\n",
         );
         let mut r = Resolver::new(&p2, &ix, layout, today).unwrap();
-        let other = r.resolve(&customer("42", "zoe@exemple.fr"), "shopify", &mut st, "test", &mut Warnings::default());
+        let other =
+            r.resolve(&customer("42", "zoe@exemple.fr"), Platform::Shopify, &mut st, "test", &mut Warnings::default());
         assert_eq!(other.code(), Some("WEB000701"), "{other:?}");
     }
 
@@ -1106,7 +1107,7 @@ mod tests {
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let o = r.resolve(&customer("600", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let o = r.resolve(&customer("600", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
         let rec = new_record(&o);
         assert_eq!(&*rec.get(Ccli::CgNumPrinc), "4110100");
         assert_eq!(rec.tail, vec!["4110100".to_string()]);
@@ -1114,7 +1115,7 @@ mod tests {
         assert_eq!((&*rec.get(Ccli::CoNom), &*rec.get(Ccli::CoPrenom)), ("DURAND", "Sophie"));
         let gaps = w.list.iter().filter(|w| w.kind == "template_field_missing").count();
         assert!(gaps > 10, "{gaps}");
-        r.resolve(&customer("601", "b@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        r.resolve(&customer("601", "b@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
         assert_eq!(w.list.iter().filter(|w| w.kind == "template_field_missing").count(), gaps, "reported once per run");
     }
 
@@ -1207,14 +1208,14 @@ mod tests {
         // An earlier run gave WEB000007 to a guest (counter number).
         st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
         let mut w = Warnings::default();
-        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
         assert_eq!(o.code(), Some("WEB000001"), "{o:?}");
         assert!(w.list.iter().any(|w| w.kind == "code_source" && w.message.contains("WEB000007")), "{:?}", w.list);
         let p = profile("[customers.code]\nsource = \"shop_id\"\n");
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
-        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
         assert!(matches!(o, Outcome::Failed { .. }), "{:?}", o.code());
     }
 
@@ -1257,8 +1258,8 @@ mod tests {
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let a = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
-        let b = r.resolve(&customer("700", "a@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        let a = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        let b = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
         assert!(matches!(a, Outcome::New { .. }));
         assert!(matches!(&b, Outcome::Existing { by: MatchKey::Code, code, .. } if code == "WEB000700"), "{b:?}");
     }

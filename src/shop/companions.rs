@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::InputError;
+use crate::model::Platform;
 use crate::profile::InputSection;
 
 /// A record's fields by name (element names for XML, canonical field names for tables).
@@ -45,7 +46,7 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Companion {
     pub path: PathBuf,
-    pub platform: String,
+    pub platform: Platform,
     /// What it holds: `customers`, `addresses`, `order_details`, `customers+addresses`...
     pub kind: String,
     /// Its layout and counts, for `inspect` and the report.
@@ -72,7 +73,7 @@ type Table = HashMap<String, Vec<(usize, Fields)>>;
 /// The companions of a run and their records, by (platform, resource) and key.
 #[derive(Default)]
 pub struct Joined {
-    tables: HashMap<(String, &'static str), Table>,
+    tables: HashMap<(Platform, &'static str), Table>,
     pub files: Vec<Companion>,
     used: Vec<AtomicBool>,
 }
@@ -96,29 +97,24 @@ impl Joined {
 
     pub fn add(&mut self, s: Survey) {
         let file = self.files.len();
-        let platform = s.companion.platform.clone();
+        let platform = s.companion.platform;
         for e in s.entries {
-            self.tables
-                .entry((platform.clone(), e.resource))
-                .or_default()
-                .entry(e.key)
-                .or_default()
-                .push((file, e.fields));
+            self.tables.entry((platform, e.resource)).or_default().entry(e.key).or_default().push((file, e.fields));
         }
         self.files.push(s.companion);
         self.used.push(AtomicBool::new(false));
     }
 
     /// The first record of `resource` with `key` (marks its file as used).
-    pub fn get(&self, platform: &str, resource: &'static str, key: &str) -> Option<&Fields> {
-        let (file, fields) = self.tables.get(&(platform.to_string(), resource))?.get(key)?.first()?;
+    pub fn get(&self, platform: Platform, resource: &'static str, key: &str) -> Option<&Fields> {
+        let (file, fields) = self.tables.get(&(platform, resource))?.get(key)?.first()?;
         self.used[*file].store(true, Ordering::Relaxed);
         Some(fields)
     }
 
     /// Every record of `resource` with `key`, in the order of the files and of their lines.
-    pub fn all(&self, platform: &str, resource: &'static str, key: &str) -> Vec<&Fields> {
-        let Some(found) = self.tables.get(&(platform.to_string(), resource)).and_then(|t| t.get(key)) else {
+    pub fn all(&self, platform: Platform, resource: &'static str, key: &str) -> Vec<&Fields> {
+        let Some(found) = self.tables.get(&(platform, resource)).and_then(|t| t.get(key)) else {
             return Vec::new();
         };
         for (file, _) in found {
@@ -128,8 +124,8 @@ impl Joined {
     }
 
     /// Does any companion hold records of `resource`?
-    pub fn has(&self, platform: &str, resource: &'static str) -> bool {
-        self.tables.contains_key(&(platform.to_string(), resource))
+    pub fn has(&self, platform: Platform, resource: &'static str) -> bool {
+        self.tables.contains_key(&(platform, resource))
     }
 
     /// The companion read from `path`, if it is one.
@@ -179,11 +175,11 @@ pub fn alone(c: &Companion) -> InputError {
 mod tests {
     use super::*;
 
-    fn survey_of(path: &str, platform: &str, entries: Vec<(&'static str, &str, &str)>) -> Survey {
+    fn survey_of(path: &str, platform: Platform, entries: Vec<(&'static str, &str, &str)>) -> Survey {
         Survey {
             companion: Companion {
                 path: PathBuf::from(path),
-                platform: platform.into(),
+                platform,
                 kind: "customers".into(),
                 generation: String::new(),
                 encoding: String::new(),
@@ -206,21 +202,21 @@ mod tests {
     #[test]
     fn lookups_by_platform_resource_and_key_say_which_file_served() {
         let mut j = Joined::default();
-        j.add(survey_of("a.xml", "prestashop", vec![("customer", "1", "Ana"), ("customer", "2", "Léo")]));
-        j.add(survey_of("b.xml", "prestashop", vec![("customer", "1", "Ana bis"), ("address", "1", "Rue")]));
+        j.add(survey_of("a.xml", Platform::Prestashop, vec![("customer", "1", "Ana"), ("customer", "2", "Léo")]));
+        j.add(survey_of("b.xml", Platform::Prestashop, vec![("customer", "1", "Ana bis"), ("address", "1", "Rue")]));
         assert!(j.take_used().is_empty());
-        assert_eq!(j.get("prestashop", "customer", "2").unwrap()["name"], "Léo");
+        assert_eq!(j.get(Platform::Prestashop, "customer", "2").unwrap()["name"], "Léo");
         assert_eq!(j.take_used(), vec![0], "only the file that answered");
-        assert_eq!(j.get("prestashop", "customer", "1").unwrap()["name"], "Ana", "the first file's");
+        assert_eq!(j.get(Platform::Prestashop, "customer", "1").unwrap()["name"], "Ana", "the first file's");
         assert_eq!(j.take_used(), vec![0]);
-        let both: Vec<&str> = j.all("prestashop", "customer", "1").iter().map(|f| f["name"].as_str()).collect();
+        let both: Vec<&str> = j.all(Platform::Prestashop, "customer", "1").iter().map(|f| f["name"].as_str()).collect();
         assert_eq!(both, ["Ana", "Ana bis"], "in the order of the files");
         assert_eq!(j.take_used(), vec![0, 1]);
         assert!(j.take_used().is_empty(), "forgotten once taken");
-        assert!(j.get("magento", "customer", "1").is_none(), "another platform's records are not its");
-        assert!(j.get("prestashop", "customer", "3").is_none());
+        assert!(j.get(Platform::Magento, "customer", "1").is_none(), "another platform's records are not its");
+        assert!(j.get(Platform::Prestashop, "customer", "3").is_none());
         assert!(j.take_used().is_empty(), "a miss uses nothing");
-        assert!(j.has("prestashop", "address") && !j.has("prestashop", "order_detail"));
+        assert!(j.has(Platform::Prestashop, "address") && !j.has(Platform::Prestashop, "order_detail"));
         assert_eq!(j.companion(Path::new("b.xml")).map(|(i, _)| i), Some(1));
         assert!(j.companion(Path::new("c.xml")).is_none());
     }

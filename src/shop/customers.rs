@@ -3,7 +3,7 @@
 use super::dialect::{ColumnMap, Dialect};
 use super::unused::ColumnUse;
 use crate::error::InputError;
-use crate::model::{Address, Customer, Origin};
+use crate::model::{Address, Customer, Origin, Platform};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
 
@@ -117,7 +117,7 @@ impl CustomerReader {
                 );
             }
         }
-        if self.dialect.platform == "prestashop" && self.emails_with_at == 0 && self.emails_without_at >= 5 {
+        if self.dialect.platform == Platform::Prestashop && self.emails_with_at == 0 && self.emails_without_at >= 5 {
             return Err(self.email_bug());
         }
         self.repad_numbers(&mut c, &subject, w);

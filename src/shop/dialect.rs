@@ -24,16 +24,27 @@ const JSON_FILES: &[(&str, &str)] = &[
     ("magento_rest", include_str!("../../templates/shops/magento_rest.toml")),
 ];
 
+/// How an export lays its orders out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowLayout {
+    /// One row per line, the order's fields on the first row of each order, rows grouped by
+    /// `group_by`.
+    RowsPerItem,
+    /// One row per order, its lines packed in the columns named `packed_lines` + N.
+    RowPerOrder,
+    /// JSON records (REST API exports).
+    Json,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dialect {
-    pub platform: String,
+    pub platform: crate::model::Platform,
     pub kind: String,
     pub label: String,
-    /// How orders are laid out: `rows_per_item` (one row per line, order fields on the
-    /// first row of each order, rows grouped by `group_by`) or `row_per_order` (one row per
-    /// order, its lines packed in the columns named `packed_lines` + N).
-    pub layout: Option<String>,
+    /// How orders are laid out (`layout` in the dialect file).
+    pub layout: Option<RowLayout>,
     pub group_by: Option<String>,
     /// `rows_per_item`: a row without the order key, after an order, is one more line of that
     /// order (AlgolPlus without "populate other columns" leaves every order column, its number
@@ -205,6 +216,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::RowLayout;
+
     #[test]
     fn dialect_files_load() {
         let all = super::all();
@@ -216,13 +229,13 @@ mod tests {
                 assert!(crate::shop::CANONICAL_FIELDS.contains(&f.as_str()), "{}: {f}", d.name);
             }
             for alternatives in
-                d.required_fields().into_iter().filter(|_| d.kind == "orders" && d.layout.as_deref() != Some("json"))
+                d.required_fields().into_iter().filter(|_| d.kind == "orders" && d.layout != Some(RowLayout::Json))
             {
                 for f in alternatives {
                     assert!(d.columns.contains_key(&f), "{}: required {f} has no column aliases", d.name);
                 }
             }
-            if d.layout.as_deref() == Some("row_per_order") {
+            if d.layout == Some(RowLayout::RowPerOrder) {
                 assert!(d.packed_lines.is_some(), "{}: row_per_order needs packed_lines", d.name);
             }
         }

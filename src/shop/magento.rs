@@ -33,7 +33,7 @@ use super::rest::{Rec, address, split_street};
 use super::unused::ColumnUse;
 use super::values::{parse_datetime, snap_rate};
 use crate::error::InputError;
-use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, Origin};
+use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, Origin, Platform};
 use crate::profile::InputSection;
 use crate::report::Warnings;
 use crate::table::{Table, TableOptions, sniff};
@@ -245,8 +245,8 @@ impl CustomerReader {
                     }
                 }
             }
-        } else if self.joined.has("magento", "address") {
-            let found = self.joined.all("magento", "address", &key(&first.email, &first.website));
+        } else if self.joined.has(Platform::Magento, "address") {
+            let found = self.joined.all(Platform::Magento, "address", &key(&first.email, &first.website));
             addrs.extend(found.into_iter().map(Addr::from_fields));
             if addrs.is_empty() {
                 w.push(
@@ -376,7 +376,7 @@ pub fn read_addresses(
     Ok(Survey {
         companion: Companion {
             path: table.path().clone(),
-            platform: d.platform.clone(),
+            platform: d.platform,
             kind: d.kind.clone(),
             generation,
             encoding: table.encoding_label(),

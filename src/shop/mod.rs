@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::InputError;
+use crate::model::Platform;
 use crate::profile::InputSection;
 
 use crate::report::Warnings;
@@ -104,15 +105,15 @@ impl Orders {
 }
 
 impl ShopFile {
-    pub fn platform(&self) -> &str {
+    pub fn platform(&self) -> Platform {
         match self {
-            ShopFile::Customers(c) => &c.parts().0.platform,
+            ShopFile::Customers(c) => c.parts().0.platform,
             ShopFile::Orders(o) => match o {
-                Orders::Table(r) => &r.dialect.platform,
-                Orders::Xml(r) => &r.dialect.platform,
-                Orders::Json(r) => &r.dialect.platform,
+                Orders::Table(r) => r.dialect.platform,
+                Orders::Xml(r) => r.dialect.platform,
+                Orders::Json(r) => r.dialect.platform,
             },
-            ShopFile::Companion(c) => &c.platform,
+            ShopFile::Companion(c) => c.platform,
         }
     }
     pub fn kind(&self) -> &str {
@@ -244,9 +245,9 @@ pub fn open_in_run(path: &Path, input: &InputSection, joined: Arc<Joined>) -> Re
             let cols = d.map(&table, &input.columns);
             let generation = sig.generation.clone();
             match d.kind.as_str() {
-                "customers" if d.platform == "magento" => Ok(ShopFile::Customers(Customers::Magento(Box::new(
-                    magento::CustomerReader::new(table, d, generation, cols, joined),
-                )))),
+                "customers" if d.platform == Platform::Magento => Ok(ShopFile::Customers(Customers::Magento(
+                    Box::new(magento::CustomerReader::new(table, d, generation, cols, joined)),
+                ))),
                 "customers" => {
                     Ok(ShopFile::Customers(Customers::Table(Box::new(CustomerReader::new(table, d, generation, cols)))))
                 }

@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
-use super::dialect::{ColumnMap, Dialect};
+use super::dialect::{ColumnMap, Dialect, RowLayout};
 use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
-use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
+use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
 
@@ -286,7 +286,7 @@ impl OrderReader {
 
     /// The next order (or the problem that stops it), `None` at the end of the file.
     pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
-        if self.dialect.layout.as_deref() == Some("row_per_order") {
+        if self.dialect.layout == Some(RowLayout::RowPerOrder) {
             return self.next_packed(w);
         }
         loop {
@@ -743,10 +743,10 @@ impl OrderReader {
             return Err(p);
         }
         let mut o = b.order;
-        if self.dialect.platform == "shopify" {
+        if self.dialect.platform == Platform::Shopify {
             shopify_basis(&mut o, w);
         }
-        if self.dialect.platform == "woocommerce"
+        if self.dialect.platform == Platform::Woocommerce
             && let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w)
         {
             let line = if f.line == 0 { o.origin.line } else { f.line };

@@ -28,7 +28,9 @@ use super::customers::country_iso;
 use super::orders::{OrderProblem, OrderResult};
 use super::values::{parse_datetime, parse_plain, snap_rate};
 use crate::error::InputError;
-use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, OrderStatus, Origin, PriceBasis, TaxLine};
+use crate::model::{
+    Address, Customer, Line, LineKind, LineRefund, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine,
+};
 use crate::report::Warnings;
 use crate::resolve::text::remove_accents;
 
@@ -38,7 +40,7 @@ const DATA: &str = include_str!("../../templates/shops/prestashop_webservice.tom
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct XmlDialect {
-    pub platform: String,
+    pub platform: Platform,
     pub kind: String,
     pub label: String,
     pub wrapping_label: String,
@@ -583,7 +585,7 @@ pub fn survey_from(path: &Path, file: &File) -> Result<Option<Survey>, InputErro
     Ok(Some(Survey {
         companion: Companion {
             path: path.to_path_buf(),
-            platform: "prestashop".into(),
+            platform: Platform::Prestashop,
             kind: kind.join("+"),
             generation: format!("webservice XML: {}", counted.join(", ")),
             encoding: "xml (utf-8)".into(),
@@ -768,14 +770,14 @@ impl PrestashopReader {
     /// A value of one of the small lists (country → iso_code...): the file's own, else one of
     /// a companion file of the run.
     fn listed(&self, own: &HashMap<String, String>, resource: &'static str, field: &str, id: &str) -> Option<String> {
-        own.get(id)
-            .cloned()
-            .or_else(|| self.joined.get("prestashop", resource, id).map(|f| f.get(field).cloned().unwrap_or_default()))
+        own.get(id).cloned().or_else(|| {
+            self.joined.get(Platform::Prestashop, resource, id).map(|f| f.get(field).cloned().unwrap_or_default())
+        })
     }
 
     /// Neither the file nor a companion lists any element of `resource`.
     fn unlisted(&self, own: &HashMap<String, String>, resource: &'static str) -> bool {
-        own.is_empty() && !self.joined.has("prestashop", resource)
+        own.is_empty() && !self.joined.has(Platform::Prestashop, resource)
     }
 
     fn say_once(&mut self, key: impl Into<String>, w: &mut Warnings, kind: &str, field: &str, message: String) {
@@ -861,7 +863,7 @@ impl PrestashopReader {
         if rows.is_empty() {
             let mut details: Vec<&Fields> = match self.details.get(&id) {
                 Some(list) => list.iter().collect(),
-                None => joined.all("prestashop", "order_detail", &id),
+                None => joined.all(Platform::Prestashop, "order_detail", &id),
             };
             details.sort_by_key(|f| f.get("id").and_then(|i| i.parse::<u64>().ok()).unwrap_or(u64::MAX));
             rows = details.into_iter().map(|f| Row::Detail(f, n.line)).collect();
@@ -961,7 +963,7 @@ impl PrestashopReader {
         let joined = Arc::clone(&self.joined);
         let slips: Vec<&Fields> = match self.slips.get(id) {
             Some(list) => list.iter().collect(),
-            None => joined.all("prestashop", "order_slip", id),
+            None => joined.all(Platform::Prestashop, "order_slip", id),
         };
         let mut r = SlipRefunds::default();
         for slip in slips {
@@ -1205,7 +1207,7 @@ impl PrestashopReader {
         };
         let cid = n.get("id_customer");
         let own_or_joined = |own: &HashMap<String, Fields>, resource: &'static str, id: &str| {
-            own.get(id).or_else(|| self.joined.get("prestashop", resource, id)).cloned()
+            own.get(id).or_else(|| self.joined.get(Platform::Prestashop, resource, id)).cloned()
         };
         let c =
             own_or_joined(&self.customers, "customer", &cid).ok_or_else(|| missing("customer", "id_customer", &cid))?;

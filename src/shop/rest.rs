@@ -17,7 +17,7 @@ use super::dialect::{self, Dialect};
 use super::json::{self, Records};
 use super::orders::{OrderProblem, OrderResult};
 use crate::error::InputError;
-use crate::model::{Address, Origin};
+use crate::model::{Address, Origin, Platform};
 use crate::profile::InputSection;
 use crate::report::Warnings;
 
@@ -164,7 +164,7 @@ impl JsonOrders {
         let keys = first.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
         let r = Rec { v: &first, d, overrides: &input.columns };
         let mut mapped: Vec<(String, String)> = d.columns.keys().map(|f| (f.clone(), r.path_of(f))).collect();
-        let read_in_code = if d.platform == "magento" { MAGENTO_AMOUNTS } else { WOOCOMMERCE_AMOUNTS };
+        let read_in_code = if d.platform == Platform::Magento { MAGENTO_AMOUNTS } else { WOOCOMMERCE_AMOUNTS };
         mapped.extend(read_in_code.iter().map(|(f, k)| (f.to_string(), k.to_string())));
         let n = records.spans.len();
         Ok(JsonOrders {
@@ -220,8 +220,8 @@ impl JsonOrders {
             }
         }
         let r = Rec { v: &v, d: self.dialect, overrides: &self.overrides };
-        Ok(Some(match self.dialect.platform.as_str() {
-            "magento" => super::magento::order(&r, origin, w),
+        Ok(Some(match self.dialect.platform {
+            Platform::Magento => super::magento::order(&r, origin, w),
             _ => super::woocommerce_rest::order(&r, origin, w),
         }))
     }
