@@ -16,7 +16,7 @@
 //! `#MCTT`); a field of another table keeps its prefix (`Ccli::CgNumPrinc` is `CG_NumPrinc`,
 //! `Chli::ArRef` is `AR_Ref`).
 
-use super::layout::Kind;
+use super::value::Kind;
 
 /// A typed field id of one record kind.
 pub trait FieldId: Copy {

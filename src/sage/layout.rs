@@ -4,12 +4,14 @@
 //! writer fills fields by name, the client-list reader finds fields by position, the validator
 //! checks counts and values. A new `#VER` is a new data file, not new code.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
 use super::fields::{FieldId, RecordKind};
-use super::value::Value;
+pub use super::value::Kind;
+use super::value::{Value, fmt_date, fmt_dec, fmt_time};
 
 /// The `#VER` passerelle writes by default (Sage 100 GC v12.25).
 pub const DEFAULT_VERSION: u32 = 33;
@@ -17,14 +19,18 @@ pub const DEFAULT_VERSION: u32 = 33;
 const VER33: &str = include_str!("../../templates/sage/ver33.toml");
 const TAGS: &str = include_str!("../../templates/sage/tags.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Text,
-    Int,
-    Dec,
-    Date,
-    Time,
+/// Is `text` a well-formed value of `kind` (a layout's defaults must be)?
+pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::Text => true,
+        Kind::Int => {
+            let t = text.strip_prefix('-').unwrap_or(text);
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        }
+        Kind::Dec => super::value::parse_dec(text).is_some(),
+        Kind::Date => super::value::parse_date(text).is_some(),
+        Kind::Time => super::value::parse_time(text).is_some(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -57,6 +63,18 @@ impl FieldSpec {
     /// "CT_Intitule (#CCLI 5)": how messages name a field.
     pub fn describe(&self, tag: &str) -> String {
         format!("{} (#{} {})", self.name, tag, self.pos)
+    }
+
+    /// `v` as the Format Sage writes it in this field.
+    pub fn text<'a>(&'a self, v: &'a Value) -> Cow<'a, str> {
+        match v {
+            Value::Unset => Cow::Borrowed(self.default.as_deref().unwrap_or("")),
+            Value::Text(s) | Value::Verbatim(s) => Cow::Borrowed(s),
+            Value::Dec(d) => Cow::Owned(fmt_dec(*d, self.scale.unwrap_or(2))),
+            Value::Int(n) => Cow::Owned(n.to_string()),
+            Value::Date(d) => Cow::Owned(fmt_date(*d)),
+            Value::Time(t) => Cow::Owned(fmt_time(*t)),
+        }
     }
 
     /// Only `A-Z0-9` allowed (piece numbers, tax codes).
@@ -184,7 +202,7 @@ impl Layout {
                         && d.len() <= f.max.unwrap_or(usize::MAX)
                         && (!f.upper || !d.bytes().any(|b| b.is_ascii_lowercase()))
                         && (!f.alnum_only() || d.bytes().all(|b| b.is_ascii_alphanumeric()))
-                        && super::record::kind_of_value_ok(f.kind, d);
+                        && kind_of_value_ok(f.kind, d);
                     if !clean {
                         return Err(bad(format!("default '{d}' of {} is not written as it is", f.name)));
                     }

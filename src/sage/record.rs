@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::fields::FieldId;
-use super::layout::{Kind, RecordLayout};
+use super::layout::RecordLayout;
 use super::value::{Value, round_dec};
 
 /// Values stay typed until written (see `Value`); a record read from an export holds its
@@ -72,7 +72,7 @@ impl Record {
 
     /// The field at 0-based index `i` as the Format Sage writes it.
     pub fn get_index(&self, i: usize) -> Cow<'_, str> {
-        self.values[i].text(&self.layout.fields[i])
+        self.layout.fields[i].text(&self.values[i])
     }
 
     /// The value of the field at 0-based index `i`.
@@ -129,20 +129,6 @@ impl Record {
     /// Number of lines the record takes after its tag line.
     pub fn line_count(&self) -> usize {
         self.values.len() + self.tail.len()
-    }
-}
-
-/// Is `text` a well-formed value of `kind` (used by the validator)?
-pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
-    match kind {
-        Kind::Text => true,
-        Kind::Int => {
-            let t = text.strip_prefix('-').unwrap_or(text);
-            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
-        }
-        Kind::Dec => super::value::parse_dec(text).is_some(),
-        Kind::Date => super::value::parse_date(text).is_some(),
-        Kind::Time => super::value::parse_time(text).is_some(),
     }
 }
 

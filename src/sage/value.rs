@@ -1,12 +1,21 @@
 //! Format Sage values: the typed `Value` a record holds until it is written, and the text
 //! forms it is written in (decimal comma, `JJMMAA` dates, `HH:MM:SS` times).
 
-use std::borrow::Cow;
-
 use jiff::civil::{Date, Time};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::layout::{FieldSpec, Kind};
+use serde::Deserialize;
+
+/// The kind of a field, as the layout declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Text,
+    Int,
+    Dec,
+    Date,
+    Time,
+}
 
 /// The value of one field of a record. Numbers, dates and times stay typed until a writer
 /// encodes them, each in its own form (Format Sage: decimal comma and the layout's scale;
@@ -34,18 +43,6 @@ pub enum Value {
 impl Value {
     /// The empty text: an explicitly empty field.
     pub const EMPTY: Value = Value::Text(String::new());
-
-    /// The value as the Format Sage writes it (`spec` is the field's).
-    pub fn text<'a>(&'a self, spec: &'a FieldSpec) -> Cow<'a, str> {
-        match self {
-            Value::Unset => Cow::Borrowed(spec.default.as_deref().unwrap_or("")),
-            Value::Text(s) | Value::Verbatim(s) => Cow::Borrowed(s),
-            Value::Dec(d) => Cow::Owned(fmt_dec(*d, spec.scale.unwrap_or(2))),
-            Value::Int(n) => Cow::Owned(n.to_string()),
-            Value::Date(d) => Cow::Owned(fmt_date(*d)),
-            Value::Time(t) => Cow::Owned(fmt_time(*t)),
-        }
-    }
 
     /// May a field of `kind` hold this value? Text fits any field (see `Text`).
     pub fn fits(&self, kind: Kind) -> bool {

@@ -267,7 +267,7 @@ fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
         }
         Value::Date(d) => value::push_date(out, *d),
         Value::Time(t) => out.push_str(&value::fmt_time(*t)),
-        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&v.text(f)),
+        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&f.text(v)),
     }
 }
 

@@ -245,7 +245,7 @@ fn render_value(
         if value::round_dec(d, col.decimals) != d {
             let shown = match v {
                 Value::Text(raw) | Value::Verbatim(raw) => raw.trim().to_string(),
-                typed => typed.text(spec).into_owned(),
+                typed => spec.text(typed).into_owned(),
             };
             w.push("rounded", subject, &col.label, format!("{shown} written with {} decimals: {text}", col.decimals));
         }
@@ -262,11 +262,11 @@ fn render_value(
             true
         }
         Value::Int(_) | Value::Time(_) => {
-            value.extend_from_slice(v.text(spec).as_bytes());
+            value.extend_from_slice(spec.text(v).as_bytes());
             true
         }
         Value::Unset | Value::Text(_) | Value::Verbatim(_) => {
-            let raw = v.text(spec);
+            let raw = spec.text(v);
             let raw = raw.trim();
             match kind {
                 _ if raw.is_empty() => true,
@@ -292,7 +292,7 @@ fn render_value(
         }
     };
     if !formatted {
-        let raw = v.text(spec);
+        let raw = spec.text(v);
         if kind != Kind::Text {
             w.push(
                 "invalid_value",
