@@ -13,6 +13,7 @@ use crate::report::Warnings;
 use crate::sage::Layout;
 use crate::shop::{self, ShopFile};
 use crate::t;
+use crate::warning_kind::WarningKind;
 
 pub const OK: u8 = 0;
 pub const FAILED: u8 = 1;
@@ -323,7 +324,7 @@ fn inspect(a: InspectArgs) -> u8 {
                         println!("  ignored:    {} (of no use in Sage)", quoted(ignored));
                     }
                     if let Some(m) = u.message() {
-                        w.push("unused_columns", "header", "", m);
+                        w.push(WarningKind::UnusedColumns, "header", "", m);
                     }
                 }
                 for wr in &w.list {

@@ -25,6 +25,7 @@ use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::{Ccdl, Ccli, Chen, FieldId, Layout, RecordKind};
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
+use crate::warning_kind::WarningKind;
 use crate::write::{OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
@@ -372,10 +373,10 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     };
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
-        list_w.push("client_list", "client list", "", n.clone());
+        list_w.push(WarningKind::ClientList, "client list", "", n.clone());
     }
     for n in &ledger.recovered {
-        list_w.push("ledger_recovered", "ledger", "", n.clone());
+        list_w.push(WarningKind::LedgerRecovered, "ledger", "", n.clone());
     }
     report.warnings.append(&mut list_w.list);
     let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
@@ -554,7 +555,7 @@ impl Run<'_> {
             if used_by.is_empty() {
                 let mut w = Warnings::new(ir.path.clone());
                 w.push(
-                    "companion_unused",
+                    WarningKind::CompanionUnused,
                     &ir.path,
                     "",
                     format!(
@@ -649,14 +650,14 @@ impl Run<'_> {
                 } else if failed > 0 {
                     ir.status = Status::Partial;
                 } else if written.is_empty() && !self.opts.dry_run {
-                    w.push("no_output", &ir.path, "", "nothing new to import: no file written");
+                    w.push(WarningKind::NoOutput, &ir.path, "", "nothing new to import: no file written");
                 }
             }
             Err(e) => {
                 self.state.rollback();
                 self.resolver.rollback_input();
                 if let Err(le) = self.ledger.abort() {
-                    w.push("ledger", &ir.path, "", format!("the ledger could not record the failure: {le}"));
+                    w.push(WarningKind::Ledger, &ir.path, "", format!("the ledger could not record the failure: {le}"));
                 }
                 ir.status = Status::Failed;
                 ir.error = Some(e.to_string());
@@ -703,7 +704,7 @@ impl Run<'_> {
         ir.delimiter = Some(file.delimiter_label());
         if file.encoding_guessed() {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 &ir.path,
                 "encoding",
                 format!("not UTF-8: read as {} (set [input] encoding to force another)", file.encoding_label()),
@@ -746,7 +747,7 @@ impl Run<'_> {
             }
         }
         if let Some(message) = file.column_use().and_then(|u| u.message()) {
-            w.push("unused_columns", "header", "", message);
+            w.push(WarningKind::UnusedColumns, "header", "", message);
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
@@ -791,7 +792,7 @@ impl Run<'_> {
         }
         if let Err(e) = self.ledger.commit() {
             // The outputs are in place: the next start settles the batch from them.
-            w.push("ledger", &ir.path, "", format!("the ledger could not confirm this input's orders ({e}): the next run settles it from the files in place"));
+            w.push(WarningKind::Ledger, &ir.path, "", format!("the ledger could not confirm this input's orders ({e}): the next run settles it from the files in place"));
         }
         Ok(written)
     }
@@ -933,7 +934,7 @@ impl Run<'_> {
                 return self.credit_note(o, platform, &key, refunded, ir, out, None, &subject, w);
             }
             if refunded == Refunded::Unstated {
-                w.push("refund", &subject, "refunded_amount", UNSTATED);
+                w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
             }
             doc.action = DocumentAction::SkippedAlreadyConverted;
             doc.detail = "converted by an earlier run (--force converts it again)".into();
@@ -941,7 +942,7 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(why) = self.skip_reason(o) {
-            w.push("skipped", &subject, "status", format!("{why}: not imported"));
+            w.push(WarningKind::Skipped, &subject, "status", format!("{why}: not imported"));
             doc.detail = why;
             self.report.add_document(doc);
             return Ok(());
@@ -1002,7 +1003,7 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         if refunded == Refunded::Unstated {
-            w.push("refund", &subject, "refunded_amount", UNSTATED);
+            w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
         }
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
             let cfg = &self.profile.orders;
@@ -1020,7 +1021,7 @@ impl Run<'_> {
                 );
             }
             w.push(
-                "partially_refunded",
+                WarningKind::PartiallyRefunded,
                 &subject,
                 "refunded_amount",
                 format!(
@@ -1080,7 +1081,7 @@ impl Run<'_> {
         };
         if let Some(why) = refused {
             w.push(
-                "refund",
+                WarningKind::Refund,
                 subject,
                 "status",
                 // The same words for every order, so that the report counts them as one.
@@ -1112,7 +1113,7 @@ impl Run<'_> {
                     match self.resolver.find_code(&o.customer, platform, &self.state, subject, w) {
                         Some(code) => {
                             w.push(
-                                "guessed",
+                                WarningKind::Guessed,
                                 subject,
                                 Ccli::Num.name(),
                                 format!(
@@ -1174,7 +1175,7 @@ impl Run<'_> {
             }
             Err(NoCredit::Less { credited, refunded }) => {
                 w.push(
-                    "refund",
+                    WarningKind::Refund,
                     subject,
                     "refunded_amount",
                     format!(
@@ -1261,7 +1262,7 @@ impl Run<'_> {
                     "another document's (in this file or an earlier run)"
                 };
                 w.push(
-                    "piece_collision",
+                    WarningKind::PieceCollision,
                     subject,
                     Chen::Piece.name(),
                     format!("piece number {} is {whose}: this credit note is {p}", document.piece),
@@ -1308,7 +1309,7 @@ impl Run<'_> {
             Some(p) if p == document.piece => None,
             Some(p) => {
                 w.push(
-                    "piece_collision",
+                    WarningKind::PieceCollision,
                     subject,
                     Chen::Piece.name(),
                     format!(
@@ -1450,7 +1451,7 @@ impl Run<'_> {
                             ),
                             (_, Some(why)) => {
                                 w.push(
-                                    "update_refused",
+                                    WarningKind::UpdateRefused,
                                     subject,
                                     "",
                                     format!("client {code} is not updated although {}: {why}", wanted.describe()),
@@ -1488,7 +1489,7 @@ impl Run<'_> {
             if cs.notify_billing_address_differs {
                 notices.push(text.clone());
             }
-            w.push("address_differs", subject, "billing", format!("client {code}: {text}"));
+            w.push(WarningKind::AddressDiffers, subject, "billing", format!("client {code}: {text}"));
         }
         if intitule.is_none() && !delivery.is_empty() && self.resolver.billing_differs(client, &code, delivery) {
             let text = format!("Adresse de livraison différente : {}", one_line(delivery));
@@ -1496,7 +1497,7 @@ impl Run<'_> {
                 notices.push(text.clone());
             }
             w.push(
-                "address_differs",
+                WarningKind::AddressDiffers,
                 subject,
                 "delivery",
                 format!("client {code}: {text} (not among the client's delivery addresses)"),
@@ -1532,7 +1533,7 @@ impl Run<'_> {
             cat.unwrap_or_else(|| {
                 // One message for all such clients: counted, with a few examples.
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     subject,
                     Chen::NCatCompta.name(),
                     "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
@@ -1542,7 +1543,7 @@ impl Run<'_> {
         };
         let collective = collective.unwrap_or_else(|| {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 subject,
                 Chen::CgNum.name(),
                 format!(
@@ -1566,7 +1567,7 @@ impl Run<'_> {
         let cats = &self.profile.orders.accounting_categories;
         let iso = if delivery.country.is_empty() {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 subject,
                 Chen::NCatCompta.name(),
                 "the delivery address has no country: France's catégorie comptable is written",
@@ -1635,7 +1636,7 @@ pub fn update_existing(
     }
     if let Some(why) = index.update_refusal() {
         w.push(
-            "update_refused",
+            WarningKind::UpdateRefused,
             subject,
             "",
             format!("client {code} is not updated although {}: {why}", wanted.describe()),

@@ -599,9 +599,9 @@ impl Page<'_> {
         }
         let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
         for w in list {
-            match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+            match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
                 Some((_, v)) => v.push(w),
-                None => kinds.push((&w.kind, vec![w])),
+                None => kinds.push((w.kind.as_str(), vec![w])),
             }
         }
         self.raw("<ul class=\"notes\">");
@@ -793,9 +793,9 @@ impl Page<'_> {
         self.raw("</p>\n");
         let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
         for w in &r.warnings {
-            match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+            match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
                 Some((_, v)) => v.push(w),
-                None => kinds.push((&w.kind, vec![w])),
+                None => kinds.push((w.kind.as_str(), vec![w])),
             }
         }
         let several = r.inputs.len() > 1;
@@ -1009,9 +1009,9 @@ mod tests {
         let mut w = crate::report::Warnings::new("orders.csv");
         w.track_records();
         for f in ["CT_Intitule", "CT_Contact", "LI_Intitule"] {
-            w.push("transliterated", "order #1", f, format!("{f}: œ → oe"));
+            w.push(crate::report::WarningKind::Transliterated, "order #1", f, format!("{f}: œ → oe"));
         }
-        w.push("guessed", "order #1", "N_CatCompta", "catégorie 1");
+        w.push(crate::report::WarningKind::Guessed, "order #1", "N_CatCompta", "catégorie 1");
         let mut d = document(1, DocumentAction::Created);
         d.warnings = w.take_record();
         assert_eq!(d.warnings, [0, 1, 2, 3]);

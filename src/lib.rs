@@ -26,5 +26,6 @@ pub mod shop;
 pub mod state;
 pub mod strindex;
 pub mod table;
+pub mod warning_kind;
 pub mod watch;
 pub mod write;

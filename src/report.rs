@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+pub use crate::warning_kind::WarningKind;
+
 use crate::i18n::{Lang, Msg};
 use crate::t;
 
@@ -252,7 +254,7 @@ pub enum DocumentAction {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Warning {
-    pub kind: String,
+    pub kind: WarningKind,
     pub input: String,
     /// The first record the warning was given for.
     pub record: String,
@@ -287,7 +289,7 @@ pub struct Warnings {
     seen: rustc_hash::FxHashMap<u64, usize>,
     /// Entries listed per kind, and the entry that counts the rest once `KIND_CAP` is
     /// reached: a file of a million orders with a different message each cannot fill memory.
-    per_kind: rustc_hash::FxHashMap<String, (usize, Option<usize>)>,
+    per_kind: rustc_hash::FxHashMap<WarningKind, (usize, Option<usize>)>,
     /// With `track_records`: entries given or repeated since the last `take_record`.
     recent: Option<Vec<usize>>,
 }
@@ -307,9 +309,9 @@ impl Warnings {
         Warnings { input: input.into(), ..Default::default() }
     }
 
-    pub fn push(&mut self, kind: &str, record: &str, field: &str, message: impl Into<String>) {
+    pub fn push(&mut self, kind: WarningKind, record: &str, field: &str, message: impl Into<String>) {
         let message = message.into();
-        let key = hash_of(&[kind, field, &message]);
+        let key = hash_of(&[kind.as_str(), field, &message]);
         // `list` is public (callers drain it): check the remembered entry is still the same.
         let known =
             self.seen.get(&key).copied().filter(|&i| {
@@ -328,7 +330,7 @@ impl Warnings {
     pub fn push_keyed(
         &mut self,
         key: u64,
-        kind: &str,
+        kind: WarningKind,
         record: &dyn std::fmt::Display,
         field: &dyn std::fmt::Display,
         message: impl FnOnce() -> String,
@@ -372,8 +374,8 @@ impl Warnings {
         }
     }
 
-    fn add(&mut self, key: u64, kind: &str, record: &str, field: String, message: String) {
-        let (listed, overflow) = self.per_kind.entry(kind.to_string()).or_insert((0, None));
+    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: String, message: String) {
+        let (listed, overflow) = self.per_kind.entry(kind).or_insert((0, None));
         if *listed >= KIND_CAP {
             match *overflow {
                 Some(i) if i < self.list.len() && self.list[i].kind == kind => {
@@ -393,7 +395,7 @@ impl Warnings {
                         r.push(i);
                     }
                     self.list.push(Warning {
-                        kind: kind.to_string(),
+                        kind,
                         input: self.input.clone(),
                         record: record.to_string(),
                         field: String::new(),
@@ -414,7 +416,7 @@ impl Warnings {
         }
         self.seen.insert(key, i);
         self.list.push(Warning {
-            kind: kind.to_string(),
+            kind,
             input: self.input.clone(),
             record: record.to_string(),
             field,
@@ -576,9 +578,9 @@ impl Report {
             // Grouped by kind, a few examples each: the JSON report has them all.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
             for w in &self.warnings {
-                match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+                match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
                     Some((_, v)) => v.push(w),
-                    None => kinds.push((&w.kind, vec![w])),
+                    None => kinds.push((w.kind.as_str(), vec![w])),
                 }
             }
             let counts: Vec<String> =

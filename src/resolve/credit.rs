@@ -27,6 +27,7 @@ use crate::profile::orders::{PriceMode, rate_key};
 use crate::report::Warnings;
 use crate::sage::value::fmt_dec;
 use crate::sage::{Chen, Chli, FieldId};
+use crate::warning_kind::WarningKind;
 
 /// THE sign decision for credit notes: the quantity written on a credit-note line, from the
 /// quantity credited. Positive: Provenance 3 already says the document is an avoir, and prices
@@ -129,7 +130,7 @@ impl DocumentBuilder<'_> {
             Refunded::Cancelled | Refunded::Whole => (total, true),
             Refunded::Part(a) if a >= total => {
                 w.push(
-                    "refund",
+                    WarningKind::Refund,
                     subject,
                     "refunded_amount",
                     format!(
@@ -170,7 +171,7 @@ impl DocumentBuilder<'_> {
             && (sum - amount).abs() >= cent()
         {
             w.push(
-                "totals",
+                WarningKind::Totals,
                 subject,
                 "total",
                 format!(
@@ -257,7 +258,7 @@ impl DocumentBuilder<'_> {
             }
             _ => {
                 w.push(
-                    "refund",
+                    WarningKind::Refund,
                     subject,
                     "refunded_amount",
                     format!(
@@ -303,7 +304,7 @@ impl DocumentBuilder<'_> {
         if unknown || groups.is_empty() {
             // A line without a known rate: the rates cannot be weighed.
             w.push(
-                "refund",
+                WarningKind::Refund,
                 subject,
                 "tax_rate",
                 format!(
@@ -323,7 +324,7 @@ impl DocumentBuilder<'_> {
                 })
                 .collect();
             w.push(
-                "refund_prorated",
+                WarningKind::RefundProrated,
                 subject,
                 "refunded_amount",
                 format!(
@@ -384,7 +385,7 @@ impl DocumentBuilder<'_> {
         self.warn_once(
             "credit:sign".into(),
             w,
-            "credit_note_sign",
+            WarningKind::CreditNoteSign,
             subject,
             Chli::Qte.name(),
             format!(

@@ -19,6 +19,7 @@ use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{Issued, MatchKey, Warnings};
 use crate::sage::{Ccdl, Ccli, FieldId, Layout, Record, RecordKind};
 use crate::state::State;
+use crate::warning_kind::WarningKind;
 
 /// What became of one shop customer.
 #[derive(Debug, Clone)]
@@ -357,7 +358,7 @@ impl<'a> Resolver<'a> {
                 };
             }
             w.push(
-                "reissued",
+                WarningKind::Reissued,
                 subject,
                 Ccli::Num.name(),
                 format!(
@@ -414,7 +415,7 @@ impl<'a> Resolver<'a> {
                     // The same message for every customer of the input is one counted entry.
                     let field = if per_customer { Ccli::Num.name() } else { "customers.code.source" };
                     w.push(
-                        "code_source",
+                        WarningKind::CodeSource,
                         subject,
                         field,
                         format!("{message}: the number comes from the counter ([customers.code] source = \"auto\")"),
@@ -535,7 +536,7 @@ impl<'a> Resolver<'a> {
             let taken = taken.or_else(|| self.created.contains(&g.code).then(|| "a customer of this run".to_string()));
             match taken {
                 Some(who) => w.push(
-                    "counter_skipped",
+                    WarningKind::CounterSkipped,
                     subject,
                     Ccli::Num.name(),
                     format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
@@ -568,7 +569,7 @@ impl<'a> Resolver<'a> {
                 _ => None,
             };
             if let Some(why) = problem {
-                w.push("invalid_value", subject, kind.as_str(), format!("{why}: not used to search"));
+                w.push(WarningKind::InvalidValue, subject, kind.as_str(), format!("{why}: not used to search"));
                 continue;
             }
             let hits = match kind {
@@ -589,7 +590,7 @@ impl<'a> Resolver<'a> {
                         hits.len(),
                         codes.join(", ")
                     );
-                    w.push("ambiguous_match", subject, kind.as_str(), msg.clone());
+                    w.push(WarningKind::AmbiguousMatch, subject, kind.as_str(), msg.clone());
                     ambiguous.push(msg);
                 }
             }
@@ -627,7 +628,7 @@ impl<'a> Resolver<'a> {
         let siret = ix::norm_siret(&c.siret);
         if !c.siret.is_empty() && siret.len() != 14 {
             w.push(
-                "invalid_value",
+                WarningKind::InvalidValue,
                 subject,
                 Ccli::Siret.name(),
                 format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
@@ -684,7 +685,7 @@ impl<'a> Resolver<'a> {
         let email = c.email.trim();
         if !email.is_empty() {
             w.push(
-                "intitule_fallback",
+                WarningKind::IntituleFallback,
                 subject,
                 Ccli::Intitule.name(),
                 "the customer has neither name nor company: the intitulé is its e-mail",
@@ -692,7 +693,7 @@ impl<'a> Resolver<'a> {
             return email.to_string();
         }
         w.push(
-            "intitule_fallback",
+            WarningKind::IntituleFallback,
             subject,
             Ccli::Intitule.name(),
             "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
@@ -756,7 +757,7 @@ impl<'a> Resolver<'a> {
             let (head, tail) = a1.split_at(cut);
             let (head, tail) = (head.trim().to_string(), tail.trim().to_string());
             w.push(
-                "moved_to_complement",
+                WarningKind::MovedToComplement,
                 subject,
                 field,
                 format!("address longer than {max} characters: '{head}' kept, '{tail}' moved to Complément"),
@@ -814,7 +815,7 @@ impl<'a> Resolver<'a> {
                     _ => "left empty".to_string(),
                 };
                 w.push(
-                    "template_field_missing",
+                    WarningKind::TemplateFieldMissing,
                     &subject,
                     &f.describe(RecordKind::Ccli.tag()),
                     format!("the client list does not carry {} ({}): {fallback}. A Format Sage export of the client list carries every field", f.label, f.name),

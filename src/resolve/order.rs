@@ -16,6 +16,7 @@ use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, Unkn
 use crate::report::Warnings;
 use crate::sage::value::{Value, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
+use crate::warning_kind::WarningKind;
 
 /// Why an order cannot become a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,14 +83,14 @@ pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
         .collect();
     let cut: String = clean.chars().take(PIECE_MAX).collect();
     if clean != raw.replace('#', "") {
-        w.push_keyed(0x5049_4543_4531, "piece", &subject, &Chen::Piece.name(), || {
+        w.push_keyed(0x5049_4543_4531, WarningKind::Piece, &subject, &Chen::Piece.name(), || {
             format!(
                 "piece numbers hold only A-Z and 0-9: other characters are removed and letters uppercased ('{raw}' gives '{clean}')"
             )
         });
     }
     if cut != clean {
-        w.push_keyed(0x5049_4543_4532, "truncated", &subject, &Chen::Piece.name(), || {
+        w.push_keyed(0x5049_4543_4532, WarningKind::Truncated, &subject, &Chen::Piece.name(), || {
             format!(
                 "a piece number holds at most {PIECE_MAX} characters: '{clean}' is cut to '{cut}' (the order number stays whole in N° commande site marchand); shorten the prefix of [orders] piece"
             )
@@ -221,7 +222,7 @@ impl<'a> DocumentBuilder<'a> {
         &mut self,
         key: String,
         w: &mut Warnings,
-        kind: &str,
+        kind: WarningKind,
         subject: &str,
         field: &str,
         message: String,
@@ -239,7 +240,7 @@ impl<'a> DocumentBuilder<'a> {
                 let want = if forced == TaxBasis::Ttc { PriceBasis::Incl } else { PriceBasis::Excl };
                 if o.basis_inferred && b != want {
                     w.push(
-                        "prices",
+                        WarningKind::Prices,
                         subject,
                         "prices",
                         "the totals suggest the other tax basis than prices_include_tax says; the profile is followed",
@@ -372,7 +373,7 @@ impl<'a> DocumentBuilder<'a> {
             }),
             (None, UnknownArticle::Divers) => {
                 w.push(
-                    "divers_article",
+                    WarningKind::DiversArticle,
                     subject,
                     "line_sku",
                     format!("{why}: written on article {} with the shop's label", cfg.divers_article),
@@ -414,7 +415,7 @@ impl<'a> DocumentBuilder<'a> {
         let Some(r) = rate else {
             let what = if n == 0 { "shipping".to_string() } else { format!("line {n}") };
             w.push(
-                "price_not_converted",
+                WarningKind::PriceNotConverted,
                 subject,
                 "prices",
                 format!("{what}: VAT rate unknown, the price stays as the shop gives it"),
@@ -438,7 +439,7 @@ impl<'a> DocumentBuilder<'a> {
                 self.warn_once(
                     format!("rate:{key}"),
                     w,
-                    "tax_code_missing",
+                    WarningKind::TaxCodeMissing,
                     subject,
                     "tax_code",
                     // No code is suggested: codes differ from one dossier to another, and one
@@ -493,7 +494,7 @@ impl<'a> DocumentBuilder<'a> {
                 let total: Decimal = amounts.iter().sum();
                 if total.is_zero() || products == 0 {
                     w.push(
-                        "discount",
+                        WarningKind::Discount,
                         subject,
                         "discount",
                         format!("a discount of {amount} has no line to go on: not written"),
@@ -514,7 +515,7 @@ impl<'a> DocumentBuilder<'a> {
                         }
                         (false, None) => {
                             w.push(
-                                "discount",
+                                WarningKind::Discount,
                                 subject,
                                 "discount",
                                 format!(
@@ -536,17 +537,27 @@ impl<'a> DocumentBuilder<'a> {
         match self.profile.orders.date {
             DateSource::Today => today,
             DateSource::Order => o.date.unwrap_or_else(|| {
-                w.push("guessed", subject, "date", "the order has no date: today's is used");
+                w.push(WarningKind::Guessed, subject, "date", "the order has no date: today's is used");
                 today
             }),
             DateSource::Invoice => match (o.invoice_date, o.date) {
                 (Some(d), _) => d,
                 (None, Some(d)) => {
-                    w.push("guessed", subject, "date", "the order has no invoice date: the order's date is used");
+                    w.push(
+                        WarningKind::Guessed,
+                        subject,
+                        "date",
+                        "the order has no invoice date: the order's date is used",
+                    );
                     d
                 }
                 (None, None) => {
-                    w.push("guessed", subject, "date", "the order has neither invoice nor order date: today's is used");
+                    w.push(
+                        WarningKind::Guessed,
+                        subject,
+                        "date",
+                        "the order has neither invoice nor order date: today's is used",
+                    );
                     today
                 }
             },
@@ -585,7 +596,7 @@ impl<'a> DocumentBuilder<'a> {
         self.warn_once(
             "piece:sage".into(),
             w,
-            "piece_sage",
+            WarningKind::PieceSage,
             subject,
             Chen::Piece.name(),
             "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
@@ -632,7 +643,7 @@ impl<'a> DocumentBuilder<'a> {
             self.warn_once(
                 format!("currency:{c}"),
                 w,
-                "currency",
+                WarningKind::Currency,
                 subject,
                 "currency",
                 format!("orders in {c}: amounts are written as the shop gives them, without a Sage devise"),
@@ -695,7 +706,7 @@ impl<'a> DocumentBuilder<'a> {
                 self.warn_once(
                     format!("pay:{}", first.to_lowercase()),
                     w,
-                    "payment_method",
+                    WarningKind::PaymentMethod,
                     subject,
                     "payment_method",
                     format!(
@@ -712,13 +723,18 @@ impl<'a> DocumentBuilder<'a> {
     fn check_totals(&self, o: &Order, p: &Prepared, subject: &str, w: &mut Warnings) {
         let Some(shop) = o.total_ttc else { return };
         let Some(sum) = likely_total(&p.lines) else {
-            w.push("totals", subject, "total", "totals not checked: a line excluding tax has no known VAT rate");
+            w.push(
+                WarningKind::Totals,
+                subject,
+                "total",
+                "totals not checked: a line excluding tax has no known VAT rate",
+            );
             return;
         };
         let diff = sum - shop;
         if diff.abs() >= Decimal::new(1, 2) {
             w.push(
-                "totals",
+                WarningKind::Totals,
                 subject,
                 "total",
                 format!(

@@ -10,6 +10,7 @@ use crate::gescom::index::{ClientRef, address_key, key_hash};
 use crate::model::{Address, Customer};
 use crate::report::Warnings;
 use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
+use crate::warning_kind::WarningKind;
 
 /// What an update would change, found without reading the client's block.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -196,7 +197,7 @@ impl Resolver<'_> {
                 let old = ccli.get_index(f.index);
                 if v.trim().is_empty() && !old.is_empty() {
                     w.push(
-                        "blank_refused",
+                        WarningKind::BlankRefused,
                         subject,
                         &f.name,
                         format!("[customers.fields] gives an empty value: the client's '{old}' is kept"),

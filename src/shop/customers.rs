@@ -6,6 +6,7 @@ use crate::error::InputError;
 use crate::model::{Address, Customer, Origin, Platform};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
+use crate::warning_kind::WarningKind;
 
 pub struct CustomerReader {
     pub table: Table,
@@ -81,7 +82,7 @@ impl CustomerReader {
             if !full.is_empty() {
                 (c.firstname, c.lastname) = super::values::split_name(&full);
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     &subject,
                     "name",
                     format!(
@@ -110,7 +111,7 @@ impl CustomerReader {
             } else {
                 self.emails_without_at += 1;
                 w.push(
-                    "invalid_value",
+                    WarningKind::InvalidValue,
                     &subject,
                     "email",
                     format!("'{}' is not an e-mail address: not used for matching", c.email),
@@ -123,7 +124,7 @@ impl CustomerReader {
         self.repad_numbers(&mut c, &subject, w);
         for (i, why) in self.table.doubtful() {
             let col = self.table.headers().get(i).cloned().unwrap_or_default();
-            w.push("guessed", &subject, &col, format!("{}: {why}", self.table.place()));
+            w.push(WarningKind::Guessed, &subject, &col, format!("{}: {why}", self.table.place()));
         }
         Ok(Some(c))
     }
@@ -152,7 +153,7 @@ impl CustomerReader {
             let fixed = repad(kind, slot);
             if fixed != *slot {
                 w.push(
-                    "repadded",
+                    WarningKind::Repadded,
                     subject,
                     field,
                     format!("'{slot}' was a number in the spreadsheet: read as '{fixed}'"),
@@ -182,7 +183,7 @@ pub fn country_iso(raw: &str, subject: &str, w: &mut Warnings) -> String {
         Some(c) => c.iso.clone(),
         None => {
             w.push(
-                "unknown_country",
+                WarningKind::UnknownCountry,
                 subject,
                 "country",
                 format!("'{raw}' is not a known country code or name: left empty"),

@@ -37,6 +37,7 @@ use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, Origin,
 use crate::profile::InputSection;
 use crate::report::Warnings;
 use crate::table::{Table, TableOptions, sniff};
+use crate::warning_kind::WarningKind;
 
 /// The join key of a customer: e-mail (case-folded) on its website.
 fn key(email: &str, website: &str) -> String {
@@ -177,7 +178,7 @@ impl CustomerReader {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         for (i, why) in self.table.doubtful() {
             let col = self.table.headers().get(i).cloned().unwrap_or_default();
-            w.push("guessed", &format!("record {} (line {})", origin.record, origin.line), &col, why);
+            w.push(WarningKind::Guessed, &format!("record {} (line {})", origin.record, origin.line), &col, why);
         }
         let mut row = Row {
             origin,
@@ -223,7 +224,7 @@ impl CustomerReader {
                     None => return Ok(None),
                     Some(r) if !self.composite || !r.email.is_empty() => break r,
                     Some(r) => w.push(
-                        "skipped",
+                        WarningKind::Skipped,
                         &format!("record {} (line {})", r.origin.record, r.origin.line),
                         "email",
                         "an address row before any customer row: not written",
@@ -250,7 +251,7 @@ impl CustomerReader {
             addrs.extend(found.into_iter().map(Addr::from_fields));
             if addrs.is_empty() {
                 w.push(
-                    "missing_address",
+                    WarningKind::MissingAddress,
                     &subject,
                     "address",
                     "no address of this customer (e-mail and website) in the run's customer address file: the client is written without address",
@@ -259,7 +260,7 @@ impl CustomerReader {
         } else if !self.no_address_file {
             self.no_address_file = true;
             w.push(
-                "missing_address",
+                WarningKind::MissingAddress,
                 &self.table.path().display().to_string(),
                 "address",
                 "the Magento customers main file holds no address and no customer address file (_website,_email,_entity_id,...) is in this run: clients are written without address. Export \"Customer Addresses\" too and convert both files together",
@@ -272,7 +273,7 @@ impl CustomerReader {
         let billing_at = addrs.iter().position(|a| a.billing).or_else(|| {
             if addrs.len() > 1 {
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     subject,
                     "_address_default_billing_",
                     "no address is the default billing one: the first is written on the client card",
@@ -284,7 +285,7 @@ impl CustomerReader {
         let others = addrs.len() - usize::from(billing_at.is_some()) - usize::from(shipping_at.is_some());
         if others > 0 {
             w.push(
-                "skipped",
+                WarningKind::Skipped,
                 subject,
                 "address",
                 format!(
@@ -484,7 +485,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
             None => match (ht, ttc) {
                 (Some(h), Some(t)) => snap_rate(h, t - h, &[]).unwrap_or_else(|raw| {
                     w.push(
-                        "guessed",
+                        WarningKind::Guessed,
                         &subject,
                         "tax_percent",
                         format!(
@@ -532,7 +533,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
     }
     if !from_children.is_empty() {
         w.push(
-            "guessed",
+            WarningKind::Guessed,
             &subject,
             "items",
             format!(
@@ -556,7 +557,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
             Ok(r) => r,
             Err(raw) => {
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     &subject,
                     "shipping_tax_amount",
                     format!("shipping tax {tax} on {h} is {raw}%, not a known VAT rate: written as is"),
@@ -580,7 +581,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
         o.shipping_ht = o.shipping_ht.map(|s| s - d_ht);
         o.shipping_ttc = o.shipping_ttc.map(|s| s - d_ttc);
         w.push(
-            "discount",
+            WarningKind::Discount,
             &subject,
             "shipping_discount_amount",
             format!("a discount of {d} on shipping: written as a lower shipping amount"),

@@ -20,6 +20,7 @@ use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
+use crate::warning_kind::WarningKind;
 
 /// One order that cannot be converted; the others go on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,7 +203,7 @@ impl OrderReader {
         let fixed = repad(kind, &v);
         if fixed != v {
             w.push(
-                "repadded",
+                WarningKind::Repadded,
                 subject,
                 field,
                 format!("'{v}' was a number in the spreadsheet: read as '{fixed}' ({})", self.table.place()),
@@ -233,7 +234,7 @@ impl OrderReader {
                         SlashDates::DayFirst => "day/month/year",
                     };
                     w.push(
-                        "guessed",
+                        WarningKind::Guessed,
                         &format!("order {}", b.order.number),
                         field,
                         format!(
@@ -252,7 +253,12 @@ impl OrderReader {
             }
             None => {
                 let subject = format!("order {} ({})", b.order.number, self.table.place());
-                b.warnings.push(warning("invalid_value", &subject, field, &format!("'{v}' is not a date: ignored")));
+                b.warnings.push(warning(
+                    WarningKind::InvalidValue,
+                    &subject,
+                    field,
+                    &format!("'{v}' is not a date: ignored"),
+                ));
                 None
             }
         }
@@ -317,7 +323,7 @@ impl OrderReader {
                 self.rows_without_key += 1;
                 let line = self.table.line();
                 w.push(
-                    "skipped",
+                    WarningKind::Skipped,
                     &format!("{} {line}", if self.table.format() == "xlsx" { "row" } else { "line" }),
                     group,
                     "a row without order number is not part of any order: skipped",
@@ -352,7 +358,7 @@ impl OrderReader {
             if key.is_empty() {
                 self.rows_without_key += 1;
                 let line = self.table.line();
-                w.push("skipped", &format!("line {line}"), group, "a row without order number: skipped");
+                w.push(WarningKind::Skipped, &format!("line {line}"), group, "a row without order number: skipped");
                 continue;
             }
             let mut b = self.start(key, w);
@@ -389,7 +395,7 @@ impl OrderReader {
                 Ok(None) => {}
                 Ok(Some(p)) => {
                     for note in &p.notes {
-                        b.warnings.push(warning("html", &subject, &header, note));
+                        b.warnings.push(warning(WarningKind::Html, &subject, &header, note));
                     }
                     b.order.lines.push(Line {
                         sku: p.sku,
@@ -434,7 +440,7 @@ impl OrderReader {
         o.note = note;
         if tags {
             let subject = format!("order {}", o.number);
-            b.warnings.push(warning("html", &subject, "note", "HTML tags removed from the customer note"));
+            b.warnings.push(warning(WarningKind::Html, &subject, "note", "HTML tags removed from the customer note"));
         }
         b.order.date = self.datetime("date", true, &mut b, w);
         b.order.invoice_date = self.datetime("paid_at", false, &mut b, w);
@@ -626,7 +632,7 @@ impl OrderReader {
                 // The same guess for every order of such an export: said once, for all.
                 *said = true;
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     subject,
                     f("name"),
                     format!(
@@ -656,7 +662,7 @@ impl OrderReader {
         for (i, why) in self.table.doubtful() {
             let col = self.table.headers().get(i).cloned().unwrap_or_default();
             let subject = format!("order {} ({})", b.order.number, self.table.place());
-            b.warnings.push(warning("guessed", &subject, &col, why));
+            b.warnings.push(warning(WarningKind::Guessed, &subject, &col, why));
         }
     }
 
@@ -679,7 +685,12 @@ impl OrderReader {
         }
         if tags {
             let subject = format!("order {}", b.order.number);
-            b.warnings.push(warning("html", &subject, "line_name", &format!("HTML tags removed from '{name}'")));
+            b.warnings.push(warning(
+                WarningKind::Html,
+                &subject,
+                "line_name",
+                &format!("HTML tags removed from '{name}'"),
+            ));
         }
         let quantity = match parse_amount(&qty_text, self.decimal_comma) {
             Some(q) => q,
@@ -737,7 +748,7 @@ impl OrderReader {
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
         for x in b.warnings.drain(..) {
-            w.push(&x.kind, &x.record, &x.field, x.message);
+            w.push(x.kind, &x.record, &x.field, x.message);
         }
         if let Some(p) = b.problem {
             return Err(p);
@@ -761,7 +772,7 @@ fn french_formats(iso: &str) -> bool {
     matches!(iso, "" | "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF")
 }
 
-fn warning(kind: &str, record: &str, field: &str, message: &str) -> crate::report::Warning {
+fn warning(kind: WarningKind, record: &str, field: &str, message: &str) -> crate::report::Warning {
     let mut w = Warnings::default();
     w.push(kind, record, field, message);
     w.list.pop().expect("pushed")
@@ -820,7 +831,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
     }
     if basis.is_none() {
         w.push(
-            "guessed",
+            WarningKind::Guessed,
             &subject,
             "prices",
             "the totals fit neither tax-inclusive nor tax-exclusive prices: [orders] prices_include_tax decides",
@@ -839,7 +850,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
     };
     if rates.len() > 1 {
         w.push(
-            "tax_rate_unknown",
+            WarningKind::TaxRateUnknown,
             &subject,
             "tax_rate",
             format!(

@@ -33,6 +33,7 @@ use crate::model::{
 };
 use crate::report::Warnings;
 use crate::resolve::text::remove_accents;
+use crate::warning_kind::WarningKind;
 
 const DATA: &str = include_str!("../../templates/shops/prestashop_webservice.toml");
 
@@ -745,7 +746,7 @@ impl PrestashopReader {
             self.say_once(
                 format!("entity:{name}"),
                 w,
-                "unresolved_entity",
+                WarningKind::UnresolvedEntity,
                 "",
                 format!(
                     "line {line}: the entity reference &{name}; is not defined by XML and is never expanded: it is copied as the text \"&{name};\" (check the fields that hold it)"
@@ -780,7 +781,7 @@ impl PrestashopReader {
         own.is_empty() && !self.joined.has(Platform::Prestashop, resource)
     }
 
-    fn say_once(&mut self, key: impl Into<String>, w: &mut Warnings, kind: &str, field: &str, message: String) {
+    fn say_once(&mut self, key: impl Into<String>, w: &mut Warnings, kind: WarningKind, field: &str, message: String) {
         if self.said.insert(key.into()) {
             w.push(kind, &self.path.display().to_string(), field, message);
         }
@@ -810,7 +811,7 @@ impl PrestashopReader {
         if !reference.is_empty() {
             if let Some(other) = self.references.get(&reference) {
                 w.push(
-                    "split_order",
+                    WarningKind::SplitOrder,
                     &subject,
                     "reference",
                     format!(
@@ -830,7 +831,7 @@ impl PrestashopReader {
         let invoice = n.get("invoice_date");
         o.invoice_date = parse_datetime(&invoice);
         if o.invoice_date.is_none() && !invoice.is_empty() && !invoice.starts_with("0000-00-00") {
-            w.push("invalid_value", &subject, "invoice_date", format!("'{invoice}' is not a date: ignored"));
+            w.push(WarningKind::InvalidValue, &subject, "invoice_date", format!("'{invoice}' is not a date: ignored"));
         }
         o.currency = self.lookup_currency(&n.get("id_currency"), w);
         o.status = self.status(&n.get("current_state"), w);
@@ -937,7 +938,7 @@ impl PrestashopReader {
                 refunds.lines.keys().filter(|d| !rows.iter().any(|r| r.get("id") == **d)).collect();
             if !unmatched.is_empty() {
                 w.push(
-                    "refund",
+                    WarningKind::Refund,
                     &subject,
                     "order_slip",
                     format!(
@@ -980,7 +981,7 @@ impl PrestashopReader {
             let shipping = num("total_shipping_tax_incl")?.or(num("shipping_cost_amount")?);
             if products.is_none() && shipping.is_none() {
                 w.push(
-                    "refund",
+                    WarningKind::Refund,
                     subject,
                     "order_slip",
                     format!("order slip {} states no amount: not counted", slip_id(slip)),
@@ -1035,7 +1036,7 @@ impl PrestashopReader {
             Ok(r) => r,
             Err(raw) => {
                 w.push(
-                    "guessed",
+                    WarningKind::Guessed,
                     subject,
                     "tax_rate",
                     format!(
@@ -1057,7 +1058,7 @@ impl PrestashopReader {
                     self.say_once(
                         "states",
                         w,
-                        "guessed",
+                        WarningKind::Guessed,
                         "current_state",
                         "order states named after a default PrestaShop install (2 = Paiement accepté, 6 = Annulé...): add /api/order_states?display=full to the file if the shop renamed or added states".into(),
                     );
@@ -1068,7 +1069,7 @@ impl PrestashopReader {
                 self.say_once(
                     format!("state:{id}"),
                     w,
-                    "guessed",
+                    WarningKind::Guessed,
                     "current_state",
                     format!("order state id {id} is neither in the file nor a default PrestaShop state: written 'état {id}', not treated as cancelled or refunded; add /api/order_states?display=full"),
                 );
@@ -1100,7 +1101,7 @@ impl PrestashopReader {
                 self.say_once(
                     format!("currency:{id}"),
                     w,
-                    "guessed",
+                    WarningKind::Guessed,
                     "id_currency",
                     format!("currency id {id} is not in the file ({why}): its documents carry no currency; add /api/currencies?display=full"),
                 );
@@ -1124,7 +1125,7 @@ impl PrestashopReader {
                 self.say_once(
                     format!("carrier:{id}"),
                     w,
-                    "guessed",
+                    WarningKind::Guessed,
                     "id_carrier",
                     format!("carrier id {id} is not in the file ({why}): its shipping goes on the default shipping article; add /api/carriers?display=full"),
                 );
@@ -1145,7 +1146,7 @@ impl PrestashopReader {
                             self.say_once(
                                 "countries",
                                 w,
-                                "guessed",
+                                WarningKind::Guessed,
                                 "id_country",
                                 "country ids read with the list of a default PrestaShop install (8 = FR, 3 = BE...): add /api/countries?display=full to the file if the shop's list was changed".into(),
                             );
@@ -1153,7 +1154,7 @@ impl PrestashopReader {
                             self.say_once(
                                 format!("country:{id}"),
                                 w,
-                                "guessed",
+                                WarningKind::Guessed,
                                 "id_country",
                                 format!("country id {id} is not among the file's <country> elements: read as {c}, its id in a default PrestaShop install"),
                             );
@@ -1162,7 +1163,7 @@ impl PrestashopReader {
                     }
                     None => {
                         w.push(
-                            "unknown_country",
+                            WarningKind::UnknownCountry,
                             subject,
                             "id_country",
                             format!("country id {id} is unknown: left empty"),

@@ -20,6 +20,7 @@ use super::dialect::Dialect;
 use super::values::{SlashDates, decode_html, parse_amount, parse_plain, rate_in_label, snap_rate};
 use crate::model::{Line, LineKind, LineRefund, Order, PriceBasis, TaxLine};
 use crate::report::Warnings;
+use crate::warning_kind::WarningKind;
 
 /// The amounts of one line as the export gives them (all excluding tax unless named `_tax`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -341,7 +342,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         let qty = l.quantity;
         if qty.is_zero() {
             w.push(
-                "skipped",
+                WarningKind::Skipped,
                 &subject,
                 "line_quantity",
                 format!("line {n} ('{}') has quantity 0: not written", l.name),
@@ -393,7 +394,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     o.lines = kept;
     if !after_coupon.is_empty() {
         w.push(
-            "guessed",
+            WarningKind::Guessed,
             &subject,
             "line_price",
             format!(
@@ -406,7 +407,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     if from_total {
         // The same words for every order: one warning for the export, counted.
         w.push(
-            "guessed",
+            WarningKind::Guessed,
             &subject,
             "line_price",
             "the line items give no sub_total, only their total after any coupon: unit prices are total ÷ quantity (VAT from the line's tax), and a coupon stays inside them, with no discount shown",
@@ -427,7 +428,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
             && (c - line_discounts).abs() > Decimal::new(1, 2)
         {
             w.push(
-                    "totals",
+                    WarningKind::Totals,
                     &subject,
                     "discount",
                     format!("the coupon total {c} differs from the discounts of the lines ({line_discounts}): the lines' are written"),
@@ -445,7 +446,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         match t.rate {
             Some(rate) => o.taxes.push(TaxLine { rate, amount: t.amount, label: t.label.clone() }),
             None => w.push(
-                "tax_rate_unknown",
+                WarningKind::TaxRateUnknown,
                 &subject,
                 "tax_items",
                 format!(
@@ -500,7 +501,7 @@ fn line_rate(
         Ok(r) => r,
         Err(raw) => {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 subject,
                 "tax_rate",
                 format!("line {n}: tax {tax} on {base} is {raw}%, not a known VAT rate: written as is"),
@@ -528,7 +529,7 @@ fn shipping(
         Ok(r) => r,
         Err(raw) => {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 subject,
                 "shipping_tax",
                 format!("shipping tax {tax} on {s} is {raw}%, not a known VAT rate: written as is"),
@@ -551,7 +552,7 @@ fn fees(
         && let Some(t) = x.fee_total.filter(|t| !t.is_zero())
     {
         w.push(
-            "guessed",
+            WarningKind::Guessed,
             subject,
             "fee_total",
             format!("fees of {t} without their names: written as one line 'Frais'"),
@@ -564,7 +565,7 @@ fn fees(
                 Ok(r) => r,
                 Err(raw) => {
                     w.push(
-                        "guessed",
+                        WarningKind::Guessed,
                         subject,
                         "fee_items",
                         format!("fee '{}': tax {tax} on {} is {raw}%: written as is", f.name, f.total),
@@ -600,7 +601,7 @@ fn infer_missing_rates(o: &mut Order, subject: &str, w: &mut Warnings) {
     }
     let (Some(total), Some(tax)) = (o.total_ttc, o.total_tax) else {
         w.push(
-            "tax_rate_unknown",
+            WarningKind::TaxRateUnknown,
             subject,
             "tax_rate",
             "the export gives no VAT rate for some lines and no tax total: Sage applies each article's own",
@@ -610,7 +611,7 @@ fn infer_missing_rates(o: &mut Order, subject: &str, w: &mut Warnings) {
     match snap_rate(total - tax, tax, &[]) {
         Ok(Some(r)) => {
             w.push(
-                "guessed",
+                WarningKind::Guessed,
                 subject,
                 "tax_rate",
                 format!("no VAT rate per line in the export: {r}% (the one rate that gives the order's tax total {tax}) is written on lines and shipping without one"),
@@ -624,7 +625,7 @@ fn infer_missing_rates(o: &mut Order, subject: &str, w: &mut Warnings) {
             }
         }
         _ => w.push(
-            "tax_rate_unknown",
+            WarningKind::TaxRateUnknown,
             subject,
             "tax_rate",
             "no VAT rate per line in the export and no single rate fits the order's tax total: lines get no rate and Sage applies each article's own (export \"Item Tax Rate\" or \"Order Line Tax\")",

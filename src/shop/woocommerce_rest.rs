@@ -18,6 +18,7 @@ use super::values::{decode_html, parse_datetime, rate_in_label};
 use super::woocommerce::{self, Extras, Fee, LineAmounts, TaxItem};
 use crate::model::{Customer, Line, LineKind, Order, Origin};
 use crate::report::Warnings;
+use crate::warning_kind::WarningKind;
 
 /// The rate ids of a `taxes` array whose amount is not zero (`[{"id":1,"total":"4.00"}]`).
 fn rate_ids(item: &Value) -> Vec<String> {
@@ -51,7 +52,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
         }
         let (clean, tags) = decode_html(&text);
         if tags {
-            w.push("html", &subject, field, format!("HTML tags removed from '{clean}'"));
+            w.push(WarningKind::Html, &subject, field, format!("HTML tags removed from '{clean}'"));
         }
         clean.trim().to_string()
     };
@@ -65,7 +66,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
     let paid = r.field("paid_at");
     o.invoice_date = parse_datetime(&paid);
     if o.invoice_date.is_none() && !paid.is_empty() {
-        w.push("invalid_value", &subject, &r.path_of("paid_at"), format!("'{paid}' is not a date: ignored"));
+        w.push(WarningKind::InvalidValue, &subject, &r.path_of("paid_at"), format!("'{paid}' is not a date: ignored"));
     }
     o.currency = r.field("currency");
     o.status.financial = r.field("financial_status");

@@ -12,6 +12,7 @@ use crate::error::InputError;
 use crate::profile::Profile;
 use crate::report::Warnings;
 use crate::sage::{Layout, Record};
+use crate::warning_kind::WarningKind;
 
 /// "#CHLI order #1001 (line 2), line 3": the record named in warnings, formatted only when a
 /// warning is given.
@@ -167,7 +168,7 @@ impl Outputs {
         if lines.is_empty() {
             for t in self.templates.iter_mut().filter(is_lines) {
                 let file = t.template().file_name("<input>");
-                w.push("no_line", subject, "", format!("the document has no line: nothing of it in {file}"));
+                w.push(WarningKind::NoLine, subject, "", format!("the document has no line: nothing of it in {file}"));
             }
         }
         if !self.templates.iter().any(|t| t.template().per == param::Per::DocumentLine) {

@@ -16,6 +16,7 @@ use crate::codepage::{self, CodePage, Replacement};
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
 use crate::sage::{FieldSpec, Kind, Record};
+use crate::warning_kind::WarningKind;
 
 pub const CRLF: &[u8] = b"\r\n";
 
@@ -129,7 +130,7 @@ impl RecordEncoder {
                     let before = self.cp.decode(&self.bytes);
                     self.bytes.retain(|b| b.is_ascii_alphanumeric());
                     w.push(
-                        "invalid_characters",
+                        WarningKind::InvalidCharacters,
                         &subject.to_string(),
                         &f.describe(tag),
                         format!(
@@ -162,7 +163,7 @@ impl RecordEncoder {
             let kept = self.cp.decode(&self.bytes[..max]);
             let lost = self.cp.decode(&self.bytes[max..]);
             w.push(
-                "truncated",
+                WarningKind::Truncated,
                 &subject.to_string(),
                 &field.to_string(),
                 format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
@@ -202,7 +203,7 @@ impl RecordEncoder {
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
             w.push(
-                "tag_like",
+                WarningKind::TagLike,
                 &subject.to_string(),
                 &field.to_string(),
                 format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
@@ -229,7 +230,7 @@ impl RecordEncoder {
                 h.finish()
             };
             let (text, cp, changes) = (&self.text, self.cp, &self.changes);
-            w.push_keyed(key, "transliterated", subject, field, || {
+            w.push_keyed(key, WarningKind::Transliterated, subject, field, || {
                 let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
                 format!("'{text}' has characters {cp} lacks: {}", list.join(", "))
             });

@@ -24,6 +24,7 @@ use crate::codepage::CodePage;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value, parse_date, parse_dec, parse_time};
 use crate::sage::{FieldSpec, Kind, Record};
+use crate::warning_kind::WarningKind;
 
 /// A value a template refuses: `too_long = "error"` on a text field, or a number or date wider
 /// than its field. Travels inside an `io::Error` (kind `InvalidData`) through `Outputs`.
@@ -247,7 +248,12 @@ fn render_value(
                 Value::Text(raw) | Value::Verbatim(raw) => raw.trim().to_string(),
                 typed => spec.text(typed).into_owned(),
             };
-            w.push("rounded", subject, &col.label, format!("{shown} written with {} decimals: {text}", col.decimals));
+            w.push(
+                WarningKind::Rounded,
+                subject,
+                &col.label,
+                format!("{shown} written with {} decimals: {text}", col.decimals),
+            );
         }
         value.extend(text.bytes().map(|b| if b == b',' { t.decimal_separator } else { b }));
     };
@@ -295,7 +301,7 @@ fn render_value(
         let raw = spec.text(v);
         if kind != Kind::Text {
             w.push(
-                "invalid_value",
+                WarningKind::InvalidValue,
                 subject,
                 &col.label,
                 format!("'{}' is not {}: written as text", raw.trim(), kind_name(kind)),
@@ -336,7 +342,7 @@ fn render_value(
     let kept = CodePage::Windows1252.decode(&value[..limit]);
     let lost = CodePage::Windows1252.decode(&value[limit..]);
     w.push(
-        "truncated",
+        WarningKind::Truncated,
         subject,
         &col.label,
         format!("{} characters, {why} is {limit}: written '{kept}', lost '{lost}'", value.len()),
@@ -378,9 +384,11 @@ fn push_text(
         if delimiters || breaks {
             let d = (delimiter as char).escape_debug();
             let (kind, what) = match (delimiters, breaks) {
-                (true, false) => ("delimiter_removed", format!("the delimiter '{d}'")),
-                (false, _) => ("line_break_removed", "a line break (CR or LF)".to_string()),
-                (true, true) => ("delimiter_removed", format!("the delimiter '{d}' and a line break (CR or LF)")),
+                (true, false) => (WarningKind::DelimiterRemoved, format!("the delimiter '{d}'")),
+                (false, _) => (WarningKind::LineBreakRemoved, "a line break (CR or LF)".to_string()),
+                (true, true) => {
+                    (WarningKind::DelimiterRemoved, format!("the delimiter '{d}' and a line break (CR or LF)"))
+                }
             };
             w.push(
                 kind,
@@ -411,7 +419,7 @@ fn push_text(
                 value.remove(0);
             }
             w.push(
-                "delimiter_removed",
+                WarningKind::DelimiterRemoved,
                 subject,
                 &col.label,
                 format!(
@@ -425,7 +433,7 @@ fn push_text(
         let before = CodePage::Windows1252.decode(value);
         value.retain(|b| b.is_ascii_alphanumeric());
         w.push(
-            "invalid_characters",
+            WarningKind::InvalidCharacters,
             subject,
             &col.label,
             format!("only A-Z and 0-9 are allowed: '{before}' written as '{}'", CodePage::Windows1252.decode(value)),
