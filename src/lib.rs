@@ -24,5 +24,6 @@ pub mod shop;
 pub mod state;
 pub mod strindex;
 pub mod table;
+pub mod text;
 pub mod watch;
 pub mod write;

@@ -70,7 +70,7 @@ pub fn push_key_part(out: &mut String, n: usize, p: &str) {
     if p.is_ascii() {
         out.extend(p.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_uppercase() as char));
     } else {
-        let t = crate::resolve::text::remove_accents(p);
+        let t = crate::text::remove_accents(p);
         out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
     }
     if n != 0 {

@@ -510,8 +510,7 @@ fn piece_limits(e: &crate::resolve::expr::Expr, p: &Profile) -> Option<String> {
 /// shop.
 pub fn piece_length(e: &crate::resolve::expr::Expr, p: &Profile) -> (usize, Vec<&'static str>) {
     use crate::resolve::expr::Var;
-    let literal =
-        crate::resolve::text::remove_accents(&e.literal()).chars().filter(char::is_ascii_alphanumeric).count();
+    let literal = crate::text::remove_accents(&e.literal()).chars().filter(char::is_ascii_alphanumeric).count();
     let code = &p.customers.code;
     let code_len = std::iter::once(code.length)
         .chain(code.by_platform.keys().map(|k| code.for_platform(k).length))
@@ -554,7 +553,7 @@ pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
         let (fixed, unbounded) = piece_length(&e, p);
         // What cleaning removes from the literal text ('-', spaces, '/'...).
         let kept = |c: char| {
-            let plain = crate::resolve::text::remove_accents(&c.to_string());
+            let plain = crate::text::remove_accents(&c.to_string());
             !plain.is_empty() && plain.chars().all(|x| x.is_ascii_alphanumeric())
         };
         let dropped: String = e.literal().chars().filter(|c| !kept(*c)).collect();

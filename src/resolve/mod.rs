@@ -5,7 +5,6 @@ pub mod created;
 pub mod customer;
 pub mod expr;
 pub mod order;
-pub mod text;
 pub mod update;
 
 pub use customer::{Outcome, Resolver};

@@ -30,7 +30,7 @@ use super::values::{parse_datetime, parse_plain, snap_rate};
 use crate::error::InputError;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
 use crate::report::Warnings;
-use crate::resolve::text::remove_accents;
+use crate::text::remove_accents;
 
 const DATA: &str = include_str!("../../templates/shops/prestashop_webservice.toml");
 
