@@ -11,6 +11,7 @@ pub mod codepage;
 pub mod commands;
 pub mod convert;
 pub mod countries;
+pub mod diagnostics;
 pub mod error;
 pub mod fsguard;
 pub mod gescom;

@@ -8,6 +8,7 @@ use std::ops::Range;
 use toml_edit::{Document, Item, Table, Value};
 
 use super::Profile;
+use crate::diagnostics::{LineIndex, line_of, suggest};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -169,30 +170,6 @@ pub const SCHEMA: &[(&str, Ty)] = &[
     ("output", Ty::Table(OUTPUT)),
     ("watch", Ty::Table(WATCH)),
 ];
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
-}
-
-/// Where each line of a text starts: the line of an offset by binary search, so a profile
-/// with thousands of problems is not scanned once per problem.
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    /// 1-based line of a byte offset (same as `line_of`).
-    pub fn line(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset)
-    }
-}
 
 /// Finds the lines of dotted keys in a profile, parsed once: every rule asks it for the
 /// line of its key.
@@ -380,30 +357,6 @@ impl Walker {
             }
         }
     }
-}
-
-/// A close known word for a misspelt one (edit distance ≤ 2).
-pub(crate) fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .copied()
-        .map(|k| (levenshtein(word, k), k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Finds the line of a dotted key (`customers.code.length`) in the profile text (parses the
