@@ -81,7 +81,7 @@ fn write_user_file(file: &Path, bytes: &[u8], force: bool) -> Result<(), String>
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
     }
-    crate::write::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    crate::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
 fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {

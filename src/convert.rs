@@ -130,7 +130,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         && guard.may_write_error_report(path)
     {
         // Best effort: the error itself is what the caller reports.
-        let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+        let _ = crate::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
     }
     result
 }
@@ -377,7 +377,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         let mut report = report;
         // The outputs are in place: a report that cannot be written is an error of the run
         // (exit 1, printed), not a reason to say that nothing was converted (exit 2).
-        if let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes()) {
+        if let Err(e) = crate::atomic::write_atomic(path, report.to_json().as_bytes()) {
             report.errors.push(RecordError {
                 input: String::new(),
                 record: "report".into(),

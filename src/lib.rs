@@ -6,6 +6,7 @@
 //! customer is and builds Sage records; `write` encodes them through the layouts of `sage`;
 //! `report` tells what happened. `convert` ties them together; `watch` runs it on a drop folder.
 
+pub mod atomic;
 pub mod cli;
 pub mod codepage;
 pub mod commands;

@@ -217,7 +217,7 @@ impl State {
         let path = State::path(dir);
         let io = |source| StateError::Io { path: path.clone(), source };
         fs::create_dir_all(dir).map_err(io)?;
-        let mut f = crate::write::atomic::AtomicFile::create(&path).map_err(io)?;
+        let mut f = crate::atomic::AtomicFile::create(&path).map_err(io)?;
         serde_json::to_writer_pretty(&mut f, &View(self)).map_err(|e| io(io::Error::other(e)))?;
         f.flush().map_err(io)?;
         f.commit().map_err(io)

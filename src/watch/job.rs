@@ -40,9 +40,9 @@ use super::failpoint;
 use super::inbox::Ready;
 use super::notes::{duplicate_note, failure_note, internal_error_report, partial_note, relocate_report, windows_text};
 use super::seen::{self, Seen, SeenEntry};
+use crate::atomic::{self, AtomicFile, is_transient, rename_with_retry, sync_dir, write_atomic};
 use crate::convert::{self, ConvertOptions};
 use crate::report::Status;
-use crate::write::atomic::{self, AtomicFile, is_transient, rename_with_retry, sync_dir, write_atomic};
 
 pub const JOURNAL_VERSION: u32 = 1;
 

@@ -80,7 +80,7 @@ impl Seen {
         let io = |source| SeenError::Io { path: path.clone(), source };
         std::fs::create_dir_all(state_dir).map_err(io)?;
         let text = serde_json::to_string_pretty(self).expect("journal serialises");
-        crate::write::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
+        crate::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
     }
 }
 

@@ -1,6 +1,5 @@
-//! Writers of Sage import files and the atomic-file discipline they share.
+//! Writers of Sage import files. Each writes through `crate::atomic`: files appear only when complete.
 
-pub mod atomic;
 pub mod param;
 pub mod sage;
 

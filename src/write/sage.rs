@@ -11,7 +11,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
+use crate::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
 use crate::report::Warnings;
 use crate::sage::{FieldSpec, Kind, Record};

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 pub use template::{Align, Column, Format, Origin, Per, Source, Template, TemplateError, TooLong};
 
-use super::atomic::AtomicFile;
 use super::sage::{CRLF, RecordEncoder};
+use crate::atomic::AtomicFile;
 use crate::codepage::CodePage;
 use crate::report::Warnings;
 use crate::sage::value::{fmt_dec, parse_date, parse_dec, parse_time};
