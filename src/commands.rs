@@ -462,7 +462,7 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
 /// `passerelle template list | describe NAME [--markdown] | copy NAME FILE`.
 fn template_cmd(c: TemplateCommand) -> u8 {
     use crate::write::param::{describe, template};
-    let layout = Layout::builtin(crate::sage::layout::DEFAULT_VERSION).expect("the default layout is built in");
+    let layout = Layout::builtin(crate::profile::DEFAULT_SAGE_VERSION).expect("the default layout is built in");
     match c {
         TemplateCommand::List => {
             print!("{}", describe::list(layout));

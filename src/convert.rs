@@ -189,7 +189,7 @@ impl PathGuard {
 
     fn state(&mut self, dir: &Path) {
         self.add(dir, "the state folder".into());
-        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::watch::seen::SEEN_FILE] {
+        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::state::SEEN_FILE] {
             self.add(&dir.join(name), format!("a state file ({name})"));
         }
     }

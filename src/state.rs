@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::strindex::StrIndex;
 
 pub const STATE_FILE: &str = "passerelle-state.json";
+
+/// The watcher's record of the file contents it converted (`watch::seen`): in the state folder
+/// too, since it says the same kind of thing ("this was converted already").
+pub const SEEN_FILE: &str = "watch-seen.json";
 pub const STATE_VERSION: u32 = 1;
 
 /// A code issued to a shop customer, as stored on disk.

@@ -263,9 +263,12 @@ pub struct OutputSection {
     pub templates: Vec<String>,
 }
 
+/// The `#VER` passerelle writes by default (Sage 100 GC v12.25); `sage::Layout::builtin` has it.
+pub const DEFAULT_SAGE_VERSION: u32 = 33;
+
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { sage_version: crate::sage::layout::DEFAULT_VERSION, sage: true, templates: Vec::new() }
+        OutputSection { sage_version: DEFAULT_SAGE_VERSION, sage: true, templates: Vec::new() }
     }
 }
 

@@ -8,9 +8,6 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-/// The `#VER` passerelle writes by default (Sage 100 GC v12.25).
-pub const DEFAULT_VERSION: u32 = 33;
-
 const VER33: &str = include_str!("../../templates/sage/ver33.toml");
 const TAGS: &str = include_str!("../../templates/sage/tags.toml");
 
