@@ -92,7 +92,7 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
             return USAGE;
         }
     };
-    let mut profile = match check::parse_checked(&text) {
+    let mut profile = match crate::setup::parse_checked(&text) {
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
@@ -104,13 +104,13 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     };
     profile.base_dir =
         file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
-    let mut problems = check::template_rules(&profile, &text);
+    let mut problems = crate::setup::template_rules(&profile, &text);
     problems.extend(check_against_clients(&profile, &text, clients));
     for p in &problems {
         println!("{}: {p}", file.display());
     }
     // Limits that depend on the shop's data: said, not fatal.
-    for p in check::advice(&profile, &text) {
+    for p in crate::setup::advice(&profile, &text) {
         println!("{}: warning: {p}", file.display());
     }
     if problems.is_empty() {

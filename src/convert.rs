@@ -90,10 +90,10 @@ pub fn today() -> Date {
 /// built-in defaults.
 pub fn load_profile(path: Option<&Path>) -> Result<Profile, ProfileError> {
     match path {
-        Some(p) => Profile::load(p),
-        None if Path::new("profile.toml").is_file() => Profile::load(Path::new("profile.toml")),
+        Some(p) => crate::setup::load_profile(p),
+        None if Path::new("profile.toml").is_file() => crate::setup::load_profile(Path::new("profile.toml")),
         None => {
-            let mut p = Profile::parse("", "built-in defaults")?;
+            let mut p = crate::setup::parse_profile("", "built-in defaults")?;
             p.base_dir = PathBuf::from(".");
             Ok(p)
         }

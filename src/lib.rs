@@ -22,6 +22,7 @@ pub mod profile;
 pub mod report;
 pub mod resolve;
 pub mod sage;
+pub mod setup;
 pub mod shop;
 pub mod state;
 pub mod strindex;

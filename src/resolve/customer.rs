@@ -908,7 +908,7 @@ mod tests {
     }
 
     fn profile(toml: &str) -> Profile {
-        Profile::parse(toml, "test").unwrap()
+        crate::setup::parse_profile(toml, "test").unwrap()
     }
 
     fn customer(id: &str, email: &str) -> Customer {

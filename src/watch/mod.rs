@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::profile::{Profile, ProfileError, WatchSection};
+use crate::profile::{ProfileError, WatchSection};
 use inbox::Tracker;
 use job::{Claim, Dirs, JobError, Outcome, Worker};
 
@@ -185,7 +185,7 @@ impl Watch {
         if !profile_path.exists() {
             return Err(WatchError::NoProfile { path: profile_path });
         }
-        let profile = Profile::load(&profile_path)?;
+        let profile = crate::setup::load_profile(&profile_path)?;
         let layout = crate::sage::Layout::builtin(profile.output.sage_version)
             .ok_or(crate::convert::CriticalError::Layout(profile.output.sage_version))?;
         // Fail now, at start, rather than on the first file.
