@@ -148,6 +148,10 @@ const ORDERS: &[(&str, Ty)] = &[
     ("default_payment_method", Ty::Int),
     ("due_days", Ty::Int),
     ("accounting_categories", Ty::Table(CATEGORIES)),
+    ("refunds", Ty::Enum(&["credit_note", "skip"])),
+    ("refund_article", Ty::Str),
+    ("credit_note_piece", Ty::Str),
+    ("credit_note_origin", Ty::Bool),
 ];
 
 const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
