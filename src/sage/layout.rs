@@ -21,6 +21,20 @@ pub enum Kind {
     Time,
 }
 
+/// Is `text` a well-formed value of `kind` (a layout's defaults must be)?
+pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
+    match kind {
+        Kind::Text => true,
+        Kind::Int => {
+            let t = text.strip_prefix('-').unwrap_or(text);
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        }
+        Kind::Dec => super::value::parse_dec(text).is_some(),
+        Kind::Date => super::value::parse_date(text).is_some(),
+        Kind::Time => super::value::parse_time(text).is_some(),
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
@@ -138,7 +152,7 @@ impl Layout {
                         && d.len() <= f.max.unwrap_or(usize::MAX)
                         && (!f.upper || !d.bytes().any(|b| b.is_ascii_lowercase()))
                         && (!f.alnum_only() || d.bytes().all(|b| b.is_ascii_alphanumeric()))
-                        && super::record::kind_of_value_ok(f.kind, d);
+                        && kind_of_value_ok(f.kind, d);
                     if !clean {
                         return Err(bad(format!("default '{d}' of {} is not written as it is", f.name)));
                     }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::layout::{Kind, RecordLayout};
+use super::layout::RecordLayout;
 
 /// Values are kept as text exactly as they will be written (numbers with a decimal comma,
 /// dates `JJMMAA`) so that a record read from an export re-emits byte for byte. A field left
@@ -116,19 +116,5 @@ impl Record {
     /// Number of lines the record takes after its tag line.
     pub fn line_count(&self) -> usize {
         self.values.len() + self.tail.len()
-    }
-}
-
-/// Is `text` a well-formed value of `kind` (used by the validator)?
-pub fn kind_of_value_ok(kind: Kind, text: &str) -> bool {
-    match kind {
-        Kind::Text => true,
-        Kind::Int => {
-            let t = text.strip_prefix('-').unwrap_or(text);
-            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
-        }
-        Kind::Dec => super::value::parse_dec(text).is_some(),
-        Kind::Date => super::value::parse_date(text).is_some(),
-        Kind::Time => super::value::parse_time(text).is_some(),
     }
 }
