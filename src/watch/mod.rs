@@ -3,7 +3,7 @@
 //! ```text
 //! DIR/profile.toml   the profile (default; --profile overrides)
 //! DIR/inbox/         files are dropped here
-//! DIR/work/          files being converted, each with its journal (job.rs); the lock
+//! DIR/work/          files being converted, each with its journal (journal.rs, job.rs); the lock
 //! DIR/out/           converted files, ID_NAME.txt, for the accountant to import
 //! DIR/archive/DAY/   inputs converted (and exact duplicates, with a .duplicate.txt)
 //! DIR/errors/        inputs that failed, each with its .error.txt and .report.json
@@ -19,6 +19,7 @@
 
 pub mod inbox;
 pub mod job;
+pub mod journal;
 mod lock;
 pub mod log;
 mod notes;
@@ -32,7 +33,8 @@ use std::time::{Duration, Instant};
 
 use crate::profile::{ProfileError, WatchSection};
 use inbox::Tracker;
-use job::{Claim, Dirs, JobError, Outcome, Worker};
+use job::{Claim, JobError, Worker};
+use journal::{Dirs, Outcome};
 
 #[derive(Debug, Clone)]
 pub struct WatchOptions {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::job::{Dirs, Journal};
+use super::journal::{Dirs, Journal};
 use super::seen::SeenEntry;
 use crate::report::{Report, Status};
 
