@@ -5,6 +5,9 @@
 //! `gescom` reads the client list into an index; `resolve` (no I/O) decides which client each
 //! customer is and builds Sage records; `write` encodes them through the layouts of `sage`;
 //! `report` tells what happened. `convert` ties them together; `watch` runs it on a drop folder.
+//! Helpers every stage needs are leaves (`text`, `diagnostics`, `atomic`, `fsguard`); `profile`
+//! uses only those, and `setup` checks it against the stages. `tests/module_graph.rs` fails on
+//! any cycle between modules.
 
 pub mod atomic;
 pub mod cli;
