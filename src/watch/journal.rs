@@ -97,6 +97,10 @@ pub struct Decision {
     pub note: Option<Note>,
     /// work/ID.report.json moves beside the input as `ID_NAME.report.json`.
     pub report: bool,
+    /// work/ID.report.html moves beside the input as `ID_NAME.html`: the report for people
+    /// of a file without outputs (with outputs, it is one of them: `out/ID_NAME.html`).
+    #[serde(default)]
+    pub html: bool,
     /// One line for the log.
     pub summary: String,
 }
