@@ -6,7 +6,9 @@
 //!
 //!     UPDATE_GOLDEN=1 cargo test --test parametrable
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use passerelle::report::Warnings;
@@ -22,31 +24,6 @@ fn layout() -> &'static Layout {
 
 fn builtin(name: &str) -> Arc<Template> {
     Arc::new(template::load(name, Path::new("."), layout()).unwrap())
-}
-
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parametrable")
-}
-
-/// Compares `actual` with the golden file, or rewrites it under `UPDATE_GOLDEN=1`.
-fn check_golden(name: &str, actual: &[u8]) {
-    let path = golden_dir().join(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    if expected != actual {
-        let show = |b: &[u8]| encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0.into_owned();
-        panic!(
-            "{} differs (UPDATE_GOLDEN=1 to accept)\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            show(&expected),
-            show(actual)
-        );
-    }
 }
 
 /// Invented clients: accents, œ, ’, €, –, a line break and a delimiter inside values, an
@@ -206,8 +183,8 @@ fn every_shipped_template_matches_its_golden_file() {
         let dir = tempfile::tempdir().unwrap();
         let t = builtin(name);
         let (bytes, warnings) = run_template(name, dir.path());
-        check_golden(&format!("{name}.{}", t.extension), &bytes);
-        check_golden(&format!("{name}.warnings.txt"), warnings.as_bytes());
+        common::assert_golden(&format!("parametrable/{name}.{}", t.extension), &bytes);
+        common::assert_golden(&format!("parametrable/{name}.warnings.txt"), warnings.as_bytes());
 
         // Windows-1252 and CRLF: no UTF-8 multi-byte sequence, no bare CR or LF.
         assert!(std::str::from_utf8(&bytes).is_err() || bytes.is_ascii(), "{name} looks like UTF-8");
