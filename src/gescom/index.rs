@@ -316,13 +316,13 @@ impl ClientIndex {
                 }
             }
         };
-        let cat = c.cat_compta.clone().unwrap_or_default();
-        let coll = c.collective.clone().unwrap_or_default();
+        let cat = c.cat_compta.as_deref().unwrap_or_default();
+        let coll = c.collective.as_deref().unwrap_or_default();
         if self.offs.is_empty() {
             self.offs.push(0);
         }
         // The last offset is the end of the previous client: it becomes this client's start.
-        for t in [&c.code, &c.intitule, &c.siret, &c.email, &c.vat, &cat, &coll] {
+        for t in [&c.code, &c.intitule, &c.siret, &c.email, &c.vat, cat, coll] {
             self.arena.push_str(Self::fit(t));
             self.offs.push(self.arena.len() as u32);
         }
@@ -344,15 +344,23 @@ impl ClientIndex {
         if siret_ok {
             self.by_siret.insert(key_hash(&norm_siret(&c.siret)), id);
         }
-        let mut emails: Vec<String> = std::iter::once(&c.email)
-            .chain(c.contact_emails.iter())
-            .map(|e| norm_email(e))
-            .filter(|e| e.contains('@'))
-            .collect();
-        emails.sort();
-        emails.dedup();
-        for e in emails {
-            self.by_email.insert(key_hash(&e), id);
+        if c.contact_emails.is_empty() {
+            // Nearly every client: one e-mail, no list to sort.
+            let e = norm_email(&c.email);
+            if e.contains('@') {
+                self.by_email.insert(key_hash(&e), id);
+            }
+        } else {
+            let mut emails: Vec<String> = std::iter::once(&c.email)
+                .chain(c.contact_emails.iter())
+                .map(|e| norm_email(e))
+                .filter(|e| e.contains('@'))
+                .collect();
+            emails.sort();
+            emails.dedup();
+            for e in emails {
+                self.by_email.insert(key_hash(&e), id);
+            }
         }
         if vat_ok {
             self.by_vat.insert(key_hash(&norm_vat(&c.vat)), id);
