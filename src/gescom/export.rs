@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::index::{Client, ClientIndex, ClientRef, Delivery, ExportInfo, Source, address_key, norm_code};
+use super::index::{ClientIndex, ClientRef, Delivery, ExportInfo, NewClient, Source, norm_code, push_key_part};
 use crate::error::InputError;
 use crate::sage::layout::is_known_tag;
 use crate::sage::parse::{LineReader, tag_of};
@@ -65,6 +65,9 @@ struct ByteLines<R> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
     Next,
+    /// Only the number of the lines that follow matters, up to the next one that starts with
+    /// `#`: count them (`LineSink::skipped`) without handing them out.
+    Skip,
     Stop,
 }
 
@@ -74,16 +77,53 @@ trait LineSink {
     /// `number` 1-based (`#FLG 000` is line 1), `offset` and `len` its place in the file,
     /// ending included.
     fn line(&mut self, text: &[u8], number: u64, offset: u64, len: u64) -> Flow;
+
+    /// `lines` lines were passed over after a `Flow::Skip`.
+    fn skipped(&mut self, lines: u64) {
+        let _ = lines;
+    }
 }
 
-/// The high bit of each byte of `word` that is a line feed, and no other bit: eight bytes
-/// looked at in a few operations (the classic exact zero-byte test on `word ^ 0x0A0A...`).
+/// The high bit of each byte of `word` equal to `byte`, and no other bit: eight bytes looked
+/// at in a few operations (the classic exact zero-byte test on `word ^ byte × 0x0101...`).
 #[inline(always)]
-fn line_feeds(word: u64) -> u64 {
+fn bytes_equal(word: u64, byte: u8) -> u64 {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let x = word ^ 0x0A0A_0A0A_0A0A_0A0A;
+    let x = word ^ (byte as u64 * 0x0101_0101_0101_0101);
     // A byte's high bit ends up set when the byte is not zero; no carry crosses bytes.
     !(((x & LOW7) + LOW7) | x) & !LOW7
+}
+
+#[inline(always)]
+fn line_feeds(word: u64) -> u64 {
+    bytes_equal(word, b'\n')
+}
+
+/// From `start`, a line start, passes over the lines that do not start with `#`, eight bytes
+/// at a time: how many, and where the line to hand out next starts (one starting with `#`, or
+/// the last line start before the buffer's last eight bytes).
+#[inline(always)]
+fn skip_lines(buf: &[u8], start: usize) -> (u64, usize) {
+    let (mut at, mut lines, mut last_start) = (start, 0u64, start);
+    // The high bit of byte 0 when the word starts a line.
+    let mut carry = 0x80u64;
+    while let Some(w) = buf.get(at..at + 8) {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let ends = line_feeds(w);
+        let hashes = (ends << 8 | carry) & bytes_equal(w, b'#');
+        if hashes != 0 {
+            let first = hashes.trailing_zeros() / 8;
+            let before = (1u64 << (8 * first)).wrapping_sub(1);
+            return (lines + (ends & before).count_ones() as u64, at + first as usize);
+        }
+        if ends != 0 {
+            lines += ends.count_ones() as u64;
+            last_start = at + (63 - ends.leading_zeros() as usize) / 8 + 1;
+        }
+        carry = (ends >> 63) << 7;
+        at += 8;
+    }
+    (lines, last_start)
 }
 
 impl<R: Read> ByteLines<R> {
@@ -160,9 +200,22 @@ impl<R: Read> ByteLines<R> {
                 }
                 let flow = sink.line(text, number, self.base + start as u64, (end - start) as u64);
                 start = end;
-                if flow == Flow::Stop {
-                    stopped = true;
-                    break 'words;
+                match flow {
+                    Flow::Next => {}
+                    Flow::Skip => {
+                        let (lines, next) = skip_lines(buf, start);
+                        if lines > 0 {
+                            number += lines;
+                            sink.skipped(lines);
+                        }
+                        start = next;
+                        at = next;
+                        continue 'words;
+                    }
+                    Flow::Stop => {
+                        stopped = true;
+                        break 'words;
+                    }
                 }
             }
             at += width;
@@ -170,6 +223,11 @@ impl<R: Read> ByteLines<R> {
         self.pos = start;
         self.number = number;
         stopped
+    }
+
+    /// Where the next line starts in the file (its length once every line is read).
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
     }
 
     /// Checks the lines handed out since the last check, at once: a UTF-8 sequence never holds
@@ -293,6 +351,8 @@ struct Current {
     line: u64,
     offset: u64,
     n: usize,
+    /// Lines whose text is needed; the lines after them are only counted.
+    needed: usize,
     /// #CCLI: the needed fields; a child: its kept lines (slot = line index).
     slots: [String; SLOTS],
     /// #CCLI of a client whose every field is kept (template, single account).
@@ -312,18 +372,16 @@ struct Export<'a> {
     info: ExportInfo,
     notes: Vec<String>,
     /// The client being read, until its last child.
-    client: Option<Client>,
+    client: Pending,
     skipped_short: usize,
     cur: Current,
-    end: u64,
     /// What stopped the reading, if not `#FIN` or the end of the file.
     error: Option<InputError>,
 }
 
 impl LineSink for Export<'_> {
     #[inline(always)]
-    fn line(&mut self, b: &[u8], number: u64, offset: u64, len: u64) -> Flow {
-        self.end = offset + len;
+    fn line(&mut self, b: &[u8], number: u64, offset: u64, _: u64) -> Flow {
         if b.first() == Some(&b'#') {
             if b == b"#DEV" || b.starts_with(b"#DEV ") {
                 self.error = Some(InputError::Malformed {
@@ -364,7 +422,13 @@ impl LineSink for Export<'_> {
                 for s in &mut cur.slots {
                     s.clear();
                 }
-                return Flow::Next;
+                cur.needed = match kind {
+                    Kind::Ccli => self.wanted.len(),
+                    Kind::Delivery => 7,
+                    Kind::Contact => 8,
+                    Kind::OtherChild | Kind::Other => 0,
+                };
+                return if cur.needed == 0 { Flow::Skip } else { Flow::Next };
             }
         }
         let cur = &mut self.cur;
@@ -387,6 +451,9 @@ impl LineSink for Export<'_> {
                     }
                     if k == 0 {
                         cur.keeping = !self.keep.is_empty() && self.keep.contains(&norm_code(&cur.slots[CODE]));
+                        if cur.keeping {
+                            cur.needed = cur.needed.max(self.ccli.fixed);
+                        }
                     }
                 }
                 if cur.keeping && k < self.ccli.fixed {
@@ -397,7 +464,11 @@ impl LineSink for Export<'_> {
             Kind::Contact if k == 7 => decode_to(b, &mut cur.slots[k]),
             _ => {}
         }
-        Flow::Next
+        if cur.n >= cur.needed { Flow::Skip } else { Flow::Next }
+    }
+
+    fn skipped(&mut self, lines: u64) {
+        self.cur.n += lines as usize;
     }
 }
 
@@ -418,9 +489,7 @@ impl Export<'_> {
         }
         match p.kind {
             Kind::Ccli => {
-                if let Some(done) = self.client.take() {
-                    self.ix.push(done);
-                }
+                self.client.flush(&mut self.ix);
                 let fixed = self.ccli.fixed;
                 if count < fixed {
                     self.skipped_short += 1;
@@ -430,51 +499,104 @@ impl Export<'_> {
                     ));
                     return;
                 }
-                let s = &mut p.slots;
-                let address = address_key(&[&s[STREET], &s[COMPLEMENT], &s[ZIP], &s[CITY], &s[COUNTRY]]);
-                let mut take = |slot: usize| std::mem::take(&mut s[slot]);
-                let mut c = Client {
-                    code: take(CODE),
-                    intitule: take(INTITULE),
-                    siret: take(SIRET),
-                    email: take(EMAIL),
-                    vat: take(VAT),
-                    address_key: Some(address),
-                    cat_compta: Some(take(CAT)).filter(|s| !s.is_empty()),
-                    collective: Some(take(COLLECTIVE)).filter(|s| !s.is_empty()),
-                    line: p.line,
-                    block: Some((p.offset, end - p.offset)),
-                    ..Default::default()
-                };
+                let c = &mut self.client;
+                // The fields move to the client; its former buffers come back for the next record.
+                std::mem::swap(&mut c.texts, &mut p.slots);
+                c.address.clear();
+                for (n, slot) in [STREET, COMPLEMENT, ZIP, CITY, COUNTRY].into_iter().enumerate() {
+                    push_key_part(&mut c.address, n, &c.texts[slot]);
+                }
+                c.active = true;
+                c.line = p.line;
+                c.block = (p.offset, end - p.offset);
+                (c.deliveries, c.contacts) = (0, 0);
                 if p.keeping {
                     c.fields = p.all.drain(..).take(fixed).enumerate().map(|(i, v)| (i as u16 + 1, v)).collect();
                 }
-                self.client = Some(c);
             }
             Kind::Delivery | Kind::Contact | Kind::OtherChild => {
-                let Some(c) = self.client.as_mut() else {
+                let c = &mut self.client;
+                if !c.active {
                     self.notes.push(format!("line {}: #{} without a #CCLI before it", p.line, p.tag));
                     return;
-                };
-                if let Some((offset, _)) = c.block {
-                    c.block = Some((offset, end - offset));
                 }
+                c.block.1 = end - c.block.0;
                 let l = &mut p.slots;
                 match p.kind {
-                    Kind::Delivery if count >= 7 => c.deliveries.push(Delivery {
-                        key: address_key(&[&l[1], &l[2], &l[3], &l[4], &l[6]]),
-                        intitule: std::mem::take(&mut l[0]),
-                    }),
-                    Kind::Contact if count >= 8 && !l[7].is_empty() => c.contact_emails.push(std::mem::take(&mut l[7])),
+                    Kind::Delivery if count >= 7 => {
+                        if c.deliveries == c.delivery.len() {
+                            c.delivery.push(Delivery::default());
+                        }
+                        let d = &mut c.delivery[c.deliveries];
+                        c.deliveries += 1;
+                        std::mem::swap(&mut d.intitule, &mut l[0]);
+                        d.key.clear();
+                        for (n, line) in [1, 2, 3, 4, 6].into_iter().enumerate() {
+                            push_key_part(&mut d.key, n, &l[line]);
+                        }
+                    }
+                    Kind::Contact if count >= 8 && !l[7].is_empty() => {
+                        if c.contacts == c.contact.len() {
+                            c.contact.push(String::new());
+                        }
+                        std::mem::swap(&mut c.contact[c.contacts], &mut l[7]);
+                        c.contacts += 1;
+                    }
                     _ => {}
                 }
             }
-            Kind::Other => {
-                if let Some(done) = self.client.take() {
-                    self.ix.push(done);
-                }
-            }
+            Kind::Other => self.client.flush(&mut self.ix),
         }
+    }
+}
+
+/// The client being read: its #CCLI's fields, then what its children add. The buffers are
+/// reused from one client to the next.
+#[derive(Default)]
+struct Pending {
+    active: bool,
+    /// The fields of `CCLI_NEEDED`, by slot.
+    texts: [String; SLOTS],
+    /// `address_key` of its address.
+    address: String,
+    line: u64,
+    /// Offset and length of its block (#CCLI and children).
+    block: (u64, u64),
+    /// Its delivery addresses and contacts' e-mails: the first `deliveries` and `contacts`.
+    delivery: Vec<Delivery>,
+    deliveries: usize,
+    contact: Vec<String>,
+    contacts: usize,
+    /// Every #CCLI field, for a kept client.
+    fields: Vec<(u16, String)>,
+}
+
+impl Pending {
+    /// The client read so far goes to the index.
+    fn flush(&mut self, ix: &mut ClientIndex) {
+        if !self.active {
+            return;
+        }
+        self.active = false;
+        let t = &self.texts;
+        let present = |i: usize| Some(t[i].as_str()).filter(|s| !s.is_empty());
+        ix.add(
+            &NewClient {
+                code: &t[CODE],
+                intitule: &t[INTITULE],
+                siret: &t[SIRET],
+                email: &t[EMAIL],
+                vat: &t[VAT],
+                contact_emails: &self.contact[..self.contacts],
+                address_key: Some(&self.address),
+                deliveries: &self.delivery[..self.deliveries],
+                cat_compta: present(CAT),
+                collective: present(COLLECTIVE),
+                line: self.line,
+                block: Some(self.block),
+            },
+            std::mem::take(&mut self.fields),
+        );
     }
 }
 
@@ -550,7 +672,7 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
         ix,
         info,
         notes,
-        client: None,
+        client: Pending::default(),
         skipped_short: 0,
         cur: Current {
             active: false,
@@ -559,11 +681,11 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
             line: 0,
             offset: 0,
             n: 0,
+            needed: 0,
             slots: Default::default(),
             keeping: false,
             all: Vec::new(),
         },
-        end: 0,
         error: None,
     };
     r.each(&mut ex).map_err(io)?;
@@ -571,11 +693,9 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
         return Err(e);
     }
     if ex.cur.active {
-        ex.finish(ex.end);
+        ex.finish(r.offset());
     }
-    if let Some(done) = ex.client.take() {
-        ex.ix.push(done);
-    }
+    ex.client.flush(&mut ex.ix);
     let Export { mut ix, mut info, mut notes, skipped_short, .. } = ex;
     if r.bom || r.high && !r.invalid {
         notes.push(
@@ -855,6 +975,53 @@ mod tests {
                     utf8_note(r.bom, r.high, r.invalid),
                     utf8_note(reference.bom, reference.utf8_high, reference.any_invalid_utf8)
                 );
+            }
+        }
+    }
+
+    /// Skips after every line: sees the lines that start with `#`, and counts the others.
+    struct SkipAll(Vec<(String, u64, u64, u64)>, u64);
+
+    impl LineSink for SkipAll {
+        fn line(&mut self, text: &[u8], number: u64, offset: u64, len: u64) -> Flow {
+            self.0.push((decode(text), number, offset, len));
+            Flow::Skip
+        }
+        fn skipped(&mut self, lines: u64) {
+            self.1 += lines;
+        }
+    }
+
+    #[test]
+    fn skipped_lines_are_counted_and_every_line_starting_with_a_hash_is_seen() {
+        let mut generated = Vec::new();
+        datagen::clients_format_sage(&mut generated, 40, 7).unwrap();
+        for bytes in [
+            FIXTURE.to_vec(),
+            replace(FIXTURE, b"\r\n", b"\n"),
+            replace(FIXTURE, b"0\r\n", b"#0\r\n\r\n"),
+            generated,
+            b"#A\n#\n\n#\n##\nx#\n#".to_vec(),
+        ] {
+            let mut reference = LineReader::new(&bytes[..]);
+            let mut all = Vec::new();
+            while let Some(l) = reference.next_line().unwrap() {
+                all.push((l.text.clone(), l.number as u64, l.offset, l.len));
+            }
+            for (capacity, trickle) in [(1, true), (9, true), (100, true), (9, false), (100, false), (1 << 20, false)] {
+                let mut sink = SkipAll(Vec::new(), 0);
+                if trickle {
+                    ByteLines::with_capacity(Trickle(&bytes, 0), capacity).each(&mut sink).unwrap();
+                } else {
+                    ByteLines::with_capacity(&bytes[..], capacity).each(&mut sink).unwrap();
+                }
+                assert_eq!(sink.0.len() as u64 + sink.1, all.len() as u64, "capacity {capacity}: every line counted");
+                for seen in &sink.0 {
+                    assert_eq!(seen, &all[seen.1 as usize - 1], "capacity {capacity}");
+                }
+                let hashes: Vec<_> = all.iter().filter(|l| l.0.starts_with('#')).collect();
+                let seen: Vec<_> = sink.0.iter().filter(|l| l.0.starts_with('#')).collect();
+                assert_eq!(seen, hashes, "capacity {capacity}");
             }
         }
     }
