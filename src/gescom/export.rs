@@ -65,9 +65,9 @@ struct ByteLines<R> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
     Next,
-    /// Only the number of the lines that follow matters, up to the next one that starts with
-    /// `#`: count them (`LineSink::skipped`) without handing them out.
-    Skip,
+    /// Only the number of the next lines matters, at most this many and up to the next one
+    /// that starts with `#`: count them (`LineSink::skipped`) without handing them out.
+    Skip(u64),
     Stop,
 }
 
@@ -78,7 +78,7 @@ trait LineSink {
     /// ending included.
     fn line(&mut self, text: &[u8], number: u64, offset: u64, len: u64) -> Flow;
 
-    /// `lines` lines were passed over after a `Flow::Skip`.
+    /// `lines` lines were passed over after a `Flow::Skip`, and not handed out.
     fn skipped(&mut self, lines: u64) {
         let _ = lines;
     }
@@ -99,11 +99,11 @@ fn line_feeds(word: u64) -> u64 {
     bytes_equal(word, b'\n')
 }
 
-/// From `start`, a line start, passes over the lines that do not start with `#`, eight bytes
-/// at a time: how many, and where the line to hand out next starts (one starting with `#`, or
-/// the last line start before the buffer's last eight bytes).
+/// From `start`, a line start, passes over at most `max` lines, and none that starts with `#`,
+/// eight bytes at a time: how many, and where the line to hand out next starts (after the
+/// lines passed over, or the last line start before the buffer's last eight bytes).
 #[inline(always)]
-fn skip_lines(buf: &[u8], start: usize) -> (u64, usize) {
+fn skip_lines(buf: &[u8], start: usize, max: u64) -> (u64, usize) {
     let (mut at, mut lines, mut last_start) = (start, 0u64, start);
     // The high bit of byte 0 when the word starts a line.
     let mut carry = 0x80u64;
@@ -111,13 +111,25 @@ fn skip_lines(buf: &[u8], start: usize) -> (u64, usize) {
         let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
         let ends = line_feeds(w);
         let hashes = (ends << 8 | carry) & bytes_equal(w, b'#');
-        if hashes != 0 {
-            let first = hashes.trailing_zeros() / 8;
-            let before = (1u64 << (8 * first)).wrapping_sub(1);
-            return (lines + (ends & before).count_ones() as u64, at + first as usize);
+        let count = ends.count_ones() as u64;
+        if hashes != 0 || lines + count >= max {
+            // The stop is in this word: before a line that starts with `#` (byte `first`, the
+            // line end before it being counted), or after the `max`-th line.
+            let first = if hashes != 0 { hashes.trailing_zeros() as usize / 8 } else { 8 };
+            let mut ends = ends;
+            while ends != 0 && lines < max {
+                let end = ends.trailing_zeros() as usize / 8;
+                if end >= first {
+                    break;
+                }
+                lines += 1;
+                ends &= ends - 1;
+                last_start = at + end + 1;
+            }
+            return (lines, if lines == max { last_start } else { at + first });
         }
         if ends != 0 {
-            lines += ends.count_ones() as u64;
+            lines += count;
             last_start = at + (63 - ends.leading_zeros() as usize) / 8 + 1;
         }
         carry = (ends >> 63) << 7;
@@ -202,8 +214,8 @@ impl<R: Read> ByteLines<R> {
                 start = end;
                 match flow {
                     Flow::Next => {}
-                    Flow::Skip => {
-                        let (lines, next) = skip_lines(buf, start);
+                    Flow::Skip(max) => {
+                        let (lines, next) = skip_lines(buf, start, max);
                         if lines > 0 {
                             number += lines;
                             sink.skipped(lines);
@@ -367,6 +379,8 @@ struct Export<'a> {
     ccli_children: &'a [String],
     /// Line index of a #CCLI record → the slots it fills (a bit each).
     wanted: Vec<u16>,
+    /// Line index → the first index from there on that fills a slot (`wanted.len()` if none).
+    next_wanted: Vec<usize>,
     keep: Vec<String>,
     ix: ClientIndex,
     info: ExportInfo,
@@ -428,7 +442,7 @@ impl LineSink for Export<'_> {
                     Kind::Contact => 8,
                     Kind::OtherChild | Kind::Other => 0,
                 };
-                return if cur.needed == 0 { Flow::Skip } else { Flow::Next };
+                return self.next_needed();
             }
         }
         let cur = &mut self.cur;
@@ -464,7 +478,7 @@ impl LineSink for Export<'_> {
             Kind::Contact if k == 7 => decode_to(b, &mut cur.slots[k]),
             _ => {}
         }
-        if cur.n >= cur.needed { Flow::Skip } else { Flow::Next }
+        self.next_needed()
     }
 
     fn skipped(&mut self, lines: u64) {
@@ -473,6 +487,23 @@ impl LineSink for Export<'_> {
 }
 
 impl Export<'_> {
+    /// What the lines after `cur.n` lines of the record are for: the lines up to the next one
+    /// whose text is needed are only counted.
+    #[inline(always)]
+    fn next_needed(&self) -> Flow {
+        let cur = &self.cur;
+        let n = cur.n;
+        if n >= cur.needed {
+            return Flow::Skip(u64::MAX);
+        }
+        let next = match cur.kind {
+            Kind::Ccli if !cur.keeping => self.next_wanted[n],
+            Kind::Contact => 7,
+            _ => n,
+        };
+        if next > n { Flow::Skip((next - n) as u64) } else { Flow::Next }
+    }
+
     /// The record being read ends at `end` (the offset of the line after it).
     fn finish(&mut self, end: u64) {
         let p = &mut self.cur;
@@ -663,11 +694,16 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
         ..Default::default()
     });
     ix.carried = (1..=ccli.fixed as u16).collect();
+    let mut next_wanted = vec![wanted.len(); wanted.len() + 1];
+    for i in (0..wanted.len()).rev() {
+        next_wanted[i] = if wanted[i] != 0 { i } else { next_wanted[i + 1] };
+    }
     let mut ex = Export {
         path,
         ccli,
         ccli_children: &ccli.children,
         wanted,
+        next_wanted,
         keep: keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect(),
         ix,
         info,
@@ -979,13 +1015,14 @@ mod tests {
         }
     }
 
-    /// Skips after every line: sees the lines that start with `#`, and counts the others.
-    struct SkipAll(Vec<(String, u64, u64, u64)>, u64);
+    /// Skips up to `.2` lines after every line: sees at least the lines that start with `#`
+    /// and one line in `.2 + 1`, and counts the others.
+    struct SkipAll(Vec<(String, u64, u64, u64)>, u64, u64);
 
     impl LineSink for SkipAll {
         fn line(&mut self, text: &[u8], number: u64, offset: u64, len: u64) -> Flow {
             self.0.push((decode(text), number, offset, len));
-            Flow::Skip
+            Flow::Skip(self.2)
         }
         fn skipped(&mut self, lines: u64) {
             self.1 += lines;
@@ -1008,20 +1045,31 @@ mod tests {
             while let Some(l) = reference.next_line().unwrap() {
                 all.push((l.text.clone(), l.number as u64, l.offset, l.len));
             }
-            for (capacity, trickle) in [(1, true), (9, true), (100, true), (9, false), (100, false), (1 << 20, false)] {
-                let mut sink = SkipAll(Vec::new(), 0);
+            let readers = [(1, true), (9, true), (100, true), (9, false), (100, false), (1 << 20, false)];
+            for ((capacity, trickle), max) in readers.into_iter().flat_map(|r| [(r, u64::MAX), (r, 1), (r, 3), (r, 21)])
+            {
+                let case = format!("capacity {capacity}, trickle {trickle}, at most {max}");
+                let mut sink = SkipAll(Vec::new(), 0, max);
                 if trickle {
                     ByteLines::with_capacity(Trickle(&bytes, 0), capacity).each(&mut sink).unwrap();
                 } else {
                     ByteLines::with_capacity(&bytes[..], capacity).each(&mut sink).unwrap();
                 }
-                assert_eq!(sink.0.len() as u64 + sink.1, all.len() as u64, "capacity {capacity}: every line counted");
+                assert_eq!(sink.0.len() as u64 + sink.1, all.len() as u64, "{case}: every line counted");
                 for seen in &sink.0 {
-                    assert_eq!(seen, &all[seen.1 as usize - 1], "capacity {capacity}");
+                    assert_eq!(seen, &all[seen.1 as usize - 1], "{case}");
+                }
+                for pair in sink.0.windows(2) {
+                    assert!(
+                        pair[1].1 - pair[0].1 - 1 <= max,
+                        "{case}: lines {} to {} passed over",
+                        pair[0].1,
+                        pair[1].1
+                    );
                 }
                 let hashes: Vec<_> = all.iter().filter(|l| l.0.starts_with('#')).collect();
                 let seen: Vec<_> = sink.0.iter().filter(|l| l.0.starts_with('#')).collect();
-                assert_eq!(seen, hashes, "capacity {capacity}");
+                assert_eq!(seen, hashes, "{case}");
             }
         }
     }
