@@ -4,12 +4,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
 use crate::error::InputError;
 use crate::gescom::articles::Articles;
-use crate::gescom::{self, ClientIndex};
+use crate::gescom::{self, ClientIndex, ListCache};
 use crate::ledger::Ledger;
 use crate::model::Order;
 use crate::profile::{Profile, ProfileError};
@@ -93,20 +94,44 @@ pub fn load_clients(
     layout: &'static Layout,
     cli: Option<&Path>,
 ) -> Result<ClientIndex, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+}
+
+/// `load_clients` through `lists`: read again only if the file changed since it was kept.
+pub fn load_clients_kept(
+    profile: &Profile,
+    layout: &'static Layout,
+    cli: Option<&Path>,
+    lists: &mut ListCache,
+) -> Result<Arc<ClientIndex>, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    lists.load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+}
+
+/// The client list's file, and the clients whose every field is kept.
+fn client_list(profile: &Profile, cli: Option<&Path>) -> Result<(PathBuf, [String; 2]), CriticalError> {
     let path = match cli {
         Some(p) => p.to_path_buf(),
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
-    let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    Ok((path, [profile.customers.template.clone(), profile.customers.single_account.clone()]))
 }
 
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
+    convert_with(opts, None)
+}
+
+/// `convert`, taking the client list from `lists` while its file is unchanged (the watcher).
+pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
     let outputs = OutputSet::from_profile(&profile, layout)?;
-    let index = load_clients(&profile, layout, opts.clients.as_deref())?;
+    let index = match lists {
+        Some(lists) => load_clients_kept(&profile, layout, opts.clients.as_deref(), lists)?,
+        None => Arc::new(load_clients(&profile, layout, opts.clients.as_deref())?),
+    };
     let articles = match &profile.orders.articles {
         Some(a) if !a.trim().is_empty() => {
             Some(Articles::load(&profile.resolve_path(a)).map_err(CriticalError::Articles)?)

@@ -2,6 +2,7 @@
 //! and the index passerelle matches shop customers against.
 
 pub mod articles;
+pub mod cache;
 pub mod clients;
 pub mod export;
 pub mod index;
@@ -11,6 +12,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+pub use cache::ListCache;
 pub use index::{Client, ClientIndex};
 
 use crate::error::InputError;
