@@ -1,14 +1,15 @@
 //! Benchmark of a full conversion (issue "Performance"): a Shopify `orders_export.csv` of N
 //! rows against a client list of M clients, converted to Format Sage, side by side with a
 //! baseline that only reads the CSV and writes 17 of its columns (the csv crate, reused
-//! records, buffered output: the floor for any tool that reads and writes these bytes).
+//! records, buffered output: the floor for any tool that reads and writes these bytes) and,
+//! when `xsv` is on the PATH (`cargo install xsv`), `xsv select` of the same 17 columns.
 //!
 //!     cargo bench --bench convert                          # 250,000 and 1,000,000 rows, 200,000 clients
 //!     cargo bench --bench convert -- --rows 100000 --clients 20000
 //!
 //! Each program runs in its own process, best wall time of 3 runs; peak memory is the
-//! child's maximum resident set (wait4). Both are single-threaded. Data is generated once
-//! per size under target/bench-data (deterministic: seed 42).
+//! child's maximum resident set (wait4). All are single-threaded. Data is generated once per
+//! size under target/bench-data (deterministic: seed 42).
 
 #[path = "support/datagen.rs"]
 mod datagen;
@@ -19,9 +20,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The columns the baseline and `xsv select` copy (0-based): order, e-mail, status, amounts,
+/// date, line, billing name and address, country.
+const COLUMNS: [usize; 17] = [0, 1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18, 20, 24, 29, 30, 32];
+
 /// The baseline, run as `convert --baseline IN OUT`: read every record, write 17 columns.
 fn baseline(input: &Path, output: &Path) {
-    const COLUMNS: [usize; 17] = [0, 1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18, 20, 24, 29, 30, 32];
     let mut r = csv::ReaderBuilder::new().buffer_capacity(256 * 1024).from_path(input).expect("input");
     let mut w =
         csv::WriterBuilder::new().buffer_capacity(256 * 1024).from_writer(File::create(output).expect("output"));
@@ -100,6 +104,17 @@ fn best(runs: usize, mut f: impl FnMut() -> Measure) -> Measure {
     best
 }
 
+/// `xsv` if it is on the PATH and answers.
+fn xsv() -> Option<PathBuf> {
+    let ok = Command::new("xsv")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then(|| PathBuf::from("xsv"))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--baseline") {
@@ -116,12 +131,20 @@ fn main() {
     };
     let me = std::env::current_exe().unwrap();
     let passerelle = PathBuf::from(env!("CARGO_BIN_EXE_passerelle"));
+    let xsv = xsv();
+    if xsv.is_none() {
+        println!("(xsv is not on the PATH: `cargo install xsv` to compare with `xsv select`)");
+    }
+    let select = COLUMNS.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(",");
     println!("{:<10} {:<12} {:>9} {:>12} {:>9} {:>10}", "rows", "program", "wall ms", "rows/s", "MB/s", "peak MiB");
     for rows in sizes {
         let dir = data(rows, clients);
         let input = dir.join("orders_export.csv");
         let mb = fs::metadata(&input).unwrap().len() as f64 / 1e6;
         let base = best(3, || run(Command::new(&me).arg("--baseline").arg(&input).arg(dir.join("baseline.csv"))));
+        let sel = xsv.as_ref().map(|x| {
+            best(3, || run(Command::new(x).args(["select", &select]).arg(&input).arg("-o").arg(dir.join("xsv.csv"))))
+        });
         let conv = best(3, || {
             let _ = fs::remove_dir_all(dir.join("out"));
             let _ = fs::remove_dir_all(dir.join("state"));
@@ -130,7 +153,11 @@ fn main() {
                 .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "orders_export.csv"])
                 .stdout(std::process::Stdio::null()))
         });
-        for (name, m) in [("baseline", &base), ("passerelle", &conv)] {
+        if sel.is_some() && fs::read(dir.join("xsv.csv")).ok() != fs::read(dir.join("baseline.csv")).ok() {
+            println!("(xsv select did not write the same bytes as the baseline: the two do not compare)");
+        }
+        let programs = [("baseline", Some(&base)), ("xsv select", sel.as_ref()), ("passerelle", Some(&conv))];
+        for (name, m) in programs.iter().filter_map(|(n, m)| m.map(|m| (n, m))) {
             let s = m.wall.as_secs_f64();
             println!(
                 "{rows:<10} {name:<12} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
@@ -140,9 +167,11 @@ fn main() {
                 m.peak_kib as f64 / 1024.0
             );
         }
+        let ratio = |m: &Measure| conv.wall.as_secs_f64() / m.wall.as_secs_f64();
+        let xsv_ratio = sel.as_ref().map(|m| format!(", {:.2}× xsv select's", ratio(m))).unwrap_or_default();
         println!(
-            "{rows:<10} ratio        {:.2}× the baseline's wall time ({mb:.0} MB in, {clients} clients)",
-            conv.wall.as_secs_f64() / base.wall.as_secs_f64()
+            "{rows:<10} ratio        passerelle takes {:.2}× the baseline's wall time{xsv_ratio} ({mb:.0} MB in, {clients} clients)",
+            ratio(&base)
         );
     }
 }
