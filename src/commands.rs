@@ -56,24 +56,36 @@ fn convert_cmd(a: ConvertArgs) -> u8 {
 }
 
 fn profile_init(file: &Path, force: bool) -> u8 {
-    if file.exists() && !force {
-        eprintln!("passerelle: {} exists; use --force to overwrite it", file.display());
-        return USAGE;
-    }
-    match crate::write::atomic::write_atomic(file, DEFAULT_PROFILE.as_bytes()) {
+    match write_user_file(file, DEFAULT_PROFILE.as_bytes(), force) {
         Ok(()) => {
             println!("wrote {}", file.display());
             OK
         }
-        Err(e) => {
-            eprintln!("passerelle: cannot write {}: {e}", file.display());
+        Err(message) => {
+            eprintln!("passerelle: {message}");
             USAGE
         }
     }
 }
 
+/// Writes a file the user named (`profile init`, `template copy`): never over an existing
+/// file unless `force`; its folder is created when missing (`templates/mine.toml` in a new
+/// folder is the natural first try).
+fn write_user_file(file: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+    if file.exists() && !force {
+        return Err(format!(
+            "{} already exists and is left as it is: choose another name, or add --force to replace it",
+            file.display()
+        ));
+    }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    }
+    crate::write::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
 fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::fsguard::read_text(file, crate::fsguard::MAX_TEXT_BYTES) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("passerelle: cannot read {}: {e}", file.display());
@@ -96,6 +108,10 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     problems.extend(check_against_clients(&profile, &text, clients));
     for p in &problems {
         println!("{}: {p}", file.display());
+    }
+    // Limits that depend on the shop's data: said, not fatal.
+    for p in check::advice(&profile, &text) {
+        println!("{}: warning: {p}", file.display());
     }
     if problems.is_empty() {
         println!("{}: ok", file.display());
@@ -151,13 +167,25 @@ fn inspect(a: InspectArgs) -> u8 {
         }
     };
     let mut code = OK;
+    // Files that complete another one (PrestaShop resources, Magento addresses) are joined to
+    // the other files inspected with them, as `convert` does.
+    let joined = std::sync::Arc::new(shop::Joined::gather(&a.inputs, &profile.input));
     for input in &a.inputs {
         println!("{}", input.display());
-        match shop::open(input, &profile.input) {
+        match shop::open_in_run(input, &profile.input, std::sync::Arc::clone(&joined)) {
             Ok(mut file) => {
                 let headers = file.headers();
                 println!("  platform:   {}", file.platform());
                 println!("  kind:       {}", file.kind());
+                if let ShopFile::Companion(c) = &file {
+                    println!("  generation: {}", c.generation);
+                    println!("  records:    {}", c.records);
+                    println!(
+                        "  companion:  completes the {} {} given in the same run, joined {}; not converted alone",
+                        c.platform, c.completes, c.join
+                    );
+                    continue;
+                }
                 println!("  generation: {}", file.generation());
                 println!(
                     "  encoding:   {}{}",
@@ -170,13 +198,26 @@ fn inspect(a: InspectArgs) -> u8 {
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
                 }
-                let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
-                let unused: Vec<&str> = headers.iter().filter(|h| !used.contains(h)).map(String::as_str).collect();
-                if !unused.is_empty() {
-                    println!("  not used:   {}", unused.join(", "));
+                if file.column_use().is_none() {
+                    let used: Vec<&String> = mapped.iter().map(|(_, h)| h).collect();
+                    // A JSON path uses the key it starts with (`billing.city`, `meta:KEY` in meta_data).
+                    let uses = |u: &str, h: &str| {
+                        u == h
+                            || u.strip_prefix(h).is_some_and(|rest| rest.starts_with('.'))
+                            || (h == "meta_data" && u.starts_with("meta:"))
+                    };
+                    let unused: Vec<&str> = headers
+                        .iter()
+                        .filter(|h| !used.iter().any(|u| u.split(", ").any(|u| uses(u, h))))
+                        .map(String::as_str)
+                        .collect();
+                    if !unused.is_empty() {
+                        println!("  not used:   {}", unused.join(", "));
+                    }
                 }
                 let mut w = Warnings::new(input.display().to_string());
                 match &mut file {
+                    ShopFile::Companion(_) => {}
                     ShopFile::Customers(reader) => {
                         for _ in 0..a.records {
                             match reader.next(&mut w) {
@@ -263,6 +304,23 @@ fn inspect(a: InspectArgs) -> u8 {
                         }
                     }
                 }
+                if let Some(u) = file.column_use() {
+                    // The same account as `convert` gives, over the records read here.
+                    let quoted = |l: Vec<&str>| l.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
+                    let (filled, empty, ignored) = (u.filled(), u.empty(), u.ignored());
+                    if !filled.is_empty() {
+                        println!("  not used:   {} (holding data in the records read)", quoted(filled));
+                    }
+                    if !empty.is_empty() {
+                        println!("  not used:   {} (empty in the records read)", quoted(empty));
+                    }
+                    if !ignored.is_empty() {
+                        println!("  ignored:    {} (of no use in Sage)", quoted(ignored));
+                    }
+                    if let Some(m) = u.message() {
+                        w.push("unused_columns", "header", "", m);
+                    }
+                }
                 for wr in &w.list {
                     println!("  [{}] {}: {}", wr.kind, wr.record, wr.message);
                 }
@@ -279,6 +337,16 @@ fn inspect(a: InspectArgs) -> u8 {
 fn validate(a: ValidateArgs) -> u8 {
     let mut code = OK;
     for f in &a.files {
+        // A shop export handed to validate by mistake: said in one line, not checked line by
+        // line (which would print its content back as a list of errors).
+        if let Some((platform, kind)) = shop_export_kind(f) {
+            println!(
+                "{}: this is a shop export ({platform} {kind}), not a Format Sage file: convert it with `passerelle convert`, then validate the .txt file that convert writes",
+                f.display()
+            );
+            code = FAILED;
+            continue;
+        }
         match crate::sage::validate::validate_file(f) {
             Ok(v) => {
                 for finding in &v.findings {
@@ -298,6 +366,18 @@ fn validate(a: ValidateArgs) -> u8 {
         }
     }
     code
+}
+
+/// The platform and kind of a shop export, recognised from its first bytes and its header
+/// the way `convert` does; None for a Format Sage file or anything not recognised.
+fn shop_export_kind(file: &Path) -> Option<(String, String)> {
+    // Not a regular file (a FIFO, a device): `validate_file` says so, never waiting on it.
+    let (_, head) = crate::fsguard::open_with_head(file, crate::fsguard::MAX_INPUT_BYTES, 8).ok()?;
+    if crate::gescom::export::looks_like_format_sage(&head) {
+        return None;
+    }
+    let shop = shop::open(file, &crate::profile::InputSection::default()).ok()?;
+    Some((shop.platform().to_string(), shop.kind().to_string()))
 }
 
 fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 {
@@ -407,11 +487,7 @@ fn template_cmd(c: TemplateCommand) -> u8 {
                 );
                 return USAGE;
             };
-            if file.exists() && !force {
-                eprintln!("passerelle: {} exists; use --force to overwrite it", file.display());
-                return USAGE;
-            }
-            match crate::write::atomic::write_atomic(&file, text.as_bytes()) {
+            match write_user_file(&file, text.as_bytes(), force) {
                 Ok(()) => {
                     println!(
                         "wrote {}: edit it, then name it in the profile's [output] templates (a path relative to the profile's folder)",
@@ -419,8 +495,8 @@ fn template_cmd(c: TemplateCommand) -> u8 {
                     );
                     OK
                 }
-                Err(e) => {
-                    eprintln!("passerelle: cannot write {}: {e}", file.display());
+                Err(message) => {
+                    eprintln!("passerelle: {message}");
                     USAGE
                 }
             }

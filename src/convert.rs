@@ -20,7 +20,7 @@ use crate::report::{
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::Layout;
-use crate::shop::{self, ShopFile};
+use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::write::{OutputSet, Outputs};
 
@@ -47,15 +47,27 @@ pub enum CriticalError {
     #[error("client list: {0}")]
     Clients(InputError),
     #[error(
-        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code"
+        "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        gescom::EXPORT_HOWTO
     )]
     NoClientList,
+    #[error(
+        "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
+        path.display(), gescom::EXPORT_HOWTO
+    )]
+    ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
     Setup(#[from] SetupError),
     #[error(transparent)]
     State(#[from] StateError),
     #[error("output folder {}: {source}", path.display())]
     Out { path: PathBuf, source: std::io::Error },
+    /// A path the run would write is one it reads or writes otherwise (`--report` over an
+    /// input, the profile, the client list...): refused before anything is written.
+    #[error("{flag} {}: {what}", path.display())]
+    Refused { flag: &'static str, path: PathBuf, what: String },
+    #[error("state folder {}: cannot {action} it: {source}. It keeps the codes issued and the orders converted: choose a folder you can write (--state DIR)", path.display())]
+    StateDir { path: PathBuf, action: &'static str, source: std::io::Error },
     #[error("profile: output.sage_version {0} has no layout")]
     Layout(u32),
     #[error("profile: output.templates: {0}")]
@@ -95,7 +107,7 @@ pub fn load_clients(
     cli: Option<&Path>,
 ) -> Result<ClientIndex, CriticalError> {
     let (path, keep) = client_list(profile, cli)?;
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
 }
 
 /// `load_clients` through `lists`: read again only if the file changed since it was kept.
@@ -106,7 +118,7 @@ pub fn load_clients_kept(
     lists: &mut ListCache,
 ) -> Result<Arc<ClientIndex>, CriticalError> {
     let (path, keep) = client_list(profile, cli)?;
-    lists.load(&path, &profile.clients, layout, &keep).map_err(CriticalError::Clients)
+    lists.load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
 }
 
 /// The client list's file, and the clients whose every field is kept.
@@ -118,16 +130,210 @@ fn client_list(profile: &Profile, cli: Option<&Path>) -> Result<(PathBuf, [Strin
     Ok((path, [profile.customers.template.clone(), profile.customers.single_account.clone()]))
 }
 
+fn client_list_error(path: &Path, e: InputError) -> CriticalError {
+    match e {
+        InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            CriticalError::ClientListMissing { path: path.to_path_buf() }
+        }
+        e => CriticalError::Clients(e),
+    }
+}
+
+/// Converts `opts.inputs`. A critical error (exit 2) writes nothing, except the `--report`
+/// saying why, when its path is safe to write.
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
     convert_with(opts, None)
 }
 
 /// `convert`, taking the client list from `lists` while its file is unchanged (the watcher).
 pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Result<Report, CriticalError> {
+    let mut guard = PathGuard::from_options(opts);
+    let result = convert_run(opts, &mut guard, lists);
+    if let Err(e) = &result
+        && !matches!(e, CriticalError::Refused { .. })
+        && let Some(path) = &opts.report
+        && guard.may_write_error_report(path)
+    {
+        // Best effort: the error itself is what the caller reports.
+        let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+    }
+    result
+}
+
+/// The report of a run stopped by `e` before any input was converted.
+fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
+    let message = e.to_string();
+    let mut report = Report { dry_run: opts.dry_run, error: Some(message.clone()), ..Default::default() };
+    for input in &opts.inputs {
+        report.inputs.push(InputReport {
+            path: input.display().to_string(),
+            platform: None,
+            kind: None,
+            encoding: None,
+            delimiter: None,
+            records: 0,
+            status: Status::Failed,
+            error: Some(format!("not converted: {message}")),
+            outputs: Vec::new(),
+            joined_to: Vec::new(),
+        });
+    }
+    report.errors.push(RecordError { input: String::new(), record: "run".into(), field: String::new(), message });
+    report
+}
+
+/// What a run reads or keeps, which a path it writes (`--report`) must never be. Filled as
+/// the profile is read; `complete` once everything is known.
+struct PathGuard {
+    /// (path, what it is, for the message).
+    known: Vec<(PathBuf, String)>,
+    complete: bool,
+}
+
+impl PathGuard {
+    fn from_options(opts: &ConvertOptions) -> PathGuard {
+        let mut g = PathGuard { known: Vec::new(), complete: false };
+        for i in &opts.inputs {
+            g.add(i, format!("an input of this run ({})", i.display()));
+        }
+        if let Some(p) = &opts.profile {
+            g.add(p, "the profile".into());
+        }
+        if let Some(c) = &opts.clients {
+            g.add(c, "the client list".into());
+        }
+        if let Some(s) = &opts.state {
+            g.state(s);
+        }
+        g
+    }
+
+    fn add(&mut self, path: &Path, what: String) {
+        self.known.push((path.to_path_buf(), what));
+    }
+
+    fn state(&mut self, dir: &Path) {
+        self.add(dir, "the state folder".into());
+        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::watch::seen::SEEN_FILE] {
+            self.add(&dir.join(name), format!("a state file ({name})"));
+        }
+    }
+
+    /// Everything the profile names, and the outputs each input would be written to.
+    fn profile(&mut self, profile: &Profile, outputs: &OutputSet, opts: &ConvertOptions, state_dir: &Path) {
+        match &profile.path {
+            Some(p) => self.add(p, "the profile".into()),
+            None if opts.profile.is_none() && Path::new("profile.toml").is_file() => {
+                self.add(Path::new("profile.toml"), "the profile".into())
+            }
+            None => {}
+        }
+        if opts.clients.is_none()
+            && let Some(c) = profile.clients_file()
+        {
+            self.add(&c, "the client list".into());
+        }
+        if let Some(a) = profile.orders.articles.as_deref().filter(|a| !a.trim().is_empty()) {
+            self.add(&profile.resolve_path(a), "the article mapping file".into());
+        }
+        for t in &profile.output.templates {
+            let p = profile.resolve_path(t);
+            if p.is_file() {
+                self.add(&p, "a template file".into());
+            }
+        }
+        self.state(state_dir);
+        self.add(&opts.out, "the output folder".into());
+        for input in &opts.inputs {
+            for t in Outputs::targets(&opts.out, &output_stem(input), outputs) {
+                self.add(&t, format!("where the output of {} goes", input.display()));
+            }
+        }
+        self.complete = true;
+    }
+
+    /// What `path` is among the known paths, if anything (or a folder).
+    fn conflict(&self, path: &Path) -> Option<String> {
+        if path.is_dir() {
+            return Some("a folder".into());
+        }
+        self.known.iter().find(|(p, _)| crate::fsguard::same_file(p, path)).map(|(_, what)| what.clone())
+    }
+
+    /// Refuses `path` given to `flag` if it is one of the run's files, or an existing file
+    /// that is not an earlier report (yesterday's output, a typo): a report is replaced, never
+    /// anything else.
+    fn refuse(&self, flag: &'static str, path: &Path) -> Result<(), CriticalError> {
+        let what = match self.conflict(path) {
+            Some(what) => Some(format!("it is {what}")),
+            None if path.symlink_metadata().is_ok() && !looks_like_report(path) => {
+                Some("it is an existing file, not a report of passerelle".into())
+            }
+            None => None,
+        };
+        match what {
+            Some(what) => Err(CriticalError::Refused {
+                flag,
+                path: path.to_path_buf(),
+                what: format!("{what}; it would be overwritten. Choose another file"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The error report goes to `path` only if it cannot be one of the run's files. When the
+    /// profile could not be read (its client list is unknown), only a new file or an earlier
+    /// report is written over.
+    fn may_write_error_report(&self, path: &Path) -> bool {
+        if self.conflict(path).is_some() {
+            return false;
+        }
+        self.complete || !path.exists() || looks_like_report(path)
+    }
+}
+
+/// Does this file look like a report passerelle wrote (JSON with its keys)?
+fn looks_like_report(path: &Path) -> bool {
+    let Ok(f) = crate::fsguard::open_regular(path, 1 << 30) else { return false };
+    let mut head = Vec::new();
+    use std::io::Read;
+    if f.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    text.trim_start().starts_with('{') && text.contains("\"inputs\"")
+}
+
+/// The stem an input's outputs are named after (`orders_export.csv` → `orders_export`).
+fn output_stem(input: &Path) -> String {
+    input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into())
+}
+
+fn convert_run(
+    opts: &ConvertOptions,
+    guard: &mut PathGuard,
+    lists: Option<&mut ListCache>,
+) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
     let outputs = OutputSet::from_profile(&profile, layout)?;
+    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
+    guard.profile(&profile, &outputs, opts, &state_dir);
+    // Every file the run writes besides its outputs (a future `--html` goes here too): not
+    // one of the run's files, and its folder there, before anything is written.
+    for (flag, path) in [("--report", &opts.report)] {
+        if let Some(path) = path {
+            guard.refuse(flag, path)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                std::fs::create_dir_all(dir).map_err(|e| CriticalError::Refused {
+                    flag,
+                    path: path.to_path_buf(),
+                    what: format!("its folder cannot be created: {e}"),
+                })?;
+            }
+        }
+    }
     let index = match lists {
         Some(lists) => load_clients_kept(&profile, layout, opts.clients.as_deref(), lists)?,
         None => Arc::new(load_clients(&profile, layout, opts.clients.as_deref())?),
@@ -138,7 +344,25 @@ pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Res
         }
         _ => None,
     };
-    let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
+    if !opts.dry_run {
+        // Before anything is written: a state folder or an output folder that cannot be
+        // written stops the run now, not after the first input.
+        // A folder made for the first check is taken back if the second fails.
+        let made = crate::fsguard::probe_writable(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
+            path: state_dir.clone(),
+            action,
+            source,
+        })?;
+        if let Err((action, source)) = crate::fsguard::probe_writable(&opts.out) {
+            if let Some(first) = made {
+                crate::fsguard::undo_created(&first, &state_dir);
+            }
+            return Err(CriticalError::Out {
+                path: opts.out.clone(),
+                source: std::io::Error::new(source.kind(), format!("cannot {action} it: {source}")),
+            });
+        }
+    }
     let state = State::load(&state_dir)?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
@@ -154,9 +378,7 @@ pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Res
         list_w.push("ledger_recovered", "ledger", "", n.clone());
     }
     report.warnings.append(&mut list_w.list);
-    if !opts.dry_run {
-        std::fs::create_dir_all(&opts.out).map_err(|source| CriticalError::Out { path: opts.out.clone(), source })?;
-    }
+    let joined = Arc::new(Joined::gather(&opts.inputs, &profile.input));
     let mut run = Run {
         profile: &profile,
         index: &index,
@@ -169,17 +391,33 @@ pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Res
         builder,
         report,
         names: HashSet::new(),
+        reserved: opts.report.iter().cloned().collect(),
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
+        joined: Arc::clone(&joined),
+        companions: Vec::new(),
+        used_by: vec![Vec::new(); joined.files.len()],
+        read: HashSet::new(),
     };
     for input in &opts.inputs {
         run.input(input);
     }
+    run.settle_companions();
     let report = run.report;
     if let Some(path) = &opts.report {
-        crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
-            .map_err(|source| CriticalError::Out { path: path.clone(), source })?;
+        let mut report = report;
+        // The outputs are in place: a report that cannot be written is an error of the run
+        // (exit 1, printed), not a reason to say that nothing was converted (exit 2).
+        if let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes()) {
+            report.errors.push(RecordError {
+                input: String::new(),
+                record: "report".into(),
+                field: String::new(),
+                message: format!("{}: cannot write the report: {e}", path.display()),
+            });
+        }
+        return Ok(report);
     }
     Ok(report)
 }
@@ -196,8 +434,10 @@ struct Run<'a> {
     resolver: Resolver<'a>,
     builder: DocumentBuilder<'a>,
     report: Report,
-    /// Output files of this run, to refuse two inputs writing the same one.
+    /// Output files of this run: a later input takes another name.
     names: HashSet<PathBuf>,
+    /// Files the run writes besides the outputs (the report): no output takes their name.
+    reserved: Vec<PathBuf>,
     /// Where the records of each client created in this run were written (by the resolver's
     /// created id): a later order of the same customer with a new delivery address reads them
     /// back to write them again.
@@ -207,6 +447,14 @@ struct Run<'a> {
     placed_now: Vec<(u32, Placed)>,
     /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
     placed_files: Vec<PathBuf>,
+    /// The records of the run's companion files (inputs that complete another one).
+    joined: Arc<Joined>,
+    /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
+    companions: Vec<(usize, usize)>,
+    /// By companion (index in `joined.files`): the inputs its records were joined to.
+    used_by: Vec<Vec<String>>,
+    /// (platform, kind) of the inputs read: a companion needs one it completes.
+    read: HashSet<(String, String)>,
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
@@ -221,6 +469,7 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
+        issued: None,
     }
 }
 
@@ -245,9 +494,60 @@ enum ClientWrite {
 }
 
 impl Run<'_> {
+    /// A companion input: reported, not converted (its records serve the other inputs).
+    fn companion(&mut self, input: &Path, index: usize) {
+        let c = &self.joined.files[index];
+        self.companions.push((self.report.inputs.len(), index));
+        self.report.inputs.push(InputReport {
+            path: input.display().to_string(),
+            platform: Some(c.platform.clone()),
+            kind: Some(c.kind.clone()),
+            encoding: Some(c.encoding.clone()),
+            delimiter: Some(c.delimiter.clone()),
+            records: c.records,
+            status: Status::Ok,
+            error: None,
+            outputs: Vec::new(),
+            joined_to: Vec::new(),
+        });
+    }
+
+    /// Once every input is read: each companion says which inputs used it; one that completes
+    /// no input of the run failed (alone it converts nothing).
+    fn settle_companions(&mut self) {
+        for (at, index) in std::mem::take(&mut self.companions) {
+            let used_by = std::mem::take(&mut self.used_by[index]);
+            let c = &self.joined.files[index];
+            let ir = &mut self.report.inputs[at];
+            if !self.read.contains(&(c.platform.clone(), c.completes.to_string())) {
+                ir.status = Status::Failed;
+                ir.error = Some(shop::companions::alone(c).to_string());
+                continue;
+            }
+            if used_by.is_empty() {
+                let mut w = Warnings::new(ir.path.clone());
+                w.push(
+                    "companion_unused",
+                    &ir.path,
+                    "",
+                    format!(
+                        "none of its records was needed by the {} {} of this run (joined {})",
+                        c.platform, c.completes, c.join
+                    ),
+                );
+                self.report.warnings.append(&mut w.list);
+            }
+            ir.joined_to = used_by;
+        }
+    }
+
     fn input(&mut self, input: &Path) {
+        if let Some((index, _)) = self.joined.companion(input) {
+            self.companion(input, index);
+            return;
+        }
         let mut w = Warnings::new(input.display().to_string());
-        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+        let stem = output_stem(input);
         let mut ir = InputReport {
             path: input.display().to_string(),
             platform: None,
@@ -258,29 +558,29 @@ impl Run<'_> {
             status: Status::Ok,
             error: None,
             outputs: Vec::new(),
+            joined_to: Vec::new(),
         };
         self.state.begin();
         self.resolver.begin_input();
         let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
-        let targets = Outputs::targets(&self.opts.out, &stem, self.outputs);
-        let result = match targets.iter().find(|t| self.names.contains(*t)) {
-            Some(t) => Err(InputError::Other {
-                path: input.to_path_buf(),
-                message: format!("another input of this run also writes {}: rename one of them", t.display()),
-            }),
-            None => {
-                self.names.extend(targets.iter().cloned());
-                self.convert_input(input, &stem, &mut ir, &mut w)
-            }
-        };
+        let pieces_before = self.report.pieces.clone();
+        let result = self.convert_input(input, &stem, &mut ir, &mut w);
+        // The companions this input used (even if it failed: their records were read).
+        for used in self.joined.take_used() {
+            self.used_by[used].push(ir.path.clone());
+        }
+        if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
+            self.read.insert((p.clone(), k.clone()));
+        }
         let placed = std::mem::take(&mut self.placed_now);
         match &result {
-            Ok(_) => {
-                // The customers section now sits in the output file, after its frame lines.
-                let sage = Outputs::targets(&self.opts.out, &stem, self.outputs)
-                    .into_iter()
-                    .find(|t| t.extension().is_some_and(|e| e == "txt") && self.outputs.sage);
+            Ok(written) => {
+                // The customers section now sits in the output file, after its frame lines
+                // (the Format Sage file comes first among the files written).
+                let sage =
+                    written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt")).cloned();
                 let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
                 if let Some(file) = sage {
                     self.placed_files.push(file);
@@ -307,7 +607,20 @@ impl Run<'_> {
                     ir.outputs.push(t.display().to_string());
                     self.report.outputs.push(t.display().to_string());
                 }
-                if written.is_empty() && !self.opts.dry_run {
+                let failed = self.report.errors.len() - first_error;
+                if failed > 0 && written.is_empty() && failed as u64 >= ir.records {
+                    // Every record failed and nothing was written: the input failed, as a whole.
+                    self.state.rollback();
+                    self.resolver.rollback_input();
+                    ir.status = Status::Failed;
+                    ir.error = Some(format!(
+                        "{input}: none of its {} record(s) could be converted (see the errors)",
+                        ir.records,
+                        input = input.display()
+                    ));
+                } else if failed > 0 {
+                    ir.status = Status::Partial;
+                } else if written.is_empty() && !self.opts.dry_run {
                     w.push("no_output", &ir.path, "", "nothing new to import: no file written");
                 }
             }
@@ -321,6 +634,7 @@ impl Run<'_> {
                 ir.error = Some(e.to_string());
                 // Nothing of a failed input was written: what it said it created is void.
                 self.report.totals = self.report.totals.keep_failures_since(&totals_before);
+                self.report.pieces = pieces_before;
                 let path = ir.path.clone();
                 let mut i = 0;
                 self.report.customers.retain(|c| {
@@ -345,7 +659,7 @@ impl Run<'_> {
         ir: &mut InputReport,
         w: &mut Warnings,
     ) -> Result<Vec<PathBuf>, InputError> {
-        let mut file = shop::open(input, &self.profile.input)?;
+        let mut file = shop::open_in_run(input, &self.profile.input, Arc::clone(&self.joined))?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
         ir.encoding = Some(file.encoding_label());
@@ -373,6 +687,8 @@ impl Run<'_> {
                     self.customer(&c, &platform, ir, &mut out, w).map_err(io_err)?;
                 }
             }
+            // Surveyed before the run: only a file that changed since is met here.
+            ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
                 let mut reported = HashSet::new();
                 while let Some(next) = reader.next(w)? {
@@ -384,9 +700,12 @@ impl Run<'_> {
                 }
             }
         }
+        if let Some(message) = file.column_use().and_then(|u| u.message()) {
+            w.push("unused_columns", "header", "", message);
+        }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
-        let out = match out {
+        let mut out = match out {
             Some(out) if !out.is_empty() => out,
             // Nothing written (a dry run, or nothing new): no batch to keep open.
             _ => {
@@ -394,6 +713,11 @@ impl Run<'_> {
                 return Ok(Vec::new());
             }
         };
+        // A name no file has yet: yesterday's output of an export with the same name may not
+        // be imported yet, and an input may lie in the output folder.
+        let free = self.free_stem(stem).map_err(|message| InputError::Other { path: input.to_path_buf(), message })?;
+        out.retarget(&self.opts.out, &free);
+        self.names.extend(Outputs::targets(&self.opts.out, &free, self.outputs));
         // State first: if the output then fails, the next run sees codes issued but absent
         // from the client list and writes those clients again; the reverse order could issue
         // a code twice. The ledger's batch is prepared before the rename, committed after.
@@ -425,6 +749,30 @@ impl Run<'_> {
             w.push("ledger", &ir.path, "", format!("the ledger could not confirm this input's orders ({e}): the next run settles it from the files in place"));
         }
         Ok(written)
+    }
+
+    /// `stem`, else `stem-2`, `stem-3`...: the first whose every output name is free in the
+    /// output folder (no file, not taken by this run, not the report). The names are taken
+    /// for good when the files are renamed into place, which never replaces a file (see
+    /// `AtomicFile::commit_new`).
+    fn free_stem(&self, stem: &str) -> Result<String, String> {
+        const MAX: u32 = 10_000;
+        for n in 1..=MAX {
+            let candidate = if n == 1 { stem.to_string() } else { format!("{stem}-{n}") };
+            let targets = Outputs::targets(&self.opts.out, &candidate, self.outputs);
+            let free = targets.iter().all(|t| {
+                t.symlink_metadata().is_err()
+                    && !self.names.contains(t)
+                    && !self.reserved.iter().any(|r| crate::fsguard::same_file(r, t))
+            });
+            if free {
+                return Ok(candidate);
+            }
+        }
+        Err(format!(
+            "{} already holds files named {stem} to {stem}-{MAX}: move the imported ones away",
+            self.opts.out.display()
+        ))
     }
 
     fn customer(
@@ -465,9 +813,10 @@ impl Run<'_> {
                 }
             }
             Outcome::Single { .. } => entry.action = CustomerAction::SingleAccount,
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
+                entry.issued = Some(issued);
                 if let Some(out) = out.as_mut() {
                     let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
                     self.place(&code, range);
@@ -548,7 +897,8 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let document = self.builder.build(o, prepared, &client, &subject, w);
+        let mut document = self.builder.build(o, prepared, &client, &subject, w);
+        let failure = self.settle_piece(&mut document, &key, &subject, w);
         if let Some(out) = out.as_mut() {
             let who = format!("{subject}, client {}", client.code);
             let range = match writes {
@@ -559,15 +909,74 @@ impl Run<'_> {
             if self.resolver.is_created(&client.code) {
                 self.place(&client.code, range);
             }
-            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            if failure.is_none() {
+                out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            }
         }
-        self.ledger.stage(&key, &document.piece)?;
+        if let Some((field, message)) = failure {
+            // The client's records are whole and stay; the document is not written.
+            self.order_failed(&o.number, ir, o.origin.line, field, &message);
+            return Ok(());
+        }
+        if let Err(e) = self.ledger.stage(&key, &document.piece) {
+            return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
+        }
         doc.action = DocumentAction::Created;
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         Ok(())
+    }
+
+    /// A document Sage would refuse (a required field empty, no piece number) is not
+    /// written: why, with the field. A piece number another order already has (in this file
+    /// or an earlier run, kept in the ledger) gets a suffix, with a warning.
+    fn settle_piece(
+        &mut self,
+        document: &mut crate::resolve::order::Document,
+        key: &str,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<(&'static str, String)> {
+        use crate::resolve::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                "DO_Piece",
+                format!(
+                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                    self.profile.orders.piece
+                ),
+            ));
+        }
+        let ledger = &self.ledger;
+        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                w.push(
+                    "piece_collision",
+                    subject,
+                    "DO_Piece",
+                    format!(
+                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
+                        document.piece
+                    ),
+                );
+                document.header.set("DO_Piece", p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                "DO_Piece",
+                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
+            )),
+        }
     }
 
     /// Remembers where a created client's records were written (see `created_at`).
@@ -645,9 +1054,10 @@ impl Run<'_> {
                 self.report.add_customer(entry);
                 return Err(message);
             }
-            Outcome::New { code, detail, records } => {
+            Outcome::New { code, detail, records, issued } => {
                 entry.action = CustomerAction::Created;
                 entry.detail = format!("{detail}; order {}", o.number);
+                entry.issued = Some(issued);
                 (code, Some(ClientWrite::New(records)))
             }
             Outcome::Existing { code, by, detail } => {

@@ -16,14 +16,15 @@
 //! crash between the two, the next start looks at the outputs: all there, the batch is
 //! committed; any missing, it is abandoned. So an order is neither lost (marked converted
 //! without a file) nor written twice (a file without a mark). A torn last line is cut off.
-//! Memory: 16 bytes per converted order (a 128-bit hash of its key).
+//! Memory: 16 bytes per converted order (a 128-bit hash of its key), and 16 per piece number
+//! (its hash and its order's), so that a number is never given to two orders.
 
 use std::fs::{self, File, OpenOptions};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use rustc_hash::{FxHashSet, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::state::StateError;
 
@@ -33,6 +34,10 @@ const HEADER: &str = "# passerelle ledger v1";
 pub struct Ledger {
     path: PathBuf,
     done: FxHashSet<u128>,
+    /// Piece numbers given: hash of the piece → low half of its order key's hash.
+    pieces: FxHashMap<u64, u64>,
+    /// Pieces of the batch being written, with what they replaced, to undo if it fails.
+    staged_pieces: Vec<(u64, Option<u64>)>,
     /// Orders of the batch being written (not yet committed): already in `done` (so a
     /// repeated order within the input is caught), listed here to be taken out if the input
     /// fails; their lines wait in a side file beside the ledger.
@@ -61,6 +66,20 @@ fn hash(key: &str) -> u128 {
     ((a.finish() as u128) << 64) | b.finish() as u128
 }
 
+/// The hash of a piece number (as written: uppercase A-Z 0-9); `None` for no number.
+fn piece_hash(piece: &str) -> Option<u64> {
+    let piece = &*clean(piece.trim());
+    if piece.is_empty() {
+        return None;
+    }
+    let mut h = FxHasher::default();
+    (0x9153_u16, piece).hash(&mut h);
+    Some(h.finish())
+}
+
+/// An order of a batch: the hash of its key, and of its piece number if any.
+type Staged = (u128, Option<u64>);
+
 /// An output of a batch and the stamp of the file its name held before (`None`: none).
 type Output = (PathBuf, Option<String>);
 
@@ -87,6 +106,8 @@ impl Ledger {
         let mut l = Ledger {
             path: path.clone(),
             done: FxHashSet::default(),
+            pieces: FxHashMap::default(),
+            staged_pieces: Vec::new(),
             staged_keys: Vec::new(),
             pending: None,
             batch: None,
@@ -104,7 +125,7 @@ impl Ledger {
                 }
             }
         }
-        let file = match File::open(&path) {
+        let file = match crate::fsguard::open_regular(&path, crate::fsguard::MAX_INPUT_BYTES) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(l),
             Err(e) => return Err(io(e)),
@@ -113,8 +134,8 @@ impl Ledger {
         let mut buf = String::new();
         let mut good_len = 0u64;
         let mut number = 0usize;
-        // batch → (outputs, keys)
-        let mut pending: Vec<(String, Vec<Output>, Vec<u128>)> = Vec::new();
+        // batch → (outputs, keys with their piece)
+        let mut pending: Vec<(String, Vec<Output>, Vec<Staged>)> = Vec::new();
         loop {
             buf.clear();
             let n = reader.read_line(&mut buf).map_err(io)?;
@@ -151,8 +172,9 @@ impl Ledger {
                 }
                 "O" => {
                     let key = f.next().ok_or_else(|| bad(&path, number, "order line without key"))?;
+                    let piece = piece_hash(f.next().unwrap_or(""));
                     match pending.iter_mut().find(|p| p.0 == batch) {
-                        Some(p) => p.2.push(hash(key)),
+                        Some(p) => p.2.push((hash(key), piece)),
                         None => return Err(bad(&path, number, format!("order of unknown batch {batch}"))),
                     }
                 }
@@ -160,7 +182,7 @@ impl Ledger {
                     if let Some(i) = pending.iter().position(|p| p.0 == batch) {
                         let (_, _, keys) = pending.remove(i);
                         if kind == "C" {
-                            l.done.extend(keys);
+                            l.settle(keys);
                         }
                     }
                 }
@@ -177,7 +199,7 @@ impl Ledger {
             let all_there = !outputs.is_empty()
                 && outputs.iter().all(|(o, was)| o.exists() && was.as_ref().is_none_or(|w| stamp(o) != *w));
             if all_there {
-                l.done.extend(keys);
+                l.settle(keys);
             }
             if !read_only {
                 l.append(&format!("{}\t{batch}\n", if all_there { "C" } else { "A" })).map_err(io)?;
@@ -189,6 +211,23 @@ impl Ledger {
             ));
         }
         Ok(l)
+    }
+
+    /// The orders of a committed batch, with their piece numbers.
+    fn settle(&mut self, keys: Vec<Staged>) {
+        for (key, piece) in keys {
+            self.done.insert(key);
+            if let Some(p) = piece {
+                self.pieces.insert(p, key as u64);
+            }
+        }
+    }
+
+    /// Is `piece` the number of another order than `key` (in an earlier run, or earlier in
+    /// this one)? The order's own number (converted again with `--force`) is not taken.
+    pub fn piece_taken(&self, piece: &str, key: &str) -> bool {
+        let Some(p) = piece_hash(piece) else { return false };
+        self.pieces.get(&p).is_some_and(|&owner| owner != hash(key) as u64)
     }
 
     fn append(&self, text: &str) -> io::Result<()> {
@@ -214,6 +253,11 @@ impl Ledger {
         w.into_inner().map_err(|e| e.into_error())?.sync_all()
     }
 
+    /// The ledger file (`state/ledger.tsv`), for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Converted by an earlier batch, or already in the batch being written.
     pub fn contains(&self, key: &str) -> bool {
         self.done.contains(&hash(key))
@@ -224,6 +268,10 @@ impl Ledger {
         let h = hash(key);
         if self.done.insert(h) {
             self.staged_keys.push(h);
+        }
+        if let Some(p) = piece_hash(piece) {
+            let before = self.pieces.insert(p, h as u64);
+            self.staged_pieces.push((p, before));
         }
         if self.read_only {
             return Ok(());
@@ -278,6 +326,7 @@ impl Ledger {
         let id = self.batch.take();
         let prepared = std::mem::take(&mut self.prepared);
         self.staged_keys.clear();
+        self.staged_pieces.clear();
         match id {
             Some(id) if prepared => self.append(&format!("C\t{id}\n")),
             _ => Ok(()),
@@ -298,6 +347,12 @@ impl Ledger {
         self.prepared = false;
         for h in self.staged_keys.drain(..) {
             self.done.remove(&h);
+        }
+        while let Some((p, before)) = self.staged_pieces.pop() {
+            match before {
+                Some(owner) => self.pieces.insert(p, owner),
+                None => self.pieces.remove(&p),
+            };
         }
         Ok(())
     }
@@ -395,6 +450,29 @@ mod tests {
             false,
         );
         assert!(Ledger::open(dir.path(), false).unwrap().contains("shopify:2"));
+    }
+
+    #[test]
+    fn piece_numbers_are_remembered_per_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage("shopify:1001", "WEB1001").unwrap();
+        assert!(l.piece_taken("WEB1001", "shopify:1002"), "taken within the input");
+        assert!(!l.piece_taken("WEB1001", "shopify:1001"), "an order's own number");
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        // A failed input gives its numbers back.
+        l.stage("shopify:1002", "WEB1002").unwrap();
+        l.abort().unwrap();
+        assert!(!l.piece_taken("WEB1002", "shopify:9"));
+        input(&mut l, "prestashop:id:7", &b, Some("x"), true);
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert!(l.piece_taken("WEB1001", "shopify:1002"), "across runs");
+        assert!(!l.piece_taken("WEB1001", "shopify:1001"));
+        assert!(!l.piece_taken("WEB1002", "shopify:1002"));
+        assert!(!l.piece_taken("", "shopify:1002"), "no number is never taken");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod convert;
 pub mod countries;
 pub mod error;
+pub mod fsguard;
 pub mod gescom;
 pub mod ledger;
 pub mod model;

@@ -8,5 +8,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = passerelle::cli::Cli::parse();
+    // `passerelle inspect big.csv | head`: a closed pipe ends the command quietly, as it does
+    // any Unix tool, instead of a panic on the next print. Not the watcher: a console that
+    // goes away must not stop it.
+    #[cfg(unix)]
+    if !matches!(cli.command, passerelle::cli::Command::Watch(_)) {
+        // SAFETY: restores the default action of one signal before any thread starts.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     std::process::ExitCode::from(passerelle::commands::run(cli))
 }

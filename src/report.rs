@@ -15,18 +15,28 @@ pub struct Report {
     /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
     pub errors: Vec<RecordError>,
     pub dry_run: bool,
+    /// Why the run stopped before converting anything (exit code 2), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Counts of customers and documents by action (always kept, even without entries).
     pub totals: Tally,
     /// Keep every customer and document entry (for `--report` and the watcher); without it
     /// only the totals are kept, so a run of a million orders does not hold a million entries.
     #[serde(skip)]
     pub keep: bool,
+    /// First and last piece number of the documents created, for the summary (kept even
+    /// without entries).
+    #[serde(skip)]
+    pub pieces: Option<(String, String)>,
 }
 
 /// Customers and documents by action.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub customers_created: u64,
+    /// Of `customers_created`, those written again under a code an earlier run issued (the
+    /// client list does not hold them yet).
+    pub customers_issued_before: u64,
     pub customers_matched: u64,
     pub customers_updated: u64,
     pub customers_single_account: u64,
@@ -81,12 +91,18 @@ pub struct InputReport {
     pub status: Status,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// A companion input (records that complete other inputs, e.g. PrestaShop customers in a
+    /// file of their own): the inputs its records were joined to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joined_to: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
+    /// Converted, but some of its records failed (listed in `errors`).
+    Partial,
     Failed,
 }
 
@@ -102,6 +118,16 @@ pub struct CustomerReport {
     pub matched_by: Option<MatchKey>,
     /// Why: the parts of a generated code, the key value that matched, or the error.
     pub detail: String,
+    /// For a created client: `this_run` (a new code) or `earlier` (a code an earlier run
+    /// issued, written again because the client list does not hold it yet); else null.
+    pub issued: Option<Issued>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Issued {
+    ThisRun,
+    Earlier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -304,6 +330,9 @@ impl Warnings {
 impl Report {
     pub fn add_customer(&mut self, c: CustomerReport) {
         *self.totals.customer(c.action) += 1;
+        if c.action == CustomerAction::Created && c.issued == Some(Issued::Earlier) {
+            self.totals.customers_issued_before += 1;
+        }
         if self.keep {
             self.customers.push(c);
         }
@@ -311,6 +340,12 @@ impl Report {
 
     pub fn add_document(&mut self, d: DocumentReport) {
         *self.totals.document(d.action) += 1;
+        if d.action == DocumentAction::Created && !d.piece.is_empty() {
+            match &mut self.pieces {
+                Some((_, last)) => last.clone_from(&d.piece),
+                None => self.pieces = Some((d.piece.clone(), d.piece.clone())),
+            }
+        }
         if self.keep {
             self.documents.push(d);
         }
@@ -327,8 +362,14 @@ impl Report {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
 
-    /// The summary printed for people after a run.
+    /// The summary printed for people after `convert`.
     pub fn human(&self) -> String {
+        self.human_for(SummaryFor::Convert)
+    }
+
+    /// The summary for people; `to` says where the details not shown are (`--report` for
+    /// `convert`, the `.report.json` kept with the file for `watch`).
+    pub fn human_for(&self, to: SummaryFor) -> String {
         let mut s = String::new();
         for i in &self.inputs {
             let what = match (&i.platform, &i.kind) {
@@ -338,6 +379,20 @@ impl Report {
             match i.status {
                 Status::Ok => {
                     let _ = writeln!(s, "ok      {} ({what}, {} records)", i.path, i.records);
+                    for o in &i.outputs {
+                        let _ = writeln!(s, "        → {o}");
+                    }
+                    for j in &i.joined_to {
+                        let _ = writeln!(s, "        joined to {j}");
+                    }
+                }
+                Status::Partial => {
+                    let failed = self.errors.iter().filter(|e| e.input == i.path).count();
+                    let _ = writeln!(
+                        s,
+                        "PARTIAL {} ({what}, {} records, {failed} failed: see the errors below)",
+                        i.path, i.records
+                    );
                     for o in &i.outputs {
                         let _ = writeln!(s, "        → {o}");
                     }
@@ -360,26 +415,42 @@ impl Report {
             + t.customers_failed
             > 0
         {
-            let _ = writeln!(
-                s,
-                "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                t.customers_created,
-                t.customers_matched,
-                t.customers_updated,
-                t.customers_single_account,
-                t.customers_failed
-            );
+            if t.customers_issued_before > 0 {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} issued before and written again (not in the client list yet), {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created - t.customers_issued_before,
+                    t.customers_issued_before,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
+                    t.customers_created,
+                    t.customers_matched,
+                    t.customers_updated,
+                    t.customers_single_account,
+                    t.customers_failed
+                );
+            }
         }
         if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
+            let pieces = match &self.pieces {
+                Some((first, last)) if first == last => format!(" (pièce {first})"),
+                Some((first, last)) => format!(" (pièces {first} to {last})"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "documents: {} created, {} already converted, {} skipped, {} failed",
+                "documents: {} created{pieces}, {} already converted, {} skipped, {} failed",
                 t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }
-        for e in &self.errors {
-            let _ = writeln!(s, "error   {}: {}: {}{}", e.input, e.record, field_prefix(&e.field), e.message);
-        }
+        errors_grouped(&mut s, &self.errors, to);
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
@@ -401,7 +472,13 @@ impl Report {
                     let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
-                    let _ = writeln!(s, "  [{kind}] ... {} more (see --report)", list.len() - SHOWN);
+                    let more = list.len() - SHOWN;
+                    let _ = match to {
+                        SummaryFor::Convert => writeln!(s, "  [{kind}] ... {more} more (see --report)"),
+                        SummaryFor::Watch => {
+                            writeln!(s, "  [{kind}] ... {more} more (all in the .report.json kept with the file)")
+                        }
+                    };
                 }
             }
         }
@@ -412,6 +489,117 @@ impl Report {
     }
 }
 
+/// Who reads the summary: it names where the rest of the details are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryFor {
+    Convert,
+    Watch,
+}
+
+/// Errors for people: per input, the same problem met by many records is one line, counted,
+/// with its first records; past `GROUPS` problems an input's rest is counted. The JSON report
+/// keeps every entry. Messages that differ only in quoted values and numbers ("line 1 ('Bol')
+/// has no SKU", "line 2 ('Tasse') has no SKU") are the same problem.
+/// One problem of an input: its first error and every record that met it.
+type ErrorGroup<'a> = (&'a RecordError, Vec<&'a str>);
+
+fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
+    const GROUPS: usize = 10;
+    const EXAMPLES: usize = 3;
+    // Inputs in their order, each with its problems in order of appearance (first error,
+    // records): indexed, so a million distinct errors stay linear.
+    let mut inputs: Vec<(&str, Vec<ErrorGroup>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<(&str, &str, String), (usize, usize)> = Default::default();
+    let mut input_of: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for e in errors {
+        let i = *input_of.entry(&e.input).or_insert_with(|| {
+            inputs.push((&e.input, Vec::new()));
+            inputs.len() - 1
+        });
+        let key = (e.input.as_str(), e.field.as_str(), shape(&e.message));
+        match index.get(&key) {
+            Some(&(i, g)) => inputs[i].1[g].1.push(&e.record),
+            None => {
+                let groups = &mut inputs[i].1;
+                index.insert(key, (i, groups.len()));
+                groups.push((e, vec![&e.record]));
+            }
+        }
+    }
+    for (input, groups) in &inputs {
+        let total: usize = groups.iter().map(|(_, r)| r.len()).sum();
+        let _ = writeln!(s, "{total} error(s) in {input}:");
+        for (e, records) in groups.iter().take(GROUPS) {
+            if records.len() == 1 {
+                let _ = writeln!(s, "  {}: {}{}", e.record, field_prefix(&e.field), e.message);
+                continue;
+            }
+            let mut shown: Vec<&str> = records.iter().take(EXAMPLES).copied().collect();
+            if records.len() > EXAMPLES {
+                shown.push("...");
+            }
+            let _ = writeln!(
+                s,
+                "  {}{} (×{} like this: {})",
+                field_prefix(&e.field),
+                e.message,
+                records.len(),
+                shown.join(", ")
+            );
+        }
+        if groups.len() > GROUPS {
+            let rest: usize = groups[GROUPS..].iter().map(|(_, r)| r.len()).sum();
+            let kinds = groups.len() - GROUPS;
+            let _ = match to {
+                SummaryFor::Convert => {
+                    writeln!(s, "  ... {rest} more error(s) of {kinds} other kind(s) (see --report)")
+                }
+                SummaryFor::Watch => writeln!(
+                    s,
+                    "  ... {rest} more error(s) of {kinds} other kind(s) (all in the .report.json kept with the file)"
+                ),
+            };
+        }
+    }
+}
+
+/// A message with its quoted values and numbers blanked: what makes two errors the same kind.
+/// A quote opens after a non-letter and closes before one, so an apostrophe inside a quoted
+/// name ('Savon au lait d'ânesse') does not end it.
+fn shape(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut digits = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\'' {
+            let before = i > 0 && chars[i - 1].is_alphanumeric();
+            let after = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+            if (!quoted && !before) || (quoted && !after) {
+                quoted = !quoted;
+                out.push(c);
+            } else if !quoted {
+                out.push(c);
+            }
+            digits = false;
+            continue;
+        }
+        if quoted {
+            continue;
+        }
+        if c.is_ascii_digit() {
+            if !digits {
+                out.push('#');
+            }
+            digits = true;
+        } else {
+            out.push(c);
+            digits = false;
+        }
+    }
+    out
+}
+
 fn field_prefix(field: &str) -> String {
     if field.is_empty() { String::new() } else { format!("{field}: ") }
 }
@@ -419,6 +607,16 @@ fn field_prefix(field: &str) -> String {
 #[cfg(test)]
 mod tally_tests {
     use super::*;
+
+    #[test]
+    fn errors_alike_but_for_their_values_are_one_problem() {
+        let a = shape("line 1 ('Bougie « Figuier » 180 g') has no SKU; set unknown_article = \"divers\"");
+        let b = shape("line 12 ('Savon au lait d'ânesse 100 g') has no SKU; set unknown_article = \"divers\"");
+        assert_eq!(a, b);
+        assert_eq!(a, "line # ('') has no SKU; set unknown_article = \"divers\"");
+        assert_ne!(shape("'x' is not a number"), shape("'x' is not a date"));
+        assert_eq!(shape("l'adresse de l'Industrie"), "l'adresse de l'Industrie");
+    }
 
     #[test]
     fn a_failed_input_keeps_its_failures_and_skips_not_its_creations() {

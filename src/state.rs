@@ -164,7 +164,7 @@ impl State {
     /// Loads the state of `dir`; a missing file is an empty state.
     pub fn load(dir: &Path) -> Result<State, StateError> {
         let path = State::path(dir);
-        let file = match fs::File::open(&path) {
+        let file = match crate::fsguard::open_regular(&path, crate::fsguard::MAX_INPUT_BYTES) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::new()),
             Err(source) => return Err(StateError::Io { path, source }),

@@ -64,7 +64,7 @@ EXPECTED = {"CCLI": (120, 1), "CCDL": (17, 0), "CHEN": (86, 0), "CHLI": (62, 2),
 KINDS = {"text", "int", "dec", "date", "time"}
 RECORD_KEYS = {"tag", "label", "fixed", "tail", "tail_label", "children", "field"}
 FIELD_KEYS = {"pos", "name", "label", "kind", "max", "upper", "charset", "scale", "range",
-              "default", "template", "note"}
+              "default", "template", "required", "note"}
 NAME_RE = re.compile(r"^[A-Z][A-Za-z0-9]*_[A-Za-z0-9]+$")
 CHARSETS = {"A-Z0-9": re.compile(r"^[A-Z0-9]*$")}
 
@@ -99,6 +99,8 @@ def check_field(tag: str, f: dict) -> None:
         err(f"{where}: upper must be omitted or true")
     if "template" in f and (f["template"] is not True or tag != "CCLI"):
         err(f"{where}: template must be true and only on CCLI")
+    if "required" in f and f["required"] is not True:
+        err(f"{where}: required must be omitted or true")
     if "note" in f and not (isinstance(f["note"], str) and f["note"].strip()):
         err(f"{where}: empty note")
     default = f.get("default")

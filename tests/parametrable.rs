@@ -269,6 +269,30 @@ fn a_template_refusal_fails_before_anything_is_written() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file, no temporary file");
 }
 
+/// A file that appears under a chosen name while the run writes (another program, another
+/// run) is never replaced: the files before it are in place and said so, the missing one is
+/// an error, and no temporary file is left.
+#[test]
+fn a_file_appearing_under_an_output_name_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = OutputSet { sage: true, sage_version: 33, templates: vec![builtin("document_lines_csv")] };
+    let mut out = Outputs::create(dir.path(), "boutique", &set).unwrap();
+    let mut w = Warnings::new("boutique.csv");
+    for d in documents() {
+        out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
+    }
+    out.retarget(dir.path(), "boutique-2");
+    assert_eq!(out.to_write(), Outputs::targets(dir.path(), "boutique-2", &set));
+    let intruder = dir.path().join("boutique-2.document_lines_csv.csv");
+    std::fs::write(&intruder, "écrit par un autre programme").unwrap();
+    let (written, done) = out.finish();
+    assert_eq!(written, vec![dir.path().join("boutique-2.txt")]);
+    let e = done.unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
+    assert_eq!(std::fs::read_to_string(&intruder).unwrap(), "écrit par un autre programme");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
+}
+
 #[test]
 fn outputs_write_format_sage_documents_in_order_beside_the_templates() {
     let dir = tempfile::tempdir().unwrap();

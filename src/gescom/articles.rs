@@ -40,8 +40,13 @@ impl Articles {
                 path: path.to_path_buf(),
                 column: "SKU / Article".into(),
                 message: format!(
-                    "the article mapping needs a column SKU and a column Article; its header is: {}",
-                    t.headers().join(", ")
+                    "the article mapping needs a column SKU (or Référence boutique, Référence web) and a column Article (or Référence article, AR_Ref); none of its {} columns is {}",
+                    t.headers().len(),
+                    match (sku, art) {
+                        (None, None) => "either",
+                        (None, _) => "a SKU column",
+                        _ => "an Article column",
+                    }
                 ),
             });
         };

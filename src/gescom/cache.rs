@@ -8,7 +8,6 @@
 //! `[clients]` section of the profile, the layout, the codes whose fields are kept. A file
 //! that changes while it is read is not kept.
 
-use std::fs::File;
 use std::hash::Hasher;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -33,15 +32,12 @@ struct Stamp {
 }
 
 impl Stamp {
-    /// `None` when the file cannot be looked at, or is not a plain file (reading a pipe to
-    /// stamp it could block): such a list is read every time, the usual way.
+    /// `None` when the file cannot be looked at, or is not a regular file (never waited on,
+    /// see `fsguard`): such a list is read every time, and refused there.
     fn of(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
-        let mut f = File::open(path).ok()?;
-        let len = f.metadata().ok()?.len();
+        let mut f = crate::fsguard::open_regular(path, u64::MAX).ok()?;
+        let meta = f.metadata().ok()?;
+        let len = meta.len();
         let mut h = rustc_hash::FxHasher::default();
         let mut buf = vec![0u8; EDGE.min(len) as usize];
         f.read_exact(&mut buf).ok()?;
@@ -132,7 +128,7 @@ mod tests {
 
     /// Sets the file's modification time back to `t`, as a copy keeping dates would.
     fn set_modified(path: &Path, t: SystemTime) {
-        File::options().write(true).open(path).unwrap().set_modified(t).unwrap();
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(t).unwrap();
     }
 
     #[test]

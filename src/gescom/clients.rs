@@ -51,12 +51,25 @@ pub fn load_table(
     layout: &'static Layout,
     keep: &[String],
 ) -> Result<ClientIndex, InputError> {
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    load_table_from(path, file, section, layout, keep)
+}
+
+/// `load_table` of a file already opened (and checked) from `path`.
+pub fn load_table_from(
+    path: &Path,
+    file: std::fs::File,
+    section: &ClientsSection,
+    layout: &'static Layout,
+    keep: &[String],
+) -> Result<ClientIndex, InputError> {
     let opts = TableOptions {
         encoding: section.encoding.as_deref().and_then(sniff::encoding_by_label),
         delimiter: section.delimiter.as_deref().and_then(sniff::delimiter_by_label),
         sheet: section.sheet.as_deref(),
     };
-    let mut t = Table::open(path, opts)?;
+    let mut t = Table::from_file(path, file, opts)?;
     let ccli = layout.expect("CCLI");
     let targets = map_columns(&t, section, ccli);
     let pos = |name: &str| ccli.index_of(name);
@@ -67,8 +80,8 @@ pub fn load_table(
             path: path.to_path_buf(),
             column: "N° compte".into(),
             message: format!(
-                "no column holds the client code (N° compte, Code client, CT_Num...); the header is: {}. Name it in the profile: [clients.columns] CT_Num = \"...\"",
-                t.headers().join(", ")
+                "no column holds the client code: a client list exported from Gestion Commerciale has a column N° compte, Code client or CT_Num (none among its {} columns). If the column has another title, name it in the profile: [clients.columns] CT_Num = \"...\"",
+                t.headers().len()
             ),
         });
     };

@@ -59,6 +59,9 @@ struct ByteLines<R> {
     high: bool,
     invalid: bool,
     bom: bool,
+    /// Longest line read, its ending included: a longer one is an error (`fsguard::TooLong`),
+    /// and the buffer never grows past it.
+    max_line: usize,
 }
 
 /// What the receiver of a line wants next.
@@ -140,13 +143,19 @@ fn skip_lines(buf: &[u8], start: usize, max: u64) -> (u64, usize) {
 
 impl<R: Read> ByteLines<R> {
     fn new(inner: R) -> Self {
-        Self::with_capacity(inner, 256 * 1024)
+        Self::with_limits(inner, 256 * 1024, crate::fsguard::MAX_RECORD_BYTES as usize)
     }
 
+    #[cfg(test)]
     fn with_capacity(inner: R, capacity: usize) -> Self {
+        Self::with_limits(inner, capacity, crate::fsguard::MAX_RECORD_BYTES as usize)
+    }
+
+    fn with_limits(inner: R, capacity: usize, max_line: usize) -> Self {
         ByteLines {
             inner,
-            buf: vec![0; capacity.max(1)],
+            max_line: max_line.max(1),
+            buf: vec![0; capacity.clamp(1, max_line.max(1))],
             pos: 0,
             filled: 0,
             base: 0,
@@ -267,16 +276,31 @@ impl<R: Read> ByteLines<R> {
             self.checked = 0;
         }
         if self.filled == self.buf.len() {
-            self.buf.resize(self.buf.len() * 2, 0);
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.filled..]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+            // One line fills the buffer.
+            if self.buf.len() >= self.max_line {
+                // As long as a line may be: one byte more, its end included, is too much.
+                if read_retrying(&mut self.inner, &mut [0u8; 1])? > 0 {
+                    let t = crate::fsguard::TooLong { line: self.number + 1, limit: self.max_line as u64 };
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, t));
+                }
+                self.eof = true;
+                return Ok(());
             }
-            return Ok(());
+            self.buf.resize((self.buf.len() * 2).min(self.max_line), 0);
+        }
+        let n = read_retrying(&mut self.inner, &mut self.buf[self.filled..])?;
+        self.filled += n;
+        self.eof = n == 0;
+        Ok(())
+    }
+}
+
+/// `read`, again when interrupted by a signal.
+fn read_retrying(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            result => return result,
         }
     }
 }
@@ -644,8 +668,19 @@ impl LineSink for Frame {
 /// Reads a Format Sage export. `layout` is the layout passerelle writes: the export is read
 /// with its own #VER's layout when one is known, and every difference is noted.
 pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Result<ClientIndex, InputError> {
-    let io = |source| InputError::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io)?;
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    load_export_from(path, file, layout, keep)
+}
+
+/// `load_export` of a file already opened (and checked) from `path`.
+pub fn load_export_from(
+    path: &Path,
+    file: File,
+    layout: &'static Layout,
+    keep: &[String],
+) -> Result<ClientIndex, InputError> {
+    let io = |source| crate::sage::parse::line_error(path, source);
     let mut r = ByteLines::new(file);
     let bad = |line: u64, message: String| InputError::Malformed { path: path.to_path_buf(), line, message };
     // The frame: `#FLG 000`, then `#VER nn`.
@@ -653,14 +688,15 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
     r.each(&mut frame).map_err(io)?;
     let frame = frame.0;
     let first = frame.first().ok_or(InputError::Empty { path: path.to_path_buf() })?;
+    // The file is one the profile names: say what was expected, never quote what is there.
     if first != "#FLG 000" {
-        return Err(bad(1, format!("a Format Sage file starts with '#FLG 000', not '{first}'")));
+        return Err(bad(1, "a Format Sage file starts with the line '#FLG 000'".into()));
     }
     let second = frame.get(1).ok_or_else(|| bad(2, "no #VER line".into()))?;
     let version = second
         .strip_prefix("#VER ")
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .ok_or_else(|| bad(2, format!("line 2 must be '#VER nn', found '{second}'")))?;
+        .ok_or_else(|| bad(2, "line 2 of a Format Sage file is '#VER nn' (the version number)".into()))?;
     let own = Layout::builtin(version);
     let read_with = own.unwrap_or(layout);
     let ccli = read_with.expect("CCLI");
@@ -778,7 +814,7 @@ pub fn read_block(
         message: format!("client {} has no record block (not a Format Sage export)", client.code()),
     })?;
     let io = |source| InputError::Io { path: path.clone(), source };
-    let mut f = File::open(path).map_err(io)?;
+    let mut f = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES).map_err(io)?;
     f.seek(SeekFrom::Start(offset)).map_err(io)?;
     let mut bytes = vec![0u8; len as usize];
     f.read_exact(&mut bytes).map_err(io)?;
@@ -1071,6 +1107,36 @@ mod tests {
                 let seen: Vec<_> = sink.0.iter().filter(|l| l.0.starts_with('#')).collect();
                 assert_eq!(seen, hashes, "{case}");
             }
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_an_error_naming_it() {
+        let lines = |bytes: &[u8], capacity: usize| {
+            let mut got = Collect(Vec::new());
+            let r = ByteLines::with_limits(Trickle(bytes, 0), capacity, 10).each(&mut got);
+            (got.0.into_iter().map(|l| l.0).collect::<Vec<_>>(), r.map_err(|e| crate::fsguard::TooLong::in_io(&e).cloned()))
+        };
+        for capacity in [1, 4, 10, 64] {
+            // Ten bytes, the line end included, is the most.
+            assert_eq!(lines(b"123456789\n12345678\r\n1234567890", capacity), (
+                vec!["123456789".into(), "12345678".into(), "1234567890".into()],
+                Ok(())
+            ));
+            let (got, r) = lines(b"123456789\n1234567890\nx\n", capacity);
+            assert_eq!(got, vec!["123456789".to_string()]);
+            assert_eq!(r, Err(Some(crate::fsguard::TooLong { line: 2, limit: 10 })));
+            assert_eq!(lines(b"12345678901", capacity).1, Err(Some(crate::fsguard::TooLong { line: 1, limit: 10 })));
+        }
+    }
+
+    #[test]
+    fn an_endless_line_stops_the_export_as_it_stopped_the_reference() {
+        let limit = crate::fsguard::MAX_RECORD_BYTES as usize;
+        for (name, len) in [("a line as long as allowed", limit - 2), ("a line a byte too long", limit - 1)] {
+            let long = "x".repeat(len);
+            let bytes = replace(FIXTURE, b"\r\nLyon\r\n", format!("\r\n{long}\r\n").as_bytes());
+            same_as_reference(name, &bytes, &["MODELE"]);
         }
     }
 

@@ -1,6 +1,6 @@
 //! The Format Sage export reader as it was before it sliced lines out of its buffer (every
 //! line copied and decoded): kept for the tests only, as the reference the streaming reader
-//! must match exactly (same clients, keys, blocks, notes and record counts).
+//! must match exactly (same clients, keys, blocks, notes, record counts and errors).
 
 use std::fs::File;
 use std::io::BufReader;
@@ -41,20 +41,32 @@ impl Pending {
 /// Reads a Format Sage export. `layout` is the layout passerelle writes: the export is read
 /// with its own #VER's layout when one is known, and every difference is noted.
 pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Result<ClientIndex, InputError> {
-    let io = |source| InputError::Io { path: path.to_path_buf(), source };
-    let file = File::open(path).map_err(io)?;
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    load_export_from(path, file, layout, keep)
+}
+
+/// `load_export` of a file already opened (and checked) from `path`.
+pub fn load_export_from(
+    path: &Path,
+    file: File,
+    layout: &'static Layout,
+    keep: &[String],
+) -> Result<ClientIndex, InputError> {
+    let io = |source| crate::sage::parse::line_error(path, source);
     let mut r = LineReader::new(BufReader::with_capacity(256 * 1024, file));
     let bad = |line: u64, message: String| InputError::Malformed { path: path.to_path_buf(), line, message };
     let first = r.next_line().map_err(io)?.ok_or(InputError::Empty { path: path.to_path_buf() })?;
+    // The file is one the profile names: say what was expected, never quote what is there.
     if first.text != "#FLG 000" {
-        return Err(bad(1, format!("a Format Sage file starts with '#FLG 000', not '{}'", first.text)));
+        return Err(bad(1, "a Format Sage file starts with the line '#FLG 000'".into()));
     }
     let second = r.next_line().map_err(io)?.ok_or_else(|| bad(2, "no #VER line".into()))?;
     let version = second
         .text
         .strip_prefix("#VER ")
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .ok_or_else(|| bad(2, format!("line 2 must be '#VER nn', found '{}'", second.text)))?;
+        .ok_or_else(|| bad(2, "line 2 of a Format Sage file is '#VER nn' (the version number)".into()))?;
     let own = Layout::builtin(version);
     let read_with = own.unwrap_or(layout);
     let ccli = read_with.expect("CCLI");

@@ -80,7 +80,7 @@ const CODE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
     ("by_platform", Ty::TableMap(super::PLATFORMS, CODE_OVERRIDE)),
 ];
@@ -91,7 +91,7 @@ const CODE_OVERRIDE: &[(&str, Ty)] = &[
     ("suffix", Ty::Str),
     ("counter_length", Ty::Int),
     ("length", Ty::Int),
-    ("source", Ty::Enum(&["shop_id", "counter"])),
+    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
     ("counter_start", Ty::Int),
 ];
 
@@ -175,14 +175,82 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-struct Walker<'a> {
-    text: &'a str,
+/// Where each line of a text starts: the line of an offset by binary search, so a profile
+/// with thousands of problems is not scanned once per problem.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset (same as `line_of`).
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+/// Finds the lines of dotted keys in a profile, parsed once: every rule asks it for the
+/// line of its key.
+pub struct Locator {
+    doc: Option<Document<String>>,
+    lines: LineIndex,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Profile parses by `Locator` on this thread (tests count them).
+    static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+impl Locator {
+    pub fn new(text: &str) -> Locator {
+        #[cfg(test)]
+        PARSES.with(|p| p.set(p.get() + 1));
+        Locator { doc: Document::parse(text.to_string()).ok(), lines: LineIndex::new(text) }
+    }
+
+    fn item<'a, 'p>(&'a self, path: &'p str) -> Option<(&'a dyn toml_edit::TableLike, &'a Item, &'p str)> {
+        let doc = self.doc.as_ref()?;
+        let mut table: &'a dyn toml_edit::TableLike = doc.as_table();
+        let mut parts = path.split('.').peekable();
+        while let Some(p) = parts.next() {
+            let item = table.get(p)?;
+            if parts.peek().is_none() {
+                return Some((table, item, p));
+            }
+            table = item.as_table_like()?;
+        }
+        None
+    }
+
+    /// Line of a dotted key (`customers.code.length`); 0 if absent.
+    pub fn line(&self, path: &str) -> usize {
+        let Some((table, item, key)) = self.item(path) else { return 0 };
+        let span = table.key(key).and_then(|k| k.span()).or_else(|| item.span());
+        span.map(|s| self.lines.line(s.start)).unwrap_or(0)
+    }
+
+    /// Line of the `index`-th element of the array at dotted `path`, else the line of the key.
+    pub fn element_line(&self, path: &str, index: usize) -> usize {
+        let span =
+            self.item(path).and_then(|(_, item, _)| item.as_array()).and_then(|a| a.get(index)).and_then(|v| v.span());
+        span.map(|s| self.lines.line(s.start)).unwrap_or_else(|| self.line(path))
+    }
+}
+
+struct Walker {
+    lines: LineIndex,
     problems: Vec<Problem>,
 }
 
-impl Walker<'_> {
+impl Walker {
     fn line(&self, span: Option<Range<usize>>) -> usize {
-        span.map(|s| line_of(self.text, s.start)).unwrap_or(0)
+        span.map(|s| self.lines.line(s.start)).unwrap_or(0)
     }
 
     fn push(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
@@ -338,43 +406,15 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Finds the line of a dotted key (`customers.code.length`) in the profile text.
+/// Finds the line of a dotted key (`customers.code.length`) in the profile text (parses the
+/// text: for many keys, make one `Locator`).
 pub fn find_line(text: &str, path: &str) -> usize {
-    let Ok(doc) = Document::parse(text) else {
-        return 0;
-    };
-    let mut table = doc.as_table().clone();
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, p) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        let Some(item) = table.get(p) else { return 0 };
-        if last {
-            let span = table.key(p).and_then(|k| k.span()).or_else(|| item.span());
-            return span.map(|s| line_of(text, s.start)).unwrap_or(0);
-        }
-        table = match item {
-            Item::Table(t) => t.clone(),
-            Item::Value(Value::InlineTable(t)) => t.clone().into_table(),
-            _ => return 0,
-        };
-    }
-    0
+    Locator::new(text).line(path)
 }
 
 /// Line of the `index`-th element of the array at dotted `path`, else the line of the key.
 pub fn find_element_line(text: &str, path: &str, index: usize) -> usize {
-    let Ok(doc) = Document::parse(text) else {
-        return 0;
-    };
-    let mut item = doc.as_item();
-    for p in path.split('.') {
-        match item.get(p) {
-            Some(i) => item = i,
-            None => return 0,
-        }
-    }
-    let span = item.as_array().and_then(|a| a.get(index)).and_then(|v| v.span());
-    span.map(|s| line_of(text, s.start)).unwrap_or_else(|| find_line(text, path))
+    Locator::new(text).element_line(path, index)
 }
 
 /// The `[output]` rules that need the profile's folder (template files are relative to it), so
@@ -384,9 +424,10 @@ pub fn template_rules(p: &Profile, text: &str) -> Vec<Problem> {
     use crate::write::param::{TemplateError, template};
     let mut out = Vec::new();
     let out_cfg = &p.output;
+    let at = Locator::new(text);
     if !out_cfg.sage && out_cfg.templates.is_empty() {
         out.push(Problem {
-            line: find_line(text, "output.sage"),
+            line: at.line("output.sage"),
             key: "output.sage".into(),
             message: "sage = false and no templates: nothing would be written".into(),
         });
@@ -396,7 +437,7 @@ pub fn template_rules(p: &Profile, text: &str) -> Vec<Problem> {
     };
     let mut names: Vec<(String, usize)> = Vec::new();
     for (i, entry) in out_cfg.templates.iter().enumerate() {
-        let line = find_element_line(text, "output.templates", i);
+        let line = at.element_line("output.templates", i);
         let key = format!("output.templates[{i}]");
         match template::load(entry, &p.base_dir, layout) {
             Ok(t) => {
@@ -434,7 +475,7 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
             return Err(vec![Problem { line, key: String::new(), message: format!("TOML syntax: {msg}") }]);
         }
     };
-    let mut w = Walker { text, problems: Vec::new() };
+    let mut w = Walker { lines: LineIndex::new(text), problems: Vec::new() };
     w.table(doc.as_table(), SCHEMA, "");
     if !w.problems.is_empty() {
         return Err(w.problems);
@@ -450,25 +491,148 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
     if problems.is_empty() { Ok(profile) } else { Err(problems) }
 }
 
+/// A piece expression that cannot give a number of at most 13 characters, or the same number
+/// for every document.
+fn piece_limits(e: &crate::resolve::expr::Expr, p: &Profile) -> Option<String> {
+    let max = crate::resolve::order::PIECE_MAX;
+    if e.vars().next().is_none() {
+        return Some(format!("\"{}\" has no placeholder: every document would get the same number", p.orders.piece));
+    }
+    let (fixed, unbounded) = piece_length(e, p);
+    (fixed > max).then(|| {
+        let how = if unbounded.is_empty() { "up to" } else { "at least" };
+        format!("\"{}\" gives {how} {fixed} characters: a piece number holds at most {max}", p.orders.piece)
+    })
+}
+
+/// Characters of a piece expression's result that are known (the literal text once cleaned,
+/// dates, the client code at its longest), and the placeholders whose length depends on the
+/// shop.
+pub fn piece_length(e: &crate::resolve::expr::Expr, p: &Profile) -> (usize, Vec<&'static str>) {
+    use crate::resolve::expr::Var;
+    let literal =
+        crate::resolve::text::remove_accents(&e.literal()).chars().filter(char::is_ascii_alphanumeric).count();
+    let code = &p.customers.code;
+    let code_len = std::iter::once(code.length)
+        .chain(code.by_platform.keys().map(|k| code.for_platform(k).length))
+        .max()
+        .unwrap_or(17) as usize;
+    let mut fixed = literal;
+    let mut unbounded = Vec::new();
+    for v in e.vars() {
+        match v {
+            Var::Today | Var::OrderDate => fixed += 6,
+            Var::Code => fixed += code_len,
+            other => unbounded.push(other.name()),
+        }
+    }
+    (fixed, unbounded)
+}
+
+/// Advice that does not stop a run: limits that depend on the shop's data. `profile check`
+/// prints them as warnings.
+pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut push = |key: &str, message: String| {
+        out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
+    };
+    let o = &p.orders;
+    if o.piece.trim().is_empty() {
+        push(
+            "orders.piece",
+            "empty (the default of earlier versions): read as \"sage\", documents are written without a piece number; write an expression such as \"WEB{order.number}\" (today's default) to number them, or \"sage\" to keep Sage's numbering".into(),
+        );
+    } else if o.piece_by_sage() {
+        push(
+            "orders.piece",
+            "\"sage\": documents are written without a piece number for Sage to number them; whether Sage accepts that is unverified (every run says so)".into(),
+        );
+    } else if let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
+        && e.vars().next().is_some()
+    {
+        let max = crate::resolve::order::PIECE_MAX;
+        let (fixed, unbounded) = piece_length(&e, p);
+        // What cleaning removes from the literal text ('-', spaces, '/'...).
+        let kept = |c: char| {
+            let plain = crate::resolve::text::remove_accents(&c.to_string());
+            !plain.is_empty() && plain.chars().all(|x| x.is_ascii_alphanumeric())
+        };
+        let dropped: String = e.literal().chars().filter(|c| !kept(*c)).collect();
+        if !dropped.is_empty() {
+            push(
+                "orders.piece",
+                format!("\"{dropped}\" of \"{}\" is dropped: a piece number holds only A-Z and 0-9", o.piece),
+            );
+        }
+        // Shop order numbers: Shopify #1001…, PrestaShop references and Magento numbers of 9.
+        const TYPICAL: usize = 9;
+        if !unbounded.is_empty() && fixed <= max && max - fixed < TYPICAL {
+            push(
+                "orders.piece",
+                format!(
+                    "\"{}\" leaves {} characters for {{{}}}: a longer shop number is cut (PrestaShop references and Magento numbers have {TYPICAL}); shorten the prefix",
+                    o.piece,
+                    max - fixed,
+                    unbounded.join("}, {")
+                ),
+            );
+        }
+    }
+    if let Ok(e) = crate::resolve::expr::Expr::parse(&o.reference) {
+        let fixed = e.literal().chars().count();
+        if fixed > 17 {
+            push(
+                "orders.reference",
+                format!("\"{}\" has {fixed} characters of text: a référence holds 17, the rest is cut", o.reference),
+            );
+        }
+    }
+    let mut sections = vec![(String::from("customers.code"), p.customers.code.clone())];
+    for name in p.customers.code.by_platform.keys() {
+        sections.push((format!("customers.code.by_platform.{name}"), p.customers.code.for_platform(name)));
+    }
+    for (base, code) in &sections {
+        let fixed =
+            code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>();
+        let room = if code.counter_length > 0 { code.counter_length } else { code.length.saturating_sub(fixed) };
+        if (1..4).contains(&room) {
+            let mut line = find_line(text, &format!("{base}.length"));
+            if line == 0 {
+                line = find_line(text, base);
+            }
+            out.push(Problem {
+                line,
+                key: format!("{base}.length"),
+                message: format!(
+                    "only {room} digit(s) for the customer number: at most {} new clients can be numbered",
+                    10u64.pow(room) - 1
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// Rules that involve more than one key or outside data (layouts, expression syntax).
 fn rules(p: &Profile, text: &str) -> Vec<Problem> {
+    let at = Locator::new(text);
     let mut out = Vec::new();
     let mut sections = vec![(String::from("customers.code"), p.customers.code.clone())];
     for name in p.customers.code.by_platform.keys() {
         sections.push((format!("customers.code.by_platform.{name}"), p.customers.code.for_platform(name)));
     }
     for (base, code) in &sections {
-        code_rules(base, code, text, &mut out);
+        code_rules(base, code, &at, &mut out);
     }
-    rest_rules(p, text, out)
+    rest_rules(p, &at, out)
 }
 
-fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<Problem>) {
+fn code_rules(base: &str, code: &super::CodeSection, at: &Locator, out: &mut Vec<Problem>) {
     let mut push = |key: &str, message: String| {
         let full = format!("{base}.{key}");
-        let mut line = find_line(text, &full);
+        let mut line = at.line(&full);
         if line == 0 {
-            line = find_line(text, base);
+            line = at.line(base);
         }
         out.push(Problem { line, key: full, message });
     };
@@ -484,6 +648,20 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
         if part.length == 0 {
             push(&format!("parts[{i}]"), "length must be at least 1".into());
         }
+    }
+    let room = if code.counter_length > 0 {
+        code.counter_length
+    } else {
+        code.length.saturating_sub(
+            code.prefix.len() as u32 + code.suffix.len() as u32 + code.parts.iter().map(|p| p.length).sum::<u32>(),
+        )
+    };
+    let start_digits = code.counter_start.max(1).to_string().len() as u32;
+    if room > 0 && start_digits > room {
+        push(
+            "counter_start",
+            format!("{} has {start_digits} digits: only {room} fit in the code for the number", code.counter_start),
+        );
     }
     if code.parts.len() > 4 {
         push("parts", format!("{} parts: at most 4 (Partie 1 to 4)", code.parts.len()));
@@ -515,9 +693,9 @@ fn code_rules(base: &str, code: &super::CodeSection, text: &str, out: &mut Vec<P
     }
 }
 
-fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
+fn rest_rules(p: &Profile, at: &Locator, mut out: Vec<Problem>) -> Vec<Problem> {
     let mut push = |key: &str, message: String| {
-        out.push(Problem { line: find_line(text, key), key: key.to_string(), message });
+        out.push(Problem { line: at.line(key), key: key.to_string(), message });
     };
     if p.customers.mode == super::Mode::Single && p.customers.single_account.trim().is_empty() {
         push("customers.single_account", "mode = \"single\" needs the code of the one client account".into());
@@ -558,7 +736,34 @@ fn rest_rules(p: &Profile, text: &str, mut out: Vec<Problem>) -> Vec<Problem> {
             push(&key, e.to_string());
         }
     }
+    for (key, v, max) in [
+        ("customers.single_account", &p.customers.single_account, 17),
+        ("customers.template", &p.customers.template, 17),
+        ("orders.depot", &p.orders.depot, 35),
+    ] {
+        if v.chars().count() > max {
+            push(key, format!("\"{v}\" has {} characters: Sage holds at most {max} here", v.chars().count()));
+        }
+    }
+    if !p.customers.representative.trim().is_empty() {
+        let (nom, prenom) = crate::gescom::clients::split_representative(&p.customers.representative);
+        if nom.chars().count() > 35 || prenom.chars().count() > 35 {
+            push(
+                "customers.representative",
+                format!(
+                    "\"{}\": a collaborator's last and first names hold at most 35 characters each",
+                    p.customers.representative
+                ),
+            );
+        }
+    }
     let o = &p.orders;
+    if !o.piece_by_sage()
+        && let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
+        && let Some(why) = piece_limits(&e, p)
+    {
+        push("orders.piece", why);
+    }
     if o.souche > 50 {
         push("orders.souche", format!("{} is outside 1..50 (0 = the dossier's default souche)", o.souche));
     }
@@ -662,6 +867,25 @@ mod tests {
         assert_eq!(p[2].line, 5);
     }
 
+    /// Each problem used to parse the whole profile again to find its line: 10,000 unknown
+    /// fields took minutes. The text is now parsed a fixed number of times.
+    #[test]
+    fn thousands_of_problems_parse_the_profile_a_fixed_number_of_times() {
+        let keys: String = (0..10_000).map(|i| format!("X_{i} = \"{{customer.id}}\"\n")).collect();
+        let text = format!("[customers]\ntemplate = \"MODELE\"\n[customers.fields]\n{keys}");
+        let before = PARSES.with(|p| p.get());
+        let problems = problems(&text);
+        let parses = PARSES.with(|p| p.get()) - before;
+        assert_eq!(problems.len(), 10_000);
+        assert_eq!(problems[9_999].line, 10_003, "{}", problems[9_999]);
+        assert!(parses <= 2, "{parses} parses for 10,000 problems");
+        let idx = LineIndex::new("a\nbc\n\nd");
+        for (offset, line) in [(0, 1), (1, 1), (2, 2), (4, 2), (5, 3), (6, 4), (99, 4)] {
+            assert_eq!(idx.line(offset), line_of("a\nbc\n\nd", offset), "{offset}");
+            assert_eq!(idx.line(offset), line, "{offset}");
+        }
+    }
+
     #[test]
     fn code_length_rules() {
         let p = problems("[customers.code]\nprefix = \"WEB\"\nlength = 18\n");
@@ -706,6 +930,61 @@ mod tests {
         assert_eq!(p[1].line, 5);
         let p = problems("[watch]\nrescan_seconds = 0\n");
         assert_eq!((p[0].key.as_str(), p[0].line), ("watch.rescan_seconds", 2));
+    }
+
+    #[test]
+    fn every_limit_of_the_format_is_checked_with_its_line() {
+        let p = problems("[customers.code]\nlength = 25\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.code.length", 2), "{p:?}");
+        let p = problems("[customers.code]\ncounter_start = 1000000\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.code.counter_start", 2), "{p:?}");
+        assert!(p[0].message.contains("only 6 fit"), "{}", p[0]);
+        let p = problems(&format!("[orders]\nsouche = 51\ndepot = \"{}\"\n", "D".repeat(36)));
+        assert_eq!(
+            p.iter().map(|p| (p.key.as_str(), p.line)).collect::<Vec<_>>(),
+            [("orders.depot", 3), ("orders.souche", 2)]
+        );
+        let p = problems("[orders.accounting_categories]\neu = 0\nexport = 51\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        let p = problems(&format!("[customers]\nsingle_account = \"{}\"\n", "C".repeat(18)));
+        assert_eq!((p[0].key.as_str(), p[0].line), ("customers.single_account", 2), "{p:?}");
+    }
+
+    #[test]
+    fn the_piece_expression_must_give_a_number_that_fits() {
+        for (piece, says) in [
+            ("WEB", "no placeholder"),
+            ("BOUTIQUEFRANCE{order.number}", "at least 14 characters"),
+            ("{code}{order.date}", "up to 15 characters"),
+        ] {
+            let p = problems(&format!("[orders]\ndate = \"order\"\npiece = \"{piece}\"\n"));
+            assert_eq!(p.len(), 1, "{piece}: {p:?}");
+            assert_eq!((p[0].key.as_str(), p[0].line), ("orders.piece", 3), "{piece}");
+            assert!(p[0].message.contains(says.replace("\\", "").as_str()), "{piece}: {}", p[0]);
+        }
+        for ok in ["", "sage", "SAGE", "WEB{order.number}", "F{order.date}{order.id}"] {
+            assert!(problems(&format!("[orders]\npiece = \"{ok}\"\n")).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn advice_is_given_for_limits_that_depend_on_the_shop() {
+        let advice_of = |text: &str| advice(&parse_checked(text).unwrap(), text);
+        assert!(
+            advice_of(crate::profile::DEFAULT_PROFILE).is_empty(),
+            "{:?}",
+            advice_of(crate::profile::DEFAULT_PROFILE)
+        );
+        let a = advice_of("[orders]\npiece = \"FACT-WEB-{order.number}\"\n");
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(a[0].message.contains("\"--\" of"), "{}", a[0]);
+        assert!(a[1].message.contains("leaves 6 characters for {order.number}"), "{}", a[1]);
+        assert!(a.iter().all(|p| p.line == 2));
+        let a = advice_of("[orders]\npiece = \"sage\"\n");
+        assert!(a[0].message.contains("unverified"), "{a:?}");
+        let a = advice_of("[customers.code]\nprefix = \"WEBSHOP\"\nlength = 9\n");
+        assert_eq!((a[0].key.as_str(), a[0].line), ("customers.code.length", 3), "{a:?}");
+        assert!(a[0].message.contains("at most 99 new clients"), "{}", a[0]);
     }
 
     #[test]

@@ -123,12 +123,20 @@ impl Default for CustomersSection {
     }
 }
 
+/// Where the number of a new client code comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeSource {
-    #[default]
+    /// The shop's customer id; a customer without one, or whose code cannot be made from
+    /// it, fails.
     ShopId,
+    /// The persisted counter.
     Counter,
+    /// The shop id when the export has one, it fits in the length and its code is free;
+    /// else the counter (said in the report). Shopify ids (13 digits) and Shopify orders
+    /// (no customer id) get counter numbers with the default length.
+    #[default]
+    Auto,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -203,7 +211,7 @@ impl Default for CodeSection {
             suffix: String::new(),
             counter_length: 0,
             length: 9,
-            source: CodeSource::ShopId,
+            source: CodeSource::Auto,
             counter_start: 1,
             by_platform: BTreeMap::new(),
         }
@@ -306,8 +314,8 @@ impl Profile {
     /// Reads and checks a profile file. Every problem that can be found without the client
     /// list is reported at once, each with its line.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
+        let text = crate::fsguard::read_text(path, crate::fsguard::MAX_TEXT_BYTES)
+            .map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
         let mut p = Profile::parse(&text, &path.display().to_string())?;
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if p.base_dir.as_os_str().is_empty() {
@@ -365,7 +373,8 @@ mod tests {
     #[test]
     fn an_empty_profile_is_all_defaults() {
         let p = Profile::parse("", "empty").unwrap();
-        assert_eq!(p.customers.code.source, CodeSource::ShopId);
+        assert_eq!(p.customers.code.source, CodeSource::Auto);
+        assert_eq!(p.orders.piece, "WEB{order.number}");
         assert_eq!(p.output.sage_version, 33);
         assert!(p.output.sage);
         assert!(p.output.templates.is_empty());

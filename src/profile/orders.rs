@@ -108,8 +108,8 @@ pub struct OrdersSection {
     pub date: DateSource,
     /// Référence of the document (#CHEN 7, 17 characters): an expression.
     pub reference: String,
-    /// N° de pièce (#CHEN 5): an expression such as "WEB{order.number}", or empty to let Sage
-    /// number the document from its souche.
+    /// N° de pièce (#CHEN 5): an expression such as "WEB{order.number}" (the default), or
+    /// `"sage"` to leave the number to Sage's own numbering of the souche (unverified).
     pub piece: String,
     /// Financial statuses imported (case-insensitive); empty = all. Cancelled and refunded
     /// orders are always skipped.
@@ -135,6 +135,22 @@ pub struct OrdersSection {
     pub accounting_categories: Categories,
 }
 
+/// The default piece expression: a prefix and the shop order number (`#1001` → `WEB1001`).
+pub const DEFAULT_PIECE: &str = "WEB{order.number}";
+
+/// `piece = "sage"`: Sage numbers the document from its souche (the field is left empty).
+pub const PIECE_SAGE: &str = "sage";
+
+impl OrdersSection {
+    /// `piece = "sage"` (any case), or `piece = ""`: what profiles written by earlier versions
+    /// hold, where an empty piece meant Sage's numbering. Read with that meaning so an upgrade
+    /// does not stop a drop folder; every run warns (see `advice` and the order builder).
+    pub fn piece_by_sage(&self) -> bool {
+        let p = self.piece.trim();
+        p.is_empty() || p.eq_ignore_ascii_case(PIECE_SAGE)
+    }
+}
+
 impl Default for OrdersSection {
     fn default() -> Self {
         OrdersSection {
@@ -143,7 +159,7 @@ impl Default for OrdersSection {
             depot: String::new(),
             date: DateSource::Order,
             reference: "{order.number}".into(),
-            piece: String::new(),
+            piece: DEFAULT_PIECE.into(),
             statuses: Vec::new(),
             prices: PriceMode::AsShop,
             prices_include_tax: TaxBasis::Auto,

@@ -16,7 +16,7 @@ use crate::codepage::{self, CodePage};
 use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
-use crate::report::{MatchKey, Warnings};
+use crate::report::{Issued, MatchKey, Warnings};
 use crate::sage::{Layout, Record};
 use crate::state::State;
 
@@ -28,7 +28,8 @@ pub enum Outcome {
     /// `mode = "single"`: the one account.
     Single { code: String },
     /// A new client: its #CCLI and #CCDL records, to write before any document using it.
-    New { code: String, detail: String, records: Vec<Record> },
+    /// `issued` tells a code issued now from one an earlier run issued (written again).
+    New { code: String, detail: String, records: Vec<Record>, issued: Issued },
     /// No client could be chosen safely; nothing is written for this customer.
     Failed { field: String, message: String },
 }
@@ -118,12 +119,19 @@ pub fn delivery_hash(r: &Record) -> u64 {
 
 /// The key that identifies a shop customer across runs: the shop id, else the e-mail.
 pub fn customer_key(platform: &str, c: &Customer) -> Option<String> {
-    if !c.shop_id.trim().is_empty() {
-        Some(format!("{platform}:id:{}", c.shop_id.trim()))
-    } else {
-        let e = ix::norm_email(&c.email);
-        (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
-    }
+    id_key(platform, c).or_else(|| email_key(platform, c))
+}
+
+fn id_key(platform: &str, c: &Customer) -> Option<String> {
+    let id = c.shop_id.trim();
+    (!id.is_empty()).then(|| format!("{platform}:id:{id}"))
+}
+
+/// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
+/// code is kept under both keys so the same person never gets a second code.
+fn email_key(platform: &str, c: &Customer) -> Option<String> {
+    let e = ix::norm_email(&c.email);
+    (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
 }
 
 impl<'a> Resolver<'a> {
@@ -249,7 +257,21 @@ impl<'a> Resolver<'a> {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
         let key = customer_key(platform, c);
-        self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w)
+        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w);
+        // Keep the code under the customer's other key too (see `email_key`), unless that key
+        // already names another code (two shop accounts sharing an e-mail stay apart).
+        if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
+            let keys: Vec<String> = [id_key(platform, c), email_key(platform, c)].into_iter().flatten().collect();
+            let kept = keys.iter().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
+            if let Some(date) = kept.map(|i| i.date.to_string()) {
+                for k in &keys {
+                    if state.issued_to(k).is_none() {
+                        state.record(k, code, &date);
+                    }
+                }
+            }
+        }
+        outcome
     }
 
     fn resolve_new_or_existing(
@@ -270,7 +292,14 @@ impl<'a> Resolver<'a> {
         }
         // A code issued to this shop customer: by this run (the client is being created in
         // this file), or by an earlier one.
-        if let Some(issued) = key.and_then(|k| state.issued_to(k)) {
+        // A customer with a shop id is also found by the e-mail a code was kept under (an
+        // orders export without ids converted first), when e-mails may identify customers.
+        let by_email = (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email)
+            .then(|| email_key(platform, c))
+            .flatten();
+        let found =
+            key.and_then(|k| state.issued_to(k)).or_else(|| by_email.as_deref().and_then(|k| state.issued_to(k)));
+        if let Some(issued) = found {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
             if self.created.contains(&issued.code) {
                 return Outcome::Existing {
@@ -295,25 +324,35 @@ impl<'a> Resolver<'a> {
                     issued.code, issued.date
                 ),
             );
-            return self.new_client(
+            let mut outcome = self.new_client(
                 c,
                 issued.code.clone(),
-                format!("{} (issued on {})", issued.code, issued.date),
+                format!(
+                    "code {} issued before, on {}, by an earlier run; not in the client list yet, so the client is written again",
+                    issued.code, issued.date
+                ),
                 subject,
                 w,
             );
+            if let Outcome::New { issued, .. } = &mut outcome {
+                *issued = Issued::Earlier;
+            }
+            return outcome;
         }
         let generated = match self.generate_code(c, key, platform, state, subject, w) {
             Ok(g) => g,
             Err(o) => return o,
         };
-        if let Some(k) = key {
+        let outcome = self.new_client(c, generated.code.clone(), generated.explain, subject, w);
+        // A customer whose record cannot be written keeps no code.
+        if let (Some(k), Outcome::New { .. }) = (key, &outcome) {
             state.record(k, &generated.code, &self.today.to_string());
         }
-        self.new_client(c, generated.code, generated.explain, subject, w)
+        outcome
     }
 
-    /// A free code: from the shop id (collision = error) or the counter (collision = next number).
+    /// A free code: from the shop id (collision = error), the counter (collision = next
+    /// number), or `auto`: the shop id when it gives a free code, else the counter.
     fn generate_code(
         &mut self,
         c: &Customer,
@@ -324,67 +363,145 @@ impl<'a> Resolver<'a> {
         w: &mut Warnings,
     ) -> Result<code::Generated, Outcome> {
         let cfg = &self.profile.customers.code.for_platform(platform);
-        let fail = |e: CodeError| Outcome::Failed { field: "CT_Num".into(), message: e.to_string() };
         match cfg.source {
-            CodeSource::ShopId => {
-                let n = code::shop_number(&c.shop_id).map_err(fail)?;
-                let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(fail)?;
-                if let Some(owner) = self.index.by_code(&g.code) {
-                    if same_person(&owner, c) {
-                        return Err(Outcome::Existing {
-                            code: g.code.clone(),
-                            by: MatchKey::Code,
-                            detail: format!("generated code {} exists with the same e-mail", g.code),
-                        });
-                    }
-                    return Err(Outcome::Failed {
-                        field: "CT_Num".into(),
-                        message: format!(
-                            "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. Change customers.code.prefix or use source = \"counter\"",
-                            g.code,
-                            owner.intitule(),
-                            owner.line()
-                        ),
-                    });
+            CodeSource::ShopId => self.code_from_shop_id(cfg, c, key, state, false).map_err(ShopIdMiss::into_outcome),
+            CodeSource::Counter => self.code_from_counter(cfg, c, state, subject, w),
+            CodeSource::Auto => match self.code_from_shop_id(cfg, c, key, state, true) {
+                Ok(g) => Ok(g),
+                Err(ShopIdMiss::Final(o)) => Err(o),
+                Err(ShopIdMiss::Unusable { message, per_customer }) => {
+                    // The same message for every customer of the input is one counted entry.
+                    let field = if per_customer { "CT_Num" } else { "customers.code.source" };
+                    w.push(
+                        "code_source",
+                        subject,
+                        field,
+                        format!("{message}: the number comes from the counter ([customers.code] source = \"auto\")"),
+                    );
+                    self.code_from_counter(cfg, c, state, subject, w)
                 }
-                if let Some(other) = state.owner_of(&g.code).filter(|o| Some(*o) != key) {
-                    return Err(Outcome::Failed {
-                        field: "CT_Num".into(),
-                        message: format!(
-                            "generated code {} was issued to shop customer {other} by an earlier run: not written",
-                            g.code
-                        ),
-                    });
+            },
+        }
+    }
+
+    /// The code made from the shop id. `auto`: a code passerelle gave another shop customer
+    /// (a counter number) or another customer of this run is not an error but a reason to
+    /// use the counter; a code of the client list held by someone else stays an error (it is
+    /// most likely this very customer under an earlier e-mail: never guessed).
+    fn code_from_shop_id(
+        &self,
+        cfg: &crate::profile::CodeSection,
+        c: &Customer,
+        key: Option<&str>,
+        state: &State,
+        auto: bool,
+    ) -> Result<code::Generated, ShopIdMiss> {
+        let unusable = |e: CodeError| {
+            let message = match &e {
+                CodeError::NoShopId => "the export gives no customer id".to_string(),
+                CodeError::NotANumber(_) => "the shop's customer ids are not numbers".to_string(),
+                CodeError::TooLong { needed, length, fixed, .. } => {
+                    format!("customer ids of {needed} digits do not fit in a code of {length} characters after {fixed}")
                 }
-                if self.created.contains(&g.code) {
-                    return Err(Outcome::Failed {
-                        field: "CT_Num".into(),
-                        message: format!("code {} was already given to another customer of this run", g.code),
-                    });
-                }
-                Ok(g)
+            };
+            if auto {
+                ShopIdMiss::Unusable { message, per_customer: false }
+            } else {
+                ShopIdMiss::Final(Outcome::Failed { field: "CT_Num".into(), message: e.to_string() })
             }
-            CodeSource::Counter => {
-                let mut n = state.counter.max(cfg.counter_start.saturating_sub(1));
-                loop {
-                    n += 1;
-                    let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
-                    let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
-                    let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
-                    let taken =
-                        taken.or_else(|| self.created.contains(&g.code).then(|| "a customer of this run".to_string()));
-                    match taken {
-                        Some(who) => w.push(
-                            "counter_skipped",
-                            subject,
-                            "CT_Num",
-                            format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
-                        ),
-                        None => {
-                            state.counter = n;
-                            return Ok(g);
-                        }
-                    }
+        };
+        let n = code::shop_number(&c.shop_id).map_err(unusable)?;
+        let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(unusable)?;
+        let owner = self.index.by_code(&g.code);
+        if let Some(owner) = &owner
+            && same_person(owner, c)
+        {
+            return Err(ShopIdMiss::Final(Outcome::Existing {
+                code: g.code.clone(),
+                by: MatchKey::Code,
+                detail: format!("generated code {} exists with the same e-mail", g.code),
+            }));
+        }
+        let issued_to_other = state.owner_of(&g.code).filter(|o| Some(*o) != key);
+        if auto {
+            if let Some(other) = issued_to_other {
+                return Err(ShopIdMiss::Unusable {
+                    message: format!(
+                        "code {} (shop id {}) was issued to shop customer {other}",
+                        g.code,
+                        c.shop_id.trim()
+                    ),
+                    per_customer: true,
+                });
+            }
+            if self.created.contains(&g.code) {
+                return Err(ShopIdMiss::Unusable {
+                    message: format!(
+                        "code {} (shop id {}) was given to another customer of this run",
+                        g.code,
+                        c.shop_id.trim()
+                    ),
+                    per_customer: true,
+                });
+            }
+        }
+        if let Some(owner) = owner {
+            let advice = if auto { "" } else { " or use source = \"counter\"" };
+            return Err(ShopIdMiss::Final(Outcome::Failed {
+                field: "CT_Num".into(),
+                message: format!(
+                    "generated code {} already belongs to client '{}' (line {} of the client list), whose e-mail differs: not written, so that client is not overwritten. If it is this customer, correct the e-mail in Sage or the shop; otherwise change customers.code.prefix{advice}",
+                    g.code,
+                    owner.intitule(),
+                    owner.line()
+                ),
+            }));
+        }
+        if let Some(other) = issued_to_other {
+            return Err(ShopIdMiss::Final(Outcome::Failed {
+                field: "CT_Num".into(),
+                message: format!(
+                    "generated code {} was issued to shop customer {other} by an earlier run: not written",
+                    g.code
+                ),
+            }));
+        }
+        if self.created.contains(&g.code) {
+            return Err(ShopIdMiss::Final(Outcome::Failed {
+                field: "CT_Num".into(),
+                message: format!("code {} was already given to another customer of this run", g.code),
+            }));
+        }
+        Ok(g)
+    }
+
+    /// The next counter number whose code is free.
+    fn code_from_counter(
+        &mut self,
+        cfg: &crate::profile::CodeSection,
+        c: &Customer,
+        state: &mut State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<code::Generated, Outcome> {
+        let fail = |e: CodeError| Outcome::Failed { field: "CT_Num".into(), message: e.to_string() };
+        let mut n = state.counter.max(cfg.counter_start.saturating_sub(1));
+        loop {
+            n += 1;
+            let g = code::generate(cfg, c, n, "counter").map_err(fail)?;
+            let taken = self.index.by_code(&g.code).map(|o| format!("client '{}' of the list", o.intitule()));
+            let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
+            let taken = taken.or_else(|| self.created.contains(&g.code).then(|| "a customer of this run".to_string()));
+            match taken {
+                Some(who) => w.push(
+                    "counter_skipped",
+                    subject,
+                    "CT_Num",
+                    format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
+                ),
+                None => {
+                    state.counter = n;
+                    return Ok(g);
                 }
             }
         }
@@ -452,7 +569,7 @@ impl<'a> Resolver<'a> {
         let cs = &self.profile.customers;
         let mut r = Record::new(ccli);
         self.copy_template(&mut r, w);
-        let intitule = self.name_text(&c.display_name());
+        let intitule = self.name_text(&self.intitule(c, &code, subject, w));
         r.set("CT_Num", code.clone());
         r.set("CT_Intitule", intitule.clone());
         r.set("CT_Classement", abrege(&intitule));
@@ -502,23 +619,58 @@ impl<'a> Resolver<'a> {
         let mut records = vec![r];
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         if !delivery.is_empty() {
-            records.push(self.delivery_record(c, delivery, true, subject, w));
+            records.push(self.delivery_record(c, &code, delivery, true, subject, w));
+        }
+        // A record Sage would refuse is never written: the customer fails instead.
+        if let Some(message) = records.iter().find_map(missing_required) {
+            return Outcome::Failed { field: String::new(), message };
         }
         self.remember_created(&code, &records);
-        Outcome::New { code, detail, records }
+        Outcome::New { code, detail, records, issued: Issued::ThisRun }
+    }
+
+    /// Intitulé of a new client: the company, else the person's name, else (with a warning)
+    /// the e-mail, else `CLIENT <code>`. Sage needs one; some shop customers have none.
+    fn intitule(&self, c: &Customer, code: &str, subject: &str, w: &mut Warnings) -> String {
+        let company = c.company.trim();
+        if !company.is_empty() {
+            return company.to_string();
+        }
+        let name = crate::model::join_name(c.firstname.trim(), c.lastname.trim());
+        if !name.is_empty() {
+            return name;
+        }
+        let email = c.email.trim();
+        if !email.is_empty() {
+            w.push(
+                "intitule_fallback",
+                subject,
+                "CT_Intitule",
+                "the customer has neither name nor company: the intitulé is its e-mail",
+            );
+            return email.to_string();
+        }
+        w.push(
+            "intitule_fallback",
+            subject,
+            "CT_Intitule",
+            "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
+        );
+        format!("CLIENT {code}")
     }
 
     /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
     pub fn delivery_record(
         &self,
         c: &Customer,
+        code: &str,
         addr: &Address,
         principal: bool,
         subject: &str,
         w: &mut Warnings,
     ) -> Record {
         let mut d = Record::new(self.layout.expect("CCDL"));
-        d.set("LI_Intitule", self.delivery_intitule(c, addr));
+        d.set("LI_Intitule", self.delivery_intitule(c, code, addr));
         let (a1, a2) = self.split_address(addr, subject, "LI_Adresse", w);
         d.set("LI_Adresse", a1);
         d.set("LI_Complement", a2);
@@ -535,13 +687,16 @@ impl<'a> Resolver<'a> {
     }
 
     /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
-    pub fn delivery_intitule(&self, c: &Customer, addr: &Address) -> String {
-        let who = if !addr.company.is_empty() {
+    /// Never empty: without any name it is the client's code.
+    pub fn delivery_intitule(&self, c: &Customer, code: &str, addr: &Address) -> String {
+        let who = if !addr.company.trim().is_empty() {
             addr.company.clone()
-        } else if !addr.person().is_empty() {
+        } else if !addr.person().trim().is_empty() {
             addr.person()
-        } else {
+        } else if !c.display_name().trim().is_empty() {
             c.display_name()
+        } else {
+            format!("CLIENT {code}")
         };
         let text = if addr.city.is_empty() { who } else { format!("{who} - {}", addr.city) };
         let text = self.address_text(&self.name_text(&text), false);
@@ -628,10 +783,38 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// Why the shop id gave no code.
+enum ShopIdMiss {
+    /// The answer for this customer: a match, or a failure.
+    Final(Outcome),
+    /// `auto`: the counter is used instead. `per_customer`: the reason is this customer's
+    /// (a code already given), not the export's (no id, ids too long).
+    Unusable { message: String, per_customer: bool },
+}
+
+impl ShopIdMiss {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            ShopIdMiss::Final(o) => o,
+            ShopIdMiss::Unusable { message, .. } => Outcome::Failed { field: "CT_Num".into(), message },
+        }
+    }
+}
+
 enum Search {
     Found(String, MatchKey, String),
     Ambiguous(String),
     None,
+}
+
+/// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
+/// layout left empty, which would make Sage refuse the record.
+pub fn missing_required(r: &Record) -> Option<String> {
+    let f = r.layout.fields.iter().find(|f| f.required && r.at(f.pos).trim().is_empty())?;
+    Some(format!(
+        "#{} {} {} ({}) would be empty and Sage requires it: the record is not written",
+        r.layout.tag, f.pos, f.label, f.name
+    ))
 }
 
 /// The list's client with this code is the same person when their e-mails agree.
@@ -778,6 +961,40 @@ mod tests {
     }
 
     #[test]
+    fn one_person_keeps_one_code_whether_the_export_has_its_id_or_only_its_email() {
+        let ix = index();
+        let p = profile("[customers.code]\nsource = \"counter\"\ncounter_start = 700\n");
+        let layout = Layout::builtin(33).unwrap();
+        let today = Date::new(2026, 11, 28).unwrap();
+        let resolve = |st: &mut State, c: &Customer| {
+            // Each call is a new run: nothing created in memory, only the state carries over.
+            let mut r = Resolver::new(&p, &ix, layout, today).unwrap();
+            r.resolve(c, "shopify", st, "test", &mut Warnings::default())
+        };
+        // Customers export (id and e-mail), then an orders export of the same person (e-mail only).
+        let mut st = State::new();
+        let first = resolve(&mut st, &customer("3767427989669", "zoe@exemple.fr"));
+        assert_eq!(first.code(), Some("WEB000700"));
+        let again = resolve(&mut st, &customer("", "Zoe@Exemple.fr"));
+        assert_eq!(again.code(), Some("WEB000700"), "{again:?}");
+        // The reverse order: the orders export first, then the customers export.
+        let mut st = State::new();
+        let first = resolve(&mut st, &customer("", "zoe@exemple.fr"));
+        assert_eq!(first.code(), Some("WEB000700"));
+        let again = resolve(&mut st, &customer("3767427989669", "zoe@exemple.fr"));
+        assert_eq!(again.code(), Some("WEB000700"), "{again:?}");
+        assert_eq!(st.issued_to("shopify:id:3767427989669").unwrap().code, "WEB000700");
+        // Another shop account with the same e-mail gets its own code when e-mails do not
+        // identify customers.
+        let p2 = profile(
+            "[customers]\nsearch_by_email = false\n[customers.code]\nsource = \"counter\"\ncounter_start = 700\n",
+        );
+        let mut r = Resolver::new(&p2, &ix, layout, today).unwrap();
+        let other = r.resolve(&customer("42", "zoe@exemple.fr"), "shopify", &mut st, "test", &mut Warnings::default());
+        assert_eq!(other.code(), Some("WEB000701"), "{other:?}");
+    }
+
+    #[test]
     fn a_code_held_by_the_same_person_is_a_match() {
         let p = profile("[customers]\nsearch_by_email = false\n");
         let (o, _, _) = run(&p, &customer("531", "Sabrina.Roux@exemple.fr"));
@@ -914,6 +1131,82 @@ mod tests {
             ("145 boulevard du", "Maréchal-de-Lattre-de-Tassigny")
         );
         assert!(w.list.iter().any(|w| w.kind == "moved_to_complement"));
+    }
+
+    #[test]
+    fn auto_takes_the_counter_when_the_shop_id_cannot_make_a_code() {
+        // A Shopify customer id has 13 digits: no room after WEB in 9 characters.
+        let (o, w, st) = run(&profile(""), &customer("3767427989669", "zoe@exemple.fr"));
+        assert_eq!(o.code(), Some("WEB000001"), "{o:?}");
+        assert_eq!(st.counter, 1);
+        let notes: Vec<_> = w.list.iter().filter(|w| w.kind == "code_source").collect();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].message.contains("13 digits"), "{}", notes[0].message);
+        // No id at all (a Shopify orders export).
+        let (o, w, _) = run(&profile(""), &customer("", "zoe@exemple.fr"));
+        assert_eq!(o.code(), Some("WEB000001"), "{o:?}");
+        assert!(w.list.iter().any(|w| w.kind == "code_source" && w.message.contains("no customer id")));
+        // A shop id that fits keeps its meaning.
+        let (o, w, _) = run(&profile(""), &customer("532", "zoe@exemple.fr"));
+        assert_eq!(o.code(), Some("WEB000532"));
+        assert!(!w.list.iter().any(|w| w.kind == "code_source"));
+        // source = "shop_id" still fails such a customer.
+        let (o, _, st) =
+            run(&profile("[customers.code]\nsource = \"shop_id\"\n"), &customer("3767427989669", "zoe@exemple.fr"));
+        assert!(matches!(&o, Outcome::Failed { message, .. } if message.contains("13 digits")), "{o:?}");
+        assert!(st.is_empty());
+    }
+
+    #[test]
+    fn auto_does_not_fail_on_a_code_passerelle_gave_another_customer() {
+        let p = profile("");
+        let ix = index();
+        let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::new();
+        // An earlier run gave WEB000007 to a guest (counter number).
+        st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
+        let mut w = Warnings::default();
+        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        assert_eq!(o.code(), Some("WEB000001"), "{o:?}");
+        assert!(w.list.iter().any(|w| w.kind == "code_source" && w.message.contains("WEB000007")), "{:?}", w.list);
+        let p = profile("[customers.code]\nsource = \"shop_id\"\n");
+        let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::new();
+        st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
+        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), "prestashop", &mut st, "t", &mut w);
+        assert!(matches!(o, Outcome::Failed { .. }), "{:?}", o.code());
+    }
+
+    #[test]
+    fn a_customer_without_a_name_gets_a_fallback_intitule() {
+        let mut c = customer("600", "sans.nom@exemple.fr");
+        c.firstname.clear();
+        c.lastname.clear();
+        let (o, w, _) = run(&profile(""), &c);
+        assert_eq!(new_record(&o).get("CT_Intitule"), "sans.nom@exemple.fr");
+        assert!(w.list.iter().any(|w| w.kind == "intitule_fallback"));
+        c.email.clear();
+        let (o, _, _) = run(&profile(""), &c);
+        let r = new_record(&o);
+        assert_eq!(r.get("CT_Intitule"), "CLIENT WEB000600");
+        assert!(missing_required(r).is_none());
+        // The company comes first, without a warning.
+        c.company = "Atelier Œuvre & Fils".into();
+        let (o, w, _) = run(&profile(""), &c);
+        assert_eq!(new_record(&o).get("CT_Intitule"), "Atelier Œuvre & Fils");
+        assert!(!w.list.iter().any(|w| w.kind == "intitule_fallback"));
+    }
+
+    #[test]
+    fn a_required_field_left_empty_fails_the_customer() {
+        // A field expression that is empty for a private customer.
+        let p = profile("[customers.fields]\nCT_Intitule = \"{customer.company}\"\n");
+        let (o, _, st) = run(&p, &customer("600", "zoe@exemple.fr"));
+        match &o {
+            Outcome::Failed { message, .. } => assert!(message.contains("#CCLI 5"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(st.issued_to("prestashop:id:600").is_none(), "no code kept for a customer not written");
     }
 
     #[test]

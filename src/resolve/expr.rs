@@ -53,6 +53,13 @@ const VARS: &[(&str, Var)] = &[
     ("order.date", Var::OrderDate),
 ];
 
+impl Var {
+    /// `order.number`: the name written between braces.
+    pub fn name(self) -> &'static str {
+        VARS.iter().find(|(_, v)| *v == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {
     Upper,
@@ -132,6 +139,26 @@ impl Expr {
             pieces.push(Piece::Lit(lit));
         }
         Ok(Expr { pieces })
+    }
+
+    /// The literal text of the expression, placeholders left out (`WEB-{order.number}` →
+    /// `WEB-`): what a profile check can measure.
+    pub fn literal(&self) -> String {
+        self.pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Lit(s) => Some(s.as_str()),
+                Piece::Var(..) => None,
+            })
+            .collect()
+    }
+
+    /// The placeholders of the expression, in order.
+    pub fn vars(&self) -> impl Iterator<Item = Var> + '_ {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Var(v, _) => Some(*v),
+            Piece::Lit(_) => None,
+        })
     }
 
     pub fn eval(&self, ctx: &Ctx) -> String {

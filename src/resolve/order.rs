@@ -46,6 +46,58 @@ pub struct Prepared {
     pub date: DateTime,
 }
 
+/// Most characters of a piece number (#CHEN 5).
+pub const PIECE_MAX: usize = 13;
+
+/// `[A-Z0-9]`, at most 13 characters: what Sage accepts in a piece number. Accents are
+/// removed, letters uppercased, anything else dropped; what changed beyond a `#` is said,
+/// once per input with examples (every order of a shop has the same shape of number).
+pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
+    let clean: String = crate::resolve::text::remove_accents(raw)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let cut: String = clean.chars().take(PIECE_MAX).collect();
+    if clean != raw.replace('#', "") {
+        w.push_keyed(0x5049_4543_4531, "piece", &subject, &"DO_Piece", || {
+            format!(
+                "piece numbers hold only A-Z and 0-9: other characters are removed and letters uppercased ('{raw}' gives '{clean}')"
+            )
+        });
+    }
+    if cut != clean {
+        w.push_keyed(0x5049_4543_4532, "truncated", &subject, &"DO_Piece", || {
+            format!(
+                "a piece number holds at most {PIECE_MAX} characters: '{clean}' is cut to '{cut}' (the order number stays whole in N° commande site marchand); shorten the prefix of [orders] piece"
+            )
+        });
+    }
+    cut
+}
+
+/// `base` if `taken` says it is free, else `base` with a suffix A, B, ... Z, AA, AB...
+/// (the end of `base` gives way to keep 13 characters). Letters, so that the suffix cannot
+/// read as another order's number (`WEB1001` then `WEB1001A`, never `WEB10012`).
+pub fn unique_piece(base: &str, taken: impl Fn(&str) -> bool) -> Option<String> {
+    if !taken(base) {
+        return Some(base.to_string());
+    }
+    let letters: Vec<char> = ('A'..='Z').collect();
+    let suffixes = letters
+        .iter()
+        .map(|a| a.to_string())
+        .chain(letters.iter().flat_map(|a| letters.iter().map(move |b| format!("{a}{b}"))));
+    for suffix in suffixes {
+        let keep = PIECE_MAX.saturating_sub(suffix.len()).min(base.len());
+        let candidate = format!("{}{suffix}", &base[..keep]);
+        if !taken(&candidate) {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
 /// The client side of a document, decided by the caller (which may read the client list).
 #[derive(Debug, Clone, Default)]
 pub struct DocClient {
@@ -72,7 +124,8 @@ pub struct DocumentBuilder<'a> {
     articles: Option<&'a Articles>,
     today: Date,
     reference: Expr,
-    piece: Expr,
+    /// `None`: `piece = "sage"`, Sage numbers the documents.
+    piece: Option<Expr>,
     /// Rates and payment labels already reported as unmapped (once per run each).
     warned: HashSet<String>,
     /// `[orders.tax_codes]` by normalised rate ("5.5"), built once.
@@ -118,7 +171,11 @@ impl<'a> DocumentBuilder<'a> {
             articles,
             today,
             reference: Expr::parse(&o.reference).map_err(|e| format!("orders.reference: {e}"))?,
-            piece: Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?,
+            piece: if o.piece_by_sage() {
+                None
+            } else {
+                Some(Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?)
+            },
             warned: HashSet::new(),
             tax_codes: o
                 .tax_codes
@@ -167,7 +224,7 @@ impl<'a> DocumentBuilder<'a> {
         for (i, l) in o.lines.iter().enumerate() {
             let n = i + 1;
             let article = match l.kind {
-                LineKind::Product => self.article(&l.sku, &l.name, n, l.origin.line, subject, w)?,
+                LineKind::Product => self.article(&l.sku, n, l.origin.line, subject, w)?,
                 LineKind::Shipping => self.shipping_article(&o.carrier),
                 LineKind::Discount => cfg.discount_article.clone(),
                 LineKind::Fee | LineKind::Wrapping => cfg.divers_article.clone(),
@@ -239,20 +296,18 @@ impl<'a> DocumentBuilder<'a> {
     fn article(
         &mut self,
         sku: &str,
-        name: &str,
         n: usize,
         line: u64,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<String, DocProblem> {
         let cfg = &self.profile.orders;
+        // The same words for every order with the same cause, so that the report counts them
+        // as one (a SKU-less export fails every order alike).
         let (found, why) = if sku.trim().is_empty() {
-            (None, format!("line {n} ('{name}') has no SKU"))
+            (None, "a product line has no SKU".to_string())
         } else if let Some(a) = self.articles {
-            (
-                a.get(sku).map(|x| x.reference.clone()),
-                format!("SKU '{sku}' (line {n}, '{name}') is not in the article mapping {}", a.path),
-            )
+            (a.get(sku).map(|x| x.reference.clone()), format!("SKU '{sku}' is not in the article mapping {}", a.path))
         } else {
             let r = sku.trim().to_uppercase();
             if r.chars().count() > 18 {
@@ -271,7 +326,10 @@ impl<'a> DocumentBuilder<'a> {
             (None, UnknownArticle::Error) => Err(DocProblem {
                 line,
                 field: "line_sku".into(),
-                message: format!("{why}; the order is not converted (or set [orders] unknown_article = \"divers\")"),
+                message: format!(
+                    "{why}: the order is not converted. Set [orders] unknown_article = \"divers\" (such lines go on article {} with the shop's label) or map the SKUs in [orders] articles",
+                    cfg.divers_article
+                ),
             }),
             (None, UnknownArticle::Divers) => {
                 w.push(
@@ -344,7 +402,9 @@ impl<'a> DocumentBuilder<'a> {
                     "tax_code_missing",
                     subject,
                     "tax_code",
-                    format!("VAT rate {key}% has no code taxe in [orders.tax_codes] (e.g. \"{key}\" = \"C20\"): the rate is written, the code left empty"),
+                    // No code is suggested: codes differ from one dossier to another, and one
+                    // copied blindly would file the VAT under another rate.
+                    format!("VAT rate {key}% has no code taxe in [orders.tax_codes]: the rate is written, the code left empty. Add \"{key}\" = \"<code>\" to [orders.tax_codes] with the code taxe your dossier has for {key}% (each dossier has its own codes)"),
                 );
                 String::new()
             }
@@ -464,7 +524,20 @@ impl<'a> DocumentBuilder<'a> {
         if cfg.souche > 0 {
             h.set("DO_Souche", cfg.souche.to_string());
         }
-        let piece = self.piece_number(&self.piece.eval(&ctx), subject, w);
+        let piece = match &self.piece {
+            Some(e) => piece_number(&e.eval(&ctx), subject, w),
+            None => {
+                self.warn_once(
+                    "piece:sage".into(),
+                    w,
+                    "piece_sage",
+                    subject,
+                    "DO_Piece",
+                    "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
+                );
+                String::new()
+            }
+        };
         h.set("DO_Piece", piece.clone());
         h.set("DO_Date", date.clone());
         h.set("DO_Ref", self.reference.eval(&ctx));
@@ -522,20 +595,6 @@ impl<'a> DocumentBuilder<'a> {
         due.set("DR_ModeReglement", self.payment_mode(&o.payment_method, subject, w).to_string());
         self.check_totals(o, &p, subject, w);
         Document { header: h, lines, dues: vec![due], piece }
-    }
-
-    /// `[A-Z0-9]`, at most 13: what Sage accepts in a piece number (docs/format-sage.md, values).
-    fn piece_number(&self, raw: &str, subject: &str, w: &mut Warnings) -> String {
-        let clean: String = crate::resolve::text::remove_accents(raw)
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        let cut: String = clean.chars().take(13).collect();
-        if !raw.is_empty() && cut != raw {
-            w.push("piece", subject, "DO_Piece", format!("'{raw}' written as '{cut}' (A-Z, 0-9, at most 13)"));
-        }
-        cut
     }
 
     fn payment_mode(&mut self, method: &str, subject: &str, w: &mut Warnings) -> u32 {

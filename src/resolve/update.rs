@@ -137,7 +137,7 @@ impl Resolver<'_> {
     /// written again (dry run, no Format Sage output): the intitulé it would get.
     pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
         let h = key_hash(&self.key_of(addr));
-        let base = self.delivery_intitule(c, addr);
+        let base = self.delivery_intitule(c, code, addr);
         let id = self.created.id(code)?;
         if let Some((i, _)) = self.created.deliveries_of(id).find(|(_, k)| *k == h) {
             return Some(i.to_string());
@@ -219,7 +219,7 @@ impl Resolver<'_> {
         let mut delivery_intitule = block_deliveries(&records).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         if wanted.delivery && delivery_intitule.is_none() && !addr.is_empty() {
             let taken: Vec<String> = block_deliveries(&records).into_iter().map(|(i, _)| i).collect();
-            let mut d = self.delivery_record(c, addr, false, subject, w);
+            let mut d = self.delivery_record(c, &code, addr, false, subject, w);
             let base = d.get("LI_Intitule").to_string();
             let intitule = unique_intitule(&base, &taken);
             d.set("LI_Intitule", intitule.clone());

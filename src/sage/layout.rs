@@ -40,6 +40,10 @@ pub struct FieldSpec {
     pub default: Option<String>,
     #[serde(default)]
     pub template: bool,
+    /// Sage refuses the record when this field is empty (a key, or a reference that must
+    /// exist): the writer fails such a record, the validator reports it.
+    #[serde(default)]
+    pub required: bool,
     pub note: Option<String>,
 }
 
@@ -121,6 +125,9 @@ impl Layout {
                 }
                 if f.kind == Kind::Text && f.max.is_none() {
                     return Err(bad(format!("text field {} has no max", f.name)));
+                }
+                if f.required && f.default.as_deref().is_some_and(str::is_empty) {
+                    return Err(bad(format!("required field {} has an empty default", f.name)));
                 }
                 if f.kind == Kind::Dec && f.scale.is_none() {
                     return Err(bad(format!("decimal field {} has no scale", f.name)));

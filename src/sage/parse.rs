@@ -72,10 +72,35 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
+    /// Reads up to and including the next LF into `buf`, failing once the line passes
+    /// `fsguard::MAX_RECORD_BYTES`: an endless line never fills memory.
+    fn read_line_bounded(&mut self) -> io::Result<usize> {
+        let limit = crate::fsguard::MAX_RECORD_BYTES;
+        loop {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                return Ok(self.buf.len());
+            }
+            let (take, done) = match avail.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            self.buf.extend_from_slice(&avail[..take]);
+            self.inner.consume(take);
+            if self.buf.len() as u64 > limit {
+                let line = self.number as u64 + 1;
+                return Err(io::Error::new(io::ErrorKind::InvalidData, crate::fsguard::TooLong { line, limit }));
+            }
+            if done {
+                return Ok(self.buf.len());
+            }
+        }
+    }
+
     /// The next line, decoded into a reused buffer (no allocation per line).
     pub fn next_line(&mut self) -> io::Result<Option<&Line>> {
         self.buf.clear();
-        let n = self.inner.read_until(b'\n', &mut self.buf)?;
+        let n = self.read_line_bounded()?;
         if n == 0 {
             return Ok(None);
         }
@@ -134,6 +159,19 @@ impl<R: BufRead> LineReader<R> {
         l.offset = offset;
         l.len = n as u64;
         Ok(Some(&self.line))
+    }
+}
+
+/// An error of the line reader as the error of the file at `path`: a line too long names its
+/// line; anything else is a read error.
+pub fn line_error(path: &std::path::Path, e: io::Error) -> crate::error::InputError {
+    match crate::fsguard::TooLong::in_io(&e) {
+        Some(t) => crate::error::InputError::Malformed {
+            path: path.to_path_buf(),
+            line: t.line,
+            message: format!("a line of more than {}: not a Format Sage file", crate::fsguard::human_size(t.limit)),
+        },
+        None => crate::error::InputError::Io { path: path.to_path_buf(), source: e },
     }
 }
 

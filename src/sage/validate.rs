@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
@@ -47,11 +46,13 @@ pub struct Validation {
     /// Records per tag.
     pub counts: BTreeMap<String, usize>,
     pub lines: usize,
+    /// Errors beyond the first `MAX_FINDINGS` findings: counted, not listed.
+    pub unlisted_errors: usize,
 }
 
 impl Validation {
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings.iter().filter(|f| f.severity == Severity::Error).count() + self.unlisted_errors
     }
 
     pub fn summary(&self) -> String {
@@ -71,9 +72,15 @@ impl Validation {
 }
 
 pub fn validate_file(path: &Path) -> io::Result<Validation> {
-    let f = File::open(path)?;
+    let f = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)?;
     validate(BufReader::with_capacity(256 * 1024, f))
 }
+
+/// Findings kept in full; beyond, they are counted (a file of garbage must not fill memory
+/// with messages).
+const MAX_FINDINGS: usize = 1_000;
+/// Value lines kept for one record: more than any layout has (#CCLI: 120).
+const MAX_RECORD_LINES: usize = 10_000;
 
 struct Current {
     tag: String,
@@ -89,17 +96,33 @@ struct Ctx {
     in_client: Option<String>,
     /// Inside a #CHEN block: (customer code, CHRE seen).
     in_doc: Option<(String, bool)>,
-    clients: HashMap<String, Vec<String>>,
+    clients: HashMap<String, HashSet<String>>,
     pieces: HashSet<(String, String, String)>,
+    /// Findings not kept (beyond `MAX_FINDINGS`): (errors, warnings).
+    dropped: (usize, usize),
 }
 
 impl Ctx {
+    fn push(&mut self, line: usize, severity: Severity, msg: impl Into<String>) {
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(Finding { line, severity, message: msg.into() });
+        } else if severity == Severity::Error {
+            self.dropped.0 += 1;
+        } else {
+            self.dropped.1 += 1;
+        }
+    }
     fn err(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding { line, severity: Severity::Error, message: msg.into() });
+        self.push(line, Severity::Error, msg);
     }
     fn warn(&mut self, line: usize, msg: impl Into<String>) {
-        self.findings.push(Finding { line, severity: Severity::Warning, message: msg.into() });
+        self.push(line, Severity::Warning, msg);
     }
+}
+
+/// A line quoted in a finding: its start only.
+fn quote(text: &str) -> String {
+    crate::fsguard::excerpt(text, 60)
 }
 
 pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
@@ -111,7 +134,22 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     let mut last: Option<(usize, Ending)> = None;
     let mut fin_line = 0usize;
     let mut lf_reported = 0usize;
-    while let Some(line) = r.next_line()? {
+    loop {
+        let line = match r.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => match crate::fsguard::TooLong::in_io(&e) {
+                // Not a Format Sage file: say where, and stop reading it.
+                Some(t) => {
+                    cx.err(
+                        t.line as usize,
+                        format!("a line of more than {}: not a Format Sage file", crate::fsguard::human_size(t.limit)),
+                    );
+                    break;
+                }
+                None => return Err(e),
+            },
+        };
         v.lines = line.number;
         if line.ending == Ending::Lf {
             lf_reported += 1;
@@ -129,8 +167,19 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
         }
         match line.number {
             1 => {
+                if !line.text.starts_with('#') {
+                    // Not even a tag: another kind of file (a CSV client list, a shop export).
+                    // Its lines are not quoted: they are someone's data, not Format Sage.
+                    cx.err(
+                        1,
+                        "not a Format Sage file: it must begin with the line '#FLG 000', then '#VER nn' (nothing else was checked)",
+                    );
+                    v.lines = line.number;
+                    v.findings = std::mem::take(&mut cx.findings);
+                    return Ok(v);
+                }
                 if line.text != "#FLG 000" {
-                    cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", line.text));
+                    cx.err(1, format!("line 1 must be '#FLG 000', found '{}'", quote(&line.text)));
                 }
             }
             2 => match line.text.strip_prefix("#VER ").and_then(|n| n.trim().parse::<u32>().ok()) {
@@ -141,7 +190,7 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                         cx.err(2, format!("no layout known for #VER {n}: records cannot be checked (known: 33)"));
                     }
                 }
-                None => cx.err(2, format!("line 2 must be '#VER nn', found '{}'", line.text)),
+                None => cx.err(2, format!("line 2 must be '#VER nn', found '{}'", quote(&line.text))),
             },
             _ => {
                 if line.text == "#DEV" || line.text.starts_with("#DEV ") {
@@ -160,12 +209,17 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
                     if tag_like(&line.text) {
                         cx.warn(
                             line.number,
-                            format!("'{}' looks like a tag but is not a known one: read as a value", line.text),
+                            format!("'{}' looks like a tag but is not a known one: read as a value", quote(&line.text)),
                         );
                     }
-                    c.values.push(line.text.clone());
+                    if c.values.len() < MAX_RECORD_LINES {
+                        c.values.push(line.text.clone());
+                    } else if c.values.len() == MAX_RECORD_LINES {
+                        cx.err(c.line, format!("#{} has more than {MAX_RECORD_LINES} lines: a tag is missing", c.tag));
+                        c.values.push(String::new());
+                    }
                 } else {
-                    cx.err(line.number, format!("'{}' is outside any record", line.text));
+                    cx.err(line.number, format!("'{}' is outside any record", quote(&line.text)));
                 }
             }
         }
@@ -191,12 +245,29 @@ pub fn validate<R: BufRead>(input: R) -> io::Result<Validation> {
     }
     if r.utf8_high && !r.any_invalid_utf8 {
         cx.err(0, "the file is valid UTF-8 with accented characters: it was written or re-encoded as UTF-8, not CP850");
-    } else if r.low_high.1 > 3 * r.low_high.0.max(1) {
-        cx.warn(0, "many bytes in 0xE0-0xFF and few in 0x80-0x9F: the file looks like Windows-1252, not CP850");
+    } else if looks_like_windows_1252(r.low_high.0, r.low_high.1) {
+        cx.warn(0, "many bytes in 0xE0-0xFF and almost none in 0x80-0x9F: the file looks like Windows-1252, not CP850");
+    }
+    if cx.dropped != (0, 0) {
+        let (e, w) = cx.dropped;
+        cx.dropped = (0, 0);
+        let message = format!("{e} more error(s) and {w} more warning(s) not listed (the first {MAX_FINDINGS} are)");
+        cx.findings.push(Finding { line: 0, severity: Severity::Error, message });
+        // The errors not listed still count (the summary line above counts as one).
+        v.unlisted_errors = e.saturating_sub(1);
     }
     v.findings = cx.findings;
     v.findings.sort_by_key(|f| (f.line, f.severity));
     Ok(v)
+}
+
+/// Windows-1252 French text puts its accented letters (é è à ç ê...) in 0xE0-0xFF, where
+/// CP850 has rare letters and signs; CP850 puts them in 0x80-0x9F. So: many of the former
+/// and almost none of the latter. A few high bytes (a `N°`, a `ß`) prove nothing, and
+/// passerelle's own output must not be suspected for them.
+fn looks_like_windows_1252(low: usize, high: usize) -> bool {
+    const MANY: usize = 20;
+    high >= MANY && low * 20 <= high
 }
 
 fn finish(cx: &mut Ctx, c: Current, v: &mut Validation) {
@@ -230,7 +301,7 @@ fn nesting(cx: &mut Ctx, c: &Current) {
             let code = c.values.first().cloned().unwrap_or_default();
             // A client written again (an update of a block written earlier in the file)
             // declares its delivery addresses anew.
-            cx.clients.insert(code.clone(), Vec::new());
+            cx.clients.insert(code.clone(), HashSet::new());
             cx.in_client = Some(code);
             cx.in_doc = None;
         }
@@ -240,10 +311,8 @@ fn nesting(cx: &mut Ctx, c: &Current) {
                     if c.tag == "CCDL" {
                         let i = c.values.first().cloned().unwrap_or_default();
                         let list = cx.clients.entry(code.clone()).or_default();
-                        if list.contains(&i) {
+                        if !list.insert(i.clone()) {
                             cx.err(c.line, format!("delivery address '{i}' twice for client {code}: intitulés must be unique per client"));
-                        } else {
-                            cx.clients.get_mut(code).expect("entry").push(i);
                         }
                     }
                 }
@@ -279,7 +348,10 @@ fn fields(cx: &mut Ctx, rl: &RecordLayout, c: &Current) {
     for (f, val) in rl.fields.iter().zip(&c.values) {
         let line = c.line + f.pos;
         let at = || format!("#{} {} {} ({})", rl.tag, f.pos, f.label, f.name);
-        if val.is_empty() {
+        if val.trim().is_empty() {
+            if f.required {
+                cx.err(line, format!("{}: required, and empty: Sage refuses the record", at()));
+            }
             continue;
         }
         if val.starts_with('#') {
@@ -435,6 +507,46 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("#FIN")), "{msgs:?}");
         let v = validate(&b"#FLG 000\r\n#VER 33\r\n#DEV EUR\r\n#FIN\r\n"[..]).unwrap();
         assert!(v.findings.iter().any(|f| f.line == 3 && f.message.contains("#DEV")));
+    }
+
+    #[test]
+    fn another_kind_of_file_is_one_error_that_quotes_none_of_it() {
+        let csv = "N° compte;Intitulé;E-mail\r\nBOULDUPONT;Boulangerie Dupont;contact@dupont.fr\r\n";
+        let v = validate(csv.as_bytes()).unwrap();
+        assert_eq!(v.findings.len(), 1, "{:?}", v.findings);
+        assert!(v.findings[0].message.contains("not a Format Sage file"), "{}", v.findings[0]);
+        assert!(!v.findings[0].message.contains("Dupont") && !v.findings[0].message.contains("compte"));
+    }
+
+    #[test]
+    fn an_empty_required_field_is_an_error() {
+        let mut r = client();
+        r.set("CT_Intitule", "");
+        let v = validate(&file_with(&[r])[..]).unwrap();
+        // #CCLI at line 3: field 5 on line 8.
+        let f = v.findings.iter().find(|f| f.severity == Severity::Error).expect("an error");
+        assert_eq!(f.line, 8, "{f}");
+        assert!(f.message.contains("CT_Intitule") && f.message.contains("required"), "{f}");
+        assert_eq!(v.errors(), 1, "{:?}", v.findings);
+    }
+
+    #[test]
+    fn a_few_high_bytes_are_not_windows_1252() {
+        let mut r = client();
+        // N° and ß are 0xF8 and 0xE1 in CP850: no accented letter in 0x80-0x9F.
+        r.set("CT_Adresse", "N° 3 Straße");
+        r.set("CT_Complement", "Bat. N° 2");
+        let bytes = file_with(&[r.clone(), r.clone()]);
+        let v = validate(&bytes[..]).unwrap();
+        assert!(!v.findings.iter().any(|f| f.message.contains("Windows-1252")), "{:?}", v.findings);
+        // The same file in Windows-1252 with French accents throughout is suspected.
+        let text = "#FLG 000\r\n#VER 33\r\n".to_string() + &"Zoé Lefèvre à Besançon\r\n".repeat(10) + "#FIN\r\n";
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        let v = validate(&cp1252[..]).unwrap();
+        assert!(v.findings.iter().any(|f| f.message.contains("Windows-1252")), "{:?}", v.findings);
+        assert!(!looks_like_windows_1252(0, 19));
+        assert!(looks_like_windows_1252(1, 40));
+        assert!(!looks_like_windows_1252(10, 40));
     }
 
     #[test]

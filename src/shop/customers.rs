@@ -1,6 +1,7 @@
 //! Shop customer exports → canonical `Customer`s, one row at a time.
 
 use super::dialect::{ColumnMap, Dialect};
+use super::unused::ColumnUse;
 use crate::error::InputError;
 use crate::model::{Address, Customer, Origin};
 use crate::report::Warnings;
@@ -14,6 +15,8 @@ pub struct CustomerReader {
     /// E-mails seen with and without '@' (PrestaShop 1.7.6.0/1 export bug detection).
     emails_with_at: u64,
     emails_without_at: u64,
+    /// Columns not read, and which of them hold data.
+    pub usage: ColumnUse,
 }
 
 /// Removes Excel's protective apostrophe: always in id/zip/phone-like fields, elsewhere only
@@ -28,7 +31,8 @@ pub fn strip_apostrophe(v: &str, always: bool) -> &str {
 
 impl CustomerReader {
     pub fn new(table: Table, dialect: &'static Dialect, generation: String, cols: ColumnMap) -> CustomerReader {
-        CustomerReader { table, dialect, generation, cols, emails_with_at: 0, emails_without_at: 0 }
+        let usage = ColumnUse::new(&table, dialect, &cols, &[]);
+        CustomerReader { table, dialect, generation, cols, emails_with_at: 0, emails_without_at: 0, usage }
     }
 
     fn get(&mut self, field: &str) -> String {
@@ -54,6 +58,7 @@ impl CustomerReader {
             }
             return Ok(None);
         }
+        self.usage.observe(&self.table);
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut c = Customer {
             shop_id: self.get("shop_id"),

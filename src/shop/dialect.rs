@@ -14,6 +14,14 @@ const FILES: &[(&str, &str)] = &[
     ("shopify_orders", include_str!("../../templates/shops/shopify_orders.toml")),
     ("woocommerce_webtoffee", include_str!("../../templates/shops/woocommerce_webtoffee.toml")),
     ("woocommerce_algolplus", include_str!("../../templates/shops/woocommerce_algolplus.toml")),
+    ("magento_customers", include_str!("../../templates/shops/magento_customers.toml")),
+    ("magento_addresses", include_str!("../../templates/shops/magento_addresses.toml")),
+];
+
+/// JSON exports: `columns` hold JSON paths, `signature.headers` keys every record has.
+const JSON_FILES: &[(&str, &str)] = &[
+    ("woocommerce_rest", include_str!("../../templates/shops/woocommerce_rest.toml")),
+    ("magento_rest", include_str!("../../templates/shops/magento_rest.toml")),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +35,11 @@ pub struct Dialect {
     /// order, its lines packed in the columns named `packed_lines` + N).
     pub layout: Option<String>,
     pub group_by: Option<String>,
+    /// `rows_per_item`: a row without the order key, after an order, is one more line of that
+    /// order (AlgolPlus without "populate other columns" leaves every order column, its number
+    /// too, empty on the rows after an order's first).
+    #[serde(default)]
+    pub continuation_rows: bool,
     /// Prefix of the packed line columns of a `row_per_order` layout (`line_item_`).
     pub packed_lines: Option<String>,
     /// Canonical fields an order file must have; `a|b` = one of them. Empty: the Shopify set.
@@ -49,6 +62,10 @@ pub struct Dialect {
     pub signatures: Vec<Signature>,
     /// Canonical field → header aliases, first present wins.
     pub columns: BTreeMap<String, Vec<String>>,
+    /// Headers (aliases, `*` allowed) of columns known to be of no use for Sage: not named
+    /// by the warning about columns that hold data and are not read.
+    #[serde(default)]
+    pub ignored: Vec<String>,
     #[serde(default)]
     pub cleaning: Cleaning,
     #[serde(skip)]
@@ -78,19 +95,27 @@ pub struct Cleaning {
     pub placeholders: BTreeMap<String, Vec<String>>,
 }
 
+fn load(files: &[(&str, &str)]) -> Vec<Dialect> {
+    files
+        .iter()
+        .map(|(name, text)| {
+            let mut d: Dialect = toml::from_str(text).unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
+            d.name = name.to_string();
+            d
+        })
+        .collect()
+}
+
+/// The dialects of tables (CSV, XLSX).
 pub fn all() -> &'static [Dialect] {
     static D: OnceLock<Vec<Dialect>> = OnceLock::new();
-    D.get_or_init(|| {
-        FILES
-            .iter()
-            .map(|(name, text)| {
-                let mut d: Dialect =
-                    toml::from_str(text).unwrap_or_else(|e| panic!("templates/shops/{name}.toml: {e}"));
-                d.name = name.to_string();
-                d
-            })
-            .collect()
-    })
+    D.get_or_init(|| load(FILES))
+}
+
+/// The dialects of JSON exports.
+pub fn json_all() -> &'static [Dialect] {
+    static D: OnceLock<Vec<Dialect>> = OnceLock::new();
+    D.get_or_init(|| load(JSON_FILES))
 }
 
 /// Column indexes of the canonical fields in one file.
@@ -184,12 +209,15 @@ mod tests {
     fn dialect_files_load() {
         let all = super::all();
         assert!(all.len() >= 2);
-        for d in all {
+        assert_eq!(super::json_all().len(), 2);
+        for d in all.iter().chain(super::json_all()) {
             assert!(!d.signatures.is_empty(), "{}", d.name);
             for f in d.columns.keys() {
                 assert!(crate::shop::CANONICAL_FIELDS.contains(&f.as_str()), "{}: {f}", d.name);
             }
-            for alternatives in d.required_fields().into_iter().filter(|_| d.kind == "orders") {
+            for alternatives in
+                d.required_fields().into_iter().filter(|_| d.kind == "orders" && d.layout.as_deref() != Some("json"))
+            {
                 for f in alternatives {
                     assert!(d.columns.contains_key(&f), "{}: required {f} has no column aliases", d.name);
                 }

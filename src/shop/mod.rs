@@ -1,20 +1,28 @@
 //! Shop exports → canonical records. Sniffs encoding, delimiter, platform and header
 //! generation; knows nothing of Sage.
 
+pub mod companions;
 pub mod customers;
 pub mod dialect;
+pub mod json;
+pub mod magento;
 pub mod orders;
 pub mod prestashop;
+pub mod rest;
+pub mod unused;
 pub mod values;
 pub mod woocommerce;
+pub mod woocommerce_rest;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::profile::InputSection;
 
 use crate::report::Warnings;
 use crate::table::{Table, TableOptions, sniff};
+pub use companions::{Companion, Joined};
 pub use customers::CustomerReader;
 pub use orders::{OrderProblem, OrderReader, OrderResult};
 pub use prestashop::PrestashopReader;
@@ -34,7 +42,7 @@ pub const CANONICAL_FIELDS: &[&str] = &[
     "line_discount", "line_tax_rate", "line_total", "line_tax",
     "billing_name", "billing_firstname", "billing_lastname", "billing_company", "billing_address1",
     "billing_address2", "billing_city", "billing_zip", "billing_state", "billing_country", "billing_phone",
-    "billing_email",
+    "billing_email", "billing_vat_number",
     "shipping_name", "shipping_firstname", "shipping_lastname", "shipping_company", "shipping_address1",
     "shipping_address2", "shipping_city", "shipping_zip", "shipping_state", "shipping_country", "shipping_phone",
     "tax_1_name", "tax_1_value", "tax_2_name", "tax_2_value", "tax_3_name", "tax_3_value", "tax_4_name",
@@ -46,15 +54,42 @@ pub const CANONICAL_FIELDS: &[&str] = &[
 
 /// What a file was recognised as.
 pub enum ShopFile {
-    Customers(Box<CustomerReader>),
+    Customers(Customers),
     Orders(Orders),
+    /// A file that completes another input of the same run (see `companions`): not converted.
+    Companion(Box<Companion>),
 }
 
-/// An order file: a table (CSV or XLSX, any row layout) or PrestaShop webservice XML. Both
-/// stream with `next`.
+/// A customer file: one customer per row, or Magento's Data Transfer files (grouped rows,
+/// addresses joined from another input). Both stream with `next`.
+pub enum Customers {
+    Table(Box<CustomerReader>),
+    Magento(Box<magento::CustomerReader>),
+}
+
+impl Customers {
+    /// The next customer, `None` at the end of the file.
+    pub fn next(&mut self, w: &mut Warnings) -> Result<Option<crate::model::Customer>, InputError> {
+        match self {
+            Customers::Table(r) => r.next(w),
+            Customers::Magento(r) => r.next(w),
+        }
+    }
+
+    fn parts(&self) -> (&'static dialect::Dialect, &str, &dialect::ColumnMap, &Table) {
+        match self {
+            Customers::Table(r) => (r.dialect, &r.generation, &r.cols, &r.table),
+            Customers::Magento(r) => (r.dialect, &r.generation, &r.cols, &r.table),
+        }
+    }
+}
+
+/// An order file: a table (CSV or XLSX, any row layout), PrestaShop webservice XML or a REST
+/// API's JSON. All stream with `next`.
 pub enum Orders {
     Table(Box<OrderReader>),
     Xml(Box<PrestashopReader>),
+    Json(Box<rest::JsonOrders>),
 }
 
 impl Orders {
@@ -63,6 +98,7 @@ impl Orders {
         match self {
             Orders::Table(r) => r.next(w),
             Orders::Xml(r) => r.next(w),
+            Orders::Json(r) => r.next(w),
         }
     }
 }
@@ -70,71 +106,102 @@ impl Orders {
 impl ShopFile {
     pub fn platform(&self) -> &str {
         match self {
-            ShopFile::Customers(r) => &r.dialect.platform,
+            ShopFile::Customers(c) => &c.parts().0.platform,
             ShopFile::Orders(o) => match o {
                 Orders::Table(r) => &r.dialect.platform,
                 Orders::Xml(r) => &r.dialect.platform,
+                Orders::Json(r) => &r.dialect.platform,
             },
+            ShopFile::Companion(c) => &c.platform,
         }
     }
     pub fn kind(&self) -> &str {
         match self {
-            ShopFile::Customers(r) => &r.dialect.kind,
+            ShopFile::Customers(c) => &c.parts().0.kind,
             ShopFile::Orders(o) => match o {
                 Orders::Table(r) => &r.dialect.kind,
                 Orders::Xml(r) => &r.dialect.kind,
+                Orders::Json(r) => &r.dialect.kind,
             },
+            ShopFile::Companion(c) => &c.kind,
         }
     }
     pub fn generation(&self) -> &str {
         match self {
-            ShopFile::Customers(r) => &r.generation,
+            ShopFile::Customers(c) => c.parts().1,
             ShopFile::Orders(o) => match o {
                 Orders::Table(r) => &r.generation,
                 Orders::Xml(r) => &r.generation,
+                Orders::Json(r) => &r.generation,
             },
+            ShopFile::Companion(c) => &c.generation,
         }
     }
-    /// The table of a CSV or XLSX file; `None` for XML.
+    /// What became of the columns of a CSV or XLSX file; `None` for XML and JSON.
+    pub fn column_use(&self) -> Option<&unused::ColumnUse> {
+        match self {
+            ShopFile::Customers(Customers::Table(r)) => Some(&r.usage),
+            ShopFile::Customers(Customers::Magento(r)) => Some(&r.usage),
+            ShopFile::Orders(Orders::Table(r)) => Some(&r.usage),
+            _ => None,
+        }
+    }
+
+    /// The table of a CSV or XLSX file; `None` for XML and JSON.
     pub fn table(&self) -> Option<&Table> {
         match self {
-            ShopFile::Customers(r) => Some(&r.table),
+            ShopFile::Customers(c) => Some(c.parts().3),
             ShopFile::Orders(o) => match o {
                 Orders::Table(r) => Some(&r.table),
-                Orders::Xml(_) => None,
+                Orders::Xml(_) | Orders::Json(_) => None,
             },
+            ShopFile::Companion(_) => None,
         }
     }
-    /// "utf-8", "windows-1252 (guessed)", "xlsx (sheet ...)", "xml (utf-8)".
+    /// "utf-8", "windows-1252 (guessed)", "xlsx (sheet ...)", "xml (utf-8)", "json (utf-8)".
     pub fn encoding_label(&self) -> String {
-        self.table().map(Table::encoding_label).unwrap_or_else(|| "xml (utf-8)".into())
+        match self {
+            ShopFile::Orders(Orders::Json(_)) => "json (utf-8)".into(),
+            _ => self.table().map(Table::encoding_label).unwrap_or_else(|| "xml (utf-8)".into()),
+        }
     }
     pub fn encoding_guessed(&self) -> bool {
         self.table().is_some_and(Table::encoding_guessed)
     }
     pub fn delimiter_label(&self) -> String {
-        self.table().map(Table::delimiter_label).unwrap_or_else(|| "(xml)".into())
+        match self {
+            ShopFile::Orders(Orders::Json(_)) => "(json)".into(),
+            _ => self.table().map(Table::delimiter_label).unwrap_or_else(|| "(xml)".into()),
+        }
     }
-    /// The file's column headers (the element paths read, for XML).
+    /// The file's column headers (the element paths read, for XML; the keys of the first
+    /// record, for JSON).
     pub fn headers(&self) -> Vec<String> {
         match self {
             ShopFile::Orders(o) => match o {
                 Orders::Xml(r) => r.headers(),
                 Orders::Table(r) => r.table.headers().to_vec(),
+                Orders::Json(r) => r.headers(),
             },
-            ShopFile::Customers(r) => r.table.headers().to_vec(),
+            ShopFile::Customers(c) => c.parts().3.headers().to_vec(),
+            ShopFile::Companion(_) => Vec::new(),
         }
     }
-    /// Canonical field → header (element path for XML), for `inspect`.
+    /// Canonical field → header (element path for XML, JSON path for JSON), for `inspect`.
     pub fn mapped_columns(&self) -> Vec<(String, String)> {
         let (cols, t) = match self {
-            ShopFile::Customers(r) => (&r.cols, &r.table),
+            ShopFile::Customers(c) => {
+                let (_, _, cols, t) = c.parts();
+                (cols, t)
+            }
             ShopFile::Orders(o) => match o {
                 Orders::Table(r) => (&r.cols, &r.table),
                 Orders::Xml(_) => {
                     return prestashop::FIELDS.iter().map(|(f, e)| (f.to_string(), e.to_string())).collect();
                 }
+                Orders::Json(r) => return r.mapped_columns(),
             },
+            ShopFile::Companion(_) => return Vec::new(),
         };
         let mut out: Vec<(String, String)> =
             cols.cols.iter().map(|(f, &i)| (f.clone(), t.headers().get(i).cloned().unwrap_or_default())).collect();
@@ -145,25 +212,48 @@ impl ShopFile {
     }
 }
 
-/// Opens a shop export and recognises its platform and kind from the header (or the XML root).
+/// Opens a shop export alone (see `open_in_run`): nothing is joined from other inputs.
 pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
-    let mut head = [0u8; 512];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    open_in_run(path, input, Arc::default())
+}
+
+/// Opens a shop export and recognises its platform and kind from its content: the header, the
+/// XML root and resources, the keys of JSON records (never the file's name). What the file
+/// lacks is looked up in `joined`, the records of the run's companion files.
+pub fn open_in_run(path: &Path, input: &InputSection, joined: Arc<Joined>) -> Result<ShopFile, InputError> {
+    // A regular file only (a FIFO or a device is refused, never waited on), opened once for
+    // sniffing and reading.
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
         .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if prestashop::looks_like_xml(&head[..n]) {
-        let r = PrestashopReader::open(path)?;
+    if prestashop::looks_like_xml(&head) {
+        if let Some(s) = prestashop::survey_from(path, &file)? {
+            return Ok(ShopFile::Companion(Box::new(s.companion)));
+        }
+        let r = PrestashopReader::from_file_in_run(path, file, joined)?;
         return Ok(ShopFile::Orders(Orders::Xml(Box::new(r))));
+    }
+    if json::looks_like_json(&head) {
+        let r = rest::JsonOrders::open(path, input)?;
+        return Ok(ShopFile::Orders(Orders::Json(Box::new(r))));
     }
     let enc = input.encoding.as_deref().and_then(sniff::encoding_by_label);
     let delim = input.delimiter.as_deref().and_then(sniff::delimiter_by_label);
-    let table = Table::open(path, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
+    let table = Table::from_file(path, file, TableOptions { encoding: enc, delimiter: delim, sheet: None })?;
     match dialect::detect(&table, &input.columns) {
         Some((d, sig)) => {
             let cols = d.map(&table, &input.columns);
             let generation = sig.generation.clone();
             match d.kind.as_str() {
-                "customers" => Ok(ShopFile::Customers(Box::new(CustomerReader::new(table, d, generation, cols)))),
+                "customers" if d.platform == "magento" => Ok(ShopFile::Customers(Customers::Magento(Box::new(
+                    magento::CustomerReader::new(table, d, generation, cols, joined),
+                )))),
+                "customers" => {
+                    Ok(ShopFile::Customers(Customers::Table(Box::new(CustomerReader::new(table, d, generation, cols)))))
+                }
+                "addresses" => {
+                    let s = magento::read_addresses(table, d, generation, cols)?;
+                    Ok(ShopFile::Companion(Box::new(s.companion)))
+                }
                 "orders" => Ok(ShopFile::Orders(Orders::Table(Box::new(OrderReader::new(
                     table,
                     d,
@@ -182,9 +272,9 @@ pub fn open(path: &Path, input: &InputSection) -> Result<ShopFile, InputError> {
 }
 
 fn unrecognised(table: &Table) -> InputError {
-    let mut shown: Vec<&str> = table.headers().iter().map(String::as_str).take(12).collect();
+    let mut shown: Vec<String> = table.headers().iter().take(12).map(|h| crate::fsguard::excerpt(h, 40)).collect();
     if table.headers().len() > 12 {
-        shown.push("...");
+        shown.push("...".into());
     }
     let known: Vec<String> = dialect::all()
         .iter()
@@ -196,7 +286,7 @@ fn unrecognised(table: &Table) -> InputError {
     InputError::Unrecognised {
         path: table.path().clone(),
         reason: format!(
-            "{} columns separated by '{}' ({}); expected one of: {}, or PrestaShop webservice XML. If it is an export with other headers, name its columns in [input.columns] of the profile",
+            "{} columns separated by '{}' ({}); expected one of: {}, or PrestaShop webservice XML, or WooCommerce or Magento REST API JSON. If it is an export with other headers, name its columns in [input.columns] of the profile",
             table.headers().len(),
             table.delimiter_label(),
             shown.join(", "),

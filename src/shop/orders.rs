@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
 use super::dialect::{ColumnMap, Dialect};
+use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
@@ -72,6 +73,12 @@ pub struct OrderReader {
     ambiguous_date_reported: bool,
     /// Names split from one cell: said once per side (billing, shipping) for the export.
     name_split_reported: [bool; 2],
+    /// Orders started, and rows skipped for want of an order number: a file of such rows
+    /// only is not an export with nothing new, it is a file that cannot be read.
+    orders_started: u64,
+    rows_without_key: u64,
+    /// Columns not read, and which of them hold data.
+    pub usage: ColumnUse,
 }
 
 impl OrderReader {
@@ -113,7 +120,8 @@ impl OrderReader {
                 });
             }
         }
-        let packed = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let packed: Vec<(String, usize)> = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
+        let usage = ColumnUse::new(&table, dialect, &cols, &packed.iter().map(|(_, i)| *i).collect::<Vec<_>>());
         let slash_dates = woocommerce::slash_dates(dialect);
         // Field names live in the dialect (static): the map borrows them.
         let mut info = rustc_hash::FxHashMap::default();
@@ -151,6 +159,9 @@ impl OrderReader {
             slash_dates,
             ambiguous_date_reported: false,
             name_split_reported: [false; 2],
+            orders_started: 0,
+            rows_without_key: 0,
+            usage,
         })
     }
 
@@ -280,8 +291,10 @@ impl OrderReader {
         }
         loop {
             if !self.table.next_row()? {
+                self.no_order_at_all()?;
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
             }
+            self.usage.observe(&self.table);
             let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
             // Compared borrowed: only a new order's key is copied.
             let current = self.current.as_mut().map(|b| std::mem::take(&mut b.key)).unwrap_or_default();
@@ -292,7 +305,16 @@ impl OrderReader {
             if let Some(b) = self.current.as_mut() {
                 b.key = current;
             }
+            if same.is_none()
+                && self.dialect.continuation_rows
+                && let Some(mut b) = self.current.take()
+            {
+                self.add_line(&mut b);
+                self.current = Some(b);
+                continue;
+            }
             let Some(same) = same else {
+                self.rows_without_key += 1;
                 let line = self.table.line();
                 w.push(
                     "skipped",
@@ -321,11 +343,14 @@ impl OrderReader {
     fn next_packed(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
         loop {
             if !self.table.next_row()? {
+                self.no_order_at_all()?;
                 return Ok(None);
             }
+            self.usage.observe(&self.table);
             let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
             let key = self.cell(group);
             if key.is_empty() {
+                self.rows_without_key += 1;
                 let line = self.table.line();
                 w.push("skipped", &format!("line {line}"), group, "a row without order number: skipped");
                 continue;
@@ -335,6 +360,22 @@ impl OrderReader {
             self.packed_lines(&mut b);
             return Ok(Some(self.finish(b, w)));
         }
+    }
+
+    /// At the end of the file: rows were read, and none had an order number.
+    fn no_order_at_all(&self) -> Result<(), InputError> {
+        if self.orders_started > 0 || self.rows_without_key == 0 {
+            return Ok(());
+        }
+        let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
+        let header = self.cols.get(group).and_then(|i| self.table.headers().get(i).cloned()).unwrap_or_default();
+        Err(InputError::Other {
+            path: self.table.path().clone(),
+            message: format!(
+                "none of its {} row(s) has an order number (column \"{header}\" is empty everywhere): nothing can be converted. Export the orders again, or name the column holding the order number in [input.columns] ({group} = \"...\")",
+                self.rows_without_key
+            ),
+        })
     }
 
     /// The lines of a `row_per_order` row, from its `line_item_N` cells.
@@ -368,6 +409,7 @@ impl OrderReader {
 
     /// Order-level fields, from the first row of the order.
     fn start(&mut self, key: String, w: &mut Warnings) -> Build {
+        self.orders_started += 1;
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut b = Build {
             key: key.clone(),
@@ -874,6 +916,81 @@ mod tests {
         assert_eq!((o.shipping_ht, o.shipping_ttc, o.shipping_tax_rate), (Some(d("10")), Some(d("12")), Some(d("20"))));
         assert_eq!(o.taxes, vec![TaxLine { rate: d("20"), amount: d("6.00"), label: "FR-TVA 20%-1".into() }]);
         assert!(w.list.iter().any(|x| x.kind == "guessed" && x.message.contains("month/day/year")), "{:#?}", w.list);
+    }
+
+    /// The plugin's own sample: line items without sub_total. The price comes from the total,
+    /// said once for the export and counted.
+    #[test]
+    fn webtoffee_lines_with_only_a_total() {
+        let text = "order_id,order_number,order_date,status,shipping_total,shipping_tax_total,tax_total,cart_discount,discount_total,order_total,order_currency,customer_id,billing_first_name,billing_last_name,billing_email,billing_country,tax_items,coupon_items,line_item_1,line_item_2\r\n\
+81,81,6/10/2026 5:56,processing,0,0,2.50,5,5,62.50,EUR,3,Léa,Roy,lea@exemple.fr,FR,code:FR-TVA 20 %-1|total:2.50,code:moins5|amount:5,name:Bol|product_id:35|sku:003|quantity:3|total:12.50|refunded:0.00|meta:|tax:2.50,name:Livre|product_id:36|sku:004|quantity:2|total:47.50|refunded:0.00|meta:|tax:0.00\r\n\
+82,82,6/11/2026 8:00,completed,0,0,0,0,0,10,EUR,4,Luc,Roy,luc@exemple.fr,FR,,,name:Carte|product_id:37|sku:005|quantity:1|total:10|tax:0,\r\n";
+        let (orders, w) = read_all("Sample_Order.csv", text);
+        let o: Vec<Order> = orders.into_iter().map(|o| o.unwrap()).collect();
+        let bowl = &o[0].lines[0];
+        assert_eq!(bowl.unit_price_ht.map(|p| p.round_dp(4)), Some(d("4.1667")));
+        assert_eq!(bowl.unit_price_ttc, Some(d("5")));
+        assert_eq!((bowl.tax_rate, bowl.discount_ht), (Some(d("20")), Decimal::ZERO));
+        assert_eq!((o[0].lines[1].unit_price_ht, o[0].lines[1].tax_rate), (Some(d("23.75")), Some(d("0"))));
+        assert_eq!(o[1].lines[0].unit_price_ht, Some(d("10")));
+        let said: Vec<_> = w.list.iter().filter(|x| x.message.contains("no sub_total")).collect();
+        assert_eq!((said.len(), said[0].count), (1, 2), "{said:#?}");
+        assert!(w.list.iter().all(|x| x.kind != "totals"), "the coupon is inside the prices: {:#?}", w.list);
+    }
+
+    /// Without order numbers anywhere, a file is unreadable; one row without, among orders, is
+    /// skipped.
+    #[test]
+    fn rows_without_any_order_number_fail_the_file() {
+        let head = "order_id,order_number,order_date,status,order_total,line_item_1\r\n";
+        let line = "name:Bol|sku:B|quantity:1|total:5|tax:1";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(
+            &path,
+            format!(
+                "{head}1,,2026-11-02 10:00:00,processing,6,{line}\r\n2,,2026-11-02 11:00:00,processing,6,{line}\r\n"
+            ),
+        )
+        .unwrap();
+        let crate::shop::ShopFile::Orders(mut orders) =
+            crate::shop::open(&path, &crate::profile::InputSection::default()).unwrap()
+        else {
+            panic!("orders")
+        };
+        let mut w = Warnings::new("x");
+        let e = loop {
+            match orders.next(&mut w) {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("read as empty"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(e.contains("none of its 2 row(s) has an order number") && e.contains("\"order_number\""), "{e}");
+        let (orders, w) = read_all(
+            "y.csv",
+            &format!(
+                "{head}1,,2026-11-02 10:00:00,processing,6,{line}\r\n2,2,2026-11-02 11:00:00,processing,6,{line}\r\n"
+            ),
+        );
+        assert_eq!(orders.len(), 1);
+        assert!(w.list.iter().any(|x| x.kind == "skipped"));
+    }
+
+    /// AlgolPlus without "populate other columns": the rows after an order's first have no
+    /// order number; they are its lines.
+    #[test]
+    fn algolplus_rows_after_the_first_without_order_number_are_lines_of_the_order() {
+        let text = "Order Number,Order Status,Order Date,First Name (Billing),Last Name (Billing),Email (Billing),Country Code (Billing),SKU,Item Name,Quantity (- Refund),Item Cost,Order Shipping Amount,Order Total Amount,Order Total Tax Amount\r\n\
+7001,Terminée,2026-11-24 08:30,Ana,Roy,ana@exemple.fr,FR,A-1,Bol,2,10.00,0.00,36.00,6.00\r\n\
+,,,,,,,B-2,Tasse,1,10.00,,,\r\n\
+7002,Terminée,2026-11-24 09:30,Luc,Roy,luc@exemple.fr,FR,C-3,Vase,1,20.00,0.00,24.00,4.00\r\n";
+        let (orders, w) = read_all("algolplus.csv", text);
+        let o: Vec<Order> = orders.into_iter().map(|o| o.unwrap()).collect();
+        assert_eq!(o.len(), 2);
+        assert_eq!(o[0].lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(), ["A-1", "B-2"]);
+        assert_eq!(o[1].lines.len(), 1);
+        assert!(w.list.iter().all(|x| x.kind != "skipped"), "{:#?}", w.list);
     }
 
     #[test]

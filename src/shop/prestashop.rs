@@ -1,10 +1,12 @@
 //! PrestaShop webservice XML → canonical orders (docs/shop-exports.md), with quick-xml.
 //!
-//! One file holds the orders (`/api/orders?display=full`) and the customers and addresses they
-//! reference by id, as lists under one `<prestashop>` root or as several API documents one
-//! after the other; currencies, carriers, countries and order states are used when present.
-//! A first pass keeps the customers, addresses and those small lists (they are needed to
-//! build any order); a second pass streams the orders, one in memory at a time.
+//! The orders (`/api/orders?display=full`) come with the customers and addresses they
+//! reference by id, either in the same file (lists under one `<prestashop>` root, or several
+//! API documents one after the other) or in other files of the same run, one resource per
+//! file as the webservice gives them (see `companions`); currencies, carriers, countries,
+//! order states and order details are used when present. A first pass keeps the customers,
+//! addresses and those small lists (they are needed to build any order); a second pass
+//! streams the orders, one in memory at a time.
 //!
 //! PrestaShop gives every amount both excluding and including tax (6 decimals). Both sides
 //! are filled; `prices` says which one the merchant typed (see `basis`), so that the builder
@@ -14,13 +16,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use super::companions::{Companion, Entry, Fields, Joined, Survey};
 use super::customers::country_iso;
 use super::orders::{OrderProblem, OrderResult};
 use super::values::{parse_datetime, parse_plain, snap_rate};
@@ -139,28 +142,67 @@ impl Node {
     }
 }
 
-/// A buffered file that counts the lines it has handed over, for messages.
+/// A buffered file that counts the lines it has handed over, for messages, and the bytes
+/// since the last `>`: a tag or a text longer than `fsguard::MAX_RECORD_BYTES` (a tag never
+/// closed, an endless text) stops the reader instead of growing its buffer without end.
 struct Lines {
     inner: BufReader<File>,
     line: u64,
+    since_gt: u64,
+    /// Line where the overlong run started, once detected.
+    too_long: Option<u64>,
+    run_start: u64,
+}
+
+impl Lines {
+    fn count(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            match b {
+                b'\n' => self.line += 1,
+                b'>' => {
+                    self.since_gt = 0;
+                    self.run_start = self.line;
+                    continue;
+                }
+                _ => {}
+            }
+            self.since_gt += 1;
+        }
+        if self.since_gt > crate::fsguard::MAX_RECORD_BYTES && self.too_long.is_none() {
+            self.too_long = Some(self.run_start);
+        }
+    }
+
+    fn check(&self) -> std::io::Result<()> {
+        match self.too_long {
+            Some(line) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                crate::fsguard::TooLong { line, limit: crate::fsguard::MAX_RECORD_BYTES },
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Read for Lines {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.check()?;
         let n = self.inner.read(buf)?;
-        self.line += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.count(&buf[..n]);
         Ok(n)
     }
 }
 
 impl BufRead for Lines {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check()?;
         self.inner.fill_buf()
     }
 
     fn consume(&mut self, amt: usize) {
         let buf = self.inner.buffer();
-        self.line += buf[..amt.min(buf.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+        let used = buf[..amt.min(buf.len())].to_vec();
+        self.count(&used);
         self.inner.consume(amt);
     }
 }
@@ -175,6 +217,7 @@ fn list_of(resource: &str) -> &'static str {
         "currency" => "currencies",
         "carrier" => "carriers",
         "order_state" => "order_states",
+        "order_detail" => "order_details",
         _ => "",
     }
 }
@@ -195,6 +238,9 @@ struct Xml {
     reader: Reader<Lines>,
     buf: Vec<u8>,
     stack: Vec<String>,
+    /// Entity references XML does not define (`&xxe;`), kept as text: (name, line), each
+    /// name once.
+    entities: Vec<(String, u64)>,
 }
 
 enum Item {
@@ -206,14 +252,15 @@ enum Item {
 }
 
 impl Xml {
-    fn open(path: &Path) -> Result<Xml, InputError> {
+    /// Reads `file` (opened from `path`) from its start.
+    fn new(path: &Path, file: File) -> Result<Xml, InputError> {
         let io = |source| InputError::Io { path: path.to_path_buf(), source };
-        let mut inner = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io)?);
+        let mut inner = BufReader::with_capacity(64 * 1024, file);
         if inner.fill_buf().map_err(io)?.starts_with(b"\xEF\xBB\xBF") {
             inner.consume(3);
         }
-        let reader = Reader::from_reader(Lines { inner, line: 1 });
-        Ok(Xml { path: path.to_path_buf(), reader, buf: Vec::new(), stack: Vec::new() })
+        let reader = Reader::from_reader(Lines { inner, line: 1, since_gt: 0, too_long: None, run_start: 1 });
+        Ok(Xml { path: path.to_path_buf(), reader, buf: Vec::new(), stack: Vec::new(), entities: Vec::new() })
     }
 
     fn line(&self) -> u64 {
@@ -221,10 +268,32 @@ impl Xml {
     }
 
     fn error(&self, e: quick_xml::Error) -> InputError {
+        if let Some(line) = self.reader.get_ref().too_long {
+            return InputError::Malformed {
+                path: self.path.clone(),
+                line,
+                message: format!(
+                    "a tag or a text of more than {} starts here: not a webservice export (or a tag never closed)",
+                    crate::fsguard::human_size(crate::fsguard::MAX_RECORD_BYTES)
+                ),
+            };
+        }
         InputError::Malformed {
             path: self.path.clone(),
             line: self.line(),
             message: format!("not well-formed XML: {e}"),
+        }
+    }
+
+    /// Elements nested deeper than any export: refused before the nesting costs anything.
+    fn too_deep(&self, line: u64) -> InputError {
+        InputError::Malformed {
+            path: self.path.clone(),
+            line,
+            message: format!(
+                "elements nested more than {} deep: not a PrestaShop webservice export",
+                crate::fsguard::MAX_XML_DEPTH
+            ),
         }
     }
 
@@ -251,6 +320,9 @@ impl Xml {
                             return Err(self.error(e));
                         }
                         continue;
+                    }
+                    if self.stack.len() >= crate::fsguard::MAX_XML_DEPTH {
+                        return Err(self.too_deep(self.line()));
                     }
                     self.stack.push(name);
                 }
@@ -281,6 +353,9 @@ impl Xml {
             let line = self.reader.get_ref().line;
             match ev {
                 Event::Start(e) => {
+                    if stack.len() + self.stack.len() >= crate::fsguard::MAX_XML_DEPTH {
+                        return Err(self.too_deep(line));
+                    }
                     stack.push(Node { name: e.local_name().as_ref().to_string(), line, ..Default::default() })
                 }
                 Event::Empty(e) => {
@@ -298,7 +373,14 @@ impl Xml {
                             "gt" => ">".to_string(),
                             "quot" => "\"".to_string(),
                             "apos" => "'".to_string(),
-                            other => format!("&{other};"),
+                            other => {
+                                // A DOCTYPE entity (`&xxe;`) is never expanded: the text is
+                                // kept as written, and the reader warns.
+                                if self.entities.len() < 100 && !self.entities.iter().any(|(n, _)| n == other) {
+                                    self.entities.push((other.to_string(), line));
+                                }
+                                format!("&{other};")
+                            }
                         },
                     };
                     stack.last_mut().expect("open element").text.push_str(&text);
@@ -323,10 +405,38 @@ impl Xml {
     }
 }
 
+/// A line of an order: an `order_row` of the order, or an `order_detail` (with the order's
+/// line) when the order was exported without its rows.
+enum Row<'a> {
+    Node(&'a Node),
+    Detail(&'a Fields, u64),
+}
+
+impl Row<'_> {
+    fn get(&self, name: &str) -> String {
+        match self {
+            Row::Node(n) => n.get(name),
+            Row::Detail(f, _) => f.get(name).map(|v| v.trim().to_string()).unwrap_or_default(),
+        }
+    }
+
+    fn line(&self) -> u64 {
+        match self {
+            Row::Node(n) => n.line,
+            Row::Detail(_, line) => *line,
+        }
+    }
+
+    fn line_of(&self, name: &str) -> u64 {
+        match self {
+            Row::Node(n) => n.line_of(name),
+            Row::Detail(_, line) => *line,
+        }
+    }
+}
+
 /// Fields of a customer or an address, by element name (direct children only: the
 /// customer's `associations` hold ids of their own).
-type Fields = HashMap<String, String>;
-
 fn fields(n: &Node) -> Fields {
     n.children.iter().filter(|c| c.name != "associations").map(|c| (c.name.clone(), c.value())).collect()
 }
@@ -337,12 +447,19 @@ pub struct PrestashopReader {
     pub generation: String,
     customers: HashMap<String, Fields>,
     addresses: HashMap<String, Fields>,
+    /// Order details of the file, by id_order (lines of orders exported without their rows).
+    details: HashMap<String, Vec<Fields>>,
+    /// What other inputs of the run hold (customers, addresses... in files of their own).
+    joined: Arc<Joined>,
     /// id → ISO code / name, from the file's own lists.
     countries: HashMap<String, String>,
     currencies: HashMap<String, String>,
     carriers: HashMap<String, String>,
     states: HashMap<String, String>,
     xml: Xml,
+    /// Undefined entity references met by the first pass (customers, addresses), to warn
+    /// about with the first order.
+    entities: Vec<(String, u64)>,
     record: u64,
     /// References already seen, to report split orders (they share one).
     references: HashMap<String, String>,
@@ -357,8 +474,8 @@ pub fn looks_like_xml(sample: &[u8]) -> bool {
 }
 
 /// The root element's name.
-fn root_name(path: &Path) -> Result<String, InputError> {
-    let mut x = Xml::open(path)?;
+fn root_name(path: &Path, file: File) -> Result<String, InputError> {
+    let mut x = Xml::new(path, file)?;
     loop {
         x.buf.clear();
         let ev = x.reader.read_event_into(&mut x.buf);
@@ -371,11 +488,101 @@ fn root_name(path: &Path) -> Result<String, InputError> {
     }
 }
 
+/// Resources a companion file may hold, the key each is joined by, and their plural.
+const COMPANION_RESOURCES: &[(&str, &str, &str)] = &[
+    ("customer", "id", "customers"),
+    ("address", "id", "addresses"),
+    ("order_detail", "id_order", "order_details"),
+    ("country", "id", "countries"),
+    ("currency", "id", "currencies"),
+    ("carrier", "id", "carriers"),
+    ("order_state", "id", "order_states"),
+];
+
+/// A webservice file without orders (customers, addresses, order details, lists): a companion
+/// of the orders of the run (see `companions`). `Ok(None)` for a file holding orders, for
+/// another XML and for one without any of those resources: it is opened as an input.
+pub fn survey(path: &Path) -> Result<Option<Survey>, InputError> {
+    let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    survey_from(path, &file)
+}
+
+/// A second handle on `file` (the same open file), rewound: each pass over it starts there.
+fn rewound(path: &Path, file: &mut File) -> Result<File, InputError> {
+    use std::io::Seek;
+    let io = |source| InputError::Io { path: path.to_path_buf(), source };
+    file.rewind().map_err(io)?;
+    file.try_clone().map_err(io)
+}
+
+/// `survey` of `file`, opened (and checked) from `path`; the file is left for the reader.
+pub fn survey_from(path: &Path, file: &File) -> Result<Option<Survey>, InputError> {
+    let io = |source| InputError::Io { path: path.to_path_buf(), source };
+    let mut file = file.try_clone().map_err(io)?;
+    if root_name(path, rewound(path, &mut file)?)? != "prestashop" {
+        return Ok(None);
+    }
+    let mut x = Xml::new(path, rewound(path, &mut file)?)?;
+    let mut wanted: Vec<&str> = COMPANION_RESOURCES.iter().map(|(r, _, _)| *r).collect();
+    wanted.push("order");
+    let mut entries = Vec::new();
+    let mut counts: BTreeMap<usize, u64> = BTreeMap::new();
+    loop {
+        match x.next_resource(&wanted)? {
+            Item::End => break,
+            Item::Stub(name) | Item::Resource(Node { name, .. }) if name == "order" => return Ok(None),
+            Item::Stub(_) => {}
+            Item::Resource(n) => {
+                let Some(k) = COMPANION_RESOURCES.iter().position(|(r, _, _)| *r == n.name) else { continue };
+                let (resource, key, _) = COMPANION_RESOURCES[k];
+                *counts.entry(k).or_default() += 1;
+                entries.push(Entry { resource, key: n.get(key), fields: fields(&n) });
+            }
+        }
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let kind: Vec<&str> = counts.keys().map(|&k| COMPANION_RESOURCES[k].2).collect();
+    let counted: Vec<String> =
+        counts.iter().map(|(&k, n)| format!("{n} {}", COMPANION_RESOURCES[k].2.replace('_', " "))).collect();
+    Ok(Some(Survey {
+        companion: Companion {
+            path: path.to_path_buf(),
+            platform: "prestashop".into(),
+            kind: kind.join("+"),
+            generation: format!("webservice XML: {}", counted.join(", ")),
+            encoding: "xml (utf-8)".into(),
+            delimiter: "(xml)".into(),
+            records: entries.len() as u64,
+            completes: "orders",
+            join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details by id_order",
+        },
+        entries,
+    }))
+}
+
 impl PrestashopReader {
-    /// Opens a webservice XML file: checks its root, reads the customers, addresses and small
-    /// lists, and counts the orders.
+    /// Opens a webservice XML file alone (see `open_in_run`).
     pub fn open(path: &Path) -> Result<PrestashopReader, InputError> {
-        let root = root_name(path)?;
+        PrestashopReader::open_in_run(path, Arc::default())
+    }
+
+    /// Opens a webservice XML file: checks its root, reads the customers, addresses and small
+    /// lists, and counts the orders. What the file lacks is looked up in `joined`.
+    pub fn open_in_run(path: &Path, joined: Arc<Joined>) -> Result<PrestashopReader, InputError> {
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+        PrestashopReader::from_file_in_run(path, file, joined)
+    }
+
+    /// `open_in_run` of `file`, opened (and checked) from `path`: its root, then one pass for
+    /// the customers, addresses and lists, then the orders as they are asked for. The file is
+    /// not opened again.
+    pub fn from_file_in_run(path: &Path, mut file: File, joined: Arc<Joined>) -> Result<PrestashopReader, InputError> {
+        let mut again = || rewound(path, &mut file);
+        let root = root_name(path, again()?)?;
         if root != "prestashop" {
             return Err(InputError::Unrecognised {
                 path: path.to_path_buf(),
@@ -384,12 +591,13 @@ impl PrestashopReader {
                 ),
             });
         }
-        let mut first = Xml::open(path)?;
+        let mut first = Xml::new(path, again()?)?;
         let (mut customers, mut addresses) = (HashMap::new(), HashMap::new());
+        let mut details: HashMap<String, Vec<Fields>> = HashMap::new();
         let (mut countries, mut currencies, mut carriers, mut states) =
             (HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
         let (mut orders, mut stubs) = (0u64, 0u64);
-        let wanted = ["order", "customer", "address", "country", "currency", "carrier", "order_state"];
+        let wanted = ["order", "customer", "address", "country", "currency", "carrier", "order_state", "order_detail"];
         loop {
             match first.next_resource(&wanted)? {
                 Item::End => break,
@@ -404,6 +612,9 @@ impl PrestashopReader {
                         }
                         "address" => {
                             addresses.insert(id, fields(&n));
+                        }
+                        "order_detail" => {
+                            details.entry(n.get("id_order")).or_default().push(fields(&n));
                         }
                         "country" => {
                             countries.insert(id, n.get("iso_code"));
@@ -456,11 +667,14 @@ impl PrestashopReader {
             generation,
             customers,
             addresses,
+            details,
+            joined,
             countries,
             currencies,
             carriers,
             states,
-            xml: Xml::open(path)?,
+            entities: std::mem::take(&mut first.entities),
+            xml: Xml::new(path, again()?)?,
             record: 0,
             references: HashMap::new(),
             said: HashSet::new(),
@@ -474,7 +688,21 @@ impl PrestashopReader {
 
     /// The next order (or the problem that stops it), `None` at the end of the file.
     pub fn next(&mut self, w: &mut Warnings) -> Result<Option<OrderResult>, InputError> {
-        match self.xml.next_resource(&["order"])? {
+        let next = self.xml.next_resource(&["order"]);
+        let mut found = std::mem::take(&mut self.entities);
+        found.append(&mut self.xml.entities);
+        for (name, line) in found {
+            self.say_once(
+                format!("entity:{name}"),
+                w,
+                "unresolved_entity",
+                "",
+                format!(
+                    "line {line}: the entity reference &{name}; is not defined by XML and is never expanded: it is copied as the text \"&{name};\" (check the fields that hold it)"
+                ),
+            );
+        }
+        match next? {
             Item::End => Ok(None),
             Item::Stub(_) => Ok(Some(Err(OrderProblem {
                 order: String::new(),
@@ -487,6 +715,19 @@ impl PrestashopReader {
                 Ok(Some(self.order(&n, w)))
             }
         }
+    }
+
+    /// A value of one of the small lists (country → iso_code...): the file's own, else one of
+    /// a companion file of the run.
+    fn listed(&self, own: &HashMap<String, String>, resource: &'static str, field: &str, id: &str) -> Option<String> {
+        own.get(id)
+            .cloned()
+            .or_else(|| self.joined.get("prestashop", resource, id).map(|f| f.get(field).cloned().unwrap_or_default()))
+    }
+
+    /// Neither the file nor a companion lists any element of `resource`.
+    fn unlisted(&self, own: &HashMap<String, String>, resource: &'static str) -> bool {
+        own.is_empty() && !self.joined.has("prestashop", resource)
     }
 
     fn say_once(&mut self, key: impl Into<String>, w: &mut Warnings, kind: &str, field: &str, message: String) {
@@ -562,16 +803,28 @@ impl PrestashopReader {
         o.discount_ttc = nonzero(amount("total_discounts_tax_incl")?.or(amount("total_discounts")?));
         let candidates: Vec<Decimal> = carrier_rate.into_iter().collect();
 
-        let rows: Vec<&Node> = n
+        let mut rows: Vec<Row> = n
             .child("associations")
             .and_then(|a| a.child("order_rows"))
-            .map(|r| r.children.iter().filter(|c| c.name == "order_row").collect())
+            .map(|r| r.children.iter().filter(|c| c.name == "order_row").map(Row::Node).collect())
             .unwrap_or_default();
+        // An order exported without its rows: its order details (same file or another input).
+        let joined = Arc::clone(&self.joined);
+        if rows.is_empty() {
+            let mut details: Vec<&Fields> = match self.details.get(&id) {
+                Some(list) => list.iter().collect(),
+                None => joined.all("prestashop", "order_detail", &id),
+            };
+            details.sort_by_key(|f| f.get("id").and_then(|i| i.parse::<u64>().ok()).unwrap_or(u64::MAX));
+            rows = details.into_iter().map(|f| Row::Detail(f, n.line)).collect();
+        }
         if rows.is_empty() {
             return Err(problem(
                 "order_rows",
                 n.line,
-                "the order has no associations/order_rows: export /api/orders?display=full".into(),
+                format!(
+                    "the order has no associations/order_rows, and no order_detail of order id {id} is in the run's inputs: export /api/orders?display=full"
+                ),
             ));
         }
         for (k, row) in rows.iter().enumerate() {
@@ -586,11 +839,11 @@ impl PrestashopReader {
                     .ok_or_else(|| problem(f, row.line_of(f), format!("line {k}: <{f}> '{v}' is not a number")))
             };
             let quantity = get("product_quantity")?
-                .ok_or_else(|| problem("product_quantity", row.line, format!("line {k} has no quantity")))?;
+                .ok_or_else(|| problem("product_quantity", row.line(), format!("line {k} has no quantity")))?;
             let ht = get("unit_price_tax_excl")?;
             let ttc = get("unit_price_tax_incl")?;
             if ht.is_none() && ttc.is_none() {
-                return Err(problem("unit_price_tax_excl", row.line, format!("line {k} has no price")));
+                return Err(problem("unit_price_tax_excl", row.line(), format!("line {k} has no price")));
             }
             let rate = self.rate(ht, ttc, &candidates, &format!("line {k}"), &subject, w);
             o.lines.push(Line {
@@ -602,7 +855,7 @@ impl PrestashopReader {
                 tax_rate: rate,
                 taxable: rate != Some(Decimal::ZERO),
                 kind: LineKind::Product,
-                origin: Origin { record: self.record, line: row.line },
+                origin: Origin { record: self.record, line: row.line() },
                 ..Default::default()
             });
         }
@@ -624,7 +877,7 @@ impl PrestashopReader {
                 ..Default::default()
             });
         }
-        o.prices = Some(basis(&o));
+        o.prices = Some(price_basis(&o));
         o.basis_inferred = false;
         o.taxes = tax_lines(&o);
         o.customer = self
@@ -662,10 +915,11 @@ impl PrestashopReader {
 
     fn status(&mut self, id: &str, w: &mut Warnings) -> OrderStatus {
         let known = self.dialect.states.get(id);
-        let name = match (self.states.get(id), known) {
+        let listed = self.listed(&self.states, "order_state", "name", id);
+        let name = match (&listed, known) {
             (Some(n), _) if !n.is_empty() => n.clone(),
             (_, Some(k)) => {
-                if self.states.is_empty() {
+                if self.unlisted(&self.states, "order_state") {
                     self.say_once(
                         "states",
                         w,
@@ -691,7 +945,7 @@ impl PrestashopReader {
         let any =
             |list: &[String]| list.iter().any(|x| folded.split(|c: char| !c.is_alphanumeric()).any(|word| word == x));
         // The shop's own list names its states: the default ids only speak for a file without it.
-        let by_id = if self.states.contains_key(id) { None } else { known };
+        let by_id = if listed.is_some() { None } else { known };
         OrderStatus {
             cancelled: by_id.is_some_and(|k| k.cancelled) || any(&self.dialect.names.cancelled),
             refunded: by_id.is_some_and(|k| k.refunded) || any(&self.dialect.names.refunded),
@@ -701,10 +955,10 @@ impl PrestashopReader {
     }
 
     fn lookup_currency(&mut self, id: &str, w: &mut Warnings) -> String {
-        match self.currencies.get(id) {
-            Some(c) => c.clone(),
+        match self.listed(&self.currencies, "currency", "iso_code", id) {
+            Some(c) => c,
             None => {
-                let why = if self.currencies.is_empty() {
+                let why = if self.unlisted(&self.currencies, "currency") {
                     "no <currency> elements"
                 } else {
                     "not among its <currency> elements"
@@ -725,11 +979,14 @@ impl PrestashopReader {
         if id.is_empty() || id == "0" {
             return String::new();
         }
-        match self.carriers.get(id) {
-            Some(c) => c.clone(),
+        match self.listed(&self.carriers, "carrier", "name", id) {
+            Some(c) => c,
             None => {
-                let why =
-                    if self.carriers.is_empty() { "no <carrier> elements" } else { "not among its <carrier> elements" };
+                let why = if self.unlisted(&self.carriers, "carrier") {
+                    "no <carrier> elements"
+                } else {
+                    "not among its <carrier> elements"
+                };
                 self.say_once(
                     format!("carrier:{id}"),
                     w,
@@ -743,14 +1000,14 @@ impl PrestashopReader {
     }
 
     fn country(&mut self, id: &str, subject: &str, w: &mut Warnings) -> String {
-        let iso = match self.countries.get(id) {
-            Some(c) => c.clone(),
+        let iso = match self.listed(&self.countries, "country", "iso_code", id) {
+            Some(c) => c,
             None => {
                 let default =
                     id.parse::<usize>().ok().and_then(|i| self.dialect.countries.default.get(i.wrapping_sub(1)));
                 match default {
                     Some(c) => {
-                        if self.countries.is_empty() {
+                        if self.unlisted(&self.countries, "country") {
                             self.say_once(
                                 "countries",
                                 w,
@@ -810,19 +1067,22 @@ impl PrestashopReader {
         subject: &str,
         w: &mut Warnings,
     ) -> Result<Customer, (String, u64, String)> {
-        let hint =
-            "export /api/customers?display=full and /api/addresses?display=full into the same file as the orders";
+        let hint = "export /api/customers?display=full and /api/addresses?display=full into the same file as the orders, or give those files in the same run";
         let missing = |what: &str, field: &str, id: &str| {
             (field.to_string(), n.line_of(field), format!("order {number}: {what} {id} is not in the file; {hint}"))
         };
         let cid = n.get("id_customer");
-        let c = self.customers.get(&cid).cloned().ok_or_else(|| missing("customer", "id_customer", &cid))?;
+        let own_or_joined = |own: &HashMap<String, Fields>, resource: &'static str, id: &str| {
+            own.get(id).or_else(|| self.joined.get("prestashop", resource, id)).cloned()
+        };
+        let c =
+            own_or_joined(&self.customers, "customer", &cid).ok_or_else(|| missing("customer", "id_customer", &cid))?;
         let inv_id = n.get("id_address_invoice");
-        let inv =
-            self.addresses.get(&inv_id).cloned().ok_or_else(|| missing("address", "id_address_invoice", &inv_id))?;
+        let inv = own_or_joined(&self.addresses, "address", &inv_id)
+            .ok_or_else(|| missing("address", "id_address_invoice", &inv_id))?;
         let del_id = n.get("id_address_delivery");
-        let del =
-            self.addresses.get(&del_id).cloned().ok_or_else(|| missing("address", "id_address_delivery", &del_id))?;
+        let del = own_or_joined(&self.addresses, "address", &del_id)
+            .ok_or_else(|| missing("address", "id_address_delivery", &del_id))?;
         let f = |m: &Fields, k: &str| m.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
         let billing = self.address(&inv, subject, w);
         let delivery = self.address(&del, subject, w);
@@ -850,7 +1110,7 @@ impl PrestashopReader {
 /// `3.000000` HT → `3.165000` TTC) make an HT order; otherwise the order is TTC, as French
 /// B2C shops display and charge it (`15.000000` TTC → `12.500000` HT). Either way the
 /// builder finds the amounts on both sides.
-fn basis(o: &Order) -> PriceBasis {
+pub(super) fn price_basis(o: &Order) -> PriceBasis {
     let cents = |d: &Option<Decimal>| d.is_some_and(|x| x.normalize().scale() <= 2);
     let products = || o.lines.iter().filter(|l| l.kind == LineKind::Product);
     let ht_clean = products().all(|l| cents(&l.unit_price_ht));
@@ -859,7 +1119,7 @@ fn basis(o: &Order) -> PriceBasis {
 }
 
 /// The order's VAT by rate, from the lines' two prices, shipping and wrapping.
-fn tax_lines(o: &Order) -> Vec<TaxLine> {
+pub(super) fn tax_lines(o: &Order) -> Vec<TaxLine> {
     let mut by_rate: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     let mut add = |rate: Option<Decimal>, ht: Option<Decimal>, ttc: Option<Decimal>, qty: Decimal| {
         if let (Some(r), Some(h), Some(t)) = (rate, ht, ttc) {
@@ -1029,6 +1289,86 @@ mod tests {
         assert!(split.status.cancelled);
         assert!(w.list.iter().any(|x| x.kind == "split_order" && x.message.contains("order id 7")), "{:#?}", w.list);
         assert!(!w.list.iter().any(|x| x.field == "id_country" || x.field == "current_state"), "{:#?}", w.list);
+    }
+
+    #[test]
+    fn resources_in_separate_files_are_joined_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = |body: &str| {
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<prestashop xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n{body}\n</prestashop>\n"
+            )
+        };
+        let (people, _) = PEOPLE.split_once("\n").unwrap();
+        let address = PEOPLE.split_once("\n").unwrap().1;
+        let orders = write(dir.path(), "orders.xml", &doc(&format!("<orders>{ORDER}</orders>")));
+        let customers = write(dir.path(), "customers.xml", &doc(&format!("<customers>{people}</customers>")));
+        let addresses = write(dir.path(), "addresses.xml", &doc(&format!("<addresses>{address}</addresses>")));
+        let countries = write(
+            dir.path(),
+            "countries.xml",
+            &doc("<countries><country><id>3</id><iso_code>FR</iso_code></country></countries>"),
+        );
+        // Each companion says what it is; the orders file is not one.
+        assert!(survey(&orders).unwrap().is_none());
+        let s = survey(&customers).unwrap().unwrap();
+        assert_eq!((s.companion.kind.as_str(), s.companion.records), ("customers", 1));
+        let inputs = [addresses.clone(), orders.clone(), customers.clone(), countries];
+        let joined = Arc::new(Joined::gather(&inputs, &crate::profile::InputSection::default()));
+        assert_eq!(joined.files.len(), 3);
+        let mut r = PrestashopReader::open_in_run(&orders, Arc::clone(&joined)).unwrap();
+        let mut w = Warnings::new("orders.xml");
+        let o = r.next(&mut w).unwrap().unwrap().unwrap();
+        assert_eq!((o.customer.email.as_str(), o.customer.billing.city.as_str()), ("a@b.fr", "Bruxelles"));
+        // The country list of another file is the shop's own: 3 is France here.
+        assert_eq!(o.customer.billing.country, "FR");
+        assert!(!w.list.iter().any(|x| x.field == "id_country"), "{:#?}", w.list);
+        let mut used = joined.take_used();
+        used.sort();
+        assert_eq!(used.len(), 3, "customers, addresses and countries served");
+        // Without the customers file, the order fails as it always did.
+        let joined = Arc::new(Joined::gather(&[orders.clone(), addresses], &crate::profile::InputSection::default()));
+        let mut r = PrestashopReader::open_in_run(&orders, joined).unwrap();
+        let p = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap_err();
+        assert_eq!(p.field, "id_customer");
+        assert!(p.message.contains("customer 1 is not in the file"), "{}", p.message);
+    }
+
+    #[test]
+    fn an_order_without_its_rows_takes_its_order_details() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = ORDER.find("<associations>").unwrap();
+        let end = ORDER.find("</associations>").unwrap() + "</associations>".len();
+        let bare = format!("{}{}", &ORDER[..start], &ORDER[end..]);
+        let detail = |id: &str, order: &str, name: &str, qty: &str| {
+            format!(
+                "<order_detail><id>{id}</id><id_order>{order}</id_order><product_name>{name}</product_name><product_reference>REF-{id}</product_reference><product_quantity>{qty}</product_quantity><unit_price_tax_incl>6.000000</unit_price_tax_incl><unit_price_tax_excl>5.000000</unit_price_tax_excl><associations><taxes><tax><id>1</id></tax></taxes></associations></order_detail>"
+            )
+        };
+        let orders =
+            write(dir.path(), "orders.xml", &format!("<prestashop><orders>{bare}</orders>{PEOPLE}</prestashop>"));
+        let details = write(
+            dir.path(),
+            "order_details.xml",
+            &format!(
+                "<prestashop><order_details>{}{}{}</order_details></prestashop>",
+                detail("12", "7", "Bol", "1"),
+                detail("11", "7", "Tasse", "2"),
+                detail("13", "8", "Autre commande", "1")
+            ),
+        );
+        let joined = Arc::new(Joined::gather(&[orders.clone(), details], &crate::profile::InputSection::default()));
+        let mut r = PrestashopReader::open_in_run(&orders, joined).unwrap();
+        let o = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap();
+        let lines: Vec<(&str, &str, Decimal)> =
+            o.lines.iter().map(|l| (l.sku.as_str(), l.name.as_str(), l.quantity)).collect();
+        assert_eq!(lines, [("REF-11", "Tasse", Decimal::from(2)), ("REF-12", "Bol", Decimal::ONE)], "by detail id");
+        assert_eq!(o.lines[0].tax_rate, Some(Decimal::from(20)));
+        // Alone, the order without rows fails and says what would have given them.
+        let mut r = PrestashopReader::open(&orders).unwrap();
+        let p = r.next(&mut Warnings::default()).unwrap().unwrap().unwrap_err();
+        assert_eq!(p.field, "order_rows");
+        assert!(p.message.contains("no order_detail of order id 7"), "{}", p.message);
     }
 
     #[test]

@@ -326,6 +326,8 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     let mut lines_discounted = true;
     let mut after_coupon: Vec<String> = Vec::new();
     let mut line_discounts = Decimal::ZERO;
+    // Some line is priced from its total alone.
+    let mut from_total = false;
     let mut kept = Vec::with_capacity(o.lines.len());
     for (n, (mut l, a)) in std::mem::take(&mut o.lines).into_iter().zip(amounts.iter()).enumerate() {
         let n = n + 1;
@@ -342,9 +344,14 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         }
         let before = a.subtotal.or(a.price_before.and_then(|p| p.checked_mul(qty)));
         let unit = a.subtotal.and_then(|s| s.checked_div(qty)).or(a.price_before).or(a.price_after);
+        // Older WebToffee builds (the plugin's own sample) pack only the line's total, after
+        // the coupon: the unit price is total ÷ quantity, the coupon stays inside it.
+        let only_total = unit.is_none() && a.total.is_some();
+        let unit = unit.or_else(|| a.total.and_then(|t| t.checked_div(qty)));
         let Some(unit) = unit else {
             return Err(fail(format!("line {n} ('{}') has no price", l.name)));
         };
+        from_total |= only_total;
         let after_price = before.is_none();
         let discount = match (before, a.total, a.discount) {
             (Some(b), Some(t), _) => Some(b - t),
@@ -366,6 +373,8 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
             if let (Some(t), Some(tx)) = (a.total, a.tax) {
                 l.discount_ttc = s + st - (t + tx);
             }
+        } else if only_total && let (Some(t), Some(tx)) = (a.total, a.tax) {
+            l.unit_price_ttc = (t + tx).checked_div(qty);
         }
         l.tax_rate = rate;
         l.taxable = rate != Some(Decimal::ZERO);
@@ -385,6 +394,15 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         );
     }
 
+    if from_total {
+        // The same words for every order: one warning for the export, counted.
+        w.push(
+            "guessed",
+            &subject,
+            "line_price",
+            "the line items give no sub_total, only their total after any coupon: unit prices are total ÷ quantity (VAT from the line's tax), and a coupon stays inside them, with no discount shown",
+        );
+    }
     shipping(o, x, &candidates, &from_ids, &subject, w);
     fees(o, x, &candidates, &from_ids, &subject, w);
     infer_missing_rates(o, &subject, w);
@@ -394,6 +412,9 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     if lines_discounted {
         o.discount_ht = None;
         if let Some(c) = coupon.filter(|c| !c.is_zero())
+            // Prices after the coupon hold it already: there is nothing to compare with.
+            && !from_total
+            && after_coupon.is_empty()
             && (c - line_discounts).abs() > Decimal::new(1, 2)
         {
             w.push(

@@ -45,14 +45,37 @@ impl CsvTable {
         encoding: Option<&'static Encoding>,
         delimiter: Option<u8>,
     ) -> Result<CsvTable, InputError> {
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
+            .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+        CsvTable::from_file(path, file, encoding, delimiter)
+    }
+
+    /// Reads a CSV table from `file`, opened (and checked) from `path`.
+    pub fn from_file(
+        path: &Path,
+        file: File,
+        encoding: Option<&'static Encoding>,
+        delimiter: Option<u8>,
+    ) -> Result<CsvTable, InputError> {
         let io = |source| InputError::Io { path: path.to_path_buf(), source };
-        let mut file = BufReader::with_capacity(SAMPLE, File::open(path).map_err(io)?);
+        let mut file = BufReader::with_capacity(SAMPLE, file);
         let mut sample = Vec::with_capacity(SAMPLE);
         (&mut file).take(SAMPLE as u64).read_to_end(&mut sample).map_err(io)?;
         let sniffed = sniff::sniff_encoding(&sample, encoding);
         let body = &sample[sniffed.bom..];
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(InputError::Empty { path: path.to_path_buf() });
+        }
+        if sniffed.bom > 0 && sniff::is_utf16(sniffed.encoding) && !sniff::plausible_utf16(body, sniffed.encoding) {
+            return Err(InputError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "the file starts with a {} byte order mark, but what follows is not {} text (no line break nor delimiter when read so): it was damaged or mislabelled. Export it again as UTF-8, or remove its first two bytes",
+                    sniffed.label().trim_end_matches(" (BOM)").to_uppercase(),
+                    sniffed.label().trim_end_matches(" (BOM)").to_uppercase()
+                ),
+            });
         }
         let stream: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(file));
         let (stream, delim_sample): (Box<dyn Read>, Vec<u8>) = if sniffed.encoding == UTF_8 {
@@ -63,6 +86,10 @@ impl CsvTable {
             (Box::new(DecodeReader::new(stream, sniffed.encoding)), s)
         };
         let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
+        // Records are bounded while they stream: an endless line or a quote never closed
+        // stops with an error naming its line, not when memory runs out.
+        let stream: Box<dyn Read> =
+            Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES, delimiter));
         let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -71,8 +98,23 @@ impl CsvTable {
             .buffer_capacity(256 * 1024)
             .from_reader(stream);
         let header_rec = reader.byte_headers().map_err(|e| csv_error(path, crlf, e))?.clone();
+        let not_header = |message: String| InputError::Malformed { path: path.to_path_buf(), line: 1, message };
+        if header_rec.len() > crate::fsguard::MAX_COLUMNS {
+            return Err(not_header(format!(
+                "the first line has {} columns, more than the {} a spreadsheet can hold: not a header line (wrong delimiter, or not an export?)",
+                header_rec.len(),
+                crate::fsguard::MAX_COLUMNS
+            )));
+        }
         let mut headers = Vec::with_capacity(header_rec.len());
-        for h in header_rec.iter() {
+        for (i, h) in header_rec.iter().enumerate() {
+            if h.len() > crate::fsguard::MAX_HEADER_CHARS {
+                return Err(not_header(format!(
+                    "column {} of the first line is {} bytes long: not a column title (wrong encoding or delimiter, or not an export?)",
+                    i + 1,
+                    h.len()
+                )));
+            }
             let s = match std::str::from_utf8(h) {
                 Ok(s) => s.to_string(),
                 Err(_) => WINDOWS_1252.decode_without_bom_handling(h).0.into_owned(),
@@ -107,6 +149,18 @@ impl CsvTable {
         if more {
             self.record_no += 1;
             self.misdecoded.clear();
+            if let Some(i) = self.record.iter().position(|c| c.len() > crate::fsguard::MAX_CELL_BYTES) {
+                return Err(InputError::Field {
+                    path: self.path.clone(),
+                    line: self.line(),
+                    column: self.headers.get(i).cloned().unwrap_or_default(),
+                    message: format!(
+                        "a cell of {} bytes, more than the {} passerelle reads in one cell: a quote that is never closed?",
+                        self.record[i].len(),
+                        crate::fsguard::human_size(crate::fsguard::MAX_CELL_BYTES as u64)
+                    ),
+                });
+            }
         }
         Ok(more)
     }
@@ -173,7 +227,10 @@ fn csv_error(path: &Path, crlf: bool, e: csv::Error) -> InputError {
         csv::ErrorKind::Io(_) => {
             let msg = e.to_string();
             match e.into_kind() {
-                csv::ErrorKind::Io(source) => InputError::Io { path, source },
+                csv::ErrorKind::Io(source) => match crate::fsguard::TooLong::in_io(&source) {
+                    Some(t) => InputError::Malformed { path, line: t.line, message: t.to_string() },
+                    None => InputError::Io { path, source },
+                },
                 _ => InputError::Malformed { path, line: 0, message: msg },
             }
         }

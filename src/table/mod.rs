@@ -7,7 +7,7 @@ pub mod sniff;
 pub mod xlsx;
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::Encoding;
@@ -30,15 +30,24 @@ pub struct TableOptions<'a> {
 }
 
 impl Table {
+    /// Opens a CSV or XLSX file (a regular file only, see `fsguard`).
     pub fn open(path: &Path, opts: TableOptions) -> Result<Table, InputError> {
-        let mut head = [0u8; 4];
-        let n = File::open(path)
-            .and_then(|mut f| f.read(&mut head))
+        let file = crate::fsguard::open_regular(path, crate::fsguard::MAX_INPUT_BYTES)
             .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-        if xlsx::looks_like_xlsx(&head[..n]) {
-            Ok(Table::Xlsx(XlsxTable::open(path, opts.sheet)?))
+        Table::from_file(path, file, opts)
+    }
+
+    /// Reads a table from `file`, already opened (and checked) from `path`: it is not opened
+    /// again.
+    pub fn from_file(path: &Path, mut file: File, opts: TableOptions) -> Result<Table, InputError> {
+        let io = |source| InputError::Io { path: path.to_path_buf(), source };
+        let mut head = Vec::with_capacity(4);
+        (&mut file).take(4).read_to_end(&mut head).map_err(io)?;
+        file.rewind().map_err(io)?;
+        if xlsx::looks_like_xlsx(&head) {
+            Ok(Table::Xlsx(XlsxTable::from_file(path, file, opts.sheet)?))
         } else {
-            Ok(Table::Csv(CsvTable::open(path, opts.encoding, opts.delimiter)?))
+            Ok(Table::Csv(CsvTable::from_file(path, file, opts.encoding, opts.delimiter)?))
         }
     }
 
@@ -84,6 +93,15 @@ impl Table {
         match i {
             Some(i) => self.cell(i).trim().to_string(),
             None => String::new(),
+        }
+    }
+
+    /// Is cell `i` of the current row empty or blank? Read from the raw bytes, without
+    /// decoding: nothing is noted about the cell.
+    pub fn is_blank(&self, i: usize) -> bool {
+        match self {
+            Table::Csv(t) => t.raw(i).iter().all(u8::is_ascii_whitespace),
+            Table::Xlsx(t) => t.row.get(i).is_none_or(|c| c.trim().is_empty()),
         }
     }
 
@@ -171,19 +189,36 @@ impl Table {
 /// `SIRET (customer.metafields.custom.siret)`).
 pub fn find_in(keys: &[String], aliases: &[String]) -> Option<usize> {
     for a in aliases {
-        let key = norm_header(a.trim_matches('*'));
-        let (starts, ends) = (a.starts_with('*'), a.ends_with('*'));
-        let hit = keys.iter().position(|k| match (starts, ends) {
-            (false, false) => *k == key,
-            (true, true) => k.contains(&key),
-            (true, false) => k.ends_with(&key),
-            (false, true) => k.starts_with(&key),
-        });
+        let alias = Alias::new(a);
+        let hit = keys.iter().position(|k| alias.matches(k));
         if hit.is_some() {
             return hit;
         }
     }
     None
+}
+
+/// A header alias, normalised once (see `find_in`).
+pub struct Alias {
+    key: String,
+    starts: bool,
+    ends: bool,
+}
+
+impl Alias {
+    pub fn new(alias: &str) -> Alias {
+        Alias { key: norm_header(alias.trim_matches('*')), starts: alias.starts_with('*'), ends: alias.ends_with('*') }
+    }
+
+    /// Does the normalised header `key` match?
+    pub fn matches(&self, key: &str) -> bool {
+        match (self.starts, self.ends) {
+            (false, false) => key == self.key,
+            (true, true) => key.contains(&self.key),
+            (true, false) => key.ends_with(&self.key),
+            (false, true) => key.starts_with(&self.key),
+        }
+    }
 }
 
 /// French re-padding of numbers Excel stripped: postcode to 5 digits, SIRET to 14, phone to

@@ -200,6 +200,16 @@ pub fn is_utf16(e: &'static Encoding) -> bool {
     e == UTF_16LE || e == UTF_16BE
 }
 
+/// Does `body` (the bytes after a UTF-16 byte order mark) read as UTF-16 text? An export
+/// has line breaks or delimiters; 8-bit text behind a UTF-16 mark reads as random
+/// characters, none of which is one of those (each would need a NUL byte). Decided on the
+/// sample alone, so a damaged file fails at once instead of being decoded as one endless
+/// line.
+pub fn plausible_utf16(body: &[u8], encoding: &'static Encoding) -> bool {
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    text.chars().any(|c| matches!(c, '\n' | '\r' | ',' | ';' | '\t'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +229,17 @@ mod tests {
         // MacRoman: é = 0x8E, è = 0x8F
         assert_eq!(sniff_encoding(b"Pr\x8Enom;Lef\x8Fvre", None).encoding, MACINTOSH);
         assert_eq!(sniff_encoding(b"Pr\x8Enom;Dup\x8Ant", None).encoding, MACINTOSH);
+    }
+
+    #[test]
+    fn eight_bit_text_behind_a_utf16_mark_is_not_utf16() {
+        let mut real = Vec::new();
+        for u in "Prénom;Nom\r\nÉlise;Dubœuf\r\n".encode_utf16() {
+            real.extend_from_slice(&u.to_le_bytes());
+        }
+        assert!(plausible_utf16(&real, UTF_16LE));
+        assert!(!plausible_utf16("Prénom,Nom\nÉlise,Dubœuf\n".as_bytes(), UTF_16LE));
+        assert!(!plausible_utf16(b"Pr\xe9nom;Nom\r\n\xc9lise;Dub\x9cuf\r\n", UTF_16LE));
     }
 
     #[test]

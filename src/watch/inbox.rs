@@ -115,7 +115,14 @@ impl Tracker {
             };
             if !md.is_file() {
                 if self.skipped.insert(name.clone(), ()).is_none() {
-                    tracing::info!("inbox: \"{shown}\" is a folder: ignored (drop files, not folders)");
+                    if md.is_dir() {
+                        tracing::info!("inbox: \"{shown}\" is a folder: ignored (drop files, not folders)");
+                    } else {
+                        tracing::warn!(
+                            "inbox: \"{shown}\" is not a regular file ({}): ignored (drop files only)",
+                            crate::fsguard::describe(&md)
+                        );
+                    }
                 }
                 continue;
             }

@@ -535,7 +535,7 @@ impl Worker {
                 Destination::Archive => d.archive.join(&day),
                 Destination::Errors => d.errors.clone(),
             };
-            for line in report.human().lines() {
+            for line in report.human_for(crate::report::SummaryFor::Watch).lines() {
                 tracing::info!("  {line}");
             }
             let shown_outputs: Vec<String> = outputs.iter().map(|o| d.show(&d.out.join(o))).collect();
@@ -758,7 +758,9 @@ fn sync_tree(dir: &Path) -> io::Result<()> {
         if e.file_type()?.is_dir() {
             sync_tree(&e.path())?;
         } else {
-            fs::File::open(e.path())?.sync_all()?;
+            // FlushFileBuffers (Windows) needs a handle with write access; a read-only one gets
+            // "Access denied", and every job would stop here.
+            fs::OpenOptions::new().read(true).write(cfg!(windows)).open(e.path())?.sync_all()?;
         }
     }
     atomic::sync_dir(&dir.join("."));

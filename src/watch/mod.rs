@@ -180,7 +180,9 @@ impl Watch {
             return Err(WatchError::NoDir { path: root });
         }
         let profile_path = opts.profile.clone().unwrap_or_else(|| root.join("profile.toml"));
-        if !profile_path.is_file() {
+        // Missing: how to make one. There but not a file (a FIFO, a folder): the profile
+        // reader says what it is.
+        if !profile_path.exists() {
             return Err(WatchError::NoProfile { path: profile_path });
         }
         let profile = Profile::load(&profile_path)?;
@@ -233,27 +235,38 @@ impl Watch {
         let retry = Duration::from_secs(s.retry_seconds);
         let (tx, rx) = mpsc::channel::<()>();
         // Keep the watcher alive for the whole loop.
+        // --once: the scan rhythm does not apply (it stops when the inbox is done): not said.
+        let once = self.opts.once;
+        if once {
+            tracing::info!("converting what is in {} now, then stopping (--once)", self.dirs.show_root());
+        }
         let (_watcher, every) = match self.opts.poll {
             Some(p) => {
-                tracing::info!("watching {} by polling every {:?}", self.dirs.show_root(), p);
+                if !once {
+                    tracing::info!("watching {} by polling every {:?}", self.dirs.show_root(), p);
+                }
                 (None, p)
             }
             None => match events(&self.dirs.inbox, tx) {
                 Ok(w) => {
-                    tracing::info!(
-                        "watching {} (file-system events, and a full scan every {} s)",
-                        self.dirs.show_root(),
-                        s.rescan_seconds
-                    );
+                    if !once {
+                        tracing::info!(
+                            "watching {} (file-system events, and a full scan every {} s)",
+                            self.dirs.show_root(),
+                            s.rescan_seconds
+                        );
+                    }
                     (Some(w), Duration::from_secs(s.rescan_seconds))
                 }
                 Err(e) => {
                     let p = Duration::from_secs(s.rescan_seconds.min(5));
-                    tracing::warn!(
-                        "no file-system events for {} ({e}): scanning every {:?} instead",
-                        self.dirs.inbox.display(),
-                        p
-                    );
+                    if !once {
+                        tracing::warn!(
+                            "no file-system events for {} ({e}): scanning every {:?} instead",
+                            self.dirs.inbox.display(),
+                            p
+                        );
+                    }
                     (None, p)
                 }
             },
@@ -366,7 +379,13 @@ impl Watch {
                                 }
                             }
                         }
-                        waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty"));
+                        // A file whose move failed was forgotten by the tracker before the
+                        // claim, so the scan sees it anew as too recent: it is still untaken.
+                        waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty").map(
+                            |(name, why)| {
+                                if failed_claims.contains_key(&name) { (name, UNTAKEN) } else { (name, why) }
+                            },
+                        ));
                         if let Some(t) = scan.next {
                             next_scan = next_scan.min(t);
                         }

@@ -59,7 +59,7 @@ impl Seen {
     /// error, never a silent reset (a reset would convert duplicates again).
     pub fn load(state_dir: &Path) -> Result<Seen, SeenError> {
         let path = Seen::path(state_dir);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::fsguard::read_text(&path, crate::fsguard::MAX_TEXT_BYTES) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Seen::default()),
             Err(source) => return Err(SeenError::Io { path, source }),

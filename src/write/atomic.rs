@@ -39,13 +39,33 @@ impl AtomicFile {
         &self.target
     }
 
+    /// Another final name, in the same folder (the temporary file stays where it is: a
+    /// rename within a folder).
+    pub fn set_target(&mut self, target: &Path) {
+        debug_assert_eq!(target.parent(), self.target.parent());
+        self.target = target.to_path_buf();
+    }
+
     /// Flush, fsync, rename over the target, fsync the folder.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub fn commit(self) -> io::Result<()> {
+        self.commit_with(rename_with_retry)
+    }
+
+    /// Like `commit`, but never replaces a file: if the target exists (another program or
+    /// another run wrote it meanwhile), the error says so and the file stays untouched.
+    pub fn commit_new(self) -> io::Result<()> {
+        self.commit_with(rename_no_replace)
+    }
+
+    fn commit_with(mut self, rename: fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
         let out = self.out.take().expect("committed once");
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
-        rename_with_retry(&self.tmp, &self.target)?;
+        if let Err(e) = rename(&self.tmp, &self.target) {
+            let _ = fs::remove_file(&self.tmp);
+            return Err(e);
+        }
         sync_dir(&self.target);
         Ok(())
     }
@@ -97,6 +117,44 @@ pub fn rename_with_retry(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
+/// Moves `from` to `to` only if nothing has the name `to`. A hard link is created under the
+/// final name (the file system refuses it if the name exists: no window between a check and
+/// the move), then the temporary name is removed. Where links are not supported (FAT, some
+/// network shares), the name is checked right before the rename: a file that appears in
+/// between is the only case left, and only another program writing the same name in the
+/// same instant could cause it.
+pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    let exists = || {
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} appeared while this run was writing it (another run?): it is left untouched", to.display()),
+        )
+    };
+    match fs::hard_link(from, to) {
+        Ok(()) => {
+            // The final name is in place. The temporary name goes too, retried a moment while
+            // an antivirus or an indexer holds it (Windows); if it still stays, it is a
+            // leftover `.tmp` file like one a crash leaves.
+            let mut delay = Duration::from_millis(50);
+            for _ in 0..5 {
+                match fs::remove_file(from) {
+                    Err(e) if is_transient(&e) => std::thread::sleep(delay),
+                    _ => break,
+                }
+                delay *= 2;
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(_) => {
+            if to.symlink_metadata().is_ok() {
+                return Err(exists());
+            }
+            rename_with_retry(from, to)
+        }
+    }
+}
+
 /// Errors that mean "in use right now", not "impossible".
 pub fn is_transient(e: &io::Error) -> bool {
     if e.kind() == io::ErrorKind::PermissionDenied {
@@ -139,6 +197,25 @@ mod tests {
         f.commit().unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"done");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn commit_new_never_replaces_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("commandes.txt");
+        fs::write(&target, b"hier").unwrap();
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"aujourd'hui").unwrap();
+        let e = f.commit_new().unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&target).unwrap(), b"hier");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "temporary file removed");
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.set_target(&dir.path().join("commandes-2.txt"));
+        f.write_all(b"aujourd'hui").unwrap();
+        f.commit_new().unwrap();
+        assert_eq!(fs::read(dir.path().join("commandes-2.txt")).unwrap(), b"aujourd'hui");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -182,6 +182,18 @@ impl Outputs {
         Ok(())
     }
 
+    /// Gives every file the final names of `stem` in `out_dir` (the folder they were opened
+    /// in): `Outputs::targets(out_dir, stem, ..)`, in the same order.
+    pub fn retarget(&mut self, out_dir: &Path, stem: &str) {
+        if let Some(s) = self.sage.as_mut() {
+            s.set_target(&out_dir.join(format!("{stem}.txt")));
+        }
+        for t in &mut self.templates {
+            let name = t.template().file_name(stem);
+            t.set_target(&out_dir.join(name));
+        }
+    }
+
     /// Nothing was written to any file.
     pub fn is_empty(&self) -> bool {
         self.sage.as_ref().is_none_or(|s| s.is_empty()) && self.templates.iter().all(|t| t.is_empty())
@@ -220,10 +232,62 @@ impl Outputs {
 }
 
 /// An error of an output as the error of its input: a value a template refuses names its
-/// record and field; anything else is the output file's I/O error.
+/// record and field; an error of the state folder (the ledger) says so; anything else is the
+/// output file's error, on writing.
 pub fn output_error(input: &Path, out: PathBuf, e: io::Error) -> InputError {
-    match param::RefusedValue::in_io(&e) {
-        Some(r) => InputError::Other { path: input.to_path_buf(), message: format!("template {}: {r}", r.template) },
-        None => InputError::Io { path: out, source: e },
+    if let Some(r) = param::RefusedValue::in_io(&e) {
+        return InputError::Other { path: input.to_path_buf(), message: format!("template {}: {r}", r.template) };
+    }
+    if let Some(s) = StateWrite::in_io(&e) {
+        return InputError::Other { path: input.to_path_buf(), message: s.0.clone() };
+    }
+    InputError::Other { path: out, message: format!("cannot write: {e}") }
+}
+
+/// An error writing the state folder (the ledger) met while writing outputs: it names the
+/// state file, not the output.
+#[derive(Debug)]
+pub struct StateWrite(pub String);
+
+impl std::fmt::Display for StateWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StateWrite {}
+
+impl StateWrite {
+    pub fn in_io(e: &io::Error) -> Option<&StateWrite> {
+        e.get_ref().and_then(|x| x.downcast_ref::<StateWrite>())
+    }
+
+    /// `e`, met on `path` of the state folder, carried through an `io::Error`.
+    pub fn wrap(path: &Path, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), StateWrite(format!("state {}: cannot write: {e}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_error_says_write_and_a_state_error_names_the_state_file() {
+        let e = output_error(
+            Path::new("commandes.csv"),
+            PathBuf::from("out/commandes"),
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        assert!(e.to_string().starts_with("out/commandes: cannot write:"), "{e}");
+        let ledger = Path::new("state").join("ledger.tsv");
+        let e = output_error(
+            Path::new("commandes.csv"),
+            PathBuf::from("out/commandes"),
+            StateWrite::wrap(&ledger, io::Error::from(io::ErrorKind::PermissionDenied)),
+        );
+        let shown = e.to_string();
+        assert!(shown.starts_with("commandes.csv: state ") && shown.contains("ledger.tsv: cannot write"), "{shown}");
+        assert!(!shown.contains("out/commandes") && !shown.contains("read"), "{shown}");
     }
 }

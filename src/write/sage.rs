@@ -318,6 +318,11 @@ impl SageFile {
         &self.target
     }
 
+    /// Another final name in the same folder (see `Outputs::retarget`).
+    pub fn set_target(&mut self, target: &Path) {
+        self.target = target.to_path_buf();
+    }
+
     /// A customer-side record (#CCLI and its children).
     pub fn customer_record(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings) -> io::Result<()> {
         self.customers_written += 1;
@@ -386,6 +391,7 @@ impl SageFile {
             }
         }
         out.write_all(b"#FIN\r\n")?;
-        out.commit()
+        // Never over an existing file (yesterday's output may not be imported yet).
+        out.commit_new()
     }
 }

@@ -71,3 +71,21 @@ pub fn cp850_lines(bytes: &[u8]) -> Vec<String> {
     let text = passerelle::codepage::cp850::decode(bytes);
     text.split("\r\n").map(str::to_string).collect()
 }
+
+/// A folder set up as a new user would set it up: `passerelle profile init` (the default
+/// profile), the client list `clients` copied where that profile looks for it
+/// (`gescom/clients.csv`), then each `(from, to)` replaced in the profile (once, exactly).
+pub fn init_profile_dir(clients: &Path, edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    passerelle(dir.path()).args(["profile", "init"]).assert().success();
+    let path = dir.path().join("profile.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "{from:?} once in the default profile");
+        text = text.replace(from, to);
+    }
+    std::fs::write(&path, text).unwrap();
+    std::fs::create_dir(dir.path().join("gescom")).unwrap();
+    std::fs::copy(clients, dir.path().join("gescom/clients.csv")).unwrap();
+    dir
+}

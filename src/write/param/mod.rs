@@ -102,6 +102,11 @@ impl ParamFile {
         self.out.target()
     }
 
+    /// Another final name in the same folder (see `Outputs::retarget`).
+    pub fn set_target(&mut self, target: &Path) {
+        self.out.set_target(target);
+    }
+
     /// Data lines written so far (the title line is not counted).
     pub fn lines(&self) -> usize {
         self.lines
@@ -150,10 +155,10 @@ impl ParamFile {
         }
     }
 
-    /// Renames the file into place.
+    /// Renames the file into place, never over an existing file.
     pub fn finish(self) -> io::Result<PathBuf> {
         let target = self.out.target().to_path_buf();
-        self.out.commit()?;
+        self.out.commit_new()?;
         Ok(target)
     }
 }

@@ -316,7 +316,8 @@ pub fn load(entry: &str, base_dir: &Path, layout: &'static Layout) -> Result<Tem
     if is_path(entry) {
         let path = Path::new(entry);
         let path = if path.is_absolute() { path.to_path_buf() } else { base_dir.join(path) };
-        let text = std::fs::read_to_string(&path).map_err(|source| TemplateError::Io { path: path.clone(), source })?;
+        let text = crate::fsguard::read_text(&path, crate::fsguard::MAX_TEXT_BYTES)
+            .map_err(|source| TemplateError::Io { path: path.clone(), source })?;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         Template::parse(&text, &name, Origin::File(path), layout)
     } else {
