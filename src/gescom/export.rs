@@ -1115,14 +1115,17 @@ mod tests {
         let lines = |bytes: &[u8], capacity: usize| {
             let mut got = Collect(Vec::new());
             let r = ByteLines::with_limits(Trickle(bytes, 0), capacity, 10).each(&mut got);
-            (got.0.into_iter().map(|l| l.0).collect::<Vec<_>>(), r.map_err(|e| crate::fsguard::TooLong::in_io(&e).cloned()))
+            (
+                got.0.into_iter().map(|l| l.0).collect::<Vec<_>>(),
+                r.map_err(|e| crate::fsguard::TooLong::in_io(&e).cloned()),
+            )
         };
         for capacity in [1, 4, 10, 64] {
             // Ten bytes, the line end included, is the most.
-            assert_eq!(lines(b"123456789\n12345678\r\n1234567890", capacity), (
-                vec!["123456789".into(), "12345678".into(), "1234567890".into()],
-                Ok(())
-            ));
+            assert_eq!(
+                lines(b"123456789\n12345678\r\n1234567890", capacity),
+                (vec!["123456789".into(), "12345678".into(), "1234567890".into()], Ok(()))
+            );
             let (got, r) = lines(b"123456789\n1234567890\nx\n", capacity);
             assert_eq!(got, vec!["123456789".to_string()]);
             assert_eq!(r, Err(Some(crate::fsguard::TooLong { line: 2, limit: 10 })));
