@@ -11,12 +11,15 @@ use jiff::civil::Date;
 use crate::error::InputError;
 use crate::gescom::articles::Articles;
 use crate::gescom::{self, ClientIndex, ListCache};
-use crate::ledger::Ledger;
+use crate::ledger::{InvoiceRef, Ledger};
 use crate::model::Order;
+use crate::profile::orders::{DocumentType, Refunds};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
-    CustomerAction, CustomerReport, DocumentAction, DocumentReport, InputReport, RecordError, Report, Status, Warnings,
+    CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError, Report,
+    Status, Warnings,
 };
+use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::sage::Layout;
@@ -38,6 +41,9 @@ pub struct ConvertOptions {
     /// the watcher wants them too). Without it only totals are kept.
     pub entries: bool,
 }
+
+/// An order said partially refunded whose export gives no refunded amount.
+const UNSTATED: &str = "said partially refunded, but the export gives no refunded amount: no credit note is written; record the refund in Sage";
 
 /// Errors that stop the whole run (exit code 2): nothing can be converted safely.
 #[derive(Debug, thiserror::Error)]
@@ -847,6 +853,8 @@ impl Run<'_> {
             lines: 0,
             action: DocumentAction::Failed,
             detail: if field.is_empty() { message.to_string() } else { format!("{field}: {message}") },
+            kind: self.profile.orders.document_type.into(),
+            invoice: None,
         });
     }
 
@@ -869,17 +877,27 @@ impl Run<'_> {
             lines: o.lines.len(),
             action: DocumentAction::Skipped,
             detail: String::new(),
+            kind: self.profile.orders.document_type.into(),
+            invoice: None,
         };
-        if let Some(why) = self.skip_reason(o) {
-            w.push("skipped", &subject, "status", format!("{why}: not imported"));
-            doc.detail = why;
+        let key = format!("{platform}:{}", order_key(platform, o));
+        let refunded = credit::refunded(o);
+        if !self.opts.force && self.ledger.contains(&key) {
+            // Converted earlier: a refund or a cancellation since gets a credit note.
+            if refunded.credits() {
+                return self.credit_note(o, platform, &key, refunded, ir, out, None, &subject, w);
+            }
+            if refunded == Refunded::Unstated {
+                w.push("refund", &subject, "refunded_amount", UNSTATED);
+            }
+            doc.action = DocumentAction::SkippedAlreadyConverted;
+            doc.detail = "converted by an earlier run (--force converts it again)".into();
             self.report.add_document(doc);
             return Ok(());
         }
-        let key = format!("{platform}:{}", order_key(platform, o));
-        if !self.opts.force && self.ledger.contains(&key) {
-            doc.action = DocumentAction::SkippedAlreadyConverted;
-            doc.detail = "converted by an earlier run (--force converts it again)".into();
+        if let Some(why) = self.skip_reason(o) {
+            w.push("skipped", &subject, "status", format!("{why}: not imported"));
+            doc.detail = why;
             self.report.add_document(doc);
             return Ok(());
         }
@@ -897,6 +915,8 @@ impl Run<'_> {
                 return Ok(());
             }
         };
+        // Refunded in part before its first conversion: the credit note follows the invoice.
+        let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
         let mut document = self.builder.build(o, prepared, &client, &subject, w);
         let failure = self.settle_piece(&mut document, &key, &subject, w);
         if let Some(out) = out.as_mut() {
@@ -918,7 +938,14 @@ impl Run<'_> {
             self.order_failed(&o.number, ir, o.origin.line, field, &message);
             return Ok(());
         }
-        if let Err(e) = self.ledger.stage(&key, &document.piece) {
+        let invoice = InvoiceRef {
+            piece: document.piece.clone(),
+            client: client.code.clone(),
+            cat_compta: client.cat_compta.clone(),
+            collective: client.collective.clone(),
+            representative: client.representative.clone(),
+        };
+        if let Err(e) = self.ledger.stage_invoice(&key, &invoice) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
@@ -926,7 +953,273 @@ impl Run<'_> {
         doc.piece = document.piece;
         doc.lines = document.lines.len();
         self.report.add_document(doc);
+        if refunded == Refunded::Unstated {
+            w.push("refund", &subject, "refunded_amount", UNSTATED);
+        }
+        if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
+            let cfg = &self.profile.orders;
+            if cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture {
+                return self.credit_note(
+                    o,
+                    platform,
+                    &key,
+                    refunded,
+                    ir,
+                    out,
+                    Some((invoice, client, prepared)),
+                    &subject,
+                    w,
+                );
+            }
+            w.push(
+                "partially_refunded",
+                &subject,
+                "refunded_amount",
+                format!(
+                    "{r} of {} refunded: the document is the whole order; record the refund as a credit note (avoir) in Sage",
+                    o.total_ttc.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+                ),
+            );
+        }
         Ok(())
+    }
+
+    /// A credit note for what `o` has refunded (in part, whole, or cancelled) beyond what its
+    /// earlier credit notes credited. `known`: the invoice just written in this input, its
+    /// client and prepared lines (an order refunded before its first conversion: earlier
+    /// credit notes, if any, answered an invoice written again here); otherwise the ledger
+    /// names the invoice and its client.
+    #[allow(clippy::too_many_arguments)]
+    fn credit_note(
+        &mut self,
+        o: &Order,
+        platform: &str,
+        key: &str,
+        refunded: Refunded,
+        ir: &InputReport,
+        out: &mut Option<Outputs>,
+        known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> std::io::Result<()> {
+        let what = match refunded {
+            Refunded::Cancelled => "cancelled".to_string(),
+            Refunded::Part(a) => format!("{a} refunded"),
+            _ => "refunded".to_string(),
+        };
+        let mut doc = DocumentReport {
+            input: ir.path.clone(),
+            order: o.number.clone(),
+            customer: String::new(),
+            piece: String::new(),
+            lines: 0,
+            action: DocumentAction::SkippedAlreadyConverted,
+            detail: String::new(),
+            kind: DocumentKind::CreditNote,
+            invoice: None,
+        };
+        let cfg = &self.profile.orders;
+        let refused = match (cfg.refunds, cfg.document_type) {
+            (Refunds::Skip, _) => Some("[orders] refunds = \"skip\"".to_string()),
+            (_, DocumentType::Facture) => None,
+            (_, t) => Some(format!(
+                "[orders] document_type = \"{}\": credit notes answer invoices only",
+                serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            )),
+        };
+        if let Some(why) = refused {
+            w.push(
+                "refund",
+                subject,
+                "status",
+                // The same words for every order, so that the report counts them as one.
+                format!("converted earlier, now refunded or cancelled: no credit note is written ({why}); record the credit note in Sage"),
+            );
+            doc.detail = format!("{what}: no credit note ({why})");
+            self.report.add_document(doc);
+            return Ok(());
+        }
+        let fresh = known.is_some();
+        let (invoice, client, prepared) = match known {
+            Some(k) => k,
+            None => {
+                let invoice = match self.ledger.invoice(key) {
+                    Ok(Some(i)) => i,
+                    Ok(None) => {
+                        self.credit_failed(o, ir, "", "the ledger does not know this order's invoice", doc);
+                        return Ok(());
+                    }
+                    // A ledger changed by hand, or unreadable: this credit note only.
+                    Err(e) => {
+                        let message = format!("the invoice of this order cannot be read from the ledger: {e}");
+                        self.credit_failed(o, ir, "", &message, doc);
+                        return Ok(());
+                    }
+                };
+                doc.invoice = Some(invoice.piece.clone());
+                let code = if invoice.client.is_empty() {
+                    match self.resolver.find_code(&o.customer, platform, &self.state, subject, w) {
+                        Some(code) => {
+                            w.push(
+                                "guessed",
+                                subject,
+                                "CT_Num",
+                                format!(
+                                    "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
+                                    invoice.piece
+                                ),
+                            );
+                            code
+                        }
+                        None => {
+                            let message = format!(
+                                "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
+                                invoice.piece
+                            );
+                            self.credit_failed(o, ir, "customer", &message, doc);
+                            return Ok(());
+                        }
+                    }
+                } else {
+                    invoice.client.clone()
+                };
+                // The invoice's accounts and representative, as it was written; a ledger of an
+                // earlier version has none: the client's, as for a new document.
+                let (cat_compta, collective, representative) = if invoice.client.is_empty() {
+                    let delivery =
+                        o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
+                    self.document_accounts(&code, &o.customer, delivery, subject, w)
+                } else {
+                    (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
+                };
+                let client = DocClient {
+                    code,
+                    delivery: String::new(),
+                    cat_compta,
+                    collective,
+                    representative,
+                    notices: Vec::new(),
+                };
+                let prepared = match self.builder.prepare(o, subject, w) {
+                    Ok(p) => p,
+                    Err(p) => {
+                        self.credit_failed(o, ir, &p.field, &p.message, doc);
+                        return Ok(());
+                    }
+                };
+                (invoice, client, prepared)
+            }
+        };
+        // Named by its piece, or by the order when Sage numbered it.
+        doc.invoice = Some(if invoice.piece.is_empty() { o.clean_number() } else { invoice.piece.clone() });
+        doc.customer = client.code.clone();
+        let before = if fresh { rust_decimal::Decimal::ZERO } else { self.ledger.credited(key).amount };
+        let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, subject, w) {
+            Ok(p) => p,
+            Err(NoCredit::Credited { credited, refunded }) => {
+                doc.detail = format!("{what}: {credited} of {refunded} credited already, nothing new to credit");
+                self.report.add_document(doc);
+                return Ok(());
+            }
+            Err(NoCredit::Less { credited, refunded }) => {
+                w.push(
+                    "refund",
+                    subject,
+                    "refunded_amount",
+                    format!(
+                        "the export now says {refunded} refunded, less than the {credited} credited by earlier credit notes: nothing is written; check the credit notes in Sage"
+                    ),
+                );
+                doc.detail = format!("{refunded} refunded, {credited} credited already");
+                self.report.add_document(doc);
+                return Ok(());
+            }
+        };
+        let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, subject, w);
+        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, subject, w) {
+            self.credit_failed(o, ir, field, &message, doc);
+            return Ok(());
+        }
+        if let Some(out) = out.as_mut() {
+            out.document(&document.header, &document.lines, &document.dues, subject, w)?;
+        }
+        if let Err(e) = self.ledger.stage_credit(key, &document.piece, plan.credited) {
+            return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
+        }
+        doc.action = DocumentAction::Created;
+        doc.piece = document.piece;
+        doc.lines = document.lines.len();
+        doc.detail = format!(
+            "{what}: credits {} ({}), {} credited in all",
+            plan.amount.round_dp(2),
+            plan.how,
+            plan.credited.round_dp(2)
+        );
+        self.report.add_document(doc);
+        Ok(())
+    }
+
+    /// A credit note that cannot be written: an error, and its entry failed.
+    fn credit_failed(&mut self, o: &Order, ir: &InputReport, field: &str, message: &str, mut doc: DocumentReport) {
+        self.report.errors.push(RecordError {
+            input: ir.path.clone(),
+            record: format!("credit note of order {} (line {})", o.number, o.origin.line),
+            field: field.to_string(),
+            message: message.to_string(),
+        });
+        doc.action = DocumentAction::Failed;
+        doc.detail = if field.is_empty() { message.to_string() } else { format!("{field}: {message}") };
+        self.report.add_document(doc);
+    }
+
+    /// A credit note with an empty required field is not written; its piece number is one
+    /// no document has (in this file or an earlier run), else it gets a suffix.
+    fn settle_credit_piece(
+        &mut self,
+        document: &mut crate::resolve::order::Document,
+        key: &str,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<(&'static str, String)> {
+        use crate::resolve::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.credit_piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                "DO_Piece",
+                format!(
+                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
+                    self.profile.orders.credit_note_piece
+                ),
+            ));
+        }
+        let ledger = &self.ledger;
+        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_used(p)) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                let whose = if ledger.credit_piece_of(&document.piece, key) {
+                    "this order's earlier credit note"
+                } else {
+                    "another document's (in this file or an earlier run)"
+                };
+                w.push(
+                    "piece_collision",
+                    subject,
+                    "DO_Piece",
+                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
+                );
+                document.header.set("DO_Piece", p.clone());
+                document.piece = p;
+                None
+            }
+            None => {
+                Some(("DO_Piece", format!("piece number {} and every suffixed form of it are taken", document.piece)))
+            }
+        }
     }
 
     /// A document Sage would refuse (a required field empty, no piece number) is not
@@ -1021,7 +1314,7 @@ impl Run<'_> {
             return Some("cancelled order".into());
         }
         let fin = o.status.financial.trim().to_lowercase();
-        if o.status.refunded || matches!(fin.as_str(), "refunded" | "voided" | "remboursé" | "annulé" | "cancelled") {
+        if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
             return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
         }
         let wanted = &self.profile.orders.statuses;
@@ -1151,7 +1444,30 @@ impl Run<'_> {
                 format!("client {code}: {text} (not among the client's delivery addresses)"),
             );
         }
-        let (cat, collective, representative) = self.resolver.client_info(&code);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, subject, w);
+        if reported.insert(code.clone())
+            || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
+        {
+            self.report.add_customer(entry);
+        }
+        let client =
+            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
+        Ok((client, writes))
+    }
+
+    /// Catégorie comptable, compte collectif and representative of a document for client
+    /// `code`: the client's (or the territory's, with `use_document_accounting_category`);
+    /// what is unknown is said and given a default.
+    fn document_accounts(
+        &self,
+        code: &str,
+        c: &crate::model::Customer,
+        delivery: &crate::model::Address,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> (String, String, (String, String)) {
+        let cs = &self.profile.customers;
+        let (cat, collective, representative) = self.resolver.client_info(code);
         let cat_compta = if cs.use_document_accounting_category {
             self.document_category(c, delivery, subject, w).to_string()
         } else {
@@ -1178,14 +1494,7 @@ impl Run<'_> {
             );
             cs.collective_account.clone()
         });
-        if reported.insert(code.clone())
-            || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
-        {
-            self.report.add_customer(entry);
-        }
-        let client =
-            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
-        Ok((client, writes))
+        (cat_compta, collective, representative)
     }
 
     /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).

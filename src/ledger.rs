@@ -7,41 +7,98 @@
 //!                                  the batch's outputs are about to be renamed into place;
 //!                                  <was>: the file already there under that name (size and
 //!                                  modification time) or `-`
-//! O <batch> <order key> <piece>    an order of the batch
+//! O <batch> <order key> <piece> <client> <catégorie comptable> <compte collectif> <representative last name> <first name>
+//!                                  an order of the batch: its invoice's piece, client code,
+//!                                  accounts and representative, which its credit notes repeat
+//!                                  (ledgers written before credit notes stop after <piece>)
+//! R <batch> <order key> <piece> <credited>
+//!                                  a credit note of the batch for that order; <credited>: the
+//!                                  amount credited for the order so far, this note included
+//!                                  (tax included, `.` decimal)
 //! C <batch>                        the outputs are in place: the orders count as converted
 //! A <batch>                        abandoned: the outputs never appeared
 //! ```
 //!
-//! P and O lines are written and synced before the outputs are renamed, C after. After a
+//! P, O and R lines are written and synced before the outputs are renamed, C after. After a
 //! crash between the two, the next start looks at the outputs: all there, the batch is
 //! committed; any missing, it is abandoned. So an order is neither lost (marked converted
 //! without a file) nor written twice (a file without a mark). A torn last line is cut off.
-//! Memory: 16 bytes per converted order (a 128-bit hash of its key), and 16 per piece number
-//! (its hash and its order's), so that a number is never given to two orders.
+//! Memory: 24 bytes per converted order (a 128-bit hash of its key and where its O line is in
+//! the file: a credit note reads its invoice's piece and client back from there), 16 per
+//! piece number (its hash and its order's), so that a number is never given to two orders,
+//! and some 40 per order credited.
 
 use std::fs::{self, File, OpenOptions};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::state::StateError;
 
 pub const LEDGER_FILE: &str = "ledger.tsv";
 const HEADER: &str = "# passerelle ledger v1";
 
+/// Where an order's O line is: a byte offset in the ledger file, or (with this bit) in the
+/// side file of the batch being written, or `UNWRITTEN` (a dry run: see `memo`).
+const PENDING: u64 = 1 << 63;
+const UNWRITTEN: u64 = u64::MAX;
+
+/// Credit notes own their piece numbers under their order's hash with these bits flipped:
+/// the order's invoice, converted again with `--force`, never takes a credit note's number.
+const CREDIT_OWNER: u64 = 0xC4ED_17C4_ED17_C4ED;
+
+/// What the credit notes of one order add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Credited {
+    /// Amount credited so far, tax included.
+    pub amount: Decimal,
+    /// Credit notes written.
+    pub notes: u32,
+}
+
+/// The invoice of a converted order, as its O line keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceRef {
+    /// Its N° de pièce (empty when Sage numbered it).
+    pub piece: String,
+    /// Its client code; empty in ledgers written before credit notes.
+    pub client: String,
+    /// Its catégorie comptable and compte collectif (#CHEN 37 and 40) as written (empty: the
+    /// layout's default, or unknown).
+    pub cat_compta: String,
+    pub collective: String,
+    /// Its representative (#CHEN 21 and 22).
+    pub representative: (String, String),
+}
+
 pub struct Ledger {
     path: PathBuf,
-    done: FxHashSet<u128>,
+    /// Converted orders: hash of the key (as two halves: 8-byte alignment keeps an entry at
+    /// 24 bytes) → where its O line is (see `PENDING`).
+    done: FxHashMap<(u64, u64), u64>,
     /// Piece numbers given: hash of the piece → low half of its order key's hash.
     pieces: FxHashMap<u64, u64>,
+    /// Orders with credit notes.
+    credits: FxHashMap<u128, Credited>,
     /// Pieces of the batch being written, with what they replaced, to undo if it fails.
     staged_pieces: Vec<(u64, Option<u64>)>,
-    /// Orders of the batch being written (not yet committed): already in `done` (so a
-    /// repeated order within the input is caught), listed here to be taken out if the input
-    /// fails; their lines wait in a side file beside the ledger.
-    staged_keys: Vec<u128>,
+    /// Orders of the batch being written (not yet committed), with where their O line was
+    /// before (`None`: a new order): already in `done` (so a repeated order within the input
+    /// is caught), listed here to be undone if the input fails; their lines wait in a side
+    /// file beside the ledger.
+    staged_keys: Vec<(u128, Option<u64>)>,
+    /// Credit notes of the batch being written, with what their order had before.
+    staged_credits: Vec<(u128, Option<Credited>)>,
+    /// O lines of the batch in the side file (key, offset there), placed in the ledger by
+    /// `prepare`.
+    side_lines: Vec<(u128, u64)>,
+    /// Bytes written to the side file.
+    side_len: u64,
+    /// Dry run: the invoices staged, since nothing is written.
+    memo: FxHashMap<u128, InvoiceRef>,
     pending: Option<(PathBuf, io::BufWriter<File>)>,
     batch: Option<String>,
     /// The batch's P line is written (by `prepare`), its C not yet.
@@ -66,6 +123,11 @@ fn hash(key: &str) -> u128 {
     ((a.finish() as u128) << 64) | b.finish() as u128
 }
 
+/// A key's hash as the map of converted orders keeps it.
+fn halves(h: u128) -> (u64, u64) {
+    ((h >> 64) as u64, h as u64)
+}
+
 /// The hash of a piece number (as written: uppercase A-Z 0-9); `None` for no number.
 fn piece_hash(piece: &str) -> Option<u64> {
     let piece = &*clean(piece.trim());
@@ -77,8 +139,20 @@ fn piece_hash(piece: &str) -> Option<u64> {
     Some(h.finish())
 }
 
-/// An order of a batch: the hash of its key, and of its piece number if any.
-type Staged = (u128, Option<u64>);
+/// An order of a batch: the hash of its key, of its piece number if any, and where its O
+/// line is in the file.
+type Staged = (u128, Option<u64>, u64);
+
+/// A credit note of a batch: its order's hash, its piece's, and the amount credited so far.
+type StagedCredit = (u128, Option<u64>, Decimal);
+
+/// A batch read from the file, not yet committed or abandoned.
+struct Batch {
+    id: String,
+    outputs: Vec<Output>,
+    orders: Vec<Staged>,
+    credits: Vec<StagedCredit>,
+}
 
 /// An output of a batch and the stamp of the file its name held before (`None`: none).
 type Output = (PathBuf, Option<String>);
@@ -94,6 +168,16 @@ fn stamp(p: &Path) -> String {
     }
 }
 
+/// The line of `path` that starts at byte `at`.
+fn line_at(path: &Path, at: u64) -> io::Result<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(at))?;
+    let mut line = String::new();
+    BufReader::new(f).read_line(&mut line)?;
+    Ok(line)
+}
+
 fn bad(path: &Path, line: usize, message: impl Into<String>) -> StateError {
     StateError::Damaged { path: path.to_path_buf(), message: format!("line {line}: {}", message.into()) }
 }
@@ -105,10 +189,15 @@ impl Ledger {
         let io = |source| StateError::Io { path: path.clone(), source };
         let mut l = Ledger {
             path: path.clone(),
-            done: FxHashSet::default(),
+            done: FxHashMap::default(),
             pieces: FxHashMap::default(),
+            credits: FxHashMap::default(),
             staged_pieces: Vec::new(),
             staged_keys: Vec::new(),
+            staged_credits: Vec::new(),
+            side_lines: Vec::new(),
+            side_len: 0,
+            memo: FxHashMap::default(),
             pending: None,
             batch: None,
             prepared: false,
@@ -134,8 +223,7 @@ impl Ledger {
         let mut buf = String::new();
         let mut good_len = 0u64;
         let mut number = 0usize;
-        // batch → (outputs, keys with their piece)
-        let mut pending: Vec<(String, Vec<Output>, Vec<Staged>)> = Vec::new();
+        let mut pending: Vec<Batch> = Vec::new();
         loop {
             buf.clear();
             let n = reader.read_line(&mut buf).map_err(io)?;
@@ -147,6 +235,7 @@ impl Ledger {
                 // A line cut by a crash: everything before it is whole.
                 break;
             }
+            let at = good_len;
             good_len += n as u64;
             let line = buf.trim_end_matches(['\r', '\n']);
             if number == 1 {
@@ -168,21 +257,33 @@ impl Ledger {
                         .enumerate()
                         .map(|(i, o)| (o, was.get(i).filter(|w| w.as_str() != "-").cloned()))
                         .collect();
-                    pending.push((batch, outputs, Vec::new()));
+                    pending.push(Batch { id: batch, outputs, orders: Vec::new(), credits: Vec::new() });
                 }
                 "O" => {
                     let key = f.next().ok_or_else(|| bad(&path, number, "order line without key"))?;
                     let piece = piece_hash(f.next().unwrap_or(""));
-                    match pending.iter_mut().find(|p| p.0 == batch) {
-                        Some(p) => p.2.push((hash(key), piece)),
+                    match pending.iter_mut().find(|p| p.id == batch) {
+                        Some(p) => p.orders.push((hash(key), piece, at)),
                         None => return Err(bad(&path, number, format!("order of unknown batch {batch}"))),
                     }
                 }
+                "R" => {
+                    let key = f.next().ok_or_else(|| bad(&path, number, "credit note line without key"))?;
+                    let piece = piece_hash(f.next().unwrap_or(""));
+                    let text = f.next().unwrap_or("");
+                    let amount = text
+                        .parse::<Decimal>()
+                        .map_err(|_| bad(&path, number, format!("credited amount '{text}' is not a number")))?;
+                    match pending.iter_mut().find(|p| p.id == batch) {
+                        Some(p) => p.credits.push((hash(key), piece, amount)),
+                        None => return Err(bad(&path, number, format!("credit note of unknown batch {batch}"))),
+                    }
+                }
                 "C" | "A" => {
-                    if let Some(i) = pending.iter().position(|p| p.0 == batch) {
-                        let (_, _, keys) = pending.remove(i);
+                    if let Some(i) = pending.iter().position(|p| p.id == batch) {
+                        let b = pending.remove(i);
                         if kind == "C" {
-                            l.settle(keys);
+                            l.settle(b.orders, b.credits);
                         }
                     }
                 }
@@ -194,12 +295,12 @@ impl Ledger {
             OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(good_len)).map_err(io)?;
             l.recovered.push(format!("a torn last line ({} bytes) was cut off", size - good_len));
         }
-        for (batch, outputs, keys) in pending {
+        for Batch { id: batch, outputs, orders, credits } in pending {
             // In place: there, and not the file an earlier run left under the same name.
             let all_there = !outputs.is_empty()
                 && outputs.iter().all(|(o, was)| o.exists() && was.as_ref().is_none_or(|w| stamp(o) != *w));
             if all_there {
-                l.settle(keys);
+                l.settle(orders, credits);
             }
             if !read_only {
                 l.append(&format!("{}\t{batch}\n", if all_there { "C" } else { "A" })).map_err(io)?;
@@ -213,21 +314,84 @@ impl Ledger {
         Ok(l)
     }
 
-    /// The orders of a committed batch, with their piece numbers.
-    fn settle(&mut self, keys: Vec<Staged>) {
-        for (key, piece) in keys {
-            self.done.insert(key);
+    /// The orders and credit notes of a committed batch, with their piece numbers.
+    fn settle(&mut self, orders: Vec<Staged>, credits: Vec<StagedCredit>) {
+        for (key, piece, at) in orders {
+            self.done.insert(halves(key), at);
             if let Some(p) = piece {
                 self.pieces.insert(p, key as u64);
+            }
+        }
+        for (key, piece, amount) in credits {
+            let c = self.credits.entry(key).or_default();
+            c.amount = amount;
+            c.notes += 1;
+            if let Some(p) = piece {
+                self.pieces.insert(p, key as u64 ^ CREDIT_OWNER);
             }
         }
     }
 
     /// Is `piece` the number of another order than `key` (in an earlier run, or earlier in
-    /// this one)? The order's own number (converted again with `--force`) is not taken.
+    /// this one), or of a credit note? The order's own number (converted again with
+    /// `--force`) is not taken.
     pub fn piece_taken(&self, piece: &str, key: &str) -> bool {
         let Some(p) = piece_hash(piece) else { return false };
         self.pieces.get(&p).is_some_and(|&owner| owner != hash(key) as u64)
+    }
+
+    /// Is `piece` any document's number (an invoice's or a credit note's, of any order)? A
+    /// credit note takes a number no document has.
+    pub fn piece_used(&self, piece: &str) -> bool {
+        piece_hash(piece).is_some_and(|p| self.pieces.contains_key(&p))
+    }
+
+    /// Is `piece` the number of one of the credit notes of order `key`?
+    pub fn credit_piece_of(&self, piece: &str, key: &str) -> bool {
+        let Some(p) = piece_hash(piece) else { return false };
+        self.pieces.get(&p).is_some_and(|&owner| owner == hash(key) as u64 ^ CREDIT_OWNER)
+    }
+
+    /// What the credit notes of the order `key` add up to so far (zero, none, when it has
+    /// none).
+    pub fn credited(&self, key: &str) -> Credited {
+        self.credits.get(&hash(key)).copied().unwrap_or_default()
+    }
+
+    /// The invoice of a converted order (read back from its O line); `None` when the ledger
+    /// does not know the order.
+    pub fn invoice(&mut self, key: &str) -> io::Result<Option<InvoiceRef>> {
+        let h = hash(key);
+        let Some(&at) = self.done.get(&halves(h)) else { return Ok(None) };
+        if let Some(invoice) = self.memo.get(&h) {
+            return Ok(Some(invoice.clone()));
+        }
+        if at == UNWRITTEN {
+            return Ok(None);
+        }
+        let line = if at & PENDING != 0 {
+            let Some((side, w)) = self.pending.as_mut() else { return Ok(None) };
+            w.flush()?;
+            line_at(side, at & !PENDING)?
+        } else {
+            line_at(&self.path, at)?
+        };
+        let mut f = line.trim_end_matches(['\r', '\n']).split('\t');
+        let (kind, _batch, k) = (f.next(), f.next(), f.next());
+        if kind != Some("O") || k != Some(&*clean(key)) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: the line of order {key} is not where it was read", self.path.display()),
+            ));
+        }
+        let mut next = || f.next().unwrap_or("").to_string();
+        Ok(Some(InvoiceRef {
+            piece: next(),
+            client: next(),
+            cat_compta: next(),
+            collective: next(),
+            representative: (next(), next()),
+        }))
     }
 
     fn append(&self, text: &str) -> io::Result<()> {
@@ -260,22 +424,59 @@ impl Ledger {
 
     /// Converted by an earlier batch, or already in the batch being written.
     pub fn contains(&self, key: &str) -> bool {
-        self.done.contains(&hash(key))
+        self.done.contains_key(&halves(hash(key)))
     }
 
     /// An order of the current input, with its piece number (may be empty).
     pub fn stage(&mut self, key: &str, piece: &str) -> io::Result<()> {
+        self.stage_invoice(key, &InvoiceRef { piece: piece.to_string(), ..Default::default() })
+    }
+
+    /// An order of the current input: its invoice's piece number (may be empty), client and
+    /// accounts.
+    pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
         let h = hash(key);
-        if self.done.insert(h) {
-            self.staged_keys.push(h);
-        }
-        if let Some(p) = piece_hash(piece) {
+        let before = self.done.insert(halves(h), UNWRITTEN);
+        self.staged_keys.push((h, before));
+        if let Some(p) = piece_hash(&invoice.piece) {
             let before = self.pieces.insert(p, h as u64);
+            self.staged_pieces.push((p, before));
+        }
+        if self.read_only {
+            self.memo.insert(h, invoice.clone());
+            return Ok(());
+        }
+        let (last, first) = &invoice.representative;
+        let fields =
+            [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
+        let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
+        self.done.insert(halves(h), PENDING | at);
+        self.side_lines.push((h, at));
+        Ok(())
+    }
+
+    /// A credit note of the current input for the order `key`: its piece number, and the
+    /// amount credited for the order so far, this note included.
+    pub fn stage_credit(&mut self, key: &str, piece: &str, credited: Decimal) -> io::Result<()> {
+        let h = hash(key);
+        let before = self.credits.get(&h).copied();
+        let notes = before.map_or(0, |c| c.notes) + 1;
+        self.credits.insert(h, Credited { amount: credited, notes });
+        self.staged_credits.push((h, before));
+        if let Some(p) = piece_hash(piece) {
+            let before = self.pieces.insert(p, h as u64 ^ CREDIT_OWNER);
             self.staged_pieces.push((p, before));
         }
         if self.read_only {
             return Ok(());
         }
+        self.write_side(|id| format!("R\t{id}\t{}\t{}\t{credited}\n", clean(key), clean(piece)))?;
+        Ok(())
+    }
+
+    /// Appends a line (made with the batch id) to the batch's side file, opening both if
+    /// needed; where it starts in the side file.
+    fn write_side(&mut self, line: impl FnOnce(&str) -> String) -> io::Result<u64> {
         let id = self
             .batch
             .get_or_insert_with(|| format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id()))
@@ -286,9 +487,14 @@ impl Ledger {
                 fs::create_dir_all(dir)?;
             }
             self.pending = Some((path.clone(), io::BufWriter::with_capacity(64 * 1024, File::create(&path)?)));
+            self.side_len = 0;
         }
         let (_, w) = self.pending.as_mut().expect("open");
-        writeln!(w, "O\t{id}\t{}\t{}", clean(key), clean(piece))
+        let text = line(&id);
+        w.write_all(text.as_bytes())?;
+        let at = self.side_len;
+        self.side_len += text.len() as u64;
+        Ok(at)
     }
 
     /// Before the outputs are renamed into place: the batch and its orders, synced.
@@ -302,6 +508,12 @@ impl Ledger {
         let outs: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
         let was: Vec<String> = outputs.iter().map(|p| if p.exists() { stamp(p) } else { "-".to_string() }).collect();
         let text = format!("P\t{id}\t{}\t{}\n", outs.join("|"), was.join("|"));
+        // The side file's lines land after the P line: where each O line will be.
+        let start = match fs::metadata(&self.path) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => HEADER.len() as u64 + 1,
+            Err(e) => return Err(e),
+        } + text.len() as u64;
         match self.pending.take() {
             Some((path, mut w)) => {
                 w.flush()?;
@@ -311,6 +523,10 @@ impl Ledger {
             }
             None => self.append(&text)?,
         }
+        for (h, at) in self.side_lines.drain(..) {
+            self.done.insert(halves(h), start + at);
+        }
+        self.side_len = 0;
         self.prepared = true;
         Ok(())
     }
@@ -327,6 +543,9 @@ impl Ledger {
         let prepared = std::mem::take(&mut self.prepared);
         self.staged_keys.clear();
         self.staged_pieces.clear();
+        self.staged_credits.clear();
+        self.side_lines.clear();
+        self.side_len = 0;
         match id {
             Some(id) if prepared => self.append(&format!("C\t{id}\n")),
             _ => Ok(()),
@@ -345,8 +564,22 @@ impl Ledger {
             self.append(&format!("A\t{id}\n"))?;
         }
         self.prepared = false;
-        for h in self.staged_keys.drain(..) {
-            self.done.remove(&h);
+        self.side_lines.clear();
+        self.side_len = 0;
+        while let Some((h, before)) = self.staged_keys.pop() {
+            match before {
+                Some(at) => self.done.insert(halves(h), at),
+                None => {
+                    self.memo.remove(&h);
+                    self.done.remove(&halves(h))
+                }
+            };
+        }
+        while let Some((h, before)) = self.staged_credits.pop() {
+            match before {
+                Some(c) => self.credits.insert(h, c),
+                None => self.credits.remove(&h),
+            };
         }
         while let Some((p, before)) = self.staged_pieces.pop() {
             match before {
@@ -483,6 +716,141 @@ mod tests {
         assert!(Ledger::open(dir.path(), false).unwrap().contains("woocommerce:12\t34"));
     }
 
+    fn invoice(piece: &str, client: &str) -> InvoiceRef {
+        InvoiceRef {
+            piece: piece.into(),
+            client: client.into(),
+            cat_compta: "2".into(),
+            collective: "4110100".into(),
+            representative: ("DURAND".into(), "Léa".into()),
+        }
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn invoices_read_back_whether_staged_prepared_or_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1", "SHO000001")).unwrap();
+        l.stage_invoice("shopify:2", &invoice("WEB2", "SHO000002")).unwrap();
+        assert_eq!(l.invoice("shopify:2").unwrap(), Some(invoice("WEB2", "SHO000002")), "from the side file");
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap(), Some(invoice("WEB1", "SHO000001")), "from the ledger");
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        // A second input of the run: its invoices land after the first batch's lines.
+        l.stage_invoice("shopify:3", &invoice("WEB3", "SHO000003")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        fs::write(&b, "x").unwrap();
+        l.commit().unwrap();
+        assert_eq!(l.invoice("shopify:3").unwrap(), Some(invoice("WEB3", "SHO000003")));
+        assert_eq!(l.invoice("shopify:2").unwrap(), Some(invoice("WEB2", "SHO000002")));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        for n in 1..=3 {
+            let got = l.invoice(&format!("shopify:{n}")).unwrap().unwrap();
+            assert_eq!((got.piece, got.client), (format!("WEB{n}"), format!("SHO00000{n}")));
+        }
+        assert_eq!(l.invoice("shopify:4").unwrap(), None);
+    }
+
+    #[test]
+    fn credit_notes_are_remembered_with_the_amount_credited() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        input(&mut l, "shopify:1001", &a, Some("x"), true);
+        assert_eq!(l.credited("shopify:1001"), Credited::default());
+        // A failed input credits nothing and gives its number back.
+        l.stage_credit("shopify:1001", "AV1001", dec("12.50")).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("12.50"), notes: 1 });
+        l.abort().unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited::default());
+        assert!(!l.piece_used("AV1001"));
+        l.stage_credit("shopify:1001", "AV1001", dec("12.50")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        fs::write(&b, "x").unwrap();
+        l.commit().unwrap();
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("12.50"), notes: 1 });
+        assert!(l.piece_used("AV1001") && l.credit_piece_of("AV1001", "shopify:1001"));
+        assert!(!l.credit_piece_of("AV1001", "shopify:1002"));
+        assert!(l.piece_taken("AV1001", "shopify:1001"), "the order's invoice, forced again, may not take it");
+        assert!(!l.piece_used("AV1002"));
+        // A larger refund later: the order's total grows, the notes are counted.
+        let c = dir.path().join("c.txt");
+        l.stage_credit("shopify:1001", "AV1001A", dec("20.00")).unwrap();
+        l.prepare(std::slice::from_ref(&c)).unwrap();
+        fs::write(&c, "x").unwrap();
+        l.commit().unwrap();
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("shopify:1001"), Credited { amount: dec("20.00"), notes: 2 });
+        let text = fs::read_to_string(dir.path().join(LEDGER_FILE)).unwrap();
+        assert!(text.contains("R\t") && text.contains("\tshopify:1001\tAV1001A\t20.00\n"), "{text}");
+    }
+
+    #[test]
+    fn a_credit_note_whose_outputs_never_appeared_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        input(&mut l, "woocommerce:7", &a, Some("x"), true);
+        l.stage_credit("woocommerce:7", "AV7", dec("5")).unwrap();
+        l.prepare(std::slice::from_ref(&b)).unwrap();
+        drop(l); // a crash before the rename
+        let l = Ledger::open(dir.path(), false).unwrap();
+        assert_eq!(l.credited("woocommerce:7"), Credited::default());
+        assert!(!l.piece_used("AV7"));
+    }
+
+    #[test]
+    fn ledgers_of_earlier_versions_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        fs::write(&out, "x").unwrap();
+        fs::write(
+            dir.path().join(LEDGER_FILE),
+            format!("{HEADER}\nP\t1\t{}\nO\t1\tshopify:9\tWEB9\nO\t1\tshopify:10\nC\t1\n", out.display()),
+        )
+        .unwrap();
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        assert!(l.contains("shopify:9") && l.contains("shopify:10"));
+        assert_eq!(l.invoice("shopify:9").unwrap(), Some(InvoiceRef { piece: "WEB9".into(), ..Default::default() }));
+        assert_eq!(l.invoice("shopify:10").unwrap(), Some(InvoiceRef::default()));
+        assert!(l.piece_taken("WEB9", "shopify:10"));
+    }
+
+    #[test]
+    fn a_dry_run_remembers_its_invoices_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(dir.path(), true).unwrap();
+        l.stage_invoice("prestashop:id:5", &invoice("WEB5", "WEB000529")).unwrap();
+        l.stage_credit("prestashop:id:5", "AV5", dec("3")).unwrap();
+        l.commit().unwrap();
+        assert_eq!(l.invoice("prestashop:id:5").unwrap(), Some(invoice("WEB5", "WEB000529")));
+        assert_eq!(l.credited("prestashop:id:5").amount, dec("3"));
+        assert!(fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
+    }
+
+    #[test]
+    fn an_order_forced_again_then_failed_keeps_its_first_invoice() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let mut l = Ledger::open(dir.path(), false).unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1", "SHO000001")).unwrap();
+        l.prepare(std::slice::from_ref(&a)).unwrap();
+        fs::write(&a, "x").unwrap();
+        l.commit().unwrap();
+        l.stage_invoice("shopify:1", &invoice("WEB1B", "SHO000009")).unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap().unwrap().piece, "WEB1B");
+        l.abort().unwrap();
+        assert_eq!(l.invoice("shopify:1").unwrap(), Some(invoice("WEB1", "SHO000001")));
+        assert!(l.contains("shopify:1"));
+    }
+
     #[test]
     fn a_torn_line_is_cut_and_damage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -492,6 +860,8 @@ mod tests {
         assert!(l.contains("shopify:9"));
         assert!(fs::read_to_string(&p).unwrap().ends_with("C\t1\n"));
         fs::write(&p, "something else\n").unwrap();
+        assert!(matches!(Ledger::open(dir.path(), false), Err(StateError::Damaged { .. })));
+        fs::write(&p, format!("{HEADER}\nP\t1\tx\nR\t1\tshopify:9\tAV9\tdouze\n")).unwrap();
         assert!(matches!(Ledger::open(dir.path(), false), Err(StateError::Damaged { .. })));
     }
 }

@@ -106,6 +106,28 @@ pub struct Line {
     pub taxable: bool,
     pub kind: LineKind,
     pub origin: Origin,
+    /// What the shop refunded of this line so far, when the export says (WooCommerce's
+    /// `refunded:`, a PrestaShop order slip, Magento's `qty_refunded`).
+    pub refunded: Option<LineRefund>,
+}
+
+/// The refunded part of one line: the quantity and/or the amount, as the export gives them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LineRefund {
+    pub quantity: Option<Decimal>,
+    /// Amount excluding tax.
+    pub ht: Option<Decimal>,
+    /// Amount including tax.
+    pub ttc: Option<Decimal>,
+}
+
+/// What the shop says was refunded of an order so far (whole, or in part): the money given
+/// back, tax included. `None` when the export says nothing of refunds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Refund {
+    pub amount: Option<Decimal>,
+    /// Of it, the shipping (including tax), when the export says.
+    pub shipping: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -169,6 +191,8 @@ pub struct Order {
     pub origin: Origin,
     /// Free text of the order (customer note).
     pub note: String,
+    /// Refunds so far (credit notes are written from them: resolve/credit.rs).
+    pub refund: Refund,
 }
 
 impl Order {

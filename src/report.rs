@@ -45,6 +45,8 @@ pub struct Tally {
     pub documents_skipped_already_converted: u64,
     pub documents_skipped: u64,
     pub documents_failed: u64,
+    /// Of `documents_created`, the credit notes.
+    pub credit_notes_created: u64,
 }
 
 impl Tally {
@@ -169,6 +171,36 @@ pub struct DocumentReport {
     pub lines: usize,
     pub action: DocumentAction,
     pub detail: String,
+    /// What the document is (`invoice`, `credit_note`...).
+    #[serde(rename = "type")]
+    pub kind: DocumentKind,
+    /// A credit note's invoice: its piece (the order number when Sage numbered it); null
+    /// for other documents.
+    pub invoice: Option<String>,
+}
+
+/// The kind of a document entry: the `[orders] document_type` of an order's document, or a
+/// credit note for its refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    Invoice,
+    CreditNote,
+    Quote,
+    Order,
+    DeliveryNote,
+}
+
+impl From<crate::profile::orders::DocumentType> for DocumentKind {
+    fn from(t: crate::profile::orders::DocumentType) -> Self {
+        use crate::profile::orders::DocumentType as T;
+        match t {
+            T::Facture => DocumentKind::Invoice,
+            T::Devis => DocumentKind::Quote,
+            T::BonDeCommande => DocumentKind::Order,
+            T::BonDeLivraison => DocumentKind::DeliveryNote,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -340,7 +372,9 @@ impl Report {
 
     pub fn add_document(&mut self, d: DocumentReport) {
         *self.totals.document(d.action) += 1;
-        if d.action == DocumentAction::Created && !d.piece.is_empty() {
+        if d.action == DocumentAction::Created && d.kind == DocumentKind::CreditNote {
+            self.totals.credit_notes_created += 1;
+        } else if d.action == DocumentAction::Created && !d.piece.is_empty() {
             match &mut self.pieces {
                 Some((_, last)) => last.clone_from(&d.piece),
                 None => self.pieces = Some((d.piece.clone(), d.piece.clone())),
@@ -444,9 +478,13 @@ impl Report {
                 Some((first, last)) => format!(" (pièces {first} to {last})"),
                 None => String::new(),
             };
+            let credit_notes = match t.credit_notes_created {
+                0 => String::new(),
+                n => format!(", of which {n} credit note(s)"),
+            };
             let _ = writeln!(
                 s,
-                "documents: {} created{pieces}, {} already converted, {} skipped, {} failed",
+                "documents: {} created{pieces}{credit_notes}, {} already converted, {} skipped, {} failed",
                 t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
             );
         }

@@ -179,7 +179,11 @@ fn webtoffee_sample_layout_50_columns_without_subtotal() {
     let plaid = record(&lines, "CHLI", 2, "PLAID-BIO-GRIS");
     assert_eq!(plaid[11], "41,6700");
     assert!(lines.iter().any(|l| l == "Emballage cadeau"), "the fee is a line");
-    assert_eq!(report["totals"]["documents_created"], 3);
+    // Three invoices, and a credit note for order 2102's refund (refund_items, 12.00).
+    assert_eq!(report["totals"]["documents_created"], 4);
+    assert_eq!(report["totals"]["credit_notes_created"], 1);
+    let credit = report["documents"].as_array().unwrap().iter().find(|d| d["type"] == "credit_note").unwrap();
+    assert_eq!((credit["order"].as_str(), credit["invoice"].as_str()), (Some("2102"), Some("WEB2102")));
     assert!(warnings(&report, "totals").is_empty(), "{:#?}", warnings(&report, "totals"));
 }
 

@@ -146,6 +146,10 @@ const ORDERS: &[(&str, Ty)] = &[
     ("default_payment_method", Ty::Int),
     ("due_days", Ty::Int),
     ("accounting_categories", Ty::Table(CATEGORIES)),
+    ("refunds", Ty::Enum(&["credit_note", "skip"])),
+    ("refund_article", Ty::Str),
+    ("credit_note_piece", Ty::Str),
+    ("credit_note_origin", Ty::Bool),
 ];
 
 const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
@@ -493,15 +497,15 @@ pub fn parse_checked(text: &str) -> Result<Profile, Vec<Problem>> {
 
 /// A piece expression that cannot give a number of at most 13 characters, or the same number
 /// for every document.
-fn piece_limits(e: &crate::resolve::expr::Expr, p: &Profile) -> Option<String> {
+fn piece_limits(e: &crate::resolve::expr::Expr, text: &str, p: &Profile) -> Option<String> {
     let max = crate::resolve::order::PIECE_MAX;
     if e.vars().next().is_none() {
-        return Some(format!("\"{}\" has no placeholder: every document would get the same number", p.orders.piece));
+        return Some(format!("\"{text}\" has no placeholder: every document would get the same number"));
     }
     let (fixed, unbounded) = piece_length(e, p);
     (fixed > max).then(|| {
         let how = if unbounded.is_empty() { "up to" } else { "at least" };
-        format!("\"{}\" gives {how} {fixed} characters: a piece number holds at most {max}", p.orders.piece)
+        format!("\"{text}\" gives {how} {fixed} characters: a piece number holds at most {max}")
     })
 }
 
@@ -577,6 +581,18 @@ pub fn advice(p: &Profile, text: &str) -> Vec<Problem> {
                 ),
             );
         }
+    }
+    if o.refunds == super::orders::Refunds::CreditNote && o.document_type != super::orders::DocumentType::Facture {
+        push(
+            "orders.refunds",
+            "\"credit_note\", but documents are not factures (document_type): credit notes answer invoices, so refunds of converted orders are only said in the report".into(),
+        );
+    }
+    if o.credit_piece_by_sage() {
+        push(
+            "orders.credit_note_piece",
+            "\"sage\" (or empty): credit notes are written without a piece number for Sage to number them; whether Sage accepts that is unverified (every run says so)".into(),
+        );
     }
     if let Ok(e) = crate::resolve::expr::Expr::parse(&o.reference) {
         let fixed = e.literal().chars().count();
@@ -760,9 +776,19 @@ fn rest_rules(p: &Profile, at: &Locator, mut out: Vec<Problem>) -> Vec<Problem> 
     let o = &p.orders;
     if !o.piece_by_sage()
         && let Ok(e) = crate::resolve::expr::Expr::parse(&o.piece)
-        && let Some(why) = piece_limits(&e, p)
+        && let Some(why) = piece_limits(&e, &o.piece, p)
     {
         push("orders.piece", why);
+    }
+    if !o.credit_piece_by_sage() {
+        match crate::resolve::expr::Expr::parse(&o.credit_note_piece) {
+            Err(e) => push("orders.credit_note_piece", e.to_string()),
+            Ok(e) => {
+                if let Some(why) = piece_limits(&e, &o.credit_note_piece, p) {
+                    push("orders.credit_note_piece", why);
+                }
+            }
+        }
     }
     if o.souche > 50 {
         push("orders.souche", format!("{} is outside 1..50 (0 = the dossier's default souche)", o.souche));
@@ -804,6 +830,7 @@ fn rest_rules(p: &Profile, at: &Locator, mut out: Vec<Problem>) -> Vec<Problem> 
         ("orders.divers_article", &o.divers_article),
         ("orders.shipping_article", &o.shipping_article),
         ("orders.discount_article", &o.discount_article),
+        ("orders.refund_article", &o.refund_article),
     ] {
         if art.chars().count() > 18 || art.trim().is_empty() {
             push(key, format!("\"{art}\" is not an article reference (1 to 18 characters)"));
@@ -948,6 +975,30 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         let p = problems(&format!("[customers]\nsingle_account = \"{}\"\n", "C".repeat(18)));
         assert_eq!((p[0].key.as_str(), p[0].line), ("customers.single_account", 2), "{p:?}");
+    }
+
+    #[test]
+    fn the_keys_of_credit_notes_are_checked() {
+        let p = problems("[orders]\nrefunds = \"avoir\"\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("orders.refunds", 2), "{p:?}");
+        assert!(p[0].message.contains("\"credit_note\", \"skip\""), "{}", p[0]);
+        let p = problems("[orders]\nrefund_article = \"\"\ncredit_note_piece = \"AVOIR\"\ncredit_note_origin = 1\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("orders.credit_note_origin", 4), "{p:?}");
+        let p = problems("[orders]\nrefund_article = \"\"\ncredit_note_piece = \"AVOIR\"\n");
+        assert_eq!(
+            p.iter().map(|p| (p.key.as_str(), p.line)).collect::<Vec<_>>(),
+            [("orders.credit_note_piece", 3), ("orders.refund_article", 2)],
+            "{p:?}"
+        );
+        assert!(p[0].message.contains("\"AVOIR\" has no placeholder"), "{}", p[0]);
+        let p = problems("[orders]\ncredit_note_piece = \"AVOIR{order.numero}\"\n");
+        assert_eq!((p[0].key.as_str(), p[0].line), ("orders.credit_note_piece", 2), "{p:?}");
+        for ok in ["refunds = \"skip\"", "credit_note_piece = \"sage\"", "credit_note_piece = \"A{order.id}\""] {
+            assert!(problems(&format!("[orders]\n{ok}\n")).is_empty(), "{ok}");
+        }
+        let text = "[orders]\ndocument_type = \"bon_de_commande\"\n";
+        let said = advice(&parse_checked(text).unwrap(), text);
+        assert!(said.iter().any(|a| a.key == "orders.refunds"), "{said:?}");
     }
 
     #[test]

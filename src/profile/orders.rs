@@ -78,6 +78,20 @@ pub enum DiscountMode {
     Line,
 }
 
+/// What refunds and cancellations of orders become (resolve/credit.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refunds {
+    /// A credit note (facture d'avoir) for what an earlier invoice's order has refunded; an
+    /// order partially refunded before its first conversion gets its invoice and a credit
+    /// note for the refund, in the same file.
+    #[default]
+    CreditNote,
+    /// No credit note: a refund of a converted order is only said (warning), a partially
+    /// refunded order is invoiced whole, as earlier versions did.
+    Skip,
+}
+
 /// Catégorie comptable (index 1–50 of the dossier's list) by territory of delivery.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -112,7 +126,7 @@ pub struct OrdersSection {
     /// `"sage"` to leave the number to Sage's own numbering of the souche (unverified).
     pub piece: String,
     /// Financial statuses imported (case-insensitive); empty = all. Cancelled and refunded
-    /// orders are always skipped.
+    /// orders are never invoiced (a converted one gets a credit note: `refunds`).
     pub statuses: Vec<String>,
     pub prices: PriceMode,
     pub prices_include_tax: TaxBasis,
@@ -133,6 +147,15 @@ pub struct OrdersSection {
     /// Days between the document date and the due date (#CHRE 2).
     pub due_days: u32,
     pub accounting_categories: Categories,
+    /// Refunds and cancellations of converted orders: credit notes, or nothing.
+    pub refunds: Refunds,
+    /// Article of a credit-note line for a refunded amount the export does not put on lines.
+    pub refund_article: String,
+    /// N° de pièce of credit notes: an expression, or `"sage"`.
+    pub credit_note_piece: String,
+    /// Write the invoice's piece in the credit note's N° FA origine (#CHEN 70) too, besides
+    /// its Référence.
+    pub credit_note_origin: bool,
 }
 
 /// The default piece expression: a prefix and the shop order number (`#1001` → `WEB1001`).
@@ -141,12 +164,21 @@ pub const DEFAULT_PIECE: &str = "WEB{order.number}";
 /// `piece = "sage"`: Sage numbers the document from its souche (the field is left empty).
 pub const PIECE_SAGE: &str = "sage";
 
+/// The default piece expression of credit notes (`#1001` → `AV1001`).
+pub const DEFAULT_CREDIT_PIECE: &str = "AV{order.number}";
+
 impl OrdersSection {
     /// `piece = "sage"` (any case), or `piece = ""`: what profiles written by earlier versions
     /// hold, where an empty piece meant Sage's numbering. Read with that meaning so an upgrade
     /// does not stop a drop folder; every run warns (see `advice` and the order builder).
     pub fn piece_by_sage(&self) -> bool {
         let p = self.piece.trim();
+        p.is_empty() || p.eq_ignore_ascii_case(PIECE_SAGE)
+    }
+
+    /// `credit_note_piece = "sage"` (any case) or empty: Sage numbers the credit notes.
+    pub fn credit_piece_by_sage(&self) -> bool {
+        let p = self.credit_note_piece.trim();
         p.is_empty() || p.eq_ignore_ascii_case(PIECE_SAGE)
     }
 }
@@ -175,6 +207,10 @@ impl Default for OrdersSection {
             default_payment_method: 1,
             due_days: 0,
             accounting_categories: Categories::default(),
+            refunds: Refunds::CreditNote,
+            refund_article: "REMBOURSEMENT".into(),
+            credit_note_piece: DEFAULT_CREDIT_PIECE.into(),
+            credit_note_origin: true,
         }
     }
 }

@@ -274,6 +274,31 @@ impl<'a> Resolver<'a> {
         outcome
     }
 
+    /// The client a shop customer's earlier documents went to, without creating anything
+    /// or issuing a code: the single account, the one client a search key finds, else the
+    /// code an earlier run issued to this customer. For a credit note whose invoice's client
+    /// the ledger does not record (ledgers written before credit notes).
+    pub fn find_code(
+        &self,
+        c: &Customer,
+        platform: &str,
+        state: &State,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Option<String> {
+        let cs = &self.profile.customers;
+        if cs.mode == Mode::Single {
+            return Some(ix::norm_code(&cs.single_account));
+        }
+        if let Search::Found(code, _, _) = self.search(c, subject, w) {
+            return Some(code);
+        }
+        [id_key(platform, c), email_key(platform, c)]
+            .into_iter()
+            .flatten()
+            .find_map(|k| state.issued_to(&k).map(|i| i.code.to_string()))
+    }
+
     fn resolve_new_or_existing(
         &mut self,
         c: &Customer,

@@ -2,6 +2,7 @@
 
 pub mod code;
 pub mod created;
+pub mod credit;
 pub mod customer;
 pub mod expr;
 pub mod order;

@@ -38,6 +38,8 @@ pub struct PreparedLine {
     pub tax_code: String,
     /// Discount on the line, as an amount (#CHLI 19 `…F`).
     pub discount: Decimal,
+    /// What the line is for (a product, the shipping, the order's discount...).
+    pub kind: LineKind,
 }
 
 #[derive(Debug, Clone)]
@@ -119,13 +121,15 @@ pub struct Document {
 }
 
 pub struct DocumentBuilder<'a> {
-    profile: &'a Profile,
+    pub(super) profile: &'a Profile,
     layout: &'static Layout,
     articles: Option<&'a Articles>,
-    today: Date,
-    reference: Expr,
+    pub(super) today: Date,
+    pub(super) reference: Expr,
     /// `None`: `piece = "sage"`, Sage numbers the documents.
     piece: Option<Expr>,
+    /// `None`: `credit_note_piece = "sage"`.
+    pub(super) credit_piece: Option<Expr>,
     /// Rates and payment labels already reported as unmapped (once per run each).
     warned: HashSet<String>,
     /// `[orders.tax_codes]` by normalised rate ("5.5"), built once.
@@ -149,11 +153,11 @@ fn side(ttc: Option<Decimal>, ht: Option<Decimal>, basis: PriceBasis, unknown: b
     }
 }
 
-fn round2(d: Decimal) -> Decimal {
+pub(super) fn round2(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-fn round4(d: Decimal) -> Decimal {
+pub(super) fn round4(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -176,6 +180,11 @@ impl<'a> DocumentBuilder<'a> {
             } else {
                 Some(Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?)
             },
+            credit_piece: if o.credit_piece_by_sage() {
+                None
+            } else {
+                Some(Expr::parse(&o.credit_note_piece).map_err(|e| format!("orders.credit_note_piece: {e}"))?)
+            },
             warned: HashSet::new(),
             tax_codes: o
                 .tax_codes
@@ -188,7 +197,15 @@ impl<'a> DocumentBuilder<'a> {
         })
     }
 
-    fn warn_once(&mut self, key: String, w: &mut Warnings, kind: &str, subject: &str, field: &str, message: String) {
+    pub(super) fn warn_once(
+        &mut self,
+        key: String,
+        w: &mut Warnings,
+        kind: &str,
+        subject: &str,
+        field: &str,
+        message: String,
+    ) {
         if self.warned.insert(key) {
             w.push(kind, subject, field, message);
         }
@@ -249,6 +266,7 @@ impl<'a> DocumentBuilder<'a> {
                 rate,
                 tax_code: self.tax_code(rate, subject, w),
                 discount,
+                kind: l.kind,
             });
         }
         let unknown = o.prices.is_none();
@@ -267,6 +285,7 @@ impl<'a> DocumentBuilder<'a> {
                 rate,
                 tax_code: self.tax_code(rate, subject, w),
                 discount: Decimal::ZERO,
+                kind: LineKind::Shipping,
             });
         }
         let date = self.document_date(o, subject, w);
@@ -354,7 +373,7 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The price as the profile wants it written; conversions need the line's VAT rate.
     #[allow(clippy::too_many_arguments)]
-    fn convert_price(
+    pub(super) fn convert_price(
         &self,
         unit: Decimal,
         ttc: bool,
@@ -390,7 +409,7 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    fn tax_code(&mut self, rate: Option<Decimal>, subject: &str, w: &mut Warnings) -> String {
+    pub(super) fn tax_code(&mut self, rate: Option<Decimal>, subject: &str, w: &mut Warnings) -> String {
         let Some(r) = rate else { return String::new() };
         let key = rate_key(&r);
         match self.tax_codes.get(&key) {
@@ -443,6 +462,7 @@ impl<'a> DocumentBuilder<'a> {
                     rate,
                     tax_code,
                     discount: Decimal::ZERO,
+                    kind: LineKind::Discount,
                 });
             }
             DiscountMode::Line => {
@@ -515,33 +535,67 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The document's records, once the client is known.
     pub fn build(&mut self, o: &Order, p: Prepared, client: &DocClient, subject: &str, w: &mut Warnings) -> Document {
-        let cfg = &self.profile.orders;
-        let date = fmt_date(p.date.date());
         let customer: &Customer = &o.customer;
         let ctx = Ctx { customer, code: &client.code, today: self.today, order: Some(o) };
+        let piece = match &self.piece {
+            Some(e) => piece_number(&e.eval(&ctx), subject, w),
+            None => {
+                self.warn_piece_sage(subject, w);
+                String::new()
+            }
+        };
+        let reference = self.reference.eval(&ctx);
+        let h = self.header(o, p.date, client, &piece, reference, subject, w);
+        let notice = client.notices.join("\\n");
+        let date = fmt_date(p.date.date());
+        let mut lines = Vec::with_capacity(p.lines.len());
+        for (i, l) in p.lines.iter().enumerate() {
+            let mut r = self.line(l, &date, client);
+            if i == 0 && !notice.is_empty() {
+                r.set("DL_TexteComplementaire", notice.clone());
+            }
+            lines.push(r);
+        }
+        let due = self.due(o, p.date, subject, w);
+        self.check_totals(o, &p, subject, w);
+        Document { header: h, lines, dues: vec![due], piece }
+    }
+
+    /// Said once per run when Sage numbers the documents.
+    pub(super) fn warn_piece_sage(&mut self, subject: &str, w: &mut Warnings) {
+        self.warn_once(
+            "piece:sage".into(),
+            w,
+            "piece_sage",
+            subject,
+            "DO_Piece",
+            "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
+        );
+    }
+
+    /// The #CHEN of a document of `o` dated `date`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn header(
+        &mut self,
+        o: &Order,
+        date: DateTime,
+        client: &DocClient,
+        piece: &str,
+        reference: String,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Record {
+        let cfg = &self.profile.orders;
+        let day = fmt_date(date.date());
         let mut h = Record::new(self.layout.expect("CHEN"));
         h.set("DO_Type", cfg.document_type.code());
         if cfg.souche > 0 {
             h.set("DO_Souche", cfg.souche.to_string());
         }
-        let piece = match &self.piece {
-            Some(e) => piece_number(&e.eval(&ctx), subject, w),
-            None => {
-                self.warn_once(
-                    "piece:sage".into(),
-                    w,
-                    "piece_sage",
-                    subject,
-                    "DO_Piece",
-                    "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
-                );
-                String::new()
-            }
-        };
-        h.set("DO_Piece", piece.clone());
-        h.set("DO_Date", date.clone());
-        h.set("DO_Ref", self.reference.eval(&ctx));
-        h.set("DO_DateLivr", date.clone());
+        h.set("DO_Piece", piece.to_string());
+        h.set("DO_Date", day.clone());
+        h.set("DO_Ref", reference);
+        h.set("DO_DateLivr", day);
         h.set("DO_Tiers", client.code.clone());
         h.set("DE_No", cfg.depot.clone());
         h.set("LI_No", client.delivery.clone());
@@ -552,7 +606,7 @@ impl<'a> DocumentBuilder<'a> {
             h.set("N_CatCompta", client.cat_compta.clone());
         }
         h.set("CG_Num", client.collective.clone());
-        h.set("DO_Heure", fmt_time(p.date.time()));
+        h.set("DO_Heure", fmt_time(date.time()));
         h.set("DO_NoWeb", o.clean_number());
         if !o.currency.is_empty() && !o.currency.eq_ignore_ascii_case("EUR") {
             let c = o.currency.clone();
@@ -565,36 +619,40 @@ impl<'a> DocumentBuilder<'a> {
                 format!("orders in {c}: amounts are written as the shop gives them, without a Sage devise"),
             );
         }
-        let notice = client.notices.join("\\n");
-        let mut lines = Vec::with_capacity(p.lines.len());
-        for (i, l) in p.lines.iter().enumerate() {
-            let mut r = Record::new(self.layout.expect("CHLI"));
-            r.set("AR_Ref", l.article.clone());
-            r.set("DL_Design", l.design.clone());
-            if i == 0 && !notice.is_empty() {
-                r.set("DL_TexteComplementaire", notice.clone());
-            }
-            r.set("DL_TTC", if l.ttc { "1" } else { "0" });
-            r.set("DL_PrixUnitaire", fmt_dec(l.unit, 4));
-            r.set("DL_Qte", fmt_dec(l.quantity, 2));
-            r.set("EU_Qte", fmt_dec(l.quantity, 2));
-            if !l.discount.is_zero() {
-                r.set("DL_Remise", format!("{}F", fmt_dec(l.discount, 2)));
-            }
-            r.set("DO_DateLivr", date.clone());
-            r.set("DE_No", cfg.depot.clone());
-            r.set("DL_Taxe1", l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
-            r.set("CT_Num", client.code.clone());
-            r.set("DO_Date", date.clone());
-            r.set("DL_CodeTaxe1", l.tax_code.clone());
-            lines.push(r);
+        h
+    }
+
+    /// The #CHLI of a prepared line; `date` is the document's (JJMMAA).
+    pub(super) fn line(&self, l: &PreparedLine, date: &str, client: &DocClient) -> Record {
+        let cfg = &self.profile.orders;
+        let mut r = Record::new(self.layout.expect("CHLI"));
+        r.set("AR_Ref", l.article.clone());
+        r.set("DL_Design", l.design.clone());
+        r.set("DL_TTC", if l.ttc { "1" } else { "0" });
+        r.set("DL_PrixUnitaire", fmt_dec(l.unit, 4));
+        r.set("DL_Qte", fmt_dec(l.quantity, 2));
+        r.set("EU_Qte", fmt_dec(l.quantity, 2));
+        if !l.discount.is_zero() {
+            r.set("DL_Remise", format!("{}F", fmt_dec(l.discount, 2)));
         }
+        r.set("DO_DateLivr", date.to_string());
+        r.set("DE_No", cfg.depot.clone());
+        r.set("DL_Taxe1", l.rate.map(|x| fmt_dec(x, 4)).unwrap_or_default());
+        r.set("CT_Num", client.code.clone());
+        r.set("DO_Date", date.to_string());
+        r.set("DL_CodeTaxe1", l.tax_code.clone());
+        r
+    }
+
+    /// The #CHRE due date of a document dated `date`, in the mode de règlement of the order's
+    /// payment method.
+    pub(super) fn due(&mut self, o: &Order, date: DateTime, subject: &str, w: &mut Warnings) -> Record {
+        let cfg = &self.profile.orders;
         let mut due = Record::new(self.layout.expect("CHRE"));
-        let due_date = p.date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(p.date.date());
+        let due_date = date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(date.date());
         due.set("DR_Date", fmt_date(due_date));
         due.set("DR_ModeReglement", self.payment_mode(&o.payment_method, subject, w).to_string());
-        self.check_totals(o, &p, subject, w);
-        Document { header: h, lines, dues: vec![due], piece }
+        due
     }
 
     fn payment_mode(&mut self, method: &str, subject: &str, w: &mut Warnings) -> u32 {
@@ -633,26 +691,10 @@ impl<'a> DocumentBuilder<'a> {
     /// rounded per line) against the shop's total.
     fn check_totals(&self, o: &Order, p: &Prepared, subject: &str, w: &mut Warnings) {
         let Some(shop) = o.total_ttc else { return };
-        let mut sum = Decimal::ZERO;
-        for l in &p.lines {
-            let amount = round2(l.unit * l.quantity - l.discount);
-            if l.ttc {
-                sum += amount;
-            } else {
-                match l.rate {
-                    Some(r) => sum += round2(amount * (Decimal::ONE + r / Decimal::ONE_HUNDRED)),
-                    None => {
-                        w.push(
-                            "totals",
-                            subject,
-                            "total",
-                            "totals not checked: a line excluding tax has no known VAT rate",
-                        );
-                        return;
-                    }
-                }
-            }
-        }
+        let Some(sum) = likely_total(&p.lines) else {
+            w.push("totals", subject, "total", "totals not checked: a line excluding tax has no known VAT rate");
+            return;
+        };
         let diff = sum - shop;
         if diff.abs() >= Decimal::new(1, 2) {
             w.push(
@@ -668,4 +710,23 @@ impl<'a> DocumentBuilder<'a> {
             );
         }
     }
+}
+
+/// What Sage will likely total for these lines, tax included (price × quantity − discount,
+/// tax added to HT lines, rounded per line); `None` when an HT line has no known rate.
+pub fn likely_total(lines: &[PreparedLine]) -> Option<Decimal> {
+    let mut sum = Decimal::ZERO;
+    for l in lines {
+        sum += line_total(l)?;
+    }
+    Some(sum)
+}
+
+/// One line's likely total, tax included (see `likely_total`).
+pub fn line_total(l: &PreparedLine) -> Option<Decimal> {
+    let amount = round2(l.unit * l.quantity - l.discount);
+    if l.ttc {
+        return Some(amount);
+    }
+    l.rate.map(|r| round2(amount * (Decimal::ONE + r / Decimal::ONE_HUNDRED)))
 }

@@ -12,6 +12,7 @@
 //! | prestashop | customer, address                   | id                | orders (id_customer, id_address_invoice / _delivery) |
 //! | prestashop | order_detail                        | id_order          | orders without associations/order_rows |
 //! | prestashop | country, currency, carrier, order_state | id            | orders (id_country, id_currency...) |
+//! | prestashop | order_slip (refunds)                | id_order          | orders (their credit notes) |
 //! | magento    | address (Customer Addresses file)   | _email + _website | customers (Customers Main File) |
 //!
 //! A converted file's own records come first; the companions only fill what it lacks. A record

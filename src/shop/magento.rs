@@ -33,7 +33,7 @@ use super::rest::{Rec, address, split_street};
 use super::unused::ColumnUse;
 use super::values::{parse_datetime, snap_rate};
 use crate::error::InputError;
-use crate::model::{Address, Customer, Line, LineKind, Order, Origin};
+use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, Origin};
 use crate::profile::InputSection;
 use crate::report::Warnings;
 use crate::table::{Table, TableOptions, sniff};
@@ -427,19 +427,11 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
         o.total_ht = Some(t - x);
     }
     o.subtotal = amt(v, "subtotal", "subtotal")?;
+    // A partial refund is the converter's to credit (resolve/credit.rs).
     if let Some(refunded) = amt(v, "total_refunded", "total_refunded")?.filter(|r| !r.is_zero()) {
-        match o.total_ttc {
-            Some(t) if refunded >= t => o.status.refunded = true,
-            _ if o.status.refunded || o.status.cancelled => {}
-            total => w.push(
-                "partially_refunded",
-                &subject,
-                "total_refunded",
-                format!(
-                    "{refunded} of {} refunded: the document is the whole order; record the refund as a credit note (avoir) in Sage",
-                    total.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
-                ),
-            ),
+        o.refund.amount = Some(refunded.abs());
+        if o.total_ttc.is_some_and(|t| refunded >= t) {
+            o.status.refunded = true;
         }
     }
     let code = str_at(v, "coupon_code");
@@ -514,6 +506,15 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
             let ttc = rate.map(|r| (discount * (Decimal::ONE + r / Decimal::ONE_HUNDRED)).round_dp(2));
             (discount, ttc.unwrap_or(discount))
         };
+        // Refunded so far by credit memos: the quantity, the row amount excluding tax and its tax.
+        let qty_refunded = amt(item, "qty_refunded", &p("qty_refunded"))?.filter(|q| !q.is_zero());
+        let amount_refunded = amt(item, "amount_refunded", &p("amount_refunded"))?.filter(|a| !a.is_zero());
+        let tax_refunded = amt(item, "tax_refunded", &p("tax_refunded"))?;
+        let refunded = (qty_refunded.is_some() || amount_refunded.is_some()).then(|| LineRefund {
+            quantity: qty_refunded,
+            ht: amount_refunded,
+            ttc: amount_refunded.zip(tax_refunded).map(|(a, t)| a + t),
+        });
         o.lines.push(Line {
             sku: str_at(item, "sku"),
             name,
@@ -526,6 +527,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
             taxable: rate != Some(Decimal::ZERO),
             kind: LineKind::Product,
             origin,
+            refunded,
         });
     }
     if !from_children.is_empty() {
@@ -776,9 +778,10 @@ base,zoe@exemple.fr,3,Nice,,FR,Zoé,Lin,06000,\"3 rue C\",,,1,1\n",
         assert!(o.unwrap().status.cancelled);
         let (o, _) = order_of(&make("closed", "", "10"));
         assert!(o.unwrap().status.refunded);
-        let (o, w) = order_of(&make("complete", r#","total_refunded":5"#, "10"));
+        let (o, _) = order_of(&make("complete", r#","total_refunded":5"#, "10"));
         let o = o.unwrap();
-        assert!(!o.status.refunded && w.list.iter().any(|x| x.kind == "partially_refunded"), "{:#?}", w.list);
+        assert!(!o.status.refunded, "a partial refund, for a credit note");
+        assert_eq!(o.refund.amount, Some(Decimal::from(5)));
         assert_eq!(o.prices, Some(crate::model::PriceBasis::Incl));
         let (o, _) = order_of(&make("complete", r#","total_refunded":12"#, "10"));
         assert!(o.unwrap().status.refunded);

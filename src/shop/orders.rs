@@ -461,6 +461,7 @@ impl OrderReader {
         o.shipping_ttc = shipping;
         o.discount_ttc = discount;
         o.status.refunded = refunded.is_some_and(|r| r > Decimal::ZERO && total.is_some_and(|t| r >= t));
+        o.refund.amount = refunded.map(|r| r.abs()).filter(|r| !r.is_zero());
         let _ = duties;
         if self.dialect.prices.is_some() {
             self.extras(&mut b, refunded);
@@ -698,7 +699,7 @@ impl OrderReader {
                 price_after: self.amount("line_price", b),
                 discount: self.amount("line_discount", b),
                 rate: self.amount("line_tax_rate", b),
-                rate_ids: Vec::new(),
+                ..Default::default()
             };
             b.order.lines.push(Line {
                 sku,

@@ -4,7 +4,7 @@
 //! reference by id, either in the same file (lists under one `<prestashop>` root, or several
 //! API documents one after the other) or in other files of the same run, one resource per
 //! file as the webservice gives them (see `companions`); currencies, carriers, countries,
-//! order states and order details are used when present. A first pass keeps the customers,
+//! order states, order details and order slips (refunds) are used when present. A first pass keeps the customers,
 //! addresses and those small lists (they are needed to build any order); a second pass
 //! streams the orders, one in memory at a time.
 //!
@@ -28,7 +28,7 @@ use super::customers::country_iso;
 use super::orders::{OrderProblem, OrderResult};
 use super::values::{parse_datetime, parse_plain, snap_rate};
 use crate::error::InputError;
-use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, PriceBasis, TaxLine};
+use crate::model::{Address, Customer, Line, LineKind, LineRefund, Order, OrderStatus, Origin, PriceBasis, TaxLine};
 use crate::report::Warnings;
 use crate::resolve::text::remove_accents;
 
@@ -96,6 +96,8 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("line_quantity", "order_row/product_quantity"),
     ("line_price_ht", "order_row/unit_price_tax_excl"),
     ("line_price_ttc", "order_row/unit_price_tax_incl"),
+    ("refunded_amount", "order_slip/total_products_tax_incl + total_shipping_tax_incl (by id_order)"),
+    ("refund_items", "order_slip/associations/order_slip_details (by id_order_detail)"),
     ("customer_id", "order/id_customer → customer/id"),
     ("email", "customer/email"),
     ("company", "customer/company, else address/company"),
@@ -218,6 +220,7 @@ fn list_of(resource: &str) -> &'static str {
         "carrier" => "carriers",
         "order_state" => "order_states",
         "order_detail" => "order_details",
+        "order_slip" => "order_slips",
         _ => "",
     }
 }
@@ -441,6 +444,33 @@ fn fields(n: &Node) -> Fields {
     n.children.iter().filter(|c| c.name != "associations").map(|c| (c.name.clone(), c.value())).collect()
 }
 
+/// Fields of a resource kept for the orders; an order slip (a refund, `/api/order_slip`) also
+/// keeps its details (`associations/order_slip_details`) under `details`, one
+/// `id_order_detail|product_quantity|amount_tax_excl|amount_tax_incl` per detail, joined
+/// with `;`.
+fn resource_fields(n: &Node) -> Fields {
+    let mut f = fields(n);
+    if n.name == "order_slip" {
+        let details: Vec<String> = n
+            .child("associations")
+            .and_then(|a| a.child("order_slip_details"))
+            .map(|d| {
+                d.children
+                    .iter()
+                    .filter(|c| c.name == "order_slip_detail")
+                    .map(|c| {
+                        ["id_order_detail", "product_quantity", "amount_tax_excl", "amount_tax_incl"]
+                            .map(|k| c.get(k).replace([';', '|'], ""))
+                            .join("|")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        f.insert("details".into(), details.join(";"));
+    }
+    f
+}
+
 pub struct PrestashopReader {
     pub path: PathBuf,
     pub dialect: &'static XmlDialect,
@@ -449,6 +479,8 @@ pub struct PrestashopReader {
     addresses: HashMap<String, Fields>,
     /// Order details of the file, by id_order (lines of orders exported without their rows).
     details: HashMap<String, Vec<Fields>>,
+    /// Order slips (refunds) of the file, by id_order.
+    slips: HashMap<String, Vec<Fields>>,
     /// What other inputs of the run hold (customers, addresses... in files of their own).
     joined: Arc<Joined>,
     /// id → ISO code / name, from the file's own lists.
@@ -497,6 +529,7 @@ const COMPANION_RESOURCES: &[(&str, &str, &str)] = &[
     ("currency", "id", "currencies"),
     ("carrier", "id", "carriers"),
     ("order_state", "id", "order_states"),
+    ("order_slip", "id_order", "order_slips"),
 ];
 
 /// A webservice file without orders (customers, addresses, order details, lists): a companion
@@ -537,7 +570,7 @@ pub fn survey_from(path: &Path, file: &File) -> Result<Option<Survey>, InputErro
                 let Some(k) = COMPANION_RESOURCES.iter().position(|(r, _, _)| *r == n.name) else { continue };
                 let (resource, key, _) = COMPANION_RESOURCES[k];
                 *counts.entry(k).or_default() += 1;
-                entries.push(Entry { resource, key: n.get(key), fields: fields(&n) });
+                entries.push(Entry { resource, key: n.get(key), fields: resource_fields(&n) });
             }
         }
     }
@@ -557,7 +590,7 @@ pub fn survey_from(path: &Path, file: &File) -> Result<Option<Survey>, InputErro
             delimiter: "(xml)".into(),
             records: entries.len() as u64,
             completes: "orders",
-            join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details by id_order",
+            join: "by id: an order's id_customer, id_address_invoice, id_address_delivery, id_currency... and its order details and order slips by id_order",
         },
         entries,
     }))
@@ -594,10 +627,21 @@ impl PrestashopReader {
         let mut first = Xml::new(path, again()?)?;
         let (mut customers, mut addresses) = (HashMap::new(), HashMap::new());
         let mut details: HashMap<String, Vec<Fields>> = HashMap::new();
+        let mut slips: HashMap<String, Vec<Fields>> = HashMap::new();
         let (mut countries, mut currencies, mut carriers, mut states) =
             (HashMap::new(), HashMap::new(), HashMap::new(), HashMap::new());
         let (mut orders, mut stubs) = (0u64, 0u64);
-        let wanted = ["order", "customer", "address", "country", "currency", "carrier", "order_state", "order_detail"];
+        let wanted = [
+            "order",
+            "customer",
+            "address",
+            "country",
+            "currency",
+            "carrier",
+            "order_state",
+            "order_detail",
+            "order_slip",
+        ];
         loop {
             match first.next_resource(&wanted)? {
                 Item::End => break,
@@ -615,6 +659,9 @@ impl PrestashopReader {
                         }
                         "order_detail" => {
                             details.entry(n.get("id_order")).or_default().push(fields(&n));
+                        }
+                        "order_slip" => {
+                            slips.entry(n.get("id_order")).or_default().push(resource_fields(&n));
                         }
                         "country" => {
                             countries.insert(id, n.get("iso_code"));
@@ -668,6 +715,7 @@ impl PrestashopReader {
             customers,
             addresses,
             details,
+            slips,
             joined,
             countries,
             currencies,
@@ -818,6 +866,7 @@ impl PrestashopReader {
             details.sort_by_key(|f| f.get("id").and_then(|i| i.parse::<u64>().ok()).unwrap_or(u64::MAX));
             rows = details.into_iter().map(|f| Row::Detail(f, n.line)).collect();
         }
+        let refunds = self.refunds(&id, &subject, w).map_err(|(field, message)| problem(&field, n.line, message))?;
         if rows.is_empty() {
             return Err(problem(
                 "order_rows",
@@ -846,7 +895,9 @@ impl PrestashopReader {
                 return Err(problem("unit_price_tax_excl", row.line(), format!("line {k} has no price")));
             }
             let rate = self.rate(ht, ttc, &candidates, &format!("line {k}"), &subject, w);
+            let refunded = refunds.lines.get(&row.get("id")).cloned();
             o.lines.push(Line {
+                refunded,
                 sku: row.get("product_reference"),
                 name: row.get("product_name"),
                 quantity,
@@ -877,6 +928,23 @@ impl PrestashopReader {
                 ..Default::default()
             });
         }
+        if let Some(amount) = refunds.amount {
+            o.refund.amount = Some(amount);
+            o.refund.shipping = refunds.shipping;
+            let unmatched: Vec<&String> =
+                refunds.lines.keys().filter(|d| !rows.iter().any(|r| r.get("id") == **d)).collect();
+            if !unmatched.is_empty() {
+                w.push(
+                    "refund",
+                    &subject,
+                    "order_slip",
+                    format!(
+                        "order slip details name order details {} that are not lines of the order: their refund is credited as an amount",
+                        unmatched.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
         o.prices = Some(price_basis(&o));
         o.basis_inferred = false;
         o.taxes = tax_lines(&o);
@@ -884,6 +952,70 @@ impl PrestashopReader {
             .customer(n, &number, origin, &subject, w)
             .map_err(|(field, line, message)| problem(&field, line, message))?;
         Ok(o)
+    }
+
+    /// The order slips (refunds) of order `id`, from the file or a companion: the amount
+    /// refunded tax included (products and shipping), the shipping, and per order detail what
+    /// was refunded. A slip that does not add up is an error (field, message).
+    fn refunds(&self, id: &str, subject: &str, w: &mut Warnings) -> Result<SlipRefunds, (String, String)> {
+        let joined = Arc::clone(&self.joined);
+        let slips: Vec<&Fields> = match self.slips.get(id) {
+            Some(list) => list.iter().collect(),
+            None => joined.all("prestashop", "order_slip", id),
+        };
+        let mut r = SlipRefunds::default();
+        for slip in slips {
+            let num = |k: &str| -> Result<Option<Decimal>, (String, String)> {
+                let v = slip.get(k).map(|s| s.trim()).unwrap_or("");
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                parse_plain(v).map(Some).ok_or_else(|| {
+                    (format!("order_slip/{k}"), format!("order slip {}: <{k}> '{v}' is not a number", slip_id(slip)))
+                })
+            };
+            let products = num("total_products_tax_incl")?.or(num("amount")?);
+            let shipping = num("total_shipping_tax_incl")?.or(num("shipping_cost_amount")?);
+            if products.is_none() && shipping.is_none() {
+                w.push(
+                    "refund",
+                    subject,
+                    "order_slip",
+                    format!("order slip {} states no amount: not counted", slip_id(slip)),
+                );
+                continue;
+            }
+            let (p, s) = (products.unwrap_or_default().abs(), shipping.unwrap_or_default().abs());
+            *r.amount.get_or_insert(Decimal::ZERO) += p + s;
+            if !s.is_zero() {
+                *r.shipping.get_or_insert(Decimal::ZERO) += s;
+            }
+            for d in slip.get("details").map(String::as_str).unwrap_or("").split(';').filter(|d| !d.is_empty()) {
+                let parts: Vec<&str> = d.split('|').collect();
+                let part = |i: usize| -> Result<Option<Decimal>, (String, String)> {
+                    let v = parts.get(i).copied().unwrap_or("").trim();
+                    if v.is_empty() {
+                        return Ok(None);
+                    }
+                    parse_plain(v).map(|x| Some(x.abs())).ok_or_else(|| {
+                        (
+                            "order_slip_detail".to_string(),
+                            format!("order slip {}: '{v}' is not a number", slip_id(slip)),
+                        )
+                    })
+                };
+                let line = r.lines.entry(parts[0].trim().to_string()).or_default();
+                let add = |a: &mut Option<Decimal>, b: Option<Decimal>| {
+                    if let Some(b) = b {
+                        *a.get_or_insert(Decimal::ZERO) += b;
+                    }
+                };
+                add(&mut line.quantity, part(1)?);
+                add(&mut line.ht, part(2)?);
+                add(&mut line.ttc, part(3)?);
+            }
+        }
+        Ok(r)
     }
 
     /// The VAT rate of a price given both ways, snapped to a known rate.
@@ -1103,6 +1235,19 @@ impl PrestashopReader {
             origin,
         })
     }
+}
+
+/// What an order's slips refund.
+#[derive(Default)]
+struct SlipRefunds {
+    amount: Option<Decimal>,
+    shipping: Option<Decimal>,
+    /// By id of order detail (an order row's `id`).
+    lines: HashMap<String, LineRefund>,
+}
+
+fn slip_id(slip: &Fields) -> &str {
+    slip.get("id").map(String::as_str).unwrap_or("?")
 }
 
 /// The side the merchant typed. PrestaShop computes the other one with 6 decimals, so the

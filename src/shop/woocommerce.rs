@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::dialect::Dialect;
 use super::values::{SlashDates, decode_html, parse_amount, parse_plain, rate_in_label, snap_rate};
-use crate::model::{Line, LineKind, Order, PriceBasis, TaxLine};
+use crate::model::{Line, LineKind, LineRefund, Order, PriceBasis, TaxLine};
 use crate::report::Warnings;
 
 /// The amounts of one line as the export gives them (all excluding tax unless named `_tax`).
@@ -40,6 +40,10 @@ pub struct LineAmounts {
     pub rate: Option<Decimal>,
     /// Tax rate ids of the line (`tax_data` keys), resolved through the order's `tax_items`.
     pub rate_ids: Vec<String>,
+    /// Refunded so far: the amount excluding tax (WebToffee `refunded:`) and the quantity
+    /// (`refunded_qty:`, negative in WooCommerce: kept as its size).
+    pub refunded: Option<Decimal>,
+    pub refunded_qty: Option<Decimal>,
 }
 
 /// One entry of `tax_items`.
@@ -198,6 +202,8 @@ pub fn packed_line(cell: &str, column: &str) -> Result<Option<PackedLine>, Bad> 
         subtotal: amount(&p, "sub_total", column)?,
         total: amount(&p, "total", column)?,
         tax: amount(&p, "tax", column)?,
+        refunded: amount(&p, "refunded", column)?.map(|r| r.abs()).filter(|r| !r.is_zero()),
+        refunded_qty: amount(&p, "refunded_qty", column)?.map(|r| r.abs()).filter(|r| !r.is_zero()),
         ..Default::default()
     };
     if let Some(json) = get(&p, "tax_data") {
@@ -311,7 +317,7 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     let subject = format!("order {} (line {})", o.number, o.origin.line);
     o.prices = Some(PriceBasis::Excl);
     o.basis_inferred = false;
-    status(o, x, d, &subject, w);
+    status(o, x, d);
 
     // Rates named by the order: its tax items, by id.
     let by_id: BTreeMap<&str, Decimal> =
@@ -379,6 +385,9 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
         l.tax_rate = rate;
         l.taxable = rate != Some(Decimal::ZERO);
         l.kind = LineKind::Product;
+        if a.refunded.is_some() || a.refunded_qty.is_some() {
+            l.refunded = Some(LineRefund { quantity: a.refunded_qty, ht: a.refunded, ttc: None });
+        }
         kept.push(l);
     }
     o.lines = kept;
@@ -449,25 +458,17 @@ pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w
     Ok(())
 }
 
-fn status(o: &mut Order, x: &Extras, d: &Dialect, subject: &str, w: &mut Warnings) {
+fn status(o: &mut Order, x: &Extras, d: &Dialect) {
     let st = o.status.financial.trim();
     let st = st.strip_prefix("wc-").unwrap_or(st).to_string();
     o.status.cancelled |= d.is_cancelled(&st);
     o.status.refunded |= d.is_refunded(&st);
     o.status.financial = st;
+    // A partial refund is the converter's to credit (resolve/credit.rs).
     if let Some(r) = x.refunds.filter(|r| !r.is_zero()) {
-        match o.total_ttc {
-            Some(t) if r >= t => o.status.refunded = true,
-            _ if o.status.refunded || o.status.cancelled => {}
-            total => w.push(
-                "partially_refunded",
-                subject,
-                "refunded_amount",
-                format!(
-                    "{r} of {} refunded: the document is the whole order; record the refund as a credit note (avoir) in Sage",
-                    total.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
-                ),
-            ),
+        o.refund.amount = Some(r);
+        if o.total_ttc.is_some_and(|t| r >= t) {
+            o.status.refunded = true;
         }
     }
 }

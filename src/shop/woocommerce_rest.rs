@@ -256,7 +256,9 @@ mod tests {
         assert_eq!(o.customer.vat_number, "FR40123456824", "the profile's meta key");
         assert!(o.customer.delivery.is_none());
         let kinds: Vec<&str> = w.list.iter().map(|x| x.kind.as_str()).collect();
-        assert!(kinds.contains(&"html") && kinds.contains(&"partially_refunded"), "{:#?}", w.list);
+        assert!(kinds.contains(&"html"), "{:#?}", w.list);
+        assert_eq!(o.refund.amount, Some(d("3")), "refunds[].total, for a credit note");
+        assert!(!o.status.refunded);
     }
 
     #[test]
