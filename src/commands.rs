@@ -7,45 +7,53 @@ use crate::cli::{
     Cli, ClientsCommand, Command, ConvertArgs, InspectArgs, ProfileCommand, TemplateCommand, ValidateArgs, WatchArgs,
 };
 use crate::convert::{self, ConvertOptions};
-use crate::profile::{DEFAULT_PROFILE, Profile, check};
+use crate::i18n::{Lang, Msg};
+use crate::profile::{Profile, check};
 use crate::report::Warnings;
 use crate::sage::Layout;
 use crate::shop::{self, ShopFile};
+use crate::t;
 
 pub const OK: u8 = 0;
 pub const FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 
 pub fn run(cli: Cli) -> u8 {
+    let lang = Lang::detect(cli.lang);
     match cli.command {
-        Command::Convert(a) => convert_cmd(a),
-        Command::Profile(ProfileCommand::Init { file, force }) => profile_init(&file, force),
+        Command::Convert(a) => convert_cmd(a, lang),
+        Command::Profile(ProfileCommand::Init { file, force }) => profile_init(&file, force, lang),
         Command::Profile(ProfileCommand::Check { file, clients }) => profile_check(&file, clients.as_deref()),
         Command::Inspect(a) => inspect(a),
         Command::Validate(a) => validate(a),
         Command::Clients(ClientsCommand::Inspect { file, profile, notes }) => {
             clients_inspect(&file, profile.as_deref(), notes)
         }
-        Command::Template(c) => template_cmd(c),
-        Command::Watch(a) => watch(a),
+        Command::Template(c) => template_cmd(c, lang),
+        Command::Watch(a) => watch(a, lang),
     }
 }
 
-fn convert_cmd(a: ConvertArgs) -> u8 {
+fn convert_cmd(a: ConvertArgs, lang: Lang) -> u8 {
     let opts = ConvertOptions {
         profile: a.profile,
         clients: a.clients,
         out: a.out,
         report: a.report,
+        html: a.html,
         state: a.state,
         dry_run: a.dry_run,
         force: a.force,
         inputs: a.inputs,
         entries: false,
+        lang,
     };
     match convert::convert(&opts) {
         Ok(report) => {
-            print!("{}", report.human());
+            print!("{}", report.human_for(crate::report::SummaryFor::Convert, lang));
+            if let Some(path) = &opts.html {
+                println!("{}", t!(lang, Msg::SumHtml, path = path.display()));
+            }
             if report.failed() { FAILED } else { OK }
         }
         Err(e) => {
@@ -55,10 +63,10 @@ fn convert_cmd(a: ConvertArgs) -> u8 {
     }
 }
 
-fn profile_init(file: &Path, force: bool) -> u8 {
-    match write_user_file(file, DEFAULT_PROFILE.as_bytes(), force) {
+fn profile_init(file: &Path, force: bool, lang: Lang) -> u8 {
+    match write_user_file(file, crate::profile::default_profile(lang).as_bytes(), force, lang) {
         Ok(()) => {
-            println!("wrote {}", file.display());
+            println!("{}", t!(lang, Msg::Wrote, file = file.display()));
             OK
         }
         Err(message) => {
@@ -71,12 +79,9 @@ fn profile_init(file: &Path, force: bool) -> u8 {
 /// Writes a file the user named (`profile init`, `template copy`): never over an existing
 /// file unless `force`; its folder is created when missing (`templates/mine.toml` in a new
 /// folder is the natural first try).
-fn write_user_file(file: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+fn write_user_file(file: &Path, bytes: &[u8], force: bool, lang: Lang) -> Result<(), String> {
     if file.exists() && !force {
-        return Err(format!(
-            "{} already exists and is left as it is: choose another name, or add --force to replace it",
-            file.display()
-        ));
+        return Err(t!(lang, Msg::FileExists, file = file.display()));
     }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
@@ -460,7 +465,7 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
 }
 
 /// `passerelle template list | describe NAME [--markdown] | copy NAME FILE`.
-fn template_cmd(c: TemplateCommand) -> u8 {
+fn template_cmd(c: TemplateCommand, lang: Lang) -> u8 {
     use crate::write::param::{describe, template};
     let layout = Layout::builtin(crate::sage::layout::DEFAULT_VERSION).expect("the default layout is built in");
     match c {
@@ -487,12 +492,9 @@ fn template_cmd(c: TemplateCommand) -> u8 {
                 );
                 return USAGE;
             };
-            match write_user_file(&file, text.as_bytes(), force) {
+            match write_user_file(&file, text.as_bytes(), force, lang) {
                 Ok(()) => {
-                    println!(
-                        "wrote {}: edit it, then name it in the profile's [output] templates (a path relative to the profile's folder)",
-                        file.display()
-                    );
+                    println!("{}", t!(lang, Msg::WroteTemplate, file = file.display()));
                     OK
                 }
                 Err(message) => {
@@ -504,7 +506,7 @@ fn template_cmd(c: TemplateCommand) -> u8 {
     }
 }
 
-fn watch(a: WatchArgs) -> u8 {
+fn watch(a: WatchArgs, lang: Lang) -> u8 {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -516,7 +518,7 @@ fn watch(a: WatchArgs) -> u8 {
         Some(s) => Some(std::time::Duration::from_secs_f64(s)),
         None => None,
     };
-    let opts = crate::watch::WatchOptions { dir: a.dir, profile: a.profile, once: a.once, poll };
+    let opts = crate::watch::WatchOptions { dir: a.dir, profile: a.profile, once: a.once, poll, lang };
     let mut w = match crate::watch::Watch::open(&opts) {
         Ok(w) => w,
         Err(e) => {

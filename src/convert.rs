@@ -33,6 +33,8 @@ pub struct ConvertOptions {
     pub clients: Option<PathBuf>,
     pub out: PathBuf,
     pub report: Option<PathBuf>,
+    /// The same report as an HTML page for people (`--html`).
+    pub html: Option<PathBuf>,
     pub state: Option<PathBuf>,
     pub dry_run: bool,
     pub force: bool,
@@ -40,6 +42,8 @@ pub struct ConvertOptions {
     /// Keep every customer and document entry in the returned report (implied by `report`;
     /// the watcher wants them too). Without it only totals are kept.
     pub entries: bool,
+    /// Language of what is written for people (the HTML page).
+    pub lang: crate::i18n::Lang,
 }
 
 /// An order said partially refunded whose export gives no refunded amount.
@@ -157,11 +161,19 @@ pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Res
     let result = convert_run(opts, &mut guard, lists);
     if let Err(e) = &result
         && !matches!(e, CriticalError::Refused { .. })
-        && let Some(path) = &opts.report
-        && guard.may_write_error_report(path)
     {
         // Best effort: the error itself is what the caller reports.
-        let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+        if let Some(path) = &opts.report
+            && guard.may_write_error_report(path)
+        {
+            let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+        }
+        if let Some(path) = &opts.html
+            && guard.may_write_error_report(path)
+        {
+            let page = crate::html::page(&error_report(opts, e), opts.lang);
+            let _ = crate::write::atomic::write_atomic(path, page.as_bytes());
+        }
     }
     result
 }
@@ -175,6 +187,7 @@ fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
             path: input.display().to_string(),
             platform: None,
             kind: None,
+            generation: None,
             encoding: None,
             delimiter: None,
             records: 0,
@@ -298,7 +311,7 @@ impl PathGuard {
     }
 }
 
-/// Does this file look like a report passerelle wrote (JSON with its keys)?
+/// Does this file look like a report passerelle wrote (JSON with its keys, or its HTML page)?
 fn looks_like_report(path: &Path) -> bool {
     let Ok(f) = crate::fsguard::open_regular(path, 1 << 30) else { return false };
     let mut head = Vec::new();
@@ -307,7 +320,7 @@ fn looks_like_report(path: &Path) -> bool {
         return false;
     }
     let text = String::from_utf8_lossy(&head);
-    text.trim_start().starts_with('{') && text.contains("\"inputs\"")
+    (text.trim_start().starts_with('{') && text.contains("\"inputs\"")) || crate::html::is_page(&text)
 }
 
 /// The stem an input's outputs are named after (`orders_export.csv` → `orders_export`).
@@ -326,9 +339,18 @@ fn convert_run(
     let outputs = OutputSet::from_profile(&profile, layout)?;
     let state_dir = opts.state.clone().unwrap_or_else(|| profile.default_state_dir());
     guard.profile(&profile, &outputs, opts, &state_dir);
-    // Every file the run writes besides its outputs (a future `--html` goes here too): not
-    // one of the run's files, and its folder there, before anything is written.
-    for (flag, path) in [("--report", &opts.report)] {
+    // Every file the run writes besides its outputs: not one of the run's files, and its
+    // folder there, before anything is written.
+    if let (Some(report), Some(html)) = (&opts.report, &opts.html)
+        && crate::fsguard::same_file(report, html)
+    {
+        return Err(CriticalError::Refused {
+            flag: "--html",
+            path: html.clone(),
+            what: "it is the --report file; the two would overwrite each other. Choose another file".into(),
+        });
+    }
+    for (flag, path) in [("--report", &opts.report), ("--html", &opts.html)] {
         if let Some(path) = path {
             guard.refuse(flag, path)?;
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
@@ -374,8 +396,12 @@ fn convert_run(
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
-    let mut report =
-        Report { dry_run: opts.dry_run, keep: opts.entries || opts.report.is_some(), ..Default::default() };
+    let mut report = Report {
+        dry_run: opts.dry_run,
+        keep: opts.entries || opts.report.is_some() || opts.html.is_some(),
+        written_as: written_as(&outputs),
+        ..Default::default()
+    };
     let mut list_w = Warnings::new(index.source.path.clone());
     for n in &index.notes {
         list_w.push("client_list", "client list", "", n.clone());
@@ -397,7 +423,7 @@ fn convert_run(
         builder,
         report,
         names: HashSet::new(),
-        reserved: opts.report.iter().cloned().collect(),
+        reserved: opts.report.iter().chain(&opts.html).cloned().collect(),
         created_at: Default::default(),
         placed_now: Vec::new(),
         placed_files: Vec::new(),
@@ -410,22 +436,48 @@ fn convert_run(
         run.input(input);
     }
     run.settle_companions();
-    let report = run.report;
-    if let Some(path) = &opts.report {
-        let mut report = report;
-        // The outputs are in place: a report that cannot be written is an error of the run
-        // (exit 1, printed), not a reason to say that nothing was converted (exit 2).
-        if let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes()) {
-            report.errors.push(RecordError {
-                input: String::new(),
-                record: "report".into(),
-                field: String::new(),
-                message: format!("{}: cannot write the report: {e}", path.display()),
-            });
-        }
-        return Ok(report);
+    let mut report = run.report;
+    // The outputs are in place: a report that cannot be written is an error of the run
+    // (exit 1, printed), not a reason to say that nothing was converted (exit 2). The page
+    // comes second, so that it says when the JSON could not be written.
+    if let Some(path) = &opts.report
+        && let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
+    {
+        report.errors.push(RecordError {
+            input: String::new(),
+            record: "report".into(),
+            field: String::new(),
+            message: format!("{}: cannot write the report: {e}", path.display()),
+        });
+    }
+    if let Some(path) = &opts.html
+        && let Err(e) = crate::write::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
+    {
+        report.errors.push(RecordError {
+            input: String::new(),
+            record: "report".into(),
+            field: String::new(),
+            message: format!("{}: cannot write the HTML report: {e}", path.display()),
+        });
     }
     Ok(report)
+}
+
+/// The formats of the run's outputs, as the HTML report's import steps name them.
+fn written_as(outputs: &OutputSet) -> crate::report::WrittenAs {
+    crate::report::WrittenAs {
+        sage: outputs.sage,
+        templates: outputs
+            .templates
+            .iter()
+            .map(|t| crate::report::TemplateNote {
+                name: t.name.clone(),
+                label: t.label.clone(),
+                extension: t.extension.clone(),
+                per_client: t.per == crate::write::param::Per::Client,
+            })
+            .collect(),
+    }
 }
 
 /// Everything one run shares across its inputs.
@@ -508,6 +560,7 @@ impl Run<'_> {
             path: input.display().to_string(),
             platform: Some(c.platform.clone()),
             kind: Some(c.kind.clone()),
+            generation: Some(c.generation.clone()),
             encoding: Some(c.encoding.clone()),
             delimiter: Some(c.delimiter.clone()),
             records: c.records,
@@ -558,6 +611,7 @@ impl Run<'_> {
             path: input.display().to_string(),
             platform: None,
             kind: None,
+            generation: None,
             encoding: None,
             delimiter: None,
             records: 0,
@@ -654,6 +708,14 @@ impl Run<'_> {
                 });
             }
         }
+        // The documents of this input name their warnings by index in `w.list`: in the
+        // report's list they come after the earlier inputs' warnings.
+        let offset = self.report.warnings.len();
+        if offset > 0 {
+            for d in self.report.documents.iter_mut().skip(first_document) {
+                d.warnings.iter_mut().for_each(|i| *i += offset);
+            }
+        }
         self.report.warnings.append(&mut w.list);
         self.report.inputs.push(ir);
     }
@@ -668,6 +730,7 @@ impl Run<'_> {
         let mut file = shop::open_in_run(input, &self.profile.input, Arc::clone(&self.joined))?;
         ir.platform = Some(file.platform().to_string());
         ir.kind = Some(file.kind().to_string());
+        ir.generation = Some(file.generation().to_string()).filter(|g| !g.is_empty());
         ir.encoding = Some(file.encoding_label());
         ir.delimiter = Some(file.delimiter_label());
         if file.encoding_guessed() {
@@ -697,11 +760,19 @@ impl Run<'_> {
             ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
                 let mut reported = HashSet::new();
+                // Each order's entries name the warnings given from its reading to its writing.
+                w.track_records();
+                let _ = w.take_record();
                 while let Some(next) = reader.next(w)? {
                     ir.records += 1;
+                    let documents = self.report.documents.len();
                     match next {
                         Ok(order) => self.order(&order, &platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
                         Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
+                    }
+                    let warnings = w.take_record();
+                    for d in self.report.documents.iter_mut().skip(documents) {
+                        d.warnings.clone_from(&warnings);
                     }
                 }
             }
@@ -855,6 +926,9 @@ impl Run<'_> {
             detail: if field.is_empty() { message.to_string() } else { format!("{field}: {message}") },
             kind: self.profile.orders.document_type.into(),
             invoice: None,
+            total_ht: None,
+            total_ttc: None,
+            warnings: Vec::new(),
         });
     }
 
@@ -879,6 +953,9 @@ impl Run<'_> {
             detail: String::new(),
             kind: self.profile.orders.document_type.into(),
             invoice: None,
+            total_ht: None,
+            total_ttc: None,
+            warnings: Vec::new(),
         };
         let key = format!("{platform}:{}", order_key(platform, o));
         let refunded = credit::refunded(o);
@@ -908,6 +985,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
+        let amounts = prepared.amounts();
         let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
             Ok(x) => x,
             Err(message) => {
@@ -949,6 +1027,8 @@ impl Run<'_> {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
+        doc.total_ht = amounts.0.map(decimal_string);
+        doc.total_ttc = amounts.1.map(decimal_string);
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();
@@ -1017,6 +1097,9 @@ impl Run<'_> {
             detail: String::new(),
             kind: DocumentKind::CreditNote,
             invoice: None,
+            total_ht: None,
+            total_ttc: None,
+            warnings: Vec::new(),
         };
         let cfg = &self.profile.orders;
         let refused = match (cfg.refunds, cfg.document_type) {
@@ -1147,6 +1230,9 @@ impl Run<'_> {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
+        let (ht, ttc) = plan.prepared.amounts();
+        doc.total_ht = ht.map(decimal_string);
+        doc.total_ttc = ttc.map(decimal_string);
         doc.piece = document.piece;
         doc.lines = document.lines.len();
         doc.detail = format!(
@@ -1533,6 +1619,13 @@ impl Run<'_> {
             },
         }
     }
+}
+
+/// An amount for the JSON report: 2 decimals, a point ("1234.50").
+fn decimal_string(d: rust_decimal::Decimal) -> String {
+    let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(2);
+    r.to_string()
 }
 
 /// "9 rue des Forges, 21000 Dijon, FR"

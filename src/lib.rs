@@ -14,6 +14,8 @@ pub mod countries;
 pub mod error;
 pub mod fsguard;
 pub mod gescom;
+pub mod html;
+pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod profile;

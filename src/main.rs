@@ -1,5 +1,3 @@
-use clap::Parser;
-
 // A conversion allocates many short strings per row; mimalloc spends far less time on them than the
 // system allocator (measured in the README's Performance section).
 #[cfg(feature = "mimalloc")]
@@ -7,7 +5,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let cli = passerelle::cli::Cli::parse();
+    let cli = passerelle::cli::parse();
     // `passerelle inspect big.csv | head`: a closed pipe ends the command quietly, as it does
     // any Unix tool, instead of a panic on the next print. Not the watcher: a console that
     // goes away must not stop it.

@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::i18n::{Lang, Msg};
+use crate::t;
+
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub inputs: Vec<InputReport>,
@@ -28,6 +31,29 @@ pub struct Report {
     /// without entries).
     #[serde(skip)]
     pub pieces: Option<(String, String)>,
+    /// What the outputs are (Format Sage, which templates), for the import steps of the HTML
+    /// report.
+    #[serde(skip)]
+    pub written_as: WrittenAs,
+}
+
+/// The formats a run writes: Format Sage and the import paramétrable templates.
+#[derive(Debug, Default, Clone)]
+pub struct WrittenAs {
+    pub sage: bool,
+    pub templates: Vec<TemplateNote>,
+}
+
+/// An import paramétrable template of the run, as the import steps name it.
+#[derive(Debug, Clone)]
+pub struct TemplateNote {
+    /// The name `template describe` takes, and the middle of the file names
+    /// (`<stem>.<name>.<extension>`).
+    pub name: String,
+    pub label: String,
+    pub extension: String,
+    /// One line per client (else per document line).
+    pub per_client: bool,
 }
 
 /// Customers and documents by action.
@@ -87,6 +113,9 @@ pub struct InputReport {
     pub path: String,
     pub platform: Option<String>,
     pub kind: Option<String>,
+    /// The header generation or export variant recognised (e.g. Shopify's 2023 headers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
     pub records: u64,
@@ -177,6 +206,15 @@ pub struct DocumentReport {
     /// A credit note's invoice: its piece (the order number when Sage numbered it); null
     /// for other documents.
     pub invoice: Option<String>,
+    /// Amounts of the document as written (lines: quantity × unit price − discount, VAT at
+    /// each line's rate), decimal strings with 2 decimals; null when a line's VAT rate is
+    /// unknown (the other side cannot be computed) or nothing was built.
+    pub total_ht: Option<String>,
+    pub total_ttc: Option<String>,
+    /// Indexes in `warnings` of the report of the warnings given while this order was read,
+    /// resolved and written (a warning counted for many orders is one entry).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<usize>,
 }
 
 /// The kind of a document entry: the `[orders] document_type` of an order's document, or a
@@ -250,6 +288,8 @@ pub struct Warnings {
     /// Entries listed per kind, and the entry that counts the rest once `KIND_CAP` is
     /// reached: a file of a million orders with a different message each cannot fill memory.
     per_kind: rustc_hash::FxHashMap<String, (usize, Option<usize>)>,
+    /// With `track_records`: entries given or repeated since the last `take_record`.
+    recent: Option<Vec<usize>>,
 }
 
 /// Distinct warnings listed per kind and input; beyond, they are counted in one entry.
@@ -301,7 +341,30 @@ impl Warnings {
         self.add(key, kind, &record.to_string(), field.to_string(), message());
     }
 
+    /// Starts remembering which entries each record gets (see `take_record`): for orders,
+    /// whose report entries name their warnings.
+    pub fn track_records(&mut self) {
+        self.recent = Some(Vec::new());
+    }
+
+    /// The entries (indexes in `list`) given or repeated since the last call, each once,
+    /// in order; empty unless `track_records` was called.
+    pub fn take_record(&mut self) -> Vec<usize> {
+        let Some(recent) = self.recent.as_mut() else { return Vec::new() };
+        let mut v = std::mem::take(recent);
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    fn touched(&mut self, i: usize) {
+        if let Some(r) = self.recent.as_mut() {
+            r.push(i);
+        }
+    }
+
     fn repeat(&mut self, i: usize, record: &str) {
+        self.touched(i);
         let w = &mut self.list[i];
         w.count += 1;
         if w.also.len() < ALSO && w.record != record {
@@ -314,6 +377,9 @@ impl Warnings {
         if *listed >= KIND_CAP {
             match *overflow {
                 Some(i) if i < self.list.len() && self.list[i].kind == kind => {
+                    if let Some(r) = self.recent.as_mut() {
+                        r.push(i);
+                    }
                     let w = &mut self.list[i];
                     w.count += 1;
                     if w.also.len() < ALSO {
@@ -322,6 +388,10 @@ impl Warnings {
                 }
                 _ => {
                     *overflow = Some(self.list.len());
+                    let i = self.list.len();
+                    if let Some(r) = self.recent.as_mut() {
+                        r.push(i);
+                    }
                     self.list.push(Warning {
                         kind: kind.to_string(),
                         input: self.input.clone(),
@@ -338,7 +408,11 @@ impl Warnings {
             return;
         }
         *listed += 1;
-        self.seen.insert(key, self.list.len());
+        let i = self.list.len();
+        if let Some(r) = self.recent.as_mut() {
+            r.push(i);
+        }
+        self.seen.insert(key, i);
         self.list.push(Warning {
             kind: kind.to_string(),
             input: self.input.clone(),
@@ -396,43 +470,45 @@ impl Report {
         serde_json::to_string_pretty(self).expect("report serialises")
     }
 
-    /// The summary printed for people after `convert`.
+    /// The summary printed for people after `convert`, in English.
     pub fn human(&self) -> String {
-        self.human_for(SummaryFor::Convert)
+        self.human_for(SummaryFor::Convert, Lang::En)
     }
 
-    /// The summary for people; `to` says where the details not shown are (`--report` for
-    /// `convert`, the `.report.json` kept with the file for `watch`).
-    pub fn human_for(&self, to: SummaryFor) -> String {
+    /// The summary for people in `lang`; `to` says where the details not shown are
+    /// (`--report` for `convert`, the `.report.json` kept with the file for `watch`).
+    /// Warning and error messages are shown as they are (in English for now).
+    pub fn human_for(&self, to: SummaryFor, lang: Lang) -> String {
         let mut s = String::new();
         for i in &self.inputs {
             let what = match (&i.platform, &i.kind) {
-                (Some(p), Some(k)) => format!("{p} {k}"),
-                _ => "unrecognised".to_string(),
+                (Some(p), Some(k)) => t!(lang, Msg::SumWhat, platform = p, kind = kind_label(k, lang)),
+                _ => Msg::SumUnrecognised.text(lang).to_string(),
             };
+            let path = &i.path;
             match i.status {
                 Status::Ok => {
-                    let _ = writeln!(s, "ok      {} ({what}, {} records)", i.path, i.records);
+                    let _ = writeln!(s, "{}", t!(lang, Msg::SumOk, path = path, what = what, records = i.records));
                     for o in &i.outputs {
                         let _ = writeln!(s, "        → {o}");
                     }
                     for j in &i.joined_to {
-                        let _ = writeln!(s, "        joined to {j}");
+                        let _ = writeln!(s, "{}", t!(lang, Msg::SumJoined, input = j));
                     }
                 }
                 Status::Partial => {
                     let failed = self.errors.iter().filter(|e| e.input == i.path).count();
                     let _ = writeln!(
                         s,
-                        "PARTIAL {} ({what}, {} records, {failed} failed: see the errors below)",
-                        i.path, i.records
+                        "{}",
+                        t!(lang, Msg::SumPartial, path = path, what = what, records = i.records, failed = failed)
                     );
                     for o in &i.outputs {
                         let _ = writeln!(s, "        → {o}");
                     }
                 }
                 Status::Failed => {
-                    let _ = writeln!(s, "FAILED  {} ({what})", i.path);
+                    let _ = writeln!(s, "{}", t!(lang, Msg::SumFailed, path = path, what = what));
                     if let Some(e) = &i.error {
                         for line in e.lines() {
                             let _ = writeln!(s, "        {line}");
@@ -449,46 +525,53 @@ impl Report {
             + t.customers_failed
             > 0
         {
-            if t.customers_issued_before > 0 {
-                let _ = writeln!(
-                    s,
-                    "customers: {} created, {} issued before and written again (not in the client list yet), {} matched, {} updated, {} on the single account, {} failed",
-                    t.customers_created - t.customers_issued_before,
-                    t.customers_issued_before,
-                    t.customers_matched,
-                    t.customers_updated,
-                    t.customers_single_account,
-                    t.customers_failed
-                );
+            let line = if t.customers_issued_before > 0 {
+                t!(
+                    lang,
+                    Msg::SumCustomersIssuedBefore,
+                    created = t.customers_created - t.customers_issued_before,
+                    before = t.customers_issued_before,
+                    matched = t.customers_matched,
+                    updated = t.customers_updated,
+                    single = t.customers_single_account,
+                    failed = t.customers_failed
+                )
             } else {
-                let _ = writeln!(
-                    s,
-                    "customers: {} created, {} matched, {} updated, {} on the single account, {} failed",
-                    t.customers_created,
-                    t.customers_matched,
-                    t.customers_updated,
-                    t.customers_single_account,
-                    t.customers_failed
-                );
-            }
+                t!(
+                    lang,
+                    Msg::SumCustomers,
+                    created = t.customers_created,
+                    matched = t.customers_matched,
+                    updated = t.customers_updated,
+                    single = t.customers_single_account,
+                    failed = t.customers_failed
+                )
+            };
+            let _ = writeln!(s, "{line}");
         }
         if t.documents_created + t.documents_skipped_already_converted + t.documents_skipped + t.documents_failed > 0 {
             let pieces = match &self.pieces {
-                Some((first, last)) if first == last => format!(" (pièce {first})"),
-                Some((first, last)) => format!(" (pièces {first} to {last})"),
+                Some((first, last)) if first == last => t!(lang, Msg::SumPiece, piece = first),
+                Some((first, last)) => t!(lang, Msg::SumPieces, first = first, last = last),
                 None => String::new(),
             };
             let credit_notes = match t.credit_notes_created {
                 0 => String::new(),
-                n => format!(", of which {n} credit note(s)"),
+                n => t!(lang, Msg::SumCreditNotes, n = n),
             };
-            let _ = writeln!(
-                s,
-                "documents: {} created{pieces}{credit_notes}, {} already converted, {} skipped, {} failed",
-                t.documents_created, t.documents_skipped_already_converted, t.documents_skipped, t.documents_failed
+            let line = t!(
+                lang,
+                Msg::SumDocuments,
+                created = t.documents_created,
+                pieces = pieces,
+                credit_notes = credit_notes,
+                already = t.documents_skipped_already_converted,
+                skipped = t.documents_skipped,
+                failed = t.documents_failed
             );
+            let _ = writeln!(s, "{line}");
         }
-        errors_grouped(&mut s, &self.errors, to);
+        errors_grouped(&mut s, &self.errors, to, lang);
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
@@ -501,29 +584,36 @@ impl Report {
             let counts: Vec<String> =
                 kinds.iter().map(|(k, v)| format!("{} {k}", v.iter().map(|w| w.count).sum::<u64>())).collect();
             let total: u64 = self.warnings.iter().map(|w| w.count).sum();
-            let _ = writeln!(s, "{total} warning(s): {}", counts.join(", "));
+            let _ = writeln!(s, "{}", t!(lang, Msg::SumWarnings, total = total, counts = counts.join(", ")));
             const SHOWN: usize = 3;
             for (kind, list) in &kinds {
                 for w in list.iter().take(SHOWN) {
-                    let times =
-                        if w.count > 1 { format!(" (×{}, same for other records)", w.count) } else { String::new() };
+                    let times = if w.count > 1 { t!(lang, Msg::SumWarningTimes, n = w.count) } else { String::new() };
                     let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
                 }
                 if list.len() > SHOWN {
                     let more = list.len() - SHOWN;
-                    let _ = match to {
-                        SummaryFor::Convert => writeln!(s, "  [{kind}] ... {more} more (see --report)"),
-                        SummaryFor::Watch => {
-                            writeln!(s, "  [{kind}] ... {more} more (all in the .report.json kept with the file)")
-                        }
+                    let msg = match to {
+                        SummaryFor::Convert => Msg::SumWarningsMoreConvert,
+                        SummaryFor::Watch => Msg::SumWarningsMoreWatch,
                     };
+                    let _ = writeln!(s, "{}", t!(lang, msg, kind = kind, more = more));
                 }
             }
         }
         if self.dry_run {
-            let _ = writeln!(s, "dry run: nothing was written");
+            let _ = writeln!(s, "{}", Msg::SumDryRun.text(lang));
         }
         s
+    }
+}
+
+/// A kind of input as people read it (`orders` → "commandes"); the JSON keeps the key.
+pub fn kind_label(kind: &str, lang: Lang) -> String {
+    match kind {
+        "orders" => Msg::KindOrders.text(lang).to_string(),
+        "customers" => Msg::KindCustomers.text(lang).to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -541,7 +631,7 @@ pub enum SummaryFor {
 /// One problem of an input: its first error and every record that met it.
 type ErrorGroup<'a> = (&'a RecordError, Vec<&'a str>);
 
-fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
+fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor, lang: Lang) {
     const GROUPS: usize = 10;
     const EXAMPLES: usize = 3;
     // Inputs in their order, each with its problems in order of appearance (first error,
@@ -566,7 +656,7 @@ fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
     }
     for (input, groups) in &inputs {
         let total: usize = groups.iter().map(|(_, r)| r.len()).sum();
-        let _ = writeln!(s, "{total} error(s) in {input}:");
+        let _ = writeln!(s, "{}", t!(lang, Msg::SumErrorsIn, n = total, input = input));
         for (e, records) in groups.iter().take(GROUPS) {
             if records.len() == 1 {
                 let _ = writeln!(s, "  {}: {}{}", e.record, field_prefix(&e.field), e.message);
@@ -576,27 +666,24 @@ fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
             if records.len() > EXAMPLES {
                 shown.push("...");
             }
-            let _ = writeln!(
-                s,
-                "  {}{} (×{} like this: {})",
-                field_prefix(&e.field),
-                e.message,
-                records.len(),
-                shown.join(", ")
+            let line = t!(
+                lang,
+                Msg::SumErrorsAlike,
+                field = field_prefix(&e.field),
+                message = e.message,
+                n = records.len(),
+                records = shown.join(", ")
             );
+            let _ = writeln!(s, "{line}");
         }
         if groups.len() > GROUPS {
             let rest: usize = groups[GROUPS..].iter().map(|(_, r)| r.len()).sum();
             let kinds = groups.len() - GROUPS;
-            let _ = match to {
-                SummaryFor::Convert => {
-                    writeln!(s, "  ... {rest} more error(s) of {kinds} other kind(s) (see --report)")
-                }
-                SummaryFor::Watch => writeln!(
-                    s,
-                    "  ... {rest} more error(s) of {kinds} other kind(s) (all in the .report.json kept with the file)"
-                ),
+            let msg = match to {
+                SummaryFor::Convert => Msg::SumErrorsMoreConvert,
+                SummaryFor::Watch => Msg::SumErrorsMoreWatch,
             };
+            let _ = writeln!(s, "{}", t!(lang, msg, rest = rest, kinds = kinds));
         }
     }
 }
@@ -604,7 +691,7 @@ fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor) {
 /// A message with its quoted values and numbers blanked: what makes two errors the same kind.
 /// A quote opens after a non-letter and closes before one, so an apostrophe inside a quoted
 /// name ('Savon au lait d'ânesse') does not end it.
-fn shape(message: &str) -> String {
+pub(crate) fn shape(message: &str) -> String {
     let chars: Vec<char> = message.chars().collect();
     let mut out = String::with_capacity(message.len());
     let mut quoted = false;

@@ -14,6 +14,8 @@ use predicates::prelude::*;
 fn passerelle() -> Command {
     let mut c = Command::cargo_bin("passerelle").unwrap();
     c.env("PASSERELLE_TODAY", "2024-03-07");
+    // English, whatever the machine's locale.
+    c.env("LANG", "C").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     c
 }
 

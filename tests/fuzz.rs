@@ -448,6 +448,7 @@ fn convert_case(input: &Path, clients: Option<&Path>, profile: Option<&Path>, di
         force: false,
         inputs: vec![input.to_path_buf()],
         entries: false,
+        ..Default::default()
     };
     let report = match convert(&opts) {
         Ok(r) => r,

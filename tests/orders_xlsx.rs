@@ -36,6 +36,8 @@ fn the_xlsx_export_gives_the_same_documents_as_its_csv_twin() {
             .map(|d| {
                 let mut d = d.clone();
                 d.as_object_mut().unwrap().remove("input");
+                // Indexes of the order's warnings: the XLSX has more (the repairs below).
+                d.as_object_mut().unwrap().remove("warnings");
                 d
             })
             .collect()

@@ -15,8 +15,14 @@ use serde_json::Value;
 
 /// The watcher of a site, in this process, as `watch --once --poll 0.05` runs it.
 fn open(s: &Site) -> Watch {
-    Watch::open(&WatchOptions { dir: s.dir.clone(), profile: None, once: true, poll: Some(Duration::from_millis(50)) })
-        .unwrap()
+    Watch::open(&WatchOptions {
+        dir: s.dir.clone(),
+        profile: None,
+        once: true,
+        poll: Some(Duration::from_millis(50)),
+        lang: Default::default(),
+    })
+    .unwrap()
 }
 
 /// The report of an archived input: its customers, by shop id → (action, code).
@@ -42,7 +48,7 @@ fn two_files_are_converted_against_one_reading_of_the_list() {
     let mut w = open(&s);
     assert_eq!(w.list_reads(), 1, "read at start, to fail there rather than on the first file");
     let summary = w.run(&AtomicBool::new(false));
-    assert_eq!((summary.converted, summary.failed), (2, 0), "{}", summary.line());
+    assert_eq!((summary.converted, summary.failed), (2, 0), "{}", summary.line(Default::default()));
     assert_eq!(w.list_reads(), 1);
     assert_eq!(outcome(&s).outputs.len(), 2);
     drop(w);

@@ -14,6 +14,16 @@ use serde::{Deserialize, Serialize};
 
 /// The commented default profile (`passerelle profile init`).
 pub const DEFAULT_PROFILE: &str = include_str!("../../templates/profile/default.toml");
+/// The same profile commented in French: the same keys and values (tested).
+pub const DEFAULT_PROFILE_FR: &str = include_str!("../../templates/profile/default.fr.toml");
+
+/// The default profile commented in `lang`.
+pub fn default_profile(lang: crate::i18n::Lang) -> &'static str {
+    match lang {
+        crate::i18n::Lang::En => DEFAULT_PROFILE,
+        crate::i18n::Lang::Fr => DEFAULT_PROFILE_FR,
+    }
+}
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -368,6 +378,56 @@ mod tests {
         assert_eq!((p.watch.settle_ms, p.watch.min_age_ms), (w.settle_ms, w.min_age_ms));
         assert_eq!((p.watch.rescan_seconds, p.watch.retry_seconds), (w.rescan_seconds, w.retry_seconds));
         assert_eq!(p.watch.debounce_ms, w.debounce_ms);
+    }
+
+    #[test]
+    fn the_french_default_profile_has_the_same_keys_and_values() {
+        // Same settings once read...
+        let en = Profile::parse(DEFAULT_PROFILE, "default").unwrap();
+        let fr = Profile::parse(DEFAULT_PROFILE_FR, "default.fr").unwrap();
+        assert_eq!(serde_json::to_value(&en).unwrap(), serde_json::to_value(&fr).unwrap());
+        // ...the same text of keys and values, only the comments differ...
+        let (en_doc, fr_doc): (toml::Value, toml::Value) =
+            (toml::from_str(DEFAULT_PROFILE).unwrap(), toml::from_str(DEFAULT_PROFILE_FR).unwrap());
+        assert_eq!(en_doc, fr_doc);
+        let settings = |text: &str| -> Vec<String> {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| {
+                    // A trailing comment is a comment.
+                    l.split(" #").next().unwrap_or(l).trim_end().to_string()
+                })
+                .collect()
+        };
+        assert_eq!(settings(DEFAULT_PROFILE), settings(DEFAULT_PROFILE_FR), "the same lines in the same order");
+        // ...and the same examples in comments (`# key = value`), which users uncomment.
+        let examples = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("# "))
+                .filter(|l| {
+                    let Some((key, value)) = l.split_once(" = ") else { return false };
+                    let value_like = value.starts_with(['"', '[', '{', '-'])
+                        || value.starts_with(|c: char| c.is_ascii_digit())
+                        || value.starts_with("true")
+                        || value.starts_with("false");
+                    !key.is_empty()
+                        && value_like
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || "_.\"".contains(c))
+                })
+                .map(|l| l.split(" #").next().unwrap_or(l).trim_end().to_string())
+                .collect()
+        };
+        let (ex_en, ex_fr) = (examples(DEFAULT_PROFILE), examples(DEFAULT_PROFILE_FR));
+        assert!(ex_en.len() > 10, "{ex_en:?}");
+        assert_eq!(ex_en, ex_fr);
+        assert_eq!(default_profile(crate::i18n::Lang::Fr), DEFAULT_PROFILE_FR);
+        // `profile check` finds nothing to say about either.
+        for text in [DEFAULT_PROFILE, DEFAULT_PROFILE_FR] {
+            let p = check::parse_checked(text).unwrap();
+            assert!(check::template_rules(&p, text).is_empty());
+            assert!(check::advice(&p, text).is_empty());
+        }
     }
 
     #[test]

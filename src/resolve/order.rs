@@ -48,6 +48,26 @@ pub struct Prepared {
     pub date: DateTime,
 }
 
+impl Prepared {
+    /// The document's HT and TTC amounts as its lines are written (quantity × unit price −
+    /// discount, rounded per line; the other side at the line's VAT rate): what the report
+    /// shows. A side needing a line's rate that is unknown is None.
+    pub fn amounts(&self) -> (Option<Decimal>, Option<Decimal>) {
+        let (mut ht, mut ttc) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
+        for l in &self.lines {
+            let amount = round2(l.unit * l.quantity - l.discount);
+            let factor = l.rate.map(|r| Decimal::ONE + r / Decimal::ONE_HUNDRED).filter(|f| !f.is_zero());
+            let (h, t) = match (l.ttc, factor) {
+                (true, f) => (f.map(|f| round2(amount / f)), Some(amount)),
+                (false, f) => (Some(amount), f.map(|f| round2(amount * f))),
+            };
+            ht = ht.zip(h).map(|(a, b)| a + b);
+            ttc = ttc.zip(t).map(|(a, b)| a + b);
+        }
+        (ht, ttc)
+    }
+}
+
 /// Most characters of a piece number (#CHEN 5).
 pub const PIECE_MAX: usize = 13;
 

@@ -86,6 +86,9 @@ impl Dirs {
     fn staged_report(&self, id: &str) -> PathBuf {
         self.work.join(format!("{id}.report.json"))
     }
+    fn staged_html(&self, id: &str) -> PathBuf {
+        self.work.join(format!("{id}.report.html"))
+    }
     fn destination(&self, d: &Decision) -> PathBuf {
         match d.destination {
             Destination::Archive => self.archive.join(&d.day),
@@ -169,6 +172,10 @@ pub struct Decision {
     pub note: Option<Note>,
     /// work/ID.report.json moves beside the input as `ID_NAME.report.json`.
     pub report: bool,
+    /// work/ID.report.html moves beside the input as `ID_NAME.html`: the report for people
+    /// of a file without outputs (with outputs, it is one of them: `out/ID_NAME.html`).
+    #[serde(default)]
+    pub html: bool,
     /// One line for the log.
     pub summary: String,
 }
@@ -241,6 +248,8 @@ fn now_local() -> jiff::ZonedDateTime {
 
 pub struct Worker {
     pub dirs: Dirs,
+    /// Language of the summaries logged and of the HTML reports.
+    lang: crate::i18n::Lang,
     /// Ids given out by this process or found in work/ at start.
     used: std::collections::HashSet<String>,
     /// The client list, read again only when its file changes.
@@ -248,13 +257,13 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(dirs: Dirs) -> Worker {
-        Worker { dirs, used: Default::default(), lists: ListCache::default() }
+    pub fn new(dirs: Dirs, lang: crate::i18n::Lang) -> Worker {
+        Worker { dirs, lang, used: Default::default(), lists: ListCache::default() }
     }
 
     /// A worker that starts with the client list already read into `lists`.
-    pub fn with_lists(dirs: Dirs, lists: ListCache) -> Worker {
-        Worker { lists, ..Worker::new(dirs) }
+    pub fn with_lists(dirs: Dirs, lang: crate::i18n::Lang, lists: ListCache) -> Worker {
+        Worker { lists, ..Worker::new(dirs, lang) }
     }
 
     /// The client list kept between files.
@@ -290,7 +299,10 @@ impl Worker {
             let name = entry.file_name().to_string_lossy().into_owned();
             let Some(id) = id_of(&name) else { continue };
             self.used.insert(id.to_string());
-            let leftover = name.ends_with(".out") || name.ends_with(".state") || name.ends_with(".report.json");
+            let leftover = name.ends_with(".out")
+                || name.ends_with(".state")
+                || name.ends_with(".report.json")
+                || name.ends_with(".report.html");
             if leftover && !jobs.iter().any(|j| j == id) {
                 tracing::debug!("work: removing {name}, left by a finished job");
                 remove_any(&entry.path())?;
@@ -452,7 +464,12 @@ impl Worker {
     }
 
     fn drop_job(&self, id: &str) -> Result<(), JobError> {
-        for p in [self.dirs.staged_out(id), self.dirs.staged_state(id), self.dirs.staged_report(id)] {
+        for p in [
+            self.dirs.staged_out(id),
+            self.dirs.staged_state(id),
+            self.dirs.staged_report(id),
+            self.dirs.staged_html(id),
+        ] {
             remove_any(&p).map_err(io_at(&p))?;
         }
         let p = self.dirs.journal(id);
@@ -461,12 +478,15 @@ impl Worker {
 
     /// Converts the claimed file (or recognises it as a duplicate) and records the decision.
     fn decide(&mut self, j: &mut Journal) -> Result<(), JobError> {
+        use crate::i18n::Msg;
+        use crate::t;
         let d = &self.dirs;
+        let lang = self.lang;
         let input = d.work.join(&j.claimed);
-        let (staged_out, staged_state, staged_report) =
-            (d.staged_out(&j.id), d.staged_state(&j.id), d.staged_report(&j.id));
+        let (staged_out, staged_state, staged_report, staged_html) =
+            (d.staged_out(&j.id), d.staged_state(&j.id), d.staged_report(&j.id), d.staged_html(&j.id));
         // Leftovers of an attempt interrupted before its decision: start clean.
-        for p in [&staged_out, &staged_state, &staged_report] {
+        for p in [&staged_out, &staged_state, &staged_report, &staged_html] {
             remove_any(p).map_err(io_at(p))?;
         }
         let hash = seen::hash_file(&input).map_err(io_at(&input))?;
@@ -480,9 +500,14 @@ impl Worker {
                 destination: Destination::Archive,
                 note: Some(Note { file: format!("{}.duplicate.txt", j.claimed), text: duplicate_note(d, j, first) }),
                 report: false,
-                summary: format!(
-                    "\"{}\": same content as \"{}\" received {}: not converted again (archive/{}/{})",
-                    j.original, first.original, first.received, day, j.claimed
+                html: false,
+                summary: t!(
+                    lang,
+                    Msg::WatchFileDuplicate,
+                    file = j.original,
+                    first = first.original,
+                    received = first.received,
+                    kept = format!("archive/{day}/{}", j.claimed)
                 ),
                 day,
             }
@@ -494,11 +519,13 @@ impl Worker {
                 clients: None,
                 out: staged_out.clone(),
                 report: None,
+                html: None,
                 state: Some(staged_state.clone()),
                 dry_run: false,
                 force: false,
                 inputs: vec![input.clone()],
                 entries: true,
+                lang,
             };
             // A bug hit by one odd file must not stop the watcher, nor crash it again at every
             // restart on the same file: a panic fails this file only.
@@ -512,7 +539,7 @@ impl Worker {
             };
             failpoint("decide.converted");
             let dest_input = |dest: &Path| dest.join(&j.claimed);
-            let outputs: Vec<String> = report
+            let mut outputs: Vec<String> = report
                 .inputs
                 .first()
                 .map(|i| {
@@ -535,7 +562,7 @@ impl Worker {
                 Destination::Archive => d.archive.join(&day),
                 Destination::Errors => d.errors.clone(),
             };
-            for line in report.human_for(crate::report::SummaryFor::Watch).lines() {
+            for line in report.human_for(crate::report::SummaryFor::Watch, lang).lines() {
                 tracing::info!("  {line}");
             }
             let shown_outputs: Vec<String> = outputs.iter().map(|o| d.show(&d.out.join(o))).collect();
@@ -545,18 +572,18 @@ impl Worker {
                 _ => None,
             }
             .map(|text| Note { file: format!("{}.error.txt", j.claimed), text });
+            let note_path = || d.show(&dest.join(format!("{}.error.txt", j.claimed)));
             let summary = match outcome {
-                Outcome::Failed => {
-                    format!("\"{}\" failed: see {}", j.original, d.show(&dest.join(format!("{}.error.txt", j.claimed))))
-                }
-                Outcome::Partial => format!(
-                    "\"{}\" converted in part → {}; failed records: see {}",
-                    j.original,
-                    shown_outputs.join(", "),
-                    d.show(&dest.join(format!("{}.error.txt", j.claimed)))
+                Outcome::Failed => t!(lang, Msg::WatchFileFailed, file = j.original, note = note_path()),
+                Outcome::Partial => t!(
+                    lang,
+                    Msg::WatchFilePartial,
+                    file = j.original,
+                    outputs = shown_outputs.join(", "),
+                    note = note_path()
                 ),
-                _ if outputs.is_empty() => format!("\"{}\" converted: nothing new to import, no output", j.original),
-                _ => format!("\"{}\" converted → {}", j.original, shown_outputs.join(", ")),
+                _ if outputs.is_empty() => t!(lang, Msg::WatchFileNothing, file = j.original),
+                _ => t!(lang, Msg::WatchFileConverted, file = j.original, outputs = shown_outputs.join(", ")),
             };
             if outcome == Outcome::Converted {
                 // Only a clean conversion counts as "seen": a file that failed, even in part,
@@ -575,6 +602,20 @@ impl Worker {
             // The report tells where things ended, not where they were while being converted.
             relocate_report(&mut report, &input, &dest_input(&dest), &staged_out, &d.out);
             write_atomic(&staged_report, report.to_json().as_bytes()).map_err(io_at(&staged_report))?;
+            // The page for people: beside the outputs, under the name they share (the job's id
+            // keeps it free in out/); for a file without outputs, beside its report.
+            let page = crate::html::page(&report, lang);
+            let html = outputs.is_empty();
+            if html {
+                write_atomic(&staged_html, page.as_bytes()).map_err(io_at(&staged_html))?;
+            } else {
+                let stem =
+                    Path::new(&j.claimed).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = format!("{stem}.html");
+                let path = staged_out.join(&name);
+                write_atomic(&path, page.as_bytes()).map_err(io_at(&path))?;
+                outputs.push(name);
+            }
             // The decision must not rely on copies the OS has not written yet.
             sync_tree(&staged_state).map_err(io_at(&staged_state))?;
             Decision {
@@ -585,6 +626,7 @@ impl Worker {
                 day,
                 note,
                 report: true,
+                html,
                 summary,
             }
         };
@@ -622,6 +664,10 @@ impl Worker {
         if dec.report {
             let to = dest.join(format!("{}.report.json", j.claimed));
             move_into(&d.staged_report(&j.id), &to).map_err(io_at(&to))?.log(&d, &to);
+        }
+        if dec.html {
+            let to = dest.join(format!("{}.html", j.claimed));
+            move_into(&d.staged_html(&j.id), &to).map_err(io_at(&to))?.log(&d, &to);
         }
         let to = dest.join(&j.claimed);
         move_into(&d.work.join(&j.claimed), &to).map_err(io_at(&to))?.log(&d, &to);

@@ -43,6 +43,8 @@ pub struct WatchOptions {
     pub once: bool,
     /// Scan at this interval instead of waiting for file-system events.
     pub poll: Option<Duration>,
+    /// Language of the summaries logged and of the HTML reports.
+    pub lang: crate::i18n::Lang,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,19 +114,25 @@ impl Summary {
         }
     }
 
-    pub fn line(&self) -> String {
-        let mut s = format!(
-            "{} converted, {} converted in part, {} failed, {} duplicate(s)",
-            self.converted, self.partial, self.failed, self.duplicates
+    pub fn line(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Msg;
+        use crate::t;
+        let mut s = t!(
+            lang,
+            Msg::WatchLine,
+            converted = self.converted,
+            partial = self.partial,
+            failed = self.failed,
+            duplicates = self.duplicates
         );
         if self.left > self.untaken {
-            s.push_str(&format!(", {} still being written (left in inbox/)", self.left - self.untaken));
+            s.push_str(&t!(lang, Msg::WatchLeft, n = self.left - self.untaken));
         }
         if self.untaken > 0 {
-            s.push_str(&format!(", {} that could not be taken (left in inbox/)", self.untaken));
+            s.push_str(&t!(lang, Msg::WatchUntaken, n = self.untaken));
         }
         if let Some(r) = &self.stuck {
-            s.push_str(&format!("; unfinished, left in work/ for the next run: {r}"));
+            s.push_str(&t!(lang, Msg::WatchStuck, reason = r));
         }
         s
     }
@@ -209,7 +217,7 @@ impl Watch {
                 Duration::from_millis(settings.settle_ms),
                 Duration::from_millis(settings.min_age_ms),
             ),
-            worker: Worker::with_lists(dirs.clone(), lists),
+            worker: Worker::with_lists(dirs.clone(), opts.lang, lists),
             dirs,
             settings,
             log_file,
@@ -445,7 +453,7 @@ impl Watch {
                 Err(mpsc::RecvTimeoutError::Disconnected) => {}
             }
         }
-        tracing::info!("{}", summary.line());
+        tracing::info!("{}", summary.line(self.opts.lang));
         summary
     }
 

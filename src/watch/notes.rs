@@ -56,6 +56,7 @@ pub(super) fn internal_error_report(input: &Path, panic: Box<dyn std::any::Any +
         path: input.display().to_string(),
         platform: None,
         kind: None,
+        generation: None,
         encoding: None,
         delimiter: None,
         records: 0,

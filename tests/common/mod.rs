@@ -20,6 +20,8 @@ pub fn sample(rel: &str) -> PathBuf {
 pub fn passerelle(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("passerelle").expect("binary built");
     c.current_dir(dir).env("PASSERELLE_TODAY", TODAY);
+    // English, whatever the machine's locale: tests of French set it themselves.
+    c.env("LANG", "C").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     c
 }
 

@@ -66,11 +66,23 @@ impl Site {
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_passerelle"));
         c.arg("watch").arg("--dir").arg(&self.dir).env("PASSERELLE_TODAY", TODAY).env_remove("PASSERELLE_WATCH_CRASH");
+        // English, whatever the machine's locale: tests of French set it themselves.
+        c.env("LANG", "C").env_remove("LC_ALL").env_remove("LC_MESSAGES");
         c
     }
 
+    /// Starts the watcher and waits until it has made its folders (or has ended): on a busy
+    /// machine its start can take longer than a test's first pause.
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.cmd().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+        let mut child = self.cmd().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let start = std::time::Instant::now();
+        while !self.inbox().is_dir()
+            && child.try_wait().unwrap().is_none()
+            && start.elapsed() < std::time::Duration::from_secs(20)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child
     }
 
     /// Files under `sub` (recursively), relative, without the `.gitkeep` placeholders.
@@ -166,7 +178,7 @@ pub fn outcome(site: &Site) -> Outcome {
     for (sub, files) in [("archive", site.files("archive")), ("errors", site.files("errors"))] {
         for f in &files {
             let name = f.rsplit('/').next().unwrap();
-            let is_note = [".error.txt", ".duplicate.txt", ".report.json"].iter().any(|s| name.ends_with(s));
+            let is_note = [".error.txt", ".duplicate.txt", ".report.json", ".html"].iter().any(|s| name.ends_with(s));
             if is_note {
                 let input = files.iter().find(|g| f.starts_with(g.as_str()) && *g != f);
                 assert!(input.is_some(), "{sub}/{f}: a note without its input");
@@ -184,13 +196,22 @@ pub fn outcome(site: &Site) -> Outcome {
         }
     }
     let mut outputs = BTreeMap::new();
-    for f in site.files("out") {
+    let out = site.files("out");
+    for f in &out {
+        // The page for people beside each output: `ID_NAME.html` beside `ID_NAME.txt`.
+        if let Some(stem) = f.strip_suffix(".html") {
+            let page = site.read(&format!("out/{f}"));
+            assert!(page.starts_with(b"<!DOCTYPE html>") && page.ends_with(b"</html>\n"), "out/{f}: a whole page");
+            assert!(out.contains(&format!("{stem}.txt")), "out/{f}: beside no output");
+            continue;
+        }
+        assert!(out.contains(&format!("{}.html", f.trim_end_matches(".txt"))), "out/{f}: no page beside it");
         let bytes = site.read(&format!("out/{f}"));
         assert!(is_complete_sage(&bytes), "out/{f} is not a complete Format Sage file");
         let id = f.split('_').next().unwrap();
         let orig = ids.get(id).unwrap_or_else(|| panic!("out/{f}: no input with its id"));
         let stem = Path::new(orig).file_stem().unwrap().to_string_lossy();
-        assert_eq!(original(&f), format!("{stem}.txt"), "out/{f} is named after its input");
+        assert_eq!(original(f), format!("{stem}.txt"), "out/{f} is named after its input");
         assert!(outputs.insert(orig.clone(), bytes).is_none(), "two outputs for {orig}");
     }
     let state = fs::read_to_string(site.dir.join("state/passerelle-state.json"))

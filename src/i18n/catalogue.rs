@@ -1,0 +1,456 @@
+//! Every text passerelle writes for people in both languages, English then French.
+//! Sage's own words stay Sage's (intitulé, pièce, souche, catégorie comptable, facture, avoir).
+//! Placeholders are `{name}`; both texts of a message name the same ones (tested).
+
+/// Defines `Msg` and its table: each message must give `en` and `fr` (a variant without
+/// both does not compile).
+macro_rules! messages {
+    ($( $(#[$doc:meta])* $name:ident { en: $en:expr, fr: $fr:expr $(,)? } )*) => {
+        /// A message of the catalogue.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Msg {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Msg {
+            /// Every message, for the completeness test.
+            pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
+
+            /// (English, French).
+            pub const fn texts(self) -> (&'static str, &'static str) {
+                match self {
+                    $( Msg::$name => ($en, $fr), )*
+                }
+            }
+        }
+    };
+}
+
+/// Messages whose text has no word to translate (the same in both languages on purpose).
+#[cfg(test)]
+pub(super) const SAME_IN_BOTH: &[Msg] = &[
+    Msg::SumPiece,
+    Msg::HtmlHt,
+    Msg::HtmlTtc,
+    Msg::HtmlEmail,
+    Msg::HtmlCode,
+    Msg::HtmlColClient,
+    Msg::HtmlColType,
+    Msg::HtmlColAction,
+    Msg::HtmlColMessage,
+    Msg::HtmlKeySiret,
+    Msg::HtmlKeyEmail,
+    Msg::HtmlKeyCode,
+];
+
+messages! {
+    // ---- Console summary of a run (`convert`, and each file of `watch`) ----
+    /// An input converted; `what` is `SumWhat`.
+    SumOk { en: "ok      {path} ({what}, {records} records)", fr: "ok      {path} ({what}, {records} enregistrement(s))" }
+    SumPartial {
+        en: "PARTIAL {path} ({what}, {records} records, {failed} failed: see the errors below)",
+        fr: "PARTIEL {path} ({what}, {records} enregistrement(s), {failed} en échec : voir les erreurs ci-dessous)",
+    }
+    SumFailed { en: "FAILED  {path} ({what})", fr: "ÉCHEC   {path} ({what})" }
+    SumJoined { en: "        joined to {input}", fr: "        joint à {input}" }
+    /// Platform and kind of an input ("shopify orders", "commandes shopify").
+    SumWhat { en: "{platform} {kind}", fr: "{kind} {platform}" }
+    SumUnrecognised { en: "unrecognised", fr: "non reconnu" }
+    SumCustomers {
+        en: "customers: {created} created, {matched} matched, {updated} updated, {single} on the single account, {failed} failed",
+        fr: "clients : {created} créé(s), {matched} trouvé(s) dans la liste des clients, {updated} mis à jour, {single} sur le compte client unique, {failed} en échec",
+    }
+    SumCustomersIssuedBefore {
+        en: "customers: {created} created, {before} issued before and written again (not in the client list yet), {matched} matched, {updated} updated, {single} on the single account, {failed} failed",
+        fr: "clients : {created} créé(s), {before} déjà attribué(s) par une conversion précédente et écrit(s) à nouveau (pas encore dans la liste des clients), {matched} trouvé(s) dans la liste des clients, {updated} mis à jour, {single} sur le compte client unique, {failed} en échec",
+    }
+    SumDocuments {
+        en: "documents: {created} created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
+        fr: "documents : {created} créé(s){pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
+    }
+    SumCreditNotes { en: ", of which {n} credit note(s)", fr: ", dont {n} avoir(s)" }
+    SumPiece { en: " (pièce {piece})", fr: " (pièce {piece})" }
+    SumPieces { en: " (pièces {first} to {last})", fr: " (pièces {first} à {last})" }
+    SumErrorsIn { en: "{n} error(s) in {input}:", fr: "{n} erreur(s) dans {input} :" }
+    SumErrorsAlike { en: "  {field}{message} (×{n} like this: {records})", fr: "  {field}{message} (×{n} comme celle-ci : {records})" }
+    SumErrorsMoreConvert {
+        en: "  ... {rest} more error(s) of {kinds} other kind(s) (see --report)",
+        fr: "  ... {rest} erreur(s) de plus, de {kinds} autre(s) sorte(s) (voir --report)",
+    }
+    SumErrorsMoreWatch {
+        en: "  ... {rest} more error(s) of {kinds} other kind(s) (all in the .report.json kept with the file)",
+        fr: "  ... {rest} erreur(s) de plus, de {kinds} autre(s) sorte(s) (toutes dans le .report.json gardé avec le fichier)",
+    }
+    SumWarnings { en: "{total} warning(s): {counts}", fr: "{total} avertissement(s) : {counts}" }
+    SumWarningTimes { en: " (×{n}, same for other records)", fr: " (×{n}, de même pour d'autres enregistrements)" }
+    SumWarningsMoreConvert { en: "  [{kind}] ... {more} more (see --report)", fr: "  [{kind}] ... {more} de plus (voir --report)" }
+    SumWarningsMoreWatch {
+        en: "  [{kind}] ... {more} more (all in the .report.json kept with the file)",
+        fr: "  [{kind}] ... {more} de plus (tous dans le .report.json gardé avec le fichier)",
+    }
+    SumDryRun { en: "dry run: nothing was written", fr: "simulation (--dry-run) : rien n'a été écrit" }
+    SumHtml { en: "report for people: {path}", fr: "rapport à lire : {path}" }
+
+    // ---- Kinds of input, as shown to people (the JSON keeps `orders`, `customers`) ----
+    KindOrders { en: "orders", fr: "commandes" }
+    KindCustomers { en: "customers", fr: "clients" }
+
+    // ---- passerelle watch ----
+    WatchLine {
+        en: "{converted} converted, {partial} converted in part, {failed} failed, {duplicates} duplicate(s)",
+        fr: "{converted} converti(s), {partial} converti(s) en partie, {failed} en échec, {duplicates} doublon(s)",
+    }
+    WatchLeft { en: ", {n} still being written (left in inbox/)", fr: ", {n} en cours d'écriture (laissé(s) dans inbox/)" }
+    WatchUntaken { en: ", {n} that could not be taken (left in inbox/)", fr: ", {n} impossible(s) à prendre (laissé(s) dans inbox/)" }
+    WatchStuck {
+        en: "; unfinished, left in work/ for the next run: {reason}",
+        fr: "; inachevé, laissé dans work/ pour la prochaine fois : {reason}",
+    }
+    WatchFileFailed { en: "\"{file}\" failed: see {note}", fr: "« {file} » en échec : voir {note}" }
+    WatchFilePartial {
+        en: "\"{file}\" converted in part → {outputs}; failed records: see {note}",
+        fr: "« {file} » converti en partie → {outputs} ; enregistrements en échec : voir {note}",
+    }
+    WatchFileNothing {
+        en: "\"{file}\" converted: nothing new to import, no output",
+        fr: "« {file} » converti : rien de nouveau à importer, aucun fichier écrit",
+    }
+    WatchFileConverted { en: "\"{file}\" converted → {outputs}", fr: "« {file} » converti → {outputs}" }
+    WatchFileDuplicate {
+        en: "\"{file}\": same content as \"{first}\" received {received}: not converted again ({kept})",
+        fr: "« {file} » : même contenu que « {first} » reçu le {received} : pas converti à nouveau ({kept})",
+    }
+
+    // ---- profile init, template copy ----
+    Wrote { en: "wrote {file}", fr: "{file} écrit" }
+    WroteTemplate {
+        en: "wrote {file}: edit it, then name it in the profile's [output] templates (a path relative to the profile's folder)",
+        fr: "{file} écrit : modifiez-le, puis nommez-le dans [output] templates du profil (un chemin relatif au dossier du profil)",
+    }
+    FileExists {
+        en: "{file} already exists and is left as it is: choose another name, or add --force to replace it",
+        fr: "{file} existe déjà et reste tel quel : choisissez un autre nom, ou ajoutez --force pour le remplacer",
+    }
+
+    // ---- --help ----
+    HelpUsage { en: "Usage:", fr: "Utilisation :" }
+    HelpCommands { en: "Commands", fr: "Commandes" }
+    HelpHelpFlag { en: "Print help", fr: "Afficher l'aide" }
+    HelpVersionFlag { en: "Print version", fr: "Afficher la version" }
+    HelpHelpCommand {
+        en: "Print this message or the help of the given subcommand(s)",
+        fr: "Afficher ce message ou l'aide de la ou des commandes données",
+    }
+    HelpAbout {
+        en: "Shop exports (Shopify, PrestaShop, WooCommerce, Magento) → Sage 100 Gestion Commerciale import files",
+        fr: "Exports de boutique (Shopify, PrestaShop, WooCommerce, Magento) → fichiers d'import pour Sage 100 Gestion Commerciale",
+    }
+    HelpLang {
+        en: "Language of what is written for people (console, HTML report, profile comments, help). Default: the system's",
+        fr: "Langue de ce qui est écrit pour les personnes (console, rapport HTML, commentaires du profil, aide). Par défaut : celle du système",
+    }
+    HelpConvert { en: "Convert shop exports into Sage import files", fr: "Convertir des exports de boutique en fichiers d'import Sage" }
+    HelpConvertProfile {
+        en: "Profile (TOML). Default: ./profile.toml if present, else built-in defaults",
+        fr: "Profil (TOML). Par défaut : ./profile.toml s'il existe, sinon les réglages par défaut",
+    }
+    HelpConvertClients {
+        en: "Client list exported from Gestion Commerciale (overrides [clients] file)",
+        fr: "Liste des clients exportée de la Gestion Commerciale (remplace [clients] file)",
+    }
+    HelpConvertOut { en: "Output folder", fr: "Dossier de sortie" }
+    HelpConvertReport { en: "Write the run report as JSON", fr: "Écrire le rapport de la conversion en JSON" }
+    HelpConvertHtml {
+        en: "Write the run report as an HTML page to read: files, orders, clients, warnings, and how to import into Sage",
+        fr: "Écrire le rapport de la conversion en page HTML à lire : fichiers, commandes, clients, avertissements, et comment importer dans Sage",
+    }
+    HelpConvertState {
+        en: "What survives between runs (issued codes, counter). Default: state/ next to the profile",
+        fr: "Ce qui est gardé d'une conversion à l'autre (codes attribués, compteur). Par défaut : state/ à côté du profil",
+    }
+    HelpConvertDryRun {
+        en: "Read, map, match and report; write no output and no state",
+        fr: "Lire, faire correspondre et rendre compte ; n'écrire aucun fichier ni état",
+    }
+    HelpConvertForce {
+        en: "Convert orders the ledger says were already converted",
+        fr: "Convertir aussi les commandes que le registre dit déjà converties",
+    }
+    HelpConvertInputs { en: "Shop exports", fr: "Exports de la boutique" }
+    HelpProfile { en: "Write or check a profile", fr: "Écrire ou vérifier un profil" }
+    HelpProfileInit { en: "Write the commented default profile", fr: "Écrire le profil par défaut, commenté" }
+    HelpProfileInitFile { en: "Where to write it", fr: "Où l'écrire" }
+    HelpOverwrite { en: "Overwrite an existing file", fr: "Remplacer un fichier existant" }
+    HelpProfileCheck {
+        en: "Check a profile and report every problem with its line",
+        fr: "Vérifier un profil et signaler chaque problème avec sa ligne",
+    }
+    HelpProfileCheckFile { en: "The profile to check", fr: "Le profil à vérifier" }
+    HelpProfileCheckClients {
+        en: "Client list to check single_account and template against (default: the profile's)",
+        fr: "Liste des clients où chercher single_account et template (par défaut : celle du profil)",
+    }
+    HelpInspect {
+        en: "Show how files are read: platform, kind, encoding, delimiter, columns, first records",
+        fr: "Montrer comment les fichiers sont lus : plateforme, type, encodage, séparateur, colonnes, premiers enregistrements",
+    }
+    HelpInspectProfile { en: "Profile whose [input] settings apply", fr: "Profil dont les réglages [input] s'appliquent" }
+    HelpInspectRecords { en: "Records shown per file", fr: "Enregistrements montrés par fichier" }
+    HelpInspectInputs { en: "Files to inspect", fr: "Fichiers à examiner" }
+    HelpValidate {
+        en: "Check Format Sage files: frame, encoding, field counts, lengths, references",
+        fr: "Vérifier des fichiers au Format Sage : cadre, encodage, nombre de champs, longueurs, références",
+    }
+    HelpValidateFiles { en: "Format Sage files", fr: "Fichiers au Format Sage" }
+    HelpWatch {
+        en: "Watch a drop folder: files dropped in DIR/inbox are converted into DIR/out",
+        fr: "Surveiller un dossier de dépôt : les fichiers déposés dans DIR/inbox sont convertis dans DIR/out",
+    }
+    HelpWatchDir {
+        en: "The drop folder (inbox/, out/, archive/, errors/ inside)",
+        fr: "Le dossier de dépôt (inbox/, out/, archive/, errors/ dedans)",
+    }
+    HelpWatchProfile { en: "Profile (TOML). Default: DIR/profile.toml", fr: "Profil (TOML). Par défaut : DIR/profile.toml" }
+    HelpWatchOnce {
+        en: "Process what is in the inbox, then exit (for a scheduled task)",
+        fr: "Traiter ce qui est dans inbox, puis s'arrêter (pour une tâche planifiée)",
+    }
+    HelpWatchPoll {
+        en: "Scan the inbox every SECONDS instead of waiting for file-system events (network shares)",
+        fr: "Examiner inbox toutes les SECONDS secondes au lieu d'attendre les événements du système de fichiers (partages réseau)",
+    }
+    HelpWatchLog {
+        en: "Also append the log to FILE (overrides [watch] log_file)",
+        fr: "Ajouter aussi le journal à FILE (remplace [watch] log_file)",
+    }
+    HelpWatchVerbose { en: "Log every decision (debug level)", fr: "Journaliser chaque décision (niveau debug)" }
+    HelpClients {
+        en: "The client list exported from Gestion Commerciale",
+        fr: "La liste des clients exportée de la Gestion Commerciale",
+    }
+    HelpClientsInspect {
+        en: "How a client list is read: format, columns, counts, conflicts, invalid keys",
+        fr: "Comment une liste de clients est lue : format, colonnes, comptes, conflits, clés invalides",
+    }
+    HelpClientsInspectFile {
+        en: "Client list (CSV, XLSX or Format Sage export)",
+        fr: "Liste des clients (CSV, XLSX ou export au Format Sage)",
+    }
+    HelpClientsInspectProfile {
+        en: "Profile whose [clients] settings apply (columns, encoding, sheet)",
+        fr: "Profil dont les réglages [clients] s'appliquent (colonnes, encodage, feuille)",
+    }
+    HelpClientsInspectNotes {
+        en: "Notes shown (duplicates, invalid values...)",
+        fr: "Remarques montrées (doublons, valeurs invalides...)",
+    }
+    HelpTemplate {
+        en: "Import paramétrable templates: list them, describe one for Sage's import wizard, copy one",
+        fr: "Modèles d'import paramétrable : les lister, en décrire un pour l'assistant d'import de Sage, en copier un",
+    }
+    HelpTemplateList { en: "List the built-in templates", fr: "Lister les modèles fournis" }
+    HelpTemplateDescribe {
+        en: "The layout to enter once in Sage's import wizard: for each field, the Sage field, column or position, length, alignment and format",
+        fr: "Le format à saisir une fois dans l'assistant d'import de Sage : pour chaque champ, le champ Sage, la colonne ou la position, la longueur, l'alignement et le format",
+    }
+    HelpTemplateDescribeName {
+        en: "A built-in template name, or the path of a template file (.toml)",
+        fr: "Le nom d'un modèle fourni, ou le chemin d'un fichier de modèle (.toml)",
+    }
+    HelpTemplateDescribeMarkdown { en: "Markdown tables instead of plain text", fr: "Tableaux Markdown au lieu de texte simple" }
+    HelpTemplateCopy {
+        en: "Write a built-in template to FILE, to edit it and name it in the profile",
+        fr: "Écrire un modèle fourni dans FILE, pour le modifier et le nommer dans le profil",
+    }
+    HelpTemplateCopyName { en: "A built-in template name", fr: "Le nom d'un modèle fourni" }
+    HelpTemplateCopyFile { en: "Where to write it", fr: "Où l'écrire" }
+
+    // ---- The HTML report ----
+    HtmlTitle { en: "passerelle: conversion report", fr: "passerelle : rapport de conversion" }
+    HtmlWritten { en: "Written {date} by passerelle {version}.", fr: "Écrit le {date} par passerelle {version}." }
+    HtmlDryRun {
+        en: "Dry run (--dry-run): nothing was written, no code or order was recorded. The page says what a real run would do.",
+        fr: "Simulation (--dry-run) : rien n'a été écrit, aucun code ni aucune commande n'a été enregistré. La page dit ce que ferait une vraie conversion.",
+    }
+    HtmlVerdictOk { en: "Every file converted.", fr: "Tous les fichiers ont été convertis." }
+    HtmlVerdictFailed {
+        en: "Some files or records failed: see the errors below. What converted was written.",
+        fr: "Des fichiers ou des enregistrements sont en échec : voir les erreurs plus bas. Ce qui a été converti a été écrit.",
+    }
+    HtmlStopped {
+        en: "The run stopped before converting anything: nothing was written.",
+        fr: "La conversion s'est arrêtée avant de rien convertir : rien n'a été écrit.",
+    }
+    HtmlMessagesInEnglish {
+        en: "Warning and error messages are in English.",
+        fr: "Les messages des avertissements et des erreurs sont encore en anglais.",
+    }
+    HtmlContents { en: "Contents", fr: "Sommaire" }
+    HtmlSummary { en: "Summary", fr: "En bref" }
+    HtmlImport { en: "Import into Sage 100 Gestion Commerciale", fr: "Importer dans Sage 100 Gestion Commerciale" }
+    HtmlInputs { en: "Files read", fr: "Fichiers lus" }
+    HtmlOrders { en: "Orders", fr: "Commandes" }
+    HtmlCustomers { en: "Customers", fr: "Clients" }
+    HtmlErrors { en: "Errors", fr: "Erreurs" }
+    HtmlWarnings { en: "Warnings", fr: "Avertissements" }
+
+    HtmlTotCustomersCreated { en: "Clients created", fr: "Clients créés" }
+    HtmlTotCustomersCreatedDry { en: "Clients that would be created", fr: "Clients qui seraient créés" }
+    HtmlTotCustomersIssuedBefore {
+        en: "of which codes issued by an earlier run, written again (not in the client list yet)",
+        fr: "dont codes attribués par une conversion précédente, écrits à nouveau (pas encore dans la liste des clients)",
+    }
+    HtmlTotCustomersMatched { en: "Customers found in the client list", fr: "Clients trouvés dans la liste des clients" }
+    HtmlTotCustomersUpdated { en: "Clients updated", fr: "Clients mis à jour" }
+    HtmlTotCustomersSingle { en: "Customers on the single account", fr: "Clients sur le compte client unique" }
+    HtmlTotCustomersFailed { en: "Customers failed", fr: "Clients en échec" }
+    HtmlTotDocumentsCreated { en: "Documents created", fr: "Documents créés" }
+    HtmlTotDocumentsCreatedDry { en: "Documents that would be created", fr: "Documents qui seraient créés" }
+    HtmlTotCreditNotes { en: "of which credit notes", fr: "dont avoirs" }
+    HtmlCreditNotesDeducted {
+        en: "Credit notes are deducted from the totals.",
+        fr: "Les avoirs sont déduits des totaux.",
+    }
+    HtmlTotDocumentsAlready {
+        en: "Orders already converted by an earlier run (not written again)",
+        fr: "Commandes déjà converties par une conversion précédente (pas écrites à nouveau)",
+    }
+    HtmlTotDocumentsSkipped { en: "Orders skipped (status)", fr: "Commandes écartées (statut)" }
+    HtmlTotDocumentsFailed { en: "Orders failed", fr: "Commandes en échec" }
+    HtmlTotHt { en: "Total HT of the documents created", fr: "Total HT des documents créés" }
+    HtmlTotTtc { en: "Total TTC of the documents created", fr: "Total TTC des documents créés" }
+    HtmlAmountsUnknown {
+        en: "{n} document(s) have an amount that cannot be computed (a line without a VAT rate): the totals leave it out.",
+        fr: "{n} document(s) ont un montant qui ne peut pas être calculé (une ligne sans taux de TVA) : les totaux l'omettent.",
+    }
+    HtmlAmountsNote {
+        en: "Amounts are those of the lines written (quantity × unit price − discount, VAT by line rate); Sage may round a cent differently.",
+        fr: "Les montants sont ceux des lignes écrites (quantité × prix unitaire − remise, TVA au taux de la ligne) ; Sage peut arrondir d'un centime autrement.",
+    }
+    HtmlTotWarnings { en: "Warnings", fr: "Avertissements" }
+    HtmlTotErrors { en: "Errors", fr: "Erreurs" }
+
+    HtmlImportNothing { en: "No file was written: nothing to import.", fr: "Aucun fichier n'a été écrit : rien à importer." }
+    HtmlImportDry {
+        en: "Dry run: nothing to import. Run the same command without --dry-run to write the files.",
+        fr: "Simulation : rien à importer. Lancez la même commande sans --dry-run pour écrire les fichiers.",
+    }
+    HtmlStepCopy {
+        en: "The first time, and for each new kind of file, import into a copy of the dossier and check the result (client records, delivery addresses, documents, amounts, VAT) before importing into the real one. Back the dossier up before each import.",
+        fr: "La première fois, et pour chaque nouveau type de fichier, importez dans une copie du dossier et vérifiez le résultat (fiches clients, adresses de livraison, pièces, montants, TVA) avant d'importer dans le vrai. Sauvegardez le dossier avant chaque import.",
+    }
+    HtmlStepSage {
+        en: "In Gestion Commerciale, menu Fichier > Importer > Format Sage, import these files one after the other, in this order (clients before the documents that use them):",
+        fr: "Dans la Gestion Commerciale, menu Fichier > Importer > Format Sage, importez ces fichiers l'un après l'autre, dans cet ordre (les clients avant les documents qui les utilisent) :",
+    }
+    HtmlFileClients { en: "new and updated clients", fr: "clients nouveaux et mis à jour" }
+    HtmlFileDocuments {
+        en: "{documents} document(s), each after the clients it uses (in the same file)",
+        fr: "{documents} document(s), chacun après les clients qu'il utilise (dans le même fichier)",
+    }
+    HtmlStepParam {
+        en: "Import paramétrable files: in Sage's import wizard, choose the format you defined for the template {name} (what to enter: passerelle template describe {name}; name it {name} to find it again), then the file:",
+        fr: "Fichiers d'import paramétrable : dans l'assistant d'import de Sage, choisissez le format défini pour le modèle {name} (ce qu'il faut y saisir : passerelle template describe {name} ; nommez-le {name} pour le retrouver), puis le fichier :",
+    }
+    HtmlStepParamOrder {
+        en: "Client templates first, then document line templates.",
+        fr: "Les modèles de clients d'abord, puis ceux des lignes de documents.",
+    }
+    HtmlStepAfter {
+        en: "After the import, export the client list from Gestion Commerciale again (into the file the profile names), so that the next conversion knows the new clients and their codes.",
+        fr: "Après l'import, exportez à nouveau la liste des clients de la Gestion Commerciale (dans le fichier nommé par le profil) : la conversion suivante connaîtra ainsi les nouveaux clients et leurs codes.",
+    }
+    HtmlUnverified {
+        en: "Not verified: the exact menu path (Fichier > Importer > Format Sage is the path usually given; it may differ between versions: i7, 100c, 100cloud), and where the import paramétrable wizard is. Check on your version, in a copy of the dossier.",
+        fr: "Non vérifié : le chemin exact du menu (Fichier > Importer > Format Sage est le chemin habituellement cité ; il peut varier selon la version : i7, 100c, 100cloud), et l'emplacement de l'assistant d'import paramétrable. Vérifiez sur votre version, dans une copie du dossier.",
+    }
+
+    HtmlColFile { en: "File", fr: "Fichier" }
+    HtmlColPlatform { en: "Platform", fr: "Plateforme" }
+    HtmlColKind { en: "Kind", fr: "Type" }
+    HtmlColGeneration { en: "Generation", fr: "Génération" }
+    HtmlColEncoding { en: "Encoding", fr: "Encodage" }
+    HtmlColRecords { en: "Records", fr: "Enregistrements" }
+    HtmlColStatus { en: "Status", fr: "Statut" }
+    HtmlColWritten { en: "Written / error", fr: "Écrit / erreur" }
+    HtmlColOrder { en: "Order", fr: "Commande" }
+    HtmlColClient { en: "Client", fr: "Client" }
+    HtmlColHow { en: "How the client was found or made", fr: "Comment le client a été trouvé ou créé" }
+    HtmlColPiece { en: "Piece", fr: "N° de pièce" }
+    HtmlColType { en: "Document", fr: "Document" }
+    HtmlHt { en: "HT", fr: "HT" }
+    HtmlTtc { en: "TTC", fr: "TTC" }
+    HtmlColLines { en: "Lines", fr: "Lignes" }
+    HtmlColNotes { en: "Notes", fr: "Remarques" }
+    HtmlColShopId { en: "Shop id", fr: "Id boutique" }
+    HtmlColName { en: "Name", fr: "Nom" }
+    HtmlEmail { en: "E-mail", fr: "E-mail" }
+    HtmlCode { en: "Code", fr: "Code" }
+    HtmlColAction { en: "Action", fr: "Action" }
+    HtmlColWhy { en: "Why", fr: "Pourquoi" }
+    HtmlColRecord { en: "Record", fr: "Enregistrement" }
+    HtmlColField { en: "Field", fr: "Champ" }
+    HtmlColMessage { en: "Message", fr: "Message" }
+    HtmlColTimes { en: "Times", fr: "Fois" }
+
+    HtmlStatusOk { en: "converted", fr: "converti" }
+    HtmlStatusPartial { en: "converted in part", fr: "converti en partie" }
+    HtmlStatusFailed { en: "failed", fr: "en échec" }
+    HtmlDelimiter { en: "delimiter {delimiter}", fr: "séparateur {delimiter}" }
+    HtmlJoinedTo { en: "completes {inputs}", fr: "complète {inputs}" }
+    HtmlDocCreated { en: "created", fr: "créé" }
+    HtmlDocCreatedDry { en: "would be created", fr: "serait créé" }
+    HtmlDocAlready { en: "already converted", fr: "déjà converti" }
+    HtmlDocSkipped { en: "skipped", fr: "écarté" }
+    HtmlDocFailed { en: "failed", fr: "en échec" }
+    HtmlTypeInvoice { en: "invoice", fr: "facture" }
+    HtmlTypeCreditNote { en: "credit note", fr: "avoir" }
+    HtmlTypeQuote { en: "quote", fr: "devis" }
+    HtmlTypeOrder { en: "order", fr: "bon de commande" }
+    HtmlTypeDeliveryNote { en: "delivery note", fr: "bon de livraison" }
+    HtmlCreditNoteOf { en: "of invoice {piece}", fr: "de la facture {piece}" }
+    HtmlCustCreated { en: "created", fr: "créé" }
+    HtmlCustCreatedDry { en: "would be created", fr: "serait créé" }
+    HtmlCustIssuedEarlier {
+        en: "written again under the code an earlier run issued",
+        fr: "écrit à nouveau sous le code attribué par une conversion précédente",
+    }
+    HtmlCustMatched { en: "found by {key}", fr: "trouvé par {key}" }
+    HtmlCustUpdated { en: "found by {key} and updated", fr: "trouvé par {key} et mis à jour" }
+    HtmlCustFound { en: "found in the client list", fr: "trouvé dans la liste des clients" }
+    HtmlCustUpdatedOnly { en: "updated", fr: "mis à jour" }
+    HtmlCustSingle { en: "single account", fr: "compte client unique" }
+    HtmlCustFailed { en: "failed", fr: "en échec" }
+    HtmlKeySiret { en: "SIRET", fr: "SIRET" }
+    HtmlKeyEmail { en: "e-mail", fr: "e-mail" }
+    HtmlKeyVat { en: "VAT number", fr: "numéro de TVA" }
+    HtmlKeyCode { en: "code", fr: "code" }
+    HtmlNoOrders { en: "No order in this run.", fr: "Aucune commande dans cette conversion." }
+    HtmlNoCustomers { en: "No customer in this run.", fr: "Aucun client dans cette conversion." }
+    HtmlNoErrors { en: "No error.", fr: "Aucune erreur." }
+    HtmlNoWarnings { en: "No warning.", fr: "Aucun avertissement." }
+    HtmlRowsMore {
+        en: "Only the first {shown} of {total} are listed here, to keep the page light; all are in the JSON report (--report, or the .report.json that watch keeps). The {rest} not listed: {counts}.",
+        fr: "Seuls les {shown} premiers sur {total} sont listés ici, pour garder la page légère ; tous sont dans le rapport JSON (--report, ou le .report.json que garde watch). Les {rest} non listés : {counts}.",
+    }
+    HtmlEntriesNotKept {
+        en: "The entries of this run were not kept: only the totals are shown.",
+        fr: "Le détail de cette conversion n'a pas été gardé : seuls les totaux sont montrés.",
+    }
+    HtmlErrorsIn { en: "{n} error(s) in {input}", fr: "{n} erreur(s) dans {input}" }
+    HtmlErrorGroupsMore {
+        en: "… {rest} more error(s) of {kinds} other kind(s): all are in the JSON report.",
+        fr: "… {rest} erreur(s) de plus, de {kinds} autre(s) sorte(s) : toutes sont dans le rapport JSON.",
+    }
+    HtmlWarningKind { en: "{kind}: {n}", fr: "{kind} : {n}" }
+    HtmlWarningsMore {
+        en: "… {rest} more entries of this kind: all are in the JSON report.",
+        fr: "… {rest} entrées de plus de cette sorte : toutes sont dans le rapport JSON.",
+    }
+    HtmlAlso { en: "also: {records}", fr: "aussi : {records}" }
+    HtmlSameForOthers { en: "and other records", fr: "et d'autres enregistrements" }
+    HtmlAllKinds {
+        en: "Warning kinds are the same in every language (they are the report's keys).",
+        fr: "Les sortes d'avertissement (kind) restent en anglais : ce sont les clés du rapport JSON.",
+    }
+}
