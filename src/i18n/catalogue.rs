@@ -183,8 +183,8 @@ messages! {
         fr: "Ce qui est gardé d'une conversion à l'autre (codes attribués, compteur). Par défaut : state/ à côté du profil",
     }
     HelpConvertDryRun {
-        en: "Read, map, match and report; write no output and no state",
-        fr: "Lire, faire correspondre et rendre compte ; n'écrire aucun fichier ni état",
+        en: "Convert and report as a real run would, naming the files it would write; write no output and no state",
+        fr: "Convertir et rendre compte comme une vraie conversion, en nommant les fichiers qu'elle écrirait ; n'écrire aucun fichier ni état",
     }
     HelpConvertForce {
         en: "Convert orders the ledger says were already converted",
