@@ -10,7 +10,7 @@ use jiff::civil::Date;
 
 use crate::error::InputError;
 use crate::gescom::articles::Articles;
-use crate::gescom::{self, ClientIndex};
+use crate::gescom::{self, ClientIndex, ListCache};
 use crate::ledger::{InvoiceRef, Ledger};
 use crate::model::Order;
 use crate::profile::orders::{DocumentType, Refunds};
@@ -116,24 +116,49 @@ pub fn load_clients(
     layout: &'static Layout,
     cli: Option<&Path>,
 ) -> Result<ClientIndex, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
+}
+
+/// `load_clients` through `lists`: read again only if the file changed since it was kept.
+pub fn load_clients_kept(
+    profile: &Profile,
+    layout: &'static Layout,
+    cli: Option<&Path>,
+    lists: &mut ListCache,
+) -> Result<Arc<ClientIndex>, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    lists.load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
+}
+
+/// The client list's file, and the clients whose every field is kept.
+fn client_list(profile: &Profile, cli: Option<&Path>) -> Result<(PathBuf, [String; 2]), CriticalError> {
     let path = match cli {
         Some(p) => p.to_path_buf(),
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
-    let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| match e {
+    Ok((path, [profile.customers.template.clone(), profile.customers.single_account.clone()]))
+}
+
+fn client_list_error(path: &Path, e: InputError) -> CriticalError {
+    match e {
         InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            CriticalError::ClientListMissing { path: path.clone() }
+            CriticalError::ClientListMissing { path: path.to_path_buf() }
         }
         e => CriticalError::Clients(e),
-    })
+    }
 }
 
 /// Converts `opts.inputs`. A critical error (exit 2) writes nothing, except the `--report`
 /// saying why, when its path is safe to write.
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
+    convert_with(opts, None)
+}
+
+/// `convert`, taking the client list from `lists` while its file is unchanged (the watcher).
+pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Result<Report, CriticalError> {
     let mut guard = PathGuard::from_options(opts);
-    let result = convert_run(opts, &mut guard);
+    let result = convert_run(opts, &mut guard, lists);
     if let Err(e) = &result
         && !matches!(e, CriticalError::Refused { .. })
     {
@@ -309,7 +334,11 @@ fn output_stem(input: &Path) -> String {
     input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into())
 }
 
-fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, CriticalError> {
+fn convert_run(
+    opts: &ConvertOptions,
+    guard: &mut PathGuard,
+    lists: Option<&mut ListCache>,
+) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
@@ -339,7 +368,10 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
             }
         }
     }
-    let index = load_clients(&profile, layout, opts.clients.as_deref())?;
+    let index = match lists {
+        Some(lists) => load_clients_kept(&profile, layout, opts.clients.as_deref(), lists)?,
+        None => Arc::new(load_clients(&profile, layout, opts.clients.as_deref())?),
+    };
     let articles = match &profile.orders.articles {
         Some(a) if !a.trim().is_empty() => {
             Some(Articles::load(&profile.resolve_path(a)).map_err(CriticalError::Articles)?)

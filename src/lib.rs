@@ -28,3 +28,8 @@ pub mod strindex;
 pub mod table;
 pub mod watch;
 pub mod write;
+
+// The benchmarks' data generator (benches/support/datagen.rs) names the library `passerelle`;
+// unit tests use it too.
+#[cfg(test)]
+extern crate self as passerelle;
