@@ -536,11 +536,14 @@ fn watch(a: WatchArgs, lang: Lang) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let handler = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
+        if flag.load(Ordering::SeqCst) {
             eprintln!("passerelle: stopping now; the next start finishes the interrupted file");
             std::process::exit(130);
         }
+        // Said before the flag is raised: once raised, the loop may end the process before
+        // this thread gets to write.
         tracing::warn!("stopping after the current file (Ctrl-C again to stop at once)");
+        flag.store(true, Ordering::SeqCst);
     });
     if let Err(e) = handler {
         tracing::warn!("Ctrl-C will stop the watcher abruptly (no handler: {e}); nothing is lost");

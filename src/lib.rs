@@ -35,3 +35,8 @@ pub mod table;
 pub mod text;
 pub mod watch;
 pub mod write;
+
+// The benchmarks' data generator (benches/support/datagen.rs) names the library `passerelle`;
+// unit tests use it too.
+#[cfg(test)]
+extern crate self as passerelle;

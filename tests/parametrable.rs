@@ -15,7 +15,7 @@ use passerelle::report::Warnings;
 use passerelle::sage::{Layout, Record};
 use passerelle::write::param::template::{self, BUILTIN};
 use passerelle::write::param::{ParamFile, Per, Template};
-use passerelle::write::{OutputSet, Outputs};
+use passerelle::write::{Destination, OutputSet, Outputs};
 use proptest::prelude::*;
 
 fn layout() -> &'static Layout {
@@ -308,6 +308,57 @@ fn outputs_write_format_sage_documents_in_order_beside_the_templates() {
     );
     let csv = std::fs::read(dir.path().join("boutique.document_lines_csv.csv")).unwrap();
     assert_eq!(csv.split(|b| *b == b'\n').filter(|l| l.starts_with(b"7;FA00012;")).count(), 3);
+}
+
+/// A dry run's outputs (`Destination::Nowhere`) are the same writers over nothing: the same
+/// warnings, the same refusal, the same files named by `finish`, a client read back as written,
+/// and no file, not even a temporary one.
+#[test]
+fn outputs_over_nowhere_warn_refuse_and_name_files_as_real_ones_and_write_nothing() {
+    let set = OutputSet {
+        sage: true,
+        sage_version: 33,
+        templates: vec![builtin("clients_fixed"), builtin("document_lines_fixed"), builtin("document_lines_csv")],
+    };
+    let feed = |dir: &Path, dest: &Destination| {
+        let mut out = Outputs::open(dir, "boutique", &set, dest).unwrap();
+        let mut w = Warnings::new("boutique.csv");
+        let mut ranges = Vec::new();
+        for (subject, records) in clients() {
+            ranges.push(out.client(&records, &subject, &mut w).unwrap().expect("a Format Sage output"));
+        }
+        let back: Vec<Vec<u8>> = ranges.iter().map(|r| out.read_client(*r).unwrap()).collect();
+        for d in documents() {
+            out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
+        }
+        let d = &documents()[0];
+        let mut lines = d.lines.clone();
+        lines[1].set("AR_Ref", "REFERENCE-BIEN-TROP-LONGUE");
+        let refused = out.document(&d.header, &lines, &d.dues, &d.subject, &mut w).unwrap_err().to_string();
+        out.retarget(dir, "boutique-2");
+        let (written, done) = out.finish();
+        done.unwrap();
+        let names: Vec<_> = written.iter().map(|p| p.strip_prefix(dir).unwrap().to_path_buf()).collect();
+        let warnings: Vec<String> = w
+            .list
+            .iter()
+            .map(|x| format!("[{}] {}: {}: {} (×{})", x.kind, x.record, x.field, x.message, x.count))
+            .collect();
+        (names, warnings, back, refused)
+    };
+    let files = tempfile::tempdir().unwrap();
+    let nowhere = tempfile::tempdir().unwrap();
+    let real = feed(files.path(), &Destination::Files);
+    let dry = feed(nowhere.path(), &Destination::Nowhere(Default::default()));
+    assert!(real.1.iter().any(|w| w.starts_with("[truncated]")), "{:?}", real.1);
+    assert!(real.1.iter().any(|w| w.starts_with("[transliterated]")), "{:?}", real.1);
+    assert_eq!(dry.1, real.1, "the same warnings");
+    assert_eq!(dry.3, real.3, "the same refusal");
+    assert_eq!(dry.2, real.2, "clients read back as written");
+    assert_eq!(dry.0, real.0, "the same files named");
+    assert_eq!(real.0.len(), 4, "{:?}", real.0);
+    assert_eq!(std::fs::read_dir(files.path()).unwrap().count(), 4);
+    assert_eq!(std::fs::read_dir(nowhere.path()).unwrap().count(), 0, "nothing written");
 }
 
 /// Text of every kind: arbitrary Unicode (controls, CR, LF, emoji, combining marks), French

@@ -41,6 +41,7 @@ use super::notes::{duplicate_note, failure_note, internal_error_report, partial_
 use super::seen::{self, Seen, SeenEntry};
 use crate::atomic::{self, AtomicFile, is_transient, rename_with_retry, sync_dir, write_atomic};
 use crate::convert::{self, ConvertOptions};
+use crate::gescom::ListCache;
 use crate::report::Status;
 
 impl Dirs {
@@ -148,11 +149,23 @@ pub struct Worker {
     lang: crate::i18n::Lang,
     /// Ids given out by this process or found in work/ at start.
     used: std::collections::HashSet<String>,
+    /// The client list, read again only when its file changes.
+    lists: ListCache,
 }
 
 impl Worker {
     pub fn new(dirs: Dirs, lang: crate::i18n::Lang) -> Worker {
-        Worker { dirs, lang, used: Default::default() }
+        Worker { dirs, lang, used: Default::default(), lists: ListCache::default() }
+    }
+
+    /// A worker that starts with the client list already read into `lists`.
+    pub fn with_lists(dirs: Dirs, lang: crate::i18n::Lang, lists: ListCache) -> Worker {
+        Worker { lists, ..Worker::new(dirs, lang) }
+    }
+
+    /// The client list kept between files.
+    pub fn lists(&self) -> &ListCache {
+        &self.lists
     }
 
     /// Removes what a crash can leave behind outside the journals' care: temporary files of
@@ -415,7 +428,7 @@ impl Worker {
             // restart on the same file: a panic fails this file only.
             let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 failpoint("convert");
-                convert::convert(&opts)
+                convert::convert_with(&opts, Some(&mut self.lists))
             }));
             let mut report = match converted {
                 Ok(r) => r.map_err(|e| JobError::Blocked(e.to_string()))?,

@@ -208,8 +208,9 @@ impl Watch {
         let profile = crate::setup::load_profile(&profile_path)?;
         let layout = crate::sage::Layout::builtin(profile.output.sage_version)
             .ok_or(crate::convert::CriticalError::Layout(profile.output.sage_version))?;
-        // Fail now, at start, rather than on the first file.
-        crate::convert::load_clients(&profile, layout, None)?;
+        // Fail now, at start, rather than on the first file; the list read is kept for the files.
+        let mut lists = crate::gescom::ListCache::default();
+        crate::convert::load_clients_kept(&profile, layout, None, &mut lists)?;
         let dirs = Dirs::new(&root, &profile_path, &profile.default_state_dir());
         for d in [&dirs.inbox, &dirs.out, &dirs.archive, &dirs.errors, &dirs.work] {
             fs::create_dir_all(d).map_err(io(d))?;
@@ -228,12 +229,17 @@ impl Watch {
                 Duration::from_millis(settings.settle_ms),
                 Duration::from_millis(settings.min_age_ms),
             ),
-            worker: Worker::new(dirs.clone(), opts.lang),
+            worker: Worker::with_lists(dirs.clone(), opts.lang, lists),
             dirs,
             settings,
             log_file,
             _lock: lock,
         })
+    }
+
+    /// How many times the client list was read (at start, then each time its file changed).
+    pub fn list_reads(&self) -> usize {
+        self.worker.lists().loads()
     }
 
     /// `[watch] log_file` of the profile, resolved.
@@ -292,6 +298,9 @@ impl Watch {
             s.settle_ms,
             s.min_age_ms
         );
+        if let Some((list, clients)) = self.worker.lists().kept() {
+            tracing::info!("client list {}: {clients} clients, read again only when it changes", list.display());
+        }
 
         // --once gives a file still being written this long from the first look at the inbox
         // (not from the start: finishing what an earlier run left in work/ can take a while).

@@ -71,8 +71,18 @@ impl Site {
         c
     }
 
+    /// Starts the watcher and waits until it has made its folders (or has ended): on a busy
+    /// machine its start can take longer than a test's first pause.
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.cmd().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+        let mut child = self.cmd().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let start = std::time::Instant::now();
+        while !self.inbox().is_dir()
+            && child.try_wait().unwrap().is_none()
+            && start.elapsed() < std::time::Duration::from_secs(20)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child
     }
 
     /// Files under `sub` (recursively), relative, without the `.gitkeep` placeholders.
