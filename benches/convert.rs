@@ -1,14 +1,16 @@
 //! Benchmark of a full conversion (issue "Performance"): a Shopify `orders_export.csv` of N
 //! rows against a client list of M clients, converted to Format Sage, side by side with a
 //! baseline that only reads the CSV and writes 17 of its columns (the csv crate, reused
-//! records, buffered output: the floor for any tool that reads and writes these bytes).
+//! records, buffered output: the floor for any tool that reads and writes these bytes) and,
+//! when `xsv` is on the PATH (`cargo install xsv`), `xsv select` of the same 17 columns.
 //!
 //!     cargo bench --bench convert                          # 250,000 and 1,000,000 rows, 200,000 clients
 //!     cargo bench --bench convert -- --rows 100000 --clients 20000
 //!
 //! Each program runs in its own process, best wall time of 3 runs; peak memory is the
-//! child's maximum resident set (wait4). Both are single-threaded. Data is generated once
-//! per size under target/bench-data (deterministic: seed 42).
+//! child's maximum resident set (wait4; Linux counts in it the memory of this process when it
+//! starts the child, a few MiB). All are single-threaded. Data is generated once per size
+//! under target/bench-data (deterministic: seed 42).
 
 #[path = "support/datagen.rs"]
 mod datagen;
@@ -19,9 +21,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The columns the baseline and `xsv select` copy (0-based): order, e-mail, status, amounts,
+/// date, line, billing name and address, country.
+const COLUMNS: [usize; 17] = [0, 1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18, 20, 24, 29, 30, 32];
+
 /// The baseline, run as `convert --baseline IN OUT`: read every record, write 17 columns.
 fn baseline(input: &Path, output: &Path) {
-    const COLUMNS: [usize; 17] = [0, 1, 2, 7, 8, 9, 10, 11, 15, 16, 17, 18, 20, 24, 29, 30, 32];
     let mut r = csv::ReaderBuilder::new().buffer_capacity(256 * 1024).from_path(input).expect("input");
     let mut w =
         csv::WriterBuilder::new().buffer_capacity(256 * 1024).from_writer(File::create(output).expect("output"));
@@ -42,6 +47,8 @@ fn baseline(input: &Path, output: &Path) {
 
 struct Measure {
     wall: Duration,
+    /// User + system time: on a shared machine, wall time also counts the waits for a core.
+    cpu: Duration,
     peak_kib: u64,
 }
 
@@ -49,14 +56,14 @@ struct Measure {
 fn run(cmd: &mut Command) -> Measure {
     let start = Instant::now();
     let child = cmd.spawn().expect("spawn");
-    let (status, peak_kib) = wait_peak(child);
+    let (status, cpu, peak_kib) = wait_peak(child);
     let wall = start.elapsed();
     assert!(status, "{cmd:?} failed");
-    Measure { wall, peak_kib }
+    Measure { wall, cpu, peak_kib }
 }
 
 #[cfg(unix)]
-fn wait_peak(child: std::process::Child) -> (bool, u64) {
+fn wait_peak(child: std::process::Child) -> (bool, Duration, u64) {
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: `rusage` is plain data; wait4 fills it for our own child.
@@ -65,13 +72,14 @@ fn wait_peak(child: std::process::Child) -> (bool, u64) {
     assert_eq!(r, pid, "wait4");
     // The generated data converts cleanly: any failure means the run measured something else.
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (ok, usage.ru_maxrss as u64)
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    (ok, tv(usage.ru_utime) + tv(usage.ru_stime), usage.ru_maxrss as u64)
 }
 
 #[cfg(not(unix))]
-fn wait_peak(mut child: std::process::Child) -> (bool, u64) {
+fn wait_peak(mut child: std::process::Child) -> (bool, Duration, u64) {
     let s = child.wait().expect("wait");
-    (s.code() == Some(0), 0)
+    (s.code() == Some(0), Duration::ZERO, 0)
 }
 
 fn data(rows: u64, clients: u64) -> PathBuf {
@@ -91,13 +99,43 @@ fn data(rows: u64, clients: u64) -> PathBuf {
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Measure) -> Measure {
-    let mut best = Measure { wall: Duration::MAX, peak_kib: 0 };
+    let mut best = Measure { wall: Duration::MAX, cpu: Duration::MAX, peak_kib: 0 };
     for _ in 0..runs {
         let m = f();
         best.peak_kib = best.peak_kib.max(m.peak_kib);
         best.wall = best.wall.min(m.wall);
+        best.cpu = best.cpu.min(m.cpu);
     }
     best
+}
+
+/// Whether two files hold the same bytes, read a little at a time: a child's peak memory as
+/// wait4 reports it counts the memory of this process when it started the child, which must
+/// stay small.
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else { return false };
+    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = a.read(&mut x).unwrap_or(0);
+        if n == 0 {
+            return b.read(&mut y[..1]).unwrap_or(1) == 0;
+        }
+        if b.read_exact(&mut y[..n]).is_err() || x[..n] != y[..n] {
+            return false;
+        }
+    }
+}
+
+/// `xsv` if it is on the PATH and answers.
+fn xsv() -> Option<PathBuf> {
+    let ok = Command::new("xsv")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then(|| PathBuf::from("xsv"))
 }
 
 fn main() {
@@ -116,12 +154,23 @@ fn main() {
     };
     let me = std::env::current_exe().unwrap();
     let passerelle = PathBuf::from(env!("CARGO_BIN_EXE_passerelle"));
-    println!("{:<10} {:<12} {:>9} {:>12} {:>9} {:>10}", "rows", "program", "wall ms", "rows/s", "MB/s", "peak MiB");
+    let xsv = xsv();
+    if xsv.is_none() {
+        println!("(xsv is not on the PATH: `cargo install xsv` to compare with `xsv select`)");
+    }
+    let select = COLUMNS.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(",");
+    println!(
+        "{:<10} {:<12} {:>9} {:>9} {:>12} {:>9} {:>10}",
+        "rows", "program", "wall ms", "cpu ms", "rows/s", "MB/s", "peak MiB"
+    );
     for rows in sizes {
         let dir = data(rows, clients);
         let input = dir.join("orders_export.csv");
         let mb = fs::metadata(&input).unwrap().len() as f64 / 1e6;
         let base = best(3, || run(Command::new(&me).arg("--baseline").arg(&input).arg(dir.join("baseline.csv"))));
+        let sel = xsv.as_ref().map(|x| {
+            best(3, || run(Command::new(x).args(["select", &select]).arg(&input).arg("-o").arg(dir.join("xsv.csv"))))
+        });
         let conv = best(3, || {
             let _ = fs::remove_dir_all(dir.join("out"));
             let _ = fs::remove_dir_all(dir.join("state"));
@@ -130,19 +179,26 @@ fn main() {
                 .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "orders_export.csv"])
                 .stdout(std::process::Stdio::null()))
         });
-        for (name, m) in [("baseline", &base), ("passerelle", &conv)] {
+        if sel.is_some() && !same_bytes(&dir.join("xsv.csv"), &dir.join("baseline.csv")) {
+            println!("(xsv select did not write the same bytes as the baseline: the two do not compare)");
+        }
+        let programs = [("baseline", Some(&base)), ("xsv select", sel.as_ref()), ("passerelle", Some(&conv))];
+        for (name, m) in programs.iter().filter_map(|(n, m)| m.map(|m| (n, m))) {
             let s = m.wall.as_secs_f64();
             println!(
-                "{rows:<10} {name:<12} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
+                "{rows:<10} {name:<12} {:>9.0} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
                 s * 1e3,
+                m.cpu.as_secs_f64() * 1e3,
                 rows as f64 / s,
                 mb / s,
                 m.peak_kib as f64 / 1024.0
             );
         }
+        let ratio = |m: &Measure| conv.wall.as_secs_f64() / m.wall.as_secs_f64();
+        let xsv_ratio = sel.as_ref().map(|m| format!(", {:.2}× xsv select's", ratio(m))).unwrap_or_default();
         println!(
-            "{rows:<10} ratio        {:.2}× the baseline's wall time ({mb:.0} MB in, {clients} clients)",
-            conv.wall.as_secs_f64() / base.wall.as_secs_f64()
+            "{rows:<10} ratio        passerelle takes {:.2}× the baseline's wall time{xsv_ratio} ({mb:.0} MB in, {clients} clients)",
+            ratio(&base)
         );
     }
 }

@@ -74,6 +74,7 @@ t=$SECONDS
 win_build || fail "cargo build --target $WIN_TARGET"
 EXE=$ROOT/$WIN_EXE
 [ "$(head -c 2 "$EXE")" = MZ ] || fail "$WIN_EXE is not a Windows executable"
+! grep -q PASSERELLE_WATCH_CRASH "$EXE" || fail "$WIN_EXE has the crash hook of the tests (feature test-hooks)"
 say "Windows build: $WIN_EXE ($(win_describe "$EXE")), $(file -b "$EXE" 2>/dev/null | cut -d' ' -f1-4 || echo PE32+), built in $((SECONDS - t)) s"
 
 # The stand-in for bcryptprimitives.dll that Wine 8 lacks (see its source), installed in the

@@ -77,7 +77,7 @@ pub struct ConvertArgs {
     /// What survives between runs (issued codes, counter). Default: state/ next to the profile.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// Read, map, match and report; write no output and no state.
+    /// Convert and report as a real run would, naming the files it would write; write no output and no state.
     #[arg(long)]
     pub dry_run: bool,
     /// Convert orders the ledger says were already converted.

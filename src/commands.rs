@@ -87,7 +87,7 @@ fn write_user_file(file: &Path, bytes: &[u8], force: bool, lang: Lang) -> Result
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
     }
-    crate::write::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    crate::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
 fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
@@ -98,7 +98,7 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
             return USAGE;
         }
     };
-    let mut profile = match check::parse_checked(&text) {
+    let mut profile = match crate::setup::parse_checked(&text) {
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
@@ -110,13 +110,13 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     };
     profile.base_dir =
         file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
-    let mut problems = check::template_rules(&profile, &text);
+    let mut problems = crate::setup::template_rules(&profile, &text);
     problems.extend(check_against_clients(&profile, &text, clients));
     for p in &problems {
         println!("{}: {p}", file.display());
     }
     // Limits that depend on the shop's data: said, not fatal.
-    for p in check::advice(&profile, &text) {
+    for p in crate::setup::advice(&profile, &text) {
         println!("{}: warning: {p}", file.display());
     }
     if problems.is_empty() {
@@ -468,7 +468,7 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
 /// `passerelle template list | describe NAME [--markdown] | copy NAME FILE`.
 fn template_cmd(c: TemplateCommand, lang: Lang) -> u8 {
     use crate::write::param::{describe, template};
-    let layout = Layout::builtin(crate::sage::layout::DEFAULT_VERSION).expect("the default layout is built in");
+    let layout = Layout::builtin(crate::profile::DEFAULT_SAGE_VERSION).expect("the default layout is built in");
     match c {
         TemplateCommand::List => {
             print!("{}", describe::list(layout));
@@ -537,11 +537,14 @@ fn watch(a: WatchArgs, lang: Lang) -> u8 {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let handler = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
+        if flag.load(Ordering::SeqCst) {
             eprintln!("passerelle: stopping now; the next start finishes the interrupted file");
             std::process::exit(130);
         }
+        // Said before the flag is raised: once raised, the loop may end the process before
+        // this thread gets to write.
         tracing::warn!("stopping after the current file (Ctrl-C again to stop at once)");
+        flag.store(true, Ordering::SeqCst);
     });
     if let Err(e) = handler {
         tracing::warn!("Ctrl-C will stop the watcher abruptly (no handler: {e}); nothing is lost");

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 
 use crate::error::InputError;
 use crate::gescom::articles::Articles;
-use crate::gescom::{self, ClientIndex};
+use crate::gescom::{self, ClientIndex, ListCache};
 use crate::ledger::{InvoiceRef, Ledger};
 use crate::model::{Order, Platform};
 use crate::profile::orders::{DocumentType, Refunds};
@@ -26,7 +26,7 @@ use crate::sage::{Ccdl, Ccli, Chen, FieldId, Layout, RecordKind};
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
-use crate::write::{OutputSet, Outputs};
+use crate::write::{Destination, OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
@@ -101,10 +101,10 @@ pub fn today() -> Date {
 /// built-in defaults.
 pub fn load_profile(path: Option<&Path>) -> Result<Profile, ProfileError> {
     match path {
-        Some(p) => Profile::load(p),
-        None if Path::new("profile.toml").is_file() => Profile::load(Path::new("profile.toml")),
+        Some(p) => crate::setup::load_profile(p),
+        None if Path::new("profile.toml").is_file() => crate::setup::load_profile(Path::new("profile.toml")),
         None => {
-            let mut p = Profile::parse("", "built-in defaults")?;
+            let mut p = crate::setup::parse_profile("", "built-in defaults")?;
             p.base_dir = PathBuf::from(".");
             Ok(p)
         }
@@ -117,24 +117,49 @@ pub fn load_clients(
     layout: &'static Layout,
     cli: Option<&Path>,
 ) -> Result<ClientIndex, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
+}
+
+/// `load_clients` through `lists`: read again only if the file changed since it was kept.
+pub fn load_clients_kept(
+    profile: &Profile,
+    layout: &'static Layout,
+    cli: Option<&Path>,
+    lists: &mut ListCache,
+) -> Result<Arc<ClientIndex>, CriticalError> {
+    let (path, keep) = client_list(profile, cli)?;
+    lists.load(&path, &profile.clients, layout, &keep).map_err(|e| client_list_error(&path, e))
+}
+
+/// The client list's file, and the clients whose every field is kept.
+fn client_list(profile: &Profile, cli: Option<&Path>) -> Result<(PathBuf, [String; 2]), CriticalError> {
     let path = match cli {
         Some(p) => p.to_path_buf(),
         None => profile.clients_file().ok_or(CriticalError::NoClientList)?,
     };
-    let keep = [profile.customers.template.clone(), profile.customers.single_account.clone()];
-    gescom::load(&path, &profile.clients, layout, &keep).map_err(|e| match e {
+    Ok((path, [profile.customers.template.clone(), profile.customers.single_account.clone()]))
+}
+
+fn client_list_error(path: &Path, e: InputError) -> CriticalError {
+    match e {
         InputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            CriticalError::ClientListMissing { path: path.clone() }
+            CriticalError::ClientListMissing { path: path.to_path_buf() }
         }
         e => CriticalError::Clients(e),
-    })
+    }
 }
 
 /// Converts `opts.inputs`. A critical error (exit 2) writes nothing, except the `--report`
 /// saying why, when its path is safe to write.
 pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
+    convert_with(opts, None)
+}
+
+/// `convert`, taking the client list from `lists` while its file is unchanged (the watcher).
+pub fn convert_with(opts: &ConvertOptions, lists: Option<&mut ListCache>) -> Result<Report, CriticalError> {
     let mut guard = PathGuard::from_options(opts);
-    let result = convert_run(opts, &mut guard);
+    let result = convert_run(opts, &mut guard, lists);
     if let Err(e) = &result
         && !matches!(e, CriticalError::Refused { .. })
     {
@@ -142,13 +167,13 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
         if let Some(path) = &opts.report
             && guard.may_write_error_report(path)
         {
-            let _ = crate::write::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
+            let _ = crate::atomic::write_atomic(path, error_report(opts, e).to_json().as_bytes());
         }
         if let Some(path) = &opts.html
             && guard.may_write_error_report(path)
         {
             let page = crate::html::page(&error_report(opts, e), opts.lang);
-            let _ = crate::write::atomic::write_atomic(path, page.as_bytes());
+            let _ = crate::atomic::write_atomic(path, page.as_bytes());
         }
     }
     result
@@ -157,7 +182,12 @@ pub fn convert(opts: &ConvertOptions) -> Result<Report, CriticalError> {
 /// The report of a run stopped by `e` before any input was converted.
 fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
     let message = e.to_string();
-    let mut report = Report { dry_run: opts.dry_run, error: Some(message.clone()), ..Default::default() };
+    let mut report = Report {
+        dry_run: opts.dry_run,
+        would_write: opts.dry_run.then(Vec::new),
+        error: Some(message.clone()),
+        ..Default::default()
+    };
     for input in &opts.inputs {
         report.inputs.push(InputReport {
             path: input.display().to_string(),
@@ -170,6 +200,7 @@ fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
             status: Status::Failed,
             error: Some(format!("not converted: {message}")),
             outputs: Vec::new(),
+            would_write: Vec::new(),
             joined_to: Vec::new(),
         });
     }
@@ -209,7 +240,7 @@ impl PathGuard {
 
     fn state(&mut self, dir: &Path) {
         self.add(dir, "the state folder".into());
-        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::watch::seen::SEEN_FILE] {
+        for name in [crate::state::STATE_FILE, crate::ledger::LEDGER_FILE, crate::state::SEEN_FILE] {
             self.add(&dir.join(name), format!("a state file ({name})"));
         }
     }
@@ -304,7 +335,11 @@ fn output_stem(input: &Path) -> String {
     input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into())
 }
 
-fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, CriticalError> {
+fn convert_run(
+    opts: &ConvertOptions,
+    guard: &mut PathGuard,
+    lists: Option<&mut ListCache>,
+) -> Result<Report, CriticalError> {
     let profile = load_profile(opts.profile.as_deref())?;
     let layout =
         Layout::builtin(profile.output.sage_version).ok_or(CriticalError::Layout(profile.output.sage_version))?;
@@ -334,23 +369,30 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
             }
         }
     }
-    let index = load_clients(&profile, layout, opts.clients.as_deref())?;
+    let index = match lists {
+        Some(lists) => load_clients_kept(&profile, layout, opts.clients.as_deref(), lists)?,
+        None => Arc::new(load_clients(&profile, layout, opts.clients.as_deref())?),
+    };
     let articles = match &profile.orders.articles {
         Some(a) if !a.trim().is_empty() => {
             Some(Articles::load(&profile.resolve_path(a)).map_err(CriticalError::Articles)?)
         }
         _ => None,
     };
-    if !opts.dry_run {
+    {
         // Before anything is written: a state folder or an output folder that cannot be
-        // written stops the run now, not after the first input.
+        // written stops the run now, not after the first input (a dry run checks what it
+        // can without writing).
         // A folder made for the first check is taken back if the second fails.
-        let made = crate::fsguard::probe_writable(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
+        let probe = |dir: &Path| {
+            if opts.dry_run { dry_probe(dir).map(|()| None) } else { crate::fsguard::probe_writable(dir) }
+        };
+        let made = probe(&state_dir).map_err(|(action, source)| CriticalError::StateDir {
             path: state_dir.clone(),
             action,
             source,
         })?;
-        if let Err((action, source)) = crate::fsguard::probe_writable(&opts.out) {
+        if let Err((action, source)) = probe(&opts.out) {
             if let Some(first) = made {
                 crate::fsguard::undo_created(&first, &state_dir);
             }
@@ -367,6 +409,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
     let mut report = Report {
         dry_run: opts.dry_run,
+        would_write: opts.dry_run.then(Vec::new),
         keep: opts.entries || opts.report.is_some() || opts.html.is_some(),
         written_as: written_as(&outputs),
         ..Default::default()
@@ -391,6 +434,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         resolver,
         builder,
         report,
+        dest: if opts.dry_run { Destination::Nowhere(Default::default()) } else { Destination::Files },
         names: HashSet::new(),
         reserved: opts.report.iter().chain(&opts.html).cloned().collect(),
         created_at: Default::default(),
@@ -410,7 +454,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
     // (exit 1, printed), not a reason to say that nothing was converted (exit 2). The page
     // comes second, so that it says when the JSON could not be written.
     if let Some(path) = &opts.report
-        && let Err(e) = crate::write::atomic::write_atomic(path, report.to_json().as_bytes())
+        && let Err(e) = crate::atomic::write_atomic(path, report.to_json().as_bytes())
     {
         report.errors.push(RecordError {
             input: String::new(),
@@ -420,7 +464,7 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         });
     }
     if let Some(path) = &opts.html
-        && let Err(e) = crate::write::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
+        && let Err(e) = crate::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
     {
         report.errors.push(RecordError {
             input: String::new(),
@@ -430,6 +474,28 @@ fn convert_run(opts: &ConvertOptions, guard: &mut PathGuard) -> Result<Report, C
         });
     }
     Ok(report)
+}
+
+/// What a dry run can check of a folder the real run writes, without writing: that it, or
+/// the first of its parents that exists, is a folder (`probe_writable` does the rest).
+fn dry_probe(dir: &Path) -> Result<(), (&'static str, std::io::Error)> {
+    let mut p = Some(dir);
+    while let Some(d) = p.filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(md) = std::fs::metadata(d) {
+            if md.is_dir() {
+                return Ok(());
+            }
+            let what = crate::fsguard::describe(&md);
+            let message = if d == dir {
+                format!("it is {what}, not a folder")
+            } else {
+                format!("{} is {what}, not a folder", d.display())
+            };
+            return Err(("create", std::io::Error::new(std::io::ErrorKind::AlreadyExists, message)));
+        }
+        p = d.parent();
+    }
+    Ok(())
 }
 
 /// The formats of the run's outputs, as the HTML report's import steps name them.
@@ -461,6 +527,8 @@ struct Run<'a> {
     resolver: Resolver<'a>,
     builder: DocumentBuilder<'a>,
     report: Report,
+    /// Files, or nowhere for a dry run (which keeps the clients it would write).
+    dest: Destination,
     /// Output files of this run: a later input takes another name.
     names: HashSet<PathBuf>,
     /// Files the run writes besides the outputs (the report): no output takes their name.
@@ -510,8 +578,10 @@ struct Placed {
 }
 
 impl Placed {
-    /// Not written (yet): a dry run, or no Format Sage output.
+    /// Not written (yet): no Format Sage output.
     const NOWHERE: Placed = Placed { file: u32::MAX, len: 0, start: 0 };
+    /// A dry run's finished input: `start` is in the `Kept` store of `Destination::Nowhere`.
+    const KEPT: u32 = u32::MAX - 1;
 }
 
 /// A customer's records to write before the document that uses it.
@@ -536,6 +606,7 @@ impl Run<'_> {
             status: Status::Ok,
             error: None,
             outputs: Vec::new(),
+            would_write: Vec::new(),
             joined_to: Vec::new(),
         });
     }
@@ -587,6 +658,7 @@ impl Run<'_> {
             status: Status::Ok,
             error: None,
             outputs: Vec::new(),
+            would_write: Vec::new(),
             joined_to: Vec::new(),
         };
         self.state.begin();
@@ -605,6 +677,14 @@ impl Run<'_> {
         }
         let placed = std::mem::take(&mut self.placed_now);
         match &result {
+            // Nothing in a file: the clients stay where the dry run kept them.
+            Ok(_) if self.dest.is_dry() => {
+                for (id, _) in placed {
+                    if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
+                        p.file = Placed::KEPT;
+                    }
+                }
+            }
             Ok(written) => {
                 // The customers section now sits in the output file, after its frame lines
                 // (the Format Sage file comes first among the files written).
@@ -633,8 +713,13 @@ impl Run<'_> {
         match result {
             Ok(written) => {
                 for t in &written {
-                    ir.outputs.push(t.display().to_string());
-                    self.report.outputs.push(t.display().to_string());
+                    let (input, run) = if self.dest.is_dry() {
+                        (&mut ir.would_write, self.report.would_write.get_or_insert_default())
+                    } else {
+                        (&mut ir.outputs, &mut self.report.outputs)
+                    };
+                    input.push(t.display().to_string());
+                    run.push(t.display().to_string());
                 }
                 let failed = self.report.errors.len() - first_error;
                 if failed > 0 && written.is_empty() && failed as u64 >= ir.records {
@@ -649,7 +734,7 @@ impl Run<'_> {
                     ));
                 } else if failed > 0 {
                     ir.status = Status::Partial;
-                } else if written.is_empty() && !self.opts.dry_run {
+                } else if written.is_empty() {
                     w.push(WarningKind::NoOutput, &ir.path, "", "nothing new to import: no file written");
                 }
             }
@@ -712,11 +797,7 @@ impl Run<'_> {
         }
         let out_path = self.opts.out.join(stem);
         let io_err = |source| crate::write::output_error(input, out_path.clone(), source);
-        let mut out = if self.opts.dry_run {
-            None
-        } else {
-            Some(Outputs::create(&self.opts.out, stem, self.outputs).map_err(io_err)?)
-        };
+        let mut out = Outputs::open(&self.opts.out, stem, self.outputs, &self.dest).map_err(io_err)?;
         let platform = file.platform();
         match &mut file {
             ShopFile::Customers(reader) => {
@@ -751,14 +832,11 @@ impl Run<'_> {
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
-        let mut out = match out {
-            Some(out) if !out.is_empty() => out,
-            // Nothing written (a dry run, or nothing new): no batch to keep open.
-            _ => {
-                self.ledger.commit().map_err(ledger_err)?;
-                return Ok(Vec::new());
-            }
-        };
+        if out.is_empty() {
+            // Nothing new: no file, no batch to keep open.
+            self.ledger.commit().map_err(ledger_err)?;
+            return Ok(Vec::new());
+        }
         // A name no file has yet: yesterday's output of an export with the same name may not
         // be imported yet, and an input may lie in the output folder.
         let free = self.free_stem(stem).map_err(|message| InputError::Other { path: input.to_path_buf(), message })?;
@@ -767,9 +845,12 @@ impl Run<'_> {
         // State first: if the output then fails, the next run sees codes issued but absent
         // from the client list and writes those clients again; the reverse order could issue
         // a code twice. The ledger's batch is prepared before the rename, committed after.
-        self.state
-            .save(&self.state_dir)
-            .map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
+        // A dry run keeps both in memory (its ledger is read-only), for its next inputs.
+        if !self.dest.is_dry() {
+            self.state
+                .save(&self.state_dir)
+                .map_err(|e| InputError::Other { path: input.to_path_buf(), message: e.to_string() })?;
+        }
         self.ledger.prepare(&out.to_write()).map_err(ledger_err)?;
         let (written, finished) = out.finish();
         if let Err(e) = finished {
@@ -826,7 +907,7 @@ impl Run<'_> {
         c: &crate::model::Customer,
         platform: Platform,
         ir: &InputReport,
-        out: &mut Option<Outputs>,
+        out: &mut Outputs,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
@@ -841,9 +922,7 @@ impl Run<'_> {
                     Ok(Some(u)) => {
                         entry.action = CustomerAction::Updated;
                         entry.detail = format!("{}; {}", entry.detail, u.detail);
-                        if let Some(out) = out.as_mut() {
-                            out.client_block(&u.records, &format!("{subject}, client {code}"), w)?;
-                        }
+                        out.client_block(&u.records, &format!("{subject}, client {code}"), w)?;
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -863,10 +942,8 @@ impl Run<'_> {
                 entry.action = CustomerAction::Created;
                 entry.detail = detail;
                 entry.issued = Some(issued);
-                if let Some(out) = out.as_mut() {
-                    let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
-                    self.place(&code, range);
-                }
+                let range = out.client(&records, &format!("{subject}, client {code}"), w)?;
+                self.place(&code, range);
             }
             Outcome::Failed { field, message } => {
                 entry.detail = message.clone();
@@ -907,7 +984,7 @@ impl Run<'_> {
         o: &Order,
         platform: Platform,
         ir: &InputReport,
-        out: &mut Option<Outputs>,
+        out: &mut Outputs,
         reported: &mut HashSet<String>,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
@@ -966,19 +1043,17 @@ impl Run<'_> {
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
         let mut document = self.builder.build(o, prepared, &client, &subject, w);
         let failure = self.settle_piece(&mut document, &key, &subject, w);
-        if let Some(out) = out.as_mut() {
-            let who = format!("{subject}, client {}", client.code);
-            let range = match writes {
-                Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
-                Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
-                None => None,
-            };
-            if self.resolver.is_created(&client.code) {
-                self.place(&client.code, range);
-            }
-            if failure.is_none() {
-                out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
-            }
+        let who = format!("{subject}, client {}", client.code);
+        let range = match writes {
+            Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
+            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
+            None => None,
+        };
+        if self.resolver.is_created(&client.code) {
+            self.place(&client.code, range);
+        }
+        if failure.is_none() {
+            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
         if let Some((field, message)) = failure {
             // The client's records are whole and stay; the document is not written.
@@ -1046,7 +1121,7 @@ impl Run<'_> {
         key: &str,
         refunded: Refunded,
         ir: &InputReport,
-        out: &mut Option<Outputs>,
+        out: &mut Outputs,
         known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
         subject: &str,
         w: &mut Warnings,
@@ -1192,9 +1267,7 @@ impl Run<'_> {
             self.credit_failed(o, ir, field, &message, doc);
             return Ok(());
         }
-        if let Some(out) = out.as_mut() {
-            out.document(&document.header, &document.lines, &document.dues, subject, w)?;
-        }
+        out.document(&document.header, &document.lines, &document.dues, subject, w)?;
         if let Err(e) = self.ledger.stage_credit(key, &document.piece, plan.credited) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
@@ -1343,15 +1416,18 @@ impl Run<'_> {
     fn created_block(
         &mut self,
         code: &str,
-        out: &mut Option<Outputs>,
+        out: &mut Outputs,
     ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
         let Some(id) = self.resolver.created_id(code) else { return Ok(None) };
         let Some(p) = self.created_at.get(id as usize).copied() else { return Ok(None) };
-        let bytes = match (p.file, out.as_mut()) {
-            (u32::MAX, _) => return Ok(None),
-            (0, Some(out)) => out.read_client((p.start, p.len as u64))?,
-            (0, None) => return Ok(None),
-            (n, _) => {
+        let bytes = match p.file {
+            u32::MAX => return Ok(None),
+            Placed::KEPT => match &self.dest {
+                Destination::Nowhere(kept) => kept.read(p.start, p.len as u64)?,
+                Destination::Files => return Ok(None),
+            },
+            0 => out.read_client((p.start, p.len as u64))?,
+            n => {
                 let file = &self.placed_files[n as usize - 1];
                 use std::io::{Read, Seek};
                 let mut f = std::fs::File::open(file)?;
@@ -1388,7 +1464,7 @@ impl Run<'_> {
         platform: Platform,
         ir: &InputReport,
         reported: &mut HashSet<String>,
-        out: &mut Option<Outputs>,
+        out: &mut Outputs,
         subject: &str,
         w: &mut Warnings,
     ) -> Result<(DocClient, Option<ClientWrite>), String> {
@@ -1436,7 +1512,7 @@ impl Run<'_> {
                     match self.created_block(&code, out).map_err(|e| e.to_string())? {
                         Some(b) => Some(b),
                         None => {
-                            // Nothing written to read back (dry run, no Format Sage output).
+                            // Nothing written to read back (no Format Sage output).
                             intitule = self.resolver.note_created_delivery(&code, c, delivery);
                             None
                         }

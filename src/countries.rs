@@ -49,11 +49,7 @@ fn table() -> &'static Table {
 
 /// Names compared without case, accents, hyphens or apostrophes: "Etats unis" = "États-Unis".
 fn name_key(s: &str) -> String {
-    crate::resolve::text::remove_accents(s)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::text::remove_accents(s).chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 pub fn by_iso(iso: &str) -> Option<&'static Country> {

@@ -203,10 +203,10 @@ impl Page<'_> {
         if r.error.is_none() {
             if r.failed() {
                 self.raw("<p class=\"banner bad\">");
-                self.msg(Msg::HtmlVerdictFailed);
+                self.msg(if r.dry_run { Msg::HtmlVerdictFailedDry } else { Msg::HtmlVerdictFailed });
             } else {
                 self.raw("<p class=\"banner ok\">");
-                self.msg(Msg::HtmlVerdictOk);
+                self.msg(if r.dry_run { Msg::HtmlVerdictOkDry } else { Msg::HtmlVerdictOk });
             }
             self.raw("</p>\n");
         }
@@ -256,7 +256,8 @@ impl Page<'_> {
             rows.push((Msg::HtmlTotCustomersIssuedBefore, t.customers_issued_before.to_string(), true));
         }
         rows.push((Msg::HtmlTotCustomersMatched, t.customers_matched.to_string(), false));
-        rows.push((Msg::HtmlTotCustomersUpdated, t.customers_updated.to_string(), false));
+        let updated = if dry { Msg::HtmlTotCustomersUpdatedDry } else { Msg::HtmlTotCustomersUpdated };
+        rows.push((updated, t.customers_updated.to_string(), false));
         if t.customers_single_account > 0 {
             rows.push((Msg::HtmlTotCustomersSingle, t.customers_single_account.to_string(), false));
         }
@@ -303,22 +304,22 @@ impl Page<'_> {
         self.raw("</section>\n");
     }
 
-    /// What to import, in which order, and how.
+    /// What to import, in which order, and how (a dry run: the files a real run would write).
     fn import(&mut self) {
         let lang = self.lang;
         let r = self.report;
         self.section("import", Msg::HtmlImport);
-        if r.dry_run {
+        let files = |i| written(r, i);
+        if r.inputs.iter().all(|i| files(i).is_empty()) {
             self.raw("<p>");
-            self.msg(Msg::HtmlImportDry);
+            self.msg(if r.dry_run { Msg::HtmlImportDryNothing } else { Msg::HtmlImportNothing });
             self.raw("</p>\n</section>\n");
             return;
         }
-        if r.outputs.is_empty() {
+        if r.dry_run {
             self.raw("<p>");
-            self.msg(Msg::HtmlImportNothing);
-            self.raw("</p>\n</section>\n");
-            return;
+            self.msg(Msg::HtmlImportDry);
+            self.raw("</p>\n");
         }
         let templates = &r.written_as.templates;
         let template_of = |file: &str| {
@@ -332,7 +333,7 @@ impl Page<'_> {
         let mut sage_files: Vec<(bool, &str, &InputReport)> = Vec::new();
         let mut param_files: Vec<Vec<&str>> = vec![Vec::new(); templates.len()];
         for i in r.inputs.iter().filter(|i| i.status != Status::Failed) {
-            for o in &i.outputs {
+            for o in files(i) {
                 match template_of(o) {
                     Some(t) => param_files[t].push(o),
                     None if r.written_as.sage || templates.is_empty() => {
@@ -408,7 +409,7 @@ impl Page<'_> {
         }
         self.el("th class=\"num\"", Msg::HtmlColRecords.text(lang));
         self.el("th", Msg::HtmlColStatus.text(lang));
-        self.el("th", Msg::HtmlColWritten.text(lang));
+        self.el("th", if r.dry_run { Msg::HtmlColWrittenDry } else { Msg::HtmlColWritten }.text(lang));
         self.raw("</tr></thead>\n<tbody>\n");
         for i in &r.inputs {
             self.raw("<tr><td class=\"wide\">");
@@ -436,7 +437,7 @@ impl Page<'_> {
             let _ = write!(self.out, "<td><span class=\"badge {class}\">");
             self.msg(m);
             self.raw("</span></td><td class=\"wide\">");
-            for o in &i.outputs {
+            for o in i.outputs.iter().chain(&i.would_write) {
                 self.raw("<div>");
                 self.path(o);
                 self.raw("</div>");
@@ -892,6 +893,11 @@ fn kind_msg(k: DocumentKind) -> Msg {
     }
 }
 
+/// The files written for input `i`, or in a dry run those a real run would write.
+fn written<'r>(r: &Report, i: &'r InputReport) -> &'r [String] {
+    if r.dry_run { &i.would_write } else { &i.outputs }
+}
+
 fn document_status(a: DocumentAction, dry: bool) -> (&'static str, Msg) {
     match a {
         DocumentAction::Created if dry => ("ok", Msg::HtmlDocCreatedDry),
@@ -918,8 +924,13 @@ fn customer_action(c: &CustomerReport, dry: bool, lang: Lang) -> (&'static str, 
         CustomerAction::Matched if c.matched_by.is_none() => ("none", Msg::HtmlCustFound.text(lang).to_string()),
         CustomerAction::Matched => ("none", t!(lang, Msg::HtmlCustMatched, key = key(c.matched_by))),
         // Updated without a key: a client created earlier in the run, given an address.
-        CustomerAction::Updated if c.matched_by.is_none() => ("warn", Msg::HtmlCustUpdatedOnly.text(lang).to_string()),
-        CustomerAction::Updated => ("warn", t!(lang, Msg::HtmlCustUpdated, key = key(c.matched_by))),
+        CustomerAction::Updated if c.matched_by.is_none() => {
+            ("warn", if dry { Msg::HtmlCustUpdatedOnlyDry } else { Msg::HtmlCustUpdatedOnly }.text(lang).to_string())
+        }
+        CustomerAction::Updated => (
+            "warn",
+            t!(lang, if dry { Msg::HtmlCustUpdatedDry } else { Msg::HtmlCustUpdated }, key = key(c.matched_by)),
+        ),
         CustomerAction::SingleAccount => ("none", Msg::HtmlCustSingle.text(lang).to_string()),
         CustomerAction::Failed => ("bad", Msg::HtmlCustFailed.text(lang).to_string()),
     }
@@ -961,6 +972,7 @@ mod tests {
             status: Status::Ok,
             error: None,
             outputs: vec!["out/orders.txt".into()],
+            would_write: Vec::new(),
             joined_to: Vec::new(),
         });
         for n in 0..300_000 {

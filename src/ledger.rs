@@ -291,9 +291,13 @@ impl Ledger {
             }
         }
         let size = fs::metadata(&path).map_err(io)?.len();
-        if good_len < size && !read_only {
-            OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(good_len)).map_err(io)?;
-            l.recovered.push(format!("a torn last line ({} bytes) was cut off", size - good_len));
+        if good_len < size {
+            // A dry run says it as the real run would, and leaves the file as it is.
+            if !read_only {
+                OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(good_len)).map_err(io)?;
+            }
+            let done = if read_only { "would be cut off (dry run: left as it is)" } else { "was cut off" };
+            l.recovered.push(format!("a torn last line ({} bytes) {done}", size - good_len));
         }
         for Batch { id: batch, outputs, orders, credits } in pending {
             // In place: there, and not the file an earlier run left under the same name.

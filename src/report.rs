@@ -16,7 +16,12 @@ pub struct Report {
     pub customers: Vec<CustomerReport>,
     pub documents: Vec<DocumentReport>,
     pub warnings: Vec<Warning>,
+    /// The files written.
     pub outputs: Vec<String>,
+    /// A dry run (present in every dry run, absent otherwise): the files a real run would write,
+    /// under the names it would take (`outputs` stays empty: nothing was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_write: Option<Vec<String>>,
     /// Problems that made a record or an input fail (the input's own error is also in `inputs`).
     pub errors: Vec<RecordError>,
     pub dry_run: bool,
@@ -124,6 +129,9 @@ pub struct InputReport {
     pub status: Status,
     pub error: Option<String>,
     pub outputs: Vec<String>,
+    /// A dry run: the files a real run would write for this input (`outputs` stays empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub would_write: Vec<String>,
     /// A companion input (records that complete other inputs, e.g. PrestaShop customers in a
     /// file of their own): the inputs its records were joined to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -491,9 +499,7 @@ impl Report {
             match i.status {
                 Status::Ok => {
                     let _ = writeln!(s, "{}", t!(lang, Msg::SumOk, path = path, what = what, records = i.records));
-                    for o in &i.outputs {
-                        let _ = writeln!(s, "        → {o}");
-                    }
+                    self.files_of(&mut s, i, lang);
                     for j in &i.joined_to {
                         let _ = writeln!(s, "{}", t!(lang, Msg::SumJoined, input = j));
                     }
@@ -505,9 +511,7 @@ impl Report {
                         "{}",
                         t!(lang, Msg::SumPartial, path = path, what = what, records = i.records, failed = failed)
                     );
-                    for o in &i.outputs {
-                        let _ = writeln!(s, "        → {o}");
-                    }
+                    self.files_of(&mut s, i, lang);
                 }
                 Status::Failed => {
                     let _ = writeln!(s, "{}", t!(lang, Msg::SumFailed, path = path, what = what));
@@ -527,10 +531,11 @@ impl Report {
             + t.customers_failed
             > 0
         {
+            let dry = self.dry_run;
             let line = if t.customers_issued_before > 0 {
                 t!(
                     lang,
-                    Msg::SumCustomersIssuedBefore,
+                    if dry { Msg::SumCustomersIssuedBeforeDry } else { Msg::SumCustomersIssuedBefore },
                     created = t.customers_created - t.customers_issued_before,
                     before = t.customers_issued_before,
                     matched = t.customers_matched,
@@ -541,7 +546,7 @@ impl Report {
             } else {
                 t!(
                     lang,
-                    Msg::SumCustomers,
+                    if dry { Msg::SumCustomersDry } else { Msg::SumCustomers },
                     created = t.customers_created,
                     matched = t.customers_matched,
                     updated = t.customers_updated,
@@ -563,7 +568,7 @@ impl Report {
             };
             let line = t!(
                 lang,
-                Msg::SumDocuments,
+                if self.dry_run { Msg::SumDocumentsDry } else { Msg::SumDocuments },
                 created = t.documents_created,
                 pieces = pieces,
                 credit_notes = credit_notes,
@@ -607,6 +612,16 @@ impl Report {
             let _ = writeln!(s, "{}", Msg::SumDryRun.text(lang));
         }
         s
+    }
+
+    /// The files written for input `i`, or those a dry run would write, one a line.
+    fn files_of(&self, s: &mut String, i: &InputReport, lang: Lang) {
+        for o in &i.outputs {
+            let _ = writeln!(s, "        → {o}");
+        }
+        for o in &i.would_write {
+            let _ = writeln!(s, "{}", t!(lang, Msg::SumWouldWrite, path = o));
+        }
     }
 }
 

@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::strindex::StrIndex;
 
 pub const STATE_FILE: &str = "passerelle-state.json";
+
+/// The watcher's record of the file contents it converted (`watch::seen`): in the state folder
+/// too, since it says the same kind of thing ("this was converted already").
+pub const SEEN_FILE: &str = "watch-seen.json";
 pub const STATE_VERSION: u32 = 1;
 
 /// A code issued to a shop customer, as stored on disk.
@@ -217,7 +221,7 @@ impl State {
         let path = State::path(dir);
         let io = |source| StateError::Io { path: path.clone(), source };
         fs::create_dir_all(dir).map_err(io)?;
-        let mut f = crate::write::atomic::AtomicFile::create(&path).map_err(io)?;
+        let mut f = crate::atomic::AtomicFile::create(&path).map_err(io)?;
         serde_json::to_writer_pretty(&mut f, &View(self)).map_err(|e| io(io::Error::other(e)))?;
         f.flush().map_err(io)?;
         f.commit().map_err(io)

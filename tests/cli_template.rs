@@ -5,6 +5,8 @@
 //!
 //!     UPDATE_GOLDEN=1 cargo test --test cli_template
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -17,18 +19,6 @@ fn passerelle() -> Command {
     // English, whatever the machine's locale.
     c.env("LANG", "C").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     c
-}
-
-fn check_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parametrable/describe").join(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    assert_eq!(expected, actual, "{} differs (UPDATE_GOLDEN=1 to accept)", path.display());
 }
 
 /// The samples (profile, client list, PrestaShop customers) copied into `dir/boutique/`.
@@ -77,7 +67,7 @@ fn describe_prints_the_wizard_table() {
             cmd.arg("--markdown");
         }
         let out = cmd.assert().success().get_output().stdout.clone();
-        check_golden(golden, &String::from_utf8(out).unwrap());
+        common::assert_golden(&format!("parametrable/describe/{golden}"), String::from_utf8(out).unwrap().as_bytes());
     }
 }
 

@@ -387,9 +387,9 @@ fn run_case(kind: Kind, name: &str, bytes: &[u8], dir: &Path) -> Check {
         }
         Kind::Profile => {
             if let Ok(text) = std::str::from_utf8(bytes) {
-                let _ = passerelle::profile::check::parse_checked(text);
+                let _ = passerelle::setup::parse_checked(text);
             }
-            if passerelle::profile::Profile::load(&file).is_ok() {
+            if passerelle::setup::load_profile(&file).is_ok() {
                 let input = root().join("tests/fixtures/woocommerce/orders_algolplus.csv");
                 convert_case(&input, None, Some(&file), dir, true)?;
             }

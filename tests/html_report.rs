@@ -287,7 +287,7 @@ fn french_by_the_locale_english_by_the_flag() {
 }
 
 #[test]
-fn a_dry_run_page_says_would_be_and_nothing_to_import() {
+fn a_dry_run_page_says_would_be_and_names_the_files_a_real_run_would_write() {
     let r = run("profiles/orders.toml", &["--dry-run", "--lang", "fr"], &[]);
     self_contained(&r);
     assert!(!r.dir.path().join("out").exists(), "nothing written");
@@ -295,7 +295,16 @@ fn a_dry_run_page_says_would_be_and_nothing_to_import() {
     let orders = rows(&r.page, "orders");
     assert!(orders.iter().any(|o| o.contains(&"serait créé".to_string())), "{orders:?}");
     let import = all(&r.page, "section#import p");
-    assert!(import[0].starts_with("Simulation : rien à importer"), "{import:?}");
+    assert!(import[0].starts_with("Simulation : rien n'a été écrit, rien à importer"), "{import:?}");
+    // The steps a real run would give, with the file it would write.
+    let steps = all(&r.page, "section#import ol.steps > li");
+    assert!(steps.iter().any(|s| s.contains("out/orders_export.txt")), "{steps:?}");
+    assert_eq!(headers(&r.page, "inputs").last().map(String::as_str), Some("Serait écrit / erreur"));
+    assert!(rows(&r.page, "inputs")[0].last().unwrap().contains("orders_export.txt"));
+    assert_eq!(r.report["outputs"], serde_json::json!([]), "nothing was written");
+    assert_eq!(r.report["would_write"], serde_json::json!(["out/orders_export.txt"]));
+    assert!(r.stdout.contains("→ out/orders_export.txt (serait écrit)"), "{}", r.stdout);
+    assert!(r.stdout.contains("documents : 6 à créer"), "{}", r.stdout);
 }
 
 #[test]

@@ -123,7 +123,7 @@ fn dry_run_checks_the_ledger_but_writes_nothing() {
         .arg(fixture("shopify/orders_export.csv"))
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("documents: 6 created"));
+        .stdout(predicate::str::contains("documents: 6 would be created"));
     assert!(!dir.path().join("state").exists());
     assert!(!dir.path().join("out").exists());
 }

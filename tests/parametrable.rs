@@ -6,14 +6,16 @@
 //!
 //!     UPDATE_GOLDEN=1 cargo test --test parametrable
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use passerelle::report::Warnings;
 use passerelle::sage::{Layout, Record};
 use passerelle::write::param::template::{self, BUILTIN};
 use passerelle::write::param::{ParamFile, Per, Template};
-use passerelle::write::{OutputSet, Outputs};
+use passerelle::write::{Destination, OutputSet, Outputs};
 use proptest::prelude::*;
 
 fn layout() -> &'static Layout {
@@ -22,31 +24,6 @@ fn layout() -> &'static Layout {
 
 fn builtin(name: &str) -> Arc<Template> {
     Arc::new(template::load(name, Path::new("."), layout()).unwrap())
-}
-
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parametrable")
-}
-
-/// Compares `actual` with the golden file, or rewrites it under `UPDATE_GOLDEN=1`.
-fn check_golden(name: &str, actual: &[u8]) {
-    let path = golden_dir().join(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", path.display()));
-    if expected != actual {
-        let show = |b: &[u8]| encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0.into_owned();
-        panic!(
-            "{} differs (UPDATE_GOLDEN=1 to accept)\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            show(&expected),
-            show(actual)
-        );
-    }
 }
 
 /// Invented clients: accents, œ, ’, €, –, a line break and a delimiter inside values, an
@@ -206,8 +183,8 @@ fn every_shipped_template_matches_its_golden_file() {
         let dir = tempfile::tempdir().unwrap();
         let t = builtin(name);
         let (bytes, warnings) = run_template(name, dir.path());
-        check_golden(&format!("{name}.{}", t.extension), &bytes);
-        check_golden(&format!("{name}.warnings.txt"), warnings.as_bytes());
+        common::assert_golden(&format!("parametrable/{name}.{}", t.extension), &bytes);
+        common::assert_golden(&format!("parametrable/{name}.warnings.txt"), warnings.as_bytes());
 
         // Windows-1252 and CRLF: no UTF-8 multi-byte sequence, no bare CR or LF.
         assert!(std::str::from_utf8(&bytes).is_err() || bytes.is_ascii(), "{name} looks like UTF-8");
@@ -331,6 +308,57 @@ fn outputs_write_format_sage_documents_in_order_beside_the_templates() {
     );
     let csv = std::fs::read(dir.path().join("boutique.document_lines_csv.csv")).unwrap();
     assert_eq!(csv.split(|b| *b == b'\n').filter(|l| l.starts_with(b"7;FA00012;")).count(), 3);
+}
+
+/// A dry run's outputs (`Destination::Nowhere`) are the same writers over nothing: the same
+/// warnings, the same refusal, the same files named by `finish`, a client read back as written,
+/// and no file, not even a temporary one.
+#[test]
+fn outputs_over_nowhere_warn_refuse_and_name_files_as_real_ones_and_write_nothing() {
+    let set = OutputSet {
+        sage: true,
+        sage_version: 33,
+        templates: vec![builtin("clients_fixed"), builtin("document_lines_fixed"), builtin("document_lines_csv")],
+    };
+    let feed = |dir: &Path, dest: &Destination| {
+        let mut out = Outputs::open(dir, "boutique", &set, dest).unwrap();
+        let mut w = Warnings::new("boutique.csv");
+        let mut ranges = Vec::new();
+        for (subject, records) in clients() {
+            ranges.push(out.client(&records, &subject, &mut w).unwrap().expect("a Format Sage output"));
+        }
+        let back: Vec<Vec<u8>> = ranges.iter().map(|r| out.read_client(*r).unwrap()).collect();
+        for d in documents() {
+            out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
+        }
+        let d = &documents()[0];
+        let mut lines = d.lines.clone();
+        lines[1].set_named("AR_Ref", "REFERENCE-BIEN-TROP-LONGUE");
+        let refused = out.document(&d.header, &lines, &d.dues, &d.subject, &mut w).unwrap_err().to_string();
+        out.retarget(dir, "boutique-2");
+        let (written, done) = out.finish();
+        done.unwrap();
+        let names: Vec<_> = written.iter().map(|p| p.strip_prefix(dir).unwrap().to_path_buf()).collect();
+        let warnings: Vec<String> = w
+            .list
+            .iter()
+            .map(|x| format!("[{}] {}: {}: {} (×{})", x.kind, x.record, x.field, x.message, x.count))
+            .collect();
+        (names, warnings, back, refused)
+    };
+    let files = tempfile::tempdir().unwrap();
+    let nowhere = tempfile::tempdir().unwrap();
+    let real = feed(files.path(), &Destination::Files);
+    let dry = feed(nowhere.path(), &Destination::Nowhere(Default::default()));
+    assert!(real.1.iter().any(|w| w.starts_with("[truncated]")), "{:?}", real.1);
+    assert!(real.1.iter().any(|w| w.starts_with("[transliterated]")), "{:?}", real.1);
+    assert_eq!(dry.1, real.1, "the same warnings");
+    assert_eq!(dry.3, real.3, "the same refusal");
+    assert_eq!(dry.2, real.2, "clients read back as written");
+    assert_eq!(dry.0, real.0, "the same files named");
+    assert_eq!(real.0.len(), 4, "{:?}", real.0);
+    assert_eq!(std::fs::read_dir(files.path()).unwrap().count(), 4);
+    assert_eq!(std::fs::read_dir(nowhere.path()).unwrap().count(), 0, "nothing written");
 }
 
 /// Text of every kind: arbitrary Unicode (controls, CR, LF, emoji, combining marks), French

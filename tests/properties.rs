@@ -109,7 +109,7 @@ proptest! {
             }
         } else {
             // Refused only when the number cannot fit: never cut.
-            let fixed = prefix.len() + cfg.suffix.len() + passerelle::resolve::text::code_chars(&c.lastname).chars().take(part_len as usize).count();
+            let fixed = prefix.len() + cfg.suffix.len() + passerelle::text::code_chars(&c.lastname).chars().take(part_len as usize).count();
             let room = if counter_length > 0 { counter_length as usize } else { (length as usize).saturating_sub(fixed) };
             prop_assert!(n.to_string().len() > room || fixed + room > length as usize);
         }

@@ -193,6 +193,22 @@ fn a_second_watcher_on_the_same_folder_is_refused() {
 }
 
 #[test]
+fn a_killed_watcher_leaves_no_lock_behind() {
+    let s = site(FAST);
+    let mut child = s.spawn(&[]);
+    assert!(wait_until(Duration::from_secs(10), || s.dir.join("work/.lock").exists()));
+    std::thread::sleep(Duration::from_millis(200));
+    let busy = s.cmd().arg("--once").output().unwrap();
+    assert_eq!(busy.status.code(), Some(2), "held while the first one runs");
+    // SIGKILL on Unix, TerminateProcess on Windows: no destructor, no clean-up of its own.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(s.dir.join("work/.lock").exists(), "the file stays; the lock on it is gone");
+    let out = s.cmd().arg("--once").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn the_client_list_unreadable_while_running_pauses_then_resumes() {
     let s = site(FAST);
     let list = s.dir.join("gescom/clients.csv");

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 
 pub use super::keys::{norm_code, norm_email, norm_siret, norm_vat};
-use super::keys::{siret_problem, vat_problem};
+use super::keys::{norm_code_into, norm_email_into, norm_siret_into, norm_vat_into, siret_problem_of, vat_problem_of};
 
 /// One delivery address of a client (#CCDL of an export), as readers build it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +46,24 @@ pub struct Client {
     pub block: Option<(u64, u64)>,
 }
 
+/// A client as a reader hands it to `ClientIndex::add`, borrowed from the reader's buffers
+/// (the fields of `Client`, but the kept ones).
+#[derive(Debug, Clone, Copy)]
+pub struct NewClient<'a> {
+    pub code: &'a str,
+    pub intitule: &'a str,
+    pub siret: &'a str,
+    pub email: &'a str,
+    pub vat: &'a str,
+    pub contact_emails: &'a [String],
+    pub address_key: Option<&'a str>,
+    pub deliveries: &'a [Delivery],
+    pub cat_compta: Option<&'a str>,
+    pub collective: Option<&'a str>,
+    pub line: u64,
+    pub block: Option<(u64, u64)>,
+}
+
 /// Hash of an address key or matching key: the index keeps 8 bytes, not the text.
 pub fn key_hash(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -70,7 +88,7 @@ pub fn push_key_part(out: &mut String, n: usize, p: &str) {
     if p.is_ascii() {
         out.extend(p.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_uppercase() as char));
     } else {
-        let t = crate::resolve::text::remove_accents(p);
+        let t = crate::text::remove_accents(p);
         out.extend(t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase));
     }
     if n != 0 {
@@ -193,6 +211,8 @@ pub struct ClientIndex {
     pub export: Option<ExportInfo>,
     /// Counts of invalid SIRET and VAT numbers, and of codes Sage would refuse.
     pub invalid: InvalidCounts,
+    /// Reused by `add` for normalised codes and keys.
+    scratch: [String; 2],
 }
 
 /// A client of the index (a view: cheap to copy).
@@ -277,57 +297,102 @@ impl ClientIndex {
     /// Adds a client; a code already present is reported and the first one kept. Invalid
     /// SIRET and VAT numbers are reported and not indexed.
     pub fn push(&mut self, mut c: Client) {
-        c.code = norm_code(&c.code);
-        if c.code.is_empty() {
+        let fields = std::mem::take(&mut c.fields);
+        self.add(
+            &NewClient {
+                code: &c.code,
+                intitule: &c.intitule,
+                siret: &c.siret,
+                email: &c.email,
+                vat: &c.vat,
+                contact_emails: &c.contact_emails,
+                address_key: c.address_key.as_deref(),
+                deliveries: &c.deliveries,
+                cat_compta: c.cat_compta.as_deref(),
+                collective: c.collective.as_deref(),
+                line: c.line,
+                block: c.block,
+            },
+            fields,
+        );
+    }
+
+    /// `push` of a client borrowed from a reader's buffers (no text is copied but into the
+    /// index); `fields` are the kept #CCLI fields (template, single account), usually none.
+    pub fn add(&mut self, c: &NewClient, fields: Vec<(u16, String)>) {
+        // Scratch buffers, reused from one client to the next (200,000 of them).
+        let mut code = std::mem::take(&mut self.scratch[0]);
+        let mut key = std::mem::take(&mut self.scratch[1]);
+        self.add_with(c, fields, &mut code, &mut key);
+        self.scratch = [code, key];
+    }
+
+    fn add_with(&mut self, c: &NewClient, fields: Vec<(u16, String)>, code: &mut String, key: &mut String) {
+        norm_code_into(c.code, code);
+        let code = code.as_str();
+        if code.is_empty() {
             self.notes.push(format!("line {}: a client without code is ignored", c.line));
             return;
         }
-        if let Some(why) = super::keys::code_problem(&c.code) {
+        if let Some(why) = super::keys::code_problem(code) {
             self.invalid.codes += 1;
             self.notes.push(format!("line {}: client code {why}", c.line));
         }
-        if let Some(first) = self.by_code(&c.code) {
+        // `by_code` normalises again: the same code, but for letters whose uppercase is not
+        // one character.
+        let code_hash = key_hash(code);
+        let first = if code.is_ascii() {
+            self.by_code.get(code_hash).map(|id| self.get(id)).find(|c| c.code() == code)
+        } else {
+            self.by_code(code)
+        };
+        if let Some(first) = first {
             self.notes.push(format!(
-                "line {}: code {} already at line {}; the first is used",
+                "line {}: code {code} already at line {}; the first is used",
                 c.line,
-                c.code,
                 first.line()
             ));
             return;
         }
         let id = self.stored.len() as u32;
-        let siret_ok = !c.siret.trim().is_empty() && {
-            match siret_problem(&c.siret) {
-                None => true,
+        let siret_hash = if c.siret.trim().is_empty() {
+            None
+        } else {
+            norm_siret_into(c.siret, key);
+            match siret_problem_of(c.siret, key) {
+                None => Some(key_hash(key)),
                 Some(why) => {
                     self.invalid.siret += 1;
-                    self.notes.push(format!("line {}, client {}: SIRET {why}; not used to match", c.line, c.code));
-                    false
+                    self.notes.push(format!("line {}, client {code}: SIRET {why}; not used to match", c.line));
+                    None
                 }
             }
         };
-        let vat_ok = !c.vat.trim().is_empty() && {
-            match vat_problem(&c.vat) {
-                None => true,
+        let vat_hash = if c.vat.trim().is_empty() {
+            None
+        } else {
+            norm_vat_into(c.vat, key);
+            match vat_problem_of(c.vat, key) {
+                None => Some(key_hash(key)),
                 Some(why) => {
                     self.invalid.vat += 1;
-                    self.notes.push(format!("line {}, client {}: VAT number {why}; not used to match", c.line, c.code));
-                    false
+                    self.notes.push(format!("line {}, client {code}: VAT number {why}; not used to match", c.line));
+                    None
                 }
             }
         };
-        let cat = c.cat_compta.clone().unwrap_or_default();
-        let coll = c.collective.clone().unwrap_or_default();
+        let cat = c.cat_compta.unwrap_or_default();
+        let coll = c.collective.unwrap_or_default();
         if self.offs.is_empty() {
             self.offs.push(0);
         }
         // The last offset is the end of the previous client: it becomes this client's start.
-        for t in [&c.code, &c.intitule, &c.siret, &c.email, &c.vat, &cat, &coll] {
+        for t in [code, c.intitule, c.siret, c.email, c.vat, cat, coll] {
             self.arena.push_str(Self::fit(t));
             self.offs.push(self.arena.len() as u32);
         }
         let first_delivery = self.deliveries.len() as u32;
-        for d in &c.deliveries {
+        for d in c.deliveries {
             let t = Self::fit(&d.intitule);
             let at = self.delivery_text.len() as u32;
             self.delivery_text.push_str(t);
@@ -336,29 +401,37 @@ impl ClientIndex {
         self.stored.push(Stored {
             line: c.line.min(u32::MAX as u64) as u32,
             has_address: c.address_key.is_some(),
-            address: c.address_key.as_deref().map(key_hash).unwrap_or(0),
+            address: c.address_key.map(key_hash).unwrap_or(0),
             block: c.block.map(|(o, l)| (o, l.min(u32::MAX as u64) as u32)),
             deliveries: (first_delivery, c.deliveries.len().min(u16::MAX as usize) as u16),
         });
-        self.by_code.insert(key_hash(&c.code), id);
-        if siret_ok {
-            self.by_siret.insert(key_hash(&norm_siret(&c.siret)), id);
+        self.by_code.insert(code_hash, id);
+        if let Some(h) = siret_hash {
+            self.by_siret.insert(h, id);
         }
-        let mut emails: Vec<String> = std::iter::once(&c.email)
-            .chain(c.contact_emails.iter())
-            .map(|e| norm_email(e))
-            .filter(|e| e.contains('@'))
-            .collect();
-        emails.sort();
-        emails.dedup();
-        for e in emails {
-            self.by_email.insert(key_hash(&e), id);
+        if c.contact_emails.is_empty() {
+            // Nearly every client: one e-mail, no list to sort.
+            norm_email_into(c.email, key);
+            if key.contains('@') {
+                self.by_email.insert(key_hash(key), id);
+            }
+        } else {
+            let mut emails: Vec<String> = std::iter::once(c.email)
+                .chain(c.contact_emails.iter().map(String::as_str))
+                .map(norm_email)
+                .filter(|e| e.contains('@'))
+                .collect();
+            emails.sort();
+            emails.dedup();
+            for e in emails {
+                self.by_email.insert(key_hash(&e), id);
+            }
         }
-        if vat_ok {
-            self.by_vat.insert(key_hash(&norm_vat(&c.vat)), id);
+        if let Some(h) = vat_hash {
+            self.by_vat.insert(h, id);
         }
-        if !c.fields.is_empty() {
-            self.kept.insert(id, c.fields);
+        if !fields.is_empty() {
+            self.kept.insert(id, fields);
         }
     }
 

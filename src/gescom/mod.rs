@@ -2,6 +2,7 @@
 //! and the index passerelle matches shop customers against.
 
 pub mod articles;
+pub mod cache;
 pub mod clients;
 pub mod export;
 pub mod index;
@@ -9,6 +10,7 @@ pub mod keys;
 
 use std::path::Path;
 
+pub use cache::ListCache;
 pub use index::{Client, ClientIndex};
 
 use crate::error::InputError;

@@ -64,6 +64,20 @@ messages! {
         en: "customers: {created} created, {before} issued before and written again (not in the client list yet), {matched} matched, {updated} updated, {single} on the single account, {failed} failed",
         fr: "clients : {created} créé(s), {before} déjà attribué(s) par une conversion précédente et écrit(s) à nouveau (pas encore dans la liste des clients), {matched} trouvé(s) dans la liste des clients, {updated} mis à jour, {single} sur le compte client unique, {failed} en échec",
     }
+    SumCustomersDry {
+        en: "customers: {created} would be created, {matched} matched, {updated} would be updated, {single} on the single account, {failed} failed",
+        fr: "clients : {created} à créer, {matched} trouvé(s) dans la liste des clients, {updated} à mettre à jour, {single} sur le compte client unique, {failed} en échec",
+    }
+    SumCustomersIssuedBeforeDry {
+        en: "customers: {created} would be created, {before} issued before and would be written again (not in the client list yet), {matched} matched, {updated} would be updated, {single} on the single account, {failed} failed",
+        fr: "clients : {created} à créer, {before} déjà attribué(s) par une conversion précédente, à écrire à nouveau (pas encore dans la liste des clients), {matched} trouvé(s) dans la liste des clients, {updated} à mettre à jour, {single} sur le compte client unique, {failed} en échec",
+    }
+    SumDocumentsDry {
+        en: "documents: {created} would be created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
+        fr: "documents : {created} à créer{pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
+    }
+    /// A file a dry run would write, under an input of the summary.
+    SumWouldWrite { en: "        → {path} (would be written)", fr: "        → {path} (serait écrit)" }
     SumDocuments {
         en: "documents: {created} created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
         fr: "documents : {created} créé(s){pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
@@ -169,8 +183,8 @@ messages! {
         fr: "Ce qui est gardé d'une conversion à l'autre (codes attribués, compteur). Par défaut : state/ à côté du profil",
     }
     HelpConvertDryRun {
-        en: "Read, map, match and report; write no output and no state",
-        fr: "Lire, faire correspondre et rendre compte ; n'écrire aucun fichier ni état",
+        en: "Convert and report as a real run would, naming the files it would write; write no output and no state",
+        fr: "Convertir et rendre compte comme une vraie conversion, en nommant les fichiers qu'elle écrirait ; n'écrire aucun fichier ni état",
     }
     HelpConvertForce {
         en: "Convert orders the ledger says were already converted",
@@ -273,6 +287,11 @@ messages! {
         fr: "Simulation (--dry-run) : rien n'a été écrit, aucun code ni aucune commande n'a été enregistré. La page dit ce que ferait une vraie conversion.",
     }
     HtmlVerdictOk { en: "Every file converted.", fr: "Tous les fichiers ont été convertis." }
+    HtmlVerdictOkDry { en: "Every file would be converted.", fr: "Tous les fichiers seraient convertis." }
+    HtmlVerdictFailedDry {
+        en: "Some files or records failed: see the errors below. A real run would write what converted.",
+        fr: "Des fichiers ou des enregistrements sont en échec : voir les erreurs plus bas. Une vraie conversion écrirait ce qui a été converti.",
+    }
     HtmlVerdictFailed {
         en: "Some files or records failed: see the errors below. What converted was written.",
         fr: "Des fichiers ou des enregistrements sont en échec : voir les erreurs plus bas. Ce qui a été converti a été écrit.",
@@ -302,6 +321,7 @@ messages! {
     }
     HtmlTotCustomersMatched { en: "Customers found in the client list", fr: "Clients trouvés dans la liste des clients" }
     HtmlTotCustomersUpdated { en: "Clients updated", fr: "Clients mis à jour" }
+    HtmlTotCustomersUpdatedDry { en: "Clients that would be updated", fr: "Clients qui seraient mis à jour" }
     HtmlTotCustomersSingle { en: "Customers on the single account", fr: "Clients sur le compte client unique" }
     HtmlTotCustomersFailed { en: "Customers failed", fr: "Clients en échec" }
     HtmlTotDocumentsCreated { en: "Documents created", fr: "Documents créés" }
@@ -332,8 +352,12 @@ messages! {
 
     HtmlImportNothing { en: "No file was written: nothing to import.", fr: "Aucun fichier n'a été écrit : rien à importer." }
     HtmlImportDry {
-        en: "Dry run: nothing to import. Run the same command without --dry-run to write the files.",
-        fr: "Simulation : rien à importer. Lancez la même commande sans --dry-run pour écrire les fichiers.",
+        en: "Dry run: nothing was written, nothing to import yet. The same command without --dry-run would write the files below (under these names, as the output folder is now); they would then be imported as follows.",
+        fr: "Simulation : rien n'a été écrit, rien à importer pour l'instant. La même commande sans --dry-run écrirait les fichiers ci-dessous (sous ces noms, vu le dossier de sortie actuel) ; ils s'importeraient alors ainsi.",
+    }
+    HtmlImportDryNothing {
+        en: "Dry run: nothing was written, and a real run would write no file: nothing to import.",
+        fr: "Simulation : rien n'a été écrit, et une vraie conversion n'écrirait aucun fichier : rien à importer.",
     }
     HtmlStepCopy {
         en: "The first time, and for each new kind of file, import into a copy of the dossier and check the result (client records, delivery addresses, documents, amounts, VAT) before importing into the real one. Back the dossier up before each import.",
@@ -373,6 +397,7 @@ messages! {
     HtmlColRecords { en: "Records", fr: "Enregistrements" }
     HtmlColStatus { en: "Status", fr: "Statut" }
     HtmlColWritten { en: "Written / error", fr: "Écrit / erreur" }
+    HtmlColWrittenDry { en: "Would be written / error", fr: "Serait écrit / erreur" }
     HtmlColOrder { en: "Order", fr: "Commande" }
     HtmlColClient { en: "Client", fr: "Client" }
     HtmlColHow { en: "How the client was found or made", fr: "Comment le client a été trouvé ou créé" }
@@ -419,6 +444,8 @@ messages! {
     HtmlCustUpdated { en: "found by {key} and updated", fr: "trouvé par {key} et mis à jour" }
     HtmlCustFound { en: "found in the client list", fr: "trouvé dans la liste des clients" }
     HtmlCustUpdatedOnly { en: "updated", fr: "mis à jour" }
+    HtmlCustUpdatedDry { en: "found by {key}, would be updated", fr: "trouvé par {key}, serait mis à jour" }
+    HtmlCustUpdatedOnlyDry { en: "would be updated", fr: "serait mis à jour" }
     HtmlCustSingle { en: "single account", fr: "compte client unique" }
     HtmlCustFailed { en: "failed", fr: "en échec" }
     HtmlKeySiret { en: "SIRET", fr: "SIRET" }

@@ -1,6 +1,8 @@
 //! The profile: every option of the customer import (docs/profile.md, keys stable), read from
-//! TOML. `check` validates a profile text with line numbers; `load` returns a typed profile or
-//! every problem found.
+//! TOML. `check` validates a profile text against the schema with line numbers; `read` returns
+//! a typed profile or every problem found. A leaf every stage reads: the rules that need a
+//! stage (expressions, layout fields, template files) are `setup`'s, which loads profiles for
+//! the commands.
 
 pub mod check;
 pub mod orders;
@@ -280,9 +282,12 @@ pub struct OutputSection {
     pub templates: Vec<String>,
 }
 
+/// The `#VER` passerelle writes by default (Sage 100 GC v12.25); `sage::Layout::builtin` has it.
+pub const DEFAULT_SAGE_VERSION: u32 = 33;
+
 impl Default for OutputSection {
     fn default() -> Self {
-        OutputSection { sage_version: crate::sage::layout::DEFAULT_VERSION, sage: true, templates: Vec::new() }
+        OutputSection { sage_version: DEFAULT_SAGE_VERSION, sage: true, templates: Vec::new() }
     }
 }
 
@@ -328,27 +333,25 @@ pub enum ProfileError {
 }
 
 impl Profile {
-    /// Reads and checks a profile file. Every problem that can be found without the client
-    /// list is reported at once, each with its line.
-    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+    /// Reads a profile file, checked against the schema only, with its text (for the lines of
+    /// later problems). Commands load profiles through `setup::load_profile`, which adds the
+    /// rules that span keys or need a stage.
+    pub fn read(path: &Path) -> Result<(Profile, String), ProfileError> {
         let text = crate::fsguard::read_text(path, crate::fsguard::MAX_TEXT_BYTES)
             .map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
-        let mut p = Profile::parse(&text, &path.display().to_string())?;
+        let mut p = Profile::parse_schema(&text, &path.display().to_string())?;
         p.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if p.base_dir.as_os_str().is_empty() {
             p.base_dir = PathBuf::from(".");
         }
         p.path = Some(path.to_path_buf());
-        // Template files are named relative to the profile's folder: checked once it is known.
-        let problems = check::template_rules(&p, &text);
-        if !problems.is_empty() {
-            return Err(ProfileError::Invalid { path: path.display().to_string(), problems });
-        }
-        Ok(p)
+        Ok((p, text))
     }
 
-    pub fn parse(text: &str, name: &str) -> Result<Profile, ProfileError> {
-        check::parse_checked(text).map_err(|problems| ProfileError::Invalid { path: name.to_string(), problems })
+    /// A profile from its text (`name` for messages), checked against the schema only (see
+    /// `read`; `setup::parse_profile` checks every rule).
+    pub fn parse_schema(text: &str, name: &str) -> Result<Profile, ProfileError> {
+        check::parse_typed(text).map_err(|problems| ProfileError::Invalid { path: name.to_string(), problems })
     }
 
     /// Resolves a path written in the profile against the profile's folder.
@@ -374,7 +377,7 @@ mod tests {
 
     #[test]
     fn the_default_profile_parses_to_the_defaults() {
-        let p = Profile::parse(DEFAULT_PROFILE, "default").unwrap();
+        let p = crate::setup::parse_profile(DEFAULT_PROFILE, "default").unwrap();
         let d = CustomersSection::default();
         assert_eq!(p.customers.mode, d.mode);
         assert_eq!(p.customers.code.prefix, "WEB");
@@ -390,8 +393,8 @@ mod tests {
     #[test]
     fn the_french_default_profile_has_the_same_keys_and_values() {
         // Same settings once read...
-        let en = Profile::parse(DEFAULT_PROFILE, "default").unwrap();
-        let fr = Profile::parse(DEFAULT_PROFILE_FR, "default.fr").unwrap();
+        let en = crate::setup::parse_profile(DEFAULT_PROFILE, "default").unwrap();
+        let fr = crate::setup::parse_profile(DEFAULT_PROFILE_FR, "default.fr").unwrap();
         assert_eq!(serde_json::to_value(&en).unwrap(), serde_json::to_value(&fr).unwrap());
         // ...the same text of keys and values, only the comments differ...
         let (en_doc, fr_doc): (toml::Value, toml::Value) =
@@ -431,15 +434,15 @@ mod tests {
         assert_eq!(default_profile(crate::i18n::Lang::Fr), DEFAULT_PROFILE_FR);
         // `profile check` finds nothing to say about either.
         for text in [DEFAULT_PROFILE, DEFAULT_PROFILE_FR] {
-            let p = check::parse_checked(text).unwrap();
-            assert!(check::template_rules(&p, text).is_empty());
-            assert!(check::advice(&p, text).is_empty());
+            let p = crate::setup::parse_checked(text).unwrap();
+            assert!(crate::setup::template_rules(&p, text).is_empty());
+            assert!(crate::setup::advice(&p, text).is_empty());
         }
     }
 
     #[test]
     fn an_empty_profile_is_all_defaults() {
-        let p = Profile::parse("", "empty").unwrap();
+        let p = crate::setup::parse_profile("", "empty").unwrap();
         assert_eq!(p.customers.code.source, CodeSource::Auto);
         assert_eq!(p.orders.piece, "WEB{order.number}");
         assert_eq!(p.output.sage_version, 33);

@@ -1,9 +1,9 @@
 //! Codification of client codes: prefix + parts 1–4 + suffix + number, on a fixed length
 //! ("Codification du code client"). Shop customer 530 with prefix WEB and length 9 → WEB000530.
 
-use super::text::code_chars;
 use crate::model::Customer;
 use crate::profile::{CodeSection, PartField};
+use crate::text::code_chars;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {

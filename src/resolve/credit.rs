@@ -427,8 +427,11 @@ mod tests {
     }
 
     fn profile(extra: &str) -> Profile {
-        Profile::parse(&format!("[orders]\n{extra}\n[orders.tax_codes]\n\"20\" = \"C20\"\n\"5.5\" = \"C05\"\n"), "test")
-            .unwrap()
+        crate::setup::parse_profile(
+            &format!("[orders]\n{extra}\n[orders.tax_codes]\n\"20\" = \"C20\"\n\"5.5\" = \"C05\"\n"),
+            "test",
+        )
+        .unwrap()
     }
 
     fn line(sku: &str, qty: &str, ttc: &str, rate: &str) -> Line {

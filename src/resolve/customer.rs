@@ -11,7 +11,6 @@ use jiff::civil::Date;
 use super::code::{self, CodeError};
 use super::created::CreatedClients;
 use super::expr::{Ctx, Expr};
-use super::text::{remove_accents, upper};
 use crate::codepage::{self, CodePage};
 use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer, Platform};
@@ -19,6 +18,7 @@ use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
 use crate::report::{Issued, MatchKey, Warnings};
 use crate::sage::{Ccdl, Ccli, FieldId, Layout, Record, RecordKind};
 use crate::state::State;
+use crate::text::{remove_accents, upper};
 use crate::warning_kind::WarningKind;
 
 /// What became of one shop customer.
@@ -950,7 +950,7 @@ mod tests {
     }
 
     fn profile(toml: &str) -> Profile {
-        Profile::parse(toml, "test").unwrap()
+        crate::setup::parse_profile(toml, "test").unwrap()
     }
 
     fn customer(id: &str, email: &str) -> Customer {

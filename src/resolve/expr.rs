@@ -172,7 +172,7 @@ impl Expr {
                         s = match f {
                             Filter::Upper => s.to_uppercase(),
                             Filter::Lower => s.to_lowercase(),
-                            Filter::NoAccents => super::text::remove_accents(&s),
+                            Filter::NoAccents => crate::text::remove_accents(&s),
                         };
                     }
                     out.push_str(&s);

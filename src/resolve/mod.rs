@@ -6,7 +6,6 @@ pub mod credit;
 pub mod customer;
 pub mod expr;
 pub mod order;
-pub mod text;
 pub mod update;
 
 pub use customer::{Outcome, Resolver};

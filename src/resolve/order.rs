@@ -76,7 +76,7 @@ pub const PIECE_MAX: usize = 13;
 /// removed, letters uppercased, anything else dropped; what changed beyond a `#` is said,
 /// once per input with examples (every order of a shop has the same shape of number).
 pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
-    let clean: String = crate::resolve::text::remove_accents(raw)
+    let clean: String = crate::text::remove_accents(raw)
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_uppercase())

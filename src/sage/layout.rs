@@ -13,9 +13,6 @@ use super::fields::{FieldId, RecordKind};
 pub use super::value::Kind;
 use super::value::{Value, fmt_date, fmt_dec, fmt_time};
 
-/// The `#VER` passerelle writes by default (Sage 100 GC v12.25).
-pub const DEFAULT_VERSION: u32 = 33;
-
 const VER33: &str = include_str!("../../templates/sage/ver33.toml");
 const TAGS: &str = include_str!("../../templates/sage/tags.toml");
 

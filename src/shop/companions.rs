@@ -4,8 +4,9 @@
 //! webservice gives `orders`, `customers`, `addresses` and `order_details` one resource per
 //! file; Magento's Data Transfer writes the customers' addresses in a file of their own. Such
 //! a *companion* file is not converted: before the run converts anything, every input is
-//! surveyed (`Joined::gather`), the companions' records are kept by their join key, and the
-//! inputs that are converted look up what their own file lacks:
+//! surveyed (`Joined::gather`, in `shop/mod.rs` beside `open`, since it asks each reader), the
+//! companions' records are kept by their join key, and the inputs that are converted look up
+//! what their own file lacks:
 //!
 //! | platform   | companion holds                     | key               | completes |
 //! |------------|-------------------------------------|-------------------|-----------|
@@ -30,7 +31,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::InputError;
 use crate::model::Platform;
-use crate::profile::InputSection;
 
 /// A record's fields by name (element names for XML, canonical field names for tables).
 pub type Fields = HashMap<String, String>;
@@ -79,22 +79,6 @@ pub struct Joined {
 }
 
 impl Joined {
-    /// Surveys every input (see the module comment). A file that cannot be surveyed is left
-    /// to be opened (and its error reported) as any input.
-    pub fn gather(inputs: &[PathBuf], input: &InputSection) -> Joined {
-        let mut j = Joined::default();
-        // A companion completes another input: alone, it is opened (and refused) as any input.
-        if inputs.len() < 2 {
-            return j;
-        }
-        for path in inputs {
-            if let Ok(Some(s)) = survey(path, input) {
-                j.add(s);
-            }
-        }
-        j
-    }
-
     pub fn add(&mut self, s: Survey) {
         let file = self.files.len();
         let platform = s.companion.platform;
@@ -139,20 +123,6 @@ impl Joined {
     }
 }
 
-/// Whether `path` is a companion, with its records; `Ok(None)` for a file to convert.
-pub fn survey(path: &Path, input: &InputSection) -> Result<Option<Survey>, InputError> {
-    // A regular file only: a FIFO or a device among the inputs is refused, never waited on.
-    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
-        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
-    if super::prestashop::looks_like_xml(&head) {
-        return super::prestashop::survey_from(path, &file);
-    }
-    if super::json::looks_like_json(&head) {
-        return Ok(None);
-    }
-    super::magento::survey_addresses(path, input)
-}
-
 /// The error of a companion no converted input of the run reads.
 pub fn alone(c: &Companion) -> InputError {
     InputError::Other {
@@ -174,6 +144,7 @@ pub fn alone(c: &Companion) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::InputSection;
 
     fn survey_of(path: &str, platform: Platform, entries: Vec<(&'static str, &str, &str)>) -> Survey {
         Survey {

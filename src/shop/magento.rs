@@ -29,7 +29,7 @@ use super::dialect::{ColumnMap, Dialect};
 use super::json::{self, list, str_at};
 use super::orders::{OrderProblem, OrderResult};
 use super::prestashop::{price_basis, tax_lines};
-use super::rest::{Rec, address, split_street};
+use super::rest_record::{Rec, address, split_street};
 use super::unused::ColumnUse;
 use super::values::{parse_datetime, snap_rate};
 use crate::error::InputError;

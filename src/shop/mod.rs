@@ -9,12 +9,13 @@ pub mod magento;
 pub mod orders;
 pub mod prestashop;
 pub mod rest;
+pub mod rest_record;
 pub mod unused;
 pub mod values;
 pub mod woocommerce;
 pub mod woocommerce_rest;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::InputError;
@@ -270,6 +271,38 @@ pub fn open_in_run(path: &Path, input: &InputSection, joined: Arc<Joined>) -> Re
         }
         None => Err(unrecognised(&table)),
     }
+}
+
+impl Joined {
+    /// Surveys every input (see the module comment). A file that cannot be surveyed is left
+    /// to be opened (and its error reported) as any input.
+    pub fn gather(inputs: &[PathBuf], input: &InputSection) -> Joined {
+        let mut j = Joined::default();
+        // A companion completes another input: alone, it is opened (and refused) as any input.
+        if inputs.len() < 2 {
+            return j;
+        }
+        for path in inputs {
+            if let Ok(Some(s)) = survey(path, input) {
+                j.add(s);
+            }
+        }
+        j
+    }
+}
+
+/// Whether `path` is a companion, with its records; `Ok(None)` for a file to convert.
+pub fn survey(path: &Path, input: &InputSection) -> Result<Option<companions::Survey>, InputError> {
+    // A regular file only: a FIFO or a device among the inputs is refused, never waited on.
+    let (file, head) = crate::fsguard::open_with_head(path, crate::fsguard::MAX_INPUT_BYTES, 512)
+        .map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+    if prestashop::looks_like_xml(&head) {
+        return prestashop::survey_from(path, &file);
+    }
+    if json::looks_like_json(&head) {
+        return Ok(None);
+    }
+    magento::survey_addresses(path, input)
 }
 
 fn unrecognised(table: &Table) -> InputError {

@@ -32,7 +32,7 @@ use crate::model::{
     Address, Customer, Line, LineKind, LineRefund, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine,
 };
 use crate::report::Warnings;
-use crate::resolve::text::remove_accents;
+use crate::text::remove_accents;
 use crate::warning_kind::WarningKind;
 
 const DATA: &str = include_str!("../../templates/shops/prestashop_webservice.toml");

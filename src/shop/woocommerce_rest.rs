@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::json::{self, list, str_at};
 use super::orders::{OrderProblem, OrderResult};
-use super::rest::{Rec, address};
+use super::rest_record::{Rec, address};
 use super::values::{decode_html, parse_datetime, rate_in_label};
 use super::woocommerce::{self, Extras, Fee, LineAmounts, TaxItem};
 use crate::model::{Customer, Line, LineKind, Order, Origin};

@@ -35,7 +35,7 @@ pub struct CsvTable {
 /// removed, inner spaces collapsed, Excel's apostrophe and stray quotes dropped.
 pub fn norm_header(h: &str) -> String {
     let h = h.trim_start_matches('\u{feff}').trim().trim_matches('"').trim_start_matches('\'').trim();
-    let folded = crate::resolve::text::remove_accents(h).to_lowercase();
+    let folded = crate::text::remove_accents(h).to_lowercase();
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -1,41 +1,30 @@
 //! The lock that keeps a second watcher (a scheduled task started while the previous run is
 //! still busy, a second PC on the same share) out of a drop folder. Held by an open file, so the
 //! OS releases it when the process ends, even by a kill: no stale lock to clean up.
-//! (`File::try_lock` does this in std from Rust 1.89; the crate still declares 1.85.)
+//!
+//! `File::try_lock` is `flock(LOCK_EX | LOCK_NB)` on Unix and `LockFileEx` (exclusive, fail
+//! immediately) on Windows: both belong to the open file, conflict with any other open file of
+//! the same path (in this process or another), and end when it is closed, which the OS does for
+//! a process that dies.
 
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::Path;
 
 /// `Ok(None)`: another process holds it.
-#[cfg(unix)]
 pub fn exclusive(path: &Path) -> io::Result<Option<File>> {
-    use std::os::fd::AsRawFd;
-    let f = File::options().create(true).truncate(false).write(true).open(path)?;
-    // SAFETY: flock on a descriptor this function owns; no memory is involved.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(Some(f));
+    let f = match File::options().create(true).truncate(false).write(true).open(path) {
+        Ok(f) => f,
+        // Windows: a watcher of an earlier version holds the file open without sharing
+        // (ERROR_SHARING_VIOLATION); it is as busy as a locked one.
+        Err(e) if cfg!(windows) && e.raw_os_error() == Some(32) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(e),
     }
-    let e = io::Error::last_os_error();
-    if e.kind() == io::ErrorKind::WouldBlock { Ok(None) } else { Err(e) }
-}
-
-/// Windows: opened with no sharing, the file cannot be opened again until this handle closes.
-#[cfg(windows)]
-pub fn exclusive(path: &Path) -> io::Result<Option<File>> {
-    use std::os::windows::fs::OpenOptionsExt;
-    match File::options().create(true).truncate(false).write(true).share_mode(0).open(path) {
-        Ok(f) => Ok(Some(f)),
-        // ERROR_SHARING_VIOLATION
-        Err(e) if e.raw_os_error() == Some(32) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-#[cfg(not(any(unix, windows)))]
-pub fn exclusive(path: &Path) -> io::Result<Option<File>> {
-    File::options().create(true).truncate(false).write(true).open(path).map(Some)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! ```text
 //! DIR/profile.toml   the profile (default; --profile overrides)
 //! DIR/inbox/         files are dropped here
-//! DIR/work/          files being converted, each with its journal (job.rs); the lock
+//! DIR/work/          files being converted, each with its journal (journal.rs, job.rs); the lock
 //! DIR/out/           converted files, ID_NAME.txt, for the accountant to import
 //! DIR/archive/DAY/   inputs converted (and exact duplicates, with a .duplicate.txt)
 //! DIR/errors/        inputs that failed, each with its .error.txt and .report.json
@@ -19,6 +19,7 @@
 
 pub mod inbox;
 pub mod job;
+pub mod journal;
 mod lock;
 pub mod log;
 mod notes;
@@ -26,13 +27,14 @@ pub mod seen;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{OnceLock, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::profile::{Profile, ProfileError, WatchSection};
+use crate::profile::{ProfileError, WatchSection};
 use inbox::Tracker;
-use job::{Claim, Dirs, JobError, Outcome, Worker};
+use job::{Claim, JobError, Worker};
+use journal::{Dirs, Outcome};
 
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
@@ -142,7 +144,13 @@ impl Summary {
 /// N-th time) ends the process there at once, as a kill would: no destructor runs, buffered
 /// writes are lost (`exit` rather than `abort`, which would leave core dumps).
 /// `POINT:N:panic` panics instead (a bug in a conversion). Unset: a no-op.
+///
+/// Only with the `test-hooks` feature, which `cargo test` turns on (Cargo.toml): a build of the
+/// binary has the no-op below and never reads the variable.
+#[cfg(feature = "test-hooks")]
 pub(crate) fn failpoint(name: &str) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::AtomicU32;
     static POINT: OnceLock<Option<(String, u32, bool)>> = OnceLock::new();
     static HITS: AtomicU32 = AtomicU32::new(0);
     let point = POINT.get_or_init(|| {
@@ -163,6 +171,10 @@ pub(crate) fn failpoint(name: &str) {
         std::process::exit(86);
     }
 }
+
+#[cfg(not(feature = "test-hooks"))]
+#[inline(always)]
+pub(crate) fn failpoint(_name: &str) {}
 
 pub struct Watch {
     opts: WatchOptions,
@@ -193,11 +205,12 @@ impl Watch {
         if !profile_path.exists() {
             return Err(WatchError::NoProfile { path: profile_path });
         }
-        let profile = Profile::load(&profile_path)?;
+        let profile = crate::setup::load_profile(&profile_path)?;
         let layout = crate::sage::Layout::builtin(profile.output.sage_version)
             .ok_or(crate::convert::CriticalError::Layout(profile.output.sage_version))?;
-        // Fail now, at start, rather than on the first file.
-        crate::convert::load_clients(&profile, layout, None)?;
+        // Fail now, at start, rather than on the first file; the list read is kept for the files.
+        let mut lists = crate::gescom::ListCache::default();
+        crate::convert::load_clients_kept(&profile, layout, None, &mut lists)?;
         let dirs = Dirs::new(&root, &profile_path, &profile.default_state_dir());
         for d in [&dirs.inbox, &dirs.out, &dirs.archive, &dirs.errors, &dirs.work] {
             fs::create_dir_all(d).map_err(io(d))?;
@@ -216,12 +229,17 @@ impl Watch {
                 Duration::from_millis(settings.settle_ms),
                 Duration::from_millis(settings.min_age_ms),
             ),
-            worker: Worker::new(dirs.clone(), opts.lang),
+            worker: Worker::with_lists(dirs.clone(), opts.lang, lists),
             dirs,
             settings,
             log_file,
             _lock: lock,
         })
+    }
+
+    /// How many times the client list was read (at start, then each time its file changed).
+    pub fn list_reads(&self) -> usize {
+        self.worker.lists().loads()
     }
 
     /// `[watch] log_file` of the profile, resolved.
@@ -280,6 +298,9 @@ impl Watch {
             s.settle_ms,
             s.min_age_ms
         );
+        if let Some((list, clients)) = self.worker.lists().kept() {
+            tracing::info!("client list {}: {clients} clients, read again only when it changes", list.display());
+        }
 
         // --once gives a file still being written this long from the first look at the inbox
         // (not from the start: finishing what an earlier run left in work/ can take a while).

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::job::{Dirs, Journal};
+use super::journal::{Dirs, Journal};
 use super::seen::SeenEntry;
 use crate::report::{Report, Status};
 
@@ -66,6 +66,7 @@ pub(super) fn internal_error_report(input: &Path, panic: Box<dyn std::any::Any +
              not a mistake in the file: please send the file and this note to support"
         )),
         outputs: Vec::new(),
+        would_write: Vec::new(),
         joined_to: Vec::new(),
     });
     report

@@ -3,9 +3,9 @@
 //! nothing the second time. It lives in the state folder, beside the issued codes and the
 //! ledger of orders, because it says the same kind of thing: "this was converted already".
 //!
-//! SHA-256 rather than a fast hash: the digest is kept for years, must not change with the
-//! Rust version (std's `DefaultHasher` may), and a false match would silently drop a file.
-//! It is small enough to carry here rather than add a crate for it.
+//! SHA-256 (the `sha2` crate) rather than a fast hash: the digest is kept for years, must not
+//! change with the Rust version (std's `DefaultHasher` may), and a false match would silently
+//! drop a file.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -13,8 +13,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-pub const SEEN_FILE: &str = "watch-seen.json";
+use crate::state::SEEN_FILE;
+
 pub const SEEN_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -80,7 +82,7 @@ impl Seen {
         let io = |source| SeenError::Io { path: path.clone(), source };
         std::fs::create_dir_all(state_dir).map_err(io)?;
         let text = serde_json::to_string_pretty(self).expect("journal serialises");
-        crate::write::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
+        crate::atomic::write_atomic(&path, text.as_bytes()).map_err(io)
     }
 }
 
@@ -96,108 +98,12 @@ pub fn hash_file(path: &Path) -> io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(h.hex())
+    Ok(hex(h))
 }
 
-/// FIPS 180-4 SHA-256, streaming.
-pub struct Sha256 {
-    state: [u32; 8],
-    block: [u8; 64],
-    used: usize,
-    len: u64,
-}
-
-const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-    0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-    0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-    0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
-];
-
-impl Default for Sha256 {
-    fn default() -> Self {
-        Sha256::new()
-    }
-}
-
-impl Sha256 {
-    pub fn new() -> Sha256 {
-        Sha256 {
-            state: [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19],
-            block: [0; 64],
-            used: 0,
-            len: 0,
-        }
-    }
-
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.len = self.len.wrapping_add(data.len() as u64);
-        while !data.is_empty() {
-            let take = (64 - self.used).min(data.len());
-            self.block[self.used..self.used + take].copy_from_slice(&data[..take]);
-            self.used += take;
-            data = &data[take..];
-            if self.used == 64 {
-                let block = self.block;
-                self.compress(&block);
-                self.used = 0;
-            }
-        }
-    }
-
-    pub fn finish(mut self) -> [u8; 32] {
-        let bits = self.len.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.used != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bits.to_be_bytes());
-        let mut out = [0u8; 32];
-        for (i, w) in self.state.iter().enumerate() {
-            out[i * 4..i * 4 + 4].copy_from_slice(&w.to_be_bytes());
-        }
-        out
-    }
-
-    pub fn hex(self) -> String {
-        self.finish().iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    fn compress(&mut self, block: &[u8; 64]) {
-        let mut w = [0u32; 64];
-        for (i, c) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = self.state;
-        for i in 0..64 {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let maj = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(maj);
-            h = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (s, v) in self.state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-            *s = s.wrapping_add(v);
-        }
-    }
+/// The digest as lowercase hex, as `watch-seen.json` keeps it.
+fn hex(h: Sha256) -> String {
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -207,7 +113,7 @@ mod tests {
     fn sha(data: &[u8]) -> String {
         let mut h = Sha256::new();
         h.update(data);
-        h.hex()
+        hex(h)
     }
 
     #[test]
@@ -223,13 +129,25 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_hashed_as_its_bytes() {
+        // The keys of existing watch-seen.json files: the digest must not change.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("commandes.csv");
+        std::fs::write(&p, b"abc").unwrap();
+        assert_eq!(hash_file(&p).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&p, &big).unwrap();
+        assert_eq!(hash_file(&p).unwrap(), sha(&big), "read in 64 KiB pieces");
+    }
+
+    #[test]
     fn streaming_in_odd_pieces_gives_the_same_digest() {
         let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
         let mut h = Sha256::new();
         for piece in data.chunks(13) {
             h.update(piece);
         }
-        assert_eq!(h.hex(), sha(&data));
+        assert_eq!(hex(h), sha(&data));
     }
 
     #[test]

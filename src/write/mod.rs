@@ -1,13 +1,15 @@
-//! Writers of Sage import files and the atomic-file discipline they share.
+//! Writers of Sage import files. Each writes through `crate::atomic`: files appear only when complete.
 
-pub mod atomic;
 pub mod param;
 pub mod sage;
 
-use std::io;
+use std::cell::RefCell;
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::atomic;
 use crate::error::InputError;
 use crate::profile::Profile;
 use crate::report::Warnings;
@@ -58,6 +60,133 @@ impl OutputSet {
     }
 }
 
+/// Where the outputs of a run go: files in the output folder, or nowhere (`--dry-run`).
+///
+/// A dry run feeds the same records to the same writers and encoders as a real run, so it
+/// gives the same warnings and refusals; only the bytes go nowhere, and `finish` names the
+/// files without writing them. The Format Sage customers sections are kept (see `Kept`): a
+/// later order of a client created in the run reads its records back, as a real run reads
+/// them from its files.
+#[derive(Clone, Default)]
+pub enum Destination {
+    #[default]
+    Files,
+    Nowhere(Kept),
+}
+
+impl Destination {
+    pub fn is_dry(&self) -> bool {
+        matches!(self, Destination::Nowhere(_))
+    }
+}
+
+/// The Format Sage customers sections of a dry run, end to end, for reading clients back.
+/// In memory up to `Kept::IN_MEMORY` bytes, then in an anonymous file of the system's
+/// temporary folder that the system removes when it is closed: never in the output or state
+/// folder, never left behind.
+#[derive(Clone)]
+pub struct Kept(Rc<RefCell<tempfile::SpooledTempFile>>);
+
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept(Rc::new(RefCell::new(tempfile::SpooledTempFile::new(Kept::IN_MEMORY))))
+    }
+}
+
+impl Kept {
+    /// About 20,000 new clients' records.
+    const IN_MEMORY: usize = 16 << 20;
+
+    /// Bytes kept so far: where the next section starts.
+    pub fn len(&self) -> io::Result<u64> {
+        self.0.borrow_mut().seek(io::SeekFrom::End(0))
+    }
+
+    pub fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// `len` bytes from `start` (positions given by `len` when they were written).
+    pub fn read(&self, start: u64, len: u64) -> io::Result<Vec<u8>> {
+        let mut f = self.0.borrow_mut();
+        f.seek(io::SeekFrom::Start(start))?;
+        let mut buf = vec![0u8; len as usize];
+        let read = f.read_exact(&mut buf);
+        // Back to the end whatever happened: the next section goes there.
+        f.seek(io::SeekFrom::End(0))?;
+        read.map(|()| buf)
+    }
+}
+
+impl Write for Kept {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// One output file: written aside and renamed into place at `commit_new`, or, in a dry run,
+/// written nowhere under the name it would take.
+pub enum OutFile {
+    File(atomic::AtomicFile),
+    Nowhere(PathBuf),
+}
+
+impl OutFile {
+    pub fn create(target: &Path, dest: &Destination) -> io::Result<OutFile> {
+        match dest {
+            Destination::Files => Ok(OutFile::File(atomic::AtomicFile::create(target)?)),
+            Destination::Nowhere(_) => Ok(OutFile::Nowhere(target.to_path_buf())),
+        }
+    }
+
+    pub fn target(&self) -> &Path {
+        match self {
+            OutFile::File(f) => f.target(),
+            OutFile::Nowhere(t) => t,
+        }
+    }
+
+    /// Another final name, in the same folder.
+    pub fn set_target(&mut self, target: &Path) {
+        match self {
+            OutFile::File(f) => f.set_target(target),
+            OutFile::Nowhere(t) => *t = target.to_path_buf(),
+        }
+    }
+
+    /// Into place, never over an existing file (nothing, in a dry run).
+    pub fn commit_new(self) -> io::Result<()> {
+        match self {
+            OutFile::File(f) => f.commit_new(),
+            OutFile::Nowhere(_) => Ok(()),
+        }
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            OutFile::File(f) => f.write(buf),
+            OutFile::Nowhere(_) => Ok(buf.len()),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            OutFile::File(f) => f.write_all(buf),
+            OutFile::Nowhere(_) => Ok(()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutFile::File(f) => f.flush(),
+            OutFile::Nowhere(_) => Ok(()),
+        }
+    }
+}
+
 /// Every file one input produces, fed the same records: Format Sage and the import paramétrable
 /// templates. Nothing appears under a final name before `finish`, and dropping an `Outputs`
 /// removes every temporary file.
@@ -70,14 +199,19 @@ impl Outputs {
     /// Opens the outputs of one input: `out_dir/<stem>.txt` for Format Sage,
     /// `out_dir/<stem>.<template>.<csv|txt>` for each template.
     pub fn create(out_dir: &Path, stem: &str, set: &OutputSet) -> io::Result<Outputs> {
+        Outputs::open(out_dir, stem, set, &Destination::Files)
+    }
+
+    /// `create`, or for a dry run (`Destination::Nowhere`) the same writers over nothing.
+    pub fn open(out_dir: &Path, stem: &str, set: &OutputSet, dest: &Destination) -> io::Result<Outputs> {
         let sage = if set.sage {
-            Some(sage::SageFile::create(&out_dir.join(format!("{stem}.txt")), set.sage_version)?)
+            Some(sage::SageFile::create(&out_dir.join(format!("{stem}.txt")), set.sage_version, dest)?)
         } else {
             None
         };
         let mut templates = Vec::with_capacity(set.templates.len());
         for t in &set.templates {
-            templates.push(param::ParamFile::create(&out_dir.join(t.file_name(stem)), Arc::clone(t))?);
+            templates.push(param::ParamFile::open(&out_dir.join(t.file_name(stem)), Arc::clone(t), dest)?);
         }
         Ok(Outputs { sage, templates })
     }
@@ -203,6 +337,7 @@ impl Outputs {
     /// Renames every file into place, in order; returns the paths in place and, if one failed,
     /// its error (the files before it are in place: they cannot be taken back). A template
     /// that received no line (a client template on an input without new clients) writes no file.
+    /// In a dry run: the paths it would write, nothing written.
     pub fn finish(self) -> (Vec<PathBuf>, io::Result<()>) {
         let mut done = Vec::new();
         if let Some(s) = self.sage {

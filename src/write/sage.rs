@@ -4,14 +4,16 @@
 //! uppercased where the layout says so, transliterated into CP850 and cut at the field's
 //! length, each change reported. The file has two sections, customers then documents, each
 //! streamed to its own temporary file and joined at the end, so customers discovered while
-//! reading orders still come first without holding anything in memory.
+//! reading orders still come first without holding anything in memory. In a dry run the
+//! documents section goes nowhere and the customers section to the run's `Kept` store.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
+use super::{Destination, Kept};
+use crate::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
@@ -280,13 +282,43 @@ pub struct SageFile {
     pub encoder: RecordEncoder,
     customers_written: usize,
     documents_written: usize,
+    /// A dry run: `finish` writes nothing.
+    nowhere: bool,
 }
 
 struct Section {
-    path: PathBuf,
-    out: Option<BufWriter<File>>,
-    /// Bytes written so far: where the next record starts.
+    /// The temporary file (a real run).
+    path: Option<PathBuf>,
+    out: Option<BufWriter<Store>>,
+    /// Where the next record starts: bytes written so far, or in the `Kept` store its end.
     written: u64,
+}
+
+/// Where a section's bytes go.
+enum Store {
+    /// A temporary file beside the target.
+    Temp(File),
+    /// A dry run's customers: kept to be read back.
+    Kept(Kept),
+    /// A dry run's documents.
+    Nowhere,
+}
+
+impl Write for Store {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Store::Temp(f) => f.write(buf),
+            Store::Kept(k) => k.write(buf),
+            Store::Nowhere => Ok(buf.len()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Store::Temp(f) => f.flush(),
+            Store::Kept(k) => k.flush(),
+            Store::Nowhere => Ok(()),
+        }
+    }
 }
 
 /// Counts what goes through it.
@@ -315,26 +347,43 @@ impl Section {
     fn create(target: &Path, tag: &str) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        Ok(Section { path, out: Some(BufWriter::with_capacity(BUF_SIZE, file)), written: 0 })
+        Ok(Section { path: Some(path), out: Some(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file))), written: 0 })
+    }
+
+    /// A dry run's section: into `kept` (customers), else nowhere.
+    fn dry(kept: Option<&Kept>) -> io::Result<Section> {
+        let (store, written) = match kept {
+            Some(k) => (Store::Kept(k.clone()), k.len()?),
+            None => (Store::Nowhere, 0),
+        };
+        Ok(Section { path: None, out: Some(BufWriter::with_capacity(BUF_SIZE, store)), written })
     }
 }
 
 impl Drop for Section {
     fn drop(&mut self) {
+        // A kept section is flushed into the store (its clients may be read back later).
         self.out.take();
-        let _ = fs::remove_file(&self.path);
+        if let Some(path) = &self.path {
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
 impl SageFile {
-    pub fn create(target: &Path, version: u32) -> io::Result<SageFile> {
+    pub fn create(target: &Path, version: u32, dest: &Destination) -> io::Result<SageFile> {
+        let sections = match dest {
+            Destination::Files => [Section::create(target, ".clients")?, Section::create(target, ".documents")?],
+            Destination::Nowhere(kept) => [Section::dry(Some(kept))?, Section::dry(None)?],
+        };
         Ok(SageFile {
             target: target.to_path_buf(),
             version,
-            sections: [Section::create(target, ".clients")?, Section::create(target, ".documents")?],
+            sections,
             encoder: RecordEncoder::new(CodePage::Cp850),
             customers_written: 0,
             documents_written: 0,
+            nowhere: dest.is_dry(),
         })
     }
 
@@ -366,7 +415,11 @@ impl SageFile {
         use std::io::Seek;
         let w = self.sections[0].out.as_mut().expect("open");
         w.flush()?;
-        let f = w.get_mut();
+        let f = match w.get_mut() {
+            Store::Temp(f) => f,
+            Store::Kept(k) => return k.read(start, len),
+            Store::Nowhere => return Err(io::Error::other("no customers section to read a client back from")),
+        };
         let end = f.stream_position()?;
         f.seek(io::SeekFrom::Start(start))?;
         let mut buf = vec![0u8; len as usize];
@@ -398,12 +451,18 @@ impl SageFile {
 
     /// Joins frame and sections into the target, atomically.
     pub fn finish(mut self) -> io::Result<()> {
+        if self.nowhere {
+            // The customers section into the store, for the clients read back later.
+            return self.sections[0].out.as_mut().expect("open").flush();
+        }
         let mut out = AtomicFile::create(&self.target)?;
         write!(out, "#FLG 000\r\n#VER {}\r\n", self.version)?;
         let mut buf = vec![0u8; BUF_SIZE];
         for s in &mut self.sections {
             let w = s.out.take().expect("open");
-            let mut file = w.into_inner().map_err(|e| e.into_error())?;
+            let Store::Temp(mut file) = w.into_inner().map_err(|e| e.into_error())? else {
+                return Err(io::Error::other("a section of a real run is not in a file"));
+            };
             use std::io::Seek;
             file.seek(io::SeekFrom::Start(0))?;
             loop {

@@ -45,8 +45,11 @@ pub fn convert_with_report(dir: &Path, profile: &str, inputs: &[&Path]) -> (serd
     (report, out.status.code().unwrap())
 }
 
-/// Compares `actual` with `tests/golden/<name>` byte for byte. `UPDATE_GOLDEN=1 cargo test`
-/// rewrites the golden files instead (then review the diff before committing).
+/// Compares `actual` with `tests/golden/<name>` byte for byte: every golden file of the tests
+/// goes through here. `UPDATE_GOLDEN=1 cargo test` rewrites the golden files instead (then
+/// review the diff before committing). A difference names the first line that differs, both
+/// sides as text when they are UTF-8, else with their bytes escaped (CP850, Windows-1252), so
+/// a CRLF or an accent that changed shows.
 pub fn assert_golden(name: &str, actual: &[u8]) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
     if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
@@ -57,14 +60,30 @@ pub fn assert_golden(name: &str, actual: &[u8]) {
     let expected =
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
     if expected != actual {
-        let exp = String::from_utf8_lossy(&expected);
-        let act = String::from_utf8_lossy(actual);
-        for (i, (a, b)) in exp.split("\r\n").zip(act.split("\r\n")).enumerate() {
+        let show = |line: &[u8]| match std::str::from_utf8(line) {
+            Ok(s) => format!("{s:?}"),
+            Err(_) => format!("\"{}\"", line.escape_ascii()),
+        };
+        let lines = |b: &[u8]| b.split(|&c| c == b'\n').map(<[u8]>::to_vec).collect::<Vec<_>>();
+        let (exp, act) = (lines(&expected), lines(actual));
+        for (i, (a, b)) in exp.iter().zip(&act).enumerate() {
             if a != b {
-                panic!("{name}: first difference at line {}: expected {a:?}, got {b:?}", i + 1);
+                panic!(
+                    "{}: line {} differs (UPDATE_GOLDEN=1 to accept)\n  expected {}\n  actual   {}",
+                    path.display(),
+                    i + 1,
+                    show(a),
+                    show(b)
+                );
             }
         }
-        panic!("{name}: lengths differ: expected {} bytes, got {}", expected.len(), actual.len());
+        panic!(
+            "{}: {} lines expected, {} written, the first {} alike (UPDATE_GOLDEN=1 to accept)",
+            path.display(),
+            exp.len(),
+            act.len(),
+            exp.len().min(act.len())
+        );
     }
 }
 

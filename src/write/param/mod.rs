@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 pub use template::{Align, Column, Format, Origin, Per, Source, Template, TemplateError, TooLong};
 
-use super::atomic::AtomicFile;
 use super::sage::{CRLF, RecordEncoder};
+use super::{Destination, OutFile};
 use crate::codepage::CodePage;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value, parse_date, parse_dec, parse_time};
@@ -56,7 +56,7 @@ struct Src<'a> {
 /// One paramétrable output file being written.
 pub struct ParamFile {
     template: Arc<Template>,
-    out: AtomicFile,
+    out: OutFile,
     lines: usize,
     enc: RecordEncoder,
     line: Vec<u8>,
@@ -69,7 +69,12 @@ impl ParamFile {
     /// Opens `target` aside (it appears at `finish`) and writes the title line of a csv
     /// template that asks for one.
     pub fn create(target: &Path, template: Arc<Template>) -> io::Result<ParamFile> {
-        let mut out = AtomicFile::create(target)?;
+        ParamFile::open(target, template, &Destination::Files)
+    }
+
+    /// `create`, or for a dry run (`Destination::Nowhere`) the same writer over nothing.
+    pub fn open(target: &Path, template: Arc<Template>, dest: &Destination) -> io::Result<ParamFile> {
+        let mut out = OutFile::create(target, dest)?;
         if let Format::Csv { delimiter, header: true } = template.format {
             let mut line = Vec::new();
             for (i, c) in template.columns.iter().enumerate() {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use toml_edit::{Document, Item};
 
 use crate::codepage::{self, CodePage};
-use crate::profile::check::{line_of, suggest};
+use crate::diagnostics::{line_of, suggest};
 use crate::sage::{Ccli, Chen, FieldId, FieldSpec, Kind, Layout};
 
 /// The templates shipped in the binary, by name (the name is also the file stem).

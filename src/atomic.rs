@@ -1,6 +1,8 @@
 //! Files that appear only when complete: written under a temporary name in the same folder,
 //! flushed to disk, then renamed. A reader (Sage, the accountant, the watcher) never sees half
 //! a file, and a crash leaves at worst a `.tmp` file behind, never a truncated output.
+//! Used by the writers, the state, the report and the watcher; a leaf: it depends on no other
+//! module of the crate.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};

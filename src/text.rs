@@ -1,4 +1,5 @@
-//! Text options of the customer import: accents removed, uppercase name and addresses.
+//! Text helpers every stage may use: accents removed, French uppercase, the characters of a
+//! client code. A leaf: it depends on no other module of the crate.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
