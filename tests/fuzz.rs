@@ -14,6 +14,8 @@
 //!
 //! - `PASSERELLE_FUZZ_SECONDS` (default 30): time spent mutating, in-process.
 //! - `PASSERELLE_FUZZ_SEED`: replay a run (the seed is printed with the count of executions).
+//!   The profile seeds name fixtures by absolute path, so a run replays byte for byte only from a
+//!   clone at the same path as the one that found it (CI's path shows in the failure message).
 
 use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -447,6 +447,22 @@ fn thousands_of_unknown_profile_fields_are_checked_at_once() {
 }
 
 #[test]
+fn a_megabyte_long_unknown_profile_key_is_reported_at_once() {
+    // Found by the fuzzer: looking for a close known key compared the 1 MiB key with every
+    // known one, character by character, and the run took minutes.
+    let dir = tempfile::tempdir().unwrap();
+    let key = format!("u{}pdate_billing_address", "a".repeat(1 << 20));
+    fs::write(dir.path().join("profile.toml"), format!("[customers]\n{key} = true\n")).unwrap();
+    let started = Instant::now();
+    let o = run(dir.path(), &["profile", "check", "profile.toml"]);
+    let took = started.elapsed();
+    assert_eq!(code(&o), Some(2), "{}", &text(&o)[..text(&o).len().min(2000)]);
+    assert!(text(&o).contains("profile.toml: line 2: "), "{}", &text(&o)[..text(&o).len().min(2000)]);
+    assert!(text(&o).len() < 4096, "the key is not repeated whole: {} bytes", text(&o).len());
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+#[test]
 fn eight_bit_text_behind_a_utf16_mark_fails_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = vec![0xFF, 0xFE];

@@ -10,6 +10,7 @@ use toml_edit::{Document, Item, Table, Value};
 
 use super::Profile;
 use crate::diagnostics::{LineIndex, line_of, suggest};
+use crate::text::clip;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -22,11 +23,13 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A mistyped key can be as long as the file; the line number finds it.
+        let (key, message) = (clip(&self.key, 100), clip(&self.message, 2000));
         match (self.line, self.key.is_empty()) {
-            (0, true) => write!(f, "{}", self.message),
-            (0, false) => write!(f, "{}: {}", self.key, self.message),
-            (l, true) => write!(f, "line {l}: {}", self.message),
-            (l, false) => write!(f, "line {l}: {}: {}", self.key, self.message),
+            (0, true) => write!(f, "{message}"),
+            (0, false) => write!(f, "{key}: {message}"),
+            (l, true) => write!(f, "line {l}: {message}"),
+            (l, false) => write!(f, "line {l}: {key}: {message}"),
         }
     }
 }
