@@ -663,7 +663,7 @@ impl Run<'_> {
         };
         self.state.begin();
         self.resolver.begin_input();
-        let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let (entries, first_document) = (self.report.entries_mark(), self.report.documents.len());
         let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
         let pieces_before = self.report.pieces.clone();
@@ -749,17 +749,7 @@ impl Run<'_> {
                 // Nothing of a failed input was written: what it said it created is void.
                 self.report.totals = self.report.totals.keep_failures_since(&totals_before);
                 self.report.pieces = pieces_before;
-                let path = ir.path.clone();
-                let mut i = 0;
-                self.report.customers.retain(|c| {
-                    i += 1;
-                    i <= first_customer || c.input != path || c.action == CustomerAction::Failed
-                });
-                let mut i = 0;
-                self.report.documents.retain(|d| {
-                    i += 1;
-                    i <= first_document || d.input != path || d.action != DocumentAction::Created
-                });
+                self.report.void_input(&entries, &ir.path);
             }
         }
         // The documents of this input name their warnings by index in `w.list`: in the

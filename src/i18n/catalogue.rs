@@ -82,6 +82,10 @@ messages! {
         en: "documents: {created} created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
         fr: "documents : {created} créé(s){pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
     }
+    SumOmitted {
+        en: "the report lists the first {cap} customers and documents and counts the others: {customers} customer and {documents} document entries left out (counted in the totals above)",
+        fr: "le rapport liste les {cap} premiers clients et documents et compte les autres : {customers} client(s) et {documents} document(s) non listés (comptés dans les totaux ci-dessus)",
+    }
     SumCreditNotes { en: ", of which {n} credit note(s)", fr: ", dont {n} avoir(s)" }
     SumPiece { en: " (pièce {piece})", fr: " (pièce {piece})" }
     SumPieces { en: " (pièces {first} to {last})", fr: " (pièces {first} à {last})" }
@@ -459,6 +463,10 @@ messages! {
     HtmlRowsMore {
         en: "Only the first {shown} of {total} are listed here, to keep the page light; all are in the JSON report (--report, or the .report.json that watch keeps). The {rest} not listed: {counts}.",
         fr: "Seuls les {shown} premiers sur {total} sont listés ici, pour garder la page légère ; tous sont dans le rapport JSON (--report, ou le .report.json que garde watch). Les {rest} non listés : {counts}.",
+    }
+    HtmlRowsMoreOmitted {
+        en: "Only the first {shown} of {total} are listed here, to keep the page light; the JSON report lists the first {listed} and counts the others. The {rest} not listed: {counts}.",
+        fr: "Seuls les {shown} premiers sur {total} sont listés ici, pour garder la page légère ; le rapport JSON liste les {listed} premiers et compte les autres. Les {rest} non listés : {counts}.",
     }
     HtmlEntriesNotKept {
         en: "The entries of this run were not kept: only the totals are shown.",
