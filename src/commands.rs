@@ -36,6 +36,8 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn convert_cmd(a: ConvertArgs, lang: Lang) -> u8 {
+    // Long inputs show how far they are read, on a terminal only.
+    crate::progress::enable(lang == Lang::Fr);
     let opts = ConvertOptions {
         profile: a.profile,
         clients: a.clients,

@@ -33,6 +33,8 @@ pub struct CsvTable {
     /// Records end with CRLF: the csv crate then places a record's start on the LF that
     /// ends the previous one, a line too early.
     crlf: bool,
+    /// The bytes read of a long file, on a terminal (see `progress`).
+    progress: Option<crate::progress::Progress>,
 }
 
 /// "  Prénom " → "prenom", "E-mail" → "e-mail", "'ID" → "id": trimmed, accents and case
@@ -62,6 +64,9 @@ impl CsvTable {
         delimiter: Option<u8>,
     ) -> Result<CsvTable, InputError> {
         let io = |source| InputError::Io { path: path.to_path_buf(), source };
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+        let (file, progress) = crate::progress::Progress::wrap(&name, size, file);
         let mut file = BufReader::with_capacity(SAMPLE, file);
         let mut sample = Vec::with_capacity(SAMPLE);
         (&mut file).take(SAMPLE as u64).read_to_end(&mut sample).map_err(io)?;
@@ -139,6 +144,7 @@ impl CsvTable {
             scratch: String::new(),
             misdecoded: Vec::new(),
             crlf,
+            progress,
         })
     }
 
@@ -155,9 +161,15 @@ impl CsvTable {
             self.record = text.into_byte_record();
         }
         let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
+        if !more {
+            self.progress = None;
+        }
         if more {
             self.record_no += 1;
             self.misdecoded.clear();
+            if let Some(p) = self.progress.as_mut() {
+                p.tick();
+            }
             match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
                 Ok(text) => self.text = Some(text),
                 Err(e) => self.record = e.into_byte_record(),
