@@ -10,6 +10,7 @@ use std::ops::Range;
 use toml_edit::{Document, Item, Table, Value};
 
 use super::Profile;
+use super::schema::Ty;
 use crate::diagnostics::{LineIndex, line_of, suggest};
 use crate::text::clip;
 
@@ -31,41 +32,6 @@ impl fmt::Display for Problem {
             (0, false) => write!(f, "{key}: {message}"),
             (l, true) => write!(f, "line {l}: {message}"),
             (l, false) => write!(f, "line {l}: {key}: {message}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Ty {
-    Str,
-    Bool,
-    Int,
-    Enum(&'static [&'static str]),
-    /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
-    StrMap,
-    /// A table of free keys with whole-number values (`[orders.payment_methods]`).
-    IntMap,
-    /// A list of strings (`[output] templates`).
-    StrList,
-    Table(&'static [(&'static str, Ty)]),
-    /// A table of named sub-tables with one schema (`[customers.code.by_platform.shopify]`);
-    /// the names must be one of the listed ones.
-    TableMap(&'static [&'static str], &'static [(&'static str, Ty)]),
-    ArrayOfTables(&'static [(&'static str, Ty)]),
-}
-
-impl Ty {
-    fn describe(&self) -> String {
-        match self {
-            Ty::Str => "a string".into(),
-            Ty::Bool => "true or false".into(),
-            Ty::Int => "a whole number".into(),
-            Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
-            Ty::StrMap => "a table of strings".into(),
-            Ty::IntMap => "a table of whole numbers".into(),
-            Ty::StrList => "a list of strings, e.g. [\"clients_csv\"]".into(),
-            Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
-            Ty::ArrayOfTables(_) => "a list of tables".into(),
         }
     }
 }

@@ -13,7 +13,42 @@ use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::Profile;
-use super::check::Ty;
+
+/// What a key holds, as `check` walks it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ty {
+    Str,
+    Bool,
+    Int,
+    Enum(&'static [&'static str]),
+    /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
+    StrMap,
+    /// A table of free keys with whole-number values (`[orders.payment_methods]`).
+    IntMap,
+    /// A list of strings (`[output] templates`).
+    StrList,
+    Table(&'static [(&'static str, Ty)]),
+    /// A table of named sub-tables with one schema (`[customers.code.by_platform.shopify]`);
+    /// the names must be one of the listed ones.
+    TableMap(&'static [&'static str], &'static [(&'static str, Ty)]),
+    ArrayOfTables(&'static [(&'static str, Ty)]),
+}
+
+impl Ty {
+    pub fn describe(&self) -> String {
+        match self {
+            Ty::Str => "a string".into(),
+            Ty::Bool => "true or false".into(),
+            Ty::Int => "a whole number".into(),
+            Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
+            Ty::StrMap => "a table of strings".into(),
+            Ty::IntMap => "a table of whole numbers".into(),
+            Ty::StrList => "a list of strings, e.g. [\"clients_csv\"]".into(),
+            Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
+            Ty::ArrayOfTables(_) => "a list of tables".into(),
+        }
+    }
+}
 
 /// Tables of named sub-tables (dotted key) and the names they accept.
 const NAMED_TABLES: &[(&str, &[&str])] = &[("customers.code.by_platform", super::PLATFORMS)];
