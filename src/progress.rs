@@ -93,7 +93,7 @@ impl Progress {
     fn line(&self) -> String {
         let read = self.read.load(Ordering::Relaxed).min(self.total);
         let mb = |n: u64| n / 1_000_000;
-        let percent = if self.total == 0 { 100 } else { read * 100 / self.total };
+        let percent = (read * 100).checked_div(self.total).unwrap_or(100);
         let unit = if self.french { "Mo" } else { "MB" };
         format!("{}: {} / {} {unit} ({percent} %)", self.name, mb(read), mb(self.total.max(read)))
     }
