@@ -301,8 +301,8 @@ messages! {
         fr: "La conversion s'est arrêtée avant de rien convertir : rien n'a été écrit.",
     }
     HtmlMessagesInEnglish {
-        en: "Warning and error messages are in English.",
-        fr: "Les messages des avertissements et des erreurs sont encore en anglais.",
+        en: "Some warning and error messages are in English only.",
+        fr: "Certains messages d'avertissement et d'erreur ne sont encore qu'en anglais.",
     }
     HtmlContents { en: "Contents", fr: "Sommaire" }
     HtmlSummary { en: "Summary", fr: "En bref" }
@@ -477,7 +477,52 @@ messages! {
     HtmlAlso { en: "also: {records}", fr: "aussi : {records}" }
     HtmlSameForOthers { en: "and other records", fr: "et d'autres enregistrements" }
     HtmlAllKinds {
-        en: "Warning kinds are the same in every language (they are the report's keys).",
-        fr: "Les sortes d'avertissement (kind) restent en anglais : ce sont les clés du rapport JSON.",
+        en: "Each kind is named as in the JSON report (its key there, in every language), with what it means.",
+        fr: "Chaque sorte d'avertissement est nommée en français, avec ce qu'elle signifie ; le rapport JSON la garde sous son nom anglais (kind).",
+    }
+
+    // ---- Warnings of the shop readers (the JSON keeps the English text) ----
+    WarnRepadded {
+        en: "'{value}' was a number in the spreadsheet: read as '{fixed}'",
+        fr: "'{value}' était un nombre dans le tableur : lu '{fixed}'",
+    }
+    WarnRepaddedAt {
+        en: "'{value}' was a number in the spreadsheet: read as '{fixed}' ({place})",
+        fr: "'{value}' était un nombre dans le tableur : lu '{fixed}' ({place})",
+    }
+    WarnAmbiguousDate {
+        en: "'{value}' could be day/month or month/day: dates with '/' are read as {order}, the {export} export's order (read as {date})",
+        fr: "'{value}' peut être jour/mois ou mois/jour : les dates avec '/' sont lues {order}, l'ordre des exports {export} (lu {date})",
+    }
+    WarnNotADate { en: "'{value}' is not a date: ignored", fr: "'{value}' n'est pas une date : ignorée" }
+    WarnRowWithoutOrder {
+        en: "a row without order number is not part of any order: skipped",
+        fr: "une ligne sans numéro de commande n'appartient à aucune commande : écartée",
+    }
+    WarnRowWithoutOrderShort { en: "a row without order number: skipped", fr: "une ligne sans numéro de commande : écartée" }
+    WarnHtmlNote {
+        en: "HTML tags removed from the customer note",
+        fr: "balises HTML retirées de la note du client",
+    }
+    WarnHtmlName { en: "HTML tags removed from '{name}'", fr: "balises HTML retirées de '{name}'" }
+    WarnNameSplit {
+        en: "no first/last name columns: every name of this export is split at its first space (here '{full}' → first name '{first}', last name '{last}')",
+        fr: "pas de colonnes prénom/nom : chaque nom de cet export est coupé à son premier espace (ici '{full}' → prénom '{first}', nom '{last}')",
+    }
+    WarnPricesBasis {
+        en: "the totals fit neither tax-inclusive nor tax-exclusive prices: [orders] prices_include_tax decides",
+        fr: "les totaux ne correspondent ni à des prix TTC ni à des prix HT : [orders] prices_include_tax décide",
+    }
+    WarnSeveralRates {
+        en: "{n} VAT rates ({rates}) and the export does not say which line has which: lines get no rate and Sage applies each article's own",
+        fr: "{n} taux de TVA ({rates}) et l'export ne dit pas quelle ligne a lequel : les lignes n'ont pas de taux et Sage applique celui de chaque article",
+    }
+    WarnNotAnEmail {
+        en: "'{value}' is not an e-mail address: not used for matching",
+        fr: "'{value}' n'est pas une adresse e-mail : pas utilisée pour rechercher le client",
+    }
+    WarnUnknownCountry {
+        en: "'{value}' is not a known country code or name: left empty",
+        fr: "'{value}' n'est ni un code ni un nom de pays connu : laissé vide",
     }
 }
