@@ -525,4 +525,92 @@ messages! {
         en: "'{value}' is not a known country code or name: left empty",
         fr: "'{value}' n'est ni un code ni un nom de pays connu : laissé vide",
     }
+
+    // ---- Notes left beside a file by `watch` (errors/, the duplicate note) ----
+    NoteFailed {
+        en: "passerelle could not convert \"{original}\".\n\
+             \n\
+             Received:   {received}, in inbox/\n\
+             Kept here:  {kept} (unchanged)\n\
+             Written:    nothing (no file in out/, no customer code or order recorded)\n\
+             \n\
+             What went wrong\n\
+             \x20 {error}\n\
+             \n\
+             How to fix it\n\
+             \x20 - If the file itself is wrong (a row cut in two, a column missing, not a shop export):\n\
+             \x20   correct it, or export it again from the shop.\n\
+             \x20 - If the file is right but not recognised, see how passerelle reads it:\n\
+             \x20     passerelle inspect \"{kept}\"\n\
+             \x20   and name its columns in [input.columns] of the profile ({profile}).\n\
+             \x20 - Then drop the corrected file into inbox/ again. This copy can be deleted.\n\
+             \n\
+             Every detail: {claimed}.report.json beside this file.\n",
+        fr: "passerelle n'a pas pu convertir \"{original}\".\n\
+             \n\
+             Reçu :        {received}, dans inbox/\n\
+             Gardé ici :   {kept} (inchangé)\n\
+             Écrit :       rien (aucun fichier dans out/, aucun code client ni commande enregistré)\n\
+             \n\
+             Ce qui n'a pas marché\n\
+             \x20 {error}\n\
+             \n\
+             Comment corriger\n\
+             \x20 - Si le fichier lui-même est faux (une ligne coupée en deux, une colonne manquante, pas un export de boutique) :\n\
+             \x20   corrigez-le, ou exportez-le de nouveau depuis la boutique.\n\
+             \x20 - Si le fichier est juste mais pas reconnu, voyez comment passerelle le lit :\n\
+             \x20     passerelle inspect \"{kept}\"\n\
+             \x20   et nommez ses colonnes dans [input.columns] du profil ({profile}).\n\
+             \x20 - Puis déposez de nouveau le fichier corrigé dans inbox/. Cette copie peut être supprimée.\n\
+             \n\
+             Tous les détails : {claimed}.report.json, à côté de ce fichier.\n",
+    }
+    NoteNoResult { en: "the conversion gave no result for this file", fr: "la conversion n'a rien donné pour ce fichier" }
+    NotePartial {
+        en: "passerelle converted \"{original}\" except some records.\n\
+             \n\
+             Received:   {received}, in inbox/\n\
+             Kept here:  {kept} (unchanged)\n\
+             Written:    {written}: the records that converted; import it as usual.\n\
+             \n\
+             What went wrong\n\
+             {failed}\
+             \n\
+             How to fix it\n\
+             \x20 Correct these records (in the shop, the client list or the profile {profile}), then drop\n\
+             \x20 a file holding them into inbox/ again. Orders already converted are skipped (state/).\n\
+             \n\
+             Every detail: {claimed}.report.json beside this file.\n",
+        fr: "passerelle a converti \"{original}\" sauf quelques enregistrements.\n\
+             \n\
+             Reçu :        {received}, dans inbox/\n\
+             Gardé ici :   {kept} (inchangé)\n\
+             Écrit :       {written} : les enregistrements convertis ; à importer comme d'habitude.\n\
+             \n\
+             Ce qui n'a pas marché\n\
+             {failed}\
+             \n\
+             Comment corriger\n\
+             \x20 Corrigez ces enregistrements (dans la boutique, la liste des clients ou le profil {profile}),\n\
+             \x20 puis déposez de nouveau dans inbox/ un fichier qui les contient. Les commandes déjà converties\n\
+             \x20 sont écartées (state/).\n\
+             \n\
+             Tous les détails : {claimed}.report.json, à côté de ce fichier.\n",
+    }
+    NoteNothingNew { en: "nothing new to import", fr: "rien de nouveau à importer" }
+    NoteCustomerFailed { en: "  customer {id} (record {record}): {detail}", fr: "  client {id} (enregistrement {record}) : {detail}" }
+    NoteDuplicate {
+        en: "\"{original}\" (received {received}) has exactly the same content as \"{first}\",\n\
+             received {first_received} and converted then (kept as {first_path}).\n\
+             It was not converted again: nothing was written to out/.\n\
+             \n\
+             If it must be converted again (its output was lost), convert it by hand:\n\
+             \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<this file>\"\n",
+        fr: "\"{original}\" (reçu {received}) a exactement le même contenu que \"{first}\",\n\
+             reçu {first_received} et converti alors (gardé sous {first_path}).\n\
+             Il n'a pas été converti de nouveau : rien n'a été écrit dans out/.\n\
+             \n\
+             S'il faut le convertir de nouveau (son fichier de sortie est perdu), convertissez-le à la main :\n\
+             \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<ce fichier>\"\n",
+    }
 }
