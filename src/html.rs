@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
 
-use crate::i18n::{Lang, Msg, warning_label, warning_meaning};
+use crate::i18n::{Lang, Msg};
 use crate::report::{
     CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, MatchKey, RecordError,
-    Report, Status, Warning, WarningKind, kind_label, subject, warning_message,
+    Report, Status, Warning, WarningKind, kind_label, subject, warning_label, warning_meaning, warning_message,
 };
 use crate::t;
 

@@ -630,7 +630,7 @@ impl Report {
             // Kinds read as the reader's language names them: `tronqué` in French.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
             for w in &self.warnings {
-                let label = crate::i18n::warning_label(w.kind, lang);
+                let label = warning_label(w.kind, lang);
                 match kinds.iter_mut().find(|(k, _)| *k == label) {
                     Some((_, v)) => v.push(w),
                     None => kinds.push((label, vec![w])),
@@ -671,6 +671,23 @@ impl Report {
         for o in &i.would_write {
             let _ = writeln!(s, "{}", t!(lang, Msg::SumWouldWrite, path = o));
         }
+    }
+}
+
+/// A warning kind as a person reads it: its report name in English (`truncated`), its label
+/// in French (`tronqué`). The JSON always holds the report name.
+pub fn warning_label(kind: WarningKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.as_str(),
+        Lang::Fr => kind.french().0,
+    }
+}
+
+/// What a warning kind means, one sentence in `lang`.
+pub fn warning_meaning(kind: WarningKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.meaning_en(),
+        Lang::Fr => kind.french().1,
     }
 }
 
@@ -843,6 +860,21 @@ fn field_prefix(field: &str) -> String {
 #[cfg(test)]
 mod tally_tests {
     use super::*;
+
+    #[test]
+    fn every_warning_kind_has_a_french_label_and_a_meaning_in_both_languages() {
+        let mut labels = std::collections::HashSet::new();
+        for &k in WarningKind::ALL {
+            let (label, fr) = k.french();
+            let en = k.meaning_en();
+            assert!(!label.trim().is_empty() && !fr.trim().is_empty() && !en.trim().is_empty(), "{k:?}");
+            assert_ne!(fr, en, "{k:?}: the French meaning is the English one");
+            // Two kinds with one label could not be told apart in a French summary.
+            assert!(labels.insert(label), "{k:?}: the label {label:?} is another kind's");
+            assert_eq!(warning_label(k, Lang::En), k.as_str());
+            assert_eq!(warning_label(k, Lang::Fr), label);
+        }
+    }
 
     #[test]
     fn subjects_read_in_french_words_only() {

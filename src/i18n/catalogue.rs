@@ -613,4 +613,68 @@ messages! {
              S'il faut le convertir de nouveau (son fichier de sortie est perdu), convertissez-le à la main :\n\
              \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<ce fichier>\"\n",
     }
+
+    // ---- inspect, validate, clients inspect, profile check ----
+    InsPlatform { en: "  platform:   {v}", fr: "  plateforme : {v}" }
+    InsKind { en: "  kind:       {v}", fr: "  type :       {v}" }
+    InsGeneration { en: "  generation: {v}", fr: "  génération : {v}" }
+    InsRecords { en: "  records:    {v}", fr: "  enregistrements : {v}" }
+    InsCompanion {
+        en: "  companion:  completes the {platform} {completes} given in the same run, joined {join}; not converted alone",
+        fr: "  complément : complète les {completes} {platform} donnés dans le même traitement, joint {join} ; pas converti seul",
+    }
+    InsEncoding { en: "  encoding:   {v}", fr: "  encodage :   {v}" }
+    InsGuessed { en: " (guessed)", fr: " (deviné)" }
+    InsDelimiter { en: "  delimiter:  {v}", fr: "  séparateur : {v}" }
+    InsColumns { en: "  columns:    {n} in the header", fr: "  colonnes :   {n} dans l'en-tête" }
+    InsNotUsed { en: "  not used:   {v}", fr: "  non lues :   {v}" }
+    InsNotUsedFilled {
+        en: "  not used:   {v} (holding data in the records read)",
+        fr: "  non lues :   {v} (avec des données dans les enregistrements lus)",
+    }
+    InsNotUsedEmpty { en: "  not used:   {v} (empty in the records read)", fr: "  non lues :   {v} (vides dans les enregistrements lus)" }
+    InsIgnored { en: "  ignored:    {v} (of no use in Sage)", fr: "  ignorées :   {v} (sans usage dans Sage)" }
+    InsError { en: "  error: {e}", fr: "  erreur : {e}" }
+    ValShopExport {
+        en: "{file}: this is a shop export ({platform} {kind}), not a Format Sage file: convert it with `passerelle convert`, then validate the .txt file that convert writes",
+        fr: "{file} : c'est un export de boutique ({platform} {kind}), pas un fichier au Format Sage : convertissez-le avec `passerelle convert`, puis validez le fichier .txt qu'il écrit",
+    }
+    ValValid { en: "valid", fr: "valide" }
+    ValErrors { en: "{n} error(s)", fr: "{n} erreur(s)" }
+    ValCannotRead { en: "{file}: cannot read: {e}", fr: "{file} : lecture impossible : {e}" }
+    CliFormatSage { en: "  format:     Format Sage export, #VER {ver}, CP850", fr: "  format :     export au Format Sage, #VER {ver}, CP850" }
+    CliLayoutMatches {
+        en: "  layout:     matches the #VER {ver} layout passerelle writes",
+        fr: "  structure :  conforme à la structure #VER {ver} qu'écrit passerelle",
+    }
+    CliLayoutDiffers {
+        en: "  layout:     DIFFERS from the #VER {ver} layout passerelle writes:",
+        fr: "  structure :  DIFFÉRENTE de la structure #VER {ver} qu'écrit passerelle :",
+    }
+    CliFormatTable { en: "  format:     {format} ({encoding}, delimiter {delimiter})", fr: "  format :     {format} ({encoding}, séparateur {delimiter})" }
+    CliColumns { en: "  columns:", fr: "  colonnes :" }
+    CliClients { en: "  clients:    {n} (read in {ms} ms)", fr: "  clients :    {n} (lus en {ms} ms)" }
+    CliWith {
+        en: "  with SIRET: {siret}, with e-mail: {email}, with VAT number: {vat}",
+        fr: "  avec SIRET : {siret}, avec e-mail : {email}, avec n° de TVA : {vat}",
+    }
+    CliInvalid {
+        en: "  invalid:    {siret} SIRET, {vat} VAT numbers (not used to match), {codes} codes Sage would refuse",
+        fr: "  invalides :  {siret} SIRET, {vat} n° de TVA (pas utilisés pour rechercher), {codes} codes que Sage refuserait",
+    }
+    CliNoConflict { en: "  conflicts:  none", fr: "  conflits :   aucun" }
+    CliConflicts {
+        en: "  conflicts:  {n} keys held by several clients (never used to guess):",
+        fr: "  conflits :   {n} clés portées par plusieurs clients (jamais utilisées pour deviner) :",
+    }
+    CliUpdatesPossible {
+        en: "  updates:    possible (complete records available)",
+        fr: "  mises à jour : possibles (fiches complètes disponibles)",
+    }
+    CliUpdatesRefused { en: "  updates:    refused: {why}", fr: "  mises à jour : refusées : {why}" }
+    CliNotes { en: "  notes:      {n}", fr: "  remarques :  {n}" }
+    CliNotesMore { en: "    ... {n} more (--notes N)", fr: "    ... {n} de plus (--notes N)" }
+    ChkProblems { en: "{file}: {n} problem(s)", fr: "{file} : {n} problème(s)" }
+    ChkOk { en: "{file}: ok", fr: "{file} : ok" }
+    ChkWarning { en: "{file}: warning: {p}", fr: "{file} : avertissement : {p}" }
 }

@@ -107,23 +107,6 @@ fn system() -> Option<Lang> {
     Some(if id & 0x3ff == 0x0c { Lang::Fr } else { Lang::En })
 }
 
-/// A warning kind as a person reads it: its report name in English (`truncated`), its label
-/// in French (`tronqué`). The JSON always holds the report name.
-pub fn warning_label(kind: crate::warning_kind::WarningKind, lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => kind.as_str(),
-        Lang::Fr => kind.french().0,
-    }
-}
-
-/// What a warning kind means, one sentence in `lang`.
-pub fn warning_meaning(kind: crate::warning_kind::WarningKind, lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => kind.meaning_en(),
-        Lang::Fr => kind.french().1,
-    }
-}
-
 impl Msg {
     /// The text in `lang`, placeholders left as they are.
     pub fn text(self, lang: Lang) -> &'static str {
@@ -229,21 +212,6 @@ mod tests {
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
-    }
-
-    #[test]
-    fn every_warning_kind_has_a_french_label_and_a_meaning_in_both_languages() {
-        let mut labels = std::collections::HashSet::new();
-        for &k in crate::warning_kind::WarningKind::ALL {
-            let (label, fr) = k.french();
-            let en = k.meaning_en();
-            assert!(!label.trim().is_empty() && !fr.trim().is_empty() && !en.trim().is_empty(), "{k:?}");
-            assert_ne!(fr, en, "{k:?}: the French meaning is the English one");
-            // Two kinds with one label could not be told apart in a French summary.
-            assert!(labels.insert(label), "{k:?}: the label {label:?} is another kind's");
-            assert_eq!(warning_label(k, Lang::En), k.as_str());
-            assert_eq!(warning_label(k, Lang::Fr), label);
-        }
     }
 
     #[test]
