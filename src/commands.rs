@@ -182,11 +182,11 @@ fn inspect(a: InspectArgs, lang: Lang) -> u8 {
             Ok(mut file) => {
                 let headers = file.headers();
                 println!("{}", t!(lang, Msg::InsPlatform, v = file.platform()));
-                println!("{}", t!(lang, Msg::InsKind, v = crate::report::kind_label(&file.kind().to_string(), lang)));
+                println!("{}", t!(lang, Msg::InsKind, v = crate::report::kind_label(file.kind(), lang)));
                 if let ShopFile::Companion(c) = &file {
                     println!("{}", t!(lang, Msg::InsGeneration, v = c.generation));
                     println!("{}", t!(lang, Msg::InsRecords, v = c.records));
-                    let completes = crate::report::kind_label(&c.completes.to_string(), lang);
+                    let completes = crate::report::kind_label(c.completes, lang);
                     println!(
                         "{}",
                         t!(lang, Msg::InsCompanion, platform = c.platform, completes = completes, join = c.join)
