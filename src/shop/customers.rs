@@ -4,6 +4,7 @@ use super::dialect::{ColumnMap, Dialect};
 use super::field::{Columns, Field, field};
 use super::unused::ColumnUse;
 use crate::error::InputError;
+use crate::i18n::Msg;
 use crate::model::{Address, Customer, Origin, Platform};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
@@ -117,7 +118,7 @@ impl CustomerReader {
                     WarningKind::InvalidValue,
                     &subject,
                     "email",
-                    format!("'{}' is not an e-mail address: not used for matching", c.email),
+                    crate::said!(Msg::WarnNotAnEmail, value = c.email),
                 );
             }
         }
@@ -159,7 +160,7 @@ impl CustomerReader {
                     WarningKind::Repadded,
                     subject,
                     field,
-                    format!("'{slot}' was a number in the spreadsheet: read as '{fixed}'"),
+                    crate::said!(Msg::WarnRepadded, value = slot, fixed = fixed),
                 );
                 *slot = fixed;
             }
@@ -185,12 +186,7 @@ pub fn country_iso(raw: &str, subject: &str, w: &mut Warnings) -> String {
     match crate::countries::lookup(raw) {
         Some(c) => c.iso.clone(),
         None => {
-            w.push(
-                WarningKind::UnknownCountry,
-                subject,
-                "country",
-                format!("'{raw}' is not a known country code or name: left empty"),
-            );
+            w.push(WarningKind::UnknownCountry, subject, "country", crate::said!(Msg::WarnUnknownCountry, value = raw));
             String::new()
         }
     }

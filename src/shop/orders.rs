@@ -18,6 +18,7 @@ use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
+use crate::i18n::Msg;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
@@ -185,7 +186,7 @@ impl OrderReader {
                 WarningKind::Repadded,
                 subject,
                 field.name(),
-                format!("'{v}' was a number in the spreadsheet: read as '{fixed}' ({})", self.table.place()),
+                crate::said!(Msg::WarnRepaddedAt, value = v, fixed = fixed, place = self.table.place()),
             );
         }
         fixed
@@ -216,10 +217,12 @@ impl OrderReader {
                         WarningKind::Guessed,
                         &format!("order {}", b.order.number),
                         field.name(),
-                        format!(
-                            "'{v}' could be day/month or month/day: dates with '/' are read as {order}, the {} export's order (read as {})",
-                            self.dialect.label,
-                            d.date()
+                        crate::said!(
+                            Msg::WarnAmbiguousDate,
+                            value = v,
+                            order = order,
+                            export = self.dialect.label,
+                            date = d.date()
                         ),
                     );
                 }
@@ -236,7 +239,7 @@ impl OrderReader {
                     WarningKind::InvalidValue,
                     &subject,
                     field.name(),
-                    &format!("'{v}' is not a date: ignored"),
+                    crate::said!(Msg::WarnNotADate, value = v),
                 ));
                 None
             }
@@ -308,7 +311,7 @@ impl OrderReader {
                     WarningKind::Skipped,
                     &format!("{} {line}", if self.table.format() == "xlsx" { "row" } else { "line" }),
                     group,
-                    "a row without order number is not part of any order: skipped",
+                    crate::said!(Msg::WarnRowWithoutOrder),
                 );
                 continue;
             };
@@ -340,7 +343,12 @@ impl OrderReader {
             if key.is_empty() {
                 self.rows_without_key += 1;
                 let line = self.table.line();
-                w.push(WarningKind::Skipped, &format!("line {line}"), group, "a row without order number: skipped");
+                w.push(
+                    WarningKind::Skipped,
+                    &format!("line {line}"),
+                    group,
+                    crate::said!(Msg::WarnRowWithoutOrderShort),
+                );
                 continue;
             }
             let mut b = self.start(key, w);
@@ -422,7 +430,7 @@ impl OrderReader {
         o.note = note;
         if tags {
             let subject = format!("order {}", o.number);
-            b.warnings.push(warning(WarningKind::Html, &subject, "note", "HTML tags removed from the customer note"));
+            b.warnings.push(warning(WarningKind::Html, &subject, "note", crate::said!(Msg::WarnHtmlNote)));
         }
         b.order.date = self.datetime(field!("date"), true, &mut b, w);
         b.order.invoice_date = self.datetime(field!("paid_at"), false, &mut b, w);
@@ -610,9 +618,7 @@ impl OrderReader {
                     WarningKind::Guessed,
                     subject,
                     name.name(),
-                    format!(
-                        "no first/last name columns: every name of this export is split at its first space (here '{full}' → first name '{first}', last name '{last}')"
-                    ),
+                    crate::said!(Msg::WarnNameSplit, full = full, first = first, last = last),
                 );
             }
         }
@@ -664,7 +670,7 @@ impl OrderReader {
                 WarningKind::Html,
                 &subject,
                 "line_name",
-                &format!("HTML tags removed from '{name}'"),
+                crate::said!(Msg::WarnHtmlName, name = name),
             ));
         }
         let quantity = match parse_amount(&qty_text, self.decimal_comma) {
@@ -723,7 +729,7 @@ impl OrderReader {
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
         for x in b.warnings.drain(..) {
-            w.push(x.kind, &x.record, &x.field, x.message);
+            w.push(x.kind, &x.record, &x.field, crate::report::Said { en: x.message, fr: x.message_fr });
         }
         if let Some(p) = b.problem {
             return Err(p);
@@ -747,7 +753,12 @@ fn french_formats(iso: &str) -> bool {
     matches!(iso, "" | "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF")
 }
 
-fn warning(kind: WarningKind, record: &str, field: &str, message: &str) -> crate::report::Warning {
+fn warning(
+    kind: WarningKind,
+    record: &str,
+    field: &str,
+    message: impl Into<crate::report::Said>,
+) -> crate::report::Warning {
     let mut w = Warnings::default();
     w.push(kind, record, field, message);
     w.list.pop().expect("pushed")
@@ -805,12 +816,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
         o.discount_ht = o.discount_ttc.take();
     }
     if basis.is_none() {
-        w.push(
-            WarningKind::Guessed,
-            &subject,
-            "prices",
-            "the totals fit neither tax-inclusive nor tax-exclusive prices: [orders] prices_include_tax decides",
-        );
+        w.push(WarningKind::Guessed, &subject, "prices", crate::said!(Msg::WarnPricesBasis));
     }
     let rates: Vec<Decimal> = {
         let mut r: Vec<Decimal> = o.taxes.iter().filter(|t| !t.amount.is_zero()).map(|t| t.rate).collect();
@@ -828,10 +834,10 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
             WarningKind::TaxRateUnknown,
             &subject,
             "tax_rate",
-            format!(
-                "{} VAT rates ({}) and the export does not say which line has which: lines get no rate and Sage applies each article's own",
-                rates.len(),
-                rates.iter().map(|r| format!("{r}%")).collect::<Vec<_>>().join(", ")
+            crate::said!(
+                Msg::WarnSeveralRates,
+                n = rates.len(),
+                rates = rates.iter().map(|r| format!("{r}%")).collect::<Vec<_>>().join(", ")
             ),
         );
     }
