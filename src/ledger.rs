@@ -653,8 +653,11 @@ mod tests {
         }
     }
 
-    /// What a failed input must leave as it found: converted orders, pieces, credits.
-    fn maps(l: &Ledger) -> (FxHashMap<(u64, u64), u64>, FxHashMap<u64, u64>, FxHashMap<u128, Credited>) {
+    /// Converted orders, pieces, credits.
+    type Maps = (FxHashMap<(u64, u64), u64>, FxHashMap<u64, u64>, FxHashMap<u128, Credited>);
+
+    /// What a failed input must leave as it found.
+    fn maps(l: &Ledger) -> Maps {
         (l.done.clone(), l.pieces.clone(), l.credits.clone())
     }
 
@@ -667,7 +670,7 @@ mod tests {
             l.stage("shopify:1", "FA001").unwrap();
             l.stage("shopify:2", "FA002").unwrap();
             l.stage_credit("shopify:2", "AV001", dec("10")).unwrap();
-            l.prepare(&[out.clone()]).unwrap();
+            l.prepare(std::slice::from_ref(&out)).unwrap();
             fs::write(&out, "x").unwrap();
             l.commit().unwrap();
             let before = maps(&l);
