@@ -59,12 +59,12 @@ pub enum CriticalError {
     Clients(InputError),
     #[error(
         "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
-        gescom::EXPORT_HOWTO
+        crate::i18n::Msg::ErrExportHowto.text(crate::i18n::Lang::En)
     )]
     NoClientList,
     #[error(
         "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
-        path.display(), gescom::EXPORT_HOWTO
+        path.display(), crate::i18n::Msg::ErrExportHowto.text(crate::i18n::Lang::En)
     )]
     ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
@@ -87,6 +87,43 @@ pub enum CriticalError {
     Articles(InputError),
     #[error("profile: {0}")]
     Orders(String),
+}
+
+impl CriticalError {
+    /// The error as a person reads it in `lang`: what stops most first runs (no client list,
+    /// a folder that cannot be written) in full; for the others the frame, the detail as the
+    /// error gives it (in English).
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::{Lang, Msg};
+        use crate::t;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        let howto = Msg::ErrExportHowto.text(lang);
+        match self {
+            CriticalError::NoClientList => format!("{}\n{howto}", Msg::ErrNoClientList.text(lang)),
+            CriticalError::ClientListMissing { path } => {
+                format!("{}\n{howto}", t!(lang, Msg::ErrClientListMissing, path = path.display()))
+            }
+            CriticalError::Clients(e) => t!(lang, Msg::ErrClientList, e = e),
+            CriticalError::Setup(e) => t!(lang, Msg::ErrProfile, e = e),
+            CriticalError::Out { path, source } => t!(lang, Msg::ErrOut, path = path.display(), e = source),
+            CriticalError::StateDir { path, action, source } => {
+                // The actions fsguard::probe_writable names.
+                let action = match *action {
+                    "create" => "le créer",
+                    "write in" => "y écrire",
+                    other => other,
+                };
+                t!(lang, Msg::ErrStateDir, path = path.display(), action = action, e = source)
+            }
+            CriticalError::Articles(e) => t!(lang, Msg::ErrArticles, e = e),
+            CriticalError::Layout(_) | CriticalError::Template(_) | CriticalError::Orders(_) => {
+                t!(lang, Msg::ErrProfile, e = self.to_string().trim_start_matches("profile: "))
+            }
+            CriticalError::Profile(_) | CriticalError::State(_) | CriticalError::Refused { .. } => self.to_string(),
+        }
+    }
 }
 
 /// The run's date: `PASSERELLE_TODAY=YYYY-MM-DD` pins it (tests, re-runs), else today.

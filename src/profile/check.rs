@@ -23,6 +23,24 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// As `Display`, with the line said in `lang` (`ligne 4`); the key and the message as
+    /// they are.
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        match (lang, self.line) {
+            (crate::i18n::Lang::Fr, l) if l > 0 => {
+                let (key, message) = (clip(&self.key, 100), clip(&self.message, 2000));
+                if self.key.is_empty() {
+                    format!("ligne {l} : {message}")
+                } else {
+                    format!("ligne {l} : {key} : {message}")
+                }
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A mistyped key can be as long as the file; the line number finds it.

@@ -74,6 +74,24 @@ pub enum WatchError {
     Busy { dir: PathBuf, lock: PathBuf },
 }
 
+impl WatchError {
+    /// The error as a person reads it in `lang` (see `CriticalError::for_people`).
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::{Lang, Msg};
+        use crate::t;
+        match (lang, self) {
+            (Lang::En, _) => self.to_string(),
+            (_, WatchError::NoDir { path }) => t!(lang, Msg::ErrWatchNoDir, path = path.display()),
+            (_, WatchError::NoProfile { path }) => t!(lang, Msg::ErrWatchNoProfile, path = path.display()),
+            (_, WatchError::Busy { dir, lock }) => {
+                t!(lang, Msg::ErrWatchBusy, dir = dir.display(), lock = lock.display())
+            }
+            (_, WatchError::Critical(e)) => e.for_people(lang),
+            _ => self.to_string(),
+        }
+    }
+}
+
 /// Why a file waits in the inbox after its move to work/ failed.
 const UNTAKEN: &str = "cannot be taken from the inbox (see the error above)";
 
