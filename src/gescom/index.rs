@@ -140,24 +140,28 @@ const CAT: usize = 5;
 const COLLECTIVE: usize = 6;
 const TEXTS: usize = 7;
 
-/// A client as the index keeps it: ~40 bytes plus its text in the shared arena.
-#[derive(Debug, Clone)]
-struct Stored {
-    line: u32,
-    has_address: bool,
-    address: u64,
-    block: Option<(u64, u32)>,
-    /// Its delivery addresses: `deliveries[first..first + count]`.
-    deliveries: (u32, u16),
-}
+/// No block: an offset no file reaches.
+const NO_BLOCK: (u64, u32) = (u64::MAX, 0);
 
-/// A multi-map from a key's hash to client ids, in three flat vectors: no string per key.
-/// Lookups compare the real values, so a hash collision cannot pair wrong clients.
+/// A multi-map from a key's hash to client ids: no string per key. Lookups compare the real
+/// values, so a hash collision cannot pair wrong clients. While a list is read, entries go to a
+/// hash map chained through two flat vectors (a code must be found while the next ones are
+/// added); once it is read (`freeze`), they sit in two vectors grouped by bucket (some bits of
+/// the hash) and a table of where each bucket starts: 14 to 16 bytes an entry instead of some
+/// 30, a lookup one or two entries read.
 #[derive(Debug, Default)]
 struct HashIndex {
-    heads: HashMap<u64, u32>,
-    /// For each entry: the client id and the previous entry of the same hash.
+    /// Frozen entries, sorted by (bucket, hash, id).
+    hashes: Vec<u64>,
     ids: Vec<u32>,
+    /// Where each bucket's entries start in `hashes` (one more at the end: their count).
+    starts: Vec<u32>,
+    /// 64 - the bits of a bucket number.
+    shift: u32,
+    /// Entries added since: hash → newest entry, and for each entry its client id and the
+    /// previous entry of the same hash.
+    heads: HashMap<u64, u32>,
+    recent: Vec<u32>,
     next: Vec<u32>,
 }
 
@@ -165,22 +169,76 @@ const NONE: u32 = u32::MAX;
 
 impl HashIndex {
     fn insert(&mut self, hash: u64, id: u32) {
-        let e = self.ids.len() as u32;
+        let e = self.recent.len() as u32;
         let prev = self.heads.insert(hash, e).unwrap_or(NONE);
-        self.ids.push(id);
+        self.recent.push(id);
         self.next.push(prev);
     }
 
+    /// The ids under `hash`, newest first.
     fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
         let mut e = self.heads.get(&hash).copied().unwrap_or(NONE);
-        std::iter::from_fn(move || {
+        let recent = std::iter::from_fn(move || {
             if e == NONE {
                 return None;
             }
-            let id = self.ids[e as usize];
+            let id = self.recent[e as usize];
             e = self.next[e as usize];
             Some(id)
-        })
+        });
+        let (mut lo, mut hi) = (0, 0);
+        if !self.hashes.is_empty() {
+            let b = self.bucket(hash);
+            let (start, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+            lo = start + self.hashes[start..end].iter().take_while(|&&h| h != hash).count();
+            hi = lo + self.hashes[lo..end].iter().take_while(|&&h| h == hash).count();
+        }
+        recent.chain(self.ids[lo..hi].iter().rev().copied())
+    }
+
+    /// The bucket of `hash`: the top bits of its product with an odd constant (Fibonacci
+    /// hashing), so that every bit of the hash counts.
+    fn bucket(&self, hash: u64) -> usize {
+        (hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Every hash held (once each).
+    fn hashes(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.hashes.iter().chain(self.heads.keys()).copied().collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Moves the recent entries into the sorted vectors and frees the map.
+    fn freeze(&mut self) {
+        if self.recent.is_empty() {
+            return;
+        }
+        let mut all: Vec<(u64, u32)> = Vec::with_capacity(self.hashes.len() + self.recent.len());
+        all.extend(self.hashes.iter().copied().zip(self.ids.iter().copied()));
+        for (&h, &head) in &self.heads {
+            let mut e = head;
+            while e != NONE {
+                all.push((h, self.recent[e as usize]));
+                e = self.next[e as usize];
+            }
+        }
+        // One or two entries per bucket: 2^floor(log2(n)) buckets.
+        let bits = (usize::BITS - 1 - all.len().leading_zeros()).max(1);
+        let mut frozen = HashIndex { shift: 64 - bits, ..Default::default() };
+        all.sort_unstable_by_key(|&(h, id)| (frozen.bucket(h), h, id));
+        let mut starts = vec![0u32; (1 << bits) + 1];
+        for &(h, _) in &all {
+            starts[frozen.bucket(h) + 1] += 1;
+        }
+        for b in 1..starts.len() {
+            starts[b] += starts[b - 1];
+        }
+        frozen.starts = starts;
+        frozen.hashes = all.iter().map(|&(h, _)| h).collect();
+        frozen.ids = all.iter().map(|&(_, id)| id).collect();
+        *self = frozen;
     }
 }
 
@@ -188,7 +246,18 @@ impl HashIndex {
 /// hundreds (each client's texts sit in one arena; the key maps hold hashes and ids).
 #[derive(Debug, Default)]
 pub struct ClientIndex {
-    stored: Vec<Stored>,
+    /// Per client, by id: its line in the list, whether it has a billing address and that
+    /// address's key hash. Vectors by field rather than a struct per client: a CSV list has
+    /// no blocks nor delivery addresses, so those cost nothing there.
+    lines: Vec<u32>,
+    has_address: Vec<bool>,
+    addresses: Vec<u64>,
+    /// Byte range (offset, length) of each client's block in a Format Sage export, `NO_BLOCK`
+    /// for none; empty until a client has one.
+    blocks: Vec<(u64, u32)>,
+    /// Where each client's delivery addresses start in `deliveries` (they end where the next
+    /// client's start); empty until a client has one.
+    delivery_starts: Vec<u32>,
     /// The texts of every client, one after the other: client `i`'s field `n` is
     /// `arena[offs[i * TEXTS + n]..offs[i * TEXTS + n + 1]]` (`offs` ends with the arena's
     /// length). 4 bytes per text.
@@ -223,10 +292,6 @@ pub struct ClientRef<'a> {
 }
 
 impl<'a> ClientRef<'a> {
-    fn stored(&self) -> &'a Stored {
-        &self.ix.stored[self.id as usize]
-    }
-
     fn text(&self, n: usize) -> &'a str {
         let i = self.id as usize * TEXTS + n;
         let offs = &self.ix.offs;
@@ -255,22 +320,24 @@ impl<'a> ClientRef<'a> {
         Some(self.text(COLLECTIVE)).filter(|s| !s.is_empty())
     }
     pub fn line(&self) -> u64 {
-        self.stored().line as u64
+        self.ix.lines[self.id as usize] as u64
     }
     /// Byte range of the client's block in a Format Sage export.
     pub fn block(&self) -> Option<(u64, u64)> {
-        self.stored().block.map(|(o, l)| (o, l as u64))
+        let b = self.ix.blocks.get(self.id as usize).copied().unwrap_or(NO_BLOCK);
+        (b != NO_BLOCK).then_some((b.0, b.1 as u64))
     }
     /// Hash (`key_hash`) of the billing address key, when the list carries addresses.
     pub fn address_hash(&self) -> Option<u64> {
-        let s = self.stored();
-        s.has_address.then_some(s.address)
+        let i = self.id as usize;
+        self.ix.has_address[i].then_some(self.ix.addresses[i])
     }
     /// (intitulé, address key hash) of each delivery address (exports only).
     pub fn deliveries(&self) -> impl Iterator<Item = (&'a str, u64)> + 'a {
-        let (first, count) = self.stored().deliveries;
         let ix = self.ix;
-        ix.deliveries[first as usize..first as usize + count as usize]
+        let at = |i: usize| ix.delivery_starts.get(i).map_or(ix.deliveries.len(), |&s| s as usize);
+        let i = self.id as usize;
+        ix.deliveries[at(i)..at(i + 1)]
             .iter()
             .map(move |&(at, len, h)| (&ix.delivery_text[at as usize..at as usize + len as usize], h))
     }
@@ -354,7 +421,7 @@ impl ClientIndex {
             ));
             return;
         }
-        let id = self.stored.len() as u32;
+        let id = self.lines.len() as u32;
         let siret_hash = if c.siret.trim().is_empty() {
             None
         } else {
@@ -391,20 +458,28 @@ impl ClientIndex {
             self.arena.push_str(Self::fit(t));
             self.offs.push(self.arena.len() as u32);
         }
-        let first_delivery = self.deliveries.len() as u32;
+        if !c.deliveries.is_empty() && self.delivery_starts.is_empty() {
+            // The first client with delivery addresses: those before it had none.
+            self.delivery_starts.resize(id as usize, 0);
+        }
+        if !self.delivery_starts.is_empty() {
+            self.delivery_starts.push(self.deliveries.len() as u32);
+        }
         for d in c.deliveries {
             let t = Self::fit(&d.intitule);
             let at = self.delivery_text.len() as u32;
             self.delivery_text.push_str(t);
             self.deliveries.push((at, t.len() as u16, key_hash(&d.key)));
         }
-        self.stored.push(Stored {
-            line: c.line.min(u32::MAX as u64) as u32,
-            has_address: c.address_key.is_some(),
-            address: c.address_key.map(key_hash).unwrap_or(0),
-            block: c.block.map(|(o, l)| (o, l.min(u32::MAX as u64) as u32)),
-            deliveries: (first_delivery, c.deliveries.len().min(u16::MAX as usize) as u16),
-        });
+        self.lines.push(c.line.min(u32::MAX as u64) as u32);
+        self.has_address.push(c.address_key.is_some());
+        self.addresses.push(c.address_key.map(key_hash).unwrap_or(0));
+        if let Some((o, l)) = c.block {
+            self.blocks.resize(id as usize, NO_BLOCK);
+            self.blocks.push((o, l.min(u32::MAX as u64) as u32));
+        } else if !self.blocks.is_empty() {
+            self.blocks.push(NO_BLOCK);
+        }
         self.by_code.insert(code_hash, id);
         if let Some(h) = siret_hash {
             self.by_siret.insert(h, id);
@@ -435,26 +510,29 @@ impl ClientIndex {
         }
     }
 
-    /// Gives back the spare capacity of the growing vectors once the list is read.
+    /// Once the list is read: the key maps into their compact form, and the spare capacity of
+    /// the growing vectors given back.
     pub fn shrink(&mut self) {
-        self.stored.shrink_to_fit();
+        self.lines.shrink_to_fit();
+        self.has_address.shrink_to_fit();
+        self.addresses.shrink_to_fit();
+        self.blocks.shrink_to_fit();
+        self.delivery_starts.shrink_to_fit();
         self.arena.shrink_to_fit();
         self.offs.shrink_to_fit();
         self.delivery_text.shrink_to_fit();
         self.deliveries.shrink_to_fit();
         for m in [&mut self.by_code, &mut self.by_siret, &mut self.by_email, &mut self.by_vat] {
-            m.ids.shrink_to_fit();
-            m.next.shrink_to_fit();
-            m.heads.shrink_to_fit();
+            m.freeze();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.stored.len()
+        self.lines.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.stored.is_empty()
+        self.lines.is_empty()
     }
 
     fn get(&self, id: u32) -> ClientRef<'_> {
@@ -462,7 +540,7 @@ impl ClientIndex {
     }
 
     pub fn clients(&self) -> impl Iterator<Item = ClientRef<'_>> + '_ {
-        (0..self.stored.len() as u32).map(|id| self.get(id))
+        (0..self.lines.len() as u32).map(|id| self.get(id))
     }
 
     pub fn by_code(&self, code: &str) -> Option<ClientRef<'_>> {
@@ -502,9 +580,9 @@ impl ClientIndex {
         let mut out = Vec::new();
         for (kind, map) in [("siret", &self.by_siret), ("email", &self.by_email), ("vat", &self.by_vat)] {
             let mut v: Vec<_> = map
-                .heads
-                .keys()
-                .filter_map(|&h| {
+                .hashes()
+                .into_iter()
+                .filter_map(|h| {
                     let mut ids: Vec<u32> = map.get(h).collect();
                     if ids.len() < 2 {
                         return None;
@@ -587,6 +665,57 @@ mod tests {
         assert_eq!(ix.notes.len(), 1);
         assert_eq!(ix.by_email("compta@exemple.fr").len(), 2);
         assert_eq!(ix.conflicts().len(), 1);
+    }
+
+    #[test]
+    fn lookups_are_the_same_once_the_maps_are_frozen() {
+        let mut ix = ClientIndex::default();
+        let mut c = client("A", "62819482100037", "compta@exemple.fr", "");
+        c.block = Some((10, 20));
+        ix.push(c);
+        ix.push(client("B", "", "compta@exemple.fr", ""));
+        let mut c = client("C", "", "", "");
+        c.address_key = Some(address_key(&["1 rue Haute", "69003", "Lyon"]));
+        c.deliveries = vec![Delivery { intitule: "Chez C".into(), key: "K1".into() }];
+        ix.push(c);
+        ix.shrink();
+        // After the freeze: more clients, into the map again; a duplicate code still caught.
+        ix.push(client("D", "", "COMPTA@exemple.fr", ""));
+        ix.push(client("a", "", "", ""));
+        ix.push(client("E", "62819482100037", "", ""));
+        assert_eq!(ix.len(), 5);
+        assert_eq!(ix.notes.len(), 1, "{:?}", ix.notes);
+        let codes = |v: Vec<ClientRef>| v.iter().map(|c| c.code().to_string()).collect::<Vec<_>>();
+        assert_eq!(codes(ix.by_email("compta@exemple.fr")), ["A", "B", "D"], "in list order");
+        assert_eq!(codes(ix.by_siret("62819482100037")), ["A", "E"]);
+        assert_eq!(ix.by_code("c").unwrap().code(), "C");
+        assert!(ix.by_code("F").is_none());
+        let conflicts = ix.conflicts();
+        assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+        assert_eq!(conflicts[1].2, ["A", "B", "D"]);
+        ix.shrink();
+        assert_eq!(codes(ix.by_email("compta@exemple.fr")), ["A", "B", "D"]);
+        assert_eq!(ix.conflicts(), conflicts);
+        let [a, b, c, d] = ["A", "B", "C", "D"].map(|k| ix.by_code(k).unwrap());
+        assert_eq!((a.block(), b.block(), c.block(), d.block()), (Some((10, 20)), None, None, None));
+        assert_eq!(c.address_hash(), Some(key_hash(&address_key(&["1 rue Haute", "69003", "Lyon"]))));
+        assert_eq!(a.address_hash(), None);
+        assert_eq!(c.deliveries().collect::<Vec<_>>(), [("Chez C", key_hash("K1"))]);
+        assert_eq!((a.deliveries().count(), d.deliveries().count()), (0, 0));
+        assert_eq!((a.line(), d.line()), (0, 0));
+
+        let mut many = ClientIndex::default();
+        for i in 0..5000 {
+            many.push(client(&format!("C{i}"), "", &format!("c{}@exemple.fr", i % 2500), ""));
+        }
+        many.shrink();
+        for i in (0..5000).step_by(7) {
+            assert_eq!(many.by_code(&format!("c{i}")).unwrap().code(), format!("C{i}"));
+            let j = i % 2500;
+            assert_eq!(codes(many.by_email(&format!("c{j}@exemple.fr"))), [format!("C{j}"), format!("C{}", j + 2500)]);
+        }
+        assert!(many.by_code("C5000").is_none());
+        assert_eq!(many.conflicts().len(), 2500);
     }
 
     #[test]
