@@ -1,7 +1,7 @@
-//! Strings → `u32` ids through their 64-bit hash, the strings themselves kept by the caller
-//! (in one text buffer): 12 bytes an entry instead of a boxed copy of every key. Two strings
-//! with the same hash are possible in theory; the second one goes to a side map, so a lookup
-//! never answers another string's id.
+//! Strings → `u32` ids through a 32-bit hash, the strings themselves kept by the caller (in
+//! one text buffer): 8 bytes an entry (9 a bucket of the map) instead of a boxed copy of every
+//! key. Two strings with the same hash happen (a few among a million); the second one goes to
+//! a side map, so a lookup never answers another string's id.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -10,14 +10,15 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StrIndex {
-    by_hash: FxHashMap<u64, u32>,
+    by_hash: FxHashMap<u32, u32>,
     collided: HashMap<Box<str>, u32>,
 }
 
-fn hash(s: &str) -> u64 {
+fn hash(s: &str) -> u32 {
     let mut h = FxHasher::default();
     s.hash(&mut h);
-    h.finish()
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
 }
 
 impl StrIndex {
@@ -144,6 +145,37 @@ mod tests {
         assert_eq!(ix.get("WEB1", is("WEB1")), Some(0), "another id: not removed");
         ix.remove("WEB1", 0);
         assert_eq!(ix.get("WEB1", is("WEB1")), None);
+    }
+
+    #[test]
+    fn real_collisions_of_the_short_hash_are_kept_apart() {
+        // 32 bits: among 300,000 keys some share a hash (the side map holds the second).
+        let keys: Vec<String> = (0..300_000).map(|i| format!("shopify:id:{}", 5_000_000 + i * 7)).collect();
+        let is = |s: &str| {
+            let s = s.to_string();
+            let keys = &keys;
+            move |i: u32| keys[i as usize] == s
+        };
+        let mut ix = StrIndex::default();
+        for (i, k) in keys.iter().enumerate() {
+            ix.insert(k, i as u32, is(k));
+        }
+        assert!(!ix.collided.is_empty(), "this set has collisions");
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(ix.get(k, is(k)), Some(i as u32), "{k}");
+        }
+        assert_eq!(ix.get("shopify:id:1", is("shopify:id:1")), None);
+        // The second of a pair removed, then the first: each leaves the other found.
+        let (second, &j) = ix.collided.iter().next().unwrap();
+        let second = second.to_string();
+        let first = keys.iter().position(|k| k != &second && hash(k) == hash(&second)).unwrap();
+        ix.remove(&second, j);
+        assert_eq!(ix.get(&second, is(&second)), None);
+        assert_eq!(ix.get(&keys[first], is(&keys[first])), Some(first as u32));
+        ix.insert(&second, j, is(&second));
+        ix.remove(&keys[first], first as u32);
+        assert_eq!(ix.get(&keys[first], is(&keys[first])), None);
+        assert_eq!(ix.get(&second, is(&second)), Some(j));
     }
 
     #[test]
