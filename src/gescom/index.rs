@@ -151,16 +151,17 @@ const NO_BLOCK: (u64, u32) = (u64::MAX, 0);
 /// 30, a lookup one or two entries read.
 #[derive(Debug, Default)]
 struct HashIndex {
-    /// Frozen entries, sorted by (bucket, hash, id).
+    /// Frozen entries, grouped by bucket.
     hashes: Vec<u64>,
     ids: Vec<u32>,
     /// Where each bucket's entries start in `hashes` (one more at the end: their count).
     starts: Vec<u32>,
     /// 64 - the bits of a bucket number.
     shift: u32,
-    /// Entries added since: hash → newest entry, and for each entry its client id and the
-    /// previous entry of the same hash.
+    /// Entries added since: hash → newest entry, and for each entry its hash, its client id
+    /// and the previous entry of the same hash.
     heads: HashMap<u64, u32>,
+    recent_hashes: Vec<u64>,
     recent: Vec<u32>,
     next: Vec<u32>,
 }
@@ -171,11 +172,12 @@ impl HashIndex {
     fn insert(&mut self, hash: u64, id: u32) {
         let e = self.recent.len() as u32;
         let prev = self.heads.insert(hash, e).unwrap_or(NONE);
+        self.recent_hashes.push(hash);
         self.recent.push(id);
         self.next.push(prev);
     }
 
-    /// The ids under `hash`, newest first.
+    /// The ids under `hash`, in no particular order.
     fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
         let mut e = self.heads.get(&hash).copied().unwrap_or(NONE);
         let recent = std::iter::from_fn(move || {
@@ -186,14 +188,15 @@ impl HashIndex {
             e = self.next[e as usize];
             Some(id)
         });
-        let (mut lo, mut hi) = (0, 0);
-        if !self.hashes.is_empty() {
-            let b = self.bucket(hash);
-            let (start, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-            lo = start + self.hashes[start..end].iter().take_while(|&&h| h != hash).count();
-            hi = lo + self.hashes[lo..end].iter().take_while(|&&h| h == hash).count();
-        }
-        recent.chain(self.ids[lo..hi].iter().rev().copied())
+        let (start, end) = match self.hashes.is_empty() {
+            true => (0, 0),
+            false => {
+                let b = self.bucket(hash);
+                (self.starts[b] as usize, self.starts[b + 1] as usize)
+            }
+        };
+        let frozen = (start..end).filter(move |&e| self.hashes[e] == hash).map(|e| self.ids[e]);
+        recent.chain(frozen)
     }
 
     /// The bucket of `hash`: the top bits of its product with an odd constant (Fibonacci
@@ -210,34 +213,33 @@ impl HashIndex {
         v
     }
 
-    /// Moves the recent entries into the sorted vectors and frees the map.
+    /// Moves every entry into the vectors grouped by bucket (a counting sort: two passes) and
+    /// frees the map.
     fn freeze(&mut self) {
         if self.recent.is_empty() {
             return;
         }
-        let mut all: Vec<(u64, u32)> = Vec::with_capacity(self.hashes.len() + self.recent.len());
-        all.extend(self.hashes.iter().copied().zip(self.ids.iter().copied()));
-        for (&h, &head) in &self.heads {
-            let mut e = head;
-            while e != NONE {
-                all.push((h, self.recent[e as usize]));
-                e = self.next[e as usize];
-            }
-        }
+        let n = self.hashes.len() + self.recent.len();
         // One or two entries per bucket: 2^floor(log2(n)) buckets.
-        let bits = (usize::BITS - 1 - all.len().leading_zeros()).max(1);
+        let bits = (usize::BITS - 1 - n.leading_zeros()).max(1);
         let mut frozen = HashIndex { shift: 64 - bits, ..Default::default() };
-        all.sort_unstable_by_key(|&(h, id)| (frozen.bucket(h), h, id));
+        let entries = || self.hashes.iter().zip(&self.ids).chain(self.recent_hashes.iter().zip(&self.recent));
         let mut starts = vec![0u32; (1 << bits) + 1];
-        for &(h, _) in &all {
+        for (&h, _) in entries() {
             starts[frozen.bucket(h) + 1] += 1;
         }
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
-        frozen.starts = starts;
-        frozen.hashes = all.iter().map(|&(h, _)| h).collect();
-        frozen.ids = all.iter().map(|&(_, id)| id).collect();
+        let mut fill = starts.clone();
+        let (mut hashes, mut ids) = (vec![0u64; n], vec![0u32; n]);
+        for (&h, &id) in entries() {
+            let b = frozen.bucket(h);
+            let at = fill[b] as usize;
+            fill[b] += 1;
+            (hashes[at], ids[at]) = (h, id);
+        }
+        (frozen.starts, frozen.hashes, frozen.ids) = (starts, hashes, ids);
         *self = frozen;
     }
 }
@@ -569,10 +571,10 @@ impl ClientIndex {
         if key.is_empty() {
             return Vec::new();
         }
-        let mut v: Vec<ClientRef> = map.get(key_hash(key)).map(|id| self.get(id)).filter(|c| same(c)).collect();
-        // Entries come newest first: give them in list order.
-        v.reverse();
-        v
+        let mut ids: Vec<u32> = map.get(key_hash(key)).collect();
+        // In list order.
+        ids.sort_unstable();
+        ids.into_iter().map(|id| self.get(id)).filter(|c| same(c)).collect()
     }
 
     /// Keys held by several clients: (kind, key, codes).
@@ -587,7 +589,7 @@ impl ClientIndex {
                     if ids.len() < 2 {
                         return None;
                     }
-                    ids.reverse();
+                    ids.sort_unstable();
                     let first = self.get(ids[0]);
                     let key = match kind {
                         "siret" => norm_siret(first.siret()),
