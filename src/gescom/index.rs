@@ -219,6 +219,10 @@ impl HashIndex {
         if self.recent.is_empty() {
             return;
         }
+        // The map is not needed to place the entries: freed first, so that the load's peak
+        // holds it or the new vectors, not both.
+        self.heads = HashMap::default();
+        self.next = Vec::new();
         let n = self.hashes.len() + self.recent.len();
         // One or two entries per bucket: 2^floor(log2(n)) buckets.
         let bits = (usize::BITS - 1 - n.leading_zeros()).max(1);
