@@ -22,10 +22,12 @@ use crate::report::{
 use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
-use crate::sage::{Ccdl, Ccli, Chen, FieldId, Layout, RecordKind};
+use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
+use crate::sage::{Ccli, Chen, FieldId, Layout};
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
+use crate::write::placed::Placements;
 use crate::write::{Destination, OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
@@ -437,9 +439,7 @@ fn convert_run(
         dest: if opts.dry_run { Destination::Nowhere(Default::default()) } else { Destination::Files },
         names: HashSet::new(),
         reserved: opts.report.iter().chain(&opts.html).cloned().collect(),
-        created_at: Default::default(),
-        placed_now: Vec::new(),
-        placed_files: Vec::new(),
+        placements: Placements::default(),
         joined: Arc::clone(&joined),
         companions: Vec::new(),
         used_by: vec![Vec::new(); joined.files.len()],
@@ -533,15 +533,9 @@ struct Run<'a> {
     names: HashSet<PathBuf>,
     /// Files the run writes besides the outputs (the report): no output takes their name.
     reserved: Vec<PathBuf>,
-    /// Where the records of each client created in this run were written (by the resolver's
-    /// created id): a later order of the same customer with a new delivery address reads them
-    /// back to write them again.
-    created_at: Vec<Placed>,
-    /// Clients placed by the current input (their file is its Format Sage output), with where
-    /// they were before, to come back to if the input fails.
-    placed_now: Vec<(u32, Placed)>,
-    /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
-    placed_files: Vec<PathBuf>,
+    /// Where the records of each client created in this run were written: a later order of
+    /// the same customer with a new delivery address reads them back to write them again.
+    placements: Placements,
     /// The records of the run's companion files (inputs that complete another one).
     joined: Arc<Joined>,
     /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
@@ -566,28 +560,6 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
         detail: String::new(),
         issued: None,
     }
-}
-
-/// A client's records in a Format Sage output: in the current input's customers section
-/// (`file` 0) or in a finished output file (`placed_files[file - 1]`). 16 bytes.
-#[derive(Debug, Clone, Copy)]
-struct Placed {
-    file: u32,
-    len: u32,
-    start: u64,
-}
-
-impl Placed {
-    /// Not written (yet): no Format Sage output.
-    const NOWHERE: Placed = Placed { file: u32::MAX, len: 0, start: 0 };
-    /// A dry run's finished input: `start` is in the `Kept` store of `Destination::Nowhere`.
-    const KEPT: u32 = u32::MAX - 1;
-}
-
-/// A customer's records to write before the document that uses it.
-enum ClientWrite {
-    New(Vec<crate::sage::Record>),
-    Block(Vec<crate::gescom::export::BlockRecord>),
 }
 
 impl Run<'_> {
@@ -675,40 +647,13 @@ impl Run<'_> {
         if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
             self.read.insert((p.clone(), k.clone()));
         }
-        let placed = std::mem::take(&mut self.placed_now);
         match &result {
-            // Nothing in a file: the clients stay where the dry run kept them.
-            Ok(_) if self.dest.is_dry() => {
-                for (id, _) in placed {
-                    if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
-                        p.file = Placed::KEPT;
-                    }
-                }
-            }
             Ok(written) => {
-                // The customers section now sits in the output file, after its frame lines
-                // (the Format Sage file comes first among the files written).
-                let sage =
-                    written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt")).cloned();
-                let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
-                if let Some(file) = sage {
-                    self.placed_files.push(file);
-                    let n = self.placed_files.len() as u32;
-                    for (id, _) in placed {
-                        if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
-                            p.file = n;
-                            p.start += header;
-                        }
-                    }
-                }
+                // The Format Sage file comes first among the files written.
+                let sage = written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt"));
+                self.placements.input_done(sage.map(PathBuf::as_path), self.outputs.sage_version, self.dest.is_dry());
             }
-            Err(_) => {
-                for (id, before) in placed.into_iter().rev() {
-                    if let Some(p) = self.created_at.get_mut(id as usize) {
-                        *p = before;
-                    }
-                }
-            }
+            Err(_) => self.placements.input_failed(),
         }
         match result {
             Ok(written) => {
@@ -918,21 +863,25 @@ impl Run<'_> {
                 entry.action = CustomerAction::Matched;
                 entry.matched_by = Some(by);
                 entry.detail = detail;
-                match update_existing(self.index, &mut self.resolver, &code, c, &subject, w) {
+                let (index, layout) = (self.index, self.resolver.layout);
+                let mut read = |cl: crate::gescom::index::ClientRef| {
+                    crate::gescom::export::read_block(index, cl, layout).map_err(|e| e.to_string())
+                };
+                match self.resolver.customer_update(&code, c, &mut read, &subject, w) {
                     Ok(Some(u)) => {
                         entry.action = CustomerAction::Updated;
                         entry.detail = format!("{}; {}", entry.detail, u.detail);
                         out.client_block(&u.records, &format!("{subject}, client {code}"), w)?;
                     }
                     Ok(None) => {}
-                    Err(e) => {
+                    Err(message) => {
                         entry.action = CustomerAction::Failed;
-                        entry.detail = e.to_string();
+                        entry.detail = message.clone();
                         self.report.errors.push(RecordError {
                             input: ir.path.clone(),
                             record: subject.clone(),
                             field: String::new(),
-                            message: e.to_string(),
+                            message,
                         });
                     }
                 }
@@ -1003,7 +952,7 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let key = format!("{platform}:{}", order_key(platform, o));
+        let key = format!("{platform}:{}", plan::order_key(platform, o));
         let refunded = credit::refunded(o);
         if !self.opts.force && self.ledger.contains(&key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
@@ -1018,7 +967,7 @@ impl Run<'_> {
             self.report.add_document(doc);
             return Ok(());
         }
-        if let Some(why) = self.skip_reason(o) {
+        if let Some(why) = plan::skip_reason(o, &self.profile.orders.statuses) {
             w.push(WarningKind::Skipped, &subject, "status", format!("{why}: not imported"));
             doc.detail = why;
             self.report.add_document(doc);
@@ -1033,11 +982,8 @@ impl Run<'_> {
         };
         let amounts = prepared.amounts();
         let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
-            Ok(x) => x,
-            Err(message) => {
-                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
-                return Ok(());
-            }
+            Some(x) => x,
+            None => return Ok(()),
         };
         // Refunded in part before its first conversion: the credit note follows the invoice.
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
@@ -1049,9 +995,7 @@ impl Run<'_> {
             Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
             None => None,
         };
-        if self.resolver.is_created(&client.code) {
-            self.place(&client.code, range);
-        }
+        self.place(&client.code, range);
         if failure.is_none() {
             out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
         }
@@ -1215,7 +1159,7 @@ impl Run<'_> {
                 let (cat_compta, collective, representative) = if invoice.client.is_empty() {
                     let delivery =
                         o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
-                    self.document_accounts(&code, &o.customer, delivery, subject, w)
+                    self.resolver.document_accounts(&code, &o.customer, delivery, subject, w)
                 } else {
                     (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
                 };
@@ -1401,62 +1345,15 @@ impl Run<'_> {
         }
     }
 
-    /// Remembers where a created client's records were written (see `created_at`).
+    /// Remembers where a client created in this run was written (see `placements`).
     fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
-        let (Some((start, len)), Some(id)) = (range, self.resolver.created_id(code)) else { return };
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
-        if self.created_at.len() <= id as usize {
-            self.created_at.resize(id as usize + 1, Placed::NOWHERE);
+        if let Some(id) = self.resolver.created_id(code) {
+            self.placements.place(id, range);
         }
-        let before = std::mem::replace(&mut self.created_at[id as usize], Placed { file: 0, start, len });
-        self.placed_now.push((id, before));
     }
 
-    /// The records of a client created in this run, read back from where they were written.
-    fn created_block(
-        &mut self,
-        code: &str,
-        out: &mut Outputs,
-    ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
-        let Some(id) = self.resolver.created_id(code) else { return Ok(None) };
-        let Some(p) = self.created_at.get(id as usize).copied() else { return Ok(None) };
-        let bytes = match p.file {
-            u32::MAX => return Ok(None),
-            Placed::KEPT => match &self.dest {
-                Destination::Nowhere(kept) => kept.read(p.start, p.len as u64)?,
-                Destination::Files => return Ok(None),
-            },
-            0 => out.read_client((p.start, p.len as u64))?,
-            n => {
-                let file = &self.placed_files[n as usize - 1];
-                use std::io::{Read, Seek};
-                let mut f = std::fs::File::open(file)?;
-                f.seek(std::io::SeekFrom::Start(p.start))?;
-                let mut buf = vec![0u8; p.len as usize];
-                f.read_exact(&mut buf)?;
-                buf
-            }
-        };
-        Ok(Some(crate::gescom::export::parse_block(&bytes, self.resolver.layout)))
-    }
-
-    /// Cancelled, refunded, or a status the profile does not import.
-    fn skip_reason(&self, o: &Order) -> Option<String> {
-        if o.status.cancelled {
-            return Some("cancelled order".into());
-        }
-        let fin = o.status.financial.trim().to_lowercase();
-        if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
-            return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
-        }
-        let wanted = &self.profile.orders.statuses;
-        if !wanted.is_empty() && !wanted.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
-            return Some(format!("status '{}' is not in [orders] statuses", o.status.financial));
-        }
-        None
-    }
-
-    /// The client of an order: found, created or updated, with what its document needs.
+    /// The client of an order, as the resolver decides it (reading back, for it, the records
+    /// of a client written earlier), reported; `None` when the order fails for want of one.
     #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
@@ -1467,206 +1364,43 @@ impl Run<'_> {
         out: &mut Outputs,
         subject: &str,
         w: &mut Warnings,
-    ) -> Result<(DocClient, Option<ClientWrite>), String> {
+    ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
         let outcome = self.resolver.resolve(c, platform, &mut self.state, subject, w);
-        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         let mut entry = customer_entry(ir, c, &outcome);
-        entry.detail = format!("order {}", o.number);
-        let (code, mut writes) = match outcome {
-            Outcome::Failed { message, .. } => {
-                entry.detail = message.clone();
-                self.report.add_customer(entry);
-                return Err(message);
-            }
-            Outcome::New { code, detail, records, issued } => {
-                entry.action = CustomerAction::Created;
-                entry.detail = format!("{detail}; order {}", o.number);
-                entry.issued = Some(issued);
-                (code, Some(ClientWrite::New(records)))
-            }
-            Outcome::Existing { code, by, detail } => {
-                entry.action = CustomerAction::Matched;
-                entry.matched_by = Some(by);
-                entry.detail = format!("{detail}; order {}", o.number);
-                (code, None)
-            }
-            Outcome::Single { code } => {
-                entry.action = CustomerAction::SingleAccount;
-                (code, None)
+        let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
+        let mut read = |from: BlockSource| match from {
+            BlockSource::Created(id) => placements
+                .read(id, out, dest)
+                .map(|b| b.map(|b| crate::gescom::export::parse_block(&b, layout)))
+                .map_err(|e| e.to_string()),
+            BlockSource::List(cl) => {
+                crate::gescom::export::read_block(index, cl, layout).map(Some).map_err(|e| e.to_string())
             }
         };
-        let mut intitule = None;
-        if let Some(ClientWrite::New(records)) = &writes {
-            intitule = records
-                .iter()
-                .find(|r| r.layout.kind() == Some(RecordKind::Ccdl))
-                .map(|r| r.get(Ccdl::Intitule).into_owned());
-        } else {
-            // An existing client (or one created earlier in this run): update it if asked and
-            // possible, else refer to a delivery address it already has.
-            let client = self.index.by_code(&code);
-            let wanted = self.resolver.wanted_for(&code, client, c, Some(delivery));
-            if wanted.any() {
-                let block = if self.resolver.is_created(&code) {
-                    match self.created_block(&code, out).map_err(|e| e.to_string())? {
-                        Some(b) => Some(b),
-                        None => {
-                            // Nothing written to read back (no Format Sage output).
-                            intitule = self.resolver.note_created_delivery(&code, c, delivery);
-                            None
-                        }
-                    }
-                } else {
-                    match self.resolver.block_in_run(&code) {
-                        Some(b) => Some(b),
-                        None => match (client, self.index.update_refusal()) {
-                            (Some(cl), None) => Some(
-                                crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
-                                    .map_err(|e| e.to_string())?,
-                            ),
-                            (_, Some(why)) => {
-                                w.push(
-                                    WarningKind::UpdateRefused,
-                                    subject,
-                                    "",
-                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
-                                );
-                                None
-                            }
-                            (None, None) => None,
-                        },
-                    }
-                };
-                if let Some(block) = block
-                    && let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w)
-                {
-                    if entry.action == CustomerAction::Matched {
-                        entry.action = CustomerAction::Updated;
-                    }
-                    entry.detail = format!("{}; {}", entry.detail, u.detail);
-                    intitule = u.delivery_intitule.clone();
-                    writes = Some(ClientWrite::Block(u.records));
-                }
+        let plan = match self.resolver.order_client(o, outcome, &mut read, subject, w) {
+            Ok(p) => p,
+            Err(NoClient::Unresolved(message)) => {
+                entry.detail = message.clone();
+                self.report.add_customer(entry);
+                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
+                return None;
             }
-            if intitule.is_none() {
-                intitule = self.resolver.known_delivery(client, &code, delivery);
+            Err(NoClient::Unreadable(message)) => {
+                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
+                return None;
             }
-        }
-        let client = self.index.by_code(&code);
-        let cs = &self.profile.customers;
-        let mut notices = Vec::new();
-        let updated_billing = matches!(&writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
-        if !updated_billing
-            && !matches!(writes, Some(ClientWrite::New(_)))
-            && self.resolver.billing_differs(client, &code, &c.billing)
-        {
-            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
-            if cs.notify_billing_address_differs {
-                notices.push(text.clone());
-            }
-            w.push(WarningKind::AddressDiffers, subject, "billing", format!("client {code}: {text}"));
-        }
-        if intitule.is_none() && !delivery.is_empty() && self.resolver.billing_differs(client, &code, delivery) {
-            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
-            if cs.notify_delivery_address_differs {
-                notices.push(text.clone());
-            }
-            w.push(
-                WarningKind::AddressDiffers,
-                subject,
-                "delivery",
-                format!("client {code}: {text} (not among the client's delivery addresses)"),
-            );
-        }
-        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, subject, w);
-        if reported.insert(code.clone())
+        };
+        entry.action = plan.action;
+        entry.matched_by = plan.matched_by;
+        entry.detail = plan.detail;
+        entry.issued = plan.issued;
+        if reported.insert(plan.client.code.clone())
             || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
             self.report.add_customer(entry);
         }
-        let client =
-            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
-        Ok((client, writes))
-    }
-
-    /// Catégorie comptable, compte collectif and representative of a document for client
-    /// `code`: the client's (or the territory's, with `use_document_accounting_category`);
-    /// what is unknown is said and given a default.
-    fn document_accounts(
-        &self,
-        code: &str,
-        c: &crate::model::Customer,
-        delivery: &crate::model::Address,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> (String, String, (String, String)) {
-        let cs = &self.profile.customers;
-        let (cat, collective, representative) = self.resolver.client_info(code);
-        let cat_compta = if cs.use_document_accounting_category {
-            self.document_category(c, delivery, subject, w).to_string()
-        } else {
-            cat.unwrap_or_else(|| {
-                // One message for all such clients: counted, with a few examples.
-                w.push(
-                    WarningKind::Guessed,
-                    subject,
-                    Chen::NCatCompta.name(),
-                    "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
-                );
-                String::new()
-            })
-        };
-        let collective = collective.unwrap_or_else(|| {
-            w.push(
-                WarningKind::Guessed,
-                subject,
-                Chen::CgNum.name(),
-                format!(
-                    "the client's compte collectif is unknown (the client list does not carry it): {} is written",
-                    cs.collective_account
-                ),
-            );
-            cs.collective_account.clone()
-        });
-        (cat_compta, collective, representative)
-    }
-
-    /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
-    fn document_category(
-        &self,
-        c: &crate::model::Customer,
-        delivery: &crate::model::Address,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> u32 {
-        let cats = &self.profile.orders.accounting_categories;
-        let iso = if delivery.country.is_empty() {
-            w.push(
-                WarningKind::Guessed,
-                subject,
-                Chen::NCatCompta.name(),
-                "the delivery address has no country: France's catégorie comptable is written",
-            );
-            "FR"
-        } else {
-            delivery.country.as_str()
-        };
-        // The outermost regions are in the EU but outside its VAT area: export.
-        match iso {
-            "FR" | "MC" => cats.france,
-            "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
-            other => match crate::countries::by_iso(other) {
-                Some(country) if country.eu => {
-                    if c.vat_number.trim().is_empty() {
-                        cats.eu_b2c
-                    } else {
-                        cats.eu
-                    }
-                }
-                _ => cats.export,
-            },
-        }
+        Some((plan.client, plan.writes))
     }
 }
 
@@ -1675,53 +1409,4 @@ fn decimal_string(d: rust_decimal::Decimal) -> String {
     let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     r.rescale(2);
     r.to_string()
-}
-
-/// "9 rue des Forges, 21000 Dijon, FR"
-fn one_line(a: &crate::model::Address) -> String {
-    let city = format!("{} {}", a.zip, a.city);
-    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
-    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What identifies an order for the ledger: the number shown to the customer, except on
-/// PrestaShop, whose references are shared by split orders (the id is unique there).
-pub fn order_key(platform: Platform, o: &Order) -> String {
-    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
-}
-
-/// The update an existing client needs, if the profile asks for one and it can be done
-/// safely; otherwise a warning says why it is not done.
-pub fn update_existing(
-    index: &ClientIndex,
-    resolver: &mut Resolver,
-    code: &str,
-    c: &crate::model::Customer,
-    subject: &str,
-    w: &mut Warnings,
-) -> Result<Option<crate::resolve::update::Update>, InputError> {
-    let Some(client) = index.by_code(code) else { return Ok(None) };
-    let wanted = resolver.wanted_update(client, c, c.delivery.as_ref());
-    if !wanted.any() {
-        return Ok(None);
-    }
-    if let Some(why) = index.update_refusal() {
-        w.push(
-            WarningKind::UpdateRefused,
-            subject,
-            "",
-            format!("client {code} is not updated although {}: {why}", wanted.describe()),
-        );
-        return Ok(None);
-    }
-    let block = match resolver.block_in_run(code) {
-        Some(b) => b,
-        None => crate::gescom::export::read_block(index, client, resolver.layout)?,
-    };
-    Ok(resolver.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
 }

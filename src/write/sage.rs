@@ -274,6 +274,11 @@ fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
     }
 }
 
+/// The lines before the customers section.
+fn frame_head(version: u32) -> String {
+    format!("#FLG 000\r\n#VER {version}\r\n")
+}
+
 /// One Format Sage output file being written.
 pub struct SageFile {
     target: PathBuf,
@@ -449,6 +454,12 @@ impl SageFile {
         self.customers_written == 0 && self.documents_written == 0
     }
 
+    /// Where the customers section starts in the finished file: after the frame's first
+    /// lines (`#FLG`, `#VER`), which only this writer writes.
+    pub fn customers_offset(version: u32) -> u64 {
+        frame_head(version).len() as u64
+    }
+
     /// Joins frame and sections into the target, atomically.
     pub fn finish(mut self) -> io::Result<()> {
         if self.nowhere {
@@ -456,7 +467,7 @@ impl SageFile {
             return self.sections[0].out.as_mut().expect("open").flush();
         }
         let mut out = AtomicFile::create(&self.target)?;
-        write!(out, "#FLG 000\r\n#VER {}\r\n", self.version)?;
+        out.write_all(frame_head(self.version).as_bytes())?;
         let mut buf = vec![0u8; BUF_SIZE];
         for s in &mut self.sections {
             let w = s.out.take().expect("open");

@@ -1,0 +1,331 @@
+//! What an order needs decided before its document is written, as values the caller applies:
+//! whether it is imported at all (`skip_reason`), and its client (`Resolver::order_client`):
+//! found, created or updated, the delivery address its document names, the notices for an
+//! address that differs from the card, and the accounts of the document. No I/O: a client's
+//! records as last written are read by the caller, through the `read` function it passes.
+
+use crate::gescom::export::BlockRecord;
+use crate::gescom::index::ClientRef;
+use crate::model::{Address, Customer, Order, Platform};
+use crate::report::{CustomerAction, Issued, MatchKey, Warnings};
+use crate::sage::{Ccdl, Chen, FieldId, Record, RecordKind};
+use crate::warning_kind::WarningKind;
+
+use super::credit;
+use super::customer::{Outcome, Resolver};
+use super::order::DocClient;
+use super::update::Update;
+
+/// Cancelled, refunded, or a status the profile does not import (`[orders] statuses`, empty:
+/// every status): why the order is not imported.
+pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<String> {
+    if o.status.cancelled {
+        return Some("cancelled order".into());
+    }
+    let fin = o.status.financial.trim().to_lowercase();
+    if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
+        return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
+    }
+    if !statuses.is_empty() && !statuses.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
+        return Some(format!("status '{}' is not in [orders] statuses", o.status.financial));
+    }
+    None
+}
+
+/// What identifies an order for the ledger: the number shown to the customer, except on
+/// PrestaShop, whose references are shared by split orders (the id is unique there).
+pub fn order_key(platform: Platform, o: &Order) -> String {
+    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
+}
+
+/// A customer's records to write before the document that uses it.
+pub enum ClientWrite {
+    /// A new client: its #CCLI and #CCDL records.
+    New(Vec<Record>),
+    /// An existing client (or one created earlier in the run) rewritten whole, updated.
+    Block(Vec<BlockRecord>),
+}
+
+/// Where the records of a client, as last written, are read from by the caller.
+pub enum BlockSource<'c> {
+    /// A client created earlier in this run, by its created id: from the run's outputs.
+    Created(u32),
+    /// A client of the list: its block in the Format Sage export.
+    List(ClientRef<'c>),
+}
+
+/// Reads a client's records as last written (`None`: written nowhere they can be read back
+/// from); an error is said as a message.
+pub type ReadBlock<'r> = dyn FnMut(BlockSource) -> Result<Option<Vec<BlockRecord>>, String> + 'r;
+
+/// Why an order has no client: its customer cannot be resolved (the customer's report entry
+/// says so), or a client's records could not be read back (an error of the order only).
+pub enum NoClient {
+    Unresolved(String),
+    Unreadable(String),
+}
+
+/// The client of an order, decided: what its document needs, what to write before it, and
+/// what the report says of the customer.
+pub struct ClientPlan {
+    pub client: DocClient,
+    pub writes: Option<ClientWrite>,
+    pub action: CustomerAction,
+    pub matched_by: Option<MatchKey>,
+    pub detail: String,
+    pub issued: Option<Issued>,
+}
+
+impl Resolver<'_> {
+    /// The update an existing client `code` of the list needs (a customers file), if the
+    /// profile asks for one and it can be done safely; otherwise a warning says why it is not
+    /// done. `read` gives the client's block from the list.
+    pub fn customer_update(
+        &mut self,
+        code: &str,
+        c: &Customer,
+        read: &mut dyn FnMut(ClientRef) -> Result<Vec<BlockRecord>, String>,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<Option<Update>, String> {
+        let Some(client) = self.index.by_code(code) else { return Ok(None) };
+        let wanted = self.wanted_update(client, c, c.delivery.as_ref());
+        if !wanted.any() {
+            return Ok(None);
+        }
+        if let Some(why) = self.index.update_refusal() {
+            w.push(
+                WarningKind::UpdateRefused,
+                subject,
+                "",
+                format!("client {code} is not updated although {}: {why}", wanted.describe()),
+            );
+            return Ok(None);
+        }
+        let block = match self.block_in_run(code) {
+            Some(b) => b,
+            None => read(client)?,
+        };
+        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
+    }
+
+    /// The client of order `o`, from the resolution `outcome` of its customer: created,
+    /// found, or updated (a new delivery address, a changed billing address, as the profile
+    /// asks and the client list allows). `read` gives a client's records as last written
+    /// (`None`: not written anywhere they can be read back from).
+    pub fn order_client(
+        &mut self,
+        o: &Order,
+        outcome: Outcome,
+        read: &mut ReadBlock,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Result<ClientPlan, NoClient> {
+        let c = &o.customer;
+        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let (mut matched_by, mut issued) = (None, None);
+        let mut detail = format!("order {}", o.number);
+        let (code, mut writes, mut action) = match outcome {
+            Outcome::Failed { message, .. } => return Err(NoClient::Unresolved(message)),
+            Outcome::New { code, detail: d, records, issued: i } => {
+                detail = format!("{d}; order {}", o.number);
+                issued = Some(i);
+                (code, Some(ClientWrite::New(records)), CustomerAction::Created)
+            }
+            Outcome::Existing { code, by, detail: d } => {
+                matched_by = Some(by);
+                detail = format!("{d}; order {}", o.number);
+                (code, None, CustomerAction::Matched)
+            }
+            Outcome::Single { code } => (code, None, CustomerAction::SingleAccount),
+        };
+        let mut intitule = None;
+        if let Some(ClientWrite::New(records)) = &writes {
+            intitule = records
+                .iter()
+                .find(|r| r.layout.kind() == Some(RecordKind::Ccdl))
+                .map(|r| r.get(Ccdl::Intitule).into_owned());
+        } else {
+            // An existing client (or one created earlier in this run): update it if asked and
+            // possible, else refer to a delivery address it already has.
+            let client = self.index.by_code(&code);
+            let wanted = self.wanted_for(&code, client, c, Some(delivery));
+            if wanted.any() {
+                let block = if let Some(id) = self.created_id(&code) {
+                    match read(BlockSource::Created(id)).map_err(NoClient::Unreadable)? {
+                        Some(b) => Some(b),
+                        None => {
+                            // Nothing written to read back (no Format Sage output).
+                            intitule = self.note_created_delivery(&code, c, delivery);
+                            None
+                        }
+                    }
+                } else {
+                    match self.block_in_run(&code) {
+                        Some(b) => Some(b),
+                        None => match (client, self.index.update_refusal()) {
+                            (Some(cl), None) => read(BlockSource::List(cl)).map_err(NoClient::Unreadable)?,
+                            (_, Some(why)) => {
+                                w.push(
+                                    WarningKind::UpdateRefused,
+                                    subject,
+                                    "",
+                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
+                                );
+                                None
+                            }
+                            (None, None) => None,
+                        },
+                    }
+                };
+                if let Some(block) = block
+                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, subject, w)
+                {
+                    if action == CustomerAction::Matched {
+                        action = CustomerAction::Updated;
+                    }
+                    detail = format!("{detail}; {}", u.detail);
+                    intitule = u.delivery_intitule.clone();
+                    writes = Some(ClientWrite::Block(u.records));
+                }
+            }
+            if intitule.is_none() {
+                intitule = self.known_delivery(client, &code, delivery);
+            }
+        }
+        let notices = self.address_notices(&code, c, delivery, &writes, intitule.is_none(), subject, w);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, subject, w);
+        let client =
+            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
+        Ok(ClientPlan { client, writes, action, matched_by, detail, issued })
+    }
+
+    /// The notices of a document whose billing or delivery address differs from the client's
+    /// (said in a warning; written on the document when the profile asks). None for a new
+    /// client, nor for a billing address the update just wrote on the card; a delivery address
+    /// only when the document names none of the client's (`no_intitule`).
+    #[allow(clippy::too_many_arguments)]
+    fn address_notices(
+        &self,
+        code: &str,
+        c: &Customer,
+        delivery: &Address,
+        writes: &Option<ClientWrite>,
+        no_intitule: bool,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> Vec<String> {
+        let client = self.index.by_code(code);
+        let cs = &self.profile.customers;
+        let mut notices = Vec::new();
+        let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
+        if !updated_billing
+            && !matches!(writes, Some(ClientWrite::New(_)))
+            && self.billing_differs(client, code, &c.billing)
+        {
+            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
+            if cs.notify_billing_address_differs {
+                notices.push(text.clone());
+            }
+            w.push(WarningKind::AddressDiffers, subject, "billing", format!("client {code}: {text}"));
+        }
+        if no_intitule && !delivery.is_empty() && self.billing_differs(client, code, delivery) {
+            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
+            if cs.notify_delivery_address_differs {
+                notices.push(text.clone());
+            }
+            w.push(
+                WarningKind::AddressDiffers,
+                subject,
+                "delivery",
+                format!("client {code}: {text} (not among the client's delivery addresses)"),
+            );
+        }
+        notices
+    }
+
+    /// Catégorie comptable, compte collectif and representative of a document for client
+    /// `code`: the client's (or the territory's, with `use_document_accounting_category`);
+    /// what is unknown is said and given a default.
+    pub fn document_accounts(
+        &self,
+        code: &str,
+        c: &Customer,
+        delivery: &Address,
+        subject: &str,
+        w: &mut Warnings,
+    ) -> (String, String, (String, String)) {
+        let cs = &self.profile.customers;
+        let (cat, collective, representative) = self.client_info(code);
+        let cat_compta = if cs.use_document_accounting_category {
+            self.document_category(c, delivery, subject, w).to_string()
+        } else {
+            cat.unwrap_or_else(|| {
+                // One message for all such clients: counted, with a few examples.
+                w.push(
+                    WarningKind::Guessed,
+                    subject,
+                    Chen::NCatCompta.name(),
+                    "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
+                );
+                String::new()
+            })
+        };
+        let collective = collective.unwrap_or_else(|| {
+            w.push(
+                WarningKind::Guessed,
+                subject,
+                Chen::CgNum.name(),
+                format!(
+                    "the client's compte collectif is unknown (the client list does not carry it): {} is written",
+                    cs.collective_account
+                ),
+            );
+            cs.collective_account.clone()
+        });
+        (cat_compta, collective, representative)
+    }
+
+    /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
+    fn document_category(&self, c: &Customer, delivery: &Address, subject: &str, w: &mut Warnings) -> u32 {
+        let cats = &self.profile.orders.accounting_categories;
+        let iso = if delivery.country.is_empty() {
+            w.push(
+                WarningKind::Guessed,
+                subject,
+                Chen::NCatCompta.name(),
+                "the delivery address has no country: France's catégorie comptable is written",
+            );
+            "FR"
+        } else {
+            delivery.country.as_str()
+        };
+        // The outermost regions are in the EU but outside its VAT area: export.
+        match iso {
+            "FR" | "MC" => cats.france,
+            "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
+            other => match crate::countries::by_iso(other) {
+                Some(country) if country.eu => {
+                    if c.vat_number.trim().is_empty() {
+                        cats.eu_b2c
+                    } else {
+                        cats.eu
+                    }
+                }
+                _ => cats.export,
+            },
+        }
+    }
+}
+
+/// "9 rue des Forges, 21000 Dijon, FR"
+fn one_line(a: &Address) -> String {
+    let city = format!("{} {}", a.zip, a.city);
+    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
+    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
