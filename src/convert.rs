@@ -16,8 +16,8 @@ use crate::model::{Order, Platform};
 use crate::profile::orders::{DocumentType, Refunds};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
-    CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError, Report,
-    Status, Warnings,
+    CustomerAction, CustomerReport, Diag, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError,
+    Report, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
@@ -562,6 +562,15 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
     }
 }
 
+/// What a credit note answers: the order's ledger key, what the export says was refunded,
+/// and, for an order refunded before its first conversion, the invoice just written in this
+/// input with its client and prepared lines.
+struct Credit<'k> {
+    key: &'k str,
+    refunded: Refunded,
+    known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
+}
+
 impl Run<'_> {
     /// A companion input: reported, not converted (its records serve the other inputs).
     fn companion(&mut self, input: &Path, index: usize) {
@@ -867,7 +876,7 @@ impl Run<'_> {
                 let mut read = |cl: crate::gescom::index::ClientRef| {
                     crate::gescom::export::read_block(index, cl, layout).map_err(|e| e.to_string())
                 };
-                match self.resolver.customer_update(&code, c, &mut read, &subject, w) {
+                match self.resolver.customer_update(&code, c, &mut read, &mut Diag::new(&subject, w)) {
                     Ok(Some(u)) => {
                         entry.action = CustomerAction::Updated;
                         entry.detail = format!("{}; {}", entry.detail, u.detail);
@@ -927,7 +936,6 @@ impl Run<'_> {
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn order(
         &mut self,
         o: &Order,
@@ -938,6 +946,7 @@ impl Run<'_> {
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = format!("order {} (line {})", o.number, o.origin.line);
+        let d = &mut Diag::new(&subject, w);
         let mut doc = DocumentReport {
             input: ir.path.clone(),
             order: o.number.clone(),
@@ -957,10 +966,10 @@ impl Run<'_> {
         if !self.opts.force && self.ledger.contains(&key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
             if refunded.credits() {
-                return self.credit_note(o, platform, &key, refunded, ir, out, None, &subject, w);
+                return self.credit_note(o, platform, Credit { key: &key, refunded, known: None }, ir, out, d);
             }
             if refunded == Refunded::Unstated {
-                w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
+                d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
             }
             doc.action = DocumentAction::SkippedAlreadyConverted;
             doc.detail = "converted by an earlier run (--force converts it again)".into();
@@ -968,12 +977,12 @@ impl Run<'_> {
             return Ok(());
         }
         if let Some(why) = plan::skip_reason(o, &self.profile.orders.statuses) {
-            w.push(WarningKind::Skipped, &subject, "status", format!("{why}: not imported"));
+            d.push(WarningKind::Skipped, "status", format!("{why}: not imported"));
             doc.detail = why;
             self.report.add_document(doc);
             return Ok(());
         }
-        let prepared = match self.builder.prepare(o, &subject, w) {
+        let prepared = match self.builder.prepare(o, d) {
             Ok(p) => p,
             Err(p) => {
                 self.order_failed(&o.number, ir, p.line, &p.field, &p.message);
@@ -981,23 +990,23 @@ impl Run<'_> {
             }
         };
         let amounts = prepared.amounts();
-        let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
+        let (client, writes) = match self.order_client(o, platform, ir, reported, out, d) {
             Some(x) => x,
             None => return Ok(()),
         };
         // Refunded in part before its first conversion: the credit note follows the invoice.
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
-        let mut document = self.builder.build(o, prepared, &client, &subject, w);
-        let failure = self.settle_piece(&mut document, &key, &subject, w);
+        let mut document = self.builder.build(o, prepared, &client, d);
+        let failure = self.settle_piece(&mut document, &key, d);
         let who = format!("{subject}, client {}", client.code);
         let range = match writes {
-            Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
-            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
+            Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
+            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, d.w)?,
             None => None,
         };
         self.place(&client.code, range);
         if failure.is_none() {
-            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
         }
         if let Some((field, message)) = failure {
             // The client's records are whole and stay; the document is not written.
@@ -1022,27 +1031,15 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         if refunded == Refunded::Unstated {
-            w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
+            d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
         }
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
             let cfg = &self.profile.orders;
             if cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture {
-                return self.credit_note(
-                    o,
-                    platform,
-                    &key,
-                    refunded,
-                    ir,
-                    out,
-                    Some((invoice, client, prepared)),
-                    &subject,
-                    w,
-                );
+                let credit = Credit { key: &key, refunded, known: Some((invoice, client, prepared)) };
+                return self.credit_note(o, platform, credit, ir, out, d);
             }
-            w.push(
-                WarningKind::PartiallyRefunded,
-                &subject,
-                "refunded_amount",
+            d.push(WarningKind::PartiallyRefunded, "refunded_amount",
                 format!(
                     "{r} of {} refunded: the document is the whole order; record the refund as a credit note (avoir) in Sage",
                     o.total_ttc.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
@@ -1057,19 +1054,16 @@ impl Run<'_> {
     /// client and prepared lines (an order refunded before its first conversion: earlier
     /// credit notes, if any, answered an invoice written again here); otherwise the ledger
     /// names the invoice and its client.
-    #[allow(clippy::too_many_arguments)]
     fn credit_note(
         &mut self,
         o: &Order,
         platform: Platform,
-        key: &str,
-        refunded: Refunded,
+        credit: Credit,
         ir: &InputReport,
         out: &mut Outputs,
-        known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> std::io::Result<()> {
+        let Credit { key, refunded, known } = credit;
         let what = match refunded {
             Refunded::Cancelled => "cancelled".to_string(),
             Refunded::Part(a) => format!("{a} refunded"),
@@ -1099,10 +1093,7 @@ impl Run<'_> {
             )),
         };
         if let Some(why) = refused {
-            w.push(
-                WarningKind::Refund,
-                subject,
-                "status",
+            d.push(WarningKind::Refund, "status",
                 // The same words for every order, so that the report counts them as one.
                 format!("converted earlier, now refunded or cancelled: no credit note is written ({why}); record the credit note in Sage"),
             );
@@ -1129,12 +1120,9 @@ impl Run<'_> {
                 };
                 doc.invoice = Some(invoice.piece.clone());
                 let code = if invoice.client.is_empty() {
-                    match self.resolver.find_code(&o.customer, platform, &self.state, subject, w) {
+                    match self.resolver.find_code(&o.customer, platform, &self.state, d.subject, d.w) {
                         Some(code) => {
-                            w.push(
-                                WarningKind::Guessed,
-                                subject,
-                                Ccli::Num.name(),
+                            d.push(WarningKind::Guessed, Ccli::Num.name(),
                                 format!(
                                     "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
                                     invoice.piece
@@ -1159,7 +1147,7 @@ impl Run<'_> {
                 let (cat_compta, collective, representative) = if invoice.client.is_empty() {
                     let delivery =
                         o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
-                    self.resolver.document_accounts(&code, &o.customer, delivery, subject, w)
+                    self.resolver.document_accounts(&code, &o.customer, delivery, d)
                 } else {
                     (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
                 };
@@ -1171,7 +1159,7 @@ impl Run<'_> {
                     representative,
                     notices: Vec::new(),
                 };
-                let prepared = match self.builder.prepare(o, subject, w) {
+                let prepared = match self.builder.prepare(o, d) {
                     Ok(p) => p,
                     Err(p) => {
                         self.credit_failed(o, ir, &p.field, &p.message, doc);
@@ -1185,7 +1173,7 @@ impl Run<'_> {
         doc.invoice = Some(if invoice.piece.is_empty() { o.clean_number() } else { invoice.piece.clone() });
         doc.customer = client.code.clone();
         let before = if fresh { rust_decimal::Decimal::ZERO } else { self.ledger.credited(key).amount };
-        let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, subject, w) {
+        let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, d) {
             Ok(p) => p,
             Err(NoCredit::Credited { credited, refunded }) => {
                 doc.detail = format!("{what}: {credited} of {refunded} credited already, nothing new to credit");
@@ -1193,10 +1181,7 @@ impl Run<'_> {
                 return Ok(());
             }
             Err(NoCredit::Less { credited, refunded }) => {
-                w.push(
-                    WarningKind::Refund,
-                    subject,
-                    "refunded_amount",
+                d.push(WarningKind::Refund, "refunded_amount",
                     format!(
                         "the export now says {refunded} refunded, less than the {credited} credited by earlier credit notes: nothing is written; check the credit notes in Sage"
                     ),
@@ -1206,12 +1191,12 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, subject, w);
-        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, subject, w) {
+        let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, d);
+        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, d) {
             self.credit_failed(o, ir, field, &message, doc);
             return Ok(());
         }
-        out.document(&document.header, &document.lines, &document.dues, subject, w)?;
+        out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
         if let Err(e) = self.ledger.stage_credit(key, &document.piece, plan.credited) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
@@ -1250,8 +1235,7 @@ impl Run<'_> {
         &mut self,
         document: &mut crate::resolve::order::Document,
         key: &str,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Option<(&'static str, String)> {
         use crate::resolve::customer::missing_required;
         if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
@@ -1278,9 +1262,8 @@ impl Run<'_> {
                 } else {
                     "another document's (in this file or an earlier run)"
                 };
-                w.push(
+                d.push(
                     WarningKind::PieceCollision,
-                    subject,
                     Chen::Piece.name(),
                     format!("piece number {} is {whose}: this credit note is {p}", document.piece),
                 );
@@ -1302,8 +1285,7 @@ impl Run<'_> {
         &mut self,
         document: &mut crate::resolve::order::Document,
         key: &str,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Option<(&'static str, String)> {
         use crate::resolve::customer::missing_required;
         if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
@@ -1325,10 +1307,7 @@ impl Run<'_> {
         match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
             Some(p) if p == document.piece => None,
             Some(p) => {
-                w.push(
-                    WarningKind::PieceCollision,
-                    subject,
-                    Chen::Piece.name(),
+                d.push(WarningKind::PieceCollision, Chen::Piece.name(),
                     format!(
                         "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
                         document.piece
@@ -1354,7 +1333,6 @@ impl Run<'_> {
 
     /// The client of an order, as the resolver decides it (reading back, for it, the records
     /// of a client written earlier), reported; `None` when the order fails for want of one.
-    #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
         o: &Order,
@@ -1362,11 +1340,10 @@ impl Run<'_> {
         ir: &InputReport,
         reported: &mut HashSet<String>,
         out: &mut Outputs,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, subject, w);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, d.subject, d.w);
         let mut entry = customer_entry(ir, c, &outcome);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {
@@ -1378,7 +1355,7 @@ impl Run<'_> {
                 crate::gescom::export::read_block(index, cl, layout).map(Some).map_err(|e| e.to_string())
             }
         };
-        let plan = match self.resolver.order_client(o, outcome, &mut read, subject, w) {
+        let plan = match self.resolver.order_client(o, outcome, &mut read, d) {
             Ok(p) => p,
             Err(NoClient::Unresolved(message)) => {
                 entry.detail = message.clone();

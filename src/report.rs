@@ -443,6 +443,29 @@ impl Warnings {
     }
 }
 
+/// The warnings of one record: what it is called in them ("order #1001 (line 2)") and the
+/// input's list they go to, passed together through the stages that may warn about it.
+pub struct Diag<'a> {
+    pub subject: &'a str,
+    pub w: &'a mut Warnings,
+}
+
+impl<'a> Diag<'a> {
+    pub fn new(subject: &'a str, w: &'a mut Warnings) -> Diag<'a> {
+        Diag { subject, w }
+    }
+
+    /// A warning about this record.
+    pub fn push(&mut self, kind: WarningKind, field: &str, message: impl Into<String>) {
+        self.w.push(kind, self.subject, field, message);
+    }
+
+    /// The same record, for a callee (a shorter borrow).
+    pub fn re(&mut self) -> Diag<'_> {
+        Diag { subject: self.subject, w: self.w }
+    }
+}
+
 impl Report {
     pub fn add_customer(&mut self, c: CustomerReport) {
         *self.totals.customer(c.action) += 1;

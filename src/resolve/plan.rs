@@ -7,7 +7,7 @@
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::ClientRef;
 use crate::model::{Address, Customer, Order, Platform};
-use crate::report::{CustomerAction, Issued, MatchKey, Warnings};
+use crate::report::{CustomerAction, Diag, Issued, MatchKey};
 use crate::sage::{Ccdl, Chen, FieldId, Record, RecordKind};
 use crate::warning_kind::WarningKind;
 
@@ -85,8 +85,7 @@ impl Resolver<'_> {
         code: &str,
         c: &Customer,
         read: &mut dyn FnMut(ClientRef) -> Result<Vec<BlockRecord>, String>,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<Option<Update>, String> {
         let Some(client) = self.index.by_code(code) else { return Ok(None) };
         let wanted = self.wanted_update(client, c, c.delivery.as_ref());
@@ -94,9 +93,8 @@ impl Resolver<'_> {
             return Ok(None);
         }
         if let Some(why) = self.index.update_refusal() {
-            w.push(
+            d.push(
                 WarningKind::UpdateRefused,
-                subject,
                 "",
                 format!("client {code} is not updated although {}: {why}", wanted.describe()),
             );
@@ -106,7 +104,7 @@ impl Resolver<'_> {
             Some(b) => b,
             None => read(client)?,
         };
-        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
+        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, d.subject, d.w))
     }
 
     /// The client of order `o`, from the resolution `outcome` of its customer: created,
@@ -118,8 +116,7 @@ impl Resolver<'_> {
         o: &Order,
         outcome: Outcome,
         read: &mut ReadBlock,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<ClientPlan, NoClient> {
         let c = &o.customer;
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
@@ -166,9 +163,8 @@ impl Resolver<'_> {
                         None => match (client, self.index.update_refusal()) {
                             (Some(cl), None) => read(BlockSource::List(cl)).map_err(NoClient::Unreadable)?,
                             (_, Some(why)) => {
-                                w.push(
+                                d.push(
                                     WarningKind::UpdateRefused,
-                                    subject,
                                     "",
                                     format!("client {code} is not updated although {}: {why}", wanted.describe()),
                                 );
@@ -179,7 +175,7 @@ impl Resolver<'_> {
                     }
                 };
                 if let Some(block) = block
-                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, subject, w)
+                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, d.subject, d.w)
                 {
                     if action == CustomerAction::Matched {
                         action = CustomerAction::Updated;
@@ -193,8 +189,8 @@ impl Resolver<'_> {
                 intitule = self.known_delivery(client, &code, delivery);
             }
         }
-        let notices = self.address_notices(&code, c, delivery, &writes, intitule.is_none(), subject, w);
-        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, subject, w);
+        let notices = self.address_notices(&code, c, delivery, &writes, intitule.is_none(), d);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, d);
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
         Ok(ClientPlan { client, writes, action, matched_by, detail, issued })
@@ -204,7 +200,6 @@ impl Resolver<'_> {
     /// (said in a warning; written on the document when the profile asks). None for a new
     /// client, nor for a billing address the update just wrote on the card; a delivery address
     /// only when the document names none of the client's (`no_intitule`).
-    #[allow(clippy::too_many_arguments)]
     fn address_notices(
         &self,
         code: &str,
@@ -212,8 +207,7 @@ impl Resolver<'_> {
         delivery: &Address,
         writes: &Option<ClientWrite>,
         no_intitule: bool,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Vec<String> {
         let client = self.index.by_code(code);
         let cs = &self.profile.customers;
@@ -227,16 +221,15 @@ impl Resolver<'_> {
             if cs.notify_billing_address_differs {
                 notices.push(text.clone());
             }
-            w.push(WarningKind::AddressDiffers, subject, "billing", format!("client {code}: {text}"));
+            d.push(WarningKind::AddressDiffers, "billing", format!("client {code}: {text}"));
         }
         if no_intitule && !delivery.is_empty() && self.billing_differs(client, code, delivery) {
             let text = format!("Adresse de livraison différente : {}", one_line(delivery));
             if cs.notify_delivery_address_differs {
                 notices.push(text.clone());
             }
-            w.push(
+            d.push(
                 WarningKind::AddressDiffers,
-                subject,
                 "delivery",
                 format!("client {code}: {text} (not among the client's delivery addresses)"),
             );
@@ -252,29 +245,24 @@ impl Resolver<'_> {
         code: &str,
         c: &Customer,
         delivery: &Address,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> (String, String, (String, String)) {
         let cs = &self.profile.customers;
         let (cat, collective, representative) = self.client_info(code);
         let cat_compta = if cs.use_document_accounting_category {
-            self.document_category(c, delivery, subject, w).to_string()
+            self.document_category(c, delivery, d).to_string()
         } else {
             cat.unwrap_or_else(|| {
                 // One message for all such clients: counted, with a few examples.
-                w.push(
-                    WarningKind::Guessed,
-                    subject,
-                    Chen::NCatCompta.name(),
+                d.push(WarningKind::Guessed, Chen::NCatCompta.name(),
                     "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
                 );
                 String::new()
             })
         };
         let collective = collective.unwrap_or_else(|| {
-            w.push(
+            d.push(
                 WarningKind::Guessed,
-                subject,
                 Chen::CgNum.name(),
                 format!(
                     "the client's compte collectif is unknown (the client list does not carry it): {} is written",
@@ -287,12 +275,11 @@ impl Resolver<'_> {
     }
 
     /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
-    fn document_category(&self, c: &Customer, delivery: &Address, subject: &str, w: &mut Warnings) -> u32 {
+    fn document_category(&self, c: &Customer, delivery: &Address, d: &mut Diag) -> u32 {
         let cats = &self.profile.orders.accounting_categories;
         let iso = if delivery.country.is_empty() {
-            w.push(
+            d.push(
                 WarningKind::Guessed,
-                subject,
                 Chen::NCatCompta.name(),
                 "the delivery address has no country: France's catégorie comptable is written",
             );
