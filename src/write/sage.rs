@@ -519,7 +519,6 @@ impl SageFile {
         }
         let mut out = AtomicFile::create(&self.target)?;
         out.write_all(frame_head(self.version).as_bytes())?;
-        let mut buf = vec![0u8; BUF_SIZE];
         for s in &mut self.sections {
             let w = s.out.take().expect("open");
             let Store::Temp(mut file) = w.into_inner().map_err(|e| e.into_error())? else {
@@ -527,13 +526,7 @@ impl SageFile {
             };
             use std::io::Seek;
             file.seek(io::SeekFrom::Start(0))?;
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                out.write_all(&buf[..n])?;
-            }
+            out.append_file(&mut file)?;
         }
         out.write_all(b"#FIN\r\n")?;
         // Never over an existing file (yesterday's output may not be imported yet).
