@@ -13,7 +13,6 @@ use crate::gescom::articles::Articles;
 use crate::gescom::{self, ClientIndex, ListCache};
 use crate::ledger::{InvoiceRef, Ledger};
 use crate::model::{Order, Platform};
-use crate::profile::orders::{DocumentType, Refunds};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
     CustomerAction, CustomerReport, Diag, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError,
@@ -23,7 +22,7 @@ use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
-use crate::sage::{Ccli, Chen, FieldId, Layout};
+use crate::sage::Layout;
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
@@ -997,7 +996,8 @@ impl Run<'_> {
         // Refunded in part before its first conversion: the credit note follows the invoice.
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
         let mut document = self.builder.build(o, prepared, &client, d);
-        let failure = self.settle_piece(&mut document, &key, d);
+        let ledger = &self.ledger;
+        let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
         let who = format!("{subject}, client {}", client.code);
         let range = match writes {
             Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
@@ -1034,8 +1034,7 @@ impl Run<'_> {
             d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
         }
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
-            let cfg = &self.profile.orders;
-            if cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture {
+            if plan::credit_follows(&self.profile.orders) {
                 let credit = Credit { key: &key, refunded, known: Some((invoice, client, prepared)) };
                 return self.credit_note(o, platform, credit, ir, out, d);
             }
@@ -1083,16 +1082,7 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let cfg = &self.profile.orders;
-        let refused = match (cfg.refunds, cfg.document_type) {
-            (Refunds::Skip, _) => Some("[orders] refunds = \"skip\"".to_string()),
-            (_, DocumentType::Facture) => None,
-            (_, t) => Some(format!(
-                "[orders] document_type = \"{}\": credit notes answer invoices only",
-                serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-            )),
-        };
-        if let Some(why) = refused {
+        if let Some(why) = plan::credit_refusal(&self.profile.orders) {
             d.push(WarningKind::Refund, "status",
                 // The same words for every order, so that the report counts them as one.
                 format!("converted earlier, now refunded or cancelled: no credit note is written ({why}); record the credit note in Sage"),
@@ -1119,45 +1109,12 @@ impl Run<'_> {
                     }
                 };
                 doc.invoice = Some(invoice.piece.clone());
-                let code = if invoice.client.is_empty() {
-                    match self.resolver.find_code(&o.customer, platform, &self.state, d.subject, d.w) {
-                        Some(code) => {
-                            d.push(WarningKind::Guessed, Ccli::Num.name(),
-                                format!(
-                                    "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
-                                    invoice.piece
-                                ),
-                            );
-                            code
-                        }
-                        None => {
-                            let message = format!(
-                                "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
-                                invoice.piece
-                            );
-                            self.credit_failed(o, ir, "customer", &message, doc);
-                            return Ok(());
-                        }
+                let client = match self.resolver.credit_client(o, platform, &self.state, &invoice, d) {
+                    Ok(c) => c,
+                    Err(message) => {
+                        self.credit_failed(o, ir, "customer", &message, doc);
+                        return Ok(());
                     }
-                } else {
-                    invoice.client.clone()
-                };
-                // The invoice's accounts and representative, as it was written; a ledger of an
-                // earlier version has none: the client's, as for a new document.
-                let (cat_compta, collective, representative) = if invoice.client.is_empty() {
-                    let delivery =
-                        o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
-                    self.resolver.document_accounts(&code, &o.customer, delivery, d)
-                } else {
-                    (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
-                };
-                let client = DocClient {
-                    code,
-                    delivery: String::new(),
-                    cat_compta,
-                    collective,
-                    representative,
-                    notices: Vec::new(),
                 };
                 let prepared = match self.builder.prepare(o, d) {
                     Ok(p) => p,
@@ -1192,7 +1149,9 @@ impl Run<'_> {
             }
         };
         let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, d);
-        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, d) {
+        let ledger = &self.ledger;
+        let (used, earlier) = (|p: &str| ledger.piece_used(p), |p: &str| ledger.credit_piece_of(p, key));
+        if let Some((field, message)) = self.builder.settle_credit_piece(&mut document, used, earlier, d) {
             self.credit_failed(o, ir, field, &message, doc);
             return Ok(());
         }
@@ -1227,101 +1186,6 @@ impl Run<'_> {
         doc.action = DocumentAction::Failed;
         doc.detail = if field.is_empty() { message.to_string() } else { format!("{field}: {message}") };
         self.report.add_document(doc);
-    }
-
-    /// A credit note with an empty required field is not written; its piece number is one
-    /// no document has (in this file or an earlier run), else it gets a suffix.
-    fn settle_credit_piece(
-        &mut self,
-        document: &mut crate::resolve::order::Document,
-        key: &str,
-        d: &mut Diag,
-    ) -> Option<(&'static str, String)> {
-        use crate::resolve::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
-        }
-        if self.profile.orders.credit_piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
-                    self.profile.orders.credit_note_piece
-                ),
-            ));
-        }
-        let ledger = &self.ledger;
-        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_used(p)) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                let whose = if ledger.credit_piece_of(&document.piece, key) {
-                    "this order's earlier credit note"
-                } else {
-                    "another document's (in this file or an earlier run)"
-                };
-                d.push(
-                    WarningKind::PieceCollision,
-                    Chen::Piece.name(),
-                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken", document.piece),
-            )),
-        }
-    }
-
-    /// A document Sage would refuse (a required field empty, no piece number) is not
-    /// written: why, with the field. A piece number another order already has (in this file
-    /// or an earlier run, kept in the ledger) gets a suffix, with a warning.
-    fn settle_piece(
-        &mut self,
-        document: &mut crate::resolve::order::Document,
-        key: &str,
-        d: &mut Diag,
-    ) -> Option<(&'static str, String)> {
-        use crate::resolve::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
-        }
-        if self.profile.orders.piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
-                    self.profile.orders.piece
-                ),
-            ));
-        }
-        let ledger = &self.ledger;
-        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                d.push(WarningKind::PieceCollision, Chen::Piece.name(),
-                    format!(
-                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
-                        document.piece
-                    ),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
-            )),
-        }
     }
 
     /// Remembers where a client created in this run was written (see `placements`).

@@ -6,14 +6,17 @@
 
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::ClientRef;
+use crate::ledger::InvoiceRef;
 use crate::model::{Address, Customer, Order, Platform};
+use crate::profile::orders::{DocumentType, OrdersSection, Refunds};
 use crate::report::{CustomerAction, Diag, Issued, MatchKey};
-use crate::sage::{Ccdl, Chen, FieldId, Record, RecordKind};
+use crate::sage::{Ccdl, Ccli, Chen, FieldId, Record, RecordKind};
+use crate::state::State;
 use crate::warning_kind::WarningKind;
 
 use super::credit;
 use super::customer::{Outcome, Resolver};
-use super::order::DocClient;
+use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
 use super::update::Update;
 
 /// Cancelled, refunded, or a status the profile does not import (`[orders] statuses`, empty:
@@ -36,6 +39,25 @@ pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<String> {
 /// PrestaShop, whose references are shared by split orders (the id is unique there).
 pub fn order_key(platform: Platform, o: &Order) -> String {
     if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
+}
+
+/// Why no credit note is written for an order converted earlier and refunded or cancelled
+/// since, when the profile says none: refunds skipped, or documents that are not invoices.
+pub fn credit_refusal(cfg: &OrdersSection) -> Option<String> {
+    match (cfg.refunds, cfg.document_type) {
+        (Refunds::Skip, _) => Some("[orders] refunds = \"skip\"".to_string()),
+        (_, DocumentType::Facture) => None,
+        (_, t) => Some(format!(
+            "[orders] document_type = \"{}\": credit notes answer invoices only",
+            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        )),
+    }
+}
+
+/// Does an order refunded in part before its first conversion get its credit note right
+/// after its invoice (else a warning says to record the refund in Sage)?
+pub fn credit_follows(cfg: &OrdersSection) -> bool {
+    cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture
 }
 
 /// A customer's records to write before the document that uses it.
@@ -77,6 +99,47 @@ pub struct ClientPlan {
 }
 
 impl Resolver<'_> {
+    /// The client of a credit note answering `invoice` (as the ledger recorded it): its client
+    /// and accounts as the invoice was written. A ledger of an earlier version recorded no
+    /// client: the one this customer is found as (nothing created, no code issued), with the
+    /// accounts of a new document, said in a warning. `Err`: no client can be told.
+    pub fn credit_client(
+        &self,
+        o: &Order,
+        platform: Platform,
+        state: &State,
+        invoice: &InvoiceRef,
+        d: &mut Diag,
+    ) -> Result<DocClient, String> {
+        if !invoice.client.is_empty() {
+            return Ok(DocClient {
+                code: invoice.client.clone(),
+                delivery: String::new(),
+                cat_compta: invoice.cat_compta.clone(),
+                collective: invoice.collective.clone(),
+                representative: invoice.representative.clone(),
+                notices: Vec::new(),
+            });
+        }
+        let Some(code) = self.find_code(&o.customer, platform, state, d.subject, d.w) else {
+            return Err(format!(
+                "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
+                invoice.piece
+            ));
+        };
+        d.push(
+            WarningKind::Guessed,
+            Ccli::Num.name(),
+            format!(
+                "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
+                invoice.piece
+            ),
+        );
+        let delivery = o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, &o.customer, delivery, d);
+        Ok(DocClient { code, delivery: String::new(), cat_compta, collective, representative, notices: Vec::new() })
+    }
+
     /// The update an existing client `code` of the list needs (a customers file), if the
     /// profile asks for one and it can be done safely; otherwise a warning says why it is not
     /// done. `read` gives the client's block from the list.
@@ -315,4 +378,102 @@ fn one_line(a: &Address) -> String {
         .cloned()
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl DocumentBuilder<'_> {
+    /// A credit note with an empty required field is not written (why, with the field); its
+    /// piece number is one no document has (`used`: in this file or an earlier run), else it
+    /// gets a suffix, with a warning that says whether it was this order's earlier credit
+    /// note's (`earlier_credit`).
+    pub fn settle_credit_piece(
+        &self,
+        document: &mut Document,
+        used: impl Fn(&str) -> bool,
+        earlier_credit: impl Fn(&str) -> bool,
+        d: &mut Diag,
+    ) -> Option<(&'static str, String)> {
+        use super::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.credit_piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                Chen::Piece.name(),
+                format!(
+                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
+                    self.profile.orders.credit_note_piece
+                ),
+            ));
+        }
+        match unique_piece(&document.piece, used) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                let whose = if earlier_credit(&document.piece) {
+                    "this order's earlier credit note"
+                } else {
+                    "another document's (in this file or an earlier run)"
+                };
+                d.push(
+                    WarningKind::PieceCollision,
+                    Chen::Piece.name(),
+                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
+                );
+                document.header.set(Chen::Piece, p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                Chen::Piece.name(),
+                format!("piece number {} and every suffixed form of it are taken", document.piece),
+            )),
+        }
+    }
+
+    /// A document Sage would refuse (a required field empty, no piece number) is not
+    /// written: why, with the field. A piece number another order already has (in this file
+    /// or an earlier run, kept in the ledger: `taken`) gets a suffix, with a warning.
+    pub fn settle_piece(
+        &self,
+        document: &mut Document,
+        taken: impl Fn(&str) -> bool,
+        d: &mut Diag,
+    ) -> Option<(&'static str, String)> {
+        use super::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                Chen::Piece.name(),
+                format!(
+                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                    self.profile.orders.piece
+                ),
+            ));
+        }
+        match unique_piece(&document.piece, taken) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                d.push(WarningKind::PieceCollision, Chen::Piece.name(),
+                    format!(
+                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
+                        document.piece
+                    ),
+                );
+                document.header.set(Chen::Piece, p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                Chen::Piece.name(),
+                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
+            )),
+        }
+    }
 }
