@@ -24,11 +24,11 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Convert(a) => convert_cmd(a, lang),
         Command::Profile(ProfileCommand::Init { file, force }) => profile_init(&file, force, lang),
-        Command::Profile(ProfileCommand::Check { file, clients }) => profile_check(&file, clients.as_deref()),
-        Command::Inspect(a) => inspect(a),
-        Command::Validate(a) => validate(a),
+        Command::Profile(ProfileCommand::Check { file, clients }) => profile_check(&file, clients.as_deref(), lang),
+        Command::Inspect(a) => inspect(a, lang),
+        Command::Validate(a) => validate(a, lang),
         Command::Clients(ClientsCommand::Inspect { file, profile, notes }) => {
-            clients_inspect(&file, profile.as_deref(), notes)
+            clients_inspect(&file, profile.as_deref(), notes, lang)
         }
         Command::Template(c) => template_cmd(c, lang),
         Command::Watch(a) => watch(a, lang),
@@ -90,7 +90,7 @@ fn write_user_file(file: &Path, bytes: &[u8], force: bool, lang: Lang) -> Result
     crate::atomic::write_atomic(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
-fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
+fn profile_check(file: &Path, clients: Option<&Path>, lang: Lang) -> u8 {
     let text = match crate::fsguard::read_text(file, crate::fsguard::MAX_TEXT_BYTES) {
         Ok(t) => t,
         Err(e) => {
@@ -104,7 +104,7 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
             for p in &problems {
                 println!("{}: {p}", file.display());
             }
-            println!("{}: {} problem(s)", file.display(), problems.len());
+            println!("{}", t!(lang, Msg::ChkProblems, file = file.display(), n = problems.len()));
             return USAGE;
         }
     };
@@ -117,13 +117,13 @@ fn profile_check(file: &Path, clients: Option<&Path>) -> u8 {
     }
     // Limits that depend on the shop's data: said, not fatal.
     for p in crate::setup::advice(&profile, &text) {
-        println!("{}: warning: {p}", file.display());
+        println!("{}", t!(lang, Msg::ChkWarning, file = file.display(), p = p));
     }
     if problems.is_empty() {
-        println!("{}: ok", file.display());
+        println!("{}", t!(lang, Msg::ChkOk, file = file.display()));
         OK
     } else {
-        println!("{}: {} problem(s)", file.display(), problems.len());
+        println!("{}", t!(lang, Msg::ChkProblems, file = file.display(), n = problems.len()));
         USAGE
     }
 }
@@ -164,7 +164,7 @@ fn check_against_clients(profile: &Profile, text: &str, clients: Option<&Path>) 
     out
 }
 
-fn inspect(a: InspectArgs) -> u8 {
+fn inspect(a: InspectArgs, lang: Lang) -> u8 {
     let profile = match convert::load_profile(a.profile.as_deref()) {
         Ok(p) => p,
         Err(e) => {
@@ -181,25 +181,23 @@ fn inspect(a: InspectArgs) -> u8 {
         match shop::open_in_run(input, &profile.input, std::sync::Arc::clone(&joined)) {
             Ok(mut file) => {
                 let headers = file.headers();
-                println!("  platform:   {}", file.platform());
-                println!("  kind:       {}", file.kind());
+                println!("{}", t!(lang, Msg::InsPlatform, v = file.platform()));
+                println!("{}", t!(lang, Msg::InsKind, v = crate::report::kind_label(file.kind(), lang)));
                 if let ShopFile::Companion(c) = &file {
-                    println!("  generation: {}", c.generation);
-                    println!("  records:    {}", c.records);
+                    println!("{}", t!(lang, Msg::InsGeneration, v = c.generation));
+                    println!("{}", t!(lang, Msg::InsRecords, v = c.records));
+                    let completes = crate::report::kind_label(c.completes, lang);
                     println!(
-                        "  companion:  completes the {} {} given in the same run, joined {}; not converted alone",
-                        c.platform, c.completes, c.join
+                        "{}",
+                        t!(lang, Msg::InsCompanion, platform = c.platform, completes = completes, join = c.join)
                     );
                     continue;
                 }
-                println!("  generation: {}", file.generation());
-                println!(
-                    "  encoding:   {}{}",
-                    file.encoding_label(),
-                    if file.encoding_guessed() { " (guessed)" } else { "" }
-                );
-                println!("  delimiter:  {}", file.delimiter_label());
-                println!("  columns:    {} in the header", headers.len());
+                println!("{}", t!(lang, Msg::InsGeneration, v = file.generation()));
+                let guessed = if file.encoding_guessed() { Msg::InsGuessed.text(lang) } else { "" };
+                println!("{}", t!(lang, Msg::InsEncoding, v = format!("{}{guessed}", file.encoding_label())));
+                println!("{}", t!(lang, Msg::InsDelimiter, v = file.delimiter_label()));
+                println!("{}", t!(lang, Msg::InsColumns, n = headers.len()));
                 let mapped = file.mapped_columns();
                 for (field, header) in &mapped {
                     println!("    {field:<12} ← {header}");
@@ -218,7 +216,7 @@ fn inspect(a: InspectArgs) -> u8 {
                         .map(String::as_str)
                         .collect();
                     if !unused.is_empty() {
-                        println!("  not used:   {}", unused.join(", "));
+                        println!("{}", t!(lang, Msg::InsNotUsed, v = unused.join(", ")));
                     }
                 }
                 let mut w = Warnings::new(input.display().to_string());
@@ -228,9 +226,11 @@ fn inspect(a: InspectArgs) -> u8 {
                         for _ in 0..a.records {
                             match reader.next(&mut w) {
                                 Ok(Some(c)) => println!(
-                                    "  record {} (line {}): id={} name={} email={} company={} siret={} vat={} zip={} city={} country={}",
-                                    c.origin.record,
-                                    c.origin.line,
+                                    "  {}: id={} name={} email={} company={} siret={} vat={} zip={} city={} country={}",
+                                    crate::report::subject(
+                                        &format!("record {} (line {})", c.origin.record, c.origin.line),
+                                        lang
+                                    ),
                                     c.shop_id,
                                     crate::model::join_name(&c.firstname, &c.lastname),
                                     c.email,
@@ -243,7 +243,7 @@ fn inspect(a: InspectArgs) -> u8 {
                                 ),
                                 Ok(None) => break,
                                 Err(e) => {
-                                    println!("  error: {e}");
+                                    println!("{}", t!(lang, Msg::InsError, e = e));
                                     code = FAILED;
                                     break;
                                 }
@@ -260,9 +260,11 @@ fn inspect(a: InspectArgs) -> u8 {
                                         None => "tax basis unknown",
                                     };
                                     println!(
-                                        "  order {} (line {}): {} | {} | customer {} <{}> | {} line(s) | total {} {} | {basis} | {}",
-                                        o.number,
-                                        o.origin.line,
+                                        "  {}: {} | {} | customer {} <{}> | {} line(s) | total {} {} | {basis} | {}",
+                                        crate::report::subject(
+                                            &format!("order {} (line {})", o.number, o.origin.line),
+                                            lang
+                                        ),
                                         o.date.map(|d| d.to_string()).unwrap_or_default(),
                                         o.status.financial,
                                         o.customer.display_name(),
@@ -302,7 +304,7 @@ fn inspect(a: InspectArgs) -> u8 {
                                 }
                                 Ok(None) => break,
                                 Err(e) => {
-                                    println!("  error: {e}");
+                                    println!("{}", t!(lang, Msg::InsError, e = e));
                                     code = FAILED;
                                     break;
                                 }
@@ -315,24 +317,29 @@ fn inspect(a: InspectArgs) -> u8 {
                     let quoted = |l: Vec<&str>| l.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
                     let (filled, empty, ignored) = (u.filled(), u.empty(), u.ignored());
                     if !filled.is_empty() {
-                        println!("  not used:   {} (holding data in the records read)", quoted(filled));
+                        println!("{}", t!(lang, Msg::InsNotUsedFilled, v = quoted(filled)));
                     }
                     if !empty.is_empty() {
-                        println!("  not used:   {} (empty in the records read)", quoted(empty));
+                        println!("{}", t!(lang, Msg::InsNotUsedEmpty, v = quoted(empty)));
                     }
                     if !ignored.is_empty() {
-                        println!("  ignored:    {} (of no use in Sage)", quoted(ignored));
+                        println!("{}", t!(lang, Msg::InsIgnored, v = quoted(ignored)));
                     }
                     if let Some(m) = u.message() {
                         w.push(WarningKind::UnusedColumns, "header", "", m);
                     }
                 }
                 for wr in &w.list {
-                    println!("  [{}] {}: {}", wr.kind, wr.record, wr.message);
+                    println!(
+                        "  [{}] {}: {}",
+                        crate::report::warning_label(wr.kind, lang),
+                        crate::report::subject(&wr.record, lang),
+                        crate::report::warning_message(wr, lang)
+                    );
                 }
             }
             Err(e) => {
-                println!("  error: {e}");
+                println!("{}", t!(lang, Msg::InsError, e = e));
                 code = FAILED;
             }
         }
@@ -340,16 +347,14 @@ fn inspect(a: InspectArgs) -> u8 {
     code
 }
 
-fn validate(a: ValidateArgs) -> u8 {
+fn validate(a: ValidateArgs, lang: Lang) -> u8 {
     let mut code = OK;
     for f in &a.files {
         // A shop export handed to validate by mistake: said in one line, not checked line by
         // line (which would print its content back as a list of errors).
         if let Some((platform, kind)) = shop_export_kind(f) {
-            println!(
-                "{}: this is a shop export ({platform} {kind}), not a Format Sage file: convert it with `passerelle convert`, then validate the .txt file that convert writes",
-                f.display()
-            );
+            let kind = crate::report::kind_label(&kind, lang);
+            println!("{}", t!(lang, Msg::ValShopExport, file = f.display(), platform = platform, kind = kind));
             code = FAILED;
             continue;
         }
@@ -359,14 +364,18 @@ fn validate(a: ValidateArgs) -> u8 {
                     println!("{}: {finding}", f.display());
                 }
                 let errors = v.errors();
-                let verdict = if errors == 0 { "valid".to_string() } else { format!("{errors} error(s)") };
+                let verdict = if errors == 0 {
+                    Msg::ValValid.text(lang).to_string()
+                } else {
+                    t!(lang, Msg::ValErrors, n = errors)
+                };
                 println!("{}: {verdict}; {}", f.display(), v.summary());
                 if errors > 0 {
                     code = FAILED;
                 }
             }
             Err(e) => {
-                println!("{}: cannot read: {e}", f.display());
+                println!("{}", t!(lang, Msg::ValCannotRead, file = f.display(), e = e));
                 code = FAILED;
             }
         }
@@ -386,7 +395,7 @@ fn shop_export_kind(file: &Path) -> Option<(String, String)> {
     Some((shop.platform().to_string(), shop.kind().to_string()))
 }
 
-fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 {
+fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize, lang: Lang) -> u8 {
     let profile = match convert::load_profile(profile) {
         Ok(p) => p,
         Err(e) => {
@@ -399,7 +408,7 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
     let ix = match crate::gescom::load(file, &profile.clients, layout, &[]) {
         Ok(ix) => ix,
         Err(e) => {
-            println!("{}\n  error: {e}", file.display());
+            println!("{}\n{}", file.display(), t!(lang, Msg::InsError, e = e));
             return FAILED;
         }
     };
@@ -408,58 +417,59 @@ fn clients_inspect(file: &Path, profile: Option<&Path>, max_notes: usize) -> u8 
     println!("{}", file.display());
     match &ix.export {
         Some(e) => {
-            println!("  format:     Format Sage export, #VER {}, CP850", e.version);
+            println!("{}", t!(lang, Msg::CliFormatSage, ver = e.version));
             for h in crate::gescom::export::histogram_lines(e) {
                 println!("    {h}");
             }
             if e.mismatches.is_empty() {
-                println!("  layout:     matches the #VER {} layout passerelle writes", layout.version);
+                println!("{}", t!(lang, Msg::CliLayoutMatches, ver = layout.version));
             } else {
-                println!("  layout:     DIFFERS from the #VER {} layout passerelle writes:", layout.version);
+                println!("{}", t!(lang, Msg::CliLayoutDiffers, ver = layout.version));
                 for m in &e.mismatches {
                     println!("    {m}");
                 }
             }
         }
         None => {
-            println!("  format:     {} ({}, delimiter {})", src.format.to_uppercase(), src.encoding, src.delimiter);
-            println!("  columns:");
+            let format = src.format.to_uppercase();
+            println!(
+                "{}",
+                t!(lang, Msg::CliFormatTable, format = format, encoding = src.encoding, delimiter = src.delimiter)
+            );
+            println!("{}", Msg::CliColumns.text(lang));
             for (h, f) in &src.columns {
                 println!("    {h:<28} → {f}");
             }
             if !src.ignored.is_empty() {
-                println!("  not used:   {}", src.ignored.join(", "));
+                println!("{}", t!(lang, Msg::InsNotUsed, v = src.ignored.join(", ")));
             }
         }
     }
     let (siret, email, vat) = ix.count_with();
-    println!("  clients:    {} (read in {} ms)", ix.len(), elapsed.as_millis());
-    println!("  with SIRET: {siret}, with e-mail: {email}, with VAT number: {vat}");
+    println!("{}", t!(lang, Msg::CliClients, n = ix.len(), ms = elapsed.as_millis()));
+    println!("{}", t!(lang, Msg::CliWith, siret = siret, email = email, vat = vat));
     let inv = ix.invalid;
-    println!(
-        "  invalid:    {} SIRET, {} VAT numbers (not used to match), {} codes Sage would refuse",
-        inv.siret, inv.vat, inv.codes
-    );
+    println!("{}", t!(lang, Msg::CliInvalid, siret = inv.siret, vat = inv.vat, codes = inv.codes));
     let conflicts = ix.conflicts();
     if conflicts.is_empty() {
-        println!("  conflicts:  none");
+        println!("{}", Msg::CliNoConflict.text(lang));
     } else {
-        println!("  conflicts:  {} keys held by several clients (never used to guess):", conflicts.len());
+        println!("{}", t!(lang, Msg::CliConflicts, n = conflicts.len()));
         for (kind, key, codes) in conflicts.iter().take(max_notes) {
             println!("    {kind} {key}: {}", codes.join(", "));
         }
     }
     match ix.update_refusal() {
-        None => println!("  updates:    possible (complete records available)"),
-        Some(why) => println!("  updates:    refused: {why}"),
+        None => println!("{}", Msg::CliUpdatesPossible.text(lang)),
+        Some(why) => println!("{}", t!(lang, Msg::CliUpdatesRefused, why = why)),
     }
     if !ix.notes.is_empty() {
-        println!("  notes:      {}", ix.notes.len());
+        println!("{}", t!(lang, Msg::CliNotes, n = ix.notes.len()));
         for n in ix.notes.iter().take(max_notes) {
             println!("    {n}");
         }
         if ix.notes.len() > max_notes {
-            println!("    ... {} more (--notes N)", ix.notes.len() - max_notes);
+            println!("{}", t!(lang, Msg::CliNotesMore, n = ix.notes.len() - max_notes));
         }
     }
     OK

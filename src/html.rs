@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::i18n::{Lang, Msg};
 use crate::report::{
     CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, MatchKey, RecordError,
-    Report, Status, Warning, kind_label,
+    Report, Status, Warning, WarningKind, kind_label, subject, warning_label, warning_meaning, warning_message,
 };
 use crate::t;
 
@@ -598,13 +598,7 @@ impl Page<'_> {
         if detail.is_empty() && list.is_empty() {
             return;
         }
-        let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
-        for w in list {
-            match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
-                Some((_, v)) => v.push(w),
-                None => kinds.push((w.kind.as_str(), vec![w])),
-            }
-        }
+        let kinds = by_kind(list);
         self.raw("<ul class=\"notes\">");
         if !detail.is_empty() {
             self.raw("<li>");
@@ -615,20 +609,20 @@ impl Page<'_> {
             if ws.len() <= 2 {
                 for w in ws {
                     self.raw("<li><span class=\"kind\">");
-                    self.text(kind);
+                    self.text(warning_label(kind, self.lang));
                     self.raw("</span> ");
                     if !w.field.is_empty() {
                         self.text(&w.field);
                         self.raw(": ");
                     }
-                    self.text(&w.message);
+                    self.text(warning_message(w, self.lang));
                     self.raw("</li>");
                 }
                 continue;
             }
             let fields: Vec<&str> = ws.iter().map(|w| w.field.as_str()).filter(|f| !f.is_empty()).collect();
-            let _ = write!(self.out, "<li><a class=\"kind\" href=\"#w-{}\">", escape(kind));
-            self.text(&format!("{kind} ×{}", ws.len()));
+            let _ = write!(self.out, "<li><a class=\"kind\" href=\"#w-{}\">", escape(kind.as_str()));
+            self.text(&format!("{} ×{}", warning_label(kind, self.lang), ws.len()));
             self.raw("</a> ");
             self.text(&fields.join(", "));
             self.raw("</li>");
@@ -792,19 +786,15 @@ impl Page<'_> {
         self.raw("<p class=\"muted\">");
         self.msg(Msg::HtmlAllKinds);
         self.raw("</p>\n");
-        let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
-        for w in &r.warnings {
-            match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
-                Some((_, v)) => v.push(w),
-                None => kinds.push((w.kind.as_str(), vec![w])),
-            }
-        }
+        let kinds = by_kind(r.warnings.iter());
         let several = r.inputs.len() > 1;
         for (kind, list) in &kinds {
             let n: u64 = list.iter().map(|w| w.count).sum();
-            let _ = write!(self.out, "<h3 id=\"w-{}\">", escape(kind));
-            self.text(&t!(lang, Msg::HtmlWarningKind, kind = kind, n = n));
-            self.raw("</h3>\n<div class=\"scroll\"><table>\n<thead><tr>");
+            let _ = write!(self.out, "<h3 id=\"w-{}\">", escape(kind.as_str()));
+            self.text(&t!(lang, Msg::HtmlWarningKind, kind = warning_label(*kind, lang), n = n));
+            self.raw("</h3>\n<p class=\"muted\">");
+            self.text(warning_meaning(*kind, lang));
+            self.raw("</p>\n<div class=\"scroll\"><table>\n<thead><tr>");
             if several {
                 self.el("th", Msg::HtmlColFile.text(lang));
             }
@@ -819,7 +809,7 @@ impl Page<'_> {
                     self.el("td", file_name(&w.input));
                 }
                 self.raw("<td>");
-                self.text(&w.record);
+                self.text(&subject(&w.record, lang));
                 if !w.also.is_empty() {
                     let mut list = w.also.join(", ");
                     if w.count > 1 + w.also.len() as u64 {
@@ -835,7 +825,7 @@ impl Page<'_> {
                 }
                 self.raw("</td>");
                 self.el("td", &w.field);
-                self.el("td", &w.message);
+                self.el("td", warning_message(w, lang));
                 self.el("td class=\"num\"", &w.count.to_string());
                 self.raw("</tr>\n");
             }
@@ -883,6 +873,18 @@ fn amounts(documents: &[DocumentReport]) -> (Decimal, Decimal, usize) {
 }
 
 /// What a document is, in words.
+/// Warnings grouped by kind, kinds in the order they first appear.
+fn by_kind<'a>(warnings: impl IntoIterator<Item = &'a Warning>) -> Vec<(WarningKind, Vec<&'a Warning>)> {
+    let mut kinds: Vec<(WarningKind, Vec<&Warning>)> = Vec::new();
+    for w in warnings {
+        match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+            Some((_, v)) => v.push(w),
+            None => kinds.push((w.kind, vec![w])),
+        }
+    }
+    kinds
+}
+
 fn kind_msg(k: DocumentKind) -> Msg {
     match k {
         DocumentKind::Invoice => Msg::HtmlTypeInvoice,
@@ -1031,9 +1033,21 @@ mod tests {
         r.warnings.append(&mut w.list);
         r.add_document(d);
         let page = page_dated(&r, Lang::Fr, "28/11/2026");
-        assert!(page.contains("<a class=\"kind\" href=\"#w-transliterated\">transliterated ×3</a> CT_Intitule, CT_Contact, LI_Intitule"), "{page}");
-        assert!(page.contains("<span class=\"kind\">guessed</span> N_CatCompta: catégorie 1"));
-        assert!(page.contains("<h3 id=\"w-transliterated\">transliterated : 3</h3>"));
+        // In French, kinds read by their French label; the anchors keep the report's names.
+        assert!(
+            page.contains(
+                "<a class=\"kind\" href=\"#w-transliterated\">translittéré ×3</a> CT_Intitule, CT_Contact, LI_Intitule"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<span class=\"kind\">valeur déduite</span> N_CatCompta: catégorie 1"));
+        assert!(page.contains("<h3 id=\"w-transliterated\">translittéré : 3</h3>"));
+        assert!(page.contains(
+            "<p class=\"muted\">Des caractères absents de la page de code, remplacés (œ → oe, € → EUR...).</p>"
+        ));
+        let page = page_dated(&r, Lang::En, "28/11/2026");
+        assert!(page.contains("<a class=\"kind\" href=\"#w-transliterated\">transliterated ×3</a>"));
+        assert!(page.contains("<h3 id=\"w-transliterated\">transliterated: 3</h3>"));
     }
 
     #[test]

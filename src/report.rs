@@ -268,6 +268,10 @@ pub struct Warning {
     pub record: String,
     pub field: String,
     pub message: String,
+    /// The message in French, when it comes from the catalogue (`said!`); people reading in
+    /// French get it, the JSON keeps the English `message`.
+    #[serde(skip)]
+    pub message_fr: Option<String>,
     /// How many records got this same warning (same kind, field and message) in this input:
     /// a product name transliterated on 40,000 order lines is one entry, counted.
     pub count: u64,
@@ -278,6 +282,44 @@ pub struct Warning {
 
 /// Records named in `also`, at most.
 const ALSO: usize = 5;
+
+/// The text of a warning: English (what the JSON holds), and French when the message comes
+/// from the catalogue. A plain `String` is English only; `said!` gives both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub en: String,
+    pub fr: Option<String>,
+}
+
+impl From<String> for Said {
+    fn from(en: String) -> Said {
+        Said { en, fr: None }
+    }
+}
+
+impl From<&str> for Said {
+    fn from(en: &str) -> Said {
+        Said { en: en.to_string(), fr: None }
+    }
+}
+
+impl From<&String> for Said {
+    fn from(en: &String) -> Said {
+        Said { en: en.clone(), fr: None }
+    }
+}
+
+/// `said!(Msg::X, name = value, ...)`: a warning's text in both languages from the catalogue.
+#[macro_export]
+macro_rules! said {
+    ($msg:expr $(, $name:ident = $value:expr)* $(,)?) => {{
+        let args: &[(&str, &dyn ::std::fmt::Display)] = &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),*];
+        $crate::report::Said {
+            en: $crate::i18n::Msg::fill($msg, $crate::i18n::Lang::En, args),
+            fr: Some($crate::i18n::Msg::fill($msg, $crate::i18n::Lang::Fr, args)),
+        }
+    }};
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordError {
@@ -317,14 +359,13 @@ impl Warnings {
         Warnings { input: input.into(), ..Default::default() }
     }
 
-    pub fn push(&mut self, kind: WarningKind, record: &str, field: &str, message: impl Into<String>) {
+    pub fn push(&mut self, kind: WarningKind, record: &str, field: &str, message: impl Into<Said>) {
         let message = message.into();
-        let key = hash_of(&[kind.as_str(), field, &message]);
+        let key = hash_of(&[kind.as_str(), field, &message.en]);
         // `list` is public (callers drain it): check the remembered entry is still the same.
-        let known =
-            self.seen.get(&key).copied().filter(|&i| {
-                self.list.get(i).is_some_and(|w| w.kind == kind && w.field == field && w.message == message)
-            });
+        let known = self.seen.get(&key).copied().filter(|&i| {
+            self.list.get(i).is_some_and(|w| w.kind == kind && w.field == field && w.message == message.en)
+        });
         if let Some(i) = known {
             self.repeat(i, record);
             return;
@@ -335,20 +376,20 @@ impl Warnings {
     /// As `push`, for a warning the caller identifies by `key` (e.g. a hash of the field and
     /// value): a repeat costs no formatting at all, which matters on the hot path (a product
     /// name transliterated on every order line).
-    pub fn push_keyed(
+    pub fn push_keyed<M: Into<Said>>(
         &mut self,
         key: u64,
         kind: WarningKind,
         record: &dyn std::fmt::Display,
         field: &dyn std::fmt::Display,
-        message: impl FnOnce() -> String,
+        message: impl FnOnce() -> M,
     ) {
         let key = key ^ 0x9E37_79B9_7F4A_7C15;
         if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
             self.repeat(i, &record.to_string());
             return;
         }
-        self.add(key, kind, &record.to_string(), field.to_string(), message());
+        self.add(key, kind, &record.to_string(), field.to_string(), message().into());
     }
 
     /// Starts remembering which entries each record gets (see `take_record`): for orders,
@@ -382,7 +423,7 @@ impl Warnings {
         }
     }
 
-    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: String, message: String) {
+    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: String, message: Said) {
         let (listed, overflow) = self.per_kind.entry(kind).or_insert((0, None));
         if *listed >= KIND_CAP {
             match *overflow {
@@ -410,6 +451,10 @@ impl Warnings {
                         message: format!(
                             "more '{kind}' warnings than the {KIND_CAP} listed one by one: these are counted here (first record named, a few more in 'also')"
                         ),
+                        message_fr: Some(format!(
+                            "plus de {KIND_CAP} avertissements « {} » listés un à un : les suivants sont comptés ici (premier enregistrement nommé, quelques autres dans « also »)",
+                            kind.french().0
+                        )),
                         count: 1,
                         also: Vec::new(),
                     });
@@ -428,7 +473,8 @@ impl Warnings {
             input: self.input.clone(),
             record: record.to_string(),
             field,
-            message,
+            message: message.en,
+            message_fr: message.fr,
             count: 1,
             also: Vec::new(),
         });
@@ -456,7 +502,7 @@ impl<'a> Diag<'a> {
     }
 
     /// A warning about this record.
-    pub fn push(&mut self, kind: WarningKind, field: &str, message: impl Into<String>) {
+    pub fn push(&mut self, kind: WarningKind, field: &str, message: impl Into<Said>) {
         self.w.push(kind, self.subject, field, message);
     }
 
@@ -604,11 +650,13 @@ impl Report {
         errors_grouped(&mut s, &self.errors, to, lang);
         if !self.warnings.is_empty() {
             // Grouped by kind, a few examples each: the JSON report has them all.
+            // Kinds read as the reader's language names them: `tronqué` in French.
             let mut kinds: Vec<(&str, Vec<&Warning>)> = Vec::new();
             for w in &self.warnings {
-                match kinds.iter_mut().find(|(k, _)| *k == w.kind.as_str()) {
+                let label = warning_label(w.kind, lang);
+                match kinds.iter_mut().find(|(k, _)| *k == label) {
                     Some((_, v)) => v.push(w),
-                    None => kinds.push((w.kind.as_str(), vec![w])),
+                    None => kinds.push((label, vec![w])),
                 }
             }
             let counts: Vec<String> =
@@ -619,7 +667,8 @@ impl Report {
             for (kind, list) in &kinds {
                 for w in list.iter().take(SHOWN) {
                     let times = if w.count > 1 { t!(lang, Msg::SumWarningTimes, n = w.count) } else { String::new() };
-                    let _ = writeln!(s, "  [{kind}] {}: {}{}{times}", w.record, field_prefix(&w.field), w.message);
+                    let (record, message) = (subject(&w.record, lang), warning_message(w, lang));
+                    let _ = writeln!(s, "  [{kind}] {record}: {}{message}{times}", field_prefix(&w.field));
                 }
                 if list.len() > SHOWN {
                     let more = list.len() - SHOWN;
@@ -646,6 +695,68 @@ impl Report {
             let _ = writeln!(s, "{}", t!(lang, Msg::SumWouldWrite, path = o));
         }
     }
+}
+
+/// A warning kind as a person reads it: its report name in English (`truncated`), its label
+/// in French (`tronqué`). The JSON always holds the report name.
+pub fn warning_label(kind: WarningKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.as_str(),
+        Lang::Fr => kind.french().0,
+    }
+}
+
+/// What a warning kind means, one sentence in `lang`.
+pub fn warning_meaning(kind: WarningKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.meaning_en(),
+        Lang::Fr => kind.french().1,
+    }
+}
+
+/// A warning's message in `lang`: the French text when the catalogue gave one, else the
+/// English message as the JSON has it.
+pub fn warning_message(w: &Warning, lang: Lang) -> &str {
+    match (lang, &w.message_fr) {
+        (Lang::Fr, Some(fr)) => fr,
+        _ => &w.message,
+    }
+}
+
+/// The record a warning or an error names, in `lang`: the subjects are built from a few
+/// words ("order #1001 (line 12), client WEB000530", "customer 530 (row 4)", "record 3"),
+/// which French readers get in French; codes, numbers and tags stay as they are.
+pub fn subject(record: &str, lang: Lang) -> std::borrow::Cow<'_, str> {
+    if lang == Lang::En {
+        return record.into();
+    }
+    const WORDS: &[(&str, &str)] = &[
+        ("order ", "commande "),
+        ("customer ", "client "),
+        ("record ", "enregistrement "),
+        ("line ", "ligne "),
+        ("row ", "ligne "),
+        ("sheet ", "feuille "),
+    ];
+    let mut out = String::with_capacity(record.len() + 16);
+    let mut rest = record;
+    'scan: while !rest.is_empty() {
+        // A word is replaced only at the start of a word of the subject.
+        let at_word = out.is_empty() || out.ends_with([' ', '(', ',']);
+        if at_word {
+            for (en, fr) in WORDS {
+                if let Some(after) = rest.strip_prefix(en) {
+                    out.push_str(fr);
+                    rest = after;
+                    continue 'scan;
+                }
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.into()
 }
 
 /// A kind of input as people read it (`orders` → "commandes"); the JSON keeps the key.
@@ -699,7 +810,7 @@ fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor, lang: 
         let _ = writeln!(s, "{}", t!(lang, Msg::SumErrorsIn, n = total, input = input));
         for (e, records) in groups.iter().take(GROUPS) {
             if records.len() == 1 {
-                let _ = writeln!(s, "  {}: {}{}", e.record, field_prefix(&e.field), e.message);
+                let _ = writeln!(s, "  {}: {}{}", subject(&e.record, lang), field_prefix(&e.field), e.message);
                 continue;
             }
             let mut shown: Vec<&str> = records.iter().take(EXAMPLES).copied().collect();
@@ -772,6 +883,65 @@ fn field_prefix(field: &str) -> String {
 #[cfg(test)]
 mod tally_tests {
     use super::*;
+
+    #[test]
+    fn every_warning_kind_has_a_french_label_and_a_meaning_in_both_languages() {
+        let mut labels = std::collections::HashSet::new();
+        for &k in WarningKind::ALL {
+            let (label, fr) = k.french();
+            let en = k.meaning_en();
+            assert!(!label.trim().is_empty() && !fr.trim().is_empty() && !en.trim().is_empty(), "{k:?}");
+            assert_ne!(fr, en, "{k:?}: the French meaning is the English one");
+            // Two kinds with one label could not be told apart in a French summary.
+            assert!(labels.insert(label), "{k:?}: the label {label:?} is another kind's");
+            assert_eq!(warning_label(k, Lang::En), k.as_str());
+            assert_eq!(warning_label(k, Lang::Fr), label);
+        }
+    }
+
+    #[test]
+    fn subjects_read_in_french_words_only() {
+        let fr = |r: &str| subject(r, Lang::Fr).into_owned();
+        assert_eq!(fr("order #1001 (line 12)"), "commande #1001 (ligne 12)");
+        assert_eq!(
+            fr("#CCLI order #1003 (line 6), client SHO000002"),
+            "#CCLI commande #1003 (ligne 6), client SHO000002"
+        );
+        assert_eq!(fr("customer 530 (row 4)"), "client 530 (ligne 4)");
+        // Inside a word or a code, nothing changes.
+        assert_eq!(fr("order BORDER-1 (line 2)"), "commande BORDER-1 (ligne 2)");
+        assert_eq!(fr("client RECORDER"), "client RECORDER");
+        assert_eq!(subject("order #1 (line 2)", Lang::En), "order #1 (line 2)");
+    }
+
+    #[test]
+    fn a_warning_from_the_catalogue_reads_in_french_and_keeps_english_for_the_json() {
+        use crate::i18n::Msg;
+        let mut w = Warnings::new("in.csv");
+        w.push(
+            WarningKind::InvalidValue,
+            "order #1 (line 2)",
+            "paid_at",
+            crate::said!(Msg::WarnNotADate, value = "hier"),
+        );
+        w.push(
+            WarningKind::InvalidValue,
+            "order #2 (line 3)",
+            "paid_at",
+            crate::said!(Msg::WarnNotADate, value = "hier"),
+        );
+        w.push(WarningKind::InvalidValue, "order #3 (line 4)", "paid_at", "'hier' is not a date: ignored");
+        assert_eq!(w.list.len(), 1, "the same warning, counted, whoever gave it");
+        assert_eq!(w.list[0].count, 3);
+        let json = serde_json::to_value(&w.list[0]).unwrap();
+        assert_eq!(json["message"], "'hier' is not a date: ignored");
+        assert!(json.get("message_fr").is_none(), "{json}");
+        assert_eq!(warning_message(&w.list[0], Lang::Fr), "'hier' n'est pas une date : ignorée");
+        assert_eq!(warning_message(&w.list[0], Lang::En), "'hier' is not a date: ignored");
+        // A message outside the catalogue reads as it is in both languages.
+        w.push(WarningKind::Guessed, "order #4", "x", "as given");
+        assert_eq!(warning_message(&w.list[1], Lang::Fr), "as given");
+    }
 
     #[test]
     fn errors_alike_but_for_their_values_are_one_problem() {

@@ -272,6 +272,29 @@ fn french_by_the_locale_english_by_the_flag() {
     assert_eq!(rows(page, "inputs")[0][2], "commandes");
     let steps = all(page, "section#import ol.steps > li");
     assert!(steps.iter().any(|s| s.contains("Dans la Gestion Commerciale, menu Fichier > Importer > Format Sage")));
+    // Warning kinds read in French, each with what it means; the JSON keeps the kind's name.
+    let kinds = all(page, "section#warnings h3");
+    let warnings = fr.report["warnings"].as_array().unwrap();
+    assert!(!warnings.is_empty());
+    for w in warnings {
+        let kind = passerelle::report::WarningKind::from_name(w["kind"].as_str().unwrap()).unwrap();
+        let (label, meaning) = kind.french();
+        assert!(kinds.iter().any(|k| k.starts_with(&format!("{label} : "))), "{label} in {kinds:?}");
+        assert!(all(page, "section#warnings p.muted").iter().any(|p| p == meaning), "{meaning}");
+        assert!(fr.stdout.contains(&format!("  [{label}] ")), "[{label}] in\n{}", fr.stdout);
+        assert!(!fr.stdout.contains(&format!("[{}]", kind.as_str())) || label == kind.as_str(), "{}", fr.stdout);
+    }
+    // Messages from the catalogue read in French, subjects too; the JSON keeps English.
+    assert!(fr.stdout.contains("  [valeur déduite] commande #1001: billing_name: pas de colonnes prénom/nom : chaque nom de cet export est coupé à son premier espace"), "{}", fr.stdout);
+    assert!(
+        fr.stdout.contains("2 taux de TVA (5.5%, 20%) et l'export ne dit pas quelle ligne a lequel"),
+        "{}",
+        fr.stdout
+    );
+    assert!(
+        warnings.iter().any(|w| w["message"].as_str().unwrap().starts_with("no first/last name columns: every name"))
+    );
+    assert!(warnings.iter().all(|w| !w["record"].as_str().unwrap().contains("commande")));
     // The keys of the JSON never change with the language.
     assert_eq!(fr.report["documents"][0]["action"], "created");
     assert_eq!(fr.report["inputs"][0]["kind"], "orders");

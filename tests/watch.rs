@@ -167,6 +167,31 @@ fn the_same_name_every_day_never_overwrites_and_the_same_content_converts_once()
 }
 
 #[test]
+fn notes_are_in_french_for_a_french_session() {
+    let s = site(FAST);
+    s.drop_file("articles.csv", &fixture("articles.csv"));
+    s.drop_file("partiel.csv", &fixture("partiel.csv"));
+    let out = s.cmd().arg("--once").env("LANG", "fr_FR.UTF-8").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let note = |suffix: &str| {
+        let name = s.files("errors").into_iter().find(|f| f.ends_with(suffix)).unwrap();
+        String::from_utf8(s.read(&format!("errors/{name}"))).unwrap()
+    };
+    let failed = note("_articles.csv.error.txt");
+    for part in ["n'a pas pu convertir \"articles.csv\"", "Ce qui n'a pas marché", "Comment corriger", "Gardé ici :"]
+    {
+        assert!(failed.contains(part), "{part} in\n{failed}");
+    }
+    assert!(failed.starts_with('\u{feff}') && failed.contains("\r\n"), "Notepad-friendly");
+    let partial = note("_partiel.csv.error.txt");
+    assert!(partial.contains("sauf quelques enregistrements") && partial.contains("client 529"), "{partial}");
+    // The JSON report beside it keeps its English keys and messages.
+    let report = s.files("errors").into_iter().find(|f| f.ends_with("_partiel.csv.report.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&s.read(&format!("errors/{report}"))).unwrap();
+    assert_eq!(json["inputs"][0]["status"], "partial");
+}
+
+#[test]
 fn a_profile_error_stops_at_start_with_exit_2_and_touches_nothing() {
     let s = site(FAST);
     let p = s.dir.join("profile.toml");

@@ -301,8 +301,8 @@ messages! {
         fr: "La conversion s'est arrêtée avant de rien convertir : rien n'a été écrit.",
     }
     HtmlMessagesInEnglish {
-        en: "Warning and error messages are in English.",
-        fr: "Les messages des avertissements et des erreurs sont encore en anglais.",
+        en: "Some warning and error messages are in English only.",
+        fr: "Certains messages d'avertissement et d'erreur ne sont encore qu'en anglais.",
     }
     HtmlContents { en: "Contents", fr: "Sommaire" }
     HtmlSummary { en: "Summary", fr: "En bref" }
@@ -477,7 +477,204 @@ messages! {
     HtmlAlso { en: "also: {records}", fr: "aussi : {records}" }
     HtmlSameForOthers { en: "and other records", fr: "et d'autres enregistrements" }
     HtmlAllKinds {
-        en: "Warning kinds are the same in every language (they are the report's keys).",
-        fr: "Les sortes d'avertissement (kind) restent en anglais : ce sont les clés du rapport JSON.",
+        en: "Each kind is named as in the JSON report (its key there, in every language), with what it means.",
+        fr: "Chaque sorte d'avertissement est nommée en français, avec ce qu'elle signifie ; le rapport JSON la garde sous son nom anglais (kind).",
     }
+
+    // ---- Warnings of the shop readers (the JSON keeps the English text) ----
+    WarnRepadded {
+        en: "'{value}' was a number in the spreadsheet: read as '{fixed}'",
+        fr: "'{value}' était un nombre dans le tableur : lu '{fixed}'",
+    }
+    WarnRepaddedAt {
+        en: "'{value}' was a number in the spreadsheet: read as '{fixed}' ({place})",
+        fr: "'{value}' était un nombre dans le tableur : lu '{fixed}' ({place})",
+    }
+    WarnAmbiguousDate {
+        en: "'{value}' could be day/month or month/day: dates with '/' are read as {order}, the {export} export's order (read as {date})",
+        fr: "'{value}' peut être jour/mois ou mois/jour : les dates avec '/' sont lues {order}, l'ordre des exports {export} (lu {date})",
+    }
+    WarnNotADate { en: "'{value}' is not a date: ignored", fr: "'{value}' n'est pas une date : ignorée" }
+    WarnRowWithoutOrder {
+        en: "a row without order number is not part of any order: skipped",
+        fr: "une ligne sans numéro de commande n'appartient à aucune commande : écartée",
+    }
+    WarnRowWithoutOrderShort { en: "a row without order number: skipped", fr: "une ligne sans numéro de commande : écartée" }
+    WarnHtmlNote {
+        en: "HTML tags removed from the customer note",
+        fr: "balises HTML retirées de la note du client",
+    }
+    WarnHtmlName { en: "HTML tags removed from '{name}'", fr: "balises HTML retirées de '{name}'" }
+    WarnNameSplit {
+        en: "no first/last name columns: every name of this export is split at its first space (here '{full}' → first name '{first}', last name '{last}')",
+        fr: "pas de colonnes prénom/nom : chaque nom de cet export est coupé à son premier espace (ici '{full}' → prénom '{first}', nom '{last}')",
+    }
+    WarnPricesBasis {
+        en: "the totals fit neither tax-inclusive nor tax-exclusive prices: [orders] prices_include_tax decides",
+        fr: "les totaux ne correspondent ni à des prix TTC ni à des prix HT : [orders] prices_include_tax décide",
+    }
+    WarnSeveralRates {
+        en: "{n} VAT rates ({rates}) and the export does not say which line has which: lines get no rate and Sage applies each article's own",
+        fr: "{n} taux de TVA ({rates}) et l'export ne dit pas quelle ligne a lequel : les lignes n'ont pas de taux et Sage applique celui de chaque article",
+    }
+    WarnNotAnEmail {
+        en: "'{value}' is not an e-mail address: not used for matching",
+        fr: "'{value}' n'est pas une adresse e-mail : pas utilisée pour rechercher le client",
+    }
+    WarnUnknownCountry {
+        en: "'{value}' is not a known country code or name: left empty",
+        fr: "'{value}' n'est ni un code ni un nom de pays connu : laissé vide",
+    }
+
+    // ---- Notes left beside a file by `watch` (errors/, the duplicate note) ----
+    NoteFailed {
+        en: "passerelle could not convert \"{original}\".\n\
+             \n\
+             Received:   {received}, in inbox/\n\
+             Kept here:  {kept} (unchanged)\n\
+             Written:    nothing (no file in out/, no customer code or order recorded)\n\
+             \n\
+             What went wrong\n\
+             \x20 {error}\n\
+             \n\
+             How to fix it\n\
+             \x20 - If the file itself is wrong (a row cut in two, a column missing, not a shop export):\n\
+             \x20   correct it, or export it again from the shop.\n\
+             \x20 - If the file is right but not recognised, see how passerelle reads it:\n\
+             \x20     passerelle inspect \"{kept}\"\n\
+             \x20   and name its columns in [input.columns] of the profile ({profile}).\n\
+             \x20 - Then drop the corrected file into inbox/ again. This copy can be deleted.\n\
+             \n\
+             Every detail: {claimed}.report.json beside this file.\n",
+        fr: "passerelle n'a pas pu convertir \"{original}\".\n\
+             \n\
+             Reçu :        {received}, dans inbox/\n\
+             Gardé ici :   {kept} (inchangé)\n\
+             Écrit :       rien (aucun fichier dans out/, aucun code client ni commande enregistré)\n\
+             \n\
+             Ce qui n'a pas marché\n\
+             \x20 {error}\n\
+             \n\
+             Comment corriger\n\
+             \x20 - Si le fichier lui-même est faux (une ligne coupée en deux, une colonne manquante, pas un export de boutique) :\n\
+             \x20   corrigez-le, ou exportez-le de nouveau depuis la boutique.\n\
+             \x20 - Si le fichier est juste mais pas reconnu, voyez comment passerelle le lit :\n\
+             \x20     passerelle inspect \"{kept}\"\n\
+             \x20   et nommez ses colonnes dans [input.columns] du profil ({profile}).\n\
+             \x20 - Puis déposez de nouveau le fichier corrigé dans inbox/. Cette copie peut être supprimée.\n\
+             \n\
+             Tous les détails : {claimed}.report.json, à côté de ce fichier.\n",
+    }
+    NoteNoResult { en: "the conversion gave no result for this file", fr: "la conversion n'a rien donné pour ce fichier" }
+    NotePartial {
+        en: "passerelle converted \"{original}\" except some records.\n\
+             \n\
+             Received:   {received}, in inbox/\n\
+             Kept here:  {kept} (unchanged)\n\
+             Written:    {written}: the records that converted; import it as usual.\n\
+             \n\
+             What went wrong\n\
+             {failed}\
+             \n\
+             How to fix it\n\
+             \x20 Correct these records (in the shop, the client list or the profile {profile}), then drop\n\
+             \x20 a file holding them into inbox/ again. Orders already converted are skipped (state/).\n\
+             \n\
+             Every detail: {claimed}.report.json beside this file.\n",
+        fr: "passerelle a converti \"{original}\" sauf quelques enregistrements.\n\
+             \n\
+             Reçu :        {received}, dans inbox/\n\
+             Gardé ici :   {kept} (inchangé)\n\
+             Écrit :       {written} : les enregistrements convertis ; à importer comme d'habitude.\n\
+             \n\
+             Ce qui n'a pas marché\n\
+             {failed}\
+             \n\
+             Comment corriger\n\
+             \x20 Corrigez ces enregistrements (dans la boutique, la liste des clients ou le profil {profile}),\n\
+             \x20 puis déposez de nouveau dans inbox/ un fichier qui les contient. Les commandes déjà converties\n\
+             \x20 sont écartées (state/).\n\
+             \n\
+             Tous les détails : {claimed}.report.json, à côté de ce fichier.\n",
+    }
+    NoteNothingNew { en: "nothing new to import", fr: "rien de nouveau à importer" }
+    NoteCustomerFailed { en: "  customer {id} (record {record}): {detail}", fr: "  client {id} (enregistrement {record}) : {detail}" }
+    NoteDuplicate {
+        en: "\"{original}\" (received {received}) has exactly the same content as \"{first}\",\n\
+             received {first_received} and converted then (kept as {first_path}).\n\
+             It was not converted again: nothing was written to out/.\n\
+             \n\
+             If it must be converted again (its output was lost), convert it by hand:\n\
+             \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<this file>\"\n",
+        fr: "\"{original}\" (reçu {received}) a exactement le même contenu que \"{first}\",\n\
+             reçu {first_received} et converti alors (gardé sous {first_path}).\n\
+             Il n'a pas été converti de nouveau : rien n'a été écrit dans out/.\n\
+             \n\
+             S'il faut le convertir de nouveau (son fichier de sortie est perdu), convertissez-le à la main :\n\
+             \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<ce fichier>\"\n",
+    }
+
+    // ---- inspect, validate, clients inspect, profile check ----
+    InsPlatform { en: "  platform:   {v}", fr: "  plateforme : {v}" }
+    InsKind { en: "  kind:       {v}", fr: "  type :       {v}" }
+    InsGeneration { en: "  generation: {v}", fr: "  génération : {v}" }
+    InsRecords { en: "  records:    {v}", fr: "  enregistrements : {v}" }
+    InsCompanion {
+        en: "  companion:  completes the {platform} {completes} given in the same run, joined {join}; not converted alone",
+        fr: "  complément : complète les {completes} {platform} donnés dans le même traitement, joint {join} ; pas converti seul",
+    }
+    InsEncoding { en: "  encoding:   {v}", fr: "  encodage :   {v}" }
+    InsGuessed { en: " (guessed)", fr: " (deviné)" }
+    InsDelimiter { en: "  delimiter:  {v}", fr: "  séparateur : {v}" }
+    InsColumns { en: "  columns:    {n} in the header", fr: "  colonnes :   {n} dans l'en-tête" }
+    InsNotUsed { en: "  not used:   {v}", fr: "  non lues :   {v}" }
+    InsNotUsedFilled {
+        en: "  not used:   {v} (holding data in the records read)",
+        fr: "  non lues :   {v} (avec des données dans les enregistrements lus)",
+    }
+    InsNotUsedEmpty { en: "  not used:   {v} (empty in the records read)", fr: "  non lues :   {v} (vides dans les enregistrements lus)" }
+    InsIgnored { en: "  ignored:    {v} (of no use in Sage)", fr: "  ignorées :   {v} (sans usage dans Sage)" }
+    InsError { en: "  error: {e}", fr: "  erreur : {e}" }
+    ValShopExport {
+        en: "{file}: this is a shop export ({platform} {kind}), not a Format Sage file: convert it with `passerelle convert`, then validate the .txt file that convert writes",
+        fr: "{file} : c'est un export de boutique ({platform} {kind}), pas un fichier au Format Sage : convertissez-le avec `passerelle convert`, puis validez le fichier .txt qu'il écrit",
+    }
+    ValValid { en: "valid", fr: "valide" }
+    ValErrors { en: "{n} error(s)", fr: "{n} erreur(s)" }
+    ValCannotRead { en: "{file}: cannot read: {e}", fr: "{file} : lecture impossible : {e}" }
+    CliFormatSage { en: "  format:     Format Sage export, #VER {ver}, CP850", fr: "  format :     export au Format Sage, #VER {ver}, CP850" }
+    CliLayoutMatches {
+        en: "  layout:     matches the #VER {ver} layout passerelle writes",
+        fr: "  structure :  conforme à la structure #VER {ver} qu'écrit passerelle",
+    }
+    CliLayoutDiffers {
+        en: "  layout:     DIFFERS from the #VER {ver} layout passerelle writes:",
+        fr: "  structure :  DIFFÉRENTE de la structure #VER {ver} qu'écrit passerelle :",
+    }
+    CliFormatTable { en: "  format:     {format} ({encoding}, delimiter {delimiter})", fr: "  format :     {format} ({encoding}, séparateur {delimiter})" }
+    CliColumns { en: "  columns:", fr: "  colonnes :" }
+    CliClients { en: "  clients:    {n} (read in {ms} ms)", fr: "  clients :    {n} (lus en {ms} ms)" }
+    CliWith {
+        en: "  with SIRET: {siret}, with e-mail: {email}, with VAT number: {vat}",
+        fr: "  avec SIRET : {siret}, avec e-mail : {email}, avec n° de TVA : {vat}",
+    }
+    CliInvalid {
+        en: "  invalid:    {siret} SIRET, {vat} VAT numbers (not used to match), {codes} codes Sage would refuse",
+        fr: "  invalides :  {siret} SIRET, {vat} n° de TVA (pas utilisés pour rechercher), {codes} codes que Sage refuserait",
+    }
+    CliNoConflict { en: "  conflicts:  none", fr: "  conflits :   aucun" }
+    CliConflicts {
+        en: "  conflicts:  {n} keys held by several clients (never used to guess):",
+        fr: "  conflits :   {n} clés portées par plusieurs clients (jamais utilisées pour deviner) :",
+    }
+    CliUpdatesPossible {
+        en: "  updates:    possible (complete records available)",
+        fr: "  mises à jour : possibles (fiches complètes disponibles)",
+    }
+    CliUpdatesRefused { en: "  updates:    refused: {why}", fr: "  mises à jour : refusées : {why}" }
+    CliNotes { en: "  notes:      {n}", fr: "  remarques :  {n}" }
+    CliNotesMore { en: "    ... {n} more (--notes N)", fr: "    ... {n} de plus (--notes N)" }
+    ChkProblems { en: "{file}: {n} problem(s)", fr: "{file} : {n} problème(s)" }
+    ChkOk { en: "{file}: ok", fr: "{file} : ok" }
+    ChkWarning { en: "{file}: warning: {p}", fr: "{file} : avertissement : {p}" }
 }

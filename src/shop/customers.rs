@@ -3,6 +3,7 @@
 use super::dialect::{ColumnMap, Dialect};
 use super::unused::ColumnUse;
 use crate::error::InputError;
+use crate::i18n::Msg;
 use crate::model::{Address, Customer, Origin, Platform};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
@@ -114,7 +115,7 @@ impl CustomerReader {
                     WarningKind::InvalidValue,
                     &subject,
                     "email",
-                    format!("'{}' is not an e-mail address: not used for matching", c.email),
+                    crate::said!(Msg::WarnNotAnEmail, value = c.email),
                 );
             }
         }
@@ -156,7 +157,7 @@ impl CustomerReader {
                     WarningKind::Repadded,
                     subject,
                     field,
-                    format!("'{slot}' was a number in the spreadsheet: read as '{fixed}'"),
+                    crate::said!(Msg::WarnRepadded, value = slot, fixed = fixed),
                 );
                 *slot = fixed;
             }
@@ -182,12 +183,7 @@ pub fn country_iso(raw: &str, subject: &str, w: &mut Warnings) -> String {
     match crate::countries::lookup(raw) {
         Some(c) => c.iso.clone(),
         None => {
-            w.push(
-                WarningKind::UnknownCountry,
-                subject,
-                "country",
-                format!("'{raw}' is not a known country code or name: left empty"),
-            );
+            w.push(WarningKind::UnknownCountry, subject, "country", crate::said!(Msg::WarnUnknownCountry, value = raw));
             String::new()
         }
     }

@@ -17,6 +17,7 @@ use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
 use crate::error::InputError;
+use crate::i18n::Msg;
 use crate::model::{Address, Customer, Line, LineKind, Order, OrderStatus, Origin, Platform, PriceBasis, TaxLine};
 use crate::report::Warnings;
 use crate::table::{Repad, Table, repad};
@@ -206,7 +207,7 @@ impl OrderReader {
                 WarningKind::Repadded,
                 subject,
                 field,
-                format!("'{v}' was a number in the spreadsheet: read as '{fixed}' ({})", self.table.place()),
+                crate::said!(Msg::WarnRepaddedAt, value = v, fixed = fixed, place = self.table.place()),
             );
         }
         fixed
@@ -237,10 +238,12 @@ impl OrderReader {
                         WarningKind::Guessed,
                         &format!("order {}", b.order.number),
                         field,
-                        format!(
-                            "'{v}' could be day/month or month/day: dates with '/' are read as {order}, the {} export's order (read as {})",
-                            self.dialect.label,
-                            d.date()
+                        crate::said!(
+                            Msg::WarnAmbiguousDate,
+                            value = v,
+                            order = order,
+                            export = self.dialect.label,
+                            date = d.date()
                         ),
                     );
                 }
@@ -257,7 +260,7 @@ impl OrderReader {
                     WarningKind::InvalidValue,
                     &subject,
                     field,
-                    &format!("'{v}' is not a date: ignored"),
+                    crate::said!(Msg::WarnNotADate, value = v),
                 ));
                 None
             }
@@ -326,7 +329,7 @@ impl OrderReader {
                     WarningKind::Skipped,
                     &format!("{} {line}", if self.table.format() == "xlsx" { "row" } else { "line" }),
                     group,
-                    "a row without order number is not part of any order: skipped",
+                    crate::said!(Msg::WarnRowWithoutOrder),
                 );
                 continue;
             };
@@ -358,7 +361,12 @@ impl OrderReader {
             if key.is_empty() {
                 self.rows_without_key += 1;
                 let line = self.table.line();
-                w.push(WarningKind::Skipped, &format!("line {line}"), group, "a row without order number: skipped");
+                w.push(
+                    WarningKind::Skipped,
+                    &format!("line {line}"),
+                    group,
+                    crate::said!(Msg::WarnRowWithoutOrderShort),
+                );
                 continue;
             }
             let mut b = self.start(key, w);
@@ -440,7 +448,7 @@ impl OrderReader {
         o.note = note;
         if tags {
             let subject = format!("order {}", o.number);
-            b.warnings.push(warning(WarningKind::Html, &subject, "note", "HTML tags removed from the customer note"));
+            b.warnings.push(warning(WarningKind::Html, &subject, "note", crate::said!(Msg::WarnHtmlNote)));
         }
         b.order.date = self.datetime("date", true, &mut b, w);
         b.order.invoice_date = self.datetime("paid_at", false, &mut b, w);
@@ -635,9 +643,7 @@ impl OrderReader {
                     WarningKind::Guessed,
                     subject,
                     f("name"),
-                    format!(
-                        "no first/last name columns: every name of this export is split at its first space (here '{full}' → first name '{first}', last name '{last}')"
-                    ),
+                    crate::said!(Msg::WarnNameSplit, full = full, first = first, last = last),
                 );
             }
         }
@@ -689,7 +695,7 @@ impl OrderReader {
                 WarningKind::Html,
                 &subject,
                 "line_name",
-                &format!("HTML tags removed from '{name}'"),
+                crate::said!(Msg::WarnHtmlName, name = name),
             ));
         }
         let quantity = match parse_amount(&qty_text, self.decimal_comma) {
@@ -748,7 +754,7 @@ impl OrderReader {
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
     fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
         for x in b.warnings.drain(..) {
-            w.push(x.kind, &x.record, &x.field, x.message);
+            w.push(x.kind, &x.record, &x.field, crate::report::Said { en: x.message, fr: x.message_fr });
         }
         if let Some(p) = b.problem {
             return Err(p);
@@ -772,7 +778,12 @@ fn french_formats(iso: &str) -> bool {
     matches!(iso, "" | "FR" | "MC" | "GP" | "MQ" | "GF" | "RE" | "YT" | "PM" | "BL" | "MF" | "NC" | "PF" | "WF")
 }
 
-fn warning(kind: WarningKind, record: &str, field: &str, message: &str) -> crate::report::Warning {
+fn warning(
+    kind: WarningKind,
+    record: &str,
+    field: &str,
+    message: impl Into<crate::report::Said>,
+) -> crate::report::Warning {
     let mut w = Warnings::default();
     w.push(kind, record, field, message);
     w.list.pop().expect("pushed")
@@ -830,12 +841,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
         o.discount_ht = o.discount_ttc.take();
     }
     if basis.is_none() {
-        w.push(
-            WarningKind::Guessed,
-            &subject,
-            "prices",
-            "the totals fit neither tax-inclusive nor tax-exclusive prices: [orders] prices_include_tax decides",
-        );
+        w.push(WarningKind::Guessed, &subject, "prices", crate::said!(Msg::WarnPricesBasis));
     }
     let rates: Vec<Decimal> = {
         let mut r: Vec<Decimal> = o.taxes.iter().filter(|t| !t.amount.is_zero()).map(|t| t.rate).collect();
@@ -853,10 +859,10 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
             WarningKind::TaxRateUnknown,
             &subject,
             "tax_rate",
-            format!(
-                "{} VAT rates ({}) and the export does not say which line has which: lines get no rate and Sage applies each article's own",
-                rates.len(),
-                rates.iter().map(|r| format!("{r}%")).collect::<Vec<_>>().join(", ")
+            crate::said!(
+                Msg::WarnSeveralRates,
+                n = rates.len(),
+                rates = rates.iter().map(|r| format!("{r}%")).collect::<Vec<_>>().join(", ")
             ),
         );
     }

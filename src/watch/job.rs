@@ -395,7 +395,10 @@ impl Worker {
                 outputs: Vec::new(),
                 install_state: false,
                 destination: Destination::Archive,
-                note: Some(Note { file: format!("{}.duplicate.txt", j.claimed), text: duplicate_note(d, j, first) }),
+                note: Some(Note {
+                    file: format!("{}.duplicate.txt", j.claimed),
+                    text: duplicate_note(d, j, first, lang),
+                }),
                 report: false,
                 html: false,
                 summary: t!(
@@ -464,8 +467,8 @@ impl Worker {
             }
             let shown_outputs: Vec<String> = outputs.iter().map(|o| d.show(&d.out.join(o))).collect();
             let note = match outcome {
-                Outcome::Failed => Some(failure_note(d, j, &input, &report)),
-                Outcome::Partial => Some(partial_note(d, j, &input, &report, &shown_outputs)),
+                Outcome::Failed => Some(failure_note(d, j, &input, &report, lang)),
+                Outcome::Partial => Some(partial_note(d, j, &input, &report, &shown_outputs, lang)),
                 _ => None,
             }
             .map(|text| Note { file: format!("{}.error.txt", j.claimed), text });

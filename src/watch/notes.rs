@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::journal::{Dirs, Journal};
 use super::seen::SeenEntry;
+use crate::i18n::{Lang, Msg};
 use crate::report::{Report, Status};
+use crate::t;
 
 /// Notes are read in Notepad: UTF-8 with a BOM (older Notepads guess the code page without
 /// it) and CRLF line ends.
@@ -72,88 +74,66 @@ pub(super) fn internal_error_report(input: &Path, panic: Box<dyn std::any::Any +
     report
 }
 
-pub(super) fn failure_note(d: &Dirs, j: &Journal, input: &Path, report: &Report) -> String {
-    let error = report
-        .inputs
-        .first()
-        .and_then(|i| i.error.clone())
-        .unwrap_or_else(|| "the conversion gave no result for this file".into());
+pub(super) fn failure_note(d: &Dirs, j: &Journal, input: &Path, report: &Report, lang: Lang) -> String {
+    let error =
+        report.inputs.first().and_then(|i| i.error.clone()).unwrap_or_else(|| Msg::NoteNoResult.text(lang).to_string());
     let kept = d.show(&d.errors.join(&j.claimed));
-    format!(
-        "passerelle could not convert \"{original}\".\n\
-         \n\
-         Received:   {received}, in inbox/\n\
-         Kept here:  {kept} (unchanged)\n\
-         Written:    nothing (no file in out/, no customer code or order recorded)\n\
-         \n\
-         What went wrong\n\
-         \x20 {error}\n\
-         \n\
-         How to fix it\n\
-         \x20 - If the file itself is wrong (a row cut in two, a column missing, not a shop export):\n\
-         \x20   correct it, or export it again from the shop.\n\
-         \x20 - If the file is right but not recognised, see how passerelle reads it:\n\
-         \x20     passerelle inspect \"{kept}\"\n\
-         \x20   and name its columns in [input.columns] of the profile ({profile}).\n\
-         \x20 - Then drop the corrected file into inbox/ again. This copy can be deleted.\n\
-         \n\
-         Every detail: {claimed}.report.json beside this file.\n",
+    t!(
+        lang,
+        Msg::NoteFailed,
         original = j.original,
         received = j.received,
+        kept = kept,
         error = tidy(&error, input, &j.original).replace('\n', "\n  "),
         profile = d.show(&d.profile),
         claimed = j.claimed,
     )
 }
 
-pub(super) fn partial_note(d: &Dirs, j: &Journal, input: &Path, report: &Report, outputs: &[String]) -> String {
+pub(super) fn partial_note(
+    d: &Dirs,
+    j: &Journal,
+    input: &Path,
+    report: &Report,
+    outputs: &[String],
+    lang: Lang,
+) -> String {
     let mut failed = String::new();
     for e in &report.errors {
         let field = if e.field.is_empty() { String::new() } else { format!("{}: ", e.field) };
-        failed.push_str(&format!("  {}: {field}{}\n", e.record, tidy(&e.message, input, &j.original)));
+        let record = crate::report::subject(&e.record, lang);
+        failed.push_str(&format!("  {record}: {field}{}\n", tidy(&e.message, input, &j.original)));
     }
     for c in report.customers.iter().filter(|c| c.action == crate::report::CustomerAction::Failed) {
         if !report.errors.iter().any(|e| e.message == c.detail) {
-            failed.push_str(&format!("  customer {} (record {}): {}\n", c.shop_id, c.record, c.detail));
+            failed.push_str(&t!(lang, Msg::NoteCustomerFailed, id = c.shop_id, record = c.record, detail = c.detail));
+            failed.push('\n');
         }
     }
-    let written = if outputs.is_empty() { "nothing new to import".to_string() } else { outputs.join(", ") };
-    format!(
-        "passerelle converted \"{original}\" except some records.\n\
-         \n\
-         Received:   {received}, in inbox/\n\
-         Kept here:  {kept} (unchanged)\n\
-         Written:    {written}: the records that converted; import it as usual.\n\
-         \n\
-         What went wrong\n\
-         {failed}\
-         \n\
-         How to fix it\n\
-         \x20 Correct these records (in the shop, the client list or the profile {profile}), then drop\n\
-         \x20 a file holding them into inbox/ again. Orders already converted are skipped (state/).\n\
-         \n\
-         Every detail: {claimed}.report.json beside this file.\n",
+    let written = if outputs.is_empty() { Msg::NoteNothingNew.text(lang).to_string() } else { outputs.join(", ") };
+    t!(
+        lang,
+        Msg::NotePartial,
         original = j.original,
         received = j.received,
         kept = d.show(&d.errors.join(&j.claimed)),
+        written = written,
+        failed = failed,
         profile = d.show(&d.profile),
         claimed = j.claimed,
     )
 }
 
-pub(super) fn duplicate_note(d: &Dirs, j: &Journal, first: &SeenEntry) -> String {
+pub(super) fn duplicate_note(d: &Dirs, j: &Journal, first: &SeenEntry, lang: Lang) -> String {
     let first_path = d.show(&d.archive.join(&first.day).join(&first.claimed));
-    format!(
-        "\"{original}\" (received {received}) has exactly the same content as \"{first}\",\n\
-         received {first_received} and converted then (kept as {first_path}).\n\
-         It was not converted again: nothing was written to out/.\n\
-         \n\
-         If it must be converted again (its output was lost), convert it by hand:\n\
-         \x20 passerelle convert --profile \"{profile}\" --out \"{out}\" \"<this file>\"\n",
+    t!(
+        lang,
+        Msg::NoteDuplicate,
         original = j.original,
         received = j.received,
         first = first.original,
         first_received = first.received,
+        first_path = first_path,
         profile = d.profile.display(),
         out = d.out.display(),
     )
