@@ -864,7 +864,7 @@ impl Run<'_> {
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, &subject, w);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
         let mut entry = customer_entry(ir, c, &outcome);
         match outcome {
             Outcome::Existing { code, by, detail } => {
@@ -1207,7 +1207,7 @@ impl Run<'_> {
         d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, d.subject, d.w);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, d);
         let mut entry = customer_entry(ir, c, &outcome);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {

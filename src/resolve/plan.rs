@@ -121,7 +121,7 @@ impl Resolver<'_> {
                 notices: Vec::new(),
             });
         }
-        let Some(code) = self.find_code(&o.customer, platform, state, d.subject, d.w) else {
+        let Some(code) = self.find_code(&o.customer, platform, state, d) else {
             return Err(format!(
                 "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
                 invoice.piece
@@ -167,7 +167,7 @@ impl Resolver<'_> {
             Some(b) => b,
             None => read(client)?,
         };
-        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, d.subject, d.w))
+        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, d))
     }
 
     /// The client of order `o`, from the resolution `outcome` of its customer: created,
@@ -238,7 +238,7 @@ impl Resolver<'_> {
                     }
                 };
                 if let Some(block) = block
-                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, d.subject, d.w)
+                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, d)
                 {
                     if action == CustomerAction::Matched {
                         action = CustomerAction::Updated;
