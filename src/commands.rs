@@ -36,6 +36,8 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn convert_cmd(a: ConvertArgs, lang: Lang) -> u8 {
+    // Long inputs show how far they are read, on a terminal only.
+    crate::progress::enable(lang == Lang::Fr);
     let opts = ConvertOptions {
         profile: a.profile,
         clients: a.clients,
@@ -58,7 +60,7 @@ fn convert_cmd(a: ConvertArgs, lang: Lang) -> u8 {
             if report.failed() { FAILED } else { OK }
         }
         Err(e) => {
-            eprintln!("passerelle: {e}");
+            eprintln!("passerelle: {}", e.for_people(lang));
             USAGE
         }
     }
@@ -102,7 +104,7 @@ fn profile_check(file: &Path, clients: Option<&Path>, lang: Lang) -> u8 {
         Ok(p) => p,
         Err(problems) => {
             for p in &problems {
-                println!("{}: {p}", file.display());
+                println!("{}", t!(lang, Msg::ChkProblem, file = file.display(), p = p.for_people(lang)));
             }
             println!("{}", t!(lang, Msg::ChkProblems, file = file.display(), n = problems.len()));
             return USAGE;
@@ -111,13 +113,13 @@ fn profile_check(file: &Path, clients: Option<&Path>, lang: Lang) -> u8 {
     profile.base_dir =
         file.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
     let mut problems = crate::setup::template_rules(&profile, &text);
-    problems.extend(check_against_clients(&profile, &text, clients));
+    problems.extend(check_against_clients(&profile, &text, clients, lang));
     for p in &problems {
-        println!("{}: {p}", file.display());
+        println!("{}", t!(lang, Msg::ChkProblem, file = file.display(), p = p.for_people(lang)));
     }
     // Limits that depend on the shop's data: said, not fatal.
     for p in crate::setup::advice(&profile, &text) {
-        println!("{}", t!(lang, Msg::ChkWarning, file = file.display(), p = p));
+        println!("{}", t!(lang, Msg::ChkWarning, file = file.display(), p = p.for_people(lang)));
     }
     if problems.is_empty() {
         println!("{}", t!(lang, Msg::ChkOk, file = file.display()));
@@ -129,7 +131,7 @@ fn profile_check(file: &Path, clients: Option<&Path>, lang: Lang) -> u8 {
 }
 
 /// The checks that need the client list: the single account and the template must exist.
-fn check_against_clients(profile: &Profile, text: &str, clients: Option<&Path>) -> Vec<check::Problem> {
+fn check_against_clients(profile: &Profile, text: &str, clients: Option<&Path>, lang: Lang) -> Vec<check::Problem> {
     let mut out = Vec::new();
     let cs = &profile.customers;
     let needs = cs.mode == crate::profile::Mode::Single || !cs.template.trim().is_empty();
@@ -141,7 +143,7 @@ fn check_against_clients(profile: &Profile, text: &str, clients: Option<&Path>) 
                 out.push(check::Problem {
                     line: check::find_line(text, "clients.file"),
                     key: "clients.file".into(),
-                    message: e.to_string(),
+                    message: e.for_people(lang),
                 });
             }
             return out;
@@ -533,7 +535,7 @@ fn watch(a: WatchArgs, lang: Lang) -> u8 {
     let mut w = match crate::watch::Watch::open(&opts) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("passerelle: {e}");
+            eprintln!("passerelle: {}", e.for_people(lang));
             return USAGE;
         }
     };

@@ -60,12 +60,12 @@ pub enum CriticalError {
     Clients(InputError),
     #[error(
         "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
-        gescom::EXPORT_HOWTO
+        crate::i18n::Msg::ErrExportHowto.text(crate::i18n::Lang::En)
     )]
     NoClientList,
     #[error(
         "client list {} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.\n{}",
-        path.display(), gescom::EXPORT_HOWTO
+        path.display(), crate::i18n::Msg::ErrExportHowto.text(crate::i18n::Lang::En)
     )]
     ClientListMissing { path: PathBuf },
     #[error("profile: {0}")]
@@ -88,6 +88,43 @@ pub enum CriticalError {
     Articles(InputError),
     #[error("profile: {0}")]
     Orders(String),
+}
+
+impl CriticalError {
+    /// The error as a person reads it in `lang`: what stops most first runs (no client list,
+    /// a folder that cannot be written) in full; for the others the frame, the detail as the
+    /// error gives it (in English).
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::{Lang, Msg};
+        use crate::t;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        let howto = Msg::ErrExportHowto.text(lang);
+        match self {
+            CriticalError::NoClientList => format!("{}\n{howto}", Msg::ErrNoClientList.text(lang)),
+            CriticalError::ClientListMissing { path } => {
+                format!("{}\n{howto}", t!(lang, Msg::ErrClientListMissing, path = path.display()))
+            }
+            CriticalError::Clients(e) => t!(lang, Msg::ErrClientList, e = e),
+            CriticalError::Setup(e) => t!(lang, Msg::ErrProfile, e = e),
+            CriticalError::Out { path, source } => t!(lang, Msg::ErrOut, path = path.display(), e = source),
+            CriticalError::StateDir { path, action, source } => {
+                // The actions fsguard::probe_writable names.
+                let action = match *action {
+                    "create" => "le créer",
+                    "write in" => "y écrire",
+                    other => other,
+                };
+                t!(lang, Msg::ErrStateDir, path = path.display(), action = action, e = source)
+            }
+            CriticalError::Articles(e) => t!(lang, Msg::ErrArticles, e = e),
+            CriticalError::Layout(_) | CriticalError::Template(_) | CriticalError::Orders(_) => {
+                t!(lang, Msg::ErrProfile, e = self.to_string().trim_start_matches("profile: "))
+            }
+            CriticalError::Profile(_) | CriticalError::State(_) | CriticalError::Refused { .. } => self.to_string(),
+        }
+    }
 }
 
 /// The run's date: `PASSERELLE_TODAY=YYYY-MM-DD` pins it (tests, re-runs), else today.
@@ -643,7 +680,7 @@ impl Run<'_> {
         };
         self.state.begin();
         self.resolver.begin_input();
-        let (first_customer, first_document) = (self.report.customers.len(), self.report.documents.len());
+        let (entries, first_document) = (self.report.entries_mark(), self.report.documents.len());
         let first_error = self.report.errors.len();
         let totals_before = self.report.totals;
         let pieces_before = self.report.pieces.clone();
@@ -702,17 +739,7 @@ impl Run<'_> {
                 // Nothing of a failed input was written: what it said it created is void.
                 self.report.totals = self.report.totals.keep_failures_since(&totals_before);
                 self.report.pieces = pieces_before;
-                let path = ir.path.clone();
-                let mut i = 0;
-                self.report.customers.retain(|c| {
-                    i += 1;
-                    i <= first_customer || c.input != path || c.action == CustomerAction::Failed
-                });
-                let mut i = 0;
-                self.report.documents.retain(|d| {
-                    i += 1;
-                    i <= first_document || d.input != path || d.action != DocumentAction::Created
-                });
+                self.report.void_input(&entries, &ir.path);
             }
         }
         // The documents of this input name their warnings by index in `w.list`: in the

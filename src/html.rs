@@ -271,7 +271,11 @@ impl Page<'_> {
         rows.push((Msg::HtmlTotDocumentsSkipped, t.documents_skipped.to_string(), false));
         rows.push((Msg::HtmlTotDocumentsFailed, t.documents_failed.to_string(), false));
         let (ht, ttc, unknown) = amounts(&r.documents);
-        let any_created = r.documents.iter().any(|d| d.action == DocumentAction::Created);
+        // Entries a huge run left out of the report count too.
+        let o = &r.omitted;
+        let (ht, ttc, unknown) = (ht + o.total_ht, ttc + o.total_ttc, unknown + o.unknown_amounts as usize);
+        let any_created = r.documents.iter().any(|d| d.action == DocumentAction::Created)
+            || o.documents[DocumentAction::Created as usize] > 0;
         if any_created {
             rows.push((Msg::HtmlTotHt, money(&ht.to_string(), lang), false));
             rows.push((Msg::HtmlTotTtc, money(&ttc.to_string(), lang), false));
@@ -540,25 +544,35 @@ impl Page<'_> {
             self.raw("</td></tr>\n");
         }
         self.raw("</tbody>\n</table></div>\n");
-        if r.documents.len() > shown.len() {
+        if r.documents.len() > shown.len() || r.documents_omitted > 0 {
             let rest = &r.documents[shown.len()..];
             let mut counts: Vec<(Msg, usize)> = Vec::new();
-            for d in rest {
-                let m = document_status(d.action, r.dry_run).1;
+            let omitted = [
+                DocumentAction::Created,
+                DocumentAction::SkippedAlreadyConverted,
+                DocumentAction::Skipped,
+                DocumentAction::Failed,
+            ]
+            .into_iter()
+            .map(|a| (a, r.omitted.documents[a as usize] as usize));
+            for (action, n) in rest.iter().map(|d| (d.action, 1)).chain(omitted) {
+                let m = document_status(action, r.dry_run).1;
                 match counts.iter_mut().find(|(k, _)| *k == m) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((m, 1)),
+                    Some((_, c)) => *c += n,
+                    None if n > 0 => counts.push((m, n)),
+                    None => {}
                 }
             }
             let counts: Vec<String> = counts.iter().map(|(m, n)| format!("{n} {}", m.text(lang))).collect();
             self.raw("<p class=\"note\">");
             self.text(&t!(
                 lang,
-                Msg::HtmlRowsMore,
+                if r.documents_omitted > 0 { Msg::HtmlRowsMoreOmitted } else { Msg::HtmlRowsMore },
                 shown = shown.len(),
-                total = r.documents.len(),
-                rest = rest.len(),
-                counts = counts.join(", ")
+                total = r.documents.len() as u64 + r.documents_omitted,
+                rest = rest.len() as u64 + r.documents_omitted,
+                counts = counts.join(", "),
+                listed = r.documents.len()
             ));
             self.raw("</p>\n");
         }
@@ -676,25 +690,43 @@ impl Page<'_> {
             self.raw("</tr>\n");
         }
         self.raw("</tbody>\n</table></div>\n");
-        if r.customers.len() > shown.len() {
+        if r.customers.len() > shown.len() || r.customers_omitted > 0 {
             let rest = &r.customers[shown.len()..];
             let mut counts: Vec<(String, usize)> = Vec::new();
+            let mut add = |label: String, n: usize| match counts.iter_mut().find(|(k, _)| *k == label) {
+                Some((_, c)) => *c += n,
+                None if n > 0 => counts.push((label, n)),
+                None => {}
+            };
             for c in rest {
-                let label = customer_action(c, r.dry_run, lang).1;
-                match counts.iter_mut().find(|(k, _)| *k == label) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((label, 1)),
-                }
+                add(customer_action(c, r.dry_run, lang).1, 1);
             }
+            // Those left out of the report are known by their action only.
+            let o = &r.omitted;
+            let created = Msg::HtmlCustCreated;
+            let created = if r.dry_run { Msg::HtmlCustCreatedDry } else { created };
+            let before = o.customers_issued_before;
+            let labels = [
+                (CustomerAction::Created, created.text(lang).to_string(), before),
+                (CustomerAction::Matched, Msg::HtmlCustFound.text(lang).to_string(), 0),
+                (CustomerAction::Updated, Msg::HtmlCustUpdatedOnly.text(lang).to_string(), 0),
+                (CustomerAction::SingleAccount, Msg::HtmlCustSingle.text(lang).to_string(), 0),
+                (CustomerAction::Failed, Msg::HtmlCustFailed.text(lang).to_string(), 0),
+            ];
+            for (action, label, less) in labels {
+                add(label, (o.customers[action as usize] - less) as usize);
+            }
+            add(Msg::HtmlCustIssuedEarlier.text(lang).to_string(), before as usize);
             let counts: Vec<String> = counts.iter().map(|(m, n)| format!("{n} {m}")).collect();
             self.raw("<p class=\"note\">");
             self.text(&t!(
                 lang,
-                Msg::HtmlRowsMore,
+                if r.customers_omitted > 0 { Msg::HtmlRowsMoreOmitted } else { Msg::HtmlRowsMore },
                 shown = shown.len(),
-                total = r.customers.len(),
-                rest = rest.len(),
-                counts = counts.join(", ")
+                total = r.customers.len() as u64 + r.customers_omitted,
+                rest = rest.len() as u64 + r.customers_omitted,
+                counts = counts.join(", "),
+                listed = r.customers.len()
             ));
             self.raw("</p>\n");
         }
@@ -989,6 +1021,7 @@ mod tests {
         assert_eq!(orders.matches("<tr>").count(), ROWS + 1, "the header and ROWS rows");
         assert!(
             orders.contains("Only the first 1000 of 300000 are listed here")
+                && orders.contains("the JSON report lists the first 10000 and counts the others")
                 && orders.contains("299000 not listed: 296010 created, 2990 skipped"),
             "{}",
             &orders[orders.len() - 600..]

@@ -26,7 +26,11 @@
 //! Memory: 24 bytes per converted order (a 128-bit hash of its key and where its O line is in
 //! the file: a credit note reads its invoice's piece and client back from there), 16 per
 //! piece number (its hash and its order's), so that a number is never given to two orders,
-//! and some 40 per order credited.
+//! and some 40 per order credited. The batch being written adds nothing per new order: its
+//! entries are told from the others by where their line is (the side file, or past the
+//! batch's P line), so undoing it is a pass over the maps; only what it replaced (an order
+//! converted again with `--force`, a credit note) is listed to be put back. A dry run, which
+//! writes no line, lists all it stages.
 
 use std::fs::{self, File, OpenOptions};
 use std::hash::{Hash, Hasher};
@@ -83,18 +87,21 @@ pub struct Ledger {
     pieces: FxHashMap<u64, u64>,
     /// Orders with credit notes.
     credits: FxHashMap<u128, Credited>,
-    /// Pieces of the batch being written, with what they replaced, to undo if it fails.
+    /// Pieces of the batch being written that replaced another entry or belong to a credit
+    /// note (a dry run: every piece), with what they replaced, to undo if it fails. A new
+    /// order's piece is undone with its order (see `abort`).
     staged_pieces: Vec<(u64, Option<u64>)>,
-    /// Orders of the batch being written (not yet committed), with where their O line was
-    /// before (`None`: a new order): already in `done` (so a repeated order within the input
-    /// is caught), listed here to be undone if the input fails; their lines wait in a side
-    /// file beside the ledger.
+    /// Orders of the batch being written (not yet committed) that were already known (with
+    /// where their O line was before), to put back if the input fails; a dry run lists every
+    /// order (`None`: a new one). New orders are in `done` too (so a repeated order within
+    /// the input is caught), marked as the batch's by where their line is: their lines wait
+    /// in a side file beside the ledger (`PENDING`), then past `batch_start`.
     staged_keys: Vec<(u128, Option<u64>)>,
     /// Credit notes of the batch being written, with what their order had before.
     staged_credits: Vec<(u128, Option<Credited>)>,
-    /// O lines of the batch in the side file (key, offset there), placed in the ledger by
-    /// `prepare`.
-    side_lines: Vec<(u128, u64)>,
+    /// Once the batch is prepared: where its first O or R line is in the ledger file (every
+    /// line from there on is the batch's).
+    batch_start: u64,
     /// Bytes written to the side file.
     side_len: u64,
     /// Dry run: the invoices staged, since nothing is written.
@@ -195,7 +202,7 @@ impl Ledger {
             staged_pieces: Vec::new(),
             staged_keys: Vec::new(),
             staged_credits: Vec::new(),
-            side_lines: Vec::new(),
+            batch_start: u64::MAX,
             side_len: 0,
             memo: FxHashMap::default(),
             pending: None,
@@ -441,10 +448,16 @@ impl Ledger {
     pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
         let h = hash(key);
         let before = self.done.insert(halves(h), UNWRITTEN);
-        self.staged_keys.push((h, before));
+        // Listed: what is undone otherwise than with the batch's new orders.
+        let listed = before.is_some() || self.read_only;
+        if listed {
+            self.staged_keys.push((h, before));
+        }
         if let Some(p) = piece_hash(&invoice.piece) {
             let before = self.pieces.insert(p, h as u64);
-            self.staged_pieces.push((p, before));
+            if before.is_some() || listed {
+                self.staged_pieces.push((p, before));
+            }
         }
         if self.read_only {
             self.memo.insert(h, invoice.clone());
@@ -455,7 +468,6 @@ impl Ledger {
             [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
         let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
         self.done.insert(halves(h), PENDING | at);
-        self.side_lines.push((h, at));
         Ok(())
     }
 
@@ -527,9 +539,13 @@ impl Ledger {
             }
             None => self.append(&text)?,
         }
-        for (h, at) in self.side_lines.drain(..) {
-            self.done.insert(halves(h), start + at);
+        // The batch's orders now point into the ledger file.
+        for at in self.done.values_mut() {
+            if *at != UNWRITTEN && *at & PENDING != 0 {
+                *at = start + (*at & !PENDING);
+            }
         }
+        self.batch_start = start;
         self.side_len = 0;
         self.prepared = true;
         Ok(())
@@ -548,7 +564,7 @@ impl Ledger {
         self.staged_keys.clear();
         self.staged_pieces.clear();
         self.staged_credits.clear();
-        self.side_lines.clear();
+        self.batch_start = u64::MAX;
         self.side_len = 0;
         match id {
             Some(id) if prepared => self.append(&format!("C\t{id}\n")),
@@ -568,7 +584,6 @@ impl Ledger {
             self.append(&format!("A\t{id}\n"))?;
         }
         self.prepared = false;
-        self.side_lines.clear();
         self.side_len = 0;
         while let Some((h, before)) = self.staged_keys.pop() {
             match before {
@@ -579,6 +594,21 @@ impl Ledger {
                 }
             };
         }
+        // The new orders of the batch: their line is in the side file (or was never
+        // written), or past the batch's P line. Their pieces go with them.
+        let start = std::mem::replace(&mut self.batch_start, u64::MAX);
+        let mut gone = rustc_hash::FxHashSet::default();
+        // A dry run lists all it staged (its earlier inputs' orders stay unwritten too).
+        self.done.retain(|&(_, low), &mut at| {
+            if self.read_only {
+                return true;
+            }
+            let ours = at & PENDING != 0 || at >= start;
+            if ours {
+                gone.insert(low);
+            }
+            !ours
+        });
         while let Some((h, before)) = self.staged_credits.pop() {
             match before {
                 Some(c) => self.credits.insert(h, c),
@@ -590,6 +620,9 @@ impl Ledger {
                 Some(owner) => self.pieces.insert(p, owner),
                 None => self.pieces.remove(&p),
             };
+        }
+        if !gone.is_empty() {
+            self.pieces.retain(|_, owner| !gone.contains(owner));
         }
         Ok(())
     }
@@ -617,6 +650,53 @@ mod tests {
         }
         if commit {
             l.commit().unwrap();
+        }
+    }
+
+    /// Converted orders, pieces, credits.
+    type Maps = (FxHashMap<(u64, u64), u64>, FxHashMap<u64, u64>, FxHashMap<u128, Credited>);
+
+    /// What a failed input must leave as it found.
+    fn maps(l: &Ledger) -> Maps {
+        (l.done.clone(), l.pieces.clone(), l.credits.clone())
+    }
+
+    #[test]
+    fn a_failed_batch_is_undone_whole_before_and_after_prepare() {
+        for prepared in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out.txt");
+            let mut l = Ledger::open(dir.path(), false).unwrap();
+            l.stage("shopify:1", "FA001").unwrap();
+            l.stage("shopify:2", "FA002").unwrap();
+            l.stage_credit("shopify:2", "AV001", dec("10")).unwrap();
+            l.prepare(std::slice::from_ref(&out)).unwrap();
+            fs::write(&out, "x").unwrap();
+            l.commit().unwrap();
+            let before = maps(&l);
+            // New orders with pieces, an order converted again (--force) under a new piece,
+            // a credit note for an order of the earlier batch.
+            l.stage("shopify:3", "FA003").unwrap();
+            l.stage("shopify:4", "").unwrap();
+            l.stage("shopify:1", "FA009").unwrap();
+            l.stage_credit("shopify:2", "AV002", dec("15")).unwrap();
+            if prepared {
+                l.prepare(&[dir.path().join("out-2.txt")]).unwrap();
+            }
+            l.abort().unwrap();
+            assert!(maps(&l) == before, "prepared: {prepared}");
+            assert!(!l.contains("shopify:3") && l.contains("shopify:1"));
+            assert!(!l.piece_used("FA003") && !l.piece_used("FA009") && !l.piece_used("AV002"));
+            assert!(l.piece_taken("FA001", "shopify:5") && l.piece_used("AV001"));
+            assert_eq!(l.invoice("shopify:1").unwrap().unwrap().piece, "FA001");
+            // The next batch starts clean and is placed right.
+            l.stage("shopify:5", "FA005").unwrap();
+            l.prepare(&[dir.path().join("out-3.txt")]).unwrap();
+            fs::write(dir.path().join("out-3.txt"), "y").unwrap();
+            l.commit().unwrap();
+            assert_eq!(l.invoice("shopify:5").unwrap().unwrap().piece, "FA005");
+            let again = Ledger::open(dir.path(), false).unwrap();
+            assert!(again.contains("shopify:5") && !again.contains("shopify:3"), "prepared: {prepared}");
         }
     }
 

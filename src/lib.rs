@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod resolve;
 pub mod sage;

@@ -14,7 +14,14 @@ use crate::t;
 pub struct Report {
     pub inputs: Vec<InputReport>,
     pub customers: Vec<CustomerReport>,
+    /// Customer entries left out of `customers` (a huge run lists its first `ENTRIES_CAP`;
+    /// the totals count them all). Absent when none was left out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub customers_omitted: u64,
     pub documents: Vec<DocumentReport>,
+    /// Document entries left out of `documents`, as `customers_omitted`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub documents_omitted: u64,
     pub warnings: Vec<Warning>,
     /// The files written.
     pub outputs: Vec<String>,
@@ -34,6 +41,9 @@ pub struct Report {
     /// only the totals are kept, so a run of a million orders does not hold a million entries.
     #[serde(skip)]
     pub keep: bool,
+    /// What the entries left out were, for the HTML page and for undoing a failed input.
+    #[serde(skip)]
+    pub omitted: Omitted,
     /// First and last piece number of the documents created, for the summary (kept even
     /// without entries).
     #[serde(skip)]
@@ -42,6 +52,38 @@ pub struct Report {
     /// report.
     #[serde(skip)]
     pub written_as: WrittenAs,
+}
+
+/// Customer and document entries listed one by one, each; past them, a run's entries are
+/// counted (`customers_omitted`, `documents_omitted`), so that the report of a million orders
+/// stays readable and its run's memory does not grow with every order.
+pub const ENTRIES_CAP: usize = 10_000;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The entries left out of the report, by what they were.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Omitted {
+    /// Customers by action, and of the created ones those issued by an earlier run.
+    pub customers: [u64; 5],
+    pub customers_issued_before: u64,
+    /// Documents by action.
+    pub documents: [u64; 4],
+    /// Amounts of the documents created (credit notes count negative), and how many of them
+    /// had an amount that could not be computed.
+    pub total_ht: rust_decimal::Decimal,
+    pub total_ttc: rust_decimal::Decimal,
+    pub unknown_amounts: u64,
+}
+
+/// Where the entries stood when an input started (see `Report::void_input`).
+#[derive(Debug, Clone)]
+pub struct EntriesMark {
+    customers: usize,
+    documents: usize,
+    omitted: Omitted,
 }
 
 /// The formats a run writes: Format Sage and the import paramétrable templates.
@@ -173,6 +215,7 @@ pub enum Issued {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum CustomerAction {
     Created,
     Matched,
@@ -253,6 +296,7 @@ impl From<crate::profile::orders::DocumentType> for DocumentKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum DocumentAction {
     Created,
     SkippedAlreadyConverted,
@@ -518,8 +562,17 @@ impl Report {
         if c.action == CustomerAction::Created && c.issued == Some(Issued::Earlier) {
             self.totals.customers_issued_before += 1;
         }
-        if self.keep {
+        if !self.keep {
+            return;
+        }
+        if self.customers.len() < ENTRIES_CAP {
             self.customers.push(c);
+        } else {
+            self.customers_omitted += 1;
+            self.omitted.customers[c.action as usize] += 1;
+            if c.issued == Some(Issued::Earlier) {
+                self.omitted.customers_issued_before += 1;
+            }
         }
     }
 
@@ -533,9 +586,60 @@ impl Report {
                 None => self.pieces = Some((d.piece.clone(), d.piece.clone())),
             }
         }
-        if self.keep {
-            self.documents.push(d);
+        if !self.keep {
+            return;
         }
+        if self.documents.len() < ENTRIES_CAP {
+            self.documents.push(d);
+            return;
+        }
+        self.documents_omitted += 1;
+        self.omitted.documents[d.action as usize] += 1;
+        if d.action == DocumentAction::Created {
+            let parse = |a: &Option<String>| a.as_deref().and_then(|a| a.parse::<rust_decimal::Decimal>().ok());
+            let (ht, ttc) = (parse(&d.total_ht), parse(&d.total_ttc));
+            let sign = if d.kind == DocumentKind::CreditNote {
+                -rust_decimal::Decimal::ONE
+            } else {
+                rust_decimal::Decimal::ONE
+            };
+            self.omitted.total_ht += sign * ht.unwrap_or_default();
+            self.omitted.total_ttc += sign * ttc.unwrap_or_default();
+            if ht.is_none() || ttc.is_none() {
+                self.omitted.unknown_amounts += 1;
+            }
+        }
+    }
+
+    /// Where the entries stand, before an input.
+    pub fn entries_mark(&self) -> EntriesMark {
+        EntriesMark { customers: self.customers.len(), documents: self.documents.len(), omitted: self.omitted.clone() }
+    }
+
+    /// An input failed: nothing of it was written, so what it said it created, matched or
+    /// updated is void. Its failures and skipped documents stay, listed or counted.
+    pub fn void_input(&mut self, mark: &EntriesMark, path: &str) {
+        let mut i = 0;
+        self.customers.retain(|c| {
+            i += 1;
+            i <= mark.customers || c.input != path || c.action == CustomerAction::Failed
+        });
+        let mut i = 0;
+        self.documents.retain(|d| {
+            i += 1;
+            i <= mark.documents || d.input != path || d.action != DocumentAction::Created
+        });
+        // Of the entries left out since the mark, only the failures (and skips) stay.
+        let (was, now) = (&mark.omitted, &mut self.omitted);
+        let failed = CustomerAction::Failed as usize;
+        let mut kept = was.clone();
+        kept.customers[failed] = now.customers[failed];
+        for a in [DocumentAction::SkippedAlreadyConverted, DocumentAction::Skipped, DocumentAction::Failed] {
+            kept.documents[a as usize] = now.documents[a as usize];
+        }
+        *now = kept;
+        self.customers_omitted = now.customers.iter().sum();
+        self.documents_omitted = now.documents.iter().sum();
     }
 
     pub fn failed(&self) -> bool {
@@ -644,6 +748,16 @@ impl Report {
                 already = t.documents_skipped_already_converted,
                 skipped = t.documents_skipped,
                 failed = t.documents_failed
+            );
+            let _ = writeln!(s, "{line}");
+        }
+        if self.customers_omitted + self.documents_omitted > 0 {
+            let line = t!(
+                lang,
+                Msg::SumOmitted,
+                cap = ENTRIES_CAP,
+                customers = self.customers_omitted,
+                documents = self.documents_omitted
             );
             let _ = writeln!(s, "{line}");
         }
@@ -883,6 +997,7 @@ fn field_prefix(field: &str) -> String {
 #[cfg(test)]
 mod tally_tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     #[test]
     fn every_warning_kind_has_a_french_label_and_a_meaning_in_both_languages() {
@@ -951,6 +1066,52 @@ mod tally_tests {
         assert_eq!(a, "line # ('') has no SKU; set unknown_article = \"divers\"");
         assert_ne!(shape("'x' is not a number"), shape("'x' is not a date"));
         assert_eq!(shape("l'adresse de l'Industrie"), "l'adresse de l'Industrie");
+    }
+
+    fn document(input: &str, n: usize, action: DocumentAction) -> DocumentReport {
+        DocumentReport {
+            input: input.into(),
+            order: format!("#{n}"),
+            customer: "WEB1".into(),
+            piece: String::new(),
+            lines: 1,
+            action,
+            detail: String::new(),
+            kind: DocumentKind::Invoice,
+            invoice: None,
+            total_ht: Some("10.00".into()),
+            total_ttc: Some("12.00".into()),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_huge_run_lists_its_first_entries_and_counts_the_others() {
+        let mut r = Report { keep: true, ..Default::default() };
+        for n in 0..ENTRIES_CAP {
+            r.add_document(document("a.csv", n, DocumentAction::Created));
+        }
+        // Up to the cap, the report is the one of a normal run: no new key.
+        assert!(!r.to_json().contains("documents_omitted") && !r.to_json().contains("customers_omitted"));
+        assert!(!r.human().contains("left out"));
+        r.add_document(document("a.csv", 1, DocumentAction::Failed));
+        let mark = r.entries_mark();
+        for n in 0..7 {
+            r.add_document(document("b.csv", n, DocumentAction::Created));
+        }
+        r.add_document(document("b.csv", 8, DocumentAction::Failed));
+        assert_eq!((r.documents.len(), r.documents_omitted), (ENTRIES_CAP, 9));
+        assert_eq!(r.totals.documents_created as usize, ENTRIES_CAP + 7);
+        assert_eq!(r.omitted.total_ttc, Decimal::from(84));
+        let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(json["documents_omitted"], 9);
+        assert!(json.get("customers_omitted").is_none());
+        assert!(r.human().contains("9 document entries left out"), "{}", r.human());
+        // b.csv failed: what it created is void, its failure stays counted.
+        r.void_input(&mark, "b.csv");
+        assert_eq!(r.documents_omitted, 2);
+        assert_eq!(r.omitted.documents, [0, 0, 0, 2]);
+        assert_eq!(r.omitted.total_ttc, Decimal::ZERO);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! One versioned JSON file, replaced atomically; a damaged file stops the run rather than
 //! being reset, because a reset would issue the same codes twice.
 //!
-//! In memory the keys and codes sit in one text buffer, the entries in a flat list of spans
-//! with two hash indexes (by customer key, by code): a shop with hundreds of thousands of
-//! customers keeps some 60 bytes for each. An input that fails is undone (`begin` /
+//! In memory the keys and codes sit in chunks of text that never move (`TextChunks`), the
+//! entries in a flat list of spans with two hash indexes (by customer key, by code): a shop
+//! with hundreds of thousands of customers keeps some 60 bytes for each. An input that fails is undone (`begin` /
 //! `rollback`) without copying the state.
 
 use std::fs;
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::strindex::StrIndex;
+use crate::strindex::{StrIndex, TextChunks};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -47,12 +47,17 @@ struct Entry {
     date: u32,
 }
 
+/// The code of entry `e`: after its key, in the same place of the text.
+fn code_of(text: &TextChunks, e: Entry) -> &str {
+    &text.get(e.at, e.key_len + e.code_len)[e.key_len as usize..]
+}
+
 /// What the current input changed, to undo it if the input fails.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Journal {
     counter: u64,
     len: usize,
-    text: usize,
+    text: (usize, usize),
     /// Entries of earlier inputs the current one replaced: (index, old entry).
     replaced: Vec<(u32, Entry)>,
 }
@@ -62,7 +67,7 @@ pub struct State {
     pub version: u32,
     /// Last number taken from the counter (0 = none yet).
     pub counter: u64,
-    text: String,
+    text: TextChunks,
     entries: Vec<Entry>,
     dates: Vec<Box<str>>,
     date_ids: FxHashMap<Box<str>, u32>,
@@ -238,13 +243,11 @@ impl State {
 
     fn key(&self, i: u32) -> &str {
         let e = self.entries[i as usize];
-        &self.text[e.at as usize..(e.at + e.key_len) as usize]
+        self.text.get(e.at, e.key_len)
     }
 
     fn code(&self, i: u32) -> &str {
-        let e = self.entries[i as usize];
-        let at = (e.at + e.key_len) as usize;
-        &self.text[at..at + e.code_len as usize]
+        code_of(&self.text, self.entries[i as usize])
     }
 
     fn date(&self, i: u32) -> &str {
@@ -261,9 +264,7 @@ impl State {
                 d
             }
         };
-        let at = self.text.len() as u32;
-        self.text.push_str(key);
-        self.text.push_str(code);
+        let at = self.text.push(&[key, code]);
         let entry = Entry { at, key_len: key.len() as u32, code_len: code.len() as u32, date };
         match self.by_key.get(key, |i| self.key(i) == key) {
             Some(i) => {
@@ -281,7 +282,7 @@ impl State {
                 let (text, entries) = (&self.text, &self.entries);
                 let key_of = |j: u32| {
                     let e = entries[j as usize];
-                    &text[e.at as usize..(e.at + e.key_len) as usize]
+                    text.get(e.at, e.key_len)
                 };
                 self.by_key.insert(key, i, |j| key_of(j) == key);
                 self.index_code(i);
@@ -291,12 +292,8 @@ impl State {
 
     fn index_code(&mut self, i: u32) {
         let (text, entries) = (&self.text, &self.entries);
-        let code_of = |j: u32| {
-            let e = entries[j as usize];
-            let at = (e.at + e.key_len) as usize;
-            &text[at..at + e.code_len as usize]
-        };
-        self.by_code.insert(code_of(i), i, |j| code_of(j) == code_of(i));
+        let code = |j: u32| code_of(text, entries[j as usize]);
+        self.by_code.insert(code(i), i, |j| code(j) == code(i));
     }
 
     pub fn len(&self) -> usize {
@@ -312,7 +309,7 @@ impl State {
         self.journal = Some(Journal {
             counter: self.counter,
             len: self.entries.len(),
-            text: self.text.len(),
+            text: self.text.end(),
             replaced: Vec::new(),
         });
     }

@@ -97,3 +97,50 @@ fn profile_check_reads_in_french() {
     assert!(text.contains("p.toml : 1 problème(s)"), "{text}");
     assert!(en(dir.path(), &["profile", "check", "p.toml"]).contains("p.toml: 1 problem(s)"));
 }
+
+#[test]
+fn a_first_run_without_client_list_says_how_to_export_it_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, code) = fr(dir.path(), &["profile", "init", "profil.toml"]);
+    assert_eq!(code, Some(0));
+    let (text, code) = fr(dir.path(), &["profile", "check", "profil.toml"]);
+    assert_eq!(code, Some(2));
+    assert_has(
+        &text,
+        &[
+            "profil.toml : ligne ",
+            " : clients.file : liste des clients ",
+            "Pour obtenir la liste des clients depuis Sage 100 Gestion Commerciale",
+            "Fichier > Exporter > Format Sage",
+            "N° compte",
+            "profil.toml : 1 problème(s)",
+        ],
+    );
+    let input = fixture("shopify/orders_export.csv");
+    let out = passerelle(dir.path())
+        .env("LANG", "fr_FR.UTF-8")
+        .args(["convert", "--profile", "profil.toml", "--out", "out", input.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_has(&err, &["passerelle: liste des clients ", "introuvable", "Structure > Clients"]);
+    // In English, the same facts.
+    let out = passerelle(dir.path())
+        .args(["convert", "--profile", "profil.toml", "--out", "out", input.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_has(&String::from_utf8_lossy(&out.stderr), &["not found", "How to get the client list"]);
+}
+
+#[test]
+fn watch_start_errors_read_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = passerelle(dir.path())
+        .env("LANG", "fr_FR.UTF-8")
+        .args(["watch", "--once", "--dir", "absent"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_has(&String::from_utf8_lossy(&out.stderr), &["pas de dossier de dépôt ", "--dir DOSSIER"]);
+}

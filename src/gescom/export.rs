@@ -684,7 +684,8 @@ pub fn load_export(path: &Path, layout: &'static Layout, keep: &[String]) -> Res
     load_export_from(path, file, layout, keep)
 }
 
-/// `load_export` of a file already opened (and checked) from `path`.
+/// `load_export` of a file already opened (and checked) from `path`: the frame, then the
+/// records into the index, then each record type compared with the layout written.
 pub fn load_export_from(
     path: &Path,
     file: File,
@@ -693,89 +694,8 @@ pub fn load_export_from(
 ) -> Result<ClientIndex, InputError> {
     let io = |source| crate::sage::parse::line_error(path, source);
     let mut r = ByteLines::new(file);
-    let bad = |line: u64, message: String| InputError::Malformed { path: path.to_path_buf(), line, message };
-    // The frame: `#FLG 000`, then `#VER nn`.
-    let mut frame = Frame(Vec::new());
-    r.each(&mut frame).map_err(io)?;
-    let frame = frame.0;
-    let first = frame.first().ok_or(InputError::Empty { path: path.to_path_buf() })?;
-    // The file is one the profile names: say what was expected, never quote what is there.
-    if first != "#FLG 000" {
-        return Err(bad(1, "a Format Sage file starts with the line '#FLG 000'".into()));
-    }
-    let second = frame.get(1).ok_or_else(|| bad(2, "no #VER line".into()))?;
-    let version = second
-        .strip_prefix("#VER ")
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .ok_or_else(|| bad(2, "line 2 of a Format Sage file is '#VER nn' (the version number)".into()))?;
-    let own = Layout::builtin(version);
-    let read_with = own.unwrap_or(layout);
-    let ccli = read_with.of(RecordKind::Ccli);
-    // The code is the record's first line (it decides early whether every field is kept).
-    let mut wanted: Vec<u16> = vec![1 << CODE];
-    for (field, slot) in CCLI_NEEDED {
-        let i = ccli.index(field);
-        if wanted.len() <= i {
-            wanted.resize(i + 1, 0);
-        }
-        wanted[i] |= 1 << slot;
-    }
-    let ccdl = read_with.of(RecordKind::Ccdl);
-    let delivery_at = DELIVERY_NEEDED.map(|f| ccdl.index(f));
-    let contact_at = read_with.of(RecordKind::Mctt).index(Mctt::EMail);
-
-    let mut info = ExportInfo { version, ..Default::default() };
-    let mut notes = Vec::new();
-    if version != layout.version {
-        info.mismatches.push(format!("your dossier exports #VER {version}; passerelle writes #VER {}", layout.version));
-    }
-    if own.is_none() {
-        notes.push(format!(
-            "no layout is known for #VER {version}: the export is read with the #VER {} layout, which only holds if its records have the same fields",
-            layout.version
-        ));
-    }
-    let mut ix = ClientIndex::new(Source {
-        path: path.display().to_string(),
-        file: path.to_path_buf(),
-        format: "format sage".into(),
-        encoding: "cp850".into(),
-        delimiter: String::new(),
-        ..Default::default()
-    });
-    ix.carried = (1..=ccli.fixed as u16).collect();
-    let mut next_wanted = vec![wanted.len(); wanted.len() + 1];
-    for i in (0..wanted.len()).rev() {
-        next_wanted[i] = if wanted[i] != 0 { i } else { next_wanted[i + 1] };
-    }
-    let mut ex = Export {
-        path,
-        ccli,
-        ccli_children: &ccli.children,
-        wanted,
-        next_wanted,
-        delivery_at,
-        contact_at,
-        keep: keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect(),
-        ix,
-        info,
-        notes,
-        client: Pending::default(),
-        skipped_short: 0,
-        cur: Current {
-            active: false,
-            kind: Kind::Other,
-            tag: String::new(),
-            line: 0,
-            offset: 0,
-            n: 0,
-            needed: 0,
-            slots: Default::default(),
-            keeping: false,
-            all: Vec::new(),
-        },
-        error: None,
-    };
+    let version = read_frame(&mut r, path)?;
+    let mut ex = Export::new(path, version, layout, keep);
     r.each(&mut ex).map_err(io)?;
     if let Some(e) = ex.error {
         return Err(e);
@@ -791,7 +711,38 @@ pub fn load_export_from(
                 .into(),
         );
     }
-    // Compare each record type with the layout passerelle writes.
+    compare_with_layout(&mut info, layout);
+    info.updatable = info.mismatches.is_empty() && skipped_short == 0;
+    for m in &info.mismatches {
+        notes.push(m.clone());
+    }
+    ix.notes.splice(0..0, notes);
+    ix.export = Some(info);
+    Ok(ix)
+}
+
+/// The frame: `#FLG 000`, then `#VER nn`; the version.
+fn read_frame<R: Read>(r: &mut ByteLines<R>, path: &Path) -> Result<u32, InputError> {
+    let io = |source| crate::sage::parse::line_error(path, source);
+    let bad = |line: u64, message: String| InputError::Malformed { path: path.to_path_buf(), line, message };
+    let mut frame = Frame(Vec::new());
+    r.each(&mut frame).map_err(io)?;
+    let frame = frame.0;
+    let first = frame.first().ok_or(InputError::Empty { path: path.to_path_buf() })?;
+    // The file is one the profile names: say what was expected, never quote what is there.
+    if first != "#FLG 000" {
+        return Err(bad(1, "a Format Sage file starts with the line '#FLG 000'".into()));
+    }
+    let second = frame.get(1).ok_or_else(|| bad(2, "no #VER line".into()))?;
+    second
+        .strip_prefix("#VER ")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .ok_or_else(|| bad(2, "line 2 of a Format Sage file is '#VER nn' (the version number)".into()))
+}
+
+/// Each record type of the export (`info.histogram`: count, fewest and most lines) against
+/// the layout passerelle writes: a difference is a mismatch (no update is written then).
+fn compare_with_layout(info: &mut ExportInfo, layout: &Layout) {
     for (tag, &(n, min, max)) in &info.histogram {
         let Some(rl) = layout.record(tag) else { continue };
         let fits = |k: usize| {
@@ -809,13 +760,82 @@ pub fn load_export_from(
             ));
         }
     }
-    info.updatable = info.mismatches.is_empty() && skipped_short == 0;
-    for m in &info.mismatches {
-        notes.push(m.clone());
+}
+
+impl<'a> Export<'a> {
+    /// Ready to read the records of an export of `#VER version`: with its own layout when
+    /// one is known, else with `layout` (said in the notes).
+    fn new(path: &'a Path, version: u32, layout: &'static Layout, keep: &[String]) -> Export<'a> {
+        let own = Layout::builtin(version);
+        let read_with = own.unwrap_or(layout);
+        let ccli = read_with.of(RecordKind::Ccli);
+        // The code is the record's first line (it decides early whether every field is kept).
+        let mut wanted: Vec<u16> = vec![1 << CODE];
+        for (field, slot) in CCLI_NEEDED {
+            let i = ccli.index(field);
+            if wanted.len() <= i {
+                wanted.resize(i + 1, 0);
+            }
+            wanted[i] |= 1 << slot;
+        }
+        let ccdl = read_with.of(RecordKind::Ccdl);
+        let delivery_at = DELIVERY_NEEDED.map(|f| ccdl.index(f));
+        let contact_at = read_with.of(RecordKind::Mctt).index(Mctt::EMail);
+
+        let mut info = ExportInfo { version, ..Default::default() };
+        let mut notes = Vec::new();
+        if version != layout.version {
+            info.mismatches
+                .push(format!("your dossier exports #VER {version}; passerelle writes #VER {}", layout.version));
+        }
+        if own.is_none() {
+            notes.push(format!(
+                "no layout is known for #VER {version}: the export is read with the #VER {} layout, which only holds if its records have the same fields",
+                layout.version
+            ));
+        }
+        let mut ix = ClientIndex::new(Source {
+            path: path.display().to_string(),
+            file: path.to_path_buf(),
+            format: "format sage".into(),
+            encoding: "cp850".into(),
+            delimiter: String::new(),
+            ..Default::default()
+        });
+        ix.carried = (1..=ccli.fixed as u16).collect();
+        let mut next_wanted = vec![wanted.len(); wanted.len() + 1];
+        for i in (0..wanted.len()).rev() {
+            next_wanted[i] = if wanted[i] != 0 { i } else { next_wanted[i + 1] };
+        }
+        Export {
+            path,
+            ccli,
+            ccli_children: &ccli.children,
+            wanted,
+            next_wanted,
+            delivery_at,
+            contact_at,
+            keep: keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect(),
+            ix,
+            info,
+            notes,
+            client: Pending::default(),
+            skipped_short: 0,
+            cur: Current {
+                active: false,
+                kind: Kind::Other,
+                tag: String::new(),
+                line: 0,
+                offset: 0,
+                n: 0,
+                needed: 0,
+                slots: Default::default(),
+                keeping: false,
+                all: Vec::new(),
+            },
+            error: None,
+        }
     }
-    ix.notes.splice(0..0, notes);
-    ix.export = Some(info);
-    Ok(ix)
 }
 
 /// Reads a client's block (#CCLI and its children) back from the export.

@@ -17,15 +17,6 @@ use crate::error::InputError;
 use crate::profile::ClientsSection;
 use crate::sage::Layout;
 
-/// How to get the client list, said wherever it is missing (`convert`, `profile check`,
-/// `watch`). The menu names are those usually given for Sage 100 Gestion Commerciale; they
-/// are not verified on every release, and the text says so. The columns are those of
-/// `templates/gescom/columns.toml` that matter most.
-pub const EXPORT_HOWTO: &str = "How to get the client list from Sage 100 Gestion Commerciale (menu names as usually given, not verified on every release):
-  - export the clients in Format Sage (Fichier > Exporter > Format Sage, clients only): the one form from which passerelle may also update existing clients;
-  - or export the list of clients (Structure > Clients) to a CSV or Excel file, with the column N° compte, and also Intitulé, Siret, N° identifiant (VAT number) and E-mail, by which shop customers are matched, and Compte collectif and Catégorie comptable, which new clients copy from the template client.
-Save it where [clients] file of the profile says, or pass --clients FILE; `passerelle clients inspect FILE` shows how it is read";
-
 /// Reads a client list, whatever its form: a Format Sage export (it starts with `#FLG`), an
 /// XLSX workbook, or a CSV file.
 pub fn load(

@@ -82,6 +82,10 @@ messages! {
         en: "documents: {created} created{pieces}{credit_notes}, {already} already converted, {skipped} skipped, {failed} failed",
         fr: "documents : {created} créé(s){pieces}{credit_notes}, {already} déjà converti(s), {skipped} écarté(s), {failed} en échec",
     }
+    SumOmitted {
+        en: "the report lists the first {cap} customers and documents and counts the others: {customers} customer and {documents} document entries left out (counted in the totals above)",
+        fr: "le rapport liste les {cap} premiers clients et documents et compte les autres : {customers} client(s) et {documents} document(s) non listés (comptés dans les totaux ci-dessus)",
+    }
     SumCreditNotes { en: ", of which {n} credit note(s)", fr: ", dont {n} avoir(s)" }
     SumPiece { en: " (pièce {piece})", fr: " (pièce {piece})" }
     SumPieces { en: " (pièces {first} to {last})", fr: " (pièces {first} à {last})" }
@@ -460,6 +464,10 @@ messages! {
         en: "Only the first {shown} of {total} are listed here, to keep the page light; all are in the JSON report (--report, or the .report.json that watch keeps). The {rest} not listed: {counts}.",
         fr: "Seuls les {shown} premiers sur {total} sont listés ici, pour garder la page légère ; tous sont dans le rapport JSON (--report, ou le .report.json que garde watch). Les {rest} non listés : {counts}.",
     }
+    HtmlRowsMoreOmitted {
+        en: "Only the first {shown} of {total} are listed here, to keep the page light; the JSON report lists the first {listed} and counts the others. The {rest} not listed: {counts}.",
+        fr: "Seuls les {shown} premiers sur {total} sont listés ici, pour garder la page légère ; le rapport JSON liste les {listed} premiers et compte les autres. Les {rest} non listés : {counts}.",
+    }
     HtmlEntriesNotKept {
         en: "The entries of this run were not kept: only the totals are shown.",
         fr: "Le détail de cette conversion n'a pas été gardé : seuls les totaux sont montrés.",
@@ -676,5 +684,50 @@ messages! {
     CliNotesMore { en: "    ... {n} more (--notes N)", fr: "    ... {n} de plus (--notes N)" }
     ChkProblems { en: "{file}: {n} problem(s)", fr: "{file} : {n} problème(s)" }
     ChkOk { en: "{file}: ok", fr: "{file} : ok" }
+    ChkProblem { en: "{file}: {p}", fr: "{file} : {p}" }
     ChkWarning { en: "{file}: warning: {p}", fr: "{file} : avertissement : {p}" }
+
+    // ---- Errors that stop a run (exit code 2) ----
+    /// How to get the client list, said wherever it is missing (`convert`, `profile check`,
+    /// `watch`). The menu names are those usually given for Sage 100 Gestion Commerciale; they
+    /// are not verified on every release, and the text says so. The columns are those of
+    /// `templates/gescom/columns.toml` that matter most.
+    ErrExportHowto {
+        en: "How to get the client list from Sage 100 Gestion Commerciale (menu names as usually given, not verified on every release):\n\
+             \x20 - export the clients in Format Sage (Fichier > Exporter > Format Sage, clients only): the one form from which passerelle may also update existing clients;\n\
+             \x20 - or export the list of clients (Structure > Clients) to a CSV or Excel file, with the column N° compte, and also Intitulé, Siret, N° identifiant (VAT number) and E-mail, by which shop customers are matched, and Compte collectif and Catégorie comptable, which new clients copy from the template client.\n\
+             Save it where [clients] file of the profile says, or pass --clients FILE; `passerelle clients inspect FILE` shows how it is read",
+        fr: "Pour obtenir la liste des clients depuis Sage 100 Gestion Commerciale (noms de menus tels qu'on les donne habituellement, non vérifiés sur chaque version) :\n\
+             \x20 - exportez les clients au Format Sage (Fichier > Exporter > Format Sage, clients seulement) : la seule forme à partir de laquelle passerelle peut aussi mettre à jour les clients existants ;\n\
+             \x20 - ou exportez la liste des clients (Structure > Clients) dans un fichier CSV ou Excel, avec la colonne N° compte, et aussi Intitulé, Siret, N° identifiant (n° de TVA) et E-mail, qui servent à retrouver les clients de la boutique, et Compte collectif et Catégorie comptable, que les nouveaux clients copient du client modèle.\n\
+             Enregistrez-la où le dit [clients] file du profil, ou passez --clients FICHIER ; `passerelle clients inspect FICHIER` montre comment elle est lue",
+    }
+    ErrNoClientList {
+        en: "no client list: set [clients] file in the profile or pass --clients FILE. passerelle needs the list of existing clients to match customers and to never reuse a code.",
+        fr: "pas de liste des clients : renseignez [clients] file dans le profil ou passez --clients FICHIER. passerelle a besoin de la liste des clients existants pour retrouver les clients et ne jamais réutiliser un code.",
+    }
+    ErrClientListMissing {
+        en: "client list {path} not found: passerelle needs the list of existing clients to match customers and to never reuse a code.",
+        fr: "liste des clients {path} introuvable : passerelle a besoin de la liste des clients existants pour retrouver les clients et ne jamais réutiliser un code.",
+    }
+    ErrClientList { en: "client list: {e}", fr: "liste des clients : {e}" }
+    ErrProfile { en: "profile: {e}", fr: "profil : {e}" }
+    ErrOut { en: "output folder {path}: {e}", fr: "dossier de sortie {path} : {e}" }
+    ErrStateDir {
+        en: "state folder {path}: cannot {action} it: {e}. It keeps the codes issued and the orders converted: choose a folder you can write (--state DIR)",
+        fr: "dossier d'état {path} : impossible de {action} : {e}. Il garde les codes émis et les commandes converties : choisissez un dossier où vous pouvez écrire (--state DOSSIER)",
+    }
+    ErrArticles { en: "article mapping: {e}", fr: "correspondance des articles : {e}" }
+    ErrWatchNoDir {
+        en: "no watch folder {path}: create it with a profile.toml inside (copy the watch/ folder of passerelle), or pass --dir DIR",
+        fr: "pas de dossier de dépôt {path} : créez-le avec un profile.toml dedans (copiez le dossier watch/ de passerelle), ou passez --dir DOSSIER",
+    }
+    ErrWatchNoProfile {
+        en: "no profile at {path}: write one with `passerelle profile init \"{path}\"` (then set [clients] file), or pass --profile FILE",
+        fr: "pas de profil {path} : écrivez-en un avec `passerelle profile init \"{path}\"` (puis renseignez [clients] file), ou passez --profile FICHIER",
+    }
+    ErrWatchBusy {
+        en: "another passerelle watch is already working on {dir} (it holds {lock}): stop it first. One watcher per folder",
+        fr: "un autre passerelle watch travaille déjà sur {dir} (il tient {lock}) : arrêtez-le d'abord. Un seul watch par dossier",
+    }
 }

@@ -1,5 +1,6 @@
-//! Profile validation with line numbers: the TOML is walked against a schema (unknown keys,
-//! wrong types, bad enum values: all reported, not just the first) before serde reads it.
+//! Profile validation with line numbers: the TOML is walked against the schema (unknown keys,
+//! wrong types, bad enum values: all reported, not just the first) before serde reads it. The
+//! schema is not written here: `schema` derives it from the serde types of `Profile`.
 //! The rules that span keys or need another stage (code lengths, expressions, field names,
 //! template files) are in `setup`, which also finds their lines through `Locator`.
 
@@ -9,6 +10,7 @@ use std::ops::Range;
 use toml_edit::{Document, Item, Table, Value};
 
 use super::Profile;
+use super::schema::Ty;
 use crate::diagnostics::{LineIndex, line_of, suggest};
 use crate::text::clip;
 
@@ -19,6 +21,24 @@ pub struct Problem {
     /// Dotted key, e.g. `customers.code.length`.
     pub key: String,
     pub message: String,
+}
+
+impl Problem {
+    /// As `Display`, with the line said in `lang` (`ligne 4`); the key and the message as
+    /// they are.
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        match (lang, self.line) {
+            (crate::i18n::Lang::Fr, l) if l > 0 => {
+                let (key, message) = (clip(&self.key, 100), clip(&self.message, 2000));
+                if self.key.is_empty() {
+                    format!("ligne {l} : {message}")
+                } else {
+                    format!("ligne {l} : {key} : {message}")
+                }
+            }
+            _ => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -33,151 +53,6 @@ impl fmt::Display for Problem {
         }
     }
 }
-
-#[derive(Clone, Copy)]
-pub enum Ty {
-    Str,
-    Bool,
-    Int,
-    Enum(&'static [&'static str]),
-    /// A table of free keys with string values (`[customers.fields]`, `[input.columns]`).
-    StrMap,
-    /// A table of free keys with whole-number values (`[orders.payment_methods]`).
-    IntMap,
-    /// A list of strings (`[output] templates`).
-    StrList,
-    Table(&'static [(&'static str, Ty)]),
-    /// A table of named sub-tables with one schema (`[customers.code.by_platform.shopify]`);
-    /// the names must be one of the listed ones.
-    TableMap(&'static [&'static str], &'static [(&'static str, Ty)]),
-    ArrayOfTables(&'static [(&'static str, Ty)]),
-}
-
-impl Ty {
-    fn describe(&self) -> String {
-        match self {
-            Ty::Str => "a string".into(),
-            Ty::Bool => "true or false".into(),
-            Ty::Int => "a whole number".into(),
-            Ty::Enum(v) => format!("one of {}", v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")),
-            Ty::StrMap => "a table of strings".into(),
-            Ty::IntMap => "a table of whole numbers".into(),
-            Ty::StrList => "a list of strings, e.g. [\"clients_csv\"]".into(),
-            Ty::Table(_) | Ty::TableMap(..) => "a table".into(),
-            Ty::ArrayOfTables(_) => "a list of tables".into(),
-        }
-    }
-}
-
-const PHONE: Ty = Ty::Enum(&["phone", "mobile", "billing_phone", "shipping_phone", "none"]);
-
-const CLIENTS: &[(&str, Ty)] =
-    &[("file", Ty::Str), ("encoding", Ty::Str), ("delimiter", Ty::Str), ("sheet", Ty::Str), ("columns", Ty::StrMap)];
-
-const CODE_PART: &[(&str, Ty)] = &[
-    ("field", Ty::Enum(&["lastname", "firstname", "company", "zip", "city", "country", "email"])),
-    ("length", Ty::Int),
-];
-
-const CODE: &[(&str, Ty)] = &[
-    ("prefix", Ty::Str),
-    ("parts", Ty::ArrayOfTables(CODE_PART)),
-    ("suffix", Ty::Str),
-    ("counter_length", Ty::Int),
-    ("length", Ty::Int),
-    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
-    ("counter_start", Ty::Int),
-    ("by_platform", Ty::TableMap(super::PLATFORMS, CODE_OVERRIDE)),
-];
-
-const CODE_OVERRIDE: &[(&str, Ty)] = &[
-    ("prefix", Ty::Str),
-    ("parts", Ty::ArrayOfTables(CODE_PART)),
-    ("suffix", Ty::Str),
-    ("counter_length", Ty::Int),
-    ("length", Ty::Int),
-    ("source", Ty::Enum(&["auto", "shop_id", "counter"])),
-    ("counter_start", Ty::Int),
-];
-
-const CUSTOMERS: &[(&str, Ty)] = &[
-    ("mode", Ty::Enum(&["single", "per_customer"])),
-    ("single_account", Ty::Str),
-    ("template", Ty::Str),
-    ("search_by_siret", Ty::Bool),
-    ("search_by_email", Ty::Bool),
-    ("search_by_vat", Ty::Bool),
-    ("phone", PHONE),
-    ("fax", PHONE),
-    ("representative", Ty::Str),
-    ("update_delivery_addresses", Ty::Bool),
-    ("update_billing_address", Ty::Bool),
-    ("notify_billing_address_differs", Ty::Bool),
-    ("notify_delivery_address_differs", Ty::Bool),
-    ("update_custom_fields", Ty::Bool),
-    ("remove_accents", Ty::Bool),
-    ("uppercase_name", Ty::Bool),
-    ("uppercase_addresses", Ty::Bool),
-    ("use_document_accounting_category", Ty::Bool),
-    ("collective_account", Ty::Str),
-    ("code", Ty::Table(CODE)),
-    ("fields", Ty::StrMap),
-];
-
-const INPUT: &[(&str, Ty)] =
-    &[("encoding", Ty::Str), ("delimiter", Ty::Str), ("columns", Ty::StrMap), ("note_attributes", Ty::StrMap)];
-
-const CATEGORIES: &[(&str, Ty)] = &[("france", Ty::Int), ("eu", Ty::Int), ("eu_b2c", Ty::Int), ("export", Ty::Int)];
-
-const ORDERS: &[(&str, Ty)] = &[
-    ("document_type", Ty::Enum(&["devis", "bon_de_commande", "bon_de_livraison", "facture"])),
-    ("souche", Ty::Int),
-    ("depot", Ty::Str),
-    ("date", Ty::Enum(&["order", "invoice", "today"])),
-    ("reference", Ty::Str),
-    ("piece", Ty::Str),
-    ("statuses", Ty::StrList),
-    ("prices", Ty::Enum(&["as_shop", "ht", "ttc"])),
-    ("prices_include_tax", Ty::Enum(&["auto", "ttc", "ht"])),
-    ("articles", Ty::Str),
-    ("unknown_article", Ty::Enum(&["error", "divers"])),
-    ("divers_article", Ty::Str),
-    ("shipping_article", Ty::Str),
-    ("carriers", Ty::StrMap),
-    ("discount", Ty::Enum(&["article", "line"])),
-    ("discount_article", Ty::Str),
-    ("tax_codes", Ty::StrMap),
-    ("payment_methods", Ty::IntMap),
-    ("default_payment_method", Ty::Int),
-    ("due_days", Ty::Int),
-    ("accounting_categories", Ty::Table(CATEGORIES)),
-    ("refunds", Ty::Enum(&["credit_note", "skip"])),
-    ("refund_article", Ty::Str),
-    ("credit_note_piece", Ty::Str),
-    ("credit_note_origin", Ty::Bool),
-];
-
-const OUTPUT: &[(&str, Ty)] = &[("sage_version", Ty::Int), ("sage", Ty::Bool), ("templates", Ty::StrList)];
-
-const WATCH: &[(&str, Ty)] = &[
-    ("settle_ms", Ty::Int),
-    ("min_age_ms", Ty::Int),
-    ("debounce_ms", Ty::Int),
-    ("rescan_seconds", Ty::Int),
-    ("retry_seconds", Ty::Int),
-    ("log_file", Ty::Str),
-];
-
-/// The whole profile schema; keep in step with the serde types of `profile::Profile` (a test
-/// checks the default profile against both).
-pub const SCHEMA: &[(&str, Ty)] = &[
-    ("clients", Ty::Table(CLIENTS)),
-    ("customers", Ty::Table(CUSTOMERS)),
-    ("orders", Ty::Table(ORDERS)),
-    ("input", Ty::Table(INPUT)),
-    ("output", Ty::Table(OUTPUT)),
-    ("watch", Ty::Table(WATCH)),
-];
 
 /// Finds the lines of dotted keys in a profile, parsed once: every rule asks it for the
 /// line of its key.
@@ -391,7 +266,7 @@ pub fn parse_typed(text: &str) -> Result<Profile, Vec<Problem>> {
         }
     };
     let mut w = Walker { lines: LineIndex::new(text), problems: Vec::new() };
-    w.table(doc.as_table(), SCHEMA, "");
+    w.table(doc.as_table(), super::schema::profile(), "");
     if !w.problems.is_empty() {
         return Err(w.problems);
     }

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod orders;
+pub mod schema;
 
 pub use orders::OrdersSection;
 
@@ -141,16 +142,17 @@ impl Default for CustomersSection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeSource {
-    /// The shop's customer id; a customer without one, or whose code cannot be made from
-    /// it, fails.
-    ShopId,
-    /// The persisted counter.
-    Counter,
+    // Variants in the order `profile check` lists the values.
     /// The shop id when the export has one, it fits in the length and its code is free;
     /// else the counter (said in the report). Shopify ids (13 digits) and Shopify orders
     /// (no customer id) get counter numbers with the default length.
     #[default]
     Auto,
+    /// The shop's customer id; a customer without one, or whose code cannot be made from
+    /// it, fails.
+    ShopId,
+    /// The persisted counter.
+    Counter,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

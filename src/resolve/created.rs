@@ -1,14 +1,15 @@
 //! The clients a run created: what their later orders need (code, card address, delivery
 //! addresses, shared settings), packed so that a run creating hundreds of thousands of
-//! clients keeps well under a hundred bytes for each. Codes and intitulés live in one text
-//! buffer; clients and delivery addresses are flat lists indexed by `u32`.
+//! clients keeps well under a hundred bytes for each. Codes and intitulés live in chunks of
+//! text that never move (`TextChunks`); clients and delivery addresses are flat lists indexed
+//! by `u32`.
 //!
 //! An input that fails is undone with `begin` / `rollback`: what it added sits at the end of
 //! every list, so undoing is cutting them back (and restoring the delivery chains it touched).
 
 use std::collections::HashMap;
 
-use crate::strindex::StrIndex;
+use crate::strindex::{StrIndex, TextChunks};
 
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
@@ -41,14 +42,14 @@ struct Delivery {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Mark {
-    text: usize,
+    text: (usize, usize),
     clients: usize,
     deliveries: usize,
 }
 
 #[derive(Debug, Default)]
 pub struct CreatedClients {
-    text: String,
+    text: TextChunks,
     clients: Vec<Client>,
     deliveries: Vec<Delivery>,
     by_code: StrIndex,
@@ -60,13 +61,11 @@ pub struct CreatedClients {
 
 impl CreatedClients {
     fn span(&mut self, s: &str) -> Span {
-        let at = self.text.len() as u32;
-        self.text.push_str(s);
-        Span { at, len: s.len() as u32 }
+        Span { at: self.text.push(&[s]), len: s.len() as u32 }
     }
 
     fn str(&self, s: Span) -> &str {
-        &self.text[s.at as usize..(s.at + s.len) as usize]
+        self.text.get(s.at, s.len)
     }
 
     /// The id of the client created with `code`.
@@ -100,7 +99,7 @@ impl CreatedClients {
         let (text, clients) = (&self.text, &self.clients);
         self.by_code.insert(code, id, |i| {
             let s = clients[i as usize].code;
-            &text[s.at as usize..(s.at + s.len) as usize] == code
+            text.get(s.at, s.len) == code
         });
         for (intitule, hash) in deliveries {
             self.add_delivery(id, intitule, *hash);
@@ -142,7 +141,7 @@ impl CreatedClients {
 
     /// The start of an input: `rollback` comes back to this point.
     pub fn begin(&mut self) {
-        self.mark = Mark { text: self.text.len(), clients: self.clients.len(), deliveries: self.deliveries.len() };
+        self.mark = Mark { text: self.text.end(), clients: self.clients.len(), deliveries: self.deliveries.len() };
     }
 
     /// Forgets what was added since `begin`.
@@ -154,7 +153,7 @@ impl CreatedClients {
             }
         }
         for (i, c) in self.clients.drain(m.clients..).enumerate() {
-            let code = &self.text[c.code.at as usize..(c.code.at + c.code.len) as usize];
+            let code = self.text.get(c.code.at, c.code.len);
             self.by_code.remove(code, (m.clients + i) as u32);
         }
         self.text.truncate(m.text);

@@ -1,6 +1,7 @@
 //! Shop customer exports → canonical `Customer`s, one row at a time.
 
 use super::dialect::{ColumnMap, Dialect};
+use super::field::{Columns, Field, field};
 use super::unused::ColumnUse;
 use crate::error::InputError;
 use crate::i18n::Msg;
@@ -14,6 +15,8 @@ pub struct CustomerReader {
     pub dialect: &'static Dialect,
     pub generation: String,
     pub cols: ColumnMap,
+    /// Canonical field → how to read it, worked out once per file.
+    info: Columns,
     /// E-mails seen with and without '@' (PrestaShop 1.7.6.0/1 export bug detection).
     emails_with_at: u64,
     emails_without_at: u64,
@@ -34,19 +37,19 @@ pub fn strip_apostrophe(v: &str, always: bool) -> &str {
 impl CustomerReader {
     pub fn new(table: Table, dialect: &'static Dialect, generation: String, cols: ColumnMap) -> CustomerReader {
         let usage = ColumnUse::new(&table, dialect, &cols, &[]);
-        CustomerReader { table, dialect, generation, cols, emails_with_at: 0, emails_without_at: 0, usage }
+        let info = Columns::new(dialect, &cols);
+        CustomerReader { table, dialect, generation, cols, info, emails_with_at: 0, emails_without_at: 0, usage }
     }
 
-    fn get(&mut self, field: &str) -> String {
-        let Some(i) = self.cols.get(field) else {
+    /// A cell, cleaned: trimmed, Excel's apostrophe and placeholders checked on the borrowed
+    /// text; only what is kept is copied.
+    fn get(&mut self, field: Field) -> String {
+        let Some(ci) = self.info.get(field) else {
             return String::new();
         };
-        let raw = self.table.cell(i).trim();
-        let always = self.dialect.cleaning.apostrophe.iter().any(|f| f == field);
-        let v = strip_apostrophe(raw, always).trim();
-        if let Some(ph) = self.dialect.cleaning.placeholders.get(field)
-            && ph.iter().any(|p| p == v)
-        {
+        let raw = self.table.cell(ci.col).trim();
+        let v = strip_apostrophe(raw, ci.always_apostrophe).trim();
+        if ci.placeholders.is_some_and(|ph| ph.iter().any(|p| p == v)) {
             return String::new();
         }
         v.to_string()
@@ -63,23 +66,23 @@ impl CustomerReader {
         self.usage.observe(&self.table);
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         let mut c = Customer {
-            shop_id: self.get("shop_id"),
-            email: self.get("email"),
-            firstname: self.get("firstname"),
-            lastname: self.get("lastname"),
-            company: self.get("company"),
-            siret: self.get("siret"),
-            ape: self.get("ape"),
-            vat_number: self.get("vat_number"),
-            phone: self.get("phone"),
-            mobile: self.get("mobile"),
+            shop_id: self.get(field!("shop_id")),
+            email: self.get(field!("email")),
+            firstname: self.get(field!("firstname")),
+            lastname: self.get(field!("lastname")),
+            company: self.get(field!("company")),
+            siret: self.get(field!("siret")),
+            ape: self.get(field!("ape")),
+            vat_number: self.get(field!("vat_number")),
+            phone: self.get(field!("phone")),
+            mobile: self.get(field!("mobile")),
             billing: Address::default(),
             delivery: None,
             origin,
         };
         let subject = record_subject(&c);
         if c.firstname.is_empty() && c.lastname.is_empty() {
-            let full = self.get("name");
+            let full = self.get(field!("name"));
             if !full.is_empty() {
                 (c.firstname, c.lastname) = super::values::split_name(&full);
                 w.push(
@@ -93,16 +96,16 @@ impl CustomerReader {
                 );
             }
         }
-        let country_raw = self.get("country");
+        let country_raw = self.get(field!("country"));
         c.billing = Address {
             company: c.company.clone(),
             firstname: c.firstname.clone(),
             lastname: c.lastname.clone(),
-            address1: self.get("address1"),
-            address2: self.get("address2"),
-            zip: self.get("zip"),
-            city: self.get("city"),
-            state: self.get("state"),
+            address1: self.get(field!("address1")),
+            address2: self.get(field!("address2")),
+            zip: self.get(field!("zip")),
+            city: self.get(field!("city")),
+            state: self.get(field!("state")),
             country: country_iso(&country_raw, &subject, w),
             phone: c.phone.clone(),
         };

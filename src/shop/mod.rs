@@ -4,6 +4,7 @@
 pub mod companions;
 pub mod customers;
 pub mod dialect;
+pub mod field;
 pub mod json;
 pub mod magento;
 pub mod orders;

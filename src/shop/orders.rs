@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 
 use super::customers::{country_iso, strip_apostrophe};
 use super::dialect::{ColumnMap, Dialect, RowLayout};
+use super::field::{Columns, Field, field};
 use super::unused::ColumnUse;
 use super::values::{SlashDates, parse_amount, parse_bool, parse_datetime_as, rate_in_label, split_name};
 use super::woocommerce::{self, Extras, LineAmounts};
@@ -48,22 +49,17 @@ struct Build {
     extras: Extras,
 }
 
-/// What reading one canonical field takes, worked out once per file: the column, whether
-/// Excel's apostrophe is always stripped, the values that mean "none".
-#[derive(Debug, Clone, Copy)]
-struct ColInfo {
-    col: usize,
-    always_apostrophe: bool,
-    placeholders: Option<&'static [String]>,
-}
-
 pub struct OrderReader {
     pub table: Table,
     pub dialect: &'static Dialect,
     pub generation: String,
     pub cols: ColumnMap,
-    /// Canonical field → how to read it; fields the file lacks are absent.
-    info: rustc_hash::FxHashMap<&'static str, ColInfo>,
+    /// Canonical field → how to read it, worked out once per file.
+    info: Columns,
+    /// The field grouping rows into orders (`None`: a name that is no canonical field, so
+    /// no row has it), and its name.
+    group: Option<Field>,
+    group_name: &'static str,
     /// Canonical field → key of `Note Attributes` holding it.
     note_attributes: BTreeMap<String, String>,
     current: Option<Build>,
@@ -125,28 +121,9 @@ impl OrderReader {
         let packed: Vec<(String, usize)> = packed.into_iter().map(|(_, h, i)| (h, i)).collect();
         let usage = ColumnUse::new(&table, dialect, &cols, &packed.iter().map(|(_, i)| *i).collect::<Vec<_>>());
         let slash_dates = woocommerce::slash_dates(dialect);
-        // Field names live in the dialect (static): the map borrows them.
-        let mut info = rustc_hash::FxHashMap::default();
-        for (field, aliases) in &dialect.columns {
-            let _ = aliases;
-            if let Some(col) = cols.get(field) {
-                info.insert(
-                    field.as_str(),
-                    ColInfo {
-                        col,
-                        always_apostrophe: dialect.cleaning.apostrophe.iter().any(|f| f == field),
-                        placeholders: dialect.cleaning.placeholders.get(field).map(Vec::as_slice),
-                    },
-                );
-            }
-        }
-        for (field, &col) in &cols.cols {
-            if !info.contains_key(field.as_str())
-                && let Some(name) = crate::shop::CANONICAL_FIELDS.iter().find(|f| **f == field.as_str())
-            {
-                info.insert(name, ColInfo { col, always_apostrophe: false, placeholders: None });
-            }
-        }
+        let info = Columns::new(dialect, &cols);
+        let group_name = dialect.group_by.as_deref().unwrap_or("order_number");
+        let group = Field::lookup(group_name);
         // Shopify and the WooCommerce plugins write plain '.' decimals.
         Ok(OrderReader {
             table,
@@ -154,6 +131,8 @@ impl OrderReader {
             generation,
             cols,
             info,
+            group,
+            group_name,
             note_attributes,
             current: None,
             decimal_comma: false,
@@ -173,8 +152,8 @@ impl OrderReader {
     }
 
     /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed.
-    fn cell_str(&mut self, field: &str) -> &str {
-        let Some(ci) = self.info.get(field).copied() else { return "" };
+    fn cell_str(&mut self, field: Field) -> &str {
+        let Some(ci) = self.info.get(field) else { return "" };
         let raw = self.table.cell(ci.col).trim();
         let v = strip_apostrophe(raw, ci.always_apostrophe).trim();
         if ci.placeholders.is_some_and(|ph| ph.iter().any(|p| p == v)) {
@@ -183,19 +162,19 @@ impl OrderReader {
         v
     }
 
-    fn cell(&mut self, field: &str) -> String {
+    fn cell(&mut self, field: Field) -> String {
         self.cell_str(field).to_string()
     }
 
     /// A text cell; HTML is decoded in dialects that write it. The flag: tags were removed.
-    fn text_of(&mut self, field: &str) -> (String, bool) {
+    fn text_of(&mut self, field: Field) -> (String, bool) {
         let v = self.cell(field);
         if self.dialect.html { super::values::decode_html(&v) } else { (v, false) }
     }
 
     /// A cell Excel may have stored as a number (postcode, phone, SIRET): its leading zeros
     /// are put back when `french` (French formats), and the repair is reported.
-    fn padded(&mut self, field: &str, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
+    fn padded(&mut self, field: Field, kind: Repad, french: bool, subject: &str, w: &mut Warnings) -> String {
         let v = self.cell(field);
         let numeric = self.info.get(field).is_some_and(|ci| self.table.numeric(ci.col));
         if !numeric || !french {
@@ -206,7 +185,7 @@ impl OrderReader {
             w.push(
                 WarningKind::Repadded,
                 subject,
-                field,
+                field.name(),
                 crate::said!(Msg::WarnRepaddedAt, value = v, fixed = fixed, place = self.table.place()),
             );
         }
@@ -217,7 +196,7 @@ impl OrderReader {
     /// a warning (the paid date only matters when the profile dates documents by it).
     fn datetime(
         &mut self,
-        field: &str,
+        field: Field,
         needed: bool,
         b: &mut Build,
         w: &mut Warnings,
@@ -237,7 +216,7 @@ impl OrderReader {
                     w.push(
                         WarningKind::Guessed,
                         &format!("order {}", b.order.number),
-                        field,
+                        field.name(),
                         crate::said!(
                             Msg::WarnAmbiguousDate,
                             value = v,
@@ -251,7 +230,7 @@ impl OrderReader {
             }
             None if needed => {
                 let line = self.table.line();
-                b.fail(line, field, format!("'{v}' is not a date"));
+                b.fail(line, field.name(), format!("'{v}' is not a date"));
                 None
             }
             None => {
@@ -259,7 +238,7 @@ impl OrderReader {
                 b.warnings.push(warning(
                     WarningKind::InvalidValue,
                     &subject,
-                    field,
+                    field.name(),
                     crate::said!(Msg::WarnNotADate, value = v),
                 ));
                 None
@@ -268,7 +247,7 @@ impl OrderReader {
     }
 
     /// An amount cell; a value that is not a number is a problem of the order.
-    fn amount(&mut self, field: &str, b: &mut Build) -> Option<Decimal> {
+    fn amount(&mut self, field: Field, b: &mut Build) -> Option<Decimal> {
         let decimal_comma = self.decimal_comma;
         let parsed = {
             let v = self.cell_str(field);
@@ -286,8 +265,8 @@ impl OrderReader {
             None => {
                 let line = self.table.line();
                 let header =
-                    self.cols.get(field).and_then(|i| self.table.headers().get(i).cloned()).unwrap_or_default();
-                b.fail(line, field, format!("'{v}' in column \"{header}\" is not a number"));
+                    self.info.get(field).and_then(|ci| self.table.headers().get(ci.col).cloned()).unwrap_or_default();
+                b.fail(line, field.name(), format!("'{v}' in column \"{header}\" is not a number"));
                 None
             }
         }
@@ -304,11 +283,14 @@ impl OrderReader {
                 return Ok(self.current.take().map(|b| self.finish(b, w)));
             }
             self.usage.observe(&self.table);
-            let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
+            let group = self.group_name;
             // Compared borrowed: only a new order's key is copied.
             let current = self.current.as_mut().map(|b| std::mem::take(&mut b.key)).unwrap_or_default();
             let same = {
-                let key = self.cell_str(group);
+                let key = match self.group {
+                    Some(g) => self.cell_str(g),
+                    None => "",
+                };
                 if key.is_empty() { None } else { Some(!current.is_empty() && key == current) }
             };
             if let Some(b) = self.current.as_mut() {
@@ -339,7 +321,7 @@ impl OrderReader {
                 self.current = Some(b);
                 continue;
             }
-            let key = self.cell(group);
+            let key = self.group.map(|g| self.cell(g)).unwrap_or_default();
             let mut next = self.start(key, w);
             self.add_line(&mut next);
             if let Some(done) = self.current.replace(next) {
@@ -356,8 +338,8 @@ impl OrderReader {
                 return Ok(None);
             }
             self.usage.observe(&self.table);
-            let group = self.dialect.group_by.as_deref().unwrap_or("order_number");
-            let key = self.cell(group);
+            let group = self.group_name;
+            let key = self.group.map(|g| self.cell(g)).unwrap_or_default();
             if key.is_empty() {
                 self.rows_without_key += 1;
                 let line = self.table.line();
@@ -434,36 +416,36 @@ impl OrderReader {
             extras: Extras::default(),
         };
         let o = &mut b.order;
-        o.id = self.cell("order_id");
-        o.currency = self.cell("currency");
+        o.id = self.cell(field!("order_id"));
+        o.currency = self.cell(field!("currency"));
         o.status = OrderStatus {
-            financial: self.cell("financial_status"),
-            fulfillment: self.cell("fulfillment_status"),
-            cancelled: !self.cell("cancelled_at").is_empty(),
+            financial: self.cell(field!("financial_status")),
+            fulfillment: self.cell(field!("fulfillment_status")),
+            cancelled: !self.cell(field!("cancelled_at")).is_empty(),
             refunded: false,
         };
-        o.payment_method = self.cell("payment_method");
-        o.carrier = self.cell("shipping_method");
-        let (note, tags) = self.text_of("note");
+        o.payment_method = self.cell(field!("payment_method"));
+        o.carrier = self.cell(field!("shipping_method"));
+        let (note, tags) = self.text_of(field!("note"));
         o.note = note;
         if tags {
             let subject = format!("order {}", o.number);
             b.warnings.push(warning(WarningKind::Html, &subject, "note", crate::said!(Msg::WarnHtmlNote)));
         }
-        b.order.date = self.datetime("date", true, &mut b, w);
-        b.order.invoice_date = self.datetime("paid_at", false, &mut b, w);
-        let codes = self.cell("discount_code");
-        let tags = self.cell("note_attributes");
+        b.order.date = self.datetime(field!("date"), true, &mut b, w);
+        b.order.invoice_date = self.datetime(field!("paid_at"), false, &mut b, w);
+        let codes = self.cell(field!("discount_code"));
+        let tags = self.cell(field!("note_attributes"));
         let attrs = note_attributes(&tags);
         let o = &mut b.order;
         o.discount_codes = codes.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-        let subtotal = self.amount("subtotal", &mut b);
-        let shipping = self.amount("shipping", &mut b);
-        let taxes = self.amount("taxes", &mut b);
-        let total = self.amount("total", &mut b);
-        let discount = self.amount("discount_amount", &mut b);
-        let duties = self.amount("duties", &mut b);
-        let refunded = self.amount("refunded_amount", &mut b);
+        let subtotal = self.amount(field!("subtotal"), &mut b);
+        let shipping = self.amount(field!("shipping"), &mut b);
+        let taxes = self.amount(field!("taxes"), &mut b);
+        let total = self.amount(field!("total"), &mut b);
+        let discount = self.amount(field!("discount_amount"), &mut b);
+        let duties = self.amount(field!("duties"), &mut b);
+        let refunded = self.amount(field!("refunded_amount"), &mut b);
         let o = &mut b.order;
         o.subtotal = subtotal;
         o.total_ttc = total;
@@ -480,8 +462,20 @@ impl OrderReader {
         if self.dialect.prices.is_some() {
             self.extras(&mut b, refunded);
         }
-        const TAX_NAMES: [&str; 5] = ["tax_1_name", "tax_2_name", "tax_3_name", "tax_4_name", "tax_5_name"];
-        const TAX_VALUES: [&str; 5] = ["tax_1_value", "tax_2_value", "tax_3_value", "tax_4_value", "tax_5_value"];
+        const TAX_NAMES: [Field; 5] = [
+            field!("tax_1_name"),
+            field!("tax_2_name"),
+            field!("tax_3_name"),
+            field!("tax_4_name"),
+            field!("tax_5_name"),
+        ];
+        const TAX_VALUES: [Field; 5] = [
+            field!("tax_1_value"),
+            field!("tax_2_value"),
+            field!("tax_3_value"),
+            field!("tax_4_value"),
+            field!("tax_5_value"),
+        ];
         for n in 1..=5 {
             if self.cell_str(TAX_NAMES[n - 1]).is_empty() {
                 continue;
@@ -507,21 +501,21 @@ impl OrderReader {
     /// WooCommerce's order-level amounts and packed cells (taxes, fees, coupons, refunds).
     fn extras(&mut self, b: &mut Build, refunded: Option<Decimal>) {
         let line = self.table.line();
-        let shipping_tax = self.amount("shipping_tax", b);
-        let discount_tax = self.amount("discount_tax", b);
-        let fee_total = self.amount("fee_total", b);
-        let fee_tax = self.amount("fee_tax", b);
+        let shipping_tax = self.amount(field!("shipping_tax"), b);
+        let discount_tax = self.amount(field!("discount_tax"), b);
+        let fee_total = self.amount(field!("fee_total"), b);
+        let fee_tax = self.amount(field!("fee_tax"), b);
         let x = &mut b.extras;
         x.shipping_tax = shipping_tax;
         x.discount_tax = discount_tax;
         x.fee_total = fee_total;
         x.fee_tax = fee_tax;
         x.refunds = refunded.map(|r| r.abs());
-        let taxes = woocommerce::tax_items(&self.cell("tax_items"));
-        let fees = woocommerce::fee_items(&self.cell("fee_items"));
-        let refunds = woocommerce::refunds(&self.cell("refund_items"));
-        let codes = woocommerce::coupon_codes(&self.cell("coupon_items"));
-        let ship_ids = woocommerce::shipping_rate_ids(&self.cell("shipping_items"));
+        let taxes = woocommerce::tax_items(&self.cell(field!("tax_items")));
+        let fees = woocommerce::fee_items(&self.cell(field!("fee_items")));
+        let refunds = woocommerce::refunds(&self.cell(field!("refund_items")));
+        let codes = woocommerce::coupon_codes(&self.cell(field!("coupon_items")));
+        let ship_ids = woocommerce::shipping_rate_ids(&self.cell(field!("shipping_items")));
         match (taxes, fees, refunds) {
             (Ok(t), Ok(f), Ok(r)) => {
                 let x = &mut b.extras;
@@ -551,16 +545,16 @@ impl OrderReader {
         };
         let (siret_attr, vat_attr) = (from_attr("siret"), from_attr("vat_number"));
         let french = french_formats(&billing.country);
-        let siret = self.padded("siret", Repad::Siret, true, &subject, &mut w);
-        let mobile = self.padded("phone", Repad::Phone, french, &subject, &mut w);
+        let siret = self.padded(field!("siret"), Repad::Siret, true, &subject, &mut w);
+        let mobile = self.padded(field!("phone"), Repad::Phone, french, &subject, &mut w);
         let mut c = Customer {
-            shop_id: self.cell("customer_id"),
-            email: self.cell("email"),
+            shop_id: self.cell(field!("customer_id")),
+            email: self.cell(field!("email")),
             firstname: billing.firstname.clone(),
             lastname: billing.lastname.clone(),
             company: billing.company.clone(),
             siret,
-            vat_number: self.cell("vat_number"),
+            vat_number: self.cell(field!("vat_number")),
             phone: billing.phone.clone(),
             mobile,
             billing,
@@ -575,65 +569,46 @@ impl OrderReader {
             c.vat_number = vat_attr;
         }
         if c.email.is_empty() {
-            c.email = self.cell("billing_email");
+            c.email = self.cell(field!("billing_email"));
         }
         b.order.customer = c;
         b.warnings.append(&mut w.list);
     }
 
     fn address(&mut self, side: &str, subject: &str, w: &mut Warnings) -> Address {
-        // Field names of each side, without formatting them for every order.
-        const BILLING: [&str; 12] = [
-            "billing_firstname",
-            "billing_lastname",
-            "billing_name",
-            "billing_country",
-            "billing_company",
-            "billing_address1",
-            "billing_address2",
-            "billing_zip",
-            "billing_city",
-            "billing_state",
-            "billing_phone",
-            "billing_",
+        // The fields of each side, in the order they are taken apart below.
+        const BILLING: [Field; 11] = [
+            field!("billing_firstname"),
+            field!("billing_lastname"),
+            field!("billing_name"),
+            field!("billing_country"),
+            field!("billing_company"),
+            field!("billing_address1"),
+            field!("billing_address2"),
+            field!("billing_zip"),
+            field!("billing_city"),
+            field!("billing_state"),
+            field!("billing_phone"),
         ];
-        const SHIPPING: [&str; 12] = [
-            "shipping_firstname",
-            "shipping_lastname",
-            "shipping_name",
-            "shipping_country",
-            "shipping_company",
-            "shipping_address1",
-            "shipping_address2",
-            "shipping_zip",
-            "shipping_city",
-            "shipping_state",
-            "shipping_phone",
-            "shipping_",
+        const SHIPPING: [Field; 11] = [
+            field!("shipping_firstname"),
+            field!("shipping_lastname"),
+            field!("shipping_name"),
+            field!("shipping_country"),
+            field!("shipping_company"),
+            field!("shipping_address1"),
+            field!("shipping_address2"),
+            field!("shipping_zip"),
+            field!("shipping_city"),
+            field!("shipping_state"),
+            field!("shipping_phone"),
         ];
+
         let names = if side == "billing" { &BILLING } else { &SHIPPING };
-        let f = |x: &str| -> &'static str {
-            let i = [
-                "firstname",
-                "lastname",
-                "name",
-                "country",
-                "company",
-                "address1",
-                "address2",
-                "zip",
-                "city",
-                "state",
-                "phone",
-            ]
-            .iter()
-            .position(|n| *n == x)
-            .expect("a known address field");
-            names[i]
-        };
-        let (mut first, mut last) = (self.cell(f("firstname")), self.cell(f("lastname")));
+        let [firstname, lastname, name, country, company, address1, address2, zip, city, state, phone] = *names;
+        let (mut first, mut last) = (self.cell(firstname), self.cell(lastname));
         if first.is_empty() && last.is_empty() {
-            let full = self.cell(f("name"));
+            let full = self.cell(name);
             (first, last) = split_name(&full);
             let said = &mut self.name_split_reported[usize::from(side == "billing")];
             if !first.is_empty() && !*said {
@@ -642,24 +617,24 @@ impl OrderReader {
                 w.push(
                     WarningKind::Guessed,
                     subject,
-                    f("name"),
+                    name.name(),
                     crate::said!(Msg::WarnNameSplit, full = full, first = first, last = last),
                 );
             }
         }
-        let country = country_iso(&self.cell(f("country")), subject, w);
+        let country = country_iso(&self.cell(country), subject, w);
         let french = french_formats(&country);
         Address {
-            company: self.cell(f("company")),
+            company: self.cell(company),
             firstname: first,
             lastname: last,
-            address1: self.cell(f("address1")),
-            address2: self.cell(f("address2")),
-            zip: self.padded(f("zip"), Repad::Zip, french, subject, w),
-            city: self.cell(f("city")),
-            state: self.cell(f("state")),
+            address1: self.cell(address1),
+            address2: self.cell(address2),
+            zip: self.padded(zip, Repad::Zip, french, subject, w),
+            city: self.cell(city),
+            state: self.cell(state),
             country,
-            phone: self.padded(f("phone"), Repad::Phone, french, subject, w),
+            phone: self.padded(phone, Repad::Phone, french, subject, w),
         }
     }
 
@@ -677,14 +652,14 @@ impl OrderReader {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
         // Coupons exported as rows (AlgolPlus) share the product rows; the order's codes are
         // collected from every row.
-        for code in self.cell("discount_code").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for code in self.cell(field!("discount_code")).split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !b.order.discount_codes.iter().any(|c| c == code) {
                 b.order.discount_codes.push(code.to_string());
             }
         }
-        let qty_text = self.cell("line_quantity");
-        let (name, tags) = self.text_of("line_name");
-        let sku = self.cell("line_sku");
+        let qty_text = self.cell(field!("line_quantity"));
+        let (name, tags) = self.text_of(field!("line_name"));
+        let sku = self.cell(field!("line_sku"));
         if self.dialect.prices.is_some() && qty_text.is_empty() && name.is_empty() && sku.is_empty() {
             // A row that only carries a coupon (more coupons than products).
             return;
@@ -708,14 +683,14 @@ impl OrderReader {
         if self.dialect.prices.is_some() {
             // WooCommerce: prices are computed from the line's amounts once the order is read.
             let a = LineAmounts {
-                subtotal: self.amount("line_subtotal", b),
-                subtotal_tax: self.amount("line_subtotal_tax", b),
-                total: self.amount("line_total", b),
-                tax: self.amount("line_tax", b),
-                price_before: self.amount("line_price_before_discount", b),
-                price_after: self.amount("line_price", b),
-                discount: self.amount("line_discount", b),
-                rate: self.amount("line_tax_rate", b),
+                subtotal: self.amount(field!("line_subtotal"), b),
+                subtotal_tax: self.amount(field!("line_subtotal_tax"), b),
+                total: self.amount(field!("line_total"), b),
+                tax: self.amount(field!("line_tax"), b),
+                price_before: self.amount(field!("line_price_before_discount"), b),
+                price_after: self.amount(field!("line_price"), b),
+                discount: self.amount(field!("line_discount"), b),
+                rate: self.amount(field!("line_tax_rate"), b),
                 ..Default::default()
             };
             b.order.lines.push(Line {
@@ -729,10 +704,10 @@ impl OrderReader {
             b.amounts.push(a);
             return;
         }
-        let price = self.amount("line_price", b);
-        let discount = self.amount("line_discount", b).unwrap_or_default();
-        let taxable = parse_bool(&self.cell("line_taxable")).unwrap_or(true);
-        let rate = self.amount("line_tax_rate", b);
+        let price = self.amount(field!("line_price"), b);
+        let discount = self.amount(field!("line_discount"), b).unwrap_or_default();
+        let taxable = parse_bool(&self.cell(field!("line_taxable"))).unwrap_or(true);
+        let rate = self.amount(field!("line_tax_rate"), b);
         b.order.lines.push(Line {
             sku,
             name,

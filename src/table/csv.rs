@@ -20,6 +20,10 @@ pub struct CsvTable {
     pub keys: Vec<String>,
     reader: csv::Reader<Box<dyn Read>>,
     record: csv::ByteRecord,
+    /// The current row as text, when all of it is UTF-8: checked once per row, its cells are
+    /// then read with no check of their own. `None`: the row is in `record`, each cell
+    /// checked (and read as Windows-1252 if it is not UTF-8).
+    text: Option<csv::StringRecord>,
     /// 1 = first data row.
     pub record_no: u64,
     /// Decoding buffer for single cells.
@@ -29,6 +33,8 @@ pub struct CsvTable {
     /// Records end with CRLF: the csv crate then places a record's start on the LF that
     /// ends the previous one, a line too early.
     crlf: bool,
+    /// The bytes read of a long file, on a terminal (see `progress`).
+    progress: Option<crate::progress::Progress>,
 }
 
 /// "  Prénom " → "prenom", "E-mail" → "e-mail", "'ID" → "id": trimmed, accents and case
@@ -58,6 +64,9 @@ impl CsvTable {
         delimiter: Option<u8>,
     ) -> Result<CsvTable, InputError> {
         let io = |source| InputError::Io { path: path.to_path_buf(), source };
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+        let (file, progress) = crate::progress::Progress::wrap(&name, size, file);
         let mut file = BufReader::with_capacity(SAMPLE, file);
         let mut sample = Vec::with_capacity(SAMPLE);
         (&mut file).take(SAMPLE as u64).read_to_end(&mut sample).map_err(io)?;
@@ -130,10 +139,12 @@ impl CsvTable {
             keys,
             reader,
             record: csv::ByteRecord::new(),
+            text: None,
             record_no: 0,
             scratch: String::new(),
             misdecoded: Vec::new(),
             crlf,
+            progress,
         })
     }
 
@@ -145,18 +156,33 @@ impl CsvTable {
     /// Reads the next row; `false` at the end. A row with another number of cells than the
     /// header is an error for the whole file: its columns can no longer be trusted.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
+        // The record's buffers are reused, whichever form the last row took.
+        if let Some(text) = self.text.take() {
+            self.record = text.into_byte_record();
+        }
         let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
+        if !more {
+            self.progress = None;
+        }
         if more {
             self.record_no += 1;
             self.misdecoded.clear();
-            if let Some(i) = self.record.iter().position(|c| c.len() > crate::fsguard::MAX_CELL_BYTES) {
+            if let Some(p) = self.progress.as_mut() {
+                p.tick();
+            }
+            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+                Ok(text) => self.text = Some(text),
+                Err(e) => self.record = e.into_byte_record(),
+            }
+            let record = self.bytes();
+            if let Some(i) = record.iter().position(|c| c.len() > crate::fsguard::MAX_CELL_BYTES) {
                 return Err(InputError::Field {
                     path: self.path.clone(),
                     line: self.line(),
                     column: self.headers.get(i).cloned().unwrap_or_default(),
                     message: format!(
                         "a cell of {} bytes, more than the {} passerelle reads in one cell: a quote that is never closed?",
-                        self.record[i].len(),
+                        record[i].len(),
                         crate::fsguard::human_size(crate::fsguard::MAX_CELL_BYTES as u64)
                     ),
                 });
@@ -165,27 +191,38 @@ impl CsvTable {
         Ok(more)
     }
 
+    /// The current row's bytes.
+    fn bytes(&self) -> &csv::ByteRecord {
+        match &self.text {
+            Some(t) => t.as_byte_record(),
+            None => &self.record,
+        }
+    }
+
     /// Physical line where the current row starts.
     pub fn line(&self) -> u64 {
-        self.record.position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
+        self.bytes().position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
-        self.record.len()
+        self.bytes().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.record.is_empty()
+        self.bytes().is_empty()
     }
 
     /// The raw bytes of cell `i`.
     pub fn raw(&self, i: usize) -> &[u8] {
-        self.record.get(i).unwrap_or(b"")
+        self.bytes().get(i).unwrap_or(b"")
     }
 
     /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
     /// source) is read as Windows-1252 and noted in `misdecoded` for a warning.
     pub fn cell(&mut self, i: usize) -> &str {
+        if let Some(t) = &self.text {
+            return t.get(i).unwrap_or("");
+        }
         let bytes = self.record.get(i).unwrap_or(b"");
         match std::str::from_utf8(bytes) {
             Ok(s) => s,
@@ -275,6 +312,31 @@ mod tests {
                 other => panic!("{name}: {:?}", other.map_err(|e| e.to_string())),
             }
         }
+    }
+
+    #[test]
+    fn a_row_with_bytes_that_are_not_utf8_is_read_cell_by_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.csv");
+        // UTF-8 (as far as the sniffed sample goes) but for one cell pasted from a
+        // Windows-1252 source ("Crème" as 0xE8).
+        let mut bytes = "nom,ville\n".as_bytes().to_vec();
+        while bytes.len() <= super::SAMPLE {
+            bytes.extend_from_slice("Zoé,Besançon\n".as_bytes());
+        }
+        bytes.extend_from_slice(b"Cr\xe8me,Lyon\nL\xc3\xa9a,S\xc3\xa8te\n");
+        std::fs::write(&path, bytes).unwrap();
+        let mut t = CsvTable::open(&path, None, None).unwrap();
+        let mut rows = Vec::new();
+        while t.next_row().unwrap() {
+            rows.push((t.cell(0).to_string(), t.cell(1).to_string(), t.misdecoded.clone(), t.line()));
+        }
+        let n = rows.len() as u64;
+        assert_eq!(rows[0], ("Zoé".into(), "Besançon".into(), vec![], 2));
+        assert_eq!(
+            rows[rows.len() - 2..],
+            [("Crème".into(), "Lyon".into(), vec![0], n), ("Léa".into(), "Sète".into(), vec![], n + 1)]
+        );
     }
 
     #[test]

@@ -74,6 +74,24 @@ pub enum WatchError {
     Busy { dir: PathBuf, lock: PathBuf },
 }
 
+impl WatchError {
+    /// The error as a person reads it in `lang` (see `CriticalError::for_people`).
+    pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::{Lang, Msg};
+        use crate::t;
+        match (lang, self) {
+            (Lang::En, _) => self.to_string(),
+            (_, WatchError::NoDir { path }) => t!(lang, Msg::ErrWatchNoDir, path = path.display()),
+            (_, WatchError::NoProfile { path }) => t!(lang, Msg::ErrWatchNoProfile, path = path.display()),
+            (_, WatchError::Busy { dir, lock }) => {
+                t!(lang, Msg::ErrWatchBusy, dir = dir.display(), lock = lock.display())
+            }
+            (_, WatchError::Critical(e)) => e.for_people(lang),
+            _ => self.to_string(),
+        }
+    }
+}
+
 /// Why a file waits in the inbox after its move to work/ failed.
 const UNTAKEN: &str = "cannot be taken from the inbox (see the error above)";
 
@@ -187,6 +205,46 @@ pub struct Watch {
     _lock: File,
 }
 
+/// A file left in the inbox, and why.
+type Waiting = (std::ffi::OsString, &'static str);
+
+/// What the loop of `Watch::run` carries from one turn to the next.
+struct Looping {
+    every: Duration,
+    debounce: Duration,
+    retry: Duration,
+    /// --once gives a file still being written this long from the first look at the inbox
+    /// (not from the start: finishing what an earlier run left in work/ can take a while).
+    once_wait: Duration,
+    once_deadline: Option<Instant>,
+    next_scan: Instant,
+    retry_at: Option<Instant>,
+    recovered: bool,
+    work_due: bool,
+    last_scan_error: Option<String>,
+    in_use: std::collections::HashSet<std::ffi::OsString>,
+    failed_claims: std::collections::HashMap<std::ffi::OsString, Instant>,
+}
+
+impl Looping {
+    fn new(s: &WatchSection, every: Duration) -> Looping {
+        Looping {
+            every,
+            debounce: Duration::from_millis(s.debounce_ms),
+            retry: Duration::from_secs(s.retry_seconds),
+            once_wait: Duration::from_millis(s.settle_ms.max(s.min_age_ms) + s.settle_ms) + Duration::from_millis(200),
+            once_deadline: None,
+            next_scan: Instant::now(),
+            retry_at: None,
+            recovered: false,
+            work_due: true,
+            last_scan_error: None,
+            in_use: Default::default(),
+            failed_claims: Default::default(),
+        }
+    }
+}
+
 impl Watch {
     /// Reads the profile, checks the client list, creates the folders, takes the lock. Every
     /// error here is a usage or profile error: nothing is touched in the inbox.
@@ -247,20 +305,62 @@ impl Watch {
         self.log_file.clone()
     }
 
-    /// Runs until `stop` is set (or, with `--once`, until the inbox is done).
+    /// Runs until `stop` is set (or, with `--once`, until the inbox is done). Each turn of the
+    /// loop: the jobs left in work/ (`work_step`), the inbox (`scan_step`), with `--once` whether
+    /// to stop (`once_done`), then a sleep until something is due.
     pub fn run(&mut self, stop: &AtomicBool) -> Summary {
         let mut summary = Summary::default();
         let s = self.settings.clone();
         let debounce = Duration::from_millis(s.debounce_ms);
-        let retry = Duration::from_secs(s.retry_seconds);
         let (tx, rx) = mpsc::channel::<()>();
         // Keep the watcher alive for the whole loop.
+        let (_watcher, every) = self.listen(tx);
+        tracing::info!(
+            "profile {}; state {}; a file is taken once unchanged for {} ms and {} ms old",
+            self.dirs.profile.display(),
+            self.dirs.state.display(),
+            s.settle_ms,
+            s.min_age_ms
+        );
+        if let Some((list, clients)) = self.worker.lists().kept() {
+            tracing::info!("client list {}: {clients} clients, read again only when it changes", list.display());
+        }
+        let mut lp = Looping::new(&s, every);
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                tracing::info!("stopped");
+                break;
+            }
+            self.work_step(&mut lp, stop, &mut summary);
+            let (scanned, waiting) = self.scan_step(&mut lp, stop, &mut summary);
+            if self.opts.once && self.once_done(&mut lp, scanned, &waiting, &mut summary) {
+                break;
+            }
+            // 4. Sleep until something is due, waking for events and, often, for Ctrl-C.
+            let due = lp.retry_at.map_or(lp.next_scan, |r| r.min(lp.next_scan));
+            let wait = due.saturating_duration_since(Instant::now()).min(Duration::from_millis(200));
+            match rx.recv_timeout(wait) {
+                Ok(()) => {
+                    while rx.try_recv().is_ok() {}
+                    lp.next_scan = lp.next_scan.min(Instant::now() + debounce);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {}
+            }
+        }
+        tracing::info!("{}", summary.line(self.opts.lang));
+        summary
+    }
+
+    /// File-system events on the inbox (or polling), and how often a full scan runs.
+    fn listen(&self, tx: mpsc::Sender<()>) -> (Option<notify::RecommendedWatcher>, Duration) {
+        let s = &self.settings;
         // --once: the scan rhythm does not apply (it stops when the inbox is done): not said.
         let once = self.opts.once;
         if once {
             tracing::info!("converting what is in {} now, then stopping (--once)", self.dirs.show_root());
         }
-        let (_watcher, every) = match self.opts.poll {
+        match self.opts.poll {
             Some(p) => {
                 if !once {
                     tracing::info!("watching {} by polling every {:?}", self.dirs.show_root(), p);
@@ -290,183 +390,160 @@ impl Watch {
                     (None, p)
                 }
             },
-        };
-        tracing::info!(
-            "profile {}; state {}; a file is taken once unchanged for {} ms and {} ms old",
-            self.dirs.profile.display(),
-            self.dirs.state.display(),
-            s.settle_ms,
-            s.min_age_ms
-        );
-        if let Some((list, clients)) = self.worker.lists().kept() {
-            tracing::info!("client list {}: {clients} clients, read again only when it changes", list.display());
         }
+    }
 
-        // --once gives a file still being written this long from the first look at the inbox
-        // (not from the start: finishing what an earlier run left in work/ can take a while).
-        let once_wait = Duration::from_millis(s.settle_ms.max(s.min_age_ms) + s.settle_ms) + Duration::from_millis(200);
-        let mut once_deadline: Option<Instant> = None;
-        let mut next_scan = Instant::now();
-        let mut retry_at: Option<Instant> = None;
-        let mut recovered = false;
-        let mut work_due = true;
-        let mut last_scan_error: Option<String> = None;
-        let mut in_use: std::collections::HashSet<std::ffi::OsString> = Default::default();
-        let mut failed_claims: std::collections::HashMap<std::ffi::OsString, Instant> = Default::default();
-        loop {
-            if stop.load(Ordering::SeqCst) {
-                tracing::info!("stopped");
-                break;
-            }
-            let now = Instant::now();
-            // 1. Jobs left in work/ (by a crash, a stop, a blocked run) go first, in order: at
-            // start, and when a retry is due.
-            if (work_due || retry_at.is_some()) && retry_at.is_none_or(|t| now >= t) {
-                retry_at = None;
-                if !recovered {
-                    match self.worker.recover() {
-                        Ok(jobs) => {
-                            recovered = true;
-                            if !jobs.is_empty() {
-                                tracing::info!(
-                                    "{} file(s) left in work/ by an earlier run: finishing them",
-                                    jobs.len()
-                                );
-                            }
-                        }
-                        Err(e) => {
-                            tracing::error!("work folder {}: {e}", self.dirs.work.display());
-                            summary.stuck = Some(e.to_string());
-                            retry_at = Some(now + retry);
-                        }
+    /// Step 1: jobs left in work/ (by a crash, a stop, a blocked run) go first, in order: at start,
+    /// and when a retry is due.
+    fn work_step(&mut self, lp: &mut Looping, stop: &AtomicBool, summary: &mut Summary) {
+        let now = Instant::now();
+        if !((lp.work_due || lp.retry_at.is_some()) && lp.retry_at.is_none_or(|t| now >= t)) {
+            return;
+        }
+        lp.retry_at = None;
+        if !lp.recovered {
+            match self.worker.recover() {
+                Ok(jobs) => {
+                    lp.recovered = true;
+                    if !jobs.is_empty() {
+                        tracing::info!("{} file(s) left in work/ by an earlier run: finishing them", jobs.len());
                     }
                 }
-                if recovered {
-                    if self.drain(stop, &mut summary) {
-                        work_due = false;
-                    } else {
-                        retry_at = Some(Instant::now() + retry);
-                    }
+                Err(e) => {
+                    tracing::error!("work folder {}: {e}", self.dirs.work.display());
+                    summary.stuck = Some(e.to_string());
+                    lp.retry_at = Some(now + lp.retry);
                 }
             }
-            // 2. The inbox, when a scan is due and nothing is stuck.
-            let mut scanned = false;
-            let mut waiting: Vec<(std::ffi::OsString, &'static str)> = Vec::new();
-            if retry_at.is_none() && Instant::now() >= next_scan && !stop.load(Ordering::SeqCst) {
-                scanned = true;
-                once_deadline.get_or_insert_with(|| Instant::now() + once_wait);
-                next_scan = Instant::now() + every;
-                match self.tracker.scan(&self.dirs.inbox) {
-                    Ok(scan) => {
-                        if last_scan_error.take().is_some() {
-                            tracing::info!("inbox {}: readable again", self.dirs.inbox.display());
-                        }
-                        failed_claims.retain(|_, until| *until > Instant::now());
-                        for ready in &scan.ready {
-                            if stop.load(Ordering::SeqCst) || retry_at.is_some() {
-                                break;
-                            }
-                            if failed_claims.contains_key(&ready.name) {
-                                waiting.push((ready.name.clone(), UNTAKEN));
-                                continue;
-                            }
-                            self.tracker.forget(&ready.name);
-                            match self.worker.claim(ready) {
-                                Ok(Claim::Taken(_)) => {
-                                    in_use.remove(&ready.name);
-                                    if !self.drain(stop, &mut summary) {
-                                        retry_at = Some(Instant::now() + retry);
-                                    }
-                                }
-                                Ok(Claim::InUse) => {
-                                    // Excel can keep a file open for hours: said once.
-                                    if in_use.insert(ready.name.clone()) {
-                                        tracing::info!(
-                                            "inbox: \"{}\" is open in another program: taken once it is closed",
-                                            ready.name.to_string_lossy()
-                                        );
-                                    }
-                                    waiting.push((ready.name.clone(), "is open in another program"));
-                                }
-                                // Observed afresh by the next scans.
-                                Ok(Claim::Changed) => waiting.push((ready.name.clone(), "still changing")),
-                                Ok(Claim::Gone) => {}
-                                // This file only (permissions, another drive): the others go on.
-                                Err(e) => {
-                                    tracing::error!("{e}; tried again in {} s", s.retry_seconds);
-                                    failed_claims.insert(ready.name.clone(), Instant::now() + retry);
-                                    waiting.push((ready.name.clone(), UNTAKEN));
-                                }
-                            }
-                        }
-                        // A file whose move failed was forgotten by the tracker before the
-                        // claim, so the scan sees it anew as too recent: it is still untaken.
-                        waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty").map(
-                            |(name, why)| {
-                                if failed_claims.contains_key(&name) { (name, UNTAKEN) } else { (name, why) }
-                            },
-                        ));
-                        if let Some(t) = scan.next {
-                            next_scan = next_scan.min(t);
-                        }
-                        if !scan.ready.is_empty() {
-                            // Taking files takes time: look again soon for what arrived meanwhile.
-                            next_scan = next_scan.min(Instant::now() + debounce);
-                        }
-                        if !waiting.is_empty() || !scan.ready.is_empty() {
-                            next_scan = next_scan.min(Instant::now() + self.tracker.settle.max(debounce));
-                        }
-                    }
-                    Err(e) => {
-                        // A share gone offline: said once, not at every poll.
-                        let msg = e.to_string();
-                        if last_scan_error.as_ref() != Some(&msg) {
-                            tracing::warn!("inbox {}: cannot list it ({msg}); trying again", self.dirs.inbox.display());
-                            last_scan_error = Some(msg);
-                        }
-                        waiting.push((self.dirs.inbox.as_os_str().to_owned(), "cannot be listed"));
-                    }
-                }
+        }
+        if lp.recovered {
+            if self.drain(stop, summary) {
+                lp.work_due = false;
+            } else {
+                lp.retry_at = Some(Instant::now() + lp.retry);
             }
-            // 3. --once: done when a scan finds nothing left to take, or once files still being
-            // written have had their chance (a scheduled task comes back for them).
-            if self.opts.once {
-                if retry_at.is_some() {
-                    break;
+        }
+    }
+
+    /// Step 2: the inbox, when a scan is due and nothing is stuck: each file ready is taken and
+    /// converted. Whether a scan ran, and the files left waiting, with why.
+    fn scan_step(&mut self, lp: &mut Looping, stop: &AtomicBool, summary: &mut Summary) -> (bool, Vec<Waiting>) {
+        let mut waiting: Vec<Waiting> = Vec::new();
+        if lp.retry_at.is_some() || Instant::now() < lp.next_scan || stop.load(Ordering::SeqCst) {
+            return (false, waiting);
+        }
+        let debounce = lp.debounce;
+        lp.once_deadline.get_or_insert_with(|| Instant::now() + lp.once_wait);
+        lp.next_scan = Instant::now() + lp.every;
+        match self.tracker.scan(&self.dirs.inbox) {
+            Ok(scan) => {
+                if lp.last_scan_error.take().is_some() {
+                    tracing::info!("inbox {}: readable again", self.dirs.inbox.display());
                 }
-                if scanned && waiting.is_empty() && next_scan > Instant::now() {
-                    let rescan_soon = next_scan <= Instant::now() + debounce;
-                    if !rescan_soon {
+                lp.failed_claims.retain(|_, until| *until > Instant::now());
+                for ready in &scan.ready {
+                    if stop.load(Ordering::SeqCst) || lp.retry_at.is_some() {
                         break;
                     }
+                    self.take(ready, lp, stop, summary, &mut waiting);
                 }
-                let deadline = once_deadline.unwrap_or_else(|| Instant::now() + once_wait);
-                if scanned && !waiting.is_empty() && Instant::now() > deadline {
-                    for (name, why) in &waiting {
-                        tracing::warn!("inbox: \"{}\" {why}: left for the next run", name.to_string_lossy());
-                    }
-                    summary.left = waiting.len();
-                    summary.untaken = waiting.iter().filter(|(_, why)| *why == UNTAKEN).count();
-                    break;
+                // A file whose move failed was forgotten by the tracker before the claim, so
+                // the scan sees it anew as too recent: it is still untaken.
+                waiting.extend(scan.waiting.into_iter().filter(|(_, why)| *why != "empty").map(|(name, why)| {
+                    if lp.failed_claims.contains_key(&name) { (name, UNTAKEN) } else { (name, why) }
+                }));
+                if let Some(t) = scan.next {
+                    lp.next_scan = lp.next_scan.min(t);
                 }
-                if !waiting.is_empty() {
-                    next_scan = next_scan.min(deadline.max(Instant::now() + Duration::from_millis(10)));
+                if !scan.ready.is_empty() {
+                    // Taking files takes time: look again soon for what arrived meanwhile.
+                    lp.next_scan = lp.next_scan.min(Instant::now() + debounce);
+                }
+                if !waiting.is_empty() || !scan.ready.is_empty() {
+                    lp.next_scan = lp.next_scan.min(Instant::now() + self.tracker.settle.max(debounce));
                 }
             }
-            // 4. Sleep until something is due, waking for events and, often, for Ctrl-C.
-            let due = retry_at.map_or(next_scan, |r| r.min(next_scan));
-            let wait = due.saturating_duration_since(Instant::now()).min(Duration::from_millis(200));
-            match rx.recv_timeout(wait) {
-                Ok(()) => {
-                    while rx.try_recv().is_ok() {}
-                    next_scan = next_scan.min(Instant::now() + debounce);
+            Err(e) => {
+                // A share gone offline: said once, not at every poll.
+                let msg = e.to_string();
+                if lp.last_scan_error.as_ref() != Some(&msg) {
+                    tracing::warn!("inbox {}: cannot list it ({msg}); trying again", self.dirs.inbox.display());
+                    lp.last_scan_error = Some(msg);
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => {}
+                waiting.push((self.dirs.inbox.as_os_str().to_owned(), "cannot be listed"));
             }
         }
-        tracing::info!("{}", summary.line(self.opts.lang));
-        summary
+        (true, waiting)
+    }
+
+    /// One file the scan found ready: claimed (moved to work/) and converted, or left waiting.
+    fn take(
+        &mut self,
+        ready: &inbox::Ready,
+        lp: &mut Looping,
+        stop: &AtomicBool,
+        summary: &mut Summary,
+        waiting: &mut Vec<Waiting>,
+    ) {
+        if lp.failed_claims.contains_key(&ready.name) {
+            waiting.push((ready.name.clone(), UNTAKEN));
+            return;
+        }
+        self.tracker.forget(&ready.name);
+        match self.worker.claim(ready) {
+            Ok(Claim::Taken(_)) => {
+                lp.in_use.remove(&ready.name);
+                if !self.drain(stop, summary) {
+                    lp.retry_at = Some(Instant::now() + lp.retry);
+                }
+            }
+            Ok(Claim::InUse) => {
+                // Excel can keep a file open for hours: said once.
+                if lp.in_use.insert(ready.name.clone()) {
+                    tracing::info!(
+                        "inbox: \"{}\" is open in another program: taken once it is closed",
+                        ready.name.to_string_lossy()
+                    );
+                }
+                waiting.push((ready.name.clone(), "is open in another program"));
+            }
+            // Observed afresh by the next scans.
+            Ok(Claim::Changed) => waiting.push((ready.name.clone(), "still changing")),
+            Ok(Claim::Gone) => {}
+            // This file only (permissions, another drive): the others go on.
+            Err(e) => {
+                tracing::error!("{e}; tried again in {} s", self.settings.retry_seconds);
+                lp.failed_claims.insert(ready.name.clone(), Instant::now() + lp.retry);
+                waiting.push((ready.name.clone(), UNTAKEN));
+            }
+        }
+    }
+
+    /// Step 3, with --once: done when a scan finds nothing left to take, or once files still being
+    /// written have had their chance (a scheduled task comes back for them).
+    fn once_done(&self, lp: &mut Looping, scanned: bool, waiting: &[Waiting], summary: &mut Summary) -> bool {
+        if lp.retry_at.is_some() {
+            return true;
+        }
+        if scanned && waiting.is_empty() && lp.next_scan > Instant::now() {
+            let rescan_soon = lp.next_scan <= Instant::now() + lp.debounce;
+            if !rescan_soon {
+                return true;
+            }
+        }
+        let deadline = lp.once_deadline.unwrap_or_else(|| Instant::now() + lp.once_wait);
+        if scanned && !waiting.is_empty() && Instant::now() > deadline {
+            for (name, why) in waiting {
+                tracing::warn!("inbox: \"{}\" {why}: left for the next run", name.to_string_lossy());
+            }
+            summary.left = waiting.len();
+            summary.untaken = waiting.iter().filter(|(_, why)| *why == UNTAKEN).count();
+            return true;
+        }
+        if !waiting.is_empty() {
+            lp.next_scan = lp.next_scan.min(deadline.max(Instant::now() + Duration::from_millis(10)));
+        }
+        false
     }
 
     /// Finishes every job in work/, oldest first. False: one could not be finished (it waits

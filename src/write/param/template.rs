@@ -413,17 +413,81 @@ impl Template {
     }
 }
 
+/// Where a template's problems go: the line of the key, and what is wrong.
+type Push<'a> = dyn FnMut(usize, String) + 'a;
+
+/// The file-wide settings of a template, checked.
+struct Settings {
+    /// The template's name, for the labels of its columns.
+    name: String,
+    fixed: bool,
+    header: Option<bool>,
+    delimiter: u8,
+    decimal_separator: u8,
+    date_format: DateFormat,
+    extension: String,
+    too_long: TooLong,
+}
+
+/// A template file → a template, in steps: the file-wide settings, then each `[[field]]`
+/// (its place, its source, its column), then the line format. Every problem is pushed, with
+/// its line, in the order of the file; `None` only when nothing can be built.
 fn compile(
-    def: TemplateFile,
+    mut def: TemplateFile,
     name: &str,
     origin: Origin,
     layout: &'static Layout,
     lines: &Lines,
     problems: &mut Vec<TemplateProblem>,
 ) -> Option<Template> {
-    let mut push = |line: usize, message: String| problems.push(TemplateProblem { line, message });
-    let fixed = def.format == FormatKind::Fixed;
+    let push: &mut Push = &mut |line: usize, message: String| problems.push(TemplateProblem { line, message });
+    let settings = settings(&def, name, lines, push);
+    let fields = std::mem::take(&mut def.fields);
+    let mut columns = Vec::with_capacity(fields.len());
+    let mut prev_end = 0usize;
+    for (i, f) in fields.into_iter().enumerate() {
+        let n = i + 1;
+        let at = |key: &str| lines.field(i, key);
+        // Positions first, whatever the source, so one bad name does not hide an overlap.
+        let slot = slot(&f, n, settings.fixed, &mut prev_end, &at, push);
+        let Some(source) = source(&f, n, &settings, def.one_line_per, layout, &at, push) else { continue };
+        if let Some(c) = column(f, n, source, slot, &settings, &at, push) {
+            columns.push(c);
+        }
+    }
+    let format = if settings.fixed {
+        let end = prev_end;
+        let width = def.width.unwrap_or(end);
+        if width < end {
+            push(lines.top("width"), format!("width {width} is shorter than the fields, which end at {end}"));
+        }
+        if width == 0 {
+            push(lines.top("width"), "width must be at least 1".into());
+        }
+        Format::Fixed { width }
+    } else {
+        Format::Csv { delimiter: settings.delimiter, header: def.header.unwrap_or(false) }
+    };
+    let Settings { decimal_separator, date_format, extension, too_long, .. } = settings;
+    Some(Template {
+        name: name.to_string(),
+        origin,
+        label: def.label,
+        per: def.one_line_per,
+        format,
+        extension,
+        decimal_separator,
+        date_format,
+        too_long,
+        columns,
+        sage_version: layout.version,
+    })
+}
 
+/// The file-wide keys: format, delimiter, header, width, decimal separator, date format,
+/// extension, label, and that there are fields at all.
+fn settings(def: &TemplateFile, name: &str, lines: &Lines, push: &mut Push) -> Settings {
+    let fixed = def.format == FormatKind::Fixed;
     let delimiter = match (&def.delimiter, fixed) {
         (Some(_), true) => {
             push(lines.top("delimiter"), "delimiter is for csv templates (format = \"csv\")".into());
@@ -470,215 +534,224 @@ fn compile(
     if def.fields.is_empty() {
         push(0, "no [[field]]: a template needs at least one field".into());
     }
-
-    let mut columns = Vec::with_capacity(def.fields.len());
-    let mut prev_end = 0usize;
-    for (i, f) in def.fields.into_iter().enumerate() {
-        let n = i + 1;
-        let at = |key: &str| lines.field(i, key);
-        // Positions first, whatever the source, so one bad name does not hide an overlap.
-        let slot = match (fixed, f.start, f.length) {
-            (true, Some(0), _) => {
-                push(at("start"), format!("field {n}: start is 1-based (the first byte is 1)"));
-                None
-            }
-            (true, Some(start), Some(length)) => {
-                if start <= prev_end {
-                    push(
-                        at("start"),
-                        format!(
-                            "field {n}: starts at {start}, inside the previous field (which ends at {prev_end}); list fields in order, without overlap"
-                        ),
-                    );
-                }
-                prev_end = prev_end.max(start + length.max(1) - 1);
-                Some((start, length))
-            }
-            (true, _, _) => {
-                push(at("start"), format!("field {n}: a fixed-width field needs start and length"));
-                None
-            }
-            (false, _, _) => None,
-        };
-        let source = match (&f.sage, &f.value) {
-            (Some(s), None) => match sage_field(s, def.one_line_per, layout) {
-                Ok((tag, spec, record, index)) => Some(Source::Sage { tag, spec, record, index }),
-                Err(m) => {
-                    push(at("sage"), format!("field {n}: {m}"));
-                    None
-                }
-            },
-            (None, Some(v)) => {
-                let mut bytes = Vec::new();
-                let mut changes = Vec::new();
-                codepage::encode_into(v, CodePage::Windows1252, &mut bytes, &mut changes);
-                if !changes.is_empty() {
-                    let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                    push(
-                        at("value"),
-                        format!("field {n}: \"{v}\" is not plain Windows-1252 text: {}", list.join(", ")),
-                    );
-                } else if !fixed && bytes.contains(&delimiter) {
-                    push(at("value"), format!("field {n}: \"{v}\" contains the delimiter"));
-                }
-                Some(Source::Constant { text: v.clone(), bytes })
-            }
-            (Some(_), Some(_)) => {
-                push(at("value"), format!("field {n}: give either sage or value, not both"));
-                None
-            }
-            (None, None) => {
-                push(
-                    at("sage"),
-                    format!("field {n}: needs sage = \"RECORD.NAME\" (e.g. \"CCLI.CT_Intitule\") or value = \"...\""),
-                );
-                None
-            }
-        };
-        let Some(source) = source else { continue };
-        let kind = match &source {
-            Source::Sage { spec, .. } => spec.kind,
-            Source::Constant { .. } => Kind::Text,
-        };
-        let what = match &source {
-            Source::Sage { tag, spec, .. } => format!("field {n} ({tag}.{})", spec.name),
-            Source::Constant { .. } => format!("field {n} (constant)"),
-        };
-
-        if f.decimals.is_some() && kind != Kind::Dec {
-            push(at("decimals"), format!("{what}: decimals is for numbers with decimals"));
-        }
-        let scale = match &source {
-            Source::Sage { spec, .. } => spec.scale.unwrap_or(2),
-            Source::Constant { .. } => 0,
-        };
-        let decimals = f.decimals.unwrap_or(scale);
-        if decimals > 10 {
-            push(at("decimals"), format!("{what}: at most 10 decimals"));
-        }
-        let date = match &f.date_format {
-            Some(p) if kind != Kind::Date => {
-                push(at("date_format"), format!("{what}: date_format is for date fields ({p})"));
-                date_format.clone()
-            }
-            Some(p) => DateFormat::parse(p).unwrap_or_else(|m| {
-                push(at("date_format"), format!("{what}: {m}"));
-                date_format.clone()
-            }),
-            None => date_format.clone(),
-        };
-        let sage_text = matches!(&source, Source::Sage { spec, .. } if spec.kind == Kind::Text);
-        if f.too_long.is_some() && !sage_text {
-            push(
-                at("too_long"),
-                format!("{what}: too_long is for text fields; numbers and dates are never cut (too wide is an error)"),
-            );
-        }
-        if f.length == Some(0) {
-            push(at("length"), format!("{what}: length must be at least 1"));
-        }
-        let title = f.title.clone().unwrap_or_else(|| match &source {
-            Source::Sage { spec, .. } => spec.name.clone(),
-            Source::Constant { .. } => String::new(),
-        });
-        if !fixed && def.header == Some(true) {
-            let mut bytes = Vec::new();
-            let mut changes = Vec::new();
-            codepage::encode_into(&title, CodePage::Windows1252, &mut bytes, &mut changes);
-            if !changes.is_empty() || bytes.contains(&delimiter) {
-                push(at("title"), format!("{what}: title \"{title}\" must be Windows-1252 text without the delimiter"));
-            }
-        }
-        let align = f.align.unwrap_or(if kind == Kind::Text { Align::Left } else { Align::Right });
-        let pad = match &f.pad {
-            None => b' ',
-            Some(p) if p.len() == 1 && (p.as_bytes()[0].is_ascii_graphic() || p == " ") => p.as_bytes()[0],
-            Some(p) => {
-                push(at("pad"), format!("{what}: pad \"{p}\" must be one plain character such as \" \" or \"0\""));
-                b' '
-            }
-        };
-        let (start, length) = if fixed {
-            let Some((start, length)) = slot else { continue };
-            if kind == Kind::Date && length < date.len() {
-                push(
-                    at("length"),
-                    format!("{what}: dates {} take {} bytes, length is {length}", date.pattern(), date.len()),
-                );
-            }
-            if let Source::Constant { bytes, text } = &source
-                && bytes.len() > length
-            {
-                push(at("value"), format!("{what}: \"{text}\" is longer than length {length}"));
-            }
-            (start, Some(length))
-        } else {
-            for key in ["start", "align", "pad"] {
-                let given = match key {
-                    "start" => f.start.is_some(),
-                    "align" => f.align.is_some(),
-                    _ => f.pad.is_some(),
-                };
-                if given {
-                    push(at(key), format!("{what}: {key} is for fixed-width templates: csv values are not padded"));
-                }
-            }
-            (n, f.length)
-        };
-        if !fixed {
-            if kind == Kind::Dec && delimiter == decimal_separator {
-                push(at("sage"), format!("{what}: the delimiter is also the decimal separator"));
-            }
-            if kind == Kind::Date && date.separators().any(|c| c == delimiter) {
-                push(at("sage"), format!("{what}: the date format {} contains the delimiter", date.pattern()));
-            }
-        }
-        let label = match (&source, fixed) {
-            (Source::Sage { spec, .. }, true) => {
-                format!("{} ({name} {start}-{})", spec.name, start + length.unwrap_or(1).max(1) - 1)
-            }
-            (Source::Sage { spec, .. }, false) => format!("{} ({name} column {n})", spec.name),
-            (Source::Constant { .. }, _) => format!("constant ({name} field {n})"),
-        };
-        columns.push(Column {
-            source,
-            title,
-            start,
-            length,
-            align,
-            pad,
-            decimals,
-            date,
-            too_long: f.too_long.unwrap_or(too_long),
-            label,
-        });
-    }
-
-    let format = if fixed {
-        let end = prev_end;
-        let width = def.width.unwrap_or(end);
-        if width < end {
-            push(lines.top("width"), format!("width {width} is shorter than the fields, which end at {end}"));
-        }
-        if width == 0 {
-            push(lines.top("width"), "width must be at least 1".into());
-        }
-        Format::Fixed { width }
-    } else {
-        Format::Csv { delimiter, header: def.header.unwrap_or(false) }
-    };
-    Some(Template {
+    Settings {
         name: name.to_string(),
-        origin,
-        label: def.label,
-        per: def.one_line_per,
-        format,
-        extension,
+        fixed,
+        header: def.header,
+        delimiter,
         decimal_separator,
         date_format,
+        extension,
         too_long,
-        columns,
-        sage_version: layout.version,
+    }
+}
+
+/// A fixed-width field's start and length, checked against the field before it (`prev_end`:
+/// where the fields so far end); `None` for a csv template or when they are missing.
+fn slot(
+    f: &FieldDef,
+    n: usize,
+    fixed: bool,
+    prev_end: &mut usize,
+    at: &dyn Fn(&str) -> usize,
+    push: &mut Push,
+) -> Option<(usize, usize)> {
+    match (fixed, f.start, f.length) {
+        (true, Some(0), _) => {
+            push(at("start"), format!("field {n}: start is 1-based (the first byte is 1)"));
+            None
+        }
+        (true, Some(start), Some(length)) => {
+            if start <= *prev_end {
+                push(
+                    at("start"),
+                    format!(
+                        "field {n}: starts at {start}, inside the previous field (which ends at {prev_end}); list fields in order, without overlap"
+                    ),
+                );
+            }
+            *prev_end = (*prev_end).max(start + length.max(1) - 1);
+            Some((start, length))
+        }
+        (true, _, _) => {
+            push(at("start"), format!("field {n}: a fixed-width field needs start and length"));
+            None
+        }
+        (false, _, _) => None,
+    }
+}
+
+/// Where a field's value comes from: a Sage field or a constant, checked.
+fn source(
+    f: &FieldDef,
+    n: usize,
+    settings: &Settings,
+    per: Per,
+    layout: &'static Layout,
+    at: &dyn Fn(&str) -> usize,
+    push: &mut Push,
+) -> Option<Source> {
+    match (&f.sage, &f.value) {
+        (Some(s), None) => match sage_field(s, per, layout) {
+            Ok((tag, spec, record, index)) => Some(Source::Sage { tag, spec, record, index }),
+            Err(m) => {
+                push(at("sage"), format!("field {n}: {m}"));
+                None
+            }
+        },
+        (None, Some(v)) => {
+            let mut bytes = Vec::new();
+            let mut changes = Vec::new();
+            codepage::encode_into(v, CodePage::Windows1252, &mut bytes, &mut changes);
+            if !changes.is_empty() {
+                let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+                push(at("value"), format!("field {n}: \"{v}\" is not plain Windows-1252 text: {}", list.join(", ")));
+            } else if !settings.fixed && bytes.contains(&settings.delimiter) {
+                push(at("value"), format!("field {n}: \"{v}\" contains the delimiter"));
+            }
+            Some(Source::Constant { text: v.clone(), bytes })
+        }
+        (Some(_), Some(_)) => {
+            push(at("value"), format!("field {n}: give either sage or value, not both"));
+            None
+        }
+        (None, None) => {
+            push(
+                at("sage"),
+                format!("field {n}: needs sage = \"RECORD.NAME\" (e.g. \"CCLI.CT_Intitule\") or value = \"...\""),
+            );
+            None
+        }
+    }
+}
+
+/// The column of a field whose source is known: decimals, date format, text options,
+/// title, alignment, padding, its place; `None` when a fixed-width field has no place.
+fn column(
+    f: FieldDef,
+    n: usize,
+    source: Source,
+    slot: Option<(usize, usize)>,
+    settings: &Settings,
+    at: &dyn Fn(&str) -> usize,
+    push: &mut Push,
+) -> Option<Column> {
+    let Settings { ref name, fixed, header, delimiter, decimal_separator, ref date_format, too_long, .. } = *settings;
+    let kind = match &source {
+        Source::Sage { spec, .. } => spec.kind,
+        Source::Constant { .. } => Kind::Text,
+    };
+    let what = match &source {
+        Source::Sage { tag, spec, .. } => format!("field {n} ({tag}.{})", spec.name),
+        Source::Constant { .. } => format!("field {n} (constant)"),
+    };
+
+    if f.decimals.is_some() && kind != Kind::Dec {
+        push(at("decimals"), format!("{what}: decimals is for numbers with decimals"));
+    }
+    let scale = match &source {
+        Source::Sage { spec, .. } => spec.scale.unwrap_or(2),
+        Source::Constant { .. } => 0,
+    };
+    let decimals = f.decimals.unwrap_or(scale);
+    if decimals > 10 {
+        push(at("decimals"), format!("{what}: at most 10 decimals"));
+    }
+    let date = match &f.date_format {
+        Some(p) if kind != Kind::Date => {
+            push(at("date_format"), format!("{what}: date_format is for date fields ({p})"));
+            date_format.clone()
+        }
+        Some(p) => DateFormat::parse(p).unwrap_or_else(|m| {
+            push(at("date_format"), format!("{what}: {m}"));
+            date_format.clone()
+        }),
+        None => date_format.clone(),
+    };
+    let sage_text = matches!(&source, Source::Sage { spec, .. } if spec.kind == Kind::Text);
+    if f.too_long.is_some() && !sage_text {
+        push(
+            at("too_long"),
+            format!("{what}: too_long is for text fields; numbers and dates are never cut (too wide is an error)"),
+        );
+    }
+    if f.length == Some(0) {
+        push(at("length"), format!("{what}: length must be at least 1"));
+    }
+    let title = f.title.clone().unwrap_or_else(|| match &source {
+        Source::Sage { spec, .. } => spec.name.clone(),
+        Source::Constant { .. } => String::new(),
+    });
+    if !fixed && header == Some(true) {
+        let mut bytes = Vec::new();
+        let mut changes = Vec::new();
+        codepage::encode_into(&title, CodePage::Windows1252, &mut bytes, &mut changes);
+        if !changes.is_empty() || bytes.contains(&delimiter) {
+            push(at("title"), format!("{what}: title \"{title}\" must be Windows-1252 text without the delimiter"));
+        }
+    }
+    let align = f.align.unwrap_or(if kind == Kind::Text { Align::Left } else { Align::Right });
+    let pad = match &f.pad {
+        None => b' ',
+        Some(p) if p.len() == 1 && (p.as_bytes()[0].is_ascii_graphic() || p == " ") => p.as_bytes()[0],
+        Some(p) => {
+            push(at("pad"), format!("{what}: pad \"{p}\" must be one plain character such as \" \" or \"0\""));
+            b' '
+        }
+    };
+    let (start, length) = if fixed {
+        let (start, length) = slot?;
+        if kind == Kind::Date && length < date.len() {
+            push(
+                at("length"),
+                format!("{what}: dates {} take {} bytes, length is {length}", date.pattern(), date.len()),
+            );
+        }
+        if let Source::Constant { bytes, text } = &source
+            && bytes.len() > length
+        {
+            push(at("value"), format!("{what}: \"{text}\" is longer than length {length}"));
+        }
+        (start, Some(length))
+    } else {
+        for key in ["start", "align", "pad"] {
+            let given = match key {
+                "start" => f.start.is_some(),
+                "align" => f.align.is_some(),
+                _ => f.pad.is_some(),
+            };
+            if given {
+                push(at(key), format!("{what}: {key} is for fixed-width templates: csv values are not padded"));
+            }
+        }
+        (n, f.length)
+    };
+    if !fixed {
+        if kind == Kind::Dec && delimiter == decimal_separator {
+            push(at("sage"), format!("{what}: the delimiter is also the decimal separator"));
+        }
+        if kind == Kind::Date && date.separators().any(|c| c == delimiter) {
+            push(at("sage"), format!("{what}: the date format {} contains the delimiter", date.pattern()));
+        }
+    }
+    let label = match (&source, fixed) {
+        (Source::Sage { spec, .. }, true) => {
+            format!("{} ({name} {start}-{})", spec.name, start + length.unwrap_or(1).max(1) - 1)
+        }
+        (Source::Sage { spec, .. }, false) => format!("{} ({name} column {n})", spec.name),
+        (Source::Constant { .. }, _) => format!("constant ({name} field {n})"),
+    };
+    Some(Column {
+        source,
+        title,
+        start,
+        length,
+        align,
+        pad,
+        decimals,
+        date,
+        too_long: f.too_long.unwrap_or(too_long),
+        label,
     })
 }
 
