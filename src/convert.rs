@@ -16,7 +16,7 @@ use crate::model::{Order, Platform};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
     CustomerAction, CustomerReport, Diag, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError,
-    Report, Status, Warnings,
+    Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
@@ -242,7 +242,13 @@ fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
             joined_to: Vec::new(),
         });
     }
-    report.errors.push(RecordError { input: String::new(), record: "run".into(), field: String::new(), message });
+    report.errors.push(RecordError {
+        input: String::new(),
+        record: "run".into(),
+        field: String::new(),
+        message,
+        message_fr: None,
+    });
     report
 }
 
@@ -493,6 +499,7 @@ fn convert_run(
         && let Err(e) = crate::atomic::write_atomic(path, report.to_json().as_bytes())
     {
         report.errors.push(RecordError {
+            message_fr: None,
             input: String::new(),
             record: "report".into(),
             field: String::new(),
@@ -503,6 +510,7 @@ fn convert_run(
         && let Err(e) = crate::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
     {
         report.errors.push(RecordError {
+            message_fr: None,
             input: String::new(),
             record: "report".into(),
             field: String::new(),
@@ -798,7 +806,7 @@ impl Run<'_> {
                     let documents = self.report.documents.len();
                     match next {
                         Ok(order) => self.order(&order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
-                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
+                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                     }
                     let warnings = w.take_record();
                     for d in self.report.documents.iter_mut().skip(documents) {
@@ -842,6 +850,7 @@ impl Run<'_> {
             // converted (undoing them would write them twice); the missing file is an error.
             let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
             self.report.errors.push(crate::report::RecordError {
+                message_fr: None,
                 input: ir.path.clone(),
                 record: "outputs".into(),
                 field: String::new(),
@@ -913,6 +922,7 @@ impl Run<'_> {
                         entry.action = CustomerAction::Failed;
                         entry.detail = message.clone();
                         self.report.errors.push(RecordError {
+                            message_fr: None,
                             input: ir.path.clone(),
                             record: subject.clone(),
                             field: String::new(),
@@ -931,20 +941,29 @@ impl Run<'_> {
             }
             Outcome::Failed { field, message } => {
                 entry.detail = message.clone();
-                self.report.errors.push(RecordError { input: ir.path.clone(), record: subject, field, message });
+                self.report.errors.push(RecordError {
+                    input: ir.path.clone(),
+                    record: subject,
+                    field,
+                    message,
+                    message_fr: None,
+                });
             }
         }
         self.report.add_customer(entry);
         Ok(())
     }
 
-    fn order_failed(&mut self, order: &str, ir: &InputReport, line: u64, field: &str, message: &str) {
+    fn order_failed(&mut self, order: &str, ir: &InputReport, line: u64, field: &str, message: impl Into<Said>) {
         let record = format!("order {order} (line {line})");
+        let Said { en: message, fr: message_fr } = message.into();
+        let message = message.as_str();
         self.report.errors.push(RecordError {
             input: ir.path.clone(),
             record: record.clone(),
             field: field.to_string(),
             message: message.to_string(),
+            message_fr,
         });
         self.report.add_document(DocumentReport {
             input: ir.path.clone(),
@@ -998,20 +1017,20 @@ impl Run<'_> {
                 d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
             }
             doc.action = DocumentAction::SkippedAlreadyConverted;
-            doc.detail = "converted by an earlier run (--force converts it again)".into();
+            doc.detail = crate::i18n::Msg::HtmlConvertedEarlier.text(crate::i18n::Lang::En).into();
             self.report.add_document(doc);
             return Ok(());
         }
         if let Some(why) = plan::skip_reason(o, &self.profile.orders.statuses) {
-            d.push(WarningKind::Skipped, "status", format!("{why}: not imported"));
-            doc.detail = why;
+            d.push(WarningKind::Skipped, "status", why.said());
+            doc.detail = why.detail();
             self.report.add_document(doc);
             return Ok(());
         }
         let prepared = match self.builder.prepare(o, d) {
             Ok(p) => p,
             Err(p) => {
-                self.order_failed(&o.number, ir, p.line, &p.field, &p.message);
+                self.order_failed(&o.number, ir, p.line, &p.field, p.message);
                 return Ok(());
             }
         };
@@ -1037,7 +1056,7 @@ impl Run<'_> {
         }
         if let Some((field, message)) = failure {
             // The client's records are whole and stay; the document is not written.
-            self.order_failed(&o.number, ir, o.origin.line, field, &message);
+            self.order_failed(&o.number, ir, o.origin.line, field, message.as_str());
             return Ok(());
         }
         let invoice = InvoiceRef {
@@ -1146,7 +1165,7 @@ impl Run<'_> {
                 let prepared = match self.builder.prepare(o, d) {
                     Ok(p) => p,
                     Err(p) => {
-                        self.credit_failed(o, ir, &p.field, &p.message, doc);
+                        self.credit_failed(o, ir, &p.field, &p.message.en, doc);
                         return Ok(());
                     }
                 };
@@ -1205,6 +1224,7 @@ impl Run<'_> {
     /// A credit note that cannot be written: an error, and its entry failed.
     fn credit_failed(&mut self, o: &Order, ir: &InputReport, field: &str, message: &str, mut doc: DocumentReport) {
         self.report.errors.push(RecordError {
+            message_fr: None,
             input: ir.path.clone(),
             record: format!("credit note of order {} (line {})", o.number, o.origin.line),
             field: field.to_string(),
@@ -1251,11 +1271,11 @@ impl Run<'_> {
             Err(NoClient::Unresolved(message)) => {
                 entry.detail = message.clone();
                 self.report.add_customer(entry);
-                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
+                self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
                 return None;
             }
             Err(NoClient::Unreadable(message)) => {
-                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
+                self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
                 return None;
             }
         };

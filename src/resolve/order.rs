@@ -10,10 +10,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::expr::{Ctx, Expr};
 use crate::gescom::articles::Articles;
+use crate::i18n::{Lang, Msg};
 use crate::model::{Customer, LineKind, Order, PriceBasis};
 use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
-use crate::report::Diag;
+use crate::report::{Diag, Said};
 use crate::sage::value::{Value, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
 use crate::warning_kind::WarningKind;
@@ -23,7 +24,7 @@ use crate::warning_kind::WarningKind;
 pub struct DocProblem {
     pub line: u64,
     pub field: String,
-    pub message: String,
+    pub message: Said,
 }
 
 /// A line checked and priced, waiting for its document.
@@ -264,7 +265,7 @@ impl<'a> DocumentBuilder<'a> {
                 return Err(DocProblem {
                     line: l.origin.line,
                     field: "line_price".into(),
-                    message: format!("line {n} has no price"),
+                    message: crate::said!(Msg::ErrLineNoPrice, n = n),
                 });
             };
             let discount = if shop_ttc { l.discount_ttc } else { l.discount_ht };
@@ -327,38 +328,30 @@ impl<'a> DocumentBuilder<'a> {
         // The same words for every order with the same cause, so that the report counts them
         // as one (a SKU-less export fails every order alike).
         let (found, why) = if sku.trim().is_empty() {
-            (None, "a product line has no SKU".to_string())
+            (None, crate::said!(Msg::WhyNoSku))
         } else if let Some(a) = self.articles {
-            (a.get(sku).map(|x| x.reference.clone()), format!("SKU '{sku}' is not in the article mapping {}", a.path))
+            (a.get(sku).map(|x| x.reference.clone()), crate::said!(Msg::WhyNotMapped, sku = sku, path = a.path))
         } else {
             let r = sku.trim().to_uppercase();
             if r.chars().count() > 18 {
-                (
-                    None,
-                    format!(
-                        "SKU '{sku}' (line {n}) is longer than a Sage article reference (18); map it in [orders] articles"
-                    ),
-                )
+                (None, crate::said!(Msg::WhySkuTooLong, sku = sku, n = n))
             } else {
-                (Some(r), String::new())
+                (Some(r), Said::from(""))
             }
+        };
+        // Each language's text with that language's reason.
+        let both = |msg: Msg| {
+            let (en, fr) = (why.en.as_str(), why.fr.as_deref().unwrap_or(&why.en));
+            let fill = |lang, why: &str| msg.fill(lang, &[("why", &why), ("divers", &cfg.divers_article)]);
+            Said { en: fill(Lang::En, en), fr: Some(fill(Lang::Fr, fr)) }
         };
         match (found, cfg.unknown_article) {
             (Some(r), _) => Ok(r),
-            (None, UnknownArticle::Error) => Err(DocProblem {
-                line,
-                field: "line_sku".into(),
-                message: format!(
-                    "{why}: the order is not converted. Set [orders] unknown_article = \"divers\" (such lines go on article {} with the shop's label) or map the SKUs in [orders] articles",
-                    cfg.divers_article
-                ),
-            }),
+            (None, UnknownArticle::Error) => {
+                Err(DocProblem { line, field: "line_sku".into(), message: both(Msg::ErrNoArticle) })
+            }
             (None, UnknownArticle::Divers) => {
-                d.push(
-                    WarningKind::DiversArticle,
-                    "line_sku",
-                    format!("{why}: written on article {} with the shop's label", cfg.divers_article),
-                );
+                d.push(WarningKind::DiversArticle, "line_sku", both(Msg::WarnOnDivers));
                 Ok(cfg.divers_article.clone())
             }
         }

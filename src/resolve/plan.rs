@@ -6,10 +6,11 @@
 
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::ClientRef;
+use crate::i18n::Msg;
 use crate::ledger::InvoiceRef;
 use crate::model::{Address, Customer, Order, Platform};
 use crate::profile::orders::{DocumentType, OrdersSection, Refunds};
-use crate::report::{CustomerAction, Diag, Issued, MatchKey};
+use crate::report::{CustomerAction, Diag, Issued, MatchKey, Said};
 use crate::sage::{Ccdl, Ccli, Chen, FieldId, Record, RecordKind};
 use crate::state::State;
 use crate::warning_kind::WarningKind;
@@ -19,18 +20,51 @@ use super::customer::{Outcome, Resolver};
 use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
 use super::update::Update;
 
+/// Why an order is not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    Cancelled,
+    /// Refunded or cancelled by its financial status: the status as the shop wrote it,
+    /// lowercased (empty when only a refund flag says so).
+    Refunded(String),
+    /// A status `[orders] statuses` does not list.
+    NotInStatuses(String),
+}
+
+impl Skip {
+    /// As the report's document entry says it (English, like every JSON value).
+    pub fn detail(&self) -> String {
+        match self {
+            Skip::Cancelled => "cancelled order".into(),
+            Skip::Refunded(fin) if fin.is_empty() => "refunded order".into(),
+            Skip::Refunded(fin) => format!("{fin} order"),
+            Skip::NotInStatuses(s) => format!("status '{s}' is not in [orders] statuses"),
+        }
+    }
+
+    /// The warning, in both languages.
+    pub fn said(&self) -> Said {
+        match self {
+            Skip::Cancelled => crate::said!(Msg::SkipCancelled),
+            Skip::Refunded(fin) if fin.is_empty() => crate::said!(Msg::SkipRefunded),
+            Skip::Refunded(fin) => crate::said!(Msg::SkipStatusOrder, status = fin),
+            Skip::NotInStatuses(s) => crate::said!(Msg::SkipNotInStatuses, status = s),
+        }
+    }
+}
+
 /// Cancelled, refunded, or a status the profile does not import (`[orders] statuses`, empty:
 /// every status): why the order is not imported.
-pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<String> {
+pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
     if o.status.cancelled {
-        return Some("cancelled order".into());
+        return Some(Skip::Cancelled);
     }
     let fin = o.status.financial.trim().to_lowercase();
     if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
-        return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
+        return Some(Skip::Refunded(fin));
     }
     if !statuses.is_empty() && !statuses.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
-        return Some(format!("status '{}' is not in [orders] statuses", o.status.financial));
+        return Some(Skip::NotInStatuses(o.status.financial.clone()));
     }
     None
 }
@@ -284,7 +318,11 @@ impl Resolver<'_> {
             if cs.notify_billing_address_differs {
                 notices.push(text.clone());
             }
-            d.push(WarningKind::AddressDiffers, "billing", format!("client {code}: {text}"));
+            d.push(
+                WarningKind::AddressDiffers,
+                "billing",
+                crate::said!(Msg::WarnBillingDiffers, code = code, text = text),
+            );
         }
         if no_intitule && !delivery.is_empty() && self.billing_differs(client, code, delivery) {
             let text = format!("Adresse de livraison différente : {}", one_line(delivery));
@@ -294,7 +332,7 @@ impl Resolver<'_> {
             d.push(
                 WarningKind::AddressDiffers,
                 "delivery",
-                format!("client {code}: {text} (not among the client's delivery addresses)"),
+                crate::said!(Msg::WarnDeliveryDiffers, code = code, text = text),
             );
         }
         notices

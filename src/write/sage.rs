@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::{Destination, Kept};
 use crate::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
+use crate::i18n::Msg;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
 use crate::sage::{FieldSpec, Kind, Record};
@@ -170,10 +171,7 @@ impl RecordEncoder {
                         WarningKind::InvalidCharacters,
                         &subject.to_string(),
                         &f.describe(tag),
-                        format!(
-                            "only A-Z and 0-9 are allowed: '{before}' written as '{}'",
-                            self.cp.decode(&self.bytes)
-                        ),
+                        crate::said!(Msg::WarnInvalidChars, before = before, after = self.cp.decode(&self.bytes)),
                     );
                 }
             }
@@ -203,7 +201,7 @@ impl RecordEncoder {
                 WarningKind::Truncated,
                 &subject.to_string(),
                 &field.to_string(),
-                format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
+                crate::said!(Msg::WarnTruncated, n = self.bytes.len(), max = max, kept = kept, lost = lost),
             );
             self.bytes.truncate(max);
             while self.bytes.last() == Some(&b' ') {
@@ -239,7 +237,7 @@ impl RecordEncoder {
                 WarningKind::TagLike,
                 &subject.to_string(),
                 &field.to_string(),
-                format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
+                crate::said!(Msg::WarnTagLike, value = v, stripped = stripped),
             );
             v = stripped;
         }
@@ -265,7 +263,7 @@ impl RecordEncoder {
             let (text, cp, changes) = (&self.text, self.cp, &self.changes);
             w.push_keyed(key, WarningKind::Transliterated, subject, field, || {
                 let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                format!("'{text}' has characters {cp} lacks: {}", list.join(", "))
+                crate::said!(Msg::WarnTransliterated, text = text, cp = cp, list = list.join(", "))
             });
         }
         if !self.changes.is_empty() {

@@ -21,6 +21,7 @@ pub use template::{Align, Column, Format, Origin, Per, Source, Template, Templat
 use super::sage::{CRLF, RecordEncoder};
 use super::{Destination, OutFile};
 use crate::codepage::CodePage;
+use crate::i18n::Msg;
 use crate::report::{Diag, Warnings};
 use crate::sage::value::{self, Value, parse_date, parse_dec, parse_time};
 use crate::sage::{FieldSpec, Kind, Record};
@@ -436,7 +437,7 @@ fn push_text(t: &Template, col: &Column, raw: &str, (upper, alnum_only): (bool, 
             WarningKind::InvalidCharacters,
             subject,
             &col.label,
-            format!("only A-Z and 0-9 are allowed: '{before}' written as '{}'", CodePage::Windows1252.decode(value)),
+            crate::said!(Msg::WarnInvalidChars, before = before, after = CodePage::Windows1252.decode(value)),
         );
     }
 }
