@@ -174,8 +174,10 @@ fn main() {
         let conv = best(3, || {
             let _ = fs::remove_dir_all(dir.join("out"));
             let _ = fs::remove_dir_all(dir.join("state"));
+            // The run's date fixed, so the output is the same bytes from one day to the next.
             run(Command::new(&passerelle)
                 .current_dir(&dir)
+                .env("PASSERELLE_TODAY", "2026-01-15")
                 .args(["convert", "--profile", "profile.toml", "--out", "out", "--state", "state", "orders_export.csv"])
                 .stdout(std::process::Stdio::null()))
         });
@@ -200,5 +202,24 @@ fn main() {
             "{rows:<10} ratio        passerelle takes {:.2}× the baseline's wall time{xsv_ratio} ({mb:.0} MB in, {clients} clients)",
             ratio(&base)
         );
+        // What a change of speed must keep: the output's bytes.
+        println!("{rows:<10} output       sha256 {}", sha256_of(&dir.join("out").join("orders_export.txt")));
     }
+}
+
+/// SHA-256 of a file, read a little at a time, in hex.
+fn sha256_of(path: &Path) -> String {
+    use sha2::Digest;
+    use std::io::Read;
+    let Ok(mut f) = File::open(path) else { return format!("({} not written)", path.display()) };
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) => return format!("(cannot read {}: {e})", path.display()),
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

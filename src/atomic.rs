@@ -48,6 +48,13 @@ impl AtomicFile {
         self.target = target.to_path_buf();
     }
 
+    /// Appends `src` from its current position to its end. Through `io::copy`, which copies
+    /// in the kernel where the system can (Linux) and otherwise reads into this file's
+    /// buffer: no extra copy of a large section through a buffer of ours.
+    pub fn append_file(&mut self, src: &mut File) -> io::Result<u64> {
+        io::copy(src, self.out.as_mut().expect("not committed"))
+    }
+
     /// Flush, fsync, rename over the target, fsync the folder.
     pub fn commit(self) -> io::Result<()> {
         self.commit_with(rename_with_retry)

@@ -333,9 +333,10 @@ fn inspect(a: InspectArgs, lang: Lang) -> u8 {
                 }
                 for wr in &w.list {
                     println!(
-                        "  [{}] {}: {}",
+                        "  [{}] {}{}{}",
                         crate::report::warning_label(wr.kind, lang),
                         crate::report::subject(&wr.record, lang),
+                        crate::report::colon(lang),
                         crate::report::warning_message(wr, lang)
                     );
                 }

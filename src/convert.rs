@@ -13,19 +13,20 @@ use crate::gescom::articles::Articles;
 use crate::gescom::{self, ClientIndex, ListCache};
 use crate::ledger::{InvoiceRef, Ledger};
 use crate::model::{Order, Platform};
-use crate::profile::orders::{DocumentType, Refunds};
 use crate::profile::{Profile, ProfileError};
 use crate::report::{
-    CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError, Report,
-    Status, Warnings,
+    CustomerAction, CustomerReport, Diag, DocumentAction, DocumentKind, DocumentReport, InputReport, RecordError,
+    Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
 use crate::resolve::order::{DocClient, DocumentBuilder};
-use crate::sage::{Ccdl, Ccli, Chen, FieldId, Layout, RecordKind};
+use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
+use crate::sage::Layout;
 use crate::shop::{self, Joined, ShopFile};
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
+use crate::write::placed::Placements;
 use crate::write::{Destination, OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
@@ -241,7 +242,13 @@ fn error_report(opts: &ConvertOptions, e: &CriticalError) -> Report {
             joined_to: Vec::new(),
         });
     }
-    report.errors.push(RecordError { input: String::new(), record: "run".into(), field: String::new(), message });
+    report.errors.push(RecordError {
+        input: String::new(),
+        record: "run".into(),
+        field: String::new(),
+        message,
+        message_fr: None,
+    });
     report
 }
 
@@ -474,9 +481,7 @@ fn convert_run(
         dest: if opts.dry_run { Destination::Nowhere(Default::default()) } else { Destination::Files },
         names: HashSet::new(),
         reserved: opts.report.iter().chain(&opts.html).cloned().collect(),
-        created_at: Default::default(),
-        placed_now: Vec::new(),
-        placed_files: Vec::new(),
+        placements: Placements::default(),
         joined: Arc::clone(&joined),
         companions: Vec::new(),
         used_by: vec![Vec::new(); joined.files.len()],
@@ -494,6 +499,7 @@ fn convert_run(
         && let Err(e) = crate::atomic::write_atomic(path, report.to_json().as_bytes())
     {
         report.errors.push(RecordError {
+            message_fr: None,
             input: String::new(),
             record: "report".into(),
             field: String::new(),
@@ -504,6 +510,7 @@ fn convert_run(
         && let Err(e) = crate::atomic::write_atomic(path, crate::html::page(&report, opts.lang).as_bytes())
     {
         report.errors.push(RecordError {
+            message_fr: None,
             input: String::new(),
             record: "report".into(),
             field: String::new(),
@@ -570,15 +577,9 @@ struct Run<'a> {
     names: HashSet<PathBuf>,
     /// Files the run writes besides the outputs (the report): no output takes their name.
     reserved: Vec<PathBuf>,
-    /// Where the records of each client created in this run were written (by the resolver's
-    /// created id): a later order of the same customer with a new delivery address reads them
-    /// back to write them again.
-    created_at: Vec<Placed>,
-    /// Clients placed by the current input (their file is its Format Sage output), with where
-    /// they were before, to come back to if the input fails.
-    placed_now: Vec<(u32, Placed)>,
-    /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
-    placed_files: Vec<PathBuf>,
+    /// Where the records of each client created in this run were written: a later order of
+    /// the same customer with a new delivery address reads them back to write them again.
+    placements: Placements,
     /// The records of the run's companion files (inputs that complete another one).
     joined: Arc<Joined>,
     /// Companion inputs: their entry in `report.inputs` and their index in `joined.files`.
@@ -605,26 +606,13 @@ fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcom
     }
 }
 
-/// A client's records in a Format Sage output: in the current input's customers section
-/// (`file` 0) or in a finished output file (`placed_files[file - 1]`). 16 bytes.
-#[derive(Debug, Clone, Copy)]
-struct Placed {
-    file: u32,
-    len: u32,
-    start: u64,
-}
-
-impl Placed {
-    /// Not written (yet): no Format Sage output.
-    const NOWHERE: Placed = Placed { file: u32::MAX, len: 0, start: 0 };
-    /// A dry run's finished input: `start` is in the `Kept` store of `Destination::Nowhere`.
-    const KEPT: u32 = u32::MAX - 1;
-}
-
-/// A customer's records to write before the document that uses it.
-enum ClientWrite {
-    New(Vec<crate::sage::Record>),
-    Block(Vec<crate::gescom::export::BlockRecord>),
+/// What a credit note answers: the order's ledger key, what the export says was refunded,
+/// and, for an order refunded before its first conversion, the invoice just written in this
+/// input with its client and prepared lines.
+struct Credit<'k> {
+    key: &'k str,
+    refunded: Refunded,
+    known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
 }
 
 impl Run<'_> {
@@ -712,40 +700,13 @@ impl Run<'_> {
         if let (Some(p), Some(k)) = (&ir.platform, &ir.kind) {
             self.read.insert((p.clone(), k.clone()));
         }
-        let placed = std::mem::take(&mut self.placed_now);
         match &result {
-            // Nothing in a file: the clients stay where the dry run kept them.
-            Ok(_) if self.dest.is_dry() => {
-                for (id, _) in placed {
-                    if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
-                        p.file = Placed::KEPT;
-                    }
-                }
-            }
             Ok(written) => {
-                // The customers section now sits in the output file, after its frame lines
-                // (the Format Sage file comes first among the files written).
-                let sage =
-                    written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt")).cloned();
-                let header = format!("#FLG 000\r\n#VER {}\r\n", self.outputs.sage_version).len() as u64;
-                if let Some(file) = sage {
-                    self.placed_files.push(file);
-                    let n = self.placed_files.len() as u32;
-                    for (id, _) in placed {
-                        if let Some(p) = self.created_at.get_mut(id as usize).filter(|p| p.file == 0) {
-                            p.file = n;
-                            p.start += header;
-                        }
-                    }
-                }
+                // The Format Sage file comes first among the files written.
+                let sage = written.first().filter(|t| self.outputs.sage && t.extension().is_some_and(|e| e == "txt"));
+                self.placements.input_done(sage.map(PathBuf::as_path), self.outputs.sage_version, self.dest.is_dry());
             }
-            Err(_) => {
-                for (id, before) in placed.into_iter().rev() {
-                    if let Some(p) = self.created_at.get_mut(id as usize) {
-                        *p = before;
-                    }
-                }
-            }
+            Err(_) => self.placements.input_failed(),
         }
         match result {
             Ok(written) => {
@@ -845,7 +806,7 @@ impl Run<'_> {
                     let documents = self.report.documents.len();
                     match next {
                         Ok(order) => self.order(&order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
-                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, &p.message),
+                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                     }
                     let warnings = w.take_record();
                     for d in self.report.documents.iter_mut().skip(documents) {
@@ -889,6 +850,7 @@ impl Run<'_> {
             // converted (undoing them would write them twice); the missing file is an error.
             let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
             self.report.errors.push(crate::report::RecordError {
+                message_fr: None,
                 input: ir.path.clone(),
                 record: "outputs".into(),
                 field: String::new(),
@@ -938,28 +900,33 @@ impl Run<'_> {
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, &subject, w);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
         let mut entry = customer_entry(ir, c, &outcome);
         match outcome {
             Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
                 entry.matched_by = Some(by);
                 entry.detail = detail;
-                match update_existing(self.index, &mut self.resolver, &code, c, &subject, w) {
+                let (index, layout) = (self.index, self.resolver.layout);
+                let mut read = |cl: crate::gescom::index::ClientRef| {
+                    crate::gescom::export::read_block(index, cl, layout).map_err(|e| e.to_string())
+                };
+                match self.resolver.customer_update(&code, c, &mut read, &mut Diag::new(&subject, w)) {
                     Ok(Some(u)) => {
                         entry.action = CustomerAction::Updated;
                         entry.detail = format!("{}; {}", entry.detail, u.detail);
                         out.client_block(&u.records, &format!("{subject}, client {code}"), w)?;
                     }
                     Ok(None) => {}
-                    Err(e) => {
+                    Err(message) => {
                         entry.action = CustomerAction::Failed;
-                        entry.detail = e.to_string();
+                        entry.detail = message.clone();
                         self.report.errors.push(RecordError {
+                            message_fr: None,
                             input: ir.path.clone(),
                             record: subject.clone(),
                             field: String::new(),
-                            message: e.to_string(),
+                            message,
                         });
                     }
                 }
@@ -974,20 +941,29 @@ impl Run<'_> {
             }
             Outcome::Failed { field, message } => {
                 entry.detail = message.clone();
-                self.report.errors.push(RecordError { input: ir.path.clone(), record: subject, field, message });
+                self.report.errors.push(RecordError {
+                    input: ir.path.clone(),
+                    record: subject,
+                    field,
+                    message,
+                    message_fr: None,
+                });
             }
         }
         self.report.add_customer(entry);
         Ok(())
     }
 
-    fn order_failed(&mut self, order: &str, ir: &InputReport, line: u64, field: &str, message: &str) {
+    fn order_failed(&mut self, order: &str, ir: &InputReport, line: u64, field: &str, message: impl Into<Said>) {
         let record = format!("order {order} (line {line})");
+        let Said { en: message, fr: message_fr } = message.into();
+        let message = message.as_str();
         self.report.errors.push(RecordError {
             input: ir.path.clone(),
             record: record.clone(),
             field: field.to_string(),
             message: message.to_string(),
+            message_fr,
         });
         self.report.add_document(DocumentReport {
             input: ir.path.clone(),
@@ -1005,7 +981,6 @@ impl Run<'_> {
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn order(
         &mut self,
         o: &Order,
@@ -1016,6 +991,7 @@ impl Run<'_> {
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = format!("order {} (line {})", o.number, o.origin.line);
+        let d = &mut Diag::new(&subject, w);
         let mut doc = DocumentReport {
             input: ir.path.clone(),
             order: o.number.clone(),
@@ -1030,61 +1006,57 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let key = format!("{platform}:{}", order_key(platform, o));
+        let key = format!("{platform}:{}", plan::order_key(platform, o));
         let refunded = credit::refunded(o);
         if !self.opts.force && self.ledger.contains(&key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
             if refunded.credits() {
-                return self.credit_note(o, platform, &key, refunded, ir, out, None, &subject, w);
+                return self.credit_note(o, platform, Credit { key: &key, refunded, known: None }, ir, out, d);
             }
             if refunded == Refunded::Unstated {
-                w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
+                d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
             }
             doc.action = DocumentAction::SkippedAlreadyConverted;
-            doc.detail = "converted by an earlier run (--force converts it again)".into();
+            doc.detail = crate::i18n::Msg::HtmlConvertedEarlier.text(crate::i18n::Lang::En).into();
             self.report.add_document(doc);
             return Ok(());
         }
-        if let Some(why) = self.skip_reason(o) {
-            w.push(WarningKind::Skipped, &subject, "status", format!("{why}: not imported"));
-            doc.detail = why;
+        if let Some(why) = plan::skip_reason(o, &self.profile.orders.statuses) {
+            d.push(WarningKind::Skipped, "status", why.said());
+            doc.detail = why.detail();
             self.report.add_document(doc);
             return Ok(());
         }
-        let prepared = match self.builder.prepare(o, &subject, w) {
+        let prepared = match self.builder.prepare(o, d) {
             Ok(p) => p,
             Err(p) => {
-                self.order_failed(&o.number, ir, p.line, &p.field, &p.message);
+                self.order_failed(&o.number, ir, p.line, &p.field, p.message);
                 return Ok(());
             }
         };
         let amounts = prepared.amounts();
-        let (client, writes) = match self.order_client(o, platform, ir, reported, out, &subject, w) {
-            Ok(x) => x,
-            Err(message) => {
-                self.order_failed(&o.number, ir, o.origin.line, "customer", &message);
-                return Ok(());
-            }
+        let (client, writes) = match self.order_client(o, platform, ir, reported, out, d) {
+            Some(x) => x,
+            None => return Ok(()),
         };
         // Refunded in part before its first conversion: the credit note follows the invoice.
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
-        let mut document = self.builder.build(o, prepared, &client, &subject, w);
-        let failure = self.settle_piece(&mut document, &key, &subject, w);
+        let mut document = self.builder.build(o, prepared, &client, d);
+        let ledger = &self.ledger;
+        let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
         let who = format!("{subject}, client {}", client.code);
         let range = match writes {
-            Some(ClientWrite::New(records)) => out.client(&records, &who, w)?,
-            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, w)?,
+            Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
+            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, d.w)?,
             None => None,
         };
-        if self.resolver.is_created(&client.code) {
-            self.place(&client.code, range);
-        }
+        self.place(&client.code, range);
         if failure.is_none() {
-            out.document(&document.header, &document.lines, &document.dues, &subject, w)?;
+            out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
         }
         if let Some((field, message)) = failure {
             // The client's records are whole and stay; the document is not written.
-            self.order_failed(&o.number, ir, o.origin.line, field, &message);
+            self.order_failed(&o.number, ir, o.origin.line, field, message.as_str());
             return Ok(());
         }
         let invoice = InvoiceRef {
@@ -1105,27 +1077,14 @@ impl Run<'_> {
         doc.lines = document.lines.len();
         self.report.add_document(doc);
         if refunded == Refunded::Unstated {
-            w.push(WarningKind::Refund, &subject, "refunded_amount", UNSTATED);
+            d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
         }
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
-            let cfg = &self.profile.orders;
-            if cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture {
-                return self.credit_note(
-                    o,
-                    platform,
-                    &key,
-                    refunded,
-                    ir,
-                    out,
-                    Some((invoice, client, prepared)),
-                    &subject,
-                    w,
-                );
+            if plan::credit_follows(&self.profile.orders) {
+                let credit = Credit { key: &key, refunded, known: Some((invoice, client, prepared)) };
+                return self.credit_note(o, platform, credit, ir, out, d);
             }
-            w.push(
-                WarningKind::PartiallyRefunded,
-                &subject,
-                "refunded_amount",
+            d.push(WarningKind::PartiallyRefunded, "refunded_amount",
                 format!(
                     "{r} of {} refunded: the document is the whole order; record the refund as a credit note (avoir) in Sage",
                     o.total_ttc.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
@@ -1140,19 +1099,16 @@ impl Run<'_> {
     /// client and prepared lines (an order refunded before its first conversion: earlier
     /// credit notes, if any, answered an invoice written again here); otherwise the ledger
     /// names the invoice and its client.
-    #[allow(clippy::too_many_arguments)]
     fn credit_note(
         &mut self,
         o: &Order,
         platform: Platform,
-        key: &str,
-        refunded: Refunded,
+        credit: Credit,
         ir: &InputReport,
         out: &mut Outputs,
-        known: Option<(InvoiceRef, DocClient, crate::resolve::order::Prepared)>,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> std::io::Result<()> {
+        let Credit { key, refunded, known } = credit;
         let what = match refunded {
             Refunded::Cancelled => "cancelled".to_string(),
             Refunded::Part(a) => format!("{a} refunded"),
@@ -1172,20 +1128,8 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let cfg = &self.profile.orders;
-        let refused = match (cfg.refunds, cfg.document_type) {
-            (Refunds::Skip, _) => Some("[orders] refunds = \"skip\"".to_string()),
-            (_, DocumentType::Facture) => None,
-            (_, t) => Some(format!(
-                "[orders] document_type = \"{}\": credit notes answer invoices only",
-                serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-            )),
-        };
-        if let Some(why) = refused {
-            w.push(
-                WarningKind::Refund,
-                subject,
-                "status",
+        if let Some(why) = plan::credit_refusal(&self.profile.orders) {
+            d.push(WarningKind::Refund, "status",
                 // The same words for every order, so that the report counts them as one.
                 format!("converted earlier, now refunded or cancelled: no credit note is written ({why}); record the credit note in Sage"),
             );
@@ -1211,53 +1155,17 @@ impl Run<'_> {
                     }
                 };
                 doc.invoice = Some(invoice.piece.clone());
-                let code = if invoice.client.is_empty() {
-                    match self.resolver.find_code(&o.customer, platform, &self.state, subject, w) {
-                        Some(code) => {
-                            w.push(
-                                WarningKind::Guessed,
-                                subject,
-                                Ccli::Num.name(),
-                                format!(
-                                    "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
-                                    invoice.piece
-                                ),
-                            );
-                            code
-                        }
-                        None => {
-                            let message = format!(
-                                "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
-                                invoice.piece
-                            );
-                            self.credit_failed(o, ir, "customer", &message, doc);
-                            return Ok(());
-                        }
+                let client = match self.resolver.credit_client(o, platform, &self.state, &invoice, d) {
+                    Ok(c) => c,
+                    Err(message) => {
+                        self.credit_failed(o, ir, "customer", &message, doc);
+                        return Ok(());
                     }
-                } else {
-                    invoice.client.clone()
                 };
-                // The invoice's accounts and representative, as it was written; a ledger of an
-                // earlier version has none: the client's, as for a new document.
-                let (cat_compta, collective, representative) = if invoice.client.is_empty() {
-                    let delivery =
-                        o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
-                    self.document_accounts(&code, &o.customer, delivery, subject, w)
-                } else {
-                    (invoice.cat_compta.clone(), invoice.collective.clone(), invoice.representative.clone())
-                };
-                let client = DocClient {
-                    code,
-                    delivery: String::new(),
-                    cat_compta,
-                    collective,
-                    representative,
-                    notices: Vec::new(),
-                };
-                let prepared = match self.builder.prepare(o, subject, w) {
+                let prepared = match self.builder.prepare(o, d) {
                     Ok(p) => p,
                     Err(p) => {
-                        self.credit_failed(o, ir, &p.field, &p.message, doc);
+                        self.credit_failed(o, ir, &p.field, &p.message.en, doc);
                         return Ok(());
                     }
                 };
@@ -1268,7 +1176,7 @@ impl Run<'_> {
         doc.invoice = Some(if invoice.piece.is_empty() { o.clean_number() } else { invoice.piece.clone() });
         doc.customer = client.code.clone();
         let before = if fresh { rust_decimal::Decimal::ZERO } else { self.ledger.credited(key).amount };
-        let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, subject, w) {
+        let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, d) {
             Ok(p) => p,
             Err(NoCredit::Credited { credited, refunded }) => {
                 doc.detail = format!("{what}: {credited} of {refunded} credited already, nothing new to credit");
@@ -1276,10 +1184,7 @@ impl Run<'_> {
                 return Ok(());
             }
             Err(NoCredit::Less { credited, refunded }) => {
-                w.push(
-                    WarningKind::Refund,
-                    subject,
-                    "refunded_amount",
+                d.push(WarningKind::Refund, "refunded_amount",
                     format!(
                         "the export now says {refunded} refunded, less than the {credited} credited by earlier credit notes: nothing is written; check the credit notes in Sage"
                     ),
@@ -1289,12 +1194,14 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, subject, w);
-        if let Some((field, message)) = self.settle_credit_piece(&mut document, key, subject, w) {
+        let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, d);
+        let ledger = &self.ledger;
+        let (used, earlier) = (|p: &str| ledger.piece_used(p), |p: &str| ledger.credit_piece_of(p, key));
+        if let Some((field, message)) = self.builder.settle_credit_piece(&mut document, used, earlier, d) {
             self.credit_failed(o, ir, field, &message, doc);
             return Ok(());
         }
-        out.document(&document.header, &document.lines, &document.dues, subject, w)?;
+        out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
         if let Err(e) = self.ledger.stage_credit(key, &document.piece, plan.credited) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
@@ -1317,6 +1224,7 @@ impl Run<'_> {
     /// A credit note that cannot be written: an error, and its entry failed.
     fn credit_failed(&mut self, o: &Order, ir: &InputReport, field: &str, message: &str, mut doc: DocumentReport) {
         self.report.errors.push(RecordError {
+            message_fr: None,
             input: ir.path.clone(),
             record: format!("credit note of order {} (line {})", o.number, o.origin.line),
             field: field.to_string(),
@@ -1327,164 +1235,15 @@ impl Run<'_> {
         self.report.add_document(doc);
     }
 
-    /// A credit note with an empty required field is not written; its piece number is one
-    /// no document has (in this file or an earlier run), else it gets a suffix.
-    fn settle_credit_piece(
-        &mut self,
-        document: &mut crate::resolve::order::Document,
-        key: &str,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Option<(&'static str, String)> {
-        use crate::resolve::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
-        }
-        if self.profile.orders.credit_piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
-                    self.profile.orders.credit_note_piece
-                ),
-            ));
-        }
-        let ledger = &self.ledger;
-        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_used(p)) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                let whose = if ledger.credit_piece_of(&document.piece, key) {
-                    "this order's earlier credit note"
-                } else {
-                    "another document's (in this file or an earlier run)"
-                };
-                w.push(
-                    WarningKind::PieceCollision,
-                    subject,
-                    Chen::Piece.name(),
-                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken", document.piece),
-            )),
-        }
-    }
-
-    /// A document Sage would refuse (a required field empty, no piece number) is not
-    /// written: why, with the field. A piece number another order already has (in this file
-    /// or an earlier run, kept in the ledger) gets a suffix, with a warning.
-    fn settle_piece(
-        &mut self,
-        document: &mut crate::resolve::order::Document,
-        key: &str,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Option<(&'static str, String)> {
-        use crate::resolve::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
-        }
-        if self.profile.orders.piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
-                    self.profile.orders.piece
-                ),
-            ));
-        }
-        let ledger = &self.ledger;
-        match crate::resolve::order::unique_piece(&document.piece, |p| ledger.piece_taken(p, key)) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                w.push(
-                    WarningKind::PieceCollision,
-                    subject,
-                    Chen::Piece.name(),
-                    format!(
-                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
-                        document.piece
-                    ),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
-            )),
-        }
-    }
-
-    /// Remembers where a created client's records were written (see `created_at`).
+    /// Remembers where a client created in this run was written (see `placements`).
     fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
-        let (Some((start, len)), Some(id)) = (range, self.resolver.created_id(code)) else { return };
-        let len = u32::try_from(len).unwrap_or(u32::MAX);
-        if self.created_at.len() <= id as usize {
-            self.created_at.resize(id as usize + 1, Placed::NOWHERE);
+        if let Some(id) = self.resolver.created_id(code) {
+            self.placements.place(id, range);
         }
-        let before = std::mem::replace(&mut self.created_at[id as usize], Placed { file: 0, start, len });
-        self.placed_now.push((id, before));
     }
 
-    /// The records of a client created in this run, read back from where they were written.
-    fn created_block(
-        &mut self,
-        code: &str,
-        out: &mut Outputs,
-    ) -> std::io::Result<Option<Vec<crate::gescom::export::BlockRecord>>> {
-        let Some(id) = self.resolver.created_id(code) else { return Ok(None) };
-        let Some(p) = self.created_at.get(id as usize).copied() else { return Ok(None) };
-        let bytes = match p.file {
-            u32::MAX => return Ok(None),
-            Placed::KEPT => match &self.dest {
-                Destination::Nowhere(kept) => kept.read(p.start, p.len as u64)?,
-                Destination::Files => return Ok(None),
-            },
-            0 => out.read_client((p.start, p.len as u64))?,
-            n => {
-                let file = &self.placed_files[n as usize - 1];
-                use std::io::{Read, Seek};
-                let mut f = std::fs::File::open(file)?;
-                f.seek(std::io::SeekFrom::Start(p.start))?;
-                let mut buf = vec![0u8; p.len as usize];
-                f.read_exact(&mut buf)?;
-                buf
-            }
-        };
-        Ok(Some(crate::gescom::export::parse_block(&bytes, self.resolver.layout)))
-    }
-
-    /// Cancelled, refunded, or a status the profile does not import.
-    fn skip_reason(&self, o: &Order) -> Option<String> {
-        if o.status.cancelled {
-            return Some("cancelled order".into());
-        }
-        let fin = o.status.financial.trim().to_lowercase();
-        if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
-            return Some(format!("{} order", if fin.is_empty() { "refunded" } else { fin.as_str() }));
-        }
-        let wanted = &self.profile.orders.statuses;
-        if !wanted.is_empty() && !wanted.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
-            return Some(format!("status '{}' is not in [orders] statuses", o.status.financial));
-        }
-        None
-    }
-
-    /// The client of an order: found, created or updated, with what its document needs.
-    #[allow(clippy::too_many_arguments)]
+    /// The client of an order, as the resolver decides it (reading back, for it, the records
+    /// of a client written earlier), reported; `None` when the order fails for want of one.
     fn order_client(
         &mut self,
         o: &Order,
@@ -1492,208 +1251,44 @@ impl Run<'_> {
         ir: &InputReport,
         reported: &mut HashSet<String>,
         out: &mut Outputs,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Result<(DocClient, Option<ClientWrite>), String> {
+        d: &mut Diag,
+    ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, subject, w);
-        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let outcome = self.resolver.resolve(c, platform, &mut self.state, d);
         let mut entry = customer_entry(ir, c, &outcome);
-        entry.detail = format!("order {}", o.number);
-        let (code, mut writes) = match outcome {
-            Outcome::Failed { message, .. } => {
-                entry.detail = message.clone();
-                self.report.add_customer(entry);
-                return Err(message);
-            }
-            Outcome::New { code, detail, records, issued } => {
-                entry.action = CustomerAction::Created;
-                entry.detail = format!("{detail}; order {}", o.number);
-                entry.issued = Some(issued);
-                (code, Some(ClientWrite::New(records)))
-            }
-            Outcome::Existing { code, by, detail } => {
-                entry.action = CustomerAction::Matched;
-                entry.matched_by = Some(by);
-                entry.detail = format!("{detail}; order {}", o.number);
-                (code, None)
-            }
-            Outcome::Single { code } => {
-                entry.action = CustomerAction::SingleAccount;
-                (code, None)
+        let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
+        let mut read = |from: BlockSource| match from {
+            BlockSource::Created(id) => placements
+                .read(id, out, dest)
+                .map(|b| b.map(|b| crate::gescom::export::parse_block(&b, layout)))
+                .map_err(|e| e.to_string()),
+            BlockSource::List(cl) => {
+                crate::gescom::export::read_block(index, cl, layout).map(Some).map_err(|e| e.to_string())
             }
         };
-        let mut intitule = None;
-        if let Some(ClientWrite::New(records)) = &writes {
-            intitule = records
-                .iter()
-                .find(|r| r.layout.kind() == Some(RecordKind::Ccdl))
-                .map(|r| r.get(Ccdl::Intitule).into_owned());
-        } else {
-            // An existing client (or one created earlier in this run): update it if asked and
-            // possible, else refer to a delivery address it already has.
-            let client = self.index.by_code(&code);
-            let wanted = self.resolver.wanted_for(&code, client, c, Some(delivery));
-            if wanted.any() {
-                let block = if self.resolver.is_created(&code) {
-                    match self.created_block(&code, out).map_err(|e| e.to_string())? {
-                        Some(b) => Some(b),
-                        None => {
-                            // Nothing written to read back (no Format Sage output).
-                            intitule = self.resolver.note_created_delivery(&code, c, delivery);
-                            None
-                        }
-                    }
-                } else {
-                    match self.resolver.block_in_run(&code) {
-                        Some(b) => Some(b),
-                        None => match (client, self.index.update_refusal()) {
-                            (Some(cl), None) => Some(
-                                crate::gescom::export::read_block(self.index, cl, self.resolver.layout)
-                                    .map_err(|e| e.to_string())?,
-                            ),
-                            (_, Some(why)) => {
-                                w.push(
-                                    WarningKind::UpdateRefused,
-                                    subject,
-                                    "",
-                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
-                                );
-                                None
-                            }
-                            (None, None) => None,
-                        },
-                    }
-                };
-                if let Some(block) = block
-                    && let Some(u) = self.resolver.apply_update(block, c, Some(delivery), &wanted, subject, w)
-                {
-                    if entry.action == CustomerAction::Matched {
-                        entry.action = CustomerAction::Updated;
-                    }
-                    entry.detail = format!("{}; {}", entry.detail, u.detail);
-                    intitule = u.delivery_intitule.clone();
-                    writes = Some(ClientWrite::Block(u.records));
-                }
+        let plan = match self.resolver.order_client(o, outcome, &mut read, d) {
+            Ok(p) => p,
+            Err(NoClient::Unresolved(message)) => {
+                entry.detail = message.clone();
+                self.report.add_customer(entry);
+                self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
+                return None;
             }
-            if intitule.is_none() {
-                intitule = self.resolver.known_delivery(client, &code, delivery);
+            Err(NoClient::Unreadable(message)) => {
+                self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
+                return None;
             }
-        }
-        let client = self.index.by_code(&code);
-        let cs = &self.profile.customers;
-        let mut notices = Vec::new();
-        let updated_billing = matches!(&writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
-        if !updated_billing
-            && !matches!(writes, Some(ClientWrite::New(_)))
-            && self.resolver.billing_differs(client, &code, &c.billing)
-        {
-            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
-            if cs.notify_billing_address_differs {
-                notices.push(text.clone());
-            }
-            w.push(WarningKind::AddressDiffers, subject, "billing", format!("client {code}: {text}"));
-        }
-        if intitule.is_none() && !delivery.is_empty() && self.resolver.billing_differs(client, &code, delivery) {
-            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
-            if cs.notify_delivery_address_differs {
-                notices.push(text.clone());
-            }
-            w.push(
-                WarningKind::AddressDiffers,
-                subject,
-                "delivery",
-                format!("client {code}: {text} (not among the client's delivery addresses)"),
-            );
-        }
-        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, subject, w);
-        if reported.insert(code.clone())
+        };
+        entry.action = plan.action;
+        entry.matched_by = plan.matched_by;
+        entry.detail = plan.detail;
+        entry.issued = plan.issued;
+        if reported.insert(plan.client.code.clone())
             || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
             self.report.add_customer(entry);
         }
-        let client =
-            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
-        Ok((client, writes))
-    }
-
-    /// Catégorie comptable, compte collectif and representative of a document for client
-    /// `code`: the client's (or the territory's, with `use_document_accounting_category`);
-    /// what is unknown is said and given a default.
-    fn document_accounts(
-        &self,
-        code: &str,
-        c: &crate::model::Customer,
-        delivery: &crate::model::Address,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> (String, String, (String, String)) {
-        let cs = &self.profile.customers;
-        let (cat, collective, representative) = self.resolver.client_info(code);
-        let cat_compta = if cs.use_document_accounting_category {
-            self.document_category(c, delivery, subject, w).to_string()
-        } else {
-            cat.unwrap_or_else(|| {
-                // One message for all such clients: counted, with a few examples.
-                w.push(
-                    WarningKind::Guessed,
-                    subject,
-                    Chen::NCatCompta.name(),
-                    "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
-                );
-                String::new()
-            })
-        };
-        let collective = collective.unwrap_or_else(|| {
-            w.push(
-                WarningKind::Guessed,
-                subject,
-                Chen::CgNum.name(),
-                format!(
-                    "the client's compte collectif is unknown (the client list does not carry it): {} is written",
-                    cs.collective_account
-                ),
-            );
-            cs.collective_account.clone()
-        });
-        (cat_compta, collective, representative)
-    }
-
-    /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
-    fn document_category(
-        &self,
-        c: &crate::model::Customer,
-        delivery: &crate::model::Address,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> u32 {
-        let cats = &self.profile.orders.accounting_categories;
-        let iso = if delivery.country.is_empty() {
-            w.push(
-                WarningKind::Guessed,
-                subject,
-                Chen::NCatCompta.name(),
-                "the delivery address has no country: France's catégorie comptable is written",
-            );
-            "FR"
-        } else {
-            delivery.country.as_str()
-        };
-        // The outermost regions are in the EU but outside its VAT area: export.
-        match iso {
-            "FR" | "MC" => cats.france,
-            "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
-            other => match crate::countries::by_iso(other) {
-                Some(country) if country.eu => {
-                    if c.vat_number.trim().is_empty() {
-                        cats.eu_b2c
-                    } else {
-                        cats.eu
-                    }
-                }
-                _ => cats.export,
-            },
-        }
+        Some((plan.client, plan.writes))
     }
 }
 
@@ -1702,53 +1297,4 @@ fn decimal_string(d: rust_decimal::Decimal) -> String {
     let mut r = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     r.rescale(2);
     r.to_string()
-}
-
-/// "9 rue des Forges, 21000 Dijon, FR"
-fn one_line(a: &crate::model::Address) -> String {
-    let city = format!("{} {}", a.zip, a.city);
-    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
-    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What identifies an order for the ledger: the number shown to the customer, except on
-/// PrestaShop, whose references are shared by split orders (the id is unique there).
-pub fn order_key(platform: Platform, o: &Order) -> String {
-    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
-}
-
-/// The update an existing client needs, if the profile asks for one and it can be done
-/// safely; otherwise a warning says why it is not done.
-pub fn update_existing(
-    index: &ClientIndex,
-    resolver: &mut Resolver,
-    code: &str,
-    c: &crate::model::Customer,
-    subject: &str,
-    w: &mut Warnings,
-) -> Result<Option<crate::resolve::update::Update>, InputError> {
-    let Some(client) = index.by_code(code) else { return Ok(None) };
-    let wanted = resolver.wanted_update(client, c, c.delivery.as_ref());
-    if !wanted.any() {
-        return Ok(None);
-    }
-    if let Some(why) = index.update_refusal() {
-        w.push(
-            WarningKind::UpdateRefused,
-            subject,
-            "",
-            format!("client {code} is not updated although {}: {why}", wanted.describe()),
-        );
-        return Ok(None);
-    }
-    let block = match resolver.block_in_run(code) {
-        Some(b) => b,
-        None => crate::gescom::export::read_block(index, client, resolver.layout)?,
-    };
-    Ok(resolver.apply_update(block, c, c.delivery.as_ref(), &wanted, subject, w))
 }

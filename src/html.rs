@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 use crate::i18n::{Lang, Msg};
 use crate::report::{
     CustomerAction, CustomerReport, DocumentAction, DocumentKind, DocumentReport, InputReport, MatchKey, RecordError,
-    Report, Status, Warning, WarningKind, kind_label, subject, warning_label, warning_meaning, warning_message,
+    Report, Status, Warning, WarningKind, error_message, kind_label, subject, warning_label, warning_meaning,
+    warning_message,
 };
 use crate::t;
 
@@ -540,7 +541,8 @@ impl Page<'_> {
             let _ = write!(self.out, "<td><span class=\"badge {class}\">");
             self.msg(m);
             self.raw("</span></td><td>");
-            self.notes(&d.detail, &d.warnings);
+            let detail = self.detail_in(d);
+            self.notes(&detail, &d.warnings);
             self.raw("</td></tr>\n");
         }
         self.raw("</tbody>\n</table></div>\n");
@@ -600,6 +602,30 @@ impl Page<'_> {
             self.raw(" <span class=\"muted\">");
             self.text(&detail);
             self.raw("</span>");
+        }
+    }
+
+    /// A document's detail in the page's language: the JSON holds it in English; a failed
+    /// order's error and the usual skips have their French text.
+    fn detail_in(&self, d: &DocumentReport) -> String {
+        if self.lang == Lang::En {
+            return d.detail.clone();
+        }
+        match d.action {
+            DocumentAction::SkippedAlreadyConverted => Msg::HtmlConvertedEarlier.text(self.lang).to_string(),
+            DocumentAction::Failed => {
+                let error = self.report.errors.iter().find(|e| {
+                    e.input == d.input
+                        && e.message_fr.is_some()
+                        && (d.detail == e.message || d.detail == format!("{}: {}", e.field, e.message))
+                });
+                match error {
+                    Some(e) if e.field.is_empty() => error_message(e, self.lang).to_string(),
+                    Some(e) => format!("{} : {}", e.field, error_message(e, self.lang)),
+                    None => d.detail.clone(),
+                }
+            }
+            _ => d.detail.clone(),
         }
     }
 
@@ -790,7 +816,7 @@ impl Page<'_> {
                 }
                 self.raw("</td>");
                 self.el("td", &e.field);
-                self.el("td", &e.message);
+                self.el("td", error_message(e, lang));
                 self.el("td class=\"num\"", &records.len().to_string());
                 self.raw("</tr>\n");
             }

@@ -371,6 +371,17 @@ pub struct RecordError {
     pub record: String,
     pub field: String,
     pub message: String,
+    /// The message in French when it comes from the catalogue (never in the JSON).
+    #[serde(skip)]
+    pub message_fr: Option<String>,
+}
+
+/// An error's message in `lang` (see `warning_message`).
+pub fn error_message(e: &RecordError, lang: Lang) -> &str {
+    match (lang, &e.message_fr) {
+        (Lang::Fr, Some(fr)) => fr,
+        _ => &e.message,
+    }
 }
 
 /// Collects warnings for one input; `record` names what they are about (e.g. "customer 530,
@@ -530,6 +541,29 @@ impl Warnings {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+}
+
+/// The warnings of one record: what it is called in them ("order #1001 (line 2)") and the
+/// input's list they go to, passed together through the stages that may warn about it.
+pub struct Diag<'a> {
+    pub subject: &'a str,
+    pub w: &'a mut Warnings,
+}
+
+impl<'a> Diag<'a> {
+    pub fn new(subject: &'a str, w: &'a mut Warnings) -> Diag<'a> {
+        Diag { subject, w }
+    }
+
+    /// A warning about this record.
+    pub fn push(&mut self, kind: WarningKind, field: &str, message: impl Into<Said>) {
+        self.w.push(kind, self.subject, field, message);
+    }
+
+    /// The same record, for a callee (a shorter borrow).
+    pub fn re(&mut self) -> Diag<'_> {
+        Diag { subject: self.subject, w: self.w }
     }
 }
 
@@ -759,7 +793,8 @@ impl Report {
                 for w in list.iter().take(SHOWN) {
                     let times = if w.count > 1 { t!(lang, Msg::SumWarningTimes, n = w.count) } else { String::new() };
                     let (record, message) = (subject(&w.record, lang), warning_message(w, lang));
-                    let _ = writeln!(s, "  [{kind}] {record}: {}{message}{times}", field_prefix(&w.field));
+                    let (colon, field) = (colon(lang), field_prefix(&w.field, lang));
+                    let _ = writeln!(s, "  [{kind}] {record}{colon}{field}{message}{times}");
                 }
                 if list.len() > SHOWN {
                     let more = list.len() - SHOWN;
@@ -901,18 +936,20 @@ fn errors_grouped(s: &mut String, errors: &[RecordError], to: SummaryFor, lang: 
         let _ = writeln!(s, "{}", t!(lang, Msg::SumErrorsIn, n = total, input = input));
         for (e, records) in groups.iter().take(GROUPS) {
             if records.len() == 1 {
-                let _ = writeln!(s, "  {}: {}{}", subject(&e.record, lang), field_prefix(&e.field), e.message);
+                let (record, message) = (subject(&e.record, lang), error_message(e, lang));
+                let (colon, field) = (colon(lang), field_prefix(&e.field, lang));
+                let _ = writeln!(s, "  {record}{colon}{field}{message}");
                 continue;
             }
-            let mut shown: Vec<&str> = records.iter().take(EXAMPLES).copied().collect();
+            let mut shown: Vec<String> = records.iter().take(EXAMPLES).map(|r| subject(r, lang).into_owned()).collect();
             if records.len() > EXAMPLES {
-                shown.push("...");
+                shown.push("...".into());
             }
             let line = t!(
                 lang,
                 Msg::SumErrorsAlike,
-                field = field_prefix(&e.field),
-                message = e.message,
+                field = field_prefix(&e.field, lang),
+                message = error_message(e, lang),
                 n = records.len(),
                 records = shown.join(", ")
             );
@@ -967,8 +1004,16 @@ pub(crate) fn shape(message: &str) -> String {
     out
 }
 
-fn field_prefix(field: &str) -> String {
-    if field.is_empty() { String::new() } else { format!("{field}: ") }
+fn field_prefix(field: &str, lang: Lang) -> String {
+    if field.is_empty() { String::new() } else { format!("{field}{}", colon(lang)) }
+}
+
+/// ": " in English, " : " in French (a space before the colon, as French writes it).
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ": ",
+        Lang::Fr => " : ",
+    }
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ fn inspect_reads_in_french() {
         ],
     );
     // A warning of the reader: French label, French message.
-    assert_has(&text, &["[valeur déduite] commande #1001: pas de colonnes prénom/nom"]);
+    assert_has(&text, &["[valeur déduite] commande #1001 : pas de colonnes prénom/nom"]);
     assert_has(
         &en(dir.path(), &["inspect", input]),
         &[

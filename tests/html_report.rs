@@ -285,7 +285,7 @@ fn french_by_the_locale_english_by_the_flag() {
         assert!(!fr.stdout.contains(&format!("[{}]", kind.as_str())) || label == kind.as_str(), "{}", fr.stdout);
     }
     // Messages from the catalogue read in French, subjects too; the JSON keeps English.
-    assert!(fr.stdout.contains("  [valeur déduite] commande #1001: billing_name: pas de colonnes prénom/nom : chaque nom de cet export est coupé à son premier espace"), "{}", fr.stdout);
+    assert!(fr.stdout.contains("  [valeur déduite] commande #1001 : billing_name : pas de colonnes prénom/nom : chaque nom de cet export est coupé à son premier espace"), "{}", fr.stdout);
     assert!(
         fr.stdout.contains("2 taux de TVA (5.5%, 20%) et l'export ne dit pas quelle ligne a lequel"),
         "{}",
@@ -295,6 +295,19 @@ fn french_by_the_locale_english_by_the_flag() {
         warnings.iter().any(|w| w["message"].as_str().unwrap().starts_with("no first/last name columns: every name"))
     );
     assert!(warnings.iter().all(|w| !w["record"].as_str().unwrap().contains("commande")));
+    for line in [
+        "[écarté] commande #1005 (ligne 10) : status : commande annulée : non importée",
+        "contient des caractères absents de cp850 : œ (U+0153) → oe",
+        "commande #1007 (ligne 12) : line_sku : une ligne de produit n'a pas de SKU : la commande n'est pas convertie.",
+    ] {
+        assert!(fr.stdout.contains(line), "{line} in\n{}", fr.stdout);
+    }
+    // The failed order's row and the errors table of the page in French too.
+    let failed = rows(page, "orders").into_iter().find(|o| o[0] == "#1007").unwrap();
+    assert!(failed.iter().any(|c| c.contains("line_sku : une ligne de produit n'a pas de SKU")), "{failed:?}");
+    let errors = all(page, "section#errors td");
+    assert!(errors.iter().any(|c| c.starts_with("une ligne de produit n'a pas de SKU")), "{errors:?}");
+    assert!(fr.report["errors"][0]["message"].as_str().unwrap().starts_with("a product line has no SKU"));
     // The keys of the JSON never change with the language.
     assert_eq!(fr.report["documents"][0]["action"], "created");
     assert_eq!(fr.report["inputs"][0]["kind"], "orders");

@@ -730,4 +730,61 @@ messages! {
         en: "another passerelle watch is already working on {dir} (it holds {lock}): stop it first. One watcher per folder",
         fr: "un autre passerelle watch travaille déjà sur {dir} (il tient {lock}) : arrêtez-le d'abord. Un seul watch par dossier",
     }
+
+    // ---- Warnings of the writers and of the run (the JSON keeps the English text) ----
+    WarnInvalidChars {
+        en: "only A-Z and 0-9 are allowed: '{before}' written as '{after}'",
+        fr: "seuls A-Z et 0-9 sont admis : '{before}' écrit '{after}'",
+    }
+    WarnTruncated {
+        en: "{n} characters, the limit is {max}: written '{kept}', lost '{lost}'",
+        fr: "{n} caractères pour {max} au plus : écrit '{kept}', perdu '{lost}'",
+    }
+    WarnTagLike {
+        en: "'{value}' starts with '#', which reads as a record tag: written '{stripped}'",
+        fr: "'{value}' commence par '#', qui se lit comme une étiquette d'enregistrement : écrit '{stripped}'",
+    }
+    WarnTransliterated {
+        en: "'{text}' has characters {cp} lacks: {list}",
+        fr: "'{text}' contient des caractères absents de {cp} : {list}",
+    }
+    SkipCancelled { en: "cancelled order: not imported", fr: "commande annulée : non importée" }
+    SkipRefunded { en: "refunded order: not imported", fr: "commande remboursée : non importée" }
+    SkipStatusOrder {
+        en: "{status} order: not imported",
+        fr: "commande au statut « {status} » : non importée",
+    }
+    SkipNotInStatuses {
+        en: "status '{status}' is not in [orders] statuses: not imported",
+        fr: "le statut '{status}' n'est pas dans [orders] statuses : non importée",
+    }
+    WarnDeliveryDiffers {
+        en: "client {code}: {text} (not among the client's delivery addresses)",
+        fr: "client {code} : {text} (absente des adresses de livraison du client)",
+    }
+    WarnBillingDiffers { en: "client {code}: {text}", fr: "client {code} : {text}" }
+
+    // ---- Errors of an order (the JSON keeps the English text) ----
+    HtmlConvertedEarlier {
+        en: "converted by an earlier run (--force converts it again)",
+        fr: "converti par une conversion précédente (--force le convertit de nouveau)",
+    }
+    ErrLineNoPrice { en: "line {n} has no price", fr: "la ligne {n} n'a pas de prix" }
+    WhyNoSku { en: "a product line has no SKU", fr: "une ligne de produit n'a pas de SKU" }
+    WhyNotMapped {
+        en: "SKU '{sku}' is not in the article mapping {path}",
+        fr: "le SKU '{sku}' n'est pas dans la correspondance des articles {path}",
+    }
+    WhySkuTooLong {
+        en: "SKU '{sku}' (line {n}) is longer than a Sage article reference (18); map it in [orders] articles",
+        fr: "le SKU '{sku}' (ligne {n}) est plus long qu'une référence article Sage (18) ; faites-le correspondre dans [orders] articles",
+    }
+    ErrNoArticle {
+        en: "{why}: the order is not converted. Set [orders] unknown_article = \"divers\" (such lines go on article {divers} with the shop's label) or map the SKUs in [orders] articles",
+        fr: "{why} : la commande n'est pas convertie. Mettez [orders] unknown_article = \"divers\" (ces lignes vont sur l'article {divers} avec le libellé de la boutique) ou faites correspondre les SKU dans [orders] articles",
+    }
+    WarnOnDivers {
+        en: "{why}: written on article {divers} with the shop's label",
+        fr: "{why} : écrite sur l'article {divers} avec le libellé de la boutique",
+    }
 }

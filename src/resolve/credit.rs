@@ -24,7 +24,7 @@ use super::order::{
 };
 use crate::model::{LineKind, Order};
 use crate::profile::orders::{PriceMode, rate_key};
-use crate::report::Warnings;
+use crate::report::Diag;
 use crate::sage::value::fmt_dec;
 use crate::sage::{Chen, Chli, FieldId};
 use crate::warning_kind::WarningKind;
@@ -122,16 +122,14 @@ impl DocumentBuilder<'_> {
         invoice: &Prepared,
         refunded: Refunded,
         before: Decimal,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<CreditPlan, NoCredit> {
         let total = o.total_ttc.or_else(|| likely_total(&invoice.lines)).unwrap_or_default();
         let (target, whole) = match refunded {
             Refunded::Cancelled | Refunded::Whole => (total, true),
             Refunded::Part(a) if a >= total => {
-                w.push(
+                d.push(
                     WarningKind::Refund,
-                    subject,
                     "refunded_amount",
                     format!(
                         "{} refunded for an order of {}: the order's total is credited",
@@ -159,20 +157,19 @@ impl DocumentBuilder<'_> {
         let (lines, how) = if whole && before.is_zero() {
             (invoice.lines.clone(), "the invoice's lines".to_string())
         } else if !before.is_zero() {
-            let lines = self.amount_lines(o, invoice, amount, subject, w);
+            let lines = self.amount_lines(o, invoice, amount, d);
             (lines, format!("the refund beyond the {} credited before", fmt_dec(before, 2)))
         } else if o.lines.iter().any(|l| l.refunded.is_some()) || o.refund.shipping.is_some() {
-            self.refunded_lines(o, invoice, amount, subject, w)
+            self.refunded_lines(o, invoice, amount, d)
         } else {
-            (self.amount_lines(o, invoice, amount, subject, w), "the refunded amount".to_string())
+            (self.amount_lines(o, invoice, amount, d), "the refunded amount".to_string())
         };
         let sum = likely_total(&lines);
         if let Some(sum) = sum
             && (sum - amount).abs() >= cent()
         {
-            w.push(
+            d.push(
                 WarningKind::Totals,
-                subject,
                 "total",
                 format!(
                     "the credit note's lines add up to {} while {} is credited: a difference of {}",
@@ -194,8 +191,7 @@ impl DocumentBuilder<'_> {
         o: &Order,
         invoice: &Prepared,
         amount: Decimal,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> (Vec<PreparedLine>, String) {
         let mut lines = Vec::new();
         for (i, l) in o.lines.iter().enumerate() {
@@ -252,15 +248,12 @@ impl DocumentBuilder<'_> {
         match explained {
             Some(sum) if amount - sum < cent() && sum - amount < cent() => (lines, "the refunded lines".to_string()),
             Some(sum) if sum < amount => {
-                let rest = self.amount_lines(o, invoice, amount - sum, subject, w);
+                let rest = self.amount_lines(o, invoice, amount - sum, d);
                 lines.extend(rest);
                 (lines, format!("the refunded lines, and {} on the refund article", fmt_dec(amount - sum, 2)))
             }
             _ => {
-                w.push(
-                    WarningKind::Refund,
-                    subject,
-                    "refunded_amount",
+                d.push(WarningKind::Refund, "refunded_amount",
                     format!(
                         "the lines said refunded {} more than the {} refunded: the amount is credited on the refund article",
                         match explained {
@@ -270,7 +263,7 @@ impl DocumentBuilder<'_> {
                         fmt_dec(amount, 2)
                     ),
                 );
-                (self.amount_lines(o, invoice, amount, subject, w), "the refunded amount".to_string())
+                (self.amount_lines(o, invoice, amount, d), "the refunded amount".to_string())
             }
         }
     }
@@ -278,14 +271,7 @@ impl DocumentBuilder<'_> {
     /// `amount` (tax included) on the refund article: one line at the order's VAT rate, or,
     /// when the invoice has several rates, one per rate in proportion to the invoice's
     /// amounts (the last takes the cents rounding leaves).
-    fn amount_lines(
-        &mut self,
-        o: &Order,
-        invoice: &Prepared,
-        amount: Decimal,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Vec<PreparedLine> {
+    fn amount_lines(&mut self, o: &Order, invoice: &Prepared, amount: Decimal, d: &mut Diag) -> Vec<PreparedLine> {
         // Tax-included amounts of the invoice by rate, in the order the rates first appear.
         let mut groups: Vec<(Option<Decimal>, Decimal)> = Vec::new();
         let mut unknown = false;
@@ -303,10 +289,7 @@ impl DocumentBuilder<'_> {
         groups.retain(|(_, t)| *t > Decimal::ZERO);
         if unknown || groups.is_empty() {
             // A line without a known rate: the rates cannot be weighed.
-            w.push(
-                WarningKind::Refund,
-                subject,
-                "tax_rate",
+            d.push(WarningKind::Refund, "tax_rate",
                 format!(
                     "the invoice's lines do not all have a VAT rate: the refund of {} goes on {} without one (Sage applies the article's)",
                     fmt_dec(amount, 2),
@@ -323,10 +306,7 @@ impl DocumentBuilder<'_> {
                     format!("{} % on {}", r.map(|r| rate_key(&r)).unwrap_or_else(|| "?".into()), fmt_dec(*t, 2))
                 })
                 .collect();
-            w.push(
-                WarningKind::RefundProrated,
-                subject,
-                "refunded_amount",
+            d.push(WarningKind::RefundProrated, "refunded_amount",
                 format!(
                     "the export does not say what the refund of {} was for: it is spread over the invoice's VAT rates in proportion to their amounts ({})",
                     fmt_dec(amount, 2),
@@ -347,7 +327,7 @@ impl DocumentBuilder<'_> {
             let (unit, ttc) = match (ht_invoice, rate) {
                 (true, Some(r)) => (round4(share / (Decimal::ONE + r / Decimal::ONE_HUNDRED)), false),
                 _ => {
-                    let (u, t, _) = self.convert_price(share, true, Decimal::ZERO, *rate, subject, 0, w);
+                    let (u, t, _) = self.convert_price(share, true, Decimal::ZERO, *rate, 0, d);
                     (u, t)
                 }
             };
@@ -362,7 +342,7 @@ impl DocumentBuilder<'_> {
                 unit,
                 ttc,
                 rate: *rate,
-                tax_code: self.tax_code(*rate, subject, w),
+                tax_code: self.tax_code(*rate, d),
                 discount: Decimal::ZERO,
                 kind: LineKind::Fee,
             });
@@ -379,14 +359,10 @@ impl DocumentBuilder<'_> {
         plan: &CreditPlan,
         client: &DocClient,
         invoice_piece: &str,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Document {
         self.warn_once(
-            "credit:sign".into(),
-            w,
-            WarningKind::CreditNoteSign,
-            subject,
+            "credit:sign".into(), d, WarningKind::CreditNoteSign,
             Chli::Qte.name(),
             format!(
                 "credit notes (factures d'avoir, Provenance 3) are written with {} quantities and amounts; which sign Sage expects is unverified: import one into a copy of the dossier first",
@@ -395,22 +371,22 @@ impl DocumentBuilder<'_> {
         );
         let ctx = Ctx { customer: &o.customer, code: &client.code, today: self.today, order: Some(o) };
         let piece = match &self.credit_piece {
-            Some(e) => piece_number(&e.eval(&ctx), subject, w),
+            Some(e) => piece_number(&e.eval(&ctx), d),
             None => {
-                self.warn_piece_sage(subject, w);
+                self.warn_piece_sage(d);
                 String::new()
             }
         };
         let reference = if invoice_piece.is_empty() { self.reference.eval(&ctx) } else { invoice_piece.to_string() };
         let date: DateTime = plan.prepared.date;
-        let mut h = self.header(o, date, client, &piece, reference, subject, w);
+        let mut h = self.header(o, date, client, &piece, reference, d);
         h.set(Chen::Type, crate::profile::orders::DocumentType::Facture.code());
         h.set(Chen::Provenance, PROVENANCE_AVOIR);
         if self.profile.orders.credit_note_origin && !invoice_piece.is_empty() {
             h.set(Chen::PieceOrig, invoice_piece.to_string());
         }
         let lines = plan.prepared.lines.iter().map(|l| self.line(l, date.date(), client)).collect();
-        let due = self.due(o, date, subject, w);
+        let due = self.due(o, date, d);
         Document { header: h, lines, dues: vec![due], piece }
     }
 }
@@ -420,6 +396,7 @@ mod tests {
     use super::*;
     use crate::model::{Line, LineRefund, PriceBasis, Refund};
     use crate::profile::Profile;
+    use crate::report::Warnings;
     use crate::sage::Layout;
 
     fn d(s: &str) -> Decimal {
@@ -465,8 +442,8 @@ mod tests {
         let mut b =
             DocumentBuilder::new(p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
         let mut w = Warnings::new("test");
-        let invoice = b.prepare(o, "order #1001", &mut w).unwrap();
-        (b.prepare_credit(o, &invoice, refunded(o), d(before), "order #1001", &mut w), w)
+        let invoice = b.prepare(o, &mut Diag::new("order #1001", &mut w)).unwrap();
+        (b.prepare_credit(o, &invoice, refunded(o), d(before), &mut Diag::new("order #1001", &mut w)), w)
     }
 
     fn summary(p: &CreditPlan) -> Vec<(String, String, String, Option<String>)> {
@@ -596,10 +573,11 @@ mod tests {
             let mut b =
                 DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
             let mut w = Warnings::new("test");
-            let invoice = b.prepare(&o, "s", &mut w).unwrap();
-            let plan = b.prepare_credit(&o, &invoice, refunded(&o), Decimal::ZERO, "s", &mut w).ok().unwrap();
+            let invoice = b.prepare(&o, &mut Diag::new("s", &mut w)).unwrap();
+            let plan =
+                b.prepare_credit(&o, &invoice, refunded(&o), Decimal::ZERO, &mut Diag::new("s", &mut w)).ok().unwrap();
             let client = DocClient { code: "SHO000001".into(), ..Default::default() };
-            let doc = b.build_credit(&o, &plan, &client, "WEB1001", "s", &mut w);
+            let doc = b.build_credit(&o, &plan, &client, "WEB1001", &mut Diag::new("s", &mut w));
             let h = &doc.header;
             assert_eq!(
                 [

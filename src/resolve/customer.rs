@@ -15,7 +15,7 @@ use crate::codepage::{self, CodePage};
 use crate::gescom::index::{self as ix, ClientIndex, ClientRef};
 use crate::model::{Address, Customer, Platform};
 use crate::profile::{CodeSource, Mode, PhoneSource, Profile};
-use crate::report::{Issued, MatchKey, Warnings};
+use crate::report::{Diag, Issued, MatchKey, Warnings};
 use crate::sage::{Ccdl, Ccli, FieldId, Layout, Record, RecordKind};
 use crate::state::State;
 use crate::text::{remove_accents, upper};
@@ -261,20 +261,13 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
-    pub fn resolve(
-        &mut self,
-        c: &Customer,
-        platform: Platform,
-        state: &mut State,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Outcome {
+    pub fn resolve(&mut self, c: &Customer, platform: Platform, state: &mut State, d: &mut Diag) -> Outcome {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
         let key = customer_key(platform, c);
-        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, subject, w);
+        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, d);
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
@@ -295,19 +288,12 @@ impl<'a> Resolver<'a> {
     /// or issuing a code: the single account, the one client a search key finds, else the
     /// code an earlier run issued to this customer. For a credit note whose invoice's client
     /// the ledger does not record (ledgers written before credit notes).
-    pub fn find_code(
-        &self,
-        c: &Customer,
-        platform: Platform,
-        state: &State,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Option<String> {
+    pub fn find_code(&self, c: &Customer, platform: Platform, state: &State, d: &mut Diag) -> Option<String> {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
             return Some(ix::norm_code(&cs.single_account));
         }
-        if let Search::Found(code, _, _) = self.search(c, subject, w) {
+        if let Search::Found(code, _, _) = self.search(c, d) {
             return Some(code);
         }
         [id_key(platform, c), email_key(platform, c)]
@@ -322,10 +308,9 @@ impl<'a> Resolver<'a> {
         key: Option<&str>,
         platform: Platform,
         state: &mut State,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Outcome {
-        match self.search(c, subject, w) {
+        match self.search(c, d) {
             Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
             Search::Ambiguous(message) => {
                 return Outcome::Failed { field: String::new(), message };
@@ -357,10 +342,7 @@ impl<'a> Resolver<'a> {
                     detail: format!("code issued by passerelle on {}", issued.date),
                 };
             }
-            w.push(
-                WarningKind::Reissued,
-                subject,
-                Ccli::Num.name(),
+            d.push(WarningKind::Reissued, Ccli::Num.name(),
                 format!(
                     "code {} was issued to this customer on {} but is not in the client list: the client is written again (refresh the client list export after each import)",
                     issued.code, issued.date
@@ -373,19 +355,18 @@ impl<'a> Resolver<'a> {
                     "code {} issued before, on {}, by an earlier run; not in the client list yet, so the client is written again",
                     issued.code, issued.date
                 ),
-                subject,
-                w,
+                d,
             );
             if let Outcome::New { issued, .. } = &mut outcome {
                 *issued = Issued::Earlier;
             }
             return outcome;
         }
-        let generated = match self.generate_code(c, key, platform, state, subject, w) {
+        let generated = match self.generate_code(c, key, platform, state, d) {
             Ok(g) => g,
             Err(o) => return o,
         };
-        let outcome = self.new_client(c, generated.code.clone(), generated.explain, subject, w);
+        let outcome = self.new_client(c, generated.code.clone(), generated.explain, d);
         // A customer whose record cannot be written keeps no code.
         if let (Some(k), Outcome::New { .. }) = (key, &outcome) {
             state.record(k, &generated.code, &self.today.to_string());
@@ -401,26 +382,24 @@ impl<'a> Resolver<'a> {
         key: Option<&str>,
         platform: Platform,
         state: &mut State,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<code::Generated, Outcome> {
         let cfg = &self.profile.customers.code.for_platform(platform.as_str());
         match cfg.source {
             CodeSource::ShopId => self.code_from_shop_id(cfg, c, key, state, false).map_err(ShopIdMiss::into_outcome),
-            CodeSource::Counter => self.code_from_counter(cfg, c, state, subject, w),
+            CodeSource::Counter => self.code_from_counter(cfg, c, state, d),
             CodeSource::Auto => match self.code_from_shop_id(cfg, c, key, state, true) {
                 Ok(g) => Ok(g),
                 Err(ShopIdMiss::Final(o)) => Err(o),
                 Err(ShopIdMiss::Unusable { message, per_customer }) => {
                     // The same message for every customer of the input is one counted entry.
                     let field = if per_customer { Ccli::Num.name() } else { "customers.code.source" };
-                    w.push(
+                    d.push(
                         WarningKind::CodeSource,
-                        subject,
                         field,
                         format!("{message}: the number comes from the counter ([customers.code] source = \"auto\")"),
                     );
-                    self.code_from_counter(cfg, c, state, subject, w)
+                    self.code_from_counter(cfg, c, state, d)
                 }
             },
         }
@@ -523,8 +502,7 @@ impl<'a> Resolver<'a> {
         cfg: &crate::profile::CodeSection,
         c: &Customer,
         state: &mut State,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<code::Generated, Outcome> {
         let fail = |e: CodeError| Outcome::Failed { field: Ccli::Num.name().into(), message: e.to_string() };
         let mut n = state.counter.max(cfg.counter_start.saturating_sub(1));
@@ -535,9 +513,8 @@ impl<'a> Resolver<'a> {
             let taken = taken.or_else(|| state.owner_of(&g.code).map(|o| format!("shop customer {o}")));
             let taken = taken.or_else(|| self.created.contains(&g.code).then(|| "a customer of this run".to_string()));
             match taken {
-                Some(who) => w.push(
+                Some(who) => d.push(
                     WarningKind::CounterSkipped,
-                    subject,
                     Ccli::Num.name(),
                     format!("counter {n}: code {} already belongs to {who}; next number taken", g.code),
                 ),
@@ -549,7 +526,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn search(&self, c: &Customer, subject: &str, w: &mut Warnings) -> Search {
+    fn search(&self, c: &Customer, d: &mut Diag) -> Search {
         let cs = &self.profile.customers;
         let mut ambiguous = Vec::new();
         let keys: [(bool, MatchKey, String); 3] = [
@@ -569,7 +546,7 @@ impl<'a> Resolver<'a> {
                 _ => None,
             };
             if let Some(why) = problem {
-                w.push(WarningKind::InvalidValue, subject, kind.as_str(), format!("{why}: not used to search"));
+                d.push(WarningKind::InvalidValue, kind.as_str(), format!("{why}: not used to search"));
                 continue;
             }
             let hits = match kind {
@@ -590,7 +567,7 @@ impl<'a> Resolver<'a> {
                         hits.len(),
                         codes.join(", ")
                     );
-                    w.push(WarningKind::AmbiguousMatch, subject, kind.as_str(), msg.clone());
+                    d.push(WarningKind::AmbiguousMatch, kind.as_str(), msg.clone());
                     ambiguous.push(msg);
                 }
             }
@@ -606,18 +583,18 @@ impl<'a> Resolver<'a> {
     }
 
     /// The #CCLI (and #CCDL) of a new client.
-    fn new_client(&mut self, c: &Customer, code: String, detail: String, subject: &str, w: &mut Warnings) -> Outcome {
+    fn new_client(&mut self, c: &Customer, code: String, detail: String, d: &mut Diag) -> Outcome {
         let ccli = self.layout.of(RecordKind::Ccli);
         let cs = &self.profile.customers;
         let mut r = Record::new(ccli);
-        self.copy_template(&mut r, w);
-        let intitule = self.name_text(&self.intitule(c, &code, subject, w));
+        self.copy_template(&mut r, d.w);
+        let intitule = self.name_text(&self.intitule(c, &code, d));
         r.set(Ccli::Num, code.clone());
         r.set(Ccli::Intitule, intitule.clone());
         r.set(Ccli::Classement, abrege(&intitule));
         let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
         r.set(Ccli::Contact, contact);
-        let (a1, a2) = self.split_address(&c.billing, subject, Ccli::Adresse.name(), w);
+        let (a1, a2) = self.split_address(&c.billing, Ccli::Adresse.name(), d);
         r.set(Ccli::Adresse, a1);
         r.set(Ccli::Complement, a2);
         r.set(Ccli::CodePostal, self.address_text(&c.billing.zip, true));
@@ -627,9 +604,8 @@ impl<'a> Resolver<'a> {
         r.set(Ccli::NumPayeur, code.clone());
         let siret = ix::norm_siret(&c.siret);
         if !c.siret.is_empty() && siret.len() != 14 {
-            w.push(
+            d.push(
                 WarningKind::InvalidValue,
-                subject,
                 Ccli::Siret.name(),
                 format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
             );
@@ -661,7 +637,7 @@ impl<'a> Resolver<'a> {
         let mut records = vec![r];
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         if !delivery.is_empty() {
-            records.push(self.delivery_record(c, &code, delivery, true, subject, w));
+            records.push(self.delivery_record(c, &code, delivery, true, d));
         }
         // A record Sage would refuse is never written: the customer fails instead.
         if let Some(message) = records.iter().find_map(missing_required) {
@@ -673,7 +649,7 @@ impl<'a> Resolver<'a> {
 
     /// Intitulé of a new client: the company, else the person's name, else (with a warning)
     /// the e-mail, else `CLIENT <code>`. Sage needs one; some shop customers have none.
-    fn intitule(&self, c: &Customer, code: &str, subject: &str, w: &mut Warnings) -> String {
+    fn intitule(&self, c: &Customer, code: &str, d: &mut Diag) -> String {
         let company = c.company.trim();
         if !company.is_empty() {
             return company.to_string();
@@ -684,17 +660,15 @@ impl<'a> Resolver<'a> {
         }
         let email = c.email.trim();
         if !email.is_empty() {
-            w.push(
+            d.push(
                 WarningKind::IntituleFallback,
-                subject,
                 Ccli::Intitule.name(),
                 "the customer has neither name nor company: the intitulé is its e-mail",
             );
             return email.to_string();
         }
-        w.push(
+        d.push(
             WarningKind::IntituleFallback,
-            subject,
             Ccli::Intitule.name(),
             "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
         );
@@ -702,30 +676,22 @@ impl<'a> Resolver<'a> {
     }
 
     /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
-    pub fn delivery_record(
-        &self,
-        c: &Customer,
-        code: &str,
-        addr: &Address,
-        principal: bool,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Record {
-        let mut d = Record::new(self.layout.of(RecordKind::Ccdl));
-        d.set(Ccdl::Intitule, self.delivery_intitule(c, code, addr));
-        let (a1, a2) = self.split_address(addr, subject, Ccdl::Adresse.name(), w);
-        d.set(Ccdl::Adresse, a1);
-        d.set(Ccdl::Complement, a2);
-        d.set(Ccdl::CodePostal, self.address_text(&addr.zip, true));
-        d.set(Ccdl::Ville, self.address_text(&addr.city, true));
-        d.set(Ccdl::CodeRegion, self.address_text(region(addr), true));
-        d.set(Ccdl::Pays, self.address_text(&country_name(&addr.country), true));
+    pub fn delivery_record(&self, c: &Customer, code: &str, addr: &Address, principal: bool, d: &mut Diag) -> Record {
+        let mut ccdl = Record::new(self.layout.of(RecordKind::Ccdl));
+        ccdl.set(Ccdl::Intitule, self.delivery_intitule(c, code, addr));
+        let (a1, a2) = self.split_address(addr, Ccdl::Adresse.name(), d);
+        ccdl.set(Ccdl::Adresse, a1);
+        ccdl.set(Ccdl::Complement, a2);
+        ccdl.set(Ccdl::CodePostal, self.address_text(&addr.zip, true));
+        ccdl.set(Ccdl::Ville, self.address_text(&addr.city, true));
+        ccdl.set(Ccdl::CodeRegion, self.address_text(region(addr), true));
+        ccdl.set(Ccdl::Pays, self.address_text(&country_name(&addr.country), true));
         let person = addr.person();
-        d.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
-        d.set(Ccdl::Principal, principal);
-        d.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
-        d.set(Ccdl::EMail, c.email.trim().to_string());
-        d
+        ccdl.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
+        ccdl.set(Ccdl::Principal, principal);
+        ccdl.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
+        ccdl.set(Ccdl::EMail, c.email.trim().to_string());
+        ccdl
     }
 
     /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
@@ -747,7 +713,7 @@ impl<'a> Resolver<'a> {
 
     /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
     /// line 2 is empty, rather than being cut.
-    pub(super) fn split_address(&self, a: &Address, subject: &str, field: &str, w: &mut Warnings) -> (String, String) {
+    pub(super) fn split_address(&self, a: &Address, field: &str, d: &mut Diag) -> (String, String) {
         let a1 = self.address_text(&a.address1, true);
         let a2 = self.address_text(&a.address2, true);
         let max = 35;
@@ -756,9 +722,8 @@ impl<'a> Resolver<'a> {
             let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
             let (head, tail) = a1.split_at(cut);
             let (head, tail) = (head.trim().to_string(), tail.trim().to_string());
-            w.push(
+            d.push(
                 WarningKind::MovedToComplement,
-                subject,
                 field,
                 format!("address longer than {max} characters: '{head}' kept, '{tail}' moved to Complément"),
             );
@@ -814,10 +779,7 @@ impl<'a> Resolver<'a> {
                     Some(d) if !d.is_empty() => format!("the default {d} is written"),
                     _ => "left empty".to_string(),
                 };
-                w.push(
-                    WarningKind::TemplateFieldMissing,
-                    &subject,
-                    &f.describe(RecordKind::Ccli.tag()),
+                w.push(WarningKind::TemplateFieldMissing, &subject, &f.describe(RecordKind::Ccli.tag()),
                     format!("the client list does not carry {} ({}): {fallback}. A Format Sage export of the client list carries every field", f.label, f.name),
                 );
             }
@@ -975,7 +937,7 @@ mod tests {
         let mut r = Resolver::new(p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let o = r.resolve(c, Platform::Prestashop, &mut st, "test", &mut w);
+        let o = r.resolve(c, Platform::Prestashop, &mut st, &mut Diag::new("test", &mut w));
         (o, w, st)
     }
 
@@ -1011,7 +973,7 @@ mod tests {
         let resolve = |st: &mut State, c: &Customer| {
             // Each call is a new run: nothing created in memory, only the state carries over.
             let mut r = Resolver::new(&p, &ix, layout, today).unwrap();
-            r.resolve(c, Platform::Shopify, st, "test", &mut Warnings::default())
+            r.resolve(c, Platform::Shopify, st, &mut Diag::new("test", &mut Warnings::default()))
         };
         // Customers export (id and e-mail), then an orders export of the same person (e-mail only).
         let mut st = State::new();
@@ -1032,8 +994,12 @@ mod tests {
             "[customers]\nsearch_by_email = false\n[customers.code]\nsource = \"counter\"\ncounter_start = 700\n",
         );
         let mut r = Resolver::new(&p2, &ix, layout, today).unwrap();
-        let other =
-            r.resolve(&customer("42", "zoe@exemple.fr"), Platform::Shopify, &mut st, "test", &mut Warnings::default());
+        let other = r.resolve(
+            &customer("42", "zoe@exemple.fr"),
+            Platform::Shopify,
+            &mut st,
+            &mut Diag::new("test", &mut Warnings::default()),
+        );
         assert_eq!(other.code(), Some("WEB000701"), "{other:?}");
     }
 
@@ -1108,7 +1074,7 @@ mod tests {
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let o = r.resolve(&customer("600", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        let o = r.resolve(&customer("600", "a@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
         let rec = new_record(&o);
         assert_eq!(&*rec.get(Ccli::CgNumPrinc), "4110100");
         assert_eq!(rec.tail, vec!["4110100".to_string()]);
@@ -1116,7 +1082,7 @@ mod tests {
         assert_eq!((&*rec.get(Ccli::CoNom), &*rec.get(Ccli::CoPrenom)), ("DURAND", "Sophie"));
         let gaps = w.list.iter().filter(|w| w.kind == "template_field_missing").count();
         assert!(gaps > 10, "{gaps}");
-        r.resolve(&customer("601", "b@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        r.resolve(&customer("601", "b@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
         assert_eq!(w.list.iter().filter(|w| w.kind == "template_field_missing").count(), gaps, "reported once per run");
     }
 
@@ -1209,14 +1175,16 @@ mod tests {
         // An earlier run gave WEB000007 to a guest (counter number).
         st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
         let mut w = Warnings::default();
-        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        let o =
+            r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
         assert_eq!(o.code(), Some("WEB000001"), "{o:?}");
         assert!(w.list.iter().any(|w| w.kind == "code_source" && w.message.contains("WEB000007")), "{:?}", w.list);
         let p = profile("[customers.code]\nsource = \"shop_id\"\n");
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         st.record("prestashop:email:invite@exemple.fr", "WEB000007", "2026-11-01");
-        let o = r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        let o =
+            r.resolve(&customer("7", "inscrit@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
         assert!(matches!(o, Outcome::Failed { .. }), "{:?}", o.code());
     }
 
@@ -1259,8 +1227,8 @@ mod tests {
         let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
         let mut st = State::new();
         let mut w = Warnings::default();
-        let a = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
-        let b = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, "t", &mut w);
+        let a = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
+        let b = r.resolve(&customer("700", "a@exemple.fr"), Platform::Prestashop, &mut st, &mut Diag::new("t", &mut w));
         assert!(matches!(a, Outcome::New { .. }));
         assert!(matches!(&b, Outcome::Existing { by: MatchKey::Code, code, .. } if code == "WEB000700"), "{b:?}");
     }

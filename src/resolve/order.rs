@@ -10,10 +10,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::expr::{Ctx, Expr};
 use crate::gescom::articles::Articles;
+use crate::i18n::{Lang, Msg};
 use crate::model::{Customer, LineKind, Order, PriceBasis};
 use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
-use crate::report::Warnings;
+use crate::report::{Diag, Said};
 use crate::sage::value::{Value, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
 use crate::warning_kind::WarningKind;
@@ -23,7 +24,7 @@ use crate::warning_kind::WarningKind;
 pub struct DocProblem {
     pub line: u64,
     pub field: String,
-    pub message: String,
+    pub message: Said,
 }
 
 /// A line checked and priced, waiting for its document.
@@ -75,7 +76,7 @@ pub const PIECE_MAX: usize = 13;
 /// `[A-Z0-9]`, at most 13 characters: what Sage accepts in a piece number. Accents are
 /// removed, letters uppercased, anything else dropped; what changed beyond a `#` is said,
 /// once per input with examples (every order of a shop has the same shape of number).
-pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
+pub fn piece_number(raw: &str, d: &mut Diag) -> String {
     let clean: String = crate::text::remove_accents(raw)
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -83,14 +84,14 @@ pub fn piece_number(raw: &str, subject: &str, w: &mut Warnings) -> String {
         .collect();
     let cut: String = clean.chars().take(PIECE_MAX).collect();
     if clean != raw.replace('#', "") {
-        w.push_keyed(0x5049_4543_4531, WarningKind::Piece, &subject, &Chen::Piece.name(), || {
+        d.w.push_keyed(0x5049_4543_4531, WarningKind::Piece, &d.subject, &Chen::Piece.name(), || {
             format!(
                 "piece numbers hold only A-Z and 0-9: other characters are removed and letters uppercased ('{raw}' gives '{clean}')"
             )
         });
     }
     if cut != clean {
-        w.push_keyed(0x5049_4543_4532, WarningKind::Truncated, &subject, &Chen::Piece.name(), || {
+        d.w.push_keyed(0x5049_4543_4532, WarningKind::Truncated, &d.subject, &Chen::Piece.name(), || {
             format!(
                 "a piece number holds at most {PIECE_MAX} characters: '{clean}' is cut to '{cut}' (the order number stays whole in N° commande site marchand); shorten the prefix of [orders] piece"
             )
@@ -218,30 +219,21 @@ impl<'a> DocumentBuilder<'a> {
         })
     }
 
-    pub(super) fn warn_once(
-        &mut self,
-        key: String,
-        w: &mut Warnings,
-        kind: WarningKind,
-        subject: &str,
-        field: &str,
-        message: String,
-    ) {
+    pub(super) fn warn_once(&mut self, key: String, d: &mut Diag, kind: WarningKind, field: &str, message: String) {
         if self.warned.insert(key) {
-            w.push(kind, subject, field, message);
+            d.push(kind, field, message);
         }
     }
 
     /// The order's price basis: from the export, else the profile.
-    fn basis(&self, o: &Order, subject: &str, w: &mut Warnings) -> PriceBasis {
+    fn basis(&self, o: &Order, d: &mut Diag) -> PriceBasis {
         match (o.prices, self.profile.orders.prices_include_tax) {
             (Some(b), TaxBasis::Auto) => b,
             (Some(b), forced) => {
                 let want = if forced == TaxBasis::Ttc { PriceBasis::Incl } else { PriceBasis::Excl };
                 if o.basis_inferred && b != want {
-                    w.push(
+                    d.push(
                         WarningKind::Prices,
-                        subject,
                         "prices",
                         "the totals suggest the other tax basis than prices_include_tax says; the profile is followed",
                     );
@@ -255,14 +247,14 @@ impl<'a> DocumentBuilder<'a> {
 
     /// Checks and prices every line. A missing SKU or an unknown article stops the order when
     /// `unknown_article = "error"`.
-    pub fn prepare(&mut self, o: &Order, subject: &str, w: &mut Warnings) -> Result<Prepared, DocProblem> {
+    pub fn prepare(&mut self, o: &Order, d: &mut Diag) -> Result<Prepared, DocProblem> {
         let cfg = &self.profile.orders;
-        let basis = self.basis(o, subject, w);
+        let basis = self.basis(o, d);
         let mut lines = Vec::with_capacity(o.lines.len() + 2);
         for (i, l) in o.lines.iter().enumerate() {
             let n = i + 1;
             let article = match l.kind {
-                LineKind::Product => self.article(&l.sku, n, l.origin.line, subject, w)?,
+                LineKind::Product => self.article(&l.sku, n, l.origin.line, d)?,
                 LineKind::Shipping => self.shipping_article(&o.carrier),
                 LineKind::Discount => cfg.discount_article.clone(),
                 LineKind::Fee | LineKind::Wrapping => cfg.divers_article.clone(),
@@ -273,11 +265,11 @@ impl<'a> DocumentBuilder<'a> {
                 return Err(DocProblem {
                     line: l.origin.line,
                     field: "line_price".into(),
-                    message: format!("line {n} has no price"),
+                    message: crate::said!(Msg::ErrLineNoPrice, n = n),
                 });
             };
             let discount = if shop_ttc { l.discount_ttc } else { l.discount_ht };
-            let (unit, ttc, discount) = self.convert_price(shop_unit, shop_ttc, discount, rate, subject, n, w);
+            let (unit, ttc, discount) = self.convert_price(shop_unit, shop_ttc, discount, rate, n, d);
             lines.push(PreparedLine {
                 article,
                 design: l.name.clone(),
@@ -285,7 +277,7 @@ impl<'a> DocumentBuilder<'a> {
                 unit,
                 ttc,
                 rate,
-                tax_code: self.tax_code(rate, subject, w),
+                tax_code: self.tax_code(rate, d),
                 discount,
                 kind: l.kind,
             });
@@ -295,7 +287,7 @@ impl<'a> DocumentBuilder<'a> {
         // Free shipping (0) gets no line.
         if let Some(ship) = ship.filter(|s| !s.is_zero()) {
             let rate = o.shipping_tax_rate;
-            let (unit, ttc, _) = self.convert_price(ship, ship_ttc, Decimal::ZERO, rate, subject, 0, w);
+            let (unit, ttc, _) = self.convert_price(ship, ship_ttc, Decimal::ZERO, rate, 0, d);
             let design = if o.carrier.is_empty() { "Frais de port".to_string() } else { o.carrier.clone() };
             lines.push(PreparedLine {
                 article: self.shipping_article(&o.carrier),
@@ -304,17 +296,16 @@ impl<'a> DocumentBuilder<'a> {
                 unit,
                 ttc,
                 rate,
-                tax_code: self.tax_code(rate, subject, w),
+                tax_code: self.tax_code(rate, d),
                 discount: Decimal::ZERO,
                 kind: LineKind::Shipping,
             });
         }
-        let date = self.document_date(o, subject, w);
-        self.finish_prepare(lines, o, basis, unknown, date, subject, w)
+        let date = self.document_date(o, d);
+        self.finish_prepare(lines, o, basis, unknown, date, d)
     }
 
     /// The order-level discount, then the prepared document.
-    #[allow(clippy::too_many_arguments)]
     fn finish_prepare(
         &mut self,
         mut lines: Vec<PreparedLine>,
@@ -322,62 +313,45 @@ impl<'a> DocumentBuilder<'a> {
         basis: PriceBasis,
         unknown: bool,
         date: DateTime,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Result<Prepared, DocProblem> {
         if let (Some(disc), disc_ttc) = side(o.discount_ttc, o.discount_ht, basis, unknown)
             && !disc.is_zero()
         {
-            self.discount(&mut lines, disc.abs(), disc_ttc, o, subject, w);
+            self.discount(&mut lines, disc.abs(), disc_ttc, o, d);
         }
         Ok(Prepared { lines, date })
     }
 
-    fn article(
-        &mut self,
-        sku: &str,
-        n: usize,
-        line: u64,
-        subject: &str,
-        w: &mut Warnings,
-    ) -> Result<String, DocProblem> {
+    fn article(&mut self, sku: &str, n: usize, line: u64, d: &mut Diag) -> Result<String, DocProblem> {
         let cfg = &self.profile.orders;
         // The same words for every order with the same cause, so that the report counts them
         // as one (a SKU-less export fails every order alike).
         let (found, why) = if sku.trim().is_empty() {
-            (None, "a product line has no SKU".to_string())
+            (None, crate::said!(Msg::WhyNoSku))
         } else if let Some(a) = self.articles {
-            (a.get(sku).map(|x| x.reference.clone()), format!("SKU '{sku}' is not in the article mapping {}", a.path))
+            (a.get(sku).map(|x| x.reference.clone()), crate::said!(Msg::WhyNotMapped, sku = sku, path = a.path))
         } else {
             let r = sku.trim().to_uppercase();
             if r.chars().count() > 18 {
-                (
-                    None,
-                    format!(
-                        "SKU '{sku}' (line {n}) is longer than a Sage article reference (18); map it in [orders] articles"
-                    ),
-                )
+                (None, crate::said!(Msg::WhySkuTooLong, sku = sku, n = n))
             } else {
-                (Some(r), String::new())
+                (Some(r), Said::from(""))
             }
+        };
+        // Each language's text with that language's reason.
+        let both = |msg: Msg| {
+            let (en, fr) = (why.en.as_str(), why.fr.as_deref().unwrap_or(&why.en));
+            let fill = |lang, why: &str| msg.fill(lang, &[("why", &why), ("divers", &cfg.divers_article)]);
+            Said { en: fill(Lang::En, en), fr: Some(fill(Lang::Fr, fr)) }
         };
         match (found, cfg.unknown_article) {
             (Some(r), _) => Ok(r),
-            (None, UnknownArticle::Error) => Err(DocProblem {
-                line,
-                field: "line_sku".into(),
-                message: format!(
-                    "{why}: the order is not converted. Set [orders] unknown_article = \"divers\" (such lines go on article {} with the shop's label) or map the SKUs in [orders] articles",
-                    cfg.divers_article
-                ),
-            }),
+            (None, UnknownArticle::Error) => {
+                Err(DocProblem { line, field: "line_sku".into(), message: both(Msg::ErrNoArticle) })
+            }
             (None, UnknownArticle::Divers) => {
-                w.push(
-                    WarningKind::DiversArticle,
-                    subject,
-                    "line_sku",
-                    format!("{why}: written on article {} with the shop's label", cfg.divers_article),
-                );
+                d.push(WarningKind::DiversArticle, "line_sku", both(Msg::WarnOnDivers));
                 Ok(cfg.divers_article.clone())
             }
         }
@@ -393,16 +367,14 @@ impl<'a> DocumentBuilder<'a> {
     }
 
     /// The price as the profile wants it written; conversions need the line's VAT rate.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn convert_price(
         &self,
         unit: Decimal,
         ttc: bool,
         discount: Decimal,
         rate: Option<Decimal>,
-        subject: &str,
         n: usize,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> (Decimal, bool, Decimal) {
         let want_ttc = match self.profile.orders.prices {
             PriceMode::AsShop => ttc,
@@ -414,9 +386,8 @@ impl<'a> DocumentBuilder<'a> {
         }
         let Some(r) = rate else {
             let what = if n == 0 { "shipping".to_string() } else { format!("line {n}") };
-            w.push(
+            d.push(
                 WarningKind::PriceNotConverted,
-                subject,
                 "prices",
                 format!("{what}: VAT rate unknown, the price stays as the shop gives it"),
             );
@@ -430,17 +401,14 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    pub(super) fn tax_code(&mut self, rate: Option<Decimal>, subject: &str, w: &mut Warnings) -> String {
+    pub(super) fn tax_code(&mut self, rate: Option<Decimal>, d: &mut Diag) -> String {
         let Some(r) = rate else { return String::new() };
         let key = rate_key(&r);
         match self.tax_codes.get(&key) {
             Some(code) => code.clone(),
             None => {
                 self.warn_once(
-                    format!("rate:{key}"),
-                    w,
-                    WarningKind::TaxCodeMissing,
-                    subject,
+                    format!("rate:{key}"), d, WarningKind::TaxCodeMissing,
                     "tax_code",
                     // No code is suggested: codes differ from one dossier to another, and one
                     // copied blindly would file the VAT under another rate.
@@ -451,15 +419,7 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    fn discount(
-        &mut self,
-        lines: &mut Vec<PreparedLine>,
-        amount: Decimal,
-        ttc: bool,
-        o: &Order,
-        subject: &str,
-        w: &mut Warnings,
-    ) {
+    fn discount(&mut self, lines: &mut Vec<PreparedLine>, amount: Decimal, ttc: bool, o: &Order, d: &mut Diag) {
         let cfg = &self.profile.orders;
         let label = if o.discount_codes.is_empty() {
             "Remise".to_string()
@@ -472,8 +432,8 @@ impl<'a> DocumentBuilder<'a> {
                 let rates: HashSet<String> =
                     lines[..products].iter().filter_map(|l| l.rate).map(|r| rate_key(&r)).collect();
                 let rate = if rates.len() == 1 { lines[0].rate } else { None };
-                let (unit, line_ttc, _) = self.convert_price(-amount, ttc, Decimal::ZERO, rate, subject, 0, w);
-                let tax_code = self.tax_code(rate, subject, w);
+                let (unit, line_ttc, _) = self.convert_price(-amount, ttc, Decimal::ZERO, rate, 0, d);
+                let tax_code = self.tax_code(rate, d);
                 lines.push(PreparedLine {
                     article: cfg.discount_article.clone(),
                     design: label,
@@ -493,9 +453,8 @@ impl<'a> DocumentBuilder<'a> {
                     lines[..products].iter().map(|l| l.unit * l.quantity - l.discount).collect();
                 let total: Decimal = amounts.iter().sum();
                 if total.is_zero() || products == 0 {
-                    w.push(
+                    d.push(
                         WarningKind::Discount,
-                        subject,
                         "discount",
                         format!("a discount of {amount} has no line to go on: not written"),
                     );
@@ -507,54 +466,46 @@ impl<'a> DocumentBuilder<'a> {
                     left -= share;
                     // The discount is on the shop's basis; the line may have been converted.
                     let line = &mut lines[i];
-                    let share = match (line.ttc == ttc, line.rate) {
-                        (true, _) => share,
-                        (false, Some(r)) => {
-                            let f = Decimal::ONE + r / Decimal::ONE_HUNDRED;
-                            if line.ttc { round2(share * f) } else { round2(share / f) }
-                        }
-                        (false, None) => {
-                            w.push(
-                                WarningKind::Discount,
-                                subject,
-                                "discount",
+                    let share =
+                        match (line.ttc == ttc, line.rate) {
+                            (true, _) => share,
+                            (false, Some(r)) => {
+                                let f = Decimal::ONE + r / Decimal::ONE_HUNDRED;
+                                if line.ttc { round2(share * f) } else { round2(share / f) }
+                            }
+                            (false, None) => {
+                                d.push(WarningKind::Discount, "discount",
                                 format!(
                                     "line {}: VAT rate unknown, its share of the discount stays as the shop gives it",
                                     i + 1
                                 ),
                             );
-                            share
-                        }
-                    };
+                                share
+                            }
+                        };
                     line.discount += share;
                 }
             }
         }
     }
 
-    fn document_date(&self, o: &Order, subject: &str, w: &mut Warnings) -> DateTime {
+    fn document_date(&self, o: &Order, d: &mut Diag) -> DateTime {
         let today = self.today.to_datetime(jiff::civil::Time::midnight());
         match self.profile.orders.date {
             DateSource::Today => today,
             DateSource::Order => o.date.unwrap_or_else(|| {
-                w.push(WarningKind::Guessed, subject, "date", "the order has no date: today's is used");
+                d.push(WarningKind::Guessed, "date", "the order has no date: today's is used");
                 today
             }),
             DateSource::Invoice => match (o.invoice_date, o.date) {
-                (Some(d), _) => d,
-                (None, Some(d)) => {
-                    w.push(
-                        WarningKind::Guessed,
-                        subject,
-                        "date",
-                        "the order has no invoice date: the order's date is used",
-                    );
-                    d
+                (Some(dt), _) => dt,
+                (None, Some(dt)) => {
+                    d.push(WarningKind::Guessed, "date", "the order has no invoice date: the order's date is used");
+                    dt
                 }
                 (None, None) => {
-                    w.push(
+                    d.push(
                         WarningKind::Guessed,
-                        subject,
                         "date",
                         "the order has neither invoice nor order date: today's is used",
                     );
@@ -565,18 +516,18 @@ impl<'a> DocumentBuilder<'a> {
     }
 
     /// The document's records, once the client is known.
-    pub fn build(&mut self, o: &Order, p: Prepared, client: &DocClient, subject: &str, w: &mut Warnings) -> Document {
+    pub fn build(&mut self, o: &Order, p: Prepared, client: &DocClient, d: &mut Diag) -> Document {
         let customer: &Customer = &o.customer;
         let ctx = Ctx { customer, code: &client.code, today: self.today, order: Some(o) };
         let piece = match &self.piece {
-            Some(e) => piece_number(&e.eval(&ctx), subject, w),
+            Some(e) => piece_number(&e.eval(&ctx), d),
             None => {
-                self.warn_piece_sage(subject, w);
+                self.warn_piece_sage(d);
                 String::new()
             }
         };
         let reference = self.reference.eval(&ctx);
-        let h = self.header(o, p.date, client, &piece, reference, subject, w);
+        let h = self.header(o, p.date, client, &piece, reference, d);
         let notice = client.notices.join("\\n");
         let mut lines = Vec::with_capacity(p.lines.len());
         for (i, l) in p.lines.iter().enumerate() {
@@ -586,25 +537,21 @@ impl<'a> DocumentBuilder<'a> {
             }
             lines.push(r);
         }
-        let due = self.due(o, p.date, subject, w);
-        self.check_totals(o, &p, subject, w);
+        let due = self.due(o, p.date, d);
+        self.check_totals(o, &p, d);
         Document { header: h, lines, dues: vec![due], piece }
     }
 
     /// Said once per run when Sage numbers the documents.
-    pub(super) fn warn_piece_sage(&mut self, subject: &str, w: &mut Warnings) {
+    pub(super) fn warn_piece_sage(&mut self, d: &mut Diag) {
         self.warn_once(
-            "piece:sage".into(),
-            w,
-            WarningKind::PieceSage,
-            subject,
+            "piece:sage".into(), d, WarningKind::PieceSage,
             Chen::Piece.name(),
             "[orders] piece is \"sage\" (or empty): documents are written without a N° de pièce, for Sage to number them from the souche. Whether Sage's import accepts an empty piece number is unverified: import into a copy of the dossier first, or set a piece expression such as \"WEB{order.number}\"".into(),
         );
     }
 
     /// The #CHEN of a document of `o` dated `date`.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn header(
         &mut self,
         o: &Order,
@@ -612,8 +559,7 @@ impl<'a> DocumentBuilder<'a> {
         client: &DocClient,
         piece: &str,
         reference: String,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Record {
         let cfg = &self.profile.orders;
         let day = date.date();
@@ -642,9 +588,8 @@ impl<'a> DocumentBuilder<'a> {
             let c = o.currency.clone();
             self.warn_once(
                 format!("currency:{c}"),
-                w,
+                d,
                 WarningKind::Currency,
-                subject,
                 "currency",
                 format!("orders in {c}: amounts are written as the shop gives them, without a Sage devise"),
             );
@@ -677,16 +622,16 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The #CHRE due date of a document dated `date`, in the mode de règlement of the order's
     /// payment method.
-    pub(super) fn due(&mut self, o: &Order, date: DateTime, subject: &str, w: &mut Warnings) -> Record {
+    pub(super) fn due(&mut self, o: &Order, date: DateTime, d: &mut Diag) -> Record {
         let cfg = &self.profile.orders;
         let mut due = Record::new(self.layout.of(RecordKind::Chre));
         let due_date = date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(date.date());
         due.set(Chre::Date, due_date);
-        due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, subject, w));
+        due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, d));
         due
     }
 
-    fn payment_mode(&mut self, method: &str, subject: &str, w: &mut Warnings) -> u32 {
+    fn payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
         let cfg = &self.profile.orders;
         // "Shopify Payments + Gift card": the first gateway decides.
         let first = method.split(" + ").next().unwrap_or("").trim();
@@ -702,40 +647,31 @@ impl<'a> DocumentBuilder<'a> {
         match exact.or_else(partial) {
             Some((_, v)) => *v,
             None => {
-                let d = cfg.default_payment_method;
+                let mode = cfg.default_payment_method;
                 self.warn_once(
-                    format!("pay:{}", first.to_lowercase()),
-                    w,
-                    WarningKind::PaymentMethod,
-                    subject,
+                    format!("pay:{}", first.to_lowercase()), d, WarningKind::PaymentMethod,
                     "payment_method",
                     format!(
-                        "payment method '{first}' is not in [orders.payment_methods]: mode de règlement {d} is written"
+                        "payment method '{first}' is not in [orders.payment_methods]: mode de règlement {mode} is written"
                     ),
                 );
-                d
+                mode
             }
         }
     }
 
     /// What Sage will likely total (price × quantity − discount, tax added to HT lines,
     /// rounded per line) against the shop's total.
-    fn check_totals(&self, o: &Order, p: &Prepared, subject: &str, w: &mut Warnings) {
+    fn check_totals(&self, o: &Order, p: &Prepared, d: &mut Diag) {
         let Some(shop) = o.total_ttc else { return };
         let Some(sum) = likely_total(&p.lines) else {
-            w.push(
-                WarningKind::Totals,
-                subject,
-                "total",
-                "totals not checked: a line excluding tax has no known VAT rate",
-            );
+            d.push(WarningKind::Totals, "total", "totals not checked: a line excluding tax has no known VAT rate");
             return;
         };
         let diff = sum - shop;
         if diff.abs() >= Decimal::new(1, 2) {
-            w.push(
+            d.push(
                 WarningKind::Totals,
-                subject,
                 "total",
                 format!(
                     "the document's lines add up to {} while the shop's total is {}: a difference of {}",

@@ -8,7 +8,7 @@ use super::customer::{Resolver, country_name, region};
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::{ClientRef, address_key, key_hash};
 use crate::model::{Address, Customer};
-use crate::report::Warnings;
+use crate::report::Diag;
 use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
 use crate::warning_kind::WarningKind;
 
@@ -179,8 +179,7 @@ impl Resolver<'_> {
         c: &Customer,
         delivery: Option<&Address>,
         wanted: &Wanted,
-        subject: &str,
-        w: &mut Warnings,
+        d: &mut Diag,
     ) -> Option<Update> {
         let block = self.updated.get(block_code(&block).as_ref()).cloned().unwrap_or(block);
         let Some(BlockRecord::Known(original)) = block.first() else { return None };
@@ -188,7 +187,7 @@ impl Resolver<'_> {
         let code = ccli.get(Ccli::Num).into_owned();
         let mut notes = Vec::new();
         if wanted.billing {
-            self.update_billing(&mut ccli, &c.billing, subject, w);
+            self.update_billing(&mut ccli, &c.billing, d);
         }
         if wanted.fields {
             let ctx = super::expr::Ctx { customer: c, code: &code, today: self.today, order: None };
@@ -196,9 +195,8 @@ impl Resolver<'_> {
                 let v = f.expr.eval(&ctx);
                 let old = ccli.get_index(f.index);
                 if v.trim().is_empty() && !old.is_empty() {
-                    w.push(
+                    d.push(
                         WarningKind::BlankRefused,
-                        subject,
                         &f.name,
                         format!("[customers.fields] gives an empty value: the client's '{old}' is kept"),
                     );
@@ -221,12 +219,12 @@ impl Resolver<'_> {
         let mut delivery_intitule = block_deliveries(&records).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         if wanted.delivery && delivery_intitule.is_none() && !addr.is_empty() {
             let taken: Vec<String> = block_deliveries(&records).into_iter().map(|(i, _)| i).collect();
-            let mut d = self.delivery_record(c, &code, addr, false, subject, w);
-            let base = d.get(Ccdl::Intitule).into_owned();
+            let mut ccdl = self.delivery_record(c, &code, addr, false, d);
+            let base = ccdl.get(Ccdl::Intitule).into_owned();
             let intitule = unique_intitule(&base, &taken);
-            d.set(Ccdl::Intitule, intitule.clone());
+            ccdl.set(Ccdl::Intitule, intitule.clone());
             notes.push(format!("added delivery address '{intitule}'"));
-            records.push(BlockRecord::Known(d));
+            records.push(BlockRecord::Known(ccdl));
             delivery_intitule = Some(intitule);
         }
         if notes.is_empty() {
@@ -246,8 +244,8 @@ impl Resolver<'_> {
 
     /// Sets the card's address from the shop's. A field the shop leaves empty keeps its value
     /// (never blanked), except Complément, which belongs to the old street line.
-    fn update_billing(&self, ccli: &mut Record, a: &Address, subject: &str, w: &mut Warnings) {
-        let (a1, a2) = self.split_address(a, subject, Ccli::Adresse.name(), w);
+    fn update_billing(&self, ccli: &mut Record, a: &Address, d: &mut Diag) {
+        let (a1, a2) = self.split_address(a, Ccli::Adresse.name(), d);
         let street_changed = !a1.is_empty() && a1 != ccli.get(Ccli::Adresse);
         let values = [
             (Ccli::Adresse, a1),

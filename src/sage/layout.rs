@@ -103,6 +103,13 @@ pub struct RecordLayout {
     /// Field index (0-based) of each id of `kind`, by ordinal.
     #[serde(skip)]
     ids: Vec<usize>,
+    /// Every field as the Format Sage writes it when it is not set (its default, or nothing),
+    /// each followed by CRLF, end to end: a run of unset fields is one copy (`unset_lines`).
+    #[serde(skip)]
+    unset: Vec<u8>,
+    /// Where each field's line starts in `unset`; one more entry for the end.
+    #[serde(skip)]
+    unset_starts: Vec<u32>,
 }
 
 impl RecordLayout {
@@ -135,6 +142,24 @@ impl RecordLayout {
     /// The field at 1-based position `pos`.
     pub fn at(&self, pos: usize) -> Option<&FieldSpec> {
         pos.checked_sub(1).and_then(|i| self.fields.get(i))
+    }
+
+    /// The lines of fields `from..to` (0-based) none of which is set, CRLF after each, as the
+    /// Format Sage writes them: the defaults were checked at load to need no encoding.
+    #[inline]
+    pub fn unset_lines(&self, from: usize, to: usize) -> &[u8] {
+        &self.unset[self.unset_starts[from] as usize..self.unset_starts[to] as usize]
+    }
+
+    fn prepare_unset(&mut self) {
+        self.unset.clear();
+        self.unset_starts.clear();
+        for f in &self.fields {
+            self.unset_starts.push(self.unset.len() as u32);
+            self.unset.extend_from_slice(f.default.as_deref().unwrap_or("").as_bytes());
+            self.unset.extend_from_slice(b"\r\n");
+        }
+        self.unset_starts.push(self.unset.len() as u32);
     }
 }
 
@@ -212,6 +237,7 @@ impl Layout {
                     return Err(bad(format!("field name {} twice", f.name)));
                 }
             }
+            rec.prepare_unset();
         }
         Ok(layout)
     }

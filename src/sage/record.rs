@@ -8,12 +8,14 @@ use super::layout::RecordLayout;
 use super::value::{Value, round_dec};
 
 /// Values stay typed until written (see `Value`); a record read from an export holds its
-/// lines verbatim, so that it re-emits byte for byte. A new record holds `Unset` in every
-/// field: it allocates only what is set.
+/// lines verbatim, so that it re-emits byte for byte. A new record holds only the fields set
+/// (a #CHLI sets about 15 of its 100): every other field is `Unset`, written as the layout's
+/// default without being stored, and the writer copies a run of them in one go.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub layout: &'static RecordLayout,
-    values: Vec<Value>,
+    /// The fields set, by 0-based index, in increasing order of index.
+    set: Vec<(u32, Value)>,
     /// Repeating tail lines (attached accounts of #CCLI, location pairs of #CHLI).
     pub tail: Vec<String>,
     /// The tail is as read from an export (written back byte for byte).
@@ -23,7 +25,7 @@ pub struct Record {
 impl Record {
     /// A new record: every field at its layout default (empty where there is none).
     pub fn new(layout: &'static RecordLayout) -> Record {
-        Record { layout, values: vec![Value::Unset; layout.fixed], tail: Vec::new(), tail_verbatim: false }
+        Record { layout, set: Vec::with_capacity(16), tail: Vec::new(), tail_verbatim: false }
     }
 
     /// A record from raw lines (an export): fixed fields then tail. Missing lines stay empty;
@@ -32,8 +34,8 @@ impl Record {
         let mut values = lines;
         let tail = if values.len() > layout.fixed { values.split_off(layout.fixed) } else { Vec::new() };
         values.resize(layout.fixed, String::new());
-        let values = values.into_iter().map(Value::Verbatim).collect();
-        Record { layout, values, tail, tail_verbatim: true }
+        let set = values.into_iter().enumerate().map(|(i, v)| (i as u32, Value::Verbatim(v))).collect();
+        Record { layout, set, tail, tail_verbatim: true }
     }
 
     pub fn tag(&self) -> &str {
@@ -55,7 +57,7 @@ impl Record {
 
     /// The value of field `f`.
     pub fn value<F: FieldId>(&self, f: F) -> &Value {
-        &self.values[self.layout.index(f)]
+        self.value_at(self.layout.index(f))
     }
 
     /// Sets a field by its 0-based index (a name of the profile or a template, resolved when
@@ -67,17 +69,30 @@ impl Record {
         if let (Value::Dec(d), Some(scale)) = (&mut value, spec.scale) {
             *d = round_dec(*d, scale);
         }
-        self.values[i] = value;
+        // Fields are mostly set in layout order: the new one usually goes last.
+        match self.set.last() {
+            Some(&(last, _)) if (last as usize) < i => self.set.push((i as u32, value)),
+            None => self.set.push((i as u32, value)),
+            _ => match self.set.binary_search_by_key(&(i as u32), |(j, _)| *j) {
+                Ok(at) => self.set[at].1 = value,
+                Err(at) => self.set.insert(at, (i as u32, value)),
+            },
+        }
     }
 
     /// The field at 0-based index `i` as the Format Sage writes it.
     pub fn get_index(&self, i: usize) -> Cow<'_, str> {
-        self.layout.fields[i].text(&self.values[i])
+        self.layout.fields[i].text(self.value_at(i))
     }
 
     /// The value of the field at 0-based index `i`.
     pub fn value_at(&self, i: usize) -> &Value {
-        &self.values[i]
+        static UNSET: Value = Value::Unset;
+        assert!(i < self.layout.fixed, "#{} has no field {}", self.layout.tag, i + 1);
+        match self.set.binary_search_by_key(&(i as u32), |(j, _)| *j) {
+            Ok(at) => &self.set[at].1,
+            Err(_) => &UNSET,
+        }
     }
 
     /// Sets the field called `name`, for tests and tools: code uses ids, the profile's names
@@ -98,7 +113,7 @@ impl Record {
 
     /// Is field `i` (0-based) empty, or only spaces, once written?
     pub fn is_blank(&self, i: usize) -> bool {
-        match &self.values[i] {
+        match self.value_at(i) {
             Value::Unset => self.layout.fields[i].default.as_deref().unwrap_or("").trim().is_empty(),
             Value::Text(s) | Value::Verbatim(s) => s.trim().is_empty(),
             _ => false,
@@ -118,17 +133,18 @@ impl Record {
 
     /// Positions (1-based) whose written text differs from `other` (same layout).
     pub fn diff(&self, other: &Record) -> Vec<usize> {
-        (0..self.values.len()).filter(|&i| self.get_index(i) != other.get_index(i)).map(|i| i + 1).collect()
+        (0..self.layout.fixed).filter(|&i| self.get_index(i) != other.get_index(i)).map(|i| i + 1).collect()
     }
 
-    /// Every field's value, in layout order.
-    pub fn values(&self) -> &[Value] {
-        &self.values
+    /// The fields set, with their 0-based index, in layout order (every other field is
+    /// `Unset`).
+    pub fn set_fields(&self) -> impl Iterator<Item = (usize, &Value)> {
+        self.set.iter().map(|(i, v)| (*i as usize, v))
     }
 
     /// Number of lines the record takes after its tag line.
     pub fn line_count(&self) -> usize {
-        self.values.len() + self.tail.len()
+        self.layout.fixed + self.tail.len()
     }
 }
 

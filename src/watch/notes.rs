@@ -102,7 +102,8 @@ pub(super) fn partial_note(
     for e in &report.errors {
         let field = if e.field.is_empty() { String::new() } else { format!("{}: ", e.field) };
         let record = crate::report::subject(&e.record, lang);
-        failed.push_str(&format!("  {record}: {field}{}\n", tidy(&e.message, input, &j.original)));
+        let message = crate::report::error_message(e, lang);
+        failed.push_str(&format!("  {record}: {field}{}\n", tidy(message, input, &j.original)));
     }
     for c in report.customers.iter().filter(|c| c.action == crate::report::CustomerAction::Failed) {
         if !report.errors.iter().any(|e| e.message == c.detail) {

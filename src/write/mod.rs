@@ -1,6 +1,7 @@
 //! Writers of Sage import files. Each writes through `crate::atomic`: files appear only when complete.
 
 pub mod param;
+pub mod placed;
 pub mod sage;
 
 use std::cell::RefCell;

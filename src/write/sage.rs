@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::{Destination, Kept};
 use crate::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
+use crate::i18n::Msg;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
 use crate::sage::{FieldSpec, Kind, Record};
@@ -37,6 +38,8 @@ pub struct RecordEncoder {
     bytes: Vec<u8>,
     changes: Vec<Replacement>,
     text: String,
+    /// The record being written, whole: handed to the output in one write.
+    record: Vec<u8>,
 }
 
 impl Default for RecordEncoder {
@@ -47,11 +50,22 @@ impl Default for RecordEncoder {
 
 impl RecordEncoder {
     pub fn new(cp: CodePage) -> RecordEncoder {
-        RecordEncoder { cp, bytes: Vec::with_capacity(256), changes: Vec::new(), text: String::new() }
+        RecordEncoder {
+            cp,
+            bytes: Vec::with_capacity(256),
+            changes: Vec::new(),
+            text: String::new(),
+            record: Vec::with_capacity(4096),
+        }
     }
 
     /// Writes `#TAG`, then every field and tail line, each followed by CRLF. `subject` names
     /// the record in warnings (e.g. "#CCLI WEB000530").
+    ///
+    /// Fields stream from their values into one buffer, written out whole: a run of fields
+    /// not set is copied from the layout's precomputed lines (`RecordLayout::unset_lines`),
+    /// plain text goes in as it is, and only text that needs cleaning goes through the
+    /// encoder.
     pub fn write_record(
         &mut self,
         rec: &Record,
@@ -59,46 +73,68 @@ impl RecordEncoder {
         w: &mut Warnings,
         out: &mut impl Write,
     ) -> io::Result<()> {
-        out.write_all(b"#")?;
-        out.write_all(rec.tag().as_bytes())?;
-        out.write_all(CRLF)?;
+        let mut buf = std::mem::take(&mut self.record);
+        buf.clear();
+        self.fill_record(rec, subject, w, &mut buf);
+        let written = out.write_all(&buf);
+        self.record = buf;
+        written
+    }
+
+    fn fill_record(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings, buf: &mut Vec<u8>) {
+        let layout = rec.layout;
         let tag = rec.tag();
-        for (f, v) in rec.layout.fields.iter().zip(rec.values()) {
+        buf.push(b'#');
+        buf.extend_from_slice(tag.as_bytes());
+        buf.extend_from_slice(CRLF);
+        let mut next = 0;
+        for (i, v) in rec.set_fields() {
+            buf.extend_from_slice(layout.unset_lines(next, i));
+            next = i + 1;
+            let f = &layout.fields[i];
             match v {
-                // Most fields of a new record are at their layout default (plain ASCII, checked
-                // when the layout loaded) or empty: nothing to clean, written as they are.
-                Value::Unset => out.write_all(f.default.as_deref().unwrap_or("").as_bytes())?,
-                Value::Text(s) | Value::Verbatim(s) if s.is_empty() => {}
+                Value::Unset => buf.extend_from_slice(layout.unset_lines(i, i + 1)),
+                Value::Text(s) | Value::Verbatim(s) if s.is_empty() => buf.extend_from_slice(CRLF),
                 Value::Verbatim(s) => {
-                    self.verbatim(s);
-                    out.write_all(&self.bytes)?;
+                    push_verbatim(buf, s);
+                    buf.extend_from_slice(CRLF);
                 }
                 Value::Text(s) => {
-                    self.encode_field(f, tag, s, subject, w);
-                    out.write_all(&self.bytes)?;
+                    if f.kind == Kind::Text
+                        && plain(s, f.upper)
+                        && s.len() <= f.max.unwrap_or(usize::MAX)
+                        && (!f.alnum_only() || s.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    {
+                        // Nothing to clean, cut or report: as it is.
+                        buf.extend_from_slice(s.as_bytes());
+                    } else {
+                        self.encode_field(f, tag, s, subject, w);
+                        buf.extend_from_slice(&self.bytes);
+                    }
+                    buf.extend_from_slice(CRLF);
                 }
                 // Numbers, dates and times: formatted here, in their one Format Sage form.
                 typed => {
                     self.text.clear();
                     push_typed(&mut self.text, typed, f);
-                    out.write_all(self.text.as_bytes())?;
+                    buf.extend_from_slice(self.text.as_bytes());
+                    buf.extend_from_slice(CRLF);
                 }
             }
-            out.write_all(CRLF)?;
         }
+        buf.extend_from_slice(layout.unset_lines(next, layout.fixed));
         for (i, v) in rec.tail.iter().enumerate() {
             if rec.tail_verbatim() {
-                self.verbatim(v);
+                push_verbatim(buf, v);
             } else {
-                let label = rec.layout.tail_label.as_deref().unwrap_or("tail");
-                let pos = rec.layout.fixed + i + 1;
+                let label = layout.tail_label.as_deref().unwrap_or("tail");
+                let pos = layout.fixed + i + 1;
                 let field = Lazy(|f: &mut fmt::Formatter<'_>| write!(f, "{label} {} (#{tag} {pos})", i + 1));
                 self.encode_text(v, 13, subject, &field, true, w);
+                buf.extend_from_slice(&self.bytes);
             }
-            out.write_all(&self.bytes)?;
-            out.write_all(CRLF)?;
+            buf.extend_from_slice(CRLF);
         }
-        Ok(())
     }
 
     /// A record of a tag passerelle has no layout for (#CIVA, #CBQT...), copied from an export
@@ -118,7 +154,7 @@ impl RecordEncoder {
     /// Text decoded from a CP850 export: every character gets its byte back.
     fn verbatim(&mut self, v: &str) {
         self.bytes.clear();
-        self.bytes.extend(v.chars().map(|c| crate::codepage::cp850::encode_char(c).unwrap_or(b'?')));
+        push_verbatim(&mut self.bytes, v);
     }
 
     fn encode_field(&mut self, f: &FieldSpec, tag: &str, value: &str, subject: &dyn fmt::Display, w: &mut Warnings) {
@@ -135,10 +171,7 @@ impl RecordEncoder {
                         WarningKind::InvalidCharacters,
                         &subject.to_string(),
                         &f.describe(tag),
-                        format!(
-                            "only A-Z and 0-9 are allowed: '{before}' written as '{}'",
-                            self.cp.decode(&self.bytes)
-                        ),
+                        crate::said!(Msg::WarnInvalidChars, before = before, after = self.cp.decode(&self.bytes)),
                     );
                 }
             }
@@ -168,7 +201,7 @@ impl RecordEncoder {
                 WarningKind::Truncated,
                 &subject.to_string(),
                 &field.to_string(),
-                format!("{} characters, the limit is {max}: written '{kept}', lost '{lost}'", self.bytes.len()),
+                crate::said!(Msg::WarnTruncated, n = self.bytes.len(), max = max, kept = kept, lost = lost),
             );
             self.bytes.truncate(max);
             while self.bytes.last() == Some(&b' ') {
@@ -189,11 +222,7 @@ impl RecordEncoder {
         w: &mut Warnings,
     ) {
         // Most values (codes, numbers written as text, plain ASCII names) need nothing: copied.
-        let plain = value.bytes().all(|b| (0x20..0x7F).contains(&b))
-            && !value.starts_with([' ', '#'])
-            && !value.ends_with(' ')
-            && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()));
-        if plain {
+        if plain(value, upper) {
             self.text.clear();
             self.text.push_str(value);
             self.bytes.clear();
@@ -208,7 +237,7 @@ impl RecordEncoder {
                 WarningKind::TagLike,
                 &subject.to_string(),
                 &field.to_string(),
-                format!("'{v}' starts with '#', which reads as a record tag: written '{stripped}'"),
+                crate::said!(Msg::WarnTagLike, value = v, stripped = stripped),
             );
             v = stripped;
         }
@@ -234,7 +263,7 @@ impl RecordEncoder {
             let (text, cp, changes) = (&self.text, self.cp, &self.changes);
             w.push_keyed(key, WarningKind::Transliterated, subject, field, || {
                 let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                format!("'{text}' has characters {cp} lacks: {}", list.join(", "))
+                crate::said!(Msg::WarnTransliterated, text = text, cp = cp, list = list.join(", "))
             });
         }
         if !self.changes.is_empty() {
@@ -259,6 +288,26 @@ impl RecordEncoder {
     }
 }
 
+/// Text that needs nothing of the encoder: printable ASCII, no space or `#` to trim, and in
+/// capitals already where the field wants them (codes, numbers written as text, plain names).
+#[inline]
+fn plain(value: &str, upper: bool) -> bool {
+    value.bytes().all(|b| (0x20..0x7F).contains(&b))
+        && !value.starts_with([' ', '#'])
+        && !value.ends_with(' ')
+        && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()))
+}
+
+/// Text decoded from a CP850 export, back to its bytes, appended to `out`.
+fn push_verbatim(out: &mut Vec<u8>, v: &str) {
+    if v.is_ascii() {
+        // CP850 keeps ASCII where it is.
+        out.extend_from_slice(v.as_bytes());
+    } else {
+        out.extend(v.chars().map(|c| crate::codepage::cp850::encode_char(c).unwrap_or(b'?')));
+    }
+}
+
 /// A typed value in its Format Sage form (ASCII), appended to `out`.
 fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
     use std::fmt::Write as _;
@@ -272,6 +321,11 @@ fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
         Value::Time(t) => out.push_str(&value::fmt_time(*t)),
         Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&f.text(v)),
     }
+}
+
+/// The lines before the customers section.
+fn frame_head(version: u32) -> String {
+    format!("#FLG 000\r\n#VER {version}\r\n")
 }
 
 /// One Format Sage output file being written.
@@ -449,6 +503,12 @@ impl SageFile {
         self.customers_written == 0 && self.documents_written == 0
     }
 
+    /// Where the customers section starts in the finished file: after the frame's first
+    /// lines (`#FLG`, `#VER`), which only this writer writes.
+    pub fn customers_offset(version: u32) -> u64 {
+        frame_head(version).len() as u64
+    }
+
     /// Joins frame and sections into the target, atomically.
     pub fn finish(mut self) -> io::Result<()> {
         if self.nowhere {
@@ -456,8 +516,7 @@ impl SageFile {
             return self.sections[0].out.as_mut().expect("open").flush();
         }
         let mut out = AtomicFile::create(&self.target)?;
-        write!(out, "#FLG 000\r\n#VER {}\r\n", self.version)?;
-        let mut buf = vec![0u8; BUF_SIZE];
+        out.write_all(frame_head(self.version).as_bytes())?;
         for s in &mut self.sections {
             let w = s.out.take().expect("open");
             let Store::Temp(mut file) = w.into_inner().map_err(|e| e.into_error())? else {
@@ -465,13 +524,7 @@ impl SageFile {
             };
             use std::io::Seek;
             file.seek(io::SeekFrom::Start(0))?;
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                out.write_all(&buf[..n])?;
-            }
+            out.append_file(&mut file)?;
         }
         out.write_all(b"#FIN\r\n")?;
         // Never over an existing file (yesterday's output may not be imported yet).

@@ -21,7 +21,8 @@ pub use template::{Align, Column, Format, Origin, Per, Source, Template, Templat
 use super::sage::{CRLF, RecordEncoder};
 use super::{Destination, OutFile};
 use crate::codepage::CodePage;
-use crate::report::Warnings;
+use crate::i18n::Msg;
+use crate::report::{Diag, Warnings};
 use crate::sage::value::{self, Value, parse_date, parse_dec, parse_time};
 use crate::sage::{FieldSpec, Kind, Record};
 use crate::warning_kind::WarningKind;
@@ -58,11 +59,22 @@ pub struct ParamFile {
     template: Arc<Template>,
     out: OutFile,
     lines: usize,
-    enc: RecordEncoder,
     line: Vec<u8>,
+    scratch: Scratch,
+    repeated: Warnings,
+}
+
+/// The buffers one value is rendered in, reused from value to value.
+struct Scratch {
+    enc: RecordEncoder,
     value: Vec<u8>,
     text: String,
-    repeated: Warnings,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { enc: RecordEncoder::new(CodePage::Windows1252), value: Vec::with_capacity(128), text: String::new() }
+    }
 }
 
 impl ParamFile {
@@ -92,10 +104,8 @@ impl ParamFile {
             template,
             out,
             lines: 0,
-            enc: RecordEncoder::new(CodePage::Windows1252),
             line: Vec::with_capacity(512),
-            value: Vec::with_capacity(128),
-            text: String::new(),
+            scratch: Scratch::new(),
             repeated: Warnings::default(),
         })
     }
@@ -155,9 +165,9 @@ impl ParamFile {
             "records of a {} line out of order",
             self.template.per.key()
         );
-        let ParamFile { template, out, lines, enc, line, value, text, repeated } = self;
+        let ParamFile { template, out, lines, line, scratch, repeated } = self;
         repeated.list.clear();
-        match render_line(template, sources, w, repeated, enc, line, value, text) {
+        match render_line(template, sources, w, repeated, line, scratch) {
             Ok(()) => {
                 out.write_all(line)?;
                 *lines += 1;
@@ -176,16 +186,13 @@ impl ParamFile {
 }
 
 /// Builds one line, CRLF included, into `line`.
-#[allow(clippy::too_many_arguments)]
 fn render_line(
     t: &Template,
     sources: &[Src],
     w: &mut Warnings,
     repeated: &mut Warnings,
-    enc: &mut RecordEncoder,
     line: &mut Vec<u8>,
-    value: &mut Vec<u8>,
-    text: &mut String,
+    s: &mut Scratch,
 ) -> Result<(), RefusedValue> {
     line.clear();
     if let Format::Fixed { width } = t.format {
@@ -193,9 +200,9 @@ fn render_line(
         line.resize(width, b' ');
     }
     for (i, col) in t.columns.iter().enumerate() {
-        value.clear();
+        s.value.clear();
         match &col.source {
-            Source::Constant { bytes, .. } => value.extend_from_slice(bytes),
+            Source::Constant { bytes, .. } => s.value.extend_from_slice(bytes),
             Source::Sage { spec, record, index, .. } => {
                 // `sources` holds the records of `Per::tags`, in that order (see `write_line`).
                 let src = sources.get(*record);
@@ -206,7 +213,7 @@ fn render_line(
                 };
                 let subject = src.map(|s| s.subject).unwrap_or("");
                 let sink: &mut Warnings = if src.is_none_or(|s| s.warn) { &mut *w } else { &mut *repeated };
-                render_value(t, col, spec, v, subject, sink, enc, value, text)?;
+                render_value(t, col, spec, v, &mut Diag::new(subject, sink), s)?;
             }
         }
         match t.format {
@@ -214,12 +221,12 @@ fn render_line(
                 if i > 0 {
                     line.push(delimiter);
                 }
-                line.extend_from_slice(value);
+                line.extend_from_slice(&s.value);
             }
             Format::Fixed { .. } => {
                 let start = col.start - 1;
                 let len = col.length.unwrap_or(0);
-                place(&mut line[start..start + len], value, col.align, col.pad);
+                place(&mut line[start..start + len], &s.value, col.align, col.pad);
             }
         }
     }
@@ -230,20 +237,18 @@ fn render_line(
 /// The bytes of one value, before padding, into `value`. Numbers, dates and times the program
 /// made are typed: formatted here in the template's form, never parsed back. Text in such a
 /// field (the profile's, the template client's) is read as the Format Sage writes it.
-#[allow(clippy::too_many_arguments)]
 fn render_value(
     t: &Template,
     col: &Column,
     spec: &FieldSpec,
     v: &Value,
-    subject: &str,
-    w: &mut Warnings,
-    enc: &mut RecordEncoder,
-    value: &mut Vec<u8>,
-    text: &mut String,
+    d: &mut Diag,
+    s: &mut Scratch,
 ) -> Result<(), RefusedValue> {
+    let (subject, w) = (d.subject, &mut *d.w);
     let kind = spec.kind;
     let v = if *v == Value::Unset { &spec.typed_default } else { v };
+    let Scratch { value, text, .. } = &mut *s;
     // A number with more decimals than the template writes is rounded, and said so.
     let mut put_dec = |d: rust_decimal::Decimal, value: &mut Vec<u8>, w: &mut Warnings| {
         text.clear();
@@ -312,8 +317,9 @@ fn render_value(
                 format!("'{}' is not {}: written as text", raw.trim(), kind_name(kind)),
             );
         }
-        push_text(t, col, &raw, spec.upper, spec.alnum_only(), subject, w, enc, value, text);
+        push_text(t, col, &raw, (spec.upper, spec.alnum_only()), &mut Diag::new(subject, w), s);
     }
+    let value = &mut s.value;
     let Some(limit) = col.limit() else { return Ok(()) };
     if value.len() <= limit {
         return Ok(());
@@ -370,19 +376,9 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// Text through the shared rules, then the csv rule: no delimiter, CR or LF inside a value.
-#[allow(clippy::too_many_arguments)]
-fn push_text(
-    t: &Template,
-    col: &Column,
-    raw: &str,
-    upper: bool,
-    alnum_only: bool,
-    subject: &str,
-    w: &mut Warnings,
-    enc: &mut RecordEncoder,
-    value: &mut Vec<u8>,
-    text: &mut String,
-) {
+fn push_text(t: &Template, col: &Column, raw: &str, (upper, alnum_only): (bool, bool), d: &mut Diag, s: &mut Scratch) {
+    let (subject, w) = (d.subject, &mut *d.w);
+    let Scratch { enc, value, text } = s;
     let mut input = raw;
     if let Format::Csv { delimiter, .. } = t.format {
         let (delimiters, breaks) = strip_separators(raw, delimiter as char, text);
@@ -441,7 +437,7 @@ fn push_text(
             WarningKind::InvalidCharacters,
             subject,
             &col.label,
-            format!("only A-Z and 0-9 are allowed: '{before}' written as '{}'", CodePage::Windows1252.decode(value)),
+            crate::said!(Msg::WarnInvalidChars, before = before, after = CodePage::Windows1252.decode(value)),
         );
     }
 }
@@ -518,11 +514,10 @@ mod tests {
     }
 
     fn render(t: &Template, recs: &[&Record], w: &mut Warnings) -> Result<Vec<u8>, RefusedValue> {
-        let mut enc = RecordEncoder::new(CodePage::Windows1252);
-        let (mut line, mut value, mut text) = (Vec::new(), Vec::new(), String::new());
+        let mut line = Vec::new();
         let srcs: Vec<Src> = recs.iter().map(|r| Src { record: r, subject: "rec", warn: true }).collect();
         let mut repeated = Warnings::default();
-        render_line(t, &srcs, w, &mut repeated, &mut enc, &mut line, &mut value, &mut text)?;
+        render_line(t, &srcs, w, &mut repeated, &mut line, &mut Scratch::new())?;
         Ok(line)
     }
 

@@ -1,0 +1,517 @@
+//! What an order needs decided before its document is written, as values the caller applies:
+//! whether it is imported at all (`skip_reason`), and its client (`Resolver::order_client`):
+//! found, created or updated, the delivery address its document names, the notices for an
+//! address that differs from the card, and the accounts of the document. No I/O: a client's
+//! records as last written are read by the caller, through the `read` function it passes.
+
+use crate::gescom::export::BlockRecord;
+use crate::gescom::index::ClientRef;
+use crate::i18n::Msg;
+use crate::ledger::InvoiceRef;
+use crate::model::{Address, Customer, Order, Platform};
+use crate::profile::orders::{DocumentType, OrdersSection, Refunds};
+use crate::report::{CustomerAction, Diag, Issued, MatchKey, Said};
+use crate::sage::{Ccdl, Ccli, Chen, FieldId, Record, RecordKind};
+use crate::state::State;
+use crate::warning_kind::WarningKind;
+
+use super::credit;
+use super::customer::{Outcome, Resolver};
+use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
+use super::update::Update;
+
+/// Why an order is not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    Cancelled,
+    /// Refunded or cancelled by its financial status: the status as the shop wrote it,
+    /// lowercased (empty when only a refund flag says so).
+    Refunded(String),
+    /// A status `[orders] statuses` does not list.
+    NotInStatuses(String),
+}
+
+impl Skip {
+    /// As the report's document entry says it (English, like every JSON value).
+    pub fn detail(&self) -> String {
+        match self {
+            Skip::Cancelled => "cancelled order".into(),
+            Skip::Refunded(fin) if fin.is_empty() => "refunded order".into(),
+            Skip::Refunded(fin) => format!("{fin} order"),
+            Skip::NotInStatuses(s) => format!("status '{s}' is not in [orders] statuses"),
+        }
+    }
+
+    /// The warning, in both languages.
+    pub fn said(&self) -> Said {
+        match self {
+            Skip::Cancelled => crate::said!(Msg::SkipCancelled),
+            Skip::Refunded(fin) if fin.is_empty() => crate::said!(Msg::SkipRefunded),
+            Skip::Refunded(fin) => crate::said!(Msg::SkipStatusOrder, status = fin),
+            Skip::NotInStatuses(s) => crate::said!(Msg::SkipNotInStatuses, status = s),
+        }
+    }
+}
+
+/// Cancelled, refunded, or a status the profile does not import (`[orders] statuses`, empty:
+/// every status): why the order is not imported.
+pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
+    if o.status.cancelled {
+        return Some(Skip::Cancelled);
+    }
+    let fin = o.status.financial.trim().to_lowercase();
+    if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
+        return Some(Skip::Refunded(fin));
+    }
+    if !statuses.is_empty() && !statuses.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
+        return Some(Skip::NotInStatuses(o.status.financial.clone()));
+    }
+    None
+}
+
+/// What identifies an order for the ledger: the number shown to the customer, except on
+/// PrestaShop, whose references are shared by split orders (the id is unique there).
+pub fn order_key(platform: Platform, o: &Order) -> String {
+    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
+}
+
+/// Why no credit note is written for an order converted earlier and refunded or cancelled
+/// since, when the profile says none: refunds skipped, or documents that are not invoices.
+pub fn credit_refusal(cfg: &OrdersSection) -> Option<String> {
+    match (cfg.refunds, cfg.document_type) {
+        (Refunds::Skip, _) => Some("[orders] refunds = \"skip\"".to_string()),
+        (_, DocumentType::Facture) => None,
+        (_, t) => Some(format!(
+            "[orders] document_type = \"{}\": credit notes answer invoices only",
+            serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        )),
+    }
+}
+
+/// Does an order refunded in part before its first conversion get its credit note right
+/// after its invoice (else a warning says to record the refund in Sage)?
+pub fn credit_follows(cfg: &OrdersSection) -> bool {
+    cfg.refunds == Refunds::CreditNote && cfg.document_type == DocumentType::Facture
+}
+
+/// A customer's records to write before the document that uses it.
+pub enum ClientWrite {
+    /// A new client: its #CCLI and #CCDL records.
+    New(Vec<Record>),
+    /// An existing client (or one created earlier in the run) rewritten whole, updated.
+    Block(Vec<BlockRecord>),
+}
+
+/// Where the records of a client, as last written, are read from by the caller.
+pub enum BlockSource<'c> {
+    /// A client created earlier in this run, by its created id: from the run's outputs.
+    Created(u32),
+    /// A client of the list: its block in the Format Sage export.
+    List(ClientRef<'c>),
+}
+
+/// Reads a client's records as last written (`None`: written nowhere they can be read back
+/// from); an error is said as a message.
+pub type ReadBlock<'r> = dyn FnMut(BlockSource) -> Result<Option<Vec<BlockRecord>>, String> + 'r;
+
+/// Why an order has no client: its customer cannot be resolved (the customer's report entry
+/// says so), or a client's records could not be read back (an error of the order only).
+pub enum NoClient {
+    Unresolved(String),
+    Unreadable(String),
+}
+
+/// The client of an order, decided: what its document needs, what to write before it, and
+/// what the report says of the customer.
+pub struct ClientPlan {
+    pub client: DocClient,
+    pub writes: Option<ClientWrite>,
+    pub action: CustomerAction,
+    pub matched_by: Option<MatchKey>,
+    pub detail: String,
+    pub issued: Option<Issued>,
+}
+
+impl Resolver<'_> {
+    /// The client of a credit note answering `invoice` (as the ledger recorded it): its client
+    /// and accounts as the invoice was written. A ledger of an earlier version recorded no
+    /// client: the one this customer is found as (nothing created, no code issued), with the
+    /// accounts of a new document, said in a warning. `Err`: no client can be told.
+    pub fn credit_client(
+        &self,
+        o: &Order,
+        platform: Platform,
+        state: &State,
+        invoice: &InvoiceRef,
+        d: &mut Diag,
+    ) -> Result<DocClient, String> {
+        if !invoice.client.is_empty() {
+            return Ok(DocClient {
+                code: invoice.client.clone(),
+                delivery: String::new(),
+                cat_compta: invoice.cat_compta.clone(),
+                collective: invoice.collective.clone(),
+                representative: invoice.representative.clone(),
+                notices: Vec::new(),
+            });
+        }
+        let Some(code) = self.find_code(&o.customer, platform, state, d) else {
+            return Err(format!(
+                "the ledger does not record the client of invoice {} (converted by an earlier version) and the customer is not found in the client list nor among the codes issued: write this credit note in Sage",
+                invoice.piece
+            ));
+        };
+        d.push(
+            WarningKind::Guessed,
+            Ccli::Num.name(),
+            format!(
+                "the ledger does not record the client of invoice {} (converted by an earlier version): the credit note goes to {code}, the client this customer is found as",
+                invoice.piece
+            ),
+        );
+        let delivery = o.customer.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&o.customer.billing);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, &o.customer, delivery, d);
+        Ok(DocClient { code, delivery: String::new(), cat_compta, collective, representative, notices: Vec::new() })
+    }
+
+    /// The update an existing client `code` of the list needs (a customers file), if the
+    /// profile asks for one and it can be done safely; otherwise a warning says why it is not
+    /// done. `read` gives the client's block from the list.
+    pub fn customer_update(
+        &mut self,
+        code: &str,
+        c: &Customer,
+        read: &mut dyn FnMut(ClientRef) -> Result<Vec<BlockRecord>, String>,
+        d: &mut Diag,
+    ) -> Result<Option<Update>, String> {
+        let Some(client) = self.index.by_code(code) else { return Ok(None) };
+        let wanted = self.wanted_update(client, c, c.delivery.as_ref());
+        if !wanted.any() {
+            return Ok(None);
+        }
+        if let Some(why) = self.index.update_refusal() {
+            d.push(
+                WarningKind::UpdateRefused,
+                "",
+                format!("client {code} is not updated although {}: {why}", wanted.describe()),
+            );
+            return Ok(None);
+        }
+        let block = match self.block_in_run(code) {
+            Some(b) => b,
+            None => read(client)?,
+        };
+        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, d))
+    }
+
+    /// The client of order `o`, from the resolution `outcome` of its customer: created,
+    /// found, or updated (a new delivery address, a changed billing address, as the profile
+    /// asks and the client list allows). `read` gives a client's records as last written
+    /// (`None`: not written anywhere they can be read back from).
+    pub fn order_client(
+        &mut self,
+        o: &Order,
+        outcome: Outcome,
+        read: &mut ReadBlock,
+        d: &mut Diag,
+    ) -> Result<ClientPlan, NoClient> {
+        let c = &o.customer;
+        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let (mut matched_by, mut issued) = (None, None);
+        let mut detail = format!("order {}", o.number);
+        let (code, mut writes, mut action) = match outcome {
+            Outcome::Failed { message, .. } => return Err(NoClient::Unresolved(message)),
+            Outcome::New { code, detail: d, records, issued: i } => {
+                detail = format!("{d}; order {}", o.number);
+                issued = Some(i);
+                (code, Some(ClientWrite::New(records)), CustomerAction::Created)
+            }
+            Outcome::Existing { code, by, detail: d } => {
+                matched_by = Some(by);
+                detail = format!("{d}; order {}", o.number);
+                (code, None, CustomerAction::Matched)
+            }
+            Outcome::Single { code } => (code, None, CustomerAction::SingleAccount),
+        };
+        let mut intitule = None;
+        if let Some(ClientWrite::New(records)) = &writes {
+            intitule = records
+                .iter()
+                .find(|r| r.layout.kind() == Some(RecordKind::Ccdl))
+                .map(|r| r.get(Ccdl::Intitule).into_owned());
+        } else {
+            // An existing client (or one created earlier in this run): update it if asked and
+            // possible, else refer to a delivery address it already has.
+            let client = self.index.by_code(&code);
+            let wanted = self.wanted_for(&code, client, c, Some(delivery));
+            if wanted.any() {
+                let block = if let Some(id) = self.created_id(&code) {
+                    match read(BlockSource::Created(id)).map_err(NoClient::Unreadable)? {
+                        Some(b) => Some(b),
+                        None => {
+                            // Nothing written to read back (no Format Sage output).
+                            intitule = self.note_created_delivery(&code, c, delivery);
+                            None
+                        }
+                    }
+                } else {
+                    match self.block_in_run(&code) {
+                        Some(b) => Some(b),
+                        None => match (client, self.index.update_refusal()) {
+                            (Some(cl), None) => read(BlockSource::List(cl)).map_err(NoClient::Unreadable)?,
+                            (_, Some(why)) => {
+                                d.push(
+                                    WarningKind::UpdateRefused,
+                                    "",
+                                    format!("client {code} is not updated although {}: {why}", wanted.describe()),
+                                );
+                                None
+                            }
+                            (None, None) => None,
+                        },
+                    }
+                };
+                if let Some(block) = block
+                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, d)
+                {
+                    if action == CustomerAction::Matched {
+                        action = CustomerAction::Updated;
+                    }
+                    detail = format!("{detail}; {}", u.detail);
+                    intitule = u.delivery_intitule.clone();
+                    writes = Some(ClientWrite::Block(u.records));
+                }
+            }
+            if intitule.is_none() {
+                intitule = self.known_delivery(client, &code, delivery);
+            }
+        }
+        let notices = self.address_notices(&code, c, delivery, &writes, intitule.is_none(), d);
+        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, d);
+        let client =
+            DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
+        Ok(ClientPlan { client, writes, action, matched_by, detail, issued })
+    }
+
+    /// The notices of a document whose billing or delivery address differs from the client's
+    /// (said in a warning; written on the document when the profile asks). None for a new
+    /// client, nor for a billing address the update just wrote on the card; a delivery address
+    /// only when the document names none of the client's (`no_intitule`).
+    fn address_notices(
+        &self,
+        code: &str,
+        c: &Customer,
+        delivery: &Address,
+        writes: &Option<ClientWrite>,
+        no_intitule: bool,
+        d: &mut Diag,
+    ) -> Vec<String> {
+        let client = self.index.by_code(code);
+        let cs = &self.profile.customers;
+        let mut notices = Vec::new();
+        let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
+        if !updated_billing
+            && !matches!(writes, Some(ClientWrite::New(_)))
+            && self.billing_differs(client, code, &c.billing)
+        {
+            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
+            if cs.notify_billing_address_differs {
+                notices.push(text.clone());
+            }
+            d.push(
+                WarningKind::AddressDiffers,
+                "billing",
+                crate::said!(Msg::WarnBillingDiffers, code = code, text = text),
+            );
+        }
+        if no_intitule && !delivery.is_empty() && self.billing_differs(client, code, delivery) {
+            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
+            if cs.notify_delivery_address_differs {
+                notices.push(text.clone());
+            }
+            d.push(
+                WarningKind::AddressDiffers,
+                "delivery",
+                crate::said!(Msg::WarnDeliveryDiffers, code = code, text = text),
+            );
+        }
+        notices
+    }
+
+    /// Catégorie comptable, compte collectif and representative of a document for client
+    /// `code`: the client's (or the territory's, with `use_document_accounting_category`);
+    /// what is unknown is said and given a default.
+    pub fn document_accounts(
+        &self,
+        code: &str,
+        c: &Customer,
+        delivery: &Address,
+        d: &mut Diag,
+    ) -> (String, String, (String, String)) {
+        let cs = &self.profile.customers;
+        let (cat, collective, representative) = self.client_info(code);
+        let cat_compta = if cs.use_document_accounting_category {
+            self.document_category(c, delivery, d).to_string()
+        } else {
+            cat.unwrap_or_else(|| {
+                // One message for all such clients: counted, with a few examples.
+                d.push(WarningKind::Guessed, Chen::NCatCompta.name(),
+                    "the client's catégorie comptable is unknown (the client list does not carry it): the layout's default 1 is written",
+                );
+                String::new()
+            })
+        };
+        let collective = collective.unwrap_or_else(|| {
+            d.push(
+                WarningKind::Guessed,
+                Chen::CgNum.name(),
+                format!(
+                    "the client's compte collectif is unknown (the client list does not carry it): {} is written",
+                    cs.collective_account
+                ),
+            );
+            cs.collective_account.clone()
+        });
+        (cat_compta, collective, representative)
+    }
+
+    /// Catégorie comptable from the territory of delivery (`use_document_accounting_category`).
+    fn document_category(&self, c: &Customer, delivery: &Address, d: &mut Diag) -> u32 {
+        let cats = &self.profile.orders.accounting_categories;
+        let iso = if delivery.country.is_empty() {
+            d.push(
+                WarningKind::Guessed,
+                Chen::NCatCompta.name(),
+                "the delivery address has no country: France's catégorie comptable is written",
+            );
+            "FR"
+        } else {
+            delivery.country.as_str()
+        };
+        // The outermost regions are in the EU but outside its VAT area: export.
+        match iso {
+            "FR" | "MC" => cats.france,
+            "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
+            other => match crate::countries::by_iso(other) {
+                Some(country) if country.eu => {
+                    if c.vat_number.trim().is_empty() {
+                        cats.eu_b2c
+                    } else {
+                        cats.eu
+                    }
+                }
+                _ => cats.export,
+            },
+        }
+    }
+}
+
+/// "9 rue des Forges, 21000 Dijon, FR"
+fn one_line(a: &Address) -> String {
+    let city = format!("{} {}", a.zip, a.city);
+    let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
+    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl DocumentBuilder<'_> {
+    /// A credit note with an empty required field is not written (why, with the field); its
+    /// piece number is one no document has (`used`: in this file or an earlier run), else it
+    /// gets a suffix, with a warning that says whether it was this order's earlier credit
+    /// note's (`earlier_credit`).
+    pub fn settle_credit_piece(
+        &self,
+        document: &mut Document,
+        used: impl Fn(&str) -> bool,
+        earlier_credit: impl Fn(&str) -> bool,
+        d: &mut Diag,
+    ) -> Option<(&'static str, String)> {
+        use super::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.credit_piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                Chen::Piece.name(),
+                format!(
+                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
+                    self.profile.orders.credit_note_piece
+                ),
+            ));
+        }
+        match unique_piece(&document.piece, used) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                let whose = if earlier_credit(&document.piece) {
+                    "this order's earlier credit note"
+                } else {
+                    "another document's (in this file or an earlier run)"
+                };
+                d.push(
+                    WarningKind::PieceCollision,
+                    Chen::Piece.name(),
+                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
+                );
+                document.header.set(Chen::Piece, p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                Chen::Piece.name(),
+                format!("piece number {} and every suffixed form of it are taken", document.piece),
+            )),
+        }
+    }
+
+    /// A document Sage would refuse (a required field empty, no piece number) is not
+    /// written: why, with the field. A piece number another order already has (in this file
+    /// or an earlier run, kept in the ledger: `taken`) gets a suffix, with a warning.
+    pub fn settle_piece(
+        &self,
+        document: &mut Document,
+        taken: impl Fn(&str) -> bool,
+        d: &mut Diag,
+    ) -> Option<(&'static str, String)> {
+        use super::customer::missing_required;
+        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+            return Some(("", m));
+        }
+        if self.profile.orders.piece_by_sage() {
+            return None;
+        }
+        if document.piece.is_empty() {
+            return Some((
+                Chen::Piece.name(),
+                format!(
+                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                    self.profile.orders.piece
+                ),
+            ));
+        }
+        match unique_piece(&document.piece, taken) {
+            Some(p) if p == document.piece => None,
+            Some(p) => {
+                d.push(WarningKind::PieceCollision, Chen::Piece.name(),
+                    format!(
+                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
+                        document.piece
+                    ),
+                );
+                document.header.set(Chen::Piece, p.clone());
+                document.piece = p;
+                None
+            }
+            None => Some((
+                Chen::Piece.name(),
+                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
+            )),
+        }
+    }
+}
