@@ -70,6 +70,47 @@ impl StrIndex {
     }
 }
 
+/// A set of strings, exact, in about 20 bytes an entry plus the text (a `HashSet<String>`
+/// takes some 50): the codes a run has already reported, one per client of a year of orders.
+#[derive(Debug, Clone, Default)]
+pub struct StrSet {
+    index: StrIndex,
+    text: TextChunks,
+    /// Where each entry's text is, by id.
+    spans: Vec<(u32, u32)>,
+}
+
+impl StrSet {
+    /// Adds `s`; whether it was not there yet.
+    pub fn insert(&mut self, s: &str) -> bool {
+        let (text, spans) = (&self.text, &self.spans);
+        let is = |id: u32| {
+            let (at, len) = spans[id as usize];
+            text.get(at, len) == s
+        };
+        if self.index.get(s, is).is_some() {
+            return false;
+        }
+        let id = self.spans.len() as u32;
+        let at = self.text.push(&[s]);
+        self.spans.push((at, s.len() as u32));
+        let (text, spans) = (&self.text, &self.spans);
+        self.index.insert(s, id, |id| {
+            let (at, len) = spans[id as usize];
+            text.get(at, len) == s
+        });
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+}
+
 /// Text appended in chunks that are never moved: growing it never copies what it holds (a
 /// `String` grown by doubling holds its old and new buffers at once, half again as much at
 /// the moment it grows, and a quarter unused on average after). Positions are `u32`: the
@@ -125,6 +166,24 @@ impl TextChunks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_set_answers_exactly_even_through_hash_collisions() {
+        let mut set = StrSet::default();
+        assert!(set.insert("WEB000530"));
+        assert!(!set.insert("WEB000530"));
+        assert!(set.insert("WEB000531"));
+        // Two strings whose 32-bit hashes meet: each is its own entry.
+        let mut seen: HashMap<u32, String> = HashMap::new();
+        let pair = (0..200_000u32)
+            .map(|i| format!("C{i:08}"))
+            .find_map(|s| seen.insert(hash(&s), s.clone()).map(|other| (other, s)))
+            .expect("a collision among 200,000 keys");
+        assert!(set.insert(&pair.0));
+        assert!(set.insert(&pair.1), "the second of a colliding pair is new");
+        assert!(!set.insert(&pair.0) && !set.insert(&pair.1));
+        assert_eq!(set.len(), 4);
+    }
 
     #[test]
     fn ids_by_string_with_collisions_kept_apart() {
