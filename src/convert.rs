@@ -1017,7 +1017,7 @@ impl Run<'_> {
                 d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
             }
             doc.action = DocumentAction::SkippedAlreadyConverted;
-            doc.detail = crate::i18n::Msg::HtmlConvertedEarlier.text(crate::i18n::Lang::En).into();
+            doc.detail = crate::i18n::Msg::DocConvertedEarlier.text(crate::i18n::Lang::En).into();
             self.report.add_document(doc);
             return Ok(());
         }

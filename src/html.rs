@@ -612,7 +612,7 @@ impl Page<'_> {
             return d.detail.clone();
         }
         match d.action {
-            DocumentAction::SkippedAlreadyConverted => Msg::HtmlConvertedEarlier.text(self.lang).to_string(),
+            DocumentAction::SkippedAlreadyConverted => Msg::DocConvertedEarlier.text(self.lang).to_string(),
             DocumentAction::Failed => {
                 let error = self.report.errors.iter().find(|e| {
                     e.input == d.input

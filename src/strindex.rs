@@ -83,22 +83,13 @@ pub struct StrSet {
 impl StrSet {
     /// Adds `s`; whether it was not there yet.
     pub fn insert(&mut self, s: &str) -> bool {
-        let (text, spans) = (&self.text, &self.spans);
-        let is = |id: u32| {
-            let (at, len) = spans[id as usize];
-            text.get(at, len) == s
-        };
-        if self.index.get(s, is).is_some() {
+        let StrSet { index, text, spans } = self;
+        if index.get(s, |id| holds(text, spans, id, s)).is_some() {
             return false;
         }
-        let id = self.spans.len() as u32;
-        let at = self.text.push(&[s]);
-        self.spans.push((at, s.len() as u32));
-        let (text, spans) = (&self.text, &self.spans);
-        self.index.insert(s, id, |id| {
-            let (at, len) = spans[id as usize];
-            text.get(at, len) == s
-        });
+        let id = spans.len() as u32;
+        spans.push((text.push(&[s]), s.len() as u32));
+        index.insert(s, id, |id| holds(text, spans, id, s));
         true
     }
 
@@ -109,6 +100,12 @@ impl StrSet {
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
+}
+
+/// Whether entry `id` of a `StrSet` holds `s`.
+fn holds(text: &TextChunks, spans: &[(u32, u32)], id: u32, s: &str) -> bool {
+    let (at, len) = spans[id as usize];
+    text.get(at, len) == s
 }
 
 /// Text appended in chunks that are never moved: growing it never copies what it holds (a

@@ -33,15 +33,6 @@ pub fn upper(s: &str) -> String {
     s.to_uppercase()
 }
 
-/// `s` cut to its first `max` characters, with what was cut said: a key or a value of a
-/// mistyped file can be megabytes long, and a message repeats it.
-pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        None => s.into(),
-        Some((end, _)) => format!("{}… ({} characters)", &s[..end], s.chars().count()).into(),
-    }
-}
-
 /// A piece of a client code: accents removed, uppercase, only A–Z and 0–9.
 pub fn code_chars(s: &str) -> String {
     remove_accents(s).chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
@@ -58,13 +49,6 @@ mod tests {
         assert_eq!(remove_accents("cœur"), "coeur");
         assert_eq!(remove_accents("Straße"), "Strasse");
         assert_eq!(remove_accents("12 rue de l’Église"), "12 rue de l’Eglise");
-    }
-
-    #[test]
-    fn clipping_counts_characters_not_bytes() {
-        assert_eq!(clip("Lefèvre", 7), "Lefèvre");
-        assert_eq!(clip("Lefèvre", 4), "Lefè… (7 characters)");
-        assert_eq!(clip("", 0), "");
     }
 
     #[test]

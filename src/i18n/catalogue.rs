@@ -765,7 +765,7 @@ messages! {
     WarnBillingDiffers { en: "client {code}: {text}", fr: "client {code} : {text}" }
 
     // ---- Errors of an order (the JSON keeps the English text) ----
-    HtmlConvertedEarlier {
+    DocConvertedEarlier {
         en: "converted by an earlier run (--force converts it again)",
         fr: "converti par une conversion précédente (--force le convertit de nouveau)",
     }

@@ -12,7 +12,7 @@ use toml_edit::{Document, Item, Table, Value};
 use super::Profile;
 use super::schema::Ty;
 use crate::diagnostics::{LineIndex, line_of, suggest};
-use crate::text::clip;
+use crate::fsguard::excerpt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -24,33 +24,29 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// As `Display`, with the line said in `lang` (`ligne 4`); the key and the message as
-    /// they are.
+    /// The problem as a person reads it in `lang` (`line 4: key: message`, `ligne 4 : …`). A
+    /// mistyped key can be as long as the file: key and message are cut, the line finds it.
     pub fn for_people(&self, lang: crate::i18n::Lang) -> String {
-        match (lang, self.line) {
-            (crate::i18n::Lang::Fr, l) if l > 0 => {
-                let (key, message) = (clip(&self.key, 100), clip(&self.message, 2000));
-                if self.key.is_empty() {
-                    format!("ligne {l} : {message}")
-                } else {
-                    format!("ligne {l} : {key} : {message}")
-                }
-            }
-            _ => self.to_string(),
+        let (line, colon) = match lang {
+            crate::i18n::Lang::En => ("line", ": "),
+            crate::i18n::Lang::Fr => ("ligne", " : "),
+        };
+        let mut s = String::new();
+        if self.line > 0 {
+            s.push_str(&format!("{line} {}{colon}", self.line));
         }
+        if !self.key.is_empty() {
+            s.push_str(&excerpt(&self.key, 100));
+            s.push_str(colon);
+        }
+        s.push_str(&excerpt(&self.message, 2000));
+        s
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A mistyped key can be as long as the file; the line number finds it.
-        let (key, message) = (clip(&self.key, 100), clip(&self.message, 2000));
-        match (self.line, self.key.is_empty()) {
-            (0, true) => write!(f, "{message}"),
-            (0, false) => write!(f, "{key}: {message}"),
-            (l, true) => write!(f, "line {l}: {message}"),
-            (l, false) => write!(f, "line {l}: {key}: {message}"),
-        }
+        f.write_str(&self.for_people(crate::i18n::Lang::En))
     }
 }
 
