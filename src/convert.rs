@@ -797,7 +797,7 @@ impl Run<'_> {
             // Surveyed before the run: only a file that changed since is met here.
             ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
             ShopFile::Orders(reader) => {
-                let mut reported = crate::strindex::StrSet::default();
+                let mut reported = crate::resolve::reported::Reported::default();
                 // Each order's entries name the warnings given from its reading to its writing.
                 w.track_records();
                 let _ = w.take_record();
@@ -987,7 +987,7 @@ impl Run<'_> {
         platform: Platform,
         ir: &InputReport,
         out: &mut Outputs,
-        reported: &mut crate::strindex::StrSet,
+        reported: &mut crate::resolve::reported::Reported,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
         let subject = format!("order {} (line {})", o.number, o.origin.line);
@@ -1249,7 +1249,7 @@ impl Run<'_> {
         o: &Order,
         platform: Platform,
         ir: &InputReport,
-        reported: &mut crate::strindex::StrSet,
+        reported: &mut crate::resolve::reported::Reported,
         out: &mut Outputs,
         d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
@@ -1283,7 +1283,7 @@ impl Run<'_> {
         entry.matched_by = plan.matched_by;
         entry.detail = plan.detail;
         entry.issued = plan.issued;
-        if reported.insert(&plan.client.code)
+        if reported.insert(&plan.client.code, self.resolver.client_id(&plan.client.code))
             || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
             self.report.add_customer(entry);

@@ -93,6 +93,11 @@ impl StrSet {
         true
     }
 
+    pub fn contains(&self, s: &str) -> bool {
+        let StrSet { index, text, spans } = self;
+        index.get(s, |id| holds(text, spans, id, s)).is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.spans.len()
     }

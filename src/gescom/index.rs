@@ -304,6 +304,10 @@ impl<'a> ClientRef<'a> {
         &self.ix.arena[offs[i] as usize..offs[i + 1] as usize]
     }
 
+    /// Its place in the list (0 for the first client).
+    pub fn id(&self) -> u32 {
+        self.id
+    }
     pub fn code(&self) -> &'a str {
         self.text(CODE)
     }

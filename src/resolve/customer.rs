@@ -260,6 +260,16 @@ impl<'a> Resolver<'a> {
         self.created.id(code)
     }
 
+    /// The id client `code` is known by in this run, if it has one: created in the run, or
+    /// in the list under exactly that code.
+    pub fn client_id(&self, code: &str) -> Option<super::reported::ClientId> {
+        use super::reported::ClientId;
+        if let Some(id) = self.created.id(code) {
+            return Some(ClientId::Created(id));
+        }
+        self.index.by_code(code).filter(|c| c.code() == code).map(|c| ClientId::List(c.id()))
+    }
+
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
     pub fn resolve(&mut self, c: &Customer, platform: Platform, state: &mut State, d: &mut Diag) -> Outcome {
         let cs = &self.profile.customers;

@@ -7,6 +7,7 @@ pub mod customer;
 pub mod expr;
 pub mod order;
 pub mod plan;
+pub mod reported;
 pub mod update;
 
 pub use customer::{Outcome, Resolver};
