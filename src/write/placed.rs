@@ -30,8 +30,12 @@ impl Placed {
 #[derive(Debug, Default)]
 pub struct Placements {
     by_id: Vec<Placed>,
-    /// Clients placed by the current input (their file is its Format Sage output), with where
-    /// they were before, to come back to if the input fails.
+    /// `by_id`'s length when the current input started: the clients placed from there on
+    /// were placed nowhere before it, so undoing them is cutting `by_id` back.
+    first: usize,
+    /// Clients below `first` placed again by the current input (a client created by an
+    /// earlier input, rewritten), with where they were before, to come back to if the input
+    /// fails.
     now: Vec<(u32, Placed)>,
     /// Finished Format Sage outputs holding created clients (`Placed::file` - 1).
     files: Vec<PathBuf>,
@@ -47,32 +51,40 @@ impl Placements {
             self.by_id.resize(id as usize + 1, Placed::NOWHERE);
         }
         let before = std::mem::replace(&mut self.by_id[id as usize], Placed { file: 0, start, len });
-        self.now.push((id, before));
+        if (id as usize) < self.first {
+            self.now.push((id, before));
+        }
+    }
+
+    /// Applies `f` to each client the current input placed (in its customers section:
+    /// `file` 0), then starts the next input.
+    fn input_end(&mut self, mut f: impl FnMut(&mut Placed)) {
+        for (id, _) in std::mem::take(&mut self.now) {
+            if let Some(p) = self.by_id.get_mut(id as usize).filter(|p| p.file == 0) {
+                f(p);
+            }
+        }
+        for p in self.by_id.iter_mut().skip(self.first).filter(|p| p.file == 0) {
+            f(p);
+        }
+        self.first = self.by_id.len();
     }
 
     /// The current input is finished: its customers section now sits in `sage` (its Format
     /// Sage output, after the frame lines of `version`), or, in a dry run, in the kept store.
     pub fn input_done(&mut self, sage: Option<&Path>, version: u32, dry: bool) {
-        let now = std::mem::take(&mut self.now);
         if dry {
             // Nothing in a file: the clients stay where the dry run kept them.
-            for (id, _) in now {
-                if let Some(p) = self.by_id.get_mut(id as usize).filter(|p| p.file == 0) {
-                    p.file = Placed::KEPT;
-                }
-            }
-            return;
+            return self.input_end(|p| p.file = Placed::KEPT);
         }
-        let Some(file) = sage else { return };
+        let Some(file) = sage else { return self.input_end(|_| ()) };
         self.files.push(file.to_path_buf());
         let n = self.files.len() as u32;
         let header = SageFile::customers_offset(version);
-        for (id, _) in now {
-            if let Some(p) = self.by_id.get_mut(id as usize).filter(|p| p.file == 0) {
-                p.file = n;
-                p.start += header;
-            }
-        }
+        self.input_end(|p| {
+            p.file = n;
+            p.start += header;
+        });
     }
 
     /// The current input failed: its clients are back where they were before it.
@@ -82,6 +94,7 @@ impl Placements {
                 *p = before;
             }
         }
+        self.by_id.truncate(self.first);
     }
 
     /// The bytes of client `id`'s records as last written, if they were written anywhere
@@ -104,5 +117,67 @@ impl Placements {
             }
         };
         Ok(Some(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// What `by_id` says of each client (`NOWHERE` entries left out).
+    fn view(p: &Placements) -> HashMap<u32, (u32, u64, u32)> {
+        p.by_id
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.file != u32::MAX)
+            .map(|(i, x)| (i as u32, (x.file, x.start, x.len)))
+            .collect()
+    }
+
+    #[test]
+    fn inputs_that_fail_leave_placements_as_they_found_them() {
+        // Inputs of a run, some failing, placing new clients and again clients of earlier
+        // inputs; against a model that copies everything at each input's start.
+        let mut p = Placements::default();
+        let mut model: HashMap<u32, (u32, u64, u32)> = HashMap::new();
+        let mut created = 0u32;
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let dir = tempfile::tempdir().unwrap();
+        for input in 0..60u64 {
+            let before = model.clone();
+            for _ in 0..next(40) {
+                // A new client, or one created earlier (placed or not).
+                let id = if created == 0 || next(3) == 0 {
+                    created += 1;
+                    created - 1
+                } else {
+                    next(created as u64) as u32
+                };
+                let (start, len) = (next(10_000), 1 + next(300));
+                p.place(id, Some((start, len)));
+                model.insert(id, (0, start, len as u32));
+            }
+            match next(4) {
+                0 => {
+                    p.input_failed();
+                    model = before;
+                }
+                1 => {
+                    p.input_done(None, 2, true);
+                    model.values_mut().filter(|v| v.0 == 0).for_each(|v| v.0 = Placed::KEPT);
+                }
+                _ => {
+                    p.input_done(Some(&dir.path().join(format!("{input}.txt"))), 2, false);
+                    let (n, header) = (p.files.len() as u32, SageFile::customers_offset(2));
+                    model.values_mut().filter(|v| v.0 == 0).for_each(|v| *v = (n, v.1 + header, v.2));
+                }
+            }
+            assert_eq!(view(&p), model, "after input {input}");
+        }
     }
 }
