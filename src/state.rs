@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::strindex::{StrIndex, TextChunks};
+use crate::strindex::{Chunked, StrIndex, TextChunks};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -68,7 +68,7 @@ pub struct State {
     /// Last number taken from the counter (0 = none yet).
     pub counter: u64,
     text: TextChunks,
-    entries: Vec<Entry>,
+    entries: Chunked<Entry>,
     dates: Vec<Box<str>>,
     date_ids: FxHashMap<Box<str>, u32>,
     by_key: StrIndex,

@@ -165,6 +165,90 @@ impl TextChunks {
     }
 }
 
+/// A list grown in chunks of a fixed number of items that never move: growing it never
+/// copies what it holds nor holds two copies at once (a `Vec` grown by doubling holds its old
+/// and new buffers while it copies, then keeps a quarter unused on average). For the tables a
+/// run fills one item per created client or issued code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+const ITEM_BITS: u32 = 12;
+const ITEMS: usize = 1 << ITEM_BITS;
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T> Chunked<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, item: T) {
+        if self.len == self.chunks.len() * ITEMS {
+            // The first chunk grows as a `Vec` does (a small run stays small), the others
+            // are made whole at once.
+            self.chunks.push(if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(ITEMS) });
+        }
+        self.chunks.last_mut().expect("a chunk with room").push(item);
+        self.len += 1;
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        (i < self.len).then(|| &self[i])
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        (i < self.len).then(|| &mut self[i])
+    }
+
+    /// Keeps the first `len` items.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let chunks = len.div_ceil(ITEMS);
+        self.chunks.truncate(chunks);
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(len - (chunks - 1) * ITEMS);
+        }
+        self.len = len;
+    }
+
+    /// Grows to `len` items, the new ones `fill`.
+    pub fn resize(&mut self, len: usize, fill: T)
+    where
+        T: Clone,
+    {
+        while self.len < len {
+            self.push(fill.clone());
+        }
+        self.truncate(len);
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i >> ITEM_BITS][i & (ITEMS - 1)]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i >> ITEM_BITS][i & (ITEMS - 1)]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +340,49 @@ mod tests {
         t.truncate(mark);
         assert_eq!(t.get(a, 16), "shopify:id:1WEB1");
         assert_eq!(t.end(), mark);
+    }
+
+    #[test]
+    fn a_chunked_list_answers_as_a_vec_would() {
+        let (mut c, mut v) = (Chunked::default(), Vec::new());
+        let mut seed = 42u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for step in 0..3_000u64 {
+            match next(10) {
+                0 => {
+                    let len = next(v.len() as u64 + 1) as usize;
+                    c.truncate(len);
+                    v.truncate(len);
+                }
+                1 => {
+                    // Across chunk boundaries, up and down.
+                    let len = (v.len() + next(2 * ITEMS as u64) as usize).saturating_sub(ITEMS / 2);
+                    c.resize(len, step);
+                    v.resize(len, step);
+                }
+                2 if !v.is_empty() => {
+                    let i = next(v.len() as u64) as usize;
+                    c[i] = step;
+                    v[i] = step;
+                }
+                _ => {
+                    for k in 0..next(ITEMS as u64) {
+                        c.push(step * 10_000 + k);
+                        v.push(step * 10_000 + k);
+                    }
+                }
+            }
+            assert_eq!(c.len(), v.len());
+            if !v.is_empty() {
+                let i = next(v.len() as u64) as usize;
+                assert_eq!((c.get(i), c[v.len() - 1]), (v.get(i), v[v.len() - 1]), "step {step}");
+            }
+            assert_eq!(c.get(v.len()), None);
+        }
+        assert!((0..v.len()).all(|i| c[i] == v[i]));
+        assert!(c.chunks.iter().skip(1).all(|k| k.capacity() == ITEMS), "chunks never grow past their size");
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::strindex::{StrIndex, TextChunks};
+use crate::strindex::{Chunked, StrIndex, TextChunks};
 
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
@@ -50,8 +50,8 @@ struct Mark {
 #[derive(Debug, Default)]
 pub struct CreatedClients {
     text: TextChunks,
-    clients: Vec<Client>,
-    deliveries: Vec<Delivery>,
+    clients: Chunked<Client>,
+    deliveries: Chunked<Delivery>,
     by_code: StrIndex,
     /// What created clients share (the same for all but a few), each distinct one kept once.
     shared: Vec<Shared>,
@@ -147,15 +147,19 @@ impl CreatedClients {
     /// Forgets what was added since `begin`.
     pub fn rollback(&mut self) {
         let m = self.mark;
-        for d in self.deliveries.drain(m.deliveries..).rev() {
+        for i in (m.deliveries..self.deliveries.len()).rev() {
+            let d = self.deliveries[i];
             if (d.client as usize) < m.clients {
                 self.clients[d.client as usize].last = d.prev;
             }
         }
-        for (i, c) in self.clients.drain(m.clients..).enumerate() {
+        self.deliveries.truncate(m.deliveries);
+        for i in m.clients..self.clients.len() {
+            let c = self.clients[i];
             let code = self.text.get(c.code.at, c.code.len);
-            self.by_code.remove(code, (m.clients + i) as u32);
+            self.by_code.remove(code, i as u32);
         }
+        self.clients.truncate(m.clients);
         self.text.truncate(m.text);
     }
 }

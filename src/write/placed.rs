@@ -29,7 +29,7 @@ impl Placed {
 /// The placements of a run's created clients, by the resolver's created id (dense, from 0).
 #[derive(Debug, Default)]
 pub struct Placements {
-    by_id: Vec<Placed>,
+    by_id: crate::strindex::Chunked<Placed>,
     /// `by_id`'s length when the current input started: the clients placed from there on
     /// were placed nowhere before it, so undoing them is cutting `by_id` back.
     first: usize,
@@ -64,8 +64,10 @@ impl Placements {
                 f(p);
             }
         }
-        for p in self.by_id.iter_mut().skip(self.first).filter(|p| p.file == 0) {
-            f(p);
+        for i in self.first..self.by_id.len() {
+            if self.by_id[i].file == 0 {
+                f(&mut self.by_id[i]);
+            }
         }
         self.first = self.by_id.len();
     }
@@ -127,9 +129,8 @@ mod tests {
 
     /// What `by_id` says of each client (`NOWHERE` entries left out).
     fn view(p: &Placements) -> HashMap<u32, (u32, u64, u32)> {
-        p.by_id
-            .iter()
-            .enumerate()
+        (0..p.by_id.len())
+            .map(|i| (i, p.by_id[i]))
             .filter(|(_, x)| x.file != u32::MAX)
             .map(|(i, x)| (i as u32, (x.file, x.start, x.len)))
             .collect()
