@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHasher};
 
+use crate::spill::{SpillMap, SpillTo};
 use crate::state::StateError;
 
 pub const LEDGER_FILE: &str = "ledger.tsv";
@@ -82,9 +83,9 @@ pub struct Ledger {
     path: PathBuf,
     /// Converted orders: hash of the key (as two halves: 8-byte alignment keeps an entry at
     /// 24 bytes) → where its O line is (see `PENDING`).
-    done: FxHashMap<(u64, u64), u64>,
+    done: SpillMap<(u64, u64)>,
     /// Piece numbers given: hash of the piece → low half of its order key's hash.
-    pieces: FxHashMap<u64, u64>,
+    pieces: SpillMap<u64>,
     /// Orders with credit notes.
     credits: FxHashMap<u128, Credited>,
     /// Pieces of the batch being written that replaced another entry or belong to a credit
@@ -194,10 +195,12 @@ impl Ledger {
     pub fn open(dir: &Path, read_only: bool) -> Result<Ledger, StateError> {
         let path = dir.join(LEDGER_FILE);
         let io = |source| StateError::Io { path: path.clone(), source };
+        // A dry run writes nothing in the state folder, not even a file nobody sees.
+        let spill_to = if read_only { SpillTo::Temp } else { SpillTo::Dir(dir.to_path_buf()) };
         let mut l = Ledger {
             path: path.clone(),
-            done: FxHashMap::default(),
-            pieces: FxHashMap::default(),
+            done: SpillMap::new(spill_to.clone(), UNWRITTEN),
+            pieces: SpillMap::new(spill_to, 0),
             credits: FxHashMap::default(),
             staged_pieces: Vec::new(),
             staged_keys: Vec::new(),
@@ -322,6 +325,7 @@ impl Ledger {
                 if all_there { "its orders count as converted" } else { "its orders will be converted again" }
             ));
         }
+        l.spill_error().map_err(io)?;
         Ok(l)
     }
 
@@ -348,7 +352,7 @@ impl Ledger {
     /// `--force`) is not taken.
     pub fn piece_taken(&self, piece: &str, key: &str) -> bool {
         let Some(p) = piece_hash(piece) else { return false };
-        self.pieces.get(&p).is_some_and(|&owner| owner != hash(key) as u64)
+        self.pieces.get(&p).is_some_and(|owner| owner != hash(key) as u64)
     }
 
     /// Is `piece` any document's number (an invoice's or a credit note's, of any order)? A
@@ -360,7 +364,7 @@ impl Ledger {
     /// Is `piece` the number of one of the credit notes of order `key`?
     pub fn credit_piece_of(&self, piece: &str, key: &str) -> bool {
         let Some(p) = piece_hash(piece) else { return false };
-        self.pieces.get(&p).is_some_and(|&owner| owner == hash(key) as u64 ^ CREDIT_OWNER)
+        self.pieces.get(&p).is_some_and(|owner| owner == hash(key) as u64 ^ CREDIT_OWNER)
     }
 
     /// What the credit notes of the order `key` add up to so far (zero, none, when it has
@@ -373,7 +377,9 @@ impl Ledger {
     /// does not know the order.
     pub fn invoice(&mut self, key: &str) -> io::Result<Option<InvoiceRef>> {
         let h = hash(key);
-        let Some(&at) = self.done.get(&halves(h)) else { return Ok(None) };
+        let found = self.done.get(&halves(h));
+        self.spill_error()?;
+        let Some(at) = found else { return Ok(None) };
         if let Some(invoice) = self.memo.get(&h) {
             return Ok(Some(invoice.clone()));
         }
@@ -446,6 +452,7 @@ impl Ledger {
     /// An order of the current input: its invoice's piece number (may be empty), client and
     /// accounts.
     pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
+        self.spill_error()?;
         let h = hash(key);
         let before = self.done.insert(halves(h), UNWRITTEN);
         // Listed: what is undone otherwise than with the batch's new orders.
@@ -468,12 +475,13 @@ impl Ledger {
             [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
         let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
         self.done.insert(halves(h), PENDING | at);
-        Ok(())
+        self.spill_error()
     }
 
     /// A credit note of the current input for the order `key`: its piece number, and the
     /// amount credited for the order so far, this note included.
     pub fn stage_credit(&mut self, key: &str, piece: &str, credited: Decimal) -> io::Result<()> {
+        self.spill_error()?;
         let h = hash(key);
         let before = self.credits.get(&h).copied();
         let notes = before.map_or(0, |c| c.notes) + 1;
@@ -540,11 +548,13 @@ impl Ledger {
             None => self.append(&text)?,
         }
         // The batch's orders now point into the ledger file.
-        for at in self.done.values_mut() {
+        self.done.retain(|_, at| {
             if *at != UNWRITTEN && *at & PENDING != 0 {
                 *at = start + (*at & !PENDING);
             }
-        }
+            true
+        });
+        self.spill_error()?;
         self.batch_start = start;
         self.side_len = 0;
         self.prepared = true;
@@ -555,6 +565,10 @@ impl Ledger {
     /// converted), or it wrote nothing (a dry run: its orders stay known for the rest of the
     /// run). Either way the next input starts a batch of its own.
     pub fn commit(&mut self) -> io::Result<()> {
+        if !self.prepared {
+            // An input that wrote nothing: a lookup that failed may have skipped its orders.
+            self.spill_error()?;
+        }
         if let Some((path, w)) = self.pending.take() {
             drop(w);
             let _ = fs::remove_file(path);
@@ -597,10 +611,11 @@ impl Ledger {
         // The new orders of the batch: their line is in the side file (or was never
         // written), or past the batch's P line. Their pieces go with them.
         let start = std::mem::replace(&mut self.batch_start, u64::MAX);
+        let read_only = self.read_only;
         let mut gone = rustc_hash::FxHashSet::default();
         // A dry run lists all it staged (its earlier inputs' orders stay unwritten too).
         self.done.retain(|&(_, low), &mut at| {
-            if self.read_only {
+            if read_only {
                 return true;
             }
             let ours = at & PENDING != 0 || at >= start;
@@ -624,11 +639,20 @@ impl Ledger {
         if !gone.is_empty() {
             self.pieces.retain(|_, owner| !gone.contains(owner));
         }
-        Ok(())
+        self.spill_error()
     }
 
     pub fn len(&self) -> usize {
         self.done.len()
+    }
+
+    /// A read or write of the maps' temporary files that failed: the input fails (a lookup
+    /// meanwhile answered "converted" or "taken", never the other way).
+    fn spill_error(&self) -> io::Result<()> {
+        match self.done.take_error().or_else(|| self.pieces.take_error()) {
+            Some(e) => Err(io::Error::new(e.kind(), format!("temporary file of the ledger: {e}"))),
+            None => Ok(()),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -654,11 +678,11 @@ mod tests {
     }
 
     /// Converted orders, pieces, credits.
-    type Maps = (FxHashMap<(u64, u64), u64>, FxHashMap<u64, u64>, FxHashMap<u128, Credited>);
+    type Maps = (Vec<((u64, u64), u64)>, Vec<(u64, u64)>, FxHashMap<u128, Credited>);
 
     /// What a failed input must leave as it found.
     fn maps(l: &Ledger) -> Maps {
-        (l.done.clone(), l.pieces.clone(), l.credits.clone())
+        (l.done.entries(), l.pieces.entries(), l.credits.clone())
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod resolve;
 pub mod sage;
 pub mod setup;
 pub mod shop;
+pub mod spill;
 pub mod state;
 pub mod strindex;
 pub mod table;

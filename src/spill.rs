@@ -1,0 +1,503 @@
+//! A map from fixed-size hash keys to `u64` that keeps only its newest entries in memory and
+//! the others in sorted runs in anonymous temporary files (the system removes them with the
+//! process, even after a crash): memory stays flat however many entries a run adds. Each run
+//! keeps in memory a filter (about 10 bits a key: a key it does not hold is answered without
+//! reading the disk, all but about one in a hundred) and the first key of each block of
+//! `BLOCK` records; a key it may hold reads one block. Runs of similar size are merged, so
+//! there are some log2(entries / HOT) of them.
+//!
+//! Every key is in one place only (the memory table or one run): a value replaced or removed
+//! in a run is rewritten there, in place. So the map answers as one `HashMap`, and passes over
+//! all entries (`retain`) see each key once.
+//!
+//! A read or write of the temporary files that fails is kept (`take_error`) and the lookup
+//! answers `on_error` meanwhile: the caller chooses an answer that refuses rather than
+//! duplicates, and fails the input at its next step.
+
+use std::fs::File;
+use std::hash::Hash;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+
+use rustc_hash::FxHashMap;
+
+/// A key of fixed size, written as bytes that sort as the key does.
+pub trait Key: Copy + Ord + Hash + Eq {
+    const SIZE: usize;
+    fn put(&self, out: &mut [u8]);
+    fn take(b: &[u8]) -> Self;
+    /// 64 well-mixed bits (the keys are hashes already).
+    fn bits(&self) -> u64;
+}
+
+impl Key for u64 {
+    const SIZE: usize = 8;
+    fn put(&self, out: &mut [u8]) {
+        out[..8].copy_from_slice(&self.to_be_bytes());
+    }
+    fn take(b: &[u8]) -> Self {
+        u64::from_be_bytes(b[..8].try_into().expect("8 bytes"))
+    }
+    fn bits(&self) -> u64 {
+        *self
+    }
+}
+
+impl Key for (u64, u64) {
+    const SIZE: usize = 16;
+    fn put(&self, out: &mut [u8]) {
+        self.0.put(out);
+        self.1.put(&mut out[8..]);
+    }
+    fn take(b: &[u8]) -> Self {
+        (u64::take(b), u64::take(&b[8..]))
+    }
+    fn bits(&self) -> u64 {
+        self.0 ^ self.1.rotate_left(29)
+    }
+}
+
+/// Entries kept in memory before they go to a run: the memory table then holds 64Ki buckets.
+#[cfg(not(test))]
+const HOT: usize = 57_344;
+/// Tests spill after a few entries, so that every test of the ledger goes through the runs.
+#[cfg(test)]
+const HOT: usize = 2;
+
+/// Records per block: the unit read from a run.
+const BLOCK: usize = 32;
+const PROBES: u64 = 7;
+
+/// Where runs go: a folder (the state folder), or the system's temporary folder.
+#[derive(Debug, Clone)]
+pub enum SpillTo {
+    Dir(PathBuf),
+    Temp,
+}
+
+#[derive(Debug)]
+struct Run<K> {
+    file: File,
+    len: usize,
+    /// First key of each block.
+    firsts: Vec<K>,
+    filter: Vec<u64>,
+}
+
+/// The filter's bits for a key whose bits are `h`: (word, mask).
+fn probes(h: u64, words: usize) -> impl Iterator<Item = (usize, u64)> {
+    let bits = words as u64 * 64;
+    let (a, b) = (h, h.rotate_left(32).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    (0..PROBES).map(move |i| {
+        let bit = a.wrapping_add(i.wrapping_mul(b)) % bits;
+        ((bit / 64) as usize, 1u64 << (bit % 64))
+    })
+}
+
+/// Reads `buf.len()` bytes at `at`: one call to the system where it allows it.
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(at))?;
+        file.read_exact(buf)
+    }
+}
+
+fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(at))?;
+        file.write_all(buf)
+    }
+}
+
+fn record<K: Key>(out: &mut [u8], k: &K, v: u64, live: bool) {
+    k.put(out);
+    v.put(&mut out[K::SIZE..]);
+    out[K::SIZE + 8] = live as u8;
+}
+
+impl<K: Key> Run<K> {
+    const RECORD: usize = K::SIZE + 9;
+
+    fn may_hold(&self, k: &K) -> bool {
+        probes(k.bits(), self.filter.len()).all(|(w, m)| self.filter[w] & m != 0)
+    }
+
+    /// Where `k` is (record number), its value and whether it is live.
+    fn find(&self, k: &K) -> io::Result<Option<(usize, u64, bool)>> {
+        if !self.may_hold(k) {
+            return Ok(None);
+        }
+        let block = self.firsts.partition_point(|f| f <= k);
+        if block == 0 {
+            return Ok(None);
+        }
+        let first = (block - 1) * BLOCK;
+        let n = BLOCK.min(self.len - first);
+        let mut buf = vec![0u8; n * Self::RECORD];
+        read_at(&self.file, &mut buf, (first * Self::RECORD) as u64)?;
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let r = &buf[mid * Self::RECORD..(mid + 1) * Self::RECORD];
+            match K::take(r).cmp(k) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    return Ok(Some((first + mid, u64::take(&r[K::SIZE..]), r[K::SIZE + 8] != 0)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Rewrites record `at`: value `v`, live or not.
+    fn set(&self, at: usize, k: &K, v: u64, live: bool) -> io::Result<()> {
+        let mut rec = [0u8; 64];
+        let rec = &mut rec[..Self::RECORD];
+        record(rec, k, v, live);
+        write_at(&self.file, rec, (at * Self::RECORD) as u64)
+    }
+
+    /// Reads every record in order: (key, value, live).
+    fn records(&self) -> io::Result<impl Iterator<Item = io::Result<(K, u64, bool)>> + '_> {
+        (&self.file).seek(SeekFrom::Start(0))?;
+        let mut r = BufReader::with_capacity(64 * 1024, &self.file);
+        let mut left = self.len;
+        Ok(std::iter::from_fn(move || {
+            if left == 0 {
+                return None;
+            }
+            left -= 1;
+            let mut rec = [0u8; 64];
+            let rec = &mut rec[..Self::RECORD];
+            Some(r.read_exact(rec).map(|()| (K::take(rec), u64::take(&rec[K::SIZE..]), rec[K::SIZE + 8] != 0)))
+        }))
+    }
+}
+
+/// Writes sorted entries to a new run.
+struct RunWriter<K> {
+    out: BufWriter<File>,
+    len: usize,
+    firsts: Vec<K>,
+    bits: Vec<u64>,
+}
+
+impl<K: Key> RunWriter<K> {
+    fn new(to: &SpillTo) -> io::Result<Self> {
+        let file = match to {
+            SpillTo::Dir(d) => {
+                std::fs::create_dir_all(d)?;
+                tempfile::tempfile_in(d)?
+            }
+            SpillTo::Temp => tempfile::tempfile()?,
+        };
+        Ok(RunWriter { out: BufWriter::with_capacity(64 * 1024, file), len: 0, firsts: Vec::new(), bits: Vec::new() })
+    }
+
+    fn push(&mut self, k: &K, v: u64) -> io::Result<()> {
+        if self.len.is_multiple_of(BLOCK) {
+            self.firsts.push(*k);
+        }
+        let mut rec = [0u8; 64];
+        let rec = &mut rec[..Run::<K>::RECORD];
+        record(rec, k, v, true);
+        self.out.write_all(rec)?;
+        self.bits.push(k.bits());
+        self.len += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<Run<K>> {
+        let file = self.out.into_inner().map_err(|e| e.into_error())?;
+        let words = (self.len * 10).div_ceil(64).max(1);
+        let mut filter = vec![0u64; words];
+        for h in self.bits {
+            for (w, m) in probes(h, words) {
+                filter[w] |= m;
+            }
+        }
+        Ok(Run { file, len: self.len, firsts: self.firsts, filter })
+    }
+}
+
+/// See the module's documentation.
+#[derive(Debug)]
+pub struct SpillMap<K> {
+    hot: FxHashMap<K, u64>,
+    /// Oldest (largest) first.
+    runs: Vec<Run<K>>,
+    to: SpillTo,
+    len: usize,
+    on_error: u64,
+    /// Kept from lookups, which only read (`&self`).
+    error: std::sync::Mutex<Option<io::Error>>,
+}
+
+impl<K: Key> SpillMap<K> {
+    /// A map whose runs go `to`; a lookup that cannot read answers `on_error`.
+    pub fn new(to: SpillTo, on_error: u64) -> Self {
+        SpillMap { hot: FxHashMap::default(), runs: Vec::new(), to, len: 0, on_error, error: Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first read or write of the runs that failed since the last call.
+    pub fn take_error(&self) -> Option<io::Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
+        match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    /// The run holding `k` (live or not), where, and its value.
+    fn locate(&self, k: &K) -> Result<Option<(usize, usize, u64, bool)>, ()> {
+        for i in (0..self.runs.len()).rev() {
+            let found = self.runs[i].find(k);
+            match self.failed(found) {
+                None => return Err(()),
+                Some(Some((at, v, live))) => return Ok(Some((i, at, v, live))),
+                Some(None) => {}
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn get(&self, k: &K) -> Option<u64> {
+        if let Some(&v) = self.hot.get(k) {
+            return Some(v);
+        }
+        match self.locate(k) {
+            Err(()) => Some(self.on_error),
+            Ok(Some((_, _, v, true))) => Some(v),
+            Ok(_) => None,
+        }
+    }
+
+    pub fn contains_key(&self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Maps `k` to `v`; what it mapped to.
+    pub fn insert(&mut self, k: K, v: u64) -> Option<u64> {
+        if let Some(old) = self.hot.get_mut(&k) {
+            return Some(std::mem::replace(old, v));
+        }
+        match self.locate(&k) {
+            Err(()) => return Some(self.on_error),
+            Ok(Some((i, at, old, live))) => {
+                let r = self.runs[i].set(at, &k, v, true);
+                self.failed(r);
+                if live {
+                    return Some(old);
+                }
+                self.len += 1;
+                return None;
+            }
+            Ok(None) => {}
+        }
+        self.hot.insert(k, v);
+        self.len += 1;
+        if self.hot.len() >= HOT {
+            let r = self.spill();
+            self.failed(r);
+        }
+        None
+    }
+
+    pub fn remove(&mut self, k: &K) -> Option<u64> {
+        if let Some(v) = self.hot.remove(k) {
+            self.len -= 1;
+            return Some(v);
+        }
+        match self.locate(k) {
+            Ok(Some((i, at, v, true))) => {
+                let r = self.runs[i].set(at, k, v, false);
+                self.failed(r);
+                self.len -= 1;
+                Some(v)
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps the entries for which `f` says so, after it changed their value as it likes:
+    /// every run is read and rewritten whole.
+    pub fn retain(&mut self, mut f: impl FnMut(&K, &mut u64) -> bool) {
+        self.hot.retain(|k, v| f(k, v));
+        let mut len = self.hot.len();
+        let runs = std::mem::take(&mut self.runs);
+        for run in runs {
+            let r = (|| {
+                let mut w = RunWriter::new(&self.to)?;
+                for rec in run.records()? {
+                    let (k, mut v, live) = rec?;
+                    if live && f(&k, &mut v) {
+                        w.push(&k, v)?;
+                    }
+                }
+                w.finish()
+            })();
+            match r {
+                Ok(new) => {
+                    len += new.len;
+                    if new.len > 0 {
+                        self.runs.push(new);
+                    }
+                }
+                Err(e) => {
+                    // The run stays as it was; the caller fails its input.
+                    len += run.len;
+                    self.runs.push(run);
+                    self.failed::<()>(Err(e));
+                }
+            }
+        }
+        self.len = len;
+    }
+
+    /// The memory table to a new run, then runs of similar size merged.
+    fn spill(&mut self) -> io::Result<()> {
+        let mut entries: Vec<(K, u64)> = self.hot.iter().map(|(k, v)| (*k, *v)).collect();
+        entries.sort_unstable_by_key(|e| e.0);
+        let mut w = RunWriter::new(&self.to)?;
+        for (k, v) in &entries {
+            w.push(k, *v)?;
+        }
+        self.runs.push(w.finish()?);
+        self.hot.clear();
+        while let [.., a, b] = &self.runs[..]
+            && a.len <= 2 * b.len
+        {
+            let (b, a) = (self.runs.pop().expect("two runs"), self.runs.pop().expect("two runs"));
+            let merged = merge(&a, &b, &self.to);
+            match merged {
+                Ok(m) => self.runs.push(m),
+                Err(e) => {
+                    self.runs.push(a);
+                    self.runs.push(b);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every live entry, in key order (for tests).
+    #[cfg(test)]
+    pub fn entries(&self) -> Vec<(K, u64)> {
+        let mut all: Vec<(K, u64)> = self.hot.iter().map(|(k, v)| (*k, *v)).collect();
+        for run in &self.runs {
+            all.extend(run.records().unwrap().map(Result::unwrap).filter(|r| r.2).map(|(k, v, _)| (k, v)));
+        }
+        all.sort_unstable();
+        all
+    }
+}
+
+/// Two runs (their keys apart) as one, dead records dropped.
+fn merge<K: Key>(a: &Run<K>, b: &Run<K>, to: &SpillTo) -> io::Result<Run<K>> {
+    let mut w = RunWriter::new(to)?;
+    let (mut a, mut b) = (a.records()?.peekable(), b.records()?.peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (None, None) => break,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some(Ok(x)), Some(Ok(y))) => x.0 < y.0,
+            (Some(Err(_)), _) => true,
+            (_, Some(Err(_))) => false,
+        };
+        let (k, v, live) = if take_a { a.next() } else { b.next() }.expect("peeked")?;
+        if live {
+            w.push(&k, v)?;
+        }
+    }
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn answers_as_a_hash_map_would_through_spills_merges_and_rewrites() {
+        for keys in [8u64, 60, 2_000] {
+            let mut m: SpillMap<(u64, u64)> = SpillMap::new(SpillTo::Temp, u64::MAX);
+            let mut model: HashMap<(u64, u64), u64> = HashMap::new();
+            let mut seed = keys;
+            let mut next = |n: u64| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 33) % n
+            };
+            let key = |n: u64| (n.wrapping_mul(0x9E37_79B9_7F4A_7C15), n);
+            for step in 0..6_000u64 {
+                let k = key(next(keys));
+                match next(20) {
+                    0..=9 => assert_eq!(m.insert(k, step), model.insert(k, step), "insert, step {step}"),
+                    10..=12 => assert_eq!(m.remove(&k), model.remove(&k), "remove, step {step}"),
+                    13 if step.is_multiple_of(50) => {
+                        // The ledger's passes: repoint some values, drop others.
+                        let f = |k: &(u64, u64), v: &mut u64| {
+                            if k.1.is_multiple_of(3) {
+                                *v += 1;
+                            }
+                            !k.1.is_multiple_of(7)
+                        };
+                        m.retain(f);
+                        model.retain(f);
+                    }
+                    _ => assert_eq!(m.get(&k), model.get(&k).copied(), "get, step {step}"),
+                }
+                assert_eq!(m.len(), model.len(), "len, step {step}");
+            }
+            let mut all: Vec<_> = model.into_iter().collect();
+            all.sort_unstable();
+            assert_eq!(m.entries(), all, "{keys} keys");
+            assert!(m.take_error().is_none());
+            assert!(keys < 100 || m.runs.len() > 1, "the runs were used");
+            assert!(m.runs.len() <= 12, "runs merged: {}", m.runs.len());
+        }
+    }
+
+    #[test]
+    fn a_missing_key_seldom_reads_the_disk() {
+        let mut m: SpillMap<u64> = SpillMap::new(SpillTo::Temp, u64::MAX);
+        for i in 0..5_000u64 {
+            m.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i);
+        }
+        let read = (5_000..105_000u64)
+            .filter(|i| {
+                let k = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                m.runs.iter().any(|r| r.may_hold(&k))
+            })
+            .count();
+        assert!(read < 100_000 / 20, "{read} of 100,000 misses would read a block");
+    }
+}
