@@ -23,10 +23,13 @@
 //! crash between the two, the next start looks at the outputs: all there, the batch is
 //! committed; any missing, it is abandoned. So an order is neither lost (marked converted
 //! without a file) nor written twice (a file without a mark). A torn last line is cut off.
-//! Memory: 24 bytes per converted order (a 128-bit hash of its key and where its O line is in
-//! the file: a credit note reads its invoice's piece and client back from there), 16 per
-//! piece number (its hash and its order's), so that a number is never given to two orders,
-//! and some 40 per order credited. The batch being written adds nothing per new order: its
+//! Memory: each converted order is a 128-bit hash of its key and where its O line is in the
+//! file (a credit note reads its invoice's piece and client back from there), each piece
+//! number its hash and its order's (a number is never given to two orders); both maps keep
+//! their newest entries in memory and the others in sorted runs on disk (`spill`), about 1.5
+//! bytes an entry in memory past the first 57,344, so that a year of orders, read at the
+//! start or added by the run, does not grow the memory. An order credited keeps some 40
+//! bytes in memory. The batch being written adds nothing per new order: its
 //! entries are told from the others by where their line is (the side file, or past the
 //! batch's P line), so undoing it is a pass over the maps; only what it replaced (an order
 //! converted again with `--force`, a credit note) is listed to be put back. A dry run, which
@@ -81,10 +84,11 @@ pub struct InvoiceRef {
 
 pub struct Ledger {
     path: PathBuf,
-    /// Converted orders: hash of the key (as two halves: 8-byte alignment keeps an entry at
-    /// 24 bytes) → where its O line is (see `PENDING`).
+    /// Converted orders: hash of the key (as two halves) → where its O line is (see
+    /// `PENDING`). A lookup that cannot read the disk answers `UNWRITTEN`: converted.
     done: SpillMap<(u64, u64)>,
-    /// Piece numbers given: hash of the piece → low half of its order key's hash.
+    /// Piece numbers given: hash of the piece → low half of its order key's hash (a lookup
+    /// that cannot read the disk answers 0: taken, by another order).
     pieces: SpillMap<u64>,
     /// Orders with credit notes.
     credits: FxHashMap<u128, Credited>,
