@@ -650,10 +650,10 @@ impl Ledger {
         self.done.len()
     }
 
-    /// A read or write of the maps' temporary files that failed: the input fails (a lookup
-    /// meanwhile answered "converted" or "taken", never the other way).
+    /// A read or write of the maps' temporary files that failed: this input and the next
+    /// fail (a lookup meanwhile answered "converted" or "taken", never the other way).
     fn spill_error(&self) -> io::Result<()> {
-        match self.done.take_error().or_else(|| self.pieces.take_error()) {
+        match self.done.error().or_else(|| self.pieces.error()) {
             Some(e) => Err(io::Error::new(e.kind(), format!("temporary file of the ledger: {e}"))),
             None => Ok(()),
         }

@@ -10,9 +10,9 @@
 //! in a run is rewritten there, in place. So the map answers as one `HashMap`, and passes over
 //! all entries (`retain`) see each key once.
 //!
-//! A read or write of the temporary files that fails is kept (`take_error`) and the lookup
-//! answers `on_error` meanwhile: the caller chooses an answer that refuses rather than
-//! duplicates, and fails the input at its next step.
+//! A read or write of the temporary files that fails is kept (`error`) and the lookup that
+//! failed answers `on_error`: the caller chooses an answer that refuses rather than
+//! duplicates, and fails its inputs from then on.
 
 use std::fs::File;
 use std::hash::Hash;
@@ -260,9 +260,12 @@ impl<K: Key> SpillMap<K> {
         self.len == 0
     }
 
-    /// The first read or write of the runs that failed since the last call.
-    pub fn take_error(&self) -> Option<io::Error> {
-        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    /// The first read or write of the runs that failed. It stays: after it the map may not
+    /// hold what it was told (an insert whose key could not be looked up is not made), so
+    /// every later input must fail too.
+    pub fn error(&self) -> Option<io::Error> {
+        let e = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        e.as_ref().map(|e| io::Error::new(e.kind(), e.to_string()))
     }
 
     fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
@@ -480,7 +483,7 @@ mod tests {
             let mut all: Vec<_> = model.into_iter().collect();
             all.sort_unstable();
             assert_eq!(m.entries(), all, "{keys} keys");
-            assert!(m.take_error().is_none());
+            assert!(m.error().is_none());
             assert!(keys < 100 || m.runs.len() > 1, "the runs were used");
             assert!(m.runs.len() <= 12, "runs merged: {}", m.runs.len());
         }
