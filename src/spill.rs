@@ -192,11 +192,12 @@ struct RunWriter<K> {
     out: BufWriter<File>,
     len: usize,
     firsts: Vec<K>,
-    bits: Vec<u64>,
+    /// Made as the entries come (no list of them kept): sized for the most it may get.
+    filter: Vec<u64>,
 }
 
 impl<K: Key> RunWriter<K> {
-    fn new(to: &SpillTo) -> io::Result<Self> {
+    fn new(to: &SpillTo, most: usize) -> io::Result<Self> {
         let file = match to {
             SpillTo::Dir(d) => {
                 std::fs::create_dir_all(d)?;
@@ -204,7 +205,8 @@ impl<K: Key> RunWriter<K> {
             }
             SpillTo::Temp => tempfile::tempfile()?,
         };
-        Ok(RunWriter { out: BufWriter::with_capacity(64 * 1024, file), len: 0, firsts: Vec::new(), bits: Vec::new() })
+        let filter = vec![0u64; (most * 10).div_ceil(64).max(1)];
+        Ok(RunWriter { out: BufWriter::with_capacity(64 * 1024, file), len: 0, firsts: Vec::new(), filter })
     }
 
     fn push(&mut self, k: &K, v: u64) -> io::Result<()> {
@@ -215,21 +217,16 @@ impl<K: Key> RunWriter<K> {
         let rec = &mut rec[..Run::<K>::RECORD];
         record(rec, k, v, true);
         self.out.write_all(rec)?;
-        self.bits.push(k.bits());
+        for (w, m) in probes(k.bits(), self.filter.len()) {
+            self.filter[w] |= m;
+        }
         self.len += 1;
         Ok(())
     }
 
     fn finish(self) -> io::Result<Run<K>> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        let words = (self.len * 10).div_ceil(64).max(1);
-        let mut filter = vec![0u64; words];
-        for h in self.bits {
-            for (w, m) in probes(h, words) {
-                filter[w] |= m;
-            }
-        }
-        Ok(Run { file, len: self.len, firsts: self.firsts, filter })
+        Ok(Run { file, len: self.len, firsts: self.firsts, filter: self.filter })
     }
 }
 
@@ -357,7 +354,7 @@ impl<K: Key> SpillMap<K> {
         let runs = std::mem::take(&mut self.runs);
         for run in runs {
             let r = (|| {
-                let mut w = RunWriter::new(&self.to)?;
+                let mut w = RunWriter::new(&self.to, run.len)?;
                 for rec in run.records()? {
                     let (k, mut v, live) = rec?;
                     if live && f(&k, &mut v) {
@@ -388,7 +385,7 @@ impl<K: Key> SpillMap<K> {
     fn spill(&mut self) -> io::Result<()> {
         let mut entries: Vec<(K, u64)> = self.hot.iter().map(|(k, v)| (*k, *v)).collect();
         entries.sort_unstable_by_key(|e| e.0);
-        let mut w = RunWriter::new(&self.to)?;
+        let mut w = RunWriter::new(&self.to, entries.len())?;
         for (k, v) in &entries {
             w.push(k, *v)?;
         }
@@ -425,7 +422,7 @@ impl<K: Key> SpillMap<K> {
 
 /// Two runs (their keys apart) as one, dead records dropped.
 fn merge<K: Key>(a: &Run<K>, b: &Run<K>, to: &SpillTo) -> io::Result<Run<K>> {
-    let mut w = RunWriter::new(to)?;
+    let mut w = RunWriter::new(to, a.len + b.len)?;
     let (mut a, mut b) = (a.records()?.peekable(), b.records()?.peekable());
     loop {
         let take_a = match (a.peek(), b.peek()) {
