@@ -28,13 +28,14 @@ struct Step<T> {
 /// Calls `each` with every record `next` reads from `reader`, `next` running on another
 /// thread. The warnings `next` gives go to `w` as if it had been given `w`. Stops at the end
 /// of the input, at the first error of `next` (returned, after the records read before it),
-/// or at the first error of `each`.
+/// or at the first error of `each`. `each` may take the record (`std::mem::take`); what it
+/// leaves is freed on the reader's thread.
 pub fn each<R, T, N, E>(reader: &mut R, w: &mut Warnings, mut next: N, mut each: E) -> Result<(), InputError>
 where
     R: Send,
     T: Send,
     N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
-    E: FnMut(&T, &mut Warnings) -> Result<(), InputError>,
+    E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
 {
     let input = w.input.clone();
     let ahead = std::thread::scope(|scope| {
@@ -52,7 +53,7 @@ where
         for mut batch in full_rx.iter() {
             for step in batch.iter_mut() {
                 w.replay(std::mem::take(&mut step.notes));
-                match &step.item {
+                match &mut step.item {
                     Ok(Some(record)) => {
                         if let Err(e) = each(record, w) {
                             return Some(Err(e));
@@ -71,8 +72,8 @@ where
     match ahead {
         Some(done) => done,
         None => {
-            while let Some(record) = next(reader, w)? {
-                each(&record, w)?;
+            while let Some(mut record) = next(reader, w)? {
+                each(&mut record, w)?;
             }
             Ok(())
         }
