@@ -15,9 +15,9 @@ use crate::report::{Deferred, Warnings};
 
 /// Records handed over at once: one exchange between the threads costs about what reading a
 /// record does, so they go by batches.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 /// Batches the reader may be ahead.
-const DEPTH: usize = 4;
+const DEPTH: usize = 3;
 
 /// One `next` of the reader: its result and the warnings it gave.
 struct Step<T> {
