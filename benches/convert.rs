@@ -9,7 +9,8 @@
 //!
 //! Each program runs in its own process, best wall time of 3 runs; peak memory is the
 //! child's maximum resident set (wait4; Linux counts in it the memory of this process when it
-//! starts the child, a few MiB). All are single-threaded. Data is generated once per size
+//! starts the child, a few MiB). The baseline and xsv run on one thread; passerelle reads on a
+//! second one (so its CPU time may exceed its wall time). Data is generated once per size
 //! under target/bench-data (deterministic: seed 42).
 
 #[path = "support/datagen.rs"]

@@ -788,11 +788,17 @@ impl Run<'_> {
         let mut out = Outputs::open(&self.opts.out, stem, self.outputs, &self.dest).map_err(io_err)?;
         let platform = file.platform();
         match &mut file {
+            // Read on a second thread, converted on this one (`shop::ahead`).
             ShopFile::Customers(reader) => {
-                while let Some(c) = reader.next(w)? {
-                    ir.records += 1;
-                    self.customer(&c, platform, ir, &mut out, w).map_err(io_err)?;
-                }
+                shop::ahead::each(
+                    reader,
+                    w,
+                    |r, w| r.next(w),
+                    |c, w| {
+                        ir.records += 1;
+                        self.customer(c, platform, ir, &mut out, w).map_err(io_err)
+                    },
+                )?;
             }
             // Surveyed before the run: only a file that changed since is met here.
             ShopFile::Companion(c) => return Err(shop::companions::alone(c)),
@@ -801,18 +807,24 @@ impl Run<'_> {
                 // Each order's entries name the warnings given from its reading to its writing.
                 w.track_records();
                 let _ = w.take_record();
-                while let Some(next) = reader.next(w)? {
-                    ir.records += 1;
-                    let documents = self.report.documents.len();
-                    match next {
-                        Ok(order) => self.order(&order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
-                        Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
-                    }
-                    let warnings = w.take_record();
-                    for d in self.report.documents.iter_mut().skip(documents) {
-                        d.warnings.clone_from(&warnings);
-                    }
-                }
+                shop::ahead::each(
+                    reader,
+                    w,
+                    |r, w| r.next(w),
+                    |next, w| {
+                        ir.records += 1;
+                        let documents = self.report.documents.len();
+                        match next {
+                            Ok(order) => self.order(order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
+                            Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
+                        }
+                        let warnings = w.take_record();
+                        for d in self.report.documents.iter_mut().skip(documents) {
+                            d.warnings.clone_from(&warnings);
+                        }
+                        Ok(())
+                    },
+                )?;
             }
         }
         if let Some(message) = file.column_use().and_then(|u| u.message()) {

@@ -397,6 +397,20 @@ pub struct Warnings {
     per_kind: rustc_hash::FxHashMap<WarningKind, (usize, Option<usize>)>,
     /// With `track_records`: entries given or repeated since the last `take_record`.
     recent: Option<Vec<usize>>,
+    /// A list kept by a reader on its own thread (`deferred`): warnings are noted as they
+    /// come, to be given to the input's list (`replay`) when the record they belong to is.
+    deferred: Option<Vec<Deferred>>,
+}
+
+/// A warning noted by a `deferred` list, as it was pushed.
+#[derive(Debug)]
+pub struct Deferred {
+    /// The caller's key of `push_keyed`.
+    key: Option<u64>,
+    kind: WarningKind,
+    record: String,
+    field: String,
+    message: Said,
 }
 
 /// Distinct warnings listed per kind and input; beyond, they are counted in one entry.
@@ -414,8 +428,34 @@ impl Warnings {
         Warnings { input: input.into(), ..Default::default() }
     }
 
+    /// A list that only notes what is pushed, for a reader ahead on another thread: the
+    /// notes go to the input's list through `take_deferred` and `replay`, in the order they
+    /// were pushed, so the result is the same as if the reader had pushed them itself.
+    pub fn deferred(input: impl Into<String>) -> Warnings {
+        Warnings { input: input.into(), deferred: Some(Vec::new()), ..Default::default() }
+    }
+
+    /// What a `deferred` list noted since the last call (nothing for another list).
+    pub fn take_deferred(&mut self) -> Vec<Deferred> {
+        self.deferred.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Gives warnings noted by a `deferred` list, as if pushed now.
+    pub fn replay(&mut self, notes: Vec<Deferred>) {
+        for d in notes {
+            match d.key {
+                Some(key) => self.push_keyed(key, d.kind, &d.record, &d.field, || d.message),
+                None => self.push(d.kind, &d.record, &d.field, d.message),
+            }
+        }
+    }
+
     pub fn push(&mut self, kind: WarningKind, record: &str, field: &str, message: impl Into<Said>) {
         let message = message.into();
+        if let Some(notes) = self.deferred.as_mut() {
+            notes.push(Deferred { key: None, kind, record: record.to_string(), field: field.to_string(), message });
+            return;
+        }
         let key = hash_of(&[kind.as_str(), field, &message.en]);
         // `list` is public (callers drain it): check the remembered entry is still the same.
         let known = self.seen.get(&key).copied().filter(|&i| {
@@ -439,6 +479,11 @@ impl Warnings {
         field: &dyn std::fmt::Display,
         message: impl FnOnce() -> M,
     ) {
+        if let Some(notes) = self.deferred.as_mut() {
+            let (record, field, message) = (record.to_string(), field.to_string(), message().into());
+            notes.push(Deferred { key: Some(key), kind, record, field, message });
+            return;
+        }
         let key = key ^ 0x9E37_79B9_7F4A_7C15;
         if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
             self.repeat(i, &record.to_string());

@@ -127,77 +127,89 @@ pub fn load_table_from(
     let keep: Vec<String> = keep.iter().map(|k| norm_code(k)).filter(|k| !k.is_empty()).collect();
     let mut ix = ClientIndex::new(source);
     ix.carried = carried;
-    while t.next_row()? {
-        let line = t.line();
-        let cell = |t: &mut Table, i: Option<usize>, kind: Option<Repad>| -> String {
-            let Some(i) = i else { return String::new() };
-            let v = t.text(Some(i));
-            match kind {
-                Some(k) if t.numeric(i) => repad(k, &v),
-                _ => v,
+    // Rows are read into clients on a second thread (`shop::ahead`) while this one indexes them.
+    let read_row =
+        |t: &mut Table, _: &mut crate::report::Warnings| -> Result<Option<(Client, Vec<String>)>, InputError> {
+            if !t.next_row()? {
+                return Ok(None);
             }
-        };
-        let [name, siret, email, vat] = key_cols;
-        let mut c = Client {
-            code: cell(&mut t, Some(code_col), None),
-            intitule: cell(&mut t, name, None),
-            siret: cell(&mut t, siret, Some(Repad::Siret)),
-            email: cell(&mut t, email, None),
-            vat: cell(&mut t, vat, None),
-            cat_compta: Some(cell(&mut t, cat_col, None)).filter(|s| !s.is_empty()),
-            collective: Some(cell(&mut t, collective_col, None)).filter(|s| !s.is_empty()),
-            line,
-            ..Default::default()
-        };
-        if carries_address {
-            // Built straight from the cells: no string per part (200,000 rows).
-            let french = addr_cols[4].is_none_or(|i| {
-                let p = t.cell(i).trim();
-                p.is_empty() || p.eq_ignore_ascii_case("france")
-            });
-            let mut key = String::with_capacity(64);
-            for (n, col) in addr_cols.iter().enumerate() {
-                match col {
-                    Some(i) if n == 2 && french && t.numeric(*i) => {
-                        push_key_part(&mut key, n, &repad(Repad::Zip, t.cell(*i).trim()))
-                    }
-                    Some(i) => push_key_part(&mut key, n, t.cell(*i)),
-                    None => push_key_part(&mut key, n, ""),
+            let mut notes = Vec::new();
+            let line = t.line();
+            let cell = |t: &mut Table, i: Option<usize>, kind: Option<Repad>| -> String {
+                let Some(i) = i else { return String::new() };
+                let v = t.text(Some(i));
+                match kind {
+                    Some(k) if t.numeric(i) => repad(k, &v),
+                    _ => v,
                 }
+            };
+            let [name, siret, email, vat] = key_cols;
+            let mut c = Client {
+                code: cell(t, Some(code_col), None),
+                intitule: cell(t, name, None),
+                siret: cell(t, siret, Some(Repad::Siret)),
+                email: cell(t, email, None),
+                vat: cell(t, vat, None),
+                cat_compta: Some(cell(t, cat_col, None)).filter(|s| !s.is_empty()),
+                collective: Some(cell(t, collective_col, None)).filter(|s| !s.is_empty()),
+                line,
+                ..Default::default()
+            };
+            if carries_address {
+                // Built straight from the cells: no string per part (200,000 rows).
+                let french = addr_cols[4].is_none_or(|i| {
+                    let p = t.cell(i).trim();
+                    p.is_empty() || p.eq_ignore_ascii_case("france")
+                });
+                let mut key = String::with_capacity(64);
+                for (n, col) in addr_cols.iter().enumerate() {
+                    match col {
+                        Some(i) if n == 2 && french && t.numeric(*i) => {
+                            push_key_part(&mut key, n, &repad(Repad::Zip, t.cell(*i).trim()))
+                        }
+                        Some(i) => push_key_part(&mut key, n, t.cell(*i)),
+                        None => push_key_part(&mut key, n, ""),
+                    }
+                }
+                c.address_key = Some(key);
             }
-            c.address_key = Some(key);
-        }
-        for (i, why) in t.doubtful() {
-            ix.notes.push(format!("{}, column \"{}\": {why}", t.place(), t.headers()[i]));
-        }
-        if keep.contains(&norm_code(&c.code)) {
-            for (i, target) in targets.iter().enumerate() {
-                match target {
-                    Some(Target::Field(f)) => {
-                        let spec = &ccli.fields[*f];
-                        let v = cell(&mut t, Some(i), repad_of(*f));
-                        match to_sage_value(spec.kind, spec.scale, spec.range, &v) {
+            for (i, why) in t.doubtful() {
+                notes.push(format!("{}, column \"{}\": {why}", t.place(), t.headers()[i]));
+            }
+            if keep.contains(&norm_code(&c.code)) {
+                for (i, target) in targets.iter().enumerate() {
+                    match target {
+                        Some(Target::Field(f)) => {
+                            let spec = &ccli.fields[*f];
+                            let v = cell(t, Some(i), repad_of(*f));
+                            match to_sage_value(spec.kind, spec.scale, spec.range, &v) {
                             Ok(s) => c.fields.push((*f as u16 + 1, s)),
-                            Err(why) => ix.notes.push(format!(
+                            Err(why) => notes.push(format!(
                                 "line {line}, client {}: column \"{}\" = '{v}' {why}; {} is not taken from the list",
                                 c.code,
                                 t.headers()[i],
                                 spec.name
                             )),
                         }
+                        }
+                        Some(Target::Representative) => {
+                            let (nom, prenom) = split_representative(&cell(t, Some(i), None));
+                            let [a, b] = representative;
+                            c.fields.push((a as u16 + 1, nom));
+                            c.fields.push((b as u16 + 1, prenom));
+                        }
+                        None => {}
                     }
-                    Some(Target::Representative) => {
-                        let (nom, prenom) = split_representative(&cell(&mut t, Some(i), None));
-                        let [a, b] = representative;
-                        c.fields.push((a as u16 + 1, nom));
-                        c.fields.push((b as u16 + 1, prenom));
-                    }
-                    None => {}
                 }
             }
-        }
-        ix.push(c);
-    }
+            Ok(Some((c, notes)))
+        };
+    let mut quiet = crate::report::Warnings::new(path.display().to_string());
+    crate::shop::ahead::each(&mut t, &mut quiet, read_row, |(c, notes), _| {
+        ix.notes.append(notes);
+        ix.push(std::mem::take(c));
+        Ok(())
+    })?;
     Ok(ix)
 }
 

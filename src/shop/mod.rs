@@ -1,6 +1,7 @@
 //! Shop exports → canonical records. Sniffs encoding, delimiter, platform and header
 //! generation; knows nothing of Sage.
 
+pub mod ahead;
 pub mod companions;
 pub mod customers;
 pub mod dialect;

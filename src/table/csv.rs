@@ -18,7 +18,7 @@ pub struct CsvTable {
     pub headers: Vec<String>,
     /// Headers normalised for matching (see `norm_header`).
     pub keys: Vec<String>,
-    reader: csv::Reader<Box<dyn Read>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
     /// The current row as text, when all of it is UTF-8: checked once per row, its cells are
     /// then read with no check of their own. `None`: the row is in `record`, each cell
@@ -86,8 +86,8 @@ impl CsvTable {
                 ),
             });
         }
-        let stream: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(file));
-        let (stream, delim_sample): (Box<dyn Read>, Vec<u8>) = if sniffed.encoding == UTF_8 {
+        let stream: Box<dyn Read + Send> = Box::new(Cursor::new(body.to_vec()).chain(file));
+        let (stream, delim_sample): (Box<dyn Read + Send>, Vec<u8>) = if sniffed.encoding == UTF_8 {
             (stream, body.to_vec())
         } else {
             let (decoded, _) = sniffed.encoding.decode_without_bom_handling(body);
@@ -97,7 +97,7 @@ impl CsvTable {
         let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
         // Records are bounded while they stream: an endless line or a quote never closed
         // stops with an error naming its line, not when memory runs out.
-        let stream: Box<dyn Read> =
+        let stream: Box<dyn Read + Send> =
             Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES, delimiter));
         let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
         let mut reader = csv::ReaderBuilder::new()

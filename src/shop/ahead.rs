@@ -1,0 +1,177 @@
+//! Reading an input on a second thread while the first converts what was read: parsing the
+//! export (CSV, UTF-8 checks, amounts, dates) is about a third of a conversion's work, and
+//! the machines passerelle runs on have two cores or more.
+//!
+//! The records come back in their order, each with the warnings its reading gave (noted by a
+//! `Warnings::deferred` list and replayed just before the record is handed on), so the
+//! report is the one a reading on the same thread gives, entry for entry. The reader stays
+//! at most `DEPTH` batches ahead: memory does not depend on the file's size. When the
+//! consumer stops (an error), the reader stops at its next batch.
+
+use std::sync::mpsc;
+
+use crate::error::InputError;
+use crate::report::{Deferred, Warnings};
+
+/// Records handed over at once: one exchange between the threads costs about what reading a
+/// record does, so they go by batches.
+const BATCH: usize = 256;
+/// Batches the reader may be ahead.
+const DEPTH: usize = 3;
+
+/// One `next` of the reader: its result and the warnings it gave.
+struct Step<T> {
+    item: Result<Option<T>, InputError>,
+    notes: Vec<Deferred>,
+}
+
+/// Calls `each` with every record `next` reads from `reader`, `next` running on another
+/// thread. The warnings `next` gives go to `w` as if it had been given `w`. Stops at the end
+/// of the input, at the first error of `next` (returned, after the records read before it),
+/// or at the first error of `each`. `each` may take the record (`std::mem::take`); what it
+/// leaves is freed on the reader's thread.
+pub fn each<R, T, N, E>(reader: &mut R, w: &mut Warnings, mut next: N, mut each: E) -> Result<(), InputError>
+where
+    R: Send,
+    T: Send,
+    N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
+    E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
+{
+    let input = w.input.clone();
+    let ahead = std::thread::scope(|scope| {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<Step<T>>>(DEPTH);
+        // Batches handed on go back to the reader, which empties and reuses them.
+        let (empty_tx, empty_rx) = mpsc::channel::<Vec<Step<T>>>();
+        let (reader, next) = (&mut *reader, &mut next);
+        let spawned = std::thread::Builder::new()
+            .name("passerelle-reader".into())
+            .spawn_scoped(scope, move || read(reader, input, next, full_tx, empty_rx));
+        if spawned.is_err() {
+            // No thread to be had (a system at its limit): read on this one, below.
+            return None;
+        }
+        for mut batch in full_rx.iter() {
+            for step in batch.iter_mut() {
+                w.replay(std::mem::take(&mut step.notes));
+                match &mut step.item {
+                    Ok(Some(record)) => {
+                        if let Err(e) = each(record, w) {
+                            return Some(Err(e));
+                        }
+                    }
+                    Ok(None) => return Some(Ok(())),
+                    Err(_) => return Some(std::mem::replace(&mut step.item, Ok(None)).map(|_| ())),
+                }
+            }
+            // The records go back too: freed by the thread that made them, which costs less.
+            let _ = empty_tx.send(batch);
+        }
+        // The reader ended without saying so: it panicked, and the scope passes the panic on.
+        Some(Ok(()))
+    });
+    match ahead {
+        Some(done) => done,
+        None => {
+            while let Some(mut record) = next(reader, w)? {
+                each(&mut record, w)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The reader's side: batches of steps until the end, an error, or a consumer that left.
+fn read<R, T, N>(
+    reader: &mut R,
+    input: String,
+    mut next: N,
+    full: mpsc::SyncSender<Vec<Step<T>>>,
+    empty: mpsc::Receiver<Vec<Step<T>>>,
+) where
+    N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError>,
+{
+    let mut notes = Warnings::deferred(input);
+    loop {
+        let mut batch = empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        batch.clear();
+        let mut last = false;
+        while batch.len() < BATCH && !last {
+            let item = next(reader, &mut notes);
+            last = !matches!(item, Ok(Some(_)));
+            batch.push(Step { item, notes: notes.take_deferred() });
+        }
+        if full.send(batch).is_err() || last {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::warning_kind::WarningKind;
+
+    /// Numbers 1..=n, a warning on every third, an error at `fail` if given.
+    fn numbers(n: u32, fail: Option<u32>) -> impl FnMut(&mut u32, &mut Warnings) -> Result<Option<u32>, InputError> {
+        move |at, w| {
+            *at += 1;
+            if Some(*at) == fail {
+                return Err(InputError::Other { path: "x.csv".into(), message: format!("bad {at}") });
+            }
+            if *at % 3 == 0 {
+                w.push(WarningKind::Guessed, &format!("record {at}"), "f", format!("third {}", *at % 2));
+            }
+            Ok((*at <= n).then_some(*at))
+        }
+    }
+
+    #[test]
+    fn records_and_warnings_come_as_on_one_thread() {
+        for n in [0, 1, 63, 64, 65, 1000] {
+            let mut one = Warnings::new("x.csv");
+            let (mut at, mut seen_one) = (0, Vec::new());
+            let mut next = numbers(n, None);
+            while let Some(r) = next(&mut at, &mut one).unwrap() {
+                seen_one.push((r, one.len()));
+                one.push(WarningKind::Truncated, &format!("record {r}"), "g", "consumer");
+            }
+            let mut two = Warnings::new("x.csv");
+            let (mut at, mut seen_two) = (0, Vec::new());
+            each(&mut at, &mut two, numbers(n, None), |r, w| {
+                seen_two.push((*r, w.len()));
+                w.push(WarningKind::Truncated, &format!("record {r}"), "g", "consumer");
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen_one, seen_two, "n = {n}");
+            let list = |w: &Warnings| {
+                w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone(), x.count)).collect::<Vec<_>>()
+            };
+            assert_eq!(list(&one), list(&two), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn an_error_of_the_reader_comes_after_the_records_before_it() {
+        let mut w = Warnings::new("x.csv");
+        let mut got = Vec::new();
+        let r = each(&mut 0, &mut w, numbers(500, Some(200)), |r, _| {
+            got.push(*r);
+            Ok(())
+        });
+        assert!(matches!(r, Err(InputError::Other { ref message, .. }) if message == "bad 200"));
+        assert_eq!(got, (1..200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_error_of_the_consumer_stops_the_reader() {
+        let mut w = Warnings::new("x.csv");
+        let mut read = 0;
+        let r = each(&mut read, &mut w, numbers(u32::MAX - 1, None), |r, _| {
+            if *r == 10 { Err(InputError::Other { path: "x.csv".into(), message: "stop".into() }) } else { Ok(()) }
+        });
+        assert!(r.is_err());
+        // The reader stopped within a few batches of the consumer, not at the end.
+        assert!(read < 10 + (DEPTH as u32 + 3) * BATCH as u32, "{read}");
+    }
+}
