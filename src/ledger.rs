@@ -26,7 +26,7 @@
 //! Memory: each converted order is a 128-bit hash of its key and where its O line is in the
 //! file (a credit note reads its invoice's piece and client back from there), each piece
 //! number its hash and its order's (a number is never given to two orders); both maps keep
-//! their newest entries in memory and the others in sorted runs on disk (`spill`), about 1.5
+//! their newest entries in memory and the others in sorted runs on disk (`spill`), under 2
 //! bytes an entry in memory past the first 57,344, so that a year of orders, read at the
 //! start or added by the run, does not grow the memory. An order credited keeps some 40
 //! bytes in memory. The batch being written adds nothing per new order: its
