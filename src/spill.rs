@@ -1,10 +1,10 @@
 //! A map from fixed-size hash keys to `u64` that keeps only its newest entries in memory and
 //! the others in sorted runs in anonymous temporary files (the system removes them with the
-//! process, even after a crash): past the first `HOT` entries, each adds under 2 bytes of memory. Each run
-//! keeps in memory a filter (about 10 bits a key: a key it does not hold is answered without
-//! reading the disk, all but about one in a hundred) and the first key of each block of
-//! `BLOCK` records; a key it may hold reads one block. Runs of similar size are merged, so
-//! there are some log2(entries / HOT) of them.
+//! process, even after a crash): past the first `HOT` entries, each adds under 2 bytes of
+//! memory. Each run keeps in memory a filter (about 10 bits a key: a key it does not hold is
+//! answered without reading the disk, all but about one in a hundred) and the first key of
+//! each block of `BLOCK` records; a key it may hold reads one block. Runs of similar size are
+//! merged, so there are some log2(entries / HOT) of them.
 //!
 //! Every key is in one place only (the memory table or one run): a value replaced or removed
 //! in a run is rewritten there, in place. So the map answers as one `HashMap`, and passes over
