@@ -486,7 +486,13 @@ impl Warnings {
         }
         let key = key ^ 0x9E37_79B9_7F4A_7C15;
         if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
-            self.repeat(i, &record.to_string());
+            // The record is named only while `also` has room: past it, a repeat formats nothing.
+            if self.list[i].also.len() < ALSO {
+                self.repeat(i, &record.to_string());
+            } else {
+                self.touched(i);
+                self.list[i].count += 1;
+            }
             return;
         }
         self.add(key, kind, &record.to_string(), field.to_string(), message().into());
