@@ -925,6 +925,34 @@ mod tests {
         crate::setup::parse_profile(toml, "test").unwrap()
     }
 
+    proptest::proptest! {
+        /// An address's key, built part by part without the text options for plain ASCII,
+        /// is the key of the address with every option applied, whatever the options.
+        #[test]
+        fn address_keys_are_those_of_the_text_options(
+            parts in proptest::collection::vec("[ a-zA-Z0-9éèÉœŒßæ’'ΐﬁŉ-]{0,12}", 4),
+            country in proptest::sample::select(vec!["FR", "AE", "DE", "", "XX"]),
+            accents: bool,
+            upper: bool,
+        ) {
+            let p = profile(&format!("[customers]\nremove_accents = {accents}\nuppercase_addresses = {upper}\n"));
+            let ix = index();
+            let r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+            let a = Address {
+                address1: parts[0].clone(),
+                address2: parts[1].clone(),
+                zip: parts[2].clone(),
+                city: parts[3].clone(),
+                country: country.to_string(),
+                ..Default::default()
+            };
+            let each = [&a.address1, &a.address2, &a.zip, &a.city, &country_name(&a.country)]
+                .map(|t| r.address_text(t, true));
+            let want = crate::gescom::index::address_key(&each.iter().map(String::as_str).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(r.key_of(&a), want);
+        }
+    }
+
     fn customer(id: &str, email: &str) -> Customer {
         Customer {
             shop_id: id.into(),

@@ -6,7 +6,7 @@
 
 use super::customer::{Resolver, country_name, region};
 use crate::gescom::export::BlockRecord;
-use crate::gescom::index::{ClientRef, address_key, key_hash};
+use crate::gescom::index::{ClientRef, address_key, key_hash, push_key_part};
 use crate::model::{Address, Customer};
 use crate::report::Diag;
 use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
@@ -50,21 +50,23 @@ pub struct Update {
 }
 
 impl Resolver<'_> {
-    /// The shop address as the client card would hold it (text options applied).
-    fn address_parts(&self, a: &Address) -> [String; 5] {
-        let (a1, a2) = (self.address_text(&a.address1, true), self.address_text(&a.address2, true));
-        [
-            a1,
-            a2,
-            self.address_text(&a.zip, true),
-            self.address_text(&a.city, true),
-            self.address_text(&country_name(&a.country), true),
-        ]
-    }
-
-    fn key_of(&self, a: &Address) -> String {
-        let p = self.address_parts(a);
-        address_key(&p.iter().map(String::as_str).collect::<Vec<_>>())
+    /// The key of a shop address (`gescom::index::address_key`) as the client card would hold
+    /// it, text options applied. A plain ASCII part goes straight in: the key keeps only its
+    /// letters and digits, uppercased, which is what trimming and uppercasing it would give;
+    /// other text goes through the options first. One string built, none per part (this runs
+    /// for every order of a known client).
+    pub(super) fn key_of(&self, a: &Address) -> String {
+        let country = country_name(&a.country);
+        let parts = [&a.address1, &a.address2, &a.zip, &a.city, &country];
+        let mut key = String::with_capacity(64);
+        for (n, p) in parts.into_iter().enumerate() {
+            if p.is_ascii() {
+                push_key_part(&mut key, n, p);
+            } else {
+                push_key_part(&mut key, n, &self.address_text(p, true));
+            }
+        }
+        key
     }
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
