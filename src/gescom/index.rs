@@ -554,7 +554,13 @@ impl ClientIndex {
     }
 
     pub fn by_code(&self, code: &str) -> Option<ClientRef<'_>> {
-        let code = norm_code(code);
+        // Called several times per order, mostly with a code already in its form: no copy then.
+        let trimmed = code.trim();
+        let code: std::borrow::Cow<str> = if trimmed.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) {
+            trimmed.into()
+        } else {
+            norm_code(code).into()
+        };
         self.by_code.get(key_hash(&code)).map(|id| self.get(id)).find(|c| c.code() == code)
     }
 

@@ -57,6 +57,9 @@ pub struct CreatedClients {
     shared: Vec<Shared>,
     shared_ids: HashMap<Shared, u32>,
     mark: Mark,
+    /// The client `id` found last: one order asks for the same code several times. Checked
+    /// against the code's text at each use, so a rollback or a new client never makes it lie.
+    last: std::cell::Cell<Option<u32>>,
 }
 
 impl CreatedClients {
@@ -70,7 +73,17 @@ impl CreatedClients {
 
     /// The id of the client created with `code`.
     pub fn id(&self, code: &str) -> Option<u32> {
-        self.by_code.get(code, |i| self.str(self.clients[i as usize].code) == code)
+        if let Some(i) = self.last.get()
+            && (i as usize) < self.clients.len()
+            && self.str(self.clients[i as usize].code) == code
+        {
+            return Some(i);
+        }
+        let found = self.by_code.get(code, |i| self.str(self.clients[i as usize].code) == code);
+        if found.is_some() {
+            self.last.set(found);
+        }
+        found
     }
 
     pub fn contains(&self, code: &str) -> bool {
