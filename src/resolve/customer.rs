@@ -4,8 +4,6 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use jiff::civil::Date;
 
 use super::code::{self, CodeError};
@@ -68,13 +66,13 @@ pub struct Resolver<'a> {
     template_gaps_reported: bool,
     /// Existing clients rewritten in this run: their block as last written, so a second
     /// update of the same client builds on the first.
-    pub(super) updated: HashMap<String, Vec<crate::gescom::export::BlockRecord>>,
+    pub(super) updated: super::packed::UpdatedBlocks,
     /// Clients created in this run: what their documents and later orders need. Their
     /// records themselves are not kept (the caller can read them back from the file it wrote
     /// them to): a run creating 100,000 clients keeps a few dozen bytes for each.
     pub(super) created: CreatedClients,
     /// Updates of the current input, undone if it fails.
-    journal: Vec<(String, Option<Vec<crate::gescom::export::BlockRecord>>)>,
+    journal: Vec<(String, super::packed::Before)>,
 }
 
 pub use super::created::Shared;
@@ -184,7 +182,7 @@ impl<'a> Resolver<'a> {
             template,
             fields,
             template_gaps_reported: false,
-            updated: HashMap::default(),
+            updated: Default::default(),
             created: CreatedClients::default(),
             journal: Vec::new(),
         })
@@ -199,11 +197,8 @@ impl<'a> Resolver<'a> {
 
     pub fn rollback_input(&mut self) {
         self.created.rollback();
-        while let Some((code, old)) = self.journal.pop() {
-            match old {
-                Some(old) => self.updated.insert(code, old),
-                None => self.updated.remove(&code),
-            };
+        while let Some((code, before)) = self.journal.pop() {
+            self.updated.restore(code, before);
         }
     }
 
@@ -222,9 +217,9 @@ impl<'a> Resolver<'a> {
     }
 
     /// An existing client's block as rewritten in this run.
-    pub(super) fn remember_updated(&mut self, code: String, block: Vec<crate::gescom::export::BlockRecord>) {
-        let old = self.updated.insert(code.clone(), block);
-        self.journal.push((code, old));
+    pub(super) fn remember_updated(&mut self, code: String, block: &[crate::gescom::export::BlockRecord]) {
+        let before = self.updated.insert(code.clone(), block);
+        self.journal.push((code, before));
     }
 
     /// Catégorie comptable, compte collectif and representative of a client, for its
@@ -234,7 +229,9 @@ impl<'a> Resolver<'a> {
         if let Some(id) = self.created.id(code) {
             return self.created.shared(id).clone();
         }
-        if let Some(crate::gescom::export::BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
+        if let Some(crate::gescom::export::BlockRecord::Known(r)) =
+            self.updated.get(code, self.layout).as_ref().and_then(|b| b.first())
+        {
             let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
             return (
                 opt(&r.get(Ccli::NCatCompta)),

@@ -6,6 +6,7 @@ pub mod credit;
 pub mod customer;
 pub mod expr;
 pub mod order;
+pub mod packed;
 pub mod plan;
 pub mod reported;
 pub mod update;

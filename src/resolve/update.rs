@@ -99,8 +99,8 @@ impl Resolver<'_> {
             let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
             if !addr.is_empty() {
                 let key = self.key_of(addr);
-                let known = match self.updated.get(client.code()) {
-                    Some(block) => block_delivery_keys(block).contains(&key),
+                let known = match self.updated.get(client.code(), self.layout) {
+                    Some(block) => block_delivery_keys(&block).contains(&key),
                     None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(&key)),
                     // A CSV or XLSX list has no delivery addresses: one equal to the billing
                     // address is taken as known; another cannot be checked (and the update
@@ -118,7 +118,7 @@ impl Resolver<'_> {
 
     /// The block of an existing client as rewritten earlier in this run, if any.
     pub fn block_in_run(&self, code: &str) -> Option<Vec<BlockRecord>> {
-        self.updated.get(code).cloned()
+        self.updated.get(code, self.layout)
     }
 
     /// The intitulé of the client's delivery address equal to `addr`, among the addresses
@@ -129,8 +129,8 @@ impl Resolver<'_> {
             let h = key_hash(&key);
             return self.created.deliveries_of(id).find(|(_, k)| *k == h).map(|(i, _)| i.to_string());
         }
-        if let Some(block) = self.updated.get(code) {
-            return block_deliveries(block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
+        if let Some(block) = self.updated.get(code, self.layout) {
+            return block_deliveries(&block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         }
         let h = key_hash(&key);
         client.and_then(|c| c.deliveries().find(|(_, k)| *k == h).map(|(i, _)| i.to_string()))
@@ -160,7 +160,7 @@ impl Resolver<'_> {
         if let Some(id) = self.created.id(code) {
             return self.created.card(id) != key_hash(&key);
         }
-        if let Some(BlockRecord::Known(r)) = self.updated.get(code).and_then(|b| b.first()) {
+        if let Some(BlockRecord::Known(r)) = self.updated.get(code, self.layout).as_ref().and_then(|b| b.first()) {
             let card = address_key(&[
                 &r.get(Ccli::Adresse),
                 &r.get(Ccli::Complement),
@@ -183,7 +183,7 @@ impl Resolver<'_> {
         wanted: &Wanted,
         d: &mut Diag,
     ) -> Option<Update> {
-        let block = self.updated.get(block_code(&block).as_ref()).cloned().unwrap_or(block);
+        let block = self.updated.get(block_code(&block).as_ref(), self.layout).unwrap_or(block);
         let Some(BlockRecord::Known(original)) = block.first() else { return None };
         let mut ccli = original.clone();
         let code = ccli.get(Ccli::Num).into_owned();
@@ -239,7 +239,7 @@ impl Resolver<'_> {
                 self.created_delivery(&code, i, key_hash(&key));
             }
         } else {
-            self.remember_updated(code, records.clone());
+            self.remember_updated(code, &records);
         }
         Some(Update { records, detail: notes.join("; "), delivery_intitule })
     }

@@ -38,6 +38,20 @@ impl Record {
         Record { layout, set, tail, tail_verbatim: true }
     }
 
+    /// A record from what `set_fields`, `tail` and `tail_verbatim` gave of another (a block
+    /// kept packed, read back): the fields in increasing index order.
+    pub fn from_parts(
+        layout: &'static RecordLayout,
+        set: Vec<(u32, Value)>,
+        tail: Vec<String>,
+        tail_verbatim: bool,
+    ) -> Record {
+        debug_assert!(
+            set.windows(2).all(|w| w[0].0 < w[1].0) && set.last().is_none_or(|l| (l.0 as usize) < layout.fixed)
+        );
+        Record { layout, set, tail, tail_verbatim }
+    }
+
     pub fn tag(&self) -> &str {
         &self.layout.tag
     }
