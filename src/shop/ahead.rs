@@ -13,8 +13,8 @@ use std::sync::mpsc;
 use crate::error::InputError;
 use crate::report::{Deferred, Warnings};
 
-/// Records handed over at once: one exchange between the threads costs about what reading a
-/// record does, so they go by batches.
+/// Records handed over at once: an exchange may wake the other thread, which costs far more
+/// than a record, so they go by batches.
 const BATCH: usize = 256;
 /// Batches the reader may be ahead.
 const DEPTH: usize = 3;
