@@ -462,7 +462,7 @@ impl Warnings {
             self.list.get(i).is_some_and(|w| w.kind == kind && w.field == field && w.message == message.en)
         });
         if let Some(i) = known {
-            self.repeat(i, record);
+            self.repeat(i, &record);
             return;
         }
         self.add(key, kind, record, field.to_string(), message);
@@ -486,13 +486,7 @@ impl Warnings {
         }
         let key = key ^ 0x9E37_79B9_7F4A_7C15;
         if let Some(i) = self.seen.get(&key).copied().filter(|&i| self.list.get(i).is_some_and(|w| w.kind == kind)) {
-            // The record is named only while `also` has room: past it, a repeat formats nothing.
-            if self.list[i].also.len() < ALSO {
-                self.repeat(i, &record.to_string());
-            } else {
-                self.touched(i);
-                self.list[i].count += 1;
-            }
+            self.repeat(i, record);
             return;
         }
         self.add(key, kind, &record.to_string(), field.to_string(), message().into());
@@ -520,12 +514,18 @@ impl Warnings {
         }
     }
 
-    fn repeat(&mut self, i: usize, record: &str) {
+    /// A warning given again, for `record`: counted, and the record named in `also` while it
+    /// has room (past it, a repeat formats nothing: a transliterated product name repeats on
+    /// every order line).
+    fn repeat(&mut self, i: usize, record: &dyn std::fmt::Display) {
         self.touched(i);
         let w = &mut self.list[i];
         w.count += 1;
-        if w.also.len() < ALSO && w.record != record {
-            w.also.push(record.to_string());
+        if w.also.len() < ALSO {
+            let record = record.to_string();
+            if w.record != record {
+                w.also.push(record);
+            }
         }
     }
 

@@ -9,7 +9,9 @@ use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 
 pub use super::keys::{norm_code, norm_email, norm_siret, norm_vat};
-use super::keys::{norm_code_into, norm_email_into, norm_siret_into, norm_vat_into, siret_problem_of, vat_problem_of};
+use super::keys::{
+    norm_code_cow, norm_code_into, norm_email_into, norm_siret_into, norm_vat_into, siret_problem_of, vat_problem_of,
+};
 
 /// One delivery address of a client (#CCDL of an export), as readers build it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -555,12 +557,7 @@ impl ClientIndex {
 
     pub fn by_code(&self, code: &str) -> Option<ClientRef<'_>> {
         // Called several times per order, mostly with a code already in its form: no copy then.
-        let trimmed = code.trim();
-        let code: std::borrow::Cow<str> = if trimmed.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) {
-            trimmed.into()
-        } else {
-            norm_code(code).into()
-        };
+        let code = norm_code_cow(code);
         self.by_code.get(key_hash(&code)).map(|id| self.get(id)).find(|c| c.code() == code)
     }
 

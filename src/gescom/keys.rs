@@ -58,6 +58,13 @@ pub fn norm_code(s: &str) -> String {
     out
 }
 
+/// `norm_code` without a copy when `s` is already in that form (trimmed, no lowercase ASCII,
+/// no other script): how codes come back from the list, the state and the run.
+pub fn norm_code_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) { t.into() } else { norm_code(s).into() }
+}
+
 /// `norm_code` into `out` (cleared first).
 pub fn norm_code_into(s: &str, out: &mut String) {
     out.clear();
@@ -159,6 +166,15 @@ pub fn code_problem(code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_already_in_its_form_is_not_copied() {
+        for code in ["WEB000530", " web000530 ", "Bouléd", "ÉCOLE1", "", "  ", "A-B_C"] {
+            assert_eq!(norm_code_cow(code), norm_code(code), "{code:?}");
+        }
+        assert!(matches!(norm_code_cow(" WEB000530 "), std::borrow::Cow::Borrowed("WEB000530")));
+        assert!(matches!(norm_code_cow("web1"), std::borrow::Cow::Owned(_)));
+    }
 
     #[test]
     fn siret() {
