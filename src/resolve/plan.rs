@@ -430,44 +430,23 @@ impl DocumentBuilder<'_> {
         earlier_credit: impl Fn(&str) -> bool,
         d: &mut Diag,
     ) -> Option<(&'static str, String)> {
-        use super::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
-        }
-        if self.profile.orders.credit_piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
-                    self.profile.orders.credit_note_piece
-                ),
-            ));
-        }
-        match unique_piece(&document.piece, used) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                let whose = if earlier_credit(&document.piece) {
-                    "this order's earlier credit note"
-                } else {
-                    "another document's (in this file or an earlier run)"
-                };
-                d.push(
-                    WarningKind::PieceCollision,
-                    Chen::Piece.name(),
-                    format!("piece number {} is {whose}: this credit note is {p}", document.piece),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken", document.piece),
-            )),
-        }
+        let orders = &self.profile.orders;
+        let no_piece = || {
+            format!(
+                "[orders] credit_note_piece = \"{}\" gives no piece number for this credit note: set an expression that does, such as \"AV{{order.number}}\"",
+                orders.credit_note_piece
+            )
+        };
+        let collided = |piece: &str, p: &str| {
+            let whose = if earlier_credit(piece) {
+                "this order's earlier credit note"
+            } else {
+                "another document's (in this file or an earlier run)"
+            };
+            format!("piece number {piece} is {whose}: this credit note is {p}")
+        };
+        let all_taken = |piece: &str| format!("piece number {piece} and every suffixed form of it are taken");
+        settle(document, orders.credit_piece_by_sage(), used, no_piece, collided, all_taken, d)
     }
 
     /// A document Sage would refuse (a required field empty, no piece number) is not
@@ -479,39 +458,55 @@ impl DocumentBuilder<'_> {
         taken: impl Fn(&str) -> bool,
         d: &mut Diag,
     ) -> Option<(&'static str, String)> {
-        use super::customer::missing_required;
-        if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-            return Some(("", m));
+        let orders = &self.profile.orders;
+        let no_piece = || {
+            format!(
+                "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
+                orders.piece
+            )
+        };
+        let collided = |piece: &str, p: &str| {
+            format!(
+                "piece number {piece} is already another order's (in this file or an earlier run): this document is {p}"
+            )
+        };
+        let all_taken =
+            |piece: &str| format!("piece number {piece} and every suffixed form of it are taken by other orders");
+        settle(document, orders.piece_by_sage(), taken, no_piece, collided, all_taken, d)
+    }
+}
+
+/// What settling an invoice's and a credit note's piece share: a required field empty fails
+/// the document; with Sage's own numbering nothing else is checked; an empty number fails it
+/// (`no_piece`); a number `taken` gets a suffix, with a `piece_collision` warning
+/// (`collided(old, new)`), or fails it when every suffixed form is taken (`all_taken`).
+fn settle(
+    document: &mut Document,
+    by_sage: bool,
+    taken: impl Fn(&str) -> bool,
+    no_piece: impl FnOnce() -> String,
+    collided: impl FnOnce(&str, &str) -> String,
+    all_taken: impl FnOnce(&str) -> String,
+    d: &mut Diag,
+) -> Option<(&'static str, String)> {
+    use super::customer::missing_required;
+    if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
+        return Some(("", m));
+    }
+    if by_sage {
+        return None;
+    }
+    if document.piece.is_empty() {
+        return Some((Chen::Piece.name(), no_piece()));
+    }
+    match unique_piece(&document.piece, taken) {
+        Some(p) if p == document.piece => None,
+        Some(p) => {
+            d.push(WarningKind::PieceCollision, Chen::Piece.name(), collided(&document.piece, &p));
+            document.header.set(Chen::Piece, p.clone());
+            document.piece = p;
+            None
         }
-        if self.profile.orders.piece_by_sage() {
-            return None;
-        }
-        if document.piece.is_empty() {
-            return Some((
-                Chen::Piece.name(),
-                format!(
-                    "[orders] piece = \"{}\" gives no piece number for this order: set an expression that does, such as \"WEB{{order.number}}\"",
-                    self.profile.orders.piece
-                ),
-            ));
-        }
-        match unique_piece(&document.piece, taken) {
-            Some(p) if p == document.piece => None,
-            Some(p) => {
-                d.push(WarningKind::PieceCollision, Chen::Piece.name(),
-                    format!(
-                        "piece number {} is already another order's (in this file or an earlier run): this document is {p}",
-                        document.piece
-                    ),
-                );
-                document.header.set(Chen::Piece, p.clone());
-                document.piece = p;
-                None
-            }
-            None => Some((
-                Chen::Piece.name(),
-                format!("piece number {} and every suffixed form of it are taken by other orders", document.piece),
-            )),
-        }
+        None => Some((Chen::Piece.name(), all_taken(&document.piece))),
     }
 }
