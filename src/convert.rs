@@ -24,6 +24,7 @@ use crate::resolve::order::{DocClient, DocumentBuilder};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
 use crate::shop::{self, Joined, ShopFile};
+use crate::spill::SpillTo;
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
 use crate::write::placed::Placements;
@@ -446,7 +447,9 @@ fn convert_run(
             });
         }
     }
-    let state = State::load(&state_dir)?;
+    // Its temporary file where the ledger's go: the state folder, a dry run's the system's.
+    let spill_to = if opts.dry_run { SpillTo::Temp } else { SpillTo::Dir(state_dir.clone()) };
+    let state = State::load_in(&state_dir, spill_to)?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
     let resolver = Resolver::new(&profile, &index, layout, today)?;
@@ -832,6 +835,11 @@ impl Run<'_> {
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
+        // A lookup of the state that could not read its temporary file answered "unknown":
+        // nothing of this input may be written (it could hold a second code for a customer).
+        if let Some(e) = self.state.error() {
+            return Err(InputError::Other { path: input.to_path_buf(), message: format!("state: {e}") });
+        }
         if out.is_empty() {
             // Nothing new: no file, no batch to keep open.
             self.ledger.commit().map_err(ledger_err)?;

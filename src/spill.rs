@@ -95,7 +95,7 @@ fn probes(h: u64, words: usize) -> impl Iterator<Item = (usize, u64)> {
 }
 
 /// Reads `buf.len()` bytes at `at`: one call to the system where it allows it.
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
@@ -108,7 +108,7 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     }
 }
 
-fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+pub(crate) fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::write_all_at(file, buf, at)

@@ -2,19 +2,32 @@
 //! One versioned JSON file, replaced atomically; a damaged file stops the run rather than
 //! being reset, because a reset would issue the same codes twice.
 //!
-//! In memory the keys and codes sit in chunks of text that never move (`TextChunks`), the
-//! entries in a flat list of spans with two hash indexes (by customer key, by code): a shop
-//! with hundreds of thousands of customers keeps some 60 bytes for each. An input that fails is undone (`begin` /
-//! `rollback`) without copying the state.
+//! In memory the state stays small however many codes it holds: every code issued is one
+//! record appended to a log whose newest `TAIL` bytes stay in memory and the rest go to an
+//! anonymous temporary file (in the state folder; a dry run's in the system's temporary
+//! folder; the system removes it with the process, even after a crash). Two `SpillMap`s find
+//! a record from the hash of its customer key or of its code (a miss seldom reads the disk);
+//! the record's text is compared on every lookup, so two keys of the same hash never answer
+//! each other (the second one goes to a side map, as in `strindex`). Each record carries
+//! what it replaced, so an input that fails is undone (`begin` / `rollback`) by walking its
+//! records backwards, and a checksum, so a damaged temporary file is an error rather than an
+//! "unknown customer" (which would issue a second code). A read or write of the temporary
+//! file that fails is kept (`error`): `save` refuses, and the caller fails the input and the
+//! next ones. `save` writes the keys in order through a sort in runs on disk, merged.
 
-use std::fs;
-use std::io;
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::strindex::{Chunked, StrIndex, TextChunks};
+use crate::spill::{SpillMap, SpillTo, read_at, write_at};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -23,7 +36,7 @@ pub const STATE_FILE: &str = "passerelle-state.json";
 pub const SEEN_FILE: &str = "watch-seen.json";
 pub const STATE_VERSION: u32 = 1;
 
-/// A code issued to a shop customer, as stored on disk.
+/// A code issued to a shop customer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Issued {
     pub code: String,
@@ -31,49 +44,302 @@ pub struct Issued {
     pub date: String,
 }
 
-/// A code issued to a shop customer, as the state answers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IssuedRef<'a> {
-    pub code: &'a str,
-    pub date: &'a str,
+/// Bytes of the newest records kept in memory before they go to the temporary file.
+#[cfg(not(test))]
+const TAIL: usize = 1 << 20;
+/// Tests send records to the file after two or three, so that every test of the state goes
+/// through the disk (the maps spill after two entries in tests too).
+#[cfg(test)]
+const TAIL: usize = 160;
+
+/// Bytes of keys and codes sorted in memory at once when saving; more go to sorted runs on
+/// disk, merged as the file is written.
+#[cfg(not(test))]
+const SORT_CHUNK: usize = 4 << 20;
+#[cfg(test)]
+const SORT_CHUNK: usize = 100;
+
+/// No record (and what a map answers when it cannot read its runs: the error is kept).
+const NONE: u64 = u64::MAX;
+
+// A record: key length, code length, date id (u32 each), the record it replaced for the same
+// key and the one its code pointed to before (u64 each, `NONE`), flags, dead (1 byte each),
+// checksum (u32), key, code, then the record's whole length (u32, to walk back).
+const KEY_LEN: usize = 0;
+const CODE_LEN: usize = 4;
+const DATE: usize = 8;
+const PREV: usize = 12;
+const BEFORE: usize = 20;
+const FLAGS: usize = 28;
+const DEAD: usize = 29;
+const SUM: usize = 30;
+const HEAD: usize = 34;
+/// The record took its key's old code away from the code index (to put back on undo).
+const OLD_CODE_REMOVED: u8 = 1;
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// Key then code at `text[at..]`; the date is an index into `dates` (one per run day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
-    at: u32,
-    key_len: u32,
-    code_len: u32,
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Over everything but the dead flag (which changes in place) and the sum itself.
+fn checksum(rec: &[u8], body: &[u8]) -> u32 {
+    let mut h = FxHasher::default();
+    h.write(&rec[..DEAD]);
+    h.write(body);
+    let h = mix(h.finish());
+    (h ^ (h >> 32)) as u32
+}
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    mix(h.finish())
+}
+
+fn damaged(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("temporary file of the state is damaged ({what})"))
+}
+
+fn encode(key: &str, code: &str, date: u32, prev: u64, before: u64, flags: u8) -> Vec<u8> {
+    let total = HEAD + key.len() + code.len() + 4;
+    let mut r = Vec::with_capacity(total);
+    r.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    r.extend_from_slice(&(code.len() as u32).to_le_bytes());
+    r.extend_from_slice(&date.to_le_bytes());
+    r.extend_from_slice(&prev.to_le_bytes());
+    r.extend_from_slice(&before.to_le_bytes());
+    r.extend_from_slice(&[flags, 0, 0, 0, 0, 0]);
+    r.extend_from_slice(key.as_bytes());
+    r.extend_from_slice(code.as_bytes());
+    let sum = checksum(&r[..HEAD], &r[HEAD..]);
+    r[SUM..HEAD].copy_from_slice(&sum.to_le_bytes());
+    r.extend_from_slice(&(total as u32).to_le_bytes());
+    r
+}
+
+/// A record read back.
+struct Rec<'a> {
+    key: &'a str,
+    code: &'a str,
     date: u32,
+    prev: u64,
+    before: u64,
+    flags: u8,
+    dead: bool,
+    len: usize,
 }
 
-/// The code of entry `e`: after its key, in the same place of the text.
-fn code_of(text: &TextChunks, e: Entry) -> &str {
-    &text.get(e.at, e.key_len + e.code_len)[e.key_len as usize..]
+/// The record at the start of `b` (which holds at least its fixed part), checked; `Ok(None)`
+/// when `b` is too short for its text (the caller reads more).
+fn decode(b: &[u8]) -> io::Result<Option<Rec<'_>>> {
+    let (k, c) = (u32_at(b, KEY_LEN) as usize, u32_at(b, CODE_LEN) as usize);
+    let len = HEAD + k + c + 4;
+    if k > crate::fsguard::MAX_INPUT_BYTES as usize || c > crate::fsguard::MAX_INPUT_BYTES as usize {
+        return Err(damaged("length"));
+    }
+    if b.len() < len {
+        return Ok(None);
+    }
+    let body = &b[HEAD..HEAD + k + c];
+    if checksum(&b[..HEAD], body) != u32_at(b, SUM) || u32_at(b, len - 4) as usize != len || b[DEAD] > 1 {
+        return Err(damaged("checksum"));
+    }
+    let key = std::str::from_utf8(&body[..k]).map_err(|_| damaged("text"))?;
+    let code = std::str::from_utf8(&body[k..]).map_err(|_| damaged("text"))?;
+    Ok(Some(Rec {
+        key,
+        code,
+        date: u32_at(b, DATE),
+        prev: u64_at(b, PREV),
+        before: u64_at(b, BEFORE),
+        flags: b[FLAGS],
+        dead: b[DEAD] == 1,
+        len,
+    }))
 }
 
-/// What the current input changed, to undo it if the input fails.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Records appended: the newest in memory, the others in the temporary file (made when first
+/// needed). A record never straddles the two.
+#[derive(Debug)]
+struct Log {
+    to: SpillTo,
+    file: Option<File>,
+    /// Bytes in the file (any beyond are left from a rollback and unused).
+    flushed: u64,
+    tail: Vec<u8>,
+}
+
+impl Log {
+    fn end(&self) -> u64 {
+        self.flushed + self.tail.len() as u64
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.tail.is_empty() {
+            return Ok(());
+        }
+        let file = match &mut self.file {
+            Some(f) => f,
+            none => none.insert(new_temp(&self.to)?),
+        };
+        write_at(file, &self.tail, self.flushed)?;
+        self.flushed += self.tail.len() as u64;
+        self.tail.clear();
+        Ok(())
+    }
+
+    /// `buf.len()` bytes at `at`.
+    fn read(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {
+        if at + buf.len() as u64 > self.end() {
+            return Err(damaged("a record beyond its end"));
+        }
+        let in_file = self.flushed.saturating_sub(at).min(buf.len() as u64) as usize;
+        if in_file > 0 {
+            let file = self.file.as_ref().ok_or_else(|| damaged("missing"))?;
+            read_at(file, &mut buf[..in_file], at)?;
+        }
+        let rest = buf.len() - in_file;
+        if rest > 0 {
+            let from = (at + in_file as u64 - self.flushed) as usize;
+            buf[in_file..].copy_from_slice(&self.tail[from..from + rest]);
+        }
+        Ok(())
+    }
+
+    /// One byte of a record, rewritten in place.
+    fn set_byte(&mut self, at: u64, b: u8) -> io::Result<()> {
+        if at >= self.flushed {
+            self.tail[(at - self.flushed) as usize] = b;
+            return Ok(());
+        }
+        let file = self.file.as_ref().ok_or_else(|| damaged("missing"))?;
+        write_at(file, &[b], at)
+    }
+
+    fn truncate(&mut self, end: u64) {
+        if end >= self.flushed {
+            self.tail.truncate((end - self.flushed) as usize);
+        } else {
+            self.tail.clear();
+            self.flushed = end;
+        }
+    }
+
+    /// The record at `at`, given to `f`.
+    fn with<R>(&self, at: u64, f: impl FnOnce(&Rec) -> R) -> io::Result<R> {
+        let mut stack = [0u8; 160];
+        let avail = self.end().saturating_sub(at).min(stack.len() as u64) as usize;
+        if avail < HEAD + 4 {
+            return Err(damaged("a record beyond its end"));
+        }
+        self.read(at, &mut stack[..avail])?;
+        if let Some(r) = decode(&stack[..avail])? {
+            return Ok(f(&r));
+        }
+        let len = HEAD + u32_at(&stack, KEY_LEN) as usize + u32_at(&stack, CODE_LEN) as usize + 4;
+        let mut heap = vec![0u8; len];
+        self.read(at, &mut heap)?;
+        let r = decode(&heap)?.ok_or_else(|| damaged("length"))?;
+        Ok(f(&r))
+    }
+}
+
+fn new_temp(to: &SpillTo) -> io::Result<File> {
+    match to {
+        SpillTo::Dir(d) => {
+            fs::create_dir_all(d)?;
+            tempfile::tempfile_in(d)
+        }
+        SpillTo::Temp => tempfile::tempfile(),
+    }
+}
+
+/// Reads the log from its start, in order.
+struct LogReader<'a> {
+    log: &'a Log,
+    at: u64,
+}
+
+impl Read for LogReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (self.log.end() - self.at).min(buf.len() as u64) as usize;
+        // Within the file or within the tail, never both at once.
+        let n = if self.at < self.log.flushed { n.min((self.log.flushed - self.at) as usize) } else { n };
+        self.log.read(self.at, &mut buf[..n])?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Which text of a record an index finds it by.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Key,
+    Code,
+}
+
+impl Field {
+    fn of<'a>(self, r: &Rec<'a>) -> &'a str {
+        match self {
+            Field::Key => r.key,
+            Field::Code => r.code,
+        }
+    }
+}
+
+/// Text → record, through the text's hash; a text whose hash another holds goes to `collided`.
+#[derive(Debug)]
+struct Index {
+    map: SpillMap<u64>,
+    collided: FxHashMap<Box<str>, u64>,
+}
+
+impl Index {
+    fn new(to: SpillTo) -> Index {
+        Index { map: SpillMap::new(to, NONE), collided: FxHashMap::default() }
+    }
+}
+
+/// Where the current input started, to undo it if it fails.
+#[derive(Debug, Clone, Copy)]
 struct Journal {
     counter: u64,
-    len: usize,
-    text: (usize, usize),
-    /// Entries of earlier inputs the current one replaced: (index, old entry).
-    replaced: Vec<(u32, Entry)>,
+    end: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct State {
     pub version: u32,
     /// Last number taken from the counter (0 = none yet).
     pub counter: u64,
-    text: TextChunks,
-    entries: Chunked<Entry>,
+    log: Log,
+    /// Live records (one per key).
+    len: usize,
     dates: Vec<Box<str>>,
     date_ids: FxHashMap<Box<str>, u32>,
-    by_key: StrIndex,
-    by_code: StrIndex,
+    by_key: Index,
+    by_code: Index,
     journal: Option<Journal>,
+    /// The first read or write of the temporary files that failed (lookups only read).
+    error: Mutex<Option<io::Error>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
 }
 
 /// The file's shape: `{"version": 1, "counter": 4, "issued": {"shopify:id:530": {"code": ..., "date": ...}}}`.
@@ -81,8 +347,12 @@ pub struct State {
 /// twice (as a parsed map, then as the state).
 struct Loading(State);
 
-impl<'de> Deserialize<'de> for Loading {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+/// A `State` to load into.
+struct LoadInto(State);
+
+impl<'de> serde::de::DeserializeSeed<'de> for LoadInto {
+    type Value = Loading;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Loading, D::Error> {
         use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
         use std::fmt;
 
@@ -104,7 +374,7 @@ impl<'de> Deserialize<'de> for Loading {
                     key.clear();
                     key.push_str(&k);
                     let i: Issued = m.next_value()?;
-                    if self.0.issued_to(&key).is_some() {
+                    if self.0.find(Field::Key, &key).is_some() {
                         return Err(de::Error::custom(format!("customer key '{key}' appears twice")));
                     }
                     self.0.record(&key, &i.code, &i.date);
@@ -113,14 +383,14 @@ impl<'de> Deserialize<'de> for Loading {
             }
         }
 
-        struct Whole;
+        struct Whole(State);
         impl<'de> Visitor<'de> for Whole {
             type Value = Loading;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a passerelle state")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Loading, A::Error> {
-                let mut s = State::new();
+                let mut s = self.0;
                 let (mut version, mut issued) = (None, false);
                 while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
                     match &*k {
@@ -147,7 +417,7 @@ impl<'de> Deserialize<'de> for Loading {
                 Ok(Loading(s))
             }
         }
-        d.deserialize_map(Whole)
+        d.deserialize_map(Whole(self.0))
     }
 }
 
@@ -161,28 +431,161 @@ pub enum StateError {
     TooNew { path: PathBuf, found: u32 },
 }
 
+/// One source of sorted entries when saving: a run on disk, or the last chunk in memory.
+enum Source {
+    Run { r: BufReader<File>, left: usize },
+    Mem { chunk: Chunk, next: usize },
+}
+
+impl Source {
+    fn next(&mut self) -> io::Result<Option<(String, String, u32)>> {
+        match self {
+            Source::Run { r, left } => {
+                if *left == 0 {
+                    return Ok(None);
+                }
+                *left -= 1;
+                let mut head = [0u8; 12];
+                r.read_exact(&mut head)?;
+                let (k, c) = (u32_at(&head, 0) as usize, u32_at(&head, 4) as usize);
+                let mut text = vec![0u8; k + c];
+                r.read_exact(&mut text)?;
+                let code = String::from_utf8(text.split_off(k)).map_err(|_| damaged("sorted run"))?;
+                let key = String::from_utf8(text).map_err(|_| damaged("sorted run"))?;
+                Ok(Some((key, code, u32_at(&head, 8))))
+            }
+            Source::Mem { chunk, next } => {
+                let Some(&(at, k, c, date)) = chunk.items.get(*next) else { return Ok(None) };
+                *next += 1;
+                let (at, k, c) = (at as usize, k as usize, c as usize);
+                Ok(Some((chunk.text[at..at + k].to_string(), chunk.text[at + k..at + k + c].to_string(), date)))
+            }
+        }
+    }
+}
+
+/// Live entries gathered for sorting: key then code in `text`; (at, key length, code length, date).
+#[derive(Default)]
+struct Chunk {
+    text: String,
+    items: Vec<(u32, u32, u32, u32)>,
+}
+
+impl Chunk {
+    fn key(&self, i: &(u32, u32, u32, u32)) -> &str {
+        &self.text[i.0 as usize..(i.0 + i.1) as usize]
+    }
+
+    fn sort(&mut self) {
+        let mut items = std::mem::take(&mut self.items);
+        items.sort_unstable_by(|a, b| self.key(a).cmp(self.key(b)));
+        self.items = items;
+    }
+
+    /// Sorted, to a run in a temporary file.
+    fn spill(&mut self, to: &SpillTo) -> io::Result<Source> {
+        self.sort();
+        let mut w = BufWriter::with_capacity(64 * 1024, new_temp(to)?);
+        for &(at, k, c, date) in &self.items {
+            w.write_all(&k.to_le_bytes())?;
+            w.write_all(&c.to_le_bytes())?;
+            w.write_all(&date.to_le_bytes())?;
+            w.write_all(&self.text.as_bytes()[at as usize..(at + k + c) as usize])?;
+        }
+        let mut file = w.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        let left = self.items.len();
+        self.text.clear();
+        self.items.clear();
+        Ok(Source::Run { r: BufReader::with_capacity(16 * 1024, file), left })
+    }
+}
+
+/// Sorted sources merged: every key once, in order.
+struct Merged {
+    sources: Vec<Source>,
+    /// (key, source) of each source's next entry, smallest first; its code and date in `next`.
+    heap: BinaryHeap<Reverse<(String, usize)>>,
+    next: Vec<(String, u32)>,
+}
+
+impl Merged {
+    fn new(mut sources: Vec<Source>) -> io::Result<Merged> {
+        let (mut heap, mut next) = (BinaryHeap::new(), Vec::new());
+        for (i, s) in sources.iter_mut().enumerate() {
+            match s.next()? {
+                Some((k, c, d)) => {
+                    heap.push(Reverse((k, i)));
+                    next.push((c, d));
+                }
+                None => next.push((String::new(), 0)),
+            }
+        }
+        Ok(Merged { sources, heap, next })
+    }
+
+    fn next(&mut self) -> io::Result<Option<(String, String, u32)>> {
+        let Some(Reverse((key, i))) = self.heap.pop() else { return Ok(None) };
+        let (code, date) = std::mem::take(&mut self.next[i]);
+        if let Some((k, c, d)) = self.sources[i].next()? {
+            self.heap.push(Reverse((k, i)));
+            self.next[i] = (c, d);
+        }
+        Ok(Some((key, code, date)))
+    }
+}
+
 impl State {
     pub fn new() -> State {
-        State { version: STATE_VERSION, ..Default::default() }
+        State::new_in(SpillTo::Temp)
+    }
+
+    /// An empty state whose temporary files go `to`.
+    pub fn new_in(to: SpillTo) -> State {
+        State {
+            version: STATE_VERSION,
+            counter: 0,
+            log: Log { to: to.clone(), file: None, flushed: 0, tail: Vec::new() },
+            len: 0,
+            dates: Vec::new(),
+            date_ids: FxHashMap::default(),
+            by_key: Index::new(to.clone()),
+            by_code: Index::new(to),
+            journal: None,
+            error: Mutex::new(None),
+        }
     }
 
     pub fn path(dir: &Path) -> PathBuf {
         dir.join(STATE_FILE)
     }
 
-    /// Loads the state of `dir`; a missing file is an empty state.
+    /// Loads the state of `dir` (a missing file is an empty state), its temporary file in
+    /// the system's temporary folder.
     pub fn load(dir: &Path) -> Result<State, StateError> {
+        State::load_in(dir, SpillTo::Temp)
+    }
+
+    /// Loads the state of `dir`, its temporary files going `to`.
+    pub fn load_in(dir: &Path, to: SpillTo) -> Result<State, StateError> {
         let path = State::path(dir);
         let file = match crate::fsguard::open_regular(&path, crate::fsguard::MAX_INPUT_BYTES) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::new()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::new_in(to)),
             Err(source) => return Err(StateError::Io { path, source }),
         };
         let reader = io::BufReader::with_capacity(64 * 1024, file);
-        let Loading(mut s) = serde_json::from_reader(reader).map_err(|e| match e.io_error_kind() {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let damaged = |e: serde_json::Error| match e.io_error_kind() {
             Some(kind) => StateError::Io { path: path.clone(), source: io::Error::new(kind, e.to_string()) },
             None => StateError::Damaged { path: path.clone(), message: e.to_string() },
-        })?;
+        };
+        let Loading(mut s) =
+            serde::de::DeserializeSeed::deserialize(LoadInto(State::new_in(to)), &mut de).map_err(damaged)?;
+        de.end().map_err(damaged)?;
+        if let Some(source) = s.error() {
+            return Err(StateError::Io { path, source });
+        }
         if s.version > STATE_VERSION {
             return Err(StateError::TooNew { path, found: s.version });
         }
@@ -190,13 +593,12 @@ impl State {
         Ok(s)
     }
 
-    /// Writes the state atomically (temp file, fsync, rename), keys in order. Streamed: no
-    /// copy of the entries, no text of the whole file in memory.
+    /// Writes the state atomically (temp file, fsync, rename), keys in order. Streamed: the
+    /// entries are sorted in runs on disk past `SORT_CHUNK` bytes, merged as they are written.
     pub fn save(&self, dir: &Path) -> Result<(), StateError> {
-        use serde::ser::{SerializeMap, SerializeStruct};
-        use std::io::Write;
+        use serde::ser::{Error, SerializeMap, SerializeStruct};
 
-        struct Entries<'a>(&'a State, Vec<u32>);
+        struct Entries<'a>(&'a State, RefCell<Merged>);
         impl Serialize for Entries<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 #[derive(Serialize)]
@@ -204,54 +606,184 @@ impl State {
                     code: &'a str,
                     date: &'a str,
                 }
-                let mut m = s.serialize_map(Some(self.1.len()))?;
-                for &i in &self.1 {
-                    m.serialize_entry(self.0.key(i), &Val { code: self.0.code(i), date: self.0.date(i) })?;
+                let mut merged = self.1.borrow_mut();
+                let mut m = s.serialize_map(Some(self.0.len))?;
+                let mut n = 0;
+                while let Some((key, code, date)) = merged.next().map_err(S::Error::custom)? {
+                    let date = self.0.dates.get(date as usize).ok_or_else(|| S::Error::custom(damaged("date")))?;
+                    m.serialize_entry(&key, &Val { code: &code, date })?;
+                    n += 1;
+                }
+                if n != self.0.len {
+                    return Err(S::Error::custom(damaged("count")));
                 }
                 m.end()
             }
         }
-        struct View<'a>(&'a State);
+        struct View<'a>(&'a State, Entries<'a>);
         impl Serialize for View<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut sorted: Vec<u32> = (0..self.0.entries.len() as u32).collect();
-                sorted.sort_unstable_by(|&a, &b| self.0.key(a).cmp(self.0.key(b)));
                 let mut st = s.serialize_struct("State", 3)?;
                 st.serialize_field("version", &self.0.version.max(STATE_VERSION))?;
                 st.serialize_field("counter", &self.0.counter)?;
-                st.serialize_field("issued", &Entries(self.0, sorted))?;
+                st.serialize_field("issued", &self.1)?;
                 st.end()
             }
         }
         let path = State::path(dir);
         let io = |source| StateError::Io { path: path.clone(), source };
+        if let Some(e) = self.error() {
+            return Err(io(e));
+        }
+        let merged = self.sorted().map_err(io)?;
         fs::create_dir_all(dir).map_err(io)?;
         let mut f = crate::atomic::AtomicFile::create(&path).map_err(io)?;
-        serde_json::to_writer_pretty(&mut f, &View(self)).map_err(|e| io(io::Error::other(e)))?;
+        serde_json::to_writer_pretty(&mut f, &View(self, Entries(self, RefCell::new(merged))))
+            .map_err(|e| io(io::Error::other(e)))?;
         f.flush().map_err(io)?;
         f.commit().map_err(io)
     }
 
-    pub fn issued_to(&self, key: &str) -> Option<IssuedRef<'_>> {
-        self.by_key.get(key, |i| self.key(i) == key).map(|i| IssuedRef { code: self.code(i), date: self.date(i) })
+    /// The live records, in runs sorted by key.
+    fn sorted(&self) -> io::Result<Merged> {
+        let mut r = BufReader::with_capacity(64 * 1024, LogReader { log: &self.log, at: 0 });
+        let (mut sources, mut chunk) = (Vec::new(), Chunk::default());
+        let mut rec = vec![0u8; HEAD];
+        let mut at = 0;
+        while at < self.log.end() {
+            rec.resize(HEAD, 0);
+            r.read_exact(&mut rec)?;
+            let len = HEAD + u32_at(&rec, KEY_LEN) as usize + u32_at(&rec, CODE_LEN) as usize + 4;
+            if at + len as u64 > self.log.end() {
+                return Err(damaged("length"));
+            }
+            rec.resize(len, 0);
+            r.read_exact(&mut rec[HEAD..])?;
+            at += len as u64;
+            let e = decode(&rec)?.ok_or_else(|| damaged("length"))?;
+            if e.dead {
+                continue;
+            }
+            if chunk.text.len() >= SORT_CHUNK {
+                sources.push(chunk.spill(&self.log.to)?);
+            }
+            let text_at = chunk.text.len() as u32;
+            chunk.text.push_str(e.key);
+            chunk.text.push_str(e.code);
+            chunk.items.push((text_at, e.key.len() as u32, e.code.len() as u32, e.date));
+        }
+        chunk.sort();
+        sources.push(Source::Mem { chunk, next: 0 });
+        Merged::new(sources)
+    }
+
+    /// The first read or write of the temporary files that failed: after it the state may
+    /// not answer what it was told, so the current input and every later one must fail.
+    pub fn error(&self) -> Option<io::Error> {
+        let e = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        e.as_ref()
+            .map(|e| io::Error::new(e.kind(), e.to_string()))
+            .or_else(|| self.by_key.map.error())
+            .or_else(|| self.by_code.map.error())
+            .map(|e| io::Error::new(e.kind(), format!("temporary file of the state: {e}")))
+    }
+
+    fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
+        match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    fn index(&self, f: Field) -> &Index {
+        match f {
+            Field::Key => &self.by_key,
+            Field::Code => &self.by_code,
+        }
+    }
+
+    fn index_mut(&mut self, f: Field) -> &mut Index {
+        match f {
+            Field::Key => &mut self.by_key,
+            Field::Code => &mut self.by_code,
+        }
+    }
+
+    /// Whether record `at` holds `s` as its `f`; `None` when it cannot be read (kept).
+    fn holds(&self, at: u64, f: Field, s: &str) -> Option<bool> {
+        if at == NONE {
+            return None;
+        }
+        let r = self.log.with(at, |r| f.of(r) == s);
+        self.failed(r)
+    }
+
+    /// The record found by `s` as its `f`.
+    fn find(&self, f: Field, s: &str) -> Option<u64> {
+        let ix = self.index(f);
+        if let Some(at) = ix.map.get(&hash(s)) {
+            match self.holds(at, f, s) {
+                Some(true) => return Some(at),
+                Some(false) => {}
+                None => return None,
+            }
+        }
+        if ix.collided.is_empty() { None } else { ix.collided.get(s).copied() }
+    }
+
+    /// Maps `s` (as `f`) to record `at`, replacing what it mapped to.
+    fn set(&mut self, f: Field, s: &str, at: u64) {
+        let h = hash(s);
+        match self.index(f).map.get(&h) {
+            None => {
+                let ix = self.index_mut(f);
+                ix.collided.remove(s);
+                ix.map.insert(h, at);
+            }
+            Some(q) => match self.holds(q, f, s) {
+                Some(true) => {
+                    self.index_mut(f).map.insert(h, at);
+                }
+                Some(false) => {
+                    self.index_mut(f).collided.insert(s.into(), at);
+                }
+                None => {}
+            },
+        }
+    }
+
+    /// Forgets `s` (as `f`) if it maps to record `at`; whether it did.
+    fn unset(&mut self, f: Field, s: &str, at: u64) -> bool {
+        let ix = self.index_mut(f);
+        if ix.collided.get(s) == Some(&at) {
+            ix.collided.remove(s);
+            return true;
+        }
+        let h = hash(s);
+        if ix.map.get(&h) == Some(at) {
+            ix.map.remove(&h);
+            return true;
+        }
+        false
+    }
+
+    pub fn issued_to(&self, key: &str) -> Option<Issued> {
+        let at = self.find(Field::Key, key)?;
+        let r = self.log.with(at, |r| (r.code.to_string(), r.date));
+        let (code, date) = self.failed(r)?;
+        let date = self.dates.get(date as usize).map(|d| d.to_string());
+        let date = self.failed(date.ok_or_else(|| damaged("date")))?;
+        Some(Issued { code, date })
     }
 
     /// The shop customer a code was issued to.
-    pub fn owner_of(&self, code: &str) -> Option<&str> {
-        self.by_code.get(code, |i| self.code(i) == code).map(|i| self.key(i))
-    }
-
-    fn key(&self, i: u32) -> &str {
-        let e = self.entries[i as usize];
-        self.text.get(e.at, e.key_len)
-    }
-
-    fn code(&self, i: u32) -> &str {
-        code_of(&self.text, self.entries[i as usize])
-    }
-
-    fn date(&self, i: u32) -> &str {
-        &self.dates[self.entries[i as usize].date as usize]
+    pub fn owner_of(&self, code: &str) -> Option<String> {
+        let at = self.find(Field::Code, code)?;
+        let r = self.log.with(at, |r| r.key.to_string());
+        self.failed(r)
     }
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
@@ -264,85 +796,115 @@ impl State {
                 d
             }
         };
-        let at = self.text.push(&[key, code]);
-        let entry = Entry { at, key_len: key.len() as u32, code_len: code.len() as u32, date };
-        match self.by_key.get(key, |i| self.key(i) == key) {
-            Some(i) => {
-                let old_code = self.code(i).to_string();
-                let old = std::mem::replace(&mut self.entries[i as usize], entry);
-                if let Some(j) = self.journal.as_mut().filter(|j| (i as usize) < j.len) {
-                    j.replaced.push((i, old));
-                }
-                self.by_code.remove(&old_code, i);
-                self.index_code(i);
+        let prev = self.find(Field::Key, key).unwrap_or(NONE);
+        let mut flags = 0;
+        if prev != NONE {
+            let old = self.log.with(prev, |r| r.code.to_string());
+            let Some(old) = self.failed(old) else { return };
+            if self.unset(Field::Code, &old, prev) {
+                flags |= OLD_CODE_REMOVED;
             }
-            None => {
-                let i = self.entries.len() as u32;
-                self.entries.push(entry);
-                let (text, entries) = (&self.text, &self.entries);
-                let key_of = |j: u32| {
-                    let e = entries[j as usize];
-                    text.get(e.at, e.key_len)
-                };
-                self.by_key.insert(key, i, |j| key_of(j) == key);
-                self.index_code(i);
-            }
+            let r = self.log.set_byte(prev + DEAD as u64, 1);
+            self.failed(r);
+        } else {
+            self.len += 1;
         }
+        let before = self.find(Field::Code, code).unwrap_or(NONE);
+        let at = self.log.end();
+        self.log.tail.extend_from_slice(&encode(key, code, date, prev, before, flags));
+        if self.log.tail.len() >= TAIL {
+            let r = self.log.flush();
+            self.failed(r);
+        }
+        self.set(Field::Code, code, at);
+        self.set(Field::Key, key, at);
     }
 
-    fn index_code(&mut self, i: u32) {
-        let (text, entries) = (&self.text, &self.entries);
-        let code = |j: u32| code_of(text, entries[j as usize]);
-        self.by_code.insert(code(i), i, |j| code(j) == code(i));
+    /// Undoes record `at` (the newest not undone yet) of `len` bytes; false if it could not.
+    fn undo(&mut self, at: u64, len: usize) -> bool {
+        let r = self.log.with(at, |r| (r.key.to_string(), r.code.to_string(), r.prev, r.before, r.flags, r.len));
+        let Some((key, code, prev, before, flags, read_len)) = self.failed(r) else { return false };
+        if read_len != len {
+            self.failed::<()>(Err(damaged("length")));
+            return false;
+        }
+        self.unset(Field::Key, &key, at);
+        if prev != NONE {
+            self.set(Field::Key, &key, prev);
+        }
+        self.unset(Field::Code, &code, at);
+        if before != NONE {
+            self.set(Field::Code, &code, before);
+        }
+        if prev == NONE {
+            self.len -= 1;
+            return true;
+        }
+        let r = self.log.set_byte(prev + DEAD as u64, 0);
+        self.failed(r);
+        if flags & OLD_CODE_REMOVED != 0 {
+            let old = self.log.with(prev, |r| r.code.to_string());
+            let Some(old) = self.failed(old) else { return false };
+            self.set(Field::Code, &old, prev);
+        }
+        true
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// Starts an input: what it changes can be undone by `rollback`.
     pub fn begin(&mut self) {
-        self.journal = Some(Journal {
-            counter: self.counter,
-            len: self.entries.len(),
-            text: self.text.end(),
-            replaced: Vec::new(),
-        });
+        self.journal = Some(Journal { counter: self.counter, end: self.log.end() });
     }
 
-    /// Undoes what the current input changed (it failed: none of its codes was written).
+    /// Undoes what the current input changed (it failed: none of its codes was written),
+    /// newest record first. A record that cannot be read leaves the error kept: every later
+    /// input fails.
     pub fn rollback(&mut self) {
         let Some(j) = self.journal.take() else { return };
         self.counter = j.counter;
-        for i in (j.len..self.entries.len()).rev() {
-            let (key, code) = (self.key(i as u32).to_string(), self.code(i as u32).to_string());
-            self.by_key.remove(&key, i as u32);
-            self.by_code.remove(&code, i as u32);
+        let mut end = self.log.end();
+        while end > j.end {
+            let mut t = [0u8; 4];
+            let r = self.log.read(end - 4, &mut t);
+            if self.failed(r).is_none() {
+                return;
+            }
+            let len = u32::from_le_bytes(t) as usize;
+            if len < HEAD + 4 || len as u64 > end - j.end {
+                self.failed::<()>(Err(damaged("length")));
+                return;
+            }
+            if !self.undo(end - len as u64, len) {
+                return;
+            }
+            end -= len as u64;
         }
-        self.entries.truncate(j.len);
-        for (i, old) in j.replaced.into_iter().rev() {
-            let new_code = self.code(i).to_string();
-            self.by_code.remove(&new_code, i);
-            self.entries[i as usize] = old;
-            self.index_code(i);
-        }
-        self.text.truncate(j.text);
+        self.log.truncate(j.end);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn issued(code: &str, date: &str) -> Issued {
+        Issued { code: code.into(), date: date.into() }
+    }
 
     #[test]
     fn round_trip_and_damage() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = State::load(dir.path()).unwrap();
-        assert_eq!(s, State::new());
+        assert!(s.is_empty() && s.counter == 0 && s.version == STATE_VERSION);
         s.counter = 12;
         s.record("shopify:id:530", "WEB000530", "2026-11-28");
         s.save(dir.path()).unwrap();
@@ -350,7 +912,7 @@ mod tests {
         assert!(text.contains("\"shopify:id:530\": {\n      \"code\": \"WEB000530\""), "{text}");
         let back = State::load(dir.path()).unwrap();
         assert_eq!(back.counter, 12);
-        assert_eq!(back.owner_of("WEB000530"), Some("shopify:id:530"));
+        assert_eq!(back.owner_of("WEB000530").as_deref(), Some("shopify:id:530"));
         assert_eq!(back.issued_to("shopify:id:530").unwrap().code, "WEB000530");
         fs::write(State::path(dir.path()), "{ not json").unwrap();
         assert!(matches!(State::load(dir.path()), Err(StateError::Damaged { .. })));
@@ -371,12 +933,14 @@ mod tests {
         }
         fs::write(&p, r#"{"version": 1, "counter": 2}"#).unwrap();
         assert!(matches!(State::load(dir.path()), Err(StateError::Damaged { .. })), "no codes: damaged, not empty");
+        fs::write(&p, r#"{"version": 1, "counter": 2, "issued": {}} trailing"#).unwrap();
+        assert!(matches!(State::load(dir.path()), Err(StateError::Damaged { .. })), "trailing text: damaged");
     }
 
     #[test]
     fn many_codes_survive_a_round_trip_with_undone_replacements() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = State::new();
+        let mut s = State::new_in(SpillTo::Dir(dir.path().join("spill")));
         for i in 0..2000 {
             s.record(
                 &format!("shopify:id:{i}"),
@@ -384,6 +948,7 @@ mod tests {
                 if i % 2 == 0 { "2026-11-01" } else { "2026-11-02" },
             );
         }
+        assert!(s.log.flushed > 0 && s.by_key.map.len() == 2000, "on disk");
         s.begin();
         s.record("shopify:id:7", "WEB999999", "2026-11-28");
         s.record("shopify:id:7", "WEB888888", "2026-11-28");
@@ -392,11 +957,12 @@ mod tests {
         s.save(dir.path()).unwrap();
         let back = State::load(dir.path()).unwrap();
         assert_eq!(back.len(), 2000);
-        assert_eq!(back.issued_to("shopify:id:7"), Some(IssuedRef { code: "WEB000007", date: "2026-11-02" }));
-        assert_eq!(back.owner_of("WEB001999"), Some("shopify:id:1999"));
+        assert_eq!(back.issued_to("shopify:id:7"), Some(issued("WEB000007", "2026-11-02")));
+        assert_eq!(back.owner_of("WEB001999").as_deref(), Some("shopify:id:1999"));
         for gone in ["WEB999999", "WEB888888", "WEB777777"] {
             assert_eq!(back.owner_of(gone), None, "{gone}");
         }
+        assert_eq!(fs::read_dir(dir.path().join("spill")).unwrap().count(), 0, "temporary files are anonymous");
     }
 
     #[test]
@@ -414,6 +980,200 @@ mod tests {
         assert!(s.issued_to("b").is_none());
         assert!(s.owner_of("WEB2").is_none());
         assert!(s.owner_of("WEB9").is_none());
-        assert_eq!(s.owner_of("WEB1"), Some("a"));
+        assert_eq!(s.owner_of("WEB1").as_deref(), Some("a"));
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn a_hash_collision_never_answers_the_wrong_customer() {
+        let mut s = State::new();
+        s.record("shopify:id:1", "WEB1", "2026-11-01");
+        let a = s.find(Field::Key, "shopify:id:1").unwrap();
+        // Another key under the same hash: its slot points at the first one's record.
+        s.by_key.map.insert(hash("shopify:id:2"), a);
+        assert_eq!(s.issued_to("shopify:id:2"), None, "the text differs: not this customer");
+        s.begin();
+        s.record("shopify:id:2", "WEB2", "2026-11-02");
+        assert_eq!(s.by_key.collided.len(), 1, "the second key went to the side map");
+        assert_eq!(s.issued_to("shopify:id:1").unwrap().code, "WEB1");
+        assert_eq!(s.issued_to("shopify:id:2").unwrap().code, "WEB2");
+        s.rollback();
+        assert_eq!(s.issued_to("shopify:id:2"), None);
+        assert_eq!(s.issued_to("shopify:id:1").unwrap().code, "WEB1");
+        s.record("shopify:id:2", "WEB3", "2026-11-03");
+        assert_eq!(s.owner_of("WEB3").as_deref(), Some("shopify:id:2"));
+        assert!(s.error().is_none());
+    }
+
+    #[test]
+    fn a_damaged_temporary_file_fails_rather_than_forgets() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = State::new();
+        for i in 0..50 {
+            s.record(&format!("shopify:id:{i}"), &format!("WEB{i:06}"), "2026-11-01");
+        }
+        assert!(s.log.flushed > 0);
+        let at = s.find(Field::Key, "shopify:id:3").unwrap();
+        assert!(at < s.log.flushed, "in the file");
+        // One byte of the key changed on disk: a lookup must not answer "unknown".
+        write_at(s.log.file.as_ref().unwrap(), b"X", at + HEAD as u64 + 2).unwrap();
+        assert!(s.error().is_none());
+        assert_eq!(s.issued_to("shopify:id:3"), None);
+        let e = s.error().expect("the damage is an error, kept");
+        assert!(e.to_string().contains("temporary file of the state"), "{e}");
+        assert!(s.issued_to("shopify:id:4").is_some(), "other records still read");
+        assert!(s.error().is_some(), "the error stays");
+        assert!(matches!(s.save(dir.path()), Err(StateError::Io { .. })), "nothing saved after it");
+        assert!(!State::path(dir.path()).exists());
+
+        // A file cut short: the same.
+        let mut s = State::new();
+        for i in 0..50 {
+            s.record(&format!("shopify:id:{i}"), &format!("WEB{i:06}"), "2026-11-01");
+        }
+        s.log.file.as_ref().unwrap().set_len(10).unwrap();
+        assert_eq!(s.issued_to("shopify:id:3"), None);
+        assert!(s.error().is_some());
+    }
+
+    /// What the file says, written the plain way: a sorted map.
+    fn expected_file(counter: u64, keys: &BTreeMap<String, Issued>) -> String {
+        #[derive(Serialize)]
+        struct File<'a> {
+            version: u32,
+            counter: u64,
+            issued: &'a BTreeMap<String, Issued>,
+        }
+        serde_json::to_string_pretty(&File { version: STATE_VERSION, counter, issued: keys }).unwrap()
+    }
+
+    #[test]
+    fn the_file_is_sorted_through_runs_on_disk_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = State::new_in(SpillTo::Dir(dir.path().to_path_buf()));
+        let mut model = BTreeMap::new();
+        for i in 0..700u64 {
+            let n = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 100_000;
+            let (k, c, d) = (format!("shopify:email:client{n}@exemple.fr"), format!("WEB{i:06}"), "2026-11-01");
+            s.record(&k, &c, d);
+            model.insert(k, issued(&c, d));
+        }
+        s.record("prestashop:id:été", "WEBÉ", "2026-11-02");
+        model.insert("prestashop:id:été".into(), issued("WEBÉ", "2026-11-02"));
+        s.counter = 700;
+        assert!(s.sorted().unwrap().sources.len() > 10, "sorted in many runs");
+        s.save(dir.path()).unwrap();
+        assert_eq!(fs::read_to_string(State::path(dir.path())).unwrap(), expected_file(700, &model));
+        let empty = State::new();
+        empty.save(dir.path()).unwrap();
+        assert_eq!(fs::read_to_string(State::path(dir.path())).unwrap(), expected_file(0, &BTreeMap::new()));
+    }
+
+    /// The state as a plain map: what `State` must answer.
+    #[derive(Clone, Default)]
+    struct Model {
+        counter: u64,
+        keys: BTreeMap<String, Issued>,
+        codes: HashMap<String, String>,
+    }
+
+    impl Model {
+        fn record(&mut self, k: &str, c: &str, d: &str) {
+            if let Some(old) = self.keys.get(k)
+                && self.codes.get(&old.code).is_some_and(|o| o == k)
+            {
+                self.codes.remove(&old.code);
+            }
+            self.codes.insert(c.into(), k.into());
+            self.keys.insert(k.into(), issued(c, d));
+        }
+
+        /// As loaded from its file: recorded in key order.
+        fn reloaded(&self) -> Model {
+            let mut m = Model { counter: self.counter, ..Default::default() };
+            for (k, i) in &self.keys {
+                m.record(k, &i.code, &i.date);
+            }
+            m
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Record(u8, u8, u8),
+        Counter(u64),
+        Begin,
+        Rollback,
+        SaveLoad,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u8..14, 0u8..10, 0u8..3).prop_map(|(k, c, d)| Op::Record(k, c, d)),
+            1 => (0u64..1000).prop_map(Op::Counter),
+            2 => Just(Op::Begin),
+            2 => Just(Op::Rollback),
+            1 => Just(Op::SaveLoad),
+        ]
+    }
+
+    fn key(k: u8) -> String {
+        // Long ones too: a record longer than what a lookup reads at once.
+        if k % 5 == 4 {
+            format!("shopify:email:{}@exemple.fr", "é".repeat(40 + k as usize))
+        } else {
+            format!("shopify:id:{k}")
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn answers_as_the_plain_map_through_the_disk(ops in proptest::collection::vec(op(), 1..80)) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut s = State::new_in(SpillTo::Dir(dir.path().to_path_buf()));
+            let (mut m, mut snapshot) = (Model::default(), None::<Model>);
+            for op in &ops {
+                match *op {
+                    Op::Record(k, c, d) => {
+                        let (k, c, d) = (key(k), format!("WEB{c}"), format!("2026-11-0{}", d + 1));
+                        s.record(&k, &c, &d);
+                        m.record(&k, &c, &d);
+                    }
+                    Op::Counter(n) => {
+                        s.counter = n;
+                        m.counter = n;
+                    }
+                    Op::Begin => {
+                        s.begin();
+                        snapshot = Some(m.clone());
+                    }
+                    Op::Rollback => {
+                        s.rollback();
+                        if let Some(before) = snapshot.take() {
+                            m = before;
+                        }
+                    }
+                    Op::SaveLoad => {
+                        s.save(dir.path()).unwrap();
+                        let text = fs::read_to_string(State::path(dir.path())).unwrap();
+                        prop_assert_eq!(text, expected_file(m.counter, &m.keys));
+                        s = State::load_in(dir.path(), SpillTo::Dir(dir.path().to_path_buf())).unwrap();
+                        m = m.reloaded();
+                        snapshot = None;
+                    }
+                }
+                prop_assert_eq!(s.len(), m.keys.len());
+                prop_assert_eq!(s.counter, m.counter);
+                for k in 0..14 {
+                    prop_assert_eq!(s.issued_to(&key(k)), m.keys.get(&key(k)).cloned(), "{:?}", op);
+                }
+                for c in 0..10 {
+                    let c = format!("WEB{c}");
+                    prop_assert_eq!(s.owner_of(&c), m.codes.get(&c).cloned(), "{:?}", op);
+                }
+            }
+            prop_assert!(s.error().is_none());
+        }
     }
 }

@@ -450,7 +450,7 @@ impl<'a> Resolver<'a> {
                 detail: format!("generated code {} exists with the same e-mail", g.code),
             }));
         }
-        let issued_to_other = state.owner_of(&g.code).filter(|o| Some(*o) != key);
+        let issued_to_other = state.owner_of(&g.code).filter(|o| Some(o.as_str()) != key);
         if auto {
             if let Some(other) = issued_to_other {
                 return Err(ShopIdMiss::Unusable {
