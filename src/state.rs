@@ -334,6 +334,9 @@ pub struct State {
     journal: Option<Journal>,
     /// The first read or write of the temporary files that failed (lookups only read).
     error: Mutex<Option<io::Error>>,
+    /// The customer found last and its code: an order asks for the same customer several
+    /// times, and its record may be on disk. Forgotten at every change.
+    last: RefCell<Option<(Box<str>, Issued)>>,
 }
 
 impl Default for State {
@@ -553,6 +556,7 @@ impl State {
             by_code: Index::new(to),
             journal: None,
             error: Mutex::new(None),
+            last: RefCell::new(None),
         }
     }
 
@@ -771,12 +775,19 @@ impl State {
     }
 
     pub fn issued_to(&self, key: &str) -> Option<Issued> {
+        if let Some((k, i)) = &*self.last.borrow()
+            && **k == *key
+        {
+            return Some(i.clone());
+        }
         let at = self.find(Field::Key, key)?;
         let r = self.log.with(at, |r| (r.code.to_string(), r.date));
         let (code, date) = self.failed(r)?;
         let date = self.dates.get(date as usize).map(|d| d.to_string());
         let date = self.failed(date.ok_or_else(|| damaged("date")))?;
-        Some(Issued { code, date })
+        let issued = Issued { code, date };
+        *self.last.borrow_mut() = Some((key.into(), issued.clone()));
+        Some(issued)
     }
 
     /// The shop customer a code was issued to.
@@ -787,6 +798,7 @@ impl State {
     }
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
+        self.last.take();
         let date = match self.date_ids.get(date) {
             Some(&d) => d,
             None => {
@@ -869,6 +881,7 @@ impl State {
     pub fn rollback(&mut self) {
         let Some(j) = self.journal.take() else { return };
         self.counter = j.counter;
+        self.last.take();
         let mut end = self.log.end();
         while end > j.end {
             let mut t = [0u8; 4];
@@ -1167,6 +1180,10 @@ mod tests {
                 prop_assert_eq!(s.counter, m.counter);
                 for k in 0..14 {
                     prop_assert_eq!(s.issued_to(&key(k)), m.keys.get(&key(k)).cloned(), "{:?}", op);
+                }
+                // Asked again right away (an order does): the answer kept must still be right.
+                for k in [0, 4, 4, 0] {
+                    prop_assert_eq!(s.issued_to(&key(k)), m.keys.get(&key(k)).cloned(), "{:?}, again", op);
                 }
                 for c in 0..10 {
                     let c = format!("WEB{c}");
