@@ -95,7 +95,7 @@ fn probes(h: u64, words: usize) -> impl Iterator<Item = (usize, u64)> {
 }
 
 /// Reads `buf.len()` bytes at `at`: one call to the system where it allows it.
-pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
@@ -108,7 +108,7 @@ pub(crate) fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     }
 }
 
-pub(crate) fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
     #[cfg(unix)]
     {
         std::os::unix::fs::FileExt::write_all_at(file, buf, at)
@@ -118,6 +118,143 @@ pub(crate) fn write_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
         let mut file = file;
         file.seek(SeekFrom::Start(at))?;
         file.write_all(buf)
+    }
+}
+
+/// Bytes appended at the end and read anywhere: the newest (up to `tail_max`) in memory, the
+/// others in an anonymous temporary file made when first needed. What is appended at once
+/// never straddles the two (a record is read whole from one place). For the state's and the
+/// created clients' records, which a run adds one per customer.
+#[derive(Debug)]
+pub(crate) struct Log {
+    to: SpillTo,
+    tail_max: usize,
+    file: Option<File>,
+    /// Bytes in the file (any beyond are left from a `truncate` and unused).
+    flushed: u64,
+    tail: Vec<u8>,
+}
+
+fn past_end() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end of a temporary file")
+}
+
+impl Log {
+    pub(crate) fn new(to: SpillTo, tail_max: usize) -> Log {
+        Log { to, tail_max, file: None, flushed: 0, tail: Vec::new() }
+    }
+
+    pub(crate) fn to(&self) -> &SpillTo {
+        &self.to
+    }
+
+    pub(crate) fn end(&self) -> u64 {
+        self.flushed + self.tail.len() as u64
+    }
+
+    /// Appends `bytes`; where they start, and whether moving the tail to the file failed
+    /// (the bytes are kept in memory then).
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> (u64, io::Result<()>) {
+        let at = self.end();
+        self.tail.extend_from_slice(bytes);
+        let r = if self.tail.len() >= self.tail_max { self.flush() } else { Ok(()) };
+        (at, r)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.tail.is_empty() {
+            return Ok(());
+        }
+        let file = match &mut self.file {
+            Some(f) => f,
+            none => none.insert(new_temp(&self.to)?),
+        };
+        write_at(file, &self.tail, self.flushed)?;
+        self.flushed += self.tail.len() as u64;
+        self.tail.clear();
+        Ok(())
+    }
+
+    /// `buf.len()` bytes at `at`.
+    pub(crate) fn read(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {
+        if at + buf.len() as u64 > self.end() {
+            return Err(past_end());
+        }
+        let in_file = self.flushed.saturating_sub(at).min(buf.len() as u64) as usize;
+        if in_file > 0 {
+            let file = self.file.as_ref().ok_or_else(past_end)?;
+            read_at(file, &mut buf[..in_file], at)?;
+        }
+        let rest = buf.len() - in_file;
+        if rest > 0 {
+            let from = (at + in_file as u64 - self.flushed) as usize;
+            buf[in_file..].copy_from_slice(&self.tail[from..from + rest]);
+        }
+        Ok(())
+    }
+
+    /// Rewrites `bytes` at `at`, in place (within what one `append` wrote).
+    pub(crate) fn write(&mut self, at: u64, bytes: &[u8]) -> io::Result<()> {
+        if at + bytes.len() as u64 > self.end() {
+            return Err(past_end());
+        }
+        if at >= self.flushed {
+            let from = (at - self.flushed) as usize;
+            self.tail[from..from + bytes.len()].copy_from_slice(bytes);
+            return Ok(());
+        }
+        let file = self.file.as_ref().ok_or_else(past_end)?;
+        write_at(file, bytes, at)
+    }
+
+    /// Bytes in the file, and the file (for tests that damage it).
+    #[cfg(test)]
+    pub(crate) fn on_disk(&self) -> (u64, Option<&File>) {
+        (self.flushed, self.file.as_ref())
+    }
+
+    /// Forgets what is past `end`.
+    pub(crate) fn truncate(&mut self, end: u64) {
+        if end >= self.flushed {
+            self.tail.truncate((end - self.flushed) as usize);
+        } else {
+            self.tail.clear();
+            self.flushed = end;
+        }
+    }
+}
+
+/// A new anonymous temporary file `to`.
+pub(crate) fn new_temp(to: &SpillTo) -> io::Result<File> {
+    match to {
+        SpillTo::Dir(d) => {
+            std::fs::create_dir_all(d)?;
+            tempfile::tempfile_in(d)
+        }
+        SpillTo::Temp => tempfile::tempfile(),
+    }
+}
+
+/// Reads a log from its start, in order.
+pub(crate) struct LogReader<'a> {
+    log: &'a Log,
+    at: u64,
+}
+
+impl<'a> LogReader<'a> {
+    pub(crate) fn new(log: &'a Log) -> Self {
+        LogReader { log, at: 0 }
+    }
+}
+
+impl Read for LogReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (self.log.end() - self.at).min(buf.len() as u64) as usize;
+        // Within the file or within the tail, never both at once.
+        let n = if self.at < self.log.flushed { n.min((self.log.flushed - self.at) as usize) } else { n };
+        self.log.read(self.at, &mut buf[..n])?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
@@ -198,13 +335,7 @@ struct RunWriter<K> {
 
 impl<K: Key> RunWriter<K> {
     fn new(to: &SpillTo, most: usize) -> io::Result<Self> {
-        let file = match to {
-            SpillTo::Dir(d) => {
-                std::fs::create_dir_all(d)?;
-                tempfile::tempfile_in(d)?
-            }
-            SpillTo::Temp => tempfile::tempfile()?,
-        };
+        let file = new_temp(to)?;
         let filter = vec![0u64; (most * 10).div_ceil(64).max(1)];
         Ok(RunWriter { out: BufWriter::with_capacity(64 * 1024, file), len: 0, firsts: Vec::new(), filter })
     }

@@ -27,7 +27,7 @@ use std::sync::Mutex;
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::spill::{SpillMap, SpillTo, read_at, write_at};
+use crate::spill::{Log, LogReader, SpillMap, SpillTo};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -170,117 +170,22 @@ fn decode(b: &[u8]) -> io::Result<Option<Rec<'_>>> {
     }))
 }
 
-/// Records appended: the newest in memory, the others in the temporary file (made when first
-/// needed). A record never straddles the two.
-#[derive(Debug)]
-struct Log {
-    to: SpillTo,
-    file: Option<File>,
-    /// Bytes in the file (any beyond are left from a rollback and unused).
-    flushed: u64,
-    tail: Vec<u8>,
-}
-
-impl Log {
-    fn end(&self) -> u64 {
-        self.flushed + self.tail.len() as u64
+/// The record at `at` of `log`, checked, given to `f`.
+fn with_rec<R>(log: &Log, at: u64, f: impl FnOnce(&Rec) -> R) -> io::Result<R> {
+    let mut stack = [0u8; 160];
+    let avail = log.end().saturating_sub(at).min(stack.len() as u64) as usize;
+    if avail < HEAD + 4 {
+        return Err(damaged("a record beyond its end"));
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.tail.is_empty() {
-            return Ok(());
-        }
-        let file = match &mut self.file {
-            Some(f) => f,
-            none => none.insert(new_temp(&self.to)?),
-        };
-        write_at(file, &self.tail, self.flushed)?;
-        self.flushed += self.tail.len() as u64;
-        self.tail.clear();
-        Ok(())
+    log.read(at, &mut stack[..avail])?;
+    if let Some(r) = decode(&stack[..avail])? {
+        return Ok(f(&r));
     }
-
-    /// `buf.len()` bytes at `at`.
-    fn read(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {
-        if at + buf.len() as u64 > self.end() {
-            return Err(damaged("a record beyond its end"));
-        }
-        let in_file = self.flushed.saturating_sub(at).min(buf.len() as u64) as usize;
-        if in_file > 0 {
-            let file = self.file.as_ref().ok_or_else(|| damaged("missing"))?;
-            read_at(file, &mut buf[..in_file], at)?;
-        }
-        let rest = buf.len() - in_file;
-        if rest > 0 {
-            let from = (at + in_file as u64 - self.flushed) as usize;
-            buf[in_file..].copy_from_slice(&self.tail[from..from + rest]);
-        }
-        Ok(())
-    }
-
-    /// One byte of a record, rewritten in place.
-    fn set_byte(&mut self, at: u64, b: u8) -> io::Result<()> {
-        if at >= self.flushed {
-            self.tail[(at - self.flushed) as usize] = b;
-            return Ok(());
-        }
-        let file = self.file.as_ref().ok_or_else(|| damaged("missing"))?;
-        write_at(file, &[b], at)
-    }
-
-    fn truncate(&mut self, end: u64) {
-        if end >= self.flushed {
-            self.tail.truncate((end - self.flushed) as usize);
-        } else {
-            self.tail.clear();
-            self.flushed = end;
-        }
-    }
-
-    /// The record at `at`, given to `f`.
-    fn with<R>(&self, at: u64, f: impl FnOnce(&Rec) -> R) -> io::Result<R> {
-        let mut stack = [0u8; 160];
-        let avail = self.end().saturating_sub(at).min(stack.len() as u64) as usize;
-        if avail < HEAD + 4 {
-            return Err(damaged("a record beyond its end"));
-        }
-        self.read(at, &mut stack[..avail])?;
-        if let Some(r) = decode(&stack[..avail])? {
-            return Ok(f(&r));
-        }
-        let len = HEAD + u32_at(&stack, KEY_LEN) as usize + u32_at(&stack, CODE_LEN) as usize + 4;
-        let mut heap = vec![0u8; len];
-        self.read(at, &mut heap)?;
-        let r = decode(&heap)?.ok_or_else(|| damaged("length"))?;
-        Ok(f(&r))
-    }
-}
-
-fn new_temp(to: &SpillTo) -> io::Result<File> {
-    match to {
-        SpillTo::Dir(d) => {
-            fs::create_dir_all(d)?;
-            tempfile::tempfile_in(d)
-        }
-        SpillTo::Temp => tempfile::tempfile(),
-    }
-}
-
-/// Reads the log from its start, in order.
-struct LogReader<'a> {
-    log: &'a Log,
-    at: u64,
-}
-
-impl Read for LogReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = (self.log.end() - self.at).min(buf.len() as u64) as usize;
-        // Within the file or within the tail, never both at once.
-        let n = if self.at < self.log.flushed { n.min((self.log.flushed - self.at) as usize) } else { n };
-        self.log.read(self.at, &mut buf[..n])?;
-        self.at += n as u64;
-        Ok(n)
-    }
+    let len = HEAD + u32_at(&stack, KEY_LEN) as usize + u32_at(&stack, CODE_LEN) as usize + 4;
+    let mut heap = vec![0u8; len];
+    log.read(at, &mut heap)?;
+    let r = decode(&heap)?.ok_or_else(|| damaged("length"))?;
+    Ok(f(&r))
 }
 
 /// Which text of a record an index finds it by.
@@ -488,7 +393,7 @@ impl Chunk {
     /// Sorted, to a run in a temporary file.
     fn spill(&mut self, to: &SpillTo) -> io::Result<Source> {
         self.sort();
-        let mut w = BufWriter::with_capacity(64 * 1024, new_temp(to)?);
+        let mut w = BufWriter::with_capacity(64 * 1024, crate::spill::new_temp(to)?);
         for &(at, k, c, date) in &self.items {
             w.write_all(&k.to_le_bytes())?;
             w.write_all(&c.to_le_bytes())?;
@@ -548,7 +453,7 @@ impl State {
         State {
             version: STATE_VERSION,
             counter: 0,
-            log: Log { to: to.clone(), file: None, flushed: 0, tail: Vec::new() },
+            log: Log::new(to.clone(), TAIL),
             len: 0,
             dates: Vec::new(),
             date_ids: FxHashMap::default(),
@@ -650,7 +555,7 @@ impl State {
 
     /// The live records, in runs sorted by key.
     fn sorted(&self) -> io::Result<Merged> {
-        let mut r = BufReader::with_capacity(64 * 1024, LogReader { log: &self.log, at: 0 });
+        let mut r = BufReader::with_capacity(64 * 1024, LogReader::new(&self.log));
         let (mut sources, mut chunk) = (Vec::new(), Chunk::default());
         let mut rec = vec![0u8; HEAD];
         let mut at = 0;
@@ -669,7 +574,7 @@ impl State {
                 continue;
             }
             if chunk.text.len() >= SORT_CHUNK {
-                sources.push(chunk.spill(&self.log.to)?);
+                sources.push(chunk.spill(self.log.to())?);
             }
             let text_at = chunk.text.len() as u32;
             chunk.text.push_str(e.key);
@@ -721,7 +626,7 @@ impl State {
         if at == NONE {
             return None;
         }
-        let r = self.log.with(at, |r| f.of(r) == s);
+        let r = with_rec(&self.log, at, |r| f.of(r) == s);
         self.failed(r)
     }
 
@@ -781,7 +686,7 @@ impl State {
             return Some(i.clone());
         }
         let at = self.find(Field::Key, key)?;
-        let r = self.log.with(at, |r| (r.code.to_string(), r.date));
+        let r = with_rec(&self.log, at, |r| (r.code.to_string(), r.date));
         let (code, date) = self.failed(r)?;
         let date = self.dates.get(date as usize).map(|d| d.to_string());
         let date = self.failed(date.ok_or_else(|| damaged("date")))?;
@@ -793,7 +698,7 @@ impl State {
     /// The shop customer a code was issued to.
     pub fn owner_of(&self, code: &str) -> Option<String> {
         let at = self.find(Field::Code, code)?;
-        let r = self.log.with(at, |r| r.key.to_string());
+        let r = with_rec(&self.log, at, |r| r.key.to_string());
         self.failed(r)
     }
 
@@ -811,30 +716,26 @@ impl State {
         let prev = self.find(Field::Key, key).unwrap_or(NONE);
         let mut flags = 0;
         if prev != NONE {
-            let old = self.log.with(prev, |r| r.code.to_string());
+            let old = with_rec(&self.log, prev, |r| r.code.to_string());
             let Some(old) = self.failed(old) else { return };
             if self.unset(Field::Code, &old, prev) {
                 flags |= OLD_CODE_REMOVED;
             }
-            let r = self.log.set_byte(prev + DEAD as u64, 1);
+            let r = self.log.write(prev + DEAD as u64, &[1]);
             self.failed(r);
         } else {
             self.len += 1;
         }
         let before = self.find(Field::Code, code).unwrap_or(NONE);
-        let at = self.log.end();
-        self.log.tail.extend_from_slice(&encode(key, code, date, prev, before, flags));
-        if self.log.tail.len() >= TAIL {
-            let r = self.log.flush();
-            self.failed(r);
-        }
+        let (at, r) = self.log.append(&encode(key, code, date, prev, before, flags));
+        self.failed(r);
         self.set(Field::Code, code, at);
         self.set(Field::Key, key, at);
     }
 
     /// Undoes record `at` (the newest not undone yet) of `len` bytes; false if it could not.
     fn undo(&mut self, at: u64, len: usize) -> bool {
-        let r = self.log.with(at, |r| (r.key.to_string(), r.code.to_string(), r.prev, r.before, r.flags, r.len));
+        let r = with_rec(&self.log, at, |r| (r.key.to_string(), r.code.to_string(), r.prev, r.before, r.flags, r.len));
         let Some((key, code, prev, before, flags, read_len)) = self.failed(r) else { return false };
         if read_len != len {
             self.failed::<()>(Err(damaged("length")));
@@ -852,10 +753,10 @@ impl State {
             self.len -= 1;
             return true;
         }
-        let r = self.log.set_byte(prev + DEAD as u64, 0);
+        let r = self.log.write(prev + DEAD as u64, &[0]);
         self.failed(r);
         if flags & OLD_CODE_REMOVED != 0 {
-            let old = self.log.with(prev, |r| r.code.to_string());
+            let old = with_rec(&self.log, prev, |r| r.code.to_string());
             let Some(old) = self.failed(old) else { return false };
             self.set(Field::Code, &old, prev);
         }
@@ -961,7 +862,7 @@ mod tests {
                 if i % 2 == 0 { "2026-11-01" } else { "2026-11-02" },
             );
         }
-        assert!(s.log.flushed > 0 && s.by_key.map.len() == 2000, "on disk");
+        assert!(s.log.on_disk().0 > 0 && s.by_key.map.len() == 2000, "on disk");
         s.begin();
         s.record("shopify:id:7", "WEB999999", "2026-11-28");
         s.record("shopify:id:7", "WEB888888", "2026-11-28");
@@ -1025,11 +926,11 @@ mod tests {
         for i in 0..50 {
             s.record(&format!("shopify:id:{i}"), &format!("WEB{i:06}"), "2026-11-01");
         }
-        assert!(s.log.flushed > 0);
+        assert!(s.log.on_disk().0 > 0);
         let at = s.find(Field::Key, "shopify:id:3").unwrap();
-        assert!(at < s.log.flushed, "in the file");
+        assert!(at < s.log.on_disk().0, "in the file");
         // One byte of the key changed on disk: a lookup must not answer "unknown".
-        write_at(s.log.file.as_ref().unwrap(), b"X", at + HEAD as u64 + 2).unwrap();
+        s.log.write(at + HEAD as u64 + 2, b"X").unwrap();
         assert!(s.error().is_none());
         assert_eq!(s.issued_to("shopify:id:3"), None);
         let e = s.error().expect("the damage is an error, kept");
@@ -1044,7 +945,7 @@ mod tests {
         for i in 0..50 {
             s.record(&format!("shopify:id:{i}"), &format!("WEB{i:06}"), "2026-11-01");
         }
-        s.log.file.as_ref().unwrap().set_len(10).unwrap();
+        s.log.on_disk().1.unwrap().set_len(10).unwrap();
         assert_eq!(s.issued_to("shopify:id:3"), None);
         assert!(s.error().is_some());
     }
