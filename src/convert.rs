@@ -447,12 +447,13 @@ fn convert_run(
             });
         }
     }
-    // Its temporary file where the ledger's go: the state folder, a dry run's the system's.
+    // Temporary files where the ledger's go: the state folder, a dry run's the system's.
     let spill_to = if opts.dry_run { SpillTo::Temp } else { SpillTo::Dir(state_dir.clone()) };
-    let state = State::load_in(&state_dir, spill_to)?;
+    let state = State::load_in(&state_dir, spill_to.clone())?;
     let ledger = Ledger::open(&state_dir, opts.dry_run)?;
     let today = today();
-    let resolver = Resolver::new(&profile, &index, layout, today)?;
+    let mut resolver = Resolver::new(&profile, &index, layout, today)?;
+    resolver.spill_to(spill_to);
     let builder = DocumentBuilder::new(&profile, layout, articles.as_ref(), today).map_err(CriticalError::Orders)?;
     let mut report = Report {
         dry_run: opts.dry_run,
@@ -835,9 +836,10 @@ impl Run<'_> {
         }
         let ledger_err =
             |e: std::io::Error| InputError::Other { path: input.to_path_buf(), message: format!("ledger: {e}") };
-        // A lookup of the state that could not read its temporary file answered "unknown":
-        // nothing of this input may be written (it could hold a second code for a customer).
-        if let Some(e) = self.state.error() {
+        // A lookup of the state or of the clients created that could not read its temporary
+        // file answered "unknown": nothing of this input may be written (it could hold a
+        // second code for a customer).
+        if let Some(e) = self.state.error().or_else(|| self.resolver.created_error()) {
             return Err(InputError::Other { path: input.to_path_buf(), message: format!("state: {e}") });
         }
         if out.is_empty() {

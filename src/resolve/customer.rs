@@ -188,6 +188,17 @@ impl<'a> Resolver<'a> {
         })
     }
 
+    /// Where the clients created go past the newest (see `created`): set before the first.
+    pub fn spill_to(&mut self, to: crate::spill::SpillTo) {
+        debug_assert!(self.created.is_empty());
+        self.created = CreatedClients::new_in(to);
+    }
+
+    /// A read or write of the created clients' temporary files that failed: the input fails.
+    pub fn created_error(&self) -> Option<std::io::Error> {
+        self.created.error()
+    }
+
     /// Marks the start of an input: if it fails, `rollback_input` forgets the customers it
     /// created, so a later input does not refer to a client that was never written.
     pub fn begin_input(&mut self) {
