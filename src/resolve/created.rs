@@ -32,8 +32,9 @@ const NONE: u32 = u32::MAX;
 /// What the code map answers when it cannot read its runs (the error is kept there).
 const UNREADABLE: u64 = u64::MAX;
 
-/// Bytes of a client record and of a delivery address record.
-const RECORD: usize = 40;
+/// Bytes of a client record and of a delivery address record (a code, and most intitulés,
+/// fit inside).
+const RECORD: usize = 64;
 
 /// Records and text kept in memory before they go to the temporary files: some 16,000 of
 /// the newest clients and addresses (an order's customer is most often a recent one).
@@ -47,30 +48,16 @@ const TAIL: usize = 2 * RECORD;
 #[cfg(test)]
 const TEXT_TAIL: usize = 24;
 
+/// A record: two numbers of 4 bytes and one of 8 (what they are depends on the list), its
+/// text (inline when it fits, else in `text`), a checksum over it all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
-    at: u64,
-    len: u32,
-    /// Checksum of the text.
-    sum: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Client {
-    code: Span,
-    shared: u32,
-    /// Newest delivery address (index into `deliveries`), chained through `Delivery::prev`.
-    last: u32,
-    /// `key_hash` of the card's address.
-    card: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Delivery {
-    intitule: Span,
-    client: u32,
-    prev: u32,
-    hash: u64,
+struct Rec {
+    /// Client: card's address hash, catégorie etc. (`shared`), newest delivery address.
+    /// Delivery address: address hash, client, previous address of the same client.
+    a: u64,
+    b: u32,
+    c: u32,
+    raw: [u8; RECORD],
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -110,26 +97,43 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// Four fields of 8, 4, 4, 4 bytes, a span's sum, 8 bytes, then the record's checksum.
-fn encode(a: Span, b: u32, c: u32, d: u64) -> [u8; RECORD] {
-    let mut r = [0u8; RECORD];
-    r[0..8].copy_from_slice(&a.at.to_le_bytes());
-    r[8..12].copy_from_slice(&a.len.to_le_bytes());
-    r[12..16].copy_from_slice(&a.sum.to_le_bytes());
-    r[16..20].copy_from_slice(&b.to_le_bytes());
-    r[20..24].copy_from_slice(&c.to_le_bytes());
-    r[24..32].copy_from_slice(&d.to_le_bytes());
+// Bytes of a record: a (8), b (4), c (4), text length (4), text checksum (4), the text
+// inline (up to `INLINE` bytes) or where it is in `text` (8), the record's checksum (4).
+const TEXT_LEN: usize = 16;
+const TEXT_SUM: usize = 20;
+const TEXT: usize = 24;
+const INLINE: usize = RECORD - 4 - TEXT;
+
+fn seal(r: &mut [u8; RECORD]) {
     let sum = sum32(&r[..RECORD - 4]);
     r[RECORD - 4..].copy_from_slice(&sum.to_le_bytes());
-    r
 }
 
-fn decode(r: &[u8; RECORD]) -> io::Result<(Span, u32, u32, u64)> {
-    if sum32(&r[..RECORD - 4]) != u32_at(r, RECORD - 4) {
+fn open(raw: [u8; RECORD]) -> io::Result<Rec> {
+    if sum32(&raw[..RECORD - 4]) != u32_at(&raw, RECORD - 4) {
         return Err(damaged("checksum"));
     }
-    let span = Span { at: u64_at(r, 0), len: u32_at(r, 8), sum: u32_at(r, 12) };
-    Ok((span, u32_at(r, 16), u32_at(r, 20), u64_at(r, 24)))
+    let len = u32_at(&raw, TEXT_LEN) as usize;
+    if len <= INLINE && std::str::from_utf8(&raw[TEXT..TEXT + len]).is_err() {
+        return Err(damaged("text"));
+    }
+    Ok(Rec { a: u64_at(&raw, 0), b: u32_at(&raw, 8), c: u32_at(&raw, 12), raw })
+}
+
+impl Rec {
+    fn with_c(mut self, c: u32) -> Rec {
+        self.c = c;
+        self.raw[12..16].copy_from_slice(&c.to_le_bytes());
+        seal(&mut self.raw);
+        self
+    }
+
+    /// The text when inline.
+    fn inline(&self) -> Option<&str> {
+        let len = u32_at(&self.raw, TEXT_LEN) as usize;
+        // Checked by `open`.
+        (len <= INLINE).then(|| std::str::from_utf8(&self.raw[TEXT..TEXT + len]).unwrap_or_default())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -157,7 +161,9 @@ pub struct CreatedClients {
     /// Forgotten at a rollback.
     last: RefCell<Option<(Box<str>, u32)>>,
     /// The client record read or written last.
-    last_client: Cell<Option<(u32, Client)>>,
+    last_client: Cell<Option<(u32, Rec)>>,
+    /// The delivery addresses of the client asked last (an order asks two or three times).
+    last_deliveries: RefCell<Option<(u32, Vec<(String, u64)>)>>,
     /// The first read or write of the temporary files that failed (lookups only read).
     error: Mutex<Option<io::Error>>,
 }
@@ -184,6 +190,7 @@ impl CreatedClients {
             mark: Mark::default(),
             last: RefCell::new(None),
             last_client: Cell::new(None),
+            last_deliveries: RefCell::new(None),
             error: Mutex::new(None),
         }
     }
@@ -208,25 +215,50 @@ impl CreatedClients {
         }
     }
 
-    fn span(&mut self, s: &str) -> Span {
-        let (at, r) = self.text.append(s.as_bytes());
-        self.failed(r);
-        Span { at, len: s.len() as u32, sum: sum32(s.as_bytes()) }
+    /// A new record holding `text`.
+    fn rec(&mut self, a: u64, b: u32, c: u32, text: &str) -> Rec {
+        let mut raw = [0u8; RECORD];
+        raw[0..8].copy_from_slice(&a.to_le_bytes());
+        raw[8..12].copy_from_slice(&b.to_le_bytes());
+        raw[12..16].copy_from_slice(&c.to_le_bytes());
+        raw[TEXT_LEN..TEXT_LEN + 4].copy_from_slice(&(text.len() as u32).to_le_bytes());
+        raw[TEXT_SUM..TEXT_SUM + 4].copy_from_slice(&sum32(text.as_bytes()).to_le_bytes());
+        if text.len() <= INLINE {
+            raw[TEXT..TEXT + text.len()].copy_from_slice(text.as_bytes());
+        } else {
+            let (at, r) = self.text.append(text.as_bytes());
+            self.failed(r);
+            raw[TEXT..TEXT + 8].copy_from_slice(&at.to_le_bytes());
+        }
+        seal(&mut raw);
+        Rec { a, b, c, raw }
     }
 
-    /// The text of `s`, checked.
-    fn str(&self, s: Span) -> Option<String> {
-        let mut b = vec![0u8; s.len as usize];
-        let r = self.text.read(s.at, &mut b).and_then(|()| {
-            if sum32(&b) != s.sum {
+    /// The text of record `r`, checked.
+    fn text_of(&self, r: &Rec) -> Option<String> {
+        if let Some(s) = r.inline() {
+            return Some(s.to_string());
+        }
+        let (len, at) = (u32_at(&r.raw, TEXT_LEN) as usize, u64_at(&r.raw, TEXT));
+        let mut b = vec![0u8; len];
+        let t = self.text.read(at, &mut b).and_then(|()| {
+            if sum32(&b) != u32_at(&r.raw, TEXT_SUM) {
                 return Err(damaged("text"));
             }
             String::from_utf8(b).map_err(|_| damaged("text"))
         });
-        self.failed(r)
+        self.failed(t)
     }
 
-    fn client(&self, id: u32) -> Option<Client> {
+    /// Whether record `r` holds `s`; `None` when its text cannot be read.
+    fn holds(&self, r: &Rec, s: &str) -> Option<bool> {
+        match r.inline() {
+            Some(t) => Some(t == s),
+            None => Some(self.text_of(r)? == s),
+        }
+    }
+
+    fn client(&self, id: u32) -> Option<Rec> {
         if let Some((i, c)) = self.last_client.get()
             && i == id
         {
@@ -236,30 +268,27 @@ impl CreatedClients {
             self.failed::<()>(Err(damaged("client id")));
             return None;
         }
-        let mut r = [0u8; RECORD];
-        let c = self.clients.read(id as u64 * RECORD as u64, &mut r).and_then(|()| decode(&r));
-        let (code, shared, last, card) = self.failed(c)?;
-        let c = Client { code, shared, last, card };
+        let mut raw = [0u8; RECORD];
+        let c = self.clients.read(id as u64 * RECORD as u64, &mut raw).and_then(|()| open(raw));
+        let c = self.failed(c)?;
         self.last_client.set(Some((id, c)));
         Some(c)
     }
 
-    fn put_client(&mut self, id: u32, c: Client) {
-        let r = encode(c.code, c.shared, c.last, c.card);
-        let w = self.clients.write(id as u64 * RECORD as u64, &r);
+    fn put_client(&mut self, id: u32, c: Rec) {
+        let w = self.clients.write(id as u64 * RECORD as u64, &c.raw);
         self.failed(w);
         self.last_client.set(Some((id, c)));
     }
 
-    fn delivery(&self, i: u32) -> Option<Delivery> {
+    fn delivery(&self, i: u32) -> Option<Rec> {
         if i >= self.n_deliveries {
             self.failed::<()>(Err(damaged("delivery address index")));
             return None;
         }
-        let mut r = [0u8; RECORD];
-        let d = self.deliveries.read(i as u64 * RECORD as u64, &mut r).and_then(|()| decode(&r));
-        let (intitule, client, prev, hash) = self.failed(d)?;
-        Some(Delivery { intitule, client, prev, hash })
+        let mut raw = [0u8; RECORD];
+        let d = self.deliveries.read(i as u64 * RECORD as u64, &mut raw).and_then(|()| open(raw));
+        self.failed(d)
     }
 
     /// The id of the client created with `code`.
@@ -282,7 +311,7 @@ impl CreatedClients {
                 return None;
             }
             let c = self.client(v as u32)?;
-            if self.str(c.code)? == code {
+            if self.holds(&c, code)? {
                 return Some(v as u32);
             }
         }
@@ -310,9 +339,8 @@ impl CreatedClients {
             next
         });
         let id = self.n_clients;
-        let span = self.span(code);
-        let c = Client { code: span, shared, last: NONE, card };
-        let (_, r) = self.clients.append(&encode(c.code, c.shared, c.last, c.card));
+        let c = self.rec(card, shared, NONE, code);
+        let (_, r) = self.clients.append(&c.raw);
         self.failed(r);
         self.n_clients += 1;
         self.last_client.set(Some((id, c)));
@@ -339,41 +367,46 @@ impl CreatedClients {
         if self.deliveries_of(id).any(|(_, h)| h == hash) {
             return false;
         }
-        let Some(mut c) = self.client(id) else { return false };
-        let span = self.span(intitule);
-        let d = Delivery { intitule: span, client: id, prev: c.last, hash };
-        let (_, r) = self.deliveries.append(&encode(d.intitule, d.client, d.prev, d.hash));
+        let Some(c) = self.client(id) else { return false };
+        let d = self.rec(hash, id, c.c, intitule);
+        let (_, r) = self.deliveries.append(&d.raw);
         self.failed(r);
-        c.last = self.n_deliveries;
+        self.put_client(id, c.with_c(self.n_deliveries));
         self.n_deliveries += 1;
-        self.put_client(id, c);
+        self.last_deliveries.take();
         true
     }
 
     /// (intitulé, address hash) of the client's delivery addresses, newest first.
     pub fn deliveries_of(&self, id: u32) -> std::vec::IntoIter<(String, u64)> {
-        let mut all = Vec::new();
-        let mut at = self.client(id).map_or(NONE, |c| c.last);
-        while at != NONE {
-            let Some(d) = self.delivery(at) else { break };
-            if d.client != id {
-                self.failed::<()>(Err(damaged("delivery address chain")));
-                break;
-            }
-            let Some(intitule) = self.str(d.intitule) else { break };
-            all.push((intitule, d.hash));
-            at = d.prev;
+        if let Some((i, all)) = &*self.last_deliveries.borrow()
+            && *i == id
+        {
+            return all.clone().into_iter();
         }
+        let mut all = Vec::new();
+        let mut at = self.client(id).map_or(NONE, |c| c.c);
+        while at != NONE {
+            let Some(d) = self.delivery(at) else { return Vec::new().into_iter() };
+            if d.b != id {
+                self.failed::<()>(Err(damaged("delivery address chain")));
+                return Vec::new().into_iter();
+            }
+            let Some(intitule) = self.text_of(&d) else { return Vec::new().into_iter() };
+            all.push((intitule, d.a));
+            at = d.c;
+        }
+        *self.last_deliveries.borrow_mut() = Some((id, all.clone()));
         all.into_iter()
     }
 
     /// `key_hash` of the client card's address.
     pub fn card(&self, id: u32) -> u64 {
-        self.client(id).map_or(0, |c| c.card)
+        self.client(id).map_or(0, |c| c.a)
     }
 
     pub fn shared(&self, id: u32) -> &Shared {
-        self.client(id).and_then(|c| self.shared.get(c.shared as usize)).unwrap_or(&NO_SHARED)
+        self.client(id).and_then(|c| self.shared.get(c.b as usize)).unwrap_or(&NO_SHARED)
     }
 
     /// The start of an input: `rollback` comes back to this point.
@@ -385,18 +418,18 @@ impl CreatedClients {
     pub fn rollback(&mut self) {
         let m = self.mark;
         self.last.take();
+        self.last_deliveries.take();
         for i in (m.deliveries..self.n_deliveries).rev() {
             let Some(d) = self.delivery(i) else { return };
-            if d.client < m.clients {
-                let Some(mut c) = self.client(d.client) else { return };
-                c.last = d.prev;
-                self.put_client(d.client, c);
+            if d.b < m.clients {
+                let Some(c) = self.client(d.b) else { return };
+                self.put_client(d.b, c.with_c(d.c));
             }
         }
         self.deliveries.truncate(m.deliveries as u64 * RECORD as u64);
         self.n_deliveries = m.deliveries;
         for i in m.clients..self.n_clients {
-            let Some(code) = self.client(i).and_then(|c| self.str(c.code)) else { return };
+            let Some(code) = self.client(i).and_then(|c| self.text_of(&c)) else { return };
             if self.collided.get(code.as_str()) == Some(&i) {
                 self.collided.remove(code.as_str());
             } else if self.by_code.get(&hash(&code)) == Some(i as u64) {
@@ -439,7 +472,17 @@ mod tests {
         assert_eq!(c.card(b), 8);
         assert_eq!(c.shared.len(), 1, "the same settings are kept once");
         assert_eq!(c.shared(a), &shared("1"));
-        assert!(c.clients.on_disk().0 > 0 && c.text.on_disk().0 > 0, "through the files");
+        assert!(c.clients.on_disk().0 > 0 && c.deliveries.on_disk().0 > 0, "through the files");
+        // An intitulé too long for its record: in the text.
+        let long = "Établissements Lefèvre & Fils - Saint-Étienne-du-Rouvray";
+        assert!(c.add_delivery(b, long, 14));
+        assert!(c.add_delivery(b, "Jean Lefèvre - Brest", 15));
+        assert!(c.text.on_disk().0 > 0);
+        c.last_deliveries.take();
+        assert_eq!(
+            c.deliveries_of(b).collect::<Vec<_>>(),
+            owned(&[("Jean Lefèvre - Brest", 15), (long, 14), ("Jean Lefèvre - Nantes", 12)])
+        );
         assert!(c.error().is_none());
     }
 
@@ -486,12 +529,21 @@ mod tests {
             c.insert(&format!("WEB{i:04}"), i, shared("1"), &[("Marie Dupont - Lyon", 11)]);
         }
         // The code of client 3, on disk, changed by one byte.
-        let code = c.client(3).unwrap().code;
-        assert!(code.at + 4 <= c.text.on_disk().0);
-        c.text.write(code.at + 4, b"9").unwrap();
+        assert!(4 * RECORD as u64 <= c.clients.on_disk().0);
+        c.clients.write(3 * RECORD as u64 + TEXT as u64 + 4, b"9").unwrap();
         c.last_client.set(None);
         assert_eq!(c.id("WEB0003"), None);
         assert!(c.error().expect("kept").to_string().contains("temporary file of the clients created"));
+        // A long intitulé changed in the text file: the same.
+        let mut c = CreatedClients::default();
+        let long = "Établissements Lefèvre & Fils - Saint-Étienne-du-Rouvray";
+        let a = c.insert("WEB1", 1, shared("1"), &[(long, 11)]);
+        c.insert("WEB2", 2, shared("1"), &[(long, 12), (long, 13)]);
+        assert!(c.text.on_disk().0 > 8);
+        c.text.write(3, b"X").unwrap();
+        c.last_deliveries.take();
+        assert_eq!(c.deliveries_of(a).count(), 0);
+        assert!(c.error().is_some());
         // A record cut short: the same.
         let mut c = CreatedClients::default();
         for i in 0..20 {
