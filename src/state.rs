@@ -630,6 +630,22 @@ impl State {
         self.failed(r)
     }
 
+    /// What `get` says of the record found by `s` as its `f` (read once).
+    fn lookup<R>(&self, f: Field, s: &str, get: impl Fn(&Rec) -> R) -> Option<R> {
+        let ix = self.index(f);
+        if let Some(at) = ix.map.get(&hash(s)) {
+            if at == NONE {
+                return None;
+            }
+            let r = with_rec(&self.log, at, |r| (f.of(r) == s).then(|| get(r)));
+            if let Some(found) = self.failed(r)? {
+                return Some(found);
+            }
+        }
+        let at = if ix.collided.is_empty() { None } else { ix.collided.get(s).copied() }?;
+        self.failed(with_rec(&self.log, at, get))
+    }
+
     /// The record found by `s` as its `f`.
     fn find(&self, f: Field, s: &str) -> Option<u64> {
         let ix = self.index(f);
@@ -685,9 +701,7 @@ impl State {
         {
             return Some(i.clone());
         }
-        let at = self.find(Field::Key, key)?;
-        let r = with_rec(&self.log, at, |r| (r.code.to_string(), r.date));
-        let (code, date) = self.failed(r)?;
+        let (code, date) = self.lookup(Field::Key, key, |r| (r.code.to_string(), r.date))?;
         let date = self.dates.get(date as usize).map(|d| d.to_string());
         let date = self.failed(date.ok_or_else(|| damaged("date")))?;
         let issued = Issued { code, date };
@@ -697,9 +711,7 @@ impl State {
 
     /// The shop customer a code was issued to.
     pub fn owner_of(&self, code: &str) -> Option<String> {
-        let at = self.find(Field::Code, code)?;
-        let r = with_rec(&self.log, at, |r| r.key.to_string());
-        self.failed(r)
+        self.lookup(Field::Code, code, |r| r.key.to_string())
     }
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {

@@ -29,6 +29,9 @@ pub type Shared = (Option<String>, Option<String>, (String, String));
 static NO_SHARED: Shared = (None, None, (String::new(), String::new()));
 
 const NONE: u32 = u32::MAX;
+/// The delivery address kept inside its client's record: the one it was created with (most
+/// clients have only that one, read with the client).
+const FIRST: u32 = u32::MAX - 1;
 /// What the code map answers when it cannot read its runs (the error is kept there).
 const UNREADABLE: u64 = u64::MAX;
 
@@ -39,7 +42,7 @@ const RECORD: usize = 64;
 /// Records and text kept in memory before they go to the temporary files: some 16,000 of
 /// the newest clients and addresses (an order's customer is most often a recent one).
 #[cfg(not(test))]
-const TAIL: usize = 16_384 * RECORD;
+const TAIL: usize = 16_384 * 2 * RECORD;
 #[cfg(not(test))]
 const TEXT_TAIL: usize = 512 * 1024;
 /// Tests send them to the files after two or three, so that every test goes through the disk.
@@ -160,8 +163,8 @@ pub struct CreatedClients {
     /// The code found last and its client: one order asks for the same code several times.
     /// Forgotten at a rollback.
     last: RefCell<Option<(Box<str>, u32)>>,
-    /// The client record read or written last.
-    last_client: Cell<Option<(u32, Rec)>>,
+    /// The client record read or written last, and its first delivery address.
+    last_client: Cell<Option<(u32, Rec, Rec)>>,
     /// The delivery addresses of the client asked last (an order asks two or three times).
     last_deliveries: RefCell<Option<(u32, Vec<(String, u64)>)>>,
     /// The first read or write of the temporary files that failed (lookups only read).
@@ -258,27 +261,37 @@ impl CreatedClients {
         }
     }
 
+    /// Client `id` and the delivery address inside its record.
     fn client(&self, id: u32) -> Option<Rec> {
-        if let Some((i, c)) = self.last_client.get()
+        self.client_and_first(id).map(|(c, _)| c)
+    }
+
+    fn client_and_first(&self, id: u32) -> Option<(Rec, Rec)> {
+        if let Some((i, c, d)) = self.last_client.get()
             && i == id
         {
-            return Some(c);
+            return Some((c, d));
         }
         if id >= self.n_clients {
             self.failed::<()>(Err(damaged("client id")));
             return None;
         }
-        let mut raw = [0u8; RECORD];
-        let c = self.clients.read(id as u64 * RECORD as u64, &mut raw).and_then(|()| open(raw));
-        let c = self.failed(c)?;
-        self.last_client.set(Some((id, c)));
-        Some(c)
+        let mut raw = [0u8; 2 * RECORD];
+        let r = self.clients.read(id as u64 * 2 * RECORD as u64, &mut raw).and_then(|()| {
+            let (c, d) = raw.split_at(RECORD);
+            Ok((open(c.try_into().expect("a record"))?, open(d.try_into().expect("a record"))?))
+        });
+        let (c, d) = self.failed(r)?;
+        self.last_client.set(Some((id, c, d)));
+        Some((c, d))
     }
 
+    /// Rewrites client `id` (not its first delivery address).
     fn put_client(&mut self, id: u32, c: Rec) {
-        let w = self.clients.write(id as u64 * RECORD as u64, &c.raw);
+        let Some((_, d)) = self.client_and_first(id) else { return };
+        let w = self.clients.write(id as u64 * 2 * RECORD as u64, &c.raw);
         self.failed(w);
-        self.last_client.set(Some((id, c)));
+        self.last_client.set(Some((id, c, d)));
     }
 
     fn delivery(&self, i: u32) -> Option<Rec> {
@@ -339,11 +352,18 @@ impl CreatedClients {
             next
         });
         let id = self.n_clients;
-        let c = self.rec(card, shared, NONE, code);
-        let (_, r) = self.clients.append(&c.raw);
+        let (first, more) = match deliveries.split_first() {
+            Some(((intitule, hash), more)) => (self.rec(*hash, id, NONE, intitule), more),
+            None => (self.rec(0, id, NONE, ""), &[][..]),
+        };
+        let c = self.rec(card, shared, if deliveries.is_empty() { NONE } else { FIRST }, code);
+        let mut both = [0u8; 2 * RECORD];
+        both[..RECORD].copy_from_slice(&c.raw);
+        both[RECORD..].copy_from_slice(&first.raw);
+        let (_, r) = self.clients.append(&both);
         self.failed(r);
         self.n_clients += 1;
-        self.last_client.set(Some((id, c)));
+        self.last_client.set(Some((id, c, first)));
         let h = hash(code);
         match self.by_code.get(&h) {
             None => {
@@ -355,7 +375,7 @@ impl CreatedClients {
                 self.collided.insert(code.into(), id);
             }
         }
-        for (intitule, hash) in deliveries {
+        for (intitule, hash) in more {
             self.add_delivery(id, intitule, *hash);
         }
         id
@@ -385,9 +405,11 @@ impl CreatedClients {
             return all.clone().into_iter();
         }
         let mut all = Vec::new();
-        let mut at = self.client(id).map_or(NONE, |c| c.c);
+        let Some((c, first)) = self.client_and_first(id) else { return all.into_iter() };
+        let mut at = c.c;
         while at != NONE {
-            let Some(d) = self.delivery(at) else { return Vec::new().into_iter() };
+            let d = if at == FIRST { Some(first) } else { self.delivery(at) };
+            let Some(d) = d else { return Vec::new().into_iter() };
             if d.b != id {
                 self.failed::<()>(Err(damaged("delivery address chain")));
                 return Vec::new().into_iter();
@@ -437,7 +459,7 @@ impl CreatedClients {
             }
         }
         self.last_client.set(None);
-        self.clients.truncate(m.clients as u64 * RECORD as u64);
+        self.clients.truncate(m.clients as u64 * 2 * RECORD as u64);
         self.n_clients = m.clients;
         self.text.truncate(m.text);
     }
@@ -529,8 +551,8 @@ mod tests {
             c.insert(&format!("WEB{i:04}"), i, shared("1"), &[("Marie Dupont - Lyon", 11)]);
         }
         // The code of client 3, on disk, changed by one byte.
-        assert!(4 * RECORD as u64 <= c.clients.on_disk().0);
-        c.clients.write(3 * RECORD as u64 + TEXT as u64 + 4, b"9").unwrap();
+        assert!(4 * 2 * RECORD as u64 <= c.clients.on_disk().0);
+        c.clients.write(3 * 2 * RECORD as u64 + TEXT as u64 + 4, b"9").unwrap();
         c.last_client.set(None);
         assert_eq!(c.id("WEB0003"), None);
         assert!(c.error().expect("kept").to_string().contains("temporary file of the clients created"));
