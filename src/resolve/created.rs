@@ -25,6 +25,9 @@ use crate::spill::{Log, SpillMap, SpillTo};
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
 
+/// (intitulé, address hash) of a client's delivery addresses, newest first.
+type Addresses = Vec<(String, u64)>;
+
 /// What `shared` answers when the record cannot be read (the error is kept).
 static NO_SHARED: Shared = (None, None, (String::new(), String::new()));
 
@@ -166,7 +169,7 @@ pub struct CreatedClients {
     /// The client record read or written last, and its first delivery address.
     last_client: Cell<Option<(u32, Rec, Rec)>>,
     /// The delivery addresses of the client asked last (an order asks two or three times).
-    last_deliveries: RefCell<Option<(u32, Vec<(String, u64)>)>>,
+    last_deliveries: RefCell<Option<(u32, Addresses)>>,
     /// The first read or write of the temporary files that failed (lookups only read).
     error: Mutex<Option<io::Error>>,
 }
