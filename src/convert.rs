@@ -591,14 +591,14 @@ struct Run<'a> {
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
-fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcome) -> CustomerReport {
+fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>) -> CustomerReport {
     CustomerReport {
         input: ir.path.clone(),
         record: c.origin.record,
         shop_id: c.shop_id.clone(),
         email: c.email.clone(),
         name: c.display_name(),
-        code: outcome.code().map(str::to_string),
+        code: code.map(str::to_string),
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
@@ -913,7 +913,7 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
         let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
-        let mut entry = customer_entry(ir, c, &outcome);
+        let mut entry = customer_entry(ir, c, outcome.code());
         match outcome {
             Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
@@ -1002,7 +1002,7 @@ impl Run<'_> {
         reported: &mut crate::resolve::reported::Reported,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
-        let subject = format!("order {} (line {})", o.number, o.origin.line);
+        let subject = crate::model::order_subject(&o.number, o.origin.line);
         let d = &mut Diag::new(&subject, w);
         let mut doc = DocumentReport {
             input: ir.path.clone(),
@@ -1018,7 +1018,7 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let key = format!("{platform}:{}", plan::order_key(platform, o));
+        let key = plan::ledger_key(platform, o);
         let refunded = credit::refunded(o);
         if !self.opts.force && self.ledger.contains(&key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
@@ -1267,7 +1267,6 @@ impl Run<'_> {
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
         let outcome = self.resolver.resolve(c, platform, &mut self.state, d);
-        let mut entry = customer_entry(ir, c, &outcome);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {
             BlockSource::Created(id) => placements
@@ -1281,6 +1280,8 @@ impl Run<'_> {
         let plan = match self.resolver.order_client(o, outcome, &mut read, d) {
             Ok(p) => p,
             Err(NoClient::Unresolved(message)) => {
+                // Only a failed outcome leaves no client: the entry has no code.
+                let mut entry = customer_entry(ir, c, None);
                 entry.detail = message.clone();
                 self.report.add_customer(entry);
                 self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
@@ -1291,13 +1292,16 @@ impl Run<'_> {
                 return None;
             }
         };
-        entry.action = plan.action;
-        entry.matched_by = plan.matched_by;
-        entry.detail = plan.detail;
-        entry.issued = plan.issued;
+        // A client matched again is reported once per input; the entry is made only then
+        // (most orders are of clients met before).
         if reported.insert(&plan.client.code, self.resolver.client_id(&plan.client.code))
-            || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
+            || !matches!(plan.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
+            let mut entry = customer_entry(ir, c, Some(&plan.client.code));
+            entry.action = plan.action;
+            entry.matched_by = plan.matched_by;
+            entry.detail = plan.detail;
+            entry.issued = plan.issued;
             self.report.add_customer(entry);
         }
         Some((plan.client, plan.writes))

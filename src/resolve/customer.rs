@@ -130,16 +130,21 @@ pub fn customer_key(platform: Platform, c: &Customer) -> Option<String> {
     id_key(platform, c).or_else(|| email_key(platform, c))
 }
 
+/// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
 fn id_key(platform: Platform, c: &Customer) -> Option<String> {
     let id = c.shop_id.trim();
-    (!id.is_empty()).then(|| format!("{platform}:id:{id}"))
+    (!id.is_empty()).then(|| [platform.as_str(), ":id:", id].concat())
 }
 
 /// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
 /// code is kept under both keys so the same person never gets a second code.
 fn email_key(platform: Platform, c: &Customer) -> Option<String> {
-    let e = ix::norm_email(&c.email);
-    (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
+    if c.email.trim().is_empty() {
+        return None;
+    }
+    let mut e = String::new();
+    crate::gescom::keys::norm_email_into(&c.email, &mut e);
+    Some([platform.as_str(), ":email:", &e].concat())
 }
 
 impl<'a> Resolver<'a> {
@@ -273,15 +278,17 @@ impl<'a> Resolver<'a> {
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
-        let key = customer_key(platform, c);
-        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, d);
+        // Both keys made once: every order asks for them several times.
+        let (id, email) = (id_key(platform, c), email_key(platform, c));
+        let key = id.as_deref().or(email.as_deref());
+        let outcome = self.resolve_new_or_existing(c, key, email.as_deref(), platform, state, d);
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
-            let keys: Vec<String> = [id_key(platform, c), email_key(platform, c)].into_iter().flatten().collect();
-            let kept = keys.iter().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
+            let keys = [id.as_deref(), email.as_deref()];
+            let kept = keys.iter().flatten().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
             if let Some(date) = kept.map(|i| i.date.to_string()) {
-                for k in &keys {
+                for k in keys.iter().flatten() {
                     if state.issued_to(k).is_none() {
                         state.record(k, code, &date);
                     }
@@ -309,10 +316,12 @@ impl<'a> Resolver<'a> {
             .find_map(|k| state.issued_to(&k).map(|i| i.code.to_string()))
     }
 
+    /// `key`: the customer's key (`customer_key`); `email`: its e-mail key (`email_key`).
     fn resolve_new_or_existing(
         &mut self,
         c: &Customer,
         key: Option<&str>,
+        email: Option<&str>,
         platform: Platform,
         state: &mut State,
         d: &mut Diag,
@@ -328,11 +337,9 @@ impl<'a> Resolver<'a> {
         // this file), or by an earlier one.
         // A customer with a shop id is also found by the e-mail a code was kept under (an
         // orders export without ids converted first), when e-mails may identify customers.
-        let by_email = (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email)
-            .then(|| email_key(platform, c))
-            .flatten();
-        let found =
-            key.and_then(|k| state.issued_to(k)).or_else(|| by_email.as_deref().and_then(|k| state.issued_to(k)));
+        let by_email =
+            (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email).then_some(email).flatten();
+        let found = key.and_then(|k| state.issued_to(k)).or_else(|| by_email.and_then(|k| state.issued_to(k)));
         if let Some(issued) = found {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
             if self.created.contains(&issued.code) {
@@ -536,13 +543,23 @@ impl<'a> Resolver<'a> {
     fn search(&self, c: &Customer, d: &mut Diag) -> Search {
         let cs = &self.profile.customers;
         let mut ambiguous = Vec::new();
-        let keys: [(bool, MatchKey, String); 3] = [
-            (cs.search_by_siret, MatchKey::Siret, ix::norm_siret(&c.siret)),
-            (cs.search_by_email, MatchKey::Email, ix::norm_email(&c.email)),
-            (cs.search_by_vat, MatchKey::Vat, ix::norm_vat(&c.vat_number)),
+        let keys = [
+            (cs.search_by_siret, MatchKey::Siret, &c.siret),
+            (cs.search_by_email, MatchKey::Email, &c.email),
+            (cs.search_by_vat, MatchKey::Vat, &c.vat_number),
         ];
-        for (enabled, kind, value) in keys {
-            if !enabled || value.is_empty() {
+        for (enabled, kind, raw) in keys {
+            // Normalised only when searched, and not at all when empty (most shop customers
+            // have no SIRET nor VAT number).
+            if !enabled || raw.trim().is_empty() {
+                continue;
+            }
+            let value = match kind {
+                MatchKey::Siret => ix::norm_siret(raw),
+                MatchKey::Email => ix::norm_email(raw),
+                _ => ix::norm_vat(raw),
+            };
+            if value.is_empty() {
                 continue;
             }
             let problem = match kind {
@@ -704,16 +721,17 @@ impl<'a> Resolver<'a> {
     /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
     /// Never empty: without any name it is the client's code.
     pub fn delivery_intitule(&self, c: &Customer, code: &str, addr: &Address) -> String {
+        let person = addr.person();
         let who = if !addr.company.trim().is_empty() {
             addr.company.clone()
-        } else if !addr.person().trim().is_empty() {
-            addr.person()
+        } else if !person.trim().is_empty() {
+            person
         } else if !c.display_name().trim().is_empty() {
             c.display_name()
         } else {
             format!("CLIENT {code}")
         };
-        let text = if addr.city.is_empty() { who } else { format!("{who} - {}", addr.city) };
+        let text = if addr.city.is_empty() { who } else { [&who, " - ", &addr.city].concat() };
         let text = self.address_text(&self.name_text(&text), false);
         cut_encoded(&text, 35)
     }
@@ -859,6 +877,15 @@ fn abrege(intitule: &str) -> String {
 
 /// The first characters of `s` that take at most `max` characters once written in CP850.
 fn cut_encoded(s: &str, max: usize) -> String {
+    // Printable ASCII is one byte a character in CP850: cut by bytes (the common case).
+    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return s[..s.len().min(max)].trim_end().to_string();
+    }
+    cut_encoded_chars(s, max)
+}
+
+/// `cut_encoded`, a character at a time.
+fn cut_encoded_chars(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     for ch in s.chars() {
@@ -884,6 +911,21 @@ pub(super) fn country_name(iso: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The printable-ASCII shortcut cuts where the character-by-character count does.
+        #[test]
+        fn cut_encoded_ascii_matches_the_count(s in "[ -~]{0,60}", max in 0usize..50) {
+            proptest::prop_assert_eq!(cut_encoded(&s, max), cut_encoded_chars(&s, max));
+        }
+
+        #[test]
+        fn cut_encoded_keeps_a_cut_within_its_width(s in "[ -~éœ’€\\t]{0,40}", max in 0usize..40) {
+            let cut = cut_encoded(&s, max);
+            proptest::prop_assert!(codepage::encoded_len(&cut, CodePage::Cp850) <= max);
+            proptest::prop_assert!(s.starts_with(&cut));
+        }
+    }
     use super::*;
     use crate::gescom::index::{Client, Source};
 
