@@ -889,8 +889,7 @@ fn cut_encoded_chars(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     for ch in s.chars() {
-        let mut buf = [0u8; 4];
-        let l = codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850);
+        let l = cp850_len(ch);
         if len + l > max {
             break;
         }
@@ -898,6 +897,16 @@ fn cut_encoded_chars(s: &str, max: usize) -> String {
         out.push(ch);
     }
     out.trim_end().to_string()
+}
+
+/// Bytes `ch` takes once written in CP850: one for a character CP850 has, else what its
+/// transliteration takes (`Œ` → `OE`, or nothing).
+fn cp850_len(ch: char) -> usize {
+    if (' '..='~').contains(&ch) || (ch as u32 >= 0x80 && codepage::cp850::encode_char(ch).is_some()) {
+        return 1;
+    }
+    let mut buf = [0u8; 4];
+    codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850)
 }
 
 pub(super) fn region(a: &Address) -> &str {
@@ -917,6 +926,13 @@ mod tests {
         #[test]
         fn cut_encoded_ascii_matches_the_count(s in "[ -~]{0,60}", max in 0usize..50) {
             proptest::prop_assert_eq!(cut_encoded(&s, max), cut_encoded_chars(&s, max));
+        }
+
+        /// The shortcut for characters CP850 has counts what the transliteration gives.
+        #[test]
+        fn cp850_len_is_the_encoded_length(ch in proptest::char::any()) {
+            let mut buf = [0u8; 4];
+            proptest::prop_assert_eq!(cp850_len(ch), codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850));
         }
 
         #[test]
