@@ -20,7 +20,7 @@ use crate::report::{
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Outcome, Resolver, SetupError};
-use crate::resolve::order::{DocClient, DocumentBuilder};
+use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
 use crate::shop::{self, Joined, ShopFile};
@@ -807,15 +807,24 @@ impl Run<'_> {
                 // Each order's entries name the warnings given from its reading to its writing.
                 w.track_records();
                 let _ = w.take_record();
+                // The reading thread also prices each order's lines (all it needs is fixed for
+                // the run), unless its status skips it.
+                let (pricing, statuses) = (Arc::clone(&self.builder.pricing), &self.profile.orders.statuses);
+                let ahead = |o: &Result<Order, _>| match o {
+                    Ok(o) if plan::skip_reason(o, statuses).is_none() => Some(prepare_ahead(&pricing, o)),
+                    _ => None,
+                };
                 shop::ahead::each(
                     reader,
                     w,
-                    |r, w| r.next(w),
-                    |next, w| {
+                    |r, w| Ok(r.next(w)?.map(|next| (ahead(&next), next))),
+                    |(prepared, next), w| {
                         ir.records += 1;
                         let documents = self.report.documents.len();
                         match next {
-                            Ok(order) => self.order(order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
+                            Ok(order) => self
+                                .order(order, prepared.take(), platform, ir, &mut out, &mut reported, w)
+                                .map_err(io_err)?,
                             Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                         }
                         let warnings = w.take_record();
@@ -993,9 +1002,11 @@ impl Run<'_> {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn order(
         &mut self,
         o: &Order,
+        ahead: Option<PreparedAhead>,
         platform: Platform,
         ir: &InputReport,
         out: &mut Outputs,
@@ -1039,14 +1050,24 @@ impl Run<'_> {
             self.report.add_document(doc);
             return Ok(());
         }
-        let prepared = match self.builder.prepare(o, d) {
+        // Prepared on the reading thread (its warnings given now, in their place), else here.
+        let prepared = match ahead {
+            Some(PreparedAhead { prepared, notes }) => {
+                self.builder.replay_prepared(notes, d.w);
+                prepared
+            }
+            None => self.builder.prepare(o, d).map(|p| {
+                let amounts = p.amounts();
+                (p, amounts)
+            }),
+        };
+        let (prepared, amounts) = match prepared {
             Ok(p) => p,
             Err(p) => {
                 self.order_failed(&o.number, ir, p.line, &p.field, p.message);
                 return Ok(());
             }
         };
-        let amounts = prepared.amounts();
         let (client, writes) = match self.order_client(o, platform, ir, reported, out, d) {
             Some(x) => x,
             None => return Ok(()),
