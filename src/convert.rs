@@ -19,7 +19,7 @@ use crate::report::{
     Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
-use crate::resolve::customer::{Outcome, Resolver, SetupError};
+use crate::resolve::customer::{Outcome, Resolver, SearchAhead, SetupError, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
@@ -590,6 +590,14 @@ struct Run<'a> {
     read: HashSet<(String, String)>,
 }
 
+/// What the reading thread did for an order ahead of its conversion (nothing for an order
+/// its status skips, or that could not be read).
+#[derive(Default)]
+struct OrderAhead {
+    prepared: Option<PreparedAhead>,
+    searched: Option<SearchAhead>,
+}
+
 /// The report entry of a customer, failed until the outcome says otherwise.
 fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>) -> CustomerReport {
     CustomerReport {
@@ -807,23 +815,26 @@ impl Run<'_> {
                 // Each order's entries name the warnings given from its reading to its writing.
                 w.track_records();
                 let _ = w.take_record();
-                // The reading thread also prices each order's lines (all it needs is fixed for
-                // the run), unless its status skips it.
-                let (pricing, statuses) = (Arc::clone(&self.builder.pricing), &self.profile.orders.statuses);
+                // The reading thread also prices each order's lines and searches its customer
+                // in the list (all they need is fixed for the run), unless its status skips it.
+                let (pricing, profile, index) = (Arc::clone(&self.builder.pricing), self.profile, self.index);
                 let ahead = |o: &Result<Order, _>| match o {
-                    Ok(o) if plan::skip_reason(o, statuses).is_none() => Some(prepare_ahead(&pricing, o)),
-                    _ => None,
+                    Ok(o) if plan::skip_reason(o, &profile.orders.statuses).is_none() => OrderAhead {
+                        prepared: Some(prepare_ahead(&pricing, o)),
+                        searched: search_ahead(profile, index, o),
+                    },
+                    _ => OrderAhead::default(),
                 };
                 shop::ahead::each(
                     reader,
                     w,
                     |r, w| Ok(r.next(w)?.map(|next| (ahead(&next), next))),
-                    |(prepared, next), w| {
+                    |(ahead, next), w| {
                         ir.records += 1;
                         let documents = self.report.documents.len();
                         match next {
                             Ok(order) => self
-                                .order(order, prepared.take(), platform, ir, &mut out, &mut reported, w)
+                                .order(order, std::mem::take(ahead), platform, ir, &mut out, &mut reported, w)
                                 .map_err(io_err)?,
                             Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                         }
@@ -1006,7 +1017,7 @@ impl Run<'_> {
     fn order(
         &mut self,
         o: &Order,
-        ahead: Option<PreparedAhead>,
+        ahead: OrderAhead,
         platform: Platform,
         ir: &InputReport,
         out: &mut Outputs,
@@ -1051,7 +1062,7 @@ impl Run<'_> {
             return Ok(());
         }
         // Prepared on the reading thread (its warnings given now, in their place), else here.
-        let prepared = match ahead {
+        let prepared = match ahead.prepared {
             Some(PreparedAhead { prepared, notes }) => {
                 self.builder.replay_prepared(notes, d.w);
                 prepared
@@ -1068,7 +1079,7 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let (client, writes) = match self.order_client(o, platform, ir, reported, out, d) {
+        let (client, writes) = match self.order_client(o, ahead.searched, platform, ir, reported, out, d) {
             Some(x) => x,
             None => return Ok(()),
         };
@@ -1277,9 +1288,11 @@ impl Run<'_> {
 
     /// The client of an order, as the resolver decides it (reading back, for it, the records
     /// of a client written earlier), reported; `None` when the order fails for want of one.
+    #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
         o: &Order,
+        searched: Option<SearchAhead>,
         platform: Platform,
         ir: &InputReport,
         reported: &mut crate::resolve::reported::Reported,
@@ -1287,7 +1300,7 @@ impl Run<'_> {
         d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, d);
+        let outcome = self.resolver.resolve_searched(c, searched, platform, &mut self.state, d);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {
             BlockSource::Created(id) => placements

@@ -274,6 +274,19 @@ impl<'a> Resolver<'a> {
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
     pub fn resolve(&mut self, c: &Customer, platform: Platform, state: &mut State, d: &mut Diag) -> Outcome {
+        self.resolve_searched(c, None, platform, state, d)
+    }
+
+    /// `resolve`, with the search in the list done on the reading thread (`search_ahead`,
+    /// for this customer): its warnings are given where the search would have been.
+    pub fn resolve_searched(
+        &mut self,
+        c: &Customer,
+        searched: Option<SearchAhead>,
+        platform: Platform,
+        state: &mut State,
+        d: &mut Diag,
+    ) -> Outcome {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
@@ -281,7 +294,7 @@ impl<'a> Resolver<'a> {
         // Both keys made once: every order asks for them several times.
         let (id, email) = (id_key(platform, c), email_key(platform, c));
         let key = id.as_deref().or(email.as_deref());
-        let outcome = self.resolve_new_or_existing(c, key, email.as_deref(), platform, state, d);
+        let outcome = self.resolve_new_or_existing(c, searched, key, email.as_deref(), platform, state, d);
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
@@ -317,16 +330,25 @@ impl<'a> Resolver<'a> {
     }
 
     /// `key`: the customer's key (`customer_key`); `email`: its e-mail key (`email_key`).
+    #[allow(clippy::too_many_arguments)]
     fn resolve_new_or_existing(
         &mut self,
         c: &Customer,
+        searched: Option<SearchAhead>,
         key: Option<&str>,
         email: Option<&str>,
         platform: Platform,
         state: &mut State,
         d: &mut Diag,
     ) -> Outcome {
-        match self.search(c, d) {
+        let found = match searched {
+            Some(SearchAhead { found, notes }) => {
+                d.w.replay(notes);
+                found
+            }
+            None => self.search(c, d),
+        };
+        match found {
             Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
             Search::Ambiguous(message) => {
                 return Outcome::Failed { field: String::new(), message };
@@ -541,69 +563,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn search(&self, c: &Customer, d: &mut Diag) -> Search {
-        let cs = &self.profile.customers;
-        let mut ambiguous = Vec::new();
-        let keys = [
-            (cs.search_by_siret, MatchKey::Siret, &c.siret),
-            (cs.search_by_email, MatchKey::Email, &c.email),
-            (cs.search_by_vat, MatchKey::Vat, &c.vat_number),
-        ];
-        for (enabled, kind, raw) in keys {
-            // Normalised only when searched, and not at all when empty (most shop customers
-            // have no SIRET nor VAT number).
-            if !enabled || raw.trim().is_empty() {
-                continue;
-            }
-            let value = match kind {
-                MatchKey::Siret => ix::norm_siret(raw),
-                MatchKey::Email => ix::norm_email(raw),
-                _ => ix::norm_vat(raw),
-            };
-            if value.is_empty() {
-                continue;
-            }
-            let problem = match kind {
-                MatchKey::Siret => crate::gescom::keys::siret_problem(&c.siret),
-                MatchKey::Vat => crate::gescom::keys::vat_problem(&c.vat_number),
-                // The reader has reported an e-mail without '@' already.
-                _ if !value.contains('@') => continue,
-                _ => None,
-            };
-            if let Some(why) = problem {
-                d.push(WarningKind::InvalidValue, kind.as_str(), format!("{why}: not used to search"));
-                continue;
-            }
-            let hits = match kind {
-                MatchKey::Siret => self.index.by_siret(&value),
-                MatchKey::Email => self.index.by_email(&value),
-                _ => self.index.by_vat(&value),
-            };
-            match hits.len() {
-                0 => {}
-                1 => {
-                    return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
-                }
-                _ => {
-                    let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
-                    let msg = format!(
-                        "{} {value} is held by {} clients ({}): no guess",
-                        kind.as_str(),
-                        hits.len(),
-                        codes.join(", ")
-                    );
-                    d.push(WarningKind::AmbiguousMatch, kind.as_str(), msg.clone());
-                    ambiguous.push(msg);
-                }
-            }
-        }
-        if ambiguous.is_empty() {
-            Search::None
-        } else {
-            Search::Ambiguous(format!(
-                "{}; no other key found a single client, and creating one would add a duplicate. Remove the duplicates in Sage or disable that search",
-                ambiguous.join("; ")
-            ))
-        }
+        search(self.profile, self.index, c, d)
     }
 
     /// The #CCLI (and #CCDL) of a new client.
@@ -830,10 +790,97 @@ impl ShopIdMiss {
     }
 }
 
-enum Search {
+pub enum Search {
     Found(String, MatchKey, String),
     Ambiguous(String),
     None,
+}
+
+/// The one client a search key (SIRET, e-mail, VAT number, as the profile enables them)
+/// finds in the list; several clients for one key is ambiguous, never guessed.
+fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) -> Search {
+    let cs = &profile.customers;
+    let mut ambiguous = Vec::new();
+    let keys = [
+        (cs.search_by_siret, MatchKey::Siret, &c.siret),
+        (cs.search_by_email, MatchKey::Email, &c.email),
+        (cs.search_by_vat, MatchKey::Vat, &c.vat_number),
+    ];
+    for (enabled, kind, raw) in keys {
+        // Normalised only when searched, and not at all when empty (most shop customers
+        // have no SIRET nor VAT number).
+        if !enabled || raw.trim().is_empty() {
+            continue;
+        }
+        let value = match kind {
+            MatchKey::Siret => ix::norm_siret(raw),
+            MatchKey::Email => ix::norm_email(raw),
+            _ => ix::norm_vat(raw),
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let problem = match kind {
+            MatchKey::Siret => crate::gescom::keys::siret_problem(&c.siret),
+            MatchKey::Vat => crate::gescom::keys::vat_problem(&c.vat_number),
+            // The reader has reported an e-mail without '@' already.
+            _ if !value.contains('@') => continue,
+            _ => None,
+        };
+        if let Some(why) = problem {
+            d.push(WarningKind::InvalidValue, kind.as_str(), format!("{why}: not used to search"));
+            continue;
+        }
+        let hits = match kind {
+            MatchKey::Siret => index.by_siret(&value),
+            MatchKey::Email => index.by_email(&value),
+            _ => index.by_vat(&value),
+        };
+        match hits.len() {
+            0 => {}
+            1 => {
+                return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
+            }
+            _ => {
+                let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
+                let msg = format!(
+                    "{} {value} is held by {} clients ({}): no guess",
+                    kind.as_str(),
+                    hits.len(),
+                    codes.join(", ")
+                );
+                d.push(WarningKind::AmbiguousMatch, kind.as_str(), msg.clone());
+                ambiguous.push(msg);
+            }
+        }
+    }
+    if ambiguous.is_empty() {
+        Search::None
+    } else {
+        Search::Ambiguous(format!(
+            "{}; no other key found a single client, and creating one would add a duplicate. Remove the duplicates in Sage or disable that search",
+            ambiguous.join("; ")
+        ))
+    }
+}
+
+/// A customer searched in the client list on the reading thread (`search_ahead`): the
+/// answer and the warnings the search gave, to be given when the order is converted.
+pub struct SearchAhead {
+    found: Search,
+    notes: Vec<crate::report::Deferred>,
+}
+
+/// `Resolver::search` for an order's customer, on a thread of its own (the list is read
+/// only): `None` when the profile resolves no customer (a single account).
+pub fn search_ahead(profile: &Profile, index: &ClientIndex, o: &crate::model::Order) -> Option<SearchAhead> {
+    if profile.customers.mode == Mode::Single {
+        return None;
+    }
+    let mut w = crate::report::Warnings::deferred("");
+    let subject = crate::model::order_subject(&o.number, o.origin.line);
+    let found = search(profile, index, &o.customer, &mut Diag::new(&subject, &mut w));
+    Some(SearchAhead { found, notes: w.take_deferred() })
 }
 
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
@@ -889,7 +936,7 @@ fn cut_encoded_chars(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     for ch in s.chars() {
-        let l = cp850_len(ch);
+        let l = codepage::char_len(ch, CodePage::Cp850);
         if len + l > max {
             break;
         }
@@ -897,16 +944,6 @@ fn cut_encoded_chars(s: &str, max: usize) -> String {
         out.push(ch);
     }
     out.trim_end().to_string()
-}
-
-/// Bytes `ch` takes once written in CP850: one for a character CP850 has, else what its
-/// transliteration takes (`Œ` → `OE`, or nothing).
-fn cp850_len(ch: char) -> usize {
-    if (' '..='~').contains(&ch) || (ch as u32 >= 0x80 && codepage::cp850::encode_char(ch).is_some()) {
-        return 1;
-    }
-    let mut buf = [0u8; 4];
-    codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850)
 }
 
 pub(super) fn region(a: &Address) -> &str {
@@ -926,13 +963,6 @@ mod tests {
         #[test]
         fn cut_encoded_ascii_matches_the_count(s in "[ -~]{0,60}", max in 0usize..50) {
             proptest::prop_assert_eq!(cut_encoded(&s, max), cut_encoded_chars(&s, max));
-        }
-
-        /// The shortcut for characters CP850 has counts what the transliteration gives.
-        #[test]
-        fn cp850_len_is_the_encoded_length(ch in proptest::char::any()) {
-            let mut buf = [0u8; 4];
-            proptest::prop_assert_eq!(cp850_len(ch), codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850));
         }
 
         #[test]
@@ -1032,6 +1062,44 @@ mod tests {
         let mut w = Warnings::default();
         let o = r.resolve(c, Platform::Prestashop, &mut st, &mut Diag::new("test", &mut w));
         (o, w, st)
+    }
+
+    /// A customer searched on the reading thread resolves as one searched here: the same
+    /// outcome, the same warnings in the same place (found by SIRET, ambiguous by e-mail with
+    /// an invalid SIRET, not found); a single account searches nothing ahead.
+    #[test]
+    fn searched_ahead_resolves_as_searched_here() {
+        let ix = index();
+        let p = profile("");
+        let mut found = customer("600", "");
+        found.siret = "628 194 821 00037".into();
+        let mut ambiguous = customer("601", "compta@vidal.fr");
+        ambiguous.siret = "123".into();
+        let unknown = customer("602", "zoe.lefevre@exemple.fr");
+        for c in [found, ambiguous, unknown] {
+            let o = crate::model::Order { number: "#1001".into(), customer: c.clone(), ..Default::default() };
+            let subject = crate::model::order_subject(&o.number, o.origin.line);
+            let new =
+                || Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+            let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
+            let a = here.resolve(&c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
+            let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
+            let searched = search_ahead(&p, &ix, &o);
+            assert!(searched.is_some());
+            let b = ahead.resolve_searched(
+                &c,
+                searched,
+                Platform::Shopify,
+                &mut st_ahead,
+                &mut Diag::new(&subject, &mut w_ahead),
+            );
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            let list =
+                |w: &Warnings| w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone())).collect::<Vec<_>>();
+            assert_eq!(list(&w_here), list(&w_ahead));
+        }
+        let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
+        assert!(search_ahead(&single, &ix, &crate::model::Order::default()).is_none());
     }
 
     fn new_record(o: &Outcome) -> &Record {
