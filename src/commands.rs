@@ -264,7 +264,7 @@ fn inspect(a: InspectArgs, lang: Lang) -> u8 {
                                     println!(
                                         "  {}: {} | {} | customer {} <{}> | {} line(s) | total {} {} | {basis} | {}",
                                         crate::report::subject(
-                                            &format!("order {} (line {})", o.number, o.origin.line),
+                                            &crate::model::order_subject(&o.number, o.origin.line),
                                             lang
                                         ),
                                         o.date.map(|d| d.to_string()).unwrap_or_default(),

@@ -19,8 +19,8 @@ use crate::report::{
     Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
-use crate::resolve::customer::{Outcome, Resolver, SetupError};
-use crate::resolve::order::{DocClient, DocumentBuilder};
+use crate::resolve::customer::{Outcome, Resolver, SearchAhead, SetupError, search_ahead};
+use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
 use crate::shop::{self, Joined, ShopFile};
@@ -594,15 +594,23 @@ struct Run<'a> {
     read: HashSet<(String, String)>,
 }
 
+/// What the reading thread did for an order ahead of its conversion (nothing for an order
+/// its status skips, or that could not be read).
+#[derive(Default)]
+struct OrderAhead {
+    prepared: Option<PreparedAhead>,
+    searched: Option<SearchAhead>,
+}
+
 /// The report entry of a customer, failed until the outcome says otherwise.
-fn customer_entry(ir: &InputReport, c: &crate::model::Customer, outcome: &Outcome) -> CustomerReport {
+fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>) -> CustomerReport {
     CustomerReport {
         input: ir.path.clone(),
         record: c.origin.record,
         shop_id: c.shop_id.clone(),
         email: c.email.clone(),
         name: c.display_name(),
-        code: outcome.code().map(str::to_string),
+        code: code.map(str::to_string),
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
@@ -811,15 +819,27 @@ impl Run<'_> {
                 // Each order's entries name the warnings given from its reading to its writing.
                 w.track_records();
                 let _ = w.take_record();
+                // The reading thread also prices each order's lines and searches its customer
+                // in the list (all they need is fixed for the run), unless its status skips it.
+                let (pricing, profile, index) = (Arc::clone(&self.builder.pricing), self.profile, self.index);
+                let ahead = |o: &Result<Order, _>| match o {
+                    Ok(o) if plan::skip_reason(o, &profile.orders.statuses).is_none() => OrderAhead {
+                        prepared: Some(prepare_ahead(&pricing, o)),
+                        searched: search_ahead(profile, index, o),
+                    },
+                    _ => OrderAhead::default(),
+                };
                 shop::ahead::each(
                     reader,
                     w,
-                    |r, w| r.next(w),
-                    |next, w| {
+                    |r, w| Ok(r.next(w)?.map(|next| (ahead(&next), next))),
+                    |(ahead, next), w| {
                         ir.records += 1;
                         let documents = self.report.documents.len();
                         match next {
-                            Ok(order) => self.order(order, platform, ir, &mut out, &mut reported, w).map_err(io_err)?,
+                            Ok(order) => self
+                                .order(order, std::mem::take(ahead), platform, ir, &mut out, &mut reported, w)
+                                .map_err(io_err)?,
                             Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                         }
                         let warnings = w.take_record();
@@ -923,7 +943,7 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
         let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
-        let mut entry = customer_entry(ir, c, &outcome);
+        let mut entry = customer_entry(ir, c, outcome.code());
         match outcome {
             Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
@@ -1003,16 +1023,18 @@ impl Run<'_> {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn order(
         &mut self,
         o: &Order,
+        ahead: OrderAhead,
         platform: Platform,
         ir: &InputReport,
         out: &mut Outputs,
         reported: &mut crate::resolve::reported::Reported,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
-        let subject = format!("order {} (line {})", o.number, o.origin.line);
+        let subject = crate::model::order_subject(&o.number, o.origin.line);
         let d = &mut Diag::new(&subject, w);
         let mut doc = DocumentReport {
             input: ir.path.clone(),
@@ -1028,7 +1050,7 @@ impl Run<'_> {
             total_ttc: None,
             warnings: Vec::new(),
         };
-        let key = format!("{platform}:{}", plan::order_key(platform, o));
+        let key = plan::ledger_key(platform, o);
         let refunded = credit::refunded(o);
         if !self.opts.force && self.ledger.contains(&key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
@@ -1049,15 +1071,25 @@ impl Run<'_> {
             self.report.add_document(doc);
             return Ok(());
         }
-        let prepared = match self.builder.prepare(o, d) {
+        // Prepared on the reading thread (its warnings given now, in their place), else here.
+        let prepared = match ahead.prepared {
+            Some(PreparedAhead { prepared, notes }) => {
+                self.builder.replay_prepared(notes, d.w);
+                prepared
+            }
+            None => self.builder.prepare(o, d).map(|p| {
+                let amounts = p.amounts();
+                (p, amounts)
+            }),
+        };
+        let (prepared, amounts) = match prepared {
             Ok(p) => p,
             Err(p) => {
                 self.order_failed(&o.number, ir, p.line, &p.field, p.message);
                 return Ok(());
             }
         };
-        let amounts = prepared.amounts();
-        let (client, writes) = match self.order_client(o, platform, ir, reported, out, d) {
+        let (client, writes) = match self.order_client(o, ahead.searched, platform, ir, reported, out, d) {
             Some(x) => x,
             None => return Ok(()),
         };
@@ -1266,9 +1298,11 @@ impl Run<'_> {
 
     /// The client of an order, as the resolver decides it (reading back, for it, the records
     /// of a client written earlier), reported; `None` when the order fails for want of one.
+    #[allow(clippy::too_many_arguments)]
     fn order_client(
         &mut self,
         o: &Order,
+        searched: Option<SearchAhead>,
         platform: Platform,
         ir: &InputReport,
         reported: &mut crate::resolve::reported::Reported,
@@ -1276,8 +1310,7 @@ impl Run<'_> {
         d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
-        let outcome = self.resolver.resolve(c, platform, &mut self.state, d);
-        let mut entry = customer_entry(ir, c, &outcome);
+        let outcome = self.resolver.resolve_searched(c, searched, platform, &mut self.state, d);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {
             BlockSource::Created(id) => placements
@@ -1291,6 +1324,8 @@ impl Run<'_> {
         let plan = match self.resolver.order_client(o, outcome, &mut read, d) {
             Ok(p) => p,
             Err(NoClient::Unresolved(message)) => {
+                // Only a failed outcome leaves no client: the entry has no code.
+                let mut entry = customer_entry(ir, c, None);
                 entry.detail = message.clone();
                 self.report.add_customer(entry);
                 self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
@@ -1301,13 +1336,16 @@ impl Run<'_> {
                 return None;
             }
         };
-        entry.action = plan.action;
-        entry.matched_by = plan.matched_by;
-        entry.detail = plan.detail;
-        entry.issued = plan.issued;
+        // A client matched again is reported once per input; the entry is made only then
+        // (most orders are of clients met before).
         if reported.insert(&plan.client.code, self.resolver.client_id(&plan.client.code))
-            || !matches!(entry.action, CustomerAction::Matched | CustomerAction::SingleAccount)
+            || !matches!(plan.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
+            let mut entry = customer_entry(ir, c, Some(&plan.client.code));
+            entry.action = plan.action;
+            entry.matched_by = plan.matched_by;
+            entry.detail = plan.detail;
+            entry.issued = plan.issued;
             self.report.add_customer(entry);
         }
         Some((plan.client, plan.writes))

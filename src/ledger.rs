@@ -123,7 +123,12 @@ pub struct Ledger {
 /// Keys and pieces come from shop data: no tab or newline may break the journal, so they are
 /// written with those as spaces, and hashed the same way so that a key reads back as itself.
 fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains(['\t', '\n', '\r']) { s.replace(['\t', '\n', '\r'], " ").into() } else { s.into() }
+    // Bytes, not chars: this runs for every field of every order.
+    if memchr::memchr3(b'\t', b'\n', b'\r', s.as_bytes()).is_some() {
+        s.replace(['\t', '\n', '\r'], " ").into()
+    } else {
+        s.into()
+    }
 }
 
 fn hash(key: &str) -> u128 {
@@ -475,9 +480,8 @@ impl Ledger {
             return Ok(());
         }
         let (last, first) = &invoice.representative;
-        let fields =
-            [&invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first].map(|f| clean(f));
-        let at = self.write_side(|id| format!("O\t{id}\t{}\t{}\n", clean(key), fields.join("\t")))?;
+        let fields = [key, &invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first];
+        let at = self.write_side('O', &fields)?;
         self.done.insert(halves(h), PENDING | at);
         self.spill_error()
     }
@@ -498,17 +502,18 @@ impl Ledger {
         if self.read_only {
             return Ok(());
         }
-        self.write_side(|id| format!("R\t{id}\t{}\t{}\t{credited}\n", clean(key), clean(piece)))?;
+        self.write_side('R', &[key, piece, &credited.to_string()])?;
         Ok(())
     }
 
     /// Appends a line (made with the batch id) to the batch's side file, opening both if
     /// needed; where it starts in the side file.
-    fn write_side(&mut self, line: impl FnOnce(&str) -> String) -> io::Result<u64> {
+    /// Appends the line `kind`, batch id, `fields` (tabs and line breaks in them made spaces)
+    /// to the side file; where it starts. Written field by field: one line per order.
+    fn write_side(&mut self, kind: char, fields: &[&str]) -> io::Result<u64> {
         let id = self
             .batch
-            .get_or_insert_with(|| format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id()))
-            .clone();
+            .get_or_insert_with(|| format!("{}-{}", jiff::Timestamp::now().as_millisecond(), std::process::id()));
         if self.pending.is_none() {
             let path = self.path.with_file_name(format!("{LEDGER_FILE}.{id}.pending"));
             if let Some(dir) = path.parent() {
@@ -518,10 +523,18 @@ impl Ledger {
             self.side_len = 0;
         }
         let (_, w) = self.pending.as_mut().expect("open");
-        let text = line(&id);
-        w.write_all(text.as_bytes())?;
+        let mut len = 1 + 1 + id.len() + 1;
+        w.write_all(&[kind as u8, b'\t'])?;
+        w.write_all(id.as_bytes())?;
+        for f in fields {
+            let f = clean(f);
+            w.write_all(b"\t")?;
+            w.write_all(f.as_bytes())?;
+            len += 1 + f.len();
+        }
+        w.write_all(b"\n")?;
         let at = self.side_len;
-        self.side_len += text.len() as u64;
+        self.side_len += len as u64;
         Ok(at)
     }
 

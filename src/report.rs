@@ -407,6 +407,8 @@ pub struct Warnings {
 pub struct Deferred {
     /// The caller's key of `push_keyed`.
     key: Option<u64>,
+    /// The key of a warning given once per run (`push_once`): the replaying side decides.
+    once: Option<String>,
     kind: WarningKind,
     record: String,
     field: String,
@@ -442,7 +444,17 @@ impl Warnings {
 
     /// Gives warnings noted by a `deferred` list, as if pushed now.
     pub fn replay(&mut self, notes: Vec<Deferred>) {
+        self.replay_once(notes, &mut std::collections::HashSet::new());
+    }
+
+    /// `replay`, a note of `push_once` given only if its key is not in `given` (then added).
+    pub fn replay_once(&mut self, notes: Vec<Deferred>, given: &mut std::collections::HashSet<String>) {
         for d in notes {
+            if let Some(k) = d.once
+                && !given.insert(k)
+            {
+                continue;
+            }
             match d.key {
                 Some(key) => self.push_keyed(key, d.kind, &d.record, &d.field, || d.message),
                 None => self.push(d.kind, &d.record, &d.field, d.message),
@@ -453,7 +465,8 @@ impl Warnings {
     pub fn push(&mut self, kind: WarningKind, record: &str, field: &str, message: impl Into<Said>) {
         let message = message.into();
         if let Some(notes) = self.deferred.as_mut() {
-            notes.push(Deferred { key: None, kind, record: record.to_string(), field: field.to_string(), message });
+            let (record, field) = (record.to_string(), field.to_string());
+            notes.push(Deferred { key: None, once: None, kind, record, field, message });
             return;
         }
         let key = hash_of(&[kind.as_str(), field, &message.en]);
@@ -481,7 +494,7 @@ impl Warnings {
     ) {
         if let Some(notes) = self.deferred.as_mut() {
             let (record, field, message) = (record.to_string(), field.to_string(), message().into());
-            notes.push(Deferred { key: Some(key), kind, record, field, message });
+            notes.push(Deferred { key: Some(key), once: None, kind, record, field, message });
             return;
         }
         let key = key ^ 0x9E37_79B9_7F4A_7C15;
@@ -490,6 +503,24 @@ impl Warnings {
             return;
         }
         self.add(key, kind, &record.to_string(), field.to_string(), message().into());
+    }
+
+    /// A warning to be given once per run, noted by a `deferred` list with `once` for the
+    /// replaying side to decide (`replay_once`); another list gives it (the caller keeps
+    /// the run's set: see `resolve::order::Once`).
+    pub fn push_once(&mut self, once: String, kind: WarningKind, record: &str, field: &str, message: impl Into<Said>) {
+        let message = message.into();
+        match self.deferred.as_mut() {
+            Some(notes) => notes.push(Deferred {
+                key: None,
+                once: Some(once),
+                kind,
+                record: record.to_string(),
+                field: field.to_string(),
+                message,
+            }),
+            None => self.push(kind, record, field, message),
+        }
     }
 
     /// Starts remembering which entries each record gets (see `take_record`): for orders,

@@ -117,6 +117,22 @@ pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Ve
     }
 }
 
+/// Bytes `c` takes once written in `cp` by `encode_into` (0 for a character dropped, 2 for
+/// `Œ` → `OE`...), without writing it: what cutting a text to a width counts.
+pub fn char_len(c: char, cp: CodePage) -> usize {
+    let sub_len = |sub: &str| sub.chars().filter(|&s| cp.encode_char(s).is_some()).count();
+    if (c as u32) >= 0x20 && (c as u32) < 0x7F {
+        return 1;
+    }
+    if let Some(sub) = forced_substitute(c) {
+        return sub_len(sub);
+    }
+    if cp.encode_char(c).is_some() {
+        return 1;
+    }
+    sub_len(substitute(c, cp))
+}
+
 fn push_sub(sub: &str, cp: CodePage, out: &mut Vec<u8>) {
     for s in sub.chars() {
         // Substitutes are ASCII by construction; keep the guard so a table edit cannot emit a
@@ -191,6 +207,28 @@ mod tests {
         let mut ch = Vec::new();
         encode_into(s, cp, &mut out, &mut ch);
         (out, ch)
+    }
+
+    proptest::proptest! {
+        /// `char_len` counts what `encode_into` writes, character by character.
+        #[test]
+        fn char_len_is_what_encoding_writes(c in proptest::char::any(), latin in proptest::char::range('\u{80}', '\u{2100}')) {
+            for c in [c, latin] {
+                for cp in [CodePage::Cp850, CodePage::Windows1252] {
+                    let (bytes, _) = enc(c.encode_utf8(&mut [0u8; 4]), cp);
+                    proptest::prop_assert_eq!(char_len(c, cp), bytes.len(), "{:?} in {:?}", c, cp);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn char_len_counts_drops_and_substitutes() {
+        let cp = CodePage::Cp850;
+        let lens: Vec<usize> =
+            ['é', '\u{AD}', '\u{A0}', 'Œ', '’', '\t', '\u{200B}', '€'].map(|c| char_len(c, cp)).into();
+        // Soft hyphen dropped although CP850 has it; Œ written OE; € written EUR.
+        assert_eq!(lens, [1, 0, 1, 2, 1, 1, 0, 3]);
     }
 
     #[test]

@@ -130,16 +130,21 @@ pub fn customer_key(platform: Platform, c: &Customer) -> Option<String> {
     id_key(platform, c).or_else(|| email_key(platform, c))
 }
 
+/// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
 fn id_key(platform: Platform, c: &Customer) -> Option<String> {
     let id = c.shop_id.trim();
-    (!id.is_empty()).then(|| format!("{platform}:id:{id}"))
+    (!id.is_empty()).then(|| [platform.as_str(), ":id:", id].concat())
 }
 
 /// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
 /// code is kept under both keys so the same person never gets a second code.
 fn email_key(platform: Platform, c: &Customer) -> Option<String> {
-    let e = ix::norm_email(&c.email);
-    (!e.is_empty()).then(|| format!("{platform}:email:{e}"))
+    if c.email.trim().is_empty() {
+        return None;
+    }
+    let mut e = String::new();
+    crate::gescom::keys::norm_email_into(&c.email, &mut e);
+    Some([platform.as_str(), ":email:", &e].concat())
 }
 
 impl<'a> Resolver<'a> {
@@ -280,19 +285,34 @@ impl<'a> Resolver<'a> {
 
     /// Resolves one customer. `state` gives and receives the counter and issued codes.
     pub fn resolve(&mut self, c: &Customer, platform: Platform, state: &mut State, d: &mut Diag) -> Outcome {
+        self.resolve_searched(c, None, platform, state, d)
+    }
+
+    /// `resolve`, with the search in the list done on the reading thread (`search_ahead`,
+    /// for this customer): its warnings are given where the search would have been.
+    pub fn resolve_searched(
+        &mut self,
+        c: &Customer,
+        searched: Option<SearchAhead>,
+        platform: Platform,
+        state: &mut State,
+        d: &mut Diag,
+    ) -> Outcome {
         let cs = &self.profile.customers;
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
-        let key = customer_key(platform, c);
-        let outcome = self.resolve_new_or_existing(c, key.as_deref(), platform, state, d);
+        // Both keys made once: every order asks for them several times.
+        let (id, email) = (id_key(platform, c), email_key(platform, c));
+        let key = id.as_deref().or(email.as_deref());
+        let outcome = self.resolve_new_or_existing(c, searched, key, email.as_deref(), platform, state, d);
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
-            let keys: Vec<String> = [id_key(platform, c), email_key(platform, c)].into_iter().flatten().collect();
-            let kept = keys.iter().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
+            let keys = [id.as_deref(), email.as_deref()];
+            let kept = keys.iter().flatten().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
             if let Some(date) = kept.map(|i| i.date.to_string()) {
-                for k in &keys {
+                for k in keys.iter().flatten() {
                     if state.issued_to(k).is_none() {
                         state.record(k, code, &date);
                     }
@@ -320,15 +340,26 @@ impl<'a> Resolver<'a> {
             .find_map(|k| state.issued_to(&k).map(|i| i.code.to_string()))
     }
 
+    /// `key`: the customer's key (`customer_key`); `email`: its e-mail key (`email_key`).
+    #[allow(clippy::too_many_arguments)]
     fn resolve_new_or_existing(
         &mut self,
         c: &Customer,
+        searched: Option<SearchAhead>,
         key: Option<&str>,
+        email: Option<&str>,
         platform: Platform,
         state: &mut State,
         d: &mut Diag,
     ) -> Outcome {
-        match self.search(c, d) {
+        let found = match searched {
+            Some(SearchAhead { found, notes }) => {
+                d.w.replay(notes);
+                found
+            }
+            None => self.search(c, d),
+        };
+        match found {
             Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
             Search::Ambiguous(message) => {
                 return Outcome::Failed { field: String::new(), message };
@@ -339,11 +370,9 @@ impl<'a> Resolver<'a> {
         // this file), or by an earlier one.
         // A customer with a shop id is also found by the e-mail a code was kept under (an
         // orders export without ids converted first), when e-mails may identify customers.
-        let by_email = (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email)
-            .then(|| email_key(platform, c))
-            .flatten();
-        let found =
-            key.and_then(|k| state.issued_to(k)).or_else(|| by_email.as_deref().and_then(|k| state.issued_to(k)));
+        let by_email =
+            (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email).then_some(email).flatten();
+        let found = key.and_then(|k| state.issued_to(k)).or_else(|| by_email.and_then(|k| state.issued_to(k)));
         if let Some(issued) = found {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
             if self.created.contains(&issued.code) {
@@ -545,59 +574,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn search(&self, c: &Customer, d: &mut Diag) -> Search {
-        let cs = &self.profile.customers;
-        let mut ambiguous = Vec::new();
-        let keys: [(bool, MatchKey, String); 3] = [
-            (cs.search_by_siret, MatchKey::Siret, ix::norm_siret(&c.siret)),
-            (cs.search_by_email, MatchKey::Email, ix::norm_email(&c.email)),
-            (cs.search_by_vat, MatchKey::Vat, ix::norm_vat(&c.vat_number)),
-        ];
-        for (enabled, kind, value) in keys {
-            if !enabled || value.is_empty() {
-                continue;
-            }
-            let problem = match kind {
-                MatchKey::Siret => crate::gescom::keys::siret_problem(&c.siret),
-                MatchKey::Vat => crate::gescom::keys::vat_problem(&c.vat_number),
-                // The reader has reported an e-mail without '@' already.
-                _ if !value.contains('@') => continue,
-                _ => None,
-            };
-            if let Some(why) = problem {
-                d.push(WarningKind::InvalidValue, kind.as_str(), format!("{why}: not used to search"));
-                continue;
-            }
-            let hits = match kind {
-                MatchKey::Siret => self.index.by_siret(&value),
-                MatchKey::Email => self.index.by_email(&value),
-                _ => self.index.by_vat(&value),
-            };
-            match hits.len() {
-                0 => {}
-                1 => {
-                    return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
-                }
-                _ => {
-                    let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
-                    let msg = format!(
-                        "{} {value} is held by {} clients ({}): no guess",
-                        kind.as_str(),
-                        hits.len(),
-                        codes.join(", ")
-                    );
-                    d.push(WarningKind::AmbiguousMatch, kind.as_str(), msg.clone());
-                    ambiguous.push(msg);
-                }
-            }
-        }
-        if ambiguous.is_empty() {
-            Search::None
-        } else {
-            Search::Ambiguous(format!(
-                "{}; no other key found a single client, and creating one would add a duplicate. Remove the duplicates in Sage or disable that search",
-                ambiguous.join("; ")
-            ))
-        }
+        search(self.profile, self.index, c, d)
     }
 
     /// The #CCLI (and #CCDL) of a new client.
@@ -715,16 +692,17 @@ impl<'a> Resolver<'a> {
     /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
     /// Never empty: without any name it is the client's code.
     pub fn delivery_intitule(&self, c: &Customer, code: &str, addr: &Address) -> String {
+        let person = addr.person();
         let who = if !addr.company.trim().is_empty() {
             addr.company.clone()
-        } else if !addr.person().trim().is_empty() {
-            addr.person()
+        } else if !person.trim().is_empty() {
+            person
         } else if !c.display_name().trim().is_empty() {
             c.display_name()
         } else {
             format!("CLIENT {code}")
         };
-        let text = if addr.city.is_empty() { who } else { format!("{who} - {}", addr.city) };
+        let text = if addr.city.is_empty() { who } else { [&who, " - ", &addr.city].concat() };
         let text = self.address_text(&self.name_text(&text), false);
         cut_encoded(&text, 35)
     }
@@ -823,10 +801,97 @@ impl ShopIdMiss {
     }
 }
 
-enum Search {
+pub enum Search {
     Found(String, MatchKey, String),
     Ambiguous(String),
     None,
+}
+
+/// The one client a search key (SIRET, e-mail, VAT number, as the profile enables them)
+/// finds in the list; several clients for one key is ambiguous, never guessed.
+fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) -> Search {
+    let cs = &profile.customers;
+    let mut ambiguous = Vec::new();
+    let keys = [
+        (cs.search_by_siret, MatchKey::Siret, &c.siret),
+        (cs.search_by_email, MatchKey::Email, &c.email),
+        (cs.search_by_vat, MatchKey::Vat, &c.vat_number),
+    ];
+    for (enabled, kind, raw) in keys {
+        // Normalised only when searched, and not at all when empty (most shop customers
+        // have no SIRET nor VAT number).
+        if !enabled || raw.trim().is_empty() {
+            continue;
+        }
+        let value = match kind {
+            MatchKey::Siret => ix::norm_siret(raw),
+            MatchKey::Email => ix::norm_email(raw),
+            _ => ix::norm_vat(raw),
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let problem = match kind {
+            MatchKey::Siret => crate::gescom::keys::siret_problem(&c.siret),
+            MatchKey::Vat => crate::gescom::keys::vat_problem(&c.vat_number),
+            // The reader has reported an e-mail without '@' already.
+            _ if !value.contains('@') => continue,
+            _ => None,
+        };
+        if let Some(why) = problem {
+            d.push(WarningKind::InvalidValue, kind.as_str(), format!("{why}: not used to search"));
+            continue;
+        }
+        let hits = match kind {
+            MatchKey::Siret => index.by_siret(&value),
+            MatchKey::Email => index.by_email(&value),
+            _ => index.by_vat(&value),
+        };
+        match hits.len() {
+            0 => {}
+            1 => {
+                return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
+            }
+            _ => {
+                let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
+                let msg = format!(
+                    "{} {value} is held by {} clients ({}): no guess",
+                    kind.as_str(),
+                    hits.len(),
+                    codes.join(", ")
+                );
+                d.push(WarningKind::AmbiguousMatch, kind.as_str(), msg.clone());
+                ambiguous.push(msg);
+            }
+        }
+    }
+    if ambiguous.is_empty() {
+        Search::None
+    } else {
+        Search::Ambiguous(format!(
+            "{}; no other key found a single client, and creating one would add a duplicate. Remove the duplicates in Sage or disable that search",
+            ambiguous.join("; ")
+        ))
+    }
+}
+
+/// A customer searched in the client list on the reading thread (`search_ahead`): the
+/// answer and the warnings the search gave, to be given when the order is converted.
+pub struct SearchAhead {
+    found: Search,
+    notes: Vec<crate::report::Deferred>,
+}
+
+/// `Resolver::search` for an order's customer, on a thread of its own (the list is read
+/// only): `None` when the profile resolves no customer (a single account).
+pub fn search_ahead(profile: &Profile, index: &ClientIndex, o: &crate::model::Order) -> Option<SearchAhead> {
+    if profile.customers.mode == Mode::Single {
+        return None;
+    }
+    let mut w = crate::report::Warnings::deferred("");
+    let subject = crate::model::order_subject(&o.number, o.origin.line);
+    let found = search(profile, index, &o.customer, &mut Diag::new(&subject, &mut w));
+    Some(SearchAhead { found, notes: w.take_deferred() })
 }
 
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
@@ -870,11 +935,19 @@ fn abrege(intitule: &str) -> String {
 
 /// The first characters of `s` that take at most `max` characters once written in CP850.
 fn cut_encoded(s: &str, max: usize) -> String {
+    // Printable ASCII is one byte a character in CP850: cut by bytes (the common case).
+    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return s[..s.len().min(max)].trim_end().to_string();
+    }
+    cut_encoded_chars(s, max)
+}
+
+/// `cut_encoded`, a character at a time.
+fn cut_encoded_chars(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     for ch in s.chars() {
-        let mut buf = [0u8; 4];
-        let l = codepage::encoded_len(ch.encode_utf8(&mut buf), CodePage::Cp850);
+        let l = codepage::char_len(ch, CodePage::Cp850);
         if len + l > max {
             break;
         }
@@ -895,6 +968,21 @@ pub(super) fn country_name(iso: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The printable-ASCII shortcut cuts where the character-by-character count does.
+        #[test]
+        fn cut_encoded_ascii_matches_the_count(s in "[ -~]{0,60}", max in 0usize..50) {
+            proptest::prop_assert_eq!(cut_encoded(&s, max), cut_encoded_chars(&s, max));
+        }
+
+        #[test]
+        fn cut_encoded_keeps_a_cut_within_its_width(s in "[ -~éœ’€\\t]{0,40}", max in 0usize..40) {
+            let cut = cut_encoded(&s, max);
+            proptest::prop_assert!(codepage::encoded_len(&cut, CodePage::Cp850) <= max);
+            proptest::prop_assert!(s.starts_with(&cut));
+        }
+    }
     use super::*;
     use crate::gescom::index::{Client, Source};
 
@@ -985,6 +1073,44 @@ mod tests {
         let mut w = Warnings::default();
         let o = r.resolve(c, Platform::Prestashop, &mut st, &mut Diag::new("test", &mut w));
         (o, w, st)
+    }
+
+    /// A customer searched on the reading thread resolves as one searched here: the same
+    /// outcome, the same warnings in the same place (found by SIRET, ambiguous by e-mail with
+    /// an invalid SIRET, not found); a single account searches nothing ahead.
+    #[test]
+    fn searched_ahead_resolves_as_searched_here() {
+        let ix = index();
+        let p = profile("");
+        let mut found = customer("600", "");
+        found.siret = "628 194 821 00037".into();
+        let mut ambiguous = customer("601", "compta@vidal.fr");
+        ambiguous.siret = "123".into();
+        let unknown = customer("602", "zoe.lefevre@exemple.fr");
+        for c in [found, ambiguous, unknown] {
+            let o = crate::model::Order { number: "#1001".into(), customer: c.clone(), ..Default::default() };
+            let subject = crate::model::order_subject(&o.number, o.origin.line);
+            let new =
+                || Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+            let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
+            let a = here.resolve(&c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
+            let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
+            let searched = search_ahead(&p, &ix, &o);
+            assert!(searched.is_some());
+            let b = ahead.resolve_searched(
+                &c,
+                searched,
+                Platform::Shopify,
+                &mut st_ahead,
+                &mut Diag::new(&subject, &mut w_ahead),
+            );
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            let list =
+                |w: &Warnings| w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone())).collect::<Vec<_>>();
+            assert_eq!(list(&w_here), list(&w_ahead));
+        }
+        let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
+        assert!(search_ahead(&single, &ix, &crate::model::Order::default()).is_none());
     }
 
     fn new_record(o: &Outcome) -> &Record {

@@ -50,11 +50,14 @@ pub struct Prepared {
     pub date: DateTime,
 }
 
+/// A document's HT and TTC amounts (`Prepared::amounts`).
+pub type Amounts = (Option<Decimal>, Option<Decimal>);
+
 impl Prepared {
     /// The document's HT and TTC amounts as its lines are written (quantity × unit price −
     /// discount, rounded per line; the other side at the line's VAT rate): what the report
     /// shows. A side needing a line's rate that is unknown is None.
-    pub fn amounts(&self) -> (Option<Decimal>, Option<Decimal>) {
+    pub fn amounts(&self) -> Amounts {
         let (mut ht, mut ttc) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
         for l in &self.lines {
             let amount = round2(l.unit * l.quantity - l.discount);
@@ -77,6 +80,15 @@ pub const PIECE_MAX: usize = 13;
 /// removed, letters uppercased, anything else dropped; what changed beyond a `#` is said,
 /// once per input with examples (every order of a shop has the same shape of number).
 pub fn piece_number(raw: &str, d: &mut Diag) -> String {
+    // Most pieces (`WEB1001`) are already clean: no copy to compare, nothing to report.
+    if raw.len() <= PIECE_MAX && raw.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+        return raw.to_string();
+    }
+    piece_number_cleaned(raw, d)
+}
+
+/// `piece_number` for a number that may need cleaning or cutting.
+fn piece_number_cleaned(raw: &str, d: &mut Diag) -> String {
     let clean: String = crate::text::remove_accents(raw)
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -145,7 +157,6 @@ pub struct Document {
 pub struct DocumentBuilder<'a> {
     pub(super) profile: &'a Profile,
     layout: &'static Layout,
-    articles: Option<&'a Articles>,
     pub(super) today: Date,
     pub(super) reference: Expr,
     /// `None`: `piece = "sage"`, Sage numbers the documents.
@@ -154,8 +165,58 @@ pub struct DocumentBuilder<'a> {
     pub(super) credit_piece: Option<Expr>,
     /// Rates and payment labels already reported as unmapped (once per run each).
     warned: HashSet<String>,
+    /// What prices the lines; shared with the reading thread (`prepare_ahead`).
+    pub pricing: std::sync::Arc<Pricing<'a>>,
+}
+
+/// Checks and prices an order's lines (`prepare`): everything it needs is fixed for the
+/// run, so it can run on the thread that reads the orders, ahead of the conversion.
+pub struct Pricing<'a> {
+    profile: &'a Profile,
+    articles: Option<&'a Articles>,
+    today: Date,
     /// `[orders.tax_codes]` by normalised rate ("5.5"), built once.
     tax_codes: rustc_hash::FxHashMap<String, String>,
+}
+
+/// Where a warning given once per run goes (an unmapped VAT rate): the run's set decides
+/// now, or (`Later`, on the reading thread, whose warnings are noted) the note carries its
+/// key and the run decides when the note is replayed (`Warnings::replay_once`), so that an
+/// order prepared ahead but skipped never uses up the warning.
+pub enum Once<'s> {
+    Run(&'s mut HashSet<String>),
+    Later,
+}
+
+impl Once<'_> {
+    fn warn(&mut self, key: String, d: &mut Diag, kind: WarningKind, field: &str, message: String) {
+        match self {
+            Once::Run(warned) => {
+                if warned.insert(key) {
+                    d.push(kind, field, message);
+                }
+            }
+            Once::Later => d.w.push_once(key, kind, d.subject, field, message),
+        }
+    }
+}
+
+/// An order prepared on the reading thread: the prepared lines (or why not) with their
+/// amounts, and the warnings preparing gave, to be replayed when the order is converted.
+pub struct PreparedAhead {
+    pub prepared: Result<(Prepared, Amounts), DocProblem>,
+    pub notes: Vec<crate::report::Deferred>,
+}
+
+/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given.
+pub fn prepare_ahead(pricing: &Pricing, o: &Order) -> PreparedAhead {
+    let mut w = crate::report::Warnings::deferred("");
+    let subject = crate::model::order_subject(&o.number, o.origin.line);
+    let prepared = pricing.prepare(o, &mut Diag::new(&subject, &mut w), &mut Once::Later).map(|p| {
+        let amounts = p.amounts();
+        (p, amounts)
+    });
+    PreparedAhead { prepared, notes: w.take_deferred() }
 }
 
 /// The amount on the wanted basis side, and whether it includes tax. An export that does
@@ -183,48 +244,7 @@ pub(super) fn round4(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
 }
 
-impl<'a> DocumentBuilder<'a> {
-    pub fn new(
-        profile: &'a Profile,
-        layout: &'static Layout,
-        articles: Option<&'a Articles>,
-        today: Date,
-    ) -> Result<Self, String> {
-        let o = &profile.orders;
-        Ok(DocumentBuilder {
-            profile,
-            layout,
-            articles,
-            today,
-            reference: Expr::parse(&o.reference).map_err(|e| format!("orders.reference: {e}"))?,
-            piece: if o.piece_by_sage() {
-                None
-            } else {
-                Some(Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?)
-            },
-            credit_piece: if o.credit_piece_by_sage() {
-                None
-            } else {
-                Some(Expr::parse(&o.credit_note_piece).map_err(|e| format!("orders.credit_note_piece: {e}"))?)
-            },
-            warned: HashSet::new(),
-            tax_codes: o
-                .tax_codes
-                .iter()
-                .filter_map(|(k, v)| {
-                    let rate = k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok()?;
-                    Some((rate_key(&rate), v.clone()))
-                })
-                .collect(),
-        })
-    }
-
-    pub(super) fn warn_once(&mut self, key: String, d: &mut Diag, kind: WarningKind, field: &str, message: String) {
-        if self.warned.insert(key) {
-            d.push(kind, field, message);
-        }
-    }
-
+impl Pricing<'_> {
     /// The order's price basis: from the export, else the profile.
     fn basis(&self, o: &Order, d: &mut Diag) -> PriceBasis {
         match (o.prices, self.profile.orders.prices_include_tax) {
@@ -247,7 +267,7 @@ impl<'a> DocumentBuilder<'a> {
 
     /// Checks and prices every line. A missing SKU or an unknown article stops the order when
     /// `unknown_article = "error"`.
-    pub fn prepare(&mut self, o: &Order, d: &mut Diag) -> Result<Prepared, DocProblem> {
+    pub fn prepare(&self, o: &Order, d: &mut Diag, once: &mut Once) -> Result<Prepared, DocProblem> {
         let cfg = &self.profile.orders;
         let basis = self.basis(o, d);
         let mut lines = Vec::with_capacity(o.lines.len() + 2);
@@ -277,7 +297,7 @@ impl<'a> DocumentBuilder<'a> {
                 unit,
                 ttc,
                 rate,
-                tax_code: self.tax_code(rate, d),
+                tax_code: self.tax_code(rate, d, once),
                 discount,
                 kind: l.kind,
             });
@@ -296,34 +316,36 @@ impl<'a> DocumentBuilder<'a> {
                 unit,
                 ttc,
                 rate,
-                tax_code: self.tax_code(rate, d),
+                tax_code: self.tax_code(rate, d, once),
                 discount: Decimal::ZERO,
                 kind: LineKind::Shipping,
             });
         }
         let date = self.document_date(o, d);
-        self.finish_prepare(lines, o, basis, unknown, date, d)
+        self.finish_prepare(lines, o, basis, unknown, date, d, once)
     }
 
     /// The order-level discount, then the prepared document.
+    #[allow(clippy::too_many_arguments)]
     fn finish_prepare(
-        &mut self,
+        &self,
         mut lines: Vec<PreparedLine>,
         o: &Order,
         basis: PriceBasis,
         unknown: bool,
         date: DateTime,
         d: &mut Diag,
+        once: &mut Once,
     ) -> Result<Prepared, DocProblem> {
         if let (Some(disc), disc_ttc) = side(o.discount_ttc, o.discount_ht, basis, unknown)
             && !disc.is_zero()
         {
-            self.discount(&mut lines, disc.abs(), disc_ttc, o, d);
+            self.discount(&mut lines, disc.abs(), disc_ttc, o, d, once);
         }
         Ok(Prepared { lines, date })
     }
 
-    fn article(&mut self, sku: &str, n: usize, line: u64, d: &mut Diag) -> Result<String, DocProblem> {
+    fn article(&self, sku: &str, n: usize, line: u64, d: &mut Diag) -> Result<String, DocProblem> {
         let cfg = &self.profile.orders;
         // The same words for every order with the same cause, so that the report counts them
         // as one (a SKU-less export fails every order alike).
@@ -401,13 +423,13 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    pub(super) fn tax_code(&mut self, rate: Option<Decimal>, d: &mut Diag) -> String {
+    pub(super) fn tax_code(&self, rate: Option<Decimal>, d: &mut Diag, once: &mut Once) -> String {
         let Some(r) = rate else { return String::new() };
         let key = rate_key(&r);
         match self.tax_codes.get(&key) {
             Some(code) => code.clone(),
             None => {
-                self.warn_once(
+                once.warn(
                     format!("rate:{key}"), d, WarningKind::TaxCodeMissing,
                     "tax_code",
                     // No code is suggested: codes differ from one dossier to another, and one
@@ -419,7 +441,15 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    fn discount(&mut self, lines: &mut Vec<PreparedLine>, amount: Decimal, ttc: bool, o: &Order, d: &mut Diag) {
+    fn discount(
+        &self,
+        lines: &mut Vec<PreparedLine>,
+        amount: Decimal,
+        ttc: bool,
+        o: &Order,
+        d: &mut Diag,
+        once: &mut Once,
+    ) {
         let cfg = &self.profile.orders;
         let label = if o.discount_codes.is_empty() {
             "Remise".to_string()
@@ -433,7 +463,7 @@ impl<'a> DocumentBuilder<'a> {
                     lines[..products].iter().filter_map(|l| l.rate).map(|r| rate_key(&r)).collect();
                 let rate = if rates.len() == 1 { lines[0].rate } else { None };
                 let (unit, line_ttc, _) = self.convert_price(-amount, ttc, Decimal::ZERO, rate, 0, d);
-                let tax_code = self.tax_code(rate, d);
+                let tax_code = self.tax_code(rate, d, once);
                 lines.push(PreparedLine {
                     article: cfg.discount_article.clone(),
                     design: label,
@@ -512,6 +542,81 @@ impl<'a> DocumentBuilder<'a> {
                     today
                 }
             },
+        }
+    }
+}
+
+impl<'a> DocumentBuilder<'a> {
+    pub fn new(
+        profile: &'a Profile,
+        layout: &'static Layout,
+        articles: Option<&'a Articles>,
+        today: Date,
+    ) -> Result<Self, String> {
+        let o = &profile.orders;
+        Ok(DocumentBuilder {
+            profile,
+            layout,
+            today,
+            reference: Expr::parse(&o.reference).map_err(|e| format!("orders.reference: {e}"))?,
+            piece: if o.piece_by_sage() {
+                None
+            } else {
+                Some(Expr::parse(&o.piece).map_err(|e| format!("orders.piece: {e}"))?)
+            },
+            credit_piece: if o.credit_piece_by_sage() {
+                None
+            } else {
+                Some(Expr::parse(&o.credit_note_piece).map_err(|e| format!("orders.credit_note_piece: {e}"))?)
+            },
+            warned: HashSet::new(),
+            pricing: std::sync::Arc::new(Pricing {
+                profile,
+                articles,
+                today,
+                tax_codes: o
+                    .tax_codes
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let rate = k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok()?;
+                        Some((rate_key(&rate), v.clone()))
+                    })
+                    .collect(),
+            }),
+        })
+    }
+
+    /// Checks and prices every line (`Pricing::prepare`), on this thread.
+    pub fn prepare(&mut self, o: &Order, d: &mut Diag) -> Result<Prepared, DocProblem> {
+        self.pricing.prepare(o, d, &mut Once::Run(&mut self.warned))
+    }
+
+    /// The warnings `prepare_ahead` noted for an order, given now: those given once per run
+    /// only if the run has not given them yet.
+    pub fn replay_prepared(&mut self, notes: Vec<crate::report::Deferred>, w: &mut crate::report::Warnings) {
+        w.replay_once(notes, &mut self.warned);
+    }
+
+    pub(super) fn tax_code(&mut self, rate: Option<Decimal>, d: &mut Diag) -> String {
+        self.pricing.tax_code(rate, d, &mut Once::Run(&mut self.warned))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn convert_price(
+        &self,
+        unit: Decimal,
+        ttc: bool,
+        discount: Decimal,
+        rate: Option<Decimal>,
+        n: usize,
+        d: &mut Diag,
+    ) -> (Decimal, bool, Decimal) {
+        self.pricing.convert_price(unit, ttc, discount, rate, n, d)
+    }
+
+    pub(super) fn warn_once(&mut self, key: String, d: &mut Diag, kind: WarningKind, field: &str, message: String) {
+        if self.warned.insert(key) {
+            d.push(kind, field, message);
         }
     }
 
@@ -701,4 +806,104 @@ pub fn line_total(l: &PreparedLine) -> Option<Decimal> {
         return Some(amount);
     }
     l.rate.map(|r| round2(amount * (Decimal::ONE + r / Decimal::ONE_HUNDRED)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Warnings;
+    use crate::warning_kind::WarningKind;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut for a clean piece answers as the whole cleaning does, and reports nothing.
+        #[test]
+        fn a_clean_piece_is_kept_as_the_cleaning_keeps_it(raw in "[A-Z0-9]{0,13}") {
+            let mut w = Warnings::default();
+            let fast = piece_number(&raw, &mut Diag::new("order 1", &mut w));
+            let slow = piece_number_cleaned(&raw, &mut Diag::new("order 1", &mut w));
+            prop_assert_eq!(&fast, &slow);
+            prop_assert_eq!(fast, raw);
+            prop_assert!(w.is_empty());
+        }
+    }
+
+    /// An order of one line at `rate` % (no code taxe for 7 %), without a SKU (a warning
+    /// given per order: the divers article).
+    fn order(number: &str, rate: &str) -> Order {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        Order {
+            number: number.into(),
+            prices: Some(PriceBasis::Incl),
+            lines: vec![crate::model::Line {
+                name: "Savon".into(),
+                quantity: d("1"),
+                unit_price_ttc: Some(d("10")),
+                tax_rate: Some(d(rate)),
+                taxable: true,
+                kind: LineKind::Product,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn entries(w: &Warnings) -> Vec<(WarningKind, String, String, u64)> {
+        w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone(), x.count)).collect()
+    }
+
+    /// Preparing on the reading thread then replaying its notes gives the warnings preparing
+    /// here gives, the once-per-run ones included; an order prepared ahead but skipped (its
+    /// notes dropped) does not use up a once-per-run warning.
+    #[test]
+    fn prepared_ahead_warns_as_prepared_here() {
+        let p = crate::setup::parse_profile(
+            "[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n",
+            "test",
+        )
+        .unwrap();
+        let builder =
+            || DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let orders = [order("#1", "20"), order("#2", "7"), order("#3", "7"), order("#4", "20")];
+
+        let (mut here, mut w_here) = (builder(), Warnings::new("x.csv"));
+        let mut prepared_here = Vec::new();
+        for o in &orders[1..] {
+            let subject = crate::model::order_subject(&o.number, o.origin.line);
+            prepared_here.push(here.prepare(o, &mut Diag::new(&subject, &mut w_here)).unwrap().lines.len());
+        }
+
+        let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
+        let mut prepared_ahead = Vec::new();
+        for (i, o) in orders.iter().enumerate() {
+            let a = prepare_ahead(&run.pricing, o);
+            assert!(!a.notes.is_empty(), "a warning at least: the divers article");
+            if i == 0 {
+                continue; // skipped by the run (converted earlier): its notes are dropped
+            }
+            run.replay_prepared(a.notes, &mut w_ahead);
+            prepared_ahead.push(a.prepared.unwrap().0.lines.len());
+        }
+        assert_eq!(prepared_here, prepared_ahead);
+        assert_eq!(entries(&w_here), entries(&w_ahead));
+        let missing = w_ahead.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count();
+        assert_eq!(missing, 1, "7 % without a code: said once per run, for order #2");
+
+        // A dropped note does not use up the once key: an order at 7 % skipped, then one
+        // converted, which gets the warning.
+        let mut run = builder();
+        let mut w = Warnings::new("x.csv");
+        let _dropped = prepare_ahead(&run.pricing, &orders[1]);
+        let kept = prepare_ahead(&run.pricing, &orders[2]);
+        run.replay_prepared(kept.notes, &mut w);
+        assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
+    }
+
+    #[test]
+    fn a_piece_with_other_characters_is_cleaned_and_reported() {
+        let mut w = Warnings::default();
+        assert_eq!(piece_number("web-1001", &mut Diag::new("order 1", &mut w)), "WEB1001");
+        assert_eq!(piece_number("WEB10000000001234", &mut Diag::new("order 2", &mut w)), "WEB1000000000");
+        assert_eq!(w.len(), 2, "cleaned, then cut");
+    }
 }

@@ -69,10 +69,15 @@ pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
     None
 }
 
-/// What identifies an order for the ledger: the number shown to the customer, except on
-/// PrestaShop, whose references are shared by split orders (the id is unique there).
-pub fn order_key(platform: Platform, o: &Order) -> String {
-    if platform == Platform::Prestashop && !o.id.is_empty() { format!("id:{}", o.id) } else { o.clean_number() }
+/// What identifies an order for the ledger, after its platform (`shopify:1001`): the number
+/// shown to the customer, except on PrestaShop, whose references are shared by split orders
+/// (the id is unique there). Pieces pushed, not formatted: made for every order.
+pub fn ledger_key(platform: Platform, o: &Order) -> String {
+    if platform == Platform::Prestashop && !o.id.is_empty() {
+        [platform.as_str(), ":id:", &o.id].concat()
+    } else {
+        [platform.as_str(), ":", o.number.trim().trim_start_matches('#').trim()].concat()
+    }
 }
 
 /// Why no credit note is written for an order converted earlier and refunded or cancelled

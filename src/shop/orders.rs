@@ -377,7 +377,7 @@ impl OrderReader {
     /// The lines of a `row_per_order` row, from its `line_item_N` cells.
     fn packed_lines(&mut self, b: &mut Build) {
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
-        let subject = format!("order {} (line {})", b.order.number, origin.line);
+        let subject = crate::model::order_subject(&b.order.number, origin.line);
         for k in 0..self.packed.len() {
             let (header, i) = self.packed[k].clone();
             let cell = self.table.cell(i).to_string();

@@ -315,7 +315,7 @@ pub struct Failed {
 /// HT prices and discounts per line, TTC where the tax amounts give it, rates, shipping, fees,
 /// status. Every guess is reported.
 pub fn finish(o: &mut Order, amounts: &[LineAmounts], x: &Extras, d: &Dialect, w: &mut Warnings) -> Result<(), Failed> {
-    let subject = format!("order {} (line {})", o.number, o.origin.line);
+    let subject = crate::model::order_subject(&o.number, o.origin.line);
     o.prices = Some(PriceBasis::Excl);
     o.basis_inferred = false;
     status(o, x, d);
