@@ -55,7 +55,7 @@ const TAIL: usize = 160;
 /// Bytes of keys and codes sorted in memory at once when saving; more go to sorted runs on
 /// disk, merged as the file is written.
 #[cfg(not(test))]
-const SORT_CHUNK: usize = 4 << 20;
+const SORT_CHUNK: usize = 2 << 20;
 #[cfg(test)]
 const SORT_CHUNK: usize = 100;
 
@@ -556,7 +556,10 @@ impl State {
     /// The live records, in runs sorted by key.
     fn sorted(&self) -> io::Result<Merged> {
         let mut r = BufReader::with_capacity(64 * 1024, LogReader::new(&self.log));
-        let (mut sources, mut chunk) = (Vec::new(), Chunk::default());
+        // Made whole at once: grown by doubling it would hold up to twice its size.
+        let mut chunk =
+            Chunk { text: String::with_capacity(SORT_CHUNK + 4096), items: Vec::with_capacity(SORT_CHUNK / 32) };
+        let mut sources = Vec::new();
         let mut rec = vec![0u8; HEAD];
         let mut at = 0;
         while at < self.log.end() {
@@ -1046,7 +1049,7 @@ mod tests {
     fn key(k: u8) -> String {
         // Long ones too: a record longer than what a lookup reads at once.
         if k % 5 == 4 {
-            format!("shopify:email:{}@exemple.fr", "é".repeat(40 + k as usize))
+            format!("shopify:email:{}@exemple.fr", "é".repeat(60 + k as usize))
         } else {
             format!("shopify:id:{k}")
         }
