@@ -1098,10 +1098,11 @@ impl Run<'_> {
         let mut document = self.builder.build(o, prepared, &client, d);
         let ledger = &self.ledger;
         let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
-        let who = format!("{subject}, client {}", client.code);
+        // Named only when written (most orders are of clients written before, or not at all).
+        let who = || format!("{subject}, client {}", client.code);
         let range = match writes {
-            Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
-            Some(ClientWrite::Block(block)) => out.client_block(&block, &who, d.w)?,
+            Some(ClientWrite::New(records)) => out.client(&records, &who(), d.w)?,
+            Some(ClientWrite::Block(block)) => out.client_block(&block, &who(), d.w)?,
             None => None,
         };
         self.place(&client.code, range);
@@ -1124,8 +1125,11 @@ impl Run<'_> {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
-        doc.total_ht = amounts.0.map(decimal_string);
-        doc.total_ttc = amounts.1.map(decimal_string);
+        // The amounts serve the entries only: without them, the totals count documents.
+        if self.report.keep {
+            doc.total_ht = amounts.0.map(decimal_string);
+            doc.total_ttc = amounts.1.map(decimal_string);
+        }
         doc.customer = client.code;
         doc.piece = document.piece;
         doc.lines = document.lines.len();

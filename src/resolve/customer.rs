@@ -59,6 +59,8 @@ pub struct Resolver<'a> {
     pub(super) index: &'a ClientIndex,
     pub layout: &'static Layout,
     pub(super) today: Date,
+    /// `today` as the state records it (YYYY-MM-DD), made once.
+    today_text: String,
     pub(super) template: Option<ClientRef<'a>>,
     /// `[customers.fields]`, each name resolved to its #CCLI field.
     pub(super) fields: Vec<ProfileField>,
@@ -184,6 +186,7 @@ impl<'a> Resolver<'a> {
             index,
             layout,
             today,
+            today_text: today.to_string(),
             template,
             fields,
             template_gaps_reported: false,
@@ -416,7 +419,7 @@ impl<'a> Resolver<'a> {
         let outcome = self.new_client(c, generated.code.clone(), generated.explain, d);
         // A customer whose record cannot be written keeps no code.
         if let (Some(k), Outcome::New { .. }) = (key, &outcome) {
-            state.record(k, &generated.code, &self.today.to_string());
+            state.record(k, &generated.code, &self.today_text);
         }
         outcome
     }

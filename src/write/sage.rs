@@ -32,6 +32,16 @@ impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Lazy<F> {
     }
 }
 
+/// Text written into a hasher (`fmt::Write`): hashes a `Display` without a `String`.
+struct HashText<'a, H: std::hash::Hasher>(&'a mut H);
+
+impl<H: std::hash::Hasher> fmt::Write for HashText<'_, H> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
 /// Encodes records; holds the reusable buffers.
 pub struct RecordEncoder {
     cp: CodePage,
@@ -256,7 +266,9 @@ impl RecordEncoder {
             let key = {
                 use std::hash::{Hash, Hasher};
                 let mut h = rustc_hash::FxHasher::default();
-                field.to_string().hash(&mut h);
+                // The field's name hashed as it is written out, not copied into a String.
+                let _ = fmt::write(&mut HashText(&mut h), format_args!("{field}"));
+                h.write_u8(0xff);
                 self.text.hash(&mut h);
                 h.finish()
             };
