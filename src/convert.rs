@@ -820,13 +820,22 @@ impl Run<'_> {
                 w.track_records();
                 let _ = w.take_record();
                 // The reading thread also prices each order's lines and searches its customer
-                // in the list (all they need is fixed for the run), unless its status skips it.
+                // in the list (all they need is fixed for the run), unless its status skips it,
+                // or the last order converted here was converted earlier: an export of orders
+                // already converted (yesterday's orders again) would make it work for nothing,
+                // and there it sets the pace. Done or not, the result is the same.
                 let (pricing, profile, index) = (Arc::clone(&self.builder.pricing), self.profile, self.index);
+                let converted_earlier = std::sync::atomic::AtomicBool::new(false);
                 let ahead = |o: &Result<Order, _>| match o {
-                    Ok(o) if plan::skip_reason(o, &profile.orders.statuses).is_none() => OrderAhead {
-                        prepared: Some(prepare_ahead(&pricing, o)),
-                        searched: search_ahead(profile, index, o),
-                    },
+                    Ok(o)
+                        if !converted_earlier.load(std::sync::atomic::Ordering::Relaxed)
+                            && plan::skip_reason(o, &profile.orders.statuses).is_none() =>
+                    {
+                        OrderAhead {
+                            prepared: Some(prepare_ahead(&pricing, o)),
+                            searched: search_ahead(profile, index, o),
+                        }
+                    }
                     _ => OrderAhead::default(),
                 };
                 shop::ahead::each(
@@ -836,12 +845,15 @@ impl Run<'_> {
                     |(ahead, next), w| {
                         ir.records += 1;
                         let documents = self.report.documents.len();
+                        let earlier = self.report.totals.documents_skipped_already_converted;
                         match next {
                             Ok(order) => self
                                 .order(order, std::mem::take(ahead), platform, ir, &mut out, &mut reported, w)
                                 .map_err(io_err)?,
                             Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                         }
+                        let skipped = self.report.totals.documents_skipped_already_converted > earlier;
+                        converted_earlier.store(skipped, std::sync::atomic::Ordering::Relaxed);
                         let warnings = w.take_record();
                         for d in self.report.documents.iter_mut().skip(documents) {
                             d.warnings.clone_from(&warnings);
