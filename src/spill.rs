@@ -361,6 +361,30 @@ impl<K: Key> RunWriter<K> {
     }
 }
 
+/// The first read or write of temporary files that failed, kept for good: after it a
+/// structure may not hold what it was told, so every later input must fail. Kept from
+/// lookups too, which only read (`&self`); asking is one atomic load.
+#[derive(Debug, Default)]
+pub(crate) struct FirstError(std::sync::OnceLock<io::Error>);
+
+impl FirstError {
+    /// `r`'s value, or `None` with its error kept (the first one only).
+    pub(crate) fn keep<T>(&self, r: io::Result<T>) -> Option<T> {
+        match r {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let _ = self.0.set(e);
+                None
+            }
+        }
+    }
+
+    /// A copy of the error kept, if any.
+    pub(crate) fn get(&self) -> Option<io::Error> {
+        self.0.get().map(|e| io::Error::new(e.kind(), e.to_string()))
+    }
+}
+
 /// See the module's documentation.
 #[derive(Debug)]
 pub struct SpillMap<K> {
@@ -370,8 +394,7 @@ pub struct SpillMap<K> {
     to: SpillTo,
     len: usize,
     on_error: u64,
-    /// Kept from lookups, which only read (`&self`).
-    error: std::sync::Mutex<Option<io::Error>>,
+    error: FirstError,
 }
 
 impl<K: Key> SpillMap<K> {
@@ -392,18 +415,11 @@ impl<K: Key> SpillMap<K> {
     /// hold what it was told (an insert whose key could not be looked up is not made), so
     /// every later input must fail too.
     pub fn error(&self) -> Option<io::Error> {
-        let e = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        e.as_ref().map(|e| io::Error::new(e.kind(), e.to_string()))
+        self.error.get()
     }
 
     fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
-        match r {
-            Ok(t) => Some(t),
-            Err(e) => {
-                self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
-                None
-            }
-        }
+        self.error.keep(r)
     }
 
     /// The run holding `k` (live or not), where, and its value.

@@ -22,12 +22,11 @@ use std::fs::{self, File};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::spill::{Log, LogReader, SpillMap, SpillTo};
+use crate::spill::{FirstError, Log, LogReader, SpillMap, SpillTo};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -237,8 +236,8 @@ pub struct State {
     by_key: Index,
     by_code: Index,
     journal: Option<Journal>,
-    /// The first read or write of the temporary files that failed (lookups only read).
-    error: Mutex<Option<io::Error>>,
+    /// The first read or write of the temporary files that failed.
+    error: FirstError,
     /// The customer found last and its code: an order asks for the same customer several
     /// times, and its record may be on disk. Forgotten at every change.
     last: RefCell<Option<(Box<str>, Issued)>>,
@@ -460,7 +459,7 @@ impl State {
             by_key: Index::new(to.clone()),
             by_code: Index::new(to),
             journal: None,
-            error: Mutex::new(None),
+            error: FirstError::default(),
             last: RefCell::new(None),
         }
     }
@@ -592,22 +591,15 @@ impl State {
     /// The first read or write of the temporary files that failed: after it the state may
     /// not answer what it was told, so the current input and every later one must fail.
     pub fn error(&self) -> Option<io::Error> {
-        let e = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        e.as_ref()
-            .map(|e| io::Error::new(e.kind(), e.to_string()))
+        self.error
+            .get()
             .or_else(|| self.by_key.map.error())
             .or_else(|| self.by_code.map.error())
             .map(|e| io::Error::new(e.kind(), format!("temporary file of the state: {e}")))
     }
 
     fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
-        match r {
-            Ok(t) => Some(t),
-            Err(e) => {
-                self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
-                None
-            }
-        }
+        self.error.keep(r)
     }
 
     fn index(&self, f: Field) -> &Index {

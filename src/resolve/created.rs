@@ -16,11 +16,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io;
-use std::sync::Mutex;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::spill::{Log, SpillMap, SpillTo};
+use crate::spill::{FirstError, Log, SpillMap, SpillTo};
 
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
@@ -170,8 +169,8 @@ pub struct CreatedClients {
     last_client: Cell<Option<(u32, Rec, Rec)>>,
     /// The delivery addresses of the client asked last (an order asks two or three times).
     last_deliveries: RefCell<Option<(u32, Addresses)>>,
-    /// The first read or write of the temporary files that failed (lookups only read).
-    error: Mutex<Option<io::Error>>,
+    /// The first read or write of the temporary files that failed.
+    error: FirstError,
 }
 
 impl Default for CreatedClients {
@@ -197,28 +196,21 @@ impl CreatedClients {
             last: RefCell::new(None),
             last_client: Cell::new(None),
             last_deliveries: RefCell::new(None),
-            error: Mutex::new(None),
+            error: FirstError::default(),
         }
     }
 
     /// The first read or write of the temporary files that failed: after it a lookup may
     /// have answered "not created" wrongly, so the current input and every later one fail.
     pub fn error(&self) -> Option<io::Error> {
-        let e = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        e.as_ref()
-            .map(|e| io::Error::new(e.kind(), e.to_string()))
+        self.error
+            .get()
             .or_else(|| self.by_code.error())
             .map(|e| io::Error::new(e.kind(), format!("temporary file of the clients created: {e}")))
     }
 
     fn failed<T>(&self, r: io::Result<T>) -> Option<T> {
-        match r {
-            Ok(t) => Some(t),
-            Err(e) => {
-                self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
-                None
-            }
-        }
+        self.error.keep(r)
     }
 
     /// A new record holding `text`.
