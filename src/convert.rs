@@ -1243,7 +1243,7 @@ impl Run<'_> {
             }
         };
         // Named by its piece, or by the order when Sage numbered it.
-        doc.invoice = Some(if invoice.piece.is_empty() { o.clean_number() } else { invoice.piece.clone() });
+        doc.invoice = Some(if invoice.piece.is_empty() { o.clean_number().to_string() } else { invoice.piece.clone() });
         doc.customer = client.code.clone();
         let before = if fresh { rust_decimal::Decimal::ZERO } else { self.ledger.credited(key).amount };
         let plan = match self.builder.prepare_credit(o, &prepared, refunded, before, d) {

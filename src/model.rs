@@ -241,7 +241,7 @@ pub struct Order {
 
 impl Order {
     /// The order number without the leading `#` and spaces (`#1001` → `1001`).
-    pub fn clean_number(&self) -> String {
-        self.number.trim().trim_start_matches('#').trim().to_string()
+    pub fn clean_number(&self) -> &str {
+        self.number.trim().trim_start_matches('#').trim()
     }
 }

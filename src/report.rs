@@ -519,7 +519,11 @@ impl Warnings {
                 field: field.to_string(),
                 message,
             }),
-            None => self.push(kind, record, field, message),
+            None => {
+                // The caller decides once-ness itself on a list it gives to (`Once::Run`).
+                debug_assert!(false, "push_once is for a deferred list");
+                self.push(kind, record, field, message)
+            }
         }
     }
 

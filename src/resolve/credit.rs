@@ -327,7 +327,7 @@ impl DocumentBuilder<'_> {
             let (unit, ttc) = match (ht_invoice, rate) {
                 (true, Some(r)) => (round4(share / (Decimal::ONE + r / Decimal::ONE_HUNDRED)), false),
                 _ => {
-                    let (u, t, _) = self.convert_price(share, true, Decimal::ZERO, *rate, 0, d);
+                    let (u, t, _) = self.pricing.convert_price(share, true, Decimal::ZERO, *rate, 0, d);
                     (u, t)
                 }
             };

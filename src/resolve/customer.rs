@@ -127,11 +127,6 @@ pub fn delivery_hash(r: &Record) -> u64 {
     ]))
 }
 
-/// The key that identifies a shop customer across runs: the shop id, else the e-mail.
-pub fn customer_key(platform: Platform, c: &Customer) -> Option<String> {
-    id_key(platform, c).or_else(|| email_key(platform, c))
-}
-
 /// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
 fn id_key(platform: Platform, c: &Customer) -> Option<String> {
     let id = c.shop_id.trim();
@@ -305,7 +300,8 @@ impl<'a> Resolver<'a> {
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
-        // Both keys made once: every order asks for them several times.
+        // Both keys made once: every order asks for them several times. The key that
+        // identifies a shop customer across runs is the shop id's, else the e-mail's.
         let (id, email) = (id_key(platform, c), email_key(platform, c));
         let key = id.as_deref().or(email.as_deref());
         let outcome = self.resolve_new_or_existing(c, searched, key, email.as_deref(), platform, state, d);
@@ -343,7 +339,7 @@ impl<'a> Resolver<'a> {
             .find_map(|k| state.issued_to(&k).map(|i| i.code.to_string()))
     }
 
-    /// `key`: the customer's key (`customer_key`); `email`: its e-mail key (`email_key`).
+    /// `key`: the customer's key (shop id, else e-mail); `email`: its e-mail key (`email_key`).
     #[allow(clippy::too_many_arguments)]
     fn resolve_new_or_existing(
         &mut self,

@@ -223,7 +223,7 @@ fn value(v: Var, ctx: &Ctx) -> String {
         Var::Country => crate::countries::name_fr(&c.billing.country).unwrap_or(&c.billing.country).to_string(),
         Var::Code => ctx.code.to_string(),
         Var::Today => crate::sage::value::fmt_date(ctx.today),
-        Var::OrderNumber => ctx.order.map(Order::clean_number).unwrap_or_default(),
+        Var::OrderNumber => ctx.order.map(|o| o.clean_number().to_string()).unwrap_or_default(),
         Var::OrderId => ctx.order.map(|o| o.id.clone()).unwrap_or_default(),
         Var::OrderDate => {
             ctx.order.and_then(|o| o.date).map(|d| crate::sage::value::fmt_date(d.date())).unwrap_or_default()

@@ -601,19 +601,6 @@ impl<'a> DocumentBuilder<'a> {
         self.pricing.tax_code(rate, d, &mut Once::Run(&mut self.warned))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn convert_price(
-        &self,
-        unit: Decimal,
-        ttc: bool,
-        discount: Decimal,
-        rate: Option<Decimal>,
-        n: usize,
-        d: &mut Diag,
-    ) -> (Decimal, bool, Decimal) {
-        self.pricing.convert_price(unit, ttc, discount, rate, n, d)
-    }
-
     pub(super) fn warn_once(&mut self, key: String, d: &mut Diag, kind: WarningKind, field: &str, message: String) {
         if self.warned.insert(key) {
             d.push(kind, field, message);

@@ -76,7 +76,7 @@ pub fn ledger_key(platform: Platform, o: &Order) -> String {
     if platform == Platform::Prestashop && !o.id.is_empty() {
         [platform.as_str(), ":id:", &o.id].concat()
     } else {
-        [platform.as_str(), ":", o.number.trim().trim_start_matches('#').trim()].concat()
+        [platform.as_str(), ":", o.clean_number()].concat()
     }
 }
 
