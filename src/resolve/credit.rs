@@ -385,7 +385,7 @@ impl DocumentBuilder<'_> {
         if self.profile.orders.credit_note_origin && !invoice_piece.is_empty() {
             h.set(Chen::PieceOrig, invoice_piece.to_string());
         }
-        let lines = plan.prepared.lines.iter().map(|l| self.line(l, date.date(), client)).collect();
+        let lines = plan.prepared.lines.iter().map(|l| self.line(l.clone(), date.date(), client)).collect();
         let due = self.due(o, date, d);
         Document { header: h, lines, dues: vec![due], piece }
     }

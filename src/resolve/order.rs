@@ -620,17 +620,19 @@ impl<'a> DocumentBuilder<'a> {
         };
         let reference = self.reference.eval(&ctx);
         let h = self.header(o, p.date, client, &piece, reference, d);
-        let notice = client.notices.join("\\n");
+        let due = self.due(o, p.date, d);
+        self.check_totals(o, &p, d);
+        // The prepared lines are used up: their texts move into the records.
+        let mut notice = Some(client.notices.join("\\n")).filter(|n| !n.is_empty());
+        let day = p.date.date();
         let mut lines = Vec::with_capacity(p.lines.len());
-        for (i, l) in p.lines.iter().enumerate() {
-            let mut r = self.line(l, p.date.date(), client);
-            if i == 0 && !notice.is_empty() {
-                r.set(Chli::TexteComplementaire, notice.clone());
+        for l in p.lines {
+            let mut r = self.line(l, day, client);
+            if let Some(n) = notice.take() {
+                r.set(Chli::TexteComplementaire, n);
             }
             lines.push(r);
         }
-        let due = self.due(o, p.date, d);
-        self.check_totals(o, &p, d);
         Document { header: h, lines, dues: vec![due], piece }
     }
 
@@ -690,11 +692,11 @@ impl<'a> DocumentBuilder<'a> {
     }
 
     /// The #CHLI of a prepared line; `date` is the document's.
-    pub(super) fn line(&self, l: &PreparedLine, date: Date, client: &DocClient) -> Record {
+    pub(super) fn line(&self, l: PreparedLine, date: Date, client: &DocClient) -> Record {
         let cfg = &self.profile.orders;
         let mut r = Record::new(self.layout.of(RecordKind::Chli));
-        r.set(Chli::ArRef, l.article.clone());
-        r.set(Chli::Design, l.design.clone());
+        r.set(Chli::ArRef, l.article);
+        r.set(Chli::Design, l.design);
         r.set(Chli::Ttc, l.ttc);
         r.set(Chli::PrixUnitaire, l.unit);
         r.set(Chli::Qte, l.quantity);
@@ -708,7 +710,7 @@ impl<'a> DocumentBuilder<'a> {
         r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
         r.set(Chli::CtNum, client.code.clone());
         r.set(Chli::DoDate, date);
-        r.set(Chli::CodeTaxe1, l.tax_code.clone());
+        r.set(Chli::CodeTaxe1, l.tax_code);
         r
     }
 

@@ -18,7 +18,7 @@ use crate::warning_kind::WarningKind;
 use super::credit;
 use super::customer::{Outcome, Resolver};
 use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
-use super::update::Update;
+use super::update::{Addresses, Update};
 
 /// Why an order is not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +206,7 @@ impl Resolver<'_> {
             Some(b) => b,
             None => read(client)?,
         };
-        Ok(self.apply_update(block, c, c.delivery.as_ref(), &wanted, d))
+        Ok(self.apply_update(block, c, &Addresses::of(c, c.delivery.as_ref()), &wanted, d))
     }
 
     /// The client of order `o`, from the resolution `outcome` of its customer: created,
@@ -221,7 +221,8 @@ impl Resolver<'_> {
         d: &mut Diag,
     ) -> Result<ClientPlan, NoClient> {
         let c = &o.customer;
-        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let addresses = Addresses::of(c, c.delivery.as_ref());
+        let delivery = addresses.delivery;
         let (mut matched_by, mut issued) = (None, None);
         let mut detail = format!("order {}", o.number);
         let (code, mut writes, mut action) = match outcome {
@@ -248,14 +249,14 @@ impl Resolver<'_> {
             // An existing client (or one created earlier in this run): update it if asked and
             // possible, else refer to a delivery address it already has.
             let client = self.index.by_code(&code);
-            let wanted = self.wanted_for(&code, client, c, Some(delivery));
+            let wanted = self.wanted_for(&code, client, &addresses);
             if wanted.any() {
                 let block = if let Some(id) = self.created_id(&code) {
                     match read(BlockSource::Created(id)).map_err(NoClient::Unreadable)? {
                         Some(b) => Some(b),
                         None => {
                             // Nothing written to read back (no Format Sage output).
-                            intitule = self.note_created_delivery(&code, c, delivery);
+                            intitule = self.note_created_delivery(&code, c, &addresses);
                             None
                         }
                     }
@@ -277,7 +278,7 @@ impl Resolver<'_> {
                     }
                 };
                 if let Some(block) = block
-                    && let Some(u) = self.apply_update(block, c, Some(delivery), &wanted, d)
+                    && let Some(u) = self.apply_update(block, c, &addresses, &wanted, d)
                 {
                     if action == CustomerAction::Matched {
                         action = CustomerAction::Updated;
@@ -288,10 +289,10 @@ impl Resolver<'_> {
                 }
             }
             if intitule.is_none() {
-                intitule = self.known_delivery(client, &code, delivery);
+                intitule = self.known_delivery(client, &code, &addresses);
             }
         }
-        let notices = self.address_notices(&code, c, delivery, &writes, intitule.is_none(), d);
+        let notices = self.address_notices(&code, c, &addresses, &writes, intitule.is_none(), d);
         let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, d);
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
@@ -306,7 +307,7 @@ impl Resolver<'_> {
         &self,
         code: &str,
         c: &Customer,
-        delivery: &Address,
+        a: &Addresses,
         writes: &Option<ClientWrite>,
         no_intitule: bool,
         d: &mut Diag,
@@ -317,7 +318,7 @@ impl Resolver<'_> {
         let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
         if !updated_billing
             && !matches!(writes, Some(ClientWrite::New(_)))
-            && self.billing_differs(client, code, &c.billing)
+            && self.billing_differs(client, code, a)
         {
             let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
             if cs.notify_billing_address_differs {
@@ -329,8 +330,8 @@ impl Resolver<'_> {
                 crate::said!(Msg::WarnBillingDiffers, code = code, text = text),
             );
         }
-        if no_intitule && !delivery.is_empty() && self.billing_differs(client, code, delivery) {
-            let text = format!("Adresse de livraison différente : {}", one_line(delivery));
+        if no_intitule && self.delivery_differs(client, code, a) {
+            let text = format!("Adresse de livraison différente : {}", one_line(a.delivery));
             if cs.notify_delivery_address_differs {
                 notices.push(text.clone());
             }

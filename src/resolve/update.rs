@@ -4,6 +4,8 @@
 //! followed by its existing children unchanged and any new delivery address. No I/O here: the
 //! caller reads the block and writes the result.
 
+use std::cell::OnceCell;
+
 use super::customer::{Resolver, country_name, region};
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::{ClientRef, address_key, key_hash, push_key_part};
@@ -49,6 +51,38 @@ pub struct Update {
     pub delivery_intitule: Option<String>,
 }
 
+/// A customer's two addresses for one order, each key (`Resolver::key_of`) made at most once:
+/// the checks of an order ask for them up to five times.
+pub struct Addresses<'a> {
+    pub billing: &'a Address,
+    /// The delivery address, or the billing address when the order gives none (or an empty one).
+    pub delivery: &'a Address,
+    billing_key: OnceCell<String>,
+    delivery_key: OnceCell<String>,
+}
+
+impl<'a> Addresses<'a> {
+    pub fn of(c: &'a Customer, delivery: Option<&'a Address>) -> Addresses<'a> {
+        Addresses {
+            billing: &c.billing,
+            delivery: delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing),
+            billing_key: OnceCell::new(),
+            delivery_key: OnceCell::new(),
+        }
+    }
+
+    fn billing_key(&self, r: &Resolver) -> &str {
+        self.billing_key.get_or_init(|| r.key_of(self.billing))
+    }
+
+    fn delivery_key(&self, r: &Resolver) -> &str {
+        if std::ptr::eq(self.delivery, self.billing) {
+            return self.billing_key(r);
+        }
+        self.delivery_key.get_or_init(|| r.key_of(self.delivery))
+    }
+}
+
 impl Resolver<'_> {
     /// The key of a shop address (`gescom::index::address_key`) as the client card would hold
     /// it, text options applied. A plain ASCII part goes straight in: the key keeps only its
@@ -71,7 +105,7 @@ impl Resolver<'_> {
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
     pub fn wanted_update(&self, client: ClientRef, c: &Customer, delivery: Option<&Address>) -> Wanted {
-        self.wanted_for(client.code(), Some(client), c, delivery)
+        self.wanted_for(client.code(), Some(client), &Addresses::of(c, delivery))
     }
 
     /// As `wanted_update`, for any code: a client of the list, or one created in this run
@@ -80,32 +114,30 @@ impl Resolver<'_> {
         &self,
         code: &str,
         client: Option<ClientRef>,
-        c: &Customer,
-        delivery: Option<&Address>,
+        a: &Addresses,
     ) -> Wanted {
         if let Some(id) = self.created.id(code) {
-            let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-            let h = key_hash(&self.key_of(addr));
+            let addr = a.delivery;
+            let h = key_hash(a.delivery_key(self));
             let known = self.created.deliveries_of(id).any(|(_, k)| k == h);
             return Wanted { delivery: !addr.is_empty() && !known, ..Default::default() };
         }
         let Some(client) = client else { return Wanted::default() };
         let cs = &self.profile.customers;
         let mut w = Wanted::default();
-        if cs.update_billing_address && !c.billing.is_empty() {
-            w.billing = client.address_hash().is_none_or(|k| k != key_hash(&self.key_of(&c.billing)));
+        if cs.update_billing_address && !a.billing.is_empty() {
+            w.billing = client.address_hash().is_none_or(|k| k != key_hash(a.billing_key(self)));
         }
         if cs.update_delivery_addresses {
-            let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-            if !addr.is_empty() {
-                let key = self.key_of(addr);
+            if !a.delivery.is_empty() {
+                let key = a.delivery_key(self);
                 let known = match self.updated.get(client.code(), self.layout) {
-                    Some(block) => block_delivery_keys(&block).contains(&key),
-                    None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(&key)),
+                    Some(block) => block_delivery_keys(&block).iter().any(|k| k == key),
+                    None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(key)),
                     // A CSV or XLSX list has no delivery addresses: one equal to the billing
                     // address is taken as known; another cannot be checked (and the update
                     // will be refused with that reason).
-                    None => client.address_hash() == Some(key_hash(&key)),
+                    None => client.address_hash() == Some(key_hash(key)),
                 };
                 w.delivery = !known;
             }
@@ -123,23 +155,24 @@ impl Resolver<'_> {
 
     /// The intitulé of the client's delivery address equal to `addr`, among the addresses
     /// known (written in this run, or read from a Format Sage export).
-    pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> Option<String> {
-        let key = self.key_of(addr);
+    pub fn known_delivery(&self, client: Option<ClientRef>, code: &str, a: &Addresses) -> Option<String> {
+        let key = a.delivery_key(self);
         if let Some(id) = self.created.id(code) {
-            let h = key_hash(&key);
+            let h = key_hash(key);
             return self.created.deliveries_of(id).find(|(_, k)| *k == h).map(|(i, _)| i.to_string());
         }
         if let Some(block) = self.updated.get(code, self.layout) {
             return block_deliveries(&block).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         }
-        let h = key_hash(&key);
+        let h = key_hash(key);
         client.and_then(|c| c.deliveries().find(|(_, k)| *k == h).map(|(i, _)| i.to_string()))
     }
 
     /// A new delivery address for a client created in this run when its records cannot be
     /// written again (dry run, no Format Sage output): the intitulé it would get.
-    pub fn note_created_delivery(&mut self, code: &str, c: &Customer, addr: &Address) -> Option<String> {
-        let h = key_hash(&self.key_of(addr));
+    pub fn note_created_delivery(&mut self, code: &str, c: &Customer, a: &Addresses) -> Option<String> {
+        let addr = a.delivery;
+        let h = key_hash(a.delivery_key(self));
         let base = self.delivery_intitule(c, code, addr);
         let id = self.created.id(code)?;
         if let Some((i, _)) = self.created.deliveries_of(id).find(|(_, k)| *k == h) {
@@ -151,14 +184,10 @@ impl Resolver<'_> {
         Some(intitule)
     }
 
-    /// Does the shop address differ from the client card's (when the list says)?
-    pub fn billing_differs(&self, client: Option<ClientRef>, code: &str, addr: &Address) -> bool {
-        if addr.is_empty() {
-            return false;
-        }
-        let key = self.key_of(addr);
+    /// Does a shop address of key `key` differ from the client card's (when the list says)?
+    fn card_differs(&self, client: Option<ClientRef>, code: &str, key: &str) -> bool {
         if let Some(id) = self.created.id(code) {
-            return self.created.card(id) != key_hash(&key);
+            return self.created.card(id) != key_hash(key);
         }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code, self.layout).as_ref().and_then(|b| b.first()) {
             let card = address_key(&[
@@ -170,7 +199,17 @@ impl Resolver<'_> {
             ]);
             return card != key;
         }
-        client.and_then(|c| c.address_hash()).is_some_and(|k| k != key_hash(&key))
+        client.and_then(|c| c.address_hash()).is_some_and(|k| k != key_hash(key))
+    }
+
+    /// Does the order's billing address differ from the client card's (when the list says)?
+    pub fn billing_differs(&self, client: Option<ClientRef>, code: &str, a: &Addresses) -> bool {
+        !a.billing.is_empty() && self.card_differs(client, code, a.billing_key(self))
+    }
+
+    /// Does the order's delivery address differ from the client card's address?
+    pub fn delivery_differs(&self, client: Option<ClientRef>, code: &str, a: &Addresses) -> bool {
+        !a.delivery.is_empty() && self.card_differs(client, code, a.delivery_key(self))
     }
 
     /// Applies the wanted updates to `block` (the client's records as exported, or as last
@@ -179,7 +218,7 @@ impl Resolver<'_> {
         &mut self,
         block: Vec<BlockRecord>,
         c: &Customer,
-        delivery: Option<&Address>,
+        a: &Addresses,
         wanted: &Wanted,
         d: &mut Diag,
     ) -> Option<Update> {
@@ -216,8 +255,8 @@ impl Resolver<'_> {
         }
         let mut records = block.clone();
         records[0] = BlockRecord::Known(ccli);
-        let addr = delivery.filter(|d| !d.is_empty()).unwrap_or(&c.billing);
-        let key = self.key_of(addr);
+        let addr = a.delivery;
+        let key = a.delivery_key(self);
         let mut delivery_intitule = block_deliveries(&records).into_iter().find(|(_, k)| *k == key).map(|(i, _)| i);
         if wanted.delivery && delivery_intitule.is_none() && !addr.is_empty() {
             let taken: Vec<String> = block_deliveries(&records).into_iter().map(|(i, _)| i).collect();
