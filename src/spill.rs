@@ -12,14 +12,40 @@
 //!
 //! A read or write of the temporary files that fails is kept (`error`) and the lookup that
 //! failed answers `on_error`: the caller chooses an answer that refuses rather than
-//! duplicates, and fails its inputs from then on.
+//! duplicates, and fails its inputs from then on. A block read back whose checksum (kept in
+//! memory, 4 bytes a block) does not match is such a failure: a run damaged on disk never
+//! answers "absent" for a key it holds (for the ledger, that would convert an order twice).
 
 use std::fs::File;
 use std::hash::Hash;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
-use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+/// Spreads the bits of a hash (splitmix64's finaliser): FxHasher's own output is weak in its
+/// low bits.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The checksum of bytes written to a temporary file, to know them when read back.
+pub(crate) fn sum32(b: &[u8]) -> u32 {
+    let mut h = FxHasher::default();
+    h.write(b);
+    let h = mix(h.finish());
+    (h ^ (h >> 32)) as u32
+}
+
+fn damaged() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "a temporary file is damaged (a block's checksum differs)")
+}
 
 /// A key of fixed size, written as bytes that sort as the key does.
 pub trait Key: Copy + Ord + Hash + Eq {
@@ -81,6 +107,8 @@ struct Run<K> {
     len: usize,
     /// First key of each block.
     firsts: Vec<K>,
+    /// Checksum of each block's bytes (`sum32`).
+    sums: Vec<u32>,
     filter: Vec<u64>,
 }
 
@@ -271,6 +299,18 @@ impl<K: Key> Run<K> {
         probes(k.bits(), self.filter.len()).all(|(w, m)| self.filter[w] & m != 0)
     }
 
+    /// The bytes of block `b`, checked against its checksum.
+    fn block(&self, b: usize) -> io::Result<Vec<u8>> {
+        let first = b * BLOCK;
+        let n = BLOCK.min(self.len - first);
+        let mut buf = vec![0u8; n * Self::RECORD];
+        read_at(&self.file, &mut buf, (first * Self::RECORD) as u64)?;
+        if sum32(&buf) != self.sums[b] {
+            return Err(damaged());
+        }
+        Ok(buf)
+    }
+
     /// Where `k` is (record number), its value and whether it is live.
     fn find(&self, k: &K) -> io::Result<Option<(usize, u64, bool)>> {
         if !self.may_hold(k) {
@@ -281,9 +321,8 @@ impl<K: Key> Run<K> {
             return Ok(None);
         }
         let first = (block - 1) * BLOCK;
-        let n = BLOCK.min(self.len - first);
-        let mut buf = vec![0u8; n * Self::RECORD];
-        read_at(&self.file, &mut buf, (first * Self::RECORD) as u64)?;
+        let buf = self.block(block - 1)?;
+        let n = buf.len() / Self::RECORD;
         let (mut lo, mut hi) = (0, n);
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -299,27 +338,43 @@ impl<K: Key> Run<K> {
         Ok(None)
     }
 
-    /// Rewrites record `at`: value `v`, live or not.
-    fn set(&self, at: usize, k: &K, v: u64, live: bool) -> io::Result<()> {
-        let mut rec = [0u8; 64];
-        let rec = &mut rec[..Self::RECORD];
+    /// Rewrites record `at`: value `v`, live or not. Its block is read (and checked) again
+    /// for the new checksum: a rewrite is rare next to lookups.
+    fn set(&mut self, at: usize, k: &K, v: u64, live: bool) -> io::Result<()> {
+        let (b, i) = (at / BLOCK, at % BLOCK);
+        let mut buf = self.block(b)?;
+        let rec = &mut buf[i * Self::RECORD..(i + 1) * Self::RECORD];
         record(rec, k, v, live);
-        write_at(&self.file, rec, (at * Self::RECORD) as u64)
+        write_at(&self.file, rec, (at * Self::RECORD) as u64)?;
+        self.sums[b] = sum32(&buf);
+        Ok(())
     }
 
-    /// Reads every record in order: (key, value, live).
+    /// Reads every record in order: (key, value, live). A block is checked before any of its
+    /// records is given.
     fn records(&self) -> io::Result<impl Iterator<Item = io::Result<(K, u64, bool)>> + '_> {
         (&self.file).seek(SeekFrom::Start(0))?;
         let mut r = BufReader::with_capacity(64 * 1024, &self.file);
-        let mut left = self.len;
+        let (mut at, mut block, mut buf) = (0, 0, Vec::with_capacity(BLOCK * Self::RECORD));
         Ok(std::iter::from_fn(move || {
-            if left == 0 {
+            if at == self.len {
                 return None;
             }
-            left -= 1;
-            let mut rec = [0u8; 64];
-            let rec = &mut rec[..Self::RECORD];
-            Some(r.read_exact(rec).map(|()| (K::take(rec), u64::take(&rec[K::SIZE..]), rec[K::SIZE + 8] != 0)))
+            if at.is_multiple_of(BLOCK) {
+                let n = BLOCK.min(self.len - at);
+                buf.resize(n * Self::RECORD, 0);
+                let checked = r.read_exact(&mut buf).and_then(|()| {
+                    if sum32(&buf) == self.sums[block] { Ok(()) } else { Err(damaged()) }
+                });
+                if let Err(e) = checked {
+                    at = self.len;
+                    return Some(Err(e));
+                }
+                block += 1;
+            }
+            let rec = &buf[(at % BLOCK) * Self::RECORD..][..Self::RECORD];
+            at += 1;
+            Some(Ok((K::take(rec), u64::take(&rec[K::SIZE..]), rec[K::SIZE + 8] != 0)))
         }))
     }
 }
@@ -329,6 +384,9 @@ struct RunWriter<K> {
     out: BufWriter<File>,
     len: usize,
     firsts: Vec<K>,
+    sums: Vec<u32>,
+    /// The bytes of the block being written, for its checksum.
+    block: Vec<u8>,
     /// Made as the entries come (no list of them kept): sized for the most it may get.
     filter: Vec<u64>,
 }
@@ -337,7 +395,14 @@ impl<K: Key> RunWriter<K> {
     fn new(to: &SpillTo, most: usize) -> io::Result<Self> {
         let file = new_temp(to)?;
         let filter = vec![0u64; (most * 10).div_ceil(64).max(1)];
-        Ok(RunWriter { out: BufWriter::with_capacity(64 * 1024, file), len: 0, firsts: Vec::new(), filter })
+        Ok(RunWriter {
+            out: BufWriter::with_capacity(64 * 1024, file),
+            len: 0,
+            firsts: Vec::new(),
+            sums: Vec::new(),
+            block: Vec::with_capacity(BLOCK * Run::<K>::RECORD),
+            filter,
+        })
     }
 
     fn push(&mut self, k: &K, v: u64) -> io::Result<()> {
@@ -348,16 +413,24 @@ impl<K: Key> RunWriter<K> {
         let rec = &mut rec[..Run::<K>::RECORD];
         record(rec, k, v, true);
         self.out.write_all(rec)?;
+        self.block.extend_from_slice(rec);
         for (w, m) in probes(k.bits(), self.filter.len()) {
             self.filter[w] |= m;
         }
         self.len += 1;
+        if self.len.is_multiple_of(BLOCK) {
+            self.sums.push(sum32(&self.block));
+            self.block.clear();
+        }
         Ok(())
     }
 
-    fn finish(self) -> io::Result<Run<K>> {
+    fn finish(mut self) -> io::Result<Run<K>> {
+        if !self.block.is_empty() {
+            self.sums.push(sum32(&self.block));
+        }
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        Ok(Run { file, len: self.len, firsts: self.firsts, filter: self.filter })
+        Ok(Run { file, len: self.len, firsts: self.firsts, sums: self.sums, filter: self.filter })
     }
 }
 
@@ -631,6 +704,48 @@ mod tests {
             assert!(keys < 100 || m.runs.len() > 1, "the runs were used");
             assert!(m.runs.len() <= 12, "runs merged: {}", m.runs.len());
         }
+    }
+
+    /// A run damaged on disk (one bit of a value, then one of a key) is an error kept: no key
+    /// it holds is ever answered absent or with another value.
+    #[test]
+    fn a_damaged_run_is_an_error_never_an_absent_key() {
+        for (what, byte) in [("value", 9usize), ("key", 3)] {
+            let mut m: SpillMap<u64> = SpillMap::new(SpillTo::Temp, u64::MAX);
+            let key = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            for i in 0..300u64 {
+                m.insert(key(i), i);
+            }
+            assert!(m.error().is_none());
+            let run = &m.runs[0];
+            let rec = Run::<u64>::RECORD;
+            let at = (5 * rec + byte) as u64;
+            let mut b = [0u8; 1];
+            read_at(&run.file, &mut b, at).unwrap();
+            write_at(&run.file, &[b[0] ^ 0x10], at).unwrap();
+            let mut refused = 0;
+            for i in 0..300u64 {
+                match m.get(&key(i)) {
+                    Some(v) if v == i => {}
+                    Some(u64::MAX) => refused += 1,
+                    other => panic!("{what}: key {i} answered {other:?}"),
+                }
+            }
+            assert!(refused > 0, "{what}: the damaged block was read");
+            assert!(m.error().unwrap().to_string().contains("damaged"), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_run_fails_a_merge() {
+        let mut m: SpillMap<u64> = SpillMap::new(SpillTo::Temp, u64::MAX);
+        for i in 0..64u64 {
+            m.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i);
+        }
+        let run = &m.runs[0];
+        write_at(&run.file, &[0xFF, 0xFF], 12).unwrap();
+        m.retain(|_, _| true);
+        assert!(m.error().is_some(), "the pass over the run found the damage");
     }
 
     #[test]

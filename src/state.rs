@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::spill::{FirstError, Log, LogReader, SpillMap, SpillTo};
+use crate::spill::{FirstError, Log, LogReader, SpillMap, SpillTo, mix};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -91,14 +91,6 @@ fn checksum(rec: &[u8], body: &[u8]) -> u32 {
     h.write(body);
     let h = mix(h.finish());
     (h ^ (h >> 32)) as u32
-}
-
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 fn hash(s: &str) -> u64 {

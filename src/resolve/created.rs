@@ -19,7 +19,7 @@ use std::io;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::spill::{FirstError, Log, SpillMap, SpillTo};
+use crate::spill::{FirstError, Log, SpillMap, SpillTo, mix, sum32};
 
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
@@ -65,29 +65,10 @@ struct Rec {
     raw: [u8; RECORD],
 }
 
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(b);
-    mix(h.finish())
-}
-
 fn hash(code: &str) -> u64 {
     let mut h = FxHasher::default();
     code.hash(&mut h);
     mix(h.finish())
-}
-
-fn sum32(b: &[u8]) -> u32 {
-    let h = hash_bytes(b);
-    (h ^ (h >> 32)) as u32
 }
 
 fn damaged(what: &str) -> io::Error {
