@@ -363,9 +363,9 @@ impl<K: Key> Run<K> {
             if at.is_multiple_of(BLOCK) {
                 let n = BLOCK.min(self.len - at);
                 buf.resize(n * Self::RECORD, 0);
-                let checked = r.read_exact(&mut buf).and_then(|()| {
-                    if sum32(&buf) == self.sums[block] { Ok(()) } else { Err(damaged()) }
-                });
+                let checked = r
+                    .read_exact(&mut buf)
+                    .and_then(|()| if sum32(&buf) == self.sums[block] { Ok(()) } else { Err(damaged()) });
                 if let Err(e) = checked {
                     at = self.len;
                     return Some(Err(e));

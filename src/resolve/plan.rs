@@ -316,10 +316,7 @@ impl Resolver<'_> {
         let cs = &self.profile.customers;
         let mut notices = Vec::new();
         let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
-        if !updated_billing
-            && !matches!(writes, Some(ClientWrite::New(_)))
-            && self.billing_differs(client, code, a)
-        {
+        if !updated_billing && !matches!(writes, Some(ClientWrite::New(_))) && self.billing_differs(client, code, a) {
             let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
             if cs.notify_billing_address_differs {
                 notices.push(text.clone());

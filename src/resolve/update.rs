@@ -110,12 +110,7 @@ impl Resolver<'_> {
 
     /// As `wanted_update`, for any code: a client of the list, or one created in this run
     /// (then only a new delivery address is added, whatever the options).
-    pub fn wanted_for(
-        &self,
-        code: &str,
-        client: Option<ClientRef>,
-        a: &Addresses,
-    ) -> Wanted {
+    pub fn wanted_for(&self, code: &str, client: Option<ClientRef>, a: &Addresses) -> Wanted {
         if let Some(id) = self.created.id(code) {
             let addr = a.delivery;
             let h = key_hash(a.delivery_key(self));
@@ -128,19 +123,17 @@ impl Resolver<'_> {
         if cs.update_billing_address && !a.billing.is_empty() {
             w.billing = client.address_hash().is_none_or(|k| k != key_hash(a.billing_key(self)));
         }
-        if cs.update_delivery_addresses {
-            if !a.delivery.is_empty() {
-                let key = a.delivery_key(self);
-                let known = match self.updated.get(client.code(), self.layout) {
-                    Some(block) => block_delivery_keys(&block).iter().any(|k| k == key),
-                    None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(key)),
-                    // A CSV or XLSX list has no delivery addresses: one equal to the billing
-                    // address is taken as known; another cannot be checked (and the update
-                    // will be refused with that reason).
-                    None => client.address_hash() == Some(key_hash(key)),
-                };
-                w.delivery = !known;
-            }
+        if cs.update_delivery_addresses && !a.delivery.is_empty() {
+            let key = a.delivery_key(self);
+            let known = match self.updated.get(client.code(), self.layout) {
+                Some(block) => block_delivery_keys(&block).iter().any(|k| k == key),
+                None if client.block().is_some() => client.deliveries().any(|(_, k)| k == key_hash(key)),
+                // A CSV or XLSX list has no delivery addresses: one equal to the billing
+                // address is taken as known; another cannot be checked (and the update
+                // will be refused with that reason).
+                None => client.address_hash() == Some(key_hash(key)),
+            };
+            w.delivery = !known;
         }
         if cs.update_custom_fields && !self.fields.is_empty() {
             w.fields = true;
@@ -275,7 +268,7 @@ impl Resolver<'_> {
             // Created in this run: only the new address is remembered (the caller keeps where
             // the records are).
             if let Some(i) = &delivery_intitule {
-                self.created_delivery(&code, i, key_hash(&key));
+                self.created_delivery(&code, i, key_hash(key));
             }
         } else {
             self.remember_updated(code, &records);
