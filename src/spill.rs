@@ -17,11 +17,9 @@
 //! answers "absent" for a key it holds (for the ledger, that would convert an order twice).
 
 use std::fs::File;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-
-use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
