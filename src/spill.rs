@@ -41,6 +41,23 @@ pub(crate) fn sum32(b: &[u8]) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// The hash of a text (a customer key, a code) by which the spilling maps find its record;
+/// every hit is checked against the record's text.
+pub(crate) fn hash_text(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    mix(h.finish())
+}
+
+/// Little-endian integers of the records written to temporary files.
+pub(crate) fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+pub(crate) fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
 fn damaged() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "a temporary file is damaged (a block's checksum differs)")
 }

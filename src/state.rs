@@ -19,14 +19,14 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::{self, File};
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap, FxHasher};
 use serde::{Deserialize, Serialize};
 
-use crate::spill::{FirstError, Log, LogReader, SpillMap, SpillTo, mix};
+use crate::spill::{FirstError, Log, LogReader, SpillMap, SpillTo, hash_text, mix, u32_at, u64_at};
 
 pub const STATE_FILE: &str = "passerelle-state.json";
 
@@ -76,14 +76,6 @@ const HEAD: usize = 34;
 /// The record took its key's old code away from the code index (to put back on undo).
 const OLD_CODE_REMOVED: u8 = 1;
 
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
 /// Over everything but the dead flag (which changes in place) and the sum itself.
 fn checksum(rec: &[u8], body: &[u8]) -> u32 {
     let mut h = FxHasher::default();
@@ -91,12 +83,6 @@ fn checksum(rec: &[u8], body: &[u8]) -> u32 {
     h.write(body);
     let h = mix(h.finish());
     (h ^ (h >> 32)) as u32
-}
-
-fn hash(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    s.hash(&mut h);
-    mix(h.finish())
 }
 
 fn damaged(what: &str) -> io::Error {
@@ -620,7 +606,7 @@ impl State {
     /// What `get` says of the record found by `s` as its `f` (read once).
     fn lookup<R>(&self, f: Field, s: &str, get: impl Fn(&Rec) -> R) -> Option<R> {
         let ix = self.index(f);
-        if let Some(at) = ix.map.get(&hash(s)) {
+        if let Some(at) = ix.map.get(&hash_text(s)) {
             if at == NONE {
                 return None;
             }
@@ -636,7 +622,7 @@ impl State {
     /// The record found by `s` as its `f`.
     fn find(&self, f: Field, s: &str) -> Option<u64> {
         let ix = self.index(f);
-        if let Some(at) = ix.map.get(&hash(s)) {
+        if let Some(at) = ix.map.get(&hash_text(s)) {
             match self.holds(at, f, s) {
                 Some(true) => return Some(at),
                 Some(false) => {}
@@ -648,7 +634,7 @@ impl State {
 
     /// Maps `s` (as `f`) to record `at`, replacing what it mapped to.
     fn set(&mut self, f: Field, s: &str, at: u64) {
-        let h = hash(s);
+        let h = hash_text(s);
         match self.index(f).map.get(&h) {
             None => {
                 let ix = self.index_mut(f);
@@ -674,7 +660,7 @@ impl State {
             ix.collided.remove(s);
             return true;
         }
-        let h = hash(s);
+        let h = hash_text(s);
         if ix.map.get(&h) == Some(at) {
             ix.map.remove(&h);
             return true;
@@ -903,7 +889,7 @@ mod tests {
         s.record("shopify:id:1", "WEB1", "2026-11-01");
         let a = s.find(Field::Key, "shopify:id:1").unwrap();
         // Another key under the same hash: its slot points at the first one's record.
-        s.by_key.map.insert(hash("shopify:id:2"), a);
+        s.by_key.map.insert(hash_text("shopify:id:2"), a);
         assert_eq!(s.issued_to("shopify:id:2"), None, "the text differs: not this customer");
         s.begin();
         s.record("shopify:id:2", "WEB2", "2026-11-02");

@@ -14,12 +14,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::io;
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 
-use crate::spill::{FirstError, Log, SpillMap, SpillTo, mix, sum32};
+use crate::spill::{FirstError, Log, SpillMap, SpillTo, hash_text, sum32, u32_at, u64_at};
 
 /// Catégorie comptable, compte collectif, representative (nom, prénom).
 pub type Shared = (Option<String>, Option<String>, (String, String));
@@ -65,22 +64,8 @@ struct Rec {
     raw: [u8; RECORD],
 }
 
-fn hash(code: &str) -> u64 {
-    let mut h = FxHasher::default();
-    code.hash(&mut h);
-    mix(h.finish())
-}
-
 fn damaged(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("temporary file of the clients created is damaged ({what})"))
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 // Bytes of a record: a (8), b (4), c (4), text length (4), text checksum (4), the text
@@ -295,7 +280,7 @@ impl CreatedClients {
     }
 
     fn find(&self, code: &str) -> Option<u32> {
-        if let Some(v) = self.by_code.get(&hash(code)) {
+        if let Some(v) = self.by_code.get(&hash_text(code)) {
             if v == UNREADABLE {
                 return None;
             }
@@ -340,7 +325,7 @@ impl CreatedClients {
         self.failed(r);
         self.n_clients += 1;
         self.last_client.set(Some((id, c, first)));
-        let h = hash(code);
+        let h = hash_text(code);
         match self.by_code.get(&h) {
             None => {
                 self.by_code.insert(h, id as u64);
@@ -430,8 +415,8 @@ impl CreatedClients {
             let Some(code) = self.client(i).and_then(|c| self.text_of(&c)) else { return };
             if self.collided.get(code.as_str()) == Some(&i) {
                 self.collided.remove(code.as_str());
-            } else if self.by_code.get(&hash(&code)) == Some(i as u64) {
-                self.by_code.remove(&hash(&code));
+            } else if self.by_code.get(&hash_text(&code)) == Some(i as u64) {
+                self.by_code.remove(&hash_text(&code));
             }
         }
         self.last_client.set(None);
@@ -505,7 +490,7 @@ mod tests {
         let mut c = CreatedClients::default();
         let a = c.insert("WEB1", 1, shared("1"), &[]);
         // Forge a collision: WEB9's hash leads to WEB1's client.
-        c.by_code.insert(hash("WEB9"), a as u64);
+        c.by_code.insert(hash_text("WEB9"), a as u64);
         assert_eq!(c.id("WEB9"), None, "another code: not this client");
         c.begin();
         let b = c.insert("WEB9", 9, shared("1"), &[]);
