@@ -265,8 +265,17 @@ impl<R: Read> Read for RecordLimit<R> {
                     self.line += memchr::memchr_iter(b'\n', &rest[..k]).count() as u64;
                     k
                 }
-                Field::Unquoted => memchr::memchr3(self.delimiter, b'\n', b'\r', rest).unwrap_or(rest.len()),
-                Field::Start | Field::QuoteInQuoted => 0,
+                // Outside quotes only a quote or a line end can change more than "at the
+                // start of a field or not": delimiters (a fifth of a shop export's bytes) are
+                // skipped too, the state after the run read from its last byte.
+                Field::Start | Field::Unquoted if !matches!(self.delimiter, b'"' | b'\n' | b'\r') => {
+                    let k = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
+                    if k > 0 {
+                        self.state = if rest[k - 1] == self.delimiter { Field::Start } else { Field::Unquoted };
+                    }
+                    k
+                }
+                Field::Start | Field::Unquoted | Field::QuoteInQuoted => 0,
             };
             if skip > 0 {
                 self.grow(skip)?;
@@ -430,7 +439,7 @@ mod tests {
             seed
         };
         let alphabet = b"ab;,\"\n\r";
-        for case in 0..2_000 {
+        for case in 0..20_000 {
             let len = (next() % 200) as usize;
             let text: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
             let limit = next() % 40 + 1;

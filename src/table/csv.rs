@@ -20,10 +20,12 @@ pub struct CsvTable {
     pub keys: Vec<String>,
     reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
-    /// The current row as text, when all of it is UTF-8: checked once per row, its cells are
-    /// then read with no check of their own. `None`: the row is in `record`, each cell
-    /// checked (and read as Windows-1252 if it is not UTF-8).
-    text: Option<csv::StringRecord>,
+    /// The current row's bytes as text, when all of them are UTF-8: checked once per row in
+    /// one pass, its cells are then slices of it (`record`'s ranges) with no check of their
+    /// own. Otherwise (`utf8` false) each cell is checked (and read as Windows-1252 if it is
+    /// not UTF-8).
+    text: String,
+    utf8: bool,
     /// 1 = first data row.
     pub record_no: u64,
     /// Decoding buffer for single cells.
@@ -139,7 +141,8 @@ impl CsvTable {
             keys,
             reader,
             record: csv::ByteRecord::new(),
-            text: None,
+            text: String::new(),
+            utf8: false,
             record_no: 0,
             scratch: String::new(),
             misdecoded: Vec::new(),
@@ -156,10 +159,7 @@ impl CsvTable {
     /// Reads the next row; `false` at the end. A row with another number of cells than the
     /// header is an error for the whole file: its columns can no longer be trusted.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
-        // The record's buffers are reused, whichever form the last row took.
-        if let Some(text) = self.text.take() {
-            self.record = text.into_byte_record();
-        }
+        self.utf8 = false;
         let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
         if !more {
             self.progress = None;
@@ -170,11 +170,12 @@ impl CsvTable {
             if let Some(p) = self.progress.as_mut() {
                 p.tick();
             }
-            match csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
-                Ok(text) => self.text = Some(text),
-                Err(e) => self.record = e.into_byte_record(),
+            if let Ok(text) = simdutf8::basic::from_utf8(self.record.as_slice()) {
+                self.text.clear();
+                self.text.push_str(text);
+                self.utf8 = true;
             }
-            let record = self.bytes();
+            let record = &self.record;
             if let Some(i) = record.iter().position(|c| c.len() > crate::fsguard::MAX_CELL_BYTES) {
                 return Err(InputError::Field {
                     path: self.path.clone(),
@@ -191,37 +192,31 @@ impl CsvTable {
         Ok(more)
     }
 
-    /// The current row's bytes.
-    fn bytes(&self) -> &csv::ByteRecord {
-        match &self.text {
-            Some(t) => t.as_byte_record(),
-            None => &self.record,
-        }
-    }
-
     /// Physical line where the current row starts.
     pub fn line(&self) -> u64 {
-        self.bytes().position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
+        self.record.position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
-        self.bytes().len()
+        self.record.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes().is_empty()
+        self.record.is_empty()
     }
 
     /// The raw bytes of cell `i`.
     pub fn raw(&self, i: usize) -> &[u8] {
-        self.bytes().get(i).unwrap_or(b"")
+        self.record.get(i).unwrap_or(b"")
     }
 
     /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
     /// source) is read as Windows-1252 and noted in `misdecoded` for a warning.
     pub fn cell(&mut self, i: usize) -> &str {
-        if let Some(t) = &self.text {
-            return t.get(i).unwrap_or("");
+        // A cell whose bounds cut a character (its bytes are not UTF-8 on their own, only
+        // joined to the next cell's) is read as the others of a row that is not UTF-8.
+        if let Some(s) = self.record.range(i).filter(|_| self.utf8).and_then(|r| self.text.get(r)) {
+            return s;
         }
         let bytes = self.record.get(i).unwrap_or(b"");
         match std::str::from_utf8(bytes) {
@@ -325,6 +320,9 @@ mod tests {
             bytes.extend_from_slice("Zoé,Besançon\n".as_bytes());
         }
         bytes.extend_from_slice(b"Cr\xe8me,Lyon\nL\xc3\xa9a,S\xc3\xa8te\n");
+        // Two cells that are UTF-8 only when joined (a character cut by the delimiter): the
+        // row's bytes without delimiters pass the check, each cell still fails its own.
+        bytes.extend_from_slice(b"Tr\xc3,\xa9ma\n");
         std::fs::write(&path, bytes).unwrap();
         let mut t = CsvTable::open(&path, None, None).unwrap();
         let mut rows = Vec::new();
@@ -334,8 +332,12 @@ mod tests {
         let n = rows.len() as u64;
         assert_eq!(rows[0], ("Zoé".into(), "Besançon".into(), vec![], 2));
         assert_eq!(
-            rows[rows.len() - 2..],
-            [("Crème".into(), "Lyon".into(), vec![0], n), ("Léa".into(), "Sète".into(), vec![], n + 1)]
+            rows[rows.len() - 3..],
+            [
+                ("Crème".into(), "Lyon".into(), vec![0], n - 1),
+                ("Léa".into(), "Sète".into(), vec![], n),
+                ("TrÃ".into(), "©ma".into(), vec![0, 1], n + 1)
+            ]
         );
     }
 
