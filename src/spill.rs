@@ -107,6 +107,9 @@ const HOT: usize = 2;
 
 /// Records per block: the unit read from a run.
 const BLOCK: usize = 32;
+/// The bytes of a block of the largest key (16 bytes, + 8 of value, + 1 live flag): read into
+/// a buffer on the stack, no allocation per lookup.
+const BLOCK_BYTES: usize = BLOCK * 25;
 const PROBES: u64 = 7;
 
 /// Where runs go: a folder (the state folder), or the system's temporary folder.
@@ -308,19 +311,22 @@ fn record<K: Key>(out: &mut [u8], k: &K, v: u64, live: bool) {
 }
 
 impl<K: Key> Run<K> {
-    const RECORD: usize = K::SIZE + 9;
+    const RECORD: usize = {
+        assert!(K::SIZE + 9 <= BLOCK_BYTES / BLOCK, "a key larger than a block's buffer allows");
+        K::SIZE + 9
+    };
 
     fn may_hold(&self, k: &K) -> bool {
         probes(k.bits(), self.filter.len()).all(|(w, m)| self.filter[w] & m != 0)
     }
 
-    /// The bytes of block `b`, checked against its checksum.
-    fn block(&self, b: usize) -> io::Result<Vec<u8>> {
+    /// The bytes of block `b`, read into `buf` and checked against its checksum.
+    fn block<'b>(&self, b: usize, buf: &'b mut [u8; BLOCK_BYTES]) -> io::Result<&'b mut [u8]> {
         let first = b * BLOCK;
         let n = BLOCK.min(self.len - first);
-        let mut buf = vec![0u8; n * Self::RECORD];
-        read_at(&self.file, &mut buf, (first * Self::RECORD) as u64)?;
-        if sum32(&buf) != self.sums[b] {
+        let buf = &mut buf[..n * Self::RECORD];
+        read_at(&self.file, buf, (first * Self::RECORD) as u64)?;
+        if sum32(buf) != self.sums[b] {
             return Err(damaged());
         }
         Ok(buf)
@@ -336,7 +342,8 @@ impl<K: Key> Run<K> {
             return Ok(None);
         }
         let first = (block - 1) * BLOCK;
-        let buf = self.block(block - 1)?;
+        let mut bytes = [0u8; BLOCK_BYTES];
+        let buf = self.block(block - 1, &mut bytes)?;
         let n = buf.len() / Self::RECORD;
         let (mut lo, mut hi) = (0, n);
         while lo < hi {
@@ -357,11 +364,12 @@ impl<K: Key> Run<K> {
     /// for the new checksum: a rewrite is rare next to lookups.
     fn set(&mut self, at: usize, k: &K, v: u64, live: bool) -> io::Result<()> {
         let (b, i) = (at / BLOCK, at % BLOCK);
-        let mut buf = self.block(b)?;
+        let mut bytes = [0u8; BLOCK_BYTES];
+        let buf = self.block(b, &mut bytes)?;
         let rec = &mut buf[i * Self::RECORD..(i + 1) * Self::RECORD];
         record(rec, k, v, live);
         write_at(&self.file, rec, (at * Self::RECORD) as u64)?;
-        self.sums[b] = sum32(&buf);
+        self.sums[b] = sum32(buf);
         Ok(())
     }
 

@@ -239,6 +239,8 @@ impl Resolver<'_> {
             }
             Outcome::Single { code } => (code, None, CustomerAction::SingleAccount),
         };
+        // Looked up once for the order: the update, the known delivery and the notices.
+        let client = self.index.by_code(&code);
         let mut intitule = None;
         if let Some(ClientWrite::New(records)) = &writes {
             intitule = records
@@ -248,7 +250,6 @@ impl Resolver<'_> {
         } else {
             // An existing client (or one created earlier in this run): update it if asked and
             // possible, else refer to a delivery address it already has.
-            let client = self.index.by_code(&code);
             let wanted = self.wanted_for(&code, client, &addresses);
             if wanted.any() {
                 let block = if let Some(id) = self.created_id(&code) {
@@ -292,7 +293,7 @@ impl Resolver<'_> {
                 intitule = self.known_delivery(client, &code, &addresses);
             }
         }
-        let notices = self.address_notices(&code, c, &addresses, &writes, intitule.is_none(), d);
+        let notices = self.address_notices(client, &code, c, &addresses, &writes, intitule.is_none(), d);
         let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, d);
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
@@ -303,8 +304,10 @@ impl Resolver<'_> {
     /// (said in a warning; written on the document when the profile asks). None for a new
     /// client, nor for a billing address the update just wrote on the card; a delivery address
     /// only when the document names none of the client's (`no_intitule`).
+    #[allow(clippy::too_many_arguments)]
     fn address_notices(
         &self,
+        client: Option<ClientRef>,
         code: &str,
         c: &Customer,
         a: &Addresses,
@@ -312,7 +315,6 @@ impl Resolver<'_> {
         no_intitule: bool,
         d: &mut Diag,
     ) -> Vec<String> {
-        let client = self.index.by_code(code);
         let cs = &self.profile.customers;
         let mut notices = Vec::new();
         let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;

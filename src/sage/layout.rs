@@ -110,6 +110,9 @@ pub struct RecordLayout {
     /// Where each field's line starts in `unset`; one more entry for the end.
     #[serde(skip)]
     unset_starts: Vec<u32>,
+    /// Indexes (0-based) of the fields Sage requires: checked on every record written.
+    #[serde(skip)]
+    required: Vec<usize>,
 }
 
 impl RecordLayout {
@@ -160,6 +163,12 @@ impl RecordLayout {
             self.unset.extend_from_slice(b"\r\n");
         }
         self.unset_starts.push(self.unset.len() as u32);
+        self.required = self.fields.iter().enumerate().filter(|(_, f)| f.required).map(|(i, _)| i).collect();
+    }
+
+    /// Indexes (0-based) of the fields Sage requires, in layout order.
+    pub fn required(&self) -> &[usize] {
+        &self.required
     }
 }
 

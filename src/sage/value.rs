@@ -131,11 +131,11 @@ pub fn fmt_dec(d: Decimal, scale: u32) -> String {
 
 /// `fmt_dec` appended to `out`, without allocating.
 pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
-    let mut r = round_dec(d, scale);
-    r.rescale(scale);
+    let r = round_dec(d, scale);
     let m = r.mantissa();
-    // `rescale` keeps fewer decimals when the number is too large for the scale asked: the
-    // comma goes where the mantissa says, the missing decimals are zeros.
+    // Rounding leaves a number with fewer decimals than asked as it is (no rescale: a 96-bit
+    // product per number): the comma goes where the mantissa says, the missing decimals are
+    // zeros.
     let (actual, scale) = (r.scale() as usize, scale as usize);
     // The digits of the mantissa (at most 29 for 96 bits), most significant first.
     let mut buf = [0u8; 40];
