@@ -48,13 +48,6 @@ impl AtomicFile {
         self.target = target.to_path_buf();
     }
 
-    /// Appends `src` from its current position to its end. Through `io::copy`, which copies
-    /// in the kernel where the system can (Linux) and otherwise reads into this file's
-    /// buffer: no extra copy of a large section through a buffer of ours.
-    pub fn append_file(&mut self, src: &mut File) -> io::Result<u64> {
-        io::copy(src, self.out.as_mut().expect("not committed"))
-    }
-
     /// Flush, fsync, rename over the target, fsync the folder.
     pub fn commit(self) -> io::Result<()> {
         self.commit_with(rename_with_retry)
@@ -69,15 +62,27 @@ impl AtomicFile {
     fn commit_with(mut self, rename: fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
         let out = self.out.take().expect("committed once");
         let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        if let Err(e) = rename(&self.tmp, &self.target) {
-            let _ = fs::remove_file(&self.tmp);
-            return Err(e);
-        }
-        sync_dir(&self.target);
-        Ok(())
+        commit_temp(file, &self.tmp, &self.target, rename)
     }
+}
+
+/// A temporary file written whole (`file`, at `tmp` beside `target`) made the target: synced,
+/// renamed (or removed if the rename fails), the folder synced.
+fn commit_temp(file: File, tmp: &Path, target: &Path, rename: fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    if let Err(e) = rename(tmp, target) {
+        let _ = fs::remove_file(tmp);
+        return Err(e);
+    }
+    sync_dir(target);
+    Ok(())
+}
+
+/// `commit_new` for a temporary file made by its writer (`temp_path_for`): it becomes
+/// `target` unless `target` exists. The file is removed if the rename fails.
+pub fn commit_temp_new(file: File, tmp: &Path, target: &Path) -> io::Result<()> {
+    commit_temp(file, tmp, target, rename_no_replace)
 }
 
 impl Write for AtomicFile {

@@ -270,6 +270,26 @@ fn a_file_appearing_under_an_output_name_is_never_replaced() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file left");
 }
 
+/// The same for the Format Sage file, whose customers' temporary file becomes the output: an
+/// intruder under its name stays, and neither section's temporary file is left.
+#[test]
+fn a_file_appearing_under_the_format_sage_name_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = OutputSet { sage: true, sage_version: 33, templates: vec![] };
+    let mut out = Outputs::create(dir.path(), "boutique", &set).unwrap();
+    let mut w = Warnings::new("boutique.csv");
+    for d in documents() {
+        out.document(&d.header, &d.lines, &d.dues, &d.subject, &mut w).unwrap();
+    }
+    let intruder = dir.path().join("boutique.txt");
+    std::fs::write(&intruder, "écrit par un autre programme").unwrap();
+    let (written, done) = out.finish();
+    assert!(written.is_empty(), "{written:?}");
+    assert_eq!(done.unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(std::fs::read_to_string(&intruder).unwrap(), "écrit par un autre programme");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+}
+
 #[test]
 fn outputs_write_format_sage_documents_in_order_beside_the_templates() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,8 +3,10 @@
 //! Records are encoded field by field through the layout: trimmed, `#`-prefix removed,
 //! uppercased where the layout says so, transliterated into CP850 and cut at the field's
 //! length, each change reported. The file has two sections, customers then documents, each
-//! streamed to its own temporary file and joined at the end, so customers discovered while
-//! reading orders still come first without holding anything in memory. In a dry run the
+//! streamed to its own temporary file, so customers discovered while reading orders still
+//! come first without holding anything in memory; at the end the documents are appended to
+//! the customers' file (which starts with the frame's first lines) and it becomes the
+//! output, so only the documents are copied. In a dry run the
 //! documents section goes nowhere and the customers section to the run's `Kept` store.
 
 use std::fmt;
@@ -13,7 +15,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Destination, Kept};
-use crate::atomic::{AtomicFile, BUF_SIZE, temp_path_for};
+use crate::atomic::{BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
 use crate::i18n::Msg;
 use crate::report::Warnings;
@@ -343,7 +345,6 @@ fn frame_head(version: u32) -> String {
 /// One Format Sage output file being written.
 pub struct SageFile {
     target: PathBuf,
-    version: u32,
     sections: [Section; 2],
     pub encoder: RecordEncoder,
     customers_written: usize,
@@ -358,6 +359,9 @@ struct Section {
     out: Option<BufWriter<Store>>,
     /// Where the next record starts: bytes written so far, or in the `Kept` store its end.
     written: u64,
+    /// Bytes of the file before the section's first record: the frame's first lines, which
+    /// the customers section of a real run carries so that its file becomes the output.
+    head: u64,
 }
 
 /// Where a section's bytes go.
@@ -410,10 +414,18 @@ impl<W: Write> Write for Counting<'_, W> {
 }
 
 impl Section {
-    fn create(target: &Path, tag: &str) -> io::Result<Section> {
+    fn create(target: &Path, tag: &str, head: &[u8]) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        Ok(Section { path: Some(path), out: Some(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file))), written: 0 })
+        // Named before the first write: a failed write still removes the file (`Drop`).
+        let mut s = Section {
+            path: Some(path),
+            out: Some(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file))),
+            written: 0,
+            head: head.len() as u64,
+        };
+        s.out.as_mut().expect("open").write_all(head)?;
+        Ok(s)
     }
 
     /// A dry run's section: into `kept` (customers), else nowhere.
@@ -422,7 +434,7 @@ impl Section {
             Some(k) => (Store::Kept(k.clone()), k.len()?),
             None => (Store::Nowhere, 0),
         };
-        Ok(Section { path: None, out: Some(BufWriter::with_capacity(BUF_SIZE, store)), written })
+        Ok(Section { path: None, out: Some(BufWriter::with_capacity(BUF_SIZE, store)), written, head: 0 })
     }
 }
 
@@ -439,12 +451,14 @@ impl Drop for Section {
 impl SageFile {
     pub fn create(target: &Path, version: u32, dest: &Destination) -> io::Result<SageFile> {
         let sections = match dest {
-            Destination::Files => [Section::create(target, ".clients")?, Section::create(target, ".documents")?],
+            Destination::Files => [
+                Section::create(target, ".clients", frame_head(version).as_bytes())?,
+                Section::create(target, ".documents", b"")?,
+            ],
             Destination::Nowhere(kept) => [Section::dry(Some(kept))?, Section::dry(None)?],
         };
         Ok(SageFile {
             target: target.to_path_buf(),
-            version,
             sections,
             encoder: RecordEncoder::new(CodePage::Cp850),
             customers_written: 0,
@@ -479,6 +493,7 @@ impl SageFile {
     /// earlier in this file, to add a delivery address to it).
     pub fn read_customers(&mut self, start: u64, len: u64) -> io::Result<Vec<u8>> {
         use std::io::Seek;
+        let head = self.sections[0].head;
         let w = self.sections[0].out.as_mut().expect("open");
         w.flush()?;
         let f = match w.get_mut() {
@@ -487,7 +502,7 @@ impl SageFile {
             Store::Nowhere => return Err(io::Error::other("no customers section to read a client back from")),
         };
         let end = f.stream_position()?;
-        f.seek(io::SeekFrom::Start(start))?;
+        f.seek(io::SeekFrom::Start(head + start))?;
         let mut buf = vec![0u8; len as usize];
         let read = f.read_exact(&mut buf);
         // Back to the end whatever happened: the next record goes there.
@@ -521,25 +536,36 @@ impl SageFile {
         frame_head(version).len() as u64
     }
 
-    /// Joins frame and sections into the target, atomically.
+    /// Joins frame and sections into the target, atomically: the customers section's file
+    /// (which starts with the frame's first lines) gets the documents and `#FIN` appended and
+    /// becomes the target, so only the documents are copied.
     pub fn finish(mut self) -> io::Result<()> {
         if self.nowhere {
             // The customers section into the store, for the clients read back later.
             return self.sections[0].out.as_mut().expect("open").flush();
         }
-        let mut out = AtomicFile::create(&self.target)?;
-        out.write_all(frame_head(self.version).as_bytes())?;
-        for s in &mut self.sections {
-            let w = s.out.take().expect("open");
-            let Store::Temp(mut file) = w.into_inner().map_err(|e| e.into_error())? else {
-                return Err(io::Error::other("a section of a real run is not in a file"));
-            };
-            use std::io::Seek;
-            file.seek(io::SeekFrom::Start(0))?;
-            out.append_file(&mut file)?;
-        }
+        let [customers, documents] = &mut self.sections;
+        let into_file = |s: &mut Section| -> io::Result<File> {
+            match s.out.take().expect("open").into_inner().map_err(|e| e.into_error())? {
+                Store::Temp(file) => Ok(file),
+                _ => Err(io::Error::other("a section of a real run is not in a file")),
+            }
+        };
+        use std::io::Seek;
+        let mut docs = into_file(documents)?;
+        docs.seek(io::SeekFrom::Start(0))?;
+        let mut file = into_file(customers)?;
+        // At the end already (a read back returns there); said again, as the append needs it.
+        file.seek(io::SeekFrom::End(0))?;
+        // Through a `BufWriter<File>`: `io::copy` copies in the kernel where the system can
+        // (Linux), and elsewhere through this large buffer.
+        let mut out = BufWriter::with_capacity(BUF_SIZE, file);
+        io::copy(&mut docs, &mut out)?;
         out.write_all(b"#FIN\r\n")?;
-        // Never over an existing file (yesterday's output may not be imported yet).
-        out.commit_new()
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let tmp = customers.path.take().expect("a real run's section has a file");
+        // Never over an existing file (yesterday's output may not be imported yet). On a
+        // failure the temporary file is removed.
+        crate::atomic::commit_temp_new(file, &tmp, &self.target)
     }
 }
