@@ -9,23 +9,34 @@ use unicode_normalization::char::is_combining_mark;
 pub fn remove_accents(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            'œ' => out.push_str("oe"),
-            'Œ' => out.push_str("OE"),
-            'æ' => out.push_str("ae"),
-            'Æ' => out.push_str("AE"),
-            'ß' => out.push_str("ss"),
-            'ø' => out.push('o'),
-            'Ø' => out.push('O'),
-            'đ' => out.push('d'),
-            'Đ' => out.push('D'),
-            'ł' => out.push('l'),
-            'Ł' => out.push('L'),
-            c if c.is_ascii() => out.push(c),
-            c => out.extend(std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m))),
-        }
+        unaccented(c, |u| out.push(u));
     }
     out
+}
+
+/// `remove_accents` of one character: the characters it becomes, given to `each` (none
+/// allocated, for the hot paths that fold a text as they go).
+#[inline]
+pub fn unaccented(c: char, mut each: impl FnMut(char)) {
+    let two = |a, b, each: &mut dyn FnMut(char)| {
+        each(a);
+        each(b);
+    };
+    match c {
+        c if c.is_ascii() => each(c),
+        'œ' => two('o', 'e', &mut each),
+        'Œ' => two('O', 'E', &mut each),
+        'æ' => two('a', 'e', &mut each),
+        'Æ' => two('A', 'E', &mut each),
+        'ß' => two('s', 's', &mut each),
+        'ø' => each('o'),
+        'Ø' => each('O'),
+        'đ' => each('d'),
+        'Đ' => each('D'),
+        'ł' => each('l'),
+        'Ł' => each('L'),
+        c => std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m)).for_each(each),
+    }
 }
 
 /// Uppercase, French style: `é` → `É` (accents are kept unless removed separately).

@@ -4,6 +4,8 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 
 use super::code::{self, CodeError};
@@ -742,14 +744,11 @@ impl<'a> Resolver<'a> {
     /// Address text with the options; `upper_ok` = the uppercase option applies.
     pub(super) fn address_text(&self, s: &str, upper_ok: bool) -> String {
         let cs = &self.profile.customers;
-        let mut t = s.trim().to_string();
-        if cs.remove_accents {
-            t = remove_accents(&t);
-        }
-        if cs.uppercase_addresses && upper_ok {
-            t = upper(&t);
-        }
-        t
+        // One String made, not three: most addresses are plain ASCII, which removing
+        // accents leaves as it is.
+        let t = s.trim();
+        let t = if cs.remove_accents && !t.is_ascii() { remove_accents(t).into() } else { Cow::Borrowed(t) };
+        if cs.uppercase_addresses && upper_ok { upper(&t) } else { t.into_owned() }
     }
 
     fn copy_template(&mut self, r: &mut Record, w: &mut Warnings) {

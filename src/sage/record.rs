@@ -129,7 +129,7 @@ impl Record {
     pub fn is_blank(&self, i: usize) -> bool {
         match self.value_at(i) {
             Value::Unset => self.layout.fields[i].default.as_deref().unwrap_or("").trim().is_empty(),
-            Value::Text(s) | Value::Verbatim(s) => s.trim().is_empty(),
+            Value::Text(s) | Value::Verbatim(s) => s.trim_start().is_empty(),
             _ => false,
         }
     }
