@@ -1,7 +1,8 @@
 //! IBM code page 850 (DOS Latin-1), the code page of Format Sage files.
 //!
 //! `encoding_rs` implements the WHATWG encodings only, which leave CP850 out, so the upper half
-//! is a 128-entry table and the reverse lookup a sorted copy of it.
+//! is a 128-entry table; the reverse lookup is an array made from it when compiling for the
+//! Latin-1 letters (every accented letter of French), a scan of it for the rest.
 
 /// Characters of bytes 0x80..=0xFF, in byte order.
 pub const UPPER: [char; 128] = [
@@ -49,10 +50,30 @@ pub fn encode_char(c: char) -> Option<u8> {
     if u < 0x80 {
         return Some(u as u8);
     }
-    // Latin-1 letters are the common case: a short scan of 128 entries is cheaper than a map
-    // and keeps the table the single source of truth.
+    if u < 0x100 {
+        return Some(LATIN1[(u - 0x80) as usize]).filter(|&b| b != 0);
+    }
+    // Past Latin-1 the code page only has ı, ƒ, ‗ and box drawing: anything else (’, œ, €)
+    // is known absent without a scan.
+    if !matches!(u, 0x131 | 0x192 | 0x2017 | 0x2500..=0x25A0) {
+        return None;
+    }
     UPPER.iter().position(|&t| t == c).map(|i| 0x80 + i as u8)
 }
+
+/// The byte of each character U+0080..=U+00FF (0: not in CP850), made from `UPPER`.
+const LATIN1: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let u = UPPER[i] as u32;
+        if u >= 0x80 && u < 0x100 {
+            t[(u - 0x80) as usize] = 0x80 + i as u8;
+        }
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -90,6 +111,17 @@ mod tests {
         for c in UPPER {
             assert!(c as u32 >= 0x80);
             assert!(seen.insert(c), "{c} twice");
+        }
+    }
+
+    /// The array and the prefilter answer as a scan of the table would, for every character
+    /// of the Basic Multilingual Plane.
+    #[test]
+    fn the_reverse_lookup_is_a_scan_of_the_table() {
+        for u in 0x80u32..=0xFFFF {
+            let Some(c) = char::from_u32(u) else { continue };
+            let scan = UPPER.iter().position(|&t| t == c).map(|i| 0x80 + i as u8);
+            assert_eq!(encode_char(c), scan, "U+{u:04X}");
         }
     }
 

@@ -746,7 +746,7 @@ impl<'a> Resolver<'a> {
         let cs = &self.profile.customers;
         // One String made, not three: most addresses are plain ASCII, which removing
         // accents leaves as it is.
-        let t = s.trim();
+        let t = crate::text::trim(s);
         let t = if cs.remove_accents && !t.is_ascii() { remove_accents(t).into() } else { Cow::Borrowed(t) };
         if cs.uppercase_addresses && upper_ok { upper(&t) } else { t.into_owned() }
     }

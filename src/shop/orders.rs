@@ -154,8 +154,8 @@ impl OrderReader {
     /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed.
     fn cell_str(&mut self, field: Field) -> &str {
         let Some(ci) = self.info.get(field) else { return "" };
-        let raw = self.table.cell(ci.col).trim();
-        let v = strip_apostrophe(raw, ci.always_apostrophe).trim();
+        let raw = crate::text::trim(self.table.cell(ci.col));
+        let v = crate::text::trim(strip_apostrophe(raw, ci.always_apostrophe));
         if ci.placeholders.is_some_and(|ph| ph.iter().any(|p| p == v)) {
             return "";
         }
