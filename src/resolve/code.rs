@@ -73,41 +73,50 @@ pub fn generate(
     number: u64,
     source_label: &str,
 ) -> Result<Generated, CodeError> {
-    let prefix = cfg.prefix.to_ascii_uppercase();
-    let suffix = cfg.suffix.to_ascii_uppercase();
-    let mut code = prefix.clone();
-    let mut explain = Vec::new();
-    if !prefix.is_empty() {
-        explain.push(prefix.clone());
-    }
+    use std::fmt::Write as _;
+    // Made for every new client: the code and its explanation grow in place.
+    let mut code = String::with_capacity(cfg.length as usize);
+    let mut explain = String::new();
+    let sep = |e: &mut String| {
+        if !e.is_empty() {
+            e.push_str(" + ");
+        }
+    };
+    code.extend(cfg.prefix.chars().map(|c| c.to_ascii_uppercase()));
+    explain.push_str(&code);
     for p in &cfg.parts {
-        let v: String = code_chars(part_value(customer, p.field)).chars().take(p.length as usize).collect();
-        explain.push(format!("{v} ({})", field_name(p.field)));
-        code.push_str(&v);
+        let start = code.len();
+        code.extend(code_chars(part_value(customer, p.field)).chars().take(p.length as usize));
+        sep(&mut explain);
+        // Writing into a String cannot fail.
+        let _ = write!(explain, "{} ({})", &code[start..], field_name(p.field));
     }
-    code.push_str(&suffix);
-    if !suffix.is_empty() {
-        explain.push(suffix.clone());
+    let suffix_at = code.len();
+    code.extend(cfg.suffix.chars().map(|c| c.to_ascii_uppercase()));
+    if code.len() > suffix_at {
+        sep(&mut explain);
+        explain.push_str(&code[suffix_at..]);
     }
-    let digits = number.to_string();
+    let digits = number.checked_ilog10().map_or(1, |d| d as usize + 1);
     let room = if cfg.counter_length > 0 {
         cfg.counter_length as usize
     } else {
         (cfg.length as usize).saturating_sub(code.len())
     };
-    if digits.len() > room || code.len() + room > cfg.length as usize {
+    if digits > room || code.len() + room > cfg.length as usize {
         return Err(CodeError::TooLong {
             number,
-            needed: digits.len(),
+            needed: digits,
             room: room.min((cfg.length as usize).saturating_sub(code.len())),
             fixed: if code.is_empty() { "nothing".into() } else { code.clone() },
             length: cfg.length,
         });
     }
-    let num = format!("{number:0>room$}");
-    explain.push(format!("{num} ({source_label})"));
-    code.push_str(&num);
-    Ok(Generated { code, explain: explain.join(" + ") })
+    let num_at = code.len();
+    let _ = write!(code, "{number:0>room$}");
+    sep(&mut explain);
+    let _ = write!(explain, "{} ({source_label})", &code[num_at..]);
+    Ok(Generated { code, explain })
 }
 
 #[cfg(test)]

@@ -90,8 +90,9 @@ pub(super) struct ProfileField {
 }
 
 /// What the run remembers of a client it creates: card address, settings, deliveries.
-fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(std::borrow::Cow<'_, str>, u64)>) {
+fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) {
     let mut card = 0;
+    let mut card_address = None;
     let mut shared: Shared = Default::default();
     let mut deliveries = Vec::new();
     for r in records {
@@ -103,30 +104,38 @@ fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(std::borrow::Cow<'_, 
                     opt(&r.get(Ccli::CgNumPrinc)),
                     (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
                 );
-                card = ix::key_hash(&ix::address_key(&[
-                    &r.get(Ccli::Adresse),
-                    &r.get(Ccli::Complement),
-                    &r.get(Ccli::CodePostal),
-                    &r.get(Ccli::Ville),
-                    &r.get(Ccli::Pays),
-                ]));
+                let address =
+                    [Ccli::Adresse, Ccli::Complement, Ccli::CodePostal, Ccli::Ville, Ccli::Pays].map(|f| r.get(f));
+                card = address_hash(&address);
+                card_address = Some(address);
             }
-            Some(RecordKind::Ccdl) => deliveries.push((r.get(Ccdl::Intitule), delivery_hash(r))),
+            Some(RecordKind::Ccdl) => {
+                let address = delivery_address(r);
+                // Most new clients are delivered where they are billed: the same key, made once.
+                let h = match &card_address {
+                    Some(c) if *c == address => card,
+                    _ => address_hash(&address),
+                };
+                deliveries.push((r.get(Ccdl::Intitule), h));
+            }
             _ => {}
         }
     }
     (card, shared, deliveries)
 }
 
+/// The address fields of a #CCDL, in the order of `address_key`.
+fn delivery_address(r: &Record) -> [Cow<'_, str>; 5] {
+    [Ccdl::Adresse, Ccdl::Complement, Ccdl::CodePostal, Ccdl::Ville, Ccdl::Pays].map(|f| r.get(f))
+}
+
+fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
+    ix::key_hash(&ix::address_key(&parts.each_ref().map(|p| p.as_ref())))
+}
+
 /// `key_hash` of a #CCDL's address.
 pub fn delivery_hash(r: &Record) -> u64 {
-    ix::key_hash(&ix::address_key(&[
-        &r.get(Ccdl::Adresse),
-        &r.get(Ccdl::Complement),
-        &r.get(Ccdl::CodePostal),
-        &r.get(Ccdl::Ville),
-        &r.get(Ccdl::Pays),
-    ]))
+    address_hash(&delivery_address(r))
 }
 
 /// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
