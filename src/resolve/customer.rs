@@ -91,8 +91,7 @@ pub(super) struct ProfileField {
 
 /// What the run remembers of a client it creates: card address, settings, deliveries.
 fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) {
-    let mut card = 0;
-    let mut card_address = None;
+    let (mut card, mut card_fields) = (0, None);
     let mut shared: Shared = Default::default();
     let mut deliveries = Vec::new();
     for r in records {
@@ -104,15 +103,14 @@ fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) 
                     opt(&r.get(Ccli::CgNumPrinc)),
                     (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
                 );
-                let address =
-                    [Ccli::Adresse, Ccli::Complement, Ccli::CodePostal, Ccli::Ville, Ccli::Pays].map(|f| r.get(f));
+                let address = card_address(r);
                 card = address_hash(&address);
-                card_address = Some(address);
+                card_fields = Some(address);
             }
             Some(RecordKind::Ccdl) => {
                 let address = delivery_address(r);
                 // Most new clients are delivered where they are billed: the same key, made once.
-                let h = match &card_address {
+                let h = match &card_fields {
                     Some(c) if *c == address => card,
                     _ => address_hash(&address),
                 };
@@ -124,18 +122,23 @@ fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) 
     (card, shared, deliveries)
 }
 
+/// The address fields of a #CCLI (the card), in the order of `address_key`.
+pub(super) fn card_address(r: &Record) -> [Cow<'_, str>; 5] {
+    [Ccli::Adresse, Ccli::Complement, Ccli::CodePostal, Ccli::Ville, Ccli::Pays].map(|f| r.get(f))
+}
+
 /// The address fields of a #CCDL, in the order of `address_key`.
-fn delivery_address(r: &Record) -> [Cow<'_, str>; 5] {
+pub(super) fn delivery_address(r: &Record) -> [Cow<'_, str>; 5] {
     [Ccdl::Adresse, Ccdl::Complement, Ccdl::CodePostal, Ccdl::Ville, Ccdl::Pays].map(|f| r.get(f))
 }
 
-fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
-    ix::key_hash(&ix::address_key(&parts.each_ref().map(|p| p.as_ref())))
+/// `address_key` of a record's address fields (`card_address`, `delivery_address`).
+pub(super) fn record_address_key(parts: &[Cow<'_, str>; 5]) -> String {
+    ix::address_key(&parts.each_ref().map(|p| p.as_ref()))
 }
 
-/// `key_hash` of a #CCDL's address.
-pub fn delivery_hash(r: &Record) -> u64 {
-    address_hash(&delivery_address(r))
+fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
+    ix::key_hash(&record_address_key(parts))
 }
 
 /// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
@@ -739,25 +742,25 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn name_text(&self, s: &str) -> String {
-        let cs = &self.profile.customers;
-        let mut t = s.trim().to_string();
-        if cs.remove_accents {
-            t = remove_accents(&t);
-        }
-        if cs.uppercase_name {
-            t = upper(&t);
-        }
-        t
+        self.folded(s, self.profile.customers.uppercase_name)
     }
 
     /// Address text with the options; `upper_ok` = the uppercase option applies.
     pub(super) fn address_text(&self, s: &str, upper_ok: bool) -> String {
-        let cs = &self.profile.customers;
-        // One String made, not three: most addresses are plain ASCII, which removing
-        // accents leaves as it is.
+        self.folded(s, self.profile.customers.uppercase_addresses && upper_ok)
+    }
+
+    /// `s` trimmed, accents removed if the profile says so, uppercased if `uppercase`: one
+    /// String made, not three (most texts are plain ASCII, which removing accents leaves as
+    /// it is).
+    fn folded(&self, s: &str, uppercase: bool) -> String {
         let t = crate::text::trim(s);
-        let t = if cs.remove_accents && !t.is_ascii() { remove_accents(t).into() } else { Cow::Borrowed(t) };
-        if cs.uppercase_addresses && upper_ok { upper(&t) } else { t.into_owned() }
+        let t = if self.profile.customers.remove_accents && !t.is_ascii() {
+            remove_accents(t).into()
+        } else {
+            Cow::Borrowed(t)
+        };
+        if uppercase { upper(&t) } else { t.into_owned() }
     }
 
     fn copy_template(&mut self, r: &mut Record, w: &mut Warnings) {

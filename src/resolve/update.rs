@@ -6,9 +6,9 @@
 
 use std::cell::OnceCell;
 
-use super::customer::{Resolver, country_name, region};
+use super::customer::{Resolver, card_address, country_name, delivery_address, record_address_key, region};
 use crate::gescom::export::BlockRecord;
-use crate::gescom::index::{ClientRef, address_key, key_hash, push_key_part};
+use crate::gescom::index::{ClientRef, key_hash, push_key_part};
 use crate::model::{Address, Customer};
 use crate::report::Diag;
 use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
@@ -183,14 +183,7 @@ impl Resolver<'_> {
             return self.created.card(id) != key_hash(key);
         }
         if let Some(BlockRecord::Known(r)) = self.updated.get(code, self.layout).as_ref().and_then(|b| b.first()) {
-            let card = address_key(&[
-                &r.get(Ccli::Adresse),
-                &r.get(Ccli::Complement),
-                &r.get(Ccli::CodePostal),
-                &r.get(Ccli::Ville),
-                &r.get(Ccli::Pays),
-            ]);
-            return card != key;
+            return record_address_key(&card_address(r)) != key;
         }
         client.and_then(|c| c.address_hash()).is_some_and(|k| k != key_hash(key))
     }
@@ -313,16 +306,9 @@ fn block_deliveries(block: &[BlockRecord]) -> Vec<(String, String)> {
     block
         .iter()
         .filter_map(|b| match b {
-            BlockRecord::Known(r) if r.layout.kind() == Some(RecordKind::Ccdl) => Some((
-                r.get(Ccdl::Intitule).into_owned(),
-                address_key(&[
-                    &r.get(Ccdl::Adresse),
-                    &r.get(Ccdl::Complement),
-                    &r.get(Ccdl::CodePostal),
-                    &r.get(Ccdl::Ville),
-                    &r.get(Ccdl::Pays),
-                ]),
-            )),
+            BlockRecord::Known(r) if r.layout.kind() == Some(RecordKind::Ccdl) => {
+                Some((r.get(Ccdl::Intitule).into_owned(), record_address_key(&delivery_address(r))))
+            }
             _ => None,
         })
         .collect()
