@@ -97,11 +97,15 @@ impl fmt::Display for Replacement {
 
 /// Encodes `text` into `out`, transliterating what `cp` lacks; every change goes to `changes`.
 pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Vec<Replacement>) {
-    for c in text.chars() {
-        if (c as u32) >= 0x20 && (c as u32) < 0x7F {
-            out.push(c as u8);
-            continue;
-        }
+    out.reserve(text.len());
+    let mut rest = text;
+    loop {
+        // Printable ASCII is the same byte in every code page: copied a run at a time.
+        let run = rest.bytes().position(|b| !(0x20..0x7F).contains(&b)).unwrap_or(rest.len());
+        out.extend_from_slice(&rest.as_bytes()[..run]);
+        let mut chars = rest[run..].chars();
+        let Some(c) = chars.next() else { return };
+        rest = chars.as_str();
         if let Some(sub) = forced_substitute(c) {
             push_sub(sub, cp, out);
             changes.push(Replacement { from: c, to: sub });
@@ -218,6 +222,21 @@ mod tests {
                     let (bytes, _) = enc(c.encode_utf8(&mut [0u8; 4]), cp);
                     proptest::prop_assert_eq!(char_len(c, cp), bytes.len(), "{:?} in {:?}", c, cp);
                 }
+            }
+        }
+
+        /// A text encodes as its characters one by one (ASCII runs are copied whole): the
+        /// same bytes and the same changes, in order.
+        #[test]
+        fn a_text_encodes_as_its_characters(s in "[ -~\t\u{7f}éÉœŒ’€\u{a0}\u{200b}😀ĳ]{0,40}") {
+            for cp in [CodePage::Cp850, CodePage::Windows1252] {
+                let (mut bytes, mut changes) = (Vec::new(), Vec::new());
+                for c in s.chars() {
+                    let (b, ch) = enc(c.encode_utf8(&mut [0u8; 4]), cp);
+                    bytes.extend(b);
+                    changes.extend(ch);
+                }
+                proptest::prop_assert_eq!(enc(&s, cp), (bytes, changes), "{:?} in {:?}", s, cp);
             }
         }
     }

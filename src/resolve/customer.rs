@@ -322,13 +322,19 @@ impl<'a> Resolver<'a> {
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
-            let keys = [id.as_deref(), email.as_deref()];
-            let kept = keys.iter().flatten().find_map(|k| state.issued_to(k).filter(|i| i.code == code.as_str()));
-            if let Some(date) = kept.map(|i| i.date.to_string()) {
-                for k in keys.iter().flatten() {
-                    if state.issued_to(k).is_none() {
-                        state.record(k, code, &date);
-                    }
+            // Each key looked up once: the date the code was kept with, and the keys without.
+            let (mut kept, mut without) = (None, [None; 2]);
+            for (k, free) in [id.as_deref(), email.as_deref()].into_iter().zip(&mut without) {
+                let Some(k) = k else { continue };
+                match state.issued_to(k) {
+                    Some(i) if i.code == code.as_str() => kept = kept.or(Some(i.date)),
+                    Some(_) => {}
+                    None => *free = Some(k),
+                }
+            }
+            if let Some(date) = kept {
+                for k in without.into_iter().flatten() {
+                    state.record(k, code, &date);
                 }
             }
         }

@@ -34,6 +34,41 @@ impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Lazy<F> {
     }
 }
 
+/// A field as warnings name it: formatted only when a warning is written, and hashed into
+/// the key of a repeated warning (a product name transliterated on every line) without being
+/// formatted where it can be.
+pub trait FieldName: fmt::Display {
+    fn hash_into(&self, h: &mut rustc_hash::FxHasher) {
+        let _ = fmt::write(&mut HashText(h), format_args!("{self}"));
+    }
+}
+
+impl FieldName for str {}
+impl FieldName for String {}
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> FieldName for Lazy<F> {}
+
+/// A field of a Format Sage record: named "CT_Intitule (#CCLI 2)", hashed by tag and
+/// position, which name it as well within a layout.
+struct SageField<'a> {
+    spec: &'a FieldSpec,
+    tag: &'a str,
+}
+
+impl fmt::Display for SageField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (#{} {})", self.spec.name, self.tag, self.spec.pos)
+    }
+}
+
+impl FieldName for SageField<'_> {
+    fn hash_into(&self, h: &mut rustc_hash::FxHasher) {
+        use std::hash::Hasher;
+        h.write(self.tag.as_bytes());
+        h.write_u8(0xfe);
+        h.write_usize(self.spec.pos);
+    }
+}
+
 /// Text written into a hasher (`fmt::Write`): hashes a `Display` without a `String`.
 struct HashText<'a, H: std::hash::Hasher>(&'a mut H);
 
@@ -174,8 +209,7 @@ impl RecordEncoder {
             Kind::Text => {
                 let max = f.max.unwrap_or(usize::MAX);
                 // Field names are only formatted when a warning needs them: this is the hot path.
-                let field = Lazy(|out: &mut fmt::Formatter<'_>| write!(out, "{} (#{tag} {})", f.name, f.pos));
-                self.encode_text(value, max, subject, &field, f.upper, w);
+                self.encode_text(value, max, subject, &SageField { spec: f, tag }, f.upper, w);
                 if f.alnum_only() && !self.bytes.iter().all(|b| b.is_ascii_alphanumeric()) {
                     let before = self.cp.decode(&self.bytes);
                     self.bytes.retain(|b| b.is_ascii_alphanumeric());
@@ -201,7 +235,7 @@ impl RecordEncoder {
         value: &str,
         max: usize,
         subject: &dyn fmt::Display,
-        field: &dyn fmt::Display,
+        field: &dyn FieldName,
         upper: bool,
         w: &mut Warnings,
     ) {
@@ -229,7 +263,7 @@ impl RecordEncoder {
         &mut self,
         value: &str,
         subject: &dyn fmt::Display,
-        field: &dyn fmt::Display,
+        field: &dyn FieldName,
         upper: bool,
         w: &mut Warnings,
     ) {
@@ -269,7 +303,7 @@ impl RecordEncoder {
                 use std::hash::{Hash, Hasher};
                 let mut h = rustc_hash::FxHasher::default();
                 // The field's name hashed as it is written out, not copied into a String.
-                let _ = fmt::write(&mut HashText(&mut h), format_args!("{field}"));
+                field.hash_into(&mut h);
                 h.write_u8(0xff);
                 self.text.hash(&mut h);
                 h.finish()
