@@ -598,8 +598,25 @@ impl SageFile {
         out.write_all(b"#FIN\r\n")?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         let tmp = customers.path.take().expect("a real run's section has a file");
-        // Never over an existing file (yesterday's output may not be imported yet). On a
-        // failure the temporary file is removed.
-        crate::atomic::commit_temp_new(file, &tmp, &self.target)
+        // The documents' file is removed while the output is synced: freeing a large file's
+        // blocks takes about a tenth of a second, which the two need not spend in turn.
+        drop(docs);
+        let docs_path = documents.path.take();
+        let target = &self.target;
+        std::thread::scope(|scope| {
+            let remove = |p: &Path| {
+                let _ = fs::remove_file(p);
+            };
+            let alongside = docs_path.as_deref().and_then(|p| {
+                std::thread::Builder::new().name("passerelle-remove".into()).spawn_scoped(scope, move || remove(p)).ok()
+            });
+            // Never over an existing file (yesterday's output may not be imported yet). On a
+            // failure the temporary file is removed.
+            let committed = crate::atomic::commit_temp_new(file, &tmp, target);
+            if alongside.is_none() {
+                docs_path.as_deref().map(remove);
+            }
+            committed
+        })
     }
 }
