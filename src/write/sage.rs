@@ -43,7 +43,6 @@ pub trait FieldName: fmt::Display {
     }
 }
 
-impl FieldName for str {}
 impl FieldName for String {}
 impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> FieldName for Lazy<F> {}
 
@@ -613,8 +612,8 @@ impl SageFile {
             // Never over an existing file (yesterday's output may not be imported yet). On a
             // failure the temporary file is removed.
             let committed = crate::atomic::commit_temp_new(file, &tmp, target);
-            if alongside.is_none() {
-                docs_path.as_deref().map(remove);
+            if let (None, Some(p)) = (alongside, docs_path.as_deref()) {
+                remove(p);
             }
             committed
         })
