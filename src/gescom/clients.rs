@@ -207,7 +207,8 @@ pub fn load_table_from(
     let mut quiet = crate::report::Warnings::new(path.display().to_string());
     crate::shop::ahead::each(&mut t, &mut quiet, read_row, |(c, notes), _| {
         ix.notes.append(notes);
-        ix.push(std::mem::take(c));
+        // The client stays in the batch, which goes back to the reading thread to be freed.
+        ix.push_from(c);
         Ok(())
     })?;
     Ok(ix)

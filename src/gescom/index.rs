@@ -384,6 +384,12 @@ impl ClientIndex {
     /// Adds a client; a code already present is reported and the first one kept. Invalid
     /// SIRET and VAT numbers are reported and not indexed.
     pub fn push(&mut self, mut c: Client) {
+        self.push_from(&mut c);
+    }
+
+    /// `push` of a client its reader keeps (it frees it, on its own thread: a free on another
+    /// thread than the allocation's costs more): only its kept fields are taken.
+    pub fn push_from(&mut self, c: &mut Client) {
         let fields = std::mem::take(&mut c.fields);
         self.add(
             &NewClient {
