@@ -54,7 +54,14 @@ fn name_key(s: &str) -> String {
 
 pub fn by_iso(iso: &str) -> Option<&'static Country> {
     let t = table();
-    t.by_iso.get(&iso.trim().to_ascii_uppercase()).map(|&i| &t.list[i])
+    let iso = iso.trim();
+    // Asked for every address written: a two-letter code is uppercased on the stack.
+    let upper = match iso.as_bytes() {
+        &[a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
+        _ => return t.by_iso.get(&iso.to_ascii_uppercase()).map(|&i| &t.list[i]),
+    };
+    let key = std::str::from_utf8(&upper).ok()?;
+    t.by_iso.get(key).map(|&i| &t.list[i])
 }
 
 /// A country from an ISO alpha-2 code or a French or English name.
@@ -88,5 +95,16 @@ mod tests {
         assert!(lookup("Atlantide").is_none());
         assert!(by_iso("DE").unwrap().eu);
         assert!(!by_iso("CH").unwrap().eu);
+        assert_eq!(by_iso(" fR ").unwrap().iso, "FR");
+    }
+
+    proptest::proptest! {
+        /// The code uppercased on the stack finds what the code uppercased in a String finds.
+        #[test]
+        fn a_code_is_found_whatever_its_case(s in "[ a-zA-Zé]{0,4}") {
+            let t = table();
+            let want = t.by_iso.get(&s.trim().to_ascii_uppercase()).map(|&i| &t.list[i].iso);
+            proptest::prop_assert_eq!(by_iso(&s).map(|c| &c.iso), want);
+        }
     }
 }

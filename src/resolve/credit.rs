@@ -70,12 +70,18 @@ impl Refunded {
 
 /// Financial statuses that mean cancelled (never paid, or given back whole).
 pub fn cancelled_status(financial: &str) -> bool {
-    matches!(financial.trim().to_lowercase().as_str(), "voided" | "annulé" | "cancelled")
+    ["voided", "annulé", "cancelled"].iter().any(|s| lowercase_is(financial.trim(), s))
 }
 
 /// Financial statuses that mean refunded whole.
 pub fn refunded_status(financial: &str) -> bool {
-    matches!(financial.trim().to_lowercase().as_str(), "refunded" | "remboursé")
+    ["refunded", "remboursé"].iter().any(|s| lowercase_is(financial.trim(), s))
+}
+
+/// Is `text` in lower case `lower`? (`to_lowercase() == lower` without a String: asked twice
+/// for every order.)
+fn lowercase_is(text: &str, lower: &str) -> bool {
+    text.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
 pub fn refunded(o: &Order) -> Refunded {
@@ -395,6 +401,22 @@ impl DocumentBuilder<'_> {
 mod tests {
     use super::*;
     use crate::model::{Line, LineRefund, PriceBasis, Refund};
+
+    proptest::proptest! {
+        /// Compared without a String as `to_lowercase` compares.
+        #[test]
+        fn a_status_reads_as_lowercased(s in "[ a-zA-ZéÉèÈ]{0,12}") {
+            let low = s.trim().to_lowercase();
+            proptest::prop_assert_eq!(cancelled_status(&s), matches!(low.as_str(), "voided" | "annulé" | "cancelled"));
+            proptest::prop_assert_eq!(refunded_status(&s), matches!(low.as_str(), "refunded" | "remboursé"));
+        }
+    }
+
+    #[test]
+    fn statuses_in_any_case() {
+        assert!(cancelled_status(" ANNULÉ ") && cancelled_status("Voided") && !cancelled_status("annule"));
+        assert!(refunded_status("Remboursé") && refunded_status("REFUNDED") && !refunded_status("refunded_partially"));
+    }
     use crate::profile::Profile;
     use crate::report::Warnings;
     use crate::sage::Layout;

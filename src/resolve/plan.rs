@@ -59,9 +59,9 @@ pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
     if o.status.cancelled {
         return Some(Skip::Cancelled);
     }
-    let fin = o.status.financial.trim().to_lowercase();
-    if o.status.refunded || credit::refunded_status(&fin) || credit::cancelled_status(&fin) {
-        return Some(Skip::Refunded(fin));
+    let fin = o.status.financial.trim();
+    if o.status.refunded || credit::refunded_status(fin) || credit::cancelled_status(fin) {
+        return Some(Skip::Refunded(fin.to_lowercase()));
     }
     if !statuses.is_empty() && !statuses.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
         return Some(Skip::NotInStatuses(o.status.financial.clone()));
