@@ -175,8 +175,9 @@ pub struct Pricing<'a> {
     profile: &'a Profile,
     articles: Option<&'a Articles>,
     today: Date,
-    /// `[orders.tax_codes]` by normalised rate ("5.5"), built once.
-    tax_codes: rustc_hash::FxHashMap<String, String>,
+    /// `[orders.tax_codes]` by normalised rate (5.5, as `rate_key` writes it), built once:
+    /// looked up for every line without making its key's text.
+    tax_codes: rustc_hash::FxHashMap<Decimal, String>,
 }
 
 /// Where a warning given once per run goes (an unmapped VAT rate): the run's set decides
@@ -425,10 +426,10 @@ impl Pricing<'_> {
 
     pub(super) fn tax_code(&self, rate: Option<Decimal>, d: &mut Diag, once: &mut Once) -> String {
         let Some(r) = rate else { return String::new() };
-        let key = rate_key(&r);
-        match self.tax_codes.get(&key) {
+        match self.tax_codes.get(&r.normalize()) {
             Some(code) => code.clone(),
             None => {
+                let key = rate_key(&r);
                 once.warn(
                     format!("rate:{key}"), d, WarningKind::TaxCodeMissing,
                     "tax_code",
@@ -579,7 +580,7 @@ impl<'a> DocumentBuilder<'a> {
                     .iter()
                     .filter_map(|(k, v)| {
                         let rate = k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok()?;
-                        Some((rate_key(&rate), v.clone()))
+                        Some((rate.normalize(), v.clone()))
                     })
                     .collect(),
             }),
@@ -886,6 +887,24 @@ mod tests {
         let kept = prepare_ahead(&run.pricing, &orders[2]);
         run.replay_prepared(kept.notes, &mut w);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
+    }
+
+    /// A rate finds its code whatever its scale or the profile's spelling ("5,50 %"); the
+    /// warning of a rate without one names it as `rate_key` writes it.
+    #[test]
+    fn a_rate_finds_its_code_at_any_scale() {
+        let p = crate::setup::parse_profile(
+            "[orders.tax_codes]\n\"20\" = \"C20\"\n\"5,50 %\" = \"C05\"\n\"0\" = \"C00\"\n",
+            "test",
+        )
+        .unwrap();
+        let mut run =
+            DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut w = Warnings::default();
+        let mut code = |r: &str| run.tax_code(Some(r.parse().unwrap()), &mut Diag::new("order 1", &mut w));
+        let got = ["20", "20.000", "5.5", "5.50", "0.00", "-0", "7.00"].map(&mut code);
+        assert_eq!(got, ["C20", "C20", "C05", "C05", "C00", "C00", ""].map(String::from));
+        assert!(w.list.iter().any(|x| x.kind == WarningKind::TaxCodeMissing && x.message.contains("VAT rate 7%")));
     }
 
     #[test]

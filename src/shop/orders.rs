@@ -201,14 +201,20 @@ impl OrderReader {
         b: &mut Build,
         w: &mut Warnings,
     ) -> Option<jiff::civil::DateTime> {
-        let v = self.cell(field);
-        if v.is_empty() || v.starts_with("0000-00-00") {
-            return None;
-        }
-        match parse_datetime_as(&v, self.slash_dates) {
+        let slash_dates = self.slash_dates;
+        // Parsed from the borrowed cell (two dates an order); copied only for a message.
+        let parsed = {
+            let v = self.cell_str(field);
+            if v.is_empty() || v.starts_with("0000-00-00") {
+                return None;
+            }
+            parse_datetime_as(v, slash_dates)
+        };
+        match parsed {
             Some((d, ambiguous)) => {
                 if ambiguous && !self.ambiguous_date_reported {
                     self.ambiguous_date_reported = true;
+                    let v = self.cell(field);
                     let order = match self.slash_dates {
                         SlashDates::MonthFirst => "month/day/year",
                         SlashDates::DayFirst => "day/month/year",
@@ -229,11 +235,12 @@ impl OrderReader {
                 Some(d)
             }
             None if needed => {
-                let line = self.table.line();
+                let (v, line) = (self.cell(field), self.table.line());
                 b.fail(line, field.name(), format!("'{v}' is not a date"));
                 None
             }
             None => {
+                let v = self.cell(field);
                 let subject = format!("order {} ({})", b.order.number, self.table.place());
                 b.warnings.push(warning(
                     WarningKind::InvalidValue,

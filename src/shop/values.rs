@@ -107,21 +107,41 @@ pub fn parse_datetime_as(s: &str, order: SlashDates) -> Option<(DateTime, bool)>
     let time_text = words.next().unwrap_or("");
     // "-0500" offsets after a space were split off above; "14:07:09-05:00" keeps its time.
     let time_text = time_text.split('-').next().unwrap_or("");
-    let pm = words.find(|w| !w.is_empty()).map(|w| w.to_ascii_uppercase());
+    let pm = words.find(|w| !w.is_empty());
     // A time that is there but unreadable makes the whole value unreadable (reported by the
     // caller), rather than a silent midnight.
     let time = if time_text.is_empty() { Time::midnight() } else { parse_time(time_text)? };
-    let time = match pm.as_deref() {
-        Some("PM") if time.hour() < 12 => time.with().hour(time.hour() + 12).build().ok()?,
-        Some("AM") if time.hour() == 12 => time.with().hour(0).build().ok()?,
-        _ => time,
+    let is = |w: &str| pm.is_some_and(|p| p.eq_ignore_ascii_case(w));
+    let time = if is("PM") && time.hour() < 12 {
+        time.with().hour(time.hour() + 12).build().ok()?
+    } else if is("AM") && time.hour() == 12 {
+        time.with().hour(0).build().ok()?
+    } else {
+        time
     };
     Some((date.to_datetime(time), ambiguous))
 }
 
+/// The first `N` pieces of `s` split at `sep`, and how many pieces there are (at most N + 1):
+/// `split` without a Vec (two dates an order).
+fn pieces<'s, const N: usize>(s: &'s str, sep: &[char]) -> ([&'s str; N], usize) {
+    let mut out = [""; N];
+    let mut n = 0;
+    for p in s.split(sep) {
+        if n < N {
+            out[n] = p;
+        }
+        n += 1;
+        if n > N {
+            break;
+        }
+    }
+    (out, n)
+}
+
 fn parse_date(s: &str, order: SlashDates) -> Option<(Date, bool)> {
-    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
-    if parts.len() != 3 {
+    let (parts, n) = pieces::<3>(s, &['-', '/', '.']);
+    if n != 3 {
         return None;
     }
     let n = |p: &str| p.parse::<i16>().ok();
@@ -145,38 +165,42 @@ fn parse_date(s: &str, order: SlashDates) -> Option<(Date, bool)> {
 }
 
 fn parse_time(s: &str) -> Option<Time> {
-    let p: Vec<&str> = s.split(':').collect();
-    if p.len() < 2 {
+    let (p, n) = pieces::<3>(s, &[':']);
+    if n < 2 {
         return None;
     }
     let h = p[0].parse::<i8>().ok()?;
     let m = p[1].parse::<i8>().ok()?;
-    let sec = p.get(2).and_then(|x| x.split('.').next()).and_then(|x| x.parse::<i8>().ok()).unwrap_or(0);
+    let sec = if n > 2 { p[2].split('.').next().and_then(|x| x.parse::<i8>().ok()).unwrap_or(0) } else { 0 };
     Time::new(h, m, sec, 0).ok()
 }
 
 /// `yes`/`true`/`1`/`oui` → true.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" | "1" | "oui" | "vrai" => Some(true),
-        "no" | "false" | "0" | "non" | "faux" => Some(false),
-        _ => None,
+    // Read on every line of an order: compared in place, no lowercase copy.
+    let s = s.trim();
+    let any = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if any(&["yes", "true", "1", "oui", "vrai"]) {
+        Some(true)
+    } else if any(&["no", "false", "0", "non", "faux"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// The rate in a tax label: `FR TVA 20%` → 20, `TVA 5,5 %` → 5.5, `GST 10%` → 10.
 pub fn rate_in_label(label: &str) -> Option<Decimal> {
-    let before = &label[..label.rfind('%')?];
-    let digits: String = before
-        .trim_end()
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    Decimal::from_str(&digits.replace(',', ".")).ok()
+    let before = label[..label.rfind('%')?].trim_end();
+    // The number just before the `%`: a slice of the label (ASCII, so any byte is a boundary).
+    let start =
+        before.len() - before.bytes().rev().take_while(|b| b.is_ascii_digit() || *b == b'.' || *b == b',').count();
+    let digits = &before[start..];
+    if digits.contains(',') {
+        Decimal::from_str(&digits.replace(',', ".")).ok()
+    } else {
+        Decimal::from_str(digits).ok()
+    }
 }
 
 /// VAT rates of France (mainland, Corsica, overseas departments) a computed rate is snapped
@@ -324,7 +348,73 @@ pub fn split_name(full: &str) -> (String, String) {
 mod tests {
     use super::*;
 
+    /// The readings before they were made without allocating: the reference they must match.
+    mod before {
+        use super::*;
+
+        pub fn parse_bool(s: &str) -> Option<bool> {
+            match s.trim().to_ascii_lowercase().as_str() {
+                "yes" | "true" | "1" | "oui" | "vrai" => Some(true),
+                "no" | "false" | "0" | "non" | "faux" => Some(false),
+                _ => None,
+            }
+        }
+
+        pub fn rate_in_label(label: &str) -> Option<Decimal> {
+            let before = &label[..label.rfind('%')?];
+            let digits: String = before
+                .trim_end()
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            Decimal::from_str(&digits.replace(',', ".")).ok()
+        }
+
+        pub fn parts(s: &str, sep: &[char]) -> Vec<String> {
+            s.split(sep).map(str::to_string).collect()
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn a_boolean_reads_as_before(s in "(?i)( ?(yes|true|1|oui|vrai|no|false|0|non|faux|né|x) ?){1,2}") {
+            proptest::prop_assert_eq!(parse_bool(&s), before::parse_bool(&s));
+        }
+
+        #[test]
+        fn a_rate_in_a_label_reads_as_before(s in "[A-Zé ]{0,6}[0-9.,]{0,5} ?%?[ %0-9A-Z]{0,4}") {
+            proptest::prop_assert_eq!(rate_in_label(&s), before::rate_in_label(&s));
+        }
+
+        /// Pieces as `split` gives them, up to N, and their count up to N + 1.
+        #[test]
+        fn pieces_are_those_of_split(s in "[0-9:./-]{0,12}") {
+            let all = before::parts(&s, &['-', '/', '.', ':']);
+            let (got, n) = pieces::<3>(&s, &['-', '/', '.', ':']);
+            proptest::prop_assert_eq!(n, all.len().min(4));
+            for (i, p) in all.iter().take(3).enumerate() {
+                proptest::prop_assert_eq!(got[i], p.as_str());
+            }
+        }
+
+        /// Dates and times read as before, AM/PM in any case.
+        #[test]
+        fn a_datetime_reads_whole(d in 1u8..29, m in 1u8..13, y in 2000u16..2040, h in 0u8..24, mi in 0u8..60, pm in "( (am|PM|Pm|aM))?") {
+            let text = format!("{d:02}/{m:02}/{y} {h}:{mi:02}:07{pm}");
+            let got = parse_datetime_as(&text, SlashDates::DayFirst).map(|(dt, _)| dt);
+            let hour = match pm.trim().to_ascii_uppercase().as_str() {
+                "PM" if h < 12 => h + 12,
+                "AM" if h == 12 => 0,
+                _ => h,
+            };
+            let want = Date::new(y as i16, m as i8, d as i8).unwrap().at(hour as i8, mi as i8, 7, 0);
+            proptest::prop_assert_eq!(got, Some(want));
+        }
+
         /// The fast path for plain numbers answers exactly what the general parser does.
         #[test]
         fn plain_amounts_read_as_the_general_parser_reads_them(
