@@ -13,6 +13,7 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Destination, Kept};
 use crate::atomic::{BUF_SIZE, temp_path_for};
@@ -24,6 +25,22 @@ use crate::sage::{FieldSpec, Kind, Record};
 use crate::warning_kind::WarningKind;
 
 pub const CRLF: &[u8] = b"\r\n";
+
+/// From this size of documents on, the output is synced while they are appended to it.
+const EARLY_SYNC_FROM: u64 = 16 << 20;
+
+/// Syncs `file` over and over on a thread of `scope` until `done`: what is written meanwhile
+/// goes to the disk along the way. An error is not kept, nor a thread that could not be had:
+/// the sync that counts comes after (`atomic::commit_temp_new`).
+fn sync_while<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, file: File, done: &'scope AtomicBool) {
+    let _ = std::thread::Builder::new().name("passerelle-sync".into()).spawn_scoped(scope, move || {
+        while !done.load(Ordering::Relaxed) {
+            if file.sync_data().is_err() {
+                return;
+            }
+        }
+    });
+}
 
 /// A field name formatted only when displayed.
 struct Lazy<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
@@ -593,7 +610,20 @@ impl SageFile {
         // Through a `BufWriter<File>`: `io::copy` copies in the kernel where the system can
         // (Linux), and elsewhere through this large buffer.
         let mut out = BufWriter::with_capacity(BUF_SIZE, file);
-        io::copy(&mut docs, &mut out)?;
+        let large = docs.metadata().is_ok_and(|m| m.len() >= EARLY_SYNC_FROM);
+        // A large output is synced while its documents are appended (a second handle on the
+        // file), so the sync before the rename has only the last of it to write: the two took
+        // 0.25 s and 0.3 s in turn for 600 MB.
+        let done = AtomicBool::new(false);
+        let copied = std::thread::scope(|scope| {
+            if large && let Ok(f) = out.get_ref().try_clone() {
+                sync_while(scope, f, &done);
+            }
+            let copied = io::copy(&mut docs, &mut out);
+            done.store(true, Ordering::Relaxed);
+            copied
+        });
+        copied?;
         out.write_all(b"#FIN\r\n")?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         let tmp = customers.path.take().expect("a real run's section has a file");
@@ -617,5 +647,43 @@ impl SageFile {
             }
             committed
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sage::{Ccli, Chli, Layout, RecordKind};
+
+    /// An output large enough to be synced while its documents are appended (on a second
+    /// handle, on a thread of its own) is the frame, the customers, the documents and `#FIN`,
+    /// byte for byte, and only it is left in the folder.
+    #[test]
+    fn a_large_output_is_whole_after_its_early_syncs() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("commandes.txt");
+        let l = Layout::builtin(33).unwrap();
+        let mut f = SageFile::create(&target, 33, &Destination::Files).unwrap();
+        let (mut enc, mut w) = (RecordEncoder::default(), Warnings::default());
+        let (mut customers, mut documents) = (Vec::new(), Vec::new());
+        let mut c = Record::new(l.of(RecordKind::Ccli));
+        c.set(Ccli::Num, "WEB000001".to_string());
+        c.set(Ccli::Intitule, "Boulangerie Éloïse".to_string());
+        f.customer_record(&c, &"client", &mut w).unwrap();
+        enc.write_record(&c, &"client", &mut w, &mut customers).unwrap();
+        let mut n = 0;
+        while (documents.len() as u64) <= EARLY_SYNC_FROM {
+            let mut r = Record::new(l.of(RecordKind::Chli));
+            r.set(Chli::Design, format!("Pain de campagne au levain, 800 g, nº {n}"));
+            r.set(Chli::CtNum, "WEB000001".to_string());
+            f.document_record(&r, &"ligne", &mut w).unwrap();
+            enc.write_record(&r, &"ligne", &mut w, &mut documents).unwrap();
+            n += 1;
+        }
+        f.finish().unwrap();
+        let want = [frame_head(33).as_bytes(), &customers, &documents, b"#FIN\r\n"].concat();
+        assert!(fs::read(&target).unwrap() == want, "{n} records");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["commandes.txt"]);
     }
 }
