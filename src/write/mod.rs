@@ -335,6 +335,18 @@ impl Outputs {
         self.sage.as_ref().is_none_or(|s| s.is_empty()) && self.templates.iter().all(|t| t.is_empty())
     }
 
+    /// The files of the Format Sage output to join before `finish` (`SageFile::sealing`), to
+    /// do on another thread while the state is saved; the result goes back through `sealed`.
+    pub fn sealing(&mut self) -> Option<io::Result<sage::Sealing>> {
+        self.sage.as_mut().and_then(|s| s.sealing())
+    }
+
+    pub fn sealed(&mut self, result: io::Result<std::fs::File>) {
+        if let Some(s) = self.sage.as_mut() {
+            s.sealed(result);
+        }
+    }
+
     /// Renames every file into place, in order; returns the paths in place and, if one failed,
     /// its error (the files before it are in place: they cannot be taken back). A template
     /// that received no line (a client template on an input without new clients) writes no file.

@@ -395,6 +395,10 @@ fn frame_head(version: u32) -> String {
 /// One Format Sage output file being written.
 pub struct SageFile {
     target: PathBuf,
+    /// The customers' file with the documents and `#FIN` appended and synced (`seal`), to be
+    /// renamed by `finish`. Declared before `sections`, so dropped before they remove the
+    /// temporary files (Windows removes no file still open).
+    sealed: Option<io::Result<File>>,
     sections: [Section; 2],
     pub encoder: RecordEncoder,
     customers_written: usize,
@@ -498,6 +502,48 @@ impl Drop for Section {
     }
 }
 
+/// The customers' and documents' files of a real run, to be joined (`SageFile::sealing`).
+pub struct Sealing {
+    docs: File,
+    file: File,
+}
+
+impl Sealing {
+    /// The documents and `#FIN` appended to the customers' file (which starts with the
+    /// frame's first lines), flushed: the file to rename.
+    pub fn run(self) -> io::Result<File> {
+        use std::io::Seek;
+        let Sealing { mut docs, mut file } = self;
+        docs.seek(io::SeekFrom::Start(0))?;
+        // At the end already (a read back returns there); said again, as the append needs it.
+        file.seek(io::SeekFrom::End(0))?;
+        // Through a `BufWriter<File>`: `io::copy` copies in the kernel where the system can
+        // (Linux), and elsewhere through this large buffer.
+        let mut out = BufWriter::with_capacity(BUF_SIZE, file);
+        let large = docs.metadata().is_ok_and(|m| m.len() >= EARLY_SYNC_FROM);
+        // A large output is synced while its documents are appended (a second handle on the
+        // file), so the sync before the rename has only the last of it to write: the two took
+        // 0.25 s and 0.3 s in turn for 600 MB.
+        let done = AtomicBool::new(false);
+        let copied = std::thread::scope(|scope| {
+            if large && let Ok(f) = out.get_ref().try_clone() {
+                sync_while(scope, f, &done);
+            }
+            let copied = io::copy(&mut docs, &mut out);
+            done.store(true, Ordering::Relaxed);
+            copied
+        });
+        copied?;
+        out.write_all(b"#FIN\r\n")?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        if large {
+            // Its end too, here: the sync before the rename then finds nothing left to write.
+            file.sync_data()?;
+        }
+        Ok(file)
+    }
+}
+
 impl SageFile {
     pub fn create(target: &Path, version: u32, dest: &Destination) -> io::Result<SageFile> {
         let sections = match dest {
@@ -509,6 +555,7 @@ impl SageFile {
         };
         Ok(SageFile {
             target: target.to_path_buf(),
+            sealed: None,
             sections,
             encoder: RecordEncoder::new(CodePage::Cp850),
             customers_written: 0,
@@ -586,50 +633,50 @@ impl SageFile {
         frame_head(version).len() as u64
     }
 
-    /// Joins frame and sections into the target, atomically: the customers section's file
-    /// (which starts with the frame's first lines) gets the documents and `#FIN` appended and
-    /// becomes the target, so only the documents are copied.
-    pub fn finish(mut self) -> io::Result<()> {
-        if self.nowhere {
-            // The customers section into the store, for the clients read back later.
-            return self.sections[0].out.as_mut().expect("open").flush();
+    /// Appends the documents and `#FIN` to the customers' file and syncs it, ready for
+    /// `finish` to rename. Its error is `finish`'s. Nothing in a dry run or once sealed.
+    pub fn seal(&mut self) {
+        if let Some(job) = self.sealing() {
+            self.sealed(job.and_then(Sealing::run));
         }
-        let [customers, documents] = &mut self.sections;
+    }
+
+    /// The two files `seal` works on, taken out (`None` in a dry run or once taken): the work
+    /// may then run on another thread while the state is saved, only the rename must wait.
+    /// The result goes back through `sealed`.
+    pub fn sealing(&mut self) -> Option<io::Result<Sealing>> {
+        if self.nowhere || self.sealed.is_some() || self.sections[1].out.is_none() {
+            return None;
+        }
         let into_file = |s: &mut Section| -> io::Result<File> {
             match s.out.take().expect("open").into_inner().map_err(|e| e.into_error())? {
                 Store::Temp(file) => Ok(file),
                 _ => Err(io::Error::other("a section of a real run is not in a file")),
             }
         };
-        use std::io::Seek;
-        let mut docs = into_file(documents)?;
-        docs.seek(io::SeekFrom::Start(0))?;
-        let mut file = into_file(customers)?;
-        // At the end already (a read back returns there); said again, as the append needs it.
-        file.seek(io::SeekFrom::End(0))?;
-        // Through a `BufWriter<File>`: `io::copy` copies in the kernel where the system can
-        // (Linux), and elsewhere through this large buffer.
-        let mut out = BufWriter::with_capacity(BUF_SIZE, file);
-        let large = docs.metadata().is_ok_and(|m| m.len() >= EARLY_SYNC_FROM);
-        // A large output is synced while its documents are appended (a second handle on the
-        // file), so the sync before the rename has only the last of it to write: the two took
-        // 0.25 s and 0.3 s in turn for 600 MB.
-        let done = AtomicBool::new(false);
-        let copied = std::thread::scope(|scope| {
-            if large && let Ok(f) = out.get_ref().try_clone() {
-                sync_while(scope, f, &done);
-            }
-            let copied = io::copy(&mut docs, &mut out);
-            done.store(true, Ordering::Relaxed);
-            copied
-        });
-        copied?;
-        out.write_all(b"#FIN\r\n")?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let [customers, documents] = &mut self.sections;
+        Some(into_file(documents).and_then(|docs| Ok(Sealing { docs, file: into_file(customers)? })))
+    }
+
+    /// What became of the files `sealing` took.
+    pub fn sealed(&mut self, result: io::Result<File>) {
+        self.sealed = Some(result);
+    }
+
+    /// Joins frame and sections into the target, atomically: the customers section's file
+    /// (which starts with the frame's first lines) gets the documents and `#FIN` appended
+    /// (`seal`, unless done already) and becomes the target, so only the documents are copied.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.nowhere {
+            // The customers section into the store, for the clients read back later.
+            return self.sections[0].out.as_mut().expect("open").flush();
+        }
+        self.seal();
+        let file = self.sealed.take().unwrap_or_else(|| Err(io::Error::other("the sections were not joined")))?;
+        let [customers, documents] = &mut self.sections;
         let tmp = customers.path.take().expect("a real run's section has a file");
         // The documents' file is removed while the output is synced: freeing a large file's
         // blocks takes about a tenth of a second, which the two need not spend in turn.
-        drop(docs);
         let docs_path = documents.path.take();
         let target = &self.target;
         std::thread::scope(|scope| {
@@ -655,15 +702,11 @@ mod tests {
     use super::*;
     use crate::sage::{Ccli, Chli, Layout, RecordKind};
 
-    /// An output large enough to be synced while its documents are appended (on a second
-    /// handle, on a thread of its own) is the frame, the customers, the documents and `#FIN`,
-    /// byte for byte, and only it is left in the folder.
-    #[test]
-    fn a_large_output_is_whole_after_its_early_syncs() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("commandes.txt");
+    /// A Format Sage file of one client and `lines` #CHLI (about 250 bytes each), and the
+    /// bytes its sections should hold.
+    fn written(target: &Path, lines: usize) -> (SageFile, Vec<u8>) {
         let l = Layout::builtin(33).unwrap();
-        let mut f = SageFile::create(&target, 33, &Destination::Files).unwrap();
+        let mut f = SageFile::create(target, 33, &Destination::Files).unwrap();
         let (mut enc, mut w) = (RecordEncoder::default(), Warnings::default());
         let (mut customers, mut documents) = (Vec::new(), Vec::new());
         let mut c = Record::new(l.of(RecordKind::Ccli));
@@ -671,19 +714,53 @@ mod tests {
         c.set(Ccli::Intitule, "Boulangerie Éloïse".to_string());
         f.customer_record(&c, &"client", &mut w).unwrap();
         enc.write_record(&c, &"client", &mut w, &mut customers).unwrap();
-        let mut n = 0;
-        while (documents.len() as u64) <= EARLY_SYNC_FROM {
+        for n in 0..lines {
             let mut r = Record::new(l.of(RecordKind::Chli));
             r.set(Chli::Design, format!("Pain de campagne au levain, 800 g, nº {n}"));
             r.set(Chli::CtNum, "WEB000001".to_string());
             f.document_record(&r, &"ligne", &mut w).unwrap();
             enc.write_record(&r, &"ligne", &mut w, &mut documents).unwrap();
-            n += 1;
         }
+        (f, [frame_head(33).as_bytes(), &customers, &documents, b"#FIN\r\n"].concat())
+    }
+
+    fn names(dir: &Path) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect()
+    }
+
+    /// An output large enough to be synced while its documents are appended (on a second
+    /// handle, on a thread of its own), joined on another thread than the one that renames it
+    /// (`sealing`, `sealed`, as a conversion does while it saves the state), is the frame, the
+    /// customers, the documents and `#FIN`, byte for byte, and only it is left in the folder;
+    /// a small one joined by `finish` alone too.
+    #[test]
+    fn an_output_joined_apart_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("commandes.txt");
+        let (mut f, want) = written(&target, (EARLY_SYNC_FROM / 200) as usize);
+        assert!(want.len() as u64 > EARLY_SYNC_FROM + 1000);
+        let job = f.sealing().expect("a real run").unwrap();
+        let joined = std::thread::spawn(move || job.run()).join().unwrap();
+        f.sealed(joined);
+        assert!(f.sealing().is_none(), "taken once");
         f.finish().unwrap();
-        let want = [frame_head(33).as_bytes(), &customers, &documents, b"#FIN\r\n"].concat();
-        assert!(fs::read(&target).unwrap() == want, "{n} records");
-        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(left, ["commandes.txt"]);
+        assert!(fs::read(&target).unwrap() == want);
+        assert_eq!(names(dir.path()), ["commandes.txt"]);
+
+        let small = dir.path().join("petit.txt");
+        let (f, want) = written(&small, 3);
+        f.finish().unwrap();
+        assert_eq!(fs::read(&small).unwrap(), want);
+    }
+
+    /// Joined but never renamed (the state could not be saved): no file is left behind.
+    #[test]
+    fn an_output_joined_then_dropped_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut f, _) = written(&dir.path().join("commandes.txt"), 10);
+        assert_eq!(names(dir.path()).len(), 2, "the two sections");
+        f.seal();
+        drop(f);
+        assert!(names(dir.path()).is_empty());
     }
 }
