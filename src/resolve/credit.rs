@@ -81,6 +81,10 @@ pub fn refunded_status(financial: &str) -> bool {
 /// Is `text` in lower case `lower`? (`to_lowercase() == lower` without a String: asked twice
 /// for every order.)
 fn lowercase_is(text: &str, lower: &str) -> bool {
+    // An ASCII text lowercases to ASCII: compared in place (most statuses).
+    if text.is_ascii() {
+        return text.eq_ignore_ascii_case(lower);
+    }
     text.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 

@@ -225,12 +225,38 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 pub fn fmt_time(t: Time) -> String {
     let mut out = String::with_capacity(8);
-    push_two(&mut out, t.hour().into());
-    out.push(':');
-    push_two(&mut out, t.minute().into());
-    out.push(':');
-    push_two(&mut out, t.second().into());
+    push_time(&mut out, t);
     out
+}
+
+/// `HH:MM:SS` appended to `out`.
+pub fn push_time(out: &mut String, t: Time) {
+    push_two(out, t.hour().into());
+    out.push(':');
+    push_two(out, t.minute().into());
+    out.push(':');
+    push_two(out, t.second().into());
+}
+
+/// `n` in decimal appended to `out`, as `n.to_string()` writes it, without the formatting
+/// machinery (an integer field on every document record).
+pub fn push_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    // Digits only: ASCII.
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 pub fn parse_time(text: &str) -> Option<Time> {
@@ -246,6 +272,24 @@ pub fn parse_time(text: &str) -> Option<Time> {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    proptest::proptest! {
+        #[test]
+        fn an_integer_is_written_as_to_string_writes_it(n in proptest::num::i64::ANY) {
+            let mut out = String::from("x");
+            push_int(&mut out, n);
+            proptest::prop_assert_eq!(out, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn integers_at_the_edges() {
+        for n in [0, -1, 9, 10, -10, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+    }
 
     #[test]
     fn decimals_use_a_comma_and_round_half_away_from_zero() {

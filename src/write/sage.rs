@@ -374,15 +374,11 @@ fn push_verbatim(out: &mut Vec<u8>, v: &str) {
 
 /// A typed value in its Format Sage form (ASCII), appended to `out`.
 fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
-    use std::fmt::Write as _;
     match v {
         Value::Dec(d) => value::push_dec(out, *d, f.scale.unwrap_or(2)),
-        Value::Int(n) => {
-            // Writing into a String cannot fail.
-            let _ = write!(out, "{n}");
-        }
+        Value::Int(n) => value::push_int(out, *n),
         Value::Date(d) => value::push_date(out, *d),
-        Value::Time(t) => out.push_str(&value::fmt_time(*t)),
+        Value::Time(t) => value::push_time(out, *t),
         Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&f.text(v)),
     }
 }
