@@ -147,15 +147,7 @@ pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
         buf[start] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    let mut n = n as u64;
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+    start = digits_before(n as u64, &mut buf, start);
     // 0,05: at least one digit before the comma.
     while buf.len() - start <= actual {
         start -= 1;
@@ -238,20 +230,25 @@ pub fn push_time(out: &mut String, t: Time) {
     push_two(out, t.second().into());
 }
 
+/// The decimal digits of `n` written into `buf` so that they end before `end`; where they
+/// start (one digit at least).
+fn digits_before(mut n: u64, buf: &mut [u8], end: usize) -> usize {
+    let mut start = end;
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return start;
+        }
+    }
+}
+
 /// `n` in decimal appended to `out`, as `n.to_string()` writes it, without the formatting
 /// machinery (an integer field on every document record).
 pub fn push_int(out: &mut String, n: i64) {
     let mut buf = [0u8; 20];
-    let mut start = buf.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
+    let start = digits_before(n.unsigned_abs(), &mut buf, 20);
     if n < 0 {
         out.push('-');
     }
