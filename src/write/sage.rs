@@ -30,14 +30,16 @@ pub const CRLF: &[u8] = b"\r\n";
 const EARLY_SYNC_FROM: u64 = 16 << 20;
 
 /// Syncs `file` over and over on a thread of `scope` until `done`: what is written meanwhile
-/// goes to the disk along the way. An error is not kept, nor a thread that could not be had:
-/// the sync that counts comes after (`atomic::commit_temp_new`).
+/// goes to the disk along the way. A short pause between syncs bounds their number where each
+/// is a round trip (a network share). An error is not kept, nor a thread that could not be
+/// had: the sync that counts comes after (`atomic::commit_temp_new`).
 fn sync_while<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, file: File, done: &'scope AtomicBool) {
     let _ = std::thread::Builder::new().name("passerelle-sync".into()).spawn_scoped(scope, move || {
         while !done.load(Ordering::Relaxed) {
             if file.sync_data().is_err() {
                 return;
             }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     });
 }
