@@ -405,6 +405,9 @@ impl DocumentBuilder<'_> {
 mod tests {
     use super::*;
     use crate::model::{Line, LineRefund, PriceBasis, Refund};
+    use crate::profile::Profile;
+    use crate::report::Warnings;
+    use crate::sage::Layout;
 
     proptest::proptest! {
         /// Compared without a String as `to_lowercase` compares.
@@ -421,9 +424,6 @@ mod tests {
         assert!(cancelled_status(" ANNULÉ ") && cancelled_status("Voided") && !cancelled_status("annule"));
         assert!(refunded_status("Remboursé") && refunded_status("REFUNDED") && !refunded_status("refunded_partially"));
     }
-    use crate::profile::Profile;
-    use crate::report::Warnings;
-    use crate::sage::Layout;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
