@@ -54,12 +54,10 @@ fn name_key(s: &str) -> String {
 
 pub fn by_iso(iso: &str) -> Option<&'static Country> {
     let t = table();
-    let iso = iso.trim();
-    // Asked for every address written: a two-letter code is uppercased on the stack.
-    let upper = match iso.as_bytes() {
-        &[a, b] => [a.to_ascii_uppercase(), b.to_ascii_uppercase()],
-        _ => return t.by_iso.get(&iso.to_ascii_uppercase()).map(|&i| &t.list[i]),
-    };
+    // Asked for every address written: the code (two letters, as every one of the table) is
+    // uppercased on the stack.
+    let &[a, b] = iso.trim().as_bytes() else { return None };
+    let upper = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
     let key = std::str::from_utf8(&upper).ok()?;
     t.by_iso.get(key).map(|&i| &t.list[i])
 }
@@ -96,6 +94,8 @@ mod tests {
         assert!(by_iso("DE").unwrap().eu);
         assert!(!by_iso("CH").unwrap().eu);
         assert_eq!(by_iso(" fR ").unwrap().iso, "FR");
+        // `by_iso` looks up two bytes only.
+        assert!(table().list.iter().all(|c| c.iso.len() == 2 && c.iso.bytes().all(|b| b.is_ascii_uppercase())));
     }
 
     proptest::proptest! {

@@ -341,6 +341,7 @@ impl Outputs {
         self.sage.as_mut().and_then(|s| s.sealing())
     }
 
+    /// What became of the files `sealing` took (`SageFile::sealed`).
     pub fn sealed(&mut self, result: io::Result<std::fs::File>) {
         if let Some(s) = self.sage.as_mut() {
             s.sealed(result);

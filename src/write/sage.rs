@@ -633,7 +633,7 @@ impl SageFile {
 
     /// Appends the documents and `#FIN` to the customers' file and syncs it, ready for
     /// `finish` to rename. Its error is `finish`'s. Nothing in a dry run or once sealed.
-    pub fn seal(&mut self) {
+    fn seal(&mut self) {
         if let Some(job) = self.sealing() {
             self.sealed(job.and_then(Sealing::run));
         }
