@@ -603,14 +603,16 @@ struct OrderAhead {
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
-fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>) -> CustomerReport {
+/// Its texts only when `keep`: a report that keeps no entries counts them, by action.
+fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>, keep: bool) -> CustomerReport {
+    let text = |s: &str| if keep { s.to_string() } else { String::new() };
     CustomerReport {
-        input: ir.path.clone(),
+        input: text(&ir.path),
         record: c.origin.record,
-        shop_id: c.shop_id.clone(),
-        email: c.email.clone(),
-        name: c.display_name(),
-        code: code.map(str::to_string),
+        shop_id: text(&c.shop_id),
+        email: text(&c.email),
+        name: if keep { c.display_name() } else { String::new() },
+        code: code.map(text),
         action: CustomerAction::Failed,
         matched_by: None,
         detail: String::new(),
@@ -975,7 +977,7 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = shop::customers::record_subject(c);
         let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
-        let mut entry = customer_entry(ir, c, outcome.code());
+        let mut entry = customer_entry(ir, c, outcome.code(), self.report.keep);
         match outcome {
             Outcome::Existing { code, by, detail } => {
                 entry.action = CustomerAction::Matched;
@@ -1068,9 +1070,11 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = crate::model::order_subject(&o.number, o.origin.line);
         let d = &mut Diag::new(&subject, w);
+        // Named only for a report that keeps its entries; otherwise only counted.
+        let keep = self.report.keep;
         let mut doc = DocumentReport {
-            input: ir.path.clone(),
-            order: o.number.clone(),
+            input: if keep { ir.path.clone() } else { String::new() },
+            order: if keep { o.number.clone() } else { String::new() },
             customer: String::new(),
             piece: String::new(),
             lines: o.lines.len(),
@@ -1130,11 +1134,11 @@ impl Run<'_> {
         let mut document = self.builder.build(o, prepared, &client, d);
         let ledger = &self.ledger;
         let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
-        // Named only when written (most orders are of clients written before, or not at all).
-        let who = || format!("{subject}, client {}", client.code);
+        // Named only when a warning or a template needs it (most records need nothing).
+        let who = ClientSubject { order: &subject, code: &client.code };
         let range = match writes {
-            Some(ClientWrite::New(records)) => out.client(&records, &who(), d.w)?,
-            Some(ClientWrite::Block(block)) => out.client_block(&block, &who(), d.w)?,
+            Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
+            Some(ClientWrite::Block(block)) => out.client_block(&block, &who.to_string(), d.w)?,
             None => None,
         };
         self.place(&client.code, range);
@@ -1204,9 +1208,11 @@ impl Run<'_> {
             Refunded::Part(a) => format!("{a} refunded"),
             _ => "refunded".to_string(),
         };
+        // Named only for a report that keeps its entries; otherwise only counted.
+        let keep = self.report.keep;
         let mut doc = DocumentReport {
-            input: ir.path.clone(),
-            order: o.number.clone(),
+            input: if keep { ir.path.clone() } else { String::new() },
+            order: if keep { o.number.clone() } else { String::new() },
             customer: String::new(),
             piece: String::new(),
             lines: 0,
@@ -1361,7 +1367,7 @@ impl Run<'_> {
             Ok(p) => p,
             Err(NoClient::Unresolved(message)) => {
                 // Only a failed outcome leaves no client: the entry has no code.
-                let mut entry = customer_entry(ir, c, None);
+                let mut entry = customer_entry(ir, c, None, self.report.keep);
                 entry.detail = message.clone();
                 self.report.add_customer(entry);
                 self.order_failed(&o.number, ir, o.origin.line, "customer", message.as_str());
@@ -1377,14 +1383,27 @@ impl Run<'_> {
         if reported.insert(&plan.client.code, self.resolver.client_id(&plan.client.code))
             || !matches!(plan.action, CustomerAction::Matched | CustomerAction::SingleAccount)
         {
-            let mut entry = customer_entry(ir, c, Some(&plan.client.code));
+            let mut entry = customer_entry(ir, c, Some(&plan.client.code), self.report.keep);
             entry.action = plan.action;
             entry.matched_by = plan.matched_by;
-            entry.detail = plan.detail;
+            entry.detail = if self.report.keep { plan.detail.text(&o.number) } else { String::new() };
             entry.issued = plan.issued;
             self.report.add_customer(entry);
         }
         Some((plan.client, plan.writes))
+    }
+}
+
+/// "order 1001 (line 2), client WEB000530": the subject of a client's records written for
+/// an order, formatted only when displayed.
+struct ClientSubject<'a> {
+    order: &'a str,
+    code: &'a str,
+}
+
+impl std::fmt::Display for ClientSubject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, client {}", self.order, self.code)
     }
 }
 

@@ -70,13 +70,11 @@ impl Address {
 
 /// "order 1001 (line 2)": how messages name an order (made for every order: no `format!`).
 pub fn order_subject(number: &str, line: u64) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(number.len() + 20);
     s.push_str("order ");
     s.push_str(number);
     s.push_str(" (line ");
-    // Writing into a String cannot fail.
-    let _ = write!(s, "{line}");
+    crate::sage::value::push_uint(&mut s, line);
     s.push(')');
     s
 }
@@ -243,5 +241,14 @@ impl Order {
     /// The order number without the leading `#` and spaces (`#1001` → `1001`).
     pub fn clean_number(&self) -> &str {
         self.number.trim().trim_start_matches('#').trim()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_order_is_named_by_its_number_and_line() {
+        assert_eq!(super::order_subject("#1001", 12), "order #1001 (line 12)");
+        assert_eq!(super::order_subject("", 0), "order  (line 0)");
     }
 }

@@ -103,6 +103,11 @@ proptest! {
             prop_assert!(g.code.ends_with(&digits));
             if counter_length == 0 {
                 prop_assert_eq!(g.code.len(), length as usize);
+            } else {
+                // The number zero-padded to its length, as `format!` pads it.
+                let padded = format!("{n:0>w$}", w = counter_length as usize);
+                prop_assert!(g.code.ends_with(&padded), "{} for {}", g.code, padded);
+                prop_assert!(g.explain.ends_with(&format!(" + {padded} (counter)")) || g.explain == format!("{padded} (counter)"), "{}", g.explain);
             }
             if let Ok(other) = generate(&cfg, &c, n + 1, "counter") {
                 prop_assert_ne!(g.code, other.code);

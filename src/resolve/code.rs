@@ -73,7 +73,6 @@ pub fn generate(
     number: u64,
     source_label: &str,
 ) -> Result<Generated, CodeError> {
-    use std::fmt::Write as _;
     // Made for every new client: the code and its explanation grow in place.
     let mut code = String::with_capacity(cfg.length as usize);
     let mut explain = String::new();
@@ -88,8 +87,10 @@ pub fn generate(
         let start = code.len();
         code.extend(code_chars(part_value(customer, p.field)).chars().take(p.length as usize));
         sep(&mut explain);
-        // Writing into a String cannot fail.
-        let _ = write!(explain, "{} ({})", &code[start..], field_name(p.field));
+        explain.push_str(&code[start..]);
+        explain.push_str(" (");
+        explain.push_str(field_name(p.field));
+        explain.push(')');
     }
     let suffix_at = code.len();
     code.extend(cfg.suffix.chars().map(|c| c.to_ascii_uppercase()));
@@ -112,10 +113,15 @@ pub fn generate(
             length: cfg.length,
         });
     }
+    // The number zero-padded to `room` ("{number:0>room$}"), without the formatting machinery.
     let num_at = code.len();
-    let _ = write!(code, "{number:0>room$}");
+    code.extend(std::iter::repeat_n('0', room - digits));
+    crate::sage::value::push_uint(&mut code, number);
     sep(&mut explain);
-    let _ = write!(explain, "{} ({source_label})", &code[num_at..]);
+    explain.push_str(&code[num_at..]);
+    explain.push_str(" (");
+    explain.push_str(source_label);
+    explain.push(')');
     Ok(Generated { code, explain })
 }
 

@@ -958,19 +958,19 @@ fn cut_encoded(s: &str, max: usize) -> String {
     cut_encoded_chars(s, max)
 }
 
-/// `cut_encoded`, a character at a time.
+/// `cut_encoded`, a character at a time: the cut is a prefix of `s`, copied once.
 fn cut_encoded_chars(s: &str, max: usize) -> String {
-    let mut out = String::new();
     let mut len = 0;
-    for ch in s.chars() {
+    let mut end = 0;
+    for (at, ch) in s.char_indices() {
         let l = codepage::char_len(ch, CodePage::Cp850);
         if len + l > max {
             break;
         }
         len += l;
-        out.push(ch);
+        end = at + ch.len_utf8();
     }
-    out.trim_end().to_string()
+    s[..end].trim_end().to_string()
 }
 
 pub(super) fn region(a: &Address) -> &str {
@@ -990,6 +990,23 @@ mod tests {
         #[test]
         fn cut_encoded_ascii_matches_the_count(s in "[ -~]{0,60}", max in 0usize..50) {
             proptest::prop_assert_eq!(cut_encoded(&s, max), cut_encoded_chars(&s, max));
+        }
+
+        /// The character-by-character cut, slicing `s`, cuts as the former one that pushed
+        /// each character into a new String (kept here as the reference).
+        #[test]
+        fn cut_encoded_chars_matches_pushing_each_character(s in "[ -~éèœŒ’€ß\\t\u{301}]{0,40}", max in 0usize..40) {
+            let mut former = String::new();
+            let mut len = 0;
+            for ch in s.chars() {
+                let l = codepage::char_len(ch, CodePage::Cp850);
+                if len + l > max {
+                    break;
+                }
+                len += l;
+                former.push(ch);
+            }
+            proptest::prop_assert_eq!(cut_encoded_chars(&s, max), former.trim_end());
         }
 
         #[test]

@@ -133,8 +133,36 @@ pub struct ClientPlan {
     pub writes: Option<ClientWrite>,
     pub action: CustomerAction,
     pub matched_by: Option<MatchKey>,
-    pub detail: String,
+    pub detail: PlanDetail,
     pub issued: Option<Issued>,
+}
+
+/// Why the client is the order's, for the report's entry: its parts, joined only when an
+/// entry takes them (most orders are of clients met before, whose entry is not made again).
+#[derive(Debug, Default)]
+pub struct PlanDetail {
+    /// What the resolver said (a new code's parts, the key that matched).
+    pub outcome: Option<String>,
+    /// What the update of the client's card changed.
+    pub update: Option<String>,
+}
+
+impl PlanDetail {
+    /// "<outcome>; order <number>; <update>", each part when there is one.
+    pub fn text(self, number: &str) -> String {
+        let mut t = String::new();
+        if let Some(o) = &self.outcome {
+            t.push_str(o);
+            t.push_str("; ");
+        }
+        t.push_str("order ");
+        t.push_str(number);
+        if let Some(u) = &self.update {
+            t.push_str("; ");
+            t.push_str(u);
+        }
+        t
+    }
 }
 
 impl Resolver<'_> {
@@ -224,17 +252,17 @@ impl Resolver<'_> {
         let addresses = Addresses::of(c, c.delivery.as_ref());
         let delivery = addresses.delivery;
         let (mut matched_by, mut issued) = (None, None);
-        let mut detail = format!("order {}", o.number);
+        let mut detail = PlanDetail::default();
         let (code, mut writes, mut action) = match outcome {
             Outcome::Failed { message, .. } => return Err(NoClient::Unresolved(message)),
             Outcome::New { code, detail: d, records, issued: i } => {
-                detail = format!("{d}; order {}", o.number);
+                detail.outcome = Some(d);
                 issued = Some(i);
                 (code, Some(ClientWrite::New(records)), CustomerAction::Created)
             }
             Outcome::Existing { code, by, detail: d } => {
                 matched_by = Some(by);
-                detail = format!("{d}; order {}", o.number);
+                detail.outcome = Some(d);
                 (code, None, CustomerAction::Matched)
             }
             Outcome::Single { code } => (code, None, CustomerAction::SingleAccount),
@@ -284,7 +312,7 @@ impl Resolver<'_> {
                     if action == CustomerAction::Matched {
                         action = CustomerAction::Updated;
                     }
-                    detail = format!("{detail}; {}", u.detail);
+                    detail.update = Some(u.detail);
                     intitule = u.delivery_intitule.clone();
                     writes = Some(ClientWrite::Block(u.records));
                 }

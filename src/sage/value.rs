@@ -247,11 +247,16 @@ fn digits_before(mut n: u64, buf: &mut [u8], end: usize) -> usize {
 /// `n` in decimal appended to `out`, as `n.to_string()` writes it, without the formatting
 /// machinery (an integer field on every document record).
 pub fn push_int(out: &mut String, n: i64) {
-    let mut buf = [0u8; 20];
-    let start = digits_before(n.unsigned_abs(), &mut buf, 20);
     if n < 0 {
         out.push('-');
     }
+    push_uint(out, n.unsigned_abs());
+}
+
+/// `n` in decimal appended to `out`, as `n.to_string()` writes it.
+pub fn push_uint(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let start = digits_before(n, &mut buf, 20);
     // Digits only: ASCII.
     out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
@@ -275,6 +280,13 @@ mod tests {
         fn an_integer_is_written_as_to_string_writes_it(n in proptest::num::i64::ANY) {
             let mut out = String::from("x");
             push_int(&mut out, n);
+            proptest::prop_assert_eq!(out, format!("x{n}"));
+        }
+
+        #[test]
+        fn an_unsigned_integer_is_written_as_to_string_writes_it(n in proptest::num::u64::ANY) {
+            let mut out = String::from("x");
+            push_uint(&mut out, n);
             proptest::prop_assert_eq!(out, format!("x{n}"));
         }
     }

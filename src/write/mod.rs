@@ -21,7 +21,7 @@ use crate::warning_kind::WarningKind;
 /// warning is given.
 pub struct Subject<'a> {
     pub tag: &'a str,
-    pub base: &'a str,
+    pub base: &'a dyn std::fmt::Display,
     /// (" line", 3) → ", line 3".
     pub item: Option<(&'static str, usize)>,
 }
@@ -230,7 +230,13 @@ impl Outputs {
     /// A new client: its #CCLI then its #CCDL records; one line of each client template.
     /// Returns where the records sit in the Format Sage file's customers section (start,
     /// length), to read them back if the client is written again later in the run.
-    pub fn client(&mut self, records: &[Record], subject: &str, w: &mut Warnings) -> io::Result<Option<(u64, u64)>> {
+    /// `subject` is formatted only where a warning or a template needs it.
+    pub fn client(
+        &mut self,
+        records: &[Record],
+        subject: &dyn std::fmt::Display,
+        w: &mut Warnings,
+    ) -> io::Result<Option<(u64, u64)>> {
         let mut range = None;
         if let Some(s) = self.sage.as_mut() {
             let start = s.customers_position();
@@ -240,8 +246,9 @@ impl Outputs {
             range = Some((start, s.customers_position() - start));
         }
         if let Some(ccli) = records.iter().find(|r| r.tag() == "CCLI") {
+            let mut named = None;
             for t in self.templates.iter_mut().filter(|t| t.template().per == param::Per::Client) {
-                t.write_line(&[ccli], subject, w)?;
+                t.write_line(&[ccli], named.get_or_insert_with(|| subject.to_string()), w)?;
             }
         }
         Ok(range)
@@ -262,7 +269,7 @@ impl Outputs {
             for r in block {
                 match r {
                     BlockRecord::Known(rec) => {
-                        s.customer_record(rec, &Subject { tag: rec.tag(), base: subject, item: None }, w)?
+                        s.customer_record(rec, &Subject { tag: rec.tag(), base: &subject, item: None }, w)?
                     }
                     BlockRecord::Raw { tag, lines } => s.customer_raw(tag, lines)?,
                 }
@@ -291,12 +298,12 @@ impl Outputs {
         w: &mut Warnings,
     ) -> io::Result<()> {
         if let Some(s) = self.sage.as_mut() {
-            s.document_record(header, &Subject { tag: header.tag(), base: subject, item: None }, w)?;
+            s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
             for (i, l) in lines.iter().enumerate() {
-                s.document_record(l, &Subject { tag: l.tag(), base: subject, item: Some(("line", i + 1)) }, w)?;
+                s.document_record(l, &Subject { tag: l.tag(), base: &subject, item: Some(("line", i + 1)) }, w)?;
             }
             for (i, d) in dues.iter().enumerate() {
-                s.document_record(d, &Subject { tag: d.tag(), base: subject, item: Some(("due", i + 1)) }, w)?;
+                s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
             }
         }
         let is_lines = |t: &&mut param::ParamFile| t.template().per == param::Per::DocumentLine;
