@@ -158,13 +158,18 @@ pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
     if m < 0 {
         out.push('-');
     }
-    // ASCII digits.
-    out.extend(int.iter().map(|&b| b as char));
+    // ASCII digits, copied as runs rather than a char at a time.
+    out.push_str(ascii(int));
     if scale > 0 {
         out.push(',');
-        out.extend(frac.iter().map(|&b| b as char));
+        out.push_str(ascii(frac));
         out.extend(std::iter::repeat_n('0', scale - actual));
     }
+}
+
+/// Digits as text (always ASCII).
+fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
 }
 
 /// Parses a Format Sage number: comma decimal, optional sign. A `.` is refused (the validator
@@ -257,8 +262,7 @@ pub fn push_int(out: &mut String, n: i64) {
 pub fn push_uint(out: &mut String, n: u64) {
     let mut buf = [0u8; 20];
     let start = digits_before(n, &mut buf, 20);
-    // Digits only: ASCII.
-    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
+    out.push_str(ascii(&buf[start..]));
 }
 
 pub fn parse_time(text: &str) -> Option<Time> {
