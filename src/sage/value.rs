@@ -129,8 +129,35 @@ pub fn fmt_dec(d: Decimal, scale: u32) -> String {
     out
 }
 
+/// Where the digits of a value go, as ASCII: a String, or the bytes of a record being
+/// written (no UTF-8 to check, no character to encode).
+pub trait Ascii {
+    fn put(&mut self, b: u8);
+    fn put_all(&mut self, b: &[u8]);
+}
+
+impl Ascii for String {
+    fn put(&mut self, b: u8) {
+        debug_assert!(b.is_ascii());
+        self.push(char::from(b));
+    }
+    fn put_all(&mut self, b: &[u8]) {
+        debug_assert!(b.is_ascii());
+        self.extend(b.iter().map(|&b| char::from(b)));
+    }
+}
+
+impl Ascii for Vec<u8> {
+    fn put(&mut self, b: u8) {
+        self.push(b);
+    }
+    fn put_all(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+}
+
 /// `fmt_dec` appended to `out`, without allocating.
-pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
+pub fn push_dec(out: &mut impl Ascii, d: Decimal, scale: u32) {
     let r = round_dec(d, scale);
     let m = r.mantissa();
     // Rounding leaves a number with fewer decimals than asked as it is (no rescale: a 96-bit
@@ -156,20 +183,16 @@ pub fn push_dec(out: &mut String, d: Decimal, scale: u32) {
     let digits = &buf[start..];
     let (int, frac) = digits.split_at(digits.len() - actual);
     if m < 0 {
-        out.push('-');
+        out.put(b'-');
     }
-    // ASCII digits, copied as runs rather than a char at a time.
-    out.push_str(ascii(int));
+    out.put_all(int);
     if scale > 0 {
-        out.push(',');
-        out.push_str(ascii(frac));
-        out.extend(std::iter::repeat_n('0', scale - actual));
+        out.put(b',');
+        out.put_all(frac);
+        for _ in actual..scale {
+            out.put(b'0');
+        }
     }
-}
-
-/// Digits as text (always ASCII).
-fn ascii(b: &[u8]) -> &str {
-    std::str::from_utf8(b).unwrap_or_default()
 }
 
 /// Parses a Format Sage number: comma decimal, optional sign. A `.` is refused (the validator
@@ -198,16 +221,16 @@ pub fn fmt_date(d: Date) -> String {
 }
 
 /// `fmt_date` appended to `out`.
-pub fn push_date(out: &mut String, d: Date) {
+pub fn push_date(out: &mut impl Ascii, d: Date) {
     for n in [d.day() as i16, d.month() as i16, d.year().rem_euclid(100)] {
         push_two(out, n);
     }
 }
 
 /// Two digits of `n` (0..=99).
-fn push_two(out: &mut String, n: i16) {
-    out.push((b'0' + (n / 10) as u8) as char);
-    out.push((b'0' + (n % 10) as u8) as char);
+fn push_two(out: &mut impl Ascii, n: i16) {
+    out.put(b'0' + (n / 10) as u8);
+    out.put(b'0' + (n % 10) as u8);
 }
 
 /// `JJMMAA` read as 2000–2099 (the file has two-digit years only).
@@ -227,11 +250,11 @@ pub fn fmt_time(t: Time) -> String {
 }
 
 /// `HH:MM:SS` appended to `out`.
-pub fn push_time(out: &mut String, t: Time) {
+pub fn push_time(out: &mut impl Ascii, t: Time) {
     push_two(out, t.hour().into());
-    out.push(':');
+    out.put(b':');
     push_two(out, t.minute().into());
-    out.push(':');
+    out.put(b':');
     push_two(out, t.second().into());
 }
 
@@ -251,18 +274,18 @@ fn digits_before(mut n: u64, buf: &mut [u8], end: usize) -> usize {
 
 /// `n` in decimal appended to `out`, as `n.to_string()` writes it, without the formatting
 /// machinery (an integer field on every document record).
-pub fn push_int(out: &mut String, n: i64) {
+pub fn push_int(out: &mut impl Ascii, n: i64) {
     if n < 0 {
-        out.push('-');
+        out.put(b'-');
     }
     push_uint(out, n.unsigned_abs());
 }
 
 /// `n` in decimal appended to `out`, as `n.to_string()` writes it.
-pub fn push_uint(out: &mut String, n: u64) {
+pub fn push_uint(out: &mut impl Ascii, n: u64) {
     let mut buf = [0u8; 20];
     let start = digits_before(n, &mut buf, 20);
-    out.push_str(ascii(&buf[start..]));
+    out.put_all(&buf[start..]);
 }
 
 pub fn parse_time(text: &str) -> Option<Time> {
@@ -338,6 +361,24 @@ mod tests {
             }
             want.extend(std::iter::repeat_n('0', scale as usize - have_decimals));
             proptest::prop_assert_eq!(fmt_dec(d, scale), want.replace('.', ","));
+        }
+
+        /// Written into bytes, every value is the bytes of its text.
+        #[test]
+        fn values_written_as_bytes_are_their_text(lo: u32, mid: u32, hi: u32, neg: bool, from in 0u32..=28, scale in 0u32..=6, n: i64, day in 0i64..40_000, secs in 0i32..86_400) {
+            let d = Decimal::from_parts(lo, mid, hi, neg, from);
+            let date = jiff::civil::date(2000, 1, 1).checked_add(jiff::Span::new().days(day)).unwrap();
+            let time = jiff::civil::Time::MIN.checked_add(jiff::Span::new().seconds(secs)).unwrap();
+            let (mut text, mut bytes) = (String::new(), Vec::new());
+            push_dec(&mut text, d, scale);
+            push_dec(&mut bytes, d, scale);
+            push_int(&mut text, n);
+            push_int(&mut bytes, n);
+            push_date(&mut text, date);
+            push_date(&mut bytes, date);
+            push_time(&mut text, time);
+            push_time(&mut bytes, time);
+            proptest::prop_assert_eq!(text.as_bytes(), &bytes[..]);
         }
     }
 

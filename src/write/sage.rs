@@ -178,11 +178,10 @@ impl RecordEncoder {
                     }
                     buf.extend_from_slice(CRLF);
                 }
-                // Numbers, dates and times: formatted here, in their one Format Sage form.
+                // Numbers, dates and times: formatted here, in their one Format Sage form,
+                // straight into the record's bytes.
                 typed => {
-                    self.text.clear();
-                    push_typed(&mut self.text, typed, f);
-                    buf.extend_from_slice(self.text.as_bytes());
+                    push_typed(buf, typed, f);
                     buf.extend_from_slice(CRLF);
                 }
             }
@@ -386,13 +385,13 @@ fn push_verbatim(out: &mut Vec<u8>, v: &str) {
 }
 
 /// A typed value in its Format Sage form (ASCII), appended to `out`.
-fn push_typed(out: &mut String, v: &Value, f: &FieldSpec) {
+fn push_typed(out: &mut Vec<u8>, v: &Value, f: &FieldSpec) {
     match v {
         Value::Dec(d) => value::push_dec(out, *d, f.scale.unwrap_or(2)),
         Value::Int(n) => value::push_int(out, *n),
         Value::Date(d) => value::push_date(out, *d),
         Value::Time(t) => value::push_time(out, *t),
-        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.push_str(&f.text(v)),
+        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.extend_from_slice(f.text(v).as_bytes()),
     }
 }
 
