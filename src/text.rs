@@ -46,8 +46,46 @@ pub fn unaccented(c: char, mut each: impl FnMut(char)) {
         'Đ' => each('D'),
         'ł' => each('l'),
         'Ł' => each('L'),
-        c => std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m)).for_each(each),
+        c if (LATIN_FROM..LATIN_FROM + LATIN_LEN).contains(&u32::from(c)) => {
+            match latin()[(u32::from(c) - LATIN_FROM) as usize] {
+                '\0' => decomposed(c, each),
+                one => each(one),
+            }
+        }
+        c => decomposed(c, each),
     }
+}
+
+/// The character's canonical decomposition, without its combining marks.
+fn decomposed(c: char, each: impl FnMut(char)) {
+    std::iter::once(c).nfd().filter(|m| !is_combining_mark(*m)).for_each(each);
+}
+
+/// U+00C0 to U+017F: the accented Latin letters of French and its neighbours.
+const LATIN_FROM: u32 = 0xC0;
+const LATIN_LEN: u32 = 0xC0;
+
+/// `decomposed` of each character from `LATIN_FROM` on, worked out once from the
+/// decomposition itself: the one character it becomes, or `'\0'` where it is not exactly one
+/// (that character is decomposed each time). Names and addresses go through `unaccented` a
+/// character at a time; a decomposition costs hundreds of instructions, a look-up a few.
+fn latin() -> &'static [char; LATIN_LEN as usize] {
+    static TABLE: std::sync::OnceLock<[char; LATIN_LEN as usize]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = ['\0'; LATIN_LEN as usize];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let Some(c) = char::from_u32(LATIN_FROM + i as u32) else { continue };
+            let (mut n, mut first) = (0, '\0');
+            decomposed(c, |u| {
+                n += 1;
+                first = u;
+            });
+            if n == 1 {
+                *slot = first;
+            }
+        }
+        t
+    })
 }
 
 /// Uppercase, French style: `é` → `É` (accents are kept unless removed separately).
@@ -71,6 +109,20 @@ mod tests {
         fn trim_is_str_trim(s in "[ \t\r\n\u{0B}\u{0C}\u{1C}\u{1F}\u{85}\u{A0}\u{2009}\u{3000}a-z0-9'~!é]{0,12}") {
             proptest::prop_assert_eq!(trim(&s), s.trim());
         }
+    }
+
+    /// Every character, inside the table's range or not, becomes what its decomposition
+    /// without marks gives (the ligatures and barred letters aside, spelt out on purpose).
+    #[test]
+    fn the_latin_table_is_the_decomposition() {
+        let spelt = "œŒæÆßøØđĐłŁ";
+        for c in (0x80..0x250).filter_map(char::from_u32).filter(|c| !spelt.contains(*c)) {
+            let (mut got, mut want) = (String::new(), String::new());
+            unaccented(c, |u| got.push(u));
+            decomposed(c, |u| want.push(u));
+            assert_eq!(got, want, "{c:?}");
+        }
+        assert_eq!(latin()[('é' as u32 - LATIN_FROM) as usize], 'e');
     }
 
     #[test]
