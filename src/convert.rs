@@ -600,6 +600,9 @@ struct Run<'a> {
 struct OrderAhead {
     prepared: Option<PreparedAhead>,
     searched: Option<SearchAhead>,
+    /// The document's lines made ahead, once written: back to the reading thread with the
+    /// order, freed by the thread that made them.
+    written: Vec<crate::sage::Record>,
 }
 
 /// The report entry of a customer, failed until the outcome says otherwise.
@@ -827,6 +830,7 @@ impl Run<'_> {
                 // already converted (yesterday's orders again) would make it work for nothing,
                 // and there it sets the pace. Done or not, the result is the same.
                 let (pricing, profile, index) = (Arc::clone(&self.builder.pricing), self.profile, self.index);
+                let layout = Some(self.builder.layout());
                 let converted_earlier = std::sync::atomic::AtomicBool::new(false);
                 let ahead = |o: &Result<Order, _>| match o {
                     Ok(o)
@@ -834,8 +838,15 @@ impl Run<'_> {
                             && plan::skip_reason(o, &profile.orders.statuses).is_none() =>
                     {
                         OrderAhead {
-                            prepared: Some(prepare_ahead(&pricing, o)),
+                            // An order refunded in part keeps its prepared lines: its
+                            // credit note is made from them.
+                            prepared: Some(prepare_ahead(
+                                &pricing,
+                                layout.filter(|_| !matches!(credit::refunded(o), Refunded::Part(_))),
+                                o,
+                            )),
                             searched: search_ahead(profile, index, o),
+                            written: Vec::new(),
                         }
                     }
                     _ => OrderAhead::default(),
@@ -849,9 +860,9 @@ impl Run<'_> {
                         let documents = self.report.documents.len();
                         let earlier = self.report.totals.documents_skipped_already_converted;
                         match next {
-                            Ok(order) => self
-                                .order(order, std::mem::take(ahead), platform, ir, &mut out, &mut reported, w)
-                                .map_err(io_err)?,
+                            Ok(order) => {
+                                self.order(order, ahead, platform, ir, &mut out, &mut reported, w).map_err(io_err)?
+                            }
                             Err(p) => self.order_failed(&p.order, ir, p.line, &p.field, p.message.as_str()),
                         }
                         let skipped = self.report.totals.documents_skipped_already_converted > earlier;
@@ -1061,7 +1072,7 @@ impl Run<'_> {
     fn order(
         &mut self,
         o: &Order,
-        ahead: OrderAhead,
+        ahead: &mut OrderAhead,
         platform: Platform,
         ir: &InputReport,
         out: &mut Outputs,
@@ -1108,9 +1119,11 @@ impl Run<'_> {
             return Ok(());
         }
         // Prepared on the reading thread (its warnings given now, in their place), else here.
-        let prepared = match ahead.prepared {
-            Some(PreparedAhead { prepared, notes }) => {
+        let mut lines_ahead = None;
+        let prepared = match ahead.prepared.take() {
+            Some(PreparedAhead { prepared, notes, lines }) => {
                 self.builder.replay_prepared(notes, d.w);
+                lines_ahead = lines;
                 prepared
             }
             None => self.builder.prepare(o, d).map(|p| {
@@ -1125,13 +1138,13 @@ impl Run<'_> {
                 return Ok(());
             }
         };
-        let (client, writes) = match self.order_client(o, ahead.searched, platform, ir, reported, out, d) {
+        let (client, writes) = match self.order_client(o, ahead.searched.take(), platform, ir, reported, out, d) {
             Some(x) => x,
             None => return Ok(()),
         };
         // Refunded in part before its first conversion: the credit note follows the invoice.
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
-        let mut document = self.builder.build(o, prepared, &client, d);
+        let mut document = self.builder.build(o, prepared, lines_ahead, &client, d);
         let ledger = &self.ledger;
         let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
         // Named only when a warning or a template needs it (most records need nothing).
@@ -1170,6 +1183,11 @@ impl Run<'_> {
         doc.piece = document.piece;
         doc.lines = document.lines.len();
         self.report.add_document(doc);
+        // The lines go back to the thread that made them (the codes set here are freed here).
+        for l in &mut document.lines {
+            l.set(crate::sage::Chli::CtNum, crate::sage::value::Value::Unset);
+        }
+        ahead.written = document.lines;
         if refunded == Refunded::Unstated {
             d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
         }

@@ -131,11 +131,7 @@ fn clean(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         memchr::memchr3(b'\t', b'\n', b'\r', b).is_some()
     };
-    if found {
-        s.replace(['\t', '\n', '\r'], " ").into()
-    } else {
-        s.into()
-    }
+    if found { s.replace(['\t', '\n', '\r'], " ").into() } else { s.into() }
 }
 
 fn hash(key: &str) -> u128 {

@@ -70,11 +70,13 @@ impl Address {
 
 /// "order 1001 (line 2)": how messages name an order (made for every order: no `format!`).
 pub fn order_subject(number: &str, line: u64) -> String {
+    use std::fmt::Write as _;
     let mut s = String::with_capacity(number.len() + 20);
     s.push_str("order ");
     s.push_str(number);
     s.push_str(" (line ");
-    crate::sage::value::push_uint(&mut s, line);
+    // Writing into a String cannot fail.
+    let _ = write!(s, "{line}");
     s.push(')');
     s
 }

@@ -12,6 +12,7 @@ use super::expr::{Ctx, Expr};
 use crate::gescom::articles::Articles;
 use crate::i18n::{Lang, Msg};
 use crate::model::{Customer, LineKind, Order, PriceBasis};
+use crate::profile::OrdersSection;
 use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::{Diag, Said};
@@ -207,17 +208,38 @@ impl Once<'_> {
 pub struct PreparedAhead {
     pub prepared: Result<(Prepared, Amounts), DocProblem>,
     pub notes: Vec<crate::report::Deferred>,
+    /// The #CHLI of the prepared lines, made there too (`Prepared::lines` is then empty).
+    pub lines: Option<LinesAhead>,
 }
 
-/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given.
-pub fn prepare_ahead(pricing: &Pricing, o: &Order) -> PreparedAhead {
+/// A document's #CHLI made on the reading thread from its prepared lines: all but the
+/// client's code (and the notice of the first line), which only the converting thread knows.
+/// They go back to the reading thread once written, to be freed by the thread that made them.
+pub struct LinesAhead {
+    pub records: Vec<Record>,
+    /// `likely_total` of the prepared lines, for `check_totals`.
+    pub total: Option<Decimal>,
+}
+
+/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given. With a
+/// `layout`, the document's lines are made there as well (the caller gives none where it
+/// needs the prepared lines: an order refunded in part, whose credit note is made from them).
+pub fn prepare_ahead(pricing: &Pricing, layout: Option<&'static Layout>, o: &Order) -> PreparedAhead {
     let mut w = crate::report::Warnings::deferred("");
     let subject = crate::model::order_subject(&o.number, o.origin.line);
-    let prepared = pricing.prepare(o, &mut Diag::new(&subject, &mut w), &mut Once::Later).map(|p| {
+    let mut prepared = pricing.prepare(o, &mut Diag::new(&subject, &mut w), &mut Once::Later).map(|p| {
         let amounts = p.amounts();
         (p, amounts)
     });
-    PreparedAhead { prepared, notes: w.take_deferred() }
+    let mut lines = None;
+    if let (Some(layout), Ok((p, _))) = (layout, &mut prepared) {
+        let total = likely_total(&p.lines);
+        let day = p.date.date();
+        let cfg = &pricing.profile.orders;
+        let records = std::mem::take(&mut p.lines).into_iter().map(|l| line_record(layout, cfg, l, day)).collect();
+        lines = Some(LinesAhead { records, total });
+    }
+    PreparedAhead { prepared, notes: w.take_deferred(), lines }
 }
 
 /// The amount on the wanted basis side, and whether it includes tax. An export that does
@@ -587,6 +609,11 @@ impl<'a> DocumentBuilder<'a> {
         })
     }
 
+    /// The Format Sage layout the documents are made for.
+    pub fn layout(&self) -> &'static Layout {
+        self.layout
+    }
+
     /// Checks and prices every line (`Pricing::prepare`), on this thread.
     pub fn prepare(&mut self, o: &Order, d: &mut Diag) -> Result<Prepared, DocProblem> {
         self.pricing.prepare(o, d, &mut Once::Run(&mut self.warned))
@@ -608,8 +635,16 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    /// The document's records, once the client is known.
-    pub fn build(&mut self, o: &Order, p: Prepared, client: &DocClient, d: &mut Diag) -> Document {
+    /// The document's records, once the client is known; its lines made from `p`, or
+    /// completed from `ahead` (`prepare_ahead`).
+    pub fn build(
+        &mut self,
+        o: &Order,
+        p: Prepared,
+        ahead: Option<LinesAhead>,
+        client: &DocClient,
+        d: &mut Diag,
+    ) -> Document {
         let customer: &Customer = &o.customer;
         let ctx = Ctx { customer, code: &client.code, today: self.today, order: Some(o) };
         let piece = match &self.piece {
@@ -622,17 +657,23 @@ impl<'a> DocumentBuilder<'a> {
         let reference = self.reference.eval(&ctx);
         let h = self.header(o, p.date, client, &piece, reference, d);
         let due = self.due(o, p.date, d);
-        self.check_totals(o, &p, d);
-        // The prepared lines are used up: their texts move into the records.
-        let mut notice = Some(client.notices.join("\\n")).filter(|n| !n.is_empty());
-        let day = p.date.date();
-        let mut lines = Vec::with_capacity(p.lines.len());
-        for l in p.lines {
-            let mut r = self.line(l, day, client);
-            if let Some(n) = notice.take() {
-                r.set(Chli::TexteComplementaire, n);
+        let (total, mut lines) = match ahead {
+            Some(LinesAhead { mut records, total }) => {
+                for r in &mut records {
+                    r.set(Chli::CtNum, client.code.clone());
+                }
+                (total, records)
             }
-            lines.push(r);
+            // The prepared lines are used up: their texts move into the records.
+            None => {
+                let (total, day) = (likely_total(&p.lines), p.date.date());
+                (total, p.lines.into_iter().map(|l| self.line(l, day, client)).collect())
+            }
+        };
+        self.check_totals(o, total, d);
+        let notice = client.notices.join("\\n");
+        if let Some(first) = lines.first_mut().filter(|_| !notice.is_empty()) {
+            first.set(Chli::TexteComplementaire, notice);
         }
         Document { header: h, lines, dues: vec![due], piece }
     }
@@ -694,24 +735,8 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The #CHLI of a prepared line; `date` is the document's.
     pub(super) fn line(&self, l: PreparedLine, date: Date, client: &DocClient) -> Record {
-        let cfg = &self.profile.orders;
-        let mut r = Record::new(self.layout.of(RecordKind::Chli));
-        r.set(Chli::ArRef, l.article);
-        r.set(Chli::Design, l.design);
-        r.set(Chli::Ttc, l.ttc);
-        r.set(Chli::PrixUnitaire, l.unit);
-        r.set(Chli::Qte, l.quantity);
-        r.set(Chli::EuQte, l.quantity);
-        if !l.discount.is_zero() {
-            // A text field: an amount is written with `F` after it (a rate would have `%`).
-            r.set(Chli::Remise, format!("{}F", fmt_dec(l.discount, 2)));
-        }
-        r.set(Chli::DoDateLivr, date);
-        r.set(Chli::DeNo, cfg.depot.clone());
-        r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
+        let mut r = line_record(self.layout, &self.profile.orders, l, date);
         r.set(Chli::CtNum, client.code.clone());
-        r.set(Chli::DoDate, date);
-        r.set(Chli::CodeTaxe1, l.tax_code);
         r
     }
 
@@ -757,9 +782,10 @@ impl<'a> DocumentBuilder<'a> {
 
     /// What Sage will likely total (price × quantity − discount, tax added to HT lines,
     /// rounded per line) against the shop's total.
-    fn check_totals(&self, o: &Order, p: &Prepared, d: &mut Diag) {
+    /// `total`: `likely_total` of the document's prepared lines.
+    fn check_totals(&self, o: &Order, total: Option<Decimal>, d: &mut Diag) {
         let Some(shop) = o.total_ttc else { return };
-        let Some(sum) = likely_total(&p.lines) else {
+        let Some(sum) = total else {
             d.push(WarningKind::Totals, "total", "totals not checked: a line excluding tax has no known VAT rate");
             return;
         };
@@ -777,6 +803,27 @@ impl<'a> DocumentBuilder<'a> {
             );
         }
     }
+}
+
+/// The #CHLI of a prepared line dated `date`, all but its client's code (#CHLI `CT_Num`).
+pub fn line_record(layout: &'static Layout, cfg: &OrdersSection, l: PreparedLine, date: Date) -> Record {
+    let mut r = Record::new(layout.of(RecordKind::Chli));
+    r.set(Chli::ArRef, l.article);
+    r.set(Chli::Design, l.design);
+    r.set(Chli::Ttc, l.ttc);
+    r.set(Chli::PrixUnitaire, l.unit);
+    r.set(Chli::Qte, l.quantity);
+    r.set(Chli::EuQte, l.quantity);
+    if !l.discount.is_zero() {
+        // A text field: an amount is written with `F` after it (a rate would have `%`).
+        r.set(Chli::Remise, format!("{}F", fmt_dec(l.discount, 2)));
+    }
+    r.set(Chli::DoDateLivr, date);
+    r.set(Chli::DeNo, cfg.depot.clone());
+    r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
+    r.set(Chli::DoDate, date);
+    r.set(Chli::CodeTaxe1, l.tax_code);
+    r
 }
 
 /// What Sage will likely total for these lines, tax included (price × quantity − discount,
@@ -866,7 +913,7 @@ mod tests {
         let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
         let mut prepared_ahead = Vec::new();
         for (i, o) in orders.iter().enumerate() {
-            let a = prepare_ahead(&run.pricing, o);
+            let a = prepare_ahead(&run.pricing, None, o);
             assert!(!a.notes.is_empty(), "a warning at least: the divers article");
             if i == 0 {
                 continue; // skipped by the run (converted earlier): its notes are dropped
@@ -883,10 +930,60 @@ mod tests {
         // converted, which gets the warning.
         let mut run = builder();
         let mut w = Warnings::new("x.csv");
-        let _dropped = prepare_ahead(&run.pricing, &orders[1]);
-        let kept = prepare_ahead(&run.pricing, &orders[2]);
+        let _dropped = prepare_ahead(&run.pricing, None, &orders[1]);
+        let kept = prepare_ahead(&run.pricing, None, &orders[2]);
         run.replay_prepared(kept.notes, &mut w);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
+    }
+
+    /// Lines made on the reading thread and completed here are the lines made here: the
+    /// same records (the client's code, a discount, the first line's notice), the same
+    /// header and warnings (the totals check among them).
+    #[test]
+    fn lines_made_ahead_are_the_lines_made_here() {
+        let p = crate::setup::parse_profile(
+            "[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n",
+            "test",
+        )
+        .unwrap();
+        let layout = Layout::builtin(33).unwrap();
+        let mut b = DocumentBuilder::new(&p, layout, None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut o = order("#7", "20");
+        let second = crate::model::Line {
+            name: "Bougie parfumée œillet".into(),
+            discount_ttc: Decimal::ONE,
+            discount_ht: Decimal::ONE,
+            ..o.lines[0].clone()
+        };
+        o.lines.push(second);
+        o.total_ttc = Some(Decimal::new(2500, 2));
+        let client = DocClient {
+            code: "WEB000530".into(),
+            notices: vec!["Adresse de livraison différente : 3 rue des Lilas, 69003 Lyon".into()],
+            ..Default::default()
+        };
+        let (mut w_here, mut w_ahead) = (Warnings::new("x.csv"), Warnings::new("x.csv"));
+        let subject = crate::model::order_subject(&o.number, o.origin.line);
+        let d_here = &mut Diag::new(&subject, &mut w_here);
+        let prepared = b.prepare(&o, d_here).unwrap();
+        let here = b.build(&o, prepared, None, &client, d_here);
+
+        let a = prepare_ahead(&b.pricing, Some(layout), &o);
+        b.replay_prepared(a.notes, &mut w_ahead);
+        let (prepared, _) = a.prepared.unwrap();
+        assert!(prepared.lines.is_empty(), "the prepared lines went into the records");
+        let ahead = b.build(&o, prepared, a.lines, &client, &mut Diag::new(&subject, &mut w_ahead));
+
+        assert_eq!(here.lines.len(), 2);
+        assert_eq!(ahead.lines.len(), 2);
+        for (x, y) in here.lines.iter().zip(&ahead.lines).chain([(&here.header, &ahead.header)]) {
+            assert!(x.diff(y).is_empty(), "{:?} differ", x.diff(y));
+        }
+        assert_eq!(ahead.lines[0].get(Chli::CtNum), "WEB000530");
+        assert!(ahead.lines[0].get(Chli::TexteComplementaire).starts_with("Adresse de livraison"));
+        assert!(ahead.lines[1].get(Chli::TexteComplementaire).is_empty());
+        assert_eq!(entries(&w_here), entries(&w_ahead));
+        assert!(w_here.list.iter().any(|x| x.kind == WarningKind::Totals), "the totals differ: said in both");
     }
 
     /// A rate finds its code whatever its scale or the profile's spelling ("5,50 %"); the
