@@ -605,6 +605,32 @@ struct OrderAhead {
     written: Vec<crate::sage::Record>,
 }
 
+/// The report entry of a document of `order` (no lines, no detail yet). Its texts only when
+/// `keep`, as `customer_entry`'s.
+fn document_entry(
+    ir: &InputReport,
+    order: &str,
+    kind: DocumentKind,
+    action: DocumentAction,
+    keep: bool,
+) -> DocumentReport {
+    let text = |s: &str| if keep { s.to_string() } else { String::new() };
+    DocumentReport {
+        input: text(&ir.path),
+        order: text(order),
+        customer: String::new(),
+        piece: String::new(),
+        lines: 0,
+        action,
+        detail: String::new(),
+        kind,
+        invoice: None,
+        total_ht: None,
+        total_ttc: None,
+        warnings: Vec::new(),
+    }
+}
+
 /// The report entry of a customer, failed until the outcome says otherwise.
 /// Its texts only when `keep`: a report that keeps no entries counts them, by action.
 fn customer_entry(ir: &InputReport, c: &crate::model::Customer, code: Option<&str>, keep: bool) -> CustomerReport {
@@ -1052,20 +1078,10 @@ impl Run<'_> {
             message: message.to_string(),
             message_fr,
         });
-        self.report.add_document(DocumentReport {
-            input: ir.path.clone(),
-            order: order.to_string(),
-            customer: String::new(),
-            piece: String::new(),
-            lines: 0,
-            action: DocumentAction::Failed,
-            detail: if field.is_empty() { message.to_string() } else { format!("{field}: {message}") },
-            kind: self.profile.orders.document_type.into(),
-            invoice: None,
-            total_ht: None,
-            total_ttc: None,
-            warnings: Vec::new(),
-        });
+        let kind = self.profile.orders.document_type.into();
+        let mut entry = document_entry(ir, order, kind, DocumentAction::Failed, self.report.keep);
+        entry.detail = if field.is_empty() { message.to_string() } else { format!("{field}: {message}") };
+        self.report.add_document(entry);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1081,22 +1097,9 @@ impl Run<'_> {
     ) -> std::io::Result<()> {
         let subject = crate::model::order_subject(&o.number, o.origin.line);
         let d = &mut Diag::new(&subject, w);
-        // Named only for a report that keeps its entries; otherwise only counted.
-        let keep = self.report.keep;
-        let mut doc = DocumentReport {
-            input: if keep { ir.path.clone() } else { String::new() },
-            order: if keep { o.number.clone() } else { String::new() },
-            customer: String::new(),
-            piece: String::new(),
-            lines: o.lines.len(),
-            action: DocumentAction::Skipped,
-            detail: String::new(),
-            kind: self.profile.orders.document_type.into(),
-            invoice: None,
-            total_ht: None,
-            total_ttc: None,
-            warnings: Vec::new(),
-        };
+        let kind = self.profile.orders.document_type.into();
+        let mut doc = document_entry(ir, &o.number, kind, DocumentAction::Skipped, self.report.keep);
+        doc.lines = o.lines.len();
         let key = plan::ledger_key(platform, o);
         let refunded = credit::refunded(o);
         if !self.opts.force && self.ledger.contains(&key) {
@@ -1226,22 +1229,8 @@ impl Run<'_> {
             Refunded::Part(a) => format!("{a} refunded"),
             _ => "refunded".to_string(),
         };
-        // Named only for a report that keeps its entries; otherwise only counted.
-        let keep = self.report.keep;
-        let mut doc = DocumentReport {
-            input: if keep { ir.path.clone() } else { String::new() },
-            order: if keep { o.number.clone() } else { String::new() },
-            customer: String::new(),
-            piece: String::new(),
-            lines: 0,
-            action: DocumentAction::SkippedAlreadyConverted,
-            detail: String::new(),
-            kind: DocumentKind::CreditNote,
-            invoice: None,
-            total_ht: None,
-            total_ttc: None,
-            warnings: Vec::new(),
-        };
+        let action = DocumentAction::SkippedAlreadyConverted;
+        let mut doc = document_entry(ir, &o.number, DocumentKind::CreditNote, action, self.report.keep);
         if let Some(why) = plan::credit_refusal(&self.profile.orders) {
             d.push(WarningKind::Refund, "status",
                 // The same words for every order, so that the report counts them as one.

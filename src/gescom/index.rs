@@ -87,39 +87,8 @@ pub fn address_key(parts: &[&str]) -> String {
 /// complement (parts 0 and 1) run together: a line cut at 35 characters and continued in
 /// Complément is the same address as the uncut shop line.
 pub fn push_key_part(out: &mut String, n: usize, p: &str) {
-    if p.is_ascii() {
-        push_ascii_key(out, p.as_bytes());
-    } else {
-        push_key_chars(out, p);
-    }
-    if n != 0 {
-        out.push('|');
-    }
-}
-
-/// `push_key_chars` of ASCII text (most addresses): letters and digits, uppercased, gathered
-/// on the stack and appended in runs.
-fn push_ascii_key(out: &mut String, p: &[u8]) {
-    let mut run = [0u8; 64];
-    let mut len = 0;
-    for &b in p {
-        if b.is_ascii_alphanumeric() {
-            run[len] = b.to_ascii_uppercase();
-            len += 1;
-            if len == run.len() {
-                out.push_str(std::str::from_utf8(&run).unwrap_or_default());
-                len = 0;
-            }
-        }
-    }
-    // ASCII letters and digits only.
-    out.push_str(std::str::from_utf8(&run[..len]).unwrap_or_default());
-}
-
-/// A key part of any text: accents removed, then letters and digits kept, uppercased, one
-/// character at a time, with nothing allocated (every address of the list and of the orders
-/// goes through it).
-fn push_key_chars(out: &mut String, p: &str) {
+    // Accents removed, then letters and digits kept, uppercased: one character at a time,
+    // with nothing allocated (every address of the list and of the orders goes through it).
     let mut keep = |c: char| {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
@@ -131,6 +100,9 @@ fn push_key_chars(out: &mut String, p: &str) {
     };
     for c in p.chars() {
         crate::text::unaccented(c, &mut keep);
+    }
+    if n != 0 {
+        out.push('|');
     }
 }
 
@@ -696,15 +668,6 @@ mod tests {
             let folded: String = t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_uppercase).collect();
             let want = format!("X|{folded}{}", if n == 0 { "" } else { "|" });
             proptest::prop_assert_eq!(key, want);
-        }
-
-        /// ASCII text, short or longer than the stack's run, keys as character by character.
-        #[test]
-        fn an_ascii_key_part_is_keyed_as_any_text(p in "[ -~]{0,200}") {
-            let (mut fast, mut chars) = (String::from("X|"), String::from("X|"));
-            push_ascii_key(&mut fast, p.as_bytes());
-            push_key_chars(&mut chars, &p);
-            proptest::prop_assert_eq!(fast, chars);
         }
     }
 

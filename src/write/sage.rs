@@ -180,8 +180,20 @@ impl RecordEncoder {
                 }
                 // Numbers, dates and times: formatted here, in their one Format Sage form,
                 // straight into the record's bytes.
-                typed => {
-                    push_typed(buf, typed, f);
+                Value::Dec(d) => {
+                    value::push_dec(buf, *d, f.scale.unwrap_or(2));
+                    buf.extend_from_slice(CRLF);
+                }
+                Value::Int(n) => {
+                    value::push_int(buf, *n);
+                    buf.extend_from_slice(CRLF);
+                }
+                Value::Date(d) => {
+                    value::push_date(buf, *d);
+                    buf.extend_from_slice(CRLF);
+                }
+                Value::Time(t) => {
+                    value::push_time(buf, *t);
                     buf.extend_from_slice(CRLF);
                 }
             }
@@ -293,17 +305,6 @@ impl RecordEncoder {
             self.changes.clear();
             return;
         }
-        // Plain ASCII to uppercase (a city, a name): as the general path below would, without
-        // a character at a time; ASCII encodes as it is, nothing to report.
-        if upper && plain(value, false) {
-            self.text.clear();
-            self.text.push_str(value);
-            self.text.make_ascii_uppercase();
-            self.bytes.clear();
-            self.bytes.extend_from_slice(self.text.as_bytes());
-            self.changes.clear();
-            return;
-        }
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
@@ -381,17 +382,6 @@ fn push_verbatim(out: &mut Vec<u8>, v: &str) {
         out.extend_from_slice(v.as_bytes());
     } else {
         out.extend(v.chars().map(|c| crate::codepage::cp850::encode_char(c).unwrap_or(b'?')));
-    }
-}
-
-/// A typed value in its Format Sage form (ASCII), appended to `out`.
-fn push_typed(out: &mut Vec<u8>, v: &Value, f: &FieldSpec) {
-    match v {
-        Value::Dec(d) => value::push_dec(out, *d, f.scale.unwrap_or(2)),
-        Value::Int(n) => value::push_int(out, *n),
-        Value::Date(d) => value::push_date(out, *d),
-        Value::Time(t) => value::push_time(out, *t),
-        Value::Unset | Value::Text(_) | Value::Verbatim(_) => out.extend_from_slice(f.text(v).as_bytes()),
     }
 }
 
@@ -709,24 +699,6 @@ impl SageFile {
 mod tests {
     use super::*;
     use crate::sage::{Ccli, Chli, Layout, RecordKind};
-
-    proptest::proptest! {
-        /// Plain ASCII made uppercase by the shortcut is what the general path gives: every
-        /// character uppercased then encoded, nothing changed, nothing reported.
-        #[test]
-        fn ascii_uppercased_as_the_general_path_would(s in "[!-~][ -~]{0,30}[!-~]|[!-~]?") {
-            proptest::prop_assume!(!s.starts_with('#'));
-            let (mut enc, mut w) = (RecordEncoder::default(), Warnings::default());
-            enc.clean_text(&s, &"client", &"field".to_string(), true, &mut w);
-            let upper: String = s.chars().flat_map(char::to_uppercase).collect();
-            let (mut bytes, mut changes) = (Vec::new(), Vec::new());
-            codepage::encode_into(&upper, CodePage::Cp850, &mut bytes, &mut changes);
-            proptest::prop_assert!(changes.is_empty());
-            proptest::prop_assert_eq!(&enc.bytes, &bytes);
-            proptest::prop_assert_eq!(&enc.text, &upper);
-            proptest::prop_assert!(w.list.is_empty());
-        }
-    }
 
     /// A Format Sage file of one client and `lines` #CHLI (about 250 bytes each), and the
     /// bytes its sections should hold.
