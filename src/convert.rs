@@ -19,7 +19,7 @@ use crate::report::{
     Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
-use crate::resolve::customer::{Outcome, Resolver, SearchAhead, SetupError, search_ahead};
+use crate::resolve::customer::{Outcome, Resolver, SearchAhead, SetupError, missing_required, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
@@ -28,6 +28,7 @@ use crate::spill::SpillTo;
 use crate::state::{State, StateError};
 use crate::warning_kind::WarningKind;
 use crate::write::placed::Placements;
+use crate::write::sage::EncodedLines;
 use crate::write::{Destination, OutputSet, Outputs};
 
 #[derive(Debug, Clone, Default)]
@@ -603,6 +604,9 @@ struct OrderAhead {
     /// The document's lines made ahead, once written: back to the reading thread with the
     /// order, freed by the thread that made them.
     written: Vec<crate::sage::Record>,
+    /// The document's lines encoded ahead, when Format Sage alone takes them: written with
+    /// the client's code, then freed on the reading thread as well.
+    encoded: Option<EncodedLines>,
 }
 
 /// The report entry of a document of `order` (no lines, no detail yet). Its texts only when
@@ -857,22 +861,37 @@ impl Run<'_> {
                 // and there it sets the pace. Done or not, the result is the same.
                 let (pricing, profile, index) = (Arc::clone(&self.builder.pricing), self.profile, self.index);
                 let layout = Some(self.builder.layout());
+                // The lines are encoded there too when Format Sage alone writes them (a
+                // paramétrable file of lines needs their records).
+                let encode = self.outputs.sage
+                    && !self.outputs.templates.iter().any(|t| t.per == crate::write::param::Per::DocumentLine);
+                let keep = self.report.keep;
                 let converted_earlier = std::sync::atomic::AtomicBool::new(false);
                 let ahead = |o: &Result<Order, _>| match o {
                     Ok(o)
                         if !converted_earlier.load(std::sync::atomic::Ordering::Relaxed)
                             && plan::skip_reason(o, &profile.orders.statuses).is_none() =>
                     {
+                        // An order refunded in part keeps its prepared lines: its credit
+                        // note is made from them.
+                        let layout = layout.filter(|_| !matches!(credit::refunded(o), Refunded::Part(_)));
+                        let mut prepared = prepare_ahead(&pricing, layout, o, keep);
+                        let encoded = match &mut prepared.lines {
+                            // `build` then gets their total alone.
+                            Some(lines) if encode => match EncodedLines::encode(std::mem::take(&mut lines.records)) {
+                                Ok(e) => Some(e),
+                                Err(records) => {
+                                    lines.records = records;
+                                    None
+                                }
+                            },
+                            _ => None,
+                        };
                         OrderAhead {
-                            // An order refunded in part keeps its prepared lines: its
-                            // credit note is made from them.
-                            prepared: Some(prepare_ahead(
-                                &pricing,
-                                layout.filter(|_| !matches!(credit::refunded(o), Refunded::Part(_))),
-                                o,
-                            )),
+                            prepared: Some(prepared),
                             searched: search_ahead(profile, index, o),
                             written: Vec::new(),
+                            encoded,
                         }
                     }
                     _ => OrderAhead::default(),
@@ -1130,7 +1149,7 @@ impl Run<'_> {
                 prepared
             }
             None => self.builder.prepare(o, d).map(|p| {
-                let amounts = p.amounts();
+                let amounts = self.report.keep.then(|| p.amounts());
                 (p, amounts)
             }),
         };
@@ -1149,7 +1168,12 @@ impl Run<'_> {
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
         let mut document = self.builder.build(o, prepared, lines_ahead, &client, d);
         let ledger = &self.ledger;
-        let failure = self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d);
+        // Lines encoded ahead are checked as `settle_piece` checks records: after the header.
+        let notice = ahead.encoded.as_ref().map(|_| client.notice()).unwrap_or_default();
+        let failure = match ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)) {
+            Some(m) if missing_required(&document.header).is_none() => Some(("", m)),
+            _ => self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d),
+        };
         // Named only when a warning or a template needs it (most records need nothing).
         let who = ClientSubject { order: &subject, code: &client.code };
         let range = match writes {
@@ -1159,7 +1183,13 @@ impl Run<'_> {
         };
         self.place(&client.code, range);
         if failure.is_none() {
-            out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
+            match ahead.encoded.as_ref() {
+                Some(lines) => {
+                    let (h, dues) = (&document.header, &document.dues);
+                    out.document_encoded(h, lines, &client.code, &notice, dues, d.subject, d.w)?
+                }
+                None => out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?,
+            }
         }
         if let Some((field, message)) = failure {
             // The client's records are whole and stay; the document is not written.
@@ -1177,14 +1207,15 @@ impl Run<'_> {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
-        // The amounts serve the entries only: without them, the totals count documents.
-        if self.report.keep {
-            doc.total_ht = amounts.0.map(decimal_string);
-            doc.total_ttc = amounts.1.map(decimal_string);
+        // The amounts serve the entries only (computed only for them): without them, the
+        // totals count documents.
+        if let Some((ht, ttc)) = amounts {
+            doc.total_ht = ht.map(decimal_string);
+            doc.total_ttc = ttc.map(decimal_string);
         }
         doc.customer = client.code;
         doc.piece = document.piece;
-        doc.lines = document.lines.len();
+        doc.lines = ahead.encoded.as_ref().map_or(document.lines.len(), EncodedLines::len);
         self.report.add_document(doc);
         // The lines go back to the thread that made them (the codes set here are freed here).
         for l in &mut document.lines {

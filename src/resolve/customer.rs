@@ -913,11 +913,8 @@ pub fn search_ahead(profile: &Profile, index: &ClientIndex, o: &crate::model::Or
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
 /// layout left empty, which would make Sage refuse the record.
 pub fn missing_required(r: &Record) -> Option<String> {
-    let f = &r.layout.fields[*r.layout.required().iter().find(|&&i| r.is_blank(i))?];
-    Some(format!(
-        "#{} {} {} ({}) would be empty and Sage requires it: the record is not written",
-        r.layout.tag, f.pos, f.label, f.name
-    ))
+    let i = *r.layout.required().iter().find(|&&i| r.is_blank(i))?;
+    Some(r.layout.required_missing(i))
 }
 
 /// The list's client with this code is the same person when their e-mails agree.

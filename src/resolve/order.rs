@@ -148,6 +148,13 @@ pub struct DocClient {
     pub notices: Vec<String>,
 }
 
+impl DocClient {
+    /// The notices, as the first line's `DL_TexteComplementaire` says them.
+    pub fn notice(&self) -> String {
+        self.notices.join("\\n")
+    }
+}
+
 pub struct Document {
     pub header: Record,
     pub lines: Vec<Record>,
@@ -204,9 +211,10 @@ impl Once<'_> {
 }
 
 /// An order prepared on the reading thread: the prepared lines (or why not) with their
-/// amounts, and the warnings preparing gave, to be replayed when the order is converted.
+/// amounts when asked, and the warnings preparing gave, to be replayed when the order is
+/// converted.
 pub struct PreparedAhead {
-    pub prepared: Result<(Prepared, Amounts), DocProblem>,
+    pub prepared: Result<(Prepared, Option<Amounts>), DocProblem>,
     pub notes: Vec<crate::report::Deferred>,
     /// The #CHLI of the prepared lines, made there too (`Prepared::lines` is then empty).
     pub lines: Option<LinesAhead>,
@@ -221,14 +229,15 @@ pub struct LinesAhead {
     pub total: Option<Decimal>,
 }
 
-/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given. With a
-/// `layout`, the document's lines are made there as well (the caller gives none where it
-/// needs the prepared lines: an order refunded in part, whose credit note is made from them).
-pub fn prepare_ahead(pricing: &Pricing, layout: Option<&'static Layout>, o: &Order) -> PreparedAhead {
+/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given; the
+/// `amounts` when asked (only a report's entries show them). With a `layout`, the document's
+/// lines are made there as well (the caller gives none where it needs the prepared lines: an
+/// order refunded in part, whose credit note is made from them).
+pub fn prepare_ahead(pricing: &Pricing, layout: Option<&'static Layout>, o: &Order, amounts: bool) -> PreparedAhead {
     let mut w = crate::report::Warnings::deferred("");
     let subject = crate::model::order_subject(&o.number, o.origin.line);
     let mut prepared = pricing.prepare(o, &mut Diag::new(&subject, &mut w), &mut Once::Later).map(|p| {
-        let amounts = p.amounts();
+        let amounts = amounts.then(|| p.amounts());
         (p, amounts)
     });
     let mut lines = None;
@@ -671,7 +680,7 @@ impl<'a> DocumentBuilder<'a> {
             }
         };
         self.check_totals(o, total, d);
-        let notice = client.notices.join("\\n");
+        let notice = client.notice();
         if let Some(first) = lines.first_mut().filter(|_| !notice.is_empty()) {
             first.set(Chli::TexteComplementaire, notice);
         }
@@ -913,7 +922,7 @@ mod tests {
         let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
         let mut prepared_ahead = Vec::new();
         for (i, o) in orders.iter().enumerate() {
-            let a = prepare_ahead(&run.pricing, None, o);
+            let a = prepare_ahead(&run.pricing, None, o, true);
             assert!(!a.notes.is_empty(), "a warning at least: the divers article");
             if i == 0 {
                 continue; // skipped by the run (converted earlier): its notes are dropped
@@ -930,8 +939,8 @@ mod tests {
         // converted, which gets the warning.
         let mut run = builder();
         let mut w = Warnings::new("x.csv");
-        let _dropped = prepare_ahead(&run.pricing, None, &orders[1]);
-        let kept = prepare_ahead(&run.pricing, None, &orders[2]);
+        let _dropped = prepare_ahead(&run.pricing, None, &orders[1], true);
+        let kept = prepare_ahead(&run.pricing, None, &orders[2], true);
         run.replay_prepared(kept.notes, &mut w);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
     }
@@ -968,7 +977,7 @@ mod tests {
         let prepared = b.prepare(&o, d_here).unwrap();
         let here = b.build(&o, prepared, None, &client, d_here);
 
-        let a = prepare_ahead(&b.pricing, Some(layout), &o);
+        let a = prepare_ahead(&b.pricing, Some(layout), &o, false);
         b.replay_prepared(a.notes, &mut w_ahead);
         let (prepared, _) = a.prepared.unwrap();
         assert!(prepared.lines.is_empty(), "the prepared lines went into the records");

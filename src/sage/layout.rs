@@ -170,6 +170,15 @@ impl RecordLayout {
     pub fn required(&self) -> &[usize] {
         &self.required
     }
+
+    /// Why a record is not written when its required field `i` (0-based) would be empty.
+    pub fn required_missing(&self, i: usize) -> String {
+        let f = &self.fields[i];
+        format!(
+            "#{} {} {} ({}) would be empty and Sage requires it: the record is not written",
+            self.tag, f.pos, f.label, f.name
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]

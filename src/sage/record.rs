@@ -156,6 +156,11 @@ impl Record {
         self.set.iter().map(|(i, v)| (*i as usize, v))
     }
 
+    /// The fields set, by 0-based index in increasing order, taken out (`set_fields`).
+    pub fn into_set(self) -> Vec<(u32, Value)> {
+        self.set
+    }
+
     /// Number of lines the record takes after its tag line.
     pub fn line_count(&self) -> usize {
         self.layout.fixed + self.tail.len()

@@ -325,6 +325,33 @@ impl Outputs {
         Ok(())
     }
 
+    /// `document`, its lines encoded on the reading thread (`sage::EncodedLines`), the
+    /// client's `code` and the first line's `notice` put in: for Format Sage alone, as a
+    /// paramétrable file of lines needs the records themselves.
+    #[allow(clippy::too_many_arguments)]
+    pub fn document_encoded(
+        &mut self,
+        header: &Record,
+        lines: &sage::EncodedLines,
+        code: &str,
+        notice: &str,
+        dues: &[Record],
+        subject: &str,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        if self.templates.iter().any(|t| t.template().per == param::Per::DocumentLine) {
+            return Err(io::Error::other("a paramétrable file of lines needs the lines' records, not their encoding"));
+        }
+        if let Some(s) = self.sage.as_mut() {
+            s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
+            s.encoded_lines(lines, code, notice, &subject, w)?;
+            for (i, d) in dues.iter().enumerate() {
+                s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Gives every file the final names of `stem` in `out_dir` (the folder they were opened
     /// in): `Outputs::targets(out_dir, stem, ..)`, in the same order.
     pub fn retarget(&mut self, out_dir: &Path, stem: &str) {

@@ -21,7 +21,7 @@ use crate::codepage::{self, CodePage, Replacement};
 use crate::i18n::Msg;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
-use crate::sage::{FieldSpec, Kind, Record};
+use crate::sage::{Chli, FieldSpec, Kind, Record, RecordLayout};
 use crate::warning_kind::WarningKind;
 
 pub const CRLF: &[u8] = b"\r\n";
@@ -147,58 +147,77 @@ impl RecordEncoder {
     }
 
     fn fill_record(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings, buf: &mut Vec<u8>) {
+        push_tag(buf, rec.tag());
+        self.fill_fields(rec, 0, rec.layout.fixed, subject, w, buf);
+        self.fill_tail(rec, subject, w, buf);
+    }
+
+    /// Fields `from..to` (0-based) of `rec`, each followed by CRLF.
+    fn fill_fields(
+        &mut self,
+        rec: &Record,
+        from: usize,
+        to: usize,
+        subject: &dyn fmt::Display,
+        w: &mut Warnings,
+        buf: &mut Vec<u8>,
+    ) {
         let layout = rec.layout;
-        let tag = rec.tag();
-        buf.push(b'#');
-        buf.extend_from_slice(tag.as_bytes());
-        buf.extend_from_slice(CRLF);
-        let mut next = 0;
+        let mut next = from;
         for (i, v) in rec.set_fields() {
+            if i < from {
+                continue;
+            }
+            if i >= to {
+                break;
+            }
             buf.extend_from_slice(layout.unset_lines(next, i));
             next = i + 1;
-            let f = &layout.fields[i];
-            match v {
-                Value::Unset => buf.extend_from_slice(layout.unset_lines(i, i + 1)),
-                Value::Text(s) | Value::Verbatim(s) if s.is_empty() => buf.extend_from_slice(CRLF),
-                Value::Verbatim(s) => {
-                    push_verbatim(buf, s);
-                    buf.extend_from_slice(CRLF);
-                }
-                Value::Text(s) => {
-                    if f.kind == Kind::Text
-                        && plain(s, f.upper)
-                        && s.len() <= f.max.unwrap_or(usize::MAX)
-                        && (!f.alnum_only() || s.bytes().all(|b| b.is_ascii_alphanumeric()))
-                    {
-                        // Nothing to clean, cut or report: as it is.
-                        buf.extend_from_slice(s.as_bytes());
-                    } else {
-                        self.encode_field(f, tag, s, subject, w);
-                        buf.extend_from_slice(&self.bytes);
-                    }
-                    buf.extend_from_slice(CRLF);
-                }
-                // Numbers, dates and times: formatted here, in their one Format Sage form,
-                // straight into the record's bytes.
-                Value::Dec(d) => {
-                    value::push_dec(buf, *d, f.scale.unwrap_or(2));
-                    buf.extend_from_slice(CRLF);
-                }
-                Value::Int(n) => {
-                    value::push_int(buf, *n);
-                    buf.extend_from_slice(CRLF);
-                }
-                Value::Date(d) => {
-                    value::push_date(buf, *d);
-                    buf.extend_from_slice(CRLF);
-                }
-                Value::Time(t) => {
-                    value::push_time(buf, *t);
-                    buf.extend_from_slice(CRLF);
-                }
-            }
+            self.push_value(&layout.fields[i], &layout.tag, v, subject, w, buf);
         }
-        buf.extend_from_slice(layout.unset_lines(next, layout.fixed));
+        buf.extend_from_slice(layout.unset_lines(next, to));
+    }
+
+    /// One field's value and its CRLF.
+    fn push_value(
+        &mut self,
+        f: &FieldSpec,
+        tag: &str,
+        v: &Value,
+        subject: &dyn fmt::Display,
+        w: &mut Warnings,
+        buf: &mut Vec<u8>,
+    ) {
+        match v {
+            Value::Text(s) => self.push_text(f, tag, s, subject, w, buf),
+            // Numbers, dates and times: formatted in their one Format Sage form, straight
+            // into the record's bytes.
+            _ => push_plain(f, v, buf),
+        }
+    }
+
+    /// A text field's value and its CRLF.
+    fn push_text(
+        &mut self,
+        f: &FieldSpec,
+        tag: &str,
+        s: &str,
+        subject: &dyn fmt::Display,
+        w: &mut Warnings,
+        buf: &mut Vec<u8>,
+    ) {
+        if as_is(f, s) {
+            buf.extend_from_slice(s.as_bytes());
+        } else {
+            self.encode_field(f, tag, s, subject, w);
+            buf.extend_from_slice(&self.bytes);
+        }
+        buf.extend_from_slice(CRLF);
+    }
+
+    /// The repeating tail lines after the fixed fields.
+    fn fill_tail(&mut self, rec: &Record, subject: &dyn fmt::Display, w: &mut Warnings, buf: &mut Vec<u8>) {
+        let (layout, tag) = (rec.layout, rec.tag());
         for (i, v) in rec.tail.iter().enumerate() {
             if rec.tail_verbatim() {
                 push_verbatim(buf, v);
@@ -365,6 +384,189 @@ impl RecordEncoder {
     }
 }
 
+/// A document's #CHLI records encoded on the reading thread (`EncodedLines::encode`),
+/// but for the fields that are the conversion's to write (`SageFile::encoded_lines`): the
+/// client's code (`CT_Num`), the first line's notice (`DL_TexteComplementaire`), and every
+/// text the encoder would change (clean, transliterate, cut), whose warnings must come in
+/// their place among the document's. What is encoded ahead gives no warning, so the report
+/// is the one the records give.
+pub struct EncodedLines {
+    layout: &'static RecordLayout,
+    /// The field indexes of the code and of the notice.
+    code: usize,
+    notice: usize,
+    bytes: Vec<u8>,
+    holes: Vec<Hole>,
+    lines: Vec<EncodedLine>,
+}
+
+/// A field left to the conversion: where it goes in `EncodedLines::bytes`, and its text
+/// (none for the code and the notice).
+struct Hole {
+    at: usize,
+    field: usize,
+    text: Option<String>,
+}
+
+/// Where a line ends in `EncodedLines::bytes` and in its `holes`.
+struct EncodedLine {
+    end: usize,
+    holes: usize,
+    /// Its first required field left empty, the code and the notice not counted.
+    missing: Option<usize>,
+}
+
+impl EncodedLines {
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Why the document cannot be written, as `missing_required` says it of the first line
+    /// with a required field empty once `code` and `notice` (the first line's) are in place.
+    pub fn missing(&self, code: &str, notice: &str) -> Option<String> {
+        // As `Record::is_blank` sees the values `DocumentBuilder::build` sets (an empty
+        // notice is not set: the field's default stays).
+        let blank = |first: bool, i: usize| {
+            let f = &self.layout.fields[i];
+            if !f.required {
+                false
+            } else if i == self.code {
+                code.trim_start().is_empty()
+            } else if first && !notice.is_empty() {
+                notice.trim_start().is_empty()
+            } else {
+                f.default.as_deref().unwrap_or("").trim().is_empty()
+            }
+        };
+        let holes = [self.code.min(self.notice), self.code.max(self.notice)];
+        self.lines.iter().enumerate().find_map(|(n, l)| {
+            let hole = holes.into_iter().find(|&h| blank(n == 0, h));
+            let first = match (l.missing, hole) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => a.or(b)?,
+            };
+            Some(self.layout.required_missing(first))
+        })
+    }
+
+    /// A document's #CHLI `records` (their code and notice not set), encoded. Given back when
+    /// one has a tail (not encoded ahead), or there are none.
+    pub fn encode(records: Vec<Record>) -> Result<EncodedLines, Vec<Record>> {
+        let Some(layout) = records.first().map(|r| r.layout) else { return Err(records) };
+        if records.iter().any(|r| !r.tail.is_empty() || !std::ptr::eq(r.layout, layout)) {
+            return Err(records);
+        }
+        let (code, notice) = (layout.index(Chli::CtNum), layout.index(Chli::TexteComplementaire));
+        let mut bytes = Vec::with_capacity(records.len() * 640);
+        let mut holes = Vec::new();
+        let mut lines = Vec::with_capacity(records.len());
+        for rec in records {
+            let missing = layout.required().iter().copied().find(|&i| i != code && i != notice && rec.is_blank(i));
+            push_tag(&mut bytes, &layout.tag);
+            let mut next = 0;
+            let mut hole = |bytes: &mut Vec<u8>, next: &mut usize, field: usize, text: Option<String>| {
+                bytes.extend_from_slice(layout.unset_lines(*next, field));
+                holes.push(Hole { at: bytes.len(), field, text });
+                *next = field + 1;
+            };
+            let mut fixed = [code.min(notice), code.max(notice)].into_iter().peekable();
+            for (i, v) in rec.into_set() {
+                let i = i as usize;
+                while let Some(h) = fixed.next_if(|&h| h < i) {
+                    hole(&mut bytes, &mut next, h, None);
+                }
+                debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
+                let f = &layout.fields[i];
+                match v {
+                    Value::Text(s) if !as_is(f, &s) => hole(&mut bytes, &mut next, i, Some(s)),
+                    v => {
+                        bytes.extend_from_slice(layout.unset_lines(next, i));
+                        next = i + 1;
+                        // Text as it is, a number, a date: nothing to report.
+                        push_plain(f, &v, &mut bytes);
+                    }
+                }
+            }
+            for h in fixed {
+                hole(&mut bytes, &mut next, h, None);
+            }
+            bytes.extend_from_slice(layout.unset_lines(next, layout.fixed));
+            lines.push(EncodedLine { end: bytes.len(), holes: holes.len(), missing });
+        }
+        Ok(EncodedLines { layout, code, notice, bytes, holes, lines })
+    }
+}
+
+impl RecordEncoder {
+    /// Lines encoded ahead (`EncodedLines::encode`), written as `write_record` would write
+    /// their records: `code` and the first line's `notice` put in, the texts left to this
+    /// thread encoded with their warnings, in field order. `base` names the document.
+    pub fn write_encoded(
+        &mut self,
+        lines: &EncodedLines,
+        code: &str,
+        notice: &str,
+        base: &dyn fmt::Display,
+        w: &mut Warnings,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        let (layout, tag) = (lines.layout, lines.layout.tag.as_str());
+        let mut field = std::mem::take(&mut self.record);
+        let (mut start, mut from) = (0, 0);
+        for (n, l) in lines.lines.iter().enumerate() {
+            let subject = super::Subject { tag, base, item: Some(("line", n + 1)) };
+            for h in &lines.holes[from..l.holes] {
+                out.write_all(&lines.bytes[start..h.at])?;
+                start = h.at;
+                field.clear();
+                let f = &layout.fields[h.field];
+                match &h.text {
+                    Some(t) => self.push_text(f, tag, t, &subject, w, &mut field),
+                    None if h.field == lines.code => self.push_text(f, tag, code, &subject, w, &mut field),
+                    None if n == 0 && !notice.is_empty() => self.push_text(f, tag, notice, &subject, w, &mut field),
+                    None => field.extend_from_slice(layout.unset_lines(h.field, h.field + 1)),
+                }
+                out.write_all(&field)?;
+            }
+            from = l.holes;
+            out.write_all(&lines.bytes[start..l.end])?;
+            start = l.end;
+        }
+        // Not given back on an error, which ends the input: only a buffer to grow again.
+        self.record = field;
+        Ok(())
+    }
+}
+
+/// A value that needs no encoder, and its CRLF: text as it is (`as_is`), a number, a date,
+/// a time, a field not set.
+fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
+    match v {
+        Value::Unset => buf.extend_from_slice(f.default.as_deref().unwrap_or("").as_bytes()),
+        Value::Verbatim(s) => push_verbatim(buf, s),
+        Value::Text(s) => buf.extend_from_slice(s.as_bytes()),
+        Value::Dec(d) => value::push_dec(buf, *d, f.scale.unwrap_or(2)),
+        Value::Int(n) => value::push_int(buf, *n),
+        Value::Date(d) => value::push_date(buf, *d),
+        Value::Time(t) => value::push_time(buf, *t),
+    }
+    buf.extend_from_slice(CRLF);
+}
+
+/// Text written as it is into field `f`: nothing to clean, cut or report.
+#[inline]
+fn as_is(f: &FieldSpec, s: &str) -> bool {
+    s.is_empty()
+        || (f.kind == Kind::Text
+            && plain(s, f.upper)
+            && s.len() <= f.max.unwrap_or(usize::MAX)
+            && (!f.alnum_only() || s.bytes().all(|b| b.is_ascii_alphanumeric())))
+}
+
 /// Text that needs nothing of the encoder: printable ASCII, no space or `#` to trim, and in
 /// capitals already where the field wants them (codes, numbers written as text, plain names).
 #[inline]
@@ -373,6 +575,13 @@ fn plain(value: &str, upper: bool) -> bool {
         && !value.starts_with([' ', '#'])
         && !value.ends_with(' ')
         && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()))
+}
+
+/// `#TAG` and its CRLF.
+fn push_tag(buf: &mut Vec<u8>, tag: &str) {
+    buf.push(b'#');
+    buf.extend_from_slice(tag.as_bytes());
+    buf.extend_from_slice(CRLF);
 }
 
 /// Text decoded from a CP850 export, back to its bytes, appended to `out`.
@@ -621,6 +830,21 @@ impl SageFile {
         self.encoder.write_record(rec, subject, w, out)
     }
 
+    /// A document's lines encoded ahead (`EncodedLines::encode`): see
+    /// `RecordEncoder::write_encoded`.
+    pub fn encoded_lines(
+        &mut self,
+        lines: &EncodedLines,
+        code: &str,
+        notice: &str,
+        base: &dyn fmt::Display,
+        w: &mut Warnings,
+    ) -> io::Result<()> {
+        self.documents_written += lines.len();
+        let out = self.sections[1].out.as_mut().expect("open");
+        self.encoder.write_encoded(lines, code, notice, base, w, out)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.customers_written == 0 && self.documents_written == 0
     }
@@ -760,5 +984,166 @@ mod tests {
         f.seal();
         drop(f);
         assert!(names(dir.path()).is_empty());
+    }
+
+    /// A #CHLI as `DocumentBuilder::build` makes it, but for the code and the notice.
+    #[derive(Debug)]
+    struct LineIn {
+        article: String,
+        design: String,
+        remise: Option<String>,
+        depot: String,
+        tax_code: String,
+        unit: rust_decimal::Decimal,
+        quantity: rust_decimal::Decimal,
+        rate: Option<rust_decimal::Decimal>,
+        ttc: bool,
+    }
+
+    fn line(l: &LineIn) -> Record {
+        let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
+        let mut r = Record::new(layout);
+        r.set(Chli::ArRef, l.article.clone());
+        r.set(Chli::Design, l.design.clone());
+        r.set(Chli::Ttc, u32::from(l.ttc));
+        r.set(Chli::PrixUnitaire, l.unit);
+        r.set(Chli::Qte, l.quantity);
+        r.set(Chli::EuQte, l.quantity);
+        if let Some(x) = &l.remise {
+            r.set(Chli::Remise, x.clone());
+        }
+        let day = jiff::civil::date(2026, 1, 15);
+        r.set(Chli::DoDateLivr, day);
+        r.set(Chli::DeNo, l.depot.clone());
+        r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
+        r.set(Chli::DoDate, day);
+        r.set(Chli::CodeTaxe1, l.tax_code.clone());
+        r
+    }
+
+    /// Lines encoded ahead then written with their code and notice are the bytes, the
+    /// warnings (in order, counted, per record) and the refusal the whole records give.
+    fn encoded_as_records(
+        lines: &[LineIn],
+        code: &str,
+        notice: &str,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        let records: Vec<Record> = lines.iter().map(line).collect();
+        let mut whole = records.clone();
+        for r in &mut whole {
+            r.set(Chli::CtNum, code.to_string());
+        }
+        if let Some(first) = whole.first_mut().filter(|_| !notice.is_empty()) {
+            first.set(Chli::TexteComplementaire, notice.to_string());
+        }
+        let (mut enc, mut w_whole, mut bytes_whole) = (RecordEncoder::default(), Warnings::new("x"), Vec::new());
+        w_whole.track_records();
+        let mut per_record_whole = Vec::new();
+        for (n, r) in whole.iter().enumerate() {
+            let subject =
+                crate::write::Subject { tag: "CHLI", base: &"order #1001 (line 2)", item: Some(("line", n + 1)) };
+            enc.write_record(r, &subject, &mut w_whole, &mut bytes_whole).unwrap();
+            per_record_whole.push(w_whole.take_record());
+        }
+        let missing_whole = whole
+            .iter()
+            .find_map(|r| r.layout.required().iter().find(|&&i| r.is_blank(i)).map(|&i| r.layout.required_missing(i)));
+
+        let encoded = match EncodedLines::encode(records) {
+            Ok(e) => e,
+            Err(r) => {
+                prop_assert_eq!(r.len(), 0);
+                return Ok(());
+            }
+        };
+        prop_assert_eq!(encoded.len(), lines.len());
+        prop_assert_eq!(encoded.missing(code, notice), missing_whole);
+        let (mut w_ahead, mut bytes_ahead) = (Warnings::new("x"), Vec::new());
+        w_ahead.track_records();
+        let mut enc = RecordEncoder::default();
+        enc.write_encoded(&encoded, code, notice, &"order #1001 (line 2)", &mut w_ahead, &mut bytes_ahead).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&bytes_ahead), String::from_utf8_lossy(&bytes_whole));
+        prop_assert_eq!(bytes_ahead, bytes_whole);
+        prop_assert_eq!(&w_ahead.list, &w_whole.list);
+        let all: Vec<usize> = per_record_whole.concat();
+        let mut ahead = w_ahead.take_record();
+        let mut whole_set = all.clone();
+        ahead.sort_unstable();
+        whole_set.sort_unstable();
+        whole_set.dedup();
+        prop_assert_eq!(ahead, whole_set);
+        Ok(())
+    }
+
+    fn line_in() -> impl proptest::strategy::Strategy<Value = LineIn> {
+        use proptest::prelude::*;
+        (
+            "[A-Za-z0-9 éœ#-]{0,22}",
+            "[A-Za-z0-9 éèàÉœ’€#,.-]{0,80}",
+            proptest::option::of("[0-9,]{1,6}[F%]"),
+            "[A-Za-z0-9 ]{0,4}",
+            "[A-Za-z0-9é]{0,7}",
+            (-99_999i64..99_999, 0u32..4),
+            (1i64..500, 0u32..3),
+            proptest::option::of(0i64..2500),
+            any::<bool>(),
+        )
+            .prop_map(|(article, design, remise, depot, tax_code, (u, us), (q, qs), rate, ttc)| LineIn {
+                article,
+                design,
+                remise,
+                depot,
+                tax_code,
+                unit: rust_decimal::Decimal::new(u, us),
+                quantity: rust_decimal::Decimal::new(q, qs),
+                rate: rate.map(|r| rust_decimal::Decimal::new(r, 2)),
+                ttc,
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_encoded_ahead_are_their_records(
+            lines in proptest::collection::vec(line_in(), 0..4),
+            code in "[A-Za-z0-9é ]{0,20}",
+            notice in "[a-zé ,]{0,40}",
+        ) {
+            encoded_as_records(&lines, &code, &notice)?;
+        }
+    }
+
+    #[test]
+    fn lines_encoded_ahead_at_the_edges() {
+        let plain = |design: &str, article: &str| LineIn {
+            article: article.into(),
+            design: design.into(),
+            remise: None,
+            depot: "1".into(),
+            tax_code: "C20".into(),
+            unit: rust_decimal::Decimal::new(1250, 2),
+            quantity: rust_decimal::Decimal::ONE,
+            rate: Some(rust_decimal::Decimal::new(20, 0)),
+            ttc: true,
+        };
+        // Plain lines: nothing left to the conversion but the code and the notice.
+        encoded_as_records(&[plain("Pain de campagne", "PAIN-800"), plain("Baguette", "BAG")], "WEB000530", "")
+            .unwrap();
+        // A repeated transliteration, counted; a name cut; a notice on the first line only.
+        let long = "Coffret découverte œnologie – trois vins de Loire, carafe et tire-bouchon offerts";
+        let lines = [plain("Crème brûlée", "CREME"), plain("Crème brûlée", "CREME"), plain(long, "COFFRET")];
+        encoded_as_records(&lines, "WEB000531", "Adresse de livraison différente : 3 rue de l’Église").unwrap();
+        // Refused: no article on the second line; no code at all (the first line says so).
+        encoded_as_records(&[plain("Pain", "PAIN"), plain("Sac", "")], "WEB000532", "").unwrap();
+        encoded_as_records(&[plain("Pain", "PAIN"), plain("Sac", "")], "", "").unwrap();
+        encoded_as_records(&[plain("Pain", ""), plain("Sac", "SAC")], "  ", "note").unwrap();
+        let e = EncodedLines::encode(vec![line(&plain("Pain", "PAIN")), line(&plain("Sac", ""))]).unwrap();
+        assert!(e.missing("WEB000532", "").unwrap().contains("AR_Ref"));
+        assert!(e.missing("", "").unwrap().contains("CT_Num"), "the first line lacks its code");
+        // A record with a tail is given back, not encoded.
+        let mut tailed = line(&plain("Pain", "PAIN"));
+        tailed.set_tail(vec!["A1".into(), "2".into()]);
+        assert_eq!(EncodedLines::encode(vec![tailed]).err().map(|r| r.len()), Some(1));
+        assert_eq!(EncodedLines::encode(Vec::new()).err().map(|r| r.len()), Some(0));
     }
 }
