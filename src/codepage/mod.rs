@@ -121,6 +121,31 @@ pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Ve
     }
 }
 
+/// `encode_into` for a text it would not change: every character has its own byte in `cp`
+/// and none is replaced anyway (controls, look-alike spaces). Then appended to `out`, and
+/// true; otherwise `out` is left as it was, and false.
+pub fn encode_unchanged(text: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
+    let start = out.len();
+    out.reserve(text.len());
+    for c in text.chars() {
+        let byte = if (0x20..0x7F).contains(&(c as u32)) {
+            Some(c as u8)
+        } else if forced_substitute(c).is_some() {
+            None
+        } else {
+            cp.encode_char(c)
+        };
+        match byte {
+            Some(b) => out.push(b),
+            None => {
+                out.truncate(start);
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Bytes `c` takes once written in `cp` by `encode_into` (0 for a character dropped, 2 for
 /// `Œ` → `OE`...), without writing it: what cutting a text to a width counts.
 pub fn char_len(c: char, cp: CodePage) -> usize {

@@ -173,30 +173,22 @@ impl RecordEncoder {
             }
             buf.extend_from_slice(layout.unset_lines(next, i));
             next = i + 1;
-            self.push_value(&layout.fields[i], &layout.tag, v, subject, w, buf);
+            let f = &layout.fields[i];
+            // Most texts go as they are: that test is the hot path, kept in the loop.
+            match v {
+                Value::Text(s) if as_is(f, s) => {
+                    buf.extend_from_slice(s.as_bytes());
+                    buf.extend_from_slice(CRLF);
+                }
+                Value::Text(s) => self.push_encoded(f, &layout.tag, s, subject, w, buf),
+                _ => push_plain(f, v, buf),
+            }
         }
         buf.extend_from_slice(layout.unset_lines(next, to));
     }
 
-    /// One field's value and its CRLF.
-    fn push_value(
-        &mut self,
-        f: &FieldSpec,
-        tag: &str,
-        v: &Value,
-        subject: &dyn fmt::Display,
-        w: &mut Warnings,
-        buf: &mut Vec<u8>,
-    ) {
-        match v {
-            Value::Text(s) => self.push_text(f, tag, s, subject, w, buf),
-            // Numbers, dates and times: formatted in their one Format Sage form, straight
-            // into the record's bytes.
-            _ => push_plain(f, v, buf),
-        }
-    }
-
     /// A text field's value and its CRLF.
+    #[inline]
     fn push_text(
         &mut self,
         f: &FieldSpec,
@@ -208,10 +200,24 @@ impl RecordEncoder {
     ) {
         if as_is(f, s) {
             buf.extend_from_slice(s.as_bytes());
+            buf.extend_from_slice(CRLF);
         } else {
-            self.encode_field(f, tag, s, subject, w);
-            buf.extend_from_slice(&self.bytes);
+            self.push_encoded(f, tag, s, subject, w, buf);
         }
+    }
+
+    /// A text the encoder changes, and its CRLF.
+    fn push_encoded(
+        &mut self,
+        f: &FieldSpec,
+        tag: &str,
+        s: &str,
+        subject: &dyn fmt::Display,
+        w: &mut Warnings,
+        buf: &mut Vec<u8>,
+    ) {
+        self.encode_field(f, tag, s, subject, w);
+        buf.extend_from_slice(&self.bytes);
         buf.extend_from_slice(CRLF);
     }
 
@@ -482,7 +488,18 @@ impl EncodedLines {
                 debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
                 let f = &layout.fields[i];
                 match v {
-                    Value::Text(s) if !as_is(f, &s) => hole(&mut bytes, &mut next, i, Some(s)),
+                    Value::Text(s) if !as_is(f, &s) => {
+                        // Accented letters that CP850 has are written there too; only a text
+                        // the encoder would change (and report) is left to the conversion.
+                        bytes.extend_from_slice(layout.unset_lines(next, i));
+                        next = i;
+                        if encoded_unchanged(f, &s, &mut bytes) {
+                            bytes.extend_from_slice(CRLF);
+                            next = i + 1;
+                        } else {
+                            hole(&mut bytes, &mut next, i, Some(s));
+                        }
+                    }
                     v => {
                         bytes.extend_from_slice(layout.unset_lines(next, i));
                         next = i + 1;
@@ -544,6 +561,7 @@ impl RecordEncoder {
 
 /// A value that needs no encoder, and its CRLF: text as it is (`as_is`), a number, a date,
 /// a time, a field not set.
+#[inline(always)]
 fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
     match v {
         Value::Unset => buf.extend_from_slice(f.default.as_deref().unwrap_or("").as_bytes()),
@@ -557,8 +575,26 @@ fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
     buf.extend_from_slice(CRLF);
 }
 
+/// `push_encoded` for a text the encoder would leave as it is in field `f` (nothing to trim,
+/// uppercase, replace, cut or report: CP850 has each of its characters), appended to `out`:
+/// true; otherwise `out` is left as it was, and false.
+fn encoded_unchanged(f: &FieldSpec, s: &str, out: &mut Vec<u8>) -> bool {
+    if f.kind != Kind::Text || f.upper || f.alnum_only() || s.trim() != s || s.starts_with('#') {
+        return false;
+    }
+    let start = out.len();
+    if !codepage::encode_unchanged(s, CodePage::Cp850, out) {
+        return false;
+    }
+    if out.len() - start > f.max.unwrap_or(usize::MAX) {
+        out.truncate(start);
+        return false;
+    }
+    true
+}
+
 /// Text written as it is into field `f`: nothing to clean, cut or report.
-#[inline]
+#[inline(always)]
 fn as_is(f: &FieldSpec, s: &str) -> bool {
     s.is_empty()
         || (f.kind == Kind::Text
@@ -1103,6 +1139,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A text encoded ahead as unchanged is what the encoder writes, and it says nothing.
+        #[test]
+        fn a_text_encoded_unchanged_is_the_encoders(s in "[ A-Za-z0-9#éÉàçœŒ’€\u{a0}\u{200b}\t\u{3a9}-]{0,40}", max in 1usize..45) {
+            let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
+            let mut f = layout.fields[layout.index(Chli::Design)].clone();
+            f.max = Some(max);
+            let mut ahead = b"x".to_vec();
+            if encoded_unchanged(&f, &s, &mut ahead) {
+                let (mut enc, mut w, mut here) = (RecordEncoder::default(), Warnings::new("x"), b"x".to_vec());
+                enc.push_encoded(&f, "CHLI", &s, &"ligne", &mut w, &mut here);
+                proptest::prop_assert_eq!([ahead, CRLF.to_vec()].concat(), here);
+                proptest::prop_assert!(w.list.is_empty(), "{:?}", w.list);
+            } else {
+                proptest::prop_assert_eq!(ahead, b"x".to_vec());
+            }
+        }
+
         #[test]
         fn lines_encoded_ahead_are_their_records(
             lines in proptest::collection::vec(line_in(), 0..4),
