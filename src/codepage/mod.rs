@@ -127,15 +127,15 @@ pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Ve
 pub fn encode_unchanged(text: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
     let start = out.len();
     out.reserve(text.len());
-    for c in text.chars() {
-        let byte = if (0x20..0x7F).contains(&(c as u32)) {
-            Some(c as u8)
-        } else if forced_substitute(c).is_some() {
-            None
-        } else {
-            cp.encode_char(c)
-        };
-        match byte {
+    let mut rest = text;
+    loop {
+        // Printable ASCII is the same byte in every code page: copied a run at a time.
+        let run = rest.bytes().position(|b| !(0x20..0x7F).contains(&b)).unwrap_or(rest.len());
+        out.extend_from_slice(&rest.as_bytes()[..run]);
+        let mut chars = rest[run..].chars();
+        let Some(c) = chars.next() else { return true };
+        rest = chars.as_str();
+        match cp.encode_char(c).filter(|_| forced_substitute(c).is_none()) {
             Some(b) => out.push(b),
             None => {
                 out.truncate(start);
@@ -143,7 +143,6 @@ pub fn encode_unchanged(text: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
             }
         }
     }
-    true
 }
 
 /// Bytes `c` takes once written in `cp` by `encode_into` (0 for a character dropped, 2 for

@@ -493,7 +493,7 @@ impl EncodedLines {
                         // the encoder would change (and report) is left to the conversion.
                         bytes.extend_from_slice(layout.unset_lines(next, i));
                         next = i;
-                        if encoded_unchanged(f, &s, &mut bytes) {
+                        if encoded_unchanged(f, &s, CodePage::Cp850, &mut bytes) {
                             bytes.extend_from_slice(CRLF);
                             next = i + 1;
                         } else {
@@ -576,14 +576,14 @@ fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
 }
 
 /// `push_encoded` for a text the encoder would leave as it is in field `f` (nothing to trim,
-/// uppercase, replace, cut or report: CP850 has each of its characters), appended to `out`:
+/// uppercase, replace, cut or report: `cp` has each of its characters), appended to `out`:
 /// true; otherwise `out` is left as it was, and false.
-fn encoded_unchanged(f: &FieldSpec, s: &str, out: &mut Vec<u8>) -> bool {
+fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
     if f.kind != Kind::Text || f.upper || f.alnum_only() || s.trim() != s || s.starts_with('#') {
         return false;
     }
     let start = out.len();
-    if !codepage::encode_unchanged(s, CodePage::Cp850, out) {
+    if !codepage::encode_unchanged(s, cp, out) {
         return false;
     }
     if out.len() - start > f.max.unwrap_or(usize::MAX) {
@@ -1141,13 +1141,18 @@ mod tests {
     proptest::proptest! {
         /// A text encoded ahead as unchanged is what the encoder writes, and it says nothing.
         #[test]
-        fn a_text_encoded_unchanged_is_the_encoders(s in "[ A-Za-z0-9#éÉàçœŒ’€\u{a0}\u{200b}\t\u{3a9}-]{0,40}", max in 1usize..45) {
+        fn a_text_encoded_unchanged_is_the_encoders(
+            s in "[ A-Za-z0-9#éÉàçœŒ’€\u{a0}\u{200b}\t\u{3a9}-]{0,40}",
+            max in 1usize..45,
+            w1252: bool,
+        ) {
             let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
             let mut f = layout.fields[layout.index(Chli::Design)].clone();
             f.max = Some(max);
+            let cp = if w1252 { CodePage::Windows1252 } else { CodePage::Cp850 };
             let mut ahead = b"x".to_vec();
-            if encoded_unchanged(&f, &s, &mut ahead) {
-                let (mut enc, mut w, mut here) = (RecordEncoder::default(), Warnings::new("x"), b"x".to_vec());
+            if encoded_unchanged(&f, &s, cp, &mut ahead) {
+                let (mut enc, mut w, mut here) = (RecordEncoder::new(cp), Warnings::new("x"), b"x".to_vec());
                 enc.push_encoded(&f, "CHLI", &s, &"ligne", &mut w, &mut here);
                 proptest::prop_assert_eq!([ahead, CRLF.to_vec()].concat(), here);
                 proptest::prop_assert!(w.list.is_empty(), "{:?}", w.list);
