@@ -607,6 +607,11 @@ struct OrderAhead {
     /// The document's lines encoded ahead, when Format Sage alone takes them: written with
     /// the client's code, then freed on the reading thread as well.
     encoded: Option<EncodedLines>,
+    /// What the order is called in warnings, its ledger key and what it shows of refunds,
+    /// found there as well (with `prepared`; its status was checked there too).
+    subject: String,
+    key: String,
+    refunded: Option<Refunded>,
 }
 
 /// The report entry of a document of `order` (no lines, no detail yet). Its texts only when
@@ -874,8 +879,10 @@ impl Run<'_> {
                     {
                         // An order refunded in part keeps its prepared lines: its credit
                         // note is made from them.
-                        let layout = layout.filter(|_| !matches!(credit::refunded(o), Refunded::Part(_)));
-                        let mut prepared = prepare_ahead(&pricing, layout, o, keep);
+                        let refunded = credit::refunded(o);
+                        let layout = layout.filter(|_| !matches!(refunded, Refunded::Part(_)));
+                        let subject = crate::model::order_subject(&o.number, o.origin.line);
+                        let mut prepared = prepare_ahead(&pricing, layout, o, &subject, keep);
                         let encoded = match &mut prepared.lines {
                             // `build` then gets their total alone.
                             Some(lines) if encode => match EncodedLines::encode(std::mem::take(&mut lines.records)) {
@@ -892,6 +899,9 @@ impl Run<'_> {
                             searched: search_ahead(profile, index, o),
                             written: Vec::new(),
                             encoded,
+                            subject,
+                            key: plan::ledger_key(platform, o),
+                            refunded: Some(refunded),
                         }
                     }
                     _ => OrderAhead::default(),
@@ -1114,17 +1124,30 @@ impl Run<'_> {
         reported: &mut crate::resolve::reported::Reported,
         w: &mut Warnings,
     ) -> std::io::Result<()> {
-        let subject = crate::model::order_subject(&o.number, o.origin.line);
-        let d = &mut Diag::new(&subject, w);
+        // Found on the reading thread for an order prepared there (and freed there).
+        let ahead_done = ahead.prepared.is_some();
+        let (subject_here, key_here);
+        let subject: &str = if ahead_done {
+            &ahead.subject
+        } else {
+            subject_here = crate::model::order_subject(&o.number, o.origin.line);
+            &subject_here
+        };
+        let key: &str = if ahead_done {
+            &ahead.key
+        } else {
+            key_here = plan::ledger_key(platform, o);
+            &key_here
+        };
+        let d = &mut Diag::new(subject, w);
         let kind = self.profile.orders.document_type.into();
         let mut doc = document_entry(ir, &o.number, kind, DocumentAction::Skipped, self.report.keep);
         doc.lines = o.lines.len();
-        let key = plan::ledger_key(platform, o);
-        let refunded = credit::refunded(o);
-        if !self.opts.force && self.ledger.contains(&key) {
+        let refunded = ahead.refunded.unwrap_or_else(|| credit::refunded(o));
+        if !self.opts.force && self.ledger.contains(key) {
             // Converted earlier: a refund or a cancellation since gets a credit note.
             if refunded.credits() {
-                return self.credit_note(o, platform, Credit { key: &key, refunded, known: None }, ir, out, d);
+                return self.credit_note(o, platform, Credit { key, refunded, known: None }, ir, out, d);
             }
             if refunded == Refunded::Unstated {
                 d.push(WarningKind::Refund, "refunded_amount", UNSTATED);
@@ -1134,7 +1157,8 @@ impl Run<'_> {
             self.report.add_document(doc);
             return Ok(());
         }
-        if let Some(why) = plan::skip_reason(o, &self.profile.orders.statuses) {
+        // An order prepared ahead was not skipped there.
+        if let Some(why) = (!ahead_done).then(|| plan::skip_reason(o, &self.profile.orders.statuses)).flatten() {
             d.push(WarningKind::Skipped, "status", why.said());
             doc.detail = why.detail();
             self.report.add_document(doc);
@@ -1172,10 +1196,10 @@ impl Run<'_> {
         let notice = ahead.encoded.as_ref().map(|_| client.notice()).unwrap_or_default();
         let failure = match ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)) {
             Some(m) if missing_required(&document.header).is_none() => Some(("", m)),
-            _ => self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, &key), d),
+            _ => self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, key), d),
         };
         // Named only when a warning or a template needs it (most records need nothing).
-        let who = ClientSubject { order: &subject, code: &client.code };
+        let who = ClientSubject { order: subject, code: &client.code };
         let range = match writes {
             Some(ClientWrite::New(records)) => out.client(&records, &who, d.w)?,
             Some(ClientWrite::Block(block)) => out.client_block(&block, &who.to_string(), d.w)?,
@@ -1203,7 +1227,7 @@ impl Run<'_> {
             collective: client.collective.clone(),
             representative: client.representative.clone(),
         };
-        if let Err(e) = self.ledger.stage_invoice(&key, &invoice) {
+        if let Err(e) = self.ledger.stage_invoice(key, &invoice) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }
         doc.action = DocumentAction::Created;
@@ -1227,7 +1251,7 @@ impl Run<'_> {
         }
         if let (Some((prepared, client)), Refunded::Part(r)) = (for_credit, refunded) {
             if plan::credit_follows(&self.profile.orders) {
-                let credit = Credit { key: &key, refunded, known: Some((invoice, client, prepared)) };
+                let credit = Credit { key, refunded, known: Some((invoice, client, prepared)) };
                 return self.credit_note(o, platform, credit, ir, out, d);
             }
             d.push(WarningKind::PartiallyRefunded, "refunded_amount",

@@ -229,14 +229,20 @@ pub struct LinesAhead {
     pub total: Option<Decimal>,
 }
 
-/// `Pricing::prepare` for `o` on a thread of its own: the warnings noted, not given; the
+/// `Pricing::prepare` for `o` (named `subject`, `model::order_subject`) on a thread of its
+/// own: the warnings noted, not given; the
 /// `amounts` when asked (only a report's entries show them). With a `layout`, the document's
 /// lines are made there as well (the caller gives none where it needs the prepared lines: an
 /// order refunded in part, whose credit note is made from them).
-pub fn prepare_ahead(pricing: &Pricing, layout: Option<&'static Layout>, o: &Order, amounts: bool) -> PreparedAhead {
+pub fn prepare_ahead(
+    pricing: &Pricing,
+    layout: Option<&'static Layout>,
+    o: &Order,
+    subject: &str,
+    amounts: bool,
+) -> PreparedAhead {
     let mut w = crate::report::Warnings::deferred("");
-    let subject = crate::model::order_subject(&o.number, o.origin.line);
-    let mut prepared = pricing.prepare(o, &mut Diag::new(&subject, &mut w), &mut Once::Later).map(|p| {
+    let mut prepared = pricing.prepare(o, &mut Diag::new(subject, &mut w), &mut Once::Later).map(|p| {
         let amounts = amounts.then(|| p.amounts());
         (p, amounts)
     });
@@ -894,6 +900,10 @@ mod tests {
         }
     }
 
+    fn subject_of(o: &Order) -> String {
+        crate::model::order_subject(&o.number, o.origin.line)
+    }
+
     fn entries(w: &Warnings) -> Vec<(WarningKind, String, String, u64)> {
         w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone(), x.count)).collect()
     }
@@ -922,7 +932,7 @@ mod tests {
         let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
         let mut prepared_ahead = Vec::new();
         for (i, o) in orders.iter().enumerate() {
-            let a = prepare_ahead(&run.pricing, None, o, true);
+            let a = prepare_ahead(&run.pricing, None, o, &crate::model::order_subject(&o.number, o.origin.line), true);
             assert!(!a.notes.is_empty(), "a warning at least: the divers article");
             if i == 0 {
                 continue; // skipped by the run (converted earlier): its notes are dropped
@@ -939,8 +949,8 @@ mod tests {
         // converted, which gets the warning.
         let mut run = builder();
         let mut w = Warnings::new("x.csv");
-        let _dropped = prepare_ahead(&run.pricing, None, &orders[1], true);
-        let kept = prepare_ahead(&run.pricing, None, &orders[2], true);
+        let _dropped = prepare_ahead(&run.pricing, None, &orders[1], &subject_of(&orders[1]), true);
+        let kept = prepare_ahead(&run.pricing, None, &orders[2], &subject_of(&orders[2]), true);
         run.replay_prepared(kept.notes, &mut w);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
     }
@@ -977,7 +987,7 @@ mod tests {
         let prepared = b.prepare(&o, d_here).unwrap();
         let here = b.build(&o, prepared, None, &client, d_here);
 
-        let a = prepare_ahead(&b.pricing, Some(layout), &o, false);
+        let a = prepare_ahead(&b.pricing, Some(layout), &o, &subject_of(&o), false);
         b.replay_prepared(a.notes, &mut w_ahead);
         let (prepared, _) = a.prepared.unwrap();
         assert!(prepared.lines.is_empty(), "the prepared lines went into the records");
