@@ -468,7 +468,8 @@ impl EncodedLines {
         }
         let (code, notice) = (layout.index(Chli::CtNum), layout.index(Chli::TexteComplementaire));
         let mut bytes = Vec::with_capacity(records.len() * 640);
-        let mut holes = Vec::new();
+        // The code and the notice, and about one text in two left to the conversion.
+        let mut holes = Vec::with_capacity(records.len() * 3);
         let mut lines = Vec::with_capacity(records.len());
         for rec in records {
             let missing = layout.required().iter().copied().find(|&i| i != code && i != notice && rec.is_blank(i));
@@ -479,11 +480,13 @@ impl EncodedLines {
                 holes.push(Hole { at: bytes.len(), field, text });
                 *next = field + 1;
             };
-            let mut fixed = [code.min(notice), code.max(notice)].into_iter().peekable();
+            let fixed = [code.min(notice), code.max(notice)];
+            let mut k = 0;
             for (i, v) in rec.into_set() {
                 let i = i as usize;
-                while let Some(h) = fixed.next_if(|&h| h < i) {
-                    hole(&mut bytes, &mut next, h, None);
+                while k < fixed.len() && fixed[k] < i {
+                    hole(&mut bytes, &mut next, fixed[k], None);
+                    k += 1;
                 }
                 debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
                 let f = &layout.fields[i];
@@ -508,7 +511,7 @@ impl EncodedLines {
                     }
                 }
             }
-            for h in fixed {
+            for &h in &fixed[k..] {
                 hole(&mut bytes, &mut next, h, None);
             }
             bytes.extend_from_slice(layout.unset_lines(next, layout.fixed));
