@@ -230,10 +230,10 @@ pub struct LinesAhead {
 }
 
 /// `Pricing::prepare` for `o` (named `subject`, `model::order_subject`) on a thread of its
-/// own: the warnings noted, not given; the
-/// `amounts` when asked (only a report's entries show them). With a `layout`, the document's
-/// lines are made there as well (the caller gives none where it needs the prepared lines: an
-/// order refunded in part, whose credit note is made from them).
+/// own: the warnings noted, not given; the `amounts` when asked (only a report's entries show
+/// them). With a `layout`, the document's lines are made there as well (the caller gives none
+/// where it needs the prepared lines: an order refunded in part, whose credit note is made
+/// from them).
 pub fn prepare_ahead(
     pricing: &Pricing,
     layout: Option<&'static Layout>,
@@ -932,7 +932,7 @@ mod tests {
         let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
         let mut prepared_ahead = Vec::new();
         for (i, o) in orders.iter().enumerate() {
-            let a = prepare_ahead(&run.pricing, None, o, &crate::model::order_subject(&o.number, o.origin.line), true);
+            let a = prepare_ahead(&run.pricing, None, o, &subject_of(o), true);
             assert!(!a.notes.is_empty(), "a warning at least: the divers article");
             if i == 0 {
                 continue; // skipped by the run (converted earlier): its notes are dropped

@@ -36,6 +36,23 @@ impl std::fmt::Display for Subject<'_> {
     }
 }
 
+/// A document in Format Sage: its header, its lines (`lines`), its due dates.
+fn sage_document(
+    s: &mut sage::SageFile,
+    header: &Record,
+    dues: &[Record],
+    subject: &str,
+    w: &mut Warnings,
+    lines: impl FnOnce(&mut sage::SageFile, &mut Warnings) -> io::Result<()>,
+) -> io::Result<()> {
+    s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
+    lines(s, w)?;
+    for (i, d) in dues.iter().enumerate() {
+        s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
+    }
+    Ok(())
+}
+
 /// What the profile asks to write for each input: Format Sage, paramétrable templates, or both.
 #[derive(Debug, Clone)]
 pub struct OutputSet {
@@ -298,13 +315,12 @@ impl Outputs {
         w: &mut Warnings,
     ) -> io::Result<()> {
         if let Some(s) = self.sage.as_mut() {
-            s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
-            for (i, l) in lines.iter().enumerate() {
-                s.document_record(l, &Subject { tag: l.tag(), base: &subject, item: Some(("line", i + 1)) }, w)?;
-            }
-            for (i, d) in dues.iter().enumerate() {
-                s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
-            }
+            sage_document(s, header, dues, subject, w, |s, w| {
+                for (i, l) in lines.iter().enumerate() {
+                    s.document_record(l, &Subject { tag: l.tag(), base: &subject, item: Some(("line", i + 1)) }, w)?;
+                }
+                Ok(())
+            })?;
         }
         let is_lines = |t: &&mut param::ParamFile| t.template().per == param::Per::DocumentLine;
         if lines.is_empty() {
@@ -343,11 +359,7 @@ impl Outputs {
             return Err(io::Error::other("a paramétrable file of lines needs the lines' records, not their encoding"));
         }
         if let Some(s) = self.sage.as_mut() {
-            s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
-            s.encoded_lines(lines, code, notice, &subject, w)?;
-            for (i, d) in dues.iter().enumerate() {
-                s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
-            }
+            sage_document(s, header, dues, subject, w, |s, w| s.encoded_lines(lines, code, notice, &subject, w))?;
         }
         Ok(())
     }
