@@ -97,28 +97,19 @@ impl fmt::Display for Replacement {
 
 /// Encodes `text` into `out`, transliterating what `cp` lacks; every change goes to `changes`.
 pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Vec<Replacement>) {
-    out.reserve(text.len());
-    let mut rest = text;
-    loop {
-        // Printable ASCII is the same byte in every code page: copied a run at a time.
-        let run = rest.bytes().position(|b| !(0x20..0x7F).contains(&b)).unwrap_or(rest.len());
-        out.extend_from_slice(&rest.as_bytes()[..run]);
-        let mut chars = rest[run..].chars();
-        let Some(c) = chars.next() else { return };
-        rest = chars.as_str();
-        if let Some(sub) = forced_substitute(c) {
-            push_sub(sub, cp, out);
-            changes.push(Replacement { from: c, to: sub });
-            continue;
-        }
-        if let Some(b) = cp.encode_char(c) {
-            out.push(b);
-            continue;
-        }
-        let sub = substitute(c, cp);
+    each_char(text, out, |c, out| {
+        let sub = match (forced_substitute(c), cp.encode_char(c)) {
+            (Some(sub), _) => sub,
+            (None, Some(b)) => {
+                out.push(b);
+                return true;
+            }
+            (None, None) => substitute(c, cp),
+        };
         push_sub(sub, cp, out);
         changes.push(Replacement { from: c, to: sub });
-    }
+        true
+    });
 }
 
 /// `encode_into` for a text it would not change: every character has its own byte in `cp`
@@ -126,21 +117,33 @@ pub fn encode_into(text: &str, cp: CodePage, out: &mut Vec<u8>, changes: &mut Ve
 /// true; otherwise `out` is left as it was, and false.
 pub fn encode_unchanged(text: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
     let start = out.len();
+    let whole = each_char(text, out, |c, out| match cp.encode_char(c).filter(|_| forced_substitute(c).is_none()) {
+        Some(b) => {
+            out.push(b);
+            true
+        }
+        None => false,
+    });
+    if !whole {
+        out.truncate(start);
+    }
+    whole
+}
+
+/// Printable ASCII copied to `out` a run at a time (the same byte in every code page), every
+/// other character given to `each`, until it says false (then false).
+#[inline]
+fn each_char(text: &str, out: &mut Vec<u8>, mut each: impl FnMut(char, &mut Vec<u8>) -> bool) -> bool {
     out.reserve(text.len());
     let mut rest = text;
     loop {
-        // Printable ASCII is the same byte in every code page: copied a run at a time.
         let run = rest.bytes().position(|b| !(0x20..0x7F).contains(&b)).unwrap_or(rest.len());
         out.extend_from_slice(&rest.as_bytes()[..run]);
         let mut chars = rest[run..].chars();
         let Some(c) = chars.next() else { return true };
         rest = chars.as_str();
-        match cp.encode_char(c).filter(|_| forced_substitute(c).is_none()) {
-            Some(b) => out.push(b),
-            None => {
-                out.truncate(start);
-                return false;
-            }
+        if !each(c, out) {
+            return false;
         }
     }
 }

@@ -187,25 +187,6 @@ impl RecordEncoder {
         buf.extend_from_slice(layout.unset_lines(next, to));
     }
 
-    /// A text field's value and its CRLF.
-    #[inline]
-    fn push_text(
-        &mut self,
-        f: &FieldSpec,
-        tag: &str,
-        s: &str,
-        subject: &dyn fmt::Display,
-        w: &mut Warnings,
-        buf: &mut Vec<u8>,
-    ) {
-        if as_is(f, s) {
-            buf.extend_from_slice(s.as_bytes());
-            buf.extend_from_slice(CRLF);
-        } else {
-            self.push_encoded(f, tag, s, subject, w, buf);
-        }
-    }
-
     /// A text the encoder changes, and its CRLF.
     fn push_encoded(
         &mut self,
@@ -544,10 +525,18 @@ impl RecordEncoder {
                 start = h.at;
                 field.clear();
                 let f = &layout.fields[h.field];
-                match &h.text {
-                    Some(t) => self.push_text(f, tag, t, &subject, w, &mut field),
-                    None if h.field == lines.code => self.push_text(f, tag, code, &subject, w, &mut field),
-                    None if n == 0 && !notice.is_empty() => self.push_text(f, tag, notice, &subject, w, &mut field),
+                let text = match &h.text {
+                    Some(t) => Some(t.as_str()),
+                    None if h.field == lines.code => Some(code),
+                    None if n == 0 && !notice.is_empty() => Some(notice),
+                    None => None,
+                };
+                match text {
+                    Some(t) if as_is(f, t) => {
+                        field.extend_from_slice(t.as_bytes());
+                        field.extend_from_slice(CRLF);
+                    }
+                    Some(t) => self.push_encoded(f, tag, t, &subject, w, &mut field),
                     None => field.extend_from_slice(layout.unset_lines(h.field, h.field + 1)),
                 }
                 out.write_all(&field)?;
