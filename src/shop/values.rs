@@ -95,6 +95,39 @@ pub enum SlashDates {
 /// ambiguous (both numbers ≤ 12) and `order` decided.
 pub fn parse_datetime_as(s: &str, order: SlashDates) -> Option<(DateTime, bool)> {
     let s = s.trim();
+    if let Some(d) = iso_datetime(s) {
+        return Some((d, false));
+    }
+    parse_datetime_any(s, order)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`), then nothing, or an offset or zone made of digits,
+/// signs, colons, spaces and `Z` (Shopify's `2026-11-20 10:42:00 +0100`, two an order): read
+/// in place. None for anything else, or a date or time that does not exist; the general
+/// reading (`parse_datetime_any`) then decides, and gives the same for this form.
+fn iso_datetime(s: &str) -> Option<DateTime> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b' ' | b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+        || !matches!(b.get(19), None | Some(b' ' | b'+' | b'-' | b'Z'))
+        || !b[19..].iter().all(|c| matches!(c, b' ' | b'+' | b'-' | b':' | b'Z' | b'0'..=b'9'))
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0i16, |n, &c| c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0')))
+    };
+    let small = |from: usize| num(from, from + 2).map(|n| n as i8);
+    let date = Date::new(num(0, 4)?, small(5)?, small(8)?).ok()?;
+    Some(date.to_datetime(Time::new(small(11)?, small(14)?, small(17)?, 0).ok()?))
+}
+
+/// `parse_datetime_as` for any form it reads (`s` trimmed).
+fn parse_datetime_any(s: &str, order: SlashDates) -> Option<(DateTime, bool)> {
     if s.is_empty() || s.starts_with("0000-00-00") {
         return None;
     }
@@ -388,6 +421,22 @@ mod tests {
         #[test]
         fn a_rate_in_a_label_reads_as_before(s in "[A-Zé ]{0,6}[0-9.,]{0,5} ?%?[ %0-9A-Z]{0,4}") {
             proptest::prop_assert_eq!(rate_in_label(&s), before::rate_in_label(&s));
+        }
+
+        /// The ISO form read in place reads as the general reading reads it, whatever
+        /// follows the time (offsets, zones, AM/PM, fractions, stray text), and a date or
+        /// time that does not exist is none.
+        #[test]
+        fn an_iso_datetime_reads_as_any_form(
+            (y, m, d) in (0u16..2100, 0u8..14, 0u8..33),
+            (h, mi, sec) in (0u8..26, 0u8..61, 0u8..61),
+            sep in "[ T/]",
+            after in "( ?[+-][0-9]{2}:?[0-9]{2}|Z| UTC| PM| am|[.][0-9]{3}|:00|[0-9]| - |)",
+            order: bool,
+        ) {
+            let s = format!("{y:04}-{m:02}-{d:02}{sep}{h:02}:{mi:02}:{sec:02}{after}");
+            let order = if order { SlashDates::DayFirst } else { SlashDates::MonthFirst };
+            proptest::prop_assert_eq!(parse_datetime_as(&s, order), parse_datetime_any(&s, order), "{}", s);
         }
 
         /// Pieces as `split` gives them, up to N, and their count up to N + 1.
