@@ -868,8 +868,7 @@ impl Run<'_> {
                 let layout = Some(self.builder.layout());
                 // The lines are encoded there too when Format Sage alone writes them (a
                 // paramétrable file of lines needs their records).
-                let encode = self.outputs.sage
-                    && !self.outputs.templates.iter().any(|t| t.per == crate::write::param::Per::DocumentLine);
+                let encode = self.outputs.lines_encodable();
                 let keep = self.report.keep;
                 let converted_earlier = std::sync::atomic::AtomicBool::new(false);
                 let ahead = |o: &Result<Order, _>| match o {

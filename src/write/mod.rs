@@ -62,6 +62,12 @@ pub struct OutputSet {
 }
 
 impl OutputSet {
+    /// Does Format Sage alone take the documents' lines (no paramétrable file of lines, which
+    /// needs their records)? Then they may be encoded ahead (`sage::EncodedLines`).
+    pub fn lines_encodable(&self) -> bool {
+        self.sage && !self.templates.iter().any(|t| t.per == param::Per::DocumentLine)
+    }
+
     /// Format Sage only.
     pub fn sage_only(sage_version: u32) -> OutputSet {
         OutputSet { sage: true, sage_version, templates: Vec::new() }
@@ -355,6 +361,7 @@ impl Outputs {
         subject: &str,
         w: &mut Warnings,
     ) -> io::Result<()> {
+        // Never met: the caller encodes lines only for `OutputSet::lines_encodable`.
         if self.templates.iter().any(|t| t.template().per == param::Per::DocumentLine) {
             return Err(io::Error::other("a paramétrable file of lines needs the lines' records, not their encoding"));
         }

@@ -558,7 +558,10 @@ fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
     match v {
         Value::Unset => buf.extend_from_slice(f.default.as_deref().unwrap_or("").as_bytes()),
         Value::Verbatim(s) => push_verbatim(buf, s),
-        Value::Text(s) => buf.extend_from_slice(s.as_bytes()),
+        Value::Text(s) => {
+            debug_assert!(as_is(f, s), "a text the encoder would change: {s:?}");
+            buf.extend_from_slice(s.as_bytes())
+        }
         Value::Dec(d) => value::push_dec(buf, *d, f.scale.unwrap_or(2)),
         Value::Int(n) => value::push_int(buf, *n),
         Value::Date(d) => value::push_date(buf, *d),
