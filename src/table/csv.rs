@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
+use super::rows::{Row, RowError, Rows};
 use super::sniff::{self, DecodeReader, SAMPLE, Sniffed};
 use crate::error::InputError;
 
@@ -18,13 +19,11 @@ pub struct CsvTable {
     pub headers: Vec<String>,
     /// Headers normalised for matching (see `norm_header`).
     pub keys: Vec<String>,
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    record: csv::ByteRecord,
-    /// The current row's bytes as text, when all of them are UTF-8: checked once per row in
-    /// one pass, its cells are then slices of it (`record`'s ranges) with no check of their
-    /// own. Otherwise (`utf8` false) each cell is checked (and read as Windows-1252 if it is
-    /// not UTF-8).
-    text: String,
+    reader: Rows<Box<dyn Read + Send>>,
+    record: Row,
+    /// The current row's bytes are all UTF-8: checked once per row in one pass, its cells
+    /// are then slices of them with no check of their own. Otherwise each cell is checked
+    /// (and read as Windows-1252 if it is not UTF-8).
     utf8: bool,
     /// 1 = first data row.
     pub record_no: u64,
@@ -102,13 +101,9 @@ impl CsvTable {
         let stream: Box<dyn Read + Send> =
             Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES, delimiter));
         let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(false)
-            .buffer_capacity(256 * 1024)
-            .from_reader(stream);
-        let header_rec = reader.byte_headers().map_err(|e| csv_error(path, crlf, e))?.clone();
+        let mut reader = Rows::new(stream, delimiter);
+        let mut header_rec = Row::default();
+        reader.read(&mut header_rec).map_err(|e| csv_error(path, crlf, e))?;
         let not_header = |message: String| InputError::Malformed { path: path.to_path_buf(), line: 1, message };
         if header_rec.len() > crate::fsguard::MAX_COLUMNS {
             return Err(not_header(format!(
@@ -118,7 +113,7 @@ impl CsvTable {
             )));
         }
         let mut headers = Vec::with_capacity(header_rec.len());
-        for (i, h) in header_rec.iter().enumerate() {
+        for (i, h) in (0..header_rec.len()).filter_map(|i| header_rec.cell(i)).enumerate() {
             if h.len() > crate::fsguard::MAX_HEADER_CHARS {
                 return Err(not_header(format!(
                     "column {} of the first line is {} bytes long: not a column title (wrong encoding or delimiter, or not an export?)",
@@ -140,8 +135,7 @@ impl CsvTable {
             headers,
             keys,
             reader,
-            record: csv::ByteRecord::new(),
-            text: String::new(),
+            record: Row::default(),
             utf8: false,
             record_no: 0,
             scratch: String::new(),
@@ -160,7 +154,7 @@ impl CsvTable {
     /// header is an error for the whole file: its columns can no longer be trusted.
     pub fn next_row(&mut self) -> Result<bool, InputError> {
         self.utf8 = false;
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
+        let more = self.reader.read(&mut self.record).map_err(|e| csv_error(&self.path, self.crlf, e))?;
         if !more {
             self.progress = None;
         }
@@ -170,20 +164,16 @@ impl CsvTable {
             if let Some(p) = self.progress.as_mut() {
                 p.tick();
             }
-            if let Ok(text) = simdutf8::basic::from_utf8(self.record.as_slice()) {
-                self.text.clear();
-                self.text.push_str(text);
-                self.utf8 = true;
-            }
+            self.utf8 = simdutf8::basic::from_utf8(&self.record.bytes).is_ok();
             let record = &self.record;
-            if let Some(i) = record.iter().position(|c| c.len() > crate::fsguard::MAX_CELL_BYTES) {
+            if let Some(i) = (0..record.len()).find(|&i| record.range(i).is_some_and(|r| r.len() > crate::fsguard::MAX_CELL_BYTES)) {
                 return Err(InputError::Field {
                     path: self.path.clone(),
                     line: self.line(),
                     column: self.headers.get(i).cloned().unwrap_or_default(),
                     message: format!(
                         "a cell of {} bytes, more than the {} passerelle reads in one cell: a quote that is never closed?",
-                        record[i].len(),
+                        record.range(i).map_or(0, |r| r.len()),
                         crate::fsguard::human_size(crate::fsguard::MAX_CELL_BYTES as u64)
                     ),
                 });
@@ -192,9 +182,17 @@ impl CsvTable {
         Ok(more)
     }
 
+    /// The current row as text, when all its bytes are UTF-8.
+    #[inline]
+    fn row_text(&self) -> Option<&str> {
+        // SAFETY: `utf8` is set just after `record.bytes` was checked to be UTF-8, and reset
+        // before anything changes them (`next_row`).
+        self.utf8.then(|| unsafe { std::str::from_utf8_unchecked(&self.record.bytes) })
+    }
+
     /// Physical line where the current row starts.
     pub fn line(&self) -> u64 {
-        self.record.position().map(|p| p.line() + u64::from(self.crlf)).unwrap_or(0)
+        self.record.line + u64::from(self.crlf)
     }
 
     pub fn len(&self) -> usize {
@@ -207,7 +205,7 @@ impl CsvTable {
 
     /// The raw bytes of cell `i`.
     pub fn raw(&self, i: usize) -> &[u8] {
-        self.record.get(i).unwrap_or(b"")
+        self.record.cell(i).unwrap_or(b"")
     }
 
     /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
@@ -215,10 +213,11 @@ impl CsvTable {
     pub fn cell(&mut self, i: usize) -> &str {
         // A cell whose bounds cut a character (its bytes are not UTF-8 on their own, only
         // joined to the next cell's) is read as the others of a row that is not UTF-8.
-        if let Some(s) = self.record.range(i).filter(|_| self.utf8).and_then(|r| self.text.get(r)) {
-            return s;
+        let range = self.record.range(i).unwrap_or(0..0);
+        if self.row_text().is_some_and(|t| t.is_char_boundary(range.start) && t.is_char_boundary(range.end)) {
+            return self.row_text().map_or("", |t| &t[range]);
         }
-        let bytes = self.record.get(i).unwrap_or(b"");
+        let bytes = self.record.cell(i).unwrap_or(b"");
         match std::str::from_utf8(bytes) {
             Ok(s) => s,
             Err(_) => {
@@ -244,32 +243,18 @@ impl CsvTable {
     }
 }
 
-/// `crlf`: the csv crate counts lines one short in CRLF files (see `CsvTable::line`).
-fn csv_error(path: &Path, crlf: bool, e: csv::Error) -> InputError {
+/// `crlf`: a record's reading starts on the line end of the one before it in CRLF files,
+/// a line short (see `CsvTable::line`).
+fn csv_error(path: &Path, crlf: bool, e: RowError) -> InputError {
     let path = path.to_path_buf();
-    let line = |p: &csv::Position| p.line() + u64::from(crlf);
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => InputError::Ragged {
-            path,
-            line: pos.as_ref().map(line).unwrap_or(0),
-            record: pos.as_ref().map(|p| p.record()).unwrap_or(0),
-            expected: *expected_len as usize,
-            found: *len as usize,
+    match e {
+        RowError::Ragged { line, record, expected, found } => {
+            InputError::Ragged { path, line: line + u64::from(crlf), record, expected, found }
+        }
+        RowError::Io(source) => match crate::fsguard::TooLong::in_io(&source) {
+            Some(t) => InputError::Malformed { path, line: t.line, message: t.to_string() },
+            None => InputError::Io { path, source },
         },
-        csv::ErrorKind::Io(_) => {
-            let msg = e.to_string();
-            match e.into_kind() {
-                csv::ErrorKind::Io(source) => match crate::fsguard::TooLong::in_io(&source) {
-                    Some(t) => InputError::Malformed { path, line: t.line, message: t.to_string() },
-                    None => InputError::Io { path, source },
-                },
-                _ => InputError::Malformed { path, line: 0, message: msg },
-            }
-        }
-        _ => {
-            let line = e.position().map(line).unwrap_or(0);
-            InputError::Malformed { path, line, message: e.to_string() }
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! its name: Excel users rename files.
 
 pub mod csv;
+pub mod rows;
 pub mod sniff;
 pub mod xlsx;
 
