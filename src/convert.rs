@@ -908,8 +908,10 @@ impl Run<'_> {
                 shop::ahead::each(
                     reader,
                     w,
-                    |r, w| Ok(r.next(w)?.map(|next| (ahead(&next), next))),
-                    |(ahead, next), w| {
+                    // Boxed: an order is over a kilobyte, moved from batch to batch.
+                    |r, w| Ok(r.next(w)?.map(|next| Box::new((ahead(&next), next)))),
+                    |item, w| {
+                        let (ahead, next) = &mut **item;
                         ir.records += 1;
                         let documents = self.report.documents.len();
                         let earlier = self.report.totals.documents_skipped_already_converted;

@@ -62,7 +62,8 @@ pub struct OrderReader {
     group_name: &'static str,
     /// Canonical field → key of `Note Attributes` holding it.
     note_attributes: BTreeMap<String, String>,
-    current: Option<Build>,
+    /// Boxed: an order in the making is over a kilobyte, taken out and put back at each row.
+    current: Option<Box<Build>>,
     decimal_comma: bool,
     /// Packed line columns of a `row_per_order` layout, in their N order (header, index).
     packed: Vec<(String, usize)>,
@@ -411,17 +412,17 @@ impl OrderReader {
     }
 
     /// Order-level fields, from the first row of the order.
-    fn start(&mut self, key: String, w: &mut Warnings) -> Build {
+    fn start(&mut self, key: String, w: &mut Warnings) -> Box<Build> {
         self.orders_started += 1;
         let origin = Origin { record: self.table.record_no(), line: self.table.line() };
-        let mut b = Build {
+        let mut b = Box::new(Build {
             key: key.clone(),
             order: Order { number: key, origin, ..Default::default() },
             problem: None,
             warnings: Vec::new(),
             amounts: Vec::new(),
             extras: Extras::default(),
-        };
+        });
         let o = &mut b.order;
         o.id = self.cell(field!("order_id"));
         o.currency = self.cell(field!("currency"));
@@ -734,7 +735,7 @@ impl OrderReader {
     }
 
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
-    fn finish(&mut self, mut b: Build, w: &mut Warnings) -> OrderResult {
+    fn finish(&mut self, mut b: Box<Build>, w: &mut Warnings) -> OrderResult {
         for x in b.warnings.drain(..) {
             w.push(x.kind, &x.record, &x.field, crate::report::Said { en: x.message, fr: x.message_fr });
         }

@@ -166,7 +166,11 @@ impl CsvTable {
             }
             self.utf8 = simdutf8::basic::from_utf8(&self.record.bytes).is_ok();
             let record = &self.record;
-            if let Some(i) = (0..record.len()).find(|&i| record.range(i).is_some_and(|r| r.len() > crate::fsguard::MAX_CELL_BYTES)) {
+            // Only a row that long can hold a cell that long.
+            if record.bytes.len() > crate::fsguard::MAX_CELL_BYTES
+                && let Some(i) = (0..record.len())
+                    .find(|&i| record.range(i).is_some_and(|r| r.len() > crate::fsguard::MAX_CELL_BYTES))
+            {
                 return Err(InputError::Field {
                     path: self.path.clone(),
                     line: self.line(),
@@ -180,14 +184,6 @@ impl CsvTable {
             }
         }
         Ok(more)
-    }
-
-    /// The current row as text, when all its bytes are UTF-8.
-    #[inline]
-    fn row_text(&self) -> Option<&str> {
-        // SAFETY: `utf8` is set just after `record.bytes` was checked to be UTF-8, and reset
-        // before anything changes them (`next_row`).
-        self.utf8.then(|| unsafe { std::str::from_utf8_unchecked(&self.record.bytes) })
     }
 
     /// Physical line where the current row starts.
@@ -214,8 +210,13 @@ impl CsvTable {
         // A cell whose bounds cut a character (its bytes are not UTF-8 on their own, only
         // joined to the next cell's) is read as the others of a row that is not UTF-8.
         let range = self.record.range(i).unwrap_or(0..0);
-        if self.row_text().is_some_and(|t| t.is_char_boundary(range.start) && t.is_char_boundary(range.end)) {
-            return self.row_text().map_or("", |t| &t[range]);
+        if self.utf8 {
+            // SAFETY: `utf8` is set just after `record.bytes` was checked to be UTF-8, and
+            // reset before anything changes them (`next_row`).
+            let text = unsafe { std::str::from_utf8_unchecked(&self.record.bytes) };
+            if let Some(s) = text.get(range) {
+                return s;
+            }
         }
         let bytes = self.record.cell(i).unwrap_or(b"");
         match std::str::from_utf8(bytes) {
