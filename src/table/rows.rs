@@ -105,7 +105,8 @@ pub struct Rows<R> {
     /// Nothing read yet: a UTF-8 byte order mark at the start is skipped, as the csv crate does.
     first: bool,
     delimiter: u8,
-    class: [u8; 256],
+    /// Boxed: a table is read through it, kept small.
+    class: Box<[u8; 256]>,
     state: State,
     /// 1 + the LFs read so far.
     line: u64,
@@ -133,7 +134,7 @@ impl<R: Read> Rows<R> {
             filled: 0,
             first: true,
             delimiter,
-            class,
+            class: Box::new(class),
             state: State::StartRecord,
             line: 1,
             records: 0,
