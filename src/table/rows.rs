@@ -387,7 +387,10 @@ mod tests {
 
     /// What the csv crate reads of `input`, configured as `CsvTable` configured it: each
     /// record's cells and position (line, record), or its error's, up to the first error.
-    fn by_csv(input: &[u8], delimiter: u8) -> (Vec<(Vec<Vec<u8>>, u64, u64)>, Option<String>) {
+    /// Each record's cells, line and record number; the error that stopped the reading.
+    type Reading = (Vec<(Vec<Vec<u8>>, u64, u64)>, Option<String>);
+
+    fn by_csv(input: &[u8], delimiter: u8) -> Reading {
         let mut r =
             csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(false).from_reader(input);
         let mut rec = csv::ByteRecord::new();
@@ -410,7 +413,7 @@ mod tests {
         }
     }
 
-    fn by_rows(input: &[u8], delimiter: u8, capacity: usize) -> (Vec<(Vec<Vec<u8>>, u64, u64)>, Option<String>) {
+    fn by_rows(input: &[u8], delimiter: u8, capacity: usize) -> Reading {
         let mut r = Rows::with_capacity(input, delimiter, capacity);
         let mut row = Row::default();
         let mut got = Vec::new();
