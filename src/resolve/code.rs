@@ -75,7 +75,8 @@ pub fn generate(
 ) -> Result<Generated, CodeError> {
     // Made for every new client: the code and its explanation grow in place.
     let mut code = String::with_capacity(cfg.length as usize);
-    let mut explain = String::new();
+    // "WEB (prefix) + 000530 (counter)" and the like: one allocation.
+    let mut explain = String::with_capacity(64);
     let sep = |e: &mut String| {
         if !e.is_empty() {
             e.push_str(" + ");

@@ -608,13 +608,13 @@ impl<'a> Resolver<'a> {
         r.set(Ccli::Classement, abrege(&intitule));
         let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
         r.set(Ccli::Contact, contact);
-        let (a1, a2) = self.split_address(&c.billing, Ccli::Adresse.name(), d);
-        r.set(Ccli::Adresse, a1);
-        r.set(Ccli::Complement, a2);
-        r.set(Ccli::CodePostal, self.address_text(&c.billing.zip, true));
-        r.set(Ccli::Ville, self.address_text(&c.billing.city, true));
-        r.set(Ccli::CodeRegion, self.address_text(region(&c.billing), true));
-        r.set(Ccli::Pays, self.address_text(&country_name(&c.billing.country), true));
+        let billing = self.place(&c.billing, Ccli::Adresse.name(), d);
+        r.set(Ccli::Adresse, billing.address1.clone());
+        r.set(Ccli::Complement, billing.address2.clone());
+        r.set(Ccli::CodePostal, billing.zip.clone());
+        r.set(Ccli::Ville, billing.city.clone());
+        r.set(Ccli::CodeRegion, billing.region.clone());
+        r.set(Ccli::Pays, billing.country.clone());
         r.set(Ccli::NumPayeur, code.clone());
         let siret = ix::norm_siret(&c.siret);
         if !c.siret.is_empty() && siret.len() != 14 {
@@ -648,10 +648,13 @@ impl<'a> Resolver<'a> {
         for f in &self.fields {
             r.set_index(f.index, f.expr.eval(&ctx));
         }
-        let mut records = vec![r];
+        let mut records = Vec::with_capacity(2);
+        records.push(r);
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         if !delivery.is_empty() {
-            records.push(self.delivery_record(c, &code, delivery, true, d));
+            // Most often the delivery address is the billing one: its texts are made once.
+            let place = same_place(delivery, &c.billing).then_some(billing);
+            records.push(self.delivery_record_at(c, &code, delivery, true, place, d));
         }
         // A record Sage would refuse is never written: the customer fails instead.
         if let Some(message) = records.iter().find_map(missing_required) {
@@ -691,15 +694,37 @@ impl<'a> Resolver<'a> {
 
     /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
     pub fn delivery_record(&self, c: &Customer, code: &str, addr: &Address, principal: bool, d: &mut Diag) -> Record {
+        self.delivery_record_at(c, code, addr, principal, None, d)
+    }
+
+    /// `delivery_record`, with the texts of `addr`'s place when they are made already (its
+    /// client's card): a line 1 moved to line 2 is then reported again, for this record.
+    fn delivery_record_at(
+        &self,
+        c: &Customer,
+        code: &str,
+        addr: &Address,
+        principal: bool,
+        place: Option<Place>,
+        d: &mut Diag,
+    ) -> Record {
         let mut ccdl = Record::new(self.layout.of(RecordKind::Ccdl));
         ccdl.set(Ccdl::Intitule, self.delivery_intitule(c, code, addr));
-        let (a1, a2) = self.split_address(addr, Ccdl::Adresse.name(), d);
-        ccdl.set(Ccdl::Adresse, a1);
-        ccdl.set(Ccdl::Complement, a2);
-        ccdl.set(Ccdl::CodePostal, self.address_text(&addr.zip, true));
-        ccdl.set(Ccdl::Ville, self.address_text(&addr.city, true));
-        ccdl.set(Ccdl::CodeRegion, self.address_text(region(addr), true));
-        ccdl.set(Ccdl::Pays, self.address_text(&country_name(&addr.country), true));
+        let place = match place {
+            Some(p) => {
+                if p.moved {
+                    moved_to_complement(d, Ccdl::Adresse.name(), &p.address1, &p.address2);
+                }
+                p
+            }
+            None => self.place(addr, Ccdl::Adresse.name(), d),
+        };
+        ccdl.set(Ccdl::Adresse, place.address1);
+        ccdl.set(Ccdl::Complement, place.address2);
+        ccdl.set(Ccdl::CodePostal, place.zip);
+        ccdl.set(Ccdl::Ville, place.city);
+        ccdl.set(Ccdl::CodeRegion, place.region);
+        ccdl.set(Ccdl::Pays, place.country);
         let person = addr.person();
         ccdl.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
         ccdl.set(Ccdl::Principal, principal);
@@ -729,22 +754,41 @@ impl<'a> Resolver<'a> {
     /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
     /// line 2 is empty, rather than being cut.
     pub(super) fn split_address(&self, a: &Address, field: &str, d: &mut Diag) -> (String, String) {
-        let a1 = self.address_text(&a.address1, true);
-        let a2 = self.address_text(&a.address2, true);
-        let max = 35;
-        if a2.is_empty() && codepage::encoded_len(&a1, CodePage::Cp850) > max {
-            let fit = cut_encoded(&a1, max);
-            let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
-            let (head, tail) = a1.split_at(cut);
-            let (head, tail) = (head.trim().to_string(), tail.trim().to_string());
-            d.push(
-                WarningKind::MovedToComplement,
-                field,
-                format!("address longer than {max} characters: '{head}' kept, '{tail}' moved to Complément"),
-            );
-            return (head, tail);
+        let (a1, a2, moved) = self.split_address_quietly(a);
+        if moved {
+            moved_to_complement(d, field, &a1, &a2);
         }
         (a1, a2)
+    }
+
+    /// `split_address` without its warning, and whether line 1 was moved.
+    fn split_address_quietly(&self, a: &Address) -> (String, String, bool) {
+        let a1 = self.address_text(&a.address1, true);
+        let a2 = self.address_text(&a.address2, true);
+        if a2.is_empty() && codepage::encoded_len(&a1, CodePage::Cp850) > ADDRESS_MAX {
+            let fit = cut_encoded(&a1, ADDRESS_MAX);
+            let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
+            let (head, tail) = a1.split_at(cut);
+            return (head.trim().to_string(), tail.trim().to_string(), true);
+        }
+        (a1, a2, false)
+    }
+
+    /// The texts of an address as a client's card and a delivery address write them.
+    fn place(&self, a: &Address, field: &str, d: &mut Diag) -> Place {
+        let (address1, address2, moved) = self.split_address_quietly(a);
+        if moved {
+            moved_to_complement(d, field, &address1, &address2);
+        }
+        Place {
+            address1,
+            address2,
+            zip: self.address_text(&a.zip, true),
+            city: self.address_text(&a.city, true),
+            region: self.address_text(region(a), true),
+            country: self.address_text(&country_name(&a.country), true),
+            moved,
+        }
     }
 
     pub(super) fn name_text(&self, s: &str) -> String {
@@ -947,6 +991,40 @@ fn abrege(intitule: &str) -> String {
 }
 
 /// The first characters of `s` that take at most `max` characters once written in CP850.
+/// Width of an address line (`CT_Adresse`, `LI_Adresse`...).
+const ADDRESS_MAX: usize = 35;
+
+/// An address's texts as written: lines 1 and 2 (`moved`: the end of a long line 1 went to
+/// line 2), postcode, city, region, country.
+struct Place {
+    address1: String,
+    address2: String,
+    zip: String,
+    city: String,
+    region: String,
+    country: String,
+    moved: bool,
+}
+
+/// The fields a `Place` is made of are the same in `a` and `b`.
+fn same_place(a: &Address, b: &Address) -> bool {
+    std::ptr::eq(a, b)
+        || (a.address1 == b.address1
+            && a.address2 == b.address2
+            && a.zip == b.zip
+            && a.city == b.city
+            && a.state == b.state
+            && a.country == b.country)
+}
+
+fn moved_to_complement(d: &mut Diag, field: &str, head: &str, tail: &str) {
+    d.push(
+        WarningKind::MovedToComplement,
+        field,
+        format!("address longer than {ADDRESS_MAX} characters: '{head}' kept, '{tail}' moved to Complément"),
+    );
+}
+
 fn cut_encoded(s: &str, max: usize) -> String {
     // Printable ASCII is one byte a character in CP850: cut by bytes (the common case).
     if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
@@ -1342,6 +1420,48 @@ mod tests {
             ("145 boulevard du", "Maréchal-de-Lattre-de-Tassigny")
         );
         assert!(w.list.iter().any(|w| w.kind == "moved_to_complement"));
+    }
+
+    /// A new client's delivery address, whose texts are its card's when it is the same place
+    /// (no delivery address, or one with the same lines, postcode, city and country), is the
+    /// record `delivery_record` makes of it alone, and a long line 1 is reported for each of
+    /// the two records.
+    #[test]
+    fn a_delivery_address_is_the_same_whether_its_texts_are_made_once_or_twice() {
+        let long = "145 boulevard du Maréchal-de-Lattre-de-Tassigny";
+        let mut none = customer("600", "z@exemple.fr");
+        none.billing.address1 = long.into();
+        let mut like = none.clone();
+        like.delivery = Some(Address { firstname: "Léa".into(), lastname: "Roux".into(), ..none.billing.clone() });
+        let mut other = none.clone();
+        other.delivery = Some(Address {
+            address1: "3 place Bellecour".into(),
+            zip: "69002".into(),
+            city: "Lyon".into(),
+            country: "FR".into(),
+            ..Default::default()
+        });
+        let mut near = like.clone();
+        near.delivery.as_mut().unwrap().address2 = "Bâtiment B".into();
+        for (c, moved) in [
+            (&none, vec!["CT_Adresse", "LI_Adresse"]),
+            (&like, vec!["CT_Adresse", "LI_Adresse"]),
+            (&other, vec!["CT_Adresse"]),
+            (&near, vec!["CT_Adresse"]),
+        ] {
+            let p = profile("");
+            let (o, w, _) = run(&p, c);
+            let Outcome::New { records, code, .. } = &o else { panic!("{o:?}") };
+            let ix = index();
+            let r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+            let delivery = c.delivery.as_ref().unwrap_or(&c.billing);
+            let alone = r.delivery_record(c, code, delivery, true, &mut Diag::new("test", &mut Warnings::default()));
+            let fields = |r: &Record| (0..r.layout.fixed).map(|i| r.get_index(i).into_owned()).collect::<Vec<_>>();
+            assert_eq!(fields(&records[1]), fields(&alone), "{:?}", c.delivery);
+            let got: Vec<&str> =
+                w.list.iter().filter(|x| x.kind == "moved_to_complement").map(|x| x.field.as_str()).collect();
+            assert_eq!(got, moved, "{:?}", c.delivery);
+        }
     }
 
     #[test]
