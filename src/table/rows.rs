@@ -28,6 +28,14 @@ fn matches(word: u64, b: u8) -> u64 {
     !(((v & LOW).wrapping_add(LOW)) | v | LOW)
 }
 
+/// Copies into `out` the bytes of `buf` before the first whose class has `bit`; how many.
+#[inline]
+fn copy_until(buf: &[u8], class: &[u8; 256], bit: u8, out: &mut Vec<u8>) -> usize {
+    let n = buf.iter().position(|&b| class[usize::from(b)] & bit != 0).unwrap_or(buf.len());
+    out.extend_from_slice(&buf[..n]);
+    n
+}
+
 /// Where the reading is: the states of the csv crate's machine that a byte can find it in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum State {
@@ -221,9 +229,7 @@ impl<R: Read> Rows<R> {
                     }
                 }
                 State::InCell => {
-                    let class = &self.class;
-                    let n = buf.iter().position(|&b| class[usize::from(b)] & IN_CELL != 0).unwrap_or(buf.len());
-                    row.bytes.extend_from_slice(&buf[..n]);
+                    let n = copy_until(buf, &self.class, IN_CELL, &mut row.bytes);
                     self.at += n;
                     if n < buf.len() {
                         let b = buf[n];
@@ -237,9 +243,7 @@ impl<R: Read> Rows<R> {
                     }
                 }
                 State::InQuotes => {
-                    let class = &self.class;
-                    let n = buf.iter().position(|&b| class[usize::from(b)] & IN_QUOTES != 0).unwrap_or(buf.len());
-                    row.bytes.extend_from_slice(&buf[..n]);
+                    let n = copy_until(buf, &self.class, IN_QUOTES, &mut row.bytes);
                     self.at += n;
                     if n < buf.len() {
                         self.at += 1;
