@@ -188,7 +188,8 @@ impl CsvTable {
 
     /// Physical line where the current row starts.
     pub fn line(&self) -> u64 {
-        self.record.line + u64::from(self.crlf)
+        // 0 before any row was read, as the csv crate's record said.
+        if self.record.line == 0 { 0 } else { self.record.line + u64::from(self.crlf) }
     }
 
     pub fn len(&self) -> usize {
@@ -207,8 +208,9 @@ impl CsvTable {
     /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
     /// source) is read as Windows-1252 and noted in `misdecoded` for a warning.
     pub fn cell(&mut self, i: usize) -> &str {
-        // A cell whose bounds cut a character (its bytes are not UTF-8 on their own, only
-        // joined to the next cell's) is read as the others of a row that is not UTF-8.
+        // Cells are joined by the delimiter, an ASCII byte: in a row that is UTF-8 each cell
+        // is too. The bounds are checked all the same (`get`), and a cell they would cut is
+        // read as those of a row that is not UTF-8.
         let range = self.record.range(i).unwrap_or(0..0);
         if self.utf8 {
             // SAFETY: `utf8` is set just after `record.bytes` was checked to be UTF-8, and
