@@ -990,7 +990,6 @@ fn abrege(intitule: &str) -> String {
     cut_encoded(&upper(intitule), 17)
 }
 
-/// The first characters of `s` that take at most `max` characters once written in CP850.
 /// Width of an address line (`CT_Adresse`, `LI_Adresse`...).
 const ADDRESS_MAX: usize = 35;
 
@@ -1025,6 +1024,7 @@ fn moved_to_complement(d: &mut Diag, field: &str, head: &str, tail: &str) {
     );
 }
 
+/// The first characters of `s` that take at most `max` characters once written in CP850.
 fn cut_encoded(s: &str, max: usize) -> String {
     // Printable ASCII is one byte a character in CP850: cut by bytes (the common case).
     if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
