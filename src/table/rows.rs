@@ -107,6 +107,7 @@ pub enum RowError {
     },
 }
 
+/// The records of a CSV input, read one at a time into a `Row` (see the module).
 pub struct Rows<R> {
     src: R,
     buf: Vec<u8>,
@@ -115,7 +116,8 @@ pub struct Rows<R> {
     /// Nothing read yet: a UTF-8 byte order mark at the start is skipped, as the csv crate does.
     first: bool,
     delimiter: u8,
-    /// Boxed: a table is read through it, kept small.
+    /// What each byte is to the reading (`IN_CELL`, `IN_QUOTES`, `PLAIN` bits); boxed, so
+    /// that a `CsvTable` stays small.
     class: Box<[u8; 256]>,
     state: State,
     /// 1 + the LFs read so far.
