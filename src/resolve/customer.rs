@@ -752,16 +752,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
-    /// line 2 is empty, rather than being cut.
-    pub(super) fn split_address(&self, a: &Address, field: &str, d: &mut Diag) -> (String, String) {
-        let (a1, a2, moved) = self.split_address_quietly(a);
-        if moved {
-            moved_to_complement(d, field, &a1, &a2);
-        }
-        (a1, a2)
-    }
-
-    /// `split_address` without its warning, and whether line 1 was moved.
+    /// line 2 is empty, rather than being cut (`true` then, for the warning `place` gives).
     fn split_address_quietly(&self, a: &Address) -> (String, String, bool) {
         let a1 = self.address_text(&a.address1, true);
         let a2 = self.address_text(&a.address2, true);
@@ -774,8 +765,9 @@ impl<'a> Resolver<'a> {
         (a1, a2, false)
     }
 
-    /// The texts of an address as a client's card and a delivery address write them.
-    fn place(&self, a: &Address, field: &str, d: &mut Diag) -> Place {
+    /// The texts of an address as a client's card (new or updated) and a delivery address
+    /// write them.
+    pub(super) fn place(&self, a: &Address, field: &str, d: &mut Diag) -> Place {
         let (address1, address2, moved) = self.split_address_quietly(a);
         if moved {
             moved_to_complement(d, field, &address1, &address2);
@@ -995,14 +987,14 @@ const ADDRESS_MAX: usize = 35;
 
 /// An address's texts as written: lines 1 and 2 (`moved`: the end of a long line 1 went to
 /// line 2), postcode, city, region, country.
-struct Place {
-    address1: String,
-    address2: String,
-    zip: String,
-    city: String,
-    region: String,
-    country: String,
-    moved: bool,
+pub(super) struct Place {
+    pub(super) address1: String,
+    pub(super) address2: String,
+    pub(super) zip: String,
+    pub(super) city: String,
+    pub(super) region: String,
+    pub(super) country: String,
+    pub(super) moved: bool,
 }
 
 /// The fields a `Place` is made of are the same in `a` and `b`.

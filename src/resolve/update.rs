@@ -6,7 +6,7 @@
 
 use std::cell::OnceCell;
 
-use super::customer::{Resolver, card_address, country_name, delivery_address, record_address_key, region};
+use super::customer::{Resolver, card_address, country_name, delivery_address, record_address_key};
 use crate::gescom::export::BlockRecord;
 use crate::gescom::index::{ClientRef, key_hash, push_key_part};
 use crate::model::{Address, Customer};
@@ -272,15 +272,15 @@ impl Resolver<'_> {
     /// Sets the card's address from the shop's. A field the shop leaves empty keeps its value
     /// (never blanked), except Complément, which belongs to the old street line.
     fn update_billing(&self, ccli: &mut Record, a: &Address, d: &mut Diag) {
-        let (a1, a2) = self.split_address(a, Ccli::Adresse.name(), d);
-        let street_changed = !a1.is_empty() && a1 != ccli.get(Ccli::Adresse);
+        let p = self.place(a, Ccli::Adresse.name(), d);
+        let street_changed = !p.address1.is_empty() && p.address1 != ccli.get(Ccli::Adresse);
         let values = [
-            (Ccli::Adresse, a1),
-            (Ccli::Complement, a2),
-            (Ccli::CodePostal, self.address_text(&a.zip, true)),
-            (Ccli::Ville, self.address_text(&a.city, true)),
-            (Ccli::CodeRegion, self.address_text(region(a), true)),
-            (Ccli::Pays, self.address_text(&country_name(&a.country), true)),
+            (Ccli::Adresse, p.address1),
+            (Ccli::Complement, p.address2),
+            (Ccli::CodePostal, p.zip),
+            (Ccli::Ville, p.city),
+            (Ccli::CodeRegion, p.region),
+            (Ccli::Pays, p.country),
         ];
         for (field, v) in values {
             let keep_blank = field == Ccli::Complement && street_changed;
