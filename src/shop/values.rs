@@ -10,6 +10,9 @@ use rust_decimal::Decimal;
 /// When only one separator occurs followed by exactly three digits the value is ambiguous;
 /// `decimal_comma` decides (French locale: `1.234` is a thousand, `1,234`... is 1.234).
 pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
+    if let Some(read) = plain_amount(s, decimal_comma) {
+        return read;
+    }
     // Most cells are plain (`12.50`, `-3`, `1200`): read directly, without the clean-up
     // copies below. A dot followed by exactly three digits is ambiguous and goes the long way.
     let b = s.as_bytes();
@@ -19,33 +22,52 @@ pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
         && digits.iter().enumerate().all(|(i, &c)| c.is_ascii_digit() || Some(i) == dot)
         && dot.is_none_or(|d| d > 0 && d + 1 < digits.len() && (digits.len() - d - 1 != 3 || !decimal_comma));
     if plain {
-        return plain_amount(s).or_else(|| Decimal::from_str(s).ok()).filter(|d| d.abs() < MAX_AMOUNT);
+        return Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT);
     }
     parse_amount_general(s, decimal_comma)
 }
 
-/// A plain amount (`-`, digits, at most one dot with digits on both sides: checked by the
-/// caller) of at most 19 digits, as `Decimal::from_str` reads it, to the bit (the sign of a
-/// zero included; a test compares them): digits gathered in a `u64`, no parser. Every
+/// `parse_amount` of a plain amount of at most 19 digits (`-`, digits, at most one dot with
+/// digits on both sides, not three after it with `decimal_comma`), in one pass: the digits
+/// gathered in a `u64`, the bound checked on it, no parser. `None`: not such an amount, read
+/// the general way. Bit for bit what `Decimal::from_str` gives (a test compares them); every
 /// amount of every row is read, six or more a row.
-fn plain_amount(s: &str) -> Option<Decimal> {
+fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
     let (negative, digits) = match s.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
-    if digits.len() > 20 {
+    if digits.is_empty() || digits.len() > 20 {
         return None;
     }
-    let (mut m, mut scale, mut dot) = (0u64, 0u32, false);
-    for &c in digits {
-        if c == b'.' {
-            dot = true;
-        } else {
-            m = m.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            scale += u32::from(dot);
+    let (mut m, mut n, mut dot) = (0u64, 0, None);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                m = m.wrapping_mul(10) + u64::from(c - b'0');
+                n += 1;
+            }
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
         }
     }
-    Some(Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale))
+    // 19 digits fit a u64 (20 may not).
+    if n > 19 {
+        return None;
+    }
+    let scale = match dot {
+        None => 0,
+        Some(d) => {
+            let after = digits.len() - d - 1;
+            if d == 0 || after == 0 || (after == 3 && decimal_comma) {
+                return None;
+            }
+            after
+        }
+    };
+    // |value| < MAX_AMOUNT (10^12) ⇔ mantissa < 10^(12 + scale); scale ≤ 18 here.
+    let max = 10u128.pow(12 + scale as u32);
+    Some((u128::from(m) < max).then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale as u32)))
 }
 
 fn parse_amount_general(s: &str, decimal_comma: bool) -> Option<Decimal> {
@@ -438,24 +460,40 @@ mod tests {
 
     #[test]
     fn plain_amounts_at_the_edges_are_the_parsers() {
-        for s in ["0", "-0", "-0.00", "0.0", "007.50", "-12.340", "18446744073709551615", "9999999999999999999.9"] {
-            let parsed = Decimal::from_str(s).unwrap();
-            let fast = plain_amount(s).unwrap_or(parsed);
-            assert_eq!(fast.serialize(), parsed.serialize(), "{s}");
-            assert_eq!(fast.is_sign_negative(), parsed.is_sign_negative(), "{s}");
+        let edges = [
+            "0",
+            "-0",
+            "-0.00",
+            "0.0",
+            "007.50",
+            "-12.340",
+            "18446744073709551615",
+            "9999999999999999999.9",
+            "999999999999.99",
+            "1000000000000",
+            "-1000000000000.0",
+            "-999999999999",
+        ];
+        for s in edges {
+            let parsed = Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT);
+            assert_eq!(parse_amount(s, false).map(|d| d.serialize()), parsed.map(|d| d.serialize()), "{s}");
         }
     }
 
     proptest::proptest! {
-        /// A plain amount read without the parser is the parser's, to the bit.
+        /// A plain amount read in one pass is what the parser and the bound give, to the
+        /// bit; what it leaves goes the general way.
         #[test]
-        fn a_plain_amount_is_the_parsers(neg in proptest::bool::ANY, int in "[0-9]{1,21}", frac in proptest::option::of("[0-9]{1,21}")) {
+        fn a_plain_amount_is_the_parsers(neg in proptest::bool::ANY, int in "[0-9]{1,21}", frac in proptest::option::of("[0-9]{1,21}"), comma in proptest::bool::ANY) {
             let s = format!("{}{int}{}", if neg { "-" } else { "" }, frac.as_ref().map(|f| format!(".{f}")).unwrap_or_default());
-            let parsed = Decimal::from_str(&s).ok();
-            match plain_amount(&s) {
-                Some(d) => proptest::prop_assert_eq!(Some(d.serialize()), parsed.map(|p| p.serialize()), "{}", s),
-                // Past 19 digits it answers nothing and the parser reads it.
-                None => proptest::prop_assert!(int.len() + frac.as_ref().map_or(0, |f| f.len()) > 19, "{}", s),
+            let parsed = Decimal::from_str(&s).ok().filter(|d| d.abs() < MAX_AMOUNT);
+            match plain_amount(&s, comma) {
+                Some(d) => proptest::prop_assert_eq!(d.map(|d| d.serialize()), parsed.map(|p| p.serialize()), "{}", s),
+                // Past 19 digits, or three decimals with a decimal comma: the general way.
+                None => proptest::prop_assert!(
+                    int.len() + frac.as_ref().map_or(0, |f| f.len()) > 19 || (comma && frac.as_ref().is_some_and(|f| f.len() == 3)),
+                    "{}", s
+                ),
             }
         }
     }
