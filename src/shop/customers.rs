@@ -26,6 +26,7 @@ pub struct CustomerReader {
 
 /// Removes Excel's protective apostrophe: always in id/zip/phone-like fields, elsewhere only
 /// when what follows looks like a number ("'s-Hertogenbosch" keeps its apostrophe).
+#[inline]
 pub fn strip_apostrophe(v: &str, always: bool) -> &str {
     match v.strip_prefix('\'') {
         Some(rest) if always => rest,

@@ -65,9 +65,20 @@ fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
             after
         }
     };
-    // |value| < MAX_AMOUNT (10^12) ⇔ mantissa < 10^(12 + scale); scale ≤ 18 here.
-    let max = 10u128.pow(12 + scale as u32);
-    Some((u128::from(m) < max).then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale as u32)))
+    // |value| < MAX_AMOUNT (10^12) ⇔ mantissa < 10^(12 + scale): at 8 decimals or more every
+    // mantissa of 19 digits is below it.
+    const BELOW: [u64; 8] = [
+        1_000_000_000_000,
+        10_000_000_000_000,
+        100_000_000_000_000,
+        1_000_000_000_000_000,
+        10_000_000_000_000_000,
+        100_000_000_000_000_000,
+        1_000_000_000_000_000_000,
+        10_000_000_000_000_000_000,
+    ];
+    let within = BELOW.get(scale).is_none_or(|&max| m < max);
+    Some(within.then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale as u32)))
 }
 
 fn parse_amount_general(s: &str, decimal_comma: bool) -> Option<Decimal> {
