@@ -27,7 +27,7 @@
 //! file (a credit note reads its invoice's piece and client back from there), each piece
 //! number its hash and its order's (a number is never given to two orders); both maps keep
 //! their newest entries in memory and the others in sorted runs on disk (`spill`), under 2
-//! bytes an entry in memory past the first 57,344, so that a year of orders, read at the
+//! bytes an entry in memory past the first 114,688, so that a year of orders, read at the
 //! start or added by the run, barely grows the memory. An order credited keeps some 40
 //! bytes in memory. The batch being written adds nothing per new order: its
 //! entries are told from the others by where their line is (the side file, or past the
