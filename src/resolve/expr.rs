@@ -162,12 +162,16 @@ impl Expr {
     }
 
     pub fn eval(&self, ctx: &Ctx) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(32);
         for p in &self.pieces {
             match p {
                 Piece::Lit(s) => out.push_str(s),
+                // Most placeholders have no filter: their value goes straight in (two
+                // expressions are made for every order: its piece and its reference).
+                Piece::Var(v, filters) if filters.is_empty() => push_value(*v, ctx, &mut out),
                 Piece::Var(v, filters) => {
-                    let mut s = value(*v, ctx);
+                    let mut s = String::new();
+                    push_value(*v, ctx, &mut s);
                     for f in filters {
                         s = match f {
                             Filter::Upper => s.to_uppercase(),
@@ -204,29 +208,40 @@ fn parse_var(inner: &str, text: &str) -> Result<Piece, ExprError> {
     Ok(Piece::Var(var, filters))
 }
 
-fn value(v: Var, ctx: &Ctx) -> String {
+/// The value of placeholder `v`, appended to `out`.
+fn push_value(v: Var, ctx: &Ctx, out: &mut String) {
     let c = ctx.customer;
     match v {
-        Var::CustomerId => c.shop_id.clone(),
-        Var::Email => c.email.clone(),
-        Var::Firstname => c.firstname.clone(),
-        Var::Lastname => c.lastname.clone(),
-        Var::Company => c.company.clone(),
-        Var::Siret => c.siret.clone(),
-        Var::Vat => c.vat_number.clone(),
-        Var::Phone => c.phone.clone(),
-        Var::Mobile => c.mobile.clone(),
-        Var::Address1 => c.billing.address1.clone(),
-        Var::Address2 => c.billing.address2.clone(),
-        Var::Zip => c.billing.zip.clone(),
-        Var::City => c.billing.city.clone(),
-        Var::Country => crate::countries::name_fr(&c.billing.country).unwrap_or(&c.billing.country).to_string(),
-        Var::Code => ctx.code.to_string(),
-        Var::Today => crate::sage::value::fmt_date(ctx.today),
-        Var::OrderNumber => ctx.order.map(|o| o.clean_number().to_string()).unwrap_or_default(),
-        Var::OrderId => ctx.order.map(|o| o.id.clone()).unwrap_or_default(),
+        Var::CustomerId => out.push_str(&c.shop_id),
+        Var::Email => out.push_str(&c.email),
+        Var::Firstname => out.push_str(&c.firstname),
+        Var::Lastname => out.push_str(&c.lastname),
+        Var::Company => out.push_str(&c.company),
+        Var::Siret => out.push_str(&c.siret),
+        Var::Vat => out.push_str(&c.vat_number),
+        Var::Phone => out.push_str(&c.phone),
+        Var::Mobile => out.push_str(&c.mobile),
+        Var::Address1 => out.push_str(&c.billing.address1),
+        Var::Address2 => out.push_str(&c.billing.address2),
+        Var::Zip => out.push_str(&c.billing.zip),
+        Var::City => out.push_str(&c.billing.city),
+        Var::Country => out.push_str(crate::countries::name_fr(&c.billing.country).unwrap_or(&c.billing.country)),
+        Var::Code => out.push_str(ctx.code),
+        Var::Today => out.push_str(&crate::sage::value::fmt_date(ctx.today)),
+        Var::OrderNumber => {
+            if let Some(o) = ctx.order {
+                out.push_str(o.clean_number());
+            }
+        }
+        Var::OrderId => {
+            if let Some(o) = ctx.order {
+                out.push_str(&o.id);
+            }
+        }
         Var::OrderDate => {
-            ctx.order.and_then(|o| o.date).map(|d| crate::sage::value::fmt_date(d.date())).unwrap_or_default()
+            if let Some(d) = ctx.order.and_then(|o| o.date) {
+                out.push_str(&crate::sage::value::fmt_date(d.date()));
+            }
         }
     }
 }
@@ -247,6 +262,67 @@ mod tests {
         assert_eq!(ctx_eval("{customer.lastname|upper}"), "LEFÈVRE");
         assert_eq!(ctx_eval("{customer.lastname|noaccents|upper} {code}"), "LEFEVRE WEB000530");
         assert_eq!(ctx_eval("{{literal}} {today}"), "{literal} 281126");
+    }
+
+    #[test]
+    fn every_placeholder_says_its_value_with_or_without_filters() {
+        use crate::model::{Address, Order};
+        let c = Customer {
+            shop_id: "530".into(),
+            email: "Zoé@exemple.fr".into(),
+            firstname: "Zoé".into(),
+            lastname: "Lefèvre".into(),
+            company: "Œuvres SARL".into(),
+            siret: "73282932000074".into(),
+            vat_number: "FR44732829320".into(),
+            phone: "01 23".into(),
+            mobile: "06 45".into(),
+            billing: Address {
+                address1: "3 rue de l’Église".into(),
+                address2: "Bât. B".into(),
+                zip: "21000".into(),
+                city: "Dijon".into(),
+                country: "FR".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let order = Order {
+            number: " #1001 ".into(),
+            id: "5501".into(),
+            date: Some(jiff::civil::date(2026, 11, 20).at(10, 42, 0, 0)),
+            ..Default::default()
+        };
+        let ctx = Ctx { customer: &c, code: "WEB000530", today: Date::new(2026, 11, 28).unwrap(), order: Some(&order) };
+        let want = [
+            "530",
+            "Zoé@exemple.fr",
+            "Zoé",
+            "Lefèvre",
+            "Œuvres SARL",
+            "73282932000074",
+            "FR44732829320",
+            "01 23",
+            "06 45",
+            "3 rue de l’Église",
+            "Bât. B",
+            "21000",
+            "Dijon",
+            "France",
+            "WEB000530",
+            "281126",
+            "1001",
+            "5501",
+            "201126",
+        ];
+        assert_eq!(VARS.len(), want.len());
+        for ((name, _), want) in VARS.iter().zip(want) {
+            assert_eq!(Expr::parse(&format!("<{{{name}}}>")).unwrap().eval(&ctx), format!("<{want}>"), "{name}");
+            let upper = Expr::parse(&format!("{{{name}|upper}}")).unwrap().eval(&ctx);
+            assert_eq!(upper, want.to_uppercase(), "{name}");
+        }
+        let none = Ctx { order: None, ..ctx };
+        assert_eq!(Expr::parse("[{order.number}{order.id}{order.date}]").unwrap().eval(&none), "[]");
     }
 
     #[test]
