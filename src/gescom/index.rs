@@ -690,7 +690,7 @@ mod tests {
             proptest::prop_assert_eq!(key, want);
         }
 
-        /// An ASCII part, read by its runs, is what reading it character by character gives.
+        /// An ASCII part, read byte by byte, is what reading it character by character gives.
         #[test]
         fn an_ascii_key_part_is_read_as_any_other(p in "[ -~\t]{0,40}") {
             let (mut fast, mut any) = (String::from("X|"), String::from("X|"));
