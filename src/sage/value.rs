@@ -164,6 +164,31 @@ pub fn push_dec(out: &mut impl Ascii, d: Decimal, scale: u32) {
     // product per number): the comma goes where the mantissa says, the missing decimals are
     // zeros.
     let (actual, scale) = (r.scale() as usize, scale as usize);
+    // Nearly every amount: a mantissa of 64 bits and a few decimals, laid out right to left
+    // in one buffer (sign, 20 digits, comma, 8 decimals) and appended at once.
+    if let Ok(mut n) = u64::try_from(m.unsigned_abs())
+        && scale <= 8
+    {
+        let mut buf = [0u8; 32];
+        let mut at = buf.len() - (scale - actual);
+        buf[at..].fill(b'0');
+        for _ in 0..actual {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        if scale > 0 {
+            at -= 1;
+            buf[at] = b',';
+        }
+        at = digits_before(n, &mut buf, at);
+        if m < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        out.put_all(&buf[at..]);
+        return;
+    }
     // The digits of the mantissa (at most 29 for 96 bits), most significant first.
     let mut buf = [0u8; 40];
     let mut n = m.unsigned_abs();
@@ -353,6 +378,21 @@ mod tests {
         #[test]
         fn decimals_are_rust_decimals_text(lo: u32, mid: u32, hi: u32, neg: bool, from in 0u32..=28, scale in 0u32..=6) {
             let d = Decimal::from_parts(lo, mid, hi, neg, from);
+            let r = round_dec(d, scale);
+            let mut want = if r.is_zero() { Decimal::ZERO.to_string() } else { r.to_string() };
+            let have_decimals = want.split_once('.').map_or(0, |(_, f)| f.len());
+            if scale > 0 && have_decimals == 0 {
+                want.push('.');
+            }
+            want.extend(std::iter::repeat_n('0', scale as usize - have_decimals));
+            proptest::prop_assert_eq!(fmt_dec(d, scale), want.replace('.', ","));
+        }
+
+        /// Amounts as the shops give them (a mantissa of 64 bits or less, up to 8 decimals
+        /// asked): the digits laid out in one buffer are rust_decimal's own too.
+        #[test]
+        fn small_decimals_are_rust_decimals_text(m: i64, from in 0u32..=12, scale in 0u32..=9) {
+            let d = Decimal::new(m, from);
             let r = round_dec(d, scale);
             let mut want = if r.is_zero() { Decimal::ZERO.to_string() } else { r.to_string() };
             let have_decimals = want.split_once('.').map_or(0, |(_, f)| f.len());
