@@ -793,8 +793,7 @@ mod tests {
 
     #[test]
     fn a_large_run_answers_a_missing_key_from_memory_ninety_nine_times_in_a_hundred() {
-        let mix_key = |i: u64| mix(i);
-        let mut keys: Vec<u64> = (0..100_000u64).map(mix_key).collect();
+        let mut keys: Vec<u64> = (0..100_000u64).map(mix).collect();
         keys.sort_unstable();
         let mut w = RunWriter::<u64>::new(&SpillTo::Temp, keys.len()).unwrap();
         for k in &keys {
@@ -802,7 +801,7 @@ mod tests {
         }
         let run = w.finish().unwrap();
         assert!(keys.iter().all(|k| run.may_hold(k)), "no key it holds is ever missed");
-        let read = (100_000..300_000u64).filter(|&i| run.may_hold(&mix_key(i))).count();
+        let read = (100_000..300_000u64).filter(|&i| run.may_hold(&mix(i))).count();
         assert!(read < 200_000 * 3 / 200, "{read} of 200,000 misses would read a block (1.5 % at most)");
     }
 

@@ -373,19 +373,25 @@ mod tests {
         assert_eq!(fmt_dec(d("18446744073709551615"), 0), "18446744073709551615");
     }
 
+    /// `d` rounded to `scale` decimals as rust_decimal writes it, comma for point, the
+    /// missing decimals as zeros: what `fmt_dec` must give.
+    fn rust_decimal_text(d: Decimal, scale: u32) -> String {
+        let r = round_dec(d, scale);
+        let mut want = if r.is_zero() { Decimal::ZERO.to_string() } else { r.to_string() };
+        let have_decimals = want.split_once('.').map_or(0, |(_, f)| f.len());
+        if scale > 0 && have_decimals == 0 {
+            want.push('.');
+        }
+        want.extend(std::iter::repeat_n('0', scale as usize - have_decimals));
+        want.replace('.', ",")
+    }
+
     proptest::proptest! {
         /// The digits written by hand are rust_decimal's own, comma for point.
         #[test]
         fn decimals_are_rust_decimals_text(lo: u32, mid: u32, hi: u32, neg: bool, from in 0u32..=28, scale in 0u32..=6) {
             let d = Decimal::from_parts(lo, mid, hi, neg, from);
-            let r = round_dec(d, scale);
-            let mut want = if r.is_zero() { Decimal::ZERO.to_string() } else { r.to_string() };
-            let have_decimals = want.split_once('.').map_or(0, |(_, f)| f.len());
-            if scale > 0 && have_decimals == 0 {
-                want.push('.');
-            }
-            want.extend(std::iter::repeat_n('0', scale as usize - have_decimals));
-            proptest::prop_assert_eq!(fmt_dec(d, scale), want.replace('.', ","));
+            proptest::prop_assert_eq!(fmt_dec(d, scale), rust_decimal_text(d, scale));
         }
 
         /// Amounts as the shops give them (a mantissa of 64 bits or less, up to 8 decimals
@@ -393,14 +399,7 @@ mod tests {
         #[test]
         fn small_decimals_are_rust_decimals_text(m: i64, from in 0u32..=12, scale in 0u32..=9) {
             let d = Decimal::new(m, from);
-            let r = round_dec(d, scale);
-            let mut want = if r.is_zero() { Decimal::ZERO.to_string() } else { r.to_string() };
-            let have_decimals = want.split_once('.').map_or(0, |(_, f)| f.len());
-            if scale > 0 && have_decimals == 0 {
-                want.push('.');
-            }
-            want.extend(std::iter::repeat_n('0', scale as usize - have_decimals));
-            proptest::prop_assert_eq!(fmt_dec(d, scale), want.replace('.', ","));
+            proptest::prop_assert_eq!(fmt_dec(d, scale), rust_decimal_text(d, scale));
         }
 
         /// Written into bytes, every value is the bytes of its text.
