@@ -316,36 +316,6 @@ pub enum StateError {
     TooNew { path: PathBuf, found: u32 },
 }
 
-/// `s` as a JSON string, escaped as serde_json escapes it: `"`, `\\`, and the control
-/// characters (`\n`, `\t`... or `\u00XX`), nothing else.
-fn push_json_str(buf: &mut Vec<u8>, s: &str) {
-    buf.push(b'"');
-    let mut from = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let short = match b {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x08 => b'b',
-            0x0C => b'f',
-            0x00..=0x1F => 0,
-            _ => continue,
-        };
-        buf.extend_from_slice(&s.as_bytes()[from..i]);
-        from = i + 1;
-        if short == 0 {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            buf.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        } else {
-            buf.extend_from_slice(&[b'\\', short]);
-        }
-    }
-    buf.extend_from_slice(&s.as_bytes()[from..]);
-    buf.push(b'"');
-}
-
 /// One source of sorted entries when saving: a run on disk, or the last chunk in memory.
 enum Source {
     Run { r: BufReader<File>, left: usize },
@@ -526,8 +496,8 @@ impl State {
     }
 
     /// The state file's text: what `serde_json::to_writer_pretty` writes of `{version,
-    /// counter, issued: {key: {code, date}}}`, byte for byte (a test compares them), written
-    /// here because at hundreds of thousands of codes serde's walk took some 0.1 s of the
+    /// counter, issued: {key: {code, date}}}`, byte for byte (a test compares them), laid out
+    /// here (each string still escaped by serde_json) because at hundreds of thousands of codes serde's walk took some 0.1 s of the
     /// converting thread at the end of a run (beside the output's copy and sync, which set
     /// the pace there).
     fn write_json(&self, merged: &mut Merged, out: &mut impl Write) -> io::Result<()> {
@@ -542,11 +512,11 @@ impl State {
         while let Some((key, code, date)) = merged.next()? {
             let date = self.dates.get(date as usize).ok_or_else(|| damaged("date"))?;
             buf.extend_from_slice(if n == 0 { b"\n    " } else { b",\n    " });
-            push_json_str(&mut buf, &key);
+            serde_json::to_writer(&mut buf, &key)?;
             buf.extend_from_slice(b": {\n      \"code\": ");
-            push_json_str(&mut buf, &code);
+            serde_json::to_writer(&mut buf, &code)?;
             buf.extend_from_slice(b",\n      \"date\": ");
-            push_json_str(&mut buf, date);
+            serde_json::to_writer(&mut buf, date)?;
             buf.extend_from_slice(b"\n    }");
             n += 1;
             if buf.len() >= 60 * 1024 {
