@@ -10,52 +10,36 @@ use rust_decimal::Decimal;
 /// When only one separator occurs followed by exactly three digits the value is ambiguous;
 /// `decimal_comma` decides (French locale: `1.234` is a thousand, `1,234`... is 1.234).
 pub fn parse_amount(s: &str, decimal_comma: bool) -> Option<Decimal> {
-    if let Some(read) = plain_amount(s, decimal_comma) {
-        return read;
+    match plain_amount(s, decimal_comma) {
+        Some(read) => read,
+        None => parse_amount_general(s, decimal_comma),
     }
-    // Most cells are plain (`12.50`, `-3`, `1200`): read directly, without the clean-up
-    // copies below. A dot followed by exactly three digits is ambiguous and goes the long way.
-    let b = s.as_bytes();
-    let digits = b.strip_prefix(b"-").unwrap_or(b);
-    let dot = digits.iter().position(|&c| c == b'.');
-    let plain = !digits.is_empty()
-        && digits.iter().enumerate().all(|(i, &c)| c.is_ascii_digit() || Some(i) == dot)
-        && dot.is_none_or(|d| d > 0 && d + 1 < digits.len() && (digits.len() - d - 1 != 3 || !decimal_comma));
-    if plain {
-        return Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT);
-    }
-    parse_amount_general(s, decimal_comma)
 }
 
-/// `parse_amount` of a plain amount of at most 19 digits (`-`, digits, at most one dot with
-/// digits on both sides, not three after it with `decimal_comma`), in one pass: the digits
-/// gathered in a `u64`, the bound checked on it, no parser. `None`: not such an amount, read
-/// the general way. Bit for bit what `Decimal::from_str` gives (a test compares them); every
-/// amount of every row is read, six or more a row.
+/// A plain amount (`12.50`, `-3`, `1200`: `-`, digits, at most one dot with digits on both
+/// sides, not three after it with `decimal_comma`, which is ambiguous), read in one pass:
+/// up to 19 digits gathered in a `u64` and bounded there, no parser (every amount of every
+/// row comes here, six or more a row); longer, by `Decimal::from_str`. Bit for bit what
+/// `from_str` gives, within `MAX_AMOUNT` (a test compares them). `None`: not plain, read the
+/// general way, with its clean-up copies.
 fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
     let (negative, digits) = match s.as_bytes() {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
     let (mut m, mut n, mut dot) = (0u64, 0, None);
     for (i, &c) in digits.iter().enumerate() {
         match c {
             b'0'..=b'9' => {
-                m = m.wrapping_mul(10) + u64::from(c - b'0');
+                m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                 n += 1;
             }
             b'.' if dot.is_none() => dot = Some(i),
             _ => return None,
         }
     }
-    // 19 digits fit a u64 (20 may not).
-    if n > 19 {
-        return None;
-    }
     let scale = match dot {
+        _ if n == 0 => return None,
         None => 0,
         Some(d) => {
             let after = digits.len() - d - 1;
@@ -65,6 +49,10 @@ fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
             after
         }
     };
+    // 19 digits fit a u64 (20 may not).
+    if n > 19 {
+        return Some(Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT));
+    }
     // |value| < MAX_AMOUNT (10^12) ⇔ mantissa < 10^(12 + scale): at 8 decimals or more every
     // mantissa of 19 digits is below it.
     const BELOW: [u64; 8] = [
@@ -492,19 +480,16 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// A plain amount read in one pass is what the parser and the bound give, to the
-        /// bit; what it leaves goes the general way.
+        /// A plain amount is what the parser and the bound give, to the bit; only an
+        /// ambiguous one (three decimals, decimal comma) goes the general way.
         #[test]
         fn a_plain_amount_is_the_parsers(neg in proptest::bool::ANY, int in "[0-9]{1,21}", frac in proptest::option::of("[0-9]{1,21}"), comma in proptest::bool::ANY) {
             let s = format!("{}{int}{}", if neg { "-" } else { "" }, frac.as_ref().map(|f| format!(".{f}")).unwrap_or_default());
             let parsed = Decimal::from_str(&s).ok().filter(|d| d.abs() < MAX_AMOUNT);
             match plain_amount(&s, comma) {
                 Some(d) => proptest::prop_assert_eq!(d.map(|d| d.serialize()), parsed.map(|p| p.serialize()), "{}", s),
-                // Past 19 digits, or three decimals with a decimal comma: the general way.
-                None => proptest::prop_assert!(
-                    int.len() + frac.as_ref().map_or(0, |f| f.len()) > 19 || (comma && frac.as_ref().is_some_and(|f| f.len() == 3)),
-                    "{}", s
-                ),
+                // Only three decimals with a decimal comma go the general way.
+                None => proptest::prop_assert!(comma && frac.as_ref().is_some_and(|f| f.len() == 3), "{}", s),
             }
         }
     }
