@@ -226,7 +226,8 @@ pub fn encoded_len(text: &str, cp: CodePage) -> usize {
     if text.is_ascii() && !text.bytes().any(|b| b < 0x20 || b == 0x7F) {
         return text.len();
     }
-    transliterate(text, cp).chars().count()
+    // Each character's bytes counted, none written (a new client's address line is measured).
+    text.chars().map(|c| char_len(c, cp)).sum()
 }
 
 #[cfg(test)]
@@ -249,6 +250,15 @@ mod tests {
                     let (bytes, _) = enc(c.encode_utf8(&mut [0u8; 4]), cp);
                     proptest::prop_assert_eq!(char_len(c, cp), bytes.len(), "{:?} in {:?}", c, cp);
                 }
+            }
+        }
+
+        /// `encoded_len` is the length of the text once written.
+        #[test]
+        fn encoded_len_is_the_written_length(s in "[ -~\t\u{7f}éÉœŒ’€\u{a0}\u{200b}😀ĳ]{0,40}") {
+            for cp in [CodePage::Cp850, CodePage::Windows1252] {
+                proptest::prop_assert_eq!(encoded_len(&s, cp), transliterate(&s, cp).chars().count(), "{:?}", cp);
+                proptest::prop_assert_eq!(encoded_len(&s, cp), enc(&s, cp).0.len());
             }
         }
 
