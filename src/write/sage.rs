@@ -604,15 +604,36 @@ fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) ->
     true
 }
 
-/// Text written as it is into field `f`: nothing to clean, cut or report.
+/// Text written as it is into field `f`: nothing to clean, cut or report. One look at each
+/// byte (every text of every record asks).
 #[inline(always)]
 fn as_is(f: &FieldSpec, s: &str) -> bool {
-    s.is_empty()
-        || (f.kind == Kind::Text
-            && plain(s, f.upper)
-            && s.len() <= f.max.unwrap_or(usize::MAX)
-            && (!f.alnum_only() || s.bytes().all(|b| b.is_ascii_alphanumeric())))
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return true };
+    if f.kind != Kind::Text || b.len() > f.max.unwrap_or(usize::MAX) || matches!(first, b' ' | b'#') || last == b' ' {
+        return false;
+    }
+    let bytes = &AS_IS[usize::from(f.upper) | usize::from(f.alnum_only()) << 1];
+    b.iter().all(|&c| bytes[usize::from(c)])
 }
+
+/// The bytes `as_is` lets through, by field: printable ASCII, without lowercase letters in
+/// a field in capitals (index 1), only letters and digits in an `A-Z0-9` field (2), both (3).
+const AS_IS: [[bool; 256]; 4] = {
+    let mut t = [[false; 256]; 4];
+    let mut mode = 0;
+    while mode < 4 {
+        let mut c = 0x20u8;
+        while c < 0x7F {
+            let upper_ok = mode & 1 == 0 || !c.is_ascii_lowercase();
+            let alnum_ok = mode & 2 == 0 || c.is_ascii_alphanumeric();
+            t[mode][c as usize] = upper_ok && alnum_ok;
+            c += 1;
+        }
+        mode += 1;
+    }
+    t
+};
 
 /// Text that needs nothing of the encoder: printable ASCII, no space or `#` to trim, and in
 /// capitals already where the field wants them (codes, numbers written as text, plain names).
@@ -1381,6 +1402,31 @@ mod tests {
             } else {
                 proptest::prop_assert_eq!(ahead, b"x".to_vec());
             }
+        }
+
+        /// `as_is` says what its definition says, for every kind of field.
+        #[test]
+        fn as_is_is_printable_ascii_with_nothing_to_change(
+            s in "[ -~é\t#]{0,12}",
+            upper: bool,
+            alnum: bool,
+            max in 0usize..14,
+            text: bool,
+        ) {
+            let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
+            let mut f = layout.fields[layout.index(Chli::Design)].clone();
+            (f.upper, f.max) = (upper, Some(max));
+            f.charset = alnum.then(|| "A-Z0-9".to_string());
+            f.kind = if text { Kind::Text } else { Kind::Dec };
+            let expected = s.is_empty()
+                || (text
+                    && s.bytes().all(|b| (0x20..0x7F).contains(&b))
+                    && !s.starts_with([' ', '#'])
+                    && !s.ends_with(' ')
+                    && (!upper || !s.bytes().any(|b| b.is_ascii_lowercase()))
+                    && s.len() <= max
+                    && (!alnum || s.bytes().all(|b| b.is_ascii_alphanumeric())));
+            proptest::prop_assert_eq!(as_is(&f, &s), expected);
         }
 
         /// The ASCII way of `clean_text` gives the bytes, text and warnings of the character
