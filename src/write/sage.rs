@@ -685,7 +685,7 @@ pub struct SageFile {
 struct Section {
     /// The temporary file (a real run).
     path: Option<PathBuf>,
-    out: Option<BufWriter<Store>>,
+    out: Option<Out>,
     /// Where the next record starts: bytes written so far, or in the `Kept` store its end.
     written: u64,
     /// Bytes of the file before the section's first record: the frame's first lines, which
@@ -697,8 +697,6 @@ struct Section {
 enum Store {
     /// A temporary file beside the target.
     Temp(File),
-    /// A temporary file beside the target, written on a thread of its own (`Behind`).
-    Behind(Behind),
     /// A dry run's customers: kept to be read back.
     Kept(Kept),
     /// A dry run's documents.
@@ -709,7 +707,6 @@ impl Write for Store {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Store::Temp(f) => f.write(buf),
-            Store::Behind(b) => b.write(buf),
             Store::Kept(k) => k.write(buf),
             Store::Nowhere => Ok(buf.len()),
         }
@@ -717,30 +714,57 @@ impl Write for Store {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Store::Temp(f) => f.flush(),
-            Store::Behind(b) => b.flush(),
             Store::Kept(k) => k.flush(),
             Store::Nowhere => Ok(()),
         }
     }
 }
 
-/// A file written by a thread of its own: the conversion hands it full buffers and goes on
-/// while the system copies them into the file (the documents section, most of an output's
-/// bytes: 0.1 to 0.15 s of writing at 1M rows on a local disk, much more on a network share,
-/// taken off the converting thread).
+/// A section's writer: buffered, or handing its buffers to a thread of its own.
+enum Out {
+    Buffered(BufWriter<Store>),
+    Behind(Behind),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Buffered(w) => w.write(buf),
+            Out::Behind(b) => b.write_all(buf).map(|()| buf.len()),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Out::Buffered(w) => w.write_all(buf),
+            Out::Behind(b) => b.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Buffered(w) => w.flush(),
+            Out::Behind(b) => b.flush(),
+        }
+    }
+}
+
+/// A file written by a thread of its own: the conversion fills a buffer and hands it over
+/// whole, and goes on filling another while the system copies the first into the file (the
+/// documents section, most of an output's bytes). The copy into the file's pages is then
+/// the writing thread's, not the converting one's.
 ///
 /// Buffers go in order through a channel of `QUEUED` and come back, written, through
-/// another, to be filled again: at most `QUEUED + 1` of them exist. A write that fails stops
-/// the thread's writing; the next `write` or `flush` here returns its error, and `into_file`
-/// too.
+/// another, to be filled again: at most `QUEUED + 2` of them exist. A write that fails stops
+/// the thread's writing; every call here after it returns its error.
 struct Behind {
+    /// The buffer being filled.
+    filling: Vec<u8>,
     full: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     written: std::sync::mpsc::Receiver<Vec<u8>>,
     writer: Option<std::thread::JoinHandle<io::Result<File>>>,
     failed: std::sync::Arc<AtomicBool>,
     /// The thread's error once taken (`io::Error` is not `Clone`): given again to every call.
     error: Option<(io::ErrorKind, String)>,
-    /// Buffers sent and not back yet.
+    /// Buffers handed over and not back yet.
     out: usize,
     spare: Vec<Vec<u8>>,
 }
@@ -771,7 +795,7 @@ impl Behind {
                         flag.store(true, Ordering::Release);
                     }
                 }
-                // Back even after a failure: `flush` waits for every buffer sent.
+                // Back even after a failure: `flush` waits for every buffer handed over.
                 let _ = give_back.send(buf);
             }
             result?;
@@ -779,6 +803,7 @@ impl Behind {
         });
         match spawned {
             Ok(writer) => Ok(Behind {
+                filling: Vec::with_capacity(BUF_SIZE),
                 full: Some(full),
                 written,
                 writer: Some(writer),
@@ -805,12 +830,25 @@ impl Behind {
         self.error.as_ref().map(|(kind, message)| io::Error::new(*kind, message.clone()))
     }
 
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         if let Some(e) = self.failure() {
             return Err(e);
         }
-        // A buffer written already, else a new one while at most `QUEUED` are out.
-        let mut buf = match self.spare.pop() {
+        if self.filling.len() + data.len() > BUF_SIZE && !self.filling.is_empty() {
+            self.hand_over()?;
+        }
+        // Larger than a buffer: in one, grown for it.
+        self.filling.extend_from_slice(data);
+        Ok(())
+    }
+
+    /// The buffer being filled, to the thread; another to fill: one written already, else a
+    /// new one while at most `QUEUED` are out.
+    fn hand_over(&mut self) -> io::Result<()> {
+        if let Some(e) = self.failure() {
+            return Err(e);
+        }
+        let mut next = match self.spare.pop() {
             Some(b) => b,
             None => {
                 let back = match self.out > Self::QUEUED {
@@ -822,23 +860,26 @@ impl Behind {
                         self.out -= 1;
                         b
                     }
-                    None => Vec::with_capacity(data.len().max(BUF_SIZE)),
+                    None => Vec::with_capacity(BUF_SIZE),
                 }
             }
         };
-        buf.clear();
-        buf.extend_from_slice(data);
-        let sent = self.full.as_ref().map(|f| f.send(buf));
-        if !matches!(sent, Some(Ok(()))) {
+        next.clear();
+        let buf = std::mem::replace(&mut self.filling, next);
+        let sent = self.full.as_ref().is_some_and(|f| f.send(buf).is_ok());
+        if !sent {
             self.failed.store(true, Ordering::Release);
             return Err(self.failure().unwrap_or_else(|| io::Error::other("the writing thread stopped")));
         }
         self.out += 1;
-        Ok(data.len())
+        Ok(())
     }
 
-    /// Waits for every buffer sent to be written.
+    /// Hands over what is buffered and waits for every buffer to be written.
     fn flush(&mut self) -> io::Result<()> {
+        if !self.filling.is_empty() {
+            self.hand_over()?;
+        }
         while self.out > 0 {
             match self.written.recv() {
                 Ok(b) => {
@@ -853,6 +894,9 @@ impl Behind {
 
     /// The file, every buffer written.
     fn into_file(mut self) -> io::Result<File> {
+        if !self.filling.is_empty() {
+            self.hand_over()?;
+        }
         if let Some(e) = self.failure() {
             return Err(e);
         }
@@ -866,7 +910,11 @@ impl Behind {
 
 impl Drop for Behind {
     fn drop(&mut self) {
-        // The file closed before its section removes it (Windows removes no open file).
+        // What is buffered is written (as a `BufWriter` dropped would), and the file closed
+        // before its section removes it (Windows removes no file still open).
+        if !self.filling.is_empty() {
+            let _ = self.hand_over();
+        }
         self.full.take();
         if let Some(t) = self.writer.take() {
             let _ = t.join();
@@ -902,11 +950,12 @@ impl Section {
     fn create(target: &Path, tag: &str, head: &[u8], behind: bool) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        let store = match behind {
-            false => Store::Temp(file),
+        let buffered = |file| Out::Buffered(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file)));
+        let out = match behind {
+            false => buffered(file),
             true => match Behind::new(file) {
-                Ok(b) => Store::Behind(b),
-                Err(Some(file)) => Store::Temp(file),
+                Ok(b) => Out::Behind(b),
+                Err(Some(file)) => buffered(file),
                 Err(None) => {
                     let _ = fs::remove_file(&path);
                     return Err(io::Error::other("no thread to write the documents"));
@@ -914,12 +963,7 @@ impl Section {
             },
         };
         // Named before the first write: a failed write still removes the file (`Drop`).
-        let mut s = Section {
-            path: Some(path),
-            out: Some(BufWriter::with_capacity(BUF_SIZE, store)),
-            written: 0,
-            head: head.len() as u64,
-        };
+        let mut s = Section { path: Some(path), out: Some(out), written: 0, head: head.len() as u64 };
         s.out.as_mut().expect("open").write_all(head)?;
         Ok(s)
     }
@@ -930,7 +974,12 @@ impl Section {
             Some(k) => (Store::Kept(k.clone()), k.len()?),
             None => (Store::Nowhere, 0),
         };
-        Ok(Section { path: None, out: Some(BufWriter::with_capacity(BUF_SIZE, store)), written, head: 0 })
+        Ok(Section {
+            path: None,
+            out: Some(Out::Buffered(BufWriter::with_capacity(BUF_SIZE, store))),
+            written,
+            head: 0,
+        })
     }
 }
 
@@ -1033,11 +1082,12 @@ impl SageFile {
     pub fn read_customers(&mut self, start: u64, len: u64) -> io::Result<Vec<u8>> {
         use std::io::Seek;
         let head = self.sections[0].head;
-        let w = self.sections[0].out.as_mut().expect("open");
+        let Some(Out::Buffered(w)) = self.sections[0].out.as_mut() else {
+            return Err(io::Error::other("the customers section is read back from its file"));
+        };
         w.flush()?;
         let f = match w.get_mut() {
             Store::Temp(f) => f,
-            Store::Behind(_) => return Err(io::Error::other("the customers section is read back from its file")),
             Store::Kept(k) => return k.read(start, len),
             Store::Nowhere => return Err(io::Error::other("no customers section to read a client back from")),
         };
@@ -1107,9 +1157,12 @@ impl SageFile {
             return None;
         }
         let into_file = |s: &mut Section| -> io::Result<File> {
-            match s.out.take().expect("open").into_inner().map_err(|e| e.into_error())? {
+            let out = match s.out.take().expect("open") {
+                Out::Buffered(w) => w.into_inner().map_err(|e| e.into_error())?,
+                Out::Behind(b) => return b.into_file(),
+            };
+            match out {
                 Store::Temp(file) => Ok(file),
-                Store::Behind(b) => b.into_file(),
                 _ => Err(io::Error::other("a section of a real run is not in a file")),
             }
         };
@@ -1193,16 +1246,21 @@ mod tests {
         let mut expected = Vec::new();
         for n in 0..200usize {
             let chunk: Vec<u8> = (0..(n * 7919) % (BUF_SIZE + 4096)).map(|i| (i + n) as u8).collect();
-            assert_eq!(b.write(&chunk).unwrap(), chunk.len());
+            b.write_all(&chunk).unwrap();
             expected.extend_from_slice(&chunk);
             if n % 50 == 0 {
                 b.flush().unwrap();
                 assert_eq!(fs::read(&path).unwrap(), expected, "flushed: all written");
             }
+            assert!(b.spare.len() + b.out < Behind::QUEUED + 2, "buffers reused, not made anew");
         }
-        assert!(b.spare.len() + b.out <= Behind::QUEUED + 1, "buffers reused, not made anew");
         drop(b.into_file().unwrap());
         assert_eq!(fs::read(&path).unwrap(), expected);
+        // Dropped without `into_file`: what was buffered is written all the same.
+        let mut b = Behind::new(File::create(&path).unwrap()).ok().unwrap();
+        b.write_all(b"#FIN\r\n").unwrap();
+        drop(b);
+        assert_eq!(fs::read(&path).unwrap(), b"#FIN\r\n");
     }
 
     /// A write the thread could not do is said by the next call here, and by every one after.
@@ -1213,14 +1271,15 @@ mod tests {
         fs::write(&path, b"").unwrap();
         // Opened to read only: every write of the thread fails.
         let mut b = Behind::new(File::open(&path).unwrap()).ok().unwrap();
-        assert!(b.write(b"#CHEN\r\n").is_ok(), "handed over: the thread has not written it yet");
+        b.write_all(b"#CHEN\r\n").unwrap();
+        let first = b.flush().unwrap_err();
+        let again = b.write_all(&[b'x'; BUF_SIZE + 1]).unwrap_err();
+        assert_eq!(first.kind(), again.kind());
         assert!(b.flush().is_err());
-        let again = b.write(b"#CHLI\r\n").unwrap_err();
-        assert!(b.flush().is_err() && b.write(b"").is_err());
         assert_eq!(b.into_file().unwrap_err().kind(), again.kind());
-        // Through a section and its `BufWriter`: the error comes out when it is flushed.
-        let mut w = BufWriter::with_capacity(16, Store::Behind(Behind::new(File::open(&path).unwrap()).ok().unwrap()));
-        w.write_all(&[b'x'; 100]).unwrap_or(());
+        // A section's writer handing over its buffers: said when they are handed over.
+        let mut w = Out::Behind(Behind::new(File::open(&path).unwrap()).ok().unwrap());
+        w.write_all(&[b'x'; 100]).unwrap();
         assert!(w.flush().is_err());
         assert_eq!(fs::read(&path).unwrap(), b"");
     }
