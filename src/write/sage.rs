@@ -304,7 +304,7 @@ impl RecordEncoder {
     ) {
         // Most values (codes, numbers written as text, plain ASCII names) need nothing but
         // capitals where the field wants them: no trim, no `#`, no character to replace.
-        if plain(value, false) {
+        if plain(value.as_bytes(), 0) {
             self.text.clear();
             self.text.push_str(value);
             if upper {
@@ -608,13 +608,10 @@ fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) ->
 /// byte (every text of every record asks).
 #[inline(always)]
 fn as_is(f: &FieldSpec, s: &str) -> bool {
-    let b = s.as_bytes();
-    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return true };
-    if f.kind != Kind::Text || b.len() > f.max.unwrap_or(usize::MAX) || matches!(first, b' ' | b'#') || last == b' ' {
-        return false;
-    }
-    let bytes = &AS_IS[usize::from(f.upper) | usize::from(f.alnum_only()) << 1];
-    b.iter().all(|&c| bytes[usize::from(c)])
+    s.is_empty()
+        || (f.kind == Kind::Text
+            && s.len() <= f.max.unwrap_or(usize::MAX)
+            && plain(s.as_bytes(), usize::from(f.upper) | usize::from(f.alnum_only()) << 1))
 }
 
 /// The bytes `as_is` lets through, by field: printable ASCII, without lowercase letters in
@@ -635,14 +632,17 @@ const AS_IS: [[bool; 256]; 4] = {
     t
 };
 
-/// Text that needs nothing of the encoder: printable ASCII, no space or `#` to trim, and in
-/// capitals already where the field wants them (codes, numbers written as text, plain names).
-#[inline]
-fn plain(value: &str, upper: bool) -> bool {
-    value.bytes().all(|b| (0x20..0x7F).contains(&b))
-        && !value.starts_with([' ', '#'])
-        && !value.ends_with(' ')
-        && (!upper || !value.bytes().any(|b| b.is_ascii_lowercase()))
+/// Text that needs nothing of the encoder but capitals, where a field wants them: printable
+/// ASCII, no space or `#` to trim (codes, numbers written as text, plain names). `mode` picks
+/// the bytes allowed (`AS_IS`: 0 for any printable one).
+#[inline(always)]
+fn plain(b: &[u8], mode: usize) -> bool {
+    match (b.first(), b.last()) {
+        (Some(&first), Some(&last)) => {
+            !matches!(first, b' ' | b'#') && last != b' ' && b.iter().all(|&c| AS_IS[mode][usize::from(c)])
+        }
+        _ => true,
+    }
 }
 
 /// `#TAG` and its CRLF.
@@ -830,9 +830,11 @@ impl Behind {
         self.error.as_ref().map(|(kind, message)| io::Error::new(*kind, message.clone()))
     }
 
+    #[inline]
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        if let Some(e) = self.failure() {
-            return Err(e);
+        // Asked at every record's write: a load, the error made only when there is one.
+        if self.error.is_some() || self.failed.load(Ordering::Relaxed) {
+            return Err(self.failure().unwrap_or_else(|| io::Error::other("the writing thread stopped")));
         }
         if self.filling.len() + data.len() > BUF_SIZE && !self.filling.is_empty() {
             self.hand_over()?;
