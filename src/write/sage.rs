@@ -1085,7 +1085,7 @@ impl SageFile {
         use std::io::Seek;
         let head = self.sections[0].head;
         let Some(Out::Buffered(w)) = self.sections[0].out.as_mut() else {
-            return Err(io::Error::other("the customers section is read back from its file"));
+            return Err(io::Error::other("a section written on its own thread is not read back"));
         };
         w.flush()?;
         let f = match w.get_mut() {
