@@ -77,6 +77,9 @@ pub struct Resolver<'a> {
     pub(super) created: CreatedClients,
     /// Updates of the current input, undone if it fails.
     journal: Vec<(String, super::packed::Before)>,
+    /// `[customers.code]` as it applies to each platform met, made once
+    /// (`CodeSection::for_platform` copies the section).
+    codes: Vec<(Platform, std::sync::Arc<crate::profile::CodeSection>)>,
 }
 
 pub use super::created::Shared;
@@ -199,6 +202,7 @@ impl<'a> Resolver<'a> {
             template,
             fields,
             template_gaps_reported: false,
+            codes: Vec::new(),
             updated: Default::default(),
             created: CreatedClients::default(),
             journal: Vec::new(),
@@ -440,6 +444,16 @@ impl<'a> Resolver<'a> {
         outcome
     }
 
+    /// The codification of `platform`'s customers (see `codes`).
+    fn code_section(&mut self, platform: Platform) -> std::sync::Arc<crate::profile::CodeSection> {
+        if let Some((_, c)) = self.codes.iter().find(|(p, _)| *p == platform) {
+            return std::sync::Arc::clone(c);
+        }
+        let c = std::sync::Arc::new(self.profile.customers.code.for_platform(platform.as_str()));
+        self.codes.push((platform, std::sync::Arc::clone(&c)));
+        c
+    }
+
     /// A free code: from the shop id (collision = error), the counter (collision = next
     /// number), or `auto`: the shop id when it gives a free code, else the counter.
     fn generate_code(
@@ -450,7 +464,8 @@ impl<'a> Resolver<'a> {
         state: &mut State,
         d: &mut Diag,
     ) -> Result<code::Generated, Outcome> {
-        let cfg = &self.profile.customers.code.for_platform(platform.as_str());
+        let section = self.code_section(platform);
+        let cfg = &*section;
         match cfg.source {
             CodeSource::ShopId => self.code_from_shop_id(cfg, c, key, state, false).map_err(ShopIdMiss::into_outcome),
             CodeSource::Counter => self.code_from_counter(cfg, c, state, d),
@@ -1234,6 +1249,28 @@ mod tests {
         let (o, _, st) = run(&profile(""), &customer("532", "zoe@exemple.fr"));
         assert_eq!(o.code(), Some("WEB000532"));
         assert_eq!(st.issued_to("prestashop:id:532").unwrap().code, "WEB000532");
+    }
+
+    /// One run, customers of two shops: each gets its shop's codification, whichever came
+    /// first (the codification of a platform is made once per run).
+    #[test]
+    fn each_platform_keeps_its_codification_within_a_run() {
+        let ix = index();
+        let p = profile(
+            "[customers.code]\nsource = \"counter\"\ncounter_start = 700\n\
+             [customers.code.by_platform.shopify]\nprefix = \"SHO\"\n",
+        );
+        let mut r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+        let mut st = State::new();
+        let mut resolve = |c: &Customer, platform| {
+            let o = r.resolve(c, platform, &mut st, &mut Diag::new("test", &mut Warnings::default()));
+            o.code().map(str::to_string)
+        };
+        let shopify = resolve(&customer("", "zoe@exemple.fr"), Platform::Shopify).unwrap();
+        let presta = resolve(&customer("", "hugo@exemple.fr"), Platform::Prestashop).unwrap();
+        let shopify2 = resolve(&customer("", "lea@exemple.fr"), Platform::Shopify).unwrap();
+        assert!(shopify.starts_with("SHO") && shopify2.starts_with("SHO"), "{shopify} {shopify2}");
+        assert!(presta.starts_with("WEB"), "{presta}");
     }
 
     #[test]
