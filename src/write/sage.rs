@@ -302,31 +302,15 @@ impl RecordEncoder {
         upper: bool,
         w: &mut Warnings,
     ) {
-        // Most values (codes, numbers written as text, plain ASCII names) need nothing but
-        // capitals where the field wants them: no trim, no `#`, no character to replace.
-        if plain(value.as_bytes(), 0) {
+        // Most values (codes, numbers written as text, plain ASCII names) need nothing: copied.
+        if plain(value.as_bytes(), usize::from(upper)) {
             self.text.clear();
             self.text.push_str(value);
-            if upper {
-                self.text.make_ascii_uppercase();
-            }
             self.bytes.clear();
-            self.bytes.extend_from_slice(self.text.as_bytes());
+            self.bytes.extend_from_slice(value.as_bytes());
             self.changes.clear();
             return;
         }
-        self.clean_any_text(value, subject, field, upper, w);
-    }
-
-    /// `clean_text` of any text, character by character.
-    fn clean_any_text(
-        &mut self,
-        value: &str,
-        subject: &dyn fmt::Display,
-        field: &dyn FieldName,
-        upper: bool,
-        w: &mut Warnings,
-    ) {
         let mut v = value.trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
@@ -632,9 +616,9 @@ const AS_IS: [[bool; 256]; 4] = {
     t
 };
 
-/// Text that needs nothing of the encoder but capitals, where a field wants them: printable
-/// ASCII, no space or `#` to trim (codes, numbers written as text, plain names). `mode` picks
-/// the bytes allowed (`AS_IS`: 0 for any printable one).
+/// Text that needs nothing of the encoder: printable ASCII, no space or `#` to trim (codes,
+/// numbers written as text, plain names), and only the bytes `mode` allows (`AS_IS`: 1, no
+/// lowercase letter in a field in capitals).
 #[inline(always)]
 fn plain(b: &[u8], mode: usize) -> bool {
     match (b.first(), b.last()) {
@@ -1488,23 +1472,6 @@ mod tests {
                     && s.len() <= max
                     && (!alnum || s.bytes().all(|b| b.is_ascii_alphanumeric())));
             proptest::prop_assert_eq!(as_is(&f, &s), expected);
-        }
-
-        /// The ASCII way of `clean_text` gives the bytes, text and warnings of the character
-        /// by character one.
-        #[test]
-        fn a_text_is_cleaned_alike_by_both_ways(s in "[ -~é’\t]{0,12}", upper: bool) {
-            let [quick, slow] = [true, false].map(|quick| {
-                let (mut enc, mut w) = (RecordEncoder::default(), Warnings::new("x"));
-                let field = "CT_Intitule (#CCLI 3)".to_string();
-                if quick {
-                    enc.clean_text(&s, &"client", &field, upper, &mut w);
-                } else {
-                    enc.clean_any_text(&s, &"client", &field, upper, &mut w);
-                }
-                (enc.bytes, enc.text, format!("{:?}", w.list))
-            });
-            proptest::prop_assert_eq!(quick, slow);
         }
 
         #[test]
