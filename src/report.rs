@@ -478,7 +478,7 @@ impl Warnings {
             self.repeat(i, &record);
             return;
         }
-        self.add(key, kind, record, field.to_string(), message);
+        self.add(key, kind, record, field, || message);
     }
 
     /// As `push`, for a warning the caller identifies by `key` (e.g. a hash of the field and
@@ -502,7 +502,7 @@ impl Warnings {
             self.repeat(i, record);
             return;
         }
-        self.add(key, kind, &record.to_string(), field.to_string(), message().into());
+        self.add(key, kind, &record.to_string(), &field.to_string(), || message().into());
     }
 
     /// A warning to be given once per run, noted by a `deferred` list with `once` for the
@@ -564,7 +564,9 @@ impl Warnings {
         }
     }
 
-    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: String, message: Said) {
+    /// A new entry, or a count in the kind's overflow entry past `KIND_CAP`: there the
+    /// message is not made (a keyed warning then costs no formatting at all).
+    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: &str, message: impl FnOnce() -> Said) {
         let (listed, overflow) = self.per_kind.entry(kind).or_insert((0, None));
         if *listed >= KIND_CAP {
             match *overflow {
@@ -609,11 +611,12 @@ impl Warnings {
             r.push(i);
         }
         self.seen.insert(key, i);
+        let message = message();
         self.list.push(Warning {
             kind,
             input: self.input.clone(),
             record: record.to_string(),
-            field,
+            field: field.to_string(),
             message: message.en,
             message_fr: message.fr,
             count: 1,
@@ -645,6 +648,12 @@ impl<'a> Diag<'a> {
     /// A warning about this record.
     pub fn push(&mut self, kind: WarningKind, field: &str, message: impl Into<Said>) {
         self.w.push(kind, self.subject, field, message);
+    }
+
+    /// A warning about this record that the caller identifies by `key` (see
+    /// `Warnings::push_keyed`): its message is made only if listed.
+    pub fn push_keyed<M: Into<Said>>(&mut self, key: u64, kind: WarningKind, field: &str, message: impl FnOnce() -> M) {
+        self.w.push_keyed(key, kind, &self.subject, &field, message);
     }
 
     /// The same record, for a callee (a shorter borrow).
@@ -1106,6 +1115,43 @@ pub fn colon(lang: Lang) -> &'static str {
 mod tally_tests {
     use super::*;
     use rust_decimal::Decimal;
+
+    #[test]
+    fn past_its_kinds_cap_a_warning_is_counted_and_a_keyed_one_not_even_made() {
+        let mut w = Warnings::new("orders.csv");
+        let kind = WarningKind::AddressDiffers;
+        for n in 0..KIND_CAP {
+            if n % 2 == 0 {
+                w.push(kind, &format!("order #{n}"), "billing", format!("client C{n}: other address"));
+            } else {
+                w.push_keyed(n as u64, kind, &format!("order #{n}"), &"billing", || format!("client C{n}: keyed"));
+            }
+        }
+        assert_eq!(w.len(), KIND_CAP);
+        // A listed warning given again is still its entry's, past the cap, keyed or not.
+        w.push(kind, "order #9000", "billing", "client C0: other address".to_string());
+        w.push_keyed(1, kind, &"order #9001", &"billing", || -> String { panic!("a repeat is not formatted") });
+        assert_eq!((w.list[0].count, w.list[1].count), (2, 2));
+        assert_eq!(
+            (w.list[0].also.clone(), w.list[1].also.clone()),
+            (vec!["order #9000".to_string()], vec!["order #9001".to_string()])
+        );
+        // New ones are counted in one entry; a keyed one's message is never made.
+        w.push(kind, "order #9002", "billing", "client C9002: other address".to_string());
+        for n in 0..3u64 {
+            w.push_keyed(10_000 + n, kind, &format!("order #{n}x"), &"billing", || -> String {
+                panic!("a warning past the cap is not formatted")
+            });
+        }
+        assert_eq!(w.len(), KIND_CAP + 1);
+        let overflow = &w.list[KIND_CAP];
+        assert_eq!((overflow.kind, overflow.count, overflow.record.as_str()), (kind, 4, "order #9002"));
+        assert!(overflow.message.contains("more 'address_differs' warnings than the 2000"), "{}", overflow.message);
+        assert_eq!(overflow.also, ["order #0x", "order #1x", "order #2x"]);
+        // Another kind is not capped by this one.
+        w.push(WarningKind::Truncated, "order #1", "Intitule", "cut".to_string());
+        assert_eq!((w.len(), w.list[KIND_CAP + 1].kind), (KIND_CAP + 2, WarningKind::Truncated));
+    }
 
     #[test]
     fn every_warning_kind_has_a_french_label_and_a_meaning_in_both_languages() {

@@ -347,26 +347,24 @@ impl Resolver<'_> {
         let mut notices = Vec::new();
         let updated_billing = matches!(writes, Some(ClientWrite::Block(_))) && cs.update_billing_address;
         if !updated_billing && !matches!(writes, Some(ClientWrite::New(_))) && self.billing_differs(client, code, a) {
-            let text = format!("Adresse de facturation différente : {}", one_line(&c.billing));
+            let line = one_line(&c.billing);
+            let text = || format!("Adresse de facturation différente : {line}");
             if cs.notify_billing_address_differs {
-                notices.push(text.clone());
+                notices.push(text());
             }
-            d.push(
-                WarningKind::AddressDiffers,
-                "billing",
-                crate::said!(Msg::WarnBillingDiffers, code = code, text = text),
-            );
+            d.push_keyed(differs_key("billing", code, &line), WarningKind::AddressDiffers, "billing", || {
+                crate::said!(Msg::WarnBillingDiffers, code = code, text = text())
+            });
         }
         if no_intitule && self.delivery_differs(client, code, a) {
-            let text = format!("Adresse de livraison différente : {}", one_line(a.delivery));
+            let line = one_line(a.delivery);
+            let text = || format!("Adresse de livraison différente : {line}");
             if cs.notify_delivery_address_differs {
-                notices.push(text.clone());
+                notices.push(text());
             }
-            d.push(
-                WarningKind::AddressDiffers,
-                "delivery",
-                crate::said!(Msg::WarnDeliveryDiffers, code = code, text = text),
-            );
+            d.push_keyed(differs_key("delivery", code, &line), WarningKind::AddressDiffers, "delivery", || {
+                crate::said!(Msg::WarnDeliveryDiffers, code = code, text = text())
+            });
         }
         notices
     }
@@ -439,16 +437,45 @@ impl Resolver<'_> {
     }
 }
 
-/// "9 rue des Forges, 21000 Dijon, FR"
+/// The key of an "address differs" warning: what its message says (the field tells which
+/// message, the client's code and the address line the rest). A client who orders again
+/// from the same address repeats the entry; past the kind's cap no message is made at all.
+fn differs_key(field: &str, code: &str, line: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (field, code, line).hash(&mut h);
+    h.finish()
+}
+
+/// "9 rue des Forges, 21000 Dijon, France": the address's non-empty parts, the postcode and
+/// city as one (trimmed), the country by its French name when known.
 fn one_line(a: &Address) -> String {
-    let city = format!("{} {}", a.zip, a.city);
     let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
-    [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut line =
+        String::with_capacity(a.address1.len() + a.address2.len() + a.zip.len() + a.city.len() + country.len() + 7);
+    let part = |line: &mut String, p: &str| {
+        if !p.is_empty() {
+            if !line.is_empty() {
+                line.push_str(", ");
+            }
+            line.push_str(p);
+        }
+    };
+    part(&mut line, &a.address1);
+    part(&mut line, &a.address2);
+    // "zip city" trimmed as a whole: one side may be empty.
+    let (zip, city) = (a.zip.trim_start(), a.city.trim_end());
+    match (zip.is_empty(), city.is_empty()) {
+        (true, _) => part(&mut line, city.trim_start()),
+        (false, true) => part(&mut line, zip.trim_end()),
+        (false, false) => {
+            part(&mut line, zip);
+            line.push(' ');
+            line.push_str(city);
+        }
+    }
+    part(&mut line, country);
+    line
 }
 
 impl DocumentBuilder<'_> {
@@ -541,5 +568,54 @@ fn settle(
             None
         }
         None => Some((Chen::Piece.name(), all_taken(&document.piece))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `one_line` as it was first written: the parts joined, the postcode and city trimmed
+    /// as one.
+    fn one_line_joined(a: &Address) -> String {
+        let city = format!("{} {}", a.zip, a.city);
+        let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
+        [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    #[test]
+    fn an_address_on_one_line() {
+        let a = Address {
+            address1: "9 rue des Forges".into(),
+            zip: "21000".into(),
+            city: "Dijon".into(),
+            country: "FR".into(),
+            ..Address::default()
+        };
+        assert_eq!(one_line(&a), "9 rue des Forges, 21000 Dijon, France");
+        let b =
+            Address { address2: "Bât. C".into(), zip: " ".into(), city: " Dijon ".into(), country: "ZZ".into(), ..a };
+        assert_eq!(one_line(&b), "9 rue des Forges, Bât. C, Dijon, ZZ");
+        assert_eq!(one_line(&Address::default()), "");
+    }
+
+    proptest! {
+        #[test]
+        fn one_line_is_the_joined_parts(
+            address1 in "[ a-zé,]{0,6}",
+            address2 in "[ b\\u{a0}]{0,4}",
+            zip in "[ 0-9\\u{3000}]{0,4}",
+            city in "[ \\tLyoné]{0,5}",
+            country in prop::sample::select(vec!["", "FR", "BE", "ZZ", " "]),
+        ) {
+            let a = Address { address1, address2, zip, city, country: country.to_string(), ..Address::default() };
+            prop_assert_eq!(one_line(&a), one_line_joined(&a));
+        }
     }
 }
