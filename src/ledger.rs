@@ -35,6 +35,7 @@
 //! converted again with `--force`, a credit note) is listed to be put back. A dry run, which
 //! writes no line, lists all it stages.
 
+use crate::text::QuickTrim;
 use std::fs::{self, File, OpenOptions};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Write};
@@ -150,7 +151,7 @@ fn halves(h: u128) -> (u64, u64) {
 
 /// The hash of a piece number (as written: uppercase A-Z 0-9); `None` for no number.
 fn piece_hash(piece: &str) -> Option<u64> {
-    let piece = &*clean(piece.trim());
+    let piece = &*clean(piece.quick_trim());
     if piece.is_empty() {
         return None;
     }

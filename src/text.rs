@@ -11,7 +11,22 @@ use unicode_normalization::char::is_combining_mark;
 pub fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(a), Some(z)) if (0x21..0x7F).contains(a) && (0x21..0x7F).contains(z) => s,
+        // Empty cells are many (an order's second row leaves the order's columns empty).
+        (None, _) => s,
         _ => s.trim(),
+    }
+}
+
+/// `trim` as a method, for the hot paths that trim what they read (`text.quick_trim()` is
+/// `text.trim()`, sooner for the common text).
+pub trait QuickTrim {
+    fn quick_trim(&self) -> &str;
+}
+
+impl QuickTrim for str {
+    #[inline]
+    fn quick_trim(&self) -> &str {
+        trim(self)
     }
 }
 
@@ -108,6 +123,7 @@ mod tests {
         #[test]
         fn trim_is_str_trim(s in "[ \t\r\n\u{0B}\u{0C}\u{1C}\u{1F}\u{85}\u{A0}\u{2009}\u{3000}a-z0-9'~!é]{0,12}") {
             proptest::prop_assert_eq!(trim(&s), s.trim());
+            proptest::prop_assert_eq!(s.as_str().quick_trim(), s.trim());
         }
     }
 

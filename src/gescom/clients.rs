@@ -2,6 +2,7 @@
 //! Windows-1252 or UTF-8, or XLSX) → `ClientIndex`. Columns are recognised by their French
 //! labels (templates/gescom/columns.toml), by Sage field name, or by `[clients.columns]`.
 
+use crate::text::QuickTrim;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -158,14 +159,14 @@ pub fn load_table_from(
             if carries_address {
                 // Built straight from the cells: no string per part (200,000 rows).
                 let french = addr_cols[4].is_none_or(|i| {
-                    let p = t.cell(i).trim();
+                    let p = t.cell(i).quick_trim();
                     p.is_empty() || p.eq_ignore_ascii_case("france")
                 });
                 let mut key = String::with_capacity(64);
                 for (n, col) in addr_cols.iter().enumerate() {
                     match col {
                         Some(i) if n == 2 && french && t.numeric(*i) => {
-                            push_key_part(&mut key, n, &repad(Repad::Zip, t.cell(*i).trim()))
+                            push_key_part(&mut key, n, &repad(Repad::Zip, t.cell(*i).quick_trim()))
                         }
                         Some(i) => push_key_part(&mut key, n, t.cell(*i)),
                         None => push_key_part(&mut key, n, ""),
@@ -231,7 +232,7 @@ fn map_columns(t: &Table, section: &ClientsSection, ccli: &RecordLayout) -> Vec<
         }
     }
     for (col, h) in t.headers().iter().enumerate() {
-        if let Some(f) = ccli.index_of(h.trim()) {
+        if let Some(f) = ccli.index_of(h.quick_trim()) {
             assign(col, f, &mut targets);
         }
     }
@@ -261,7 +262,7 @@ pub fn split_representative(s: &str) -> (String, String) {
 /// A list cell in the form a #CCLI field holds: numbers with a decimal comma at the layout's
 /// scale, integers as digits, dates as JJMMAA.
 pub fn to_sage_value(kind: Kind, scale: Option<u32>, range: Option<[i64; 2]>, v: &str) -> Result<String, String> {
-    let v = v.trim();
+    let v = v.quick_trim();
     if v.is_empty() {
         return Ok(String::new());
     }

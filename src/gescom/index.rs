@@ -3,6 +3,7 @@
 //! noted and left out of the index. For a Format Sage export, each client also knows where its
 //! block of records sits in the file, so an update can re-emit it whole.
 
+use crate::text::QuickTrim;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -468,7 +469,7 @@ impl ClientIndex {
             return;
         }
         let id = self.lines.len() as u32;
-        let siret_hash = if c.siret.trim().is_empty() {
+        let siret_hash = if c.siret.quick_trim().is_empty() {
             None
         } else {
             norm_siret_into(c.siret, key);
@@ -481,7 +482,7 @@ impl ClientIndex {
                 }
             }
         };
-        let vat_hash = if c.vat.trim().is_empty() {
+        let vat_hash = if c.vat.quick_trim().is_empty() {
             None
         } else {
             norm_vat_into(c.vat, key);
@@ -653,7 +654,11 @@ impl ClientIndex {
     /// Clients with a SIRET, an e-mail, a VAT number.
     pub fn count_with(&self) -> (usize, usize, usize) {
         let n = |f: fn(&ClientRef) -> bool| self.clients().filter(|c| f(c)).count();
-        (n(|c| !c.siret().trim().is_empty()), n(|c| !c.email().trim().is_empty()), n(|c| !c.vat().trim().is_empty()))
+        (
+            n(|c| !c.siret().quick_trim().is_empty()),
+            n(|c| !c.email().quick_trim().is_empty()),
+            n(|c| !c.vat().quick_trim().is_empty()),
+        )
     }
 
     /// Can an existing client be rewritten from this list? Only from a Format Sage export of

@@ -2,6 +2,8 @@
 //! An invalid SIRET or VAT number is reported and never used to match: a typo must not
 //! attach an order to someone else's account.
 
+use crate::text::QuickTrim;
+
 // Lists of 200,000 clients go through these several times each: the results are built at
 // their final size, and ASCII (nearly every code and e-mail) skips the Unicode case tables,
 // which give the same result on it.
@@ -29,7 +31,7 @@ pub fn norm_email(s: &str) -> String {
 /// `norm_email` into `out` (cleared first).
 pub fn norm_email_into(s: &str, out: &mut String) {
     out.clear();
-    let s = s.trim();
+    let s = s.quick_trim();
     if s.is_ascii() {
         out.push_str(s);
         out.make_ascii_lowercase();
@@ -61,14 +63,14 @@ pub fn norm_code(s: &str) -> String {
 /// `norm_code` without a copy when `s` is already in that form (trimmed, no lowercase ASCII,
 /// no other script): how codes come back from the list, the state and the run.
 pub fn norm_code_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    let t = s.trim();
+    let t = s.quick_trim();
     if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) { t.into() } else { norm_code(s).into() }
 }
 
 /// `norm_code` into `out` (cleared first).
 pub fn norm_code_into(s: &str, out: &mut String) {
     out.clear();
-    let s = s.trim();
+    let s = s.quick_trim();
     if s.is_ascii() {
         out.push_str(s);
         out.make_ascii_uppercase();

@@ -15,6 +15,7 @@
 //! Signs and the fields naming the invoice are settled here, once (docs/format-sage.md: both
 //! are unverified on a real dossier).
 
+use crate::text::QuickTrim;
 use jiff::civil::DateTime;
 use rust_decimal::Decimal;
 
@@ -70,12 +71,12 @@ impl Refunded {
 
 /// Financial statuses that mean cancelled (never paid, or given back whole).
 pub fn cancelled_status(financial: &str) -> bool {
-    ["voided", "annulé", "cancelled"].iter().any(|s| lowercase_is(financial.trim(), s))
+    ["voided", "annulé", "cancelled"].iter().any(|s| lowercase_is(financial.quick_trim(), s))
 }
 
 /// Financial statuses that mean refunded whole.
 pub fn refunded_status(financial: &str) -> bool {
-    ["refunded", "remboursé"].iter().any(|s| lowercase_is(financial.trim(), s))
+    ["refunded", "remboursé"].iter().any(|s| lowercase_is(financial.quick_trim(), s))
 }
 
 /// Is `text` in lower case `lower`? (`to_lowercase() == lower` without a String: asked twice
@@ -98,7 +99,7 @@ pub fn refunded(o: &Order) -> Refunded {
     match o.refund.amount.filter(|a| *a >= cent()) {
         Some(a) if o.total_ttc.is_some_and(|t| a >= t) => Refunded::Whole,
         Some(a) => Refunded::Part(a),
-        None if o.status.financial.trim().eq_ignore_ascii_case("partially_refunded") => Refunded::Unstated,
+        None if o.status.financial.quick_trim().eq_ignore_ascii_case("partially_refunded") => Refunded::Unstated,
         None => Refunded::No,
     }
 }
@@ -413,7 +414,7 @@ mod tests {
         /// Compared without a String as `to_lowercase` compares.
         #[test]
         fn a_status_reads_as_lowercased(s in "[ a-zA-ZéÉèÈ]{0,12}") {
-            let low = s.trim().to_lowercase();
+            let low = s.quick_trim().to_lowercase();
             proptest::prop_assert_eq!(cancelled_status(&s), matches!(low.as_str(), "voided" | "annulé" | "cancelled"));
             proptest::prop_assert_eq!(refunded_status(&s), matches!(low.as_str(), "refunded" | "remboursé"));
         }

@@ -4,6 +4,7 @@
 //! someone else. A new client copies the template client and gets the profile's text options
 //! and field expressions. No I/O here: the caller reads, writes and saves state.
 
+use crate::text::QuickTrim;
 use std::borrow::Cow;
 
 use jiff::civil::Date;
@@ -146,14 +147,14 @@ fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
 
 /// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
 fn id_key(platform: Platform, c: &Customer) -> Option<String> {
-    let id = c.shop_id.trim();
+    let id = c.shop_id.quick_trim();
     (!id.is_empty()).then(|| [platform.as_str(), ":id:", id].concat())
 }
 
 /// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
 /// code is kept under both keys so the same person never gets a second code.
 fn email_key(platform: Platform, c: &Customer) -> Option<String> {
-    if c.email.trim().is_empty() {
+    if c.email.quick_trim().is_empty() {
         return None;
     }
     let mut e = String::new();
@@ -173,7 +174,7 @@ impl<'a> Resolver<'a> {
         if cs.mode == Mode::Single && index.by_code(&cs.single_account).is_none() {
             return Err(SetupError::SingleAccountMissing(cs.single_account.clone(), src));
         }
-        let template = if cs.template.trim().is_empty() {
+        let template = if cs.template.quick_trim().is_empty() {
             None
         } else {
             Some(
@@ -394,7 +395,7 @@ impl<'a> Resolver<'a> {
         // A customer with a shop id is also found by the e-mail a code was kept under (an
         // orders export without ids converted first), when e-mails may identify customers.
         let by_email =
-            (c.shop_id.trim().is_empty() || self.profile.customers.search_by_email).then_some(email).flatten();
+            (c.shop_id.quick_trim().is_empty() || self.profile.customers.search_by_email).then_some(email).flatten();
         let found = key.and_then(|k| state.issued_to(k)).or_else(|| by_email.and_then(|k| state.issued_to(k)));
         if let Some(issued) = found {
             let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
@@ -513,7 +514,7 @@ impl<'a> Resolver<'a> {
             }
         };
         let n = code::shop_number(&c.shop_id).map_err(unusable)?;
-        let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.trim())).map_err(unusable)?;
+        let g = code::generate(cfg, c, n, &format!("shop id {}", c.shop_id.quick_trim())).map_err(unusable)?;
         let owner = self.index.by_code(&g.code);
         if let Some(owner) = &owner
             && same_person(owner, c)
@@ -531,7 +532,7 @@ impl<'a> Resolver<'a> {
                     message: format!(
                         "code {} (shop id {}) was issued to shop customer {other}",
                         g.code,
-                        c.shop_id.trim()
+                        c.shop_id.quick_trim()
                     ),
                     per_customer: true,
                 });
@@ -541,7 +542,7 @@ impl<'a> Resolver<'a> {
                     message: format!(
                         "code {} (shop id {}) was given to another customer of this run",
                         g.code,
-                        c.shop_id.trim()
+                        c.shop_id.quick_trim()
                     ),
                     per_customer: true,
                 });
@@ -645,12 +646,12 @@ impl<'a> Resolver<'a> {
         r.set(Ccli::DateCreate, self.today);
         r.set(Ccli::Telephone, phone(c, cs.phone));
         r.set(Ccli::Telecopie, phone(c, cs.fax));
-        r.set(Ccli::EMail, c.email.trim().to_string());
+        r.set(Ccli::EMail, c.email.quick_trim().to_string());
         // Assujettissement (codes uncertain, see docs/format-sage.md open points): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
         let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
         r.set(Ccli::Assujettissement, !business);
-        if !cs.representative.trim().is_empty() {
+        if !cs.representative.quick_trim().is_empty() {
             let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
             r.set(Ccli::CoNom, nom);
             r.set(Ccli::CoPrenom, prenom);
@@ -682,15 +683,15 @@ impl<'a> Resolver<'a> {
     /// Intitulé of a new client: the company, else the person's name, else (with a warning)
     /// the e-mail, else `CLIENT <code>`. Sage needs one; some shop customers have none.
     fn intitule(&self, c: &Customer, code: &str, d: &mut Diag) -> String {
-        let company = c.company.trim();
+        let company = c.company.quick_trim();
         if !company.is_empty() {
             return company.to_string();
         }
-        let name = crate::model::join_name(c.firstname.trim(), c.lastname.trim());
+        let name = crate::model::join_name(c.firstname.quick_trim(), c.lastname.quick_trim());
         if !name.is_empty() {
             return name;
         }
-        let email = c.email.trim();
+        let email = c.email.quick_trim();
         if !email.is_empty() {
             d.push(
                 WarningKind::IntituleFallback,
@@ -744,7 +745,7 @@ impl<'a> Resolver<'a> {
         ccdl.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
         ccdl.set(Ccdl::Principal, principal);
         ccdl.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
-        ccdl.set(Ccdl::EMail, c.email.trim().to_string());
+        ccdl.set(Ccdl::EMail, c.email.quick_trim().to_string());
         ccdl
     }
 
@@ -752,11 +753,11 @@ impl<'a> Resolver<'a> {
     /// Never empty: without any name it is the client's code.
     pub fn delivery_intitule(&self, c: &Customer, code: &str, addr: &Address) -> String {
         let person = addr.person();
-        let who = if !addr.company.trim().is_empty() {
+        let who = if !addr.company.quick_trim().is_empty() {
             addr.company.clone()
-        } else if !person.trim().is_empty() {
+        } else if !person.quick_trim().is_empty() {
             person
-        } else if !c.display_name().trim().is_empty() {
+        } else if !c.display_name().quick_trim().is_empty() {
             c.display_name()
         } else {
             format!("CLIENT {code}")
@@ -775,7 +776,7 @@ impl<'a> Resolver<'a> {
             let fit = cut_encoded(&a1, ADDRESS_MAX);
             let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
             let (head, tail) = a1.split_at(cut);
-            return (head.trim().to_string(), tail.trim().to_string(), true);
+            return (head.quick_trim().to_string(), tail.quick_trim().to_string(), true);
         }
         (a1, a2, false)
     }
@@ -887,7 +888,7 @@ fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) ->
     for (enabled, kind, raw) in keys {
         // Normalised only when searched, and not at all when empty (most shop customers
         // have no SIRET nor VAT number).
-        if !enabled || raw.trim().is_empty() {
+        if !enabled || raw.quick_trim().is_empty() {
             continue;
         }
         let value = match kind {
@@ -988,7 +989,7 @@ fn phone(c: &Customer, src: PhoneSource) -> String {
         PhoneSource::ShippingPhone => c.delivery.as_ref().map(|d| &d.phone).unwrap_or(&c.billing.phone),
         PhoneSource::None => return String::new(),
     };
-    v.trim().to_string()
+    v.quick_trim().to_string()
 }
 
 /// Abrégé: the intitulé in capitals, cut to 17 characters as Sage does itself (not reported:

@@ -2,6 +2,7 @@
 //! `"Client web {customer.id}"` or `"{customer.lastname|upper}"`. `{{` and `}}` are literal
 //! braces. Parsed once at profile load, so a typo is a profile error with its line.
 
+use crate::text::QuickTrim;
 use std::fmt;
 
 use jiff::civil::Date;
@@ -130,7 +131,7 @@ impl Expr {
                     if !lit.is_empty() {
                         pieces.push(Piece::Lit(std::mem::take(&mut lit)));
                     }
-                    pieces.push(parse_var(inner.trim(), text)?);
+                    pieces.push(parse_var(inner.quick_trim(), text)?);
                 }
                 c => lit.push(c),
             }

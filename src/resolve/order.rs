@@ -3,6 +3,7 @@
 //! missing SKU) stops the order before its customer is created: `prepare` checks and prices
 //! the lines, `build` writes the records once the client is known. No I/O.
 
+use crate::text::QuickTrim;
 use std::collections::HashSet;
 
 use jiff::civil::{Date, DateTime};
@@ -387,12 +388,12 @@ impl Pricing<'_> {
         let cfg = &self.profile.orders;
         // The same words for every order with the same cause, so that the report counts them
         // as one (a SKU-less export fails every order alike).
-        let (found, why) = if sku.trim().is_empty() {
+        let (found, why) = if sku.quick_trim().is_empty() {
             (None, crate::said!(Msg::WhyNoSku))
         } else if let Some(a) = self.articles {
             (a.get(sku).map(|x| x.reference.clone()), crate::said!(Msg::WhyNotMapped, sku = sku, path = a.path))
         } else {
-            let r = sku.trim().to_uppercase();
+            let r = sku.quick_trim().to_uppercase();
             if r.chars().count() > 18 {
                 (None, crate::said!(Msg::WhySkuTooLong, sku = sku, n = n))
             } else {
@@ -421,7 +422,7 @@ impl Pricing<'_> {
         let cfg = &self.profile.orders;
         cfg.carriers
             .iter()
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case(carrier.trim()))
+            .find(|(k, _)| k.quick_trim().eq_ignore_ascii_case(carrier.quick_trim()))
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| cfg.shipping_article.clone())
     }
@@ -616,7 +617,7 @@ impl<'a> DocumentBuilder<'a> {
                     .tax_codes
                     .iter()
                     .filter_map(|(k, v)| {
-                        let rate = k.replace(',', ".").trim_end_matches('%').trim().parse::<Decimal>().ok()?;
+                        let rate = k.replace(',', ".").trim_end_matches('%').quick_trim().parse::<Decimal>().ok()?;
                         Some((rate.normalize(), v.clone()))
                     })
                     .collect(),
@@ -769,15 +770,15 @@ impl<'a> DocumentBuilder<'a> {
     fn payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
         let cfg = &self.profile.orders;
         // "Shopify Payments + Gift card": the first gateway decides.
-        let first = method.split(" + ").next().unwrap_or("").trim();
+        let first = method.split(" + ").next().unwrap_or("").quick_trim();
         if first.is_empty() {
             return cfg.default_payment_method;
         }
-        let exact = cfg.payment_methods.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(first));
+        let exact = cfg.payment_methods.iter().find(|(k, _)| k.quick_trim().eq_ignore_ascii_case(first));
         let partial = || {
-            cfg.payment_methods
-                .iter()
-                .find(|(k, _)| first.to_lowercase().contains(&k.trim().to_lowercase()) && !k.trim().is_empty())
+            cfg.payment_methods.iter().find(|(k, _)| {
+                first.to_lowercase().contains(&k.quick_trim().to_lowercase()) && !k.quick_trim().is_empty()
+            })
         };
         match exact.or_else(partial) {
             Some((_, v)) => *v,

@@ -13,6 +13,7 @@ use crate::profile::orders::{DocumentType, OrdersSection, Refunds};
 use crate::report::{CustomerAction, Diag, Issued, MatchKey, Said};
 use crate::sage::{Ccdl, Ccli, Chen, FieldId, Record, RecordKind};
 use crate::state::State;
+use crate::text::QuickTrim;
 use crate::warning_kind::WarningKind;
 
 use super::credit;
@@ -59,11 +60,13 @@ pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
     if o.status.cancelled {
         return Some(Skip::Cancelled);
     }
-    let fin = o.status.financial.trim();
+    let fin = o.status.financial.quick_trim();
     if o.status.refunded || credit::refunded_status(fin) || credit::cancelled_status(fin) {
         return Some(Skip::Refunded(fin.to_lowercase()));
     }
-    if !statuses.is_empty() && !statuses.iter().any(|s| s.trim().eq_ignore_ascii_case(o.status.financial.trim())) {
+    if !statuses.is_empty()
+        && !statuses.iter().any(|s| s.quick_trim().eq_ignore_ascii_case(o.status.financial.quick_trim()))
+    {
         return Some(Skip::NotInStatuses(o.status.financial.clone()));
     }
     None
@@ -425,7 +428,7 @@ impl Resolver<'_> {
             "GP" | "MQ" | "GF" | "RE" | "YT" | "MF" => cats.export,
             other => match crate::countries::by_iso(other) {
                 Some(country) if country.eu => {
-                    if c.vat_number.trim().is_empty() {
+                    if c.vat_number.quick_trim().is_empty() {
                         cats.eu_b2c
                     } else {
                         cats.eu
@@ -581,7 +584,7 @@ mod tests {
     fn one_line_joined(a: &Address) -> String {
         let city = format!("{} {}", a.zip, a.city);
         let country = crate::countries::name_fr(&a.country).unwrap_or(&a.country);
-        [a.address1.as_str(), a.address2.as_str(), city.trim(), country]
+        [a.address1.as_str(), a.address2.as_str(), city.quick_trim(), country]
             .iter()
             .filter(|s| !s.is_empty())
             .cloned()

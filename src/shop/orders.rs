@@ -7,6 +7,7 @@
 //! `line_item_N` cells. Platform rules that need the whole order (Shopify's tax basis,
 //! WooCommerce's HT amounts) run once the order is complete.
 
+use crate::text::QuickTrim;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -703,7 +704,7 @@ impl OrderReader {
             };
             b.order.lines.push(Line {
                 sku,
-                name: name.trim().to_string(),
+                name: name.quick_trim().to_string(),
                 quantity,
                 taxable: true,
                 origin,
@@ -785,7 +786,7 @@ impl Build {
 pub fn note_attributes(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .map(|(k, v)| (k.quick_trim().to_lowercase(), v.quick_trim().to_string()))
         .filter(|(k, v)| !k.is_empty() && !v.is_empty())
         .collect()
 }
@@ -795,7 +796,8 @@ pub fn note_attributes(text: &str) -> BTreeMap<String, String> {
 /// rate of the order goes to every taxable line and to shipping; with several rates the link
 /// between lines and rates is not in the export.
 fn shopify_basis(o: &mut Order, w: &mut Warnings) {
-    let subject = format!("order {}", o.number);
+    // Made only for a warning (two formats an order otherwise, on the reading thread).
+    let subject = |o: &Order| format!("order {}", o.number);
     let cent = Decimal::new(1, 2);
     let taxes = o.total_tax.unwrap_or_default();
     let basis = match (o.total_ttc, o.subtotal) {
@@ -824,7 +826,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
         o.discount_ht = o.discount_ttc.take();
     }
     if basis.is_none() {
-        w.push(WarningKind::Guessed, &subject, "prices", crate::said!(Msg::WarnPricesBasis));
+        w.push(WarningKind::Guessed, &subject(o), "prices", crate::said!(Msg::WarnPricesBasis));
     }
     let rates: Vec<Decimal> = {
         let mut r: Vec<Decimal> = o.taxes.iter().filter(|t| !t.amount.is_zero()).map(|t| t.rate).collect();
@@ -840,7 +842,7 @@ fn shopify_basis(o: &mut Order, w: &mut Warnings) {
     if rates.len() > 1 {
         w.push(
             WarningKind::TaxRateUnknown,
-            &subject,
+            &subject(o),
             "tax_rate",
             crate::said!(
                 Msg::WarnSeveralRates,

@@ -1,6 +1,7 @@
 //! Values as shops write them: amounts (plain or locale-formatted), dates in the platforms'
 //! formats, booleans, tax rates hidden in labels.
 
+use crate::text::QuickTrim;
 use std::str::FromStr;
 
 use jiff::civil::{Date, DateTime, Time};
@@ -117,7 +118,7 @@ pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false
 
 /// A plain decimal as the webservices write it (`1234.560000`), within `MAX_AMOUNT`.
 pub fn parse_plain(s: &str) -> Option<Decimal> {
-    Decimal::from_str(s.trim()).ok().filter(|d| d.abs() < MAX_AMOUNT)
+    Decimal::from_str(s.quick_trim()).ok().filter(|d| d.abs() < MAX_AMOUNT)
 }
 
 /// A date and time in one of the shops' formats (docs/shop-exports.md). An offset is dropped:
@@ -139,7 +140,7 @@ pub enum SlashDates {
 /// `parse_datetime` with the order of '/' dates given; the flag is true when the date was
 /// ambiguous (both numbers ≤ 12) and `order` decided.
 pub fn parse_datetime_as(s: &str, order: SlashDates) -> Option<(DateTime, bool)> {
-    let s = s.trim();
+    let s = s.quick_trim();
     if let Some(d) = iso_datetime(s) {
         return Some((d, false));
     }
@@ -177,7 +178,7 @@ fn parse_datetime_any(s: &str, order: SlashDates) -> Option<(DateTime, bool)> {
         return None;
     }
     let (date_part, rest) = match s.find([' ', 'T']) {
-        Some(i) => (&s[..i], s[i + 1..].trim()),
+        Some(i) => (&s[..i], s[i + 1..].quick_trim()),
         None => (s, ""),
     };
     let (date, ambiguous) = parse_date(date_part, order)?;
@@ -256,7 +257,7 @@ fn parse_time(s: &str) -> Option<Time> {
 /// `yes`/`true`/`1`/`oui` → true.
 pub fn parse_bool(s: &str) -> Option<bool> {
     // Read on every line of an order: compared in place, no lowercase copy.
-    let s = s.trim();
+    let s = s.quick_trim();
     let any = |words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
     if any(&["yes", "true", "1", "oui", "vrai"]) {
         Some(true)
@@ -333,7 +334,7 @@ pub fn decode_html(s: &str) -> (String, bool) {
             let tag_like = rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
             match rest.find('>').filter(|_| tag_like) {
                 Some(end) => {
-                    let tag = rest[1..end].trim().trim_end_matches('/').trim().to_ascii_lowercase();
+                    let tag = rest[1..end].quick_trim().trim_end_matches('/').quick_trim().to_ascii_lowercase();
                     if tag == "br" || tag == "br /" || tag == "/p" {
                         out.push('\n');
                     }
@@ -415,9 +416,9 @@ fn entity(name: &str) -> Option<String> {
 /// ("Jean-Marc", "de La Tour"): the first word is the first name (French usage). A guess:
 /// callers report it.
 pub fn split_name(full: &str) -> (String, String) {
-    let full = full.trim();
+    let full = full.quick_trim();
     match full.split_once(char::is_whitespace) {
-        Some((f, l)) => (f.to_string(), l.trim().to_string()),
+        Some((f, l)) => (f.to_string(), l.quick_trim().to_string()),
         None => (String::new(), full.to_string()),
     }
 }
@@ -431,7 +432,7 @@ mod tests {
         use super::*;
 
         pub fn parse_bool(s: &str) -> Option<bool> {
-            match s.trim().to_ascii_lowercase().as_str() {
+            match s.quick_trim().to_ascii_lowercase().as_str() {
                 "yes" | "true" | "1" | "oui" | "vrai" => Some(true),
                 "no" | "false" | "0" | "non" | "faux" => Some(false),
                 _ => None,
@@ -537,7 +538,7 @@ mod tests {
         fn a_datetime_reads_whole(d in 1u8..29, m in 1u8..13, y in 2000u16..2040, h in 0u8..24, mi in 0u8..60, pm in "( (am|PM|Pm|aM))?") {
             let text = format!("{d:02}/{m:02}/{y} {h}:{mi:02}:07{pm}");
             let got = parse_datetime_as(&text, SlashDates::DayFirst).map(|(dt, _)| dt);
-            let hour = match pm.trim().to_ascii_uppercase().as_str() {
+            let hour = match pm.quick_trim().to_ascii_uppercase().as_str() {
                 "PM" if h < 12 => h + 12,
                 "AM" if h == 12 => 0,
                 _ => h,

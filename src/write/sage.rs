@@ -9,6 +9,7 @@
 //! output, so only the documents are copied. In a dry run the
 //! documents section goes nowhere and the customers section to the run's `Kept` store.
 
+use crate::text::QuickTrim;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -259,7 +260,7 @@ impl RecordEncoder {
             // Text in a number or date field (the profile's or the template client's): as given.
             _ => {
                 self.bytes.clear();
-                self.bytes.extend_from_slice(value.trim().as_bytes());
+                self.bytes.extend_from_slice(value.quick_trim().as_bytes());
             }
         }
     }
@@ -311,7 +312,7 @@ impl RecordEncoder {
             self.changes.clear();
             return;
         }
-        let mut v = value.trim();
+        let mut v = value.quick_trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
             w.push(
@@ -426,7 +427,7 @@ impl EncodedLines {
             } else if first && !notice.is_empty() {
                 notice.trim_start().is_empty()
             } else {
-                f.default.as_deref().unwrap_or("").trim().is_empty()
+                f.default.as_deref().unwrap_or("").quick_trim().is_empty()
             }
         };
         let holes = [self.code.min(self.notice), self.code.max(self.notice)];
@@ -574,7 +575,7 @@ fn push_plain(f: &FieldSpec, v: &Value, buf: &mut Vec<u8>) {
 /// uppercase, replace, cut or report: `cp` has each of its characters), appended to `out`:
 /// true; otherwise `out` is left as it was, and false.
 fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
-    if f.kind != Kind::Text || f.upper || f.alnum_only() || s.trim() != s || s.starts_with('#') {
+    if f.kind != Kind::Text || f.upper || f.alnum_only() || s.quick_trim() != s || s.starts_with('#') {
         return false;
     }
     let start = out.len();
