@@ -478,7 +478,7 @@ impl Warnings {
             self.repeat(i, &record);
             return;
         }
-        self.add(key, kind, record, field, || message);
+        self.add(key, kind, &record, &field, || message);
     }
 
     /// As `push`, for a warning the caller identifies by `key` (e.g. a hash of the field and
@@ -502,7 +502,7 @@ impl Warnings {
             self.repeat(i, record);
             return;
         }
-        self.add(key, kind, &record.to_string(), &field.to_string(), || message().into());
+        self.add(key, kind, record, field, || message().into());
     }
 
     /// A warning to be given once per run, noted by a `deferred` list with `once` for the
@@ -564,9 +564,16 @@ impl Warnings {
         }
     }
 
-    /// A new entry, or a count in the kind's overflow entry past `KIND_CAP`: there the
-    /// message is not made (a keyed warning then costs no formatting at all).
-    fn add(&mut self, key: u64, kind: WarningKind, record: &str, field: &str, message: impl FnOnce() -> Said) {
+    /// A new entry, or a count in the kind's overflow entry past `KIND_CAP`: there neither the
+    /// message nor the field is made (a keyed warning then costs no formatting at all).
+    fn add(
+        &mut self,
+        key: u64,
+        kind: WarningKind,
+        record: &dyn std::fmt::Display,
+        field: &dyn std::fmt::Display,
+        message: impl FnOnce() -> Said,
+    ) {
         let (listed, overflow) = self.per_kind.entry(kind).or_insert((0, None));
         if *listed >= KIND_CAP {
             match *overflow {
