@@ -103,9 +103,10 @@ fn latin() -> &'static [char; LATIN_LEN as usize] {
     })
 }
 
-/// Uppercase, French style: `é` → `É` (accents are kept unless removed separately).
+/// Uppercase, French style: `é` → `É` (accents are kept unless removed separately). ASCII
+/// text, most of it, byte by byte (`str::to_uppercase` looks each character up).
 pub fn upper(s: &str) -> String {
-    s.to_uppercase()
+    if s.is_ascii() { s.to_ascii_uppercase() } else { s.to_uppercase() }
 }
 
 /// A piece of a client code: accents removed, uppercase, only A–Z and 0–9.
@@ -124,6 +125,12 @@ mod tests {
         fn trim_is_str_trim(s in "[ \t\r\n\u{0B}\u{0C}\u{1C}\u{1F}\u{85}\u{A0}\u{2009}\u{3000}a-z0-9'~!é]{0,12}") {
             proptest::prop_assert_eq!(trim(&s), s.trim());
             proptest::prop_assert_eq!(s.as_str().quick_trim(), s.trim());
+        }
+
+        /// ASCII text uppercased byte by byte reads as `str::to_uppercase` gives it.
+        #[test]
+        fn upper_is_to_uppercase(s in "[ -~]{0,20}|[ -~éèçœß’ǅ]{0,20}") {
+            proptest::prop_assert_eq!(upper(&s), s.to_uppercase());
         }
     }
 

@@ -13,7 +13,6 @@
 //! every list, so undoing is cutting them back (and restoring the delivery chains it touched).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::io;
 
 use rustc_hash::FxHashMap;
@@ -126,7 +125,7 @@ pub struct CreatedClients {
     collided: FxHashMap<Box<str>, u32>,
     /// What created clients share (the same for all but a few), each distinct one kept once.
     shared: Vec<Shared>,
-    shared_ids: HashMap<Shared, u32>,
+    shared_ids: FxHashMap<Shared, u32>,
     mark: Mark,
     /// The code found last and its client: one order asks for the same code several times.
     /// Forgotten at a rollback.
@@ -157,7 +156,7 @@ impl CreatedClients {
             by_code: SpillMap::new(to, UNREADABLE),
             collided: FxHashMap::default(),
             shared: Vec::new(),
-            shared_ids: HashMap::new(),
+            shared_ids: FxHashMap::default(),
             mark: Mark::default(),
             last: RefCell::new(None),
             last_client: Cell::new(None),
