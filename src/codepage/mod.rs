@@ -150,11 +150,15 @@ fn each_char(text: &str, out: &mut Vec<u8>, mut each: impl FnMut(char, &mut Vec<
 
 /// Bytes `c` takes once written in `cp` by `encode_into` (0 for a character dropped, 2 for
 /// `Œ` → `OE`...), without writing it: what cutting a text to a width counts.
+#[inline]
 pub fn char_len(c: char, cp: CodePage) -> usize {
+    // Printable ASCII here, in the caller's loop; anything else out of line.
+    if (c as u32) >= 0x20 && (c as u32) < 0x7F { 1 } else { other_char_len(c, cp) }
+}
+
+#[inline(never)]
+fn other_char_len(c: char, cp: CodePage) -> usize {
     let sub_len = |sub: &str| sub.chars().filter(|&s| cp.encode_char(s).is_some()).count();
-    if (c as u32) >= 0x20 && (c as u32) < 0x7F {
-        return 1;
-    }
     if let Some(sub) = forced_substitute(c) {
         return sub_len(sub);
     }
