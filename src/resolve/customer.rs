@@ -67,6 +67,9 @@ pub struct Resolver<'a> {
     pub(super) template: Option<ClientRef<'a>>,
     /// `[customers.fields]`, each name resolved to its #CCLI field.
     pub(super) fields: Vec<ProfileField>,
+    /// One of `fields` sets a field of a card's address: a new card's address is then read
+    /// back from it, not taken from the texts `new_client` set.
+    fields_set_address: bool,
     /// Template fields the list does not carry: reported once per run.
     template_gaps_reported: bool,
     /// Existing clients rewritten in this run: their block as last written, so a second
@@ -94,7 +97,10 @@ pub(super) struct ProfileField {
 }
 
 /// What the run remembers of a client it creates: card address, settings, deliveries.
-fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) {
+///
+/// `known`: the card's address hash and, when it is the same address, the first delivery
+/// address's, made by the caller from the texts it set (`None`: read from the records).
+fn created_parts(records: &[Record], known: Option<(u64, Option<u64>)>) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) {
     let (mut card, mut card_fields) = (0, None);
     let mut shared: Shared = Default::default();
     let mut deliveries = Vec::new();
@@ -107,16 +113,26 @@ fn created_parts(records: &[Record]) -> (u64, Shared, Vec<(Cow<'_, str>, u64)>) 
                     opt(&r.get(Ccli::CgNumPrinc)),
                     (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
                 );
-                let address = card_address(r);
-                card = address_hash(&address);
-                card_fields = Some(address);
+                match known {
+                    Some((h, _)) => card = h,
+                    None => {
+                        let address = card_address(r);
+                        card = address_hash(&address);
+                        card_fields = Some(address);
+                    }
+                }
             }
             Some(RecordKind::Ccdl) => {
-                let address = delivery_address(r);
                 // Most new clients are delivered where they are billed: the same key, made once.
-                let h = match &card_fields {
-                    Some(c) if *c == address => card,
-                    _ => address_hash(&address),
+                let h = match known.and_then(|k| k.1).filter(|_| deliveries.is_empty()) {
+                    Some(h) => h,
+                    None => {
+                        let address = delivery_address(r);
+                        match &card_fields {
+                            Some(c) if *c == address => card,
+                            _ => address_hash(&address),
+                        }
+                    }
                 };
                 deliveries.push((r.get(Ccdl::Intitule), h));
             }
@@ -143,6 +159,11 @@ pub(super) fn record_address_key(parts: &[Cow<'_, str>; 5]) -> String {
 
 fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
     ix::key_hash(&record_address_key(parts))
+}
+
+/// `address_hash` of texts at hand.
+fn texts_address_hash(parts: [&str; 5]) -> u64 {
+    ix::key_hash(&ix::address_key(&parts))
 }
 
 /// `platform:id:<shop id>` (pieces pushed, not formatted: made for every order).
@@ -194,6 +215,9 @@ impl<'a> Resolver<'a> {
             let expr = Expr::parse(text).map_err(|e| SetupError::Field(name.clone(), e.to_string()))?;
             fields.push(ProfileField { index, name: name.clone(), expr });
         }
+        let address =
+            [Ccli::Adresse, Ccli::Complement, Ccli::CodePostal, Ccli::Ville, Ccli::Pays].map(|f| ccli.index(f));
+        let fields_set_address = fields.iter().any(|f| address.contains(&f.index));
         Ok(Resolver {
             profile,
             index,
@@ -202,6 +226,7 @@ impl<'a> Resolver<'a> {
             today_text: today.to_string(),
             template,
             fields,
+            fields_set_address,
             template_gaps_reported: false,
             codes: Vec::new(),
             updated: Default::default(),
@@ -236,8 +261,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// Remembers a client created in this run.
-    fn remember_created(&mut self, code: &str, records: &[Record]) {
-        let (card, shared, deliveries) = created_parts(records);
+    fn remember_created(&mut self, code: &str, records: &[Record], known: Option<(u64, Option<u64>)>) {
+        let (card, shared, deliveries) = created_parts(records, known);
         let deliveries: Vec<(&str, u64)> = deliveries.iter().map(|(i, h)| (i.as_ref(), *h)).collect();
         self.created.insert(code, card, shared, &deliveries);
     }
@@ -625,6 +650,10 @@ impl<'a> Resolver<'a> {
         let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
         r.set(Ccli::Contact, contact);
         let billing = self.place(&c.billing, Ccli::Adresse.name(), d);
+        // What `remember_created` would read back from the card, from the texts at hand.
+        let card_hash = (!self.fields_set_address).then(|| {
+            texts_address_hash([&billing.address1, &billing.address2, &billing.zip, &billing.city, &billing.country])
+        });
         r.set(Ccli::Adresse, billing.address1.clone());
         r.set(Ccli::Complement, billing.address2.clone());
         r.set(Ccli::CodePostal, billing.zip.clone());
@@ -657,7 +686,7 @@ impl<'a> Resolver<'a> {
             r.set(Ccli::CoPrenom, prenom);
         }
         if r.get(Ccli::CgNumPrinc).is_empty() {
-            r.set(Ccli::CgNumPrinc, cs.collective_account.to_uppercase());
+            r.set(Ccli::CgNumPrinc, upper(&cs.collective_account));
         }
         r.tail = vec![r.get(Ccli::CgNumPrinc).into_owned()];
         let ctx = Ctx { customer: c, code: &code, today: self.today, order: None };
@@ -667,16 +696,18 @@ impl<'a> Resolver<'a> {
         let mut records = Vec::with_capacity(2);
         records.push(r);
         let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+        let mut delivery_hash = None;
         if !delivery.is_empty() {
             // Most often the delivery address is the billing one: its texts are made once.
-            let place = same_place(delivery, &c.billing).then_some(billing);
-            records.push(self.delivery_record_at(c, &code, delivery, true, place, d));
+            let same = same_place(delivery, &c.billing);
+            delivery_hash = card_hash.filter(|_| same);
+            records.push(self.delivery_record_at(c, &code, delivery, true, same.then_some(billing), d));
         }
         // A record Sage would refuse is never written: the customer fails instead.
         if let Some(message) = records.iter().find_map(missing_required) {
             return Outcome::Failed { field: String::new(), message };
         }
-        self.remember_created(&code, &records);
+        self.remember_created(&code, &records, card_hash.map(|h| (h, delivery_hash)));
         Outcome::New { code, detail, records, issued: Issued::ThisRun }
     }
 
@@ -1492,6 +1523,45 @@ mod tests {
                 w.list.iter().filter(|x| x.kind == "moved_to_complement").map(|x| x.field.as_str()).collect();
             assert_eq!(got, moved, "{:?}", c.delivery);
         }
+    }
+
+    /// A new client's card and delivery address are remembered under the hashes its records
+    /// give, whether they are made from the texts `new_client` set or read back from the
+    /// records (an expression of `[customers.fields]` on the card's city).
+    #[test]
+    fn a_new_clients_address_hashes_are_its_records() {
+        let mut plain = customer("600", "z@exemple.fr");
+        plain.billing.address1 = "145 boulevard du Maréchal-de-Lattre-de-Tassigny".into();
+        let mut like = plain.clone();
+        like.delivery = Some(Address { firstname: "Léa".into(), lastname: "Roux".into(), ..plain.billing.clone() });
+        let mut other = plain.clone();
+        other.delivery = Some(Address {
+            address1: "3 place Bellecour".into(),
+            zip: "69002".into(),
+            city: "Lyon".into(),
+            country: "FR".into(),
+            ..Default::default()
+        });
+        let mut set = 0;
+        for fields in ["", "[customers.fields]\nCT_Ville = \"{customer.lastname|upper}\"\n"] {
+            let p = profile(fields);
+            for c in [&plain, &like, &other] {
+                let ix = index();
+                let mut r =
+                    Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+                assert_eq!(r.fields_set_address, !fields.is_empty());
+                let mut w = Warnings::default();
+                let o = r.resolve(c, Platform::Prestashop, &mut State::new(), &mut Diag::new("test", &mut w));
+                let Outcome::New { records, code, .. } = &o else { panic!("{o:?}") };
+                let (card, _, deliveries) = created_parts(records, None);
+                let id = r.created.id(code).expect("remembered");
+                assert_eq!(r.created.card(id), card, "{fields} {:?}", c.delivery);
+                let hashes: Vec<u64> = r.created.deliveries_of(id).map(|(_, h)| h).collect();
+                assert_eq!(hashes, deliveries.iter().map(|(_, h)| *h).collect::<Vec<_>>(), "{fields} {:?}", c.delivery);
+                set += usize::from(records[0].get(Ccli::Ville) == "LEFÈVRE");
+            }
+        }
+        assert_eq!(set, 3, "the expression sets the city of each card");
     }
 
     #[test]
