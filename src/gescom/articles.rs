@@ -25,7 +25,7 @@ pub struct Articles {
 
 /// SKUs compared trimmed and case-folded.
 fn key(sku: &str) -> String {
-    sku.trim().to_uppercase()
+    crate::text::upper(sku.trim())
 }
 
 impl Articles {

@@ -175,7 +175,7 @@ impl Expr {
                     push_value(*v, ctx, &mut s);
                     for f in filters {
                         s = match f {
-                            Filter::Upper => s.to_uppercase(),
+                            Filter::Upper => crate::text::upper(&s),
                             Filter::Lower => s.to_lowercase(),
                             Filter::NoAccents => crate::text::remove_accents(&s),
                         };

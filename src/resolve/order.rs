@@ -393,8 +393,9 @@ impl Pricing<'_> {
         } else if let Some(a) = self.articles {
             (a.get(sku).map(|x| x.reference.clone()), crate::said!(Msg::WhyNotMapped, sku = sku, path = a.path))
         } else {
-            let r = sku.quick_trim().to_uppercase();
-            if r.chars().count() > 18 {
+            let r = crate::text::upper(sku.quick_trim());
+            // No more characters than bytes: most references are counted by their length.
+            if r.len() > 18 && r.chars().count() > 18 {
                 (None, crate::said!(Msg::WhySkuTooLong, sku = sku, n = n))
             } else {
                 (Some(r), Said::from(""))
