@@ -109,8 +109,20 @@ pub fn upper(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_uppercase();
     }
-    // Character by character, as `str::to_uppercase` maps them, ASCII without a table look-up.
     let mut out = String::with_capacity(s.len());
+    push_upper(&mut out, s);
+    out
+}
+
+/// `upper` of `s` appended to `out`: character by character, as `str::to_uppercase` maps
+/// them, ASCII without a table look-up.
+pub fn push_upper(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_uppercase();
+        return;
+    }
     for c in s.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_uppercase());
@@ -118,7 +130,6 @@ pub fn upper(s: &str) -> String {
             out.extend(c.to_uppercase());
         }
     }
-    out
 }
 
 /// A piece of a client code: accents removed, uppercase, only A–Z and 0–9.
@@ -143,6 +154,9 @@ mod tests {
         #[test]
         fn upper_is_to_uppercase(s in "[ -~]{0,20}|[ -~éèçœß’ǅŉΐ\u{345}]{0,20}") {
             proptest::prop_assert_eq!(upper(&s), s.to_uppercase());
+            let mut out = String::from("déjà ");
+            push_upper(&mut out, &s);
+            proptest::prop_assert_eq!(out, format!("déjà {}", s.to_uppercase()));
         }
     }
 

@@ -154,6 +154,15 @@ impl RecordLayout {
         &self.unset[self.unset_starts[from] as usize..self.unset_starts[to] as usize]
     }
 
+    /// `unset_lines(from, to)` appended to `buf`; nothing, not even a call to copy nothing,
+    /// between two fields set one after the other (most of a record's fields set).
+    #[inline]
+    pub fn push_unset(&self, buf: &mut Vec<u8>, from: usize, to: usize) {
+        if from < to {
+            buf.extend_from_slice(self.unset_lines(from, to));
+        }
+    }
+
     fn prepare_unset(&mut self) {
         self.unset.clear();
         self.unset_starts.clear();

@@ -172,7 +172,7 @@ impl RecordEncoder {
             if i >= to {
                 break;
             }
-            buf.extend_from_slice(layout.unset_lines(next, i));
+            layout.push_unset(buf, next, i);
             next = i + 1;
             let f = &layout.fields[i];
             // Most texts go as they are: that test is the hot path, kept in the loop.
@@ -185,7 +185,7 @@ impl RecordEncoder {
                 _ => push_plain(f, v, buf),
             }
         }
-        buf.extend_from_slice(layout.unset_lines(next, to));
+        layout.push_unset(buf, next, to);
     }
 
     /// A text the encoder changes, and its CRLF.
@@ -325,7 +325,7 @@ impl RecordEncoder {
         }
         self.text.clear();
         if upper {
-            self.text.extend(v.chars().flat_map(char::to_uppercase));
+            crate::text::push_upper(&mut self.text, v);
         } else {
             self.text.push_str(v);
         }
@@ -458,7 +458,7 @@ impl EncodedLines {
             push_tag(&mut bytes, &layout.tag);
             let mut next = 0;
             let mut hole = |bytes: &mut Vec<u8>, next: &mut usize, field: usize, text: Option<String>| {
-                bytes.extend_from_slice(layout.unset_lines(*next, field));
+                layout.push_unset(bytes, *next, field);
                 holes.push(Hole { at: bytes.len(), field, text });
                 *next = field + 1;
             };
@@ -476,7 +476,7 @@ impl EncodedLines {
                     Value::Text(s) if !as_is(f, &s) => {
                         // Accented letters that CP850 has are written there too; only a text
                         // the encoder would change (and report) is left to the conversion.
-                        bytes.extend_from_slice(layout.unset_lines(next, i));
+                        layout.push_unset(&mut bytes, next, i);
                         next = i;
                         if encoded_unchanged(f, &s, CodePage::Cp850, &mut bytes) {
                             bytes.extend_from_slice(CRLF);
@@ -486,7 +486,7 @@ impl EncodedLines {
                         }
                     }
                     v => {
-                        bytes.extend_from_slice(layout.unset_lines(next, i));
+                        layout.push_unset(&mut bytes, next, i);
                         next = i + 1;
                         // Text as it is, a number, a date: nothing to report.
                         push_plain(f, &v, &mut bytes);
@@ -496,7 +496,7 @@ impl EncodedLines {
             for &h in &fixed[k..] {
                 hole(&mut bytes, &mut next, h, None);
             }
-            bytes.extend_from_slice(layout.unset_lines(next, layout.fixed));
+            layout.push_unset(&mut bytes, next, layout.fixed);
             lines.push(EncodedLine { end: bytes.len(), holes: holes.len(), missing });
         }
         Ok(EncodedLines { layout, code, notice, bytes, holes, lines })
