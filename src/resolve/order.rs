@@ -771,7 +771,9 @@ impl<'a> DocumentBuilder<'a> {
     fn payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
         let cfg = &self.profile.orders;
         // "Shopify Payments + Gift card": the first gateway decides.
-        let first = method.split(" + ").next().unwrap_or("").quick_trim();
+        // (Found byte by byte: a `str` pattern sets a searcher up, for every order.)
+        let at = method.as_bytes().windows(3).position(|w| w == b" + ").unwrap_or(method.len());
+        let first = method[..at].quick_trim();
         if first.is_empty() {
             return cfg.default_payment_method;
         }
@@ -1023,6 +1025,33 @@ mod tests {
         let got = ["20", "20.000", "5.5", "5.50", "0.00", "-0", "7.00"].map(&mut code);
         assert_eq!(got, ["C20", "C20", "C05", "C05", "C00", "C00", ""].map(String::from));
         assert!(w.list.iter().any(|x| x.kind == WarningKind::TaxCodeMissing && x.message.contains("VAT rate 7%")));
+    }
+
+    /// The first of several gateways decides ("Shopify Payments + Gift card"), found exactly,
+    /// then within the method's name; none found: the default mode, said once.
+    #[test]
+    fn the_first_gateway_decides_the_mode_de_reglement() {
+        let p = crate::setup::parse_profile(
+            "[orders]\ndefault_payment_method = 9\n[orders.payment_methods]\n\"Shopify Payments\" = 2\n\"PayPal\" = 5\n",
+            "test",
+        )
+        .unwrap();
+        let mut run =
+            DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut w = Warnings::default();
+        let mut mode = |m: &str| run.payment_mode(m, &mut Diag::new("order 1", &mut w));
+        let got = [
+            "Shopify Payments + Gift card",
+            "Gift card + Shopify Payments",
+            " shopify payments ",
+            "PayPal Express Checkout + Shopify Payments",
+            "Shopify Payments+Gift card",
+            "",
+            " + PayPal",
+        ]
+        .map(&mut mode);
+        assert_eq!(got, [2, 9, 2, 5, 2, 9, 9]);
+        assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::PaymentMethod).count(), 1, "gift card, said once");
     }
 
     #[test]
