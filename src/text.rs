@@ -106,9 +106,6 @@ fn latin() -> &'static [char; LATIN_LEN as usize] {
 /// Uppercase, French style: `é` → `É` (accents are kept unless removed separately). ASCII
 /// text, most of it, byte by byte (`str::to_uppercase` looks each character up).
 pub fn upper(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_uppercase();
-    }
     let mut out = String::with_capacity(s.len());
     push_upper(&mut out, s);
     out

@@ -70,13 +70,7 @@ pub fn norm_code_cow(s: &str) -> std::borrow::Cow<'_, str> {
 /// `norm_code` into `out` (cleared first).
 pub fn norm_code_into(s: &str, out: &mut String) {
     out.clear();
-    let s = s.quick_trim();
-    if s.is_ascii() {
-        out.push_str(s);
-        out.make_ascii_uppercase();
-    } else {
-        out.push_str(&s.to_uppercase());
-    }
+    crate::text::push_upper(out, s.quick_trim());
 }
 
 /// Luhn checksum over ASCII digits.

@@ -158,7 +158,7 @@ pub(super) fn record_address_key(parts: &[Cow<'_, str>; 5]) -> String {
 }
 
 fn address_hash(parts: &[Cow<'_, str>; 5]) -> u64 {
-    ix::key_hash(&record_address_key(parts))
+    texts_address_hash(parts.each_ref().map(|p| p.as_ref()))
 }
 
 /// `address_hash` of texts at hand.
