@@ -19,7 +19,7 @@ use crate::report::{
     Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
-use crate::resolve::customer::{Outcome, Resolver, SearchAhead, SetupError, missing_required, search_ahead};
+use crate::resolve::customer::{Met, Outcome, Resolver, SearchAhead, SetupError, missing_required, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
 use crate::sage::Layout;
@@ -871,6 +871,9 @@ impl Run<'_> {
                 let encode = self.outputs.lines_encodable();
                 let keep = self.report.keep;
                 let converted_earlier = std::sync::atomic::AtomicBool::new(false);
+                // New clients' texts are made ahead too, for a customer's first order, but only
+                // while this thread waits for the conversion (`consumer_behind`).
+                let met = (profile.customers.mode != crate::profile::Mode::Single).then(Met::new);
                 let ahead = |o: &Result<Order, _>| match o {
                     Ok(o)
                         if !converted_earlier.load(std::sync::atomic::Ordering::Relaxed)
@@ -895,7 +898,7 @@ impl Run<'_> {
                         };
                         OrderAhead {
                             prepared: Some(prepared),
-                            searched: search_ahead(profile, index, o),
+                            searched: search_ahead(profile, index, o, met.as_ref(), shop::ahead::consumer_behind()),
                             written: Vec::new(),
                             encoded,
                             subject,

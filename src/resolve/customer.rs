@@ -401,12 +401,12 @@ impl<'a> Resolver<'a> {
         state: &mut State,
         d: &mut Diag,
     ) -> Outcome {
-        let found = match searched {
-            Some(SearchAhead { found, notes }) => {
+        let (found, card) = match searched {
+            Some(SearchAhead { found, notes, card }) => {
                 d.w.replay(notes);
-                found
+                (found, card)
             }
-            None => self.search(c, d),
+            None => (self.search(c, d), None),
         };
         match found {
             Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
@@ -451,6 +451,7 @@ impl<'a> Resolver<'a> {
                     "code {} issued before, on {}, by an earlier run; not in the client list yet, so the client is written again",
                     issued.code, issued.date
                 ),
+                card,
                 d,
             );
             if let Outcome::New { issued, .. } = &mut outcome {
@@ -462,7 +463,7 @@ impl<'a> Resolver<'a> {
             Ok(g) => g,
             Err(o) => return o,
         };
-        let outcome = self.new_client(c, generated.code.clone(), generated.explain, d);
+        let outcome = self.new_client(c, generated.code.clone(), generated.explain, card, d);
         // A customer whose record cannot be written keeps no code.
         if let (Some(k), Outcome::New { .. }) = (key, &outcome) {
             state.record(k, &generated.code, &self.today_text);
@@ -637,23 +638,34 @@ impl<'a> Resolver<'a> {
         search(self.profile, self.index, c, d)
     }
 
-    /// The #CCLI (and #CCDL) of a new client.
-    fn new_client(&mut self, c: &Customer, code: String, detail: String, d: &mut Diag) -> Outcome {
+    /// The #CCLI (and #CCDL) of a new client. `ahead`: its texts made on the reading thread
+    /// (`search_ahead`), with the warnings making them gave, given here where they were made.
+    fn new_client(
+        &mut self,
+        c: &Customer,
+        code: String,
+        detail: String,
+        ahead: Option<CardAhead>,
+        d: &mut Diag,
+    ) -> Outcome {
         let ccli = self.layout.of(RecordKind::Ccli);
         let cs = &self.profile.customers;
         let mut r = Record::new(ccli);
         self.copy_template(&mut r, d.w);
-        let intitule = self.name_text(&self.intitule(c, &code, d));
+        let t = match ahead {
+            Some(CardAhead { texts, notes }) => {
+                d.w.replay(notes);
+                texts
+            }
+            None => card_texts(self.profile, c, &code, d).0,
+        };
         r.set(Ccli::Num, code.clone());
-        r.set(Ccli::Intitule, intitule.clone());
-        r.set(Ccli::Classement, abrege(&intitule));
-        let contact = self.address_text(&crate::model::join_name(&c.firstname, &c.lastname), false);
-        r.set(Ccli::Contact, contact);
-        let billing = self.place(&c.billing, Ccli::Adresse.name(), d);
+        r.set(Ccli::Intitule, t.intitule);
+        r.set(Ccli::Classement, t.classement);
+        r.set(Ccli::Contact, t.contact);
+        let billing = t.billing;
         // What `remember_created` would read back from the card, from the texts at hand.
-        let card_hash = (!self.fields_set_address).then(|| {
-            texts_address_hash([&billing.address1, &billing.address2, &billing.zip, &billing.city, &billing.country])
-        });
+        let card_hash = (!self.fields_set_address).then_some(t.card_hash);
         r.set(Ccli::Adresse, billing.address1.clone());
         r.set(Ccli::Complement, billing.address2.clone());
         r.set(Ccli::CodePostal, billing.zip.clone());
@@ -661,25 +673,16 @@ impl<'a> Resolver<'a> {
         r.set(Ccli::CodeRegion, billing.region.clone());
         r.set(Ccli::Pays, billing.country.clone());
         r.set(Ccli::NumPayeur, code.clone());
-        let siret = ix::norm_siret(&c.siret);
-        if !c.siret.is_empty() && siret.len() != 14 {
-            d.push(
-                WarningKind::InvalidValue,
-                Ccli::Siret.name(),
-                format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
-            );
-        }
-        r.set(Ccli::Siret, siret);
+        r.set(Ccli::Siret, t.siret);
         r.set(Ccli::Ape, c.ape.clone());
-        r.set(Ccli::Identifiant, ix::norm_vat(&c.vat_number));
+        r.set(Ccli::Identifiant, t.vat);
         r.set(Ccli::DateCreate, self.today);
-        r.set(Ccli::Telephone, phone(c, cs.phone));
-        r.set(Ccli::Telecopie, phone(c, cs.fax));
-        r.set(Ccli::EMail, c.email.quick_trim().to_string());
+        r.set(Ccli::Telephone, t.phone);
+        r.set(Ccli::Telecopie, t.fax);
+        r.set(Ccli::EMail, t.email);
         // Assujettissement (codes uncertain, see docs/format-sage.md open points): 0 for a business with a
         // SIRET or VAT number, 1 (particulier) otherwise.
-        let business = !ix::norm_siret(&c.siret).is_empty() || !ix::norm_vat(&c.vat_number).is_empty();
-        r.set(Ccli::Assujettissement, !business);
+        r.set(Ccli::Assujettissement, !t.business);
         if !cs.representative.quick_trim().is_empty() {
             let (nom, prenom) = crate::gescom::clients::split_representative(&cs.representative);
             r.set(Ccli::CoNom, nom);
@@ -695,13 +698,17 @@ impl<'a> Resolver<'a> {
         }
         let mut records = Vec::with_capacity(2);
         records.push(r);
-        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
         let mut delivery_hash = None;
-        if !delivery.is_empty() {
+        if let Some(mut dt) = t.delivery {
             // Most often the delivery address is the billing one: its texts are made once.
-            let same = same_place(delivery, &c.billing);
-            delivery_hash = card_hash.filter(|_| same);
-            records.push(self.delivery_record_at(c, &code, delivery, true, same.then_some(billing), d));
+            let place = match dt.place.take() {
+                Some(p) => p,
+                None => {
+                    delivery_hash = card_hash;
+                    billing
+                }
+            };
+            records.push(self.delivery_record_from(c, dt, place, true));
         }
         // A record Sage would refuse is never written: the customer fails instead.
         if let Some(message) = records.iter().find_map(missing_required) {
@@ -711,71 +718,26 @@ impl<'a> Resolver<'a> {
         Outcome::New { code, detail, records, issued: Issued::ThisRun }
     }
 
-    /// Intitulé of a new client: the company, else the person's name, else (with a warning)
-    /// the e-mail, else `CLIENT <code>`. Sage needs one; some shop customers have none.
-    fn intitule(&self, c: &Customer, code: &str, d: &mut Diag) -> String {
-        let company = c.company.quick_trim();
-        if !company.is_empty() {
-            return company.to_string();
-        }
-        let name = crate::model::join_name(c.firstname.quick_trim(), c.lastname.quick_trim());
-        if !name.is_empty() {
-            return name;
-        }
-        let email = c.email.quick_trim();
-        if !email.is_empty() {
-            d.push(
-                WarningKind::IntituleFallback,
-                Ccli::Intitule.name(),
-                "the customer has neither name nor company: the intitulé is its e-mail",
-            );
-            return email.to_string();
-        }
-        d.push(
-            WarningKind::IntituleFallback,
-            Ccli::Intitule.name(),
-            "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
-        );
-        format!("CLIENT {code}")
-    }
-
     /// A #CCDL for `addr`; its intitulé ("Marie Dupont - Lyon") is what documents refer to.
     pub fn delivery_record(&self, c: &Customer, code: &str, addr: &Address, principal: bool, d: &mut Diag) -> Record {
-        self.delivery_record_at(c, code, addr, principal, None, d)
+        let (dt, _) = delivery_texts(self.profile, c, code, addr);
+        let place = self.place(addr, Ccdl::Adresse.name(), d);
+        self.delivery_record_from(c, dt, place, principal)
     }
 
-    /// `delivery_record`, with the texts of `addr`'s place when they are made already (its
-    /// client's card): a line 1 moved to line 2 is then reported again, for this record.
-    fn delivery_record_at(
-        &self,
-        c: &Customer,
-        code: &str,
-        addr: &Address,
-        principal: bool,
-        place: Option<Place>,
-        d: &mut Diag,
-    ) -> Record {
+    /// A #CCDL from its texts (`delivery_texts`) and its place.
+    fn delivery_record_from(&self, c: &Customer, dt: DeliveryTexts, place: Place, principal: bool) -> Record {
         let mut ccdl = Record::new(self.layout.of(RecordKind::Ccdl));
-        ccdl.set(Ccdl::Intitule, self.delivery_intitule(c, code, addr));
-        let place = match place {
-            Some(p) => {
-                if p.moved {
-                    moved_to_complement(d, Ccdl::Adresse.name(), &p.address1, &p.address2);
-                }
-                p
-            }
-            None => self.place(addr, Ccdl::Adresse.name(), d),
-        };
+        ccdl.set(Ccdl::Intitule, dt.intitule);
         ccdl.set(Ccdl::Adresse, place.address1);
         ccdl.set(Ccdl::Complement, place.address2);
         ccdl.set(Ccdl::CodePostal, place.zip);
         ccdl.set(Ccdl::Ville, place.city);
         ccdl.set(Ccdl::CodeRegion, place.region);
         ccdl.set(Ccdl::Pays, place.country);
-        let person = addr.person();
-        ccdl.set(Ccdl::Contact, self.address_text(if person.is_empty() { &addr.company } else { &person }, false));
+        ccdl.set(Ccdl::Contact, dt.contact);
         ccdl.set(Ccdl::Principal, principal);
-        ccdl.set(Ccdl::Telephone, if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() });
+        ccdl.set(Ccdl::Telephone, dt.telephone);
         ccdl.set(Ccdl::EMail, c.email.quick_trim().to_string());
         ccdl
     }
@@ -783,73 +745,18 @@ impl<'a> Resolver<'a> {
     /// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it).
     /// Never empty: without any name it is the client's code.
     pub fn delivery_intitule(&self, c: &Customer, code: &str, addr: &Address) -> String {
-        let person = addr.person();
-        let who = if !addr.company.quick_trim().is_empty() {
-            addr.company.clone()
-        } else if !person.quick_trim().is_empty() {
-            person
-        } else if !c.display_name().quick_trim().is_empty() {
-            c.display_name()
-        } else {
-            format!("CLIENT {code}")
-        };
-        let text = if addr.city.is_empty() { who } else { [&who, " - ", &addr.city].concat() };
-        let text = self.address_text(&self.name_text(&text), false);
-        cut_encoded(&text, 35)
-    }
-
-    /// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when
-    /// line 2 is empty, rather than being cut (`true` then, for the warning `place` gives).
-    fn split_address_quietly(&self, a: &Address) -> (String, String, bool) {
-        let a1 = self.address_text(&a.address1, true);
-        let a2 = self.address_text(&a.address2, true);
-        if a2.is_empty() && codepage::encoded_len(&a1, CodePage::Cp850) > ADDRESS_MAX {
-            let fit = cut_encoded(&a1, ADDRESS_MAX);
-            let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
-            let (head, tail) = a1.split_at(cut);
-            return (head.quick_trim().to_string(), tail.quick_trim().to_string(), true);
-        }
-        (a1, a2, false)
+        delivery_intitule(self.profile, c, code, addr).0
     }
 
     /// The texts of an address as a client's card (new or updated) and a delivery address
     /// write them.
     pub(super) fn place(&self, a: &Address, field: &str, d: &mut Diag) -> Place {
-        let (address1, address2, moved) = self.split_address_quietly(a);
-        if moved {
-            moved_to_complement(d, field, &address1, &address2);
-        }
-        Place {
-            address1,
-            address2,
-            zip: self.address_text(&a.zip, true),
-            city: self.address_text(&a.city, true),
-            region: self.address_text(region(a), true),
-            country: self.address_text(&country_name(&a.country), true),
-            moved,
-        }
-    }
-
-    pub(super) fn name_text(&self, s: &str) -> String {
-        self.folded(s, self.profile.customers.uppercase_name)
+        place(self.profile, a, field, d)
     }
 
     /// Address text with the options; `upper_ok` = the uppercase option applies.
     pub(super) fn address_text(&self, s: &str, upper_ok: bool) -> String {
-        self.folded(s, self.profile.customers.uppercase_addresses && upper_ok)
-    }
-
-    /// `s` trimmed, accents removed if the profile says so, uppercased if `uppercase`: one
-    /// String made, not three (most texts are plain ASCII, which removing accents leaves as
-    /// it is).
-    fn folded(&self, s: &str, uppercase: bool) -> String {
-        let t = crate::text::trim(s);
-        let t = if self.profile.customers.remove_accents && !t.is_ascii() {
-            remove_accents(t).into()
-        } else {
-            Cow::Borrowed(t)
-        };
-        if uppercase { upper(&t) } else { t.into_owned() }
+        address_text(self.profile, s, upper_ok)
     }
 
     fn copy_template(&mut self, r: &mut Record, w: &mut Warnings) {
@@ -975,22 +882,97 @@ fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) ->
 }
 
 /// A customer searched in the client list on the reading thread (`search_ahead`): the
-/// answer and the warnings the search gave, to be given when the order is converted.
+/// answer and the warnings the search gave, to be given when the order is converted; and,
+/// for a customer the list does not have, met for the first time, its card's texts.
 pub struct SearchAhead {
     found: Search,
     notes: Vec<crate::report::Deferred>,
+    card: Option<CardAhead>,
+}
+
+/// A new client's texts made on the reading thread, and the warnings making them gave (given
+/// by `new_client`, where it would have made them).
+pub(super) struct CardAhead {
+    texts: CardTexts,
+    notes: Vec<crate::report::Deferred>,
+}
+
+/// The customers the reading thread has met in an input, as a filter of their keys (1 MiB,
+/// whatever their number; a customer not met is seldom taken for one met, never the other
+/// way round): a new client's texts are made ahead for a customer's first order only, the
+/// later ones finding the client created by the first.
+pub struct Met {
+    bits: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl Met {
+    const BITS: u64 = 1 << 23;
+
+    pub fn new() -> Met {
+        Met { bits: (0..Self::BITS / 64).map(|_| std::sync::atomic::AtomicU64::new(0)).collect() }
+    }
+
+    /// Notes the customer's keys as met; whether none of them was met before. The keys are
+    /// the shop id and the e-mail as `id_key` and `email_key` take them, hashed byte by byte
+    /// (an e-mail two ways of writing the same only costs texts made for nothing).
+    fn first(&self, c: &Customer) -> bool {
+        use std::hash::Hasher;
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut first = true;
+        for (kind, text) in [(0u8, c.shop_id.quick_trim()), (1, c.email.quick_trim())] {
+            if text.is_empty() {
+                continue;
+            }
+            let mut h = rustc_hash::FxHasher::default();
+            h.write_u8(kind);
+            for b in text.bytes() {
+                h.write_u8(b.to_ascii_lowercase());
+            }
+            let h = crate::spill::mix(h.finish());
+            let mut all = true;
+            for bit in [h % Self::BITS, (h >> 32) % Self::BITS] {
+                let mask = 1u64 << (bit % 64);
+                all &= self.bits[(bit / 64) as usize].fetch_or(mask, Relaxed) & mask != 0;
+            }
+            first &= !all;
+        }
+        first
+    }
+}
+
+impl Default for Met {
+    fn default() -> Self {
+        Met::new()
+    }
 }
 
 /// `Resolver::search` for an order's customer, on a thread of its own (the list is read
-/// only): `None` when the profile resolves no customer (a single account).
-pub fn search_ahead(profile: &Profile, index: &ClientIndex, o: &crate::model::Order) -> Option<SearchAhead> {
+/// only): `None` when the profile resolves no customer (a single account). With `met`, a
+/// customer the list does not have is noted as met and, the first time and when `spare`
+/// (the reading thread is ahead of the converting one), gets its card's texts made too.
+pub fn search_ahead(
+    profile: &Profile,
+    index: &ClientIndex,
+    o: &crate::model::Order,
+    met: Option<&Met>,
+    spare: bool,
+) -> Option<SearchAhead> {
     if profile.customers.mode == Mode::Single {
         return None;
     }
     let mut w = crate::report::Warnings::deferred("");
     let subject = crate::model::order_subject(&o.number, o.origin.line);
     let found = search(profile, index, &o.customer, &mut Diag::new(&subject, &mut w));
-    Some(SearchAhead { found, notes: w.take_deferred() })
+    let notes = w.take_deferred();
+    let card = match (&found, met) {
+        (Search::None, Some(met)) if met.first(&o.customer) && spare => {
+            // The code is not known yet: texts that would be made of it are left to `new_client`.
+            let (texts, of_code) = card_texts(profile, &o.customer, "", &mut Diag::new(&subject, &mut w));
+            (!of_code).then(|| CardAhead { texts, notes: w.take_deferred() })
+        }
+        _ => None,
+    };
+    Some(SearchAhead { found, notes, card })
 }
 
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
@@ -1042,6 +1024,194 @@ pub(super) struct Place {
     pub(super) region: String,
     pub(super) country: String,
     pub(super) moved: bool,
+}
+
+/// `s` trimmed, accents removed if the profile says so, uppercased if `uppercase`: one
+/// String made, not three (most texts are plain ASCII, which removing accents leaves as it
+/// is).
+fn folded(profile: &Profile, s: &str, uppercase: bool) -> String {
+    let t = crate::text::trim(s);
+    let t = if profile.customers.remove_accents && !t.is_ascii() { remove_accents(t).into() } else { Cow::Borrowed(t) };
+    if uppercase { upper(&t) } else { t.into_owned() }
+}
+
+fn name_text(profile: &Profile, s: &str) -> String {
+    folded(profile, s, profile.customers.uppercase_name)
+}
+
+/// Address text with the options; `upper_ok` = the uppercase option applies.
+fn address_text(profile: &Profile, s: &str, upper_ok: bool) -> String {
+    folded(profile, s, profile.customers.uppercase_addresses && upper_ok)
+}
+
+/// Address line 1 and 2; a line 1 too long for its field moves its end to line 2 when line 2
+/// is empty, rather than being cut (`true` then, for the warning `place` gives).
+fn split_address_quietly(profile: &Profile, a: &Address) -> (String, String, bool) {
+    let a1 = address_text(profile, &a.address1, true);
+    let a2 = address_text(profile, &a.address2, true);
+    if a2.is_empty() && codepage::encoded_len(&a1, CodePage::Cp850) > ADDRESS_MAX {
+        let fit = cut_encoded(&a1, ADDRESS_MAX);
+        let cut = fit.rfind(' ').filter(|&p| p > 0).unwrap_or(fit.len());
+        let (head, tail) = a1.split_at(cut);
+        return (head.quick_trim().to_string(), tail.quick_trim().to_string(), true);
+    }
+    (a1, a2, false)
+}
+
+/// The texts of an address as a client's card (new or updated) and a delivery address write
+/// them.
+fn place(profile: &Profile, a: &Address, field: &str, d: &mut Diag) -> Place {
+    let (address1, address2, moved) = split_address_quietly(profile, a);
+    if moved {
+        moved_to_complement(d, field, &address1, &address2);
+    }
+    Place {
+        address1,
+        address2,
+        zip: address_text(profile, &a.zip, true),
+        city: address_text(profile, &a.city, true),
+        region: address_text(profile, region(a), true),
+        country: address_text(profile, &country_name(&a.country), true),
+        moved,
+    }
+}
+
+/// Intitulé of a new client: the company, else the person's name, else (with a warning) the
+/// e-mail, else `CLIENT <code>` (`true`: made of `code`). Sage needs one; some shop customers
+/// have none.
+fn intitule(c: &Customer, code: &str, d: &mut Diag) -> (String, bool) {
+    let company = c.company.quick_trim();
+    if !company.is_empty() {
+        return (company.to_string(), false);
+    }
+    let name = crate::model::join_name(c.firstname.quick_trim(), c.lastname.quick_trim());
+    if !name.is_empty() {
+        return (name, false);
+    }
+    let email = c.email.quick_trim();
+    if !email.is_empty() {
+        d.push(
+            WarningKind::IntituleFallback,
+            Ccli::Intitule.name(),
+            "the customer has neither name nor company: the intitulé is its e-mail",
+        );
+        return (email.to_string(), false);
+    }
+    d.push(
+        WarningKind::IntituleFallback,
+        Ccli::Intitule.name(),
+        "the customer has neither name, company nor e-mail: the intitulé is 'CLIENT' and its code",
+    );
+    (format!("CLIENT {code}"), true)
+}
+
+/// "Marie Dupont - Lyon", at most 35 characters once written (#CHEN 13 refers to it). Never
+/// empty: without any name it is the client's code (`true` then).
+fn delivery_intitule(profile: &Profile, c: &Customer, code: &str, addr: &Address) -> (String, bool) {
+    let person = addr.person();
+    let (who, of_code) = if !addr.company.quick_trim().is_empty() {
+        (addr.company.clone(), false)
+    } else if !person.quick_trim().is_empty() {
+        (person, false)
+    } else if !c.display_name().quick_trim().is_empty() {
+        (c.display_name(), false)
+    } else {
+        (format!("CLIENT {code}"), true)
+    };
+    let text = if addr.city.is_empty() { who } else { [&who, " - ", &addr.city].concat() };
+    let text = address_text(profile, &name_text(profile, &text), false);
+    (cut_encoded(&text, 35), of_code)
+}
+
+/// The texts of a new client's card and first delivery address that depend on the customer
+/// and the profile alone: made by `new_client`, or on the reading thread ahead of the order
+/// (`CardAhead`) for a customer the list does not have.
+pub(super) struct CardTexts {
+    intitule: String,
+    classement: String,
+    contact: String,
+    billing: Place,
+    /// The card's address hash as `remember_created` would read it back from the record.
+    card_hash: u64,
+    siret: String,
+    vat: String,
+    business: bool,
+    phone: String,
+    fax: String,
+    email: String,
+    /// `None`: no delivery address (not even the billing one).
+    delivery: Option<DeliveryTexts>,
+}
+
+/// A #CCDL's texts; its place is apart (`None`: the card's, when the address is the same).
+struct DeliveryTexts {
+    intitule: String,
+    contact: String,
+    telephone: String,
+    place: Option<Place>,
+}
+
+/// A new client's texts (`CardTexts`), in the order `new_client` made them (so are its
+/// warnings); `true` when one of them is made of `code` (a customer without any name).
+fn card_texts(profile: &Profile, c: &Customer, code: &str, d: &mut Diag) -> (CardTexts, bool) {
+    let cs = &profile.customers;
+    let (intitule, mut of_code) = intitule(c, code, d);
+    let intitule = name_text(profile, &intitule);
+    let classement = abrege(&intitule);
+    let contact = address_text(profile, &crate::model::join_name(&c.firstname, &c.lastname), false);
+    let billing = place(profile, &c.billing, Ccli::Adresse.name(), d);
+    let card_hash =
+        texts_address_hash([&billing.address1, &billing.address2, &billing.zip, &billing.city, &billing.country]);
+    let siret = ix::norm_siret(&c.siret);
+    if !c.siret.is_empty() && siret.len() != 14 {
+        d.push(
+            WarningKind::InvalidValue,
+            Ccli::Siret.name(),
+            format!("'{}' is not a 14-digit SIRET: written as given", c.siret),
+        );
+    }
+    let vat = ix::norm_vat(&c.vat_number);
+    let business = !siret.is_empty() || !vat.is_empty();
+    let addr = c.delivery.as_ref().filter(|d| !d.is_empty()).unwrap_or(&c.billing);
+    let delivery = (!addr.is_empty()).then(|| {
+        let (mut dt, code_used) = delivery_texts(profile, c, code, addr);
+        of_code |= code_used;
+        dt.place = if same_place(addr, &c.billing) {
+            // Reported again, for this record.
+            if billing.moved {
+                moved_to_complement(d, Ccdl::Adresse.name(), &billing.address1, &billing.address2);
+            }
+            None
+        } else {
+            Some(place(profile, addr, Ccdl::Adresse.name(), d))
+        };
+        dt
+    });
+    let texts = CardTexts {
+        intitule,
+        classement,
+        contact,
+        billing,
+        card_hash,
+        siret,
+        vat,
+        business,
+        phone: phone(c, cs.phone),
+        fax: phone(c, cs.fax),
+        email: c.email.quick_trim().to_string(),
+        delivery,
+    };
+    (texts, of_code)
+}
+
+/// A #CCDL's texts for `addr` but its place (which `place` makes after the intitulé: so
+/// are its warnings); `true` when the intitulé is made of `code`.
+fn delivery_texts(profile: &Profile, c: &Customer, code: &str, addr: &Address) -> (DeliveryTexts, bool) {
+    let (intitule, of_code) = delivery_intitule(profile, c, code, addr);
+    let person = addr.person();
+    let contact = address_text(profile, if person.is_empty() { &addr.company } else { &person }, false);
+    let telephone = if addr.phone.is_empty() { c.phone.clone() } else { addr.phone.clone() };
+    (DeliveryTexts { intitule, contact, telephone, place: None }, of_code)
 }
 
 /// The fields a `Place` is made of are the same in `a` and `b`.
@@ -1263,7 +1433,7 @@ mod tests {
             let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
             let a = here.resolve(&c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
             let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
-            let searched = search_ahead(&p, &ix, &o);
+            let searched = search_ahead(&p, &ix, &o, None, false);
             assert!(searched.is_some());
             let b = ahead.resolve_searched(
                 &c,
@@ -1278,7 +1448,90 @@ mod tests {
             assert_eq!(list(&w_here), list(&w_ahead));
         }
         let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
-        assert!(search_ahead(&single, &ix, &crate::model::Order::default()).is_none());
+        assert!(search_ahead(&single, &ix, &crate::model::Order::default(), None, false).is_none());
+    }
+
+    /// A new client whose texts were made on the reading thread is written as one made here:
+    /// the same records, the same warnings in the same order and place (an intitulé from the
+    /// e-mail, a line 1 moved to line 2 on the card and again on its delivery address, an
+    /// invalid SIRET, a delivery address of its own, none at all), with the text options on
+    /// and off. A customer whose texts would be made of its code (no name at all) gets none
+    /// ahead; nor does one already met, nor any when the reading thread has no time to spare.
+    #[test]
+    fn a_new_clients_texts_made_ahead_write_as_made_here() {
+        let ix = index();
+        let long = "Résidence les Tilleuls, bâtiment C, escalier 4, 12 rue de l’Église";
+        let mut cases = Vec::new();
+        cases.push((customer("610", "zoe.lefevre@exemple.fr"), true));
+        let mut nameless = customer("611", "contact@œuvres-sociales.fr");
+        (nameless.firstname, nameless.lastname) = (String::new(), String::new());
+        cases.push((nameless, true));
+        let mut moved = customer("612", "marc.durand@exemple.fr");
+        moved.billing.address1 = long.into();
+        moved.siret = "123".into();
+        cases.push((moved.clone(), true));
+        let mut elsewhere = moved.clone();
+        elsewhere.shop_id = "613".into();
+        elsewhere.email = "l.martin@exemple.fr".into();
+        elsewhere.delivery = Some(Address {
+            company: "Boulangerie Martin".into(),
+            address1: long.to_uppercase(),
+            zip: "13001".into(),
+            city: "Marseille".into(),
+            country: "FR".into(),
+            phone: "04 91 00 00 00".into(),
+            ..Default::default()
+        });
+        cases.push((elsewhere, true));
+        let mut nowhere = customer("614", "nadia.benali@exemple.fr");
+        nowhere.billing = Address::default();
+        cases.push((nowhere, true));
+        let mut anonymous = customer("615", "");
+        (anonymous.firstname, anonymous.lastname) = (String::new(), String::new());
+        cases.push((anonymous, false));
+        for toml in ["", "[customers]\nremove_accents = true\nuppercase_name = true\nuppercase_addresses = true\n"] {
+            let p = profile(toml);
+            for (c, made) in &cases {
+                let o = crate::model::Order { number: "#1002".into(), customer: c.clone(), ..Default::default() };
+                let subject = crate::model::order_subject(&o.number, o.origin.line);
+                let new =
+                    || Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+                let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
+                let a = here.resolve(c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
+                let met = Met::new();
+                assert!(search_ahead(&p, &ix, &o, Some(&met), false).unwrap().card.is_none(), "no time to spare");
+                let met = Met::new();
+                let searched = search_ahead(&p, &ix, &o, Some(&met), true).unwrap();
+                assert_eq!(searched.card.is_some(), *made, "{c:?}");
+                assert!(search_ahead(&p, &ix, &o, Some(&met), true).unwrap().card.is_none(), "met already");
+                let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
+                let b = ahead.resolve_searched(
+                    c,
+                    Some(searched),
+                    Platform::Shopify,
+                    &mut st_ahead,
+                    &mut Diag::new(&subject, &mut w_ahead),
+                );
+                assert!(matches!(a, Outcome::New { .. }), "{a:?}");
+                assert_eq!(format!("{a:?}"), format!("{b:?}"));
+                let list = |w: &Warnings| {
+                    w.list
+                        .iter()
+                        .map(|x| (x.kind, x.record.clone(), x.field.clone(), x.message.clone()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(list(&w_here), list(&w_ahead));
+                assert_eq!(ahead.created.len(), 1);
+            }
+        }
+        // The cases say what they claim: the warnings they are there for are given.
+        let (_, w, _) = run(&profile(""), &cases[3].0);
+        let kinds: Vec<_> = w.list.iter().map(|x| (x.kind, x.field.as_str())).collect();
+        assert!(kinds.contains(&(WarningKind::MovedToComplement, "CT_Adresse")), "{kinds:?}");
+        assert!(kinds.contains(&(WarningKind::MovedToComplement, "LI_Adresse")), "{kinds:?}");
+        assert!(kinds.contains(&(WarningKind::InvalidValue, "CT_Siret")), "{kinds:?}");
+        let (_, w, _) = run(&profile(""), &cases[1].0);
+        assert!(w.list.iter().any(|x| x.kind == WarningKind::IntituleFallback), "{:?}", w.list);
     }
 
     fn new_record(o: &Outcome) -> &Record {

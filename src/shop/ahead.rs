@@ -8,6 +8,7 @@
 //! at most `DEPTH` batches ahead: memory does not depend on the file's size. When the
 //! consumer stops (an error), the reader stops at its next batch.
 
+use std::cell::Cell;
 use std::sync::mpsc;
 
 use crate::error::InputError;
@@ -18,6 +19,19 @@ use crate::report::{Deferred, Warnings};
 const BATCH: usize = 256;
 /// Batches the reader may be ahead.
 const DEPTH: usize = 3;
+
+thread_local! {
+    /// On the reader's thread: its last batch found the consumer's queue full.
+    static BEHIND: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the consumer sets the pace: the reader's last batch had to wait for room. Work
+/// either thread can do is then best done by the reader (`convert` makes new clients' texts
+/// there), which would wait anyway; when the reader sets the pace, by the consumer. `false`
+/// off the reader's thread.
+pub fn consumer_behind() -> bool {
+    BEHIND.with(Cell::get)
+}
 
 /// One `next` of the reader: its result and the warnings it gave.
 struct Step<T> {
@@ -100,7 +114,18 @@ fn read<R, T, N>(
             last = !matches!(item, Ok(Some(_)));
             batch.push(Step { item, notes: notes.take_deferred() });
         }
-        if full.send(batch).is_err() || last {
+        let sent = match full.try_send(batch) {
+            Ok(()) => {
+                BEHIND.set(false);
+                true
+            }
+            Err(mpsc::TrySendError::Full(batch)) => {
+                BEHIND.set(true);
+                full.send(batch).is_ok()
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => false,
+        };
+        if !sent || last {
             return;
         }
     }
