@@ -199,4 +199,40 @@ mod tests {
         // The reader stopped within a few batches of the consumer, not at the end.
         assert!(read < 10 + (DEPTH as u32 + 3) * BATCH as u32, "{read}");
     }
+
+    /// The reader learns that the consumer sets the pace when a batch finds the queue full
+    /// (a consumer held on its first record until the reader has filled the queue), and only
+    /// on its own thread; what it says changes no record.
+    #[test]
+    fn the_reader_knows_when_the_consumer_is_behind() {
+        let n = (DEPTH as u32 + 4) * BATCH as u32;
+        let read = std::sync::atomic::AtomicU32::new(0);
+        let behind = std::sync::Mutex::new(Vec::new());
+        let mut w = Warnings::new("x.csv");
+        let mut got = Vec::new();
+        let next = |at: &mut u32, _: &mut Warnings| {
+            *at += 1;
+            read.store(*at, std::sync::atomic::Ordering::Relaxed);
+            behind.lock().unwrap().push((*at, consumer_behind()));
+            Ok((*at <= n).then_some(*at))
+        };
+        each(&mut 0, &mut w, next, |r, _| {
+            assert!(!consumer_behind(), "not on the consumer's thread");
+            if *r == 1 {
+                // The reader fills the queue (DEPTH batches) and reads one more batch.
+                while read.load(std::sync::atomic::Ordering::Relaxed) < (DEPTH as u32 + 2) * BATCH as u32 {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            got.push(*r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, (1..=n).collect::<Vec<_>>());
+        let behind = behind.into_inner().unwrap();
+        assert!(behind.iter().take(BATCH).all(|&(_, b)| !b), "the first batch waits for nothing");
+        let after = (DEPTH as u32 + 2) * BATCH as u32;
+        assert!(behind.iter().any(|&(at, b)| at > after && b), "the batch after a full queue knows it");
+    }
 }
