@@ -901,14 +901,16 @@ pub(super) struct CardAhead {
 /// whatever their number; a customer not met is seldom taken for one met, never the other
 /// way round): a new client's texts are made ahead for a customer's first order only, the
 /// later ones finding the client created by the first.
-pub struct Met {
+pub(crate) struct Met {
+    /// Atomic only because the reading thread's closure must be shareable: it alone
+    /// touches them.
     bits: Vec<std::sync::atomic::AtomicU64>,
 }
 
 impl Met {
     const BITS: u64 = 1 << 23;
 
-    pub fn new() -> Met {
+    pub(crate) fn new() -> Met {
         Met { bits: (0..Self::BITS / 64).map(|_| std::sync::atomic::AtomicU64::new(0)).collect() }
     }
 
@@ -940,17 +942,11 @@ impl Met {
     }
 }
 
-impl Default for Met {
-    fn default() -> Self {
-        Met::new()
-    }
-}
-
 /// `Resolver::search` for an order's customer, on a thread of its own (the list is read
 /// only): `None` when the profile resolves no customer (a single account). With `met`, a
 /// customer the list does not have is noted as met and, the first time and when `spare`
 /// (the reading thread is ahead of the converting one), gets its card's texts made too.
-pub fn search_ahead(
+pub(crate) fn search_ahead(
     profile: &Profile,
     index: &ClientIndex,
     o: &crate::model::Order,
