@@ -904,6 +904,15 @@ mod tests {
         }
     }
 
+    fn test_profile(toml: &str) -> Profile {
+        crate::setup::parse_profile(toml, "test").unwrap()
+    }
+
+    /// A builder of the built-in #VER 33 layout, without articles, on a fixed day.
+    fn test_builder(p: &Profile) -> DocumentBuilder<'_> {
+        DocumentBuilder::new(p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap()
+    }
+
     fn subject_of(o: &Order) -> String {
         crate::model::order_subject(&o.number, o.origin.line)
     }
@@ -917,13 +926,8 @@ mod tests {
     /// notes dropped) does not use up a once-per-run warning.
     #[test]
     fn prepared_ahead_warns_as_prepared_here() {
-        let p = crate::setup::parse_profile(
-            "[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n",
-            "test",
-        )
-        .unwrap();
-        let builder =
-            || DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let p = test_profile("[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n");
+        let builder = || test_builder(&p);
         let orders = [order("#1", "20"), order("#2", "7"), order("#3", "7"), order("#4", "20")];
 
         let (mut here, mut w_here) = (builder(), Warnings::new("x.csv"));
@@ -964,13 +968,9 @@ mod tests {
     /// header and warnings (the totals check among them).
     #[test]
     fn lines_made_ahead_are_the_lines_made_here() {
-        let p = crate::setup::parse_profile(
-            "[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n",
-            "test",
-        )
-        .unwrap();
+        let p = test_profile("[orders]\nunknown_article = \"divers\"\n[orders.tax_codes]\n\"20\" = \"C20\"\n");
         let layout = Layout::builtin(33).unwrap();
-        let mut b = DocumentBuilder::new(&p, layout, None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let mut b = test_builder(&p);
         let mut o = order("#7", "20");
         let second = crate::model::Line {
             name: "Bougie parfumée œillet".into(),
@@ -1013,13 +1013,8 @@ mod tests {
     /// warning of a rate without one names it as `rate_key` writes it.
     #[test]
     fn a_rate_finds_its_code_at_any_scale() {
-        let p = crate::setup::parse_profile(
-            "[orders.tax_codes]\n\"20\" = \"C20\"\n\"5,50 %\" = \"C05\"\n\"0\" = \"C00\"\n",
-            "test",
-        )
-        .unwrap();
-        let mut run =
-            DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        let p = test_profile("[orders.tax_codes]\n\"20\" = \"C20\"\n\"5,50 %\" = \"C05\"\n\"0\" = \"C00\"\n");
+        let mut run = test_builder(&p);
         let mut w = Warnings::default();
         let mut code = |r: &str| run.tax_code(Some(r.parse().unwrap()), &mut Diag::new("order 1", &mut w));
         let got = ["20", "20.000", "5.5", "5.50", "0.00", "-0", "7.00"].map(&mut code);
@@ -1031,13 +1026,10 @@ mod tests {
     /// then within the method's name; none found: the default mode, said once.
     #[test]
     fn the_first_gateway_decides_the_mode_de_reglement() {
-        let p = crate::setup::parse_profile(
+        let p = test_profile(
             "[orders]\ndefault_payment_method = 9\n[orders.payment_methods]\n\"Shopify Payments\" = 2\n\"PayPal\" = 5\n",
-            "test",
-        )
-        .unwrap();
-        let mut run =
-            DocumentBuilder::new(&p, Layout::builtin(33).unwrap(), None, jiff::civil::date(2026, 11, 28)).unwrap();
+        );
+        let mut run = test_builder(&p);
         let mut w = Warnings::default();
         let mut mode = |m: &str| run.payment_mode(m, &mut Diag::new("order 1", &mut w));
         let got = [
