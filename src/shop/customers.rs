@@ -26,8 +26,15 @@ pub struct CustomerReader {
 
 /// Removes Excel's protective apostrophe: always in id/zip/phone-like fields, elsewhere only
 /// when what follows looks like a number ("'s-Hertogenbosch" keeps its apostrophe).
-#[inline]
+/// Called for every cell read: the test for the apostrophe is inlined at each call, the rest
+/// (seldom needed) is not.
+#[inline(always)]
 pub fn strip_apostrophe(v: &str, always: bool) -> &str {
+    if v.as_bytes().first() == Some(&b'\'') { strip_leading_apostrophe(v, always) } else { v }
+}
+
+#[inline(never)]
+fn strip_leading_apostrophe(v: &str, always: bool) -> &str {
     match v.strip_prefix('\'') {
         Some(rest) if always => rest,
         Some(rest) if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) => rest,
