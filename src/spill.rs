@@ -16,6 +16,7 @@
 //! memory, 4 bytes a block) does not match is such a failure: a run damaged on disk never
 //! answers "absent" for a key it holds (for the ledger, that would convert an order twice).
 
+use std::cell::Cell;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -503,7 +504,7 @@ impl FirstError {
 
 /// See the module's documentation.
 #[derive(Debug)]
-pub struct SpillMap<K> {
+pub struct SpillMap<K: Key> {
     hot: FxHashMap<K, u64>,
     /// Oldest (largest) first.
     runs: Vec<Run<K>>,
@@ -511,12 +512,26 @@ pub struct SpillMap<K> {
     len: usize,
     on_error: u64,
     error: FirstError,
+    /// The key the last lookup found nowhere (not even dead in a run), until it is inserted:
+    /// nothing else puts a key in the map (a spill, a merge, `retain` and `remove` only move,
+    /// change or drop keys held). The ledger, the state and the created clients look a key up,
+    /// then insert it; the insert then goes straight to the memory table instead of asking
+    /// every run's filter again (a cache miss each).
+    absent: Cell<Option<K>>,
 }
 
 impl<K: Key> SpillMap<K> {
     /// A map whose runs go `to`; a lookup that cannot read answers `on_error`.
     pub fn new(to: SpillTo, on_error: u64) -> Self {
-        SpillMap { hot: FxHashMap::default(), runs: Vec::new(), to, len: 0, on_error, error: Default::default() }
+        SpillMap {
+            hot: FxHashMap::default(),
+            runs: Vec::new(),
+            to,
+            len: 0,
+            on_error,
+            error: Default::default(),
+            absent: Cell::new(None),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -558,7 +573,11 @@ impl<K: Key> SpillMap<K> {
         match self.locate(k) {
             Err(()) => Some(self.on_error),
             Ok(Some((_, _, v, true))) => Some(v),
-            Ok(_) => None,
+            Ok(Some(_)) => None,
+            Ok(None) => {
+                self.absent.set(Some(*k));
+                None
+            }
         }
     }
 
@@ -568,6 +587,11 @@ impl<K: Key> SpillMap<K> {
 
     /// Maps `k` to `v`; what it mapped to.
     pub fn insert(&mut self, k: K, v: u64) -> Option<u64> {
+        if self.absent.get() == Some(k) {
+            self.absent.set(None);
+            debug_assert!(!self.hot.contains_key(&k) && self.locate(&k) == Ok(None), "a key said absent is held");
+            return self.insert_new(k, v);
+        }
         if let Some(old) = self.hot.get_mut(&k) {
             return Some(std::mem::replace(old, v));
         }
@@ -584,6 +608,11 @@ impl<K: Key> SpillMap<K> {
             }
             Ok(None) => {}
         }
+        self.insert_new(k, v)
+    }
+
+    /// `k`, held nowhere, to the memory table.
+    fn insert_new(&mut self, k: K, v: u64) -> Option<u64> {
         self.hot.insert(k, v);
         self.len += 1;
         if self.hot.len() >= HOT {
@@ -747,6 +776,38 @@ mod tests {
             assert!(keys < 100 || m.runs.len() > 1, "the runs were used");
             assert!(m.runs.len() <= 12, "runs merged: {}", m.runs.len());
         }
+    }
+
+    /// A key looked up and found nowhere, then inserted (the ledger's and the state's way),
+    /// answers as a `HashMap` would, through spills, removals (a dead record in a run is
+    /// brought back in place, not added again) and inserts of other keys in between.
+    #[test]
+    fn a_key_found_absent_then_inserted_is_held_once() {
+        let mut m: SpillMap<u64> = SpillMap::new(SpillTo::Temp, u64::MAX);
+        let mut model: HashMap<u64, u64> = HashMap::new();
+        let key = |n: u64| n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for step in 0..3_000u64 {
+            let k = key(step % 700);
+            assert_eq!(m.get(&k), model.get(&k).copied(), "get, step {step}");
+            match step % 5 {
+                // Another key changes the map between the lookup and the insert.
+                0 => {
+                    let other = key(step % 700 + 1);
+                    assert_eq!(m.insert(other, step), model.insert(other, step), "other, step {step}");
+                }
+                1 => assert_eq!(m.remove(&k), model.remove(&k), "remove, step {step}"),
+                _ => {}
+            }
+            assert_eq!(m.insert(k, step), model.insert(k, step), "insert, step {step}");
+            if step % 3 == 0 {
+                assert_eq!(m.remove(&k), model.remove(&k), "remove after, step {step}");
+            }
+            assert_eq!(m.len(), model.len(), "len, step {step}");
+        }
+        let mut all: Vec<_> = model.into_iter().collect();
+        all.sort_unstable();
+        assert_eq!(m.entries(), all, "every key once, with its value");
+        assert!(m.runs.len() > 1, "the runs were used");
     }
 
     /// A run damaged on disk (one bit of a value, then one of a key) is an error kept: no key
