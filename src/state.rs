@@ -690,6 +690,7 @@ impl State {
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
         self.last.take();
+        let issued = Issued { code: code.to_string(), date: date.to_string() };
         let date = match self.date_ids.get(date) {
             Some(&d) => d,
             None => {
@@ -717,6 +718,9 @@ impl State {
         self.failed(r);
         self.set(Field::Code, code, at);
         self.set(Field::Key, key, at);
+        // Asked again at once (the customer's other key is looked up after its code is
+        // kept): answered without reading back the record just written.
+        *self.last.borrow_mut() = Some((key.into(), issued));
     }
 
     /// Undoes record `at` (the newest not undone yet) of `len` bytes; false if it could not.
@@ -1063,6 +1067,8 @@ mod tests {
                         let (k, c, d) = (key(k), format!("WEB{c}"), format!("2026-11-0{}", d + 1));
                         s.record(&k, &c, &d);
                         m.record(&k, &c, &d);
+                        let kept = Issued { code: c.clone(), date: d.clone() };
+                        prop_assert_eq!(s.issued_to(&k), Some(kept), "asked right after it is kept");
                     }
                     Op::Counter(n) => {
                         s.counter = n;
