@@ -6,6 +6,10 @@
 //!
 //!     cargo bench --bench convert                          # 250,000 and 1,000,000 rows, 200,000 clients
 //!     cargo bench --bench convert -- --rows 100000 --clients 20000
+//!     cargo bench --bench convert -- --bin target/pgo/x86_64-unknown-linux-gnu/release/passerelle
+//!
+//! `--bin` measures another build of passerelle (`scripts/pgo-build.sh`'s) in place of the
+//! one Cargo built for the bench.
 //!
 //! Each program runs in its own process, best wall time of 3 runs; peak memory is the
 //! child's maximum resident set (wait4; Linux counts in it the memory of this process when it
@@ -154,7 +158,15 @@ fn main() {
         None => vec![250_000, 1_000_000],
     };
     let me = std::env::current_exe().unwrap();
-    let passerelle = PathBuf::from(env!("CARGO_BIN_EXE_passerelle"));
+    let passerelle = match args.iter().position(|a| a == "--bin").and_then(|i| args.get(i + 1)) {
+        Some(bin) => {
+            let bin = PathBuf::from(bin);
+            assert!(bin.is_file(), "--bin {}: no such program", bin.display());
+            println!("(passerelle: {})", bin.display());
+            fs::canonicalize(bin).unwrap()
+        }
+        None => PathBuf::from(env!("CARGO_BIN_EXE_passerelle")),
+    };
     let xsv = xsv();
     if xsv.is_none() {
         println!("(xsv is not on the PATH: `cargo install xsv` to compare with `xsv select`)");
