@@ -14,6 +14,8 @@
 # runs under Wine (same build command, scripts/windows-common.sh); the Wine stand-in DLL is
 # not shipped: Windows has the real one.
 # Needs mingw-w64 (installed with apt-get when missing) and the Rust target (rustup).
+# PASSERELLE_PROFDATA=target/pgo-data/passerelle.profdata (made by scripts/pgo-build.sh): the
+# .exe is built with that profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WIN_SCRIPT=package-windows

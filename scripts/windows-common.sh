@@ -93,9 +93,19 @@ win_toolchain() {
 }
 
 # The release .exe, without debug information (what the zip ships; mimalloc included, its C
-# compiled by mingw).
+# compiled by mingw). With PASSERELLE_PROFDATA naming the profile scripts/pgo-build.sh made,
+# built with it (the counts are the program's own, whatever the system they were taken on;
+# functions that differ on Windows are built as without one).
 win_build() {
-    CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo \
+    # RUSTFLAGS only when a profile is given: set, even empty, it would hide the user's own
+    # `build.rustflags`.
+    local env=()
+    if [ -n "${PASSERELLE_PROFDATA:-}" ]; then
+        [ -f "$PASSERELLE_PROFDATA" ] || { win_say "PASSERELLE_PROFDATA: no file $PASSERELLE_PROFDATA"; return 1; }
+        env=("RUSTFLAGS=${RUSTFLAGS:-} -Cprofile-use=$(realpath "$PASSERELLE_PROFDATA") -Cllvm-args=-no-pgo-warn-mismatch")
+        win_say "built with the profile $PASSERELLE_PROFDATA"
+    fi
+    env "${env[@]}" CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo \
         CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER="$WIN_CC" \
         cargo build --locked --release --quiet --target "$WIN_TARGET" --target-dir "$WIN_TARGET_DIR" --bin passerelle
 }

@@ -10,6 +10,7 @@
 # (Debian's gcc-mingw-w64-x86-64-win32 and wine64, the Rust target) when missing. When they
 # cannot be had (no apt-get, no root, no network) it prints "SKIPPED: why" and exits 0; once
 # they are there, any difference or failure exits 1.
+# PASSERELLE_PROFDATA (scripts/pgo-build.sh's profile) builds the .exe with it, as the zip can be.
 # Kept between runs, under target/: the build (target/windows/) and the Wine prefix
 # (target/wine/). Scratch: target/windows-smoke/.
 set -euo pipefail
