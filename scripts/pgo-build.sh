@@ -23,10 +23,11 @@ TRAIN=$DATA/train
 rm -rf "$RAW" "$TRAIN/out" "$TRAIN/state" "$TRAIN/samples-out" "$TRAIN/samples-state"
 mkdir -p "$RAW" "$TRAIN"
 
-# 1. The instrumented build. With --target given, RUSTFLAGS reach the program and its
-#    libraries, not the build scripts (whose runs would add their own counts).
+# 1. The instrumented build. With --target given, the flags reach the program and its
+#    libraries, not the build scripts (whose runs would add their own counts); encoded, so
+#    that a path with spaces stays one flag (the user's RUSTFLAGS do not apply here).
 t=$SECONDS
-RUSTFLAGS="-Cprofile-generate=$RAW" cargo build --locked --release --quiet --target "$HOST" \
+CARGO_ENCODED_RUSTFLAGS="-Cprofile-generate=$RAW" cargo build --locked --release --quiet --target "$HOST" \
     --target-dir target/pgo-gen --bin passerelle
 GEN=target/pgo-gen/$HOST/release/passerelle
 say "instrumented build in $((SECONDS - t)) s"
@@ -53,6 +54,6 @@ say "profile: $DATA/passerelle.profdata ($(du -h "$DATA/passerelle.profdata" | c
 # 3. The release build with the profile (functions changed since it was taken are built as
 #    without one).
 t=$SECONDS
-RUSTFLAGS="-Cprofile-use=$DATA/passerelle.profdata -Cllvm-args=-no-pgo-warn-mismatch" \
+CARGO_ENCODED_RUSTFLAGS="-Cprofile-use=$DATA/passerelle.profdata"$'\x1f'"-Cllvm-args=-no-pgo-warn-mismatch" \
     cargo build --locked --release --quiet --target "$HOST" --target-dir target/pgo --bin passerelle
 say "optimised build in $((SECONDS - t)) s: target/pgo/$HOST/release/passerelle"

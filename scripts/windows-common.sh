@@ -97,15 +97,15 @@ win_toolchain() {
 # built with it (the counts are the program's own, whatever the system they were taken on;
 # functions that differ on Windows are built as without one).
 win_build() {
-    # RUSTFLAGS only when a profile is given: set, even empty, it would hide the user's own
-    # `build.rustflags`.
-    local env=()
+    # The flags only when a profile is given (set, even empty, they would hide the user's own
+    # `build.rustflags`); encoded, so that a path with spaces stays one flag.
+    local pgo=()
     if [ -n "${PASSERELLE_PROFDATA:-}" ]; then
         [ -f "$PASSERELLE_PROFDATA" ] || { win_say "PASSERELLE_PROFDATA: no file $PASSERELLE_PROFDATA"; return 1; }
-        env=("RUSTFLAGS=${RUSTFLAGS:-} -Cprofile-use=$(realpath "$PASSERELLE_PROFDATA") -Cllvm-args=-no-pgo-warn-mismatch")
+        pgo=("CARGO_ENCODED_RUSTFLAGS=-Cprofile-use=$(realpath "$PASSERELLE_PROFDATA")"$'\x1f'"-Cllvm-args=-no-pgo-warn-mismatch")
         win_say "built with the profile $PASSERELLE_PROFDATA"
     fi
-    env "${env[@]}" CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo \
+    env "${pgo[@]}" CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=debuginfo \
         CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER="$WIN_CC" \
         cargo build --locked --release --quiet --target "$WIN_TARGET" --target-dir "$WIN_TARGET_DIR" --bin passerelle
 }
