@@ -476,10 +476,15 @@ impl Ledger {
     pub fn stage_invoice(&mut self, key: &str, invoice: &InvoiceRef) -> io::Result<()> {
         self.spill_error()?;
         let h = hash(key);
-        // Where its line will start in the side file (it is written below): one insert. Were
-        // the write to fail, the input fails and the entry goes with the batch's (`PENDING`).
-        let at = if self.pending.is_some() { self.side_len } else { 0 };
-        let value = if self.read_only { UNWRITTEN } else { PENDING | at };
+        // The line first, then one insert with where it starts: a failed write changes
+        // nothing here (and fails the input).
+        let value = if self.read_only {
+            UNWRITTEN
+        } else {
+            let (last, first) = &invoice.representative;
+            let fields = [key, &invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first];
+            PENDING | self.write_side('O', &fields)?
+        };
         let before = self.done.insert(halves(h), value);
         // Listed: what is undone otherwise than with the batch's new orders.
         let listed = before.is_some() || self.read_only;
@@ -494,12 +499,7 @@ impl Ledger {
         }
         if self.read_only {
             self.memo.insert(h, invoice.clone());
-            return Ok(());
         }
-        let (last, first) = &invoice.representative;
-        let fields = [key, &invoice.piece, &invoice.client, &invoice.cat_compta, &invoice.collective, last, first];
-        let written_at = self.write_side('O', &fields)?;
-        debug_assert_eq!(written_at, at, "the side file's line starts where the ledger says");
         self.spill_error()
     }
 

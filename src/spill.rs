@@ -711,6 +711,20 @@ impl<K: Key> SpillMap<K> {
     }
 }
 
+/// Where each of `buckets` buckets starts once items are grouped by bucket (a counting sort's
+/// first pass), one more at the end (their count): `bucket_of` gives each item's bucket. The
+/// client list's index places its entries so too (`gescom::index`).
+pub(crate) fn bucket_starts(bucket_of: impl Iterator<Item = usize>, buckets: usize) -> Vec<u32> {
+    let mut starts = vec![0u32; buckets + 1];
+    for b in bucket_of {
+        starts[b + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    starts
+}
+
 /// The first 16 bits of a key's bytes, which it sorts by first.
 fn prefix<K: Key>(k: &K) -> usize {
     let mut b = [0u8; 16];
@@ -731,13 +745,7 @@ fn sorted<K: Key>(entries: impl Iterator<Item = (K, u64)> + Clone, n: usize) -> 
         return all;
     }
     // Where each bucket starts, then the entries put there.
-    let mut start = vec![0u32; BUCKETS + 1];
-    for (k, _) in entries.clone() {
-        start[prefix(&k) + 1] += 1;
-    }
-    for b in 1..=BUCKETS {
-        start[b] += start[b - 1];
-    }
+    let start = bucket_starts(entries.clone().map(|(k, _)| prefix(&k)), BUCKETS);
     let mut next = start.clone();
     let Some(first) = entries.clone().next() else { return Vec::new() };
     let mut out = vec![first; start[BUCKETS] as usize];

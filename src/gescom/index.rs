@@ -294,13 +294,7 @@ impl HashIndex {
         let bits = (usize::BITS - 1 - n.leading_zeros()).max(1);
         let mut frozen = HashIndex { shift: 64 - bits, ..Default::default() };
         let entries = || self.hashes.iter().zip(&self.ids).chain(self.recent_hashes.iter().zip(&self.recent));
-        let mut starts = vec![0u32; (1 << bits) + 1];
-        for (&h, _) in entries() {
-            starts[frozen.bucket(h) + 1] += 1;
-        }
-        for b in 1..starts.len() {
-            starts[b] += starts[b - 1];
-        }
+        let starts = crate::spill::bucket_starts(entries().map(|(&h, _)| frozen.bucket(h)), 1 << bits);
         let mut fill = starts.clone();
         let (mut hashes, mut ids) = (vec![0u64; n], vec![0u32; n]);
         for (&h, &id) in entries() {
