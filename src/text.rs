@@ -30,6 +30,28 @@ impl QuickTrim for str {
     }
 }
 
+/// How many bytes `b` starts with that are printable ASCII (space to `~`): the text every
+/// code page writes as it is. Eight bytes at a time: a byte below 0x20 or above 0x7E sets
+/// its high bit in `outside`, exactly for the first such byte (a carry only runs up from
+/// one), which is all that is needed.
+#[inline]
+pub fn printable_ascii_len(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let outside = |w: u64| (w.wrapping_sub(ONES * 0x20) & !w | (w.wrapping_add(ONES) | w)) & HIGH;
+    let mut words = b.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let bad = outside(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if bad != 0 {
+            return at + bad.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    let rest = words.remainder();
+    at + rest.iter().position(|c| !(0x20..0x7F).contains(c)).unwrap_or(rest.len())
+}
+
 /// "Lefèvre Œuvres Ærø" → "Lefevre OEuvres AEro": letters lose their marks, ligatures are
 /// spelt out, everything else is kept.
 pub fn remove_accents(s: &str) -> String {
@@ -145,6 +167,20 @@ mod tests {
         fn trim_is_str_trim(s in "[ \t\r\n\u{0B}\u{0C}\u{1C}\u{1F}\u{85}\u{A0}\u{2009}\u{3000}a-z0-9'~!é]{0,12}") {
             proptest::prop_assert_eq!(trim(&s), s.trim());
             proptest::prop_assert_eq!(s.as_str().quick_trim(), s.trim());
+        }
+
+        /// The run of printable ASCII found a word at a time is the one a byte-by-byte look
+        /// finds, with every byte value around its edges (0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xFF).
+        #[test]
+        fn printable_runs_are_found_byte_for_byte(
+            b in proptest::collection::vec(proptest::prop_oneof![
+                4 => 0x20u8..0x7F,
+                1 => proptest::sample::select(vec![0u8, 0x1F, 0x7F, 0x80, 0xC3, 0xFE, 0xFF]),
+                1 => proptest::num::u8::ANY,
+            ], 0..40)
+        ) {
+            let expected = b.iter().position(|c| !(0x20..0x7F).contains(c)).unwrap_or(b.len());
+            proptest::prop_assert_eq!(printable_ascii_len(&b), expected);
         }
 
         /// ASCII text uppercased byte by byte reads as `str::to_uppercase` gives it.

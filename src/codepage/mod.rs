@@ -137,7 +137,7 @@ fn each_char(text: &str, out: &mut Vec<u8>, mut each: impl FnMut(char, &mut Vec<
     out.reserve(text.len());
     let mut rest = text;
     loop {
-        let run = rest.bytes().position(|b| !(0x20..0x7F).contains(&b)).unwrap_or(rest.len());
+        let run = crate::text::printable_ascii_len(rest.as_bytes());
         out.extend_from_slice(&rest.as_bytes()[..run]);
         let mut chars = rest[run..].chars();
         let Some(c) = chars.next() else { return true };
