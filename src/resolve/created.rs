@@ -127,9 +127,11 @@ pub struct CreatedClients {
     shared: Vec<Shared>,
     shared_ids: FxHashMap<Shared, u32>,
     mark: Mark,
-    /// The code found last and its client: one order asks for the same code several times.
-    /// Forgotten at a rollback.
-    last: RefCell<Option<(Box<str>, u32)>>,
+    /// The code looked up last and its client, or `None` when no client of this run has
+    /// it: one order asks for the same code several times (one of the client list's as often,
+    /// each asking a cache miss of the code map's memory and of its runs' filters). Set by
+    /// `insert`, forgotten at a rollback.
+    last: RefCell<Option<(Box<str>, Option<u32>)>>,
     /// The client record read or written last, and its first delivery address.
     last_client: Cell<Option<(u32, Rec, Rec)>>,
     /// The delivery addresses of the client asked last (an order asks two or three times).
@@ -269,12 +271,10 @@ impl CreatedClients {
         if let Some((c, i)) = &*self.last.borrow()
             && **c == *code
         {
-            return Some(*i);
+            return *i;
         }
         let found = self.find(code);
-        if let Some(i) = found {
-            *self.last.borrow_mut() = Some((code.into(), i));
-        }
+        *self.last.borrow_mut() = Some((code.into(), found));
         found
     }
 
@@ -325,16 +325,20 @@ impl CreatedClients {
         self.n_clients += 1;
         self.last_client.set(Some((id, c, first)));
         let h = hash_text(code);
-        match self.by_code.get(&h) {
+        let found = match self.by_code.get(&h) {
             None => {
                 self.by_code.insert(h, id as u64);
+                Some(id)
             }
-            Some(UNREADABLE) => {}
+            // The map's error is kept (the input fails); `id` finds nothing.
+            Some(UNREADABLE) => None,
             // Another code of the same hash (a code is created once).
             Some(_) => {
                 self.collided.insert(code.into(), id);
+                Some(id)
             }
-        }
+        };
+        *self.last.borrow_mut() = Some((code.into(), found));
         for (intitule, hash) in more {
             self.add_delivery(id, intitule, *hash);
         }
@@ -578,6 +582,9 @@ mod tests {
                 match *op {
                     Op::Insert(n, s) => {
                         if !model.iter().any(|p| p.code == code(n)) {
+                            // Asked first, as a new client's code is: the answer "none" is
+                            // kept, and must not outlive the insert.
+                            prop_assert_eq!(c.id(&code(n)), None);
                             let d = [(format!("{} - Lyon", code(n)), n as u64 * 100)];
                             let id = c.insert(&code(n), n as u64, shared(&s.to_string()), &[(d[0].0.as_str(), d[0].1)]);
                             prop_assert_eq!(id as usize, model.len());
