@@ -194,6 +194,18 @@ impl Index {
     }
 }
 
+/// What a map's slot for a text's hash holds.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Free,
+    /// The record of that text.
+    Mine(u64),
+    /// Another text's record (same hash): this text goes to the side map.
+    Other,
+    /// A record that could not be read (the error is kept).
+    Unreadable,
+}
+
 /// Where the current input started, to undo it if it fails.
 #[derive(Debug, Clone, Copy)]
 struct Journal {
@@ -627,47 +639,57 @@ impl State {
         self.probe(f, s).1
     }
 
-    /// What the map says of `s`'s hash (for `set` to follow without asking again), and the
-    /// record found by `s` as its `f`.
-    fn probe(&self, f: Field, s: &str) -> (Option<u64>, Option<u64>) {
+    /// What the map's slot for `s`'s hash holds (for `set` to follow without asking the map
+    /// or reading the record again), and the record found by `s` as its `f`.
+    fn probe(&self, f: Field, s: &str) -> (Slot, Option<u64>) {
         let ix = self.index(f);
-        let mapped = ix.map.get(&hash_text(s));
-        if let Some(at) = mapped {
-            match self.holds(at, f, s) {
-                Some(true) => return (mapped, Some(at)),
-                Some(false) => {}
-                None => return (mapped, None),
-            }
-        }
-        (mapped, if ix.collided.is_empty() { None } else { ix.collided.get(s).copied() })
+        let slot = self.slot(f, s);
+        let found = match slot {
+            Slot::Mine(at) => Some(at),
+            Slot::Unreadable => None,
+            Slot::Free | Slot::Other if ix.collided.is_empty() => None,
+            Slot::Free | Slot::Other => ix.collided.get(s).copied(),
+        };
+        (slot, found)
     }
 
-    /// Maps `s` (as `f`) to record `at`, replacing what it mapped to; `mapped`: what the map
-    /// said of `s`'s hash when `probe` asked it, nothing having changed that map since.
-    fn set(&mut self, f: Field, s: &str, at: u64, mapped: Option<u64>) {
+    /// The map's slot for `s`'s hash, its record read if it has one.
+    fn slot(&self, f: Field, s: &str) -> Slot {
+        match self.index(f).map.get(&hash_text(s)) {
+            None => Slot::Free,
+            Some(at) => match self.holds(at, f, s) {
+                Some(true) => Slot::Mine(at),
+                Some(false) => Slot::Other,
+                None => Slot::Unreadable,
+            },
+        }
+    }
+
+    /// Maps `s` (as `f`) to record `at`, replacing what it mapped to; `slot`: what `probe`
+    /// found in the map for `s`, nothing having changed that map since.
+    fn set(&mut self, f: Field, s: &str, at: u64, slot: Slot) {
         let h = hash_text(s);
-        match mapped {
-            None => {
-                let ix = self.index_mut(f);
+        let ix = self.index_mut(f);
+        match slot {
+            Slot::Free => {
                 ix.collided.remove(s);
                 ix.map.insert(h, at);
             }
-            Some(q) => match self.holds(q, f, s) {
-                Some(true) => {
-                    self.index_mut(f).map.insert(h, at);
-                }
-                Some(false) => {
-                    self.index_mut(f).collided.insert(s.into(), at);
-                }
-                None => {}
-            },
+            Slot::Mine(_) => {
+                ix.map.insert(h, at);
+            }
+            Slot::Other => {
+                ix.collided.insert(s.into(), at);
+            }
+            // The error is kept: the input fails.
+            Slot::Unreadable => {}
         }
     }
 
     /// Maps `s` (as `f`) to record `at`, asking the map first.
     fn set_asking(&mut self, f: Field, s: &str, at: u64) {
-        let mapped = self.index(f).map.get(&hash_text(s));
-        self.set(f, s, at, mapped);
+        let slot = self.slot(f, s);
+        self.set(f, s, at, slot);
     }
 
     /// Forgets `s` (as `f`) if it maps to record `at`; whether it did.
@@ -717,7 +739,7 @@ impl State {
                 d
             }
         };
-        let (key_mapped, prev) = self.probe(Field::Key, key);
+        let (key_slot, prev) = self.probe(Field::Key, key);
         let prev = prev.unwrap_or(NONE);
         let mut flags = 0;
         if prev != NONE {
@@ -731,14 +753,14 @@ impl State {
         } else {
             self.len += 1;
         }
-        // Each map asked once: `unset` and the code's `set` change only the codes' map, which
-        // is asked after `unset`.
-        let (code_mapped, before) = self.probe(Field::Code, code);
+        // Each map asked and each record read once: `unset` and the code's `set` change only
+        // the codes' map, which is asked after `unset`; marking `prev` dead leaves its text.
+        let (code_slot, before) = self.probe(Field::Code, code);
         let before = before.unwrap_or(NONE);
         let (at, r) = self.log.append(&encode(key, code, date, prev, before, flags));
         self.failed(r);
-        self.set(Field::Code, code, at, code_mapped);
-        self.set(Field::Key, key, at, key_mapped);
+        self.set(Field::Code, code, at, code_slot);
+        self.set(Field::Key, key, at, key_slot);
         // Asked again at once (the customer's other key is looked up after its code is
         // kept): answered without reading back the record just written.
         *self.last.borrow_mut() = Some((key.into(), Some(issued)));

@@ -1232,7 +1232,7 @@ fn moved_to_complement(d: &mut Diag, field: &str, head: &str, tail: &str) {
 /// The first characters of `s` that take at most `max` characters once written in CP850.
 fn cut_encoded(s: &str, max: usize) -> String {
     // Printable ASCII is one byte a character in CP850: cut by bytes (the common case).
-    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+    if crate::text::printable_ascii_len(s.as_bytes()) == s.len() {
         return s[..s.len().min(max)].trim_end().to_string();
     }
     cut_encoded_chars(s, max)

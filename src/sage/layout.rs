@@ -245,7 +245,7 @@ impl Layout {
                 // Defaults are written as they are, without the encoder's clean-up: each
                 // must already be what the encoder would write.
                 if let Some(d) = &f.default {
-                    let clean = d.bytes().all(|b| (0x20..0x7F).contains(&b))
+                    let clean = crate::text::printable_ascii_len(d.as_bytes()) == d.len()
                         && d.trim() == d
                         && !d.starts_with('#')
                         && d.len() <= f.max.unwrap_or(usize::MAX)
