@@ -898,7 +898,14 @@ impl Run<'_> {
                         };
                         OrderAhead {
                             prepared: Some(prepared),
-                            searched: search_ahead(profile, index, o, met.as_ref(), shop::ahead::consumer_behind()),
+                            searched: search_ahead(
+                                profile,
+                                index,
+                                o,
+                                platform,
+                                met.as_ref(),
+                                shop::ahead::consumer_behind(),
+                            ),
                             written: Vec::new(),
                             encoded,
                             subject,
@@ -1224,12 +1231,13 @@ impl Run<'_> {
             self.order_failed(&o.number, ir, o.origin.line, field, message.as_str());
             return Ok(());
         }
-        let invoice = InvoiceRef {
-            piece: document.piece.clone(),
-            client: client.code.clone(),
-            cat_compta: client.cat_compta.clone(),
-            collective: client.collective.clone(),
-            representative: client.representative.clone(),
+        // The client's texts move into the ledger's entry (no copy an order).
+        let mut invoice = InvoiceRef {
+            piece: document.piece,
+            client: client.code,
+            cat_compta: client.cat_compta,
+            collective: client.collective,
+            representative: client.representative,
         };
         if let Err(e) = self.ledger.stage_invoice(key, &invoice) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
@@ -1241,8 +1249,14 @@ impl Run<'_> {
             doc.total_ht = ht.map(decimal_string);
             doc.total_ttc = ttc.map(decimal_string);
         }
-        doc.customer = client.code;
-        doc.piece = document.piece;
+        // The entry's client is only kept with the entries; its piece also makes the totals.
+        if self.report.keep {
+            doc.customer.clone_from(&invoice.client);
+        }
+        doc.piece = match &for_credit {
+            Some(_) => invoice.piece.clone(),
+            None => std::mem::take(&mut invoice.piece),
+        };
         doc.lines = ahead.encoded.as_ref().map_or(document.lines.len(), EncodedLines::len);
         self.report.add_document(doc);
         // The lines go back to the thread that made them (the codes set here are freed here).

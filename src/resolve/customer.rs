@@ -335,7 +335,7 @@ impl<'a> Resolver<'a> {
     pub fn resolve_searched(
         &mut self,
         c: &Customer,
-        searched: Option<SearchAhead>,
+        mut searched: Option<SearchAhead>,
         platform: Platform,
         state: &mut State,
         d: &mut Diag,
@@ -344,9 +344,13 @@ impl<'a> Resolver<'a> {
         if cs.mode == Mode::Single {
             return Outcome::Single { code: ix::norm_code(&cs.single_account) };
         }
-        // Both keys made once: every order asks for them several times. The key that
-        // identifies a shop customer across runs is the shop id's, else the e-mail's.
-        let (id, email) = (id_key(platform, c), email_key(platform, c));
+        // Both keys made once (on the reading thread when searched there): every order asks
+        // for them several times. The key that identifies a shop customer across runs is the
+        // shop id's, else the e-mail's.
+        let (id, email) = match searched.as_mut() {
+            Some(s) => (s.id_key.take(), s.email_key.take()),
+            None => (id_key(platform, c), email_key(platform, c)),
+        };
         let key = id.as_deref().or(email.as_deref());
         let outcome = self.resolve_new_or_existing(c, searched, key, email.as_deref(), platform, state, d);
         // Keep the code under the customer's other key too (see `email_key`), unless that key
@@ -402,7 +406,7 @@ impl<'a> Resolver<'a> {
         d: &mut Diag,
     ) -> Outcome {
         let (found, card) = match searched {
-            Some(SearchAhead { found, notes, card }) => {
+            Some(SearchAhead { found, notes, card, .. }) => {
                 d.w.replay(notes);
                 (found, card)
             }
@@ -888,6 +892,9 @@ pub struct SearchAhead {
     found: Search,
     notes: Vec<crate::report::Deferred>,
     card: Option<CardAhead>,
+    /// The customer's keys in the state (`id_key`, `email_key`), made there too.
+    id_key: Option<String>,
+    email_key: Option<String>,
 }
 
 /// A new client's texts made on the reading thread, and the warnings making them gave (given
@@ -950,6 +957,7 @@ pub(crate) fn search_ahead(
     profile: &Profile,
     index: &ClientIndex,
     o: &crate::model::Order,
+    platform: Platform,
     met: Option<&Met>,
     spare: bool,
 ) -> Option<SearchAhead> {
@@ -968,7 +976,8 @@ pub(crate) fn search_ahead(
         }
         _ => None,
     };
-    Some(SearchAhead { found, notes, card })
+    let (id_key, email_key) = (id_key(platform, &o.customer), email_key(platform, &o.customer));
+    Some(SearchAhead { found, notes, card, id_key, email_key })
 }
 
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
@@ -1409,6 +1418,12 @@ mod tests {
         (o, w, st)
     }
 
+    /// The codes the state keeps under a Shopify customer's keys (shop id, e-mail).
+    fn kept(st: &State, c: &Customer) -> [Option<String>; 2] {
+        [id_key(Platform::Shopify, c), email_key(Platform::Shopify, c)]
+            .map(|k| k.and_then(|k| st.issued_to(&k).map(|i| i.code.to_string())))
+    }
+
     /// A customer searched on the reading thread resolves as one searched here: the same
     /// outcome, the same warnings in the same place (found by SIRET, ambiguous by e-mail with
     /// an invalid SIRET, not found); a single account searches nothing ahead.
@@ -1429,7 +1444,7 @@ mod tests {
             let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
             let a = here.resolve(&c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
             let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
-            let searched = search_ahead(&p, &ix, &o, None, false);
+            let searched = search_ahead(&p, &ix, &o, Platform::Shopify, None, false);
             assert!(searched.is_some());
             let b = ahead.resolve_searched(
                 &c,
@@ -1442,9 +1457,10 @@ mod tests {
             let list =
                 |w: &Warnings| w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone())).collect::<Vec<_>>();
             assert_eq!(list(&w_here), list(&w_ahead));
+            assert_eq!(kept(&st_here, &c), kept(&st_ahead, &c));
         }
         let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
-        assert!(search_ahead(&single, &ix, &crate::model::Order::default(), None, false).is_none());
+        assert!(search_ahead(&single, &ix, &crate::model::Order::default(), Platform::Shopify, None, false).is_none());
     }
 
     /// A new client whose texts were made on the reading thread is written as one made here:
@@ -1495,11 +1511,17 @@ mod tests {
                 let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
                 let a = here.resolve(c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
                 let met = Met::new();
-                assert!(search_ahead(&p, &ix, &o, Some(&met), false).unwrap().card.is_none(), "no time to spare");
+                assert!(
+                    search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), false).unwrap().card.is_none(),
+                    "no time to spare"
+                );
                 let met = Met::new();
-                let searched = search_ahead(&p, &ix, &o, Some(&met), true).unwrap();
+                let searched = search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), true).unwrap();
                 assert_eq!(searched.card.is_some(), *made, "{c:?}");
-                assert!(search_ahead(&p, &ix, &o, Some(&met), true).unwrap().card.is_none(), "met already");
+                assert!(
+                    search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), true).unwrap().card.is_none(),
+                    "met already"
+                );
                 let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
                 let b = ahead.resolve_searched(
                     c,
@@ -1518,6 +1540,8 @@ mod tests {
                 };
                 assert_eq!(list(&w_here), list(&w_ahead));
                 assert_eq!(ahead.created.len(), 1);
+                assert_eq!(kept(&st_here, c), kept(&st_ahead, c), "the keys made ahead are the ones kept");
+                assert!(kept(&st_ahead, c).iter().any(Option::is_some), "{c:?}");
             }
         }
         // The cases say what they claim: the warnings they are there for are given.
