@@ -72,7 +72,7 @@ fn commit_temp(file: File, tmp: &Path, target: &Path, rename: fn(&Path, &Path) -
     file.sync_all()?;
     drop(file);
     if let Err(e) = rename(tmp, target) {
-        let _ = fs::remove_file(tmp);
+        let _ = remove_with_retry(tmp);
         return Err(e);
     }
     sync_dir(target);
@@ -100,7 +100,7 @@ impl Write for AtomicFile {
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.out.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
+            let _ = remove_with_retry(&self.tmp);
         }
     }
 }
@@ -116,17 +116,34 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
 /// file opened by Excel, an antivirus or the indexer makes `MoveFileEx` fail with a sharing
 /// violation (32) or access denied (5) for a moment; those pass, so retry with backoff.
 pub fn rename_with_retry(from: &Path, to: &Path) -> io::Result<()> {
-    let mut delay = Duration::from_millis(50);
+    retrying(8, Duration::from_millis(50), is_transient, || fs::rename(from, to))
+}
+
+/// Removes a file, retrying a moment while another program holds it (see
+/// `rename_with_retry`): a temporary file an antivirus is scanning is removed once it lets
+/// go, instead of staying beside the outputs. Fewer tries than a rename: what is removed is
+/// never the user's data, and a drop waits for it.
+pub fn remove_with_retry(path: &Path) -> io::Result<()> {
+    retrying(5, Duration::from_millis(50), is_transient, || fs::remove_file(path))
+}
+
+/// `op` until it succeeds, fails for good, or failed `tries` more times in a way `transient`
+/// says passes; the waits double from `delay`, at most 2 s each.
+fn retrying<T>(
+    tries: u32,
+    mut delay: Duration,
+    transient: impl Fn(&io::Error) -> bool,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> io::Result<T> {
     let mut attempts = 0;
     loop {
-        match fs::rename(from, to) {
-            Ok(()) => return Ok(()),
-            Err(e) if attempts < 8 && is_transient(&e) => {
+        match op() {
+            Err(e) if attempts < tries && transient(&e) => {
                 attempts += 1;
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(Duration::from_secs(2));
             }
-            Err(e) => return Err(e),
+            done => return done,
         }
     }
 }
@@ -146,17 +163,9 @@ pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     };
     match fs::hard_link(from, to) {
         Ok(()) => {
-            // The final name is in place. The temporary name goes too, retried a moment while
-            // an antivirus or an indexer holds it (Windows); if it still stays, it is a
-            // leftover `.tmp` file like one a crash leaves.
-            let mut delay = Duration::from_millis(50);
-            for _ in 0..5 {
-                match fs::remove_file(from) {
-                    Err(e) if is_transient(&e) => std::thread::sleep(delay),
-                    _ => break,
-                }
-                delay *= 2;
-            }
+            // The final name is in place. The temporary name goes too; if it still stays, it
+            // is a leftover `.tmp` file like one a crash leaves.
+            let _ = remove_with_retry(from);
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
@@ -194,6 +203,40 @@ pub fn sync_dir(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A failure that passes is tried again, with waits that double, up to the number of
+    /// tries; another failure, or one that lasts, is given back.
+    #[test]
+    fn a_file_in_use_is_tried_again_a_few_times() {
+        let busy = || io::Error::other("in use");
+        let passes = |e: &io::Error| e.to_string() == "in use";
+        let tick = Duration::from_millis(1);
+        for (fails, tries, ok) in [(0, 3, true), (2, 3, true), (3, 3, true), (4, 3, false), (1, 0, false)] {
+            let mut calls = 0;
+            let started = std::time::Instant::now();
+            let r = retrying(tries, tick, passes, || {
+                calls += 1;
+                if calls <= fails { Err(busy()) } else { Ok(calls) }
+            });
+            assert_eq!(r.is_ok(), ok, "{fails} failures, {tries} tries");
+            assert_eq!(calls, fails.min(tries) + 1, "{fails} failures, {tries} tries");
+            // Waited 1 + 2 + 4... ms between tries.
+            let waited: u32 = (0..fails.min(tries)).map(|i| 1 << i).sum();
+            assert!(started.elapsed() >= tick * waited);
+        }
+        let mut calls = 0;
+        let r: io::Result<()> = retrying(5, tick, passes, || {
+            calls += 1;
+            Err(io::Error::new(io::ErrorKind::NotFound, "gone"))
+        });
+        assert_eq!((r.unwrap_err().kind(), calls), (io::ErrorKind::NotFound, 1), "not in use: not tried again");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("fichier récent.tmp");
+        fs::write(&f, b"x").unwrap();
+        remove_with_retry(&f).unwrap();
+        assert!(!f.exists());
+        assert_eq!(remove_with_retry(&f).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn nothing_appears_before_commit_and_drop_cleans_up() {

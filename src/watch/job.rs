@@ -39,7 +39,7 @@ use super::inbox::Ready;
 use super::journal::{Decision, Destination, Dirs, JOURNAL_VERSION, Journal, Note, Outcome, Stage};
 use super::notes::{duplicate_note, failure_note, internal_error_report, partial_note, relocate_report, windows_text};
 use super::seen::{self, Seen, SeenEntry};
-use crate::atomic::{self, AtomicFile, is_transient, rename_with_retry, sync_dir, write_atomic};
+use crate::atomic::{self, AtomicFile, is_transient, remove_with_retry, rename_with_retry, sync_dir, write_atomic};
 use crate::convert::{self, ConvertOptions};
 use crate::gescom::ListCache;
 use crate::report::Status;
@@ -622,7 +622,7 @@ fn move_into(from: &Path, to: &Path) -> io::Result<Moved> {
         (true, true) => {
             // A crash between a copy and the removal of its source (cross-drive move).
             if fs::read(from)? == fs::read(to)? {
-                fs::remove_file(from)?;
+                remove_with_retry(from)?;
                 return Ok(Moved::AlreadyThere);
             }
             return Err(io::Error::new(
@@ -642,7 +642,7 @@ fn move_into(from: &Path, to: &Path) -> io::Result<Moved> {
             let mut f = AtomicFile::create(to)?;
             f.write_all(&fs::read(from)?)?;
             f.commit()?;
-            fs::remove_file(from)?;
+            remove_with_retry(from)?;
             Ok(Moved::Now)
         }
         Err(e) => Err(e),

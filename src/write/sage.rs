@@ -11,7 +11,7 @@
 
 use crate::text::QuickTrim;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -957,7 +957,7 @@ impl Section {
                 Ok(b) => Out::Behind(b),
                 Err(Some(file)) => buffered(file),
                 Err(None) => {
-                    let _ = fs::remove_file(&path);
+                    let _ = crate::atomic::remove_with_retry(&path);
                     return Err(io::Error::other("no thread to write the documents"));
                 }
             },
@@ -988,7 +988,7 @@ impl Drop for Section {
         // A kept section is flushed into the store (its clients may be read back later).
         self.out.take();
         if let Some(path) = &self.path {
-            let _ = fs::remove_file(path);
+            let _ = crate::atomic::remove_with_retry(path);
         }
     }
 }
@@ -1006,8 +1006,9 @@ struct Removed(Option<PathBuf>);
 
 impl Drop for Removed {
     fn drop(&mut self) {
+        // Retried a moment while an antivirus holds it (Windows).
         if let Some(p) = self.0.take() {
-            let _ = fs::remove_file(p);
+            let _ = crate::atomic::remove_with_retry(&p);
         }
     }
 }
@@ -1222,6 +1223,7 @@ impl SageFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use crate::sage::{Ccli, Chli, Layout, RecordKind};
 
     /// A Format Sage file of one client and `lines` #CHLI (about 250 bytes each), and the
