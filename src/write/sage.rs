@@ -1223,8 +1223,8 @@ impl SageFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
     use crate::sage::{Ccli, Chli, Layout, RecordKind};
+    use std::fs;
 
     /// A Format Sage file of one client and `lines` #CHLI (about 250 bytes each), and the
     /// bytes its sections should hold.
