@@ -902,6 +902,7 @@ impl Run<'_> {
                                 profile,
                                 index,
                                 o,
+                                &subject,
                                 platform,
                                 met.as_ref(),
                                 shop::ahead::consumer_behind(),

@@ -950,13 +950,15 @@ impl Met {
 }
 
 /// `Resolver::search` for an order's customer, on a thread of its own (the list is read
-/// only): `None` when the profile resolves no customer (a single account). With `met`, a
+/// only); `subject` names the order in warnings (`model::order_subject`, made once by the
+/// caller): `None` when the profile resolves no customer (a single account). With `met`, a
 /// customer the list does not have is noted as met and, the first time and when `spare`
 /// (the reading thread is ahead of the converting one), gets its card's texts made too.
 pub(crate) fn search_ahead(
     profile: &Profile,
     index: &ClientIndex,
     o: &crate::model::Order,
+    subject: &str,
     platform: Platform,
     met: Option<&Met>,
     spare: bool,
@@ -965,13 +967,12 @@ pub(crate) fn search_ahead(
         return None;
     }
     let mut w = crate::report::Warnings::deferred("");
-    let subject = crate::model::order_subject(&o.number, o.origin.line);
-    let found = search(profile, index, &o.customer, &mut Diag::new(&subject, &mut w));
+    let found = search(profile, index, &o.customer, &mut Diag::new(subject, &mut w));
     let notes = w.take_deferred();
     let card = match (&found, met) {
         (Search::None, Some(met)) if met.first(&o.customer) && spare => {
             // The code is not known yet: texts that would be made of it are left to `new_client`.
-            let (texts, of_code) = card_texts(profile, &o.customer, "", &mut Diag::new(&subject, &mut w));
+            let (texts, of_code) = card_texts(profile, &o.customer, "", &mut Diag::new(subject, &mut w));
             (!of_code).then(|| CardAhead { texts, notes: w.take_deferred() })
         }
         _ => None,
@@ -1444,7 +1445,7 @@ mod tests {
             let (mut here, mut w_here, mut st_here) = (new(), Warnings::default(), State::new());
             let a = here.resolve(&c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
             let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
-            let searched = search_ahead(&p, &ix, &o, Platform::Shopify, None, false);
+            let searched = search_ahead(&p, &ix, &o, &subject, Platform::Shopify, None, false);
             assert!(searched.is_some());
             let b = ahead.resolve_searched(
                 &c,
@@ -1460,7 +1461,9 @@ mod tests {
             assert_eq!(kept(&st_here, &c), kept(&st_ahead, &c));
         }
         let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
-        assert!(search_ahead(&single, &ix, &crate::model::Order::default(), Platform::Shopify, None, false).is_none());
+        assert!(
+            search_ahead(&single, &ix, &crate::model::Order::default(), "", Platform::Shopify, None, false).is_none()
+        );
     }
 
     /// A new client whose texts were made on the reading thread is written as one made here:
@@ -1512,14 +1515,14 @@ mod tests {
                 let a = here.resolve(c, Platform::Shopify, &mut st_here, &mut Diag::new(&subject, &mut w_here));
                 let met = Met::new();
                 assert!(
-                    search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), false).unwrap().card.is_none(),
+                    search_ahead(&p, &ix, &o, &subject, Platform::Shopify, Some(&met), false).unwrap().card.is_none(),
                     "no time to spare"
                 );
                 let met = Met::new();
-                let searched = search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), true).unwrap();
+                let searched = search_ahead(&p, &ix, &o, &subject, Platform::Shopify, Some(&met), true).unwrap();
                 assert_eq!(searched.card.is_some(), *made, "{c:?}");
                 assert!(
-                    search_ahead(&p, &ix, &o, Platform::Shopify, Some(&met), true).unwrap().card.is_none(),
+                    search_ahead(&p, &ix, &o, &subject, Platform::Shopify, Some(&met), true).unwrap().card.is_none(),
                     "met already"
                 );
                 let (mut ahead, mut w_ahead, mut st_ahead) = (new(), Warnings::default(), State::new());
