@@ -577,7 +577,7 @@ impl Ledger {
                 w.flush()?;
                 drop(w);
                 self.append_with(&text, Some(&path))?;
-                let _ = fs::remove_file(&path);
+                let _ = crate::atomic::remove_with_retry(&path);
             }
             None => self.append(&text)?,
         }
@@ -605,7 +605,7 @@ impl Ledger {
         }
         if let Some((path, w)) = self.pending.take() {
             drop(w);
-            let _ = fs::remove_file(path);
+            let _ = crate::atomic::remove_with_retry(&path);
         }
         let id = self.batch.take();
         let prepared = std::mem::take(&mut self.prepared);
@@ -624,7 +624,7 @@ impl Ledger {
     pub fn abort(&mut self) -> io::Result<()> {
         if let Some((path, w)) = self.pending.take() {
             drop(w);
-            let _ = fs::remove_file(path);
+            let _ = crate::atomic::remove_with_retry(&path);
         }
         if let Some(id) = self.batch.take()
             && self.prepared
