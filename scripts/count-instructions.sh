@@ -10,7 +10,8 @@
 # texts (`card_texts`), which either thread makes depending on which waits for the other, then
 # the sum over all threads: the figure to compare, as both cores are busy and work moved from
 # one thread to the other gains nothing. The output's sha256 ends the report, to check that a
-# change made for speed keeps the bytes.
+# change made for speed keeps the bytes. KEEP=1 keeps callgrind's files (cg.out-NN, one per
+# thread) for `callgrind_annotate`; their folder is printed at the end.
 set -euo pipefail
 
 rows=${1:-250000}
@@ -35,7 +36,12 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
     PASSERELLE_TODAY=2026-01-15 valgrind --tool=callgrind --separate-threads=yes \
         --callgrind-out-file="$work/cg.out" "$bin" convert --profile profile.toml \
         --out "$work/out" --state "$work/state" orders_export.csv >"$work/console" 2>&1
-)
+) || {
+    # A conversion that failed counts nothing worth comparing: say why.
+    tail -20 "$work/console" >&2
+    echo "count-instructions: the conversion failed (its output above)" >&2
+    exit 1
+}
 
 # A thread's total, and its inclusive count of a function (0 when it never ran it). awk reads
 # to the end: leaving early would end callgrind_annotate on a broken pipe (pipefail).
@@ -65,3 +71,4 @@ for f in "$work"/cg.out-*; do
 done
 printf '%-14s %16d\n' "all threads" "$sum"
 sha256sum "$work/out/orders_export.txt" | awk '{ print "output sha256 " $1 }'
+[ -z "${KEEP:-}" ] || echo "callgrind files kept in $work"
