@@ -884,16 +884,15 @@ impl Run<'_> {
                         let refunded = credit::refunded(o);
                         let layout = layout.filter(|_| !matches!(refunded, Refunded::Part(_)));
                         let subject = crate::model::order_subject(&o.number, o.origin.line);
-                        let mut prepared = prepare_ahead(&pricing, layout, o, &subject, keep);
-                        let encoded = match &mut prepared.lines {
-                            // `build` then gets their total alone.
-                            Some(lines) if encode => match EncodedLines::encode(std::mem::take(&mut lines.records)) {
-                                Ok(e) => Some(e),
-                                Err(records) => {
-                                    lines.records = records;
-                                    None
-                                }
-                            },
+                        let mut prepared = prepare_ahead(&pricing, layout, o, &subject, keep, encode);
+                        let encoded = match (&mut prepared.prepared, layout) {
+                            // `build` then gets their total alone (`prepared.lines`).
+                            (Ok((p, _)), Some(layout)) if encode && !p.lines.is_empty() => {
+                                let mut lines =
+                                    EncodedLines::new(layout.of(crate::sage::RecordKind::Chli), p.lines.len());
+                                p.each_line_fields(layout, &profile.orders, |f| lines.push(f));
+                                Some(lines)
+                            }
                             _ => None,
                         };
                         OrderAhead {

@@ -18,7 +18,7 @@ use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::{Diag, Said};
 use crate::sage::value::{Value, fmt_dec};
-use crate::sage::{Chen, Chli, Chre, FieldId, Layout, Record, RecordKind};
+use crate::sage::{Chen, Chli, Chre, FieldId, Fields, Layout, Record, RecordKind};
 use crate::warning_kind::WarningKind;
 
 /// Why an order cannot become a document.
@@ -56,6 +56,24 @@ pub struct Prepared {
 pub type Amounts = (Option<Decimal>, Option<Decimal>);
 
 impl Prepared {
+    /// `each` given the #CHLI fields of every line in turn (`line_fields`, in one `Fields`
+    /// emptied after each), the lines taken out: the lines encoded on the reading thread
+    /// (`prepare_ahead`).
+    pub fn each_line_fields(
+        &mut self,
+        layout: &'static Layout,
+        cfg: &OrdersSection,
+        mut each: impl FnMut(&mut Fields<LINE_FIELDS>),
+    ) {
+        let day = self.date.date();
+        let mut fields = Fields::new(layout.of(RecordKind::Chli));
+        for l in std::mem::take(&mut self.lines) {
+            line_fields(&mut fields, cfg, l, day);
+            each(&mut fields);
+            fields.clear();
+        }
+    }
+
     /// The document's HT and TTC amounts as its lines are written (quantity × unit price −
     /// discount, rounded per line; the other side at the line's VAT rate): what the report
     /// shows. A side needing a line's rate that is unknown is None.
@@ -234,13 +252,15 @@ pub struct LinesAhead {
 /// own: the warnings noted, not given; the `amounts` when asked (only a report's entries show
 /// them). With a `layout`, the document's lines are made there as well (the caller gives none
 /// where it needs the prepared lines: an order refunded in part, whose credit note is made
-/// from them).
+/// from them); to be `encode`d, they are left to the caller (`Prepared::take_line_fields`),
+/// `lines` getting their total alone.
 pub fn prepare_ahead(
     pricing: &Pricing,
     layout: Option<&'static Layout>,
     o: &Order,
     subject: &str,
     amounts: bool,
+    encode: bool,
 ) -> PreparedAhead {
     let mut w = crate::report::Warnings::deferred("");
     let mut prepared = pricing.prepare(o, &mut Diag::new(subject, &mut w), &mut Once::Later).map(|p| {
@@ -252,7 +272,11 @@ pub fn prepare_ahead(
         let total = likely_total(&p.lines);
         let day = p.date.date();
         let cfg = &pricing.profile.orders;
-        let records = std::mem::take(&mut p.lines).into_iter().map(|l| line_record(layout, cfg, l, day)).collect();
+        let records = if encode {
+            Vec::new()
+        } else {
+            std::mem::take(&mut p.lines).into_iter().map(|l| line_record(layout, cfg, l, day)).collect()
+        };
         lines = Some(LinesAhead { records, total });
     }
     PreparedAhead { prepared, notes: w.take_deferred(), lines }
@@ -826,7 +850,17 @@ impl<'a> DocumentBuilder<'a> {
 
 /// The #CHLI of a prepared line dated `date`, all but its client's code (#CHLI `CT_Num`).
 pub fn line_record(layout: &'static Layout, cfg: &OrdersSection, l: PreparedLine, date: Date) -> Record {
-    let mut r = Record::new(layout.of(RecordKind::Chli));
+    let mut r = Fields::new(layout.of(RecordKind::Chli));
+    line_fields(&mut r, cfg, l, date);
+    r.into_record()
+}
+
+/// How many fields `line_fields` sets at most.
+pub const LINE_FIELDS: usize = 12;
+
+/// The fields of `line_record`, set in `r` (a #CHLI's, none set yet): for the lines encoded
+/// on the reading thread without their records (`Prepared::each_line_fields`).
+pub fn line_fields(r: &mut Fields<LINE_FIELDS>, cfg: &OrdersSection, l: PreparedLine, date: Date) {
     r.set(Chli::ArRef, l.article);
     r.set(Chli::Design, l.design);
     r.set(Chli::Ttc, l.ttc);
@@ -842,7 +876,6 @@ pub fn line_record(layout: &'static Layout, cfg: &OrdersSection, l: PreparedLine
     r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
     r.set(Chli::DoDate, date);
     r.set(Chli::CodeTaxe1, l.tax_code);
-    r
 }
 
 /// What Sage will likely total for these lines, tax included (price × quantity − discount,
@@ -940,7 +973,7 @@ mod tests {
         let (mut run, mut w_ahead) = (builder(), Warnings::new("x.csv"));
         let mut prepared_ahead = Vec::new();
         for (i, o) in orders.iter().enumerate() {
-            let a = prepare_ahead(&run.pricing, None, o, &subject_of(o), true);
+            let a = prepare_ahead(&run.pricing, None, o, &subject_of(o), true, false);
             assert!(!a.notes.is_empty(), "a warning at least: the divers article");
             if i == 0 {
                 continue; // skipped by the run (converted earlier): its notes are dropped
@@ -957,8 +990,8 @@ mod tests {
         // converted, which gets the warning.
         let mut run = builder();
         let mut w = Warnings::new("x.csv");
-        let _dropped = prepare_ahead(&run.pricing, None, &orders[1], &subject_of(&orders[1]), true);
-        let kept = prepare_ahead(&run.pricing, None, &orders[2], &subject_of(&orders[2]), true);
+        let _dropped = prepare_ahead(&run.pricing, None, &orders[1], &subject_of(&orders[1]), true, false);
+        let kept = prepare_ahead(&run.pricing, None, &orders[2], &subject_of(&orders[2]), true, false);
         run.replay_prepared(kept.notes, &mut w);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::TaxCodeMissing).count(), 1);
     }
@@ -991,7 +1024,7 @@ mod tests {
         let prepared = b.prepare(&o, d_here).unwrap();
         let here = b.build(&o, prepared, None, &client, d_here);
 
-        let a = prepare_ahead(&b.pricing, Some(layout), &o, &subject_of(&o), false);
+        let a = prepare_ahead(&b.pricing, Some(layout), &o, &subject_of(&o), false, false);
         b.replay_prepared(a.notes, &mut w_ahead);
         let (prepared, _) = a.prepared.unwrap();
         assert!(prepared.lines.is_empty(), "the prepared lines went into the records");

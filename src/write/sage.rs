@@ -22,7 +22,7 @@ use crate::codepage::{self, CodePage, Replacement};
 use crate::i18n::Msg;
 use crate::report::Warnings;
 use crate::sage::value::{self, Value};
-use crate::sage::{Chli, FieldSpec, Kind, Record, RecordLayout};
+use crate::sage::{Chli, FieldSpec, Fields, Kind, Record, RecordLayout};
 use crate::warning_kind::WarningKind;
 
 pub const CRLF: &[u8] = b"\r\n";
@@ -372,7 +372,7 @@ impl RecordEncoder {
     }
 }
 
-/// A document's #CHLI records encoded on the reading thread (`EncodedLines::encode`),
+/// A document's #CHLI records encoded on the reading thread (`EncodedLines::push`),
 /// but for the fields that are the conversion's to write (`SageFile::encoded_lines`): the
 /// client's code (`CT_Num`), the first line's notice (`DL_TexteComplementaire`), and every
 /// text the encoder would change (clean, transliterate, cut), whose warnings must come in
@@ -441,70 +441,75 @@ impl EncodedLines {
         })
     }
 
-    /// A document's #CHLI `records` (their code and notice not set), encoded. Given back when
-    /// one has a tail (not encoded ahead), or there are none.
-    pub fn encode(records: Vec<Record>) -> Result<EncodedLines, Vec<Record>> {
-        let Some(layout) = records.first().map(|r| r.layout) else { return Err(records) };
-        if records.iter().any(|r| !r.tail.is_empty() || !std::ptr::eq(r.layout, layout)) {
-            return Err(records);
+    /// Room for a document's `n` #CHLI of `layout`, encoded one by one (`push`).
+    pub fn new(layout: &'static RecordLayout, n: usize) -> EncodedLines {
+        EncodedLines {
+            layout,
+            code: layout.index(Chli::CtNum),
+            notice: layout.index(Chli::TexteComplementaire),
+            bytes: Vec::with_capacity(n * 640),
+            // The code and the notice, and about one text in two left to the conversion.
+            holes: Vec::with_capacity(n * 3),
+            lines: Vec::with_capacity(n),
         }
-        let (code, notice) = (layout.index(Chli::CtNum), layout.index(Chli::TexteComplementaire));
-        let mut bytes = Vec::with_capacity(records.len() * 640);
-        // The code and the notice, and about one text in two left to the conversion.
-        let mut holes = Vec::with_capacity(records.len() * 3);
-        let mut lines = Vec::with_capacity(records.len());
-        for rec in records {
-            let missing = layout.required().iter().copied().find(|&i| i != code && i != notice && rec.is_blank(i));
-            push_tag(&mut bytes, &layout.tag);
-            let mut next = 0;
-            let mut hole = |bytes: &mut Vec<u8>, next: &mut usize, field: usize, text: Option<String>| {
-                layout.push_unset(bytes, *next, field);
-                holes.push(Hole { at: bytes.len(), field, text });
-                *next = field + 1;
-            };
-            let fixed = [code.min(notice), code.max(notice)];
-            let mut k = 0;
-            for (i, v) in rec.into_set() {
-                let i = i as usize;
-                while k < fixed.len() && fixed[k] < i {
-                    hole(&mut bytes, &mut next, fixed[k], None);
-                    k += 1;
-                }
-                debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
-                let f = &layout.fields[i];
-                match v {
-                    Value::Text(s) if !as_is(f, &s) => {
-                        // Accented letters that CP850 has are written there too; only a text
-                        // the encoder would change (and report) is left to the conversion.
-                        layout.push_unset(&mut bytes, next, i);
-                        next = i;
-                        if encoded_unchanged(f, &s, CodePage::Cp850, &mut bytes) {
-                            bytes.extend_from_slice(CRLF);
-                            next = i + 1;
-                        } else {
-                            hole(&mut bytes, &mut next, i, Some(s));
-                        }
-                    }
-                    v => {
-                        layout.push_unset(&mut bytes, next, i);
+    }
+
+    /// A #CHLI (its code and notice not set), from the fields a record would hold, which
+    /// are taken out (`Fields::drain`): its bytes up to each field left to the conversion
+    /// (`Hole`).
+    pub fn push<const N: usize>(&mut self, fields: &mut Fields<N>) {
+        debug_assert!(std::ptr::eq(fields.layout, self.layout));
+        let (layout, code, notice) = (self.layout, self.code, self.notice);
+        let missing = layout.required().iter().copied().find(|&i| i != code && i != notice && fields.is_blank(i));
+        let (bytes, holes) = (&mut self.bytes, &mut self.holes);
+        push_tag(bytes, &layout.tag);
+        let mut next = 0;
+        let mut hole = |bytes: &mut Vec<u8>, next: &mut usize, field: usize, text: Option<String>| {
+            layout.push_unset(bytes, *next, field);
+            holes.push(Hole { at: bytes.len(), field, text });
+            *next = field + 1;
+        };
+        let fixed = [code.min(notice), code.max(notice)];
+        let mut k = 0;
+        for (i, v) in fields.drain() {
+            let i = i as usize;
+            while k < fixed.len() && fixed[k] < i {
+                hole(bytes, &mut next, fixed[k], None);
+                k += 1;
+            }
+            debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
+            let f = &layout.fields[i];
+            match v {
+                Value::Text(s) if !as_is(f, &s) => {
+                    // Accented letters that CP850 has are written there too; only a text the
+                    // encoder would change (and report) is left to the conversion.
+                    layout.push_unset(bytes, next, i);
+                    next = i;
+                    if encoded_unchanged(f, &s, CodePage::Cp850, bytes) {
+                        bytes.extend_from_slice(CRLF);
                         next = i + 1;
-                        // Text as it is, a number, a date: nothing to report.
-                        push_plain(f, &v, &mut bytes);
+                    } else {
+                        hole(bytes, &mut next, i, Some(s));
                     }
                 }
+                v => {
+                    layout.push_unset(bytes, next, i);
+                    next = i + 1;
+                    // Text as it is, a number, a date: nothing to report.
+                    push_plain(f, &v, bytes);
+                }
             }
-            for &h in &fixed[k..] {
-                hole(&mut bytes, &mut next, h, None);
-            }
-            layout.push_unset(&mut bytes, next, layout.fixed);
-            lines.push(EncodedLine { end: bytes.len(), holes: holes.len(), missing });
         }
-        Ok(EncodedLines { layout, code, notice, bytes, holes, lines })
+        for &h in &fixed[k..] {
+            hole(bytes, &mut next, h, None);
+        }
+        layout.push_unset(bytes, next, layout.fixed);
+        self.lines.push(EncodedLine { end: bytes.len(), holes: holes.len(), missing });
     }
 }
 
 impl RecordEncoder {
-    /// Lines encoded ahead (`EncodedLines::encode`), written as `write_record` would write
+    /// Lines encoded ahead (`EncodedLines::push`), written as `write_record` would write
     /// their records: `code` and the first line's `notice` put in, the texts left to this
     /// thread encoded with their warnings, in field order. `base` names the document.
     pub fn write_encoded(
@@ -1139,7 +1144,7 @@ impl SageFile {
         self.encoder.write_record(rec, subject, w, out)
     }
 
-    /// A document's lines encoded ahead (`EncodedLines::encode`): see
+    /// A document's lines encoded ahead (`EncodedLines::push`): see
     /// `RecordEncoder::write_encoded`.
     pub fn encoded_lines(
         &mut self,
@@ -1360,9 +1365,9 @@ mod tests {
         ttc: bool,
     }
 
-    fn line(l: &LineIn) -> Record {
+    fn line(l: &LineIn) -> Fields<12> {
         let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
-        let mut r = Record::new(layout);
+        let mut r = Fields::new(layout);
         r.set(Chli::ArRef, l.article.clone());
         r.set(Chli::Design, l.design.clone());
         r.set(Chli::Ttc, u32::from(l.ttc));
@@ -1389,8 +1394,8 @@ mod tests {
         notice: &str,
     ) -> Result<(), proptest::test_runner::TestCaseError> {
         use proptest::prop_assert_eq;
-        let records: Vec<Record> = lines.iter().map(line).collect();
-        let mut whole = records.clone();
+        let fields: Vec<Fields<12>> = lines.iter().map(line).collect();
+        let mut whole: Vec<Record> = fields.iter().cloned().map(Fields::into_record).collect();
         for r in &mut whole {
             r.set(Chli::CtNum, code.to_string());
         }
@@ -1410,13 +1415,13 @@ mod tests {
             .iter()
             .find_map(|r| r.layout.required().iter().find(|&&i| r.is_blank(i)).map(|&i| r.layout.required_missing(i)));
 
-        let encoded = match EncodedLines::encode(records) {
-            Ok(e) => e,
-            Err(r) => {
-                prop_assert_eq!(r.len(), 0);
-                return Ok(());
-            }
-        };
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut encoded = EncodedLines::new(fields[0].layout, lines.len());
+        for mut f in fields {
+            encoded.push(&mut f);
+        }
         prop_assert_eq!(encoded.len(), lines.len());
         prop_assert_eq!(encoded.missing(code, notice), missing_whole);
         let (mut w_ahead, mut bytes_ahead) = (Warnings::new("x"), Vec::new());
@@ -1557,13 +1562,10 @@ mod tests {
         encoded_as_records(&[plain("Pain", "PAIN"), plain("Sac", "")], "WEB000532", "").unwrap();
         encoded_as_records(&[plain("Pain", "PAIN"), plain("Sac", "")], "", "").unwrap();
         encoded_as_records(&[plain("Pain", ""), plain("Sac", "SAC")], "  ", "note").unwrap();
-        let e = EncodedLines::encode(vec![line(&plain("Pain", "PAIN")), line(&plain("Sac", ""))]).unwrap();
+        let mut e = EncodedLines::new(Layout::builtin(33).unwrap().of(RecordKind::Chli), 2);
+        e.push(&mut line(&plain("Pain", "PAIN")));
+        e.push(&mut line(&plain("Sac", "")));
         assert!(e.missing("WEB000532", "").unwrap().contains("AR_Ref"));
         assert!(e.missing("", "").unwrap().contains("CT_Num"), "the first line lacks its code");
-        // A record with a tail is given back, not encoded.
-        let mut tailed = line(&plain("Pain", "PAIN"));
-        tailed.set_tail(vec!["A1".into(), "2".into()]);
-        assert_eq!(EncodedLines::encode(vec![tailed]).err().map(|r| r.len()), Some(1));
-        assert_eq!(EncodedLines::encode(Vec::new()).err().map(|r| r.len()), Some(0));
     }
 }
