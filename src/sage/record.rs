@@ -204,7 +204,7 @@ impl<const N: usize> Fields<N> {
     }
 
     /// `Record::set`. Panics past `N` fields: the caller knows how many it sets.
-    #[inline]
+    #[inline(always)]
     pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<Value>) {
         let i = self.layout.index(f);
         let value = typed(self.layout, i, value.into());
@@ -219,6 +219,7 @@ impl<const N: usize> Fields<N> {
     }
 
     /// A field set out of layout order, or again.
+    #[inline(never)]
     fn insert(&mut self, i: usize, value: Value) {
         let set = &mut self.set[..self.len];
         let at = set.iter().rposition(|(j, _)| (*j as usize) < i).map_or(0, |k| k + 1);

@@ -170,8 +170,10 @@ pub fn push_dec(out: &mut impl Ascii, d: Decimal, scale: u32) {
         && scale <= 8
     {
         let mut buf = [0u8; 32];
+        // The decimals the mantissa lacks are zeros, at most 8: the last 8 bytes are zeros
+        // first, the digits written over them from the right.
+        buf[24..].copy_from_slice(b"00000000");
         let mut at = buf.len() - (scale - actual);
-        buf[at..].fill(b'0');
         for _ in 0..actual {
             at -= 1;
             buf[at] = b'0' + (n % 10) as u8;
@@ -247,15 +249,15 @@ pub fn fmt_date(d: Date) -> String {
 
 /// `fmt_date` appended to `out`.
 pub fn push_date(out: &mut impl Ascii, d: Date) {
-    for n in [d.day() as i16, d.month() as i16, d.year().rem_euclid(100)] {
-        push_two(out, n);
-    }
+    // The six digits appended at once (two lines of every document are dated).
+    let ([d1, d2], [m1, m2], [y1, y2]) = (two(d.day().into()), two(d.month().into()), two(d.year().rem_euclid(100)));
+    out.put_all(&[d1, d2, m1, m2, y1, y2]);
 }
 
-/// Two digits of `n` (0..=99).
-fn push_two(out: &mut impl Ascii, n: i16) {
-    out.put(b'0' + (n / 10) as u8);
-    out.put(b'0' + (n % 10) as u8);
+/// The two digits of `n` (0..=99).
+#[inline]
+fn two(n: i16) -> [u8; 2] {
+    [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]
 }
 
 /// `JJMMAA` read as 2000–2099 (the file has two-digit years only).
@@ -276,11 +278,8 @@ pub fn fmt_time(t: Time) -> String {
 
 /// `HH:MM:SS` appended to `out`.
 pub fn push_time(out: &mut impl Ascii, t: Time) {
-    push_two(out, t.hour().into());
-    out.put(b':');
-    push_two(out, t.minute().into());
-    out.put(b':');
-    push_two(out, t.second().into());
+    let ([h1, h2], [m1, m2], [s1, s2]) = (two(t.hour().into()), two(t.minute().into()), two(t.second().into()));
+    out.put_all(&[h1, h2, b':', m1, m2, b':', s1, s2]);
 }
 
 /// The decimal digits of `n` written into `buf` so that they end before `end`; where they
@@ -340,6 +339,21 @@ mod tests {
             let mut out = String::from("x");
             push_uint(&mut out, n);
             proptest::prop_assert_eq!(out, format!("x{n}"));
+        }
+
+        /// `JJMMAA` and `HH:MM:SS` as jiff formats them, as text and as bytes.
+        #[test]
+        fn dates_and_times_are_written_as_jiff_writes_them(
+            (y, m, d) in (1900i16..2200, 1i8..=12, 1i8..=28),
+            (h, mi, s) in (0i8..24, 0i8..60, 0i8..60),
+        ) {
+            let (date, time) = (Date::new(y, m, d).unwrap(), Time::new(h, mi, s, 0).unwrap());
+            proptest::prop_assert_eq!(fmt_date(date), date.strftime("%d%m%y").to_string());
+            proptest::prop_assert_eq!(fmt_time(time), time.strftime("%H:%M:%S").to_string());
+            let mut bytes = b"x".to_vec();
+            push_date(&mut bytes, date);
+            push_time(&mut bytes, time);
+            proptest::prop_assert_eq!(bytes, format!("x{}{}", fmt_date(date), fmt_time(time)).into_bytes());
         }
     }
 
