@@ -252,7 +252,7 @@ pub struct LinesAhead {
 /// own: the warnings noted, not given; the `amounts` when asked (only a report's entries show
 /// them). With a `layout`, the document's lines are made there as well (the caller gives none
 /// where it needs the prepared lines: an order refunded in part, whose credit note is made
-/// from them); to be `encode`d, they are left to the caller (`Prepared::take_line_fields`),
+/// from them); to be `encode`d, they are left to the caller (`Prepared::each_line_fields`),
 /// `lines` getting their total alone.
 pub fn prepare_ahead(
     pricing: &Pricing,
