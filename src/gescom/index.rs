@@ -631,10 +631,14 @@ impl ClientIndex {
     }
 
     pub fn by_email(&self, email: &str) -> Vec<ClientRef<'_>> {
-        let k = norm_email(email);
+        self.by_norm_email(&norm_email(email))
+    }
+
+    /// `by_email` of an e-mail normalised already (`keys::norm_email`).
+    pub fn by_norm_email(&self, email: &str) -> Vec<ClientRef<'_>> {
         // A contact's e-mail is indexed but not stored: a hash hit on another client's
         // e-mail is taken as a contact match (64-bit hashes: a collision is negligible).
-        self.lookup(&self.by_email, &k, |_| true)
+        self.lookup(&self.by_email, email, |_| true)
     }
 
     pub fn by_vat(&self, vat: &str) -> Vec<ClientRef<'_>> {

@@ -178,9 +178,12 @@ fn email_key(platform: Platform, c: &Customer) -> Option<String> {
     if c.email.quick_trim().is_empty() {
         return None;
     }
-    let mut e = String::new();
-    crate::gescom::keys::norm_email_into(&c.email, &mut e);
-    Some([platform.as_str(), ":email:", &e].concat())
+    email_key_of(platform, &ix::norm_email(&c.email))
+}
+
+/// `email_key` of an e-mail already normalised (`gescom::keys::norm_email`).
+fn email_key_of(platform: Platform, email: &str) -> Option<String> {
+    (!email.is_empty()).then(|| [platform.as_str(), ":email:", email].concat())
 }
 
 impl<'a> Resolver<'a> {
@@ -820,6 +823,13 @@ pub enum Search {
 /// The one client a search key (SIRET, e-mail, VAT number, as the profile enables them)
 /// finds in the list; several clients for one key is ambiguous, never guessed.
 fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) -> Search {
+    let email = if profile.customers.search_by_email { ix::norm_email(&c.email) } else { String::new() };
+    search_with(profile, index, c, &email, d)
+}
+
+/// `search`, the customer's e-mail normalised already (`gescom::keys::norm_email`): the
+/// reading thread makes the state's key of it too (`search_ahead`).
+fn search_with(profile: &Profile, index: &ClientIndex, c: &Customer, email: &str, d: &mut Diag) -> Search {
     let cs = &profile.customers;
     let mut ambiguous = Vec::new();
     let keys = [
@@ -834,9 +844,9 @@ fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) ->
             continue;
         }
         let value = match kind {
-            MatchKey::Siret => ix::norm_siret(raw),
-            MatchKey::Email => ix::norm_email(raw),
-            _ => ix::norm_vat(raw),
+            MatchKey::Siret => Cow::Owned(ix::norm_siret(raw)),
+            MatchKey::Email => Cow::Borrowed(email),
+            _ => Cow::Owned(ix::norm_vat(raw)),
         };
         if value.is_empty() {
             continue;
@@ -854,7 +864,7 @@ fn search(profile: &Profile, index: &ClientIndex, c: &Customer, d: &mut Diag) ->
         }
         let hits = match kind {
             MatchKey::Siret => index.by_siret(&value),
-            MatchKey::Email => index.by_email(&value),
+            MatchKey::Email => index.by_norm_email(&value),
             _ => index.by_vat(&value),
         };
         match hits.len() {
@@ -967,7 +977,8 @@ pub(crate) fn search_ahead(
         return None;
     }
     let mut w = crate::report::Warnings::deferred("");
-    let found = search(profile, index, &o.customer, &mut Diag::new(subject, &mut w));
+    let email = ix::norm_email(&o.customer.email);
+    let found = search_with(profile, index, &o.customer, &email, &mut Diag::new(subject, &mut w));
     let notes = w.take_deferred();
     let card = match (&found, met) {
         (Search::None, Some(met)) if met.first(&o.customer) && spare => {
@@ -977,7 +988,7 @@ pub(crate) fn search_ahead(
         }
         _ => None,
     };
-    let (id_key, email_key) = (id_key(platform, &o.customer), email_key(platform, &o.customer));
+    let (id_key, email_key) = (id_key(platform, &o.customer), email_key_of(platform, &email));
     Some(SearchAhead { found, notes, card, id_key, email_key })
 }
 
@@ -1437,7 +1448,10 @@ mod tests {
         let mut ambiguous = customer("601", "compta@vidal.fr");
         ambiguous.siret = "123".into();
         let unknown = customer("602", "zoe.lefevre@exemple.fr");
-        for c in [found, ambiguous, unknown] {
+        // Found by an e-mail written otherwise than in the list; an unknown one with accents.
+        let by_email = customer("603", "  Contact@Dupont.FR ");
+        let accented = customer("604", " Zoé.Lefèvre@Exemple.FR");
+        for c in [found, ambiguous, unknown, by_email, accented] {
             let o = crate::model::Order { number: "#1001".into(), customer: c.clone(), ..Default::default() };
             let subject = crate::model::order_subject(&o.number, o.origin.line);
             let new =
@@ -1459,6 +1473,12 @@ mod tests {
                 |w: &Warnings| w.list.iter().map(|x| (x.kind, x.record.clone(), x.message.clone())).collect::<Vec<_>>();
             assert_eq!(list(&w_here), list(&w_ahead));
             assert_eq!(kept(&st_here, &c), kept(&st_ahead, &c));
+            if c.shop_id == "603" {
+                assert!(format!("{b:?}").contains("BOULDUPONT"), "{b:?}");
+            }
+            if c.shop_id == "604" {
+                assert!(kept(&st_ahead, &c)[1].is_some(), "kept under the e-mail written in lowercase");
+            }
         }
         let single = profile("[customers]\nmode = \"single\"\nsingle_account = \"WEBCLIENT\"\n");
         assert!(
