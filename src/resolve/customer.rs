@@ -175,9 +175,6 @@ fn id_key(platform: Platform, c: &Customer) -> Option<String> {
 /// A shop's customers export carries ids, its orders export often only e-mails (Shopify): a
 /// code is kept under both keys so the same person never gets a second code.
 fn email_key(platform: Platform, c: &Customer) -> Option<String> {
-    if c.email.quick_trim().is_empty() {
-        return None;
-    }
     email_key_of(platform, &ix::norm_email(&c.email))
 }
 

@@ -575,7 +575,7 @@ impl Worker {
         // The journal goes before the staging folders: a journal that says "decided" always has
         // its staged results beside it; staging folders without a journal are swept at start.
         let journal = d.journal(&j.id);
-        fs::remove_file(&journal).map_err(io_at(&journal))?;
+        remove_with_retry(&journal).map_err(io_at(&journal))?;
         sync_dir(&journal);
         failpoint("finish.journal");
         for p in [d.staged_out(&j.id), d.staged_state(&j.id)] {
@@ -652,7 +652,7 @@ fn move_into(from: &Path, to: &Path) -> io::Result<Moved> {
 fn remove_any(p: &Path) -> io::Result<()> {
     match p.symlink_metadata() {
         Ok(md) if md.is_dir() => fs::remove_dir_all(p),
-        Ok(_) => fs::remove_file(p),
+        Ok(_) => remove_with_retry(p),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
