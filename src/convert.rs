@@ -915,11 +915,17 @@ impl Run<'_> {
                     }
                     _ => OrderAhead::default(),
                 };
-                shop::ahead::each(
+                shop::ahead::each_recycling(
                     reader,
                     w,
                     // Boxed: an order is over a kilobyte, moved from batch to batch.
                     |r, w| Ok(r.next(w)?.map(|next| Box::new((ahead(&next), next)))),
+                    // Converted: the order goes back to its reader, to be filled again.
+                    |r, item| {
+                        if let (_, Ok(order)) = *item {
+                            r.recycle(order);
+                        }
+                    },
                     |item, w| {
                         let (ahead, next) = &mut **item;
                         ir.records += 1;

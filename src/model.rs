@@ -66,6 +66,15 @@ impl Address {
     pub fn person(&self) -> String {
         join_name(&self.firstname, &self.lastname)
     }
+
+    /// Emptied, its texts keeping their memory for the next address a reader puts there.
+    pub fn clear(&mut self) {
+        // Every field named: one added later must be emptied here too, or this fails to build.
+        let Address { company, firstname, lastname, address1, address2, zip, city, state, country, phone } = self;
+        for s in [company, firstname, lastname, address1, address2, zip, city, state, country, phone] {
+            s.clear();
+        }
+    }
 }
 
 /// "order 1001 (line 2)": how messages name an order (made for every order: no `format!`).
@@ -111,6 +120,32 @@ pub struct Customer {
 }
 
 impl Customer {
+    /// Emptied as `Address::clear` empties an address; the delivery address is handed back
+    /// (for the reader's next one) rather than dropped.
+    pub fn clear(&mut self) -> Option<Address> {
+        let Customer {
+            shop_id,
+            email,
+            firstname,
+            lastname,
+            company,
+            siret,
+            ape,
+            vat_number,
+            phone,
+            mobile,
+            billing,
+            delivery,
+            origin,
+        } = self;
+        for s in [shop_id, email, firstname, lastname, company, siret, ape, vat_number, phone, mobile] {
+            s.clear();
+        }
+        billing.clear();
+        *origin = Origin::default();
+        delivery.take()
+    }
+
     /// The name people read: company, else first and last name, else the e-mail.
     pub fn display_name(&self) -> String {
         if !self.company.is_empty() {
@@ -153,6 +188,35 @@ pub struct Line {
     /// What the shop refunded of this line so far, when the export says (WooCommerce's
     /// `refunded:`, a PrestaShop order slip, Magento's `qty_refunded`).
     pub refunded: Option<LineRefund>,
+}
+
+impl Line {
+    /// Emptied, its texts keeping their memory (see `Order::clear`).
+    pub fn clear(&mut self) {
+        let Line {
+            sku,
+            name,
+            quantity,
+            unit_price_ht,
+            unit_price_ttc,
+            discount_ht,
+            discount_ttc,
+            tax_rate,
+            taxable,
+            kind,
+            origin,
+            refunded,
+        } = self;
+        sku.clear();
+        name.clear();
+        *quantity = Decimal::ZERO;
+        (*unit_price_ht, *unit_price_ttc, *tax_rate) = (None, None, None);
+        (*discount_ht, *discount_ttc) = (Decimal::ZERO, Decimal::ZERO);
+        *taxable = false;
+        *kind = LineKind::default();
+        *origin = Origin::default();
+        *refunded = None;
+    }
 }
 
 /// The refunded part of one line: the quantity and/or the amount, as the export gives them.
@@ -240,6 +304,70 @@ pub struct Order {
 }
 
 impl Order {
+    /// Emptied for a reader to fill again: equal to `Order::default()` afterwards, but its
+    /// texts and lists keep their memory (the next order's are about as long), which spares
+    /// the reading thread most of its allocations. The lines and the delivery address are
+    /// handed back, for the reader to reuse them as well.
+    pub fn clear(&mut self) -> (std::vec::Drain<'_, Line>, Option<Address>) {
+        // Every field named: one added later must be emptied here too, or this fails to build.
+        let Order {
+            number,
+            id,
+            date,
+            invoice_date,
+            currency,
+            status,
+            payment_method,
+            carrier,
+            total_ttc,
+            total_ht,
+            subtotal,
+            shipping_ht,
+            shipping_ttc,
+            shipping_tax_rate,
+            discount_ht,
+            discount_ttc,
+            discount_codes,
+            taxes,
+            total_tax,
+            prices,
+            basis_inferred,
+            customer,
+            lines,
+            origin,
+            note,
+            refund,
+        } = self;
+        for s in [number, id, currency, payment_method, carrier, note] {
+            s.clear();
+        }
+        let OrderStatus { financial, fulfillment, cancelled, refunded } = status;
+        financial.clear();
+        fulfillment.clear();
+        (*cancelled, *refunded) = (false, false);
+        (*date, *invoice_date) = (None, None);
+        for d in [
+            total_ttc,
+            total_ht,
+            subtotal,
+            shipping_ht,
+            shipping_ttc,
+            shipping_tax_rate,
+            discount_ht,
+            discount_ttc,
+            total_tax,
+        ] {
+            *d = None;
+        }
+        discount_codes.clear();
+        taxes.clear();
+        (*prices, *basis_inferred) = (None, false);
+        *origin = Origin::default();
+        *refund = Refund::default();
+        let delivery = customer.clear();
+        (lines.drain(..), delivery)
+    }
+
     /// The order number without the leading `#` and spaces (`#1001` → `1001`).
     pub fn clean_number(&self) -> &str {
         self.number.trim().trim_start_matches('#').trim()
@@ -248,6 +376,111 @@ impl Order {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn address(tag: &str) -> Address {
+        let t = |f: &str| format!("{f} {tag}");
+        Address {
+            company: t("Société"),
+            firstname: t("Zoé"),
+            lastname: t("Lefèvre"),
+            address1: t("12 rue de l’Œuvre"),
+            address2: t("bât. B"),
+            zip: t("35000"),
+            city: t("Rennes"),
+            state: t("Bretagne"),
+            country: t("FR"),
+            phone: t("0601020304"),
+        }
+    }
+
+    /// Every field away from its default: a field `clear` forgot shows in the comparison.
+    fn full_order() -> Order {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let at = Origin { record: 3, line: 7 };
+        let day = Some(jiff::civil::date(2026, 12, 7).at(9, 30, 0, 0));
+        let line = Line {
+            sku: "MUG-GRES".into(),
+            name: "Mug en grès".into(),
+            quantity: d("2"),
+            unit_price_ht: Some(d("12.42")),
+            unit_price_ttc: Some(d("14.90")),
+            discount_ht: d("1"),
+            discount_ttc: d("1.2"),
+            tax_rate: Some(d("20")),
+            taxable: true,
+            kind: LineKind::Shipping,
+            origin: at,
+            refunded: Some(LineRefund { quantity: Some(d("1")), ht: None, ttc: None }),
+        };
+        Order {
+            number: "#1001".into(),
+            id: "5000000000001".into(),
+            date: day,
+            invoice_date: day,
+            currency: "EUR".into(),
+            status: OrderStatus {
+                financial: "paid".into(),
+                fulfillment: "fulfilled".into(),
+                cancelled: true,
+                refunded: true,
+            },
+            payment_method: "Carte".into(),
+            carrier: "Colissimo".into(),
+            total_ttc: Some(d("1")),
+            total_ht: Some(d("1")),
+            subtotal: Some(d("1")),
+            shipping_ht: Some(d("1")),
+            shipping_ttc: Some(d("1")),
+            shipping_tax_rate: Some(d("1")),
+            discount_ht: Some(d("1")),
+            discount_ttc: Some(d("1")),
+            discount_codes: vec!["NOËL".into()],
+            taxes: vec![TaxLine { rate: d("20"), amount: d("2"), label: "FR TVA 20%".into() }],
+            total_tax: Some(d("2")),
+            prices: Some(PriceBasis::Incl),
+            basis_inferred: true,
+            customer: Customer {
+                shop_id: "530".into(),
+                email: "zoe@exemple.fr".into(),
+                firstname: "Zoé".into(),
+                lastname: "Lefèvre".into(),
+                company: "Société".into(),
+                siret: "73282932000074".into(),
+                ape: "4791A".into(),
+                vat_number: "FR44732829320".into(),
+                phone: "0299".into(),
+                mobile: "0601".into(),
+                billing: address("facturation"),
+                delivery: Some(address("livraison")),
+                origin: at,
+            },
+            lines: vec![line.clone(), line],
+            origin: at,
+            note: "Sonner deux fois".into(),
+            refund: Refund { amount: Some(d("3")), shipping: Some(d("1")) },
+        }
+    }
+
+    #[test]
+    fn a_cleared_order_is_a_new_one_with_its_memory_kept() {
+        let mut o = full_order();
+        let (note, billing_city) = (o.note.capacity(), o.customer.billing.city.capacity());
+        let (lines, delivery) = o.clear();
+        let mut lines: Vec<Line> = lines.collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(delivery, Some(address("livraison")));
+        assert_eq!(o, Order::default());
+        assert_eq!((o.note.capacity(), o.customer.billing.city.capacity()), (note, billing_city));
+        let sku = lines[0].sku.capacity();
+        lines[0].clear();
+        assert_eq!(lines[0], Line::default());
+        assert_eq!(lines[0].sku.capacity(), sku);
+        let mut a = address("x");
+        a.clear();
+        assert_eq!(a, Address::default());
+    }
+
     #[test]
     fn an_order_is_named_by_its_number_and_line() {
         assert_eq!(super::order_subject("#1001", 12), "order #1001 (line 12)");

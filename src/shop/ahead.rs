@@ -44,11 +44,52 @@ struct Step<T> {
 /// of the input, at the first error of `next` (returned, after the records read before it),
 /// or at the first error of `each`. `each` may take the record (`std::mem::take`); what it
 /// leaves is freed on the reader's thread.
-pub fn each<R, T, N, E>(reader: &mut R, w: &mut Warnings, mut next: N, mut each: E) -> Result<(), InputError>
+pub fn each<R, T, N, E>(reader: &mut R, w: &mut Warnings, next: N, each: E) -> Result<(), InputError>
 where
     R: Send,
     T: Send,
     N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
+    E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
+{
+    run(reader, w, next, None::<fn(&mut R, T)>, each)
+}
+
+/// `each`, where what `each` leaves of a record is handed to `recycle` with the reader, on
+/// the reader's thread, once the record's batch is back, instead of being freed: a reader
+/// can fill it again and spare the allocations of a new one. A record is recycled at most
+/// once, after `each` saw it; the records of a batch still in flight when the run stops,
+/// and those after an error, are freed.
+pub fn each_recycling<R, T, N, C, E>(
+    reader: &mut R,
+    w: &mut Warnings,
+    next: N,
+    recycle: C,
+    each: E,
+) -> Result<(), InputError>
+where
+    R: Send,
+    T: Send,
+    N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
+    C: FnMut(&mut R, T) + Send,
+    E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
+{
+    run(reader, w, next, Some(recycle), each)
+}
+
+/// `each` and `each_recycling`: without `recycle`, a batch back is emptied at once rather than
+/// record by record (records can be large: moving each out costs).
+fn run<R, T, N, C, E>(
+    reader: &mut R,
+    w: &mut Warnings,
+    mut next: N,
+    mut recycle: Option<C>,
+    mut each: E,
+) -> Result<(), InputError>
+where
+    R: Send,
+    T: Send,
+    N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
+    C: FnMut(&mut R, T) + Send,
     E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
 {
     let input = w.input.clone();
@@ -56,10 +97,10 @@ where
         let (full_tx, full_rx) = mpsc::sync_channel::<Vec<Step<T>>>(DEPTH);
         // Batches handed on go back to the reader, which empties and reuses them.
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<Step<T>>>();
-        let (reader, next) = (&mut *reader, &mut next);
+        let (reader, next, recycle) = (&mut *reader, &mut next, recycle.as_mut());
         let spawned = std::thread::Builder::new()
             .name("passerelle-reader".into())
-            .spawn_scoped(scope, move || read(reader, input, next, full_tx, empty_rx));
+            .spawn_scoped(scope, move || read(reader, input, next, recycle, full_tx, empty_rx));
         if spawned.is_err() {
             // No thread to be had (a system at its limit): read on this one, below.
             return None;
@@ -88,6 +129,9 @@ where
         None => {
             while let Some(mut record) = next(reader, w)? {
                 each(&mut record, w)?;
+                if let Some(recycle) = recycle.as_mut() {
+                    recycle(reader, record);
+                }
             }
             Ok(())
         }
@@ -95,19 +139,31 @@ where
 }
 
 /// The reader's side: batches of steps until the end, an error, or a consumer that left.
-fn read<R, T, N>(
+fn read<R, T, N, C>(
     reader: &mut R,
     input: String,
     mut next: N,
+    mut recycle: Option<C>,
     full: mpsc::SyncSender<Vec<Step<T>>>,
     empty: mpsc::Receiver<Vec<Step<T>>>,
 ) where
     N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError>,
+    C: FnMut(&mut R, T),
 {
     let mut notes = Warnings::deferred(input);
     loop {
         let mut batch = empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
-        batch.clear();
+        // A batch comes back whole: the consumer saw every record of it.
+        match recycle.as_mut() {
+            Some(recycle) => {
+                for step in batch.drain(..) {
+                    if let Ok(Some(record)) = step.item {
+                        recycle(reader, record);
+                    }
+                }
+            }
+            None => batch.clear(),
+        }
         let mut last = false;
         while batch.len() < BATCH && !last {
             let item = next(reader, &mut notes);
@@ -198,6 +254,36 @@ mod tests {
         assert!(r.is_err());
         // The reader stopped within a few batches of the consumer, not at the end.
         assert!(read < 10 + (DEPTH as u32 + 3) * BATCH as u32, "{read}");
+    }
+
+    /// Records come back to the reader once each, after the consumer saw them, in their order;
+    /// all but the last batches' (still in flight at the end) come back.
+    #[test]
+    fn records_come_back_to_the_reader_after_the_consumer() {
+        let n = 10 * BATCH as u32 + 7;
+        let seen = std::sync::Mutex::new(Vec::new());
+        let mut reader = (0u32, Vec::new());
+        let mut w = Warnings::new("x.csv");
+        each_recycling(
+            &mut reader,
+            &mut w,
+            |(at, _): &mut (u32, Vec<u32>), _: &mut Warnings| {
+                *at += 1;
+                Ok((*at <= n).then_some(*at))
+            },
+            |(_, back): &mut (u32, Vec<u32>), r: u32| {
+                assert!(seen.lock().unwrap().contains(&r), "{r} back before the consumer saw it");
+                back.push(r);
+            },
+            |r, _| {
+                seen.lock().unwrap().push(*r);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let back = reader.1;
+        assert_eq!(back, (1..=back.len() as u32).collect::<Vec<_>>());
+        assert!(back.len() >= (n as usize).saturating_sub((DEPTH + 2) * BATCH), "{} back", back.len());
     }
 
     /// The reader learns that the consumer sets the pace when a batch finds the queue full

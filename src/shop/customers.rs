@@ -188,14 +188,21 @@ impl CustomerReader {
 /// ISO code of a country cell (a code or a name in French or English). Unknown values are kept
 /// empty and reported: writing a wrong country is worse than none.
 pub fn country_iso(raw: &str, subject: &str, w: &mut Warnings) -> String {
+    let mut iso = String::new();
+    country_iso_into(raw, subject, w, &mut iso);
+    iso
+}
+
+/// `country_iso` into a text a reader reuses (emptied first).
+pub fn country_iso_into(raw: &str, subject: &str, w: &mut Warnings, iso: &mut String) {
+    iso.clear();
     if raw.is_empty() {
-        return String::new();
+        return;
     }
     match crate::countries::lookup(raw) {
-        Some(c) => c.iso.clone(),
+        Some(c) => iso.push_str(&c.iso),
         None => {
-            w.push(WarningKind::UnknownCountry, subject, "country", crate::said!(Msg::WarnUnknownCountry, value = raw));
-            String::new()
+            w.push(WarningKind::UnknownCountry, subject, "country", crate::said!(Msg::WarnUnknownCountry, value = raw))
         }
     }
 }

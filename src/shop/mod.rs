@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::InputError;
-use crate::model::Platform;
+use crate::model::{Order, Platform};
 use crate::profile::InputSection;
 
 use crate::report::Warnings;
@@ -103,6 +103,14 @@ impl Orders {
             Orders::Table(r) => r.next(w),
             Orders::Xml(r) => r.next(w),
             Orders::Json(r) => r.next(w),
+        }
+    }
+
+    /// An order the conversion is done with, for the reader to fill again (table exports;
+    /// the other readers make each order anew and let it go).
+    pub fn recycle(&mut self, order: Order) {
+        if let Orders::Table(r) = self {
+            r.recycle(order);
         }
     }
 }

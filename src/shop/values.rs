@@ -416,11 +416,22 @@ fn entity(name: &str) -> Option<String> {
 /// ("Jean-Marc", "de La Tour"): the first word is the first name (French usage). A guess:
 /// callers report it.
 pub fn split_name(full: &str) -> (String, String) {
+    let (mut first, mut last) = (String::new(), String::new());
+    split_name_into(full, &mut first, &mut last);
+    (first, last)
+}
+
+/// `split_name` into two texts a reader reuses (emptied first).
+pub fn split_name_into(full: &str, first: &mut String, last: &mut String) {
     let full = full.quick_trim();
-    match full.split_once(char::is_whitespace) {
-        Some((f, l)) => (f.to_string(), l.quick_trim().to_string()),
-        None => (String::new(), full.to_string()),
-    }
+    let (f, l) = match full.split_once(char::is_whitespace) {
+        Some((f, l)) => (f, l.quick_trim()),
+        None => ("", full),
+    };
+    first.clear();
+    first.push_str(f);
+    last.clear();
+    last.push_str(l);
 }
 
 #[cfg(test)]
