@@ -1430,7 +1430,7 @@ impl Run<'_> {
     fn order_client(
         &mut self,
         o: &Order,
-        searched: Option<SearchAhead>,
+        mut searched: Option<SearchAhead>,
         platform: Platform,
         ir: &InputReport,
         reported: &mut crate::resolve::reported::Reported,
@@ -1438,6 +1438,7 @@ impl Run<'_> {
         d: &mut Diag,
     ) -> Option<(DocClient, Option<ClientWrite>)> {
         let c = &o.customer;
+        let keys = searched.as_mut().and_then(SearchAhead::take_address_keys);
         let outcome = self.resolver.resolve_searched(c, searched, platform, &mut self.state, d);
         let (placements, dest, index, layout) = (&self.placements, &self.dest, self.index, self.resolver.layout);
         let mut read = |from: BlockSource| match from {
@@ -1449,7 +1450,7 @@ impl Run<'_> {
                 crate::gescom::export::read_block(index, cl, layout).map(Some).map_err(|e| e.to_string())
             }
         };
-        let plan = match self.resolver.order_client(o, outcome, &mut read, d) {
+        let plan = match self.resolver.order_client(o, outcome, keys, &mut read, d) {
             Ok(p) => p,
             Err(NoClient::Unresolved(message)) => {
                 // Only a failed outcome leaves no client: the entry has no code.

@@ -758,11 +758,6 @@ impl<'a> Resolver<'a> {
         place(self.profile, a, field, d)
     }
 
-    /// Address text with the options; `upper_ok` = the uppercase option applies.
-    pub(super) fn address_text(&self, s: &str, upper_ok: bool) -> String {
-        address_text(self.profile, s, upper_ok)
-    }
-
     fn copy_template(&mut self, r: &mut Record, w: &mut Warnings) {
         let Some(t) = self.template else { return };
         let mut gaps = Vec::new();
@@ -902,6 +897,17 @@ pub struct SearchAhead {
     /// The customer's keys in the state (`id_key`, `email_key`), made there too.
     id_key: Option<String>,
     email_key: Option<String>,
+    /// The keys of its addresses, for the updates and notices of a client known already
+    /// (`resolve::update::Addresses`); none for a customer met for the first time.
+    address_keys: Option<AddressKeys>,
+}
+
+impl SearchAhead {
+    /// The address keys made ahead, for `Resolver::order_client` (taken before the search
+    /// goes to `resolve_searched`).
+    pub fn take_address_keys(&mut self) -> Option<AddressKeys> {
+        self.address_keys.take()
+    }
 }
 
 /// A new client's texts made on the reading thread, and the warnings making them gave (given
@@ -956,6 +962,43 @@ impl Met {
     }
 }
 
+/// A customer's address keys made on the reading thread (`AddressKeys::of`, with the search
+/// of an order's customer): the same keys `update::Addresses` would make on the converting
+/// thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressKeys {
+    pub(super) billing: String,
+    /// `None` when the order's delivery address is the billing one (none, or an empty one).
+    pub(super) delivery: Option<String>,
+}
+
+impl AddressKeys {
+    /// The keys of `c`'s billing address and order delivery address (`c.delivery`), with the
+    /// profile's text options, as `Addresses::of(c, c.delivery.as_ref())` makes them.
+    pub fn of(profile: &Profile, c: &Customer) -> AddressKeys {
+        let delivery = c.delivery.as_ref().filter(|d| !d.is_empty());
+        AddressKeys {
+            billing: address_key_of(profile, &c.billing),
+            delivery: delivery.map(|d| address_key_of(profile, d)),
+        }
+    }
+}
+
+/// `Resolver::key_of` with the profile alone (the reading thread makes keys ahead with it).
+pub(super) fn address_key_of(profile: &Profile, a: &Address) -> String {
+    let country = country_name(&a.country);
+    let parts = [&a.address1, &a.address2, &a.zip, &a.city, &country];
+    let mut key = String::with_capacity(64);
+    for (n, p) in parts.into_iter().enumerate() {
+        if p.is_ascii() {
+            ix::push_key_part(&mut key, n, p);
+        } else {
+            ix::push_key_part(&mut key, n, &address_text(profile, p, true));
+        }
+    }
+    key
+}
+
 /// `Resolver::search` for an order's customer, on a thread of its own (the list is read
 /// only); `subject` names the order in warnings (`model::order_subject`, made once by the
 /// caller): `None` when the profile resolves no customer (a single account). With `met`, a
@@ -977,16 +1020,20 @@ pub(crate) fn search_ahead(
     let email = ix::norm_email(&o.customer.email);
     let found = search_with(profile, index, &o.customer, &email, &mut Diag::new(subject, &mut w));
     let notes = w.take_deferred();
-    let card = match (&found, met) {
-        (Search::None, Some(met)) if met.first(&o.customer) && spare => {
-            // The code is not known yet: texts that would be made of it are left to `new_client`.
-            let (texts, of_code) = card_texts(profile, &o.customer, "", &mut Diag::new(subject, &mut w));
-            (!of_code).then(|| CardAhead { texts, notes: w.take_deferred() })
-        }
-        _ => None,
+    let first = matches!(found, Search::None) && met.is_some_and(|m| m.first(&o.customer));
+    let card = if first && spare {
+        // The code is not known yet: texts that would be made of it are left to `new_client`.
+        let (texts, of_code) = card_texts(profile, &o.customer, "", &mut Diag::new(subject, &mut w));
+        (!of_code).then(|| CardAhead { texts, notes: w.take_deferred() })
+    } else {
+        None
     };
     let (id_key, email_key) = (id_key(platform, &o.customer), email_key_of(platform, &email));
-    Some(SearchAhead { found, notes, card, id_key, email_key })
+    // A client met before (in the list, or created by an earlier order) is checked against
+    // its addresses (updates, a new delivery address): their keys are made here. A first
+    // order creates its client and asks for none; if it does not, they are made there.
+    let address_keys = (!first).then(|| AddressKeys::of(profile, &o.customer));
+    Some(SearchAhead { found, notes, card, id_key, email_key, address_keys })
 }
 
 /// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
@@ -1054,7 +1101,7 @@ fn name_text(profile: &Profile, s: &str) -> String {
 }
 
 /// Address text with the options; `upper_ok` = the uppercase option applies.
-fn address_text(profile: &Profile, s: &str, upper_ok: bool) -> String {
+pub(super) fn address_text(profile: &Profile, s: &str, upper_ok: bool) -> String {
     folded(profile, s, profile.customers.uppercase_addresses && upper_ok)
 }
 
@@ -1374,7 +1421,7 @@ mod tests {
                 ..Default::default()
             };
             let each = [&a.address1, &a.address2, &a.zip, &a.city, &country_name(&a.country)]
-                .map(|t| r.address_text(t, true));
+                .map(|t| address_text(&p, t, true));
             let want = crate::gescom::index::address_key(&each.iter().map(String::as_str).collect::<Vec<_>>());
             proptest::prop_assert_eq!(r.key_of(&a), want);
         }
@@ -1431,6 +1478,32 @@ mod tests {
     fn kept(st: &State, c: &Customer) -> [Option<String>; 2] {
         [id_key(Platform::Shopify, c), email_key(Platform::Shopify, c)]
             .map(|k| k.and_then(|k| st.issued_to(&k).map(|i| i.code.to_string())))
+    }
+
+    /// The address keys made on the reading thread are those `Addresses` makes here, billing
+    /// and delivery: no delivery address, an empty one, one at the same place under another
+    /// name, one elsewhere, one differing by line 2; accents kept or removed, capitals or not.
+    #[test]
+    fn address_keys_made_ahead_are_those_made_here() {
+        use super::super::update::Addresses;
+        let ix = index();
+        for opts in ["", "[customers]\nremove_accents = true\nuppercase_addresses = true\n"] {
+            let p = profile(opts);
+            let r = Resolver::new(&p, &ix, Layout::builtin(33).unwrap(), Date::new(2026, 11, 28).unwrap()).unwrap();
+            let mut empty = customer("605", "");
+            empty.delivery = Some(Address::default());
+            let mut cases = delivery_cases().to_vec();
+            cases.push(empty);
+            let mut distinct = 0;
+            for c in cases {
+                let here = Addresses::of(&c, c.delivery.as_ref());
+                let ahead = Addresses::of_order(&c, Some(AddressKeys::of(&p, &c)));
+                assert_eq!(ahead.billing_key(&r), here.billing_key(&r), "{c:?}");
+                assert_eq!(ahead.delivery_key(&r), here.delivery_key(&r), "{c:?}");
+                distinct += usize::from(here.delivery_key(&r) != here.billing_key(&r));
+            }
+            assert_eq!(distinct, 2, "a delivery elsewhere, and one with its own line 2");
+        }
     }
 
     /// A customer searched on the reading thread resolves as one searched here: the same

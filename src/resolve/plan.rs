@@ -17,6 +17,7 @@ use crate::text::QuickTrim;
 use crate::warning_kind::WarningKind;
 
 use super::credit;
+use super::customer::AddressKeys;
 use super::customer::{Outcome, Resolver};
 use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
 use super::update::{Addresses, Update};
@@ -244,15 +245,17 @@ impl Resolver<'_> {
     /// found, or updated (a new delivery address, a changed billing address, as the profile
     /// asks and the client list allows). `read` gives a client's records as last written
     /// (`None`: not written anywhere they can be read back from).
+    /// `keys`: the customer's address keys when made ahead (`search_ahead`).
     pub fn order_client(
         &mut self,
         o: &Order,
         outcome: Outcome,
+        keys: Option<AddressKeys>,
         read: &mut ReadBlock,
         d: &mut Diag,
     ) -> Result<ClientPlan, NoClient> {
         let c = &o.customer;
-        let addresses = Addresses::of(c, c.delivery.as_ref());
+        let addresses = Addresses::of_order(c, keys);
         let delivery = addresses.delivery;
         let (mut matched_by, mut issued) = (None, None);
         let mut detail = PlanDetail::default();

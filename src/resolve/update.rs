@@ -6,9 +6,9 @@
 
 use std::cell::OnceCell;
 
-use super::customer::{Resolver, card_address, country_name, delivery_address, record_address_key};
+use super::customer::{AddressKeys, Resolver, address_key_of, card_address, delivery_address, record_address_key};
 use crate::gescom::export::BlockRecord;
-use crate::gescom::index::{ClientRef, key_hash, push_key_part};
+use crate::gescom::index::{ClientRef, key_hash};
 use crate::model::{Address, Customer};
 use crate::report::Diag;
 use crate::sage::{Ccdl, Ccli, FieldId, Record, RecordKind};
@@ -71,11 +71,22 @@ impl<'a> Addresses<'a> {
         }
     }
 
-    fn billing_key(&self, r: &Resolver) -> &str {
+    /// `Addresses::of(c, c.delivery.as_ref())`, its keys those made ahead when given.
+    pub fn of_order(c: &'a Customer, keys: Option<AddressKeys>) -> Addresses<'a> {
+        let mut a = Addresses::of(c, c.delivery.as_ref());
+        if let Some(AddressKeys { billing, delivery }) = keys {
+            debug_assert_eq!(delivery.is_none(), std::ptr::eq(a.delivery, a.billing));
+            a.billing_key = OnceCell::from(billing);
+            a.delivery_key = delivery.map(OnceCell::from).unwrap_or_default();
+        }
+        a
+    }
+
+    pub(super) fn billing_key(&self, r: &Resolver) -> &str {
         self.billing_key.get_or_init(|| r.key_of(self.billing))
     }
 
-    fn delivery_key(&self, r: &Resolver) -> &str {
+    pub(super) fn delivery_key(&self, r: &Resolver) -> &str {
         if std::ptr::eq(self.delivery, self.billing) {
             return self.billing_key(r);
         }
@@ -90,17 +101,7 @@ impl Resolver<'_> {
     /// other text goes through the options first. One string built, none per part (this runs
     /// for every order of a known client).
     pub(super) fn key_of(&self, a: &Address) -> String {
-        let country = country_name(&a.country);
-        let parts = [&a.address1, &a.address2, &a.zip, &a.city, &country];
-        let mut key = String::with_capacity(64);
-        for (n, p) in parts.into_iter().enumerate() {
-            if p.is_ascii() {
-                push_key_part(&mut key, n, p);
-            } else {
-                push_key_part(&mut key, n, &self.address_text(p, true));
-            }
-        }
-        key
+        address_key_of(self.profile, a)
     }
 
     /// Which updates the profile asks for on `client`, judged from the index alone.
