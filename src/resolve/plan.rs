@@ -17,8 +17,7 @@ use crate::text::QuickTrim;
 use crate::warning_kind::WarningKind;
 
 use super::credit;
-use super::customer::AddressKeys;
-use super::customer::{Outcome, Resolver};
+use super::customer::{AddressKeys, Outcome, Resolver};
 use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
 use super::update::{Addresses, Update};
 
@@ -244,8 +243,8 @@ impl Resolver<'_> {
     /// The client of order `o`, from the resolution `outcome` of its customer: created,
     /// found, or updated (a new delivery address, a changed billing address, as the profile
     /// asks and the client list allows). `read` gives a client's records as last written
-    /// (`None`: not written anywhere they can be read back from).
-    /// `keys`: the customer's address keys when made ahead (`search_ahead`).
+    /// (`None`: not written anywhere they can be read back from). `keys`: the customer's
+    /// address keys, when the reading thread made them (`search_ahead`).
     pub fn order_client(
         &mut self,
         o: &Order,
