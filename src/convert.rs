@@ -921,11 +921,11 @@ impl Run<'_> {
                     // Boxed: an order is over a kilobyte, moved from batch to batch.
                     |r, w| Ok(r.next(w)?.map(|next| Box::new((ahead(&next), next)))),
                     // Converted: the order goes back to its reader, to be filled again.
-                    |r, item| {
+                    Some(|r: &mut shop::Orders, item: Box<(OrderAhead, shop::OrderResult)>| {
                         if let (_, Ok(order)) = *item {
                             r.recycle(order);
                         }
-                    },
+                    }),
                     |item, w| {
                         let (ahead, next) = &mut **item;
                         ir.records += 1;

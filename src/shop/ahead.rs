@@ -51,34 +51,16 @@ where
     N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
     E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
 {
-    run(reader, w, next, None::<fn(&mut R, T)>, each)
+    each_recycling(reader, w, next, None::<fn(&mut R, T)>, each)
 }
 
 /// `each`, where what `each` leaves of a record is handed to `recycle` with the reader, on
 /// the reader's thread, once the record's batch is back, instead of being freed: a reader
 /// can fill it again and spare the allocations of a new one. A record is recycled at most
 /// once, after `each` saw it; the records of a batch still in flight when the run stops,
-/// and those after an error, are freed.
+/// and those after an error, are freed. Without `recycle` (`each`), a batch back is emptied
+/// at once rather than record by record (records can be large: moving each out costs).
 pub fn each_recycling<R, T, N, C, E>(
-    reader: &mut R,
-    w: &mut Warnings,
-    next: N,
-    recycle: C,
-    each: E,
-) -> Result<(), InputError>
-where
-    R: Send,
-    T: Send,
-    N: FnMut(&mut R, &mut Warnings) -> Result<Option<T>, InputError> + Send,
-    C: FnMut(&mut R, T) + Send,
-    E: FnMut(&mut T, &mut Warnings) -> Result<(), InputError>,
-{
-    run(reader, w, next, Some(recycle), each)
-}
-
-/// `each` and `each_recycling`: without `recycle`, a batch back is emptied at once rather than
-/// record by record (records can be large: moving each out costs).
-fn run<R, T, N, C, E>(
     reader: &mut R,
     w: &mut Warnings,
     mut next: N,
@@ -271,10 +253,10 @@ mod tests {
                 *at += 1;
                 Ok((*at <= n).then_some(*at))
             },
-            |(_, back): &mut (u32, Vec<u32>), r: u32| {
+            Some(|(_, back): &mut (u32, Vec<u32>), r: u32| {
                 assert!(seen.lock().unwrap().contains(&r), "{r} back before the consumer saw it");
                 back.push(r);
-            },
+            }),
             |r, _| {
                 seen.lock().unwrap().push(*r);
                 Ok(())
