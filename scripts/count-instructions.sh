@@ -17,6 +17,8 @@ set -euo pipefail
 rows=${1:-250000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${2:-$root/target/release/passerelle}
+# The conversion runs in the data's folder: a relative path is taken from here first.
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 data=$root/target/bench-data/$rows-200000
 
 command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null || {
