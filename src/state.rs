@@ -43,6 +43,46 @@ pub struct Issued {
     pub date: String,
 }
 
+/// `Issued` seen in place (`State::issued_with`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuedRef<'a> {
+    pub code: &'a str,
+    pub date: &'a str,
+}
+
+/// The customer looked up last and its answer, its texts reused from one lookup to the next
+/// (every order asks, most of them twice: no allocation then).
+#[derive(Debug, Default)]
+struct LastLookup {
+    /// Whether it holds an answer (forgotten at every change).
+    valid: bool,
+    key: String,
+    /// A code was issued to `key`: `code`, on `date`.
+    found: bool,
+    code: String,
+    date: String,
+}
+
+impl LastLookup {
+    fn answer(&self, key: &str) -> Option<Option<IssuedRef<'_>>> {
+        (self.valid && self.key == key).then(|| self.found.then_some(IssuedRef { code: &self.code, date: &self.date }))
+    }
+
+    /// Holds `key`'s answer from now on; `found` to be filled by the caller.
+    fn begin(&mut self, key: &str) {
+        self.valid = true;
+        self.key.clear();
+        self.key.push_str(key);
+        self.found = false;
+        self.code.clear();
+        self.date.clear();
+    }
+
+    fn forget(&mut self) {
+        self.valid = false;
+    }
+}
+
 /// Bytes of the newest records kept in memory before they go to the temporary file.
 #[cfg(not(test))]
 const TAIL: usize = 1 << 20;
@@ -232,7 +272,7 @@ pub struct State {
     /// for the same customer several times (a customer without a shop id by the same e-mail
     /// key twice), and its record may be on disk, an absent key costing a cache miss in each
     /// map it is asked of. Forgotten at every change.
-    last: RefCell<Option<(Box<str>, Option<Issued>)>>,
+    last: RefCell<LastLookup>,
 }
 
 impl Default for State {
@@ -452,7 +492,7 @@ impl State {
             by_code: Index::new(to),
             journal: None,
             error: FirstError::default(),
-            last: RefCell::new(None),
+            last: RefCell::new(LastLookup::default()),
         }
     }
 
@@ -619,7 +659,7 @@ impl State {
     }
 
     /// What `get` says of the record found by `s` as its `f` (read once).
-    fn lookup<R>(&self, f: Field, s: &str, get: impl Fn(&Rec) -> R) -> Option<R> {
+    fn lookup<R>(&self, f: Field, s: &str, mut get: impl FnMut(&Rec) -> R) -> Option<R> {
         let ix = self.index(f);
         if let Some(at) = ix.map.get(&hash_text(s)) {
             if at == NONE {
@@ -708,18 +748,35 @@ impl State {
     }
 
     pub fn issued_to(&self, key: &str) -> Option<Issued> {
-        if let Some((k, i)) = &*self.last.borrow()
-            && **k == *key
-        {
-            return i.clone();
+        self.issued_with(key, |i| i.map(|i| Issued { code: i.code.to_string(), date: i.date.to_string() }))
+    }
+
+    /// What `f` makes of the code issued to `key` and its date, seen in place (`issued_to`
+    /// without copying them). `f` must not ask the state again.
+    pub fn issued_with<R>(&self, key: &str, f: impl FnOnce(Option<IssuedRef<'_>>) -> R) -> R {
+        if let Some(answer) = self.last.borrow().answer(key) {
+            return f(answer);
         }
-        let issued = self.lookup(Field::Key, key, |r| (r.code.to_string(), r.date)).and_then(|(code, date)| {
-            let date = self.dates.get(date as usize).map(|d| d.to_string());
-            let date = self.failed(date.ok_or_else(|| damaged("date")))?;
-            Some(Issued { code, date })
-        });
-        *self.last.borrow_mut() = Some((key.into(), issued.clone()));
-        issued
+        {
+            let mut last = self.last.borrow_mut();
+            let last = &mut *last;
+            last.begin(key);
+            let code = &mut last.code;
+            let date = self.lookup(Field::Key, key, |r| {
+                code.clear();
+                code.push_str(r.code);
+                r.date
+            });
+            if let Some(date) = date {
+                let text = self.dates.get(date as usize);
+                if let Some(text) = self.failed(text.ok_or_else(|| damaged("date"))) {
+                    last.date.push_str(text);
+                    last.found = true;
+                }
+            }
+        }
+        let last = self.last.borrow();
+        f(last.answer(key).flatten())
     }
 
     /// The shop customer a code was issued to.
@@ -728,8 +785,8 @@ impl State {
     }
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
-        self.last.take();
-        let issued = Issued { code: code.to_string(), date: date.to_string() };
+        self.last.get_mut().forget();
+        let date_text = date;
         let date = match self.date_ids.get(date) {
             Some(&d) => d,
             None => {
@@ -763,7 +820,11 @@ impl State {
         self.set(Field::Key, key, at, key_slot);
         // Asked again at once (the customer's other key is looked up after its code is
         // kept): answered without reading back the record just written.
-        *self.last.borrow_mut() = Some((key.into(), Some(issued)));
+        let last = self.last.get_mut();
+        last.begin(key);
+        last.found = true;
+        last.code.push_str(code);
+        last.date.push_str(date_text);
     }
 
     /// Undoes record `at` (the newest not undone yet) of `len` bytes; false if it could not.
@@ -815,7 +876,7 @@ impl State {
     pub fn rollback(&mut self) {
         let Some(j) = self.journal.take() else { return };
         self.counter = j.counter;
-        self.last.take();
+        self.last.get_mut().forget();
         let mut end = self.log.end();
         while end > j.end {
             let mut t = [0u8; 4];

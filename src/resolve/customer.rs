@@ -356,19 +356,21 @@ impl<'a> Resolver<'a> {
         // Keep the code under the customer's other key too (see `email_key`), unless that key
         // already names another code (two shop accounts sharing an e-mail stay apart).
         if let Outcome::New { code, .. } | Outcome::Existing { code, .. } = &outcome {
-            // Each key looked up once: the date the code was kept with, and the keys without.
+            // Each key looked up once, nothing copied (most orders find both keys kept): the
+            // key the code was kept under first, and the keys without.
             let (mut kept, mut without) = (None, [None; 2]);
             for (k, free) in [id.as_deref(), email.as_deref()].into_iter().zip(&mut without) {
                 let Some(k) = k else { continue };
-                match state.issued_to(k) {
-                    Some(i) if i.code == code.as_str() => kept = kept.or(Some(i.date)),
-                    Some(_) => {}
+                match state.issued_with(k, |i| i.map(|i| i.code == code.as_str())) {
+                    Some(true) => kept = kept.or(Some(k)),
+                    Some(false) => {}
                     None => *free = Some(k),
                 }
             }
-            if let Some(date) = kept {
+            // The date the code was kept with, copied only when it is kept under another key.
+            if let Some(date) = kept.filter(|_| without.iter().any(Option::is_some)).and_then(|k| state.issued_to(k)) {
                 for k in without.into_iter().flatten() {
-                    state.record(k, code, &date);
+                    state.record(k, code, &date.date);
                 }
             }
         }
@@ -427,7 +429,6 @@ impl<'a> Resolver<'a> {
             (c.shop_id.quick_trim().is_empty() || self.profile.customers.search_by_email).then_some(email).flatten();
         let found = key.and_then(|k| state.issued_to(k)).or_else(|| by_email.and_then(|k| state.issued_to(k)));
         if let Some(issued) = found {
-            let issued = crate::state::Issued { code: issued.code.to_string(), date: issued.date.to_string() };
             if self.created.contains(&issued.code) {
                 return Outcome::Existing {
                     code: issued.code,
