@@ -310,6 +310,8 @@ impl Order {
     /// handed back, for the reader to reuse them as well.
     pub fn clear(&mut self) -> (std::vec::Drain<'_, Line>, Option<Address>) {
         // Every field named: one added later must be emptied here too, or this fails to build.
+        // (Rebuilding a default order around the kept texts would name fewer: measured, it
+        // costs the reading thread 1,000 instructions an order, 2.3 %.)
         let Order {
             number,
             id,
@@ -465,13 +467,24 @@ mod tests {
     #[test]
     fn a_cleared_order_is_a_new_one_with_its_memory_kept() {
         let mut o = full_order();
-        let (note, billing_city) = (o.note.capacity(), o.customer.billing.city.capacity());
+        let kept = |o: &Order| {
+            [
+                o.note.capacity(),
+                o.status.financial.capacity(),
+                o.customer.email.capacity(),
+                o.customer.billing.city.capacity(),
+                o.taxes.capacity(),
+                o.lines.capacity(),
+            ]
+        };
+        let before = kept(&o);
         let (lines, delivery) = o.clear();
         let mut lines: Vec<Line> = lines.collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(delivery, Some(address("livraison")));
         assert_eq!(o, Order::default());
-        assert_eq!((o.note.capacity(), o.customer.billing.city.capacity()), (note, billing_city));
+        assert!(before.iter().all(|&c| c > 0));
+        assert_eq!(kept(&o), before);
         let sku = lines[0].sku.capacity();
         lines[0].clear();
         assert_eq!(lines[0], Line::default());

@@ -786,8 +786,7 @@ impl State {
 
     pub fn record(&mut self, key: &str, code: &str, date: &str) {
         self.last.get_mut().forget();
-        let date_text = date;
-        let date = match self.date_ids.get(date) {
+        let date_id = match self.date_ids.get(date) {
             Some(&d) => d,
             None => {
                 let d = self.dates.len() as u32;
@@ -814,7 +813,7 @@ impl State {
         // the codes' map, which is asked after `unset`; marking `prev` dead leaves its text.
         let (code_slot, before) = self.probe(Field::Code, code);
         let before = before.unwrap_or(NONE);
-        let (at, r) = self.log.append(&encode(key, code, date, prev, before, flags));
+        let (at, r) = self.log.append(&encode(key, code, date_id, prev, before, flags));
         self.failed(r);
         self.set(Field::Code, code, at, code_slot);
         self.set(Field::Key, key, at, key_slot);
@@ -824,7 +823,7 @@ impl State {
         last.begin(key);
         last.found = true;
         last.code.push_str(code);
-        last.date.push_str(date_text);
+        last.date.push_str(date);
     }
 
     /// Undoes record `at` (the newest not undone yet) of `len` bytes; false if it could not.

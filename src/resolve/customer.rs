@@ -966,7 +966,7 @@ impl Met {
 /// A customer's address keys made on the reading thread (`AddressKeys::of`, with the search
 /// of an order's customer): the same keys `update::Addresses` would make on the converting
 /// thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct AddressKeys {
     pub(super) billing: String,
     /// `None` when the order's delivery address is the billing one (none, or an empty one).

@@ -817,16 +817,10 @@ impl OrderReader {
     }
 }
 
-/// `s.quick_trim()`, in place: the text keeps its memory.
+/// `s.trim()`, in place: the text keeps its memory.
 fn trim_in_place(s: &mut String) {
-    let t = s.quick_trim();
-    if t.len() == s.len() {
-        return;
-    }
-    let start = t.as_ptr() as usize - s.as_ptr() as usize;
-    let end = start + t.len();
-    s.truncate(end);
-    s.drain(..start);
+    s.truncate(s.trim_end().len());
+    s.drain(..s.len() - s.trim_start().len());
 }
 
 /// Countries whose postcodes and phones follow the French formats (re-padding applies).
@@ -1074,6 +1068,15 @@ mod tests {
         assert_eq!(a.get("siret").map(String::as_str), Some("628 194 821 00037"));
         assert_eq!(a.get("tva intracom").map(String::as_str), Some("FR90628194821"));
         assert!(!a.contains_key("vide"));
+    }
+
+    #[test]
+    fn trimmed_in_place_as_trim_trims() {
+        for t in ["", " ", "Bol", "  Bol en grès \u{a0}", "\tTasse\r\n", "é  "] {
+            let mut s = t.to_string();
+            trim_in_place(&mut s);
+            assert_eq!(s, t.trim(), "{t:?}");
+        }
     }
 
     /// Every order of `path`, with the warnings; `hand_back` gets the orders read so far
