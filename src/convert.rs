@@ -22,7 +22,7 @@ use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Met, Outcome, Resolver, SearchAhead, SetupError, missing_required, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
-use crate::sage::Layout;
+use crate::sage::{Chen, Layout};
 use crate::shop::{self, Joined, ShopFile};
 use crate::spill::SpillTo;
 use crate::state::{State, StateError};
@@ -1209,11 +1209,26 @@ impl Run<'_> {
         let for_credit = matches!(refunded, Refunded::Part(_)).then(|| (prepared.clone(), client.clone()));
         let mut document = self.builder.build(o, prepared, lines_ahead, &client, d);
         let ledger = &self.ledger;
-        // Lines encoded ahead are checked as `settle_piece` checks records: after the header.
         let notice = ahead.encoded.as_ref().map(|_| client.notice()).unwrap_or_default();
-        let failure = match ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)) {
-            Some(m) if missing_required(&document.header).is_none() => Some(("", m)),
-            _ => self.builder.settle_piece(&mut document, |p| ledger.piece_taken(p, key), d),
+        // The header borrows the order's, the client's and the document's texts; a piece
+        // settled anew goes into it from `renamed`.
+        let mut renamed = None;
+        let mut header = self.builder.header(o, &client, &document.head, &document.piece);
+        // A required field empty: in the header first, then in the lines (encoded ahead or not).
+        let missing = header
+            .missing_required()
+            .or_else(|| ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)))
+            .or_else(|| document.lines.iter().find_map(missing_required));
+        let failure = match missing {
+            Some(m) => Some(("", m)),
+            None => match self.builder.settle_piece(&document.piece, |p| ledger.piece_taken(p, key), d) {
+                Ok(None) => None,
+                Ok(Some(p)) => {
+                    header.set(Chen::Piece, renamed.insert(p).as_str());
+                    None
+                }
+                Err(failure) => Some(failure),
+            },
         };
         // Named only when a warning or a template needs it (most records need nothing).
         let who = ClientSubject { order: subject, code: &client.code };
@@ -1226,10 +1241,9 @@ impl Run<'_> {
         if failure.is_none() {
             match ahead.encoded.as_ref() {
                 Some(lines) => {
-                    let (h, dues) = (&document.header, &document.dues);
-                    out.document_encoded(h, lines, &client.code, &notice, dues, d.subject, d.w)?
+                    out.document_encoded(&header, lines, &client.code, &notice, &document.dues, d.subject, d.w)?
                 }
-                None => out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?,
+                None => out.document(&header.into_record(), &document.lines, &document.dues, d.subject, d.w)?,
             }
         }
         if let Some((field, message)) = failure {
@@ -1239,7 +1253,7 @@ impl Run<'_> {
         }
         // The client's texts move into the ledger's entry (no copy an order).
         let mut invoice = InvoiceRef {
-            piece: document.piece,
+            piece: renamed.unwrap_or(document.piece),
             client: client.code,
             cat_compta: client.cat_compta,
             collective: client.collective,
@@ -1379,11 +1393,25 @@ impl Run<'_> {
         let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, d);
         let ledger = &self.ledger;
         let (used, earlier) = (|p: &str| ledger.piece_used(p), |p: &str| ledger.credit_piece_of(p, key));
-        if let Some((field, message)) = self.builder.settle_credit_piece(&mut document, used, earlier, d) {
-            self.credit_failed(o, ir, field, &message, doc);
-            return Ok(());
+        let mut header = self.builder.header(o, &client, &document.head, &document.piece);
+        let settled = match header.missing_required().or_else(|| document.lines.iter().find_map(missing_required)) {
+            Some(m) => Err(("", m)),
+            None => self.builder.settle_credit_piece(&document.piece, used, earlier, d),
+        };
+        let renamed = match settled {
+            Ok(renamed) => renamed,
+            Err((field, message)) => {
+                self.credit_failed(o, ir, field, &message, doc);
+                return Ok(());
+            }
+        };
+        if let Some(p) = &renamed {
+            header.set(Chen::Piece, p.as_str());
         }
-        out.document(&document.header, &document.lines, &document.dues, d.subject, d.w)?;
+        out.document(&header.into_record(), &document.lines, &document.dues, d.subject, d.w)?;
+        if let Some(p) = renamed {
+            document.piece = p;
+        }
         if let Err(e) = self.ledger.stage_credit(key, &document.piece, plan.credited) {
             return Err(crate::write::StateWrite::wrap(self.ledger.path(), e));
         }

@@ -41,6 +41,15 @@ fn pieces(r: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The piece numbers the output's #CHEN records carry (`DO_Piece`), in order.
+fn header_pieces(path: &Path) -> Vec<String> {
+    use passerelle::sage::{Chen, Layout, RecordKind};
+    let at = Layout::builtin(33).unwrap().of(RecordKind::Chen).spec(Chen::Piece).pos;
+    let text = passerelle::sage::codepage_decode(&fs::read(path).unwrap());
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    lines.iter().enumerate().filter(|(_, l)| **l == "#CHEN").map(|(i, _)| lines[i + at].to_string()).collect()
+}
+
 fn warnings<'a>(r: &'a Value, kind: &str) -> Vec<&'a Value> {
     r["warnings"].as_array().unwrap().iter().filter(|w| w["kind"] == kind).collect()
 }
@@ -64,6 +73,9 @@ fn a_number_already_given_gets_a_letter_in_the_file_and_across_runs() {
     assert_eq!(collisions.len(), 1, "{collisions:?}");
     assert!(collisions[0]["message"].as_str().unwrap().contains("W201126A"), "{}", collisions[0]);
     valid(&dir.path().join("out/orders_export.txt"));
+    // The file's headers carry the numbers the report gives, the letter included.
+    let in_file = header_pieces(&dir.path().join("out/orders_export.txt"));
+    assert_eq!(in_file, p.iter().map(|(_, piece)| piece.clone()).collect::<Vec<_>>());
 
     // Another export with other orders of the same days, in a later run: the ledger knows
     // the numbers given.

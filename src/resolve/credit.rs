@@ -21,13 +21,13 @@ use rust_decimal::Decimal;
 
 use super::expr::Ctx;
 use super::order::{
-    DocClient, Document, DocumentBuilder, Prepared, PreparedLine, likely_total, piece_number, round2, round4,
+    DocClient, Document, DocumentBuilder, Head, Prepared, PreparedLine, likely_total, piece_number, round2, round4,
 };
 use crate::model::{LineKind, Order};
 use crate::profile::orders::{PriceMode, rate_key};
 use crate::report::Diag;
 use crate::sage::value::fmt_dec;
-use crate::sage::{Chen, Chli, FieldId};
+use crate::sage::{Chli, FieldId};
 use crate::warning_kind::WarningKind;
 
 /// THE sign decision for credit notes: the quantity written on a credit-note line, from the
@@ -38,9 +38,6 @@ use crate::warning_kind::WarningKind;
 pub fn credit_quantity(quantity: Decimal) -> Decimal {
     quantity
 }
-
-/// `#CHEN` 3 (Provenance) of a facture d'avoir.
-const PROVENANCE_AVOIR: i64 = 3;
 
 /// Below a cent, two amounts are the same.
 fn cent() -> Decimal {
@@ -390,15 +387,11 @@ impl DocumentBuilder<'_> {
         };
         let reference = if invoice_piece.is_empty() { self.reference.eval(&ctx) } else { invoice_piece.to_string() };
         let date: DateTime = plan.prepared.date;
-        let mut h = self.header(o, date, client, &piece, reference, d);
-        h.set(Chen::Type, crate::profile::orders::DocumentType::Facture.code());
-        h.set(Chen::Provenance, PROVENANCE_AVOIR);
-        if self.profile.orders.credit_note_origin && !invoice_piece.is_empty() {
-            h.set(Chen::PieceOrig, invoice_piece.to_string());
-        }
+        self.warn_currency(o, d);
         let lines = plan.prepared.lines.iter().map(|l| self.line(l.clone(), date.date(), client)).collect();
         let due = self.due(o, date, d);
-        Document { header: h, lines, dues: vec![due], piece }
+        let head = Head { date, reference, credits: Some(invoice_piece.to_string()) };
+        Document { head, lines, dues: vec![due], piece }
     }
 }
 
@@ -408,7 +401,7 @@ mod tests {
     use crate::model::{Line, LineRefund, PriceBasis, Refund};
     use crate::profile::Profile;
     use crate::report::Warnings;
-    use crate::sage::Layout;
+    use crate::sage::{Chen, Layout};
 
     proptest::proptest! {
         /// Compared without a String as `to_lowercase` compares.
@@ -605,7 +598,7 @@ mod tests {
                 b.prepare_credit(&o, &invoice, refunded(&o), Decimal::ZERO, &mut Diag::new("s", &mut w)).ok().unwrap();
             let client = DocClient { code: "SHO000001".into(), ..Default::default() };
             let doc = b.build_credit(&o, &plan, &client, "WEB1001", &mut Diag::new("s", &mut w));
-            let h = &doc.header;
+            let h = b.header(&o, &client, &doc.head, &doc.piece).into_record();
             assert_eq!(
                 [
                     &*h.get(Chen::Domaine),

@@ -15,9 +15,9 @@ use crate::i18n::{Lang, Msg};
 use crate::model::{Customer, LineKind, Order, PriceBasis};
 use crate::profile::OrdersSection;
 use crate::profile::Profile;
-use crate::profile::orders::{DateSource, DiscountMode, PriceMode, TaxBasis, UnknownArticle, rate_key};
+use crate::profile::orders::{DateSource, DiscountMode, DocumentType, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::{Diag, Said};
-use crate::sage::value::{Value, fmt_dec};
+use crate::sage::value::{Value, ValueRef, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Fields, Layout, Record, RecordKind};
 use crate::warning_kind::WarningKind;
 
@@ -175,11 +175,32 @@ impl DocClient {
 }
 
 pub struct Document {
-    pub header: Record,
+    /// What its #CHEN holds besides its order's and client's texts (`DocumentBuilder::header`).
+    pub head: Head,
     pub lines: Vec<Record>,
     pub dues: Vec<Record>,
     pub piece: String,
 }
+
+/// A document's #CHEN but for its order's and client's texts, which `DocumentBuilder::header`
+/// borrows when the header is checked or written: none is copied into a record.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// The document's date and time.
+    pub date: DateTime,
+    pub reference: String,
+    /// A credit note: the piece of the invoice it credits (empty when Sage numbered it).
+    pub credits: Option<String>,
+}
+
+/// How many fields a #CHEN sets at most (`DocumentBuilder::header`).
+pub const HEADER_FIELDS: usize = 18;
+
+/// A document's #CHEN, its texts borrowed (`DocumentBuilder::header`).
+pub type Header<'v> = Fields<HEADER_FIELDS, ValueRef<'v>>;
+
+/// #CHEN `DO_Provenance` of a credit note (facture d'avoir).
+pub(super) const PROVENANCE_AVOIR: i64 = 3;
 
 pub struct DocumentBuilder<'a> {
     pub(super) profile: &'a Profile,
@@ -696,7 +717,7 @@ impl<'a> DocumentBuilder<'a> {
             }
         };
         let reference = self.reference.eval(&ctx);
-        let h = self.header(o, p.date, client, &piece, reference, d);
+        self.warn_currency(o, d);
         let due = self.due(o, p.date, d);
         let (total, mut lines) = match ahead {
             Some(LinesAhead { mut records, total }) => {
@@ -716,7 +737,7 @@ impl<'a> DocumentBuilder<'a> {
         if let Some(first) = lines.first_mut().filter(|_| !notice.is_empty()) {
             first.set(Chli::TexteComplementaire, notice);
         }
-        Document { header: h, lines, dues: vec![due], piece }
+        Document { head: Head { date: p.date, reference, credits: None }, lines, dues: vec![due], piece }
     }
 
     /// Said once per run when Sage numbers the documents.
@@ -728,39 +749,49 @@ impl<'a> DocumentBuilder<'a> {
         );
     }
 
-    /// The #CHEN of a document of `o` dated `date`.
-    pub(super) fn header(
-        &mut self,
-        o: &Order,
-        date: DateTime,
-        client: &DocClient,
-        piece: &str,
-        reference: String,
-        d: &mut Diag,
-    ) -> Record {
-        let cfg = &self.profile.orders;
-        let day = date.date();
-        let mut h = Record::new(self.layout.of(RecordKind::Chen));
-        h.set(Chen::Type, cfg.document_type.code());
+    /// The #CHEN of a document of `o` for `client` (its `head` and `piece`), its texts
+    /// borrowed from them: made once, where it is checked and written, and a record
+    /// (`Fields::into_record`) only for what needs one (a paramétrable file of lines).
+    pub fn header<'v>(&self, o: &'v Order, client: &'v DocClient, head: &'v Head, piece: &'v str) -> Header<'v>
+    where
+        'a: 'v,
+    {
+        let profile: &'a Profile = self.profile;
+        let cfg = &profile.orders;
+        let (day, credits) = (head.date.date(), head.credits.as_deref());
+        let mut h = Header::new(self.layout.of(RecordKind::Chen));
+        let kind = if credits.is_some() { DocumentType::Facture } else { cfg.document_type };
+        h.set(Chen::Type, kind.code());
         if cfg.souche > 0 {
             h.set(Chen::Souche, cfg.souche);
         }
-        h.set(Chen::Piece, piece.to_string());
+        h.set(Chen::Piece, piece);
         h.set(Chen::Date, day);
-        h.set(Chen::Ref, reference);
+        h.set(Chen::Ref, head.reference.as_str());
         h.set(Chen::DateLivr, day);
-        h.set(Chen::Tiers, client.code.clone());
-        h.set(Chen::DeNo, cfg.depot.clone());
-        h.set(Chen::LiNo, client.delivery.clone());
-        h.set(Chen::CtNumPayeur, client.code.clone());
-        h.set(Chen::CoNom, client.representative.0.clone());
-        h.set(Chen::CoPrenom, client.representative.1.clone());
+        h.set(Chen::Tiers, client.code.as_str());
+        h.set(Chen::DeNo, cfg.depot.as_str());
+        h.set(Chen::LiNo, client.delivery.as_str());
+        h.set(Chen::CtNumPayeur, client.code.as_str());
+        h.set(Chen::CoNom, client.representative.0.as_str());
+        h.set(Chen::CoPrenom, client.representative.1.as_str());
         if !client.cat_compta.is_empty() {
-            h.set(Chen::NCatCompta, client.cat_compta.clone());
+            h.set(Chen::NCatCompta, client.cat_compta.as_str());
         }
-        h.set(Chen::CgNum, client.collective.clone());
-        h.set(Chen::Heure, date.time());
+        h.set(Chen::CgNum, client.collective.as_str());
+        h.set(Chen::Heure, head.date.time());
         h.set(Chen::NoWeb, o.clean_number());
+        if let Some(invoice) = credits {
+            h.set(Chen::Provenance, PROVENANCE_AVOIR);
+            if cfg.credit_note_origin && !invoice.is_empty() {
+                h.set(Chen::PieceOrig, invoice);
+            }
+        }
+        h
+    }
+
+    /// Said once per currency: amounts are written as the shop gives them.
+    pub(super) fn warn_currency(&mut self, o: &Order, d: &mut Diag) {
         if !o.currency.is_empty() && !o.currency.eq_ignore_ascii_case("EUR") {
             let c = o.currency.clone();
             self.warn_once(
@@ -771,7 +802,6 @@ impl<'a> DocumentBuilder<'a> {
                 format!("orders in {c}: amounts are written as the shop gives them, without a Sage devise"),
             );
         }
-        h
     }
 
     /// The #CHLI of a prepared line; `date` is the document's.
@@ -1032,7 +1062,9 @@ mod tests {
 
         assert_eq!(here.lines.len(), 2);
         assert_eq!(ahead.lines.len(), 2);
-        for (x, y) in here.lines.iter().zip(&ahead.lines).chain([(&here.header, &ahead.header)]) {
+        let header = |doc: &Document| b.header(&o, &client, &doc.head, &doc.piece).into_record();
+        let headers = (header(&here), header(&ahead));
+        for (x, y) in here.lines.iter().zip(&ahead.lines).chain([(&headers.0, &headers.1)]) {
             assert!(x.diff(y).is_empty(), "{:?} differ", x.diff(y));
         }
         assert_eq!(ahead.lines[0].get(Chli::CtNum), "WEB000530");

@@ -18,7 +18,7 @@ use crate::warning_kind::WarningKind;
 
 use super::credit;
 use super::customer::{AddressKeys, Outcome, Resolver};
-use super::order::{DocClient, Document, DocumentBuilder, unique_piece};
+use super::order::{DocClient, DocumentBuilder, unique_piece};
 use super::update::{Addresses, Update};
 
 /// Why an order is not imported.
@@ -484,17 +484,17 @@ fn one_line(a: &Address) -> String {
 }
 
 impl DocumentBuilder<'_> {
-    /// A credit note with an empty required field is not written (why, with the field); its
-    /// piece number is one no document has (`used`: in this file or an earlier run), else it
-    /// gets a suffix, with a warning that says whether it was this order's earlier credit
-    /// note's (`earlier_credit`).
+    /// The piece number `piece` of a credit note, settled (`Settled`): one no document has
+    /// (`used`: in this file or an earlier run), else suffixed, with a warning that says
+    /// whether it was this order's earlier credit note's (`earlier_credit`). Its required
+    /// fields are checked before (`Header::missing_required`).
     pub fn settle_credit_piece(
         &self,
-        document: &mut Document,
+        piece: &str,
         used: impl Fn(&str) -> bool,
         earlier_credit: impl Fn(&str) -> bool,
         d: &mut Diag,
-    ) -> Option<(&'static str, String)> {
+    ) -> Settled {
         let orders = &self.profile.orders;
         let no_piece = || {
             format!(
@@ -511,18 +511,14 @@ impl DocumentBuilder<'_> {
             format!("piece number {piece} is {whose}: this credit note is {p}")
         };
         let all_taken = |piece: &str| format!("piece number {piece} and every suffixed form of it are taken");
-        settle(document, orders.credit_piece_by_sage(), used, no_piece, collided, all_taken, d)
+        settle(piece, orders.credit_piece_by_sage(), used, no_piece, collided, all_taken, d)
     }
 
-    /// A document Sage would refuse (a required field empty, no piece number) is not
-    /// written: why, with the field. A piece number another order already has (in this file
-    /// or an earlier run, kept in the ledger: `taken`) gets a suffix, with a warning.
-    pub fn settle_piece(
-        &self,
-        document: &mut Document,
-        taken: impl Fn(&str) -> bool,
-        d: &mut Diag,
-    ) -> Option<(&'static str, String)> {
+    /// The piece number `piece` of an invoice, settled (`Settled`): a document without one
+    /// is not written; one another order already has (in this file or an earlier run, kept
+    /// in the ledger: `taken`) gets a suffix, with a warning. Its required fields are checked
+    /// before (`Header::missing_required`).
+    pub fn settle_piece(&self, piece: &str, taken: impl Fn(&str) -> bool, d: &mut Diag) -> Settled {
         let orders = &self.profile.orders;
         let no_piece = || {
             format!(
@@ -537,42 +533,41 @@ impl DocumentBuilder<'_> {
         };
         let all_taken =
             |piece: &str| format!("piece number {piece} and every suffixed form of it are taken by other orders");
-        settle(document, orders.piece_by_sage(), taken, no_piece, collided, all_taken, d)
+        settle(piece, orders.piece_by_sage(), taken, no_piece, collided, all_taken, d)
     }
 }
 
-/// What settling an invoice's and a credit note's piece share: a required field empty fails
-/// the document; with Sage's own numbering nothing else is checked; an empty number fails it
-/// (`no_piece`); a number `taken` gets a suffix, with a `piece_collision` warning
-/// (`collided(old, new)`), or fails it when every suffixed form is taken (`all_taken`).
+/// A document's piece number once settled: `Ok(None)` it stays, `Ok(Some(p))` it becomes `p`,
+/// `Err((field, why))` the document is not written. The piece is not changed in place: the
+/// header made before settling borrows it (`DocumentBuilder::header`).
+pub type Settled = Result<Option<String>, (&'static str, String)>;
+
+/// What settling an invoice's and a credit note's piece share: with Sage's own numbering
+/// nothing is checked; an empty number fails the document (`no_piece`); a number `taken`
+/// gets a suffix, with a `piece_collision` warning (`collided(old, new)`), or fails it when
+/// every suffixed form is taken (`all_taken`).
 fn settle(
-    document: &mut Document,
+    piece: &str,
     by_sage: bool,
     taken: impl Fn(&str) -> bool,
     no_piece: impl FnOnce() -> String,
     collided: impl FnOnce(&str, &str) -> String,
     all_taken: impl FnOnce(&str) -> String,
     d: &mut Diag,
-) -> Option<(&'static str, String)> {
-    use super::customer::missing_required;
-    if let Some(m) = std::iter::once(&document.header).chain(&document.lines).find_map(missing_required) {
-        return Some(("", m));
-    }
+) -> Settled {
     if by_sage {
-        return None;
+        return Ok(None);
     }
-    if document.piece.is_empty() {
-        return Some((Chen::Piece.name(), no_piece()));
+    if piece.is_empty() {
+        return Err((Chen::Piece.name(), no_piece()));
     }
-    match unique_piece(&document.piece, taken) {
-        Some(p) if p == document.piece => None,
+    match unique_piece(piece, taken) {
+        Some(p) if p == piece => Ok(None),
         Some(p) => {
-            d.push(WarningKind::PieceCollision, Chen::Piece.name(), collided(&document.piece, &p));
-            document.header.set(Chen::Piece, p.clone());
-            document.piece = p;
-            None
+            d.push(WarningKind::PieceCollision, Chen::Piece.name(), collided(piece, &p));
+            Ok(Some(p))
         }
-        None => Some((Chen::Piece.name(), all_taken(&document.piece))),
+        None => Err((Chen::Piece.name(), all_taken(piece))),
     }
 }
 

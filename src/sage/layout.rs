@@ -54,6 +54,9 @@ pub struct FieldSpec {
     /// `default` as a typed value (`Value::EMPTY` when there is none), parsed once at load.
     #[serde(skip)]
     pub typed_default: Value,
+    /// `default` is empty or only spaces: the field left unset is blank (`Record::is_blank`).
+    #[serde(skip)]
+    pub blank_default: bool,
 }
 
 impl FieldSpec {
@@ -260,6 +263,7 @@ impl Layout {
                     Some(d) => Value::parse_default(f.kind, d),
                     None => Value::EMPTY,
                 };
+                f.blank_default = f.default.as_deref().unwrap_or("").trim().is_empty();
                 if rec.by_name.insert(f.name.clone(), i).is_some() {
                     return Err(bad(format!("field name {} twice", f.name)));
                 }

@@ -10,7 +10,7 @@ pub mod value;
 
 pub use fields::{Ccdl, Ccli, Chen, Chli, Chre, FieldId, Mctt, RecordKind};
 pub use layout::{FieldSpec, Kind, Layout, RecordLayout};
-pub use record::{Fields, Record};
+pub use record::{FieldValue, Fields, Record};
 
 /// CP850 bytes → text (Format Sage files are always CP850).
 pub fn codepage_decode(bytes: &[u8]) -> String {

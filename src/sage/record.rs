@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::fields::FieldId;
 use super::layout::RecordLayout;
-use super::value::{Value, round_dec};
+use super::value::{Value, ValueRef, round_dec};
 
 /// Values stay typed until written (see `Value`); a record read from an export holds its
 /// lines verbatim, so that it re-emits byte for byte. A new record holds only the fields set
@@ -128,7 +128,7 @@ impl Record {
 
     /// Is field `i` (0-based) empty, or only spaces, once written?
     pub fn is_blank(&self, i: usize) -> bool {
-        blank(self.layout, i, self.value_at(i))
+        blank(self.layout, i, self.value_at(i).borrowed())
     }
 
     /// Replaces the tail (the attached accounts of a #CCLI).
@@ -168,44 +168,96 @@ impl Record {
 /// scale. `Record::set_index` does the same in its own body: calling this from there cost the
 /// converting thread 1 % more instructions (measured; its callers stopped inlining it).
 #[inline]
-fn typed(layout: &RecordLayout, i: usize, mut value: Value) -> Value {
+fn typed<V: FieldValue>(layout: &RecordLayout, i: usize, value: V) -> V {
     let spec = &layout.fields[i];
-    debug_assert!(value.fits(spec.kind), "{value:?} in {} ({:?})", spec.name, spec.kind);
-    if let (Value::Dec(d), Some(scale)) = (&mut value, spec.scale) {
-        *d = round_dec(*d, scale);
+    debug_assert!(value.borrowed().fits(spec.kind), "{:?} in {} ({:?})", value.borrowed(), spec.name, spec.kind);
+    match spec.scale {
+        Some(scale) => value.rounded(scale),
+        None => value,
     }
-    value
 }
 
 /// Is `value` in field `i` of `layout` empty, or only spaces, once written?
-fn blank(layout: &RecordLayout, i: usize, value: &Value) -> bool {
+fn blank(layout: &RecordLayout, i: usize, value: ValueRef<'_>) -> bool {
     match value {
-        Value::Unset => layout.fields[i].default.as_deref().unwrap_or("").trim().is_empty(),
-        Value::Text(s) | Value::Verbatim(s) => s.trim_start().is_empty(),
+        ValueRef::Unset => layout.fields[i].blank_default,
+        ValueRef::Text(s) | ValueRef::Verbatim(s) => s.trim_start().is_empty(),
         _ => false,
+    }
+}
+
+/// What `Fields` holds: values of their own (`Value`), or borrowed (`ValueRef`) for a record
+/// written straight from the texts at hand.
+pub trait FieldValue: Default + Into<Value> {
+    fn borrowed(&self) -> ValueRef<'_>;
+    /// The text of a `Text` value: what a writer looks at first (most values are).
+    fn text(&self) -> Option<&str>;
+    /// A number rounded to `scale` decimals, as `Record::set` keeps it; anything else as it is.
+    fn rounded(self, scale: u32) -> Self;
+}
+
+impl FieldValue for Value {
+    #[inline(always)]
+    fn borrowed(&self) -> ValueRef<'_> {
+        Value::borrowed(self)
+    }
+    #[inline(always)]
+    fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    #[inline(always)]
+    fn rounded(mut self, scale: u32) -> Self {
+        if let Value::Dec(d) = &mut self {
+            *d = round_dec(*d, scale);
+        }
+        self
+    }
+}
+
+impl FieldValue for ValueRef<'_> {
+    #[inline(always)]
+    fn borrowed(&self) -> ValueRef<'_> {
+        *self
+    }
+    #[inline(always)]
+    fn text(&self) -> Option<&str> {
+        match self {
+            ValueRef::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    #[inline(always)]
+    fn rounded(mut self, scale: u32) -> Self {
+        if let ValueRef::Dec(d) = &mut self {
+            *d = round_dec(*d, scale);
+        }
+        self
     }
 }
 
 /// At most `N` fields of a record, set as `Record::set` sets them but kept on the stack: a
 /// record written without being made (a document's lines, encoded on the reading thread,
-/// `write::sage::EncodedLines`), which spares each its vector. `into_record` makes the
-/// record they are.
+/// `write::sage::EncodedLines`; its header, its texts borrowed, `V = ValueRef`), which spares
+/// each its vector. `into_record` makes the record they are.
 #[derive(Debug, Clone)]
-pub struct Fields<const N: usize> {
+pub struct Fields<const N: usize, V = Value> {
     pub layout: &'static RecordLayout,
     /// The first `len` are set, by 0-based index, in increasing order of index.
-    set: [(u32, Value); N],
+    set: [(u32, V); N],
     len: usize,
 }
 
-impl<const N: usize> Fields<N> {
-    pub fn new(layout: &'static RecordLayout) -> Fields<N> {
-        Fields { layout, set: std::array::from_fn(|_| (0, Value::Unset)), len: 0 }
+impl<const N: usize, V: FieldValue> Fields<N, V> {
+    pub fn new(layout: &'static RecordLayout) -> Fields<N, V> {
+        Fields { layout, set: std::array::from_fn(|_| (0, V::default())), len: 0 }
     }
 
     /// `Record::set`. Panics past `N` fields: the caller knows how many it sets.
     #[inline(always)]
-    pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<Value>) {
+    pub fn set<F: FieldId>(&mut self, f: F, value: impl Into<V>) {
         let i = self.layout.index(f);
         let value = typed(self.layout, i, value.into());
         let len = self.len;
@@ -220,7 +272,7 @@ impl<const N: usize> Fields<N> {
 
     /// A field set out of layout order, or again.
     #[inline(never)]
-    fn insert(&mut self, i: usize, value: Value) {
+    fn insert(&mut self, i: usize, value: V) {
         let set = &mut self.set[..self.len];
         let at = set.iter().rposition(|(j, _)| (*j as usize) < i).map_or(0, |k| k + 1);
         if set.get(at).is_some_and(|(j, _)| *j as usize == i) {
@@ -234,19 +286,35 @@ impl<const N: usize> Fields<N> {
     }
 
     /// The fields set, by 0-based index in increasing order.
-    pub fn set_fields(&self) -> impl Iterator<Item = (usize, &Value)> {
+    pub fn set_fields(&self) -> impl Iterator<Item = (usize, &V)> {
         self.set[..self.len].iter().map(|(i, v)| (*i as usize, v))
     }
 
     /// `Record::is_blank`.
     pub fn is_blank(&self, i: usize) -> bool {
-        let value = self.set[..self.len].iter().find(|(j, _)| *j as usize == i).map_or(&Value::Unset, |(_, v)| v);
+        let value =
+            self.set[..self.len].iter().find(|(j, _)| *j as usize == i).map_or(ValueRef::Unset, |(_, v)| v.borrowed());
         blank(self.layout, i, value)
+    }
+
+    /// Why Sage would refuse the record (`resolve::customer::missing_required`): its first
+    /// required field left blank.
+    pub fn missing_required(&self) -> Option<String> {
+        // Both in increasing order of index: walked together.
+        let mut set = self.set[..self.len].iter().peekable();
+        for &i in self.layout.required() {
+            while set.next_if(|(j, _)| (*j as usize) < i).is_some() {}
+            let value = set.peek().filter(|(j, _)| *j as usize == i).map_or(ValueRef::Unset, |(_, v)| v.borrowed());
+            if blank(self.layout, i, value) {
+                return Some(self.layout.required_missing(i));
+            }
+        }
+        None
     }
 
     /// The fields set, taken out (`set_fields`): none is left set, and the fields can be
     /// set again (one `Fields` serves line after line).
-    pub fn drain(&mut self) -> impl Iterator<Item = (u32, Value)> + '_ {
+    pub fn drain(&mut self) -> impl Iterator<Item = (u32, V)> + '_ {
         let n = std::mem::take(&mut self.len);
         self.set[..n].iter_mut().map(|(i, v)| (*i, std::mem::take(v)))
     }
@@ -259,7 +327,7 @@ impl<const N: usize> Fields<N> {
     /// The record of these fields.
     pub fn into_record(mut self) -> Record {
         let mut r = Record::new(self.layout);
-        r.set.extend(self.drain());
+        r.set.extend(self.drain().map(|(i, v)| (i, v.into())));
         r
     }
 }

@@ -46,13 +46,7 @@ impl Value {
 
     /// May a field of `kind` hold this value? Text fits any field (see `Text`).
     pub fn fits(&self, kind: Kind) -> bool {
-        match self {
-            Value::Unset | Value::Text(_) | Value::Verbatim(_) => true,
-            Value::Dec(_) => kind == Kind::Dec,
-            Value::Int(_) => kind == Kind::Int,
-            Value::Date(_) => kind == Kind::Date,
-            Value::Time(_) => kind == Kind::Time,
-        }
+        self.borrowed().fits(kind)
     }
 
     /// A layout default (checked to be of its field's kind) as a typed value.
@@ -114,6 +108,94 @@ impl From<Date> for Value {
 impl From<Time> for Value {
     fn from(t: Time) -> Value {
         Value::Time(t)
+    }
+}
+
+/// A `Value` whose text is borrowed: what a record written straight from the texts at hand
+/// holds (a document's #CHEN: the client's code, its delivery address, the piece), so that
+/// none is copied to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ValueRef<'a> {
+    #[default]
+    Unset,
+    Text(&'a str),
+    Verbatim(&'a str),
+    Dec(Decimal),
+    Int(i64),
+    Date(Date),
+    Time(Time),
+}
+
+impl Value {
+    /// This value, its text borrowed.
+    #[inline(always)]
+    pub fn borrowed(&self) -> ValueRef<'_> {
+        match self {
+            Value::Unset => ValueRef::Unset,
+            Value::Text(s) => ValueRef::Text(s),
+            Value::Verbatim(s) => ValueRef::Verbatim(s),
+            Value::Dec(d) => ValueRef::Dec(*d),
+            Value::Int(n) => ValueRef::Int(*n),
+            Value::Date(d) => ValueRef::Date(*d),
+            Value::Time(t) => ValueRef::Time(*t),
+        }
+    }
+}
+
+impl ValueRef<'_> {
+    /// `Value::fits`.
+    pub fn fits(&self, kind: Kind) -> bool {
+        match self {
+            ValueRef::Unset | ValueRef::Text(_) | ValueRef::Verbatim(_) => true,
+            ValueRef::Dec(_) => kind == Kind::Dec,
+            ValueRef::Int(_) => kind == Kind::Int,
+            ValueRef::Date(_) => kind == Kind::Date,
+            ValueRef::Time(_) => kind == Kind::Time,
+        }
+    }
+}
+
+impl From<ValueRef<'_>> for Value {
+    fn from(v: ValueRef<'_>) -> Value {
+        match v {
+            ValueRef::Unset => Value::Unset,
+            ValueRef::Text(s) => Value::Text(s.to_string()),
+            ValueRef::Verbatim(s) => Value::Verbatim(s.to_string()),
+            ValueRef::Dec(d) => Value::Dec(d),
+            ValueRef::Int(n) => Value::Int(n),
+            ValueRef::Date(d) => Value::Date(d),
+            ValueRef::Time(t) => Value::Time(t),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for ValueRef<'a> {
+    fn from(s: &'a str) -> ValueRef<'a> {
+        ValueRef::Text(s)
+    }
+}
+
+impl From<i64> for ValueRef<'_> {
+    fn from(n: i64) -> Self {
+        ValueRef::Int(n)
+    }
+}
+
+impl From<u32> for ValueRef<'_> {
+    fn from(n: u32) -> Self {
+        ValueRef::Int(n.into())
+    }
+}
+
+impl From<Date> for ValueRef<'_> {
+    fn from(d: Date) -> Self {
+        ValueRef::Date(d)
+    }
+}
+
+impl From<Time> for ValueRef<'_> {
+    fn from(t: Time) -> Self {
+        ValueRef::Time(t)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::atomic;
 use crate::error::InputError;
 use crate::profile::Profile;
 use crate::report::Warnings;
-use crate::sage::{Layout, Record};
+use crate::sage::{FieldValue, Fields, Layout, Record};
 use crate::warning_kind::WarningKind;
 
 /// "#CHLI order #1001 (line 2), line 3": the record named in warnings, formatted only when a
@@ -36,16 +36,41 @@ impl std::fmt::Display for Subject<'_> {
     }
 }
 
+/// A document's #CHEN as Format Sage takes it: a record, or its fields (`Fields`, its texts
+/// borrowed: `resolve::order::Header`), written without a record being made.
+pub trait SageHeader {
+    fn tag(&self) -> &str;
+    fn write_to(&self, s: &mut sage::SageFile, subject: &dyn std::fmt::Display, w: &mut Warnings) -> io::Result<()>;
+}
+
+impl SageHeader for Record {
+    fn tag(&self) -> &str {
+        Record::tag(self)
+    }
+    fn write_to(&self, s: &mut sage::SageFile, subject: &dyn std::fmt::Display, w: &mut Warnings) -> io::Result<()> {
+        s.document_record(self, subject, w)
+    }
+}
+
+impl<const N: usize, V: FieldValue> SageHeader for Fields<N, V> {
+    fn tag(&self) -> &str {
+        &self.layout.tag
+    }
+    fn write_to(&self, s: &mut sage::SageFile, subject: &dyn std::fmt::Display, w: &mut Warnings) -> io::Result<()> {
+        s.document_fields(self, subject, w)
+    }
+}
+
 /// A document in Format Sage: its header, its lines (`lines`), its due dates.
 fn sage_document(
     s: &mut sage::SageFile,
-    header: &Record,
+    header: &impl SageHeader,
     dues: &[Record],
     subject: &str,
     w: &mut Warnings,
     lines: impl FnOnce(&mut sage::SageFile, &mut Warnings) -> io::Result<()>,
 ) -> io::Result<()> {
-    s.document_record(header, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
+    header.write_to(s, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
     lines(s, w)?;
     for (i, d) in dues.iter().enumerate() {
         s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
@@ -353,7 +378,7 @@ impl Outputs {
     #[allow(clippy::too_many_arguments)]
     pub fn document_encoded(
         &mut self,
-        header: &Record,
+        header: &impl SageHeader,
         lines: &sage::EncodedLines,
         code: &str,
         notice: &str,
