@@ -194,6 +194,9 @@ impl RecordEncoder {
                     buf.extend_from_slice(s.as_bytes());
                     buf.extend_from_slice(CRLF);
                 }
+                // Accented letters the code page has need no encoder either: nothing to clean,
+                // cut or report. Only a text the encoder would change goes through it.
+                Some(s) if encoded_unchanged(f, s, self.cp, buf) => buf.extend_from_slice(CRLF),
                 Some(s) => self.push_encoded(f, &layout.tag, s, subject, w, buf),
                 None => push_plain(f, v.borrowed(), buf),
             }
