@@ -171,6 +171,7 @@ impl OrderReader {
     }
 
     /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed.
+    #[inline(always)]
     fn cell_str(&mut self, field: Field) -> &str {
         let Some(ci) = self.info.get(field) else { return "" };
         let raw = crate::text::trim(self.table.cell(ci.col));

@@ -205,6 +205,7 @@ impl CsvTable {
 
     /// Cell `i` as text. Invalid UTF-8 in a file sniffed as UTF-8 (a row pasted from another
     /// source) is read as Windows-1252 and noted in `misdecoded` for a warning.
+    #[inline(always)]
     pub fn cell(&mut self, i: usize) -> &str {
         // Cells are joined by the delimiter, an ASCII byte: in a row that is UTF-8 each cell
         // is too. The bounds are checked all the same (`get`), and a cell they would cut is
@@ -218,17 +219,7 @@ impl CsvTable {
                 return s;
             }
         }
-        let bytes = self.record.cell(i).unwrap_or(b"");
-        match std::str::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(_) => {
-                self.scratch = WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned();
-                if !self.misdecoded.contains(&i) {
-                    self.misdecoded.push(i);
-                }
-                &self.scratch
-            }
-        }
+        not_utf8(self.record.cell(i).unwrap_or(b""), i, &mut self.scratch, &mut self.misdecoded)
     }
 
     /// Cell `i` as an owned, trimmed string.
@@ -241,6 +232,23 @@ impl CsvTable {
 
     pub fn encoding_label(&self) -> String {
         self.sniffed.label()
+    }
+}
+
+/// Cell `i` of a row that is not UTF-8 (`CsvTable::cell`), out of line so that the common
+/// cell is inlined where it is read: read as Windows-1252 into `scratch` unless the cell
+/// itself is UTF-8, and noted in `misdecoded`.
+#[inline(never)]
+fn not_utf8<'a>(bytes: &'a [u8], i: usize, scratch: &'a mut String, misdecoded: &mut Vec<usize>) -> &'a str {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(_) => {
+            *scratch = WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned();
+            if !misdecoded.contains(&i) {
+                misdecoded.push(i);
+            }
+            scratch
+        }
     }
 }
 
