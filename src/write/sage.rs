@@ -139,12 +139,7 @@ impl RecordEncoder {
         w: &mut Warnings,
         out: &mut impl Write,
     ) -> io::Result<()> {
-        let mut buf = std::mem::take(&mut self.record);
-        buf.clear();
-        self.fill_record(rec, subject, w, &mut buf);
-        let written = out.write_all(&buf);
-        self.record = buf;
-        written
+        self.write_whole(out, |enc, buf| enc.fill_record(rec, subject, w, buf))
     }
 
     /// `write_record` for a record held as `Fields` (a document's header, its texts
@@ -156,10 +151,18 @@ impl RecordEncoder {
         w: &mut Warnings,
         out: &mut impl Write,
     ) -> io::Result<()> {
+        self.write_whole(out, |enc, buf| {
+            push_tag(buf, &rec.layout.tag);
+            enc.fill_fields(rec.layout, rec.set_fields(), subject, w, buf);
+        })
+    }
+
+    /// What `fill` puts in the reused record buffer, handed to `out` in one write.
+    #[inline(always)]
+    fn write_whole(&mut self, out: &mut impl Write, fill: impl FnOnce(&mut Self, &mut Vec<u8>)) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.record);
         buf.clear();
-        push_tag(&mut buf, &rec.layout.tag);
-        self.fill_fields(rec.layout, rec.set_fields(), subject, w, &mut buf);
+        fill(self, &mut buf);
         let written = out.write_all(&buf);
         self.record = buf;
         written
