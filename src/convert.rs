@@ -19,10 +19,10 @@ use crate::report::{
     Report, Said, Status, Warnings,
 };
 use crate::resolve::credit::{self, NoCredit, Refunded};
-use crate::resolve::customer::{Met, Outcome, Resolver, SearchAhead, SetupError, missing_required, search_ahead};
+use crate::resolve::customer::{Met, Outcome, Resolver, SearchAhead, SetupError, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
-use crate::sage::{Chen, Layout};
+use crate::sage::{Chen, Layout, Record};
 use crate::shop::{self, Joined, ShopFile};
 use crate::spill::SpillTo;
 use crate::state::{State, StateError};
@@ -1218,7 +1218,7 @@ impl Run<'_> {
         let missing = header
             .missing_required()
             .or_else(|| ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)))
-            .or_else(|| document.lines.iter().find_map(missing_required));
+            .or_else(|| document.lines.iter().find_map(Record::missing_required));
         let failure = match missing {
             Some(m) => Some(("", m)),
             None => match self.builder.settle_piece(&document.piece, |p| ledger.piece_taken(p, key), d) {
@@ -1394,10 +1394,11 @@ impl Run<'_> {
         let ledger = &self.ledger;
         let (used, earlier) = (|p: &str| ledger.piece_used(p), |p: &str| ledger.credit_piece_of(p, key));
         let mut header = self.builder.header(o, &client, &document.head, &document.piece);
-        let settled = match header.missing_required().or_else(|| document.lines.iter().find_map(missing_required)) {
-            Some(m) => Err(("", m)),
-            None => self.builder.settle_credit_piece(&document.piece, used, earlier, d),
-        };
+        let settled =
+            match header.missing_required().or_else(|| document.lines.iter().find_map(Record::missing_required)) {
+                Some(m) => Err(("", m)),
+                None => self.builder.settle_credit_piece(&document.piece, used, earlier, d),
+            };
         let renamed = match settled {
             Ok(renamed) => renamed,
             Err((field, message)) => {

@@ -716,7 +716,7 @@ impl<'a> Resolver<'a> {
             records.push(self.delivery_record_from(c, dt, place, true));
         }
         // A record Sage would refuse is never written: the customer fails instead.
-        if let Some(message) = records.iter().find_map(missing_required) {
+        if let Some(message) = records.iter().find_map(Record::missing_required) {
             return Outcome::Failed { field: String::new(), message };
         }
         self.remember_created(&code, &records, card_hash.map(|h| (h, delivery_hash)));
@@ -1035,13 +1035,6 @@ pub(crate) fn search_ahead(
     // order creates its client and asks for none; if it does not, they are made there.
     let address_keys = (!first).then(|| AddressKeys::of(profile, &o.customer));
     Some(SearchAhead { found, notes, card, id_key, email_key, address_keys })
-}
-
-/// "#CCLI 5 Intitulé (CT_Intitule) is required and empty": the first required field of the
-/// layout left empty, which would make Sage refuse the record.
-pub fn missing_required(r: &Record) -> Option<String> {
-    let i = *r.layout.required().iter().find(|&&i| r.is_blank(i))?;
-    Some(r.layout.required_missing(i))
 }
 
 /// The list's client with this code is the same person when their e-mails agree.
@@ -1985,7 +1978,7 @@ mod tests {
         let (o, _, _) = run(&profile(""), &c);
         let r = new_record(&o);
         assert_eq!(&*r.get(Ccli::Intitule), "CLIENT WEB000600");
-        assert!(missing_required(r).is_none());
+        assert!(r.missing_required().is_none());
         // The company comes first, without a warning.
         c.company = "Atelier Œuvre & Fils".into();
         let (o, w, _) = run(&profile(""), &c);

@@ -131,6 +131,12 @@ impl Record {
         blank(self.layout, i, self.value_at(i).borrowed())
     }
 
+    /// Why Sage would refuse the record ("#CCLI 5 Intitulé (CT_Intitule) would be empty..."):
+    /// its first required field left blank.
+    pub fn missing_required(&self) -> Option<String> {
+        first_missing(self.layout, &self.set)
+    }
+
     /// Replaces the tail (the attached accounts of a #CCLI).
     pub fn set_tail(&mut self, tail: Vec<String>) {
         self.tail = tail;
@@ -184,6 +190,21 @@ fn blank(layout: &RecordLayout, i: usize, value: ValueRef<'_>) -> bool {
         ValueRef::Text(s) | ValueRef::Verbatim(s) => s.trim_start().is_empty(),
         _ => false,
     }
+}
+
+/// The first required field of `layout` blank among the fields `set` (by index, in
+/// increasing order; the others unset), as `required_missing` says it.
+fn first_missing<V: FieldValue>(layout: &RecordLayout, set: &[(u32, V)]) -> Option<String> {
+    // Both in increasing order of index: walked together.
+    let mut set = set.iter().peekable();
+    for &i in layout.required() {
+        while set.next_if(|(j, _)| (*j as usize) < i).is_some() {}
+        let value = set.peek().filter(|(j, _)| *j as usize == i).map_or(ValueRef::Unset, |(_, v)| v.borrowed());
+        if blank(layout, i, value) {
+            return Some(layout.required_missing(i));
+        }
+    }
+    None
 }
 
 /// What `Fields` holds: values of their own (`Value`), or borrowed (`ValueRef`) for a record
@@ -297,19 +318,9 @@ impl<const N: usize, V: FieldValue> Fields<N, V> {
         blank(self.layout, i, value)
     }
 
-    /// Why Sage would refuse the record (`resolve::customer::missing_required`): its first
-    /// required field left blank.
+    /// `Record::missing_required`.
     pub fn missing_required(&self) -> Option<String> {
-        // Both in increasing order of index: walked together.
-        let mut set = self.set[..self.len].iter().peekable();
-        for &i in self.layout.required() {
-            while set.next_if(|(j, _)| (*j as usize) < i).is_some() {}
-            let value = set.peek().filter(|(j, _)| *j as usize == i).map_or(ValueRef::Unset, |(_, v)| v.borrowed());
-            if blank(self.layout, i, value) {
-                return Some(self.layout.required_missing(i));
-            }
-        }
-        None
+        first_missing(self.layout, &self.set[..self.len])
     }
 
     /// The fields set, taken out (`set_fields`): none is left set, and the fields can be
