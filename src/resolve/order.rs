@@ -1,7 +1,9 @@
 //! Orders → Gestion Commerciale sales documents: #CHEN (header), #CHLI (lines: products,
 //! shipping, discounts), #CHRE (due date). Two steps, so that a bad line (unknown article,
 //! missing SKU) stops the order before its customer is created: `prepare` checks and prices
-//! the lines, `build` writes the records once the client is known. No I/O.
+//! the lines, `build` makes the lines' and due date's records once the client is known, and
+//! `header` the header's fields, their texts borrowed, where the document is checked and
+//! written. No I/O.
 
 use crate::text::QuickTrim;
 use std::collections::HashSet;
