@@ -170,7 +170,8 @@ impl OrderReader {
         self.packed.iter().map(|(h, _)| h.clone()).collect()
     }
 
-    /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed.
+    /// A cell, cleaned, borrowed: no allocation for the cells that are only parsed. Inlined:
+    /// some thirty calls a row, whose entry and exit alone were 3 % of the reading thread.
     #[inline(always)]
     fn cell_str(&mut self, field: Field) -> &str {
         let Some(ci) = self.info.get(field) else { return "" };
