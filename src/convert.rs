@@ -1241,9 +1241,13 @@ impl Run<'_> {
         if failure.is_none() {
             match ahead.encoded.as_ref() {
                 Some(lines) => {
-                    out.document_encoded(&header, lines, &client.code, &notice, &document.dues, d.subject, d.w)?
+                    let due = std::slice::from_ref(&document.due);
+                    out.document_encoded(&header, lines, &client.code, &notice, due, d.subject, d.w)?
                 }
-                None => out.document(&header.into_record(), &document.lines, &document.dues, d.subject, d.w)?,
+                None => {
+                    let due = [document.due.clone().into_record()];
+                    out.document(&header.into_record(), &document.lines, &due, d.subject, d.w)?
+                }
             }
         }
         if let Some((field, message)) = failure {
@@ -1409,7 +1413,8 @@ impl Run<'_> {
         if let Some(p) = &renamed {
             header.set(Chen::Piece, p.as_str());
         }
-        out.document(&header.into_record(), &document.lines, &document.dues, d.subject, d.w)?;
+        let due = [document.due.clone().into_record()];
+        out.document(&header.into_record(), &document.lines, &due, d.subject, d.w)?;
         if let Some(p) = renamed {
             document.piece = p;
         }

@@ -391,7 +391,7 @@ impl DocumentBuilder<'_> {
         let lines = plan.prepared.lines.iter().map(|l| self.line(l.clone(), date.date(), client)).collect();
         let due = self.due(o, date, d);
         let head = Head { date, reference, credits: Some(invoice_piece.to_string()) };
-        Document { head, lines, dues: vec![due], piece }
+        Document { head, lines, due, piece }
     }
 }
 

@@ -180,7 +180,8 @@ pub struct Document {
     /// What its #CHEN holds besides its order's and client's texts (`DocumentBuilder::header`).
     pub head: Head,
     pub lines: Vec<Record>,
-    pub dues: Vec<Record>,
+    /// Its #CHRE, a record without texts kept as its fields (`Due`).
+    pub due: Due,
     pub piece: String,
 }
 
@@ -200,6 +201,9 @@ pub const HEADER_FIELDS: usize = 18;
 
 /// A document's #CHEN, its texts borrowed (`DocumentBuilder::header`).
 pub type Header<'v> = Fields<HEADER_FIELDS, ValueRef<'v>>;
+
+/// A document's #CHRE: its date and mode de règlement, on the stack.
+pub type Due = Fields<2>;
 
 /// #CHEN `DO_Provenance` of a credit note (facture d'avoir).
 pub(super) const PROVENANCE_AVOIR: i64 = 3;
@@ -739,7 +743,7 @@ impl<'a> DocumentBuilder<'a> {
         if let Some(first) = lines.first_mut().filter(|_| !notice.is_empty()) {
             first.set(Chli::TexteComplementaire, notice);
         }
-        Document { head: Head { date: p.date, reference, credits: None }, lines, dues: vec![due], piece }
+        Document { head: Head { date: p.date, reference, credits: None }, lines, due, piece }
     }
 
     /// Said once per run when Sage numbers the documents.
@@ -815,9 +819,9 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The #CHRE due date of a document dated `date`, in the mode de règlement of the order's
     /// payment method.
-    pub(super) fn due(&mut self, o: &Order, date: DateTime, d: &mut Diag) -> Record {
+    pub(super) fn due(&mut self, o: &Order, date: DateTime, d: &mut Diag) -> Due {
         let cfg = &self.profile.orders;
-        let mut due = Record::new(self.layout.of(RecordKind::Chre));
+        let mut due = Due::new(self.layout.of(RecordKind::Chre));
         let due_date = date.date().checked_add(jiff::Span::new().days(cfg.due_days as i64)).unwrap_or(date.date());
         due.set(Chre::Date, due_date);
         due.set(Chre::ModeReglement, self.payment_mode(&o.payment_method, d));

@@ -36,14 +36,15 @@ impl std::fmt::Display for Subject<'_> {
     }
 }
 
-/// A document's #CHEN as Format Sage takes it: a record, or its fields (`Fields`, its texts
-/// borrowed: `resolve::order::Header`), written without a record being made.
-pub trait SageHeader {
+/// A document's record as Format Sage takes it: a `Record`, or its fields (`Fields`: a
+/// header, its texts borrowed, `resolve::order::Header`; a due date, `order::Due`), written
+/// without a record being made.
+pub trait SageRecord {
     fn tag(&self) -> &str;
     fn write_to(&self, s: &mut sage::SageFile, subject: &dyn std::fmt::Display, w: &mut Warnings) -> io::Result<()>;
 }
 
-impl SageHeader for Record {
+impl SageRecord for Record {
     fn tag(&self) -> &str {
         Record::tag(self)
     }
@@ -52,7 +53,7 @@ impl SageHeader for Record {
     }
 }
 
-impl<const N: usize, V: FieldValue> SageHeader for Fields<N, V> {
+impl<const N: usize, V: FieldValue> SageRecord for Fields<N, V> {
     fn tag(&self) -> &str {
         &self.layout.tag
     }
@@ -64,8 +65,8 @@ impl<const N: usize, V: FieldValue> SageHeader for Fields<N, V> {
 /// A document in Format Sage: its header, its lines (`lines`), its due dates.
 fn sage_document(
     s: &mut sage::SageFile,
-    header: &impl SageHeader,
-    dues: &[Record],
+    header: &impl SageRecord,
+    dues: &[impl SageRecord],
     subject: &str,
     w: &mut Warnings,
     lines: impl FnOnce(&mut sage::SageFile, &mut Warnings) -> io::Result<()>,
@@ -73,7 +74,7 @@ fn sage_document(
     header.write_to(s, &Subject { tag: header.tag(), base: &subject, item: None }, w)?;
     lines(s, w)?;
     for (i, d) in dues.iter().enumerate() {
-        s.document_record(d, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
+        d.write_to(s, &Subject { tag: d.tag(), base: &subject, item: Some(("due", i + 1)) }, w)?;
     }
     Ok(())
 }
@@ -378,11 +379,11 @@ impl Outputs {
     #[allow(clippy::too_many_arguments)]
     pub fn document_encoded(
         &mut self,
-        header: &impl SageHeader,
+        header: &impl SageRecord,
         lines: &sage::EncodedLines,
         code: &str,
         notice: &str,
-        dues: &[Record],
+        dues: &[impl SageRecord],
         subject: &str,
         w: &mut Warnings,
     ) -> io::Result<()> {
