@@ -1239,15 +1239,10 @@ impl Run<'_> {
         };
         self.place(&client.code, range);
         if failure.is_none() {
+            let due = std::slice::from_ref(&document.due);
             match ahead.encoded.as_ref() {
-                Some(lines) => {
-                    let due = std::slice::from_ref(&document.due);
-                    out.document_encoded(&header, lines, &client.code, &notice, due, d.subject, d.w)?
-                }
-                None => {
-                    let due = [document.due.clone().into_record()];
-                    out.document(&header.into_record(), &document.lines, &due, d.subject, d.w)?
-                }
+                Some(lines) => out.document_encoded(&header, lines, &client.code, &notice, due, d.subject, d.w)?,
+                None => out.document(&header.into_record(), &document.lines, due, d.subject, d.w)?,
             }
         }
         if let Some((field, message)) = failure {
@@ -1413,8 +1408,8 @@ impl Run<'_> {
         if let Some(p) = &renamed {
             header.set(Chen::Piece, p.as_str());
         }
-        let due = [document.due.clone().into_record()];
-        out.document(&header.into_record(), &document.lines, &due, d.subject, d.w)?;
+        let due = std::slice::from_ref(&document.due);
+        out.document(&header.into_record(), &document.lines, due, d.subject, d.w)?;
         if let Some(p) = renamed {
             document.piece = p;
         }

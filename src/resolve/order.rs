@@ -187,7 +187,7 @@ pub struct Document {
 
 /// A document's #CHEN but for its order's and client's texts, which `DocumentBuilder::header`
 /// borrows when the header is checked or written: none is copied into a record.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Head {
     /// The document's date and time.
     pub date: DateTime,

@@ -342,7 +342,7 @@ impl Outputs {
         &mut self,
         header: &Record,
         lines: &[Record],
-        dues: &[Record],
+        dues: &[impl SageRecord],
         subject: &str,
         w: &mut Warnings,
     ) -> io::Result<()> {

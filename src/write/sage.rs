@@ -143,7 +143,7 @@ impl RecordEncoder {
     }
 
     /// `write_record` for a record held as `Fields` (a document's header, its texts
-    /// borrowed): no tail.
+    /// borrowed; its due date): no tail.
     pub fn write_fields<const N: usize, V: FieldValue>(
         &mut self,
         rec: &Fields<N, V>,
@@ -1163,7 +1163,8 @@ impl SageFile {
         self.encoder.write_record(rec, subject, w, out)
     }
 
-    /// A document-side record held as `Fields` (a document's header, its texts borrowed).
+    /// A document-side record held as `Fields` (a document's header, its texts borrowed; its
+    /// due date).
     pub fn document_fields<const N: usize, V: FieldValue>(
         &mut self,
         rec: &Fields<N, V>,
