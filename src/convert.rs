@@ -874,7 +874,7 @@ impl Run<'_> {
                 // New clients' texts are made ahead too, for a customer's first order, but only
                 // while this thread waits for the conversion (`consumer_behind`).
                 let met = (profile.customers.mode != crate::profile::Mode::Single).then(Met::new);
-                let ahead = |o: &Result<Order, _>| match o {
+                let ahead = |o: &Result<Box<Order>, _>| match o {
                     Ok(o)
                         if !converted_earlier.load(std::sync::atomic::Ordering::Relaxed)
                             && plan::skip_reason(o, &profile.orders.statuses).is_none() =>
@@ -918,7 +918,8 @@ impl Run<'_> {
                 shop::ahead::each_recycling(
                     reader,
                     w,
-                    // Boxed: an order is over a kilobyte, moved from batch to batch.
+                    // Boxed: what is made ahead is some hundreds of bytes, moved from batch to
+                    // batch (the order itself comes boxed from its reader).
                     |r, w| Ok(r.next(w)?.map(|next| Box::new((ahead(&next), next)))),
                     // Converted: the order goes back to its reader, to be filled again.
                     Some(|r: &mut shop::Orders, item: Box<(OrderAhead, shop::OrderResult)>| {

@@ -612,7 +612,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
         origin,
         ..Default::default()
     };
-    Ok(o)
+    Ok(Box::new(o))
 }
 
 /// A 0/1 or boolean flag.

@@ -108,7 +108,7 @@ impl Orders {
 
     /// An order the conversion is done with, for the reader to fill again (table exports;
     /// the other readers make each order anew and let it go).
-    pub fn recycle(&mut self, order: Order) {
+    pub fn recycle(&mut self, order: Box<Order>) {
         if let Orders::Table(r) = self {
             r.recycle(order);
         }

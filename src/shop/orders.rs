@@ -35,12 +35,14 @@ pub struct OrderProblem {
     pub message: String,
 }
 
-pub type OrderResult = Result<Order, OrderProblem>;
+/// An order read, boxed: it is over a kilobyte, and goes from the reader to the conversion
+/// and back (`recycle`) as a pointer rather than by copies of itself.
+pub type OrderResult = Result<Box<Order>, OrderProblem>;
 
 /// An order being assembled from its rows.
 struct Build {
     key: String,
-    order: Order,
+    order: Box<Order>,
     problem: Option<OrderProblem>,
     /// Warnings found while reading the order's rows, reported with it.
     warnings: Vec<crate::report::Warning>,
@@ -86,8 +88,10 @@ pub struct OrderReader {
     /// Orders, lines and addresses handed back once converted (`recycle`), emptied: filled
     /// again rather than allocated anew (an order's texts were most of the reading thread's
     /// allocations, and those cost more than their instructions say: the blocks come back
-    /// cold).
-    spare: Vec<Order>,
+    /// cold). Boxed, as orders go to the conversion and back: a pointer handed over each
+    /// time rather than a copy of the whole order.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<Order>>,
     spare_lines: Vec<Line>,
     spare_addresses: Vec<Address>,
     /// Room for a text needed a moment (a full name, a warning's subject).
@@ -235,7 +239,7 @@ impl OrderReader {
 
     /// An order the conversion is done with, kept to be filled again by a later `start`
     /// (`shop::ahead::each_recycling` hands them back on the reading thread).
-    pub fn recycle(&mut self, mut order: Order) {
+    pub fn recycle(&mut self, mut order: Box<Order>) {
         if self.spare.len() >= SPARE_ORDERS {
             return;
         }
@@ -795,12 +799,12 @@ impl OrderReader {
     }
 
     /// The order's basis (HT/TTC) and line tax rates, once all its rows are read.
-    fn finish(&mut self, mut b: Box<Build>, w: &mut Warnings) -> OrderResult {
-        for x in b.warnings.drain(..) {
+    fn finish(&mut self, b: Box<Build>, w: &mut Warnings) -> OrderResult {
+        let Build { order: mut o, problem, warnings, amounts, extras, .. } = *b;
+        for x in warnings {
             w.push(x.kind, &x.record, &x.field, crate::report::Said { en: x.message, fr: x.message_fr });
         }
-        let mut o = std::mem::take(&mut b.order);
-        if let Some(p) = b.problem.take() {
+        if let Some(p) = problem {
             self.recycle(o);
             return Err(p);
         }
@@ -808,7 +812,7 @@ impl OrderReader {
             shopify_basis(&mut o, w);
         }
         if self.dialect.platform == Platform::Woocommerce
-            && let Err(f) = woocommerce::finish(&mut o, &b.amounts, &b.extras, self.dialect, w)
+            && let Err(f) = woocommerce::finish(&mut o, &amounts, &extras, self.dialect, w)
         {
             let line = if f.line == 0 { o.origin.line } else { f.line };
             let problem = OrderProblem { order: o.number.clone(), line, field: f.bad.field, message: f.bad.message };
@@ -997,7 +1001,7 @@ mod tests {
 81,81,6/10/2026 5:56,processing,0,0,2.50,5,5,62.50,EUR,3,Léa,Roy,lea@exemple.fr,FR,code:FR-TVA 20 %-1|total:2.50,code:moins5|amount:5,name:Bol|product_id:35|sku:003|quantity:3|total:12.50|refunded:0.00|meta:|tax:2.50,name:Livre|product_id:36|sku:004|quantity:2|total:47.50|refunded:0.00|meta:|tax:0.00\r\n\
 82,82,6/11/2026 8:00,completed,0,0,0,0,0,10,EUR,4,Luc,Roy,luc@exemple.fr,FR,,,name:Carte|product_id:37|sku:005|quantity:1|total:10|tax:0,\r\n";
         let (orders, w) = read_all("Sample_Order.csv", text);
-        let o: Vec<Order> = orders.into_iter().map(|o| o.unwrap()).collect();
+        let o: Vec<Box<Order>> = orders.into_iter().map(|o| o.unwrap()).collect();
         let bowl = &o[0].lines[0];
         assert_eq!(bowl.unit_price_ht.map(|p| p.round_dp(4)), Some(d("4.1667")));
         assert_eq!(bowl.unit_price_ttc, Some(d("5")));
@@ -1057,7 +1061,7 @@ mod tests {
 ,,,,,,,B-2,Tasse,1,10.00,,,\r\n\
 7002,Terminée,2026-11-24 09:30,Luc,Roy,luc@exemple.fr,FR,C-3,Vase,1,20.00,0.00,24.00,4.00\r\n";
         let (orders, w) = read_all("algolplus.csv", text);
-        let o: Vec<Order> = orders.into_iter().map(|o| o.unwrap()).collect();
+        let o: Vec<Box<Order>> = orders.into_iter().map(|o| o.unwrap()).collect();
         assert_eq!(o.len(), 2);
         assert_eq!(o[0].lines.iter().map(|l| l.sku.as_str()).collect::<Vec<_>>(), ["A-1", "B-2"]);
         assert_eq!(o[1].lines.len(), 1);
@@ -1085,7 +1089,7 @@ mod tests {
     /// (and the reader) after each order, to recycle what it likes.
     fn read_recycling(
         path: &std::path::Path,
-        mut hand_back: impl FnMut(&mut crate::shop::Orders, &mut Vec<Order>),
+        mut hand_back: impl FnMut(&mut crate::shop::Orders, &mut Vec<Box<Order>>),
     ) -> (Vec<String>, Vec<String>) {
         let file = crate::shop::open(path, &crate::profile::InputSection::default()).unwrap();
         let crate::shop::ShopFile::Orders(mut orders) = file else { panic!("not orders: {}", path.display()) };

@@ -954,7 +954,7 @@ impl PrestashopReader {
         o.customer = self
             .customer(n, &number, origin, &subject, w)
             .map_err(|(field, line, message)| problem(&field, line, message))?;
-        Ok(o)
+        Ok(Box::new(o))
     }
 
     /// The order slips (refunds) of order `id`, from the file or a companion: the amount

@@ -188,7 +188,7 @@ pub fn order(r: &Rec, origin: Origin, w: &mut Warnings) -> OrderResult {
         field: f.bad.field,
         message: f.bad.message,
     })?;
-    Ok(o)
+    Ok(Box::new(o))
 }
 
 #[cfg(test)]
