@@ -60,7 +60,8 @@ for f in "$work"/cg.out-*; do
     [ "${all:-0}" -gt 1000000 ] || continue
     if [ "$(inclusive "$f" 'convert::convert_run ')" != 0 ]; then
         name=converting
-    elif [ "$(inclusive "$f" 'OrderReader::next ')" != 0 ]; then
+    # (A build with a profile, scripts/pgo-build.sh, may inline `OrderReader::next`.)
+    elif [ "$(inclusive "$f" 'OrderReader::next ')" != 0 ] || [ "$(inclusive "$f" 'passerelle::shop::')" != 0 ]; then
         name=reading
     elif [ "$(inclusive "$f" 'passerelle::gescom::')" != 0 ]; then
         name="client list"

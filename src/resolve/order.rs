@@ -219,6 +219,9 @@ pub struct DocumentBuilder<'a> {
     pub(super) credit_piece: Option<Expr>,
     /// Rates and payment labels already reported as unmapped (once per run each).
     warned: HashSet<String>,
+    /// The last payment method looked up and its mode: a shop's orders are paid a few ways,
+    /// most often as the order before (the look-up trims, splits and compares every name).
+    last_payment: Option<(String, u32)>,
     /// What prices the lines; shared with the reading thread (`prepare_ahead`).
     pub pricing: std::sync::Arc<Pricing<'a>>,
 }
@@ -661,6 +664,7 @@ impl<'a> DocumentBuilder<'a> {
                 Some(Expr::parse(&o.credit_note_piece).map_err(|e| format!("orders.credit_note_piece: {e}"))?)
             },
             warned: HashSet::new(),
+            last_payment: None,
             pricing: std::sync::Arc::new(Pricing {
                 profile,
                 articles,
@@ -829,6 +833,22 @@ impl<'a> DocumentBuilder<'a> {
     }
 
     fn payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
+        // The same answer, and no warning: an unmapped method is said once per run anyway.
+        if let Some((last, mode)) = &self.last_payment
+            && last == method
+        {
+            return *mode;
+        }
+        let mode = self.look_up_payment_mode(method, d);
+        let last = self.last_payment.get_or_insert_with(Default::default);
+        last.0.clear();
+        last.0.push_str(method);
+        last.1 = mode;
+        mode
+    }
+
+    /// `payment_mode`, looked up in `[orders.payment_methods]`.
+    fn look_up_payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
         let cfg = &self.profile.orders;
         // "Shopify Payments + Gift card": the first gateway decides.
         // (Found byte by byte: a `str` pattern sets a searcher up, for every order.)
@@ -1111,9 +1131,17 @@ mod tests {
             "Shopify Payments+Gift card",
             "",
             " + PayPal",
+            // Met again, one after the other or not: the answer of that method, not the last's.
+            " + PayPal",
+            "PayPal",
+            "PayPal",
+            "Gift card",
+            "Gift card",
+            "Shopify Payments + Gift card",
+            "Gift card + Shopify Payments",
         ]
         .map(&mut mode);
-        assert_eq!(got, [2, 9, 2, 5, 2, 9, 9]);
+        assert_eq!(got, [2, 9, 2, 5, 2, 9, 9, 9, 5, 5, 9, 9, 2, 9]);
         assert_eq!(w.list.iter().filter(|x| x.kind == WarningKind::PaymentMethod).count(), 1, "gift card, said once");
     }
 
