@@ -60,11 +60,13 @@ for f in "$work"/cg.out-*; do
     [ "${all:-0}" -gt 1000000 ] || continue
     if [ "$(inclusive "$f" 'convert::convert_run ')" != 0 ]; then
         name=converting
-    # (A build with a profile, scripts/pgo-build.sh, may inline `OrderReader::next`.)
-    elif [ "$(inclusive "$f" 'OrderReader::next ')" != 0 ] || [ "$(inclusive "$f" 'passerelle::shop::')" != 0 ]; then
+    elif [ "$(inclusive "$f" 'OrderReader::next ')" != 0 ]; then
         name=reading
-    elif [ "$(inclusive "$f" 'passerelle::gescom::')" != 0 ]; then
+    elif [ "$(inclusive "$f" 'gescom::clients::load_table_from')" != 0 ]; then
         name="client list"
+    # A build with a profile (scripts/pgo-build.sh) may inline `OrderReader::next`.
+    elif [ "$(inclusive "$f" 'passerelle::shop::')" != 0 ]; then
+        name=reading
     else
         name=other
     fi
