@@ -833,7 +833,8 @@ impl<'a> DocumentBuilder<'a> {
     }
 
     fn payment_mode(&mut self, method: &str, d: &mut Diag) -> u32 {
-        // The same answer, and no warning: an unmapped method is said once per run anyway.
+        // The same answer, and no warning: an unmapped method is said once per run anyway
+        // (`warned` keeps its key for the run, as this keeps the method).
         if let Some((last, mode)) = &self.last_payment
             && last == method
         {
