@@ -22,7 +22,7 @@ use crate::resolve::credit::{self, NoCredit, Refunded};
 use crate::resolve::customer::{Met, Outcome, Resolver, SearchAhead, SetupError, search_ahead};
 use crate::resolve::order::{DocClient, DocumentBuilder, PreparedAhead, prepare_ahead};
 use crate::resolve::plan::{self, BlockSource, ClientWrite, NoClient};
-use crate::sage::{Chen, Layout, Record};
+use crate::sage::{Layout, Record};
 use crate::shop::{self, Joined, ShopFile};
 use crate::spill::SpillTo;
 use crate::state::{State, StateError};
@@ -1215,22 +1215,13 @@ impl Run<'_> {
         // settled anew goes into it from `renamed`.
         let mut renamed = None;
         let mut header = self.builder.header(o, &client, &document.head, &document.piece);
-        // A required field empty: in the header first, then in the lines (encoded ahead or not).
-        let missing = header
-            .missing_required()
-            .or_else(|| ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice)))
-            .or_else(|| document.lines.iter().find_map(Record::missing_required));
-        let failure = match missing {
-            Some(m) => Some(("", m)),
-            None => match self.builder.settle_piece(&document.piece, |p| ledger.piece_taken(p, key), d) {
-                Ok(None) => None,
-                Ok(Some(p)) => {
-                    header.set(Chen::Piece, renamed.insert(p).as_str());
-                    None
-                }
-                Err(failure) => Some(failure),
-            },
+        // The lines' required fields, encoded ahead or not.
+        let lines_missing = || {
+            let encoded = ahead.encoded.as_ref().and_then(|e| e.missing(&client.code, &notice));
+            encoded.or_else(|| document.lines.iter().find_map(Record::missing_required))
         };
+        let settle = || self.builder.settle_piece(&document.piece, |p| ledger.piece_taken(p, key), d);
+        let failure = plan::check_and_settle(&mut header, lines_missing, settle, &mut renamed).err();
         // Named only when a warning or a template needs it (most records need nothing).
         let who = ClientSubject { order: subject, code: &client.code };
         let range = match writes {
@@ -1393,21 +1384,13 @@ impl Run<'_> {
         let mut document = self.builder.build_credit(o, &plan, &client, &invoice.piece, d);
         let ledger = &self.ledger;
         let (used, earlier) = (|p: &str| ledger.piece_used(p), |p: &str| ledger.credit_piece_of(p, key));
+        let mut renamed = None;
         let mut header = self.builder.header(o, &client, &document.head, &document.piece);
-        let settled =
-            match header.missing_required().or_else(|| document.lines.iter().find_map(Record::missing_required)) {
-                Some(m) => Err(("", m)),
-                None => self.builder.settle_credit_piece(&document.piece, used, earlier, d),
-            };
-        let renamed = match settled {
-            Ok(renamed) => renamed,
-            Err((field, message)) => {
-                self.credit_failed(o, ir, field, &message, doc);
-                return Ok(());
-            }
-        };
-        if let Some(p) = &renamed {
-            header.set(Chen::Piece, p.as_str());
+        let lines_missing = || document.lines.iter().find_map(Record::missing_required);
+        let settle = || self.builder.settle_credit_piece(&document.piece, used, earlier, d);
+        if let Err((field, message)) = plan::check_and_settle(&mut header, lines_missing, settle, &mut renamed) {
+            self.credit_failed(o, ir, field, &message, doc);
+            return Ok(());
         }
         let due = std::slice::from_ref(&document.due);
         out.document(&header.into_record(), &document.lines, due, d.subject, d.w)?;

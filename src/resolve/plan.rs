@@ -18,7 +18,7 @@ use crate::warning_kind::WarningKind;
 
 use super::credit;
 use super::customer::{AddressKeys, Outcome, Resolver};
-use super::order::{DocClient, DocumentBuilder, unique_piece};
+use super::order::{DocClient, DocumentBuilder, Header, unique_piece};
 use super::update::{Addresses, Update};
 
 /// Why an order is not imported.
@@ -535,6 +535,25 @@ impl DocumentBuilder<'_> {
             |piece: &str| format!("piece number {piece} and every suffixed form of it are taken by other orders");
         settle(piece, orders.piece_by_sage(), taken, no_piece, collided, all_taken, d)
     }
+}
+
+/// What every document goes through before it is written: a required field empty in its
+/// header, then in its lines (`lines_missing`), fails it; else its piece is settled
+/// (`settle`: `settle_piece`, `settle_credit_piece`), and a piece settled anew goes into the
+/// header, kept in `renamed` (the header borrows its texts).
+pub fn check_and_settle<'a>(
+    header: &mut Header<'a>,
+    lines_missing: impl FnOnce() -> Option<String>,
+    settle: impl FnOnce() -> Settled,
+    renamed: &'a mut Option<String>,
+) -> Result<(), (&'static str, String)> {
+    if let Some(m) = header.missing_required().or_else(lines_missing) {
+        return Err(("", m));
+    }
+    if let Some(p) = settle()? {
+        header.set(Chen::Piece, renamed.insert(p).as_str());
+    }
+    Ok(())
 }
 
 /// A document's piece number once settled: `Ok(None)` it stays, `Ok(Some(p))` it becomes `p`,
