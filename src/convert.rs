@@ -915,6 +915,8 @@ impl Run<'_> {
                     }
                     _ => OrderAhead::default(),
                 };
+                // The entries of the order converted last, its memory kept from one to the next.
+                let mut warnings = Vec::new();
                 shop::ahead::each_recycling(
                     reader,
                     w,
@@ -940,7 +942,7 @@ impl Run<'_> {
                         }
                         let skipped = self.report.totals.documents_skipped_already_converted > earlier;
                         converted_earlier.store(skipped, std::sync::atomic::Ordering::Relaxed);
-                        let warnings = w.take_record();
+                        w.take_record_into(&mut warnings);
                         for d in self.report.documents.iter_mut().skip(documents) {
                             d.warnings.clone_from(&warnings);
                         }

@@ -536,11 +536,19 @@ impl Warnings {
     /// The entries (indexes in `list`) given or repeated since the last call, each once,
     /// in order; empty unless `track_records` was called.
     pub fn take_record(&mut self) -> Vec<usize> {
-        let Some(recent) = self.recent.as_mut() else { return Vec::new() };
-        let mut v = std::mem::take(recent);
-        v.sort_unstable();
-        v.dedup();
+        let mut v = Vec::new();
+        self.take_record_into(&mut v);
         v
+    }
+
+    /// `take_record` into `out` (emptied first), whose memory the next record's entries then
+    /// use: no allocation per order.
+    pub fn take_record_into(&mut self, out: &mut Vec<usize>) {
+        out.clear();
+        let Some(recent) = self.recent.as_mut() else { return };
+        std::mem::swap(recent, out);
+        out.sort_unstable();
+        out.dedup();
     }
 
     fn touched(&mut self, i: usize) {
@@ -1122,6 +1130,26 @@ pub fn colon(lang: Lang) -> &'static str {
 mod tally_tests {
     use super::*;
     use rust_decimal::Decimal;
+
+    /// The buffer taken into holds one record's entries, each once, in order: never the
+    /// previous record's, though its memory is handed back for the next.
+    #[test]
+    fn a_record_taken_into_a_reused_buffer_holds_its_own_entries_only() {
+        let mut w = Warnings::new("orders.csv");
+        w.track_records();
+        let mut taken = vec![99];
+        w.push(WarningKind::Guessed, "order #1", "a", "one");
+        w.push(WarningKind::Guessed, "order #1", "b", "two");
+        w.push(WarningKind::Guessed, "order #1", "a", "one");
+        w.take_record_into(&mut taken);
+        assert_eq!(taken, [0, 1]);
+        w.push(WarningKind::Guessed, "order #2", "b", "two");
+        w.take_record_into(&mut taken);
+        assert_eq!(taken, [1]);
+        w.take_record_into(&mut taken);
+        assert!(taken.is_empty(), "a record without warnings");
+        assert!(w.take_record().is_empty());
+    }
 
     #[test]
     fn past_its_kinds_cap_a_warning_is_counted_and_a_keyed_one_not_even_made() {

@@ -68,22 +68,31 @@ impl Refunded {
 
 /// Financial statuses that mean cancelled (never paid, or given back whole).
 pub fn cancelled_status(financial: &str) -> bool {
-    ["voided", "annulé", "cancelled"].iter().any(|s| lowercase_is(financial.quick_trim(), s))
+    status_is(financial, &CANCELLED)
 }
 
 /// Financial statuses that mean refunded whole.
 pub fn refunded_status(financial: &str) -> bool {
-    ["refunded", "remboursé"].iter().any(|s| lowercase_is(financial.quick_trim(), s))
+    status_is(financial, &REFUNDED)
 }
 
-/// Is `text` in lower case `lower`? (`to_lowercase() == lower` without a String: asked twice
-/// for every order.)
-fn lowercase_is(text: &str, lower: &str) -> bool {
-    // An ASCII text lowercases to ASCII: compared in place (most statuses).
+/// `cancelled_status || refunded_status`, looked at once.
+pub fn cancelled_or_refunded_status(financial: &str) -> bool {
+    status_is(financial, &CANCELLED) || status_is(financial, &REFUNDED)
+}
+
+const CANCELLED: [&str; 3] = ["voided", "annulé", "cancelled"];
+const REFUNDED: [&str; 2] = ["refunded", "remboursé"];
+
+/// Is `financial`, trimmed and in lower case, one of `words`? (`to_lowercase()` compared,
+/// without a String: asked several times for every order.)
+fn status_is(financial: &str, words: &[&str]) -> bool {
+    let text = financial.quick_trim();
+    // An ASCII text lowercases to ASCII: compared in place (most statuses), the length first.
     if text.is_ascii() {
-        return text.eq_ignore_ascii_case(lower);
+        return words.iter().any(|w| text.eq_ignore_ascii_case(w));
     }
-    text.chars().flat_map(char::to_lowercase).eq(lower.chars())
+    words.iter().any(|w| text.chars().flat_map(char::to_lowercase).eq(w.chars()))
 }
 
 pub fn refunded(o: &Order) -> Refunded {

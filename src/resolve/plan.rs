@@ -61,7 +61,7 @@ pub fn skip_reason(o: &Order, statuses: &[String]) -> Option<Skip> {
         return Some(Skip::Cancelled);
     }
     let fin = o.status.financial.quick_trim();
-    if o.status.refunded || credit::refunded_status(fin) || credit::cancelled_status(fin) {
+    if o.status.refunded || credit::cancelled_or_refunded_status(fin) {
         return Some(Skip::Refunded(fin.to_lowercase()));
     }
     if !statuses.is_empty()
