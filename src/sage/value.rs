@@ -200,7 +200,13 @@ impl From<Time> for ValueRef<'_> {
 }
 
 /// `d` rounded to `scale` decimals as `fmt_dec` rounds it.
+#[inline]
 pub fn round_dec(d: Decimal, scale: u32) -> Decimal {
+    // Most values have their scale already (rounded when set, written after): what the
+    // library answers too, without its call (a million times at 250,000 rows).
+    if d.scale() <= scale {
+        return d;
+    }
     d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero)
 }
 
@@ -483,6 +489,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The shortcut for a value with few decimals answers as the library does, its
+        /// scale (the digits written) included.
+        #[test]
+        fn rounding_is_the_librarys(lo: u32, mid: u32, hi: u32, neg: bool, from in 0u32..=28, scale in 0u32..=10) {
+            let d = Decimal::from_parts(lo, mid, hi, neg, from);
+            let lib = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+            let ours = round_dec(d, scale);
+            proptest::prop_assert_eq!((ours, ours.scale(), ours.is_sign_negative()), (lib, lib.scale(), lib.is_sign_negative()));
+        }
+
         /// The digits written by hand are rust_decimal's own, comma for point.
         #[test]
         fn decimals_are_rust_decimals_text(lo: u32, mid: u32, hi: u32, neg: bool, from in 0u32..=28, scale in 0u32..=6) {
