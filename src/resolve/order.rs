@@ -232,9 +232,10 @@ pub struct Pricing<'a> {
     profile: &'a Profile,
     articles: Option<&'a Articles>,
     today: Date,
-    /// `[orders.tax_codes]` by normalised rate (5.5, as `rate_key` writes it), built once:
-    /// looked up for every line without making its key's text.
-    tax_codes: rustc_hash::FxHashMap<Decimal, String>,
+    /// `[orders.tax_codes]` by rate, built once: looked up for every line without making its
+    /// key's text. A few entries: compared by value (any scale) one after the other, which
+    /// costs less than normalising and hashing the rate.
+    tax_codes: Vec<(Decimal, String)>,
 }
 
 /// Where a warning given once per run goes (an unmapped VAT rate): the run's set decides
@@ -519,8 +520,8 @@ impl Pricing<'_> {
 
     pub(super) fn tax_code(&self, rate: Option<Decimal>, d: &mut Diag, once: &mut Once) -> String {
         let Some(r) = rate else { return String::new() };
-        match self.tax_codes.get(&r.normalize()) {
-            Some(code) => code.clone(),
+        match self.tax_codes.iter().find(|(k, _)| *k == r) {
+            Some((_, code)) => code.clone(),
             None => {
                 let key = rate_key(&r);
                 once.warn(
@@ -669,14 +670,17 @@ impl<'a> DocumentBuilder<'a> {
                 profile,
                 articles,
                 today,
-                tax_codes: o
-                    .tax_codes
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        let rate = k.replace(',', ".").trim_end_matches('%').quick_trim().parse::<Decimal>().ok()?;
-                        Some((rate.normalize(), v.clone()))
-                    })
-                    .collect(),
+                tax_codes: o.tax_codes.iter().fold(Vec::new(), |mut codes, (k, v)| {
+                    let Ok(rate) = k.replace(',', ".").trim_end_matches('%').quick_trim().parse::<Decimal>() else {
+                        return codes;
+                    };
+                    // Two spellings of one rate ("20", "20.0"): the later one, as a map keeps it.
+                    match codes.iter_mut().find(|(r, _)| *r == rate) {
+                        Some((_, code)) => *code = v.clone(),
+                        None => codes.push((rate, v.clone())),
+                    }
+                    codes
+                }),
             }),
         })
     }
@@ -1112,6 +1116,12 @@ mod tests {
         let got = ["20", "20.000", "5.5", "5.50", "0.00", "-0", "7.00"].map(&mut code);
         assert_eq!(got, ["C20", "C20", "C05", "C05", "C00", "C00", ""].map(String::from));
         assert!(w.list.iter().any(|x| x.kind == WarningKind::TaxCodeMissing && x.message.contains("VAT rate 7%")));
+        // Two spellings of one rate: the one the profile's table gives last ("20.0" after
+        // "20"), whatever the order of the lines in the file.
+        let p = test_profile("[orders.tax_codes]\n\"20.0\" = \"T20\"\n\"20\" = \"C20\"\n\"10\" = \"C10\"\n");
+        let mut run = test_builder(&p);
+        let got = ["20", "10.0"].map(|r| run.tax_code(Some(r.parse().unwrap()), &mut Diag::new("order 1", &mut w)));
+        assert_eq!(got, ["T20", "C10"].map(String::from));
     }
 
     /// The first of several gateways decides ("Shopify Payments + Gift card"), found exactly,
