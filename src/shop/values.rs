@@ -28,28 +28,42 @@ fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
-    let (mut m, mut n, mut dot) = (0u64, 0, None);
-    for (i, &c) in digits.iter().enumerate() {
-        match c {
-            b'0'..=b'9' => {
-                m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-                n += 1;
-            }
-            b'.' if dot.is_none() => dot = Some(i),
-            _ => return None,
-        }
+    // The digits before the dot, then those after it: two tight loops, no state to test per
+    // byte (every amount of every row comes here).
+    let mut m = 0u64;
+    let mut i = 0;
+    while let Some(&c) = digits.get(i)
+        && c.is_ascii_digit()
+    {
+        m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+        i += 1;
     }
-    let scale = match dot {
-        _ if n == 0 => return None,
-        None => 0,
-        Some(d) => {
-            let after = digits.len() - d - 1;
-            if d == 0 || after == 0 || (after == 3 && decimal_comma) {
-                return None;
-            }
-            after
+    let int = i;
+    if int == 0 {
+        return None;
+    }
+    let scale = if i == digits.len() {
+        0
+    } else {
+        if digits[i] != b'.' {
+            return None;
         }
+        i += 1;
+        while let Some(&c) = digits.get(i)
+            && c.is_ascii_digit()
+        {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            i += 1;
+        }
+        let after = i - int - 1;
+        // Anything after the decimals (a second dot, a letter), none, or three with a decimal
+        // comma (ambiguous): not plain.
+        if i != digits.len() || after == 0 || (after == 3 && decimal_comma) {
+            return None;
+        }
+        after
     };
+    let n = int + scale;
     // 19 digits fit a u64 (20 may not).
     if n > 19 {
         return Some(Decimal::from_str(s).ok().filter(|d| d.abs() < MAX_AMOUNT));
