@@ -599,7 +599,8 @@ fn push_plain(f: &FieldSpec, v: ValueRef<'_>, buf: &mut Vec<u8>) {
 /// uppercase, replace, cut or report: `cp` has each of its characters), appended to `out`:
 /// true; otherwise `out` is left as it was, and false.
 fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) -> bool {
-    if f.kind != Kind::Text || f.upper || f.alnum_only() || s.quick_trim() != s || s.starts_with('#') {
+    // Trimmed, a text is a part of itself: the same only if as long (no bytes compared).
+    if f.kind != Kind::Text || f.upper || f.alnum_only() || s.quick_trim().len() != s.len() || s.starts_with('#') {
         return false;
     }
     let start = out.len();
