@@ -95,6 +95,21 @@ impl Prepared {
     }
 }
 
+/// `[orders.tax_codes]` as `Pricing` looks it up: (rate, code), one entry a rate; of two
+/// spellings of one rate ("20", "20.0") the later key, as a map would keep it. A key that is
+/// not a number is left out.
+fn tax_code_list(table: &std::collections::BTreeMap<String, String>) -> Vec<(Decimal, String)> {
+    let mut codes: Vec<(Decimal, String)> = Vec::new();
+    for (k, v) in table {
+        let Ok(rate) = k.replace(',', ".").trim_end_matches('%').quick_trim().parse::<Decimal>() else { continue };
+        match codes.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, code)) => code.clone_from(v),
+            None => codes.push((rate, v.clone())),
+        }
+    }
+    codes
+}
+
 /// Most characters of a piece number (#CHEN 5).
 pub const PIECE_MAX: usize = 13;
 
@@ -666,22 +681,7 @@ impl<'a> DocumentBuilder<'a> {
             },
             warned: HashSet::new(),
             last_payment: None,
-            pricing: std::sync::Arc::new(Pricing {
-                profile,
-                articles,
-                today,
-                tax_codes: o.tax_codes.iter().fold(Vec::new(), |mut codes, (k, v)| {
-                    let Ok(rate) = k.replace(',', ".").trim_end_matches('%').quick_trim().parse::<Decimal>() else {
-                        return codes;
-                    };
-                    // Two spellings of one rate ("20", "20.0"): the later one, as a map keeps it.
-                    match codes.iter_mut().find(|(r, _)| *r == rate) {
-                        Some((_, code)) => *code = v.clone(),
-                        None => codes.push((rate, v.clone())),
-                    }
-                    codes
-                }),
-            }),
+            pricing: std::sync::Arc::new(Pricing { profile, articles, today, tax_codes: tax_code_list(&o.tax_codes) }),
         })
     }
 

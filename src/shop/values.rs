@@ -30,15 +30,19 @@ fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
     };
     // The digits before the dot, then those after it: two tight loops, no state to test per
     // byte (every amount of every row comes here).
+    // The digits from `i` on, gathered into `m`; where they stop.
+    let gather = |m: &mut u64, mut i: usize| {
+        while let Some(&c) = digits.get(i)
+            && c.is_ascii_digit()
+        {
+            *m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            i += 1;
+        }
+        i
+    };
     let mut m = 0u64;
-    let mut i = 0;
-    while let Some(&c) = digits.get(i)
-        && c.is_ascii_digit()
-    {
-        m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-        i += 1;
-    }
-    let int = i;
+    let int = gather(&mut m, 0);
+    let mut i = int;
     if int == 0 {
         return None;
     }
@@ -48,13 +52,7 @@ fn plain_amount(s: &str, decimal_comma: bool) -> Option<Option<Decimal>> {
         if digits[i] != b'.' {
             return None;
         }
-        i += 1;
-        while let Some(&c) = digits.get(i)
-            && c.is_ascii_digit()
-        {
-            m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-            i += 1;
-        }
+        i = gather(&mut m, i + 1);
         let after = i - int - 1;
         // Anything after the decimals (a second dot, a letter), none, or three with a decimal
         // comma (ambiguous): not plain.
