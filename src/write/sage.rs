@@ -761,6 +761,9 @@ struct Section {
     head: u64,
     /// `written` when the file's bytes were last handed to the disk (`write_back_early`).
     written_back: u64,
+    /// A second handle on the file of a section written on its own thread and read back
+    /// (the customers'): the writing thread holds the first.
+    read_back: Option<File>,
 }
 
 /// Where a section's bytes go.
@@ -818,9 +821,9 @@ impl Write for Out {
 }
 
 /// A file written by a thread of its own: the conversion fills a buffer and hands it over
-/// whole, and goes on filling another while the system copies the first into the file (the
-/// documents section, most of an output's bytes). The copy into the file's pages is then
-/// the writing thread's, not the converting one's.
+/// whole, and goes on filling another while the system copies the first into the file (both
+/// sections of a real run: the documents, most of an output's bytes, and the customers).
+/// The copy into the file's pages is then the writing thread's, not the converting one's.
 ///
 /// Buffers go in order through a channel of `QUEUED` and come back, written, through
 /// another, to be filled again: at most `QUEUED + 2` of them exist. A write that fails stops
@@ -1018,24 +1021,34 @@ impl<W: Write> Write for Counting<'_, W> {
 
 impl Section {
     /// A section in a new temporary file beside `target`; `behind`: written on a thread of
-    /// its own (a section never read back before the end).
-    fn create(target: &Path, tag: &str, head: &[u8], behind: bool) -> io::Result<Section> {
+    /// its own, with a second handle to read it back when `readable`.
+    fn create(target: &Path, tag: &str, head: &[u8], behind: bool, readable: bool) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
         let buffered = |file| Out::Buffered(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file)));
-        let out = match behind {
-            false => buffered(file),
+        // Without a second handle, a section read back is written here (it reads its own).
+        let read_back = if behind && readable { file.try_clone().ok() } else { None };
+        let (out, read_back) = match behind && (read_back.is_some() || !readable) {
+            false => (buffered(file), None),
             true => match Behind::new(file) {
-                Ok(b) => Out::Behind(b),
-                Err(Some(file)) => buffered(file),
+                Ok(b) => (Out::Behind(b), read_back),
+                Err(Some(file)) => (buffered(file), None),
                 Err(None) => {
+                    drop(read_back);
                     let _ = crate::atomic::remove_with_retry(&path);
-                    return Err(io::Error::other("no thread to write the documents"));
+                    return Err(io::Error::other("no thread to write an output's section"));
                 }
             },
         };
         // Named before the first write: a failed write still removes the file (`Drop`).
-        let mut s = Section { path: Some(path), out: Some(out), written: 0, head: head.len() as u64, written_back: 0 };
+        let mut s = Section {
+            path: Some(path),
+            out: Some(out),
+            written: 0,
+            head: head.len() as u64,
+            written_back: 0,
+            read_back,
+        };
         s.out.as_mut().expect("open").write_all(head)?;
         Ok(s)
     }
@@ -1051,9 +1064,13 @@ impl Section {
         }
         self.written_back = self.written;
         #[cfg(target_os = "linux")]
-        if let Some(Out::Buffered(w)) = &self.out
-            && let Store::Temp(f) = w.get_ref()
-        {
+        if let Some(f) = self.read_back.as_ref().or(match &self.out {
+            Some(Out::Buffered(w)) => match w.get_ref() {
+                Store::Temp(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        }) {
             use std::os::fd::AsRawFd;
             // SAFETY: `f` holds the descriptor open; the call only starts the writing of the
             // file's dirty pages (a hint: its failure changes nothing, the sync still comes).
@@ -1073,6 +1090,7 @@ impl Section {
             written,
             head: 0,
             written_back: 0,
+            read_back: None,
         })
     }
 }
@@ -1080,7 +1098,9 @@ impl Section {
 impl Drop for Section {
     fn drop(&mut self) {
         // A kept section is flushed into the store (its clients may be read back later).
+        // Both handles closed before the file is removed (Windows).
         self.out.take();
+        self.read_back.take();
         if let Some(path) = &self.path {
             let _ = crate::atomic::remove_with_retry(path);
         }
@@ -1159,8 +1179,8 @@ impl SageFile {
     pub fn create(target: &Path, version: u32, dest: &Destination) -> io::Result<SageFile> {
         let sections = match dest {
             Destination::Files => [
-                Section::create(target, ".clients", frame_head(version).as_bytes(), false)?,
-                Section::create(target, ".documents", b"", true)?,
+                Section::create(target, ".clients", frame_head(version).as_bytes(), true, true)?,
+                Section::create(target, ".documents", b"", true, false)?,
             ],
             Destination::Nowhere(kept) => [Section::dry(Some(kept))?, Section::dry(None)?],
         };
@@ -1203,18 +1223,28 @@ impl SageFile {
     /// earlier in this file, to add a delivery address to it).
     pub fn read_customers(&mut self, start: u64, len: u64) -> io::Result<Vec<u8>> {
         use std::io::Seek;
-        let head = self.sections[0].head;
-        let Some(Out::Buffered(w)) = self.sections[0].out.as_mut() else {
-            return Err(io::Error::other("a section written on its own thread is not read back"));
-        };
-        w.flush()?;
-        let f = match w.get_mut() {
-            Store::Temp(f) => f,
-            Store::Kept(k) => return k.read(start, len),
-            Store::Nowhere => return Err(io::Error::other("no customers section to read a client back from")),
+        let Section { out, read_back, head, .. } = &mut self.sections[0];
+        let f = match out.as_mut() {
+            // Written on its own thread: once every buffer is in the file, read through the
+            // second handle (which shares the first's position, put back at the end below).
+            Some(Out::Behind(b)) => {
+                b.flush()?;
+                read_back.as_mut().ok_or_else(|| {
+                    io::Error::other("a section written on its own thread without a handle to read it back")
+                })?
+            }
+            Some(Out::Buffered(w)) => {
+                w.flush()?;
+                match w.get_mut() {
+                    Store::Temp(f) => f,
+                    Store::Kept(k) => return k.read(start, len),
+                    Store::Nowhere => return Err(io::Error::other("no customers section to read a client back from")),
+                }
+            }
+            None => return Err(io::Error::other("the customers section is closed")),
         };
         let end = f.stream_position()?;
-        f.seek(io::SeekFrom::Start(head + start))?;
+        f.seek(io::SeekFrom::Start(*head + start))?;
         let mut buf = vec![0u8; len as usize];
         let read = f.read_exact(&mut buf);
         // Back to the end whatever happened: the next record goes there.
@@ -1302,6 +1332,8 @@ impl SageFile {
             }
         };
         let [customers, documents] = &mut self.sections;
+        // The output's handle is the one joined back from its writing thread.
+        customers.read_back.take();
         Some(into_file(documents).and_then(|docs| {
             let file = into_file(customers)?;
             // From here the documents' file is the job's to remove.
