@@ -1065,7 +1065,7 @@ impl Run<'_> {
         let outcome = self.resolver.resolve(c, platform, &mut self.state, &mut Diag::new(&subject, w));
         let mut entry = customer_entry(ir, c, outcome.code(), self.report.keep);
         match outcome {
-            Outcome::Existing { code, by, detail } => {
+            Outcome::Existing { code, by, detail, .. } => {
                 entry.action = CustomerAction::Matched;
                 entry.matched_by = Some(by);
                 entry.detail = detail;

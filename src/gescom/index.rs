@@ -611,7 +611,8 @@ impl ClientIndex {
         self.lines.is_empty()
     }
 
-    fn get(&self, id: u32) -> ClientRef<'_> {
+    /// The client at `id` (`ClientRef::id`).
+    pub fn get(&self, id: u32) -> ClientRef<'_> {
         ClientRef { ix: self, id }
     }
 

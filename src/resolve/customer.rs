@@ -26,7 +26,7 @@ use crate::warning_kind::WarningKind;
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// An existing client of the list (or one already created earlier in this run).
-    Existing { code: String, by: MatchKey, detail: String },
+    Existing { code: String, by: MatchKey, detail: String, listed: Listed },
     /// `mode = "single"`: the one account.
     Single { code: String },
     /// A new client: its #CCLI and #CCDL records, to write before any document using it.
@@ -34,6 +34,18 @@ pub enum Outcome {
     New { code: String, detail: String, records: Vec<Record>, issued: Issued },
     /// No client could be chosen safely; nothing is written for this customer.
     Failed { field: String, message: String },
+}
+
+/// What the resolution learnt of an existing client's card in the client list, so that the
+/// order's plan need not look its code up again (a cache miss or two a lookup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Not looked up: the plan asks the list.
+    Unknown,
+    /// The list's client at this place (`ClientIndex::get`).
+    At(u32),
+    /// Not in the list (a client made earlier in this run: its code was free of the list).
+    No,
 }
 
 impl Outcome {
@@ -386,7 +398,7 @@ impl<'a> Resolver<'a> {
         if cs.mode == Mode::Single {
             return Some(ix::norm_code(&cs.single_account));
         }
-        if let Search::Found(code, _, _) = self.search(c, d) {
+        if let Search::Found(code, ..) = self.search(c, d) {
             return Some(code);
         }
         [id_key(platform, c), email_key(platform, c)]
@@ -415,7 +427,9 @@ impl<'a> Resolver<'a> {
             None => (self.search(c, d), None),
         };
         match found {
-            Search::Found(code, by, detail) => return Outcome::Existing { code, by, detail },
+            Search::Found(code, by, detail, id) => {
+                return Outcome::Existing { code, by, detail, listed: Listed::At(id) };
+            }
             Search::Ambiguous(message) => {
                 return Outcome::Failed { field: String::new(), message };
             }
@@ -434,13 +448,15 @@ impl<'a> Resolver<'a> {
                     code: issued.code,
                     by: MatchKey::Code,
                     detail: "created earlier in this run".into(),
+                    listed: Listed::No,
                 };
             }
-            if self.index.by_code(&issued.code).is_some() {
+            if let Some(listed) = self.index.by_code(&issued.code) {
                 return Outcome::Existing {
                     code: issued.code.clone(),
                     by: MatchKey::Code,
                     detail: format!("code issued by passerelle on {}", issued.date),
+                    listed: Listed::At(listed.id()),
                 };
             }
             d.push(WarningKind::Reissued, Ccli::Num.name(),
@@ -554,6 +570,7 @@ impl<'a> Resolver<'a> {
                 code: g.code.clone(),
                 by: MatchKey::Code,
                 detail: format!("generated code {} exists with the same e-mail", g.code),
+                listed: Listed::At(owner.id()),
             }));
         }
         let issued_to_other = state.owner_of(&g.code).filter(|o| Some(o.as_str()) != key);
@@ -808,7 +825,8 @@ impl ShopIdMiss {
 }
 
 pub enum Search {
-    Found(String, MatchKey, String),
+    /// The client's code, how and why it was found, its place in the list.
+    Found(String, MatchKey, String, u32),
     Ambiguous(String),
     None,
 }
@@ -863,7 +881,8 @@ fn search_with(profile: &Profile, index: &ClientIndex, c: &Customer, email: &str
         match hits.len() {
             0 => {}
             1 => {
-                return Search::Found(hits[0].code().to_string(), kind, format!("{} {value}", kind.as_str()));
+                let hit = hits[0];
+                return Search::Found(hit.code().to_string(), kind, format!("{} {value}", kind.as_str()), hit.id());
             }
             _ => {
                 let codes: Vec<&str> = hits.iter().map(|h| h.code()).collect();
