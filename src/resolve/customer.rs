@@ -296,6 +296,15 @@ impl<'a> Resolver<'a> {
     /// documents: from its records written in this run, else the client list. `None` fields
     /// are unknown.
     pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
+        self.client_info_listed(code, || self.index.by_code(code))
+    }
+
+    /// `client_info`, the client list's card of `code` given by `listed` (looked up already).
+    pub(super) fn client_info_listed<'i>(
+        &'i self,
+        code: &str,
+        listed: impl FnOnce() -> Option<ClientRef<'i>>,
+    ) -> (Option<String>, Option<String>, (String, String)) {
         if let Some(id) = self.created.id(code) {
             return self.created.shared(id).clone();
         }
@@ -309,7 +318,7 @@ impl<'a> Resolver<'a> {
                 (r.get(Ccli::CoNom).into_owned(), r.get(Ccli::CoPrenom).into_owned()),
             );
         }
-        match self.index.by_code(code) {
+        match listed() {
             Some(c) => {
                 (c.cat_compta().map(str::to_string), c.collective().map(str::to_string), (String::new(), String::new()))
             }

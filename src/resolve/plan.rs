@@ -345,7 +345,7 @@ impl Resolver<'_> {
             }
         }
         let notices = self.address_notices(client, &code, c, &addresses, &writes, intitule.is_none(), d);
-        let (cat_compta, collective, representative) = self.document_accounts(&code, c, delivery, d);
+        let (cat_compta, collective, representative) = self.document_accounts_listed(&code, || client, c, delivery, d);
         let client =
             DocClient { code, delivery: intitule.unwrap_or_default(), cat_compta, collective, representative, notices };
         Ok(ClientPlan { client, writes, action, matched_by, detail, issued })
@@ -402,8 +402,21 @@ impl Resolver<'_> {
         delivery: &Address,
         d: &mut Diag,
     ) -> (String, String, (String, String)) {
+        self.document_accounts_listed(code, || self.index.by_code(code), c, delivery, d)
+    }
+
+    /// `document_accounts`, the client list's card of `code` given by `listed` (the order's
+    /// plan has looked it up already).
+    fn document_accounts_listed<'i>(
+        &'i self,
+        code: &str,
+        listed: impl FnOnce() -> Option<ClientRef<'i>>,
+        c: &Customer,
+        delivery: &Address,
+        d: &mut Diag,
+    ) -> (String, String, (String, String)) {
         let cs = &self.profile.customers;
-        let (cat, collective, representative) = self.client_info(code);
+        let (cat, collective, representative) = self.client_info_listed(code, listed);
         let cat_compta = if cs.use_document_accounting_category {
             self.document_category(c, delivery, d).to_string()
         } else {
