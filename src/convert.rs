@@ -1434,7 +1434,10 @@ impl Run<'_> {
 
     /// Remembers where a client created in this run was written (see `placements`).
     fn place(&mut self, code: &str, range: Option<(u64, u64)>) {
-        if let Some(id) = self.resolver.created_id(code) {
+        // Most orders write no client records: no lookup of the code then.
+        if range.is_some()
+            && let Some(id) = self.resolver.created_id(code)
+        {
             self.placements.place(id, range);
         }
     }
