@@ -274,11 +274,11 @@ impl Resolver<'_> {
             }
             Outcome::Single { code } => (code, None, CustomerAction::SingleAccount),
         };
-        // Looked up once for the order: the update, the known delivery and the notices. A
-        // client made for this order has no card in the list: its code was found free of the
-        // list when it was made, and the list does not change during a run (a cache miss or
-        // two each spared, a new client every other order at 1,000,000 rows).
-        // The resolution may know already (`Listed`).
+        // The client's card in the list, for the update, the known delivery, the notices and
+        // the accounts: looked up once, and not at all when the resolution knows it (`Listed`).
+        // A client made for this order has none: its code was found free of the list when it
+        // was made, and the list does not change during a run (a new client every other
+        // order at 1,000,000 rows; a cache miss or two each lookup spared).
         if matches!(writes, Some(ClientWrite::New(_))) {
             listed = Listed::No;
         }

@@ -1472,14 +1472,16 @@ mod tests {
         assert_eq!(left, ["commandes.txt", "petit.txt"]);
     }
 
-    /// A customers' section handed to the disk along the way (every `WRITE_BACK_STEP`), with a
-    /// client read back in between as a delivery address needs: the output is the same bytes.
+    /// A customers' section written on its own thread and handed to the disk along the way
+    /// (every `WRITE_BACK_STEP`), with a client read back in between as a delivery address
+    /// needs (the writes after it land at the end): the output is the same bytes.
     #[test]
     fn customers_handed_to_the_disk_early_keep_their_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("clients.txt");
         let l = Layout::builtin(33).unwrap();
         let mut f = SageFile::create(&target, 33, &Destination::Files).unwrap();
+        assert!(matches!(f.sections[0].out, Some(Out::Behind(_))), "written on its own thread");
         let (mut enc, mut w) = (RecordEncoder::default(), Warnings::default());
         let mut customers = Vec::new();
         let mut n = 0;
