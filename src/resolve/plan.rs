@@ -262,6 +262,7 @@ impl Resolver<'_> {
         let (code, mut writes, mut action) = match outcome {
             Outcome::Failed { message, .. } => return Err(NoClient::Unresolved(message)),
             Outcome::New { code, detail: d, records, issued: i } => {
+                listed = Listed::No;
                 detail.outcome = Some(d);
                 issued = Some(i);
                 (code, Some(ClientWrite::New(records)), CustomerAction::Created)
@@ -276,12 +277,9 @@ impl Resolver<'_> {
         };
         // The client's card in the list, for the update, the known delivery, the notices and
         // the accounts: looked up once, and not at all when the resolution knows it (`Listed`).
-        // A client made for this order has none: its code was found free of the list when it
-        // was made, and the list does not change during a run (a new client every other
-        // order at 1,000,000 rows; a cache miss or two each lookup spared).
-        if matches!(writes, Some(ClientWrite::New(_))) {
-            listed = Listed::No;
-        }
+        // A client made for this order has none (`Listed::No` above): its code was found free
+        // of the list when it was made, and the list does not change during a run (a new
+        // client every other order at 1,000,000 rows; a cache miss or two each lookup spared).
         let client = match listed {
             Listed::Unknown => self.index.by_code(&code),
             Listed::At(id) => Some(self.index.get(id)),

@@ -1020,15 +1020,15 @@ impl<W: Write> Write for Counting<'_, W> {
 }
 
 impl Section {
-    /// A section in a new temporary file beside `target`; `behind`: written on a thread of
-    /// its own, with a second handle to read it back when `readable`.
-    fn create(target: &Path, tag: &str, head: &[u8], behind: bool, readable: bool) -> io::Result<Section> {
+    /// A section in a new temporary file beside `target`, written on a thread of its own
+    /// (here when no thread can be had), with a second handle to read it back when `readable`.
+    fn create(target: &Path, tag: &str, head: &[u8], readable: bool) -> io::Result<Section> {
         let path = temp_path_for(target, tag);
         let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
         let buffered = |file| Out::Buffered(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file)));
         // Without a second handle, a section read back is written here (it reads its own).
-        let read_back = if behind && readable { file.try_clone().ok() } else { None };
-        let (out, read_back) = match behind && (read_back.is_some() || !readable) {
+        let read_back = if readable { file.try_clone().ok() } else { None };
+        let (out, read_back) = match read_back.is_some() || !readable {
             false => (buffered(file), None),
             true => match Behind::new(file) {
                 Ok(b) => (Out::Behind(b), read_back),
@@ -1064,17 +1064,26 @@ impl Section {
         }
         self.written_back = self.written;
         #[cfg(target_os = "linux")]
-        if let Some(f) = self.read_back.as_ref().or(match &self.out {
-            Some(Out::Buffered(w)) => match w.get_ref() {
-                Store::Temp(f) => Some(f),
-                _ => None,
-            },
-            _ => None,
-        }) {
+        if let Some(f) = self.disk_file() {
             use std::os::fd::AsRawFd;
             // SAFETY: `f` holds the descriptor open; the call only starts the writing of the
             // file's dirty pages (a hint: its failure changes nothing, the sync still comes).
             unsafe { libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+        }
+    }
+
+    /// The section's temporary file, where this thread can reach it: its second handle, else
+    /// the file it writes itself (none in a dry run, nor for a section written elsewhere
+    /// without a second handle).
+    #[cfg(target_os = "linux")]
+    fn disk_file(&self) -> Option<&File> {
+        match (&self.read_back, &self.out) {
+            (Some(f), _) => Some(f),
+            (None, Some(Out::Buffered(w))) => match w.get_ref() {
+                Store::Temp(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
         }
     }
 
@@ -1140,12 +1149,16 @@ impl Sealing {
         // (Linux), and elsewhere through this large buffer.
         let mut out = BufWriter::with_capacity(BUF_SIZE, file);
         let large = docs.metadata().is_ok_and(|m| m.len() >= EARLY_SYNC_FROM);
+        // The frame's last line after the documents, and the file out of its buffer.
+        let end = |mut out: BufWriter<File>| {
+            out.write_all(b"#FIN\r\n")?;
+            out.into_inner().map_err(|e| e.into_error())
+        };
         if !large {
             io::copy(&mut docs, &mut out)?;
             // Closed before it is removed (Windows), on return.
             drop(docs);
-            out.write_all(b"#FIN\r\n")?;
-            return out.into_inner().map_err(|e| e.into_error());
+            return end(out);
         }
         // A large output is synced while its documents are appended (a second handle on the
         // file), so the sync before the rename has only the last of it to write: the two took
@@ -1166,8 +1179,7 @@ impl Sealing {
                 .name("passerelle-remove".into())
                 .spawn_scoped(scope, move || drop(docs_path));
             copied?;
-            out.write_all(b"#FIN\r\n")?;
-            let file = out.into_inner().map_err(|e| e.into_error())?;
+            let file = end(out)?;
             // Its end too, here: the sync before the rename then finds nothing left to write.
             file.sync_data()?;
             Ok(file)
@@ -1179,8 +1191,8 @@ impl SageFile {
     pub fn create(target: &Path, version: u32, dest: &Destination) -> io::Result<SageFile> {
         let sections = match dest {
             Destination::Files => [
-                Section::create(target, ".clients", frame_head(version).as_bytes(), true, true)?,
-                Section::create(target, ".documents", b"", true, false)?,
+                Section::create(target, ".clients", frame_head(version).as_bytes(), true)?,
+                Section::create(target, ".documents", b"", false)?,
             ],
             Destination::Nowhere(kept) => [Section::dry(Some(kept))?, Section::dry(None)?],
         };
