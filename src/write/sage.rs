@@ -115,6 +115,34 @@ pub struct RecordEncoder {
     text: String,
     /// The record being written, whole: handed to the output in one write.
     record: Vec<u8>,
+    /// Texts the encoder changed, by field and value (`push_encoded`): the same product
+    /// name on every order line is cleaned and transliterated once. At most `MEMO_MAX`.
+    memo: rustc_hash::FxHashMap<u64, Memo>,
+    /// Set by `clean_text` and `encode_text`: the key of the transliteration warning the
+    /// last text gave, and whether it gave another (a `#` removed, a cut), which a text
+    /// taken from `memo` would not give again (such a text is not kept there).
+    keyed: Option<u64>,
+    unkeyed: bool,
+}
+
+/// A text `push_encoded` changed: what it wrote and the warning it gave.
+struct Memo {
+    /// The field (its spec's address: layouts live as long as the program) and the text.
+    field: usize,
+    value: Box<str>,
+    bytes: Box<[u8]>,
+    /// The transliteration warning's key, its text and changes (`transliterated`).
+    warning: Option<(u64, Box<str>, Box<[Replacement]>)>,
+}
+
+/// Texts kept in `RecordEncoder::memo` before it is emptied (a few hundred bytes each); a
+/// few in tests, which empty it often.
+const MEMO_MAX: usize = if cfg!(test) { 4 } else { 1024 };
+
+/// The warning of a text transliterated into `cp` (its `changes`).
+fn transliterated(text: &str, cp: CodePage, changes: &[Replacement]) -> crate::report::Said {
+    let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+    crate::said!(Msg::WarnTransliterated, text = text, cp = cp, list = list.join(", "))
 }
 
 impl Default for RecordEncoder {
@@ -131,6 +159,9 @@ impl RecordEncoder {
             changes: Vec::new(),
             text: String::new(),
             record: Vec::with_capacity(4096),
+            memo: Default::default(),
+            keyed: None,
+            unkeyed: false,
         }
     }
 
@@ -226,9 +257,33 @@ impl RecordEncoder {
         w: &mut Warnings,
         buf: &mut Vec<u8>,
     ) {
+        // Seen before in this field: written and said as then (nothing else to say).
+        let key = (f.kind == Kind::Text && !f.alnum_only()).then(|| memo_key(f, s));
+        if let Some(m) =
+            key.and_then(|k| self.memo.get(&k)).filter(|m| m.field == f as *const _ as usize && *m.value == *s)
+        {
+            buf.extend_from_slice(&m.bytes);
+            buf.extend_from_slice(CRLF);
+            if let Some((k, text, changes)) = &m.warning {
+                let cp = self.cp;
+                let field = SageField { spec: f, tag };
+                w.push_keyed(*k, WarningKind::Transliterated, subject, &field, || transliterated(text, cp, changes));
+            }
+            return;
+        }
+        (self.keyed, self.unkeyed) = (None, false);
         self.encode_field(f, tag, s, subject, w);
         buf.extend_from_slice(&self.bytes);
         buf.extend_from_slice(CRLF);
+        if let Some(k) = key.filter(|_| !self.unkeyed) {
+            if self.memo.len() >= MEMO_MAX {
+                self.memo.clear();
+            }
+            let warning = self.keyed.map(|k| (k, self.text.as_str().into(), self.changes.as_slice().into()));
+            let m =
+                Memo { field: f as *const _ as usize, value: s.into(), bytes: self.bytes.as_slice().into(), warning };
+            self.memo.insert(k, m);
+        }
     }
 
     /// The repeating tail lines after the fixed fields.
@@ -307,6 +362,7 @@ impl RecordEncoder {
         if self.bytes.len() > max {
             let kept = self.cp.decode(&self.bytes[..max]);
             let lost = self.cp.decode(&self.bytes[max..]);
+            self.unkeyed = true;
             w.push(
                 WarningKind::Truncated,
                 &subject.to_string(),
@@ -343,6 +399,7 @@ impl RecordEncoder {
         let mut v = value.quick_trim();
         if v.starts_with('#') {
             let stripped = v.trim_start_matches('#').trim_start();
+            self.unkeyed = true;
             w.push(
                 WarningKind::TagLike,
                 &subject.to_string(),
@@ -373,10 +430,8 @@ impl RecordEncoder {
                 h.finish()
             };
             let (text, cp, changes) = (&self.text, self.cp, &self.changes);
-            w.push_keyed(key, WarningKind::Transliterated, subject, field, || {
-                let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                crate::said!(Msg::WarnTransliterated, text = text, cp = cp, list = list.join(", "))
-            });
+            w.push_keyed(key, WarningKind::Transliterated, subject, field, || transliterated(text, cp, changes));
+            self.keyed = Some(key);
         }
         if !self.changes.is_empty() {
             // A dropped or replaced character may leave doubled or trailing spaces.
@@ -621,6 +676,15 @@ fn encoded_unchanged(f: &FieldSpec, s: &str, cp: CodePage, out: &mut Vec<u8>) ->
         return false;
     }
     true
+}
+
+/// Where `RecordEncoder::memo` keeps text `s` of field `f` (checked on a hit).
+fn memo_key(f: &FieldSpec, s: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_usize(f as *const _ as usize);
+    h.write(s.as_bytes());
+    crate::spill::mix(h.finish())
 }
 
 /// Text written as it is into field `f`: nothing to clean, cut or report. One look at each
@@ -1800,6 +1864,48 @@ mod tests {
                     && s.len() <= max
                     && (!alnum || s.bytes().all(|b| b.is_ascii_alphanumeric())));
             proptest::prop_assert_eq!(as_is(&f, &s), expected);
+        }
+
+        /// A text the encoder changed, met again in the same field (`RecordEncoder::memo`),
+        /// is written and said as the first time, by one encoder as by a new one each record:
+        /// the same bytes, the same warnings (each counted, with its records), whether the
+        /// list is the same input's or the next's. Texts with a `#` or too long (warnings not
+        /// keyed) and one text in two fields among them.
+        #[test]
+        fn a_text_met_again_is_written_and_said_as_the_first_time(
+            picks in proptest::collection::vec((0usize..4, 0usize..6), 1..40),
+            pool in proptest::collection::vec("[A-Za-z éœŒ’€#]{0,50}", 6),
+        ) {
+            use proptest::prop_assert_eq;
+            let l = Layout::builtin(33).unwrap();
+            // Two fields of #CHLI (cut at 69, and at 1980), two of #CCLI (cut at 17; and in
+            // capitals, cut at 17).
+            let fields: [(RecordKind, &str); 4] = [
+                (RecordKind::Chli, "DL_Design"),
+                (RecordKind::Chli, "DL_TexteComplementaire"),
+                (RecordKind::Ccli, "CT_Classement"),
+                (RecordKind::Ccli, "CT_NumPayeur"),
+            ];
+            let record = |(f, t): (usize, usize)| {
+                let (kind, name) = fields[f];
+                let mut r = Record::new(l.of(kind));
+                r.set_named(name, pool[t].clone());
+                r
+            };
+            let half = picks.len() / 2;
+            let (mut memo, mut w_memo, mut w_memo2, mut b_memo) =
+                (RecordEncoder::default(), Warnings::new("a"), Warnings::new("b"), Vec::new());
+            let (mut w_new, mut w_new2, mut b_new) = (Warnings::new("a"), Warnings::new("b"), Vec::new());
+            for (n, &p) in picks.iter().enumerate() {
+                let r = record(p);
+                let subject = format!("order {n}");
+                let (wm, wn) = if n < half { (&mut w_memo, &mut w_new) } else { (&mut w_memo2, &mut w_new2) };
+                memo.write_record(&r, &subject, wm, &mut b_memo).unwrap();
+                RecordEncoder::default().write_record(&r, &subject, wn, &mut b_new).unwrap();
+            }
+            prop_assert_eq!(String::from_utf8_lossy(&b_memo), String::from_utf8_lossy(&b_new));
+            prop_assert_eq!(&w_memo.list, &w_new.list);
+            prop_assert_eq!(&w_memo2.list, &w_new2.list);
         }
 
         #[test]
