@@ -19,7 +19,7 @@ use crate::profile::OrdersSection;
 use crate::profile::Profile;
 use crate::profile::orders::{DateSource, DiscountMode, DocumentType, PriceMode, TaxBasis, UnknownArticle, rate_key};
 use crate::report::{Diag, Said};
-use crate::sage::value::{Value, ValueRef, fmt_dec};
+use crate::sage::value::{ValueRef, fmt_dec};
 use crate::sage::{Chen, Chli, Chre, FieldId, Fields, Layout, Record, RecordKind};
 use crate::warning_kind::WarningKind;
 
@@ -65,14 +65,16 @@ impl Prepared {
         &mut self,
         layout: &'static Layout,
         cfg: &OrdersSection,
-        mut each: impl FnMut(&mut Fields<LINE_FIELDS>),
+        mut each: impl FnMut(&mut Fields<LINE_FIELDS, ValueRef<'_>>),
     ) {
         let day = self.date.date();
-        let mut fields = Fields::new(layout.of(RecordKind::Chli));
-        for l in std::mem::take(&mut self.lines) {
-            line_fields(&mut fields, cfg, l, day);
+        let mut remise = String::new();
+        // The fields borrow the lines' texts (none copied), freed here after.
+        for l in &std::mem::take(&mut self.lines) {
+            remise_into(&mut remise, l.discount);
+            let mut fields = Fields::new(layout.of(RecordKind::Chli));
+            line_fields(&mut fields, cfg, l, day, &remise);
             each(&mut fields);
-            fields.clear();
         }
     }
 
@@ -911,32 +913,50 @@ impl<'a> DocumentBuilder<'a> {
 
 /// The #CHLI of a prepared line dated `date`, all but its client's code (#CHLI `CT_Num`).
 pub fn line_record(layout: &'static Layout, cfg: &OrdersSection, l: PreparedLine, date: Date) -> Record {
+    let mut remise = String::new();
+    remise_into(&mut remise, l.discount);
     let mut r = Fields::new(layout.of(RecordKind::Chli));
-    line_fields(&mut r, cfg, l, date);
+    line_fields(&mut r, cfg, &l, date, &remise);
     r.into_record()
 }
 
 /// How many fields `line_fields` sets at most.
 pub const LINE_FIELDS: usize = 12;
 
-/// The fields of `line_record`, set in `r` (a #CHLI's, none set yet): for the lines encoded
-/// on the reading thread without their records (`Prepared::each_line_fields`).
-pub fn line_fields(r: &mut Fields<LINE_FIELDS>, cfg: &OrdersSection, l: PreparedLine, date: Date) {
-    r.set(Chli::ArRef, l.article);
-    r.set(Chli::Design, l.design);
+/// The fields of `line_record`, set in `r` (a #CHLI's, none set yet), borrowing the line's
+/// texts, the profile's depot and `remise` (`remise_into`): for the lines encoded on the
+/// reading thread without their records (`Prepared::each_line_fields`).
+pub fn line_fields<'a>(
+    r: &mut Fields<LINE_FIELDS, ValueRef<'a>>,
+    cfg: &'a OrdersSection,
+    l: &'a PreparedLine,
+    date: Date,
+    remise: &'a str,
+) {
+    r.set(Chli::ArRef, l.article.as_str());
+    r.set(Chli::Design, l.design.as_str());
     r.set(Chli::Ttc, l.ttc);
     r.set(Chli::PrixUnitaire, l.unit);
     r.set(Chli::Qte, l.quantity);
     r.set(Chli::EuQte, l.quantity);
-    if !l.discount.is_zero() {
-        // A text field: an amount is written with `F` after it (a rate would have `%`).
-        r.set(Chli::Remise, format!("{}F", fmt_dec(l.discount, 2)));
+    if !remise.is_empty() {
+        r.set(Chli::Remise, remise);
     }
     r.set(Chli::DoDateLivr, date);
-    r.set(Chli::DeNo, cfg.depot.clone());
-    r.set(Chli::Taxe1, l.rate.map_or(Value::EMPTY, Value::Dec));
+    r.set(Chli::DeNo, cfg.depot.as_str());
+    r.set(Chli::Taxe1, l.rate.map_or(ValueRef::Text(""), ValueRef::Dec));
     r.set(Chli::DoDate, date);
-    r.set(Chli::CodeTaxe1, l.tax_code);
+    r.set(Chli::CodeTaxe1, l.tax_code.as_str());
+}
+
+/// A line's discount as #CHLI 19 writes it, in `out` (emptied first; nothing without one): a
+/// text field, so an amount is written with `F` after it (a rate would have `%`).
+fn remise_into(out: &mut String, discount: Decimal) {
+    out.clear();
+    if !discount.is_zero() {
+        crate::sage::value::push_dec(out, discount, 2);
+        out.push('F');
+    }
 }
 
 /// What Sage will likely total for these lines, tax included (price × quantity − discount,

@@ -187,6 +187,19 @@ impl From<u32> for ValueRef<'_> {
     }
 }
 
+impl From<Decimal> for ValueRef<'_> {
+    fn from(d: Decimal) -> Self {
+        ValueRef::Dec(d)
+    }
+}
+
+impl From<bool> for ValueRef<'_> {
+    /// Sage's flags: 1 or 0, as `Value`'s.
+    fn from(b: bool) -> Self {
+        ValueRef::Int(b.into())
+    }
+}
+
 impl From<Date> for ValueRef<'_> {
     fn from(d: Date) -> Self {
         ValueRef::Date(d)

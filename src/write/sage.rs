@@ -21,7 +21,7 @@ use crate::atomic::{BUF_SIZE, temp_path_for};
 use crate::codepage::{self, CodePage, Replacement};
 use crate::i18n::Msg;
 use crate::report::Warnings;
-use crate::sage::value::{self, Value, ValueRef};
+use crate::sage::value::{self, ValueRef};
 use crate::sage::{Chli, FieldSpec, FieldValue, Fields, Kind, Record, RecordLayout};
 use crate::warning_kind::WarningKind;
 
@@ -537,10 +537,9 @@ impl EncodedLines {
         }
     }
 
-    /// A #CHLI (its code and notice not set), from the fields a record would hold, which
-    /// are taken out (`Fields::drain`): its bytes up to each field left to the conversion
-    /// (`Hole`).
-    pub fn push<const N: usize>(&mut self, fields: &mut Fields<N>) {
+    /// A #CHLI (its code and notice not set), from the fields a record would hold (owned or
+    /// borrowed): its bytes up to each field left to the conversion (`Hole`).
+    pub fn push<const N: usize, V: FieldValue>(&mut self, fields: &Fields<N, V>) {
         debug_assert!(std::ptr::eq(fields.layout, self.layout));
         let (layout, code, notice) = (self.layout, self.code, self.notice);
         let missing = layout.required().iter().copied().find(|&i| i != code && i != notice && fields.is_blank(i));
@@ -554,28 +553,27 @@ impl EncodedLines {
         };
         let fixed = [code.min(notice), code.max(notice)];
         let mut k = 0;
-        for (i, v) in fields.drain() {
-            let i = i as usize;
+        for (i, v) in fields.set_fields() {
             while k < fixed.len() && fixed[k] < i {
                 hole(bytes, &mut next, fixed[k], None);
                 k += 1;
             }
             debug_assert!(i != code && i != notice, "set ahead: #CHLI {}", i + 1);
             let f = &layout.fields[i];
-            match v {
-                Value::Text(s) if !as_is(f, &s) => {
+            match v.text() {
+                Some(s) if !as_is(f, s) => {
                     // Accented letters that CP850 has are written there too; only a text the
                     // encoder would change (and report) is left to the conversion.
                     layout.push_unset(bytes, next, i);
                     next = i;
-                    if encoded_unchanged(f, &s, CodePage::Cp850, bytes) {
+                    if encoded_unchanged(f, s, CodePage::Cp850, bytes) {
                         bytes.extend_from_slice(CRLF);
                         next = i + 1;
                     } else {
-                        hole(bytes, &mut next, i, Some(s));
+                        hole(bytes, &mut next, i, Some(s.to_string()));
                     }
                 }
-                v => {
+                _ => {
                     layout.push_unset(bytes, next, i);
                     next = i + 1;
                     // Text as it is, a number, a date: nothing to report.
@@ -1443,6 +1441,7 @@ impl SageFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sage::value::Value;
     use crate::sage::{Ccli, Chli, Layout, RecordKind};
     use std::fs;
 
@@ -1633,8 +1632,31 @@ mod tests {
         r
     }
 
+    /// `line`, its texts borrowed (as `resolve::order::line_fields` sets them).
+    fn line_ref(l: &LineIn) -> Fields<12, ValueRef<'_>> {
+        let layout = Layout::builtin(33).unwrap().of(RecordKind::Chli);
+        let mut r = Fields::new(layout);
+        r.set(Chli::ArRef, l.article.as_str());
+        r.set(Chli::Design, l.design.as_str());
+        r.set(Chli::Ttc, l.ttc);
+        r.set(Chli::PrixUnitaire, l.unit);
+        r.set(Chli::Qte, l.quantity);
+        r.set(Chli::EuQte, l.quantity);
+        if let Some(x) = &l.remise {
+            r.set(Chli::Remise, x.as_str());
+        }
+        let day = jiff::civil::date(2026, 1, 15);
+        r.set(Chli::DoDateLivr, day);
+        r.set(Chli::DeNo, l.depot.as_str());
+        r.set(Chli::Taxe1, l.rate.map_or(ValueRef::Text(""), ValueRef::Dec));
+        r.set(Chli::DoDate, day);
+        r.set(Chli::CodeTaxe1, l.tax_code.as_str());
+        r
+    }
+
     /// Lines encoded ahead then written with their code and notice are the bytes, the
-    /// warnings (in order, counted, per record) and the refusal the whole records give.
+    /// warnings (in order, counted, per record) and the refusal the whole records give;
+    /// encoded from borrowed fields (`line_ref`) or owned ones (`line`) alike.
     fn encoded_as_records(
         lines: &[LineIn],
         code: &str,
@@ -1666,9 +1688,18 @@ mod tests {
             return Ok(());
         }
         let mut encoded = EncodedLines::new(fields[0].layout, lines.len());
-        for mut f in fields {
-            encoded.push(&mut f);
+        let mut borrowed = EncodedLines::new(fields[0].layout, lines.len());
+        for (f, l) in fields.iter().zip(lines) {
+            encoded.push(f);
+            borrowed.push(&line_ref(l));
         }
+        prop_assert_eq!(borrowed.missing(code, notice), encoded.missing(code, notice));
+        let (mut w_borrowed, mut bytes_borrowed) = (Warnings::new("x"), Vec::new());
+        let mut enc = RecordEncoder::default();
+        enc.write_encoded(&borrowed, code, notice, &"order #1001 (line 2)", &mut w_borrowed, &mut bytes_borrowed)
+            .unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&bytes_borrowed), String::from_utf8_lossy(&bytes_whole));
+        prop_assert_eq!(&w_borrowed.list, &w_whole.list);
         prop_assert_eq!(encoded.len(), lines.len());
         prop_assert_eq!(encoded.missing(code, notice), missing_whole);
         let (mut w_ahead, mut bytes_ahead) = (Warnings::new("x"), Vec::new());
@@ -1943,8 +1974,8 @@ mod tests {
         encoded_as_records(&[plain("Pain", "PAIN"), plain("Sac", "")], "", "").unwrap();
         encoded_as_records(&[plain("Pain", ""), plain("Sac", "SAC")], "  ", "note").unwrap();
         let mut e = EncodedLines::new(Layout::builtin(33).unwrap().of(RecordKind::Chli), 2);
-        e.push(&mut line(&plain("Pain", "PAIN")));
-        e.push(&mut line(&plain("Sac", "")));
+        e.push(&line(&plain("Pain", "PAIN")));
+        e.push(&line_ref(&plain("Sac", "")));
         assert!(e.missing("WEB000532", "").unwrap().contains("AR_Ref"));
         assert!(e.missing("", "").unwrap().contains("CT_Num"), "the first line lacks its code");
     }
