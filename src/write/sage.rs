@@ -603,14 +603,16 @@ impl RecordEncoder {
         out: &mut impl Write,
     ) -> io::Result<()> {
         let (layout, tag) = (lines.layout, lines.layout.tag.as_str());
+        // The lines, holes filled, in one buffer handed to `out` at once: a few writes a line
+        // cost more than copying them once more.
         let mut field = std::mem::take(&mut self.record);
+        field.clear();
         let (mut start, mut from) = (0, 0);
         for (n, l) in lines.lines.iter().enumerate() {
             let subject = super::Subject { tag, base, item: Some(("line", n + 1)) };
             for h in &lines.holes[from..l.holes] {
-                out.write_all(&lines.bytes[start..h.at])?;
+                field.extend_from_slice(&lines.bytes[start..h.at]);
                 start = h.at;
-                field.clear();
                 let f = &layout.fields[h.field];
                 let text = match &h.text {
                     Some(t) => Some(t.as_str()),
@@ -626,15 +628,14 @@ impl RecordEncoder {
                     Some(t) => self.push_encoded(f, tag, t, &subject, w, &mut field),
                     None => field.extend_from_slice(layout.unset_lines(h.field, h.field + 1)),
                 }
-                out.write_all(&field)?;
             }
             from = l.holes;
-            out.write_all(&lines.bytes[start..l.end])?;
+            field.extend_from_slice(&lines.bytes[start..l.end]);
             start = l.end;
         }
-        // Not given back on an error, which ends the input: only a buffer to grow again.
+        let written = out.write_all(&field);
         self.record = field;
-        Ok(())
+        written
     }
 }
 
