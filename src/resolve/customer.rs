@@ -293,14 +293,10 @@ impl<'a> Resolver<'a> {
     }
 
     /// Catégorie comptable, compte collectif and representative of a client, for its
-    /// documents: from its records written in this run, else the client list. `None` fields
-    /// are unknown.
-    pub fn client_info(&self, code: &str) -> (Option<String>, Option<String>, (String, String)) {
-        self.client_info_listed(code, || self.index.by_code(code))
-    }
-
-    /// `client_info`, the client list's card of `code` given by `listed` (looked up already).
-    pub(super) fn client_info_listed<'i>(
+    /// documents: from its records written in this run, else the client list's card of
+    /// `code`, which `listed` gives (looked up by the caller, or then). `None` fields are
+    /// unknown.
+    pub(super) fn client_info<'i>(
         &'i self,
         code: &str,
         listed: impl FnOnce() -> Option<ClientRef<'i>>,

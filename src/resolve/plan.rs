@@ -414,7 +414,7 @@ impl Resolver<'_> {
         d: &mut Diag,
     ) -> (String, String, (String, String)) {
         let cs = &self.profile.customers;
-        let (cat, collective, representative) = self.client_info_listed(code, listed);
+        let (cat, collective, representative) = self.client_info(code, listed);
         let cat_compta = if cs.use_document_accounting_category {
             self.document_category(c, delivery, d).to_string()
         } else {

@@ -118,10 +118,9 @@ pub struct RecordEncoder {
     /// Texts the encoder changed, by field and value (`push_encoded`): the same product
     /// name on every order line is cleaned and transliterated once. At most `MEMO_MAX`.
     memo: rustc_hash::FxHashMap<u64, Memo>,
-    /// Set by `clean_text` and `encode_text`: the key of the transliteration warning the
-    /// last text gave, and whether it gave another (a `#` removed, a cut), which a text
-    /// taken from `memo` would not give again (such a text is not kept there).
-    keyed: Option<u64>,
+    /// Set by `clean_text` and `encode_text` when the last text gave a warning other than
+    /// its transliteration (a `#` removed, a cut), which a text taken from `memo` would not
+    /// give again (such a text is not kept there).
     unkeyed: bool,
 }
 
@@ -138,6 +137,19 @@ struct Memo {
 /// Texts kept in `RecordEncoder::memo` before it is emptied (a few hundred bytes each); a
 /// few in tests, which empty it often.
 const MEMO_MAX: usize = if cfg!(test) { 4 } else { 1024 };
+
+/// The key of the `transliterated` warning of `text` (cleaned) in `field`: the same value in
+/// the same field (a product name on every order line) is counted without formatting the
+/// message again.
+fn transliteration_key(field: &dyn FieldName, text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    // The field's name hashed as it is written out, not copied into a String.
+    field.hash_into(&mut h);
+    h.write_u8(0xff);
+    text.hash(&mut h);
+    h.finish()
+}
 
 /// The warning of a text transliterated into `cp` (its `changes`).
 fn transliterated(text: &str, cp: CodePage, changes: &[Replacement]) -> crate::report::Said {
@@ -160,7 +172,6 @@ impl RecordEncoder {
             text: String::new(),
             record: Vec::with_capacity(4096),
             memo: Default::default(),
-            keyed: None,
             unkeyed: false,
         }
     }
@@ -271,7 +282,7 @@ impl RecordEncoder {
             }
             return;
         }
-        (self.keyed, self.unkeyed) = (None, false);
+        self.unkeyed = false;
         self.encode_field(f, tag, s, subject, w);
         buf.extend_from_slice(&self.bytes);
         buf.extend_from_slice(CRLF);
@@ -279,7 +290,11 @@ impl RecordEncoder {
             if self.memo.len() >= MEMO_MAX {
                 self.memo.clear();
             }
-            let warning = self.keyed.map(|k| (k, self.text.as_str().into(), self.changes.as_slice().into()));
+            // Changes made: `clean_text` gave their warning, under this key.
+            let warning = (!self.changes.is_empty()).then(|| {
+                let key = transliteration_key(&SageField { spec: f, tag }, &self.text);
+                (key, self.text.as_str().into(), self.changes.as_slice().into())
+            });
             let m =
                 Memo { field: f as *const _ as usize, value: s.into(), bytes: self.bytes.as_slice().into(), warning };
             self.memo.insert(k, m);
@@ -420,18 +435,9 @@ impl RecordEncoder {
         if !self.changes.is_empty() {
             // Keyed by field and value: the same value in the same field (a product name on
             // every order line) is counted without formatting the message again.
-            let key = {
-                use std::hash::{Hash, Hasher};
-                let mut h = rustc_hash::FxHasher::default();
-                // The field's name hashed as it is written out, not copied into a String.
-                field.hash_into(&mut h);
-                h.write_u8(0xff);
-                self.text.hash(&mut h);
-                h.finish()
-            };
+            let key = transliteration_key(field, &self.text);
             let (text, cp, changes) = (&self.text, self.cp, &self.changes);
             w.push_keyed(key, WarningKind::Transliterated, subject, field, || transliterated(text, cp, changes));
-            self.keyed = Some(key);
         }
         if !self.changes.is_empty() {
             // A dropped or replaced character may leave doubled or trailing spaces.
@@ -1091,9 +1097,10 @@ impl Section {
         let buffered = |file| Out::Buffered(BufWriter::with_capacity(BUF_SIZE, Store::Temp(file)));
         // Without a second handle, a section read back is written here (it reads its own).
         let read_back = if readable { file.try_clone().ok() } else { None };
-        let (out, read_back) = match read_back.is_some() || !readable {
-            false => (buffered(file), None),
-            true => match Behind::new(file) {
+        let (out, read_back) = if readable && read_back.is_none() {
+            (buffered(file), None)
+        } else {
+            match Behind::new(file) {
                 Ok(b) => (Out::Behind(b), read_back),
                 Err(Some(file)) => (buffered(file), None),
                 Err(None) => {
@@ -1101,7 +1108,7 @@ impl Section {
                     let _ = crate::atomic::remove_with_retry(&path);
                     return Err(io::Error::other("no thread to write an output's section"));
                 }
-            },
+            }
         };
         // Named before the first write: a failed write still removes the file (`Drop`).
         let mut s = Section {
