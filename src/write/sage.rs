@@ -27,7 +27,8 @@ use crate::warning_kind::WarningKind;
 
 pub const CRLF: &[u8] = b"\r\n";
 
-/// From this size of documents on, the output is synced while they are appended to it.
+/// From this size of documents on, the output is synced while they are appended to it
+/// (`Sealing::run_portable`).
 const EARLY_SYNC_FROM: u64 = 16 << 20;
 
 /// How much of the customers' file is written between two hand-overs to the disk
@@ -1208,15 +1209,40 @@ impl Drop for Removed {
 
 impl Sealing {
     /// The documents and `#FIN` appended to the customers' file (which starts with the
-    /// frame's first lines), flushed: the file to rename.
+    /// frame's first lines), flushed: the file to rename. On Linux the kernel copies them,
+    /// handing each step to the disk at once (`append_handed_over`); elsewhere, or where the
+    /// kernel cannot copy between the two files, `run_portable`.
     pub fn run(self) -> io::Result<File> {
         use std::io::Seek;
         let Sealing { mut docs, docs_path, mut file } = self;
         docs.seek(io::SeekFrom::Start(0))?;
         // At the end already (a read back returns there); said again, as the append needs it.
         file.seek(io::SeekFrom::End(0))?;
-        // Through a `BufWriter<File>`: `io::copy` copies in the kernel where the system can
-        // (Linux), and elsewhere through this large buffer.
+        #[cfg(target_os = "linux")]
+        if append_handed_over(&docs, &file)? {
+            // Closed before it is removed, then removed while the file's end is synced
+            // (freeing a large file's blocks takes some 0.03 s for 470 MB).
+            drop(docs);
+            return std::thread::scope(|scope| {
+                let _ = std::thread::Builder::new()
+                    .name("passerelle-remove".into())
+                    .spawn_scoped(scope, move || drop(docs_path));
+                file.write_all(b"#FIN\r\n")?;
+                // The last step and `#FIN`: the sync before the rename then finds nothing left.
+                file.sync_data()?;
+                Ok(file)
+            });
+        }
+        Sealing { docs, docs_path, file }.run_portable()
+    }
+
+    /// `run` through `io::copy` (in the kernel where the system can, elsewhere through a large
+    /// buffer).
+    fn run_portable(self) -> io::Result<File> {
+        use std::io::Seek;
+        let Sealing { mut docs, docs_path, mut file } = self;
+        docs.seek(io::SeekFrom::Start(0))?;
+        file.seek(io::SeekFrom::End(0))?;
         let mut out = BufWriter::with_capacity(BUF_SIZE, file);
         let large = docs.metadata().is_ok_and(|m| m.len() >= EARLY_SYNC_FROM);
         // The frame's last line after the documents, and the file out of its buffer.
@@ -1231,10 +1257,9 @@ impl Sealing {
             return end(out);
         }
         // A large output is synced while its documents are appended (a second handle on the
-        // file), so the sync before the rename has only the last of it to write: the two took
-        // 0.25 s and 0.3 s in turn for 600 MB. Its own sync then starts at once, alongside the
-        // one under way, and the documents' file is removed meanwhile (freeing a large file's
-        // blocks takes some 0.03 s for 470 MB): none of the three waits for another.
+        // file), so the sync before the rename has only the last of it to write. Its own sync
+        // then starts at once, alongside the one under way, and the documents' file is removed
+        // meanwhile: none of the three waits for another.
         let done = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let syncing = out.get_ref().try_clone().ok().and_then(|f| sync_while(scope, f, &done));
@@ -1254,6 +1279,49 @@ impl Sealing {
             file.sync_data()?;
             Ok(file)
         })
+    }
+}
+
+/// Bytes the kernel copies at once when the sections are joined (`append_handed_over`).
+#[cfg(target_os = "linux")]
+const COPY_STEP: usize = if cfg!(test) { 64 << 10 } else { 16 << 20 };
+
+/// Linux: `docs` from its position appended to `out` at its position by the kernel, a
+/// `COPY_STEP` at a time, each step handed to the disk as soon as it is copied
+/// (`sync_file_range` starts the writing, without waiting for it nor flushing the disk's
+/// cache): the disk writes while the kernel copies, and the sync before the rename has only
+/// the last step left. For 470 MB of documents the copy and that sync took 0.23 to 0.32 s,
+/// where one copy with a thread syncing meanwhile took 0.32 to 1.4 s (each of its syncs
+/// flushes the disk's cache) and one copy then one sync 0.38 to 0.43 s. `false` when the
+/// kernel cannot copy between these files (another kind of file system): nothing was copied.
+#[cfg(target_os = "linux")]
+fn append_handed_over(docs: &File, out: &File) -> io::Result<bool> {
+    use std::io::Seek;
+    use std::os::fd::AsRawFd;
+    let mut at = { out }.stream_position()?;
+    let (from, to) = (docs.as_raw_fd(), out.as_raw_fd());
+    let mut copied = false;
+    loop {
+        // SAFETY: both descriptors stay open for the call (the files are borrowed); without
+        // offsets the kernel reads and writes at the files' positions and moves them on.
+        let n = unsafe { libc::copy_file_range(from, std::ptr::null_mut(), to, std::ptr::null_mut(), COPY_STEP, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EXDEV | libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL | libc::EPERM) if !copied => {
+                    return Ok(false);
+                }
+                _ => return Err(e),
+            }
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+        // SAFETY: as above; a hint whose failure changes nothing (the sync comes after).
+        unsafe { libc::sync_file_range(to, at as libc::off64_t, n as libc::off64_t, libc::SYNC_FILE_RANGE_WRITE) };
+        at += n as u64;
+        copied = true;
     }
 }
 
@@ -1553,6 +1621,25 @@ mod tests {
         let mut left = names(dir.path());
         left.sort();
         assert_eq!(left, ["commandes.txt", "petit.txt"]);
+    }
+
+    /// The portable join (through `io::copy`, a thread syncing meanwhile when large), which
+    /// Linux takes only where the kernel cannot copy between the two files: the same bytes,
+    /// large or small, and no temporary file left.
+    #[test]
+    fn an_output_joined_the_portable_way_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, records) in [("grand.txt", (EARLY_SYNC_FROM / 200) as usize), ("petit.txt", 3)] {
+            let target = dir.path().join(name);
+            let (mut f, want) = written(&target, records);
+            let job = f.sealing().expect("a real run").unwrap();
+            f.sealed(job.run_portable());
+            f.finish().unwrap();
+            assert!(fs::read(&target).unwrap() == want, "{name}");
+        }
+        let mut left = names(dir.path());
+        left.sort();
+        assert_eq!(left, ["grand.txt", "petit.txt"]);
     }
 
     /// A customers' section written on its own thread and handed to the disk along the way
