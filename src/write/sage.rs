@@ -1210,27 +1210,40 @@ impl Drop for Removed {
 impl Sealing {
     /// The documents and `#FIN` appended to the customers' file (which starts with the
     /// frame's first lines), flushed: the file to rename. On Linux the kernel copies them,
-    /// handing each step to the disk at once (`append_handed_over`); elsewhere, or where the
+    /// handing each step to the disk at once (`run_handed_over`); elsewhere, or where the
     /// kernel cannot copy between the two files, `run_portable`.
     pub fn run(self) -> io::Result<File> {
+        #[cfg(target_os = "linux")]
+        let job = match self.run_handed_over()? {
+            Ok(file) => return Ok(file),
+            Err(job) => job,
+        };
+        #[cfg(not(target_os = "linux"))]
+        let job = self;
+        job.run_portable()
+    }
+
+    /// `run` on Linux (`append_handed_over`); the job back as it was when the kernel cannot
+    /// copy between the two files.
+    #[cfg(target_os = "linux")]
+    fn run_handed_over(self) -> io::Result<Result<File, Sealing>> {
         use std::io::Seek;
         let Sealing { mut docs, docs_path, mut file } = self;
         docs.seek(io::SeekFrom::Start(0))?;
         // At the end already (a read back returns there); said again, as the append needs it.
-        file.seek(io::SeekFrom::End(0))?;
-        #[cfg(target_os = "linux")]
-        if append_handed_over(&docs, &file)? {
-            // Removed while still open: its blocks are freed when it is closed (some 0.04 s
-            // for 470 MB), left to a thread of its own that nothing waits for. Were the
-            // process to end first, the system frees them then: the file has no name left.
-            drop(docs_path);
-            let _ = std::thread::Builder::new().name("passerelle-close".into()).spawn(move || drop(docs));
-            file.write_all(b"#FIN\r\n")?;
-            // The last step and `#FIN`: the sync before the rename then finds nothing left.
-            file.sync_data()?;
-            return Ok(file);
+        let end = file.seek(io::SeekFrom::End(0))?;
+        if !append_handed_over(&docs, &file, end)? {
+            return Ok(Err(Sealing { docs, docs_path, file }));
         }
-        Sealing { docs, docs_path, file }.run_portable()
+        // Removed while still open: its blocks are freed when it is closed (some 0.04 s for
+        // 470 MB), left to a thread of its own that nothing waits for. Were the process to end
+        // first, the system frees them then: the file has no name left.
+        drop(docs_path);
+        let _ = std::thread::Builder::new().name("passerelle-close".into()).spawn(move || drop(docs));
+        file.write_all(b"#FIN\r\n")?;
+        // The last step and `#FIN`: the sync before the rename then finds nothing left.
+        file.sync_data()?;
+        Ok(Ok(file))
     }
 
     /// `run` through `io::copy` (in the kernel where the system can, elsewhere through a large
@@ -1238,6 +1251,7 @@ impl Sealing {
     fn run_portable(self) -> io::Result<File> {
         use std::io::Seek;
         let Sealing { mut docs, docs_path, mut file } = self;
+        // The documents from their start, after the customers' file's end.
         docs.seek(io::SeekFrom::Start(0))?;
         file.seek(io::SeekFrom::End(0))?;
         let mut out = BufWriter::with_capacity(BUF_SIZE, file);
@@ -1283,7 +1297,7 @@ impl Sealing {
 #[cfg(target_os = "linux")]
 const COPY_STEP: usize = if cfg!(test) { 64 << 10 } else { 16 << 20 };
 
-/// Linux: `docs` from its position appended to `out` at its position by the kernel, a
+/// Linux: `docs` from its position appended to `out` at its position, `at`, by the kernel, a
 /// `COPY_STEP` at a time, each step handed to the disk as soon as it is copied
 /// (`sync_file_range` starts the writing, without waiting for it nor flushing the disk's
 /// cache): the disk writes while the kernel copies, and the sync before the rename has only
@@ -1292,10 +1306,8 @@ const COPY_STEP: usize = if cfg!(test) { 64 << 10 } else { 16 << 20 };
 /// flushes the disk's cache) and one copy then one sync 0.38 to 0.43 s. `false` when the
 /// kernel cannot copy between these files (another kind of file system): nothing was copied.
 #[cfg(target_os = "linux")]
-fn append_handed_over(docs: &File, out: &File) -> io::Result<bool> {
-    use std::io::Seek;
+fn append_handed_over(docs: &File, out: &File, mut at: u64) -> io::Result<bool> {
     use std::os::fd::AsRawFd;
-    let mut at = { out }.stream_position()?;
     let (from, to) = (docs.as_raw_fd(), out.as_raw_fd());
     let mut copied = false;
     loop {
