@@ -11,7 +11,8 @@
 //! `--bin` measures another build of passerelle (`scripts/pgo-build.sh`'s) in place of the
 //! one Cargo built for the bench.
 //!
-//! Each program runs in its own process, best wall time of 3 runs; peak memory is the
+//! Each program runs in its own process, best wall time of 3 runs (the slowest printed
+//! beside it: this machine's speed swings by the hour); peak memory is the
 //! child's maximum resident set (wait4; Linux counts in it the memory of this process when it
 //! starts the child, a few MiB). The baseline and xsv run on one thread; passerelle reads on a
 //! second one (so its CPU time may exceed its wall time). Data is generated once per size
@@ -52,6 +53,8 @@ fn baseline(input: &Path, output: &Path) {
 
 struct Measure {
     wall: Duration,
+    /// The slowest run's wall time (`best`): how much the host swung meanwhile.
+    slowest: Duration,
     /// User + system time: on a shared machine, wall time also counts the waits for a core.
     cpu: Duration,
     peak_kib: u64,
@@ -64,7 +67,7 @@ fn run(cmd: &mut Command) -> Measure {
     let (status, cpu, peak_kib) = wait_peak(child);
     let wall = start.elapsed();
     assert!(status, "{cmd:?} failed");
-    Measure { wall, cpu, peak_kib }
+    Measure { wall, slowest: wall, cpu, peak_kib }
 }
 
 #[cfg(unix)]
@@ -104,11 +107,12 @@ fn data(rows: u64, clients: u64) -> PathBuf {
 }
 
 fn best(runs: usize, mut f: impl FnMut() -> Measure) -> Measure {
-    let mut best = Measure { wall: Duration::MAX, cpu: Duration::MAX, peak_kib: 0 };
+    let mut best = Measure { wall: Duration::MAX, slowest: Duration::ZERO, cpu: Duration::MAX, peak_kib: 0 };
     for _ in 0..runs {
         let m = f();
         best.peak_kib = best.peak_kib.max(m.peak_kib);
         best.wall = best.wall.min(m.wall);
+        best.slowest = best.slowest.max(m.wall);
         best.cpu = best.cpu.min(m.cpu);
     }
     best
@@ -173,8 +177,8 @@ fn main() {
     }
     let select = COLUMNS.iter().map(|c| (c + 1).to_string()).collect::<Vec<_>>().join(",");
     println!(
-        "{:<10} {:<12} {:>9} {:>9} {:>12} {:>9} {:>10}",
-        "rows", "program", "wall ms", "cpu ms", "rows/s", "MB/s", "peak MiB"
+        "{:<10} {:<12} {:>9} {:>9} {:>9} {:>12} {:>9} {:>10}",
+        "rows", "program", "wall ms", "slowest", "cpu ms", "rows/s", "MB/s", "peak MiB"
     );
     for rows in sizes {
         let dir = data(rows, clients);
@@ -201,8 +205,9 @@ fn main() {
         for (name, m) in programs.iter().filter_map(|(n, m)| m.map(|m| (n, m))) {
             let s = m.wall.as_secs_f64();
             println!(
-                "{rows:<10} {name:<12} {:>9.0} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
+                "{rows:<10} {name:<12} {:>9.0} {:>9.0} {:>9.0} {:>12.0} {:>9.1} {:>10.1}",
                 s * 1e3,
+                m.slowest.as_secs_f64() * 1e3,
                 m.cpu.as_secs_f64() * 1e3,
                 rows as f64 / s,
                 mb / s,
